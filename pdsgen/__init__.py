@@ -1,0 +1,62 @@
+"""pdsgen: a PDS archive-aware data product generator.
+
+Read PDS3 and PDS4 products (`pdsgen.open`), resolve MIMI dp:/cdp: shorthand
+references, run calibration recipes, write labelled products, validate labels and
+content, and keep an index of an archive.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from pdsgen.errors import (
+    DataError,
+    LabelError,
+    PdsgenError,
+    RecipeError,
+    ResolutionError,
+    ShorthandError,
+    TemplateError,
+    UnsupportedError,
+)
+from pdsgen.model import Axis, DataObject, Field, Product
+from pdsgen.registry import open, register_reader
+
+try:
+    __version__ = version("pdsgen")
+except PackageNotFoundError:  # running from a checkout without install
+    __version__ = "0.0.0+unknown"
+
+
+def _register_builtin_readers() -> None:
+    # Import for the side effect of registration; a reader that is not there yet
+    # (partial checkout) must not break the others.
+    import importlib
+
+    for module in ("pdsgen.pds3.product", "pdsgen.pds4.product"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+_register_builtin_readers()
+
+__all__ = [
+    "Axis",
+    "DataError",
+    "DataObject",
+    "Field",
+    "LabelError",
+    "PdsgenError",
+    "Product",
+    "RecipeError",
+    "ResolutionError",
+    "ShorthandError",
+    "TemplateError",
+    "UnsupportedError",
+    "__version__",
+    "open",
+    "register_reader",
+]

@@ -1,0 +1,3 @@
+from pdsgen.cli import main
+
+main()

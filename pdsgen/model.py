@@ -1,0 +1,200 @@
+"""What a label says, as plain data classes shared by every reader and writer.
+
+The split follows pds4_tools: the label is turned into a structure description
+(`Product` → `DataObject` → `Field`/`Axis`), and bytes are only read when `.data` is
+asked for, by the readers in `pdsgen.data`. PDS3 and PDS4 labels both map onto this
+model; data types are normalised to the PDS4 vocabulary (``data_type``) with the
+label's own spelling kept in ``label_data_type``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Kind = Literal["table", "array", "header", "text", "other"]
+
+#: Physical layouts the readers in `pdsgen.data` understand.
+Layout = Literal[
+    "fixed_character",  # PDS4 Table_Character, PDS3 ASCII TABLE (fixed width)
+    "fixed_binary",  # PDS4 Table_Binary, PDS3 BINARY TABLE
+    "delimited",  # PDS4 Table_Delimited, PDS3 SPREADSHEET
+    "array",  # PDS4 Array*, PDS3 IMAGE/ARRAY
+    "fits",  # an HDU of a FITS file at the label's offset
+    "header",  # bytes (Header, PDS3 HEADER)
+    "text",  # str (Stream_Text, PDS3 TEXT/DOCUMENT)
+    "other",  # described but not readable as data (encoded images, PDF ...)
+]
+
+SPECIAL_CONSTANT_NAMES = (
+    "saturated_constant",
+    "missing_constant",
+    "error_constant",
+    "invalid_constant",
+    "unknown_constant",
+    "not_applicable_constant",
+    "high_instrument_saturation",
+    "high_representation_saturation",
+    "low_instrument_saturation",
+    "low_representation_saturation",
+)
+
+
+@dataclass
+class Field:
+    """One field (column) of a table, or one bit field packed inside a binary field.
+
+    ``location`` is the 0-based byte offset of the first element within a record
+    (for delimited tables: the 0-based field index). A field repeated by groups
+    (PDS4 Group_Field_*, PDS3 ITEMS / CONTAINER) has ``shape`` = repetitions per
+    nesting level (outermost first) and ``strides`` = bytes between repetitions at
+    each level; element ``(i, j)`` starts at ``location + i*strides[0] + j*strides[1]``.
+    """
+
+    name: str
+    data_type: str  # normalised (PDS4 names, e.g. "ASCII_Real", "SignedMSB4", "IEEE754LSBDouble")
+    location: int
+    length: int
+    label_data_type: str | None = None  # as spelled in the label (e.g. PDS3 "MSB_INTEGER")
+    unit: str | None = None
+    scaling_factor: float | None = None
+    value_offset: float | None = None
+    special_constants: dict[str, Any] = field(default_factory=dict)
+    description: str | None = None
+    field_format: str | None = None
+    minimum: Any = None
+    maximum: Any = None
+    shape: tuple[int, ...] = ()
+    strides: tuple[int, ...] = ()
+    #: for bit fields: (start_bit, stop_bit), 0-based from the most significant bit of
+    #: the packed field of ``length`` bytes at ``location``; inclusive.
+    bits: tuple[int, int] | None = None
+    group_path: tuple[str, ...] = ()  # names of enclosing groups, outermost first
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Axis:
+    """One axis of an array, in the label's storage order (first = slowest varying)."""
+
+    name: str
+    elements: int
+    sequence_number: int | None = None
+    unit: str | None = None
+
+
+@dataclass
+class DataObject:
+    """One data object of a product: table, array, header, text or other.
+
+    ``.data`` is read lazily through `pdsgen.data.read_object`; a product whose object
+    is unreadable still opens, and ``error`` (set by the label reader) is raised when
+    the data is asked for.
+    """
+
+    name: str
+    kind: Kind
+    layout: Layout
+    file: Path
+    offset: int
+    label_type: str  # the label's class/object name, e.g. "Table_Binary", "TABLE", "IMAGE"
+    size: int | None = None  # bytes the object occupies, when the label says
+    records: int | None = None
+    record_length: int | None = None  # bytes per record incl. delimiters (fixed tables)
+    fields: list[Field] = field(default_factory=list)
+    axes: list[Axis] = field(default_factory=list)
+    element_type: str | None = None  # arrays: normalised element data type
+    label_element_type: str | None = None
+    scaling_factor: float | None = None  # arrays
+    value_offset: float | None = None  # arrays
+    special_constants: dict[str, Any] = field(default_factory=dict)  # arrays
+    unit: str | None = None  # arrays
+    description: str | None = None
+    #: layout details: field_delimiter, record_delimiter, row_prefix_bytes,
+    #: row_suffix_bytes, axis_index_order, encoding, fits_hdu, line_prefix_bytes ...
+    details: dict[str, Any] = field(default_factory=dict)
+    error: Exception | None = None
+    _data: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def data(self) -> Any:
+        """Structured array (tables), ndarray (arrays), bytes (header) or str (text)."""
+        if self.error is not None:
+            raise self.error
+        if self._data is None:
+            from pdsgen.data import read_object
+
+            self._data = read_object(self)
+        return self._data
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self.kind == "array":
+            return tuple(a.elements for a in self.axes)
+        if self.kind == "table" and self.records is not None:
+            return (self.records,)
+        return ()
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def to_table(self) -> Any:
+        """An `astropy.table.Table` with label units, scaling applied, special constants masked."""
+        from pdsgen.data import to_table
+
+        return to_table(self)
+
+
+@dataclass
+class Product:
+    """A labelled product: identification, times, the parsed label and its data objects."""
+
+    standard: Literal["PDS3", "PDS4"]
+    path: Path  # the label file
+    label: Any  # lxml ElementTree (PDS4) or pvl PVLModule (PDS3)
+    objects: list[DataObject] = field(default_factory=list)
+    lid: str | None = None
+    vid: str | None = None
+    product_id: str | None = None
+    data_set_id: str | None = None
+    product_class: str | None = None  # PDS4 Product_* class, PDS3 PRODUCT_TYPE/ODL object
+    product_type: str | None = None
+    title: str | None = None
+    start_time: str | None = None
+    stop_time: str | None = None
+    instrument: str | None = None
+    information_model_version: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lidvid(self) -> str | None:
+        if self.lid and self.vid:
+            return f"{self.lid}::{self.vid}"
+        return None
+
+    @property
+    def identifier(self) -> str:
+        return self.lidvid or self.lid or self.product_id or self.path.name
+
+    def __getitem__(self, key: int | str) -> DataObject:
+        if isinstance(key, int):
+            return self.objects[key]
+        for obj in self.objects:
+            if obj.name == key:
+                return obj
+        lowered = key.lower()
+        for obj in self.objects:
+            if obj.name.lower() == lowered:
+                return obj
+        names = ", ".join(o.name for o in self.objects) or "none"
+        raise KeyError(f"{self.path}: no object {key!r} (objects: {names})")
+
+    def __iter__(self):
+        return iter(self.objects)
+
+    def __len__(self) -> int:
+        return len(self.objects)
