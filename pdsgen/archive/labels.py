@@ -1,0 +1,269 @@
+"""Cheap label readers for indexing: identification, times, files and provenance only.
+
+`pdsgen.open` builds the full structure of every data object, which indexing does not
+need; at thousands of labels per second the index reads just the elements it stores,
+in one pass over the parsed XML tree (PDS4) or the ODL keywords (PDS3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from pdsgen.archive.index import ProvenanceRef
+from pdsgen.archive.times import try_normalize
+from pdsgen.errors import LabelError
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+#: Internal_Reference types naming the products a product was made from (PDS4 IM).
+INPUT_REFERENCE_TYPES = {
+    "data_to_raw_source_product",
+    "data_to_raw_product",
+    "data_to_partially_processed_source_product",
+    "data_to_calibrated_source_product",
+    "data_to_derived_source_product",
+    "data_to_telemetry_source_product",
+}
+CALIBRATION_REFERENCE_TYPES = {"data_to_calibration_product", "ancillary_to_calibration_product"}
+
+
+@dataclass
+class LabelInfo:
+    """What the index keeps of one label (paths of data files relative to the label's folder)."""
+
+    standard: str
+    lid: str | None = None
+    vid: str | None = None
+    product_id: str | None = None
+    data_set_id: str | None = None
+    product_class: str | None = None
+    product_type: str | None = None
+    title: str | None = None
+    start_time: str | None = None
+    stop_time: str | None = None
+    instrument: str | None = None
+    purposes: list[str] = field(default_factory=list)
+    collection_type: str | None = None
+    data_files: list[str] = field(default_factory=list)
+    provenance: list[ProvenanceRef] = field(default_factory=list)
+    recipe_name: str | None = None
+    recipe_version: str | None = None
+    pdsgen_version: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+def md5_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _local(tag: Any) -> str:
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text(el: etree._Element) -> str | None:
+    t = el.text
+    return t.strip() if t and t.strip() else None
+
+
+def read_pds4(path: Path, data: bytes | None = None) -> LabelInfo:
+    """Identification, times, instrument, file names and provenance of a PDS4 label."""
+    try:
+        root = etree.fromstring(data, _PARSER) if data is not None else etree.parse(str(path), _PARSER).getroot()
+    except etree.XMLSyntaxError as exc:
+        raise LabelError(f"not well-formed XML: {exc}", path=str(path)) from exc
+    info = LabelInfo(standard="PDS4", product_class=_local(root.tag))
+    instrument_lids: list[str] = []
+    for el in root.iter():
+        name = _local(el.tag)
+        if not name:
+            continue
+        parent = el.getparent()
+        pname = _local(parent.tag) if parent is not None else ""
+        if pname == "Identification_Area":
+            if name == "logical_identifier":
+                info.lid = _text(el)
+            elif name == "version_id":
+                info.vid = _text(el)
+            elif name == "title":
+                info.title = " ".join((el.text or "").split()) or None
+        elif name == "start_date_time" and pname == "Time_Coordinates":
+            info.start_time = _text(el)
+        elif name == "stop_date_time" and pname == "Time_Coordinates":
+            info.stop_time = _text(el)
+        elif name == "purpose" and pname == "Primary_Result_Summary":
+            if t := _text(el):
+                info.purposes.append(t)
+        elif name == "processing_level" and pname == "Primary_Result_Summary":
+            info.product_type = info.product_type or _text(el)
+        elif name == "collection_type" and pname == "Collection":
+            info.collection_type = _text(el)
+            info.product_type = info.collection_type
+        elif name == "file_name" and pname == "File":
+            if t := _text(el):
+                info.data_files.append(t)
+        elif name == "Observing_System_Component":
+            kind = name_ = None
+            for child in el:
+                cn = _local(child.tag)
+                if cn == "type":
+                    kind = _text(child)
+                elif cn == "name":
+                    name_ = _text(child)
+            if kind and kind.lower() in ("instrument", "spacecraft instrument") and name_ and not info.instrument:
+                info.instrument = name_
+        elif name == "Internal_Reference":
+            _internal_reference(el, info, instrument_lids)
+        elif name == "Software_Program" or name == "Software":
+            _software(el, info)
+        elif name == "Processing_Parameter" or (name == "description" and pname == "Process"):
+            _parameters(el, info)
+    if info.instrument is None and instrument_lids:
+        info.instrument = instrument_lids[0].rsplit(":", 1)[-1]
+    return info
+
+
+def _internal_reference(el: etree._Element, info: LabelInfo, instrument_lids: list[str]) -> None:
+    ref = rtype = None
+    comment = None
+    for child in el:
+        cn = _local(child.tag)
+        if cn in ("lidvid_reference", "lid_reference"):
+            ref = _text(child)
+        elif cn == "reference_type":
+            rtype = _text(child)
+        elif cn == "comment":
+            comment = _text(child)
+    if not ref or not rtype:
+        return
+    if rtype.endswith("_to_instrument"):
+        instrument_lids.append(ref)
+        return
+    md5 = None
+    if comment:
+        m = re.search(r"\bmd5[ :=]+([0-9a-fA-F]{32})\b", comment)
+        md5 = m.group(1).lower() if m else None
+    if rtype in CALIBRATION_REFERENCE_TYPES:
+        info.provenance.append(ProvenanceRef("calibration", ref, md5))
+    elif rtype in INPUT_REFERENCE_TYPES:
+        info.provenance.append(ProvenanceRef("input", ref, md5))
+
+
+def _software(el: etree._Element, info: LabelInfo) -> None:
+    """proc:Software_Program (name, program_version) and the pdsgen recipe behind a product."""
+    values = {_local(c.tag): _text(c) for c in el}
+    name = values.get("name") or values.get("software_id") or ""
+    version = values.get("program_version") or values.get("software_version_id")
+    if name.lower() == "pdsgen":
+        info.pdsgen_version = version
+    elif name.lower().startswith("pdsgen recipe ") or name.lower().startswith("recipe "):
+        info.recipe_name = name.split()[-1]
+        info.recipe_version = version
+
+
+def _parameters(el: etree._Element, info: LabelInfo) -> None:
+    """Recipe parameters, written by pdsgen as JSON after ``parameters:``."""
+    text = el.text or ""
+    m = re.search(r"parameters:\s*(\{.*\})", text, re.S)
+    if m:
+        try:
+            info.parameters = json.loads(m.group(1))
+        except ValueError:
+            pass
+
+
+# ---------------------------------------------------------------------------- PDS3
+def read_pds3(path: Path, data: bytes | None = None) -> LabelInfo:
+    """Top-level keywords and file pointers of a PDS3 label (pvl parses it)."""
+    import pvl
+
+    try:
+        text = (data if data is not None else path.read_bytes()).decode("latin-1")
+        label = pvl.loads(text)
+    except Exception as exc:  # pvl raises its own exception types
+        raise LabelError(f"not a parseable PDS3 label: {exc}", path=str(path)) from exc
+
+    def get(key: str) -> str | None:
+        v = label.get(key)
+        if v is None:
+            return None
+        if isinstance(v, list | tuple | set | frozenset):
+            v = ",".join(str(x) for x in v)
+        s = str(v).strip()
+        return None if s.upper() in ("N/A", "UNK", "NULL", "") else s
+
+    info = LabelInfo(standard="PDS3")
+    info.product_id = get("PRODUCT_ID")
+    info.data_set_id = get("DATA_SET_ID")
+    info.product_type = get("PRODUCT_TYPE") or get("STANDARD_DATA_PRODUCT_ID")
+    info.title = get("PRODUCT_NAME") or get("TITLE")
+    info.start_time = _pds3_time(label.get("START_TIME"))
+    info.stop_time = _pds3_time(label.get("STOP_TIME"))
+    info.instrument = get("INSTRUMENT_ID") or get("INSTRUMENT_NAME")
+    objects = [k for k, v in label.items() if hasattr(v, "items") and not k.startswith("^")]
+    info.product_class = objects[0] if objects else None
+    for key, value in label.items():
+        if key.startswith("^"):
+            target = value[0] if isinstance(value, list | tuple) else value
+            if isinstance(target, str) and target not in info.data_files:
+                info.data_files.append(target)
+    for src in _as_list(label.get("SOURCE_PRODUCT_ID")):
+        info.provenance.append(ProvenanceRef("input", str(src)))
+    for cal in _as_list(label.get("CALIBRATION_FILE_NAME")) + _as_list(label.get("CALIBRATION_PRODUCT_ID")):
+        info.provenance.append(ProvenanceRef("calibration", str(cal)))
+    soft = get("SOFTWARE_NAME")
+    if soft and soft.lower().startswith("pdsgen"):
+        info.pdsgen_version = get("SOFTWARE_VERSION_ID")
+    return info
+
+
+def _as_list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    if isinstance(v, list | tuple | set | frozenset):
+        return [x for x in v if str(x).upper() not in ("N/A", "UNK")]
+    return [] if str(v).upper() in ("N/A", "UNK") else [v]
+
+
+def _pds3_time(v: Any) -> str | None:
+    if v is None:
+        return None
+    return str(v).strip().replace(" ", "T") or None
+
+
+def read_label(path: Path, data: bytes | None = None) -> LabelInfo:
+    """PDS4 (``.xml`` with a Product_* root) or PDS3 (``.lbl``) label at ``path``."""
+    if path.suffix.lower() == ".xml":
+        return read_pds4(path, data)
+    return read_pds3(path, data)
+
+
+def is_calibration(info: LabelInfo, rel_label: str) -> bool:
+    """Calibration products: purpose "Calibration", a calibration collection, or a calib/ folder."""
+    if any(p.lower() == "calibration" for p in info.purposes):
+        return True
+    if (info.collection_type or "").lower() == "calibration":
+        return False  # the collection product itself is not a calibration file
+    if info.lid and re.search(r":calibration(?::|$)", info.lid.lower()):
+        return True
+    parts = [p.lower() for p in rel_label.split("/")[:-1]]
+    if any(p in ("calib", "calibration") for p in parts):
+        return True
+    return bool(info.product_type and "calib" in info.product_type.lower() and "calibrated" not in info.product_type.lower())
+
+
+def normalized_times(info: LabelInfo) -> tuple[str | None, str | None]:
+    return try_normalize(info.start_time), try_normalize(info.stop_time)

@@ -1,0 +1,215 @@
+"""Walk an archive (PDS4 bundle, PDS3 volume or any folder of labels) into the index.
+
+Incremental: a product whose label and data files all keep their size and mtime is
+skipped without being read; one whose stat changed is checksummed, and only re-parsed
+when a checksum changed. Products are written in batches, each batch one transaction
+(product + files + provenance together), so an interrupted scan leaves whole rows only
+and the next scan picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pdsgen.archive.index import ArchiveIndex, FileRecord, ProductRecord
+from pdsgen.archive.labels import is_calibration, md5_file, normalized_times, read_label
+from pdsgen.errors import LabelError
+
+#: Folders never walked: the index's own folder and version-control/staging folders.
+SKIP_DIRS = {".pdsgen", ".git", "__pycache__"}
+LABEL_SUFFIXES = (".xml", ".lbl")
+
+
+@dataclass
+class ScanReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    touched: int = 0  # stat changed, content did not
+    removed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.updated + self.unchanged + self.touched
+
+
+def iter_labels(root: Path) -> Iterator[tuple[str, os.stat_result]]:
+    """(path relative to root with '/' separators, stat) of every candidate label file."""
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIP_DIRS and not entry.name.startswith(".pdsgen"):
+                    stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
+            elif entry.name.lower().endswith(LABEL_SUFFIXES) and not entry.name.startswith("."):
+                yield f"{prefix}{entry.name}", entry.stat()
+
+
+def _is_product_label(head: bytes, rel: str) -> bool:
+    if rel.lower().endswith(".xml"):
+        return b"<Product_" in head or b":Product_" in head
+    return b"=" in head  # PDS3: keyword = value
+
+
+def read_product(root: Path, rel: str, st: os.stat_result) -> ProductRecord | None:
+    """Index record of the label at ROOT/rel, or None when it is not a product label."""
+    path = root / rel
+    data = path.read_bytes()
+    if not _is_product_label(data[:4096], rel):
+        return None
+    import hashlib
+
+    info = read_label(path, data)
+    start, stop = normalized_times(info)
+    files = [FileRecord(rel, st.st_size, st.st_mtime_ns, hashlib.md5(data).hexdigest())]
+    base = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+    for name in info.data_files:
+        frel = _join(base, name)
+        fpath = root / frel
+        try:
+            fst = fpath.stat()
+        except OSError:
+            continue  # a missing data file is validation's finding, not the index's
+        if frel != rel:
+            files.append(FileRecord(frel, fst.st_size, fst.st_mtime_ns, md5_file(fpath)))
+    return ProductRecord(
+        label_path=rel,
+        standard=info.standard,
+        label_size=st.st_size,
+        label_mtime_ns=st.st_mtime_ns,
+        label_md5=files[0].md5,
+        lid=info.lid,
+        vid=info.vid,
+        product_id=info.product_id,
+        data_set_id=info.data_set_id,
+        product_class=info.product_class,
+        product_type=info.product_type,
+        title=info.title,
+        start_time=start,
+        stop_time=stop,
+        instrument=info.instrument,
+        is_calibration=is_calibration(info, rel),
+        recipe_name=info.recipe_name,
+        recipe_version=info.recipe_version,
+        pdsgen_version=info.pdsgen_version,
+        parameters=info.parameters,
+        files=files,
+        provenance=info.provenance,
+    )
+
+
+def _join(base: str, name: str) -> str:
+    parts: list[str] = []
+    for piece in (base + name).replace("\\", "/").split("/"):
+        if piece in ("", "."):
+            continue
+        if piece == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(piece)
+    return "/".join(parts)
+
+
+def scan(
+    root: str | os.PathLike[str],
+    index: ArchiveIndex,
+    *,
+    batch: int = 2000,
+    progress: Callable[[int], None] | None = None,
+    full: bool = False,
+) -> ScanReport:
+    """Bring ``index`` up to date with the labels under ``root``; ``full`` re-reads everything."""
+    root = Path(root)
+    if not root.is_dir():
+        raise LabelError("archive root is not a folder", path=str(root))
+    known = {} if full else index.file_states()
+    report = ScanReport()
+    pending: list[ProductRecord] = []
+    touches: list[tuple[str, str, int, int]] = []
+    seen: set[str] = set()
+    for rel, st in iter_labels(root):
+        seen.add(rel)
+        state = known.get(rel)
+        if state is not None:
+            verdict, stats = _compare(root, rel, st, state)
+            if verdict == "same":
+                report.unchanged += 1
+                _tick(progress)
+                continue
+            if verdict == "touched":
+                touches.extend(stats)
+                report.touched += 1
+                _tick(progress)
+                continue
+        try:
+            record = read_product(root, rel, st)
+        except LabelError as exc:
+            report.errors.append(str(exc))
+            _tick(progress)
+            continue
+        except OSError as exc:
+            report.errors.append(f"{root / rel}: {exc.strerror or exc}")
+            _tick(progress)
+            continue
+        if record is None:
+            _tick(progress)
+            continue
+        pending.append(record)
+        if state is None:
+            report.added += 1
+        else:
+            report.updated += 1
+        _tick(progress)
+        if len(pending) >= batch:
+            index.put_products(pending)
+            pending = []
+    index.put_products(pending)
+    if touches:
+        index.touch_files(touches)
+    gone = [lp for lp in known if lp not in seen]
+    report.removed = index.delete_products(gone)
+    return report
+
+
+def _tick(progress: Callable[[int], None] | None) -> None:
+    if progress is not None:
+        progress(1)
+
+
+def _compare(
+    root: Path, rel: str, st: os.stat_result, state: list[tuple[str, int, int, str]]
+) -> tuple[str, list[tuple[str, str, int, int]]]:
+    """"same" (stat unchanged), "touched" (stat changed, checksums equal) or "changed"."""
+    stats: list[tuple[str, str, int, int, str, os.stat_result | None]] = []
+    differs = False
+    for path, size, mtime, md5 in state:
+        if path == rel:
+            cur: os.stat_result | None = st
+        else:
+            try:
+                cur = (root / path).stat()
+            except OSError:
+                return "changed", []
+        if cur.st_size != size:
+            return "changed", []
+        if cur.st_mtime_ns != mtime:
+            differs = True
+        stats.append((rel, path, cur.st_size, cur.st_mtime_ns, md5, cur))
+    if not differs:
+        return "same", []
+    touches = []
+    for lp, path, size, mtime, md5, _cur in stats:
+        if md5_file(root / path) != md5:
+            return "changed", []
+        touches.append((lp, path, size, mtime))
+    return "touched", touches
