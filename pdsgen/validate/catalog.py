@@ -1,0 +1,193 @@
+"""Resolve the schema and Schematron URLs that PDS4 labels cite to local files.
+
+Labels cite ``http(s)://pds.nasa.gov/pds4/…/*.xsd`` in ``xsi:schemaLocation`` and the
+matching ``*.sch`` in ``<?xml-model href=…?>``. Validation must not depend on the network,
+so URLs are mapped through an OASIS XML catalog (``uri``, ``system``, ``rewriteURI``,
+``rewriteSystem``, ``uriSuffix``/``systemSuffix``, ``nextCatalog``; relative targets are
+relative to the catalog file). lxml resolves catalogs only through libxml2's global
+``XML_CATALOG_FILES`` (process-wide, no error reporting), so the small subset PDS uses is
+read here.
+
+Without ``--catalog`` the default catalog is ``<user cache>/pdsgen/schemas/catalog.xml``; a
+URL not found there is downloaded into that cache only when downloading is allowed (not
+``--offline``). A URL that cannot be resolved raises `ValidationRunError` naming the URL.
+
+Usage::
+
+    cat = Catalog.load("catalog.xml", offline=True)
+    path = cat.resolve("https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1B00.xsd")
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from pdsgen.errors import ValidationRunError
+
+CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
+
+
+def default_cache_dir() -> Path:
+    """Folder of downloaded schemas (also the home of the default catalog)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("pdsgen")) / "schemas"
+
+
+def _url_to_cache_path(url: str, root: Path) -> Path:
+    parts = urllib.parse.urlsplit(url)
+    rel = (parts.netloc + parts.path).lstrip("/")
+    safe = [p for p in rel.split("/") if p not in ("", ".", "..")]
+    return root.joinpath(*safe)
+
+
+@dataclass
+class Catalog:
+    """An OASIS XML catalog (or none) plus the download cache behind it."""
+
+    entries: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, key, target)
+    path: Path | None = None
+    cache_dir: Path | None = None
+    offline: bool = True
+    base_dir: Path | None = None  # for relative references in labels (e.g. "PDS4_PDS_1Q00.sch")
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        offline: bool = False,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> Catalog:
+        """Read catalog `path`, or the default catalog in the user cache (may not exist yet)."""
+        cache = Path(cache_dir) if cache_dir else default_cache_dir()
+        if path is None:
+            default = cache / "catalog.xml"
+            cat = cls(path=None, cache_dir=cache, offline=offline)
+            if default.is_file():
+                cat.entries = _read_catalog(default, set())
+                cat.path = default
+            return cat
+        p = Path(path)
+        if not p.is_file():
+            raise ValidationRunError("catalog file not found", path=str(p))
+        # An explicit catalog has no download cache unless asked: the catalog is the truth.
+        return cls(
+            entries=_read_catalog(p, set()),
+            path=p,
+            cache_dir=Path(cache_dir) if cache_dir else None,
+            offline=offline,
+        )
+
+    def lookup(self, url: str) -> Path | None:
+        """Local file for `url` from the catalog entries (exact match wins, then longest rewrite)."""
+        best: tuple[int, Path] | None = None
+        for kind, key, target in self.entries:
+            if kind in ("uri", "system") and url == key:
+                return Path(target)
+            if kind in ("rewriteURI", "rewriteSystem") and url.startswith(key):
+                cand = Path(target + url[len(key):])
+                if best is None or len(key) > best[0]:
+                    best = (len(key), cand)
+            elif kind in ("uriSuffix", "systemSuffix") and url.endswith(key):
+                if best is None or len(key) > best[0]:
+                    best = (len(key), Path(target))
+        return best[1] if best else None
+
+    def resolve(self, url: str, *, base: Path | None = None) -> Path:
+        """Local path of `url`: catalog, then relative to `base`, then the download cache.
+
+        Raises `ValidationRunError` naming the URL when none of these has it.
+        """
+        if not url:
+            raise ValidationRunError("empty schema reference")
+        scheme = urllib.parse.urlsplit(url).scheme
+        if scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
+            local = Path(urllib.parse.urlsplit(url).path if scheme == "file" else url)
+            if not local.is_absolute() and base is not None:
+                local = base / local
+            if local.is_file():
+                return local
+            found = self.lookup(url)
+            if found is not None and found.is_file():
+                return found
+            raise ValidationRunError(f"schema file {url!r} not found", path=str(local))
+        found = self.lookup(url)
+        if found is not None and found.is_file():
+            return found
+        if self.cache_dir is not None:
+            cached = _url_to_cache_path(url, self.cache_dir)
+            if cached.is_file():
+                return cached
+            if not self.offline:
+                return _download(url, cached)
+        where = f" (catalog {self.path})" if self.path else ""
+        why = "offline, not in the catalog" if self.offline else "not in the catalog"
+        raise ValidationRunError(f"cannot resolve schema URL {url}: {why}{where}")
+
+
+def _read_catalog(path: Path, seen: set[Path]) -> list[tuple[str, str, str]]:
+    path = path.resolve()
+    if path in seen:
+        return []
+    seen.add(path)
+    try:
+        root = etree.parse(str(path)).getroot()
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise ValidationRunError(f"unreadable XML catalog: {exc}", path=str(path)) from exc
+    base = path.parent
+    entries: list[tuple[str, str, str]] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        kind = etree.QName(el).localname
+        if kind in ("uri", "system"):
+            key = el.get("name") if kind == "uri" else el.get("systemId")
+            target = el.get("uri")
+        elif kind in ("rewriteURI", "rewriteSystem"):
+            key = el.get("uriStartString") if kind == "rewriteURI" else el.get("systemIdStartString")
+            target = el.get("rewritePrefix")
+        elif kind in ("uriSuffix", "systemSuffix"):
+            key = el.get("uriSuffix") if kind == "uriSuffix" else el.get("systemIdSuffix")
+            target = el.get("uri")
+        elif kind == "nextCatalog":
+            nxt = el.get("catalog")
+            if nxt:
+                entries.extend(_read_catalog(_target(base, el, nxt, keep_slash=False), seen))
+            continue
+        else:
+            continue
+        if key and target:
+            entries.append((kind, key, str(_target(base, el, target, keep_slash=True))))
+    return entries
+
+
+def _target(base: Path, el: etree._Element, target: str, *, keep_slash: bool) -> str | Path:
+    xml_base = el.get("{http://www.w3.org/XML/1998/namespace}base")
+    if xml_base:
+        base = base / xml_base
+    if target.startswith("file://"):
+        target = urllib.parse.urlsplit(target).path
+    full = target if os.path.isabs(target) else os.path.join(str(base), target)
+    if keep_slash and target.endswith("/") and not full.endswith("/"):
+        full += "/"
+    return full if keep_slash else Path(full)
+
+
+def _download(url: str, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + f".part{os.getpid()}")
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - schema URLs from labels
+            tmp.write_bytes(resp.read())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ValidationRunError(f"cannot download schema URL {url}: {exc}") from exc
+    return dest
