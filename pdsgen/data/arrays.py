@@ -1,0 +1,98 @@
+"""Arrays and images (PDS4 Array*, PDS3 IMAGE/ARRAY), headers, text and FITS HDUs.
+
+Arrays are one ``np.fromfile`` with the element dtype and the label's axis order
+(first axis slowest, PDS4 "Last Index Fastest"); element types that need decoding
+(registered decoders, e.g. VAX reals from PDS3) read the raw bytes once and decode
+them in one vectorised call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pdsgen.data import types
+from pdsgen.data.io import check_extent, file_size, read_bytes, read_uint8
+from pdsgen.errors import DataError, LabelError, UnsupportedError
+from pdsgen.model import DataObject
+
+
+def _element(obj: DataObject) -> types.BinaryType:
+    name = obj.element_type
+    if not name:
+        raise LabelError("array has no element data type", path=str(obj.file), obj=obj.name)
+    try:
+        return types.binary_type(name)
+    except KeyError:
+        raise UnsupportedError(
+            f"unknown array element data type {obj.label_element_type or name!r}", path=str(obj.file), obj=obj.name
+        ) from None
+
+
+def read_array(obj: DataObject) -> np.ndarray:
+    """The n-d array in the label's axis order, values as stored (no scaling)."""
+    shape = tuple(a.elements for a in obj.axes)
+    if not shape:
+        raise LabelError("array has no axes", path=str(obj.file), obj=obj.name)
+    if any(n < 0 for n in shape):
+        raise LabelError(f"negative axis length in {shape}", path=str(obj.file), obj=obj.name)
+    etype = _element(obj)
+    count = int(np.prod(shape))
+    itemsize = etype.itemsize
+    if itemsize is None:
+        raise UnsupportedError(f"element type {etype.name} has no fixed size", path=str(obj.file), obj=obj.name)
+    nbytes = count * itemsize
+    if etype.dtype is not None:
+        check_extent(obj, nbytes)
+        if count == 0:
+            return np.zeros(shape, dtype=etype.dtype)
+        return np.fromfile(obj.file, dtype=etype.dtype, count=count, offset=obj.offset).reshape(shape)
+    raw = read_uint8(obj, nbytes).reshape(count, itemsize)
+    try:
+        return etype.decode(raw).reshape(shape)
+    except ValueError as exc:
+        raise DataError(f"array elements ({etype.name}): {exc}", path=str(obj.file), obj=obj.name) from None
+
+
+def read_header(obj: DataObject) -> bytes:
+    return read_bytes(obj, obj.size)
+
+
+def read_text(obj: DataObject) -> str:
+    raw = read_bytes(obj, obj.size)
+    encoding = str(obj.details.get("encoding") or "utf-8")
+    codec = {"ASCII": "ascii", "UTF-8": "utf-8", "UTF8": "utf-8"}.get(encoding.upper(), encoding)
+    try:
+        return raw.decode(codec)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DataError(f"text is not valid {encoding}: {exc}", path=str(obj.file), obj=obj.name) from None
+
+
+def read_fits(obj: DataObject) -> np.ndarray:
+    """The data of the FITS HDU whose data starts at the object's offset (astropy.io.fits).
+
+    Values are returned as stored (BSCALE/BZERO not applied: the label's own
+    scaling_factor/value_offset is what `to_table` applies). When astropy finds no HDU
+    at that offset the label's own description is read as a plain array.
+    """
+    from astropy.io import fits
+
+    file_size(obj)  # clear error for a missing file
+    try:
+        with fits.open(obj.file, memmap=False, do_not_scale_image_data=True, lazy_load_hdus=True) as hdul:
+            for hdu in hdul:
+                info = hdu.fileinfo()
+                if info and info.get("datLoc") == obj.offset and hdu.data is not None:
+                    data = np.array(hdu.data)
+                    shape = tuple(a.elements for a in obj.axes)
+                    if shape and data.shape != shape:
+                        raise DataError(
+                            f"FITS HDU at byte {obj.offset} has shape {data.shape}, the label says {shape}",
+                            path=str(obj.file),
+                            obj=obj.name,
+                        )
+                    return data
+    except OSError:
+        pass  # not a FITS file astropy can parse: fall back to the label's description
+    if obj.kind == "array":
+        return read_array(obj)
+    raise DataError(f"no FITS HDU starts at byte {obj.offset}", path=str(obj.file), obj=obj.name)

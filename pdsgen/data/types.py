@@ -1,0 +1,196 @@
+"""The element-type registry: how the bytes of one value become a number or a string.
+
+Every reader in `pdsgen.data` looks data types up here by their *normalised* name (the
+PDS4 spelling, e.g. ``SignedMSB4``, ``IEEE754LSBDouble``, ``ASCII_Real``), so a label
+reader only has to map its own type names onto this vocabulary, and a standard with
+extra types (PDS3: VAX reals, IBM reals ...) registers them from its own module.
+
+Contract (read this if you register a type)
+-------------------------------------------
+``register_binary_type(name, dtype_or_decoder, *, kind=None)``
+    For values stored as raw bytes (binary tables, arrays, bit-string parents).
+
+    * a numpy dtype (or anything ``np.dtype()`` accepts, e.g. ``">i4"``): the bytes are
+      read in place with that dtype; a field's ``length`` must equal ``dtype.itemsize``.
+      Arrays and binary tables are then read with one ``np.frombuffer``/``np.fromfile``
+      without copying.
+    * a callable ``decoder(raw: np.ndarray) -> np.ndarray``: ``raw`` is a C-contiguous
+      ``uint8`` array of shape ``(..., length)`` holding the bytes of each value (last
+      axis = the value's bytes in file order); return an array of shape ``raw.shape[:-1]``
+      with any numeric dtype. It must be vectorised (numpy over the whole array, no
+      Python loop per value) and must not do I/O. Raise ``ValueError`` for bytes that are
+      not a valid value; the caller turns it into a `DataError` naming file/object/field.
+      For decoders, pass ``itemsize=`` when the type has a fixed size (arrays need it).
+
+    ``kind`` is one of ``"int"``, ``"uint"``, ``"float"``, ``"complex"``, ``"bits"``,
+    ``"bytes"`` (derived from the dtype when omitted; required for decoders).
+
+``register_character_type(name, decoder, *, kind)``
+    For values written as text (Table_Character, Table_Delimited, ASCII fields inside
+    binary tables). ``decoder(chars: np.ndarray) -> np.ndarray`` gets a ``uint8`` matrix
+    of shape ``(n, width)`` (one row per value, the field's bytes, space padded) and
+    returns ``n`` values. Empty (all-blank) values are the caller's business: decoders
+    only see rows that hold something (blank rows are passed as the text ``"0"`` and
+    masked afterwards). Types not registered here and starting with ``ASCII_`` or
+    ``UTF8_`` are read as strings (``str``, surrounding blanks trimmed), which is what
+    dates and times are too (PDS4 dates have no numpy type with leap seconds).
+
+Look-ups: `binary_type(name)` / `character_type(name)` return the registered
+`BinaryType` / `CharacterType` or raise `KeyError`; `is_character(name)` says whether
+a type is text. Names are case-sensitive, as in the PDS4 dictionary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+BinaryDecoder = Callable[[np.ndarray], np.ndarray]
+CharacterDecoder = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class BinaryType:
+    """A raw-bytes element type: either a numpy dtype read in place, or a decoder."""
+
+    name: str
+    kind: str
+    dtype: np.dtype | None = None
+    decoder: BinaryDecoder | None = None
+    itemsize: int | None = None
+
+    def decode(self, raw: np.ndarray) -> np.ndarray:
+        """Values from a uint8 array of shape (..., length)."""
+        if self.dtype is not None:
+            raw = np.ascontiguousarray(raw)
+            if raw.shape[-1] != self.dtype.itemsize:
+                raise ValueError(
+                    f"{self.name} values are {self.dtype.itemsize} bytes, the field has {raw.shape[-1]}"
+                )
+            return raw.view(self.dtype)[..., 0]
+        assert self.decoder is not None
+        return self.decoder(np.ascontiguousarray(raw))
+
+
+@dataclass(frozen=True)
+class CharacterType:
+    """A text element type with its vectorised decoder."""
+
+    name: str
+    kind: str  # "int", "uint", "float", "bool", "str"
+    decoder: CharacterDecoder | None = None
+
+
+_BINARY: dict[str, BinaryType] = {}
+_CHARACTER: dict[str, CharacterType] = {}
+
+_KIND_OF_DTYPE = {"i": "int", "u": "uint", "f": "float", "c": "complex", "S": "bytes", "V": "bytes"}
+
+
+def register_binary_type(
+    name: str, dtype_or_decoder: Any, *, kind: str | None = None, itemsize: int | None = None
+) -> None:
+    """Register (or replace) a raw-bytes element type; see the module docstring."""
+    if callable(dtype_or_decoder) and not isinstance(dtype_or_decoder, (np.dtype, type)):
+        if kind is None:
+            raise ValueError(f"register_binary_type({name!r}): a decoder needs kind=")
+        _BINARY[name] = BinaryType(name, kind, decoder=dtype_or_decoder, itemsize=itemsize)
+        return
+    dtype = np.dtype(dtype_or_decoder)
+    _BINARY[name] = BinaryType(name, kind or _KIND_OF_DTYPE[dtype.kind], dtype=dtype, itemsize=dtype.itemsize)
+
+
+def register_character_type(name: str, decoder: CharacterDecoder | None, *, kind: str) -> None:
+    """Register (or replace) a text element type; ``decoder=None`` means a string."""
+    _CHARACTER[name] = CharacterType(name, kind, decoder)
+
+
+def binary_type(name: str) -> BinaryType:
+    return _BINARY[name]
+
+
+def character_type(name: str) -> CharacterType:
+    if name in _CHARACTER:
+        return _CHARACTER[name]
+    if name.startswith(("ASCII_", "UTF8_")):
+        return CharacterType(name, "str", None)
+    raise KeyError(name)
+
+
+def is_character(name: str) -> bool:
+    return name in _CHARACTER or name.startswith(("ASCII_", "UTF8_"))
+
+
+def known(name: str) -> bool:
+    return name in _BINARY or is_character(name)
+
+
+# --- the PDS4 binary types -------------------------------------------------------------
+for _order, _o in (("MSB", ">"), ("LSB", "<")):
+    for _bytes in (2, 4, 8):
+        register_binary_type(f"Signed{_order}{_bytes}", f"{_o}i{_bytes}")
+        register_binary_type(f"Unsigned{_order}{_bytes}", f"{_o}u{_bytes}")
+    register_binary_type(f"IEEE754{_order}Single", f"{_o}f4")
+    register_binary_type(f"IEEE754{_order}Double", f"{_o}f8")
+    register_binary_type(f"Complex{_order}8", f"{_o}c8")
+    register_binary_type(f"Complex{_order}16", f"{_o}c16")
+register_binary_type("SignedByte", "i1")
+register_binary_type("UnsignedByte", "u1")
+
+
+def _raw_bytes(raw: np.ndarray) -> np.ndarray:
+    """Bit strings are kept as raw bytes (as pds4_tools does); Field_Bit unpacks them."""
+    return raw.view(f"S{raw.shape[-1]}")[..., 0] if raw.shape[-1] else np.zeros(raw.shape[:-1], "S1")
+
+
+register_binary_type("SignedBitString", _raw_bytes, kind="bits")
+register_binary_type("UnsignedBitString", _raw_bytes, kind="bits")
+
+
+def unpack_bits(raw: np.ndarray, start_bit: int, stop_bit: int, signed: bool) -> np.ndarray:
+    """Bits ``start_bit..stop_bit`` (0-based from the first byte's MSB, inclusive) as integers.
+
+    ``raw`` is uint8 of shape (..., nbytes); vectorised big-endian assembly into uint64
+    (bit fields are numbered in file byte order regardless of the host), then shift/mask.
+    """
+    nbytes = raw.shape[-1]
+    if nbytes > 8:
+        # Only the bytes holding the bits are needed; keep them (at most 8 for <=64 bits).
+        first, last = start_bit // 8, stop_bit // 8
+        if last - first + 1 > 8:
+            raise ValueError(f"bit field {start_bit}..{stop_bit} is wider than 64 bits")
+        raw = raw[..., first : last + 1]
+        start_bit -= first * 8
+        stop_bit -= first * 8
+        nbytes = raw.shape[-1]
+    if not 0 <= start_bit <= stop_bit < nbytes * 8:
+        raise ValueError(f"bit field {start_bit + 1}..{stop_bit + 1} is outside its {nbytes}-byte field")
+    padded = np.zeros(raw.shape[:-1] + (8,), dtype=np.uint8)
+    padded[..., 8 - nbytes :] = raw
+    word = padded.view(">u8")[..., 0].astype(np.uint64)
+    width = stop_bit - start_bit + 1
+    shift = nbytes * 8 - 1 - stop_bit
+    value = (word >> np.uint64(shift)) & np.uint64((1 << width) - 1 if width < 64 else 0xFFFFFFFFFFFFFFFF)
+    if signed:
+        out = value.astype(np.int64)
+        if width < 64:
+            sign = np.int64(1 << (width - 1))
+            out = np.where(out >= sign, out - np.int64(1 << width), out)
+        return out
+    return value
+
+
+# --- the PDS4 character types ------------------------------------------------------------
+# Decoders are registered from pdsgen.data.ascii (numeric text parsing on byte matrices).
+from pdsgen.data import ascii as _ascii  # noqa: E402  (after the registry exists)
+
+register_character_type("ASCII_Real", _ascii.parse_real, kind="float")
+register_character_type("ASCII_Integer", _ascii.parse_integer, kind="int")
+register_character_type("ASCII_NonNegative_Integer", _ascii.parse_unsigned, kind="uint")
+register_character_type("ASCII_Numeric_Base2", _ascii.base_parser(2), kind="int")
+register_character_type("ASCII_Numeric_Base8", _ascii.base_parser(8), kind="int")
+register_character_type("ASCII_Numeric_Base16", _ascii.base_parser(16), kind="int")
+register_character_type("ASCII_Boolean", _ascii.parse_boolean, kind="bool")
