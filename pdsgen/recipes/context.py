@@ -1,0 +1,135 @@
+"""What an algorithm receives (`RecipeContext`) and returns (`AlgorithmResult`).
+
+An algorithm is a function ``fn(ctx) -> AlgorithmResult | Table | dict[str, Table]``.
+It does its arithmetic with the pure functions of its `pdsgen.calib` module; the context
+gives it everything already read and checked:
+
+- ``ctx.params``: the recipe parameters after ``--set``, bounds-checked, as astropy
+  Quantities when they have a unit (plain numbers otherwise);
+- ``ctx.inputs``: the recipe's declared ``[inputs]``, resolved and converted to their
+  declared unit (Quantity arrays for ``ref``/``column`` inputs, scalars for ``keyword``
+  inputs); for aggregating recipes each entry is a list with one value per product
+  of the group, in input order;
+- ``ctx.products`` / ``ctx.paths``: the input product(s) (`pdsgen.model.Product`, opened
+  lazily with `pdsgen.open`) and their label paths; ``ctx.table(i)`` the first table of
+  product ``i`` as an astropy Table;
+- ``ctx.calibration(name)`` / ``ctx.calibrations(name)``: the calibration file(s) the recipe
+  declared under ``[calibrations.NAME]``, chosen among ``--cal`` files (or the default
+  shipped with the recipe); ``ctx.cal_files`` all ``--cal`` files;
+- ``ctx.group``: the group key of an aggregating recipe (``None`` otherwise);
+- ``ctx.warn(text)``: a note printed in the run summary (e.g. "12 events discarded").
+
+The result tables need not be in the declared units or order: the engine converts
+every declared ``[[outputs]]`` column to its unit and data type, orders them as the
+recipe does and fails with a RecipeError naming any column the algorithm did not give.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pdsgen.errors import PdsgenError, RecipeError
+
+if TYPE_CHECKING:
+    from astropy.table import Table
+
+    from pdsgen.model import Product
+    from pdsgen.recipes.loader import Recipe
+
+
+@dataclass
+class AlgorithmResult:
+    """An algorithm's output.
+
+    ``tables``: part name → astropy Table (``""`` is the main product; other parts are the
+    ``part`` values of the recipe's ``[[outputs]]``). ``plots``: browse name → matplotlib
+    ``Figure`` (make it with ``matplotlib.figure.Figure()``, not pyplot, so runs in threads
+    and processes do not share state); each is written as a PNG browse product beside the
+    table. ``meta``: extra values for the label template (``start_time``, ``stop_time``,
+    ``description`` ...). ``notes``: lines for the run summary.
+    """
+
+    tables: dict[str, Table] = field(default_factory=dict)
+    plots: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RecipeContext:
+    """Everything one algorithm call needs; built by `pdsgen.recipes.engine`."""
+
+    recipe: Recipe
+    paths: list[Path]
+    params: dict[str, Any] = field(default_factory=dict)
+    cal_files: list[Path] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    group: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def products(self) -> list[Product]:
+        from pdsgen.registry import open as open_product
+
+        return [open_product(p) for p in self.paths]
+
+    @property
+    def product(self) -> Product:
+        """The one input product (non-aggregating recipes)."""
+        return self.products[0]
+
+    @property
+    def path(self) -> Path:
+        return self.paths[0]
+
+    def table(self, i: int = 0, name: str | None = None) -> Table:
+        """Product ``i``'s table ``name`` (default: its first table) as an astropy Table."""
+        product = self.products[i]
+        try:
+            obj = product[name] if name else next(o for o in product.objects if o.kind == "table")
+        except StopIteration:
+            raise RecipeError("product has no table object", path=str(self.paths[i])) from None
+        except KeyError as exc:
+            raise RecipeError(str(exc.args[0]), path=str(self.paths[i])) from None
+        return obj.to_table()
+
+    def calibrations(self, name: str) -> list[Path]:
+        """Every file of calibration ``name`` (``[calibrations.NAME]`` of the recipe)."""
+        spec = self.recipe.calibrations.get(name)
+        if spec is None:
+            raise RecipeError(f"recipe {self.recipe.name!r} declares no calibration {name!r}")
+        pats = [p.strip() for p in spec.match.split("|")]
+        found = [p for p in self.cal_files if any(fnmatch.fnmatch(p.name.lower(), q.lower()) for q in pats)]
+        if not found and spec.default and self.recipe.path is not None:
+            found = [self.recipe.path.parent / spec.default]
+        if not found and spec.required:
+            given = ", ".join(p.name for p in self.cal_files) or "none"
+            raise RecipeError(
+                f"calibration {name!r} ({spec.description or spec.match}) is needed: give a file matching "
+                f"{spec.match!r} with --cal (given: {given})")
+        return found
+
+    def calibration(self, name: str) -> Path:
+        """The single file of calibration ``name``; several matching files are an error."""
+        found = self.calibrations(name)
+        if len(found) > 1 and not self.recipe.calibrations[name].multiple:
+            raise RecipeError(f"calibration {name!r}: several --cal files match ({', '.join(p.name for p in found)})")
+        if not found:
+            raise RecipeError(f"calibration {name!r}: no file")
+        return found[0]
+
+    def warn(self, text: str) -> None:
+        self.notes.append(text)
+
+
+def product_error(exc: Exception, path: Path | str) -> PdsgenError:
+    """Turn any failure while processing one product into a PdsgenError naming the file."""
+    if isinstance(exc, PdsgenError):
+        if exc.path is None and not isinstance(exc, RecipeError | PdsgenError):  # pragma: no cover
+            exc.path = str(path)
+        return exc
+    return RecipeError(f"{type(exc).__name__}: {exc}", path=str(path))

@@ -1,0 +1,280 @@
+"""Compute one recipe on one product (or one group): inputs → algorithm → checked tables.
+
+No writing here (that is `pdsgen.recipes.run` with the writers); this is the part the
+benchmarks and tests call directly: `compute(recipe, paths, cal_files, params)`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import astropy.units as u
+import numpy as np
+
+from pdsgen.errors import DataError, PdsgenError, RecipeError
+from pdsgen.recipes.context import AlgorithmResult, RecipeContext
+from pdsgen.recipes.expressions import compile_convert, compile_expression
+from pdsgen.recipes.loader import InputSpec, OutputSpec, Recipe
+from pdsgen.recipes.registry import get_algorithm
+from pdsgen.recipes.units import enabled, parse_unit, unit_from_name, unit_string
+
+
+@dataclass
+class Computed:
+    """The checked result of one algorithm call: tables per part, plots, notes, meta."""
+
+    tables: dict[str, Any]
+    plots: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def compute(
+    recipe: Recipe,
+    paths: list[Path],
+    cal_files: list[Path] | None = None,
+    params: Mapping[str, Any] | None = None,
+    *,
+    group: str | None = None,
+) -> Computed:
+    """Run ``recipe`` on ``paths`` (one product, or a group for aggregating recipes).
+
+    ``params`` are already-coerced parameters (`Recipe.resolve_params`); raw ``--set``
+    strings are accepted too and coerced here.
+    """
+    if params is None or any(isinstance(v, str) for v in params.values()):
+        params = recipe.resolve_params(dict(params or {}))
+    ctx = RecipeContext(recipe=recipe, paths=[Path(p) for p in paths], params=dict(params),
+                        cal_files=[Path(c) for c in cal_files or []], group=group)
+    ctx.inputs = resolve_inputs(ctx)
+    if recipe.algorithm == "expressions":
+        result: Any = evaluate_expressions(recipe, ctx.inputs, ctx.params)
+    else:
+        func = get_algorithm(recipe.algorithm)
+        result = func(ctx)
+    res = _as_result(result, recipe)
+    tables = {part: conform_table(recipe, part, table, where=str(ctx.paths[0])) for part, table in res.tables.items()}
+    return Computed(tables=tables, plots=res.plots, meta=res.meta, notes=ctx.notes + res.notes)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def resolve_inputs(ctx: RecipeContext) -> dict[str, Any]:
+    """Every declared input, converted to its unit (lists per product when aggregating)."""
+    out: dict[str, Any] = {}
+    for name, spec in ctx.recipe.inputs.items():
+        if ctx.recipe.aggregate:
+            out[name] = [resolve_input(spec, ctx, i) for i in range(len(ctx.paths))]
+        else:
+            out[name] = resolve_input(spec, ctx, 0)
+    return out
+
+
+def resolve_input(spec: InputSpec, ctx: RecipeContext, i: int = 0) -> Any:
+    """One input of product ``i``: raw values, then ``convert``/unit conversion."""
+    path = ctx.paths[i]
+    try:
+        if spec.kind == "column":
+            raw, src_unit = _column_values(ctx, i, spec)
+        elif spec.kind == "keyword":
+            raw, src_unit = _keyword_value(ctx.products[i], spec)
+        else:
+            raw, src_unit = _ref_values(ctx, i, spec)
+    except RecipeError:
+        raise
+    except PdsgenError:
+        raise
+    except KeyError as exc:
+        raise RecipeError(f"input {spec.name!r}: {exc.args[0]}", path=str(path)) from None
+    if raw is None:
+        if spec.required:
+            raise RecipeError(f"input {spec.name!r}: not found", path=str(path))
+        return None
+    if spec.source_unit:
+        src_unit = parse_unit(spec.source_unit)
+    return convert_value(raw, spec, src_unit, where=str(path))
+
+
+def convert_value(raw: Any, spec: InputSpec, src_unit: u.UnitBase | None, *, where: str = "") -> Any:
+    """Apply ``convert`` (checking it against the source unit) or an astropy conversion."""
+    target = parse_unit(spec.unit) if spec.unit is not None else None
+    if isinstance(raw, u.Quantity):
+        src_unit, raw = raw.unit, raw.value
+    if isinstance(raw, str):
+        return raw
+    values = np.asarray(raw)
+    if values.dtype.kind in "US":
+        return values
+    dimless = (None, u.dimensionless_unscaled)
+    if spec.convert is None and target in dimless and src_unit in dimless:
+        return values  # plain numbers (step numbers, flags, counts) keep their dtype
+    values = values.astype(np.float64, copy=False)
+    if spec.convert is not None:
+        conv = compile_convert(spec.convert)
+        if src_unit is not None and target is not None and conv.factor is not None:
+            try:
+                scale = (1.0 * src_unit).to(target).value * 1.0
+            except u.UnitConversionError:
+                raise RecipeError(f"input {spec.name!r}: unit mismatch: source unit {unit_string(src_unit)!r} "
+                                  f"cannot become {spec.unit!r}", path=where or None) from None
+            if not math.isclose(scale, conv.factor, rel_tol=1e-9):
+                raise RecipeError(f"input {spec.name!r}: convert {spec.convert!r} turns {unit_string(src_unit)!r} "
+                                  f"into {conv.factor:g} × that unit, but {unit_string(src_unit)!r} → {spec.unit!r} "
+                                  f"is × {scale:g}", path=where or None)
+        values = conv.apply(values)
+        return values * target if target is not None else values
+    if target is None:
+        return values * src_unit if src_unit is not None else values
+    if src_unit is None:
+        return values * target  # unitless source: the recipe states the unit
+    try:
+        with enabled():
+            return (values * src_unit).to(target)
+    except u.UnitConversionError:
+        raise RecipeError(f"input {spec.name!r}: unit mismatch: data are in {unit_string(src_unit)!r}, "
+                          f"the recipe wants {spec.unit!r}", path=where or None) from None
+
+
+def _column_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.UnitBase | None]:
+    table = ctx.table(i, spec.object)
+    col = _find_column(table, spec.column, ctx.paths[i], spec.name)
+    src = col.unit if col.unit is not None else unit_from_name(col.name)
+    data = np.ma.getdata(col)
+    if np.ma.is_masked(col):
+        if data.dtype.kind == "f":
+            data = np.where(np.ma.getmaskarray(col), np.nan, data)
+        else:
+            raise DataError(f"input {spec.name!r}: column {col.name!r} has missing values "
+                            f"({int(np.ma.getmaskarray(col).sum())} records)", path=str(ctx.paths[i]))
+    return np.asarray(data), (parse_unit(str(src)) if src is not None and not isinstance(src, u.UnitBase) else src)
+
+
+def _find_column(table: Any, name: str, path: Path, input_name: str) -> Any:
+    if name in table.colnames:
+        return table[name]
+    lowered = {c.lower(): c for c in table.colnames}
+    if name.lower() in lowered:
+        return table[lowered[name.lower()]]
+    import difflib
+
+    near = difflib.get_close_matches(name, table.colnames, n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else f" (columns: {', '.join(table.colnames)})"
+    raise RecipeError(f"input {input_name!r}: no column {name!r}{hint}", path=str(path))
+
+
+def _keyword_value(product: Any, spec: InputSpec) -> tuple[Any, u.UnitBase | None]:
+    """A label keyword (PDS3 pvl, PDS4 XML element) or a FITS header keyword."""
+    from pdsgen.recipes.keywords import find_keyword
+
+    return find_keyword(product, spec.keyword, hdu=spec.hdu)
+
+
+def _ref_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.UnitBase | None]:
+    """A dp:/cdp: shorthand reference, resolved for every record at once."""
+    from pdsgen.recipes.shorthand_bridge import resolve_reference
+
+    return resolve_reference(spec, ctx.paths[i], ctx.cal_files)
+
+
+# --------------------------------------------------------------------------- expressions
+
+
+def evaluate_expressions(recipe: Recipe, inputs: Mapping[str, Any], params: Mapping[str, Any]) -> AlgorithmResult:
+    """Evaluate ``[expressions]`` in order over inputs and parameters; one output table."""
+    from astropy.table import Table
+
+    ns: dict[str, Any] = {**params, **inputs}
+    with enabled():
+        for name, text in recipe.expressions.items():
+            expr = compile_expression(text, names=set(ns), where=f"[expressions.{name}]")
+            try:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ns[name] = expr.evaluate(ns)
+            except u.UnitsError as exc:
+                raise RecipeError(f"[expressions.{name}] {text!r}: unit mismatch: {exc}") from None
+    lengths = {np.size(ns[o.name]) for o in recipe.outputs if np.ndim(ns[o.name]) > 0}
+    n = max(lengths) if lengths else 1
+    table = Table()
+    for o in recipe.outputs:
+        v = ns[o.name]
+        if np.ndim(v) == 0:
+            v = np.full(n, v.value if isinstance(v, u.Quantity) else v) * (v.unit if isinstance(v, u.Quantity) else 1)
+        table[o.name] = v
+    return AlgorithmResult(tables={"": table})
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def _as_result(result: Any, recipe: Recipe) -> AlgorithmResult:
+    from astropy.table import Table
+
+    if isinstance(result, AlgorithmResult):
+        return result
+    if isinstance(result, Table):
+        return AlgorithmResult(tables={"": result})
+    if isinstance(result, Mapping) and all(isinstance(v, Table) for v in result.values()):
+        return AlgorithmResult(tables=dict(result))
+    raise RecipeError(f"algorithm {recipe.algorithm!r} returned {type(result).__name__}, "
+                      "not an AlgorithmResult, Table or dict of Tables")
+
+
+def conform_table(recipe: Recipe, part: str, table: Any, *, where: str = "") -> Any:
+    """The algorithm's table reduced to the declared outputs: order, units, types, text."""
+    from astropy.table import Table
+
+    specs = recipe.outputs_for(part)
+    if not specs:
+        parts = ", ".join(repr(p) for p in recipe.parts)
+        raise RecipeError(f"algorithm {recipe.algorithm!r} gave a table for part {part!r}, "
+                          f"the recipe declares outputs for {parts}", path=where or None)
+    out = Table(meta=dict(getattr(table, "meta", {}) or {}))
+    for spec in specs:
+        if spec.name not in table.colnames:
+            raise RecipeError(f"algorithm {recipe.algorithm!r} gave no output column {spec.name!r}"
+                              f"{' for part ' + repr(part) if part else ''} (it gave: {', '.join(table.colnames)})",
+                              path=where or None)
+        out[spec.name] = conform_column(table[spec.name], spec, where=where)
+    return out
+
+
+def conform_column(col: Any, spec: OutputSpec, *, where: str = "") -> Any:
+    from astropy.table import Column, MaskedColumn
+
+    target = parse_unit(spec.unit)
+    mask = np.ma.getmaskarray(col) if np.ma.is_masked(col) else None
+    unit = getattr(col, "unit", None)
+    data = np.ma.getdata(col)
+    if isinstance(col, u.Quantity):
+        unit, data = col.unit, col.value
+    if spec.data_type == "str":
+        values = np.asarray(data).astype(str)
+    else:
+        values = np.asarray(data)
+        if unit is not None and unit != target:
+            try:
+                with enabled():
+                    values = (values * unit).to_value(target)
+            except u.UnitConversionError:
+                raise RecipeError(f"output {spec.name!r}: unit mismatch: the algorithm gives "
+                                  f"{unit_string(unit)!r}, the recipe declares {spec.unit!r}",
+                                  path=where or None) from None
+        dtype = np.dtype(spec.data_type)
+        if dtype.kind in "iu" and values.dtype.kind == "f":
+            bad = ~np.isfinite(values) if mask is None else (~np.isfinite(values) & ~mask)
+            if bad.any():
+                raise DataError(f"output {spec.name!r}: {int(bad.sum())} values are NaN/inf but the "
+                                f"data type is {spec.data_type}", path=where or None)
+            values = np.where(np.isfinite(values), values, 0)
+        values = values.astype(dtype, copy=False)
+    kwargs = {"name": spec.name, "description": spec.description or None, "format": spec.format}
+    if spec.unit:
+        kwargs["unit"] = target
+    if mask is not None and mask.any():
+        return MaskedColumn(values, mask=mask, **kwargs)
+    return Column(values, **kwargs)
