@@ -1,0 +1,110 @@
+"""Normalise a caller's table (astropy Table, numpy structured array, mapping of
+columns) into `Column`s: 1-D values, a mask, unit, description and special constants.
+Pure data shuffling, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pdsgen.errors import DataError, UnsupportedError
+from pdsgen.model import SPECIAL_CONSTANT_NAMES
+
+
+@dataclass
+class Column:
+    name: str
+    values: np.ndarray  # 1-D
+    mask: np.ndarray | None = None  # True = missing
+    unit: str | None = None
+    description: str | None = None
+    special_constants: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """'int', 'uint', 'float', 'bool', 'str', 'datetime'."""
+        k = self.values.dtype.kind
+        return {"i": "int", "u": "uint", "f": "float", "b": "bool", "U": "str", "S": "str",
+                "O": "str", "M": "datetime"}.get(k, k)
+
+
+def _unit_text(unit: Any) -> str | None:
+    if unit is None:
+        return None
+    text = unit if isinstance(unit, str) else unit.to_string()
+    return text or None
+
+
+def columns_from(
+    table: Any,
+    *,
+    units: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, str] | None = None,
+    special_constants: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[Column]:
+    """Columns of an astropy Table / structured array / {name: array} mapping.
+
+    Units, descriptions and special constants come from the table (astropy column
+    ``unit``, ``description``, ``meta['missing_constant']`` …) unless given here.
+    """
+    units = dict(units or {})
+    descriptions = dict(descriptions or {})
+    special_constants = {k: dict(v) for k, v in (special_constants or {}).items()}
+    cols: list[Column] = []
+    if hasattr(table, "colnames") and hasattr(table, "columns"):  # astropy Table
+        for name in table.colnames:
+            c = table[name]
+            mask = np.asarray(c.mask, dtype=bool) if getattr(c, "mask", None) is not None else None
+            meta = dict(getattr(c, "meta", None) or {})
+            sc = {k: meta[k] for k in SPECIAL_CONSTANT_NAMES if k in meta}
+            sc.update(special_constants.get(name, {}))
+            values = np.asarray(c.data.data if hasattr(c.data, "mask") else c.data)
+            cols.append(Column(name, values, mask, units.get(name, _unit_text(c.unit)),
+                               descriptions.get(name, c.description), sc))
+    elif isinstance(table, np.ndarray) and table.dtype.names:
+        mask_all = np.ma.getmaskarray(table) if isinstance(table, np.ma.MaskedArray) else None
+        for name in table.dtype.names:
+            values = np.asarray(table[name])
+            mask = np.asarray(mask_all[name]) if mask_all is not None else None
+            cols.append(Column(name, values, mask, units.get(name), descriptions.get(name),
+                               special_constants.get(name, {})))
+    elif isinstance(table, Mapping):
+        for name, v in table.items():
+            mask = np.ma.getmaskarray(v) if isinstance(v, np.ma.MaskedArray) else None
+            values = np.asarray(v.data if isinstance(v, np.ma.MaskedArray) else v)
+            cols.append(Column(str(name), values, mask, units.get(name), descriptions.get(name),
+                               special_constants.get(name, {})))
+    else:
+        raise UnsupportedError(
+            f"cannot write a table from {type(table).__name__}: give an astropy Table, a "
+            "numpy structured array or a mapping of column name to 1-D array"
+        )
+    if not cols:
+        raise DataError("table has no columns")
+    n = len(cols[0].values)
+    for c in cols:
+        if c.values.ndim != 1:
+            raise UnsupportedError(
+                f"column {c.name!r} has shape {c.values.shape}: multi-dimensional columns "
+                "(group fields) are not written yet; split it into 1-D columns"
+            )
+        if len(c.values) != n:
+            raise DataError(f"column {c.name!r} has {len(c.values)} rows, expected {n}")
+        if c.mask is not None and not c.mask.any():
+            c.mask = None
+        if c.kind not in ("int", "uint", "float", "bool", "str", "datetime"):
+            raise UnsupportedError(f"column {c.name!r}: dtype {c.values.dtype} cannot be written")
+        if c.values.dtype.kind == "O":
+            bad = [type(v).__name__ for v in c.values[:1000] if not isinstance(v, str | bytes)]
+            if bad:
+                raise UnsupportedError(f"column {c.name!r}: object column holds {bad[0]}, not text")
+        unknown = set(c.special_constants) - set(SPECIAL_CONSTANT_NAMES) - {"valid_minimum", "valid_maximum"}
+        if unknown:
+            raise DataError(f"column {c.name!r}: unknown special constant(s) {sorted(unknown)}")
+    names = [c.name for c in cols]
+    if len(set(names)) != len(names):
+        raise DataError(f"duplicate column names in {names}")
+    return cols

@@ -1,0 +1,71 @@
+"""Escaping label values: XML text (PDS4) and ODL/PVL values (PDS3).
+
+XML escaping is Jinja's autoescape (markupsafe) for ``.xml.j2`` templates; these
+helpers are the explicit filters. PDS3 quoted strings have no escape for ``"`` and
+must be ASCII, so such text is refused with a clear error rather than altered.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from datetime import datetime
+from typing import Any
+
+import markupsafe
+
+from pdsgen.errors import LabelError
+
+
+def xml_escape(value: Any) -> markupsafe.Markup:
+    """XML text content/attribute escape (& < > " ')."""
+    return markupsafe.escape(value)
+
+
+def pds3_string(value: Any, *, what: str = "value") -> str:
+    """A PDS3 double-quoted string literal; refuses ``"`` and non-ASCII characters."""
+    text = str(value)
+    if '"' in text:
+        raise LabelError(f"PDS3 {what} {text[:60]!r} contains a double quote, which ODL cannot quote")
+    if not text.isascii():
+        raise LabelError(f"PDS3 {what} {text[:60]!r} contains non-ASCII characters")
+    return f'"{text}"'
+
+
+def pds3_text(value: Any, *, indent: int = 2, width: int = 78, what: str = "text") -> str:
+    """A long PDS3 quoted string wrapped to ``width`` columns, continuation lines indented."""
+    text = " ".join(str(value).split())
+    quoted = pds3_string(text, what=what)
+    lines = textwrap.wrap(quoted, width=width - indent, break_long_words=False,
+                          break_on_hyphens=False) or ['""']
+    pad = " " * indent
+    return ("\n" + pad).join(lines)
+
+
+def pds3_symbol(value: Any, *, what: str = "value") -> str:
+    """A PDS3 identifier/enumerated value: bare if it is a plain identifier, else quoted."""
+    text = str(value)
+    if text.replace("_", "").isalnum() and text.isascii() and not text[:1].isdigit():
+        return text.upper()
+    return pds3_string(text, what=what)
+
+
+def pds3_value(value: Any, *, what: str = "value") -> str:
+    """Any Python value as PDS3 ODL: numbers bare, times bare ISO, strings quoted, lists ``(a, b)``."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise LabelError(f"PDS3 {what} {value!r} is not a finite number")
+        return repr(value).upper() if "e" in repr(value) else repr(value)
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
+        return pds3_value(value.item(), what=what)
+    if isinstance(value, datetime):
+        from pdsgen.render.times import iso_utc
+
+        return iso_utc(value)
+    if isinstance(value, list | tuple):
+        return "(" + ", ".join(pds3_value(v, what=what) for v in value) + ")"
+    return pds3_string(value, what=what)
