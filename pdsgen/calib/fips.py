@@ -1,0 +1,373 @@
+"""MESSENGER FIPS EDR → CDR conversion (seed 004: "FIPS EDR to CDR Conversion", Raines, rev. F).
+
+Pure functions on numpy arrays (units in the names) plus the recipe adapter at the end.
+
+- TOF channel → ns: 666 ns / 1024 channels, or 666 ns / 2048 for raw PHA (11-bit TOF).
+- E/q (keV/e) and accumulation time (s) per E/q step: from the E/q stepping table, using
+  the latest table dated before the EDR file date and the column set of the data's mode.
+- (x, y) (MCP pixels) → (r, θ_MCP) after subtracting (X0, Y0), θ in [0, 360) deg; then
+  incident zenith = Σ_k R_k r^k (deg) and azimuth = P0 + P1·θ_MCP (deg, mod 360) where the
+  constants give P0/P1, else θ_MCP. **Assumption**: the seed's plain-text version lost the
+  equations themselves; this polynomial/linear form is our reading of the constants table
+  and must be checked against the PDF. The constants and the model names live in a
+  calibration data file (`pdsgen/recipes/builtin/fips_angle_constants.csv`), not here.
+  Events with zenith outside [15°, 75°] are outside the field of view and are discarded.
+- Rate spectra → differential flux (keV/e)^-1 s^-1 cm^-2 sr^-1:
+  ``(dJ/dE)_i = C_i / ((E/q)_i · ΔE/E · τ_i · g · η_i · ΔΩ)``, ΔE/E = 0.05,
+  g = 8.31e-5 mm² = 8.31e-7 cm², η_i proton efficiency at (E/q)_i, ΔΩ = 1.15π sr.
+- Phase-space density (s³/m⁶) from ``(dJ/dE)_i = 1.6022e-20 · (v_i²/m) · f_i`` (v in m/s,
+  m in kg): the factor is 1e-4 m²/cm² × 1.602176634e-16 J/keV (derived below from astropy).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import astropy.constants as const
+import numpy as np
+
+from pdsgen.errors import DataError, RecipeError
+
+TOF_NS_PER_CHANNEL = 666.0 / 1024.0
+TOF_NS_PER_CHANNEL_RAW = 666.0 / 2048.0
+DELTA_E_OVER_E = 0.05
+G_MM2 = 8.31e-5
+G_CM2 = G_MM2 * 1e-2  # 1 mm² = 0.01 cm²
+DOMEGA_SR = 1.15 * np.pi
+FOV_ZENITH_DEG = (15.0, 75.0)
+#: (dJ/dE)[1/(cm² s sr keV)] = FLUX_PSD_FACTOR · v²[m²/s²] / m[kg] · f[s³/m⁶]; the seed's 1.6022e-20.
+FLUX_PSD_FACTOR: float = float(1e-4 * 1e3 * const.e.si.value)
+PROTON_MASS_KG: float = float(const.m_p.si.value)
+KEV_J: float = float(1e3 * const.e.si.value)
+
+
+# --------------------------------------------------------------------------- PHA quantities
+
+
+def tof_ns(channels: np.ndarray, raw: np.ndarray | bool = False) -> np.ndarray:
+    """TOF in ns from digital channels; ``raw`` (per event or for all) selects 666/2048."""
+    ch = np.asarray(channels, dtype=np.float64)
+    per = np.where(np.asarray(raw, dtype=bool), TOF_NS_PER_CHANNEL_RAW, TOF_NS_PER_CHANNEL)
+    return ch * per
+
+
+def xy_to_polar(x: np.ndarray, y: np.ndarray, x0: float, y0: float) -> tuple[np.ndarray, np.ndarray]:
+    """(r in MCP pixels, θ_MCP in degrees [0, 360)) of (x − X0, y − Y0)."""
+    dx = np.asarray(x, dtype=np.float64) - x0
+    dy = np.asarray(y, dtype=np.float64) - y0
+    theta = np.degrees(np.arctan2(dy, dx))
+    theta = np.where(theta < 0, theta + 360.0, theta)
+    return np.hypot(dx, dy), theta
+
+
+def zenith_deg(r: np.ndarray, coeffs: Any) -> np.ndarray:
+    """Incident zenith (deg) = Σ_k R_k r^k (R_0 first); Horner's scheme, one pass per term."""
+    r = np.asarray(r, dtype=np.float64)
+    c = [float(v) for v in coeffs]
+    out = np.full(r.shape, c[-1])
+    for k in reversed(c[:-1]):
+        out *= r
+        out += k
+    return out
+
+
+def azimuth_deg(theta_mcp_deg: np.ndarray, p0: float | None = None, p1: float | None = None) -> np.ndarray:
+    """Incident azimuth (deg, [0, 360)): P0 + P1·θ_MCP where the constants give P0/P1, else θ_MCP."""
+    t = np.asarray(theta_mcp_deg, dtype=np.float64)
+    if p0 is None or p1 is None or np.isnan(p0) or np.isnan(p1):
+        return np.mod(t, 360.0)
+    return np.mod(p0 + p1 * t, 360.0)
+
+
+def in_fov(zenith: np.ndarray, lo: float = FOV_ZENITH_DEG[0], hi: float = FOV_ZENITH_DEG[1]) -> np.ndarray:
+    """Mask of events inside the field of view, zenith in [lo, hi] degrees."""
+    z = np.asarray(zenith)
+    return (z >= lo) & (z <= hi)
+
+
+# --------------------------------------------------------------------------- rate spectra
+
+
+def differential_flux(
+    counts: np.ndarray,
+    eq_kev_per_e: np.ndarray,
+    accum_s: np.ndarray,
+    eta: np.ndarray,
+    *,
+    g_cm2: float = G_CM2,
+    de_over_e: float = DELTA_E_OVER_E,
+    domega_sr: float = DOMEGA_SR,
+) -> np.ndarray:
+    """dJ/dE in (keV/e)^-1 s^-1 cm^-2 sr^-1 = C / ((E/q) ΔE/E τ g η ΔΩ)."""
+    denom = np.asarray(eq_kev_per_e, dtype=np.float64) * np.asarray(accum_s, dtype=np.float64)
+    denom = denom * np.asarray(eta, dtype=np.float64) * (de_over_e * g_cm2 * domega_sr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(counts, dtype=np.float64) / denom
+
+
+def speed_m_s(eq_kev_per_e: np.ndarray, mass_kg: float = PROTON_MASS_KG, charge_e: float = 1.0) -> np.ndarray:
+    """Non-relativistic speed of an ion of charge q (e) and mass m at energy per charge E/q."""
+    energy_j = np.asarray(eq_kev_per_e, dtype=np.float64) * (charge_e * KEV_J)
+    return np.sqrt(2.0 * energy_j / mass_kg)
+
+
+def phase_space_density(
+    flux: np.ndarray, eq_kev_per_e: np.ndarray, mass_kg: float = PROTON_MASS_KG, charge_e: float = 1.0
+) -> np.ndarray:
+    """f in s³/m⁶ from dJ/dE (per keV/e): f = (dJ/dE per keV) · m / (1.6022e-20 · v²)."""
+    v = speed_m_s(eq_kev_per_e, mass_kg, charge_e)
+    per_kev = np.asarray(flux, dtype=np.float64) / charge_e  # per keV/e → per keV
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return per_kev * mass_kg / (FLUX_PSD_FACTOR * v * v)
+
+
+def interpolate_efficiency(eq_kev_per_e: np.ndarray, table_eq: np.ndarray, table_eta: np.ndarray) -> np.ndarray:
+    """Proton efficiency at each E/q: linear in log(E/q) between table points; outside is an error."""
+    teq = np.asarray(table_eq, dtype=np.float64)
+    order = np.argsort(teq)
+    teq, teta = teq[order], np.asarray(table_eta, dtype=np.float64)[order]
+    eq = np.asarray(eq_kev_per_e, dtype=np.float64)
+    if eq.size and (np.nanmin(eq) < teq[0] * (1 - 1e-9) or np.nanmax(eq) > teq[-1] * (1 + 1e-9)):
+        raise RecipeError(f"efficiency table covers E/q {teq[0]:g}–{teq[-1]:g} keV/e, the data need "
+                          f"{np.nanmin(eq):g}–{np.nanmax(eq):g} keV/e")
+    return np.interp(np.log(eq), np.log(teq), teta)
+
+
+# --------------------------------------------------------------------------- stepping table
+
+
+def select_table(valid_from: np.ndarray, data_date: np.datetime64) -> np.datetime64:
+    """The latest table date strictly before ``data_date``; RecipeError if none is."""
+    dates = np.unique(np.asarray(valid_from, dtype="datetime64[D]"))
+    day = np.datetime64(data_date, "D")
+    before = dates[dates < day]
+    if before.size == 0:
+        first = str(dates[0]) if dates.size else "none"
+        raise RecipeError(f"calibration does not cover the data time: no E/q table dated before {day} "
+                          f"(earliest table: {first})")
+    return before[-1]
+
+
+def step_lookup(table: np.ndarray, table_modes: np.ndarray, mode: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """``table[mode_index, step]`` for every record (vectorised); unknown modes/steps are errors."""
+    modes = np.asarray(table_modes)
+    order = np.argsort(modes)
+    sorted_modes = modes[order]
+    mode = np.asarray(mode)
+    step = np.asarray(step)
+    idx = np.searchsorted(sorted_modes, mode)
+    idx_c = np.clip(idx, 0, len(sorted_modes) - 1)
+    bad = sorted_modes[idx_c] != mode
+    if bad.any():
+        raise DataError(f"mode {mode[bad][0].item()!r} has no column set in the E/q table "
+                        f"(modes: {', '.join(str(m) for m in sorted_modes)}); {int(bad.sum())} records")
+    if step.size and (step.min() < 0 or step.max() >= table.shape[1]):
+        raise DataError(f"E/q step {int(step.max() if step.max() >= table.shape[1] else step.min())} "
+                        f"is outside the table's steps 0–{table.shape[1] - 1}")
+    return table[order[idx_c], step]
+
+
+# --------------------------------------------------------------------------- calibration files
+
+
+def read_eq_table(path: Path, data_date: np.datetime64) -> dict[str, Any]:
+    """The E/q stepping table in force at ``data_date``, as arrays ``eq``/``accum`` [mode, step].
+
+    File format (CSV, first line names the columns): ``VALID_FROM`` (ISO date), ``STEP``,
+    then per stepping mode M the columns ``EQ_M(keV/e)`` and ``ACCUM_M(s)``. Several tables
+    are stacked in one file by ``VALID_FROM``.
+    """
+    from astropy.table import Table
+
+    t = Table.read(path, format="ascii.csv")
+    cols = {c.upper(): c for c in t.colnames}
+    for need in ("VALID_FROM", "STEP"):
+        if need not in cols:
+            raise RecipeError(f"E/q table has no {need} column (columns: {', '.join(t.colnames)})", path=str(path))
+    valid = np.array([str(v)[:10] for v in t[cols["VALID_FROM"]]], dtype="datetime64[D]")
+    chosen = select_table(valid, data_date)
+    rows = t[valid == chosen]
+    steps = np.asarray(rows[cols["STEP"]], dtype=np.int64)
+    if not np.array_equal(np.sort(steps), np.arange(len(steps))):
+        raise RecipeError(f"E/q table {chosen}: steps must be 0..N-1 once each", path=str(path))
+    order = np.argsort(steps)
+    modes: list[int] = []
+    eq_rows, acc_rows = [], []
+    for c in t.colnames:
+        m = re.fullmatch(r"EQ_(\d+)(\(.*\))?", c, flags=re.I)
+        if not m:
+            continue
+        mode = int(m.group(1))
+        acc = next((a for a in t.colnames if re.fullmatch(rf"ACCUM_{mode}(\(.*\))?", a, flags=re.I)), None)
+        if acc is None:
+            raise RecipeError(f"E/q table has {c} but no ACCUM_{mode} column", path=str(path))
+        modes.append(mode)
+        eq_rows.append(np.asarray(rows[c], dtype=np.float64)[order])
+        acc_rows.append(np.asarray(rows[acc], dtype=np.float64)[order])
+    if not modes:
+        raise RecipeError("E/q table has no EQ_<mode> columns", path=str(path))
+    return {"date": chosen, "modes": np.array(modes), "eq": np.vstack(eq_rows), "accum": np.vstack(acc_rows)}
+
+
+def read_angle_constants(path: Path, fsw_version: str) -> dict[str, Any]:
+    """The X-Y → angle constants for a flight software version (row ``*`` = all others).
+
+    File format (CSV): ``fsw_version, zenith_model, azimuth_model, X0, Y0, P0, P1, R0..R5``;
+    empty P0/P1 = not applicable (azimuth = θ_MCP). Models: ``polynomial`` (zenith) and
+    ``theta`` / ``linear`` (azimuth).
+    """
+    from astropy.table import Table
+
+    t = Table.read(path, format="ascii.csv", converters={"fsw_version": [_str_converter()]})
+    versions = [str(v).strip() for v in t["fsw_version"]]
+    want = str(fsw_version).strip().lstrip("vV")
+    row_i = versions.index(want) if want in versions else versions.index("*") if "*" in versions else None
+    if row_i is None:
+        raise RecipeError(f"no angle constants for flight software version {fsw_version!r} and no '*' row",
+                          path=str(path))
+    row = t[row_i]
+
+    def num(name: str) -> float | None:
+        if name not in t.colnames:
+            return None
+        v = row[name]
+        if np.ma.is_masked(v) or str(v).strip() in ("", "N/A", "--"):
+            return None
+        return float(v)
+
+    x0, y0 = num("X0"), num("Y0")
+    if x0 is None or y0 is None:
+        raise RecipeError(f"angle constants for version {versions[row_i]!r}: X0/Y0 missing", path=str(path))
+    rk = [num(f"R{k}") for k in range(10) if f"R{k}" in t.colnames]
+    if not rk or any(v is None for v in rk):
+        raise RecipeError(f"angle constants for version {versions[row_i]!r}: R coefficients missing", path=str(path))
+    zmodel = str(row["zenith_model"]).strip() if "zenith_model" in t.colnames else "polynomial"
+    amodel = str(row["azimuth_model"]).strip() if "azimuth_model" in t.colnames else "theta"
+    if zmodel != "polynomial":
+        raise RecipeError(f"unknown zenith_model {zmodel!r} (known: polynomial)", path=str(path))
+    if amodel not in ("theta", "linear"):
+        raise RecipeError(f"unknown azimuth_model {amodel!r} (known: theta, linear)", path=str(path))
+    p0, p1 = num("P0"), num("P1")
+    if amodel == "linear" and (p0 is None or p1 is None):
+        raise RecipeError(f"azimuth_model linear for version {versions[row_i]!r} needs P0 and P1", path=str(path))
+    return {"version": versions[row_i], "X0": x0, "Y0": y0, "R": rk,
+            "P0": p0 if amodel == "linear" else None, "P1": p1 if amodel == "linear" else None}
+
+
+def _str_converter() -> Any:
+    from astropy.io.ascii import convert_numpy
+
+    return convert_numpy(str)
+
+
+def read_efficiency(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Proton efficiency table (CSV): ``EQ(keV/e)``, ``ETA`` (0 < η <= 1)."""
+    from astropy.table import Table
+
+    t = Table.read(path, format="ascii.csv")
+    eqc = next((c for c in t.colnames if c.upper().startswith("EQ")), None)
+    etac = next((c for c in t.colnames if c.upper().startswith("ETA")), None)
+    if eqc is None or etac is None:
+        raise RecipeError(f"efficiency table needs EQ(keV/e) and ETA columns (has {', '.join(t.colnames)})",
+                          path=str(path))
+    eq = np.asarray(t[eqc], dtype=np.float64)
+    eta = np.asarray(t[etac], dtype=np.float64)
+    if not (np.all(np.isfinite(eta)) and np.all(eta > 0) and np.all(eta <= 1) and np.all(eq > 0)):
+        raise RecipeError("efficiency table: ETA must be in (0, 1] and EQ > 0 in every row", path=str(path))
+    return eq, eta
+
+
+def edr_date(start_time: Any, path: Path) -> np.datetime64:
+    """The EDR file date: the label's start time, else YYYYDDD in the file name."""
+    if start_time is not None and str(start_time).strip():
+        text = str(start_time).strip().rstrip("Z")
+        try:
+            return np.datetime64(text[:10], "D")
+        except ValueError:
+            pass
+    m = re.search(r"(\d{4})(\d{3})", path.name)
+    if m:
+        return np.datetime64(f"{m.group(1)}-01-01", "D") + np.timedelta64(int(m.group(2)) - 1, "D")
+    raise RecipeError("cannot tell the EDR date: no START_TIME in the label and no YYYYDDD in the file name",
+                      path=str(path))
+
+
+# --------------------------------------------------------------------------- recipe adapter
+
+
+def fips_cdr_algorithm(ctx: Any) -> Any:
+    """Recipe adapter: a FIPS scan EDR (``counts`` input) → ``espec`` CDR, a PHA EDR
+    (``tof`` input) → ``pha`` CDR."""
+    import astropy.units as u
+    from astropy.table import Table
+
+    from pdsgen.recipes.context import AlgorithmResult
+    from pdsgen.recipes.units import parse_unit
+
+    inp = ctx.inputs
+    path = ctx.path
+
+    def arr(name: str) -> np.ndarray:
+        v = inp.get(name)
+        if v is None:
+            raise RecipeError(f"FIPS EDR has no {name!r} input", path=str(path))
+        return np.asarray(v.value if isinstance(v, u.Quantity) else v)
+
+    date = edr_date(inp.get("start_time"), path)
+    eqt = read_eq_table(ctx.calibration("eq_table"), date)
+    mode = arr("mode").astype(np.int64)
+    step = arr("step").astype(np.int64)
+    met = arr("met")
+    eq = step_lookup(eqt["eq"], eqt["modes"], mode, step)
+    notes = [f"E/q table of {eqt['date']} (EDR date {date})"]
+    t = Table()
+    t["MET"] = met
+    t["MODE"] = mode
+    t["STEP"] = step
+    t["EQ"] = eq * parse_unit("keV/e")
+
+    if inp.get("counts") is not None:
+        counts = arr("counts").astype(np.float64)
+        bad = ~np.isfinite(counts) | (counts < 0)
+        if bad.any():
+            raise DataError(f"counts are required but {int(bad.sum())} of {counts.size} records have NaN or "
+                            f"negative counts (first at record {int(np.argmax(bad))})", path=str(path))
+        accum = step_lookup(eqt["accum"], eqt["modes"], mode, step)
+        teq, teta = read_efficiency(ctx.calibration("efficiency"))
+        eta = interpolate_efficiency(eq, teq, teta)
+        mass_kg = float(ctx.params["ion_mass"].to_value(u.kg)) if "ion_mass" in ctx.params else PROTON_MASS_KG
+        charge_e = float(ctx.params.get("ion_charge", 1.0))
+        flux = differential_flux(counts, eq, accum, eta)
+        t["ACCUM_TIME"] = accum * u.s
+        t["COUNTS"] = counts
+        t["ETA"] = eta
+        t["DIFF_FLUX"] = flux * parse_unit("1/(keV/e s cm2 sr)")
+        t["PSD"] = phase_space_density(flux, eq, mass_kg, charge_e) * parse_unit("s3/m6")
+        return AlgorithmResult(tables={"espec": t}, notes=notes)
+
+    if inp.get("tof") is None or inp.get("x") is None or inp.get("y") is None:
+        raise RecipeError("FIPS EDR has neither COUNTS (scan) nor TOF/X/Y (PHA) columns", path=str(path))
+    raw = arr("raw").astype(bool) if inp.get("raw") is not None else False
+    fsw = inp.get("fsw_version")
+    if fsw is None:
+        raise RecipeError("PHA EDR label has no flight software version", path=str(path))
+    consts = read_angle_constants(ctx.calibration("angles"), str(fsw))
+    x, y = arr("x"), arr("y")
+    r, theta = xy_to_polar(x, y, consts["X0"], consts["Y0"])
+    zen = zenith_deg(r, consts["R"])
+    azi = azimuth_deg(theta, consts["P0"], consts["P1"])
+    keep = in_fov(zen)
+    n_drop = int((~keep).sum())
+    if n_drop:
+        notes.append(f"{n_drop} of {keep.size} events discarded: zenith outside [15, 75] deg")
+    t["TOF"] = tof_ns(arr("tof"), raw) * u.ns
+    t["X"] = x
+    t["Y"] = y
+    t["R"] = r
+    t["THETA_MCP"] = theta * u.deg
+    t["ZENITH"] = zen * u.deg
+    t["AZIMUTH"] = azi * u.deg
+    return AlgorithmResult(tables={"pha": t[keep]}, notes=notes,
+                           meta={"fsw_version": consts["version"]})

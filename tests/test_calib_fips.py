@@ -1,0 +1,98 @@
+"""FIPS EDR→CDR (seed 004): each conversion against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import astropy.units as u
+import numpy as np
+import pytest
+
+from pdsgen.calib import fips
+from pdsgen.errors import DataError, RecipeError
+
+
+def test_tof_channels_to_ns():
+    assert fips.tof_ns(np.array([1024, 512, 0])) == pytest.approx([666.0, 333.0, 0.0])
+    assert fips.tof_ns(np.array([2048]), raw=True) == pytest.approx([666.0])
+    assert fips.tof_ns(np.array([100, 100]), raw=np.array([False, True])) == pytest.approx([65.0390625, 32.51953125])
+
+
+def test_xy_to_polar_subtracts_offsets():
+    r, th = fips.xy_to_polar(np.array([31.5159 + 3, 31.5159 - 1]), np.array([34.2993 + 4, 34.2993 - 1]),
+                             31.5159, 34.2993)
+    assert r == pytest.approx([5.0, math.sqrt(2)])
+    assert th == pytest.approx([math.degrees(math.atan2(4, 3)), 225.0])  # 53.130102°, and [0, 360) range
+
+
+def test_zenith_polynomial_both_versions():
+    other = [-18.5303, 10.1646, -0.565382, 0.0164266, 0, 0]
+    # r = 10: -18.5303 + 101.646 - 56.5382 + 16.4266 = 43.0041
+    assert fips.zenith_deg(np.array([10.0]), other) == pytest.approx([43.0041], abs=1e-9)
+    v6 = [-34.0497, 34.652, -9.70052, 1.43296, 0.100514, 0.00274512]
+    # r = 3: -34.0497 + 103.956 - 87.30468 + 38.68992 + 8.141634 + 0.66706416
+    assert fips.zenith_deg(np.array([3.0]), v6) == pytest.approx([30.10023816], abs=1e-8)
+
+
+def test_azimuth_with_and_without_p0_p1():
+    assert fips.azimuth_deg(np.array([10.0, 400.0])) == pytest.approx([10.0, 40.0])
+    assert fips.azimuth_deg(np.array([10.0, 0.0]), 6.5, -1.0) == pytest.approx([356.5, 6.5])
+
+
+def test_fov_mask_inclusive():
+    assert fips.in_fov(np.array([14.99, 15.0, 45.0, 75.0, 75.01])).tolist() == [False, True, True, True, False]
+
+
+def test_differential_flux_hand_value():
+    # C=100, E/q=1 keV/e, tau=0.05 s, eta=0.5: denominator 1 × 0.05 × 0.05 × 8.31e-7 cm² × 0.5 × 1.15π sr
+    denom = 1.0 * 0.05 * 0.05 * 8.31e-7 * 0.5 * (1.15 * math.pi)
+    got = fips.differential_flux(np.array([100.0]), np.array([1.0]), np.array([0.05]), np.array([0.5]))
+    assert got == pytest.approx([100.0 / denom], rel=1e-12)
+    assert got[0] == pytest.approx(2.664655e10, rel=1e-6)
+    assert fips.G_CM2 == pytest.approx((8.31e-5 * u.mm**2).to_value(u.cm**2))
+
+
+def test_phase_space_density_constant_and_units():
+    assert fips.FLUX_PSD_FACTOR == pytest.approx(1.6022e-20, rel=1e-4)
+    j = 1e7  # per (keV/e) s cm² sr, protons at 1 keV
+    f = fips.phase_space_density(np.array([j]), np.array([1.0]))[0]
+    # astropy: v = sqrt(2E/m); f = j m / v² with j per keV
+    m = 1.67262192e-27 * u.kg
+    v2 = (2 * 1 * u.keV / m).to(u.m**2 / u.s**2)
+    f_ref = (j / (u.keV * u.s * u.cm**2 * u.sr) * m / v2 * u.sr).to_value(u.s**3 / u.m**6)
+    assert f == pytest.approx(f_ref, rel=1e-8)
+    # and back through the seed's relation (dJ/dE) = 1.6022e-20 v²/m f
+    assert 1.6022e-20 * v2.value / m.value * f == pytest.approx(j, rel=1e-4)
+
+
+def test_select_table_latest_strictly_before():
+    dates = np.array(["2011-01-01", "2011-01-01", "2012-06-01"], dtype="datetime64[D]")
+    assert fips.select_table(dates, np.datetime64("2012-06-02")) == np.datetime64("2012-06-01")
+    assert fips.select_table(dates, np.datetime64("2012-06-01")) == np.datetime64("2011-01-01")
+    with pytest.raises(RecipeError, match="does not cover the data time"):
+        fips.select_table(dates, np.datetime64("2010-12-31"))
+
+
+def test_step_lookup_by_mode_and_errors():
+    table = np.array([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]])
+    got = fips.step_lookup(table, np.array([4, 1]), np.array([1, 4, 1]), np.array([0, 2, 1]))
+    assert got.tolist() == [10.0, 3.0, 20.0]  # mode 1 is row 1, mode 4 is row 0
+    with pytest.raises(DataError, match="mode 7"):
+        fips.step_lookup(table, np.array([4, 1]), np.array([7]), np.array([0]))
+    with pytest.raises(DataError, match="step 3"):
+        fips.step_lookup(table, np.array([4, 1]), np.array([1]), np.array([3]))
+
+
+def test_efficiency_interpolation_log_energy():
+    got = fips.interpolate_efficiency(np.array([math.sqrt(10.0), 10.0]), np.array([1.0, 10.0, 100.0]),
+                                      np.array([0.1, 0.2, 0.4]))
+    assert got == pytest.approx([0.15, 0.2])
+    with pytest.raises(RecipeError, match="efficiency table covers"):
+        fips.interpolate_efficiency(np.array([200.0]), np.array([1.0, 100.0]), np.array([0.1, 0.2]))
+
+
+def test_edr_date_from_label_or_name(tmp_path):
+    assert fips.edr_date("2011-04-10T00:00:00Z", tmp_path / "x") == np.datetime64("2011-04-10")
+    assert fips.edr_date(None, tmp_path / "FIPS_R2011100EDR_V1.LBL") == np.datetime64("2011-04-10")
+    with pytest.raises(RecipeError):
+        fips.edr_date(None, tmp_path / "nodate.lbl")
