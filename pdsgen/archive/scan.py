@@ -37,9 +37,9 @@ class ScanReport:
         return self.added + self.updated + self.unchanged + self.touched
 
 
-def iter_labels(root: Path) -> Iterator[tuple[str, os.stat_result]]:
-    """(path relative to root with '/' separators, stat) of every candidate label file."""
-    stack = [(root, "")]
+def iter_labels(root: Path, prefix: str = "") -> Iterator[tuple[str, os.stat_result]]:
+    """(prefix + path relative to root with '/' separators, stat) of every candidate label."""
+    stack = [(root, prefix)]
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -127,17 +127,28 @@ def scan(
     batch: int = 2000,
     progress: Callable[[int], None] | None = None,
     full: bool = False,
+    under: str | None = None,
 ) -> ScanReport:
-    """Bring ``index`` up to date with the labels under ``root``; ``full`` re-reads everything."""
+    """Bring ``index`` up to date with the labels under ``root``; ``full`` re-reads everything.
+
+    ``under``: a folder relative to ``root``; only it is walked (paths stay relative to root).
+    """
     root = Path(root)
     if not root.is_dir():
         raise LabelError("archive root is not a folder", path=str(root))
-    known = {} if full else index.file_states()
+    known = index.file_states()
+    prefix = ""
+    if under:
+        prefix = under.strip("/") + "/"
+        known = {k: v for k, v in known.items() if k.startswith(prefix)}
+    gone_if_missing = known
+    if full:
+        known = {}
     report = ScanReport()
     pending: list[ProductRecord] = []
     touches: list[tuple[str, str, int, int]] = []
     seen: set[str] = set()
-    for rel, st in iter_labels(root):
+    for rel, st in iter_labels(root / prefix if prefix else root, prefix):
         seen.add(rel)
         state = known.get(rel)
         if state is not None:
@@ -176,7 +187,7 @@ def scan(
     index.put_products(pending)
     if touches:
         index.touch_files(touches)
-    gone = [lp for lp in known if lp not in seen]
+    gone = [lp for lp in gone_if_missing if lp not in seen]
     report.removed = index.delete_products(gone)
     return report
 

@@ -89,3 +89,74 @@ def find_cmd(root: Path, db: str | None, types: tuple[str, ...], start: str | No
     for r in found:
         click.echo("\t".join([r.identifier, r.start_time or "-", r.stop_time or "-",
                               r.product_type or r.product_class or "-", r.label_path]))
+
+
+def _packaging_options(f):
+    f = click.option("--templates", "templates", type=click.Path(exists=True, file_okay=False),
+                     multiple=True, help="Project template folder(s) overriding archive/*.xml.j2.")(f)
+    f = click.option("--creation-time", help="Creation time written in labels (default "
+                     "SOURCE_DATE_EPOCH or now).")(f)
+    f = click.option("--keep-superseded", "keep", is_flag=True,
+                     help="Keep the previous version's files under SUPERSEDED/v<vid>/.")(f)
+    f = click.option("--major", "bump", flag_value="major",
+                     help="A changed collection/bundle gets the next major version.")(f)
+    f = click.option("--minor", "bump", flag_value="minor", default=True,
+                     help="A changed collection/bundle gets the next minor version (default).")(f)
+    f = click.option("--title", help="Title of a new collection/bundle.")(f)
+    f = click.option("--lid", help="LID of a new collection/bundle (default: from the members).")(f)
+    return _db_option(f)
+
+
+@archive.command("collection")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_packaging_options
+@click.option("--type", "collection_type", help="collection_type of a new collection "
+              "(default from the folder name: data, calibration, browse, document ...).")
+@click.option("--secondary", multiple=True, metavar="LID", help="Secondary member (S,lid record).")
+def collection_cmd(folder: Path, db: str | None, lid: str | None, title: str | None, bump: str,
+                   keep: bool, creation_time: str | None, templates: tuple[str, ...],
+                   collection_type: str | None, secondary: tuple[str, ...]) -> None:
+    """Write or update the inventory and label of the collection in FOLDER (a folder
+    directly under the bundle root, whose index is used)."""
+    from pdsgen.archive.package import package_collection
+
+    root = folder.resolve().parent
+    with _open(root, db) as idx:
+        r = package_collection(root, folder, idx, lid=lid, title=title, bump=bump, keep=keep,
+                               collection_type=collection_type, secondary=secondary,
+                               creation_time=creation_time, templates=templates or None)
+    if r.changed:
+        was = f" (was {r.previous_vid})" if r.previous_vid else ""
+        click.echo(f"{r.lidvid}{was}: {r.members} members, +{len(r.added)} -{len(r.removed)}; "
+                   f"wrote {r.inventory.name}, {r.label.name}")
+    else:
+        click.echo(f"{r.lidvid}: unchanged ({r.members} members)")
+
+
+@archive.command("bundle")
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_packaging_options
+@click.option("--manifest-dir", type=click.Path(file_okay=False),
+              help="Where the checksum and transfer manifests go (default: ROOT's parent).")
+@click.option("--no-manifests", is_flag=True, help="Skip the checksum and transfer manifests.")
+def bundle_cmd(root: Path, db: str | None, lid: str | None, title: str | None, bump: str,
+               keep: bool, creation_time: str | None, templates: tuple[str, ...],
+               manifest_dir: str | None, no_manifests: bool) -> None:
+    """Package the bundle at ROOT: every collection's inventory and label, the bundle label,
+    the checksum manifest (MD5, relative paths) and the transfer manifest."""
+    from pdsgen.archive.package import package_bundle
+
+    with _open(root, db) as idx:
+        r = package_bundle(root, idx, lid=lid, title=title, bump=bump, keep=keep,
+                           creation_time=creation_time, templates=templates or None,
+                           manifest_dir=manifest_dir, manifests=not no_manifests)
+    for c in r.collections:
+        state = f"new version (was {c.previous_vid})" if c.changed and c.previous_vid else (
+            "new" if c.changed else "unchanged")
+        click.echo(f"  {c.lidvid}: {c.members} members, {state}")
+    state = f"new version (was {r.previous_vid})" if r.changed and r.previous_vid else (
+        "new" if r.changed else "unchanged")
+    click.echo(f"{r.lidvid}: {len(r.collections)} collections, {state}")
+    for m in (r.checksum_manifest, r.transfer_manifest):
+        if m is not None:
+            click.echo(f"wrote {m}")

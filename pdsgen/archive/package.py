@@ -1,0 +1,499 @@
+"""Delivery packaging (PDS4): collection inventories and labels, the bundle label, and
+the checksum and transfer manifests of a delivery.
+
+Members come from the archive index (scanned incrementally first, so packaging a large
+bundle re-reads only what changed). Inventories are ``P,<lidvid>`` / ``S,<lid>`` records
+with CRLF, as the PDS4 Standards Reference requires; labels are rendered from the
+``archive/*.xml.j2`` templates through the writers' `LabelEnvironment` (a project
+overrides them with ``--templates``). A collection whose member list changed gets a new
+version (minor or major); unchanged collections keep theirs. Files are written to a
+temporary name and renamed, inventory first and label last.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from pdsgen.archive.index import ArchiveIndex, ProductRecord
+from pdsgen.archive.labels import md5_file
+from pdsgen.archive.scan import SKIP_DIRS, scan
+from pdsgen.archive.versioning import SUPERSEDED, bump_vid, in_superseded, keep_superseded
+from pdsgen.errors import LabelError, PdsgenError
+
+IM_VERSION = "1.22.0.0"
+SCHEMA_URL = "https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.xsd"
+SCHEMATRON_URL = "https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.sch"
+NS = "{http://pds.nasa.gov/pds4/pds/v1}"
+
+#: Folder name → collection_type (PDS4 IM enumeration), for new collections.
+COLLECTION_TYPES = {
+    "browse": "Browse",
+    "calibration": "Calibration",
+    "calib": "Calibration",
+    "context": "Context",
+    "document": "Document",
+    "geometry": "Geometry",
+    "miscellaneous": "Miscellaneous",
+    "spice_kernels": "SPICE Kernel",
+    "spice": "SPICE Kernel",
+    "xml_schema": "XML Schema",
+    "schema": "XML Schema",
+}
+#: collection_type → Bundle_Member_Entry reference_type.
+BUNDLE_REFERENCE = {
+    "Browse": "bundle_has_browse_collection",
+    "Calibration": "bundle_has_calibration_collection",
+    "Context": "bundle_has_context_collection",
+    "Data": "bundle_has_data_collection",
+    "Document": "bundle_has_document_collection",
+    "Geometry": "bundle_has_geometry_collection",
+    "Miscellaneous": "bundle_has_miscellaneous_collection",
+    "SPICE Kernel": "bundle_has_spice_kernel_collection",
+    "XML Schema": "bundle_has_schema_collection",
+    "External": "bundle_has_member_collection",
+}
+_CONTAINERS = {"Product_Collection", "Product_Bundle"}
+
+
+@dataclass
+class Inventory:
+    file_name: str
+    size: int
+    records: int
+    md5: str
+
+
+@dataclass
+class CollectionResult:
+    folder: Path
+    lid: str
+    vid: str
+    collection_type: str
+    label: Path
+    inventory: Path
+    members: int
+    changed: bool
+    previous_vid: str | None = None
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def lidvid(self) -> str:
+        return f"{self.lid}::{self.vid}"
+
+
+@dataclass
+class BundleResult:
+    root: Path
+    lid: str
+    vid: str
+    label: Path
+    changed: bool
+    collections: list[CollectionResult]
+    previous_vid: str | None = None
+    checksum_manifest: Path | None = None
+    transfer_manifest: Path | None = None
+
+    @property
+    def lidvid(self) -> str:
+        return f"{self.lid}::{self.vid}"
+
+
+# ------------------------------------------------------------------ pure helpers
+def inventory_bytes(primary: Iterable[str], secondary: Iterable[str] = ()) -> bytes:
+    """Inventory records: ``P,lidvid`` for primary members, ``S,lid[vid]`` for secondary, CRLF."""
+    lines = [f"P,{x}\r\n" for x in primary] + [f"S,{x}\r\n" for x in secondary]
+    return "".join(lines).encode("ascii")
+
+
+def parse_inventory(data: bytes, path: str = "") -> list[tuple[str, str]]:
+    """(status, reference) records of an inventory; LabelError on a malformed record."""
+    out = []
+    for n, line in enumerate(data.decode("ascii", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) != 2 or parts[0].upper() not in ("P", "S"):
+            raise LabelError(f"inventory record {n} is not 'P,lidvid' or 'S,lid': {line!r}", path=path)
+        out.append((parts[0].upper(), parts[1]))
+    return out
+
+
+def collection_type_for(folder_name: str) -> str:
+    name = folder_name.lower()
+    if name in COLLECTION_TYPES:
+        return COLLECTION_TYPES[name]
+    for key, value in COLLECTION_TYPES.items():
+        if name.startswith(key):
+            return value
+    return "Data"
+
+
+def _common_lid(lids: list[str], fields: int, what: str, where: Path) -> str:
+    prefixes = {":".join(lid.split(":")[:fields]) for lid in lids if lid.count(":") >= fields}
+    if len(prefixes) != 1:
+        raise PdsgenError(
+            f"cannot derive the {what} LID from the members' LIDs "
+            f"({len(prefixes)} different prefixes); give --lid", path=str(where))
+    return prefixes.pop()
+
+
+# ------------------------------------------------------------------ label reading
+@dataclass
+class _Existing:
+    path: Path
+    lid: str
+    vid: str
+    title: str
+    extra: dict[str, Any]
+    history: list[dict[str, str]]
+
+
+def _find_label(folder: Path, root_name: str) -> _Existing | None:
+    """The Product_Collection / Product_Bundle label directly in ``folder``, if any."""
+    found = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.is_file() and entry.name.lower().endswith(".xml"):
+            with open(entry.path, "rb") as fh:
+                head = fh.read(2048)
+            if f"<{root_name}".encode() in head:
+                found.append(Path(entry.path))
+    if not found:
+        return None
+    if len(found) > 1:
+        raise PdsgenError(f"several {root_name} labels: " + ", ".join(p.name for p in found), path=str(folder))
+    path = found[0]
+    try:
+        root = etree.parse(str(path)).getroot()
+    except etree.XMLSyntaxError as exc:
+        raise LabelError(f"not well-formed XML: {exc}", path=str(path)) from exc
+
+    def text(xpath: str) -> str | None:
+        el = root.find(xpath)
+        return el.text.strip() if el is not None and el.text else None
+
+    ia = f"{NS}Identification_Area/"
+    lid, vid = text(f"{ia}{NS}logical_identifier"), text(f"{ia}{NS}version_id")
+    if not lid or not vid:
+        raise LabelError("no logical_identifier/version_id", path=str(path))
+    history = [
+        {
+            "date": (d.findtext(f"{NS}modification_date") or "").strip(),
+            "vid": (d.findtext(f"{NS}version_id") or "").strip(),
+            "description": " ".join((d.findtext(f"{NS}description") or "").split()),
+        }
+        for d in root.iter(f"{NS}Modification_Detail")
+    ]
+    extra = {
+        "inventory": text(f"{NS}File_Area_Inventory/{NS}File/{NS}file_name"),
+        "collection_type": text(f"{NS}Collection/{NS}collection_type"),
+        "description": text(f"{ia}{NS}Citation_Information/{NS}description"),
+    }
+    title = " ".join((text(f"{ia}{NS}title") or "").split())
+    return _Existing(path, lid, vid, title, extra, history)
+
+
+def _render(template: str, context: dict[str, Any], templates: Any) -> bytes:
+    from pdsgen.render.env import render_label
+
+    return render_label(template, context, templates).encode("utf-8")
+
+
+def _creation(creation_time: Any) -> tuple[str, str]:
+    from pdsgen.render.times import iso_utc, resolve_creation_time
+
+    t = resolve_creation_time(creation_time)
+    text = iso_utc(t)
+    return text, text[:10]
+
+
+def _commit(files: list[tuple[Path, bytes]]) -> None:
+    from pdsgen.render.atomic import commit_files
+
+    commit_files(files)
+
+
+# ------------------------------------------------------------------ collections
+def members_of(index: ArchiveIndex, rel_folder: str) -> list[ProductRecord]:
+    """Current (not superseded) member products under ``rel_folder`` in the index."""
+    prefix = rel_folder.strip("/") + "/"
+    rows = index.execute(
+        "SELECT label_path FROM products WHERE label_path LIKE ? AND product_class NOT IN (?, ?)",
+        (prefix.replace("%", "\\%") + "%", *sorted(_CONTAINERS)),
+    )
+    paths = {r[0] for r in rows if r[0].startswith(prefix) and not in_superseded(r[0])}
+    if not paths:
+        return []
+    return [r for r in index.products() if r.label_path in paths] if len(paths) > 500 else [
+        index.get(p) for p in sorted(paths)
+    ]
+
+
+def package_collection(
+    root: str | os.PathLike[str],
+    folder: str | os.PathLike[str],
+    index: ArchiveIndex,
+    *,
+    lid: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    collection_type: str | None = None,
+    bump: str = "minor",
+    keep: bool = False,
+    secondary: Iterable[str] = (),
+    creation_time: Any = None,
+    templates: Any = None,
+    rescan: bool = True,
+) -> CollectionResult:
+    """Write (or update) the inventory and label of the collection in ``folder``."""
+    root = Path(root)
+    folder = Path(folder)
+    rel = folder.resolve().relative_to(root.resolve()).as_posix()
+    if rescan:
+        scan(root, index, under=rel)
+    members = members_of(index, rel)
+    existing = _find_label(folder, "Product_Collection")
+    by_lid: dict[str, ProductRecord] = {}
+    for m in members:
+        if not m.lid or not m.vid:
+            raise PdsgenError(f"member {m.label_path} has no LID/VID (not a PDS4 product)", path=str(root))
+        if m.lid in by_lid:
+            raise PdsgenError(
+                f"two versions of {m.lid} in the collection: {by_lid[m.lid].label_path} "
+                f"and {m.label_path} (move the older one to {SUPERSEDED}/)", path=str(folder))
+        by_lid[m.lid] = m
+    if not members:
+        raise PdsgenError("no member products in the collection folder", path=str(folder))
+    primary = sorted(m.lidvid for m in members)
+    secondary = sorted(set(secondary))
+    if existing:
+        lid = existing.lid
+    elif not lid:
+        lid = _common_lid(list(by_lid), 5, "collection", folder)
+    ctype = collection_type or (existing.extra.get("collection_type") if existing else None) or collection_type_for(folder.name)
+    if ctype not in BUNDLE_REFERENCE:
+        raise PdsgenError(f"collection type {ctype!r} is not one of {', '.join(BUNDLE_REFERENCE)}", path=str(folder))
+    stem = f"collection_{folder.name.lower()}"
+    inv_name = (existing.extra.get("inventory") if existing else None) or f"{stem}_inventory.csv"
+    label_path = existing.path if existing else folder / f"{stem}.xml"
+    inv_path = folder / inv_name
+    new_inv = inventory_bytes(primary, secondary)
+
+    old_records: list[tuple[str, str]] = []
+    if existing and inv_path.is_file():
+        old_records = parse_inventory(inv_path.read_bytes(), str(inv_path))
+    old_primary = {r for s, r in old_records if s == "P"}
+    added = sorted(set(primary) - old_primary)
+    removed = sorted(old_primary - set(primary))
+    if existing and inv_path.is_file() and inv_path.read_bytes() == new_inv and (title is None or title == existing.title):
+        return CollectionResult(folder, lid, existing.vid, ctype, label_path, inv_path, len(primary), False)
+
+    created, date = _creation(creation_time)
+    if existing:
+        vid = bump_vid(existing.vid, bump)
+        if keep:
+            keep_superseded(folder, [p for p in (existing.path, inv_path) if p.is_file()], existing.vid)
+        history = existing.history + [{
+            "date": date, "vid": vid,
+            "description": f"Version {vid}: {len(added)} member versions added or replaced, "
+                           f"{len(removed)} superseded or removed, {len(primary)} members.",
+        }]
+        title = title or existing.title
+    else:
+        vid = "1.0"
+        history = [{"date": date, "vid": vid, "description": f"First version, {len(primary)} members."}]
+        title = title or f"{ctype} collection {lid.rsplit(':', 1)[-1]}"
+    starts = [m.start_time for m in members if m.start_time]
+    stops = [m.stop_time or m.start_time for m in members if m.start_time]
+    import hashlib
+
+    context = {
+        "lid": lid, "vid": vid, "title": title, "collection_type": ctype,
+        "information_model_version": IM_VERSION, "schema_url": SCHEMA_URL,
+        "schematron_url": SCHEMATRON_URL, "creation_time": created,
+        "modification_history": history,
+        "start_time": _label_time(min(starts)) if starts else None,
+        "stop_time": _label_time(max(stops)) if stops else None,
+        "publication_year": date[:4], "description": description or (existing.extra.get("description") if existing else None) or title,
+        "inventory": Inventory(inv_name, len(new_inv), len(primary) + len(secondary),
+                               hashlib.md5(new_inv).hexdigest()),
+        "members": primary,
+    }
+    label = _render("archive/collection.xml.j2", context, templates)
+    _commit([(inv_path, new_inv), (label_path, label)])
+    if rescan:
+        scan(root, index, under=rel)
+    return CollectionResult(folder, lid, vid, ctype, label_path, inv_path, len(primary), True,
+                            existing.vid if existing else None, added, removed)
+
+
+def _label_time(normalised: str) -> str:
+    """Index form (microseconds) back to label form, without invented trailing digits."""
+    body = normalised.rstrip("Z")
+    if "." in body:
+        body = body.rstrip("0").rstrip(".")
+    return body + "Z"
+
+
+# ------------------------------------------------------------------ bundles
+def collection_folders(root: Path) -> list[Path]:
+    """Sub-folders of a bundle root that hold products (skipping SUPERSEDED and hidden ones)."""
+    out = []
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if entry.is_dir() and entry.name not in SKIP_DIRS and entry.name != SUPERSEDED and not entry.name.startswith("."):
+            out.append(Path(entry.path))
+    return out
+
+
+def package_bundle(
+    root: str | os.PathLike[str],
+    index: ArchiveIndex,
+    *,
+    lid: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    bump: str = "minor",
+    keep: bool = False,
+    creation_time: Any = None,
+    templates: Any = None,
+    manifest_dir: str | os.PathLike[str] | None = None,
+    manifests: bool = True,
+) -> BundleResult:
+    """Package every collection under ``root``, then the bundle label and the manifests."""
+    root = Path(root)
+    scan(root, index)
+    results = []
+    for folder in collection_folders(root):
+        rel = folder.name + "/"
+        has_members = index.execute(
+            "SELECT COUNT(*) FROM products WHERE label_path LIKE ?", (rel.replace("%", "\\%") + "%",)
+        )[0][0]
+        if not has_members:
+            continue
+        results.append(package_collection(root, folder, index, bump=bump, keep=keep,
+                                          creation_time=creation_time, templates=templates,
+                                          rescan=False))
+    if not results:
+        raise PdsgenError("no collection folders with products under the bundle root", path=str(root))
+    existing = _find_label(root, "Product_Bundle")
+    members = [{"lidvid": r.lidvid, "reference_type": BUNDLE_REFERENCE[r.collection_type]} for r in results]
+    if existing:
+        lid = existing.lid
+    elif not lid:
+        lid = _common_lid([r.lid for r in results], 4, "bundle", root)
+    label_path = existing.path if existing else root / f"bundle_{lid.rsplit(':', 1)[-1]}.xml"
+    old_members: set[str] = set()
+    if existing:
+        tree = etree.parse(str(existing.path)).getroot()
+        old_members = {(e.text or "").strip() for e in tree.iter(f"{NS}lidvid_reference")
+                       if e.getparent() is not None and e.getparent().tag == f"{NS}Bundle_Member_Entry"}
+    changed = not existing or old_members != {m["lidvid"] for m in members} or (title is not None and title != existing.title)
+    vid = existing.vid if existing else "1.0"
+    previous = None
+    if changed:
+        created, date = _creation(creation_time)
+        if existing:
+            previous = existing.vid
+            vid = bump_vid(existing.vid, bump)
+            if keep:
+                keep_superseded(root, [existing.path], existing.vid)
+            history = existing.history + [{
+                "date": date, "vid": vid,
+                "description": "Version " + vid + ": new collection versions "
+                + ", ".join(r.lidvid for r in results if r.changed) + ".",
+            }]
+            title = title or existing.title
+        else:
+            history = [{"date": date, "vid": vid, "description": f"First version, {len(results)} collections."}]
+            title = title or f"Bundle {lid.rsplit(':', 1)[-1]}"
+        scan(root, index)  # the collection labels just written carry their time ranges
+        starts = [s for r in results if (s := _collection_time(index, r, 0))]
+        stops = [s for r in results if (s := _collection_time(index, r, 1))]
+        context = {
+            "lid": lid, "vid": vid, "title": title, "information_model_version": IM_VERSION,
+            "schema_url": SCHEMA_URL, "schematron_url": SCHEMATRON_URL, "creation_time": created,
+            "modification_history": history, "members": members,
+            "publication_year": date[:4], "description": description or (existing.extra.get("description") if existing else None) or title,
+            "start_time": _label_time(min(starts)) if starts else None,
+            "stop_time": _label_time(max(stops)) if stops else None,
+        }
+        _commit([(label_path, _render("archive/bundle.xml.j2", context, templates))])
+    scan(root, index)
+    result = BundleResult(root, lid, vid, label_path, changed, results, previous)
+    if manifests:
+        out = Path(manifest_dir) if manifest_dir else root.parent
+        out.mkdir(parents=True, exist_ok=True)
+        stem = f"{lid.rsplit(':', 1)[-1]}_v{vid}"
+        result.checksum_manifest = write_checksum_manifest(root, index, out / f"{stem}_checksum_manifest.txt")
+        result.transfer_manifest = write_transfer_manifest(root, index, out / f"{stem}_transfer_manifest.txt")
+    return result
+
+
+def _collection_time(index: ArchiveIndex, r: CollectionResult, which: int) -> str | None:
+    rec = index.by_identifier(r.lidvid)
+    if not rec:
+        return None
+    return rec[0].start_time if which == 0 else (rec[0].stop_time or rec[0].start_time)
+
+
+# ------------------------------------------------------------------ manifests
+def bundle_files(root: Path, skip: Iterable[Path] = ()) -> list[tuple[str, os.stat_result]]:
+    """(relative POSIX path, stat) of every file of the delivery, sorted (no hidden files)."""
+    skip_set = {p.resolve() for p in skip}
+    out = []
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        for entry in os.scandir(folder):
+            if entry.name.startswith(".") or entry.name in SKIP_DIRS:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
+            elif entry.is_file() and Path(entry.path).resolve() not in skip_set:
+                out.append((f"{prefix}{entry.name}", entry.stat()))
+    out.sort()
+    return out
+
+
+def checksum_manifest_bytes(root: Path, index: ArchiveIndex | None = None, skip: Iterable[Path] = ()) -> bytes:
+    """``<md5>  <relative path>`` per file (md5deep/md5sum layout), CRLF, sorted by path.
+
+    Checksums the index holds for a file of unchanged size and mtime are reused.
+    """
+    known: dict[str, tuple[int, int, str]] = {}
+    if index is not None:
+        for _lp, p, s, m, h in index.execute("SELECT label_path, path, size, mtime_ns, md5 FROM files"):
+            known[p] = (s, m, h)
+    lines = []
+    for rel, st in bundle_files(root, skip):
+        k = known.get(rel)
+        md5 = k[2] if k and k[0] == st.st_size and k[1] == st.st_mtime_ns else md5_file(root / rel)
+        lines.append(f"{md5}  {rel}\r\n")
+    return "".join(lines).encode("utf-8")
+
+
+def write_checksum_manifest(root: Path, index: ArchiveIndex | None, out: Path) -> Path:
+    _commit([(out, checksum_manifest_bytes(root, index, skip=[out]))])
+    return out
+
+
+def transfer_manifest_bytes(root: Path, index: ArchiveIndex) -> bytes:
+    """``<lidvid padded> <label path>`` per current product (collections and bundle too), CRLF."""
+    rows = sorted(
+        (r.lidvid, r.label_path) for r in index.products()
+        if r.lidvid and not in_superseded(r.label_path) and (root / r.label_path).is_file()
+    )
+    width = max((len(lv) for lv, _ in rows), default=0)
+    return "".join(f"{lv:<{width}} {p}\r\n" for lv, p in rows).encode("utf-8")
+
+
+def write_transfer_manifest(root: Path, index: ArchiveIndex, out: Path) -> Path:
+    _commit([(out, transfer_manifest_bytes(root, index))])
+    return out
+
