@@ -15,7 +15,7 @@ import numpy as np
 from pdsgen.data import types
 from pdsgen.data.ascii import as_bytes
 from pdsgen.data.fixed import assemble
-from pdsgen.data.io import column_names, read_bytes
+from pdsgen.data.io import ShortFileError, column_names, read_bytes
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject, Field
 
@@ -50,6 +50,17 @@ def _parse(obj: DataObject):
 
     ncols = int(obj.details.get("fields_per_record") or _columns_needed(obj))
     raw = read_bytes(obj, obj.size)
+    n_label = obj.records
+    if n_label is not None:
+        # Cut after the label's record count (more text may follow: other objects, notes).
+        ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
+        if len(ends) >= n_label:
+            raw = raw[: int(ends[n_label - 1]) + 1] if n_label else b""
+    if not raw.strip():
+        if n_label:
+            raise ShortFileError(f"file holds no records at byte {obj.offset}, the label says {n_label}",
+                            path=str(obj.file), obj=obj.name)
+        return None, 0
     names = [f"c{i}" for i in range(ncols)]
     try:
         table = pacsv.read_csv(
@@ -66,7 +77,7 @@ def _parse(obj: DataObject):
         raise DataError(f"delimited records do not match the label: {exc}", path=str(obj.file), obj=obj.name) from None
     n = obj.records if obj.records is not None else table.num_rows
     if table.num_rows < n:
-        raise DataError(
+        raise ShortFileError(
             f"file has {table.num_rows} records, the label says {n}", path=str(obj.file), obj=obj.name
         )
     return table.slice(0, n), n
@@ -144,6 +155,8 @@ def read_delimited(obj: DataObject) -> np.ndarray:
     if not obj.fields:
         raise LabelError("table has no fields", path=str(obj.file), obj=obj.name)
     table, n = _parse(obj)
+    if table is None:
+        return np.zeros(0, dtype=[(name, "S1") for name in column_names(obj)])
     columns = []
     masks = {}
     for f, name in zip(obj.fields, column_names(obj), strict=True):

@@ -14,6 +14,10 @@ from pdsgen.errors import DataError
 from pdsgen.model import DataObject
 
 
+class ShortFileError(DataError):
+    """The data file holds fewer bytes or records than the label says."""
+
+
 def file_size(obj: DataObject) -> int:
     try:
         return os.path.getsize(obj.file)
@@ -28,7 +32,7 @@ def check_extent(obj: DataObject, nbytes: int) -> None:
         raise DataError(f"negative offset {obj.offset}", path=str(obj.file), obj=obj.name)
     end = obj.offset + nbytes
     if end > size:
-        raise DataError(
+        raise ShortFileError(
             f"file is shorter than the label says: object needs bytes {obj.offset}..{end} "
             f"but the file has {size} bytes",
             path=str(obj.file),

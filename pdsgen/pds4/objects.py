@@ -1,0 +1,257 @@
+"""PDS4 data-object classes → `pdsgen.model.DataObject` (structure only, no bytes read).
+
+Class names map onto layouts by family (``Array*``, ``Table_Character``, ...), so
+subclasses such as Inventory (a Table_Delimited) or Transfer_Manifest (a
+Table_Character) need no code of their own. Group fields are flattened into fields
+with ``shape``/``strides`` (bytes for fixed tables, columns for delimited ones).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pdsgen.errors import LabelError, PdsgenError
+from pdsgen.model import DataObject, Field
+from pdsgen.pds4.label import child, children, integer, local, number, text
+
+_log = logging.getLogger(__name__)
+
+FITS_SUFFIXES = (".fits", ".fit", ".fts")
+
+FIXED_CHARACTER = {"Table_Character", "Transfer_Manifest"}
+FIXED_BINARY = {"Table_Binary"}
+DELIMITED = {"Table_Delimited", "Inventory", "Table_Delimited_Source_Product_Internal",
+             "Table_Delimited_Source_Product_External"}
+HEADERS = {"Header", "Header_Encoded"}
+TEXT = {"Stream_Text", "Parsable_Byte_Stream", "Checksum_Manifest"}
+NOT_OBJECTS = {"File", "Local_Internal_Reference", "Internal_Reference", "External_Reference"}
+
+
+def classify(tag: str) -> tuple[str, str] | None:
+    """(kind, layout) of a data-object class, or None for elements that are not objects."""
+    if tag in NOT_OBJECTS:
+        return None
+    if tag.startswith("Array"):
+        return "array", "array"
+    if tag in FIXED_CHARACTER:
+        return "table", "fixed_character"
+    if tag in FIXED_BINARY:
+        return "table", "fixed_binary"
+    if tag in DELIMITED or tag.startswith("Table_Delimited"):
+        return "table", "delimited"
+    if tag in HEADERS:
+        return "header", "header"
+    if tag in TEXT:
+        return "text", "text"
+    return "other", "other"
+
+
+def special_constants(element) -> dict[str, str]:
+    """Special_Constants children as raw text (typed when compared with the data)."""
+    sc = child(element, "Special_Constants") if element is not None else None
+    if sc is None:
+        return {}
+    return {local(c): c.text.strip() for c in children(sc) if c.text and c.text.strip()}
+
+
+def _field_common(el, *, path: Path, obj: str) -> dict:
+    dtype = text(el, "data_type")
+    if dtype is None:
+        raise LabelError(f"field {text(el, 'name')!r} has no <data_type>", path=str(path), obj=obj,
+                         line=el.sourceline)
+    return {
+        "name": text(el, "name") or f"field_{text(el, 'field_number') or '?'}",
+        "data_type": dtype,
+        "label_data_type": dtype,
+        "unit": text(el, "unit"),
+        "scaling_factor": number(el, "scaling_factor"),
+        "value_offset": number(el, "value_offset"),
+        "special_constants": special_constants(el),
+        "description": text(el, "description"),
+        "field_format": text(el, "field_format"),
+    }
+
+
+def fixed_fields(record, *, path: Path, obj: str, base: int = 0, shape: tuple = (), strides: tuple = (),
+                 groups: tuple = (), problems: list[str] | None = None) -> list[Field]:
+    """Fields of a Record_Character/Record_Binary or group, locations 0-based from the record start.
+
+    Label problems that only affect one bit field are appended to ``problems``.
+    """
+    problems = [] if problems is None else problems
+    fields: list[Field] = []
+    for el in children(record):
+        tag = local(el)
+        if tag in ("Field_Character", "Field_Binary"):
+            common = _field_common(el, path=path, obj=obj)
+            location = base + integer(el, "field_location", path=path, obj=obj) - 1
+            length = integer(el, "field_length", path=path, obj=obj)
+            fields.append(Field(location=location, length=length, shape=shape, strides=strides,
+                                group_path=groups, **common))
+            packed = child(el, "Packed_Data_Fields")
+            if packed is not None:
+                fields.extend(_bit_fields(packed, location, length, path=path, obj=obj, shape=shape,
+                                          strides=strides, groups=(*groups, common["name"]),
+                                          problems=problems))
+        elif tag in ("Group_Field_Character", "Group_Field_Binary"):
+            reps = integer(el, "repetitions", path=path, obj=obj)
+            glen = integer(el, "group_length", path=path, obj=obj)
+            gloc = integer(el, "group_location", path=path, obj=obj)
+            if reps <= 0:
+                raise LabelError(f"group has {reps} repetitions", path=str(path), obj=obj, line=el.sourceline)
+            if glen % reps:
+                raise LabelError(f"group_length {glen} is not a multiple of repetitions {reps}", path=str(path),
+                                 obj=obj, line=el.sourceline)
+            name = text(el, "name") or f"GROUP_{len(groups)}"
+            fields.extend(fixed_fields(el, path=path, obj=obj, base=base + gloc - 1, shape=(*shape, reps),
+                                       strides=(*strides, glen // reps), groups=(*groups, name),
+                                       problems=problems))
+    return fields
+
+
+def _bit_fields(packed, location: int, length: int, *, path, obj, shape, strides, groups,
+                problems: list[str]) -> list[Field]:
+    out = []
+    for el in children(packed, "Field_Bit"):
+        common = _field_common(el, path=path, obj=obj)
+        start = text(el, "start_bit_location") or text(el, "start_bit")
+        stop = text(el, "stop_bit_location") or text(el, "stop_bit")
+        if start is None or stop is None:
+            raise LabelError(f"bit field {common['name']!r} has no start/stop bit", path=str(path), obj=obj,
+                             line=el.sourceline)
+        first, last = int(start) - 1, int(stop) - 1
+        if not 0 <= first <= last < 8 * length or last - first >= 64:
+            # A label mistake confined to this bit field: report it, keep the table readable.
+            problem = (f"bit field {common['name']!r} (bits {first + 1}..{last + 1}) lies outside its "
+                       f"{length}-byte packed field; not read")
+            _log.warning("%s: object %r: %s", path, obj, problem)
+            problems.append(problem)
+            continue
+        out.append(Field(location=location, length=length, shape=shape, strides=strides, group_path=groups,
+                         bits=(first, last), **common))
+    return out
+
+
+def delimited_fields(record, *, path: Path, obj: str) -> tuple[list[Field], int]:
+    """Fields of a Record_Delimited with 0-based column indices; and columns per record."""
+
+    def walk(element, column: int, shape: tuple, strides: tuple, groups: tuple) -> tuple[list[Field], int]:
+        out: list[Field] = []
+        for el in children(element):
+            tag = local(el)
+            if tag == "Field_Delimited":
+                common = _field_common(el, path=path, obj=obj)
+                length = integer(el, "maximum_field_length", path=path, obj=obj, required=False) or 0
+                out.append(Field(location=column, length=length, shape=shape, strides=strides,
+                                 group_path=groups, **common))
+                column += 1
+            elif tag == "Group_Field_Delimited":
+                reps = integer(el, "repetitions", path=path, obj=obj)
+                name = text(el, "name") or f"GROUP_{len(groups)}"
+                inner, width = walk(el, 0, (), (), ())
+                for f in inner:
+                    f.location += column
+                    f.shape = (*shape, reps, *f.shape)
+                    f.strides = (*strides, width, *f.strides)
+                    f.group_path = (*groups, name, *f.group_path)
+                out.extend(inner)
+                column += reps * width
+        return out, column
+
+    fields, columns = walk(record, 0, (), (), ())
+    return fields, columns
+
+
+def _axes(el, *, path: Path, obj: str):
+    from pdsgen.model import Axis
+
+    axes = []
+    for ax in children(el, "Axis_Array"):
+        axes.append(Axis(
+            name=text(ax, "axis_name") or f"axis_{len(axes) + 1}",
+            elements=integer(ax, "elements", path=path, obj=obj),
+            sequence_number=integer(ax, "sequence_number", path=path, obj=obj, required=False),
+            unit=text(ax, "unit"),
+        ))
+    if all(a.sequence_number is not None for a in axes):
+        axes.sort(key=lambda a: a.sequence_number)
+    return axes
+
+
+def build_object(el, tag: str, index: int, data_file: Path, *, label_path: Path,
+                 file_error: Exception | None = None) -> DataObject:
+    """One DataObject; description errors are kept on the object, not raised."""
+    kind, layout = classify(tag)
+    name = text(el, "local_identifier") or text(el, "name") or f"{tag}_{index}"
+    obj = DataObject(name=name, kind=kind, layout=layout, file=data_file, offset=0, label_type=tag,
+                     description=text(el, "description"))
+    try:
+        obj.offset = integer(el, "offset", path=label_path, obj=name, required=kind != "other") or 0
+        _describe(obj, el, tag, label_path)
+    except PdsgenError as exc:
+        obj.error = exc
+    if file_error is not None and obj.error is None and kind != "other":
+        obj.error = file_error
+    return obj
+
+
+def _describe(obj: DataObject, el, tag: str, label_path: Path) -> None:
+    name = obj.name
+    if obj.kind == "array":
+        obj.axes = _axes(el, path=label_path, obj=name)
+        elem = child(el, "Element_Array")
+        if elem is None:
+            raise LabelError("array has no <Element_Array>", path=str(label_path), obj=name, line=el.sourceline)
+        obj.element_type = obj.label_element_type = text(elem, "data_type")
+        obj.unit = text(elem, "unit")
+        obj.scaling_factor = number(elem, "scaling_factor")
+        obj.value_offset = number(elem, "value_offset")
+        obj.special_constants = special_constants(el)
+        obj.details["axis_index_order"] = text(el, "axis_index_order")
+        declared = integer(el, "axes", path=label_path, obj=name, required=False)
+        if declared is not None and declared != len(obj.axes):
+            raise LabelError(f"<axes> says {declared} but {len(obj.axes)} Axis_Array are given",
+                             path=str(label_path), obj=name, line=el.sourceline)
+        if obj.file.suffix.lower() in FITS_SUFFIXES:
+            # Read by the label's own description (as pds4_tools does): the PDS4 label is
+            # the authority even where the FITS header says otherwise.
+            obj.details["fits"] = True
+        return
+    if obj.layout in ("fixed_character", "fixed_binary"):
+        obj.records = integer(el, "records", path=label_path, obj=name)
+        rec_tag = "Record_Character" if obj.layout == "fixed_character" else "Record_Binary"
+        record = child(el, rec_tag)
+        if record is None:
+            raise LabelError(f"table has no <{rec_tag}>", path=str(label_path), obj=name, line=el.sourceline)
+        obj.record_length = integer(record, "record_length", path=label_path, obj=name)
+        problems: list[str] = []
+        obj.fields = fixed_fields(record, path=label_path, obj=name, problems=problems)
+        if problems:
+            obj.details["problems"] = problems
+        delimiter = text(el, "record_delimiter")
+        if delimiter:
+            obj.details["record_delimiter"] = delimiter
+        return
+    if obj.layout == "delimited":
+        obj.records = integer(el, "records", path=label_path, obj=name)
+        obj.size = integer(el, "object_length", path=label_path, obj=name, required=False)
+        obj.details["field_delimiter"] = text(el, "field_delimiter") or "Comma"
+        obj.details["record_delimiter"] = text(el, "record_delimiter")
+        record = child(el, "Record_Delimited")
+        if record is None:
+            raise LabelError("table has no <Record_Delimited>", path=str(label_path), obj=name, line=el.sourceline)
+        obj.fields, columns = delimited_fields(record, path=label_path, obj=name)
+        obj.details["fields_per_record"] = columns
+        obj.details["maximum_record_length"] = integer(record, "maximum_record_length", path=label_path,
+                                                       obj=name, required=False)
+        return
+    obj.size = integer(el, "object_length", path=label_path, obj=name, required=False)
+    obj.details["encoding"] = text(el, "encoding_standard_id") or text(el, "encoding_type")
+    if obj.kind == "header":
+        obj.details["parsing_standard_id"] = text(el, "parsing_standard_id")
+    elif obj.kind == "text":
+        obj.details["parsing_standard_id"] = text(el, "parsing_standard_id")
+        obj.details["encoding"] = text(el, "encoding_type") or "UTF-8"
+    elif obj.kind == "other":
+        obj.details["encoding_standard_id"] = text(el, "encoding_standard_id")
