@@ -1,0 +1,56 @@
+"""The seed 001 diagnostic plots as matplotlib Figures (no pyplot: safe in threads and
+worker processes). The writer saves them as PNG browse products."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def _int_time_panels(int_times_ms: np.ndarray, preferred: Sequence[int]) -> list[float]:
+    present = sorted({float(t) for t in int_times_ms}, reverse=True)
+    chosen = [float(t) for t in preferred if float(t) in present]
+    return chosen or present[:6]
+
+
+def dn_rate_vs_det_temp(table, good: np.ndarray, xuv: str, preferred: Sequence[int]):
+    """``{xuv} DN_per_s vs DET_TEMP, sorted by INT_TIME``: one scatter panel per INT_TIME."""
+    from matplotlib.figure import Figure
+
+    t_ms = np.asarray(table["INT_TIME"], dtype=float)
+    panels = _int_time_panels(t_ms[good], preferred) or [np.nan]
+    fig = Figure(figsize=(8, 2.0 * len(panels) + 0.8), dpi=80)
+    axes = fig.subplots(nrows=len(panels), squeeze=False)[:, 0]
+    x = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)
+    y = np.ma.filled(np.ma.asarray(table["DN_PER_S"], dtype=float), np.nan)
+    for ax, it in zip(axes, panels, strict=True):
+        sel = good & (t_ms == it)
+        ax.scatter(x[sel], y[sel], s=12)
+        ax.set_title(f"INT_TIME = {it:g} ms", fontsize=10)
+        ax.set_xlabel("DET_TEMP [degC]")
+        ax.set_ylabel("DN_per_s [DN/s]")
+    fig.suptitle(f"{xuv} DN_per_s vs DET_TEMP, sorted by INT_TIME", fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+def det_temp_over_time(table, good: np.ndarray, xuv: str, preferred: Sequence[int]):
+    """``{xuv} DET_TEMP over time``: one panel per INT_TIME, star markers as in the seed."""
+    from matplotlib.figure import Figure
+
+    t_ms = np.asarray(table["INT_TIME"], dtype=float)
+    panels = _int_time_panels(t_ms[good], preferred) or [np.nan]
+    fig = Figure(figsize=(8, 2.0 * len(panels) + 0.8), dpi=80)
+    axes = fig.subplots(nrows=len(panels), squeeze=False)[:, 0]
+    when = np.array([np.datetime64(s.rstrip("Z"), "ms") for s in table["TIME"]], dtype="datetime64[ms]")
+    temp = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)
+    for ax, it in zip(axes, panels, strict=True):
+        sel = good & (t_ms == it)
+        ax.plot(when[sel].astype("datetime64[ms]").astype(object), temp[sel], "*", linestyle="none")
+        ax.set_title(f"{xuv} INT_TIME = {it:g} ms", fontsize=10)
+        ax.set_ylabel("DET_TEMP [degC]")
+    fig.suptitle(f"{xuv} DET_TEMP over time", fontsize=13)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
