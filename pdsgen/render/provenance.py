@@ -15,10 +15,22 @@ def pdsgen_version() -> str:
     return pdsgen.__version__
 
 
+def _param(value: object) -> str:
+    if isinstance(value, str):
+        return "'" + value + "'"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_param(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_param(v) for v in value) + "]"
+    if isinstance(value, bool | int | float) or value is None:
+        return json.dumps(value)
+    return "'" + str(value) + "'"
+
+
 def parameters_text(parameters: dict) -> str:
-    """Parameters as deterministic compact JSON (sorted keys; non-JSON values via str)."""
-    return json.dumps(parameters, sort_keys=True, separators=(", ", ": "), default=str,
-                      ensure_ascii=True)
+    """Parameters as deterministic text, sorted by name, strings in single quotes
+    (no double quotes, so the same text fits a PDS3 quoted string)."""
+    return "; ".join(f"{k}={_param(v)}" for k, v in sorted(parameters.items(), key=lambda kv: str(kv[0])))
 
 
 def provenance_text(ctx: ProductContext) -> str:
