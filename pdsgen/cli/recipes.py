@@ -2,9 +2,77 @@
 
 from __future__ import annotations
 
+import click
+
 from pdsgen.cli.app import main
 
 
 @main.group("recipe")
 def recipe() -> None:
     """Show recipes and make recipe skeletons from algorithm documents."""
+
+
+@main.command("recipes")
+def recipes_list() -> None:
+    """List the built-in recipes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pdsgen.recipes import list_builtin, load_recipe
+
+    table = Table(title="built-in recipes", show_lines=False)
+    for col in ("name", "version", "algorithm", "aggregate", "title"):
+        table.add_column(col)
+    for name in list_builtin():
+        r = load_recipe(name)
+        table.add_row(r.name, r.version, r.algorithm, "yes" if r.aggregate else "no", r.title)
+    Console().print(table)
+
+
+@recipe.command("show")
+@click.argument("name")
+@click.option("--toml", "as_toml", is_flag=True, help="Print the recipe file itself.")
+def recipe_show(name: str, as_toml: bool) -> None:
+    """Print one recipe (built-in NAME or a recipe TOML file): inputs, parameters, outputs."""
+    from pdsgen.recipes import load_recipe
+
+    r = load_recipe(name)
+    if as_toml:
+        click.echo(r.path.read_text(encoding="utf-8") if r.path else "")
+        return
+    click.echo(f"{r.name} {r.version} — {r.title}")
+    if r.path:
+        click.echo(f"file: {r.path}")
+    if r.source_document:
+        click.echo(f"source: {r.source_document}")
+    click.echo(f"algorithm: {r.algorithm}   standard: {r.standard}   "
+               f"aggregate: {'yes, group by ' + r.group_by if r.aggregate else 'no'}")
+    if r.description.strip():
+        click.echo("\n" + r.description.strip())
+    if r.inputs:
+        click.echo("\ninputs:")
+        for i in r.inputs.values():
+            src = i.ref or (f"column {i.column}" if i.column else f"keyword {i.keyword}")
+            extra = f" {i.convert}" if i.convert else ""
+            bind = f"  bind {i.bind}" if i.bind else ""
+            click.echo(f"  {i.name:<12} {src}{extra}  [{i.unit or '-'}]{bind}  {i.description}")
+    if r.calibrations:
+        click.echo("\ncalibration files (--cal):")
+        for c in r.calibrations.values():
+            dflt = f" (default: {c.default})" if c.default else ""
+            click.echo(f"  {c.name:<12} {c.match}{dflt}  {c.description}")
+    if r.parameters:
+        click.echo("\nparameters (--set NAME=VALUE):")
+        for p in r.parameters.values():
+            lb, rb = ("[", "]") if p.inclusive else ("(", ")")
+            bounds = "" if p.min is None and p.max is None else f" in {lb}{p.min}, {p.max}{rb}"
+            click.echo(f"  {p.name:<12} = {p.default} {p.unit or ''}{bounds}  {p.description}")
+    if r.expressions:
+        click.echo("\nexpressions:")
+        for k, v in r.expressions.items():
+            click.echo(f"  {k} = {v}")
+    click.echo("\noutputs:")
+    for o in r.outputs:
+        part = f"[{o.part}] " if o.part else ""
+        click.echo(f"  {part}{o.name:<12} {o.unit or '-':<22} {o.data_type:<8} {o.format or ''}  {o.description}")
+    click.echo(f"\nproduct: {r.product.file_name}  lid {r.product.lid}")

@@ -70,6 +70,7 @@ class RecipeContext:
     inputs: dict[str, Any] = field(default_factory=dict)
     group: str | None = None
     notes: list[str] = field(default_factory=list)
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)  # per-call reads shared by inputs
 
     @cached_property
     def products(self) -> list[Product]:

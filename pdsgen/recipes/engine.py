@@ -31,6 +31,7 @@ class Computed:
     plots: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    context: RecipeContext | None = None
 
 
 def compute(
@@ -58,7 +59,7 @@ def compute(
         result = func(ctx)
     res = _as_result(result, recipe)
     tables = {part: conform_table(recipe, part, table, where=str(ctx.paths[0])) for part, table in res.tables.items()}
-    return Computed(tables=tables, plots=res.plots, meta=res.meta, notes=ctx.notes + res.notes)
+    return Computed(tables=tables, plots=res.plots, meta=res.meta, notes=ctx.notes + res.notes, context=ctx)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -178,7 +179,7 @@ def _ref_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.Uni
     """A dp:/cdp: shorthand reference, resolved for every record at once."""
     from pdsgen.recipes.shorthand_bridge import resolve_reference
 
-    return resolve_reference(spec, ctx.paths[i], ctx.cal_files)
+    return resolve_reference(spec, ctx.paths[i], ctx.cal_files, ctx.cache)
 
 
 # --------------------------------------------------------------------------- expressions

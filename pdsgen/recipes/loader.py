@@ -161,11 +161,23 @@ class ProductSpec:
     product_id: str
     file_name: str
     title: str = ""
+    vid: str = "1.0"
+    description: str = ""
+    product_class: str = "Product_Observational"
+    table_format: str = ""  # character | delimited | binary; "" = from the file name's extension
+    data_set_id: str | None = None  # PDS3 DATA_SET_ID
+    product_type: str | None = None  # PDS3 PRODUCT_TYPE
+    processing_level: str = "Calibrated"
+    #: context references for PDS4 labels: dicts with name, type and lid
+    investigations: tuple[dict[str, str], ...] = ()
+    observing_system: tuple[dict[str, str], ...] = ()
+    targets: tuple[dict[str, str], ...] = ()
     parts: dict[str, dict[str, str]] = field(default_factory=dict)  # per-part overrides
 
     def for_part(self, part: str) -> dict[str, str]:
         base = {"lid": self.lid, "product_id": self.product_id, "file_name": self.file_name,
-                "title": self.title}
+                "title": self.title, "description": self.description, "product_type": self.product_type or "",
+                "table_format": self.table_format, "product_class": self.product_class}
         base.update(self.parts.get(part, {}))
         return base
 
@@ -420,14 +432,38 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
             raise _err(path, f"{where}.default", f"no file {spec['default']!r} beside the recipe")
 
     pr = _table(data, "product", path, required=True)
-    _check_keys(pr, {"lid", "product_id", "file_name", "title", "parts"}, path, "product")
+    _check_keys(pr, {"lid", "product_id", "file_name", "title", "parts", "vid", "description", "product_class",
+                     "table_format", "data_set_id", "product_type", "processing_level", "investigations",
+                     "observing_system", "targets"}, path, "product")
+    refs: dict[str, tuple[dict[str, str], ...]] = {}
+    for key in ("investigations", "observing_system", "targets"):
+        items = pr.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(x, dict) and "name" in x and "type" in x for x in items):
+            raise _err(path, f"product.{key}", "must be a list of tables with name, type (and lid)")
+        refs[key] = tuple(dict(x) for x in items)
+    for part, over in pr.get("parts", {}).items():
+        if not isinstance(over, dict):
+            raise _err(path, f"product.parts.{part}", "must be a table")
+        _check_keys(over, {"lid", "product_id", "file_name", "title", "description", "product_type",
+                           "table_format", "product_class"}, path, f"product.parts.{part}")
+    tf = pr.get("table_format", "")
+    if tf not in ("", "character", "delimited", "binary"):
+        raise _err(path, "product.table_format", f"{tf!r}: use character, delimited or binary")
     product = ProductSpec(
         lid=_str(pr, "lid", path, "product"), product_id=_str(pr, "product_id", path, "product"),
         file_name=_str(pr, "file_name", path, "product"), title=pr.get("title", ""),
+        vid=str(pr.get("vid", "1.0")), description=pr.get("description", ""),
+        product_class=pr.get("product_class", "Product_Observational"), table_format=tf,
+        data_set_id=pr.get("data_set_id"), product_type=pr.get("product_type"),
+        processing_level=pr.get("processing_level", "Calibrated"),
+        investigations=refs["investigations"], observing_system=refs["observing_system"], targets=refs["targets"],
         parts={k: dict(v) for k, v in pr.get("parts", {}).items()},
     )
     fields = {"stem", "STEM", "group", "GROUP", "part", "PART", "recipe", "version"}
-    for key, pattern in [("lid", product.lid), ("product_id", product.product_id), ("file_name", product.file_name)]:
+    patterns = [("lid", product.lid), ("product_id", product.product_id), ("file_name", product.file_name)]
+    for part, over in product.parts.items():
+        patterns += [(f"parts.{part}.{k}", v) for k, v in over.items() if k in ("lid", "product_id", "file_name")]
+    for key, pattern in patterns:
         for fld in re.findall(r"{([^{}]*)}", pattern):
             if fld not in fields:
                 raise _err(path, f"product.{key}", f"unknown field {{{fld}}} (use {', '.join(sorted(fields))})")

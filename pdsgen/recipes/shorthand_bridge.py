@@ -3,7 +3,8 @@
 The data product is the input being processed; calibration data products are the
 ``--cal`` files. Variables in ``bind`` are bound per record from columns of the data
 product, so that a reference like ``CPHA:cdf:step_(step)_E/Q(keV/e)`` resolves for every
-event at once (a vectorised join in the shorthand module, not a loop here).
+event at once (a vectorised join in the shorthand module, not a loop here). Sources are
+read once per product and shared by all inputs of the recipe (``cache``).
 """
 
 from __future__ import annotations
@@ -13,21 +14,35 @@ from typing import Any
 
 import astropy.units as u
 
-from pdsgen.errors import UnsupportedError
+from pdsgen.errors import RecipeError
 from pdsgen.recipes.loader import InputSpec
-from pdsgen.recipes.units import unit_from_name
+from pdsgen.recipes.units import parse_unit, unit_from_name
 
 
-def resolve_reference(spec: InputSpec, data_path: Path, cal_files: list[Path]) -> tuple[Any, u.UnitBase | None]:
+def resolve_reference(
+    spec: InputSpec, data_path: Path, cal_files: list[Path], cache: dict[Any, Any] | None = None
+) -> tuple[Any, u.UnitBase | None]:
     """Values of ``spec.ref`` for ``data_path`` (one per record, or one scalar) and their unit."""
-    try:
-        from pdsgen import shorthand
-    except ImportError:  # pragma: no cover - the package always ships it
-        raise UnsupportedError("shorthand references need pdsgen.shorthand") from None
-    resolve = getattr(shorthand, "resolve", None)
-    if resolve is None:
-        raise UnsupportedError(f"input {spec.name!r}: this pdsgen cannot resolve shorthand references yet")
-    ref = shorthand.parse(spec.ref)
-    values = resolve(ref, dp=[data_path], cdp=list(cal_files), bind=dict(spec.bind))
-    column = getattr(ref, "column_text", None) or str(spec.ref).rsplit(":", 1)[-1]
-    return values, unit_from_name(str(column).strip("[]\""))
+    from pdsgen.shorthand import load_source, parse, resolve
+
+    cache = cache if cache is not None else {}
+
+    def source(p: Path) -> Any:
+        key = ("shorthand-source", Path(p).resolve())
+        if key not in cache:
+            cache[key] = load_source(p)
+        return cache[key]
+
+    ref = parse(spec.ref)
+    data = source(data_path)
+    cdp = [source(c) for c in cal_files] if ref.file_type != "dp" else []
+    res = resolve(ref, dp=[data], cdp=cdp, bind=dict(spec.bind), data=data if spec.bind else None)
+    unit = None
+    if res.unit:
+        try:
+            unit = parse_unit(res.unit)
+        except RecipeError:  # an unparseable label unit: fall back to the column name's
+            unit = None
+    if unit is None and res.columns:
+        unit = unit_from_name(res.columns[0])
+    return res.values, unit

@@ -1,0 +1,395 @@
+"""Run a recipe over many inputs and write one product per input (or per group).
+
+Each product is computed and written by pdsgen's writers (`pdsgen.render`) into a hidden
+staging folder inside ``--out``; only when all its files (data, label, browse) are there
+does the caller move them into ``--out`` (data files first, labels last), so a failure
+or a crash never leaves a half-written product. A product that fails is reported with
+its file and reason and the others still run.
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+import io
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pdsgen.errors import PdsgenError, RecipeError
+from pdsgen.recipes.loader import Recipe
+
+STAGING_PREFIX = ".pdsgen-staging-"
+
+
+@dataclass
+class ProductOutcome:
+    """What happened to one input (or group): written files, or the error."""
+
+    inputs: list[Path]
+    group: str | None = None
+    outputs: list[Path] = field(default_factory=list)  # label paths, final location
+    files: list[Path] = field(default_factory=list)  # every file written (data, labels, browse)
+    records: int = 0
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    staged: list[tuple[Path, Path]] = field(default_factory=list, repr=False)  # (staging, final)
+    stage_dir: Path | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def name(self) -> str:
+        return self.group if self.group is not None else self.inputs[0].name
+
+
+@dataclass
+class RunReport:
+    recipe: Recipe
+    outcomes: list[ProductOutcome]
+    seconds: float
+
+    @property
+    def failed(self) -> list[ProductOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def written(self) -> list[ProductOutcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def records(self) -> int:
+        return sum(o.records for o in self.written)
+
+    def summary(self) -> str:
+        n_out = sum(len(o.outputs) for o in self.written)
+        rate = self.records / self.seconds if self.seconds > 0 else 0.0
+        return (f"{self.recipe.name}: {len(self.written)} of {len(self.outcomes)} inputs done, "
+                f"{n_out} products written, {len(self.failed)} failed, {self.records} records "
+                f"in {self.seconds:.2f} s ({rate:,.0f} records/s)")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def expand_inputs(items: Iterable[str | Path], recipe: Recipe) -> list[Path]:
+    """Files as given, folders searched (recursively) with the recipe's ``input_glob``,
+    shell-style globs expanded. An item that matches nothing is an error."""
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_file():
+            found = [p]
+        elif p.is_dir():
+            found = sorted({f for pat in recipe.input_glob for f in p.rglob(pat) if f.is_file()
+                            and not any(part.startswith(STAGING_PREFIX) for part in f.parts)})
+        else:
+            found = sorted(Path(f) for f in globmod.glob(str(item), recursive=True) if Path(f).is_file())
+        if not found:
+            what = "folder has no " + " / ".join(recipe.input_glob) + " files" if p.is_dir() else "no such file"
+            raise RecipeError(f"input {str(item)!r}: {what}")
+        out.extend(found)
+    seen: set[Path] = set()
+    unique = []
+    for f in out:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def group_inputs(paths: list[Path], recipe: Recipe) -> list[tuple[str | None, list[Path]]]:
+    """``[(group key, paths)]``: one per input, or the recipe's groups when it aggregates."""
+    if not recipe.aggregate:
+        return [(None, [p]) for p in paths]
+    if recipe.group_by == "all":
+        return [(recipe.name, list(paths))] if paths else []
+    groups: dict[str, list[Path]] = {}
+    if recipe.group_by.startswith("name:"):
+        rx = re.compile(recipe.group_by[5:])
+        for p in paths:
+            m = rx.search(p.name)
+            if not m:
+                raise RecipeError(f"file name does not match group_by {recipe.group_by[5:]!r}", path=str(p))
+            groups.setdefault(m.group(1) if m.groups() else m.group(0), []).append(p)
+    else:
+        from pdsgen.recipes.keywords import find_keyword
+        from pdsgen.registry import open as open_product
+
+        key = recipe.group_by[len("keyword:"):]
+        for p in paths:
+            value, _ = find_keyword(open_product(p), key)
+            if value is None:
+                raise RecipeError(f"no keyword {key!r} to group by", path=str(p))
+            groups.setdefault(str(value), []).append(p)
+    return sorted(groups.items())
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "product"
+
+
+def name_fields(recipe: Recipe, paths: list[Path], group: str | None, part: str) -> dict[str, str]:
+    stem = _safe(group if group is not None else paths[0].stem)
+    return {"stem": stem.lower(), "STEM": stem.upper(), "group": stem.lower(), "GROUP": stem.upper(),
+            "part": part.lower(), "PART": part.upper(), "recipe": recipe.name, "version": recipe.version}
+
+
+def _format(pattern: str, fields: Mapping[str, str]) -> str:
+    return pattern.format_map(dict(fields))
+
+
+# --------------------------------------------------------------------------- one product
+
+
+def process(
+    recipe: Recipe,
+    paths: list[Path],
+    group: str | None,
+    stage_root: Path,
+    cal_files: list[Path],
+    params: Mapping[str, Any],
+    standard: str,
+    templates_dir: Path | None,
+    creation_time: Any,
+) -> ProductOutcome:
+    """Compute and write one product into its own staging folder (no move into --out)."""
+    t0 = time.perf_counter()
+    outcome = ProductOutcome(inputs=list(paths), group=group)
+    stage = stage_root / uuid.uuid4().hex
+    outcome.stage_dir = stage
+    try:
+        from pdsgen.recipes.engine import compute
+
+        computed = compute(recipe, paths, cal_files, params, group=group)
+        outcome.notes = list(computed.notes)
+        stage.mkdir(parents=True)
+        written = write_products(recipe, computed, paths, group, stage, cal_files, params, standard,
+                                 templates_dir, creation_time)
+        outcome.records = sum(len(t) for t in computed.tables.values())
+        for label, files in written:
+            outcome.outputs.append(stage_root.parent / label.name)
+            for f in files:
+                outcome.staged.append((f, stage_root.parent / f.name))
+    except PdsgenError as exc:
+        outcome.error = _error_text(exc, paths)
+    except (OSError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
+        outcome.error = f"{paths[0]}: {type(exc).__name__}: {exc}"
+    if outcome.error is not None:
+        shutil.rmtree(stage, ignore_errors=True)
+        outcome.staged = []
+        outcome.outputs = []
+    outcome.seconds = time.perf_counter() - t0
+    return outcome
+
+
+def _error_text(exc: PdsgenError, paths: list[Path]) -> str:
+    text = str(exc)
+    if exc.path is None or not any(str(p) in text for p in paths):
+        return f"{paths[0]}: {text}" if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} inputs): {text}"
+    return text
+
+
+def write_products(
+    recipe: Recipe,
+    computed: Any,
+    paths: list[Path],
+    group: str | None,
+    stage: Path,
+    cal_files: list[Path],
+    params: Mapping[str, Any],
+    standard: str,
+    templates_dir: Path | None,
+    creation_time: Any,
+) -> list[tuple[Path, list[Path]]]:
+    """Write each output table (and browse plot) through `pdsgen.render`; ``[(label, files)]``."""
+    from pdsgen.render import ProductContext, Reference, write_browse, write_table
+
+    ctx = computed.context
+    products = ctx.products if ctx is not None else []
+    start, stop = _times(products, computed.meta)
+    inputs = [_identifier(p, path) for p, path in zip(products, paths, strict=False)]
+    cals = [_cal_identifier(c) for c in cal_files]
+    shown_params = {k: _param_text(v) for k, v in params.items()}
+    spec = recipe.product
+    out: list[tuple[Path, list[Path]]] = []
+    lidvids: list[str] = []
+    for part, table in computed.tables.items():
+        over = spec.for_part(part)
+        fields = name_fields(recipe, paths, group, part)
+        file_name = _format(over["file_name"], fields)
+        basename, ext = os.path.splitext(file_name)
+        table_format = over["table_format"] or {".csv": "delimited", ".dat": "binary", ".bin": "binary"}.get(
+            ext.lower(), "character")
+        pctx = ProductContext(
+            lid=_format(over["lid"], fields).lower(), vid=spec.vid,
+            title=_format(over["title"] or recipe.title, fields),
+            description=over["description"] or recipe.description.strip() or None,
+            start_time=computed.meta.get("start_time", start), stop_time=computed.meta.get("stop_time", stop),
+            processing_level=spec.processing_level,
+            investigations=[_reference(r, Reference) for r in spec.investigations],
+            observing_system=[_reference(r, Reference) for r in spec.observing_system],
+            targets=[_reference(r, Reference) for r in spec.targets],
+            input_products=inputs, calibration_files=cals, recipe_name=recipe.name,
+            recipe_version=recipe.version, parameters=shown_params,
+            product_id=_format(over["product_id"], fields), data_set_id=spec.data_set_id,
+            product_type=over["product_type"] or None,
+        )
+        written = write_table(
+            table, stage, basename=basename, context=pctx, standard=standard, table_format=table_format,
+            product_class=over["product_class"], template=recipe.template if standard == recipe.standard else None,
+            templates_dir=templates_dir, creation_time=creation_time, data_extension=ext or None,
+        )
+        out.append((written.label_path, [*written.data_paths, written.label_path]))
+        if written.lid:
+            lidvids.append(f"{written.lid}::{written.vid}")
+    if computed.plots:
+        if standard != "pds4":
+            computed.notes.append("browse plots are written as PDS4 Product_Browse only; skipped for PDS3")
+        else:
+            base_fields = name_fields(recipe, paths, group, "")
+            for pname, fig in computed.plots.items():
+                png = _png_bytes(fig)
+                bname = _safe(f"{os.path.splitext(_format(spec.file_name, {**base_fields, 'part': pname}))[0]}")
+                if pname not in bname:
+                    bname = f"{bname}_{_safe(pname).lower()}"
+                bctx = ProductContext(
+                    lid=f"{_format(spec.lid, base_fields).lower()}_{_safe(pname).lower()}", vid=spec.vid,
+                    title=f"{recipe.title}: {pname}", recipe_name=recipe.name, recipe_version=recipe.version,
+                    input_products=inputs, parameters=shown_params)
+                written = write_browse(png, stage, basename=bname, context=bctx, browse_of=lidvids,
+                                       templates_dir=templates_dir, creation_time=creation_time,
+                                       description=f"{pname} plot made by pdsgen recipe {recipe.name}")
+                out.append((written.label_path, [*written.data_paths, written.label_path]))
+    return out
+
+
+def _png_bytes(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _reference(r: Mapping[str, str], cls: Any) -> Any:
+    return cls(name=r["name"], type=r["type"], lid_reference=r.get("lid"), pds3_id=r.get("pds3_id"))
+
+
+def _identifier(product: Any, path: Path) -> str:
+    if getattr(product, "lidvid", None):
+        return product.lidvid
+    return getattr(product, "product_id", None) or path.name
+
+
+def _cal_identifier(path: Path) -> str:
+    return path.name
+
+
+def _param_text(v: Any) -> str:
+    return f"{v.value:g} {v.unit}" if hasattr(v, "unit") and hasattr(v, "value") else str(v)
+
+
+def _times(products: list[Any], meta: Mapping[str, Any]) -> tuple[Any, Any]:
+    starts = [p.start_time for p in products if getattr(p, "start_time", None)]
+    stops = [p.stop_time for p in products if getattr(p, "stop_time", None)]
+    return (min(starts) if starts else None), (max(stops) if stops else None)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def commit(outcome: ProductOutcome, out_dir: Path, taken: dict[Path, str]) -> None:
+    """Move a staged product into ``out_dir``: data first, labels last; refuse name clashes."""
+    clash = [final for _src, final in outcome.staged if final in taken]
+    if clash:
+        outcome.error = (f"{outcome.inputs[0]}: output {clash[0].name} was already written for "
+                         f"{taken[clash[0]]} in this run (check the recipe's file_name pattern)")
+    else:
+        labels = {o.name for o in outcome.outputs}
+        ordered = sorted(outcome.staged, key=lambda sf: sf[1].name in labels)
+        for src, final in ordered:
+            os.replace(src, final)
+            taken[final] = outcome.name
+            outcome.files.append(final)
+    if outcome.stage_dir is not None:
+        shutil.rmtree(outcome.stage_dir, ignore_errors=True)
+    outcome.staged = []
+    if outcome.error is not None:
+        outcome.outputs = []
+
+
+def run_recipe(
+    recipe: Recipe,
+    inputs: Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    cal_files: Iterable[str | Path] = (),
+    params: Mapping[str, Any] | None = None,
+    standard: str | None = None,
+    jobs: int = 1,
+    templates_dir: str | Path | None = None,
+    creation_time: Any = None,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[ProductOutcome], None] | None = None,
+) -> RunReport:
+    """Run ``recipe`` over ``inputs`` into ``out_dir``; never raises for a bad product."""
+    t0 = time.perf_counter()
+    standard = (standard or recipe.standard).lower()
+    if standard not in ("pds4", "pds3"):
+        raise RecipeError(f"--standard {standard!r}: use pds4 or pds3")
+    coerced = recipe.resolve_params(dict(params or {}))
+    cals = [Path(c) for c in cal_files]
+    for c in cals:
+        if not c.is_file():
+            raise RecipeError("calibration file not found", path=str(c))
+    paths = expand_inputs(inputs, recipe)
+    groups = group_inputs(paths, recipe)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stage_root = out / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
+    stage_root.mkdir()
+    tdir = Path(templates_dir) if templates_dir else None
+    if on_start:
+        on_start(len(groups))
+    outcomes: list[ProductOutcome | None] = [None] * len(groups)
+    taken: dict[Path, str] = {}
+    args = (stage_root, cals, coerced, standard, tdir, creation_time)
+    try:
+        if jobs <= 1 or len(groups) <= 1:
+            for i, (key, members) in enumerate(groups):
+                o = process(recipe, members, key, *args)
+                commit(o, out, taken)
+                outcomes[i] = o
+                if on_done:
+                    on_done(o)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(process, recipe, members, key, *args): i
+                           for i, (key, members) in enumerate(groups)}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        o = fut.result()
+                    except Exception as exc:  # a worker that died: report it for its product only
+                        o = ProductOutcome(inputs=groups[i][1], group=groups[i][0],
+                                           error=f"{groups[i][1][0]}: worker failed: {type(exc).__name__}: {exc}")
+                    commit(o, out, taken)
+                    outcomes[i] = o
+                    if on_done:
+                        on_done(o)
+    finally:
+        shutil.rmtree(stage_root, ignore_errors=True)
+    return RunReport(recipe=recipe, outcomes=[o for o in outcomes if o is not None],
+                     seconds=time.perf_counter() - t0)
