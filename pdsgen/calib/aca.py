@@ -121,3 +121,132 @@ def select_calibration(cal_times: ArrayLike, time: float, select: str = "before"
     if i >= t.size:
         raise LookupError("no calibration at or after the requested time")
     return i
+
+
+# --------------------------------------------------------------------------- recipe edge
+# Adapts the recipe engine's context to the pure functions above (reading the images
+# and turning dates into Chandra seconds happens here).
+
+
+def chandra_secs(date: str) -> float:
+    """Seconds since 1998-01-01T00:00:00 TT (Chandra ``secs``, astropy ``cxcsec``) of a date
+    in Chandra (``2008:001[:hh:mm:ss]``) or ISO (``2008-01-01[Thh:mm:ss]``) form."""
+    from astropy.time import Time
+
+    text = str(date).strip().rstrip("Z")
+    if not text:
+        raise ValueError("empty date")
+    return float(Time(text, scale="utc").cxcsec)
+
+
+def _iso(secs: float) -> str:
+    from astropy.time import Time
+
+    return Time(secs, format="cxcsec").utc.isot + "Z"
+
+
+def _dark_image(product, path):
+    from pdsgen.errors import DataError
+
+    arrays = [o for o in product.objects if o.kind == "array"]
+    if not arrays:
+        raise DataError("no dark-current image (array object) in the product", path=str(path))
+    obj = next((o for o in arrays if o.name.upper() == "DARK_CURRENT"), arrays[0])
+    img = np.asarray(obj.data)
+    if img.ndim != 2 or img.size == 0:
+        raise DataError(f"dark-current image has shape {img.shape}, expected a non-empty 2-D image",
+                        path=str(path), obj=obj.name)
+    return img
+
+
+def _cal_id(product, path) -> str:
+    import re
+
+    m = re.search(r"(\d{7})", path.stem)
+    return m.group(1) if m else path.stem
+
+
+def aca_dark_algorithm(ctx):
+    """Recipe ``aca-dark``: warm-pixel fraction of every dark calibration (raw and scaled to
+    ``t_ccd_ref``), as a time series with its plot, plus the calibration selected for
+    ``date`` with ``select`` when a date is given."""
+    import astropy.units as u
+    from astropy.table import Table
+
+    from pdsgen.calib.plots_aca import warm_pixel_plot
+    from pdsgen.errors import DataError, RecipeError
+    from pdsgen.recipes.context import AlgorithmResult
+
+    paths = ctx.paths
+    if not paths:
+        raise RecipeError("no dark calibrations given")
+    p = ctx.params
+    t_ref = float(u.Quantity(p["t_ccd_ref"], u.deg_C).value)
+    scale_4c = float(p["scale_4c"])
+    threshold = float(u.Quantity(p["threshold"], u.electron / u.s).value)
+
+    rows = []
+    for i, (product, path) in enumerate(zip(ctx.products, paths, strict=True)):
+        temps = np.asarray(getattr(ctx.inputs["t_ccd"][i], "value", ctx.inputs["t_ccd"][i]), dtype=float)
+        t_ccd = dark_cal_ccd_temp(temps)
+        if not np.isfinite(t_ccd):
+            raise DataError("no CCD temperature: every replica lacks T_CCD (missing constant)", path=str(path))
+        start = getattr(product, "start_time", None)
+        if not start:
+            raise DataError("no start_date_time in the label: the calibration has no date", path=str(path))
+        img = _dark_image(product, path)
+        scale = dark_temp_scale(t_ccd, t_ref, scale_4c)
+        rows.append({
+            "DARK_ID": _cal_id(product, path),
+            "CXCSEC": chandra_secs(start),
+            "T_CCD": t_ccd,
+            "N_REPLICAS": int(np.count_nonzero(np.isfinite(temps))),
+            "SCALE": scale,
+            "N100": warm_pixel_fraction(img, threshold),
+            "N100_REF": warm_pixel_fraction(img, threshold, scale),
+            "N_PIXELS": int(img.size),
+        })
+    rows.sort(key=lambda r: r["CXCSEC"])
+    secs = np.array([r["CXCSEC"] for r in rows])
+    if np.any(np.diff(secs) == 0):
+        dup = [rows[k]["DARK_ID"] for k in np.flatnonzero(np.diff(secs) == 0)]
+        raise DataError(f"two dark calibrations with the same date (ids {', '.join(dup)})", path=str(paths[0]))
+
+    def table_of(rs):
+        t = Table()
+        t["DARK_ID"] = [r["DARK_ID"] for r in rs]
+        t["DATE"] = [_iso(r["CXCSEC"]) for r in rs]
+        t["CXCSEC"] = u.Quantity([r["CXCSEC"] for r in rs], u.s)
+        t["T_CCD"] = u.Quantity([r["T_CCD"] for r in rs], u.deg_C)
+        t["N_REPLICAS"] = [r["N_REPLICAS"] for r in rs]
+        t["T_CCD_REF"] = u.Quantity([t_ref] * len(rs), u.deg_C)
+        t["SCALE"] = [r["SCALE"] for r in rs]
+        t["N100"] = [r["N100"] for r in rs]
+        t["N100_REF"] = [r["N100_REF"] for r in rs]
+        t["N_PIXELS"] = [r["N_PIXELS"] for r in rs]
+        return t
+
+    tables = {"": table_of(rows)}
+    notes = [f"{len(rows)} dark calibrations, warm = dark current > {threshold:g} e-/s, "
+             f"scaled to {t_ref:g} degC"]
+    date = str(p.get("date") or "").strip()
+    if date:
+        try:
+            when = chandra_secs(date)
+        except ValueError as exc:
+            raise RecipeError(f"parameter 'date' = {date!r} is not a date ({exc})") from None
+        try:
+            k = select_calibration(secs, when, str(p["select"]))
+        except LookupError:
+            raise RecipeError(f"no dark calibration {p['select']} {date} (calibrations cover "
+                              f"{_iso(secs[0])[:10]} to {_iso(secs[-1])[:10]})") from None
+        sel = table_of([rows[k]])
+        sel["REQUESTED_DATE"] = [_iso(when)]
+        sel["SELECT"] = [str(p["select"])]
+        tables["selected"] = sel
+        notes.append(f"{p['select']} {date}: dark calibration {rows[k]['DARK_ID']}")
+    plots = {"warm_pixel_fraction": warm_pixel_plot(tables[""], t_ref, threshold)}
+    meta = {"start_time": str(tables[""]["DATE"][0]), "stop_time": str(tables[""]["DATE"][-1]),
+            "description": "Chandra ACA warm-pixel fraction per dark calibration, raw and "
+                           f"scaled to {t_ref:g} degC."}
+    return AlgorithmResult(tables=tables, plots=plots, meta=meta, notes=notes)

@@ -1,0 +1,25 @@
+"""The seed 003 warm-pixel-fraction plot as a matplotlib Figure (no pyplot)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def warm_pixel_plot(table, t_ccd_ref_degc: float, threshold_e_per_s: float):
+    """Warm pixel fraction over the mission: raw (red circles) and scaled to the reference
+    temperature (cyan squares), as in mica's example."""
+    from matplotlib.figure import Figure
+
+    when = np.array([np.datetime64(str(s).rstrip("Z"), "ms") for s in table["DATE"]]).astype(object)
+    fig = Figure(figsize=(6, 4), dpi=100)
+    ax = fig.subplots()
+    ax.plot(when, np.asarray(table["N100"]), "o-", color="red", label="raw")
+    ax.plot(when, np.asarray(table["N100_REF"]), "s-", color="cyan", label=f"scaled to {t_ccd_ref_degc:g} C")
+    ax.grid(True)
+    ax.set_ylim(0, None)
+    ax.set_ylabel(f"fraction of pixels > {threshold_e_per_s:g} e-/s")
+    ax.set_title("Warm pixel fraction")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,124 @@
+"""aca-dark recipe end to end on generated dark calibrations (FITS + PDS4 labels)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from pdsgen.errors import DataError, RecipeError
+from pdsgen.recipes.demo_data import aca as demo
+from pdsgen.recipes.engine import compute
+from pdsgen.recipes.loader import load_recipe
+
+
+@pytest.fixture(scope="module")
+def recipe():
+    return load_recipe("aca-dark")
+
+
+@pytest.fixture(scope="module")
+def three_cals(tmp_path_factory):
+    """Three 4x4 calibrations with hand-chosen pixels."""
+    out = tmp_path_factory.mktemp("aca3")
+    img = np.array([[50, 99.9, 100, 100.1], [120, 140, 145, 1e4], [0, 0, 0, 0], [0, 0, 0, np.nan]], dtype=np.float32)
+    return [
+        demo.write_dark_cal(out, start=datetime(2001, 1, 1, tzinfo=UTC), image_e_per_s=img,
+                            replica_t_ccd=[-11.2, -11.0, -10.8]),
+        demo.write_dark_cal(out, start=datetime(2003, 1, 1, tzinfo=UTC), image_e_per_s=img * 2,
+                            replica_t_ccd=[-15.0, np.nan, -15.0]),
+        demo.write_dark_cal(out, start=datetime(2005, 1, 1, tzinfo=UTC), image_e_per_s=img,
+                            replica_t_ccd=[-19.0]),
+    ]
+
+
+def test_hand_computed_fractions(recipe, three_cals):
+    res = compute(recipe, list(reversed(three_cals)), params=None)
+    t = res.tables[""]
+    assert list(t["DARK_ID"]) == ["2001001", "2003001", "2005001"]  # sorted by date
+    assert t["DATE"][0] == "2001-01-01T00:00:00.000Z"
+    # replicas -11.2, -11.0, -10.8 -> -11.0 degC; missing replica ignored -> -15.0
+    np.testing.assert_allclose(t["T_CCD"], [-11.0, -15.0, -19.0], atol=1e-5)
+    assert list(t["N_REPLICAS"]) == [3, 2, 1]
+    # to -15 degC: (1/0.7)**((-15 - -11)/4) = 0.7; 1; (1/0.7)**1 = 1/0.7
+    np.testing.assert_allclose(t["SCALE"], [0.7, 1.0, 1 / 0.7], rtol=1e-5)
+    # raw > 100 e-/s: 100.1, 120, 140, 145, 1e4 -> 5/16; the doubled image adds 2*99.9 and
+    # 2*100 (2*50 = 100 is not > 100) -> 7/16; the third calibration is the first image again
+    np.testing.assert_array_equal(t["N100"], [5 / 16, 7 / 16, 5 / 16])
+    # scaled: cal 1 x0.7 -> > 142.86: 145, 1e4 -> 2/16; cal 2 x1 -> 7/16;
+    # cal 3 x(1/0.7) -> > 70: 99.9, 100, 100.1, 120, 140, 145, 1e4 -> 7/16
+    np.testing.assert_array_equal(t["N100_REF"], [2 / 16, 7 / 16, 7 / 16])
+    assert list(t["N_PIXELS"]) == [16, 16, 16]
+    assert str(t["T_CCD"].unit) == "deg_C"
+    assert "selected" not in res.tables
+    buf = io.BytesIO()
+    res.plots["warm_pixel_fraction"].savefig(buf, format="png")
+    assert buf.getvalue().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("date", "select", "expect"),
+    [
+        ("2002:100", "before", "2001001"),
+        ("2002:100", "after", "2003001"),
+        ("2002-10-01", "nearest", "2003001"),
+        ("2003:001:00:00:00.000", "before", "2003001"),  # on a calibration: that one
+        ("2003:001", "after", "2003001"),
+        ("2019:001", "nearest", "2005001"),
+    ],
+)
+def test_select_by_date(recipe, three_cals, date, select, expect):
+    t = compute(recipe, three_cals, params={"date": date, "select": select}).tables["selected"]
+    assert len(t) == 1 and t["DARK_ID"][0] == expect and t["SELECT"][0] == select
+
+
+def test_calibration_gaps_and_bad_parameters(recipe, three_cals):
+    with pytest.raises(RecipeError, match="no dark calibration before 2000:001"):
+        compute(recipe, three_cals, params={"date": "2000:001", "select": "before"})
+    with pytest.raises(RecipeError, match="no dark calibration after 2006:001"):
+        compute(recipe, three_cals, params={"date": "2006:001", "select": "after"})
+    with pytest.raises(RecipeError, match="select"):
+        compute(recipe, three_cals, params={"date": "2002:001", "select": "closest"})
+    with pytest.raises(RecipeError, match="scale_4c"):
+        compute(recipe, three_cals, params={"scale_4c": "0"})
+    with pytest.raises(RecipeError, match="not a date"):
+        compute(recipe, three_cals, params={"date": "yesterday"})
+    with pytest.raises(RecipeError, match="no parameter 'alpha'"):
+        compute(recipe, three_cals, params={"alpha": "0.5"})
+
+
+def test_other_reference_temperature_and_scale(recipe, three_cals):
+    t = compute(recipe, three_cals[:1], params={"t_ccd_ref": "-7", "scale_4c": "2"}).tables[""]
+    # 2 ** ((-7 - -11)/4) = 2: warm if 2*value > 100: 50*2=100 no; 99.9, 100, 100.1, ... -> 7/16
+    assert t["SCALE"][0] == pytest.approx(2.0)
+    assert t["N100_REF"][0] == 7 / 16
+
+
+def test_no_temperature_is_an_error(recipe, tmp_path):
+    lbl = demo.write_dark_cal(tmp_path, start=datetime(2001, 1, 1, tzinfo=UTC),
+                              image_e_per_s=np.zeros((4, 4), np.float32), replica_t_ccd=[np.nan, np.nan])
+    with pytest.raises(DataError, match="every replica lacks T_CCD"):
+        compute(recipe, [lbl], params=None)
+
+
+def test_demo_run(recipe, tmp_path):
+    d = demo.generate(tmp_path, seed=1, size=128)
+    res = compute(recipe, d.inputs, params=d.params)
+    t = res.tables[""]
+    assert len(t) == 6
+    # independent count straight from the FITS files with astropy
+    for row, lbl in zip(t, d.inputs, strict=True):
+        img = fits.getdata(lbl.with_suffix(".fits"))
+        temps = fits.getdata(lbl.with_suffix(".fits"), 1)["T_CCD"]
+        t_ccd = temps[temps > -900].mean()
+        assert row["T_CCD"] == pytest.approx(t_ccd, abs=1e-5)
+        assert row["N100"] == np.count_nonzero(img > 100.0) / img.size
+        scale = (1 / 0.7) ** ((-15.0 - t_ccd) / 4)
+        assert row["N100_REF"] == np.count_nonzero(img * scale > 100.0) / img.size
+    assert t["N_REPLICAS"][3] == 4  # one replica without telemetry
+    # radiation damage: the scaled fraction grows over the mission
+    assert np.all(np.diff(np.asarray(t["N100_REF"])) > 0)
+    assert res.tables["selected"]["DARK_ID"][0] == "2007245"
