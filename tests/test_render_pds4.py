@@ -1,0 +1,149 @@
+"""PDS4 writers: labels pass XML Schema and Schematron (1M00), and the data reads back
+identically through pds4_tools and pdsgen.open."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from lxml import etree
+
+import pdsgen
+from pdsgen.render import write_ancillary_table, write_array, write_browse, write_table
+from tests._render_helpers import CREATED, SPECIAL, context, mixed_table
+from tests.conftest import SCHEMAS
+
+SCH = SCHEMAS / "pds4" / "pds" / "v1" / "PDS4_PDS_1M00.sch"
+XSD = SCHEMAS / "pds4" / "pds" / "v1" / "PDS4_PDS_1M00.xsd"
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+       b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00"
+       b"\x00\x00IEND\xaeB`\x82")
+
+
+def _valid(label):
+    """XML Schema (lxml, local copy resolved through the catalog layout) and Schematron."""
+    from pdsgen.validate.schematron import check_schematron
+
+    doc = etree.parse(str(label))
+    loc = doc.getroot().get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation").split()[1]
+    assert loc == "http://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.xsd"
+    pi = doc.getroot().getprevious()
+    assert "PDS4_PDS_1M00.sch" in pi.text
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    assert schema.validate(doc), [str(e) for e in schema.error_log]
+    errors = [f for f in check_schematron(str(label), str(SCH)) if f.is_error]
+    assert not errors, [f.message for f in errors]
+
+
+def _expected(values: np.ndarray, special: float | None = None) -> np.ndarray:
+    if values.dtype.kind == "f" and special is not None:
+        return np.where(np.isnan(values), special, values)
+    return values
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("fmt", ["character", "delimited", "binary"])
+@pytest.mark.parametrize("writer", [write_table, write_ancillary_table])
+def test_table_valid_and_round_trip(tmp_path, fmt, writer):
+    import pds4_tools
+
+    table = mixed_table()
+    out = writer(table, tmp_path, basename=f"t_{fmt}", context=context(), table_format=fmt,
+                 special_constants=SPECIAL, creation_time=CREATED, units={"f8": "km/s"},
+                 descriptions={"u2": "counts"})
+    _valid(out.label_path)
+    # reference reader
+    s = pds4_tools.read(str(out.label_path), quiet=True, lazy_load=True)
+    ref = s[0]
+    for name, values in table.items():
+        got = np.asarray(ref[name])
+        if values.dtype.kind == "U":
+            assert [str(v).strip() for v in got] == [v.strip() for v in values]
+        elif fmt == "binary":
+            np.testing.assert_array_equal(got, values)  # NaN stays NaN in IEEE fields
+            assert got.dtype.kind == values.dtype.kind
+        else:
+            np.testing.assert_array_equal(got.astype(values.dtype), _expected(values, -1e32))
+    # pdsgen's own reader
+    prod = pdsgen.open(out.label_path)
+    assert prod.lidvid == out.lidvid == "urn:nasa:pds:test_bundle:data:prod_1::1.0"
+    data = prod[0].data
+    for name, values in table.items():
+        if values.dtype.kind == "U":
+            got = [v.decode() if isinstance(v, bytes) else v for v in data[name]]
+            assert [g.strip() for g in got] == [v.strip() for v in values]
+        else:
+            exp = values if fmt == "binary" else _expected(values, -1e32)
+            np.testing.assert_array_equal(np.asarray(data[name]).astype(values.dtype), exp)
+
+
+@pytest.mark.shared
+def test_table_label_numbers(tmp_path):
+    """Record length, field locations, file size and MD5 are what the bytes say."""
+    import hashlib
+
+    table = {"a": np.array([1, -20, 300]), "b": np.array([0.1, 2.5, 1e20]), "s": np.array(["x", "yy", "z"])}
+    out = write_table(table, tmp_path, basename="small", context=context(), creation_time=CREATED)
+    raw = out.data_path.read_bytes()
+    assert raw == b"  1   0.1 x \r\n-20   2.5 yy\r\n300 1e+20 z \r\n"
+    doc = etree.parse(str(out.label_path))
+    ns = {"p": "http://pds.nasa.gov/pds4/pds/v1"}
+    assert doc.findtext(".//p:record_length", namespaces=ns) == "14"
+    assert [e.text for e in doc.findall(".//p:field_location", ns)] == ["1", "5", "11"]
+    assert [e.text for e in doc.findall(".//p:field_length", ns)] == ["3", "5", "2"]
+    assert doc.findtext(".//p:file_size", namespaces=ns) == str(len(raw)) == str(out.size)
+    assert doc.findtext(".//p:md5_checksum", namespaces=ns) == hashlib.md5(raw).hexdigest() == out.md5
+    assert doc.findtext(".//p:creation_date_time", namespaces=ns) == CREATED
+    assert doc.findtext(".//p:title", namespaces=ns) == "Test product & <friends>"
+    stats = doc.findall(".//p:Field_Statistics", ns)
+    assert [s.findtext("p:minimum", namespaces=ns) for s in stats] == ["-20", "0.1"]
+    assert [s.findtext("p:maximum", namespaces=ns) for s in stats] == ["300", "1e+20"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("order", ["big", "little"])
+@pytest.mark.parametrize(
+    "shape,dtype", [((7,), "u1"), ((5, 6), ">i2"), ((5, 6), "f4"), ((2, 3, 4), "f8"), ((3, 4), "u4")]
+)
+def test_array_valid_and_round_trip(tmp_path, shape, dtype, order):
+    import pds4_tools
+
+    rng = np.random.default_rng(3)
+    arr = (rng.normal(size=shape) * 1000).astype(dtype)
+    out = write_array(arr, tmp_path, basename="img", context=context(), byte_order=order,
+                      creation_time=CREATED, unit="DN")
+    _valid(out.label_path)
+    ref = np.asarray(pds4_tools.read(str(out.label_path), quiet=True)[0].data)
+    np.testing.assert_array_equal(ref, arr)
+    got = pdsgen.open(out.label_path)[0].data
+    np.testing.assert_array_equal(got, arr)
+    assert got.dtype.newbyteorder("=") == np.dtype(dtype).newbyteorder("=")
+
+
+@pytest.mark.shared
+def test_ancillary_array_and_browse_valid(tmp_path):
+    out = write_array(np.eye(3), tmp_path, basename="cal", context=context(purpose="Calibration"),
+                      product_class="Product_Ancillary", creation_time=CREATED)
+    _valid(out.label_path)
+    png = tmp_path / "plot.png"
+    png.write_bytes(PNG)
+    ctx = context(lid="urn:nasa:pds:test_bundle:browse:prod_1")
+    b = write_browse(png, tmp_path, basename="prod_1_browse", context=ctx,
+                     browse_of=["urn:nasa:pds:test_bundle:data:prod_1::1.0"], creation_time=CREATED)
+    _valid(b.label_path)
+    assert b.data_path.read_bytes() == PNG
+    text = b.label_path.read_text()
+    assert "<encoding_standard_id>PNG</encoding_standard_id>" in text
+    assert "<reference_type>browse_to_data</reference_type>" in text
+
+
+@pytest.mark.shared
+def test_minimal_context_and_other_im_version(tmp_path):
+    """Without provenance or descriptions the label still validates; IM version is a setting."""
+    ctx = context(input_products=[], calibration_files=[], parameters={}, recipe_name=None)
+    out = write_table({"x": np.arange(3)}, tmp_path, basename="m", context=ctx, creation_time=CREATED)
+    _valid(out.label_path)
+    assert "<Reference_List>" not in out.label_path.read_text()
+    out = write_table({"x": np.arange(3)}, tmp_path, basename="m2", context=ctx,
+                      information_model_version="1.20.0.0", creation_time=CREATED)
+    text = out.label_path.read_text()
+    assert "PDS4_PDS_1K00.xsd" in text and "<information_model_version>1.20.0.0<" in text
