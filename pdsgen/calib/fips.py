@@ -343,7 +343,7 @@ def fips_cdr_algorithm(ctx: Any) -> Any:
         t["ACCUM_TIME"] = accum * u.s
         t["COUNTS"] = counts
         t["ETA"] = eta
-        t["DIFF_FLUX"] = flux * parse_unit("1/(keV/e s cm2 sr)")
+        t["DIFF_FLUX"] = flux * parse_unit("e / (keV s cm2 sr)")
         t["PSD"] = phase_space_density(flux, eq, mass_kg, charge_e) * parse_unit("s3/m6")
         return AlgorithmResult(tables={"espec": t}, notes=notes)
 

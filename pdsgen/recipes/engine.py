@@ -142,7 +142,12 @@ def convert_value(raw: Any, spec: InputSpec, src_unit: u.UnitBase | None, *, whe
 
 
 def _column_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.UnitBase | None]:
-    table = ctx.table(i, spec.object)
+    key = ("table", i, spec.object)
+    if key not in ctx.cache:
+        ctx.cache[key] = ctx.table(i, spec.object)
+    table = ctx.cache[key]
+    if not spec.required and _column_name(table, spec.column) is None:
+        return None, None
     col = _find_column(table, spec.column, ctx.paths[i], spec.name)
     src = col.unit if col.unit is not None else unit_from_name(col.name)
     data = np.ma.getdata(col)
@@ -153,6 +158,13 @@ def _column_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.
             raise DataError(f"input {spec.name!r}: column {col.name!r} has missing values "
                             f"({int(np.ma.getmaskarray(col).sum())} records)", path=str(ctx.paths[i]))
     return np.asarray(data), (parse_unit(str(src)) if src is not None and not isinstance(src, u.UnitBase) else src)
+
+
+def _column_name(table: Any, name: str) -> str | None:
+    if name in table.colnames:
+        return name
+    lowered = {c.lower(): c for c in table.colnames}
+    return lowered.get(name.lower())
 
 
 def _find_column(table: Any, name: str, path: Path, input_name: str) -> Any:
