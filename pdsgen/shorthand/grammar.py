@@ -327,10 +327,24 @@ def parse_prefix(text: str, start: int = 0) -> tuple[Reference, int]:
     column: ColumnId | None = None
     while True:
         ch = sc.peek()
+        if ch == "(":
+            save = sc.pos
+            name = sc.variable()
+            after = sc.peek()
+            if after and after not in ": \t\r\n,;":
+                sc.pos = save  # the name goes on after ')': a bare column like (kind)_rate
+                ch = "bare"
+            elif form == "loose" and not _separator(sc):
+                column = ColumnId((Selector(name, variable=True),))  # loose: whole-name variable
+                break
+            else:
+                sc.pos = save
+                sc.variable()
+                rows.append(Selector(name, variable=True))
         if ch == '"':
             rows.append(Selector(sc.quoted()))
         elif ch == "(":
-            rows.append(Selector(sc.variable(), variable=True))
+            pass
         elif ch == "[":
             column = _bracket_column(sc)
             break
