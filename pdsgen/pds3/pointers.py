@@ -1,0 +1,128 @@
+"""PDS3 pointers: which file an object is in and at which byte, and ^STRUCTURE includes.
+
+Pointer forms (PDS3 Standards Reference ch. 14):
+
+* ``^X = 12`` / ``^X = 600 <BYTES>``: record 12 / byte 600 (1-based) of the label's own file;
+* ``^X = "F.DAT"``: file F.DAT from its start;
+* ``^X = ("F.DAT", 12)`` / ``("F.DAT", 600 <BYTES>)``: record / byte in F.DAT.
+
+File names are matched case-insensitively (labels say ``F.DAT``, disks hold
+``f.dat``), relative to the label's folder; format files (``^STRUCTURE``) also in a
+``LABEL`` folder up the tree, as the PDS3 volume layout puts them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pvl.collections import Quantity
+
+from pdsgen.errors import LabelError
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an object's bytes start: file, and either a record or a byte (both 1-based)."""
+
+    file: Path | None  # None: the label's own file
+    file_name: str | None
+    record: int | None = None
+    byte: int | None = None
+
+
+def parse_pointer(value, *, label: Path, name: str) -> Location:
+    """Decode a pointer value (as pvl gives it) into a `Location`."""
+    file_name = None
+    where = value
+    if isinstance(value, str):
+        file_name, where = value, None
+    elif isinstance(value, list):
+        if not value:
+            raise LabelError(f"pointer ^{name} is empty", path=str(label))
+        if isinstance(value[0], str):
+            file_name = value[0]
+            where = value[1] if len(value) > 1 else None
+        else:
+            where = value[0]
+    record = byte = None
+    if isinstance(where, Quantity):
+        unit = str(where.units).strip().upper()
+        if unit not in ("BYTES", "BYTE"):
+            raise LabelError(f"pointer ^{name} has unit <{where.units}> (only <BYTES> is defined)", path=str(label))
+        byte = _positive(where.value, label, name)
+    elif where is not None:
+        record = _positive(where, label, name)
+    path = resolve_file(label, file_name, name) if file_name is not None else None
+    return Location(path, file_name, record, byte)
+
+
+def _positive(value, label: Path, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise LabelError(f"pointer ^{name} offset {value!r} is not a positive integer", path=str(label))
+    return value
+
+
+@lru_cache(maxsize=256)
+def _listing(folder: str) -> dict[str, str]:
+    try:
+        return {entry.lower(): entry for entry in os.listdir(folder)}
+    except OSError:
+        return {}
+
+
+def find_case_insensitive(folder: Path, relative: str) -> Path | None:
+    """``folder/relative`` matching each path part case-insensitively (None if absent)."""
+    current = folder
+    for part in Path(relative.replace("\\", "/")).parts:
+        if part in (".", ""):
+            continue
+        if part == "..":
+            current = current.parent
+            continue
+        exact = current / part
+        if exact.exists():
+            current = exact
+            continue
+        found = _listing(str(current)).get(part.lower())
+        if found is None:
+            return None
+        current = current / found
+    return current
+
+
+def resolve_file(label: Path, file_name: str, name: str) -> Path:
+    """The data file a pointer names, next to the label (case-insensitively)."""
+    found = find_case_insensitive(label.parent, file_name)
+    if found is None or not found.is_file():
+        raise LabelError(f"^{name} names {file_name!r}, which is not next to the label", path=str(label))
+    return found
+
+
+def find_format_file(label: Path, file_name: str) -> Path | None:
+    """A ^STRUCTURE file: next to the label, else in a LABEL folder up the tree."""
+    found = find_case_insensitive(label.parent, file_name)
+    if found is not None and found.is_file():
+        return found
+    for folder in (label.parent, *label.parent.parents):
+        label_dir = _listing(str(folder)).get("label")
+        if label_dir is not None:
+            found = find_case_insensitive(folder / label_dir, file_name)
+            if found is not None and found.is_file():
+                return found
+    return None
+
+
+def line_offset(path: Path, record: int) -> int:
+    """Byte offset of line ``record`` (1-based) of a stream file (records are lines)."""
+    if record <= 1:
+        return 0
+    import numpy as np
+
+    data = np.fromfile(path, dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    if len(ends) < record - 1:
+        raise LabelError(f"stream file has {len(ends)} lines, the pointer names line {record}", path=str(path))
+    return int(ends[record - 2]) + 1

@@ -1,0 +1,245 @@
+"""PDS3 label → `pdsgen.model.Product` with its data objects (read lazily by `pdsgen.data`).
+
+Each ``^NAME`` pointer is paired with the ``OBJECT = NAME`` of the same name (the k-th
+pointer of a name with the k-th object), the object's keywords are mapped onto the
+shared model (`pdsgen.pds3.structure` for tables and arrays), and its bytes are read
+by the shared readers. Objects that cannot be described still appear, with ``error``
+set, so the product opens and says what is wrong when the data is asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from pvl.collections import PVLModule, PVLObject
+
+from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
+from pdsgen.model import DataObject, Product
+from pdsgen.pds3 import structure
+from pdsgen.pds3.label import read_label
+from pdsgen.pds3.pointers import Location, line_offset, parse_pointer, resolve_file
+from pdsgen.registry import register_reader
+
+log = logging.getLogger(__name__)
+
+_STRUCTURE_POINTER = re.compile(r"(?:\w+_)?STRUCTURE$")
+_KEY_AT_START = re.compile(rb"\A(?:\s|/\*.*?\*/)*\^?[A-Za-z][A-Za-z0-9_:]*\s*=", re.S)
+_SUFFIXES = {".lbl", ".fmt", ".pvl", ".cat", ".lab"}
+
+
+def detect(path: Path, head: bytes) -> bool:
+    """A PDS3 label: ODL keywords, not XML."""
+    stripped = head.lstrip()
+    if stripped.startswith(b"<"):
+        return False
+    if b"PDS_VERSION_ID" in head or b"ODL_VERSION_ID" in head:
+        return True
+    if path.suffix.lower() in _SUFFIXES:
+        return True
+    return _KEY_AT_START.match(head) is not None and b"END" in head.upper()
+
+
+@dataclass(frozen=True)
+class _FileContext:
+    """Record layout of the file the pointers of one label level refer to."""
+
+    label: Path
+    file: Path  # the file pointers without a file name refer to
+    record_bytes: int | None
+    record_type: str | None
+    label_end_byte: int | None
+
+
+def _ensure_readers() -> None:
+    """Register the PDS3-only element types and the prefixed-image layout (once)."""
+    global _READERS_READY
+    if _READERS_READY:
+        return
+    import pdsgen.data as data
+    import pdsgen.data.pds3_types  # noqa: F401  (registers VAX/IBM reals, booleans)
+    from pdsgen.data.pds3_image import read_image
+
+    if not data._LAYOUTS:  # register_layout before the first read would hide the built-ins
+        data._builtin_layouts()
+    data.register_layout("pds3_image", read_image)
+    _READERS_READY = True
+
+
+_READERS_READY = False
+
+
+def open_pds3(path: Path) -> Product:
+    """Open a PDS3 label (detached or attached) as a `Product`."""
+    _ensure_readers()
+    path = Path(path)
+    module, text = read_label(path, strict=True)
+    ctx = _FileContext(
+        label=path,
+        file=path,
+        record_bytes=_int_or_none(module.get("RECORD_BYTES")),
+        record_type=_str_or_none(module.get("RECORD_TYPE")),
+        label_end_byte=text.end_byte,
+    )
+    objects: list[DataObject] = []
+    _collect(module, ctx, objects)
+    return Product(
+        standard="PDS3",
+        path=path,
+        label=module,
+        objects=objects,
+        product_id=_str_or_none(module.get("PRODUCT_ID")),
+        data_set_id=_join(module.get("DATA_SET_ID")),
+        product_class=_str_or_none(module.get("PRODUCT_TYPE")) or (objects[0].label_type if objects else None),
+        product_type=_str_or_none(module.get("PRODUCT_TYPE")),
+        title=_str_or_none(module.get("PRODUCT_NAME")),
+        start_time=_time_text(module.get("START_TIME")),
+        stop_time=_time_text(module.get("STOP_TIME")),
+        instrument=_join(module.get("INSTRUMENT_ID") or module.get("INSTRUMENT_NAME")),
+        information_model_version=_str_or_none(module.get("PDS_VERSION_ID")),
+        extra={
+            "record_type": ctx.record_type,
+            "record_bytes": ctx.record_bytes,
+            "file_records": _int_or_none(module.get("FILE_RECORDS")),
+            "label_records": _int_or_none(module.get("LABEL_RECORDS")),
+            "label_end_byte": text.end_byte,
+            "label_repaired": text.repaired,
+            "mission": _join(module.get("MISSION_NAME")),
+            "target": _join(module.get("TARGET_NAME")),
+            "instrument_host": _join(module.get("INSTRUMENT_HOST_ID") or module.get("INSTRUMENT_HOST_NAME")),
+        },
+    )
+
+
+def _collect(agg: PVLModule | PVLObject, ctx: _FileContext, out: list[DataObject]) -> None:
+    """Data objects of one label level (the label, or a FILE object inside it)."""
+    pointers: dict[str, list] = {}
+    for key, value in agg.items():
+        if isinstance(key, str) and key.startswith("^"):
+            name = key[1:]
+            if not _STRUCTURE_POINTER.fullmatch(name):
+                pointers.setdefault(name, []).append(value)
+    seen: dict[str, int] = {}
+    for key, value in agg.items():
+        if not isinstance(value, PVLObject):
+            continue
+        if key == "FILE":
+            out_ctx = _file_object_context(value, ctx)
+            _collect(value, out_ctx, out)
+            continue
+        k = seen.get(key, 0)
+        seen[key] = k + 1
+        values = pointers.get(key, [])
+        pointer = values[k] if k < len(values) else None
+        obj = _object(key, value, pointer, ctx)
+        if obj is not None:
+            out.append(obj)
+
+
+def _file_object_context(fobj: PVLObject, ctx: _FileContext) -> _FileContext:
+    name = fobj.get("FILE_NAME")
+    file = ctx.file
+    if isinstance(name, str):
+        try:
+            file = resolve_file(ctx.label, name, "FILE_NAME")
+        except LabelError:
+            file = ctx.file if Path(name).name.lower() == ctx.label.name.lower() else ctx.label.parent / name
+    return _FileContext(
+        label=ctx.label,
+        file=file,
+        record_bytes=_int_or_none(fobj.get("RECORD_BYTES")) or ctx.record_bytes,
+        record_type=_str_or_none(fobj.get("RECORD_TYPE")) or ctx.record_type,
+        label_end_byte=ctx.label_end_byte if file == ctx.label else None,
+    )
+
+
+def _object(name: str, definition: PVLObject, pointer, ctx: _FileContext) -> DataObject | None:
+    kind = structure.object_kind(name, definition)
+    if pointer is None and kind != "text":
+        return None  # a description (e.g. IMAGE_MAP_PROJECTION), not data
+    description = _str_or_none(definition.get("DESCRIPTION"))
+    try:
+        file, offset = _where(name, pointer, ctx, kind)
+        obj = DataObject(name=name, kind="other", layout="other", file=file, offset=offset,
+                         label_type=name, description=description)
+        obj.details["pointer"] = pointer
+        structure.describe(obj, definition, kind, ctx.record_bytes, ctx.label)
+        if kind == "text" and obj.layout == "text" and obj.size is None and file == ctx.label:
+            obj.details["attached"] = True
+        return obj
+    except PdsgenError as exc:
+        if pointer is None and kind == "text" and isinstance(exc, LabelError):
+            return None
+        log.debug("%s: object %s cannot be described: %s", ctx.label, name, exc)
+        return DataObject(name=name, kind="other", layout="other", file=ctx.file, offset=0,
+                          label_type=name, description=description, error=exc)
+
+
+def _where(name: str, pointer, ctx: _FileContext, kind: str) -> tuple[Path, int]:
+    if pointer is None:
+        # A document attached after the label with no pointer (e.g. ASCII_DOCUMENT labels).
+        if ctx.label_end_byte is None or ctx.file != ctx.label:
+            raise LabelError("no pointer and no attached text after END", path=str(ctx.label), obj=name)
+        if ctx.label_end_byte >= os.path.getsize(ctx.label):
+            raise LabelError("no pointer and nothing after END", path=str(ctx.label), obj=name)
+        return ctx.label, ctx.label_end_byte
+    loc: Location = parse_pointer(pointer, label=ctx.label, name=name)
+    file = loc.file or ctx.file
+    if loc.byte is not None:
+        return file, loc.byte - 1
+    if loc.record is None:
+        return file, 0
+    stream = (ctx.record_type or "").upper() == "STREAM"
+    if ctx.record_bytes and not stream:
+        return file, (loc.record - 1) * ctx.record_bytes
+    if stream or not ctx.record_bytes:
+        return file, line_offset(file, loc.record)
+    raise UnsupportedError("record pointer without RECORD_BYTES", path=str(ctx.label), obj=name)
+
+
+def _str_or_none(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return None
+    return str(value)
+
+
+def _join(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _int_or_none(value) -> int | None:
+    if hasattr(value, "units"):
+        value = value.value
+    if isinstance(value, bool):
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _time_text(value) -> str | None:
+    """Label times as ISO text (UTC 'Z' when pvl gave a UTC time zone)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        offset = value.utcoffset()
+        if offset is not None and offset:
+            return value.isoformat()
+        text = value.replace(tzinfo=None).isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+        return text + "Z" if offset is not None else text
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+register_reader("PDS3", detect, open_pds3)
+
+__all__ = ["detect", "open_pds3"]

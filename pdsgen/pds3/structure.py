@@ -1,0 +1,575 @@
+"""PDS3 object definitions → `DataObject` fields, axes and layout for the shared readers.
+
+One function per object family: tables (TABLE, INDEX_TABLE, SERIES, SPECTRUM,
+*_TABLE; COLUMN, CONTAINER, BIT_COLUMN, ITEMS), spreadsheets (FIELD), images
+(IMAGE), arrays (ARRAY/ELEMENT, COLLECTION, HISTOGRAM), headers and text. ``^STRUCTURE``
+includes are spliced in first (`expand`). Row prefixes are folded into field offsets
+(record length = prefix + ROW_BYTES + suffix), so the fixed-width reader needs nothing
+PDS3-specific.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from pvl.collections import PVLObject, Quantity
+
+from pdsgen.errors import LabelError, UnsupportedError
+from pdsgen.model import Axis, DataObject, Field
+from pdsgen.pds3 import types as pds3_types
+
+_TEXT_FORMATS = {"TEXT", "ASCII", "TXT", "PLAIN_TEXT", "ASCII_TEXT"}
+_STRUCTURE_KEY = re.compile(r"\^(?:\w+_)?STRUCTURE$")
+_NO_UNIT = {"N/A", "NONE", "UNK", "NULL", "UNITLESS", "DIMENSIONLESS", ""}
+
+#: PDS3 special-constant keywords → the model's (PDS4) names.
+SPECIAL_CONSTANTS = {
+    "MISSING_CONSTANT": "missing_constant",
+    "MISSING": "missing_constant",
+    "INVALID_CONSTANT": "invalid_constant",
+    "UNKNOWN_CONSTANT": "unknown_constant",
+    "NOT_APPLICABLE_CONSTANT": "not_applicable_constant",
+    "SATURATED_CONSTANT": "saturated_constant",
+    "ERROR_CONSTANT": "error_constant",
+    "LOW_REPR_SATURATION": "low_representation_saturation",
+    "LOW_INSTR_SATURATION": "low_instrument_saturation",
+    "HIGH_REPR_SATURATION": "high_representation_saturation",
+    "HIGH_INSTR_SATURATION": "high_instrument_saturation",
+}
+
+
+def object_kind(name: str, definition: PVLObject) -> str:
+    """The object family by its ODL name (the name's last word decides: INDEX_TABLE is a table)."""
+    n = name.upper()
+    if n.endswith("HEADER"):
+        return "header"
+    if n.endswith("SPREADSHEET"):
+        return "spreadsheet"
+    if n.endswith(("TABLE", "SERIES", "SPECTRUM", "PALETTE")):
+        return "table"
+    if n.endswith("QUBE"):
+        return "other"
+    if n.endswith("IMAGE"):
+        return "image"
+    if n.endswith("HISTOGRAM"):
+        return "histogram"
+    if n.endswith("ARRAY"):
+        return "array"
+    if n.endswith("COLLECTION"):
+        return "collection"
+    if n.endswith(("TEXT", "DOCUMENT")):
+        return "text"
+    return "other"
+
+
+def describe(obj: DataObject, d: PVLObject, kind: str, record_bytes: int | None, label: Path) -> None:
+    """Fill *obj* from its definition *d* (raises LabelError/UnsupportedError)."""
+    if kind == "table":
+        _table(obj, d, label)
+    elif kind == "spreadsheet":
+        _spreadsheet(obj, d, label)
+    elif kind == "image":
+        _image(obj, d)
+    elif kind == "histogram":
+        _histogram(obj, d)
+    elif kind == "array":
+        _array(obj, d, label)
+    elif kind == "collection":
+        _collection(obj, d, label)
+    elif kind == "header":
+        obj.kind, obj.layout = "header", "header"
+        obj.size = _size(d, record_bytes)
+        obj.details["header_type"] = _text(d.get("HEADER_TYPE"))
+    elif kind == "text":
+        _text_object(obj, d, record_bytes)
+    else:
+        obj.kind, obj.layout = "other", "other"
+        obj.error = UnsupportedError(f"{obj.name} objects are described but not read", path=str(obj.file),
+                                     obj=obj.name)
+
+
+# --- helpers ------------------------------------------------------------------------------
+def _err(obj: DataObject, msg: str) -> LabelError:
+    return LabelError(msg, path=str(obj.file), obj=obj.name)
+
+
+def _value(v: Any) -> Any:
+    return v.value if isinstance(v, Quantity) else v
+
+
+def _int(d: PVLObject, key: str, obj: DataObject, *, required: bool = False, where: str = "") -> int | None:
+    v = _value(d.get(key))
+    if v is None or (isinstance(v, str) and v.upper() in ("N/A", "UNK", "NULL")):
+        if required:
+            raise _err(obj, f"{where}{key} is missing")
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise _err(obj, f"{where}{key} = {v!r} is not an integer")
+    return v
+
+
+def _float(v: Any) -> float | None:
+    v = _value(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v)
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    v = _value(v)
+    return str(v) if not isinstance(v, (list, set, frozenset)) else None
+
+
+def _unit(v: Any) -> str | None:
+    text = _text(v)
+    if text is None or text.strip().upper() in _NO_UNIT:
+        return None
+    return text.strip()
+
+
+def _size(d: PVLObject, record_bytes: int | None) -> int | None:
+    nbytes = _value(d.get("BYTES"))
+    if isinstance(nbytes, int):
+        return nbytes
+    records = _value(d.get("RECORDS"))
+    if isinstance(records, int) and record_bytes:
+        return records * record_bytes
+    return None
+
+
+def _constants(d: PVLObject, data_type: str | None, nbytes: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    floaty = bool(data_type) and ("IEEE754" in data_type or "Float" in data_type or "IBM" in data_type)
+    for key, name in SPECIAL_CONSTANTS.items():
+        if key not in d:
+            continue
+        v = _value(d[key])
+        if isinstance(v, list):  # e.g. MISSING_CONSTANT per band: keep the first
+            v = v[0] if v else None
+        if v is None:
+            continue
+        # pvl turns 16#FF7FFFFB# into an int; for real data that is a bit pattern.
+        if floaty and isinstance(v, int) and not isinstance(v, bool) and nbytes and v >= 2 ** (8 * nbytes - 1):
+            v = f"16#{v:X}#"
+        out[name] = v
+    return out
+
+
+def expand(d: PVLObject, label: Path, depth: int = 0) -> list[tuple[str, Any]]:
+    """The object's items with ``^STRUCTURE`` format files spliced in place."""
+    from pdsgen.pds3.label import load
+    from pdsgen.pds3.pointers import find_format_file
+
+    items: list[tuple[str, Any]] = []
+    for key, value in d.items():
+        if isinstance(key, str) and _STRUCTURE_KEY.fullmatch(key):
+            names = value if isinstance(value, list) else [value]
+            for fname in names:
+                if not isinstance(fname, str):
+                    raise LabelError(f"{key} = {fname!r} is not a file name", path=str(label))
+                path = find_format_file(label, fname)
+                if path is None:
+                    raise LabelError(
+                        f"{key} names {fname!r}, not found next to the label or in a LABEL folder",
+                        path=str(label),
+                    )
+                if depth > 8:
+                    raise LabelError(f"{key} includes nest deeper than 8 levels", path=str(path))
+                included = load(path, strict=True)
+                items.extend(expand(included, path, depth + 1))
+        else:
+            items.append((key, value))
+    return items
+
+
+# --- tables -------------------------------------------------------------------------------
+def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
+    items = expand(d, label)
+    dd = PVLObject(items)
+    fmt = (_text(dd.get("INTERCHANGE_FORMAT")) or "").upper()
+    rows = _int(dd, "ROWS", obj, required=True)
+    row_bytes = _int(dd, "ROW_BYTES", obj, required=True)
+    prefix = _int(dd, "ROW_PREFIX_BYTES", obj) or 0
+    suffix = _int(dd, "ROW_SUFFIX_BYTES", obj) or 0
+    if fmt not in ("ASCII", "BINARY"):
+        fmt = "ASCII" if _all_character(items) else "BINARY"
+    ascii_table = fmt == "ASCII"
+    fields: list[Field] = []
+    _columns(obj, items, prefix, (), (), (), ascii_table, fields, label)
+    if not fields:
+        raise _err(obj, "table has no COLUMN objects")
+    obj.kind = "table"
+    obj.layout = "fixed_character" if ascii_table else "fixed_binary"
+    obj.records = rows
+    obj.record_length = prefix + row_bytes + suffix
+    obj.size = rows * obj.record_length
+    obj.fields = fields
+    obj.details.update(
+        interchange_format=fmt,
+        row_bytes=row_bytes,
+        row_prefix_bytes=prefix,
+        row_suffix_bytes=suffix,
+        columns=_int(dd, "COLUMNS", obj),
+    )
+
+
+def _all_character(items: list[tuple[str, Any]]) -> bool:
+    for key, value in items:
+        if key == "COLUMN" and isinstance(value, PVLObject):
+            t = pds3_types.clean_type(value.get("DATA_TYPE", ""))
+            if t not in pds3_types.CHARACTER_TYPES:
+                return False
+    return True
+
+
+def _columns(obj, items, base, shape, strides, group_path, ascii_table, out, label: Path) -> None:
+    for key, value in items:
+        if not isinstance(value, PVLObject):
+            continue
+        if key == "COLUMN":
+            _column(obj, value, base, shape, strides, group_path, ascii_table, out)
+        elif key == "CONTAINER":
+            citems = expand(value, label)
+            c = PVLObject(citems)
+            cname = _text(c.get("NAME")) or "CONTAINER"
+            where = f"container {cname!r}: "
+            start = _int(c, "START_BYTE", obj, required=True, where=where)
+            reps = _int(c, "REPETITIONS", obj, required=True, where=where)
+            nbytes = _int(c, "BYTES", obj, required=True, where=where)
+            _columns(obj, citems, base + start - 1, (*shape, reps), (*strides, nbytes),
+                     (*group_path, cname), ascii_table, out, label)
+
+
+def _column(obj, c: PVLObject, base, shape, strides, group_path, ascii_table, out) -> None:
+    name = _text(c.get("NAME")) or f"COLUMN_{len(out) + 1}"
+    where = f"column {name!r}: "
+    label_type = c.get("DATA_TYPE")
+    if label_type is None:
+        raise _err(obj, f"{where}DATA_TYPE is missing")
+    start = _int(c, "START_BYTE", obj, required=True, where=where)
+    nbytes = _int(c, "BYTES", obj, where=where)
+    items = _int(c, "ITEMS", obj, where=where)
+    item_bytes = _int(c, "ITEM_BYTES", obj, where=where)
+    if items and not item_bytes:
+        if not nbytes:
+            raise _err(obj, f"{where}ITEMS without ITEM_BYTES or BYTES")
+        item_bytes = nbytes // items
+    length = item_bytes if items else nbytes
+    if not length:
+        raise _err(obj, f"{where}BYTES is missing")
+    item_offset = _int(c, "ITEM_OFFSET", obj, where=where) or item_bytes
+    location = base + start - 1
+    bit_columns = [v for k, v in c.items() if k == "BIT_COLUMN" and isinstance(v, PVLObject)]
+    if bit_columns:
+        _bit_columns(obj, c, bit_columns, location, length, shape, strides, group_path, out)
+        return
+    try:
+        data_type = pds3_types.normalise(label_type, length, ascii_table=ascii_table)
+    except KeyError:
+        raise UnsupportedError(f"{where}unknown DATA_TYPE {label_type!r}", path=str(obj.file), obj=obj.name) from None
+    except ValueError as exc:
+        raise _err(obj, f"{where}{exc}") from None
+    fshape, fstrides = shape, strides
+    if items:
+        fshape, fstrides = (*shape, items), (*strides, item_offset)
+    out.append(
+        Field(
+            name=name,
+            data_type=data_type,
+            location=location,
+            length=length,
+            label_data_type=str(label_type),
+            unit=_unit(c.get("UNIT")),
+            scaling_factor=_float(c.get("SCALING_FACTOR")),
+            value_offset=_float(c.get("OFFSET")),
+            special_constants=_constants(c, data_type, length),
+            description=_text(c.get("DESCRIPTION")),
+            field_format=_text(c.get("FORMAT")),
+            minimum=_value(c.get("MINIMUM", c.get("VALID_MINIMUM"))),
+            maximum=_value(c.get("MAXIMUM", c.get("VALID_MAXIMUM"))),
+            shape=fshape,
+            strides=fstrides,
+            group_path=group_path,
+            extra={"column_number": _value(c.get("COLUMN_NUMBER"))},
+        )
+    )
+
+
+def _bit_columns(obj, c, bit_columns, location, length, shape, strides, group_path, out) -> None:
+    parent = pds3_types.clean_type(c.get("DATA_TYPE"))
+    lsb = parent.startswith(("LSB_", "PC_", "VAX_"))
+    for b in bit_columns:
+        bname = _text(b.get("NAME")) or f"BIT_COLUMN_{len(out) + 1}"
+        where = f"bit column {bname!r}: "
+        start_bit = _int(b, "START_BIT", obj, required=True, where=where)
+        bits = _int(b, "BITS", obj, where=where)
+        items = _int(b, "ITEMS", obj, where=where) or 1
+        item_bits = _int(b, "ITEM_BITS", obj, where=where) or bits
+        if not item_bits:
+            raise _err(obj, f"{where}BITS is missing")
+        item_offset = _int(b, "ITEM_OFFSET", obj, where=where) or item_bits
+        dtype = pds3_types.bit_type(b.get("BIT_DATA_TYPE", "MSB_UNSIGNED_INTEGER"))
+        for k in range(items):  # label items, not data values
+            first = start_bit - 1 + k * item_offset
+            last = first + item_bits - 1
+            loc, nbytes = location, length
+            if lsb and length > 1:
+                # Bits count from the MSB of the little-endian value: that byte is the last one.
+                if first // 8 != last // 8:
+                    raise UnsupportedError(f"{where}bits {first + 1}..{last + 1} span bytes of an LSB bit string",
+                                           path=str(obj.file), obj=obj.name)
+                byte = first // 8
+                loc, nbytes = location + (length - 1 - byte), 1
+                first, last = first - 8 * byte, last - 8 * byte
+            if last >= nbytes * 8:
+                raise _err(obj, f"{where}bits {first + 1}..{last + 1} lie outside the {nbytes}-byte column")
+            out.append(
+                Field(
+                    name=bname if items == 1 else f"{bname}_{k + 1}",
+                    data_type=dtype,
+                    location=loc,
+                    length=nbytes,
+                    label_data_type=str(b.get("BIT_DATA_TYPE", "")),
+                    unit=_unit(b.get("UNIT")),
+                    scaling_factor=_float(b.get("SCALING_FACTOR")),
+                    value_offset=_float(b.get("OFFSET")),
+                    special_constants=_constants(b, dtype, None),
+                    description=_text(b.get("DESCRIPTION")),
+                    shape=shape,
+                    strides=strides,
+                    bits=(first, last),
+                    group_path=(*group_path, _text(c.get("NAME")) or ""),
+                )
+            )
+
+
+# --- spreadsheets -------------------------------------------------------------------------
+_DELIMITERS = {"COMMA": "comma", "SEMICOLON": "semicolon", "TAB": "horizontal tab",
+               "HORIZONTAL_TAB": "horizontal tab", "VERTICAL_BAR": "vertical bar", "BAR": "vertical bar"}
+
+
+def _spreadsheet(obj: DataObject, d: PVLObject, label: Path) -> None:
+    items = expand(d, label)
+    dd = PVLObject(items)
+    delim = pds3_types.clean_type(dd.get("FIELD_DELIMITER", "COMMA"))
+    if delim not in _DELIMITERS:
+        raise UnsupportedError(f"FIELD_DELIMITER {delim!r}", path=str(obj.file), obj=obj.name)
+    fields: list[Field] = []
+    index = 0
+    for key, f in items:
+        if key != "FIELD" or not isinstance(f, PVLObject):
+            continue
+        name = _text(f.get("NAME")) or f"FIELD_{index + 1}"
+        where = f"field {name!r}: "
+        label_type = f.get("DATA_TYPE")
+        if label_type is None:
+            raise _err(obj, f"{where}DATA_TYPE is missing")
+        try:
+            data_type = pds3_types.normalise(label_type, None, ascii_table=True)
+        except KeyError:
+            raise UnsupportedError(f"{where}unknown DATA_TYPE {label_type!r}", path=str(obj.file),
+                                   obj=obj.name) from None
+        n_items = _int(f, "ITEMS", obj, where=where)
+        fields.append(
+            Field(
+                name=name, data_type=data_type, location=index, length=_int(f, "BYTES", obj, where=where) or 0,
+                label_data_type=str(label_type), unit=_unit(f.get("UNIT")),
+                scaling_factor=_float(f.get("SCALING_FACTOR")), value_offset=_float(f.get("OFFSET")),
+                special_constants=_constants(f, data_type, None), description=_text(f.get("DESCRIPTION")),
+                field_format=_text(f.get("FORMAT")),
+                shape=(n_items,) if n_items else (), strides=(1,) if n_items else (),
+                extra={"field_number": _value(f.get("FIELD_NUMBER"))},
+            )
+        )
+        index += n_items or 1
+    if not fields:
+        raise _err(obj, "spreadsheet has no FIELD objects")
+    obj.kind, obj.layout = "table", "delimited"
+    obj.records = _int(dd, "ROWS", obj, required=True)
+    obj.fields = fields
+    obj.details.update(field_delimiter=_DELIMITERS[delim], fields_per_record=index,
+                       row_bytes=_int(dd, "ROW_BYTES", obj))
+
+
+# --- images and arrays --------------------------------------------------------------------
+def _element_type(obj: DataObject, label_type: Any, nbytes: int) -> str:
+    try:
+        return pds3_types.normalise(label_type, nbytes, ascii_table=False)
+    except KeyError:
+        raise UnsupportedError(f"unknown data type {label_type!r}", path=str(obj.file), obj=obj.name) from None
+    except ValueError as exc:
+        raise UnsupportedError(str(exc), path=str(obj.file), obj=obj.name) from None
+
+
+def _array_common(obj: DataObject, d: PVLObject, etype: str, label_type: Any) -> None:
+    obj.kind, obj.layout = "array", "array"
+    obj.element_type = etype
+    obj.label_element_type = str(label_type)
+    obj.scaling_factor = _float(d.get("SCALING_FACTOR"))
+    obj.value_offset = _float(d.get("OFFSET"))
+    obj.unit = _unit(d.get("UNIT"))
+    obj.special_constants = _constants(d, etype, None)
+
+
+def _image(obj: DataObject, d: PVLObject) -> None:
+    lines = _int(d, "LINES", obj, required=True)
+    samples = _int(d, "LINE_SAMPLES", obj, required=True)
+    bands = _int(d, "BANDS", obj) or 1
+    bits = _int(d, "SAMPLE_BITS", obj, required=True)
+    label_type = d.get("SAMPLE_TYPE")
+    if label_type is None:
+        raise _err(obj, "SAMPLE_TYPE is missing")
+    if bits % 8 or bits > 64:
+        raise UnsupportedError(f"SAMPLE_BITS = {bits} (packed samples are not read)", path=str(obj.file),
+                               obj=obj.name)
+    etype = _element_type(obj, label_type, bits // 8)
+    _array_common(obj, d, etype, label_type)
+    obj.special_constants = _constants(d, etype, bits // 8)
+    storage = pds3_types.clean_type(d.get("BAND_STORAGE_TYPE", "BAND_SEQUENTIAL"))
+    if bands > 1 and storage == "LINE_INTERLEAVED":
+        axes = [Axis("LINE", lines), Axis("BAND", bands), Axis("SAMPLE", samples)]
+    elif bands > 1 and storage == "SAMPLE_INTERLEAVED":
+        axes = [Axis("LINE", lines), Axis("SAMPLE", samples), Axis("BAND", bands)]
+    else:
+        axes = ([Axis("BAND", bands)] if bands > 1 else []) + [Axis("LINE", lines), Axis("SAMPLE", samples)]
+    for n, a in enumerate(axes, 1):
+        a.sequence_number = n
+    obj.axes = axes
+    prefix = _int(d, "LINE_PREFIX_BYTES", obj) or 0
+    suffix = _int(d, "LINE_SUFFIX_BYTES", obj) or 0
+    obj.details.update(band_storage_type=storage, line_prefix_bytes=prefix, line_suffix_bytes=suffix,
+                       sample_bits=bits)
+    itemsize = bits // 8
+    if prefix or suffix:
+        obj.layout = "pds3_image"  # pdsgen.data.pds3_image
+        per_line = (bands if storage != "BAND_SEQUENTIAL" else 1) * samples * itemsize + prefix + suffix
+        records = lines * (bands if storage == "BAND_SEQUENTIAL" else 1)
+        obj.size = records * per_line
+    else:
+        obj.size = lines * samples * bands * itemsize
+
+
+def _histogram(obj: DataObject, d: PVLObject) -> None:
+    items = _int(d, "ITEMS", obj, required=True)
+    label_type = d.get("DATA_TYPE")
+    if label_type is None:
+        raise _err(obj, "DATA_TYPE is missing")
+    item_bytes = _int(d, "ITEM_BYTES", obj) or (_int(d, "BYTES", obj) or 0) // max(items, 1)
+    etype = _element_type(obj, label_type, item_bytes)
+    _array_common(obj, d, etype, label_type)
+    obj.axes = [Axis("ITEM", items, 1)]
+    obj.size = items * item_bytes
+
+
+def _axis_list(v: Any) -> list:
+    v = _value(v)
+    if v is None:
+        return []
+    return [_value(x) for x in v] if isinstance(v, list) else [v]
+
+
+def _array(obj: DataObject, d: PVLObject, label: Path) -> None:
+    items = expand(d, label)
+    dd = PVLObject(items)
+    sizes = _axis_list(dd.get("AXIS_ITEMS"))
+    if not sizes or not all(isinstance(n, int) for n in sizes):
+        raise _err(obj, "AXIS_ITEMS is missing or not integers")
+    names = [str(n) for n in _axis_list(dd.get("AXIS_NAME"))] or [f"AXIS_{k + 1}" for k in range(len(sizes))]
+    if len(names) != len(sizes):
+        names = [f"AXIS_{k + 1}" for k in range(len(sizes))]
+    children = [(k, v) for k, v in items if isinstance(v, PVLObject)]
+    if len(children) != 1:
+        raise UnsupportedError("ARRAY with more than one sub-object", path=str(obj.file), obj=obj.name)
+    ckey, child = children[0]
+    if ckey == "ELEMENT":
+        nbytes = _int(child, "BYTES", obj, required=True, where="ELEMENT ")
+        label_type = child.get("DATA_TYPE")
+        etype = _element_type(obj, label_type, nbytes)
+        _array_common(obj, child, etype, label_type)
+        obj.axes = [Axis(n, s, k + 1) for k, (n, s) in enumerate(zip(names, sizes, strict=True))]
+        obj.size = math.prod(sizes) * nbytes
+        return
+    if ckey == "COLLECTION":
+        # An array of records: a binary table with one row per array cell.
+        _collection(obj, child, label)
+        obj.records = math.prod(sizes)
+        obj.size = obj.records * (obj.record_length or 0)
+        obj.details["axis_items"] = sizes
+        return
+    raise UnsupportedError(f"ARRAY of {ckey} objects", path=str(obj.file), obj=obj.name)
+
+
+def _collection(obj: DataObject, d: PVLObject, label: Path) -> None:
+    """A COLLECTION of ELEMENT / ARRAY(ELEMENT) objects: one binary record."""
+    items = expand(d, label)
+    dd = PVLObject(items)
+    nbytes = _int(dd, "BYTES", obj, required=True)
+    fields: list[Field] = []
+    for key, child in items:
+        if not isinstance(child, PVLObject):
+            continue
+        name = _text(child.get("NAME")) or key
+        start = _int(child, "START_BYTE", obj, where=f"{key} {name!r}: ") or 1
+        if key == "ELEMENT":
+            length = _int(child, "BYTES", obj, required=True, where=f"element {name!r}: ")
+            label_type = child.get("DATA_TYPE")
+            etype = _element_type(obj, label_type, length)
+            fields.append(Field(name, etype, start - 1, length, label_data_type=str(label_type),
+                                unit=_unit(child.get("UNIT")), scaling_factor=_float(child.get("SCALING_FACTOR")),
+                                value_offset=_float(child.get("OFFSET")),
+                                special_constants=_constants(child, etype, length),
+                                description=_text(child.get("DESCRIPTION"))))
+        elif key == "ARRAY":
+            sub = PVLObject(expand(child, label))
+            sizes = _axis_list(sub.get("AXIS_ITEMS"))
+            elements = [v for k, v in sub.items() if k == "ELEMENT" and isinstance(v, PVLObject)]
+            if not sizes or len(elements) != 1:
+                raise UnsupportedError(f"array {name!r} inside a collection is not an array of ELEMENTs",
+                                       path=str(obj.file), obj=obj.name)
+            el = elements[0]
+            length = _int(el, "BYTES", obj, required=True, where=f"array {name!r} element: ")
+            label_type = el.get("DATA_TYPE")
+            etype = _element_type(obj, label_type, length)
+            strides = []
+            step = length
+            for n in reversed(sizes):
+                strides.insert(0, step)
+                step *= n
+            fields.append(Field(name, etype, start - 1, length, label_data_type=str(label_type),
+                                unit=_unit(el.get("UNIT")), scaling_factor=_float(el.get("SCALING_FACTOR")),
+                                value_offset=_float(el.get("OFFSET")),
+                                special_constants=_constants(el, etype, length),
+                                description=_text(sub.get("DESCRIPTION")), shape=tuple(sizes),
+                                strides=tuple(strides)))
+        else:
+            raise UnsupportedError(f"{key} inside a COLLECTION", path=str(obj.file), obj=obj.name)
+    if not fields:
+        raise _err(obj, "collection has no ELEMENT or ARRAY objects")
+    obj.kind, obj.layout = "table", "fixed_binary"
+    obj.records = 1
+    obj.record_length = nbytes
+    obj.size = nbytes
+    obj.fields = fields
+
+
+# --- headers and text ---------------------------------------------------------------------
+def _text_object(obj: DataObject, d: PVLObject, record_bytes: int | None) -> None:
+    fmt = (_text(d.get("INTERCHANGE_FORMAT")) or "").upper()
+    doc_fmt = pds3_types.clean_type(d.get("DOCUMENT_FORMAT", "")) if "DOCUMENT_FORMAT" in d else ""
+    if doc_fmt in _TEXT_FORMATS or (not doc_fmt and fmt in ("", "ASCII")):
+        obj.kind, obj.layout = "text", "text"
+        obj.size = _size(d, record_bytes)
+        obj.details["encoding"] = "utf-8"
+        return
+    obj.kind, obj.layout = "other", "other"
+    obj.details["document_format"] = doc_fmt or None
+    obj.error = UnsupportedError(
+        f"{obj.name} is {doc_fmt or fmt} (an encoded document), not text", path=str(obj.file), obj=obj.name
+    )
