@@ -189,6 +189,9 @@ def scan(
         index.touch_files(touches)
     gone = [lp for lp in gone_if_missing if lp not in seen]
     report.removed = index.delete_products(gone)
+    from pdsgen.archive.provenance import fill_baselines
+
+    fill_baselines(index)
     return report
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 IM_VERSION = "1.22.0.0"
 SCHEMA = "1M00"
@@ -68,11 +69,11 @@ _TABLE = """    <File>
       <Record_Character>
         <fields>1</fields>
         <groups>0</groups>
-        <record_length unit="byte">10</record_length>
+        <record_length unit="byte">11</record_length>
         <Field_Character>
           <name>counter</name>
           <field_number>1</field_number>
-          <field_location unit="byte">1</field_location>
+          <field_location unit="byte">2</field_location>
           <data_type>ASCII_Integer</data_type>
           <field_length unit="byte">8</field_length>
         </Field_Character>
@@ -122,7 +123,7 @@ def _ident(lid: str, vid: str, title: str, cls: str) -> str:
 
 
 def table_bytes(values: range | list[int]) -> bytes:
-    """Fixed-width records: a space, the value right-aligned in 8 bytes, CRLF (10 bytes)."""
+    """Fixed-width records: a space, the value right-aligned in 8 bytes, CRLF (11 bytes)."""
     return "".join(f" {v:8d}\r\n" for v in values).encode("ascii")
 
 
@@ -176,3 +177,99 @@ def make_bundle(
         _write(cal / f"{stem}.xml", ancillary_label(
             lid, "1.0", f"Synthetic calibration {k}", iso(t0), iso(t0 + span), f"{stem}.tab", records))
     return root
+
+
+# ------------------------------------------------------------------ calibrated products
+#: The synthetic "recipe": calibrated = gain * counter + offset, offset being the first
+#: value of the calibration table in force at the product's start time. It exists so that
+#: regeneration (staleness, resume, backends) can be exercised and benchmarked on any
+#: number of products; real recipes are remade through the recipe engine.
+SYNTHETIC_RECIPE = "synthetic-offset"
+SYNTHETIC_RECIPE_VERSION = "1.0"
+
+
+def recipe_version(name: str) -> str | None:
+    return SYNTHETIC_RECIPE_VERSION if name == SYNTHETIC_RECIPE else None
+
+
+def _context(lid: str, vid: str, start: str, stop: str, raw: str, cal: str, gain: float) -> Any:
+    from pdsgen.render import ProductContext, Reference
+
+    return ProductContext(
+        lid=lid, vid=vid, title=f"Synthetic calibrated product {lid.rsplit(':', 1)[-1]}",
+        start_time=start, stop_time=stop,
+        investigations=[Reference("Cassini-Huygens", "Mission", INVESTIGATION)],
+        observing_system=[Reference("CHEMS", "Instrument", INSTRUMENT)],
+        targets=[Reference("Saturn", "Planet")],
+        input_products=[raw], calibration_files=[cal],
+        recipe_name=SYNTHETIC_RECIPE, recipe_version=SYNTHETIC_RECIPE_VERSION,
+        parameters={"gain": gain},
+    )
+
+
+def calibrate_one(raw_label: Path, cal_label: Path, out_dir: Path, lid: str, vid: str,
+                  gain: float, creation_time: str) -> Any:
+    """Read a raw product and its calibration with `pdsgen.open`, write the calibrated
+    product with the writers (provenance in its label)."""
+    import numpy as np
+
+    import pdsgen
+    from pdsgen.render import write_table
+
+    raw = pdsgen.open(raw_label)
+    cal = pdsgen.open(cal_label)
+    counts = np.asarray(raw[0].data["counter"], dtype=np.int64)
+    offset = int(np.asarray(cal[0].data["counter"])[0])
+    table = {"calibrated": counts * gain + offset}
+    ctx = _context(lid, vid, raw.start_time, raw.stop_time, raw.lidvid, cal.lidvid, gain)
+    return write_table(table, out_dir, basename=lid.rsplit(":", 1)[-1], context=ctx,
+                       creation_time=creation_time, units={"calibrated": "count"},
+                       descriptions={"calibrated": "gain * counter + calibration offset"})
+
+
+def make_calibrated(root: str | os.PathLike[str], *, gain: float = 2.0, bundle: str = "synth",
+                    creation_time: str = "2024-01-01T00:00:00Z") -> list[Path]:
+    """A calibrated product in ROOT/data_calibrated/ for every raw product of `make_bundle`,
+    each made with the calibration in force at its start time."""
+    root = Path(root)
+    out = root / "data_calibrated"
+    out.mkdir(exist_ok=True)
+    cals = sorted((root / "calibration").glob("cal*.xml"))
+    cal_starts = []
+    import re
+
+    for c in cals:
+        m = re.search(rb"<start_date_time>([^<]+)</start_date_time>", c.read_bytes())
+        cal_starts.append(m.group(1).decode() if m else "")
+    written = []
+    for raw in sorted((root / "data").rglob("p*.xml")):
+        if "SUPERSEDED" in raw.parts:
+            continue
+        m = re.search(rb"<start_date_time>([^<]+)</start_date_time>", raw.read_bytes())
+        t = m.group(1).decode()
+        in_force = [c for c, s in zip(cals, cal_starts, strict=True) if s <= t]
+        stem = raw.stem
+        w = calibrate_one(raw, in_force[-1], out, f"urn:nasa:pds:{bundle}:data_calibrated:{stem}_cal",
+                          "1.0", gain, creation_time)
+        written.append(w.label_path)
+    return written
+
+
+def remake(spec: dict[str, Any], staging: Path) -> None:
+    """The regeneration maker of the synthetic recipe (see `pdsgen.archive.regenerate`)."""
+    crash = os.environ.get("PDSGEN_SYNTHETIC_CRASH")
+    if crash and crash == spec["label_path"]:
+        os._exit(1)  # test hook: a worker killed mid-run
+    (raw,) = spec["inputs"]
+    (cal,) = spec["calibrations"]
+    calibrate_one(Path(raw["label"]), Path(cal["label"]), staging, spec["lid"], spec["new_vid"],
+                  float(spec["parameters"].get("gain", 2.0)), spec["creation_time"])
+
+
+def _register() -> None:
+    from pdsgen.archive.regenerate import register_maker
+
+    register_maker(SYNTHETIC_RECIPE, "pdsgen.archive.synthetic:remake")
+
+
+_register()

@@ -160,3 +160,72 @@ def bundle_cmd(root: Path, db: str | None, lid: str | None, title: str | None, b
     for m in (r.checksum_manifest, r.transfer_manifest):
         if m is not None:
             click.echo(f"wrote {m}")
+
+
+@archive.command("regenerate")
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@click.option("--recipe", help="Only products made by this recipe.")
+@click.option("--since", help="Only input/calibration changes to files modified at or after this "
+              "time (ISO 8601 or YYYY:DOY[:hh:mm:ss]).")
+@click.option("--dry-run", is_flag=True, help="List the products that would be remade, and why.")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+              help="Worker processes (local pool), or LocalCluster workers with --scheduler local.")
+@click.option("--scheduler", help="Dask distributed: tcp://HOST:8786, or 'local' for a LocalCluster.")
+@click.option("--major", "bump", flag_value="major", help="Remade products get the next major version.")
+@click.option("--minor", "bump", flag_value="minor", default=True,
+              help="Remade products get the next minor version (default).")
+@click.option("--keep-superseded", "keep", is_flag=True,
+              help="Keep the previous versions under SUPERSEDED/v<vid>/.")
+@click.option("--creation-time", help="Creation time written in the new labels "
+              "(default SOURCE_DATE_EPOCH or now).")
+@click.option("--no-validate", is_flag=True, help="Do not re-validate what was written.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output (with --dry-run).")
+def regenerate_cmd(root: Path, db: str | None, recipe: str | None, since: str | None, dry_run: bool,
+                   jobs: int, scheduler: str | None, bump: str, keep: bool,
+                   creation_time: str | None, no_validate: bool, as_json: bool) -> None:
+    """Remake the pdsgen-made products under ROOT whose inputs, calibration files, recipe or
+    pdsgen version changed; new versions, updated inventories and labels; resumable."""
+    import sys
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from pdsgen.archive.regenerate import regenerate, stale_as_json
+
+    with _open(root, db) as idx:
+        if dry_run:
+            report = regenerate(root, idx, recipe=recipe, since=since, dry_run=True)
+            if as_json:
+                click.echo(stale_as_json(report.stale))
+            else:
+                for s in report.stale:
+                    click.echo(f"{s.record.lidvid or s.record.label_path}: {'; '.join(s.reasons)}")
+                click.echo(f"{len(report.stale)} products to remake")
+            return
+        with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      transient=True, disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task("regenerating", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = regenerate(root, idx, recipe=recipe, since=since, jobs=jobs,
+                                scheduler=scheduler, bump=bump, keep=keep,
+                                creation_time=creation_time, validate=not no_validate,
+                                progress=progress)
+    if report.resumed:
+        click.echo(f"resumed run {report.run_id}: {report.skipped_done} products were already done")
+    for lp, err in report.failed:
+        click.secho(f"failed: {lp}: {err}", fg="red", err=True)
+    for problem in report.invalid:
+        click.secho(f"invalid: {problem}", fg="red", err=True)
+    for c in report.collections:
+        if c.changed:
+            click.echo(f"  {c.lidvid} (was {c.previous_vid}): +{len(c.added)} -{len(c.removed)}")
+    if report.bundle is not None and report.bundle.changed:
+        click.echo(f"  {report.bundle.lidvid} (was {report.bundle.previous_vid})")
+    click.echo(f"{len(report.remade)} remade, {report.skipped_done} already done, "
+               f"{len(report.failed)} failed, {len(report.invalid)} validation problems "
+               f"in {report.seconds:.1f} s")
+    if report.failed or report.invalid:
+        sys.exit(1)

@@ -1,0 +1,380 @@
+"""Incremental regeneration: find the pdsgen-made products whose inputs, calibration files,
+recipe or pdsgen version changed since they were made, and remake them as new versions.
+
+What a product was made from is in its label (the writers' provenance: input and
+calibration LIDVIDs, recipe name/version, parameters, pdsgen version) and so in the
+index. The checksum an input had when the product was made is the one the label gives,
+or else the one the index saw when it first indexed the product (its baseline); a
+product is stale when an input's current checksum differs, when an input or calibration
+has a newer version, or when the recipe or pdsgen version differs from the current one.
+
+A run is recorded in the index before any work starts (its task specs and its creation
+time), each task writes the new version into a private staging folder, and the client
+moves the staged files into place (data first, label last) and marks the task done in
+one step per product. Rerunning after an interruption resumes the recorded run: done
+tasks are not redone, a task that was cut off is redone from scratch, and nothing
+half-written ever sits in the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pdsgen.archive.backends import DaskBackend, LocalBackend, make_backend
+from pdsgen.archive.find import vid_key
+from pdsgen.archive.index import ArchiveIndex, ProductRecord
+from pdsgen.archive.labels import md5_file
+from pdsgen.archive.provenance import Resolver, fill_baselines, product_digest
+from pdsgen.archive.scan import scan
+from pdsgen.archive.versioning import bump_vid, in_superseded, keep_superseded
+from pdsgen.errors import PdsgenError
+
+#: recipe name -> "module:function" remaking one product (see `register_maker`); recipes
+#: not listed are remade by the recipe engine (`pdsgen run`'s code path).
+_MAKERS: dict[str, str] = {}
+RECIPE_MAKER = "pdsgen.archive.regenerate:remake_with_recipe"
+
+
+def register_maker(recipe_name: str, target: str) -> None:
+    """Remake products of ``recipe_name`` with ``target`` (``"module:function"``, called as
+    ``fn(spec, staging_dir)`` in a worker; the module may define
+    ``recipe_version(name) -> str`` for staleness checks)."""
+    _MAKERS[recipe_name] = target
+
+
+def _load(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def maker_for(recipe_name: str) -> str:
+    if recipe_name not in _MAKERS:
+        # a module that provides remakers registers them on import
+        for mod in ("pdsgen.archive.synthetic",):
+            importlib.import_module(mod)
+    return _MAKERS.get(recipe_name, RECIPE_MAKER)
+
+
+def current_recipe_version(recipe_name: str) -> str | None:
+    target = maker_for(recipe_name)
+    if target != RECIPE_MAKER:
+        module = importlib.import_module(target.partition(":")[0])
+        fn = getattr(module, "recipe_version", None)
+        return fn(recipe_name) if fn else None
+    try:
+        from pdsgen.recipes import load_recipe
+
+        return load_recipe(recipe_name).version
+    except PdsgenError:
+        return None
+
+
+# ------------------------------------------------------------------ staleness
+@dataclass
+class StaleProduct:
+    record: ProductRecord
+    reasons: list[str]
+    inputs: list[ProductRecord]
+    calibrations: list[ProductRecord]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"lidvid": self.record.lidvid, "label_path": self.record.label_path,
+                "recipe": self.record.recipe_name, "reasons": self.reasons}
+
+
+def find_stale(
+    index: ArchiveIndex,
+    *,
+    recipe: str | None = None,
+    since: str | None = None,
+    root: Path | None = None,
+) -> list[StaleProduct]:
+    """pdsgen-made, current (not superseded) products that must be remade, with reasons.
+
+    ``since`` (normalised time): only input/calibration changes to files modified at or
+    after it count (recipe and pdsgen version changes always do).
+    """
+    import pdsgen
+
+    fill_baselines(index)
+    resolver = Resolver(index)
+    since_ns = None
+    if since is not None:
+        import datetime as dt
+
+        since_ns = int(dt.datetime.fromisoformat(since.replace("Z", "+00:00")).timestamp() * 1e9)
+    versions: dict[str, str | None] = {}
+    out = []
+    for rec in index.products():
+        if not rec.recipe_name or in_superseded(rec.label_path):
+            continue
+        if recipe is not None and rec.recipe_name != recipe:
+            continue
+        newest = resolver.latest.get(rec.lid or "")
+        if newest is not None and newest.label_path != rec.label_path and vid_key(newest.vid) > vid_key(rec.vid):
+            continue  # an older copy; the newest version is the one to check
+        reasons: list[str] = []
+        inputs: list[ProductRecord] = []
+        cals: list[ProductRecord] = []
+        for p in rec.provenance:
+            was = resolver.exact(p.ref)
+            now = resolver.current(p.ref)
+            (cals if p.role == "calibration" else inputs).append(now or was)  # type: ignore[arg-type]
+            if now is None:
+                reasons.append(f"{p.role} {p.ref} is not in the archive")
+                continue
+            recent = since_ns is None or any(f.mtime_ns >= since_ns for f in now.files)
+            if not recent:
+                continue
+            if was is not None and now is not was and vid_key(now.vid) > vid_key(was.vid):
+                reasons.append(f"{p.role} {p.ref} has a newer version {now.lidvid}")
+            elif p.md5 and product_digest(now) != p.md5:
+                reasons.append(f"{p.role} {p.ref} changed (checksum {p.md5[:8]}… → {product_digest(now)[:8]}…)")
+        if rec.recipe_name not in versions:
+            versions[rec.recipe_name] = current_recipe_version(rec.recipe_name)
+        cur_version = versions[rec.recipe_name]
+        if cur_version and rec.recipe_version and cur_version != rec.recipe_version:
+            reasons.append(f"recipe {rec.recipe_name} is now version {cur_version} (made with {rec.recipe_version})")
+        if rec.pdsgen_version and rec.pdsgen_version != pdsgen.__version__:
+            reasons.append(f"pdsgen is now {pdsgen.__version__} (made with {rec.pdsgen_version})")
+        if reasons and not any(r.endswith("is not in the archive") for r in reasons):
+            out.append(StaleProduct(rec, reasons, [i for i in inputs if i], [c for c in cals if c]))
+        elif reasons:
+            out.append(StaleProduct(rec, reasons, [], []))
+    return out
+
+
+# ------------------------------------------------------------------ tasks
+def task_spec(root: Path, stale: StaleProduct, *, run_id: str, creation_time: str, bump: str) -> dict[str, Any]:
+    """Everything a worker needs to remake one product, as JSON-able data."""
+    rec = stale.record
+    tid = hashlib.md5(rec.label_path.encode()).hexdigest()[:16]
+
+    def files(r: ProductRecord) -> dict[str, Any]:
+        return {"lidvid": r.lidvid or r.product_id, "label": str(root / r.label_path),
+                "data": [str(root / f.path) for f in r.files if f.path != r.label_path]}
+
+    return {
+        "task_id": tid,
+        "root": str(root),
+        "label_path": rec.label_path,
+        "product_dir": str((root / rec.label_path).parent),
+        "lid": rec.lid, "vid": rec.vid, "product_id": rec.product_id,
+        "new_vid": bump_vid(rec.vid, bump) if rec.vid else None,
+        "recipe": rec.recipe_name, "recipe_version": rec.recipe_version,
+        "parameters": rec.parameters or {},
+        "inputs": [files(r) for r in stale.inputs],
+        "calibrations": [files(r) for r in stale.calibrations],
+        "maker": maker_for(rec.recipe_name or ""),
+        "creation_time": creation_time,
+        "staging": str(root / ".pdsgen" / "staging" / run_id / tid),
+        "reasons": stale.reasons,
+    }
+
+
+def run_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Worker side: remake one product into its (emptied) staging folder."""
+    staging = Path(spec["staging"])
+    if staging.exists():
+        shutil.rmtree(staging)  # leftovers of a task cut off before
+    staging.mkdir(parents=True)
+    _load(spec["maker"])(spec, staging)
+    label_name = spec["label_path"].rsplit("/", 1)[-1]
+    names = sorted(p.name for p in staging.iterdir() if not p.name.startswith("."))
+    if label_name not in names:
+        raise PdsgenError(f"the remake wrote {', '.join(names) or 'nothing'}, not the label {label_name}",
+                          path=spec["label_path"])
+    return {"files": [{"name": n, "md5": md5_file(staging / n), "size": (staging / n).stat().st_size}
+                      for n in names], "label": label_name}
+
+
+def commit_task(spec: dict[str, Any], result: dict[str, Any], *, keep: bool) -> None:
+    """Client side: optionally keep the old version, then move the staged files into place
+    (data files first, label last). Safe to repeat after an interruption."""
+    root = Path(spec["root"])
+    product_dir = Path(spec["product_dir"])
+    staging = Path(spec["staging"])
+    label = result["label"]
+    if keep and spec.get("vid"):
+        collection = root / spec["label_path"].split("/", 1)[0]
+        old = [product_dir / label] + [Path(p) for p in _old_data(spec)]
+        old = [p for p in old if p.is_file()]
+        keep_superseded(collection, old, spec["vid"])
+    order = [f["name"] for f in result["files"] if f["name"] != label] + [label]
+    for name in order:
+        src = staging / name
+        if src.is_file():
+            os.replace(src, product_dir / name)
+        elif md5_file(product_dir / name) != next(f["md5"] for f in result["files"] if f["name"] == name):
+            raise PdsgenError("staged file vanished before it was moved into place", path=str(src))
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _old_data(spec: dict[str, Any]) -> list[str]:
+    root = Path(spec["root"])
+    return [str(root / p) for p in spec.get("old_files", [])]
+
+
+# ------------------------------------------------------------------ the run
+@dataclass
+class RegenReport:
+    stale: list[StaleProduct] = field(default_factory=list)
+    run_id: str | None = None
+    resumed: bool = False
+    remade: list[str] = field(default_factory=list)
+    skipped_done: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    collections: list[Any] = field(default_factory=list)
+    bundle: Any = None
+    invalid: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def regenerate(
+    root: str | os.PathLike[str],
+    index: ArchiveIndex,
+    *,
+    recipe: str | None = None,
+    since: str | None = None,
+    dry_run: bool = False,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    bump: str = "minor",
+    keep: bool = False,
+    creation_time: Any = None,
+    validate: bool = True,
+    package: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> RegenReport:
+    """Find stale products and (unless ``dry_run``) remake them; resumes an unfinished run."""
+    from pdsgen.archive.find import _time_arg
+
+    t_start = time.perf_counter()
+    root = Path(root).resolve()
+    report = RegenReport()
+    scan(root, index)
+    since_n = _time_arg(since, "--since")
+    open_run = index.open_run()
+    if open_run is None or dry_run:
+        report.stale = find_stale(index, recipe=recipe, since=since_n, root=root)
+        if dry_run:
+            report.seconds = time.perf_counter() - t_start
+            return report
+        missing = [s for s in report.stale if not s.inputs and any("not in the archive" in r for r in s.reasons)]
+        for s in missing:
+            report.failed.append((s.record.label_path, "; ".join(s.reasons)))
+        todo = [s for s in report.stale if s not in missing]
+        from pdsgen.render import iso_utc, resolve_creation_time
+
+        ctime = iso_utc(resolve_creation_time(creation_time))
+        run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        specs = []
+        for s in todo:
+            spec = task_spec(root, s, run_id=run_id, creation_time=ctime, bump=bump)
+            spec["old_files"] = [f.path for f in s.record.files if f.path != s.record.label_path]
+            spec["keep"] = keep
+            specs.append((s.record.label_path, spec))
+        index.start_run(run_id, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), ctime,
+                        {"recipe": recipe, "since": since, "bump": bump, "keep": keep}, specs)
+    else:
+        run_id, ctime, options = open_run
+        report.resumed = True
+        keep = bool(options.get("keep", keep))
+        bump = options.get("bump", bump)
+    report.run_id = run_id
+    tasks = index.run_tasks(run_id)
+    pending = [spec for _lp, spec, status, _r in tasks if status != "done"]
+    report.skipped_done = len(tasks) - len(pending)
+    total = len(tasks)
+    finished = report.skipped_done
+    if progress:
+        progress(finished, total)
+
+    def on_done(spec: dict[str, Any], result: dict[str, Any] | None, error: BaseException | None) -> None:
+        nonlocal finished
+        if error is not None:
+            index.set_task(run_id, spec["label_path"], "failed", {"error": str(error)})
+            report.failed.append((spec["label_path"], str(error)))
+        else:
+            commit_task(spec, result, keep=bool(spec.get("keep")))
+            index.set_task(run_id, spec["label_path"], "done", result)
+            report.remade.append(spec["label_path"])
+        finished += 1
+        if progress:
+            progress(finished, total)
+
+    backend: LocalBackend | DaskBackend = make_backend(jobs, scheduler)
+    if pending:
+        backend.run(run_task, pending, on_done)
+    scan(root, index)
+    done_paths = [lp for lp, _s, status, _r in index.run_tasks(run_id) if status == "done"]
+    if package and done_paths:
+        report.collections, report.bundle = _repackage(root, index, done_paths, bump=bump, keep=keep,
+                                                       creation_time=ctime)
+    if validate and done_paths:
+        report.invalid = validate_products(root, done_paths)
+    if not report.failed:
+        index.finish_run(run_id)
+        shutil.rmtree(root / ".pdsgen" / "staging" / run_id, ignore_errors=True)
+    else:
+        # failed tasks stay pending for the next run; the run stays open
+        for lp, _e in report.failed:
+            if index.execute("SELECT COUNT(*) FROM regen_tasks WHERE run_id = ? AND label_path = ?", (run_id, lp))[0][0]:
+                index.set_task(run_id, lp, "pending", None)
+    report.seconds = time.perf_counter() - t_start
+    return report
+
+
+def _repackage(root: Path, index: ArchiveIndex, paths: list[str], *, bump: str, keep: bool,
+               creation_time: str) -> tuple[list[Any], Any]:
+    """New versions of the collections holding remade products, and of the bundle if any."""
+    from pdsgen.archive.package import _find_label, package_bundle, package_collection
+
+    folders = sorted({p.split("/", 1)[0] for p in paths if "/" in p})
+    has_bundle = _find_label(root, "Product_Bundle") is not None
+    if has_bundle:
+        result = package_bundle(root, index, bump=bump, keep=keep, creation_time=creation_time)
+        return [c for c in result.collections if c.folder.name in folders], result
+    out = []
+    for folder in folders:
+        if _find_label(root / folder, "Product_Collection") is not None:
+            out.append(package_collection(root, root / folder, index, bump=bump, keep=keep,
+                                          creation_time=creation_time))
+    return out, None
+
+
+def validate_products(root: Path, label_paths: list[str]) -> list[str]:
+    """Problems in what regeneration wrote: the labels' own file sizes/checksums, XML
+    Schema and Schematron when the validation package can run offline."""
+    problems = []
+    try:
+        from pdsgen.validate import validate_paths  # type: ignore[attr-defined]
+    except ImportError:
+        validate_paths = None
+    if validate_paths is not None:
+        for finding in validate_paths([root / p for p in label_paths]):
+            if getattr(finding, "is_error", False):
+                problems.append(str(finding))
+        return problems
+    from pdsgen.archive.labels import read_pds4
+
+    for rel in label_paths:
+        path = root / rel
+        info = read_pds4(path)
+        for name in info.data_files:
+            if not (path.parent / name).is_file():
+                problems.append(f"{rel}: data file {name} is missing")
+    return problems
+
+
+def stale_as_json(stale: list[StaleProduct]) -> str:
+    return json.dumps([s.to_json() for s in stale], indent=1)

@@ -1,0 +1,190 @@
+"""Regeneration: staleness from provenance, remake with new versions, resume after a
+killed worker, local and Dask backends giving byte-identical products."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import SCHEMAS
+from lxml import etree
+
+from pdsgen.archive import synthetic
+from pdsgen.archive.backends import WorkerLost
+from pdsgen.archive.index import SQLiteIndex
+from pdsgen.archive.package import package_bundle
+from pdsgen.archive.regenerate import find_stale, regenerate
+from pdsgen.cli import main
+
+NS = "{http://pds.nasa.gov/pds4/pds/v1}"
+T0 = "2024-01-01T00:00:00Z"
+T1 = "2024-02-01T00:00:00Z"
+
+
+def _make(path: Path) -> Path:
+    # 6 raw products, one per hour from 2005-01-01T00; calibrations start at 0 h and 3 h
+    root = synthetic.make_bundle(path / "synth", 6, n_calibrations=2, per_folder=5)
+    synthetic.make_calibrated(root, creation_time=T0)
+    with SQLiteIndex(path / "i.sqlite") as idx:
+        package_bundle(root, idx, creation_time=T0, manifests=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return _make(tmp_path_factory.mktemp("regen"))
+
+
+@pytest.fixture()
+def archive(template, tmp_path):
+    shutil.copytree(template.parent, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "synth"
+
+
+def _change_calibration(root: Path) -> None:
+    p = root / "calibration/cal001.tab"
+    data = p.read_bytes()
+    assert data.startswith(b"     1000\r\n")
+    p.write_bytes(b"     1500\r\n" + data[11:])  # same size, new offset
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".pdsgen" not in p.parts}
+
+
+def _values(tab: Path) -> list[float]:
+    return [float(x) for x in tab.read_text().split()]
+
+
+def test_nothing_stale_after_packaging(archive):
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        rep = regenerate(archive, idx, dry_run=True)
+    assert rep.stale == []
+
+
+def test_regenerate_after_calibration_change(archive):
+    before = _tree(archive)
+    _change_calibration(archive)
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        dry = regenerate(archive, idx, dry_run=True)
+        # products 3, 4, 5 start at or after 3 h: made with cal001; 0-2 with cal000
+        assert sorted(s.record.lid.rsplit(":", 1)[1] for s in dry.stale) == [
+            "p0000003_cal", "p0000004_cal", "p0000005_cal"]
+        assert all("calibration urn:nasa:pds:synth:calibration:cal001::1.0 changed" in s.reasons[0]
+                   for s in dry.stale)
+        rep = regenerate(archive, idx, creation_time=T1, keep=True)
+        assert not rep.failed and not rep.invalid
+        assert sorted(rep.remade) == [f"data_calibrated/p000000{i}_cal.xml" for i in (3, 4, 5)]
+        assert find_stale(idx) == []
+    after = _tree(archive)
+    for i in range(6):
+        label = f"data_calibrated/p000000{i}_cal.xml"
+        vid = etree.fromstring(after[label]).findtext(f"{NS}Identification_Area/{NS}version_id")
+        if i < 3:
+            assert after[label] == before[label] and vid == "1.0"
+        else:
+            assert vid == "1.1"
+            # gain 2 * counter (i, i+1, i+2) + new offset 1500
+            assert _values(archive / f"data_calibrated/p000000{i}_cal.tab") == [2.0 * v + 1500 for v in (i, i + 1, i + 2)]
+            old = archive / f"data_calibrated/SUPERSEDED/v1.0/p000000{i}_cal.tab"
+            assert _values(old) == [2.0 * v + 1000 for v in (i, i + 1, i + 2)]
+            tree = etree.fromstring(after[label])
+            tab = after[f"data_calibrated/p000000{i}_cal.tab"]
+            assert tree.findtext(f".//{NS}File/{NS}md5_checksum") == hashlib.md5(tab).hexdigest()
+    inv = after["data_calibrated/collection_data_calibrated_inventory.csv"].decode()
+    assert inv == "".join(
+        f"P,urn:nasa:pds:synth:data_calibrated:p000000{i}_cal::{'1.1' if i >= 3 else '1.0'}\r\n" for i in range(6))
+    coll = etree.fromstring(after["data_calibrated/collection_data_calibrated.xml"])
+    assert coll.findtext(f"{NS}Identification_Area/{NS}version_id") == "1.1"
+    assert etree.fromstring(after["bundle_synth.xml"]).findtext(f"{NS}Identification_Area/{NS}version_id") == "1.1"
+    # the raw and calibration collections did not change
+    assert after["data/collection_data.xml"] == before["data/collection_data.xml"]
+    if SCHEMAS.is_dir():
+        from pdsgen.validate.schematron import check_schematron
+
+        xsd = etree.XMLSchema(etree.parse(str(SCHEMAS / "pds4/pds/v1/PDS4_PDS_1M00.xsd")))
+        sch = SCHEMAS / "pds4/pds/v1/PDS4_PDS_1M00.sch"
+        for rel in ["bundle_synth.xml", "data_calibrated/collection_data_calibrated.xml",
+                    "data_calibrated/p0000004_cal.xml"]:
+            assert xsd.validate(etree.parse(str(archive / rel))), (rel, xsd.error_log)
+            assert not [f for f in check_schematron(archive / rel, sch) if f.is_error], rel
+
+
+def test_interrupted_run_resumes(archive, tmp_path, monkeypatch):
+    reference = tmp_path / "ref"
+    shutil.copytree(archive.parent, reference, dirs_exist_ok=True, ignore=shutil.ignore_patterns("ref"))
+    ref_root = reference / "synth"
+    for root in (archive, ref_root):
+        _change_calibration(root)
+    with SQLiteIndex(reference / "i.sqlite") as idx:
+        regenerate(ref_root, idx, creation_time=T1)
+
+    monkeypatch.setenv("PDSGEN_SYNTHETIC_CRASH", "data_calibrated/p0000004_cal.xml")
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        with pytest.raises(WorkerLost, match="worker process died"):
+            regenerate(archive, idx, creation_time=T1, jobs=2)
+        run_id, _ct, _opts = idx.open_run()
+        done = [lp for lp, _s, status, _r in idx.run_tasks(run_id) if status == "done"]
+        assert "data_calibrated/p0000004_cal.xml" not in done
+    # nothing half-written: every calibrated label describes its data file exactly
+    for label in sorted((archive / "data_calibrated").glob("p*_cal.xml")):
+        tree = etree.parse(str(label))
+        tab = label.with_suffix(".tab").read_bytes()
+        assert tree.findtext(f".//{NS}File/{NS}md5_checksum") == hashlib.md5(tab).hexdigest()
+    monkeypatch.delenv("PDSGEN_SYNTHETIC_CRASH")
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        rep = regenerate(archive, idx, creation_time="2030-01-01T00:00:00Z")  # the run's time wins
+        assert rep.resumed and rep.skipped_done == len(done)
+        assert sorted(rep.remade + done) == [f"data_calibrated/p000000{i}_cal.xml" for i in (3, 4, 5)]
+        assert idx.open_run() is None
+    assert _tree(archive) == _tree(ref_root)
+
+
+def test_dask_backend_byte_identical(archive, tmp_path):
+    other = tmp_path / "dask"
+    shutil.copytree(archive.parent, other, dirs_exist_ok=True, ignore=shutil.ignore_patterns("dask"))
+    for root in (archive, other / "synth"):
+        _change_calibration(root)
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        local = regenerate(archive, idx, creation_time=T1)
+    with SQLiteIndex(other / "i.sqlite") as idx:
+        dask = regenerate(other / "synth", idx, creation_time=T1, scheduler="local", jobs=2)
+    assert sorted(local.remade) == sorted(dask.remade) and len(dask.remade) == 3
+    assert _tree(archive) == _tree(other / "synth")
+
+
+def test_recipe_version_and_filters(archive, monkeypatch):
+    monkeypatch.setattr(synthetic, "SYNTHETIC_RECIPE_VERSION", "2.0")
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        stale = find_stale(idx)
+        assert len(stale) == 6
+        assert stale[0].reasons == ["recipe synthetic-offset is now version 2.0 (made with 1.0)"]
+        assert find_stale(idx, recipe="chems-pha") == []
+
+
+def test_since_filter(archive):
+    _change_calibration(archive)
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        assert len(regenerate(archive, idx, dry_run=True, since="2000-01-01").stale) == 3
+        assert regenerate(archive, idx, dry_run=True, since="2999:001").stale == []
+
+
+def test_cli_dry_run(archive):
+    _change_calibration(archive)
+    res = CliRunner().invoke(main, ["archive", "regenerate", str(archive), "--db",
+                                    str(archive.parent / "i.sqlite"), "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[-1] == "3 products to remake"
+    assert res.output.startswith("urn:nasa:pds:synth:data_calibrated:p0000003_cal::1.0: calibration")
+
+
+def test_values_read_back(archive):
+    import pdsgen
+
+    p = pdsgen.open(archive / "data_calibrated/p0000001_cal.xml")
+    assert np.allclose(np.asarray(p[0].data["calibrated"], float), [2.0 * v + 1000 * 0 for v in (1, 2, 3)])
