@@ -56,22 +56,26 @@ def test_pds3_table_round_trip(tmp_path, fmt, obj, attached):
     # (pdr special-cases some real DATA_SET_IDs, e.g. Cassini CHEMS; the test id is neutral)
     data = pdr.read(str(out.label_path))[obj]
     for k, values in enumerate(table.values()):
-        got = data.iloc[:, k].to_numpy()
-        if values.dtype.kind == "U":
-            got = [g.decode() if isinstance(g, bytes) else g for g in got]
-            assert [g.strip() for g in got] == list(values)
-        elif fmt == "binary":
-            np.testing.assert_array_equal(got.astype(values.dtype), values)
-        else:
-            exp = np.where(np.isnan(values), -1e32, values) if values.dtype.kind == "f" else values
-            np.testing.assert_array_equal(np.asarray(got).astype(values.dtype), exp)
+        _same(data.iloc[:, k].to_numpy(), values, fmt)
     if _pdsgen_pds3():
         import pdsgen
 
         d = pdsgen.open(out.label_path)[obj].data
         for name, values in table.items():
-            if values.dtype.kind in "iu":
-                np.testing.assert_array_equal(np.asarray(d[name]).astype(values.dtype), values)
+            _same(d[name], values, fmt)
+
+
+def _same(got, values: np.ndarray, fmt: str) -> None:
+    """Read-back equals written: strings after stripping field padding, NaN as missing_constant
+    in text tables (binary tables keep IEEE NaN)."""
+    if values.dtype.kind == "U":
+        got = [g.decode() if isinstance(g, bytes) else str(g) for g in got]
+        assert [g.strip() for g in got] == list(values)
+    elif fmt == "binary":
+        np.testing.assert_array_equal(np.asarray(got).astype(values.dtype), values)
+    else:
+        exp = np.where(np.isnan(values), -1e32, values) if values.dtype.kind == "f" else values
+        np.testing.assert_array_equal(np.asarray(got).astype(values.dtype), exp)
 
 
 @pytest.mark.parametrize("attached", [False, True])

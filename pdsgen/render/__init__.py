@@ -60,6 +60,7 @@ from pdsgen.render.writers import (
     write_ancillary_table,
     write_array,
     write_browse,
+    write_fits,
     write_table,
 )
 
@@ -88,5 +89,6 @@ __all__ = [
     "write_ancillary_table",
     "write_array",
     "write_browse",
+    "write_fits",
     "write_table",
 ]

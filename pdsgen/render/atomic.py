@@ -1,7 +1,8 @@
 """Atomic product writes: every file of a product goes to a temporary name in its
 target folder first; only when all are complete are they renamed into place, data
-files first and the label last, so a crash never leaves a label without its data
-(a leftover ``.tmp`` file is the worst case, never a half-written product)."""
+files first and the label last. If a rename fails part-way, the files already renamed
+by this call are removed again, so a crash or error never leaves a label without its
+data or data without its label (a leftover hidden ``.tmp`` file is the worst case)."""
 
 from __future__ import annotations
 
@@ -22,17 +23,14 @@ def commit_files(files: Sequence[tuple[Path, bytes | memoryview]], *, fsync: boo
     """Write ``(path, content)`` pairs atomically, in order (put the label last).
 
     ``fsync=True`` also flushes each file to disk before renaming (slower; durability
-    across power loss rather than just crash-consistency of the process).
+    across power loss rather than just consistency after a process crash).
     """
     temps: list[tuple[str, Path]] = []
+    placed: list[Path] = []
     try:
         for path, content in files:
             path = Path(path)
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            except OSError as exc:
-                raise DataError(f"cannot create a file in {path.parent}: {exc.strerror}",
-                                path=str(path)) from exc
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             temps.append((tmp, path))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
@@ -42,10 +40,18 @@ def commit_files(files: Sequence[tuple[Path, bytes | memoryview]], *, fsync: boo
             os.chmod(tmp, 0o644)
         for tmp, path in temps:
             os.replace(tmp, path)
+            placed.append(path)
         temps.clear()
+        placed.clear()
     except OSError as exc:
-        raise DataError(f"cannot write: {exc.strerror or exc}", path=str(exc.filename or "")) from exc
+        where = exc.filename or (temps[-1][1] if temps else "")
+        raise DataError(f"cannot write: {exc.strerror or exc}", path=str(where)) from exc
     finally:
+        for path in placed:  # part-way failure: take back what this call put in place
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
         for tmp, _ in temps:
             try:
                 os.unlink(tmp)

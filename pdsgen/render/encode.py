@@ -41,6 +41,8 @@ class FieldSpec:
     minimum: str | None = None
     maximum: str | None = None
     numpy_dtype: str = ""  # dtype the values were written from
+    scaling_factor: float | None = None
+    value_offset: float | None = None
 
     @property
     def stop(self) -> int | None:
@@ -73,6 +75,8 @@ def _scalar_text(value: Any, dtype: np.dtype) -> str:
 def _to_text(values: np.ndarray) -> pa.Array:
     """Whole-column number/string/time formatting (no padding)."""
     kind = values.dtype.kind
+    if not values.dtype.isnative:  # Arrow takes native byte order only
+        values = values.astype(values.dtype.newbyteorder("="))
     if kind == "b":
         values = values.astype(np.uint8)
         kind = "u"

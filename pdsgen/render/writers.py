@@ -41,6 +41,7 @@ DEFAULT_TEMPLATES = {
     ("pds4", "Product_Observational", "table"): "pds4/Product_Observational_table.xml.j2",
     ("pds4", "Product_Observational", "array"): "pds4/Product_Observational_array.xml.j2",
     ("pds4", "Product_Observational", "fits"): "pds4/Product_Observational_fits.xml.j2",
+    ("pds4", "Product_Ancillary", "fits"): "pds4/Product_Ancillary_fits.xml.j2",
     ("pds4", "Product_Ancillary", "table"): "pds4/Product_Ancillary_table.xml.j2",
     ("pds4", "Product_Ancillary", "array"): "pds4/Product_Ancillary_array.xml.j2",
     ("pds4", "Product_Browse", "browse"): "pds4/Product_Browse.xml.j2",
@@ -465,6 +466,50 @@ __all__ = [
     "write_ancillary_table",
     "write_array",
     "write_browse",
+    "write_fits",
     "write_table",
 ]
 
+
+
+# ---------------------------------------------------------------------- FITS
+
+
+def write_fits(
+    data: Any,
+    directory: PathLike,
+    *,
+    basename: str,
+    context: ProductContext | Mapping[str, Any],
+    product_class: str = "Product_Observational",
+    fits_header: Mapping[str, Any] | None = None,
+    axis_names: tuple[str, ...] | None = None,
+    array_class: str | None = None,
+    statistics: bool = True,
+    template: str | None = None,
+    templates_dir: PathLike | Iterable[PathLike] | None = None,
+    creation_time: Any = None,
+    information_model_version: str = DEFAULT_IM_VERSION,
+    fsync: bool = False,
+) -> WrittenProduct:
+    """Write a FITS file (image in the primary HDU, or a table as a BINTABLE extension)
+    and a PDS4 label describing every HDU's header and data at their byte offsets."""
+    from pdsgen.render.fits import describe_fits, fits_bytes
+
+    _check_basename(basename)
+    directory = Path(directory)
+    ctx = ProductContext.coerce(context)
+    _check_context(ctx, "pds4", product_class)
+    raw = fits_bytes(data, header=dict(fits_header or {}))
+    hdus = describe_fits(raw, statistics=statistics, axis_names=axis_names, array_class=array_class)
+    created = iso_utc(resolve_creation_time(creation_time))
+    variables = _base_context(ctx, created, information_model_version, "pds4")
+    data_name = basename + DATA_EXTENSIONS["fits"]
+    variables["file"] = _file_info(data_name, raw, created, None)
+    variables["product_class"] = product_class
+    variables["hdus"] = hdus
+    template = template or DEFAULT_TEMPLATES.get(("pds4", product_class, "fits"))
+    if template is None:
+        raise UnsupportedError(f"no built-in FITS template for {product_class}; give template=")
+    return _commit(directory, template, variables, templates_dir, "pds4", False,
+                   basename + ".xml", data_name, raw, ctx, created, None, fsync)
