@@ -83,6 +83,8 @@ class ParameterSpec:
         label = f"parameter {self.name!r}"
         if value is None:
             raise RecipeError(f"{label} has no default: give it with --set {self.name}=VALUE", path=where or None)
+        if self.type in ("float", "int"):
+            value = self._in_unit(value, label, where)
         try:
             if self.type == "float":
                 v: Any = float(value)
@@ -121,6 +123,36 @@ class ParameterSpec:
         return v
 
 
+    def _in_unit(self, value: Any, label: str, where: str) -> Any:
+        """A Quantity, or text with a unit (``"-15 deg_C"``, ``"2 keV"``), as a number in ``unit``."""
+        import astropy.units as u
+
+        from pdsgen.recipes.units import enabled
+
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return float(text) if self.type == "float" else int(text)
+            except ValueError:
+                pass
+            try:
+                with enabled():
+                    value = u.Quantity(text)
+            except (TypeError, ValueError):
+                return value  # reported as "not a valid number" below
+        if isinstance(value, u.Quantity):
+            target = parse_unit(self.unit)
+            try:
+                with enabled():
+                    if target.physical_type == "temperature" or value.unit.physical_type == "temperature":
+                        return value.to_value(target, equivalencies=u.temperature())
+                    return value.to_value(target)
+            except u.UnitConversionError:
+                raise RecipeError(f"{label}: {value} cannot be converted to {self.unit or 'a plain number'!r}",
+                                  path=where or None) from None
+        return value
+
+
 @dataclass(frozen=True)
 class OutputSpec:
     """One output column: name, astropy unit, description, printf format, numpy data type.
@@ -135,6 +167,7 @@ class OutputSpec:
     format: str | None = None
     data_type: str = "float64"
     part: str = ""
+    missing_constant: Any = None  # written for NaN / masked values (PDS missing_constant)
 
 
 @dataclass(frozen=True)
@@ -383,7 +416,8 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         where = f"outputs[{i}]"
         if not isinstance(spec, dict):
             raise _err(path, where, "must be a table")
-        _check_keys(spec, {"name", "unit", "description", "format", "data_type", "part"}, path, where)
+        _check_keys(spec, {"name", "unit", "description", "format", "data_type", "part", "missing_constant"},
+                    path, where)
         oname = _str(spec, "name", path, where)
         part = spec.get("part", "")
         if (part, oname) in seen:
@@ -397,7 +431,8 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         if fmt is not None and not re.fullmatch(r"%-?\d*(\.\d+)?[dieEfFgGs]", fmt):
             raise _err(path, f"{where}.format", f"{fmt!r} is not a printf format like %.6e, %12.4f, %d, %s")
         outputs.append(OutputSpec(name=oname, unit=spec.get("unit", ""), description=spec.get("description", ""),
-                                  format=fmt, data_type=dtype, part=part))
+                                  format=fmt, data_type=dtype, part=part,
+                                  missing_constant=spec.get("missing_constant")))
 
     expressions = _table(data, "expressions", path)
     if algorithm == "expressions":

@@ -197,6 +197,10 @@ def process(
 
 
 def _error_text(exc: PdsgenError, paths: list[Path]) -> str:
+    if exc.path and STAGING_PREFIX in exc.path:  # a writer error: name the output, not the staging folder
+        name = Path(exc.path).name
+        exc.path = None
+        exc.message = f"writing {name}: {exc.message}"
     text = str(exc)
     if exc.path is None or not any(str(p) in text for p in paths):
         return f"{paths[0]}: {text}" if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} inputs): {text}"
@@ -248,8 +252,10 @@ def write_products(
             product_id=_format(over["product_id"], fields), data_set_id=spec.data_set_id,
             product_type=over["product_type"] or None,
         )
+        specials = {o.name: {"missing_constant": o.missing_constant}
+                    for o in recipe.outputs_for(part) if o.missing_constant is not None}
         written = write_table(
-            table, stage, basename=basename, context=pctx, standard=standard, table_format=table_format,
+            table, stage, basename=basename, special_constants=specials or None, context=pctx, standard=standard, table_format=table_format,
             product_class=over["product_class"], template=recipe.template if standard == recipe.standard else None,
             templates_dir=templates_dir, creation_time=creation_time, data_extension=ext or None,
         )

@@ -1,0 +1,148 @@
+"""`pdsgen demo`: generate a small raw archive for the five instruments, run the five
+built-in recipes on it and validate every product written.
+
+Layout of ``--out``: ``raw/<instrument>/`` (generated raw products and calibration files)
+and ``calibrated/<instrument>/`` (the recipes' products). Validation uses pdsgen's own
+validator (`pdsgen.validate.runner.validate_label`: XML Schema, Schematron, content)
+with the XML catalog given, else ``$PDSGEN_CATALOG``, else the schemas of a development
+checkout (``../shared/pds4-schemas``) when present, else the download cache.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pdsgen.errors import PdsgenError
+from pdsgen.recipes.demo_data import INSTRUMENTS, generate
+from pdsgen.recipes.loader import load_recipe
+from pdsgen.recipes.run import RunReport, run_recipe
+
+
+@dataclass
+class DemoRow:
+    """One instrument's line of the demo table."""
+
+    instrument: str
+    recipe: str
+    inputs: int = 0
+    products: int = 0
+    failed: int = 0
+    records: int = 0
+    validated: int = 0
+    invalid: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    problems: list[str] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    report: RunReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.failed == 0 and self.invalid == 0 and self.products > 0
+
+
+def default_catalog() -> str | None:
+    """``$PDSGEN_CATALOG``, else the catalog of a development checkout's ../shared, else None."""
+    env = os.environ.get("PDSGEN_CATALOG")
+    if env:
+        return env
+    checkout = Path(__file__).resolve().parents[2] / ".." / "shared" / "pds4-schemas" / "catalog.xml"
+    return str(checkout.resolve()) if checkout.is_file() else None
+
+
+def default_context_products() -> list[str]:
+    """The registered context products: pdsgen's cache, else a development checkout's ../shared."""
+    from pdsgen.validate.runner import default_context_products as cached
+
+    found = [str(p) for p in cached()]
+    if found:
+        return found
+    checkout = (Path(__file__).resolve().parents[2] / ".." / "shared" / "pds4-context"
+                / "registered_context_products.json")
+    return [str(checkout.resolve())] if checkout.is_file() else []
+
+
+def validator(catalog: str | None, offline: bool) -> Callable[[Path], tuple[bool, list[str]]]:
+    """A function label → (passed, error messages), using pdsgen's validator.
+
+    Context references are checked only when a list of registered context products is
+    available (pdsgen's cache or a development checkout); otherwise that check is off.
+    """
+    from pdsgen.validate.runner import Options, validate_label
+
+    contexts = default_context_products()
+    opts = Options(catalog_path=catalog, offline=offline, jobs=1, context=bool(contexts),
+                   context_products=tuple(contexts))
+
+    def check(label: Path) -> tuple[bool, list[str]]:
+        try:
+            res = validate_label(label, opts)
+        except PdsgenError as exc:
+            return False, [f"{label.name}: validation could not run: {exc}"]
+        errors = [str(f) for f in res.findings if f.severity == "error"]
+        return (res.status != "FAIL" and not errors), errors
+
+    return check
+
+
+def run_demo(
+    out_dir: str | Path,
+    *,
+    instruments: Iterable[str] = INSTRUMENTS,
+    seed: int = 0,
+    jobs: int = 1,
+    catalog: str | None = None,
+    offline: bool = True,
+    validate: bool = True,
+    creation_time: Any = None,
+    on_row: Callable[[DemoRow], None] | None = None,
+) -> list[DemoRow]:
+    """Generate, run and validate each instrument in turn; never raises for one instrument's failure."""
+    out = Path(out_dir)
+    check = validator(catalog if catalog is not None else default_catalog(), offline) if validate else None
+    rows: list[DemoRow] = []
+    for inst in instruments:
+        t0 = time.perf_counter()
+        row = DemoRow(instrument=inst, recipe="?")
+        try:
+            raw = out / "raw" / inst
+            cal_out = out / "calibrated" / inst
+            for d in (raw, cal_out):
+                if d.exists():
+                    shutil.rmtree(d)
+            data = generate(inst, raw, seed)
+            row.recipe = data.recipe
+            recipe = load_recipe(data.recipe)
+            row.inputs = len(data.inputs)
+            report = run_recipe(recipe, data.inputs, cal_out, cal_files=data.calibrations,
+                                params=dict(data.params), jobs=jobs,
+                                creation_time=creation_time)
+            row.report = report
+            row.failed = len(report.failed)
+            row.records = report.records
+            row.problems += [o.error for o in report.failed if o.error]
+            for o in report.written:
+                row.outputs += o.outputs
+            row.products = len(row.outputs)
+            if check is not None:
+                for label in row.outputs:
+                    ok, errs = check(label)
+                    row.validated += 1
+                    if not ok:
+                        row.invalid += 1
+                        row.problems += errs[:5] or [f"{label.name}: FAIL"]
+        except PdsgenError as exc:
+            row.error = str(exc)
+        except (ImportError, OSError, ValueError, KeyError, TypeError) as exc:
+            row.error = f"{type(exc).__name__}: {exc}"
+        row.seconds = time.perf_counter() - t0
+        rows.append(row)
+        if on_row:
+            on_row(row)
+    return rows
