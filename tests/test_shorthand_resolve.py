@@ -326,3 +326,49 @@ def test_cdp_files_are_chosen_by_instrument_and_column(tmp_path):
 def test_nothing_to_resolve_against():
     with pytest.raises(ResolutionError, match="no calibration file"):
         resolve("CPHA:cdf:v")
+
+
+# ---------------------------------------------------------------- the large-key-space path
+
+
+@pytest.fixture
+def sorted_path(monkeypatch):
+    """Force the binary-search join (used when the key grid would be too large)."""
+    import importlib
+
+    module = importlib.import_module("pdsgen.shorthand.resolve")  # the name is shadowed by the function
+    monkeypatch.setattr(module, "_LUT_CELLS", 0)
+
+
+def test_sorted_path_exact_join(sorted_path):
+    test_exact_join_matches_a_python_dict_lookup()
+
+
+def test_sorted_path_latest(sorted_path, cal):
+    test_latest_mode_picks_the_latest_record_not_after_the_time(cal)
+    test_latest_mode_before_every_start_is_zero_matches(cal)
+
+
+def test_sorted_path_ambiguity(sorted_path):
+    test_several_matches_for_a_variable_lists_candidates(None)
+
+
+def test_latest_with_exact_group_and_wide_keys():
+    """Many distinct start times and groups, checked against a per-query Python scan."""
+    rng = np.random.default_rng(7)
+    groups = rng.integers(0, 30, 400)
+    starts = rng.choice(np.arange(0, 100_000, 3), 400, replace=False).astype(float)
+    value = np.arange(400, dtype=float)
+    src = from_arrays("w.csv", {"p": ["x"] * 400, "g": groups, "t": starts, "v": value})
+    qg = rng.integers(0, 30, 3000)
+    qt = rng.uniform(starts.min(), 100_000, 3000)
+    best = {}
+    for g, t, v in zip(groups, starts, value, strict=True):
+        best.setdefault(int(g), []).append((t, v))
+    expected = []
+    for g, t in zip(qg, qt, strict=True):
+        ok = [(st, v) for st, v in best.get(int(g), []) if st <= t]
+        expected.append(max(ok)[1] if ok else None)
+    keep = np.array([e is not None for e in expected])
+    r = resolve('cdp:"x":(g):(t):["v"]', cdp=[src], variables={"g": qg[keep], "t": qt[keep]}, latest=["t"])
+    assert r.values.tolist() == [e for e in expected if e is not None]

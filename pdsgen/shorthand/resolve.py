@@ -142,6 +142,8 @@ def _common(fvals: np.ndarray, qvals: np.ndarray, ordered: bool, fold_case: bool
             return to_datetime64(fvals), to_datetime64(qvals)
         except ValueError:
             return "is text that is neither numbers nor times, so 'latest' has no order"
+    if fk in "iu" and qk in "iu":
+        return fvals.astype(np.int64), qvals.astype(np.int64)
     if fk in "iufb":
         q = qvals.astype(np.float64) if qk in "iufb" else _try_float(qvals)
         if q is None:
@@ -164,11 +166,28 @@ def _common(fvals: np.ndarray, qvals: np.ndarray, ordered: bool, fold_case: bool
 
 
 def _codes(fvals: np.ndarray, qvals: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Dense order-preserving integer codes of record and query values in one space."""
-    both = np.concatenate([fvals, qvals])
-    uniq, inverse = np.unique(both, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    return inverse[: len(fvals)], inverse[len(fvals) :], len(uniq)
+    """Order-preserving integer codes of record and query values in one space.
+
+    Records are few, queries many: the distinct record values ``u`` are sorted and each
+    query is placed by binary search (no sort of the queries). Record value ``u[i]``
+    gets code ``2i+1``; a query equal to ``u[i]`` gets ``2i+1`` too, a query between
+    ``u[i-1]`` and ``u[i]`` gets ``2i`` — so equality and order survive the coding.
+    """
+    uniq = np.unique(fvals)
+    fcode = 2 * np.searchsorted(uniq, fvals) + 1
+    if qvals.dtype.kind in "iu" and uniq.dtype.kind in "iu" and qvals.size > 1024:
+        lo, hi = int(qvals.min()), int(qvals.max())
+        if hi - lo < min(1 << 20, qvals.size):
+            # integer queries of a small range: code every value of the range once,
+            # then a gather per query (O(n), no binary search per query)
+            _, table, _ = _codes(fvals, np.arange(lo, hi + 1, dtype=np.int64))
+            return fcode.astype(np.int64), table[qvals - lo], 2 * uniq.size + 1
+    pos = np.searchsorted(uniq, qvals)
+    if uniq.size:
+        found = uniq[np.minimum(pos, uniq.size - 1)] == qvals
+    else:
+        found = np.zeros(pos.shape, dtype=bool)
+    return fcode.astype(np.int64), 2 * pos.astype(np.int64) + found, 2 * uniq.size + 1
 
 
 def _combine(parts: list[tuple[np.ndarray, np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -295,6 +314,9 @@ def _column_names(ref: Reference, env: _Env) -> tuple[list[str], np.ndarray | No
     if all(a.ndim == 0 for a in arrays):
         return [ref.column.render({v: a.item() for v, a in zip(cvars, arrays, strict=True)})], None
     n = env.length
+    if len(cvars) == 1:
+        uniq, inverse = _unique_inverse(np.broadcast_to(arrays[0], (n,)))
+        return [ref.column.render({cvars[0]: u}) for u in uniq], inverse
     codes = []
     for a in arrays:
         full = np.broadcast_to(a, (n,))
@@ -312,6 +334,20 @@ def _column_names(ref: Reference, env: _Env) -> tuple[list[str], np.ndarray | No
     for i in first:  # one per distinct combination, not per record
         names.append(ref.column.render({v: np.broadcast_to(a, (n,))[i] for v, a in zip(cvars, arrays, strict=True)}))
     return names, inverse
+
+
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True), in O(n) for integers of a small range
+    (step numbers, channel ids) — the common case for a variable inside a column name."""
+    if values.dtype.kind in "iu" and values.size:
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo < 1 << 20:
+            offset = values - lo
+            present = np.bincount(offset, minlength=hi - lo + 1) > 0
+            codes = np.cumsum(present) - 1
+            return np.flatnonzero(present) + lo, codes[offset]
+    uniq, inverse = np.unique(values, return_inverse=True)
+    return uniq, inverse.reshape(-1)
 
 
 def _resolve_in(ref, src: Source, colnames, col_inverse, env: _Env, latest, one, fold_case) -> Resolution:
@@ -387,37 +423,76 @@ def _join(ref, src, cands, joins, env: _Env, latest, fold_case) -> np.ndarray:
         (latest_parts if ordered else exact_parts).append(_codes(*common))
     nq = 1 if n is None else n
     ex = _combine(exact_parts) if exact_parts else (np.zeros(cands.size, np.int64), np.zeros(nq, np.int64), 1)
-    if latest_parts:
-        lt = _combine(latest_parts)
-        fe, qe, _ = _codes(ex[0], ex[1]) if ex[2] >= 2**31 else ex
-        ft, qt, nt = _codes(lt[0], lt[1]) if lt[2] >= 2**31 else lt
-        fkey = fe.astype(np.int64) * nt + ft
-        qkey = qe.astype(np.int64) * nt + qt
+    lt = _combine(latest_parts) if latest_parts else (np.zeros(cands.size, np.int64), np.zeros(nq, np.int64), 1)
+    fe, qe, ne = ex
+    ft, qt, nt = lt
+    if ne * nt > _LUT_CELLS:
+        fe, qe, ne = _densify(*ex)
+        ft, qt, nt = _densify(*lt)
+    if ne * nt <= _LUT_CELLS:
+        chosen, count, cell_index = _lookup_table(fe, qe, ne, ft, qt, nt)
+        idx_in_cands = cell_index[np.maximum(chosen, 0)]
     else:
-        fkey, qkey, nt = ex[0], ex[1], None
-    order = np.argsort(fkey, kind="stable")
-    sk = fkey[order]
-    if nt is None:
-        left = np.searchsorted(sk, qkey, "left")
-        right = np.searchsorted(sk, qkey, "right")
-        count = right - left
-        pos = np.minimum(left, max(sk.size - 1, 0))
-    else:
-        pos = np.searchsorted(sk, qkey, "right") - 1
-        ok = pos >= 0
-        posc = np.maximum(pos, 0)
-        ok &= (sk[posc] // nt) == (qkey // nt)
-        dup = posc - np.searchsorted(sk, sk[posc], "left")
-        count = np.where(ok, 1 + dup, 0)
-        pos = posc
+        chosen, count, idx_in_cands = _sorted_search(fe * nt + ft, qe * nt + qt, nt if latest_parts else None)
     bad = np.flatnonzero(count != 1)
     if bad.size:
-        _join_error(ref, src, cands, joins, env, latest, count, bad, order, sk, pos)
-    idx = cands[order[pos]]
+        _join_error(ref, src, cands, joins, env, latest, count, bad, fe * nt + ft, chosen)
+    idx = cands[idx_in_cands]
     return idx if n is not None else idx.reshape(())
 
 
-def _join_error(ref, src, cands, joins, env, latest, count, bad, order, sk, pos):
+#: Largest key space (exact keys x latest keys) resolved through a lookup table.
+_LUT_CELLS = 1 << 22
+
+
+def _densify(fk: np.ndarray, qk: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Shrink a sparse key space to at most 2*(distinct record keys)+1 codes."""
+    if n <= 2 * fk.size + 1:
+        return fk, qk, n
+    return _codes(fk, qk)
+
+
+def _lookup_table(fe, qe, ne, ft, qt, nt):
+    """Direct-addressed join: a grid of (exact key, latest key) cells holding how many
+    records fall in each and one record's position; "latest at or before" is a running
+    maximum along the latest axis. Work is O(records + queries + cells)."""
+    cells = fe * nt + ft
+    counts = np.bincount(cells, minlength=ne * nt)
+    cell_index = np.zeros(ne * nt, dtype=np.int64)
+    cell_index[cells] = np.arange(cells.size)
+    if nt == 1:  # exact keys only
+        chosen = qe * nt
+    else:
+        grid = np.where(counts.reshape(ne, nt) > 0, np.arange(nt), -1)
+        latest_t = np.maximum.accumulate(grid, axis=1).reshape(-1)
+        t_star = latest_t[qe * nt + qt]
+        chosen = np.where(t_star >= 0, qe * nt + t_star, -1)
+    count = np.where(chosen >= 0, counts[np.maximum(chosen, 0)], 0)
+    return chosen, count, cell_index
+
+
+def _sorted_search(fkey, qkey, nt):
+    """The same join for large key spaces: binary search in the sorted record keys."""
+    order = np.argsort(fkey, kind="stable")
+    sk = fkey[order]
+    if sk.size == 0:
+        zeros = np.zeros(qkey.shape, dtype=np.int64)
+        return zeros - 1, zeros, zeros
+    if nt is None:
+        pos = np.minimum(np.searchsorted(sk, qkey, "left"), sk.size - 1)
+        ok = sk[pos] == qkey
+    else:
+        pos = np.searchsorted(sk, qkey, "right") - 1
+        ok = pos >= 0
+        pos = np.maximum(pos, 0)
+        ok &= (sk[pos] // nt) == (qkey // nt)
+    run = np.searchsorted(sk, sk, "right") - np.searchsorted(sk, sk, "left")
+    count = np.where(ok, run[pos], 0)
+    chosen = np.where(ok, sk[pos], -1)
+    return chosen, count, order[pos]
+
+
+def _join_error(ref, src, cands, joins, env, latest, count, bad, fkey, chosen):
     names = [var for _i, var, _q in joins]
     n = env.length
     qcols = [np.broadcast_to(q, (n,)) if n is not None else q.reshape(1) for _i, _v, q in joins]
@@ -433,9 +508,8 @@ def _join_error(ref, src, cands, joins, env, latest, count, bad, order, sk, pos)
         per = f" ({zero.size} of {count.size} records)" if n is not None else ""
         raise _fail(ref, src, f"no record matches {', '.join(shown)}{per}{mode}; values in the file: {fields}")
     first = many[0]
-    key = sk[pos[first]]
     shown = _fmt_vars(names, qcols, np.asarray([first]))
-    same = order[np.searchsorted(sk, key, "left") : np.searchsorted(sk, key, "right")]
+    same = np.flatnonzero(fkey == chosen[first])
     recs = [int(cands[r]) for r in same]
     listed = "; ".join(_record_text(src, r, len(ref.rows) + 3) for r in recs[:_SHOW])
     raise _fail(ref, src, f"{count[first]} records match {shown[0]}{mode} where one value is needed: {listed}")
