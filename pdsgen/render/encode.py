@@ -80,6 +80,10 @@ def _to_text(values: np.ndarray) -> pa.Array:
     if kind == "b":
         values = values.astype(np.uint8)
         kind = "u"
+    if kind == "f" and values.dtype.itemsize < 8:
+        # Readers parse ASCII_Real as float64: write the float64 digits of the value so
+        # the text reads back exactly (the float32 shortest form can double-round).
+        values = values.astype(np.float64)
     if kind in "iuf":
         return pc.cast(pa.array(values), pa.string())
     if kind == "M":
@@ -182,6 +186,9 @@ _PDS3_CHAR_TYPES = {"int": "ASCII_INTEGER", "uint": "ASCII_INTEGER", "bool": "AS
 def _text_column(col: Column, *, delimited: bool, pds3: bool) -> tuple[FieldSpec, pa.Array, bool]:
     """Unpadded text of one column, and its FieldSpec without location/length."""
     values = _filled(col, nan_ok=False)
+    if pds3 and values.dtype == np.uint64 and len(values) and values.max() > np.iinfo(np.int64).max:
+        raise DataError(f"column {col.name!r} holds unsigned values above 2**63-1, which PDS3 "
+                        "ASCII_INTEGER readers cannot take (write a binary table)")
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         raise DataError(f"column {col.name!r} holds infinite values, which a character "
                         "field cannot represent (use a binary table or special constants)")
