@@ -14,7 +14,7 @@ from typing import Any, Literal
 Severity = Literal["error", "warning", "info", "debug"]
 
 
-@dataclass
+@dataclass(init=False)
 class Finding:
     """One problem found in a label or its data.
 
@@ -31,11 +31,22 @@ class Finding:
     record: int | None = None
     field: int | None = None
     context: str | None = None
+    #: validate reports some types under another severity (file_naming_problem: warning)
+    severity_override: str | None = None
     extra: dict[str, Any] = _dc_field(default_factory=dict)
+
+    def __init__(self, type: str, message: str, file: str | None = None, line: int | None = None,  # noqa: A002
+                 column: int | None = None, record: int | None = None, field: int | None = None,
+                 context: str | None = None, severity: str | None = None,
+                 extra: dict[str, Any] | None = None):
+        self.type, self.message, self.file, self.line, self.column = type, message, file, line, column
+        self.record, self.field, self.context = record, field, context
+        self.severity_override = severity
+        self.extra = extra or {}
 
     @property
     def severity(self) -> str:
-        return self.type.split(".", 1)[0]
+        return self.severity_override or self.type.split(".", 1)[0]
 
     @property
     def is_error(self) -> bool:
@@ -43,6 +54,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if v not in (None, {}, "")}
+        d.pop("severity_override", None)
         d["severity"] = self.severity.upper()
         return d
 

@@ -1,0 +1,125 @@
+"""Which text values are valid for each PDS4 character data type — grammars as data.
+
+Each ASCII/UTF8 data type maps onto an RE2 pattern (PDS4 Standards Reference §4B and the
+data-type definitions of the Information Model). Matching runs in Arrow's C++ kernels over
+a whole column at once (`invalid_rows`); columns come in as fixed-width byte matrices
+(zero-copy into Arrow) or Arrow string arrays (delimited tables). Blank values are valid
+here (validate reports them as info only); surrounding blanks are allowed in fixed-width
+fields.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_Y = r"\d{4}"
+_M = r"(0[1-9]|1[0-2])"
+_D = r"(0[1-9]|[12]\d|3[01])"
+_DOY = r"(00[1-9]|0[1-9]\d|[12]\d\d|3[0-5]\d|36[0-6])"
+_TIME = r"([01]\d|2[0-3]|24)(:[0-5]\d(:([0-5]\d|60)(\.\d+)?)?)?"
+_YMD = rf"{_Y}(-{_M}(-{_D})?)?"
+_YDOY = rf"{_Y}(-{_DOY})?"
+_SEG = r"[A-Za-z0-9][A-Za-z0-9._\-]*"
+_LID = rf"urn:{_SEG}:{_SEG}(:{_SEG}){{1,6}}"
+_VID = r"\d+\.\d+"
+
+#: data type → pattern for the (trimmed) value; types not listed are checked as strings
+PATTERNS: dict[str, str] = {
+    "ASCII_Integer": r"[+-]?\d+",
+    "ASCII_NonNegative_Integer": r"\+?\d+",
+    "ASCII_Real": r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
+    "ASCII_Numeric_Base2": r"[01]+",
+    "ASCII_Numeric_Base8": r"[0-7]+",
+    "ASCII_Numeric_Base16": r"[0-9a-fA-F]+",
+    "ASCII_Boolean": r"(true|false|TRUE|FALSE|True|False|0|1)",
+    "ASCII_Date_YMD": _YMD,
+    "ASCII_Date_DOY": _YDOY,
+    "ASCII_Date": rf"({_YMD}|{_YDOY})",
+    "ASCII_Time": rf"{_TIME}Z?",
+    "ASCII_Date_Time_YMD": rf"{_Y}(-{_M}(-{_D}(T{_TIME})?)?)?Z?",
+    "ASCII_Date_Time_DOY": rf"{_Y}(-{_DOY}(T{_TIME})?)?Z?",
+    "ASCII_Date_Time_YMD_UTC": rf"{_Y}(-{_M}(-{_D}(T{_TIME})?)?)?Z",
+    "ASCII_Date_Time_DOY_UTC": rf"{_Y}(-{_DOY}(T{_TIME})?)?Z",
+    "ASCII_Date_Time": rf"({_Y}(-{_M}(-{_D}(T{_TIME})?)?)?|{_Y}(-{_DOY}(T{_TIME})?)?)Z?",
+    "ASCII_Date_Time_UTC": rf"({_Y}(-{_M}(-{_D}(T{_TIME})?)?)?|{_Y}(-{_DOY}(T{_TIME})?)?)Z",
+    "ASCII_AnyURI": r"\S+",
+    "ASCII_MD5_Checksum": r"[0-9a-fA-F]{32}",
+    "ASCII_LID": _LID,
+    "ASCII_LIDVID": rf"{_LID}::{_VID}",
+    "ASCII_LIDVID_LID": rf"{_LID}(::{_VID})?",
+    "ASCII_VID": _VID,
+    "ASCII_Directory_Path_Name": r"[A-Za-z0-9_./\-]+",
+    "ASCII_File_Name": r"[^\s/\\]+",
+    "ASCII_File_Specification_Name": r"[^\s\\]+",
+}
+
+NUMERIC = {"ASCII_Integer", "ASCII_NonNegative_Integer", "ASCII_Real"}
+_BLANK = r"[ \t\r\n\x00]*"
+
+
+def anchored(data_type: str) -> str | None:
+    """The full-value pattern (blank values and surrounding blanks allowed) or None."""
+    core = PATTERNS.get(data_type)
+    if core is None:
+        return None
+    return rf"^{_BLANK}(({core}){_BLANK})?$"
+
+
+def arrow_binary(matrix: np.ndarray):
+    """A (n, width) uint8 matrix as an Arrow binary array, without copying the bytes twice."""
+    import pyarrow as pa
+
+    matrix = np.ascontiguousarray(matrix)
+    n, width = matrix.shape
+    if width == 0:
+        return pa.array([b""] * 0, pa.binary()) if n == 0 else pa.array(np.zeros(n, "S1")).cast(pa.binary())
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, pa.py_buffer(matrix)])
+    return fixed.cast(pa.binary())
+
+
+def invalid_rows(values, data_type: str) -> np.ndarray | None:
+    """Boolean mask of values that do not match `data_type`, or None if the type has no grammar.
+
+    `values` is an Arrow string/binary array or a (n, width) uint8 matrix.
+    """
+    import pyarrow.compute as pc
+
+    pattern = anchored(data_type)
+    if pattern is None:
+        if data_type.startswith("ASCII_"):
+            return non_ascii_rows(values)
+        return None
+    arr = arrow_binary(values) if isinstance(values, np.ndarray) else values
+    ok = pc.match_substring_regex(arr, pattern)
+    return ~ok.to_numpy(zero_copy_only=False)
+
+
+def non_ascii_rows(values) -> np.ndarray:
+    """Rows holding bytes outside printable 7-bit ASCII (tab allowed): ASCII_* strings."""
+    import pyarrow.compute as pc
+
+    if isinstance(values, np.ndarray):
+        bad = (values > 126) | ((values < 32) & (values != 9) & (values != 0) & (values != 10) & (values != 13))
+        return bad.any(axis=1)
+    ok = pc.match_substring_regex(values, r"^[\x09\x0a\x0d\x20-\x7e]*$")
+    return ~ok.to_numpy(zero_copy_only=False)
+
+
+def blank_rows(matrix: np.ndarray) -> np.ndarray:
+    """All-blank values of a (n, width) matrix (missing values in fixed-width tables)."""
+    blank = np.zeros(256, dtype=bool)
+    blank[[0, 9, 10, 13, 32]] = True
+    if matrix.shape[1] == 0:
+        return np.ones(matrix.shape[0], dtype=bool)
+    return blank[matrix].all(axis=1)
+
+
+def parse_format(fmt: str) -> tuple[str, int | None, int | None, str] | None:
+    """``%-10.3f`` → (flags, width, precision, conversion); None if not a printf format."""
+    import re
+
+    m = re.fullmatch(r"%([-+ 0#]*)(\d+)?(?:\.(\d+))?([dioxXfeEgGs])", fmt.strip())
+    if m is None:
+        return None
+    flags, width, prec, conv = m.groups()
+    return flags, int(width) if width else None, int(prec) if prec else None, conv

@@ -1,0 +1,151 @@
+"""Collections and bundles: inventory tables, bundle member entries, referential integrity.
+
+`collection_members` parses a collection's Inventory (PDS DSV: member status, LIDVID or
+LID per record) with Arrow's CSV reader; `bundle_members` reads Bundle_Member_Entry.
+`duplicate_findings` reports identifiers listed twice (``error.inventory.duplicate_lidvid``);
+`integrity_findings` compares members with the products found in a run
+(``warning.integrity.member_not_found``, ``warning.integrity.unreferenced_member``).
+Pure functions on identifiers; I/O is limited to reading the inventory file.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from pdsgen.validate.findings import Finding
+from pdsgen.validate.pds4label import kid, kids, ktext, local
+
+
+@dataclass(frozen=True)
+class Member:
+    """One inventory / bundle member entry: status ('P'/'S') and the identifier as written."""
+
+    status: str
+    ident: str  # LIDVID or LID
+    line: int | None = None  # label line (bundle) or inventory record number (collection)
+
+    @property
+    def lid(self) -> str:
+        return self.ident.split("::", 1)[0]
+
+    @property
+    def vid(self) -> str | None:
+        return self.ident.split("::", 1)[1] if "::" in self.ident else None
+
+
+def bundle_members(tree: etree._ElementTree) -> list[Member]:
+    out = []
+    for entry in kids(tree.getroot(), "Bundle_Member_Entry"):
+        ident = ktext(entry, "lidvid_reference") or ktext(entry, "lid_reference")
+        if ident:
+            status = (ktext(entry, "member_status") or "P")[:1].upper()
+            out.append(Member(status, ident, entry.sourceline))
+    return out
+
+
+def inventory_file(tree: etree._ElementTree, label_path: Path) -> tuple[Path, etree._Element] | None:
+    """The inventory data file and its <Inventory> element of a collection label."""
+    for area in tree.getroot():
+        if not isinstance(area.tag, str) or not local(area).startswith("File_Area"):
+            continue
+        inv = kid(area, "Inventory")
+        f = kid(area, "File")
+        name = ktext(f, "file_name") if f is not None else None
+        if inv is not None and name:
+            return label_path.parent / name, inv
+    return None
+
+
+def collection_members(path: Path, inv: etree._Element) -> list[Member]:
+    """Members of an inventory file (records numbered from 1); unreadable → []."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return []
+    offset = ktext(inv, "offset")
+    if offset and offset.isdigit():
+        raw = raw[int(offset):]
+    delim = {"comma": ",", "horizontal tab": "\t", "semicolon": ";", "vertical bar": "|"}.get(
+        (ktext(inv, "field_delimiter") or "comma").lower(), ",")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(column_names=["status", "ident"], block_size=max(1 << 20, len(raw) + 1)),
+            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=lambda row: "skip"),
+            convert_options=pacsv.ConvertOptions(column_types={"status": pa.string(), "ident": pa.string()}),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return []
+    status = table.column("status").to_pylist()
+    ident = table.column("ident").to_pylist()
+    return [Member((s or "").strip()[:1].upper(), (i or "").strip(), n + 1)
+            for n, (s, i) in enumerate(zip(status, ident, strict=True)) if i]
+
+
+def duplicate_findings(members: list[Member], file: str, *, what: str) -> list[Finding]:
+    """One ``error.inventory.duplicate_lidvid`` per identifier listed more than once."""
+    counts = Counter(m.ident for m in members)
+    out = []
+    seen: set[str] = set()
+    for m in members:
+        if counts[m.ident] > 1 and m.ident not in seen:
+            seen.add(m.ident)
+            out.append(Finding("error.inventory.duplicate_lidvid",
+                               f"{what} lists {m.ident} {counts[m.ident]} times", file=file, line=m.line))
+    return out
+
+
+def integrity_findings(
+    parent_file: str,
+    members: list[Member],
+    present: dict[str, list[str]],
+    present_lidvids: set[str],
+    candidates: dict[str, str],
+    *,
+    what: str,
+) -> list[Finding]:
+    """Members not found among the products of the run, and products no member lists.
+
+    ``present``: LID → VIDs found; ``candidates``: LIDVID → label file of the products that
+    should be members (those under the parent's folder, of the right kind).
+    """
+    out: list[Finding] = []
+    for m in members:
+        if m.status != "P":
+            continue  # secondary members live elsewhere
+        if m.vid is not None:
+            found = m.ident in present_lidvids
+        else:
+            found = m.lid in present
+        if not found:
+            out.append(Finding("warning.integrity.member_not_found",
+                               f"{what} member {m.ident} was not found", file=parent_file, line=m.line))
+    listed_lids = {m.lid for m in members}
+    listed = {m.ident for m in members}
+    for lidvid, label in sorted(candidates.items()):
+        lid = lidvid.split("::", 1)[0]
+        if lidvid in listed or lid in listed_lids:
+            continue
+        out.append(Finding("warning.integrity.unreferenced_member",
+                           f"{lidvid} is not a member of {what} {Path(parent_file).name}", file=label))
+    return out
+
+
+def record_count_findings(inv: etree._Element, members: list[Member], file: str) -> list[Finding]:
+    """The Inventory's <records> against the records in its file (checked even without --content)."""
+    declared = ktext(inv, "records")
+    if declared is None or not declared.isdigit():
+        return []
+    if int(declared) == len(members):
+        return []
+    return [Finding("error.table.records_mismatch",
+                    f"the inventory says {declared} records, its file has {len(members)}", file=file,
+                    line=inv.sourceline)]

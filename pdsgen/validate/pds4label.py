@@ -1,0 +1,335 @@
+"""PDS4 label rules beyond XML Schema and Schematron, on a parsed lxml tree.
+
+Pure checks (no data reads except file sizes/MD5 of the referenced files): identifiers
+(LID, LIDVID, VID syntax), the File_Area files (missing, size, MD5, name versus encoding),
+data objects that overlap in their file, and the label's ``xml-model`` citations.
+Message types are validate's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from pdsgen.validate.findings import Finding
+
+PDS_NS = "http://pds.nasa.gov/pds4/pds/v1"
+SCHEMATRON_NS = "http://purl.oclc.org/dsdl/schematron"
+
+#: LID: urn:<agency>:<authority>:<bundle>[:<collection>[:<product>]] (context LIDs have
+#: more segments); segment characters per the PDS4 Standards Reference §6D.2.
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._\-]*"
+LID_RE = re.compile(rf"^urn:{_SEGMENT}:{_SEGMENT}(:{_SEGMENT}){{1,6}}$")
+VID_RE = re.compile(r"^\d+\.\d+$")
+MAX_LID_LENGTH = 255
+
+#: file extensions that fit each Encoded_* encoding_standard_id (lower case)
+ENCODING_EXTENSIONS = {
+    "jpeg": {".jpg", ".jpeg"},
+    "png": {".png"},
+    "gif": {".gif"},
+    "tiff": {".tif", ".tiff"},
+    "pdf": {".pdf"},
+    "pdf/a": {".pdf"},
+    "j2c": {".j2c", ".jp2"},
+    "jpeg 2000": {".jp2", ".j2c", ".jpx"},
+    "mp4/h.264": {".mp4", ".m4v"},
+    "mp4": {".mp4"},
+}
+
+
+def local(el) -> str:
+    tag = el.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def kids(el, name: str | None = None) -> list:
+    return [c for c in el if isinstance(c.tag, str) and (name is None or local(c) == name)]
+
+
+def kid(el, name: str):
+    for c in el:
+        if isinstance(c.tag, str) and local(c) == name:
+            return c
+    return None
+
+
+def ktext(el, name: str) -> str | None:
+    c = kid(el, name) if el is not None else None
+    if c is None or c.text is None:
+        return None
+    t = c.text.strip()
+    return t or None
+
+
+def xml_models(tree: etree._ElementTree) -> list[tuple[str, str | None, int | None]]:
+    """(href, schematypens, line) of each ``<?xml-model?>`` before the root element."""
+    out = []
+    node = tree.getroot().getprevious()
+    pis = []
+    while node is not None:
+        if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-model":
+            pis.append(node)
+        node = node.getprevious()
+    for pi in reversed(pis):
+        attrs = dict(re.findall(r'(\w+)\s*=\s*["\']([^"\']*)["\']', pi.text or ""))
+        if "href" in attrs:
+            out.append((attrs["href"], attrs.get("schematypens"), pi.sourceline))
+    return out
+
+
+def identification(tree: etree._ElementTree) -> tuple[str | None, str | None]:
+    ia = kid(tree.getroot(), "Identification_Area")
+    if ia is None:
+        return None, None
+    return ktext(ia, "logical_identifier"), ktext(ia, "version_id")
+
+
+def check_identifiers(tree: etree._ElementTree, file: str) -> list[Finding]:
+    """Syntax of the product's LID/VID and of every lid_reference / lidvid_reference."""
+    out: list[Finding] = []
+    root = tree.getroot()
+    ia = kid(root, "Identification_Area")
+    if ia is not None:
+        lid_el = kid(ia, "logical_identifier")
+        if lid_el is not None:
+            msg = lid_problem((lid_el.text or "").strip())
+            if msg:
+                out.append(Finding("error.label.invalid_lid", f"logical_identifier: {msg}", file=file,
+                                   line=lid_el.sourceline))
+        vid_el = kid(ia, "version_id")
+        if vid_el is not None and not VID_RE.match((vid_el.text or "").strip()):
+            out.append(Finding("error.label.invalid_vid",
+                               f"version_id {(vid_el.text or '').strip()!r} is not M.n", file=file,
+                               line=vid_el.sourceline))
+    for el in root.iter(f"{{{PDS_NS}}}lid_reference", f"{{{PDS_NS}}}lidvid_reference"):
+        value = (el.text or "").strip()
+        if local(el) == "lidvid_reference":
+            lid, sep, vid = value.partition("::")
+            msg = lid_problem(lid) or (None if sep and VID_RE.match(vid) else f"version {vid!r} is not M.n"
+                                       if sep else "no '::<version>' part")
+        else:
+            msg = lid_problem(value)
+        if msg:  # a warning: validate itself does not check reference syntax
+            out.append(Finding("warning.label.invalid_lid_reference", f"{local(el)} {value!r}: {msg}",
+                               file=file, line=el.sourceline))
+    return out
+
+
+def lid_problem(lid: str) -> str | None:
+    """Why `lid` is not a syntactically valid LID, or None."""
+    if not lid:
+        return "empty"
+    if len(lid) > MAX_LID_LENGTH:
+        return f"longer than {MAX_LID_LENGTH} characters"
+    if not lid.lower().startswith("urn:"):
+        return "does not start with 'urn:'"
+    if "::" in lid:
+        return "contains '::' (a LIDVID where a LID is expected)"
+    if not LID_RE.match(lid):
+        bad = sorted({c for c in lid if not (c.isalnum() or c in "._-:")})
+        if bad:
+            return f"contains characters not allowed in a LID: {''.join(bad)!r}"
+        return "malformed (empty segment or too few segments)"
+    return None
+
+
+@dataclass
+class ObjectRef:
+    """A data object's position in its file, from the label."""
+
+    tag: str
+    element: etree._Element
+    offset: int | None
+    size: int | None  # bytes, when the label says or implies it
+
+
+@dataclass
+class FileArea:
+    """One File_Area_*: its File and data objects."""
+
+    area: etree._Element
+    file_element: etree._Element | None
+    file_name: str | None
+    path: Path | None
+    file_size: int | None = None
+    md5: str | None = None
+    objects: list[ObjectRef] = field(default_factory=list)
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            f = float(text)
+        except ValueError:
+            return None
+        return int(f) if f.is_integer() else None
+
+
+def _object_size(el, tag: str) -> int | None:
+    length = _int(ktext(el, "object_length"))
+    if length is not None:
+        return length
+    if tag in ("Table_Character", "Table_Binary", "Transfer_Manifest"):
+        rec = kid(el, "Record_Character")
+        if rec is None:
+            rec = kid(el, "Record_Binary")
+        records, reclen = _int(ktext(el, "records")), _int(ktext(rec, "record_length")) if rec is not None else None
+        if records is not None and reclen is not None:
+            return records * reclen
+    if tag.startswith("Array"):
+        from pdsgen.data import types
+
+        elem = kid(el, "Element_Array")
+        dtype = ktext(elem, "data_type") if elem is not None else None
+        try:
+            itemsize = types.binary_type(dtype).itemsize if dtype else None
+        except KeyError:
+            itemsize = None
+        n = 1
+        for ax in kids(el, "Axis_Array"):
+            e = _int(ktext(ax, "elements"))
+            if e is None:
+                return None
+            n *= e
+        return n * itemsize if itemsize else None
+    return None
+
+
+def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
+    """Every File_Area_* of the label with its File and object positions."""
+    out = []
+    for area in tree.getroot():
+        if not isinstance(area.tag, str) or not local(area).startswith("File_Area"):
+            continue
+        f = kid(area, "File")
+        name = ktext(f, "file_name") if f is not None else None
+        fa = FileArea(area, f, name, (label_dir / name) if name else None)
+        if f is not None:
+            fa.file_size = _int(ktext(f, "file_size"))
+            md5 = ktext(f, "md5_checksum")
+            fa.md5 = md5.lower() if md5 else None
+        for el in area:
+            tag = local(el)
+            if not tag or tag == "File":
+                continue
+            fa.objects.append(ObjectRef(tag, el, _int(ktext(el, "offset")), _object_size(el, tag)))
+        out.append(fa)
+    for doc_file in tree.getroot().iter(f"{{{PDS_NS}}}Document_File"):
+        name = ktext(doc_file, "file_name")
+        if not name:
+            continue
+        folder = ktext(doc_file, "directory_path_name")
+        path = label_dir / folder / name if folder else label_dir / name
+        fa = FileArea(doc_file, doc_file, name, path)
+        fa.file_size = _int(ktext(doc_file, "file_size"))
+        md5 = ktext(doc_file, "md5_checksum")
+        fa.md5 = md5.lower() if md5 else None
+        out.append(fa)
+    return out
+
+
+def check_record_counts(tree: etree._ElementTree, file: str) -> list[Finding]:
+    """``fields``/``groups`` of each Record_* and Group_* against the elements they contain."""
+    out: list[Finding] = []
+    for el in tree.getroot().iter():
+        tag = local(el)
+        if not (tag.startswith("Record_") or tag.startswith("Group_Field_")):
+            continue
+        fields = [c for c in kids(el) if local(c).startswith("Field_") and local(c) != "Field_Statistics"]
+        groups = [c for c in kids(el) if local(c).startswith("Group_Field_")]
+        for what, declared, actual in (("fields", _int(ktext(el, "fields")), len(fields)),
+                                       ("groups", _int(ktext(el, "groups")), len(groups))):
+            if declared is not None and declared != actual:
+                out.append(Finding("error.label.invalid_object_definition",
+                                   f"{tag} says {what} = {declared} but contains {actual}", file=file,
+                                   line=el.sourceline))
+    return out
+
+
+def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> list[Finding]:
+    """Referenced files: missing, file_size, md5_checksum, extension versus encoding."""
+    out: list[Finding] = []
+    for fa in areas:
+        if fa.path is None:
+            continue
+        line = fa.file_element.sourceline if fa.file_element is not None else None
+        for obj in fa.objects:
+            enc = ktext(obj.element, "encoding_standard_id")
+            if enc and obj.tag.startswith("Encoded"):
+                allowed = ENCODING_EXTENSIONS.get(enc.strip().lower())
+                if allowed and fa.path.suffix.lower() not in allowed:
+                    out.append(Finding("error.validation.file_naming_problem",
+                                       f"file {fa.file_name!r} has extension {fa.path.suffix!r} but "
+                                       f"its {obj.tag} says encoding {enc!r}", file=file, line=line,
+                                       severity="warning"))
+        if not content:
+            continue
+        if not fa.path.is_file():
+            out.append(_missing(fa, file, line))
+            continue
+        actual = fa.path.stat().st_size
+        if fa.file_size is not None and fa.file_size != actual:
+            out.append(Finding("error.label.filesize_mismatch",
+                               f"file_size of {fa.file_name!r} is {fa.file_size} bytes in the label, "
+                               f"the file has {actual}", file=file, line=line))
+        if fa.md5 is not None:
+            digest = md5_of(fa.path)
+            if digest != fa.md5:
+                out.append(Finding("error.label.checksum_mismatch",
+                                   f"md5_checksum of {fa.file_name!r} is {fa.md5} in the label, the "
+                                   f"file's is {digest}", file=file, line=line))
+    return out
+
+
+def _missing(fa: FileArea, file: str, line: int | None) -> Finding:
+    folder = fa.path.parent
+    msg = f"file {fa.file_name!r} referenced by the label does not exist"
+    if folder.is_dir():
+        lowered = fa.path.name.lower()
+        for cand in folder.iterdir():
+            if cand.name.lower() == lowered:
+                msg += f" (a file {cand.name!r} differs only in case)"
+                break
+    return Finding("error.label.missing_file", msg, file=file, line=line)
+
+
+def md5_of(path: Path, chunk: int = 1 << 22) -> str:
+    h = hashlib.md5()  # noqa: S324 - PDS4 md5_checksum, not security
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_object_layout(areas: list[FileArea], file: str) -> list[Finding]:
+    """Objects of one file must not overlap (validate: ``invalid_object_definition``)."""
+    out: list[Finding] = []
+    for fa in areas:
+        placed = [o for o in fa.objects if o.offset is not None and o.size is not None]
+        placed.sort(key=lambda o: o.offset)
+        for prev, nxt in zip(placed, placed[1:], strict=False):
+            end = prev.offset + prev.size
+            if nxt.offset < end:
+                out.append(Finding(
+                    "error.label.invalid_object_definition",
+                    f"{nxt.tag} at offset {nxt.offset} overlaps the preceding {prev.tag} "
+                    f"(bytes {prev.offset}..{end - 1}) in {fa.file_name!r}",
+                    file=file, line=nxt.element.sourceline))
+        for o in fa.objects:
+            if o.offset is not None and o.offset < 0:
+                out.append(Finding("error.label.invalid_object_definition",
+                                   f"{o.tag} has negative offset {o.offset}", file=file,
+                                   line=o.element.sourceline))
+    return out

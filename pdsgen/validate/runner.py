@@ -1,0 +1,488 @@
+"""One validation run: find the labels, validate each product (in parallel), then check
+collections and bundles across products.
+
+`validate_label` is the per-product unit (pure with respect to other products, so it runs
+in worker processes); `run` does discovery, fan-out and the cross-product checks
+(duplicate identifiers, inventories against the products found, references).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from pdsgen.errors import ValidationRunError
+from pdsgen.validate.catalog import Catalog
+from pdsgen.validate.context import ContextRegistry
+from pdsgen.validate.findings import Finding
+
+RULES = ("auto", "product", "collection", "bundle")
+#: files of these suffixes are PDS3 labels when walked or given
+PDS3_SUFFIXES = (".lbl",)
+
+
+@dataclass
+class Options:
+    """What to check; mirrors the CLI options."""
+
+    rule: str = "auto"
+    content: bool = True
+    context: bool = True
+    context_mismatch_warnings: bool = True
+    catalog: Catalog | None = None
+    catalog_path: str | None = None
+    offline: bool = False
+    context_products: tuple[str, ...] = ()
+    jobs: int = 0  # 0: all cores
+    label_extensions: tuple[str, ...] = (".xml",)
+    schemas: tuple[str, ...] = ()  # validate's --schema: used instead of the label's citations
+    schematrons: tuple[str, ...] = ()  # validate's --schematron
+    max_reported: int = 5
+    progress: bool = False
+
+    def get_catalog(self) -> Catalog:
+        if self.catalog is None:
+            self.catalog = Catalog.load(self.catalog_path, offline=self.offline)
+        return self.catalog
+
+
+@dataclass
+class ProductResult:
+    """What one label produced: findings plus the identifiers the cross-product checks need."""
+
+    label: str
+    status: str = "PASS"  # PASS / FAIL / SKIP
+    standard: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    lid: str | None = None
+    vid: str | None = None
+    product_class: str | None = None
+    im_version: str | None = None
+    members: list = field(default_factory=list)  # inventory.Member for bundles/collections
+    references: list[tuple[str, int | None]] = field(default_factory=list)  # non-context lid(vid) refs
+    files: list[str] = field(default_factory=list)  # data files the label references
+
+    @property
+    def lidvid(self) -> str | None:
+        return f"{self.lid}::{self.vid}" if self.lid and self.vid else None
+
+    def finish(self) -> ProductResult:
+        if self.status != "SKIP":
+            self.status = "FAIL" if any(f.is_error for f in self.findings) else "PASS"
+        return self
+
+
+@dataclass
+class RunResult:
+    """All products of a run plus run-level (execution, integrity) findings."""
+
+    products: list[ProductResult] = field(default_factory=list)
+    integrity: list[Finding] = field(default_factory=list)
+    execution: list[Finding] = field(default_factory=list)
+    rule: str = "product"
+    targets: list[str] = field(default_factory=list)
+    integrity_checked: bool = False
+
+    def all_findings(self) -> Iterable[Finding]:
+        for p in self.products:
+            yield from p.findings
+        yield from self.integrity
+        yield from self.execution
+
+    @property
+    def total_errors(self) -> int:
+        return sum(1 for f in self.all_findings() if f.severity == "error")
+
+    @property
+    def total_warnings(self) -> int:
+        return sum(1 for f in self.all_findings() if f.severity == "warning")
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.total_errors else 0
+
+
+# --------------------------------------------------------------------------- per product
+
+
+def _label_problem(path: Path, walked: bool, message: str) -> ProductResult:
+    """A file that is not a usable label: skipped (warning) if it is a walked .xml, else an error."""
+    res = ProductResult(str(path))
+    if walked and path.suffix.lower() == ".xml":
+        res.status = "SKIP"
+        res.findings.append(Finding("warning.label.not_understandable", message, file=str(path)))
+    else:
+        res.findings.append(Finding("error.label.not_understandable", message, file=str(path)))
+    return res.finish()
+
+
+def validate_label(path: str | os.PathLike[str], opts: Options, *, walked: bool = False) -> ProductResult:
+    """Validate one label (PDS4 or PDS3) and its data; never raises for bad input."""
+    p = Path(path)
+    if p.suffix.lower() in PDS3_SUFFIXES:
+        from pdsgen.validate.pds3 import validate_pds3
+
+        return validate_pds3(p, opts).finish()
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        res = ProductResult(str(p))
+        res.findings.append(Finding("error.label.missing_file", f"cannot read label: {exc.strerror}", file=str(p)))
+        return res.finish()
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped:
+        return _label_problem(p, walked, "empty file, not a PDS label")
+    if not stripped.startswith(b"<"):
+        if b"PDS_VERSION_ID" in data[:2000] or b"ODL_VERSION_ID" in data[:2000]:
+            from pdsgen.validate.pds3 import validate_pds3
+
+            return validate_pds3(p, opts).finish()
+        return _label_problem(p, walked, "not XML, not a PDS label")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        tree = etree.ElementTree(etree.fromstring(data, parser, base_url=str(p)))
+    except etree.XMLSyntaxError as exc:
+        if b"pds.nasa.gov/pds4" not in data[:5000] and b"<Product_" not in data[:5000]:
+            return _label_problem(p, walked, f"not well-formed XML: {exc.msg}")
+        res = ProductResult(str(p), standard="PDS4")
+        line, col = exc.position if exc.position else (exc.lineno, None)
+        res.findings.append(Finding("error.label.schema", f"malformed XML: {exc.msg}", file=str(p), line=line,
+                                    column=col))
+        return res.finish()
+    root = tree.getroot()
+    from pdsgen.validate.pds4label import local
+
+    if not local(root).startswith(("Product_", "Ingest_")):
+        return _label_problem(p, walked, f"root element <{local(root)}> is not a PDS4 product")
+    try:
+        return validate_pds4(tree, p, opts).finish()
+    except ValidationRunError as exc:
+        res = ProductResult(str(p), standard="PDS4")
+        res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=str(p)))
+        return res.finish()
+
+
+def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductResult:
+    from pdsgen.validate import pds4label as L
+    from pdsgen.validate.context import check_context_refs, is_context_lid
+    from pdsgen.validate.schematron import check_schematron
+    from pdsgen.validate.xsd import check_xsd
+
+    file = str(p)
+    res = ProductResult(file, standard="PDS4")
+    root = tree.getroot()
+    res.product_class = L.local(root)
+    res.lid, res.vid = L.identification(tree)
+    ia = L.kid(root, "Identification_Area")
+    res.im_version = L.ktext(ia, "information_model_version") if ia is not None else None
+    cat = opts.get_catalog()
+
+    # XML Schema
+    schemas = [Path(s) for s in opts.schemas]
+    try:
+        res.findings += check_xsd(tree, cat, file=file, extra_schemas=schemas)
+    except ValidationRunError as exc:
+        res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file))
+    # Schematron: the label's xml-model citations (or --schematron)
+    models = [(h, ns, line) for h, ns, line in L.xml_models(tree)]
+    sch_paths: list[tuple[Path | None, str, int | None]] = []
+    if opts.schematrons:
+        sch_paths = [(Path(s), s, None) for s in opts.schematrons]
+    else:
+        for href, ns, line in models:
+            if ns is not None and ns != L.SCHEMATRON_NS:
+                if href.endswith(".sch"):
+                    res.findings.append(Finding("warning.label.bad_schematypens",
+                                                f"xml-model {href} has schematypens {ns!r}", file=file, line=line))
+                continue
+            if not href.endswith(".sch") and ns is None:
+                continue
+            try:
+                sch_paths.append((cat.resolve(href, base=p.parent), href, line))
+            except ValidationRunError as exc:
+                res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file, line=line))
+        if not models:
+            res.findings.append(Finding("warning.label.missing_schematron_spec",
+                                        "the label cites no Schematron (xml-model)", file=file))
+    for sch, _href, _line in sch_paths:
+        res.findings += check_schematron(tree, sch, file=file)
+
+    # label rules
+    res.findings += L.check_identifiers(tree, file)
+    areas = L.file_areas(tree, p.parent)
+    res.findings += L.check_object_layout(areas, file)
+    res.findings += L.check_record_counts(tree, file)
+    res.files = [str(fa.path) for fa in areas if fa.path is not None]
+    res.findings += L.check_files(areas, file, content=opts.content)
+    if opts.context:
+        res.findings += check_context_refs(tree, _registry(opts), file,
+                                           mismatch_warnings=opts.context_mismatch_warnings)
+    for el in root.iter(f"{{{L.PDS_NS}}}lid_reference", f"{{{L.PDS_NS}}}lidvid_reference"):
+        value = (el.text or "").strip()
+        if value and not is_context_lid(value.split("::")[0]):
+            res.references.append((value, el.sourceline))
+
+    # members of bundles and collections (duplicates are a label error, like validate)
+    from pdsgen.validate import inventory as inv
+
+    if res.product_class == "Product_Bundle":
+        res.members = inv.bundle_members(tree)
+        res.findings += inv.duplicate_findings(res.members, file, what="the bundle")
+    elif res.product_class == "Product_Collection":
+        found = inv.inventory_file(tree, p)
+        if found is not None and found[0].is_file():
+            res.members = inv.collection_members(*found)
+            res.findings += inv.duplicate_findings(res.members, file, what="the inventory")
+            res.findings += inv.record_count_findings(found[1], res.members, file)
+
+    # content
+    if opts.content:
+        from pdsgen.validate.content import Ctx, check_object, describe_objects
+
+        ctx = Ctx(file, max_reported=opts.max_reported, threads=1 if opts.jobs != 1 else 0)
+        try:
+            objects = describe_objects(tree, p)
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the run
+            res.findings.append(Finding("error.validation.internal_error",
+                                        f"data objects could not be described: {exc}", file=file))
+            objects = []
+        for obj, el, limit in objects:
+            try:
+                res.findings += check_object(obj, el, ctx, limit=limit)
+            except Exception as exc:  # noqa: BLE001
+                res.findings.append(Finding("error.validation.internal_error",
+                                            f"{obj.name}: content check failed: {type(exc).__name__}: {exc}",
+                                            file=file, line=el.sourceline))
+    return res
+
+
+_registries: dict[tuple, ContextRegistry] = {}
+
+
+def default_context_products() -> list[Path]:
+    """The registered-context-products list shipped in the cache, if any."""
+    import platformdirs
+
+    p = Path(platformdirs.user_cache_dir("pdsgen")) / "registered_context_products.json"
+    return [p] if p.is_file() else []
+
+
+def _registry(opts: Options) -> ContextRegistry:
+    key = tuple(opts.context_products)
+    reg = _registries.get(key)
+    if reg is None:
+        files = [Path(f) for f in opts.context_products] or default_context_products()
+        reg = ContextRegistry.load(*files)
+        _registries[key] = reg
+    return reg
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]], list[Finding]]:
+    """(label, walked) pairs in a stable order, and execution findings."""
+    exts = tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in opts.label_extensions)
+    labels: list[tuple[Path, bool]] = []
+    problems: list[Finding] = []
+    for t in targets:
+        p = Path(t)
+        if p.is_dir():
+            found = [q for q in sorted(p.rglob("*")) if q.is_file() and q.suffix.lower() in exts]
+            if not found:
+                problems.append(Finding("error.execution.no_products_found",
+                                        f"no labels ({', '.join(exts)}) found under {p}", file=str(p)))
+            labels += [(q, True) for q in found]
+        elif p.is_file():
+            labels.append((p, False))
+        else:
+            labels.append((p, False))  # reported as a missing file by validate_label
+    seen: set[Path] = set()
+    unique = []
+    for q, w in labels:
+        key = q.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append((q, w))
+    return unique, problems
+
+
+def _bad_extension(p: Path, opts: Options) -> ProductResult | None:
+    exts = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in opts.label_extensions}
+    exts |= {".lblx", ".xml"} | set(PDS3_SUFFIXES)
+    if p.exists() and p.suffix.lower() not in exts:
+        res = ProductResult(str(p))
+        res.findings.append(Finding("error.label.bad_extension",
+                                    f"{p.name!r} does not have a label extension ({', '.join(sorted(exts))})",
+                                    file=str(p)))
+        return res.finish()
+    if not p.exists():
+        res = ProductResult(str(p))
+        res.findings.append(Finding("error.label.missing_file", "target does not exist", file=str(p)))
+        return res.finish()
+    return None
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _work(args) -> ProductResult:
+    path, opts, walked = args
+    return validate_label(path, opts, walked=walked)
+
+
+def _init_worker() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Validate every target (labels or folders) and check collections/bundles across them."""
+    if opts.rule not in RULES:
+        raise ValidationRunError(f"unknown rule {opts.rule!r} (one of {', '.join(RULES)})")
+    opts.get_catalog()
+    for f in opts.context_products:
+        if not Path(f).is_file():
+            raise ValidationRunError("context-products file not found", path=f)
+    result = RunResult(targets=list(targets))
+    roots, rule = _expand_rule(targets, opts)
+    result.rule = rule
+    labels, result.execution = discover(roots, opts)
+    todo = []
+    for p, walked in labels:
+        bad = None if walked else _bad_extension(p, opts)
+        if bad is not None:
+            result.products.append(bad)
+        else:
+            todo.append((p, walked))
+    jobs = opts.jobs or os.cpu_count() or 1
+    if jobs > 1 and len(todo) >= 8:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        opts.get_catalog()
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
+                                 initializer=_init_worker) as pool:
+            chunk = max(1, min(64, len(todo) // (jobs * 4) or 1))
+            for i, res in enumerate(pool.map(_work, [(p, opts, w) for p, w in todo], chunksize=chunk)):
+                result.products.append(res)
+                if on_progress:
+                    on_progress(i + 1, len(todo))
+    else:
+        for i, (p, w) in enumerate(todo):
+            result.products.append(validate_label(p, opts, walked=w))
+            if on_progress:
+                on_progress(i + 1, len(todo))
+    _cross_product(result, opts, rule)
+    return result
+
+
+def _expand_rule(targets: list[str], opts: Options) -> tuple[list[str], str]:
+    """Folders to walk and the effective rule (auto: bundle/collection when their label is there)."""
+    rule = opts.rule
+    roots = []
+    detected = None
+    for t in targets:
+        p = Path(t)
+        if rule in ("bundle", "collection") and p.is_file():
+            roots.append(str(p.parent))
+            continue
+        if rule == "auto" and p.is_dir():
+            kind = _folder_kind(p, opts)
+            detected = detected or kind
+        roots.append(t)
+    if rule == "auto":
+        rule = detected or "product"
+    return roots, rule
+
+
+def _folder_kind(folder: Path, opts: Options) -> str | None:
+    exts = tuple(e if e.startswith(".") else f".{e}" for e in opts.label_extensions)
+    for q in sorted(folder.iterdir()):
+        if q.is_file() and q.suffix.lower() in exts:
+            head = q.read_bytes()[:4000]
+            if b"<Product_Bundle" in head:
+                return "bundle"
+            if b"<Product_Collection" in head:
+                return "collection"
+    return None
+
+
+def _cross_product(result: RunResult, opts: Options, rule: str) -> None:
+    """Duplicate identifiers in the run; for bundles/collections, members against products."""
+    from collections import defaultdict
+
+    from pdsgen.validate import inventory as inv
+
+    by_lidvid: dict[str, list[ProductResult]] = defaultdict(list)
+    for pr in result.products:
+        if pr.lidvid:
+            by_lidvid[pr.lidvid].append(pr)
+    for lidvid, prs in by_lidvid.items():
+        if len(prs) > 1:
+            first = prs[0].label
+            for pr in prs[1:]:
+                pr.findings.append(Finding("error.label.duplicate_identifier",
+                                           f"{lidvid} is also the identifier of {first}", file=pr.label))
+                pr.finish()
+    if rule not in ("bundle", "collection"):
+        return
+    result.integrity_checked = True
+    present: dict[str, list[str]] = defaultdict(list)
+    present_lidvids: set[str] = set()
+    for pr in result.products:
+        if pr.lid:
+            present[pr.lid].append(pr.vid or "")
+            if pr.lidvid:
+                present_lidvids.add(pr.lidvid)
+    collections = [pr for pr in result.products if pr.product_class == "Product_Collection"]
+    bundles = [pr for pr in result.products if pr.product_class == "Product_Bundle"]
+    for b in bundles:
+        folder = Path(b.label).parent
+        cands = {c.lidvid: c.label for c in collections if c.lidvid and _under(c.label, folder)}
+        result.integrity += inv.integrity_findings(b.label, b.members, present, present_lidvids, cands,
+                                                   what="bundle")
+    for c in collections:
+        folder = Path(c.label).parent
+        cands = {pr.lidvid: pr.label for pr in result.products
+                 if pr.lidvid and pr.product_class not in ("Product_Collection", "Product_Bundle")
+                 and _under(pr.label, folder) and pr.lid and c.lid and pr.lid.startswith(c.lid + ":")}
+        result.integrity += inv.integrity_findings(c.label, c.members, present, present_lidvids, cands,
+                                                   what="collection")
+    # files under the bundle/collection folder that no label references
+    referenced = {str(Path(f).resolve()) for pr in result.products for f in pr.files}
+    referenced |= {str(Path(pr.label).resolve()) for pr in result.products}
+    roots = [Path(pr.label).parent for pr in (bundles or collections)]
+    for root in roots[:1]:
+        for q in sorted(root.rglob("*")):
+            if q.is_file() and str(q.resolve()) not in referenced and not q.name.startswith("."):
+                result.integrity.append(Finding("warning.file.not_referenced_in_label",
+                                                f"{q} is not referenced by any label", file=str(q)))
+    # references to products of this bundle that are not in the run
+    bundle_lids = [b.lid for b in bundles if b.lid]
+    if bundle_lids:
+        for pr in result.products:
+            for ref, line in pr.references:
+                lid = ref.split("::", 1)[0]
+                if not any(lid == bl or lid.startswith(bl + ":") for bl in bundle_lids):
+                    continue
+                if lid == pr.lid or ("::" in ref and ref in present_lidvids) or ("::" not in ref and lid in present):
+                    continue
+                if any(m.ident == ref for b in bundles for m in b.members):
+                    continue
+                result.integrity.append(Finding("warning.integrity.reference_not_found",
+                                                f"reference {ref} was not found in the bundle", file=pr.label,
+                                                line=line))
+
+
+def _under(label: str, folder: Path) -> bool:
+    try:
+        Path(label).resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
