@@ -46,6 +46,48 @@ def trim(chars: np.ndarray) -> np.ndarray:
     return values
 
 
+def text_view(raw: np.ndarray) -> np.ndarray:
+    """``S<width>`` view of a ``(..., width)`` uint8 array whose last axis is contiguous (no copy)."""
+    width = raw.shape[-1]
+    if width == 0:
+        return np.zeros(raw.shape[:-1], dtype="S1")
+    if raw.strides[-1] != 1:
+        raw = np.ascontiguousarray(raw)
+    return raw.view(f"S{width}")[..., 0]
+
+
+def parse_text(values: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Numbers from an ``S`` array (any shape, strided is fine) and the mask of blank values.
+
+    The fast path is one ``astype`` (numpy's C parser skips surrounding blanks); only when
+    it fails are blank values looked for, replaced by ``0`` and masked.
+    """
+    try:
+        return values.astype(dtype), None
+    except (ValueError, OverflowError):
+        pass
+    stripped = np.strings.strip(values)
+    blank = stripped == b""
+    if blank.any():
+        stripped = stripped.copy()
+        stripped[blank] = b"0"
+    flat = stripped.reshape(-1)
+    try:
+        return stripped.astype(dtype), (blank if blank.any() else None)
+    except (ValueError, OverflowError):
+        row, bad = _first_bad(flat, dtype)
+        raise ValueError(f"value {bad!r} (value {row + 1}) is not a valid {dtype} number") from None
+
+
+def trim_text(values: np.ndarray, first_bytes: np.ndarray | None) -> np.ndarray:
+    """``S`` values with surrounding blanks removed; ``first_bytes`` (each value's first
+    byte) tells whether the costlier ``lstrip`` is needed at all."""
+    values = np.strings.rstrip(values)
+    if first_bytes is not None and _BLANKS[first_bytes].any():
+        values = np.strings.lstrip(values)
+    return values
+
+
 def _numeric(chars: np.ndarray, dtype: str) -> np.ndarray:
     values = as_bytes(chars)
     blank = blank_rows(chars)

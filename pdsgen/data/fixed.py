@@ -14,7 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from pdsgen.data import types
-from pdsgen.data.ascii import blank_rows, trim
+from pdsgen.data.ascii import blank_rows, parse_text, text_view, trim_text
 from pdsgen.data.io import column_names, read_uint8
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject, Field
@@ -63,17 +63,21 @@ def _record_matrix(obj: DataObject) -> np.ndarray:
 def _decode_field(obj: DataObject, f: Field, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Values ``(n, *shape)`` of one field and the mask of its empty values (or None)."""
     lead = raw.shape[:-1]
-    flat = raw.reshape(-1, raw.shape[-1]) if raw.size else np.zeros((int(np.prod(lead)), f.length), np.uint8)
     name = f.data_type
     try:
+        if types.is_character(name) and f.bits is None:
+            ctype = types.character_type(name)
+            if ctype.decoder is None:
+                return trim_text(text_view(raw), raw[..., 0] if f.length else None), None
+            if ctype.text_dtype is not None:
+                return parse_text(text_view(raw), ctype.text_dtype)
+        flat = raw.reshape(-1, raw.shape[-1]) if raw.size else np.zeros((int(np.prod(lead)), f.length), np.uint8)
         if f.bits is not None:
             signed = name.startswith("Signed")
             values = types.unpack_bits(flat, f.bits[0], f.bits[1], signed)
             return values.reshape(lead), None
         if types.is_character(name):
             ctype = types.character_type(name)
-            if ctype.decoder is None:
-                return trim(flat).reshape(lead), None
             blank = blank_rows(flat)
             values = ctype.decoder(flat)
             mask = blank.reshape(lead) if blank.any() else None

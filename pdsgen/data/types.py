@@ -82,6 +82,9 @@ class CharacterType:
     name: str
     kind: str  # "int", "uint", "float", "bool", "str"
     decoder: CharacterDecoder | None = None
+    #: numpy dtype whose own text parser reads this type (``S`` → ``astype``); readers use
+    #: it in place of ``decoder`` on strided text views, avoiding the uint8 matrix copy.
+    text_dtype: str | None = None
 
 
 _BINARY: dict[str, BinaryType] = {}
@@ -103,9 +106,15 @@ def register_binary_type(
     _BINARY[name] = BinaryType(name, kind or _KIND_OF_DTYPE[dtype.kind], dtype=dtype, itemsize=dtype.itemsize)
 
 
-def register_character_type(name: str, decoder: CharacterDecoder | None, *, kind: str) -> None:
-    """Register (or replace) a text element type; ``decoder=None`` means a string."""
-    _CHARACTER[name] = CharacterType(name, kind, decoder)
+def register_character_type(
+    name: str, decoder: CharacterDecoder | None, *, kind: str, text_dtype: str | None = None
+) -> None:
+    """Register (or replace) a text element type; ``decoder=None`` means a string.
+
+    ``text_dtype`` (optional): a numpy dtype whose ``astype`` from ``S`` text parses
+    the type exactly (e.g. ``"float64"``); readers then skip ``decoder``.
+    """
+    _CHARACTER[name] = CharacterType(name, kind, decoder, text_dtype)
 
 
 def binary_type(name: str) -> BinaryType:
@@ -187,8 +196,8 @@ def unpack_bits(raw: np.ndarray, start_bit: int, stop_bit: int, signed: bool) ->
 # Decoders are registered from pdsgen.data.ascii (numeric text parsing on byte matrices).
 from pdsgen.data import ascii as _ascii  # noqa: E402  (after the registry exists)
 
-register_character_type("ASCII_Real", _ascii.parse_real, kind="float")
-register_character_type("ASCII_Integer", _ascii.parse_integer, kind="int")
+register_character_type("ASCII_Real", _ascii.parse_real, kind="float", text_dtype="float64")
+register_character_type("ASCII_Integer", _ascii.parse_integer, kind="int", text_dtype="int64")
 register_character_type("ASCII_NonNegative_Integer", _ascii.parse_unsigned, kind="uint")
 register_character_type("ASCII_Numeric_Base2", _ascii.base_parser(2), kind="int")
 register_character_type("ASCII_Numeric_Base8", _ascii.base_parser(8), kind="int")

@@ -1,0 +1,151 @@
+"""`pdsgen export PATH [--object NAME|INDEX] --to csv|fits|ecsv|parquet OUT`.
+
+Writes one table or array object through astropy (units and masks kept where the
+format can hold them) to a temporary name in the output folder, then renames it, so
+a failed export never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from pdsgen.cli.app import main
+
+FORMATS = {"csv": "ascii.csv", "ecsv": "ascii.ecsv", "fits": "fits", "parquet": "parquet"}
+
+
+def pick_object(product, selector: str | None):
+    """The object named or numbered by ``selector``; default: the first table or array."""
+    from pdsgen.errors import UnsupportedError
+
+    if selector is None:
+        for obj in product.objects:
+            if obj.kind in ("table", "array"):
+                return obj
+        raise UnsupportedError("has no table or array object to export", path=str(product.path))
+    if selector.lstrip("-").isdigit():
+        index = int(selector)
+        if not -len(product.objects) <= index < len(product.objects):
+            raise UnsupportedError(f"no object number {index} (it has {len(product.objects)})",
+                                   path=str(product.path))
+        return product.objects[index]
+    try:
+        return product[selector]
+    except KeyError as exc:
+        raise UnsupportedError(str(exc.args[0]).split(": ", 1)[-1], path=str(product.path)) from None
+
+
+def write_object(obj, out: Path, fmt: str) -> None:
+    """Write ``obj`` as ``fmt`` to ``out`` atomically (temporary file + os.replace)."""
+    import numpy as np
+    from astropy.io import fits
+
+    from pdsgen.data import physical_data
+    from pdsgen.errors import UnsupportedError
+
+    if obj.kind not in ("table", "array"):
+        raise UnsupportedError(f"{obj.kind} objects cannot be exported as {fmt} (only tables and arrays)",
+                               path=str(obj.file), obj=obj.name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if fmt == "fits" and obj.kind == "array" and len(obj.shape) >= 2:
+            # Images stay images: a primary HDU, masked values as NaN, unit in BUNIT.
+            values = physical_data(obj)
+            if np.ma.isMaskedArray(values):
+                values = np.ma.filled(values.astype(np.float64), np.nan)
+            hdu = fits.PrimaryHDU(np.asarray(values))
+            hdu.header["EXTNAME"] = obj.name[:68]
+            if obj.unit:
+                hdu.header["BUNIT"] = obj.unit
+            hdu.writeto(tmp, overwrite=True)
+        else:
+            table = obj.to_table()
+            if fmt == "csv":
+                table = _flatten_columns(table)
+            if fmt == "fits":
+                # FITS keywords: 8 characters, upper case; the description goes in the column headers.
+                table.meta = {"EXTNAME": obj.name[:68], "PDSCLASS": obj.label_type}
+            if fmt == "parquet":
+                _write_parquet(table, tmp)
+            else:
+                table.write(tmp, format=FORMATS[fmt], overwrite=True)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _flatten_columns(table):
+    """CSV holds one value per cell: a column of shape (n, a, b) becomes a·b columns ``name[i,j]``."""
+    import numpy as np
+    from astropy.table import Table
+
+    if all(col.ndim <= 1 for col in table.itercols()):
+        return table
+    out = Table(meta=table.meta)
+    for col in table.itercols():
+        if col.ndim <= 1:
+            out.add_column(col)
+            continue
+        for index in np.ndindex(*col.shape[1:]):
+            sub = col[(slice(None), *index)]
+            sub.name = f"{col.name}[{','.join(map(str, index))}]"
+            out.add_column(sub)
+    return out
+
+
+def _write_parquet(table, tmp: Path) -> None:
+    """Parquet through pyarrow (astropy's writer rejects masked/multi-dim columns in places)."""
+    import json
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays, fields = [], []
+    for col in table.itercols():
+        data = np.asarray(col)
+        mask = np.ma.getmaskarray(col) if hasattr(col, "mask") else None
+        if data.ndim > 1:
+            flat = pa.array(data.reshape(len(data), -1).tolist())
+        elif mask is not None and mask.any():
+            flat = pa.array(data, mask=mask)
+        else:
+            flat = pa.array(data)
+        meta = {"unit": str(col.unit)} if col.unit is not None else {}
+        if col.description:
+            meta["description"] = col.description
+        fields.append(pa.field(col.name, flat.type, metadata={k: v.encode() for k, v in meta.items()}))
+        arrays.append(flat)
+    schema = pa.schema(fields, metadata={b"pdsgen": json.dumps(dict(table.meta), default=str).encode()})
+    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), tmp)
+
+
+@main.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--object", "selector", metavar="NAME|INDEX", help="Object to export (default: first table/array).")
+@click.option("--to", "fmt", type=click.Choice(sorted(FORMATS)), required=True, help="Output format.")
+def export_command(path: str, out: Path, selector: str | None, fmt: str) -> None:
+    """Write one table or array object of a product as csv, ecsv, fits or parquet."""
+    import pdsgen
+    from pdsgen.errors import PdsgenError
+
+    try:
+        product = pdsgen.open(path)
+        obj = pick_object(product, selector)
+        write_object(obj, out, fmt)
+    except PdsgenError as exc:
+        exc.exit_code = 2  # unusable input for this command, whatever the error class
+        raise
+    click.echo(f"wrote {obj.kind} {obj.name!r} ({'×'.join(map(str, obj.shape))}) to {out} as {fmt}")
