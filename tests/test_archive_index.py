@@ -55,7 +55,7 @@ def test_index_records_products(bundle, tmp_path):
         rec = idx.get("data/d0001/p0000012.xml")
         assert rec.lidvid == "urn:nasa:pds:synth:data:p0000012::1.0"
         assert rec.product_class == "Product_Observational"
-        assert rec.instrument == "CHEMS"
+        assert rec.instrument == "MIMI CHEMS"
         assert rec.start_time == "2005-01-01T12:00:00.000000Z"
         assert rec.stop_time == "2005-01-01T13:00:00.000000Z"
         assert not rec.is_calibration

@@ -7,7 +7,7 @@ import os
 
 import pytest
 from click.testing import CliRunner
-from conftest import SCHEMAS
+from conftest import CATALOG, CONTEXT, SCHEMAS
 from lxml import etree
 
 from pdsgen.archive.index import SQLiteIndex
@@ -183,6 +183,26 @@ def test_labels_schema_and_schematron_valid(bundle, tmp_path):
         tree = etree.parse(str(bundle / rel))
         assert xsd.validate(tree), (rel, xsd.error_log)
         assert not [f for f in check_schematron(bundle / rel, sch) if f.is_error], rel
+
+
+def validate_bundle(root) -> list[str]:
+    """`pdsgen validate --rule bundle` (offline, the shared catalog and context products)."""
+    from pdsgen.validate.runner import Options, run
+
+    res = run([str(root)], Options(rule="bundle", catalog_path=str(CATALOG), offline=True,
+                                   context_products=(str(CONTEXT),), jobs=1))
+    return [f"{f.severity} {f.type}: {f.message}" for f in res.all_findings()]
+
+
+@pytest.mark.shared
+def test_validate_rule_bundle_passes(tmp_path):
+    root = make_bundle(tmp_path / "synth", 8, n_calibrations=2, per_folder=4)
+    from pdsgen.archive.synthetic import make_calibrated
+
+    make_calibrated(root)
+    with SQLiteIndex(tmp_path / "i.sqlite") as idx:
+        package_bundle(root, idx, creation_time=CT, manifests=False)
+    assert validate_bundle(root) == []
 
 
 def test_cli_collection_and_bundle(bundle, tmp_path):

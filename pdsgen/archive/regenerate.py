@@ -83,8 +83,8 @@ def current_recipe_version(recipe_name: str) -> str | None:
 class StaleProduct:
     record: ProductRecord
     reasons: list[str]
-    inputs: list[ProductRecord]
-    calibrations: list[ProductRecord]
+    inputs: list[tuple[str, ProductRecord]]  # (reference in the label, product it names now)
+    calibrations: list[tuple[str, ProductRecord]]
 
     def to_json(self) -> dict[str, Any]:
         return {"lidvid": self.record.lidvid, "label_path": self.record.label_path,
@@ -105,8 +105,8 @@ def find_stale(
     """
     import pdsgen
 
-    fill_baselines(index)
-    resolver = Resolver(index)
+    fill_baselines(index, root)
+    resolver = Resolver(index, root)
     since_ns = None
     if since is not None:
         import datetime as dt
@@ -123,12 +123,13 @@ def find_stale(
         if newest is not None and newest.label_path != rec.label_path and vid_key(newest.vid) > vid_key(rec.vid):
             continue  # an older copy; the newest version is the one to check
         reasons: list[str] = []
-        inputs: list[ProductRecord] = []
-        cals: list[ProductRecord] = []
+        inputs: list[tuple[str, ProductRecord]] = []
+        cals: list[tuple[str, ProductRecord]] = []
         for p in rec.provenance:
             was = resolver.exact(p.ref)
             now = resolver.current(p.ref)
-            (cals if p.role == "calibration" else inputs).append(now or was)  # type: ignore[arg-type]
+            if now is not None:
+                (cals if p.role == "calibration" else inputs).append((p.ref, now))
             if now is None:
                 reasons.append(f"{p.role} {p.ref} is not in the archive")
                 continue
@@ -147,21 +148,23 @@ def find_stale(
         if rec.pdsgen_version and rec.pdsgen_version != pdsgen.__version__:
             reasons.append(f"pdsgen is now {pdsgen.__version__} (made with {rec.pdsgen_version})")
         if reasons and not any(r.endswith("is not in the archive") for r in reasons):
-            out.append(StaleProduct(rec, reasons, [i for i in inputs if i], [c for c in cals if c]))
+            out.append(StaleProduct(rec, reasons, inputs, cals))
         elif reasons:
             out.append(StaleProduct(rec, reasons, [], []))
     return out
 
 
 # ------------------------------------------------------------------ tasks
-def task_spec(root: Path, stale: StaleProduct, *, run_id: str, creation_time: str, bump: str) -> dict[str, Any]:
+def task_spec(root: Path, stale: StaleProduct, resolver: Resolver, *, run_id: str, creation_time: str,
+              bump: str) -> dict[str, Any]:
     """Everything a worker needs to remake one product, as JSON-able data."""
     rec = stale.record
     tid = hashlib.md5(rec.label_path.encode()).hexdigest()[:16]
 
-    def files(r: ProductRecord) -> dict[str, Any]:
-        return {"lidvid": r.lidvid or r.product_id, "label": str(root / r.label_path),
-                "data": [str(root / f.path) for f in r.files if f.path != r.label_path]}
+    def files(ref: str, r: ProductRecord) -> dict[str, Any]:
+        return {"ref": ref, "lidvid": r.lidvid or r.product_id, "label": str(root / r.label_path),
+                "data": [str(root / f.path) for f in r.files if f.path != r.label_path],
+                "path": str(root / resolver.path_for(ref, r))}
 
     return {
         "task_id": tid,
@@ -172,8 +175,8 @@ def task_spec(root: Path, stale: StaleProduct, *, run_id: str, creation_time: st
         "new_vid": bump_vid(rec.vid, bump) if rec.vid else None,
         "recipe": rec.recipe_name, "recipe_version": rec.recipe_version,
         "parameters": rec.parameters or {},
-        "inputs": [files(r) for r in stale.inputs],
-        "calibrations": [files(r) for r in stale.calibrations],
+        "inputs": [files(ref, r) for ref, r in stale.inputs],
+        "calibrations": [files(ref, r) for ref, r in stale.calibrations],
         "maker": maker_for(rec.recipe_name or ""),
         "creation_time": creation_time,
         "staging": str(root / ".pdsgen" / "staging" / run_id / tid),
@@ -217,6 +220,24 @@ def commit_task(spec: dict[str, Any], result: dict[str, Any], *, keep: bool) -> 
         elif md5_file(product_dir / name) != next(f["md5"] for f in result["files"] if f["name"] == name):
             raise PdsgenError("staged file vanished before it was moved into place", path=str(src))
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def remake_with_recipe(spec: dict[str, Any], staging: Path) -> None:
+    """Remake one product with its recipe through the recipe engine (`pdsgen run`'s code):
+    the same inputs (latest versions), calibration files and parameters, the new VID."""
+    import dataclasses
+
+    from pdsgen.recipes import load_recipe
+    from pdsgen.recipes.run import run_recipe
+
+    recipe = load_recipe(spec["recipe"])
+    recipe = dataclasses.replace(recipe, product=dataclasses.replace(recipe.product, vid=spec["new_vid"]))
+    params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in spec["parameters"].items()}
+    report = run_recipe(recipe, [i["path"] for i in spec["inputs"]], staging,
+                        cal_files=[c["path"] for c in spec["calibrations"]], params=params,
+                        creation_time=spec["creation_time"], jobs=1)
+    if report.failed:
+        raise PdsgenError(f"recipe {recipe.name} failed: {report.failed[0].error}", path=spec["label_path"])
 
 
 def _old_data(spec: dict[str, Any]) -> list[str]:
@@ -266,6 +287,7 @@ def regenerate(
     open_run = index.open_run()
     if open_run is None or dry_run:
         report.stale = find_stale(index, recipe=recipe, since=since_n, root=root)
+        resolver = Resolver(index, root)
         if dry_run:
             report.seconds = time.perf_counter() - t_start
             return report
@@ -279,7 +301,7 @@ def regenerate(
         run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         specs = []
         for s in todo:
-            spec = task_spec(root, s, run_id=run_id, creation_time=ctime, bump=bump)
+            spec = task_spec(root, s, resolver, run_id=run_id, creation_time=ctime, bump=bump)
             spec["old_files"] = [f.path for f in s.record.files if f.path != s.record.label_path]
             spec["keep"] = keep
             specs.append((s.record.label_path, spec))
@@ -352,27 +374,35 @@ def _repackage(root: Path, index: ArchiveIndex, paths: list[str], *, bump: str, 
     return out, None
 
 
-def validate_products(root: Path, label_paths: list[str]) -> list[str]:
-    """Problems in what regeneration wrote: the labels' own file sizes/checksums, XML
-    Schema and Schematron when the validation package can run offline."""
-    problems = []
-    try:
-        from pdsgen.validate import validate_paths  # type: ignore[attr-defined]
-    except ImportError:
-        validate_paths = None
-    if validate_paths is not None:
-        for finding in validate_paths([root / p for p in label_paths]):
-            if getattr(finding, "is_error", False):
-                problems.append(str(finding))
-        return problems
-    from pdsgen.archive.labels import read_pds4
+def validation_options(rule: str = "product") -> Any:
+    """Options of pdsgen's validator: catalog from $PDSGEN_CATALOG, else a development
+    checkout's ../shared, else the user cache; offline (never downloads)."""
+    from pdsgen.validate.runner import Options
 
+    catalog = os.environ.get("PDSGEN_CATALOG")
+    context: tuple[str, ...] = ()
+    shared = Path(__file__).resolve().parents[2].parent / "shared"
+    if not catalog and (shared / "pds4-schemas" / "catalog.xml").is_file():
+        catalog = str(shared / "pds4-schemas" / "catalog.xml")
+    if (shared / "pds4-context" / "registered_context_products.json").is_file():
+        context = (str(shared / "pds4-context" / "registered_context_products.json"),)
+    return Options(rule=rule, catalog_path=catalog, offline=True, context_products=context, jobs=1)
+
+
+def validate_products(root: Path, label_paths: list[str]) -> list[str]:
+    """Errors pdsgen's validator finds in the labels regeneration wrote (schema,
+    Schematron, file sizes, checksums, content)."""
+    from pdsgen.validate.runner import validate_label
+
+    opts = validation_options()
+    problems = []
     for rel in label_paths:
-        path = root / rel
-        info = read_pds4(path)
-        for name in info.data_files:
-            if not (path.parent / name).is_file():
-                problems.append(f"{rel}: data file {name} is missing")
+        try:
+            res = validate_label(root / rel, opts)
+        except PdsgenError as exc:
+            problems.append(f"{rel}: validation could not run: {exc}")
+            continue
+        problems += [f"{rel}: {f}" for f in res.findings if f.severity == "error"]
     return problems
 
 

@@ -191,7 +191,7 @@ def scan(
     report.removed = index.delete_products(gone)
     from pdsgen.archive.provenance import fill_baselines
 
-    fill_baselines(index)
+    fill_baselines(index, root)
     return report
 
 

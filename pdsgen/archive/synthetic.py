@@ -45,7 +45,7 @@ _CONTEXT = """    <Time_Coordinates>
     </Investigation_Area>
     <Observing_System>
       <Observing_System_Component>
-        <name>CHEMS</name>
+        <name>MIMI CHEMS</name>
         <type>Instrument</type>
         <Internal_Reference>
           <lid_reference>""" + INSTRUMENT + """</lid_reference>
@@ -199,7 +199,7 @@ def _context(lid: str, vid: str, start: str, stop: str, raw: str, cal: str, gain
         lid=lid, vid=vid, title=f"Synthetic calibrated product {lid.rsplit(':', 1)[-1]}",
         start_time=start, stop_time=stop,
         investigations=[Reference("Cassini-Huygens", "Mission", INVESTIGATION)],
-        observing_system=[Reference("CHEMS", "Instrument", INSTRUMENT)],
+        observing_system=[Reference("MIMI CHEMS", "Instrument", INSTRUMENT)],
         targets=[Reference("Saturn", "Planet")],
         input_products=[raw], calibration_files=[cal],
         recipe_name=SYNTHETIC_RECIPE, recipe_version=SYNTHETIC_RECIPE_VERSION,
