@@ -130,7 +130,7 @@ def _common(fvals: np.ndarray, qvals: np.ndarray, ordered: bool, fold_case: bool
     fk, qk = fvals.dtype.kind, qvals.dtype.kind
     if fk == "M":
         try:
-            return fvals, to_datetime64(qvals)
+            return fvals.astype("datetime64[us]"), to_datetime64(qvals)
         except ValueError:
             return "is a time field but the value is not a time"
     if ordered and fk in "US":

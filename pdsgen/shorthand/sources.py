@@ -278,7 +278,7 @@ def read_labelled(path: Path, object_name: str | None = None) -> Source:
             units[name] = fld.unit
     keywords = _label_keywords(product)
     return Source(
-        path=Path(obj.file),
+        path=path,  # errors name the label the user gave; the data file is obj.file
         names=names,
         columns=columns,
         sensor=sensor_of(path, keywords),
