@@ -21,5 +21,5 @@ def warm_pixel_plot(table, t_ccd_ref_degc: float, threshold_e_per_s: float):
     ax.set_title("Warm pixel fraction")
     ax.legend(loc="upper left", fontsize=8)
     fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.2, top=0.9)
     return fig

@@ -8,6 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 
 
+def _margins(fig, n_panels: int) -> None:
+    # fixed margins instead of tight_layout(): same look, much faster per figure
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.6 / height, top=1 - 0.7 / height,
+                        hspace=0.9 if n_panels > 1 else 0.2)
+
+
 def _int_time_panels(int_times_ms: np.ndarray, preferred: Sequence[int]) -> list[float]:
     present = sorted({float(t) for t in int_times_ms}, reverse=True)
     chosen = [float(t) for t in preferred if float(t) in present]
@@ -31,7 +38,7 @@ def dn_rate_vs_det_temp(table, good: np.ndarray, xuv: str, preferred: Sequence[i
         ax.set_xlabel("DET_TEMP [degC]")
         ax.set_ylabel("DN_per_s [DN/s]")
     fig.suptitle(f"{xuv} DN_per_s vs DET_TEMP, sorted by INT_TIME", fontsize=13)
-    fig.tight_layout()
+    _margins(fig, len(panels))
     return fig
 
 
@@ -51,6 +58,9 @@ def det_temp_over_time(table, good: np.ndarray, xuv: str, preferred: Sequence[in
         ax.set_title(f"{xuv} INT_TIME = {it:g} ms", fontsize=10)
         ax.set_ylabel("DET_TEMP [degC]")
     fig.suptitle(f"{xuv} DET_TEMP over time", fontsize=13)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    for ax in axes:
+        for lbl in ax.get_xticklabels():
+            lbl.set_rotation(20)
+            lbl.set_horizontalalignment("right")
+    _margins(fig, len(panels))
     return fig

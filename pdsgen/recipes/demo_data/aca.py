@@ -97,11 +97,12 @@ def write_dark_cal(
 
 def dark_image_e_per_s(rng: np.random.Generator, size: int, years_in_mission: float, t_ccd: float) -> np.ndarray:
     """Demo dark current at ``t_ccd``: log-normal background (median 3 e-/s at -19 degC)
-    plus a warm tail whose size grows linearly with mission time."""
+    plus a log-uniform warm tail (10-1000 e-/s at -19 degC) whose size grows linearly with
+    mission time."""
     ref = rng.lognormal(mean=np.log(3.0), sigma=0.6, size=(size, size))
     n_warm = int(size * size * (0.002 + 0.0015 * years_in_mission))
     idx = rng.choice(size * size, size=n_warm, replace=False)
-    ref.flat[idx] = rng.uniform(40.0, 600.0, size=n_warm)
+    ref.flat[idx] = 10.0 ** rng.uniform(1.0, 3.0, size=n_warm)
     return (ref * dark_temp_scale(-19.0, t_ccd)).astype(np.float32)
 
 

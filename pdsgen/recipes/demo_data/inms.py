@@ -1,0 +1,212 @@
+"""Cassini INMS REU laboratory mass scans for the demo (seed 000).
+
+One labelled fixed-width text product per mass scan (``labels/inms/mass_scan.xml.j2``:
+tables SCAN, MONITORS, DATA, the seed's 'Scan', 'Monitors' and 'Data' sections) and the
+dataset plan CSV that says which scan ranges form which dataset and what each dataset is
+(the seed does this by hand in ``INMS_DA_scratch.py``). Run 1020 is a full crosstalk
+measurement: closed-source background, open-source background, OSNB with the closed-source
+filament on, CSN, OSNB with the filament off. As in the seed's 2015-349 case the raw
+``dataset`` field of the last two datasets was not terminated correctly (both say D004),
+so the plan's scan ranges decide. Run 1021 has no plan entry: statistics only.
+Counts are Poisson draws of a model spectrum proportional to chamber pressure and
+filament emission, so the recipe's scaling removes the monitor drifts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from pdsgen.recipes.demo_data import DemoData
+from pdsgen.recipes.demo_data.iuvs import render_label
+
+RECIPE = "inms-crosstalk"
+
+#: mass channels of the crosstalk scans (19 channels, 1-23 amu/e: index 1 = H2, 14 = H2O as in the seed)
+MASSES = (1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18, 19, 20, 22, 23)
+#: background scans cover 1-50 amu/e
+BKG_MASSES = tuple(range(1, 51))
+P0_TORR = 1.0e-6
+E0_UA = 100.0
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    data_type: str
+    width: int
+    fmt: str  # printf format of the value (also the PDS4 field_format for numbers)
+    unit: str | None
+    description: str
+
+
+SCAN_FIELDS = (
+    FieldSpec("run", "ASCII_Integer", 5, "%5d", None, "laboratory run number"),
+    FieldSpec("dataset", "ASCII_String", 8, "%-8s", None, "dataset identifier written by the test script"),
+    FieldSpec("scan", "ASCII_Integer", 4, "%4d", None, "scan number within the run"),
+    FieldSpec("mode", "ASCII_String", 4, "%-4s", None, "ion source mode: CSN (closed source neutral) or OSNB (open source neutral beam)"),
+    FieldSpec("initial_time", "ASCII_Date_Time_YMD_UTC", 24, "%-24s", None, "scan start (UTC)"),
+    FieldSpec("final_time", "ASCII_Date_Time_YMD_UTC", 24, "%-24s", None, "scan end (UTC)"),
+)
+MONITOR_FIELDS = (
+    FieldSpec("ip", "ASCII_Integer", 6, "%6d", "ms", "integration period per mass channel"),
+    FieldSpec("cs_fil1_emis_iset", "ASCII_Real", 9, "%9.3f", "uA", "closed-source filament 1 emission set point (>= 1 uA: filament on)"),
+    FieldSpec("cs_fil1_emis_imon", "ASCII_Real", 9, "%9.3f", "uA", "closed-source filament 1 emission monitor"),
+    FieldSpec("cs_anode1_imon", "ASCII_Real", 9, "%9.3f", "uA", "closed-source anode 1 current monitor"),
+    FieldSpec("cs_ionrep_imon", "ASCII_Real", 9, "%9.3f", "uA", "closed-source ion repeller current monitor"),
+    FieldSpec("os_fil1_emis_imon", "ASCII_Real", 9, "%9.3f", "uA", "open-source filament 1 emission monitor"),
+    FieldSpec("chamber_ion_pmon", "ASCII_Real", 10, "%10.4E", "Torr", "chamber ion-gauge pressure"),
+)
+DATA_FIELDS = (
+    FieldSpec("mass", "ASCII_Real", 6, "%6.2f", "Da", "mass per charge of the channel (Da = amu, per elementary charge)"),
+    FieldSpec("counter1", "ASCII_Integer", 9, "%9d", "count", "counts in the integration period, counter 1"),
+    FieldSpec("counter2", "ASCII_Integer", 9, "%9d", "count", "counts in the integration period, counter 2 (high-sensitivity)"),
+)
+
+
+def _layout(fields: tuple[FieldSpec, ...]) -> tuple[list[dict], int]:
+    out, loc = [], 1
+    for f in fields:
+        out.append({"name": f.name, "location": loc, "data_type": f.data_type, "length": f.width,
+                    "unit": f.unit, "format": None if f.data_type.startswith(("ASCII_String", "ASCII_Date")) else f.fmt,
+                    "description": f.description})
+        loc += f.width + 1
+    return out, loc  # (loc - 1) bytes incl. one space after each field; last has none; + CR LF
+
+
+def _records(fields: tuple[FieldSpec, ...], rows: list[tuple]) -> bytes:
+    lines = []
+    for row in rows:
+        cells = [(f.fmt % v)[: f.width].rjust(f.width) if "-" not in f.fmt else (f.fmt % v)[: f.width].ljust(f.width)
+                 for f, v in zip(fields, row, strict=True)]
+        lines.append(" ".join(cells) + "\r\n")
+    return "".join(lines).encode("ascii")
+
+
+def write_scan(
+    out_dir: Path,
+    *,
+    run: int,
+    dataset: str,
+    scan: int,
+    mode: str,
+    start: datetime,
+    monitors: dict[str, float],
+    masses: np.ndarray,
+    counter1: np.ndarray,
+    counter2: np.ndarray | None = None,
+) -> Path:
+    """Write one mass-scan product (text file + PDS4 label); returns the label path."""
+    masses = np.asarray(masses, dtype=float)
+    c1 = np.asarray(counter1, dtype=np.int64)
+    c2 = np.zeros_like(c1) if counter2 is None else np.asarray(counter2, dtype=np.int64)
+    ip_ms = int(monitors["ip"])
+    stop = start + timedelta(milliseconds=ip_ms * max(len(masses), 1))
+    t0 = start.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    t1 = stop.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    scan_rec = _records(SCAN_FIELDS, [(run, dataset, scan, mode, t0, t1)])
+    mon_rec = _records(MONITOR_FIELDS, [tuple(monitors[f.name] for f in MONITOR_FIELDS)])
+    data_rec = _records(DATA_FIELDS, list(zip(masses.tolist(), c1.tolist(), c2.tolist(), strict=True)))
+    tables, offset = [], 0
+    for name, fields, blob, n, desc in (
+        ("SCAN", SCAN_FIELDS, scan_rec, 1, "scan identification (the seed's 'Scan' section)"),
+        ("MONITORS", MONITOR_FIELDS, mon_rec, 1, "instrument and chamber monitors during the scan (the seed's 'Monitors' section)"),
+        ("DATA", DATA_FIELDS, data_rec, len(masses), "counts per mass channel (the seed's 'Data' section)"),
+    ):
+        layout, rec_len = _layout(fields)
+        tables.append({"name": name, "offset": offset, "records": n, "record_length": rec_len,
+                       "description": desc, "fields": layout})
+        offset += len(blob)
+    doy = start.strftime("%Y-%j")
+    stem = f"REU_{doy}_R{run}_MS_{dataset}_S{scan:03d}"
+    data_path = out_dir / f"{stem}.tab"
+    tmp = data_path.with_name(data_path.name + ".part")
+    tmp.write_bytes(scan_rec + mon_rec + data_rec)
+    os.replace(tmp, data_path)
+    label = render_label(
+        "inms/mass_scan.xml.j2",
+        lid=f"urn:nasa:pds:cassini.inms.reu:raw:{stem.lower()}",
+        title=f"Cassini INMS REU run {run} {mode} mass scan {scan} ({dataset})",
+        start=t0, stop=t1, file_name=data_path.name, run=run, tables=tables,
+    )
+    label_path = out_dir / f"{stem}.xml"
+    tmp = label_path.with_name(label_path.name + ".part")
+    tmp.write_text(label, encoding="utf-8")
+    os.replace(tmp, label_path)
+    return label_path
+
+
+def _spectrum(masses: tuple[int, ...], lines: dict[int, float], floor: float = 5.0) -> np.ndarray:
+    return np.array([lines.get(m, floor) for m in masses], dtype=float)
+
+
+#: residual-gas background at P0, E0 (counts per integration period)
+BACKGROUND = {1: 20.0, 2: 300.0, 16: 50.0, 17: 200.0, 18: 800.0, 28: 500.0, 32: 40.0, 44: 60.0}
+#: neutral H2/H2O beam signal seen by the closed source (CSN), on top of the background
+BEAM = {1: 300.0, 2: 10000.0, 16: 100.0, 17: 500.0, 18: 2000.0}
+
+#: run 1020 datasets: (raw dataset field, plan name, role, mode, CS filament set point, scans, masses,
+#: background factor, fraction of the beam seen)
+RUN_1020 = (
+    ("D001", "D001bkgc", "bkgc", "CSN", 100.0, 10, BKG_MASSES, 1.0, 0.0),
+    ("D002", "D002bkgo", "bkgo", "OSNB", 100.0, 10, BKG_MASSES, 0.3, 0.0),
+    ("D003", "D003", "osnb_on", "OSNB", 100.0, 10, MASSES, 0.3, 0.04),
+    ("D004", "D004", "csn", "CSN", 100.0, 10, MASSES, 1.0, 1.0),
+    ("D004", "D005", "osnb_off", "OSNB", 0.0, 10, MASSES, 0.3, 0.01),
+)
+
+
+def generate(out_dir: Path, seed: int = 0) -> DemoData:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([seed, 0])
+    labels: list[Path] = []
+    plan = ["run,dataset,first_scan,last_scan,role"]
+    t = datetime(2015, 12, 18, 14, 0, 0, tzinfo=UTC)
+    scan = 0
+    for raw_ds, name, role, mode, iset, n, masses, bkg_k, beam_k in RUN_1020:
+        first = scan + 1
+        for _ in range(n):
+            scan += 1
+            p = P0_TORR * (1.0 + 0.05 * rng.standard_normal())
+            e_cs = (E0_UA * (1.0 + 0.03 * rng.standard_normal())) if iset >= 1 else 0.02
+            e_os = E0_UA * (1.0 + 0.03 * rng.standard_normal()) if mode == "OSNB" else 0.01
+            e_src = e_cs if mode == "CSN" else e_os
+            expected = (bkg_k * _spectrum(masses, BACKGROUND) + beam_k * _spectrum(masses, BEAM, 0.0))
+            expected *= (p / P0_TORR) * (e_src / E0_UA)
+            counts = rng.poisson(expected)
+            monitors = {"ip": 1000, "cs_fil1_emis_iset": iset, "cs_fil1_emis_imon": e_cs,
+                        "cs_anode1_imon": 0.8 * e_cs, "cs_ionrep_imon": 0.05 * e_cs,
+                        "os_fil1_emis_imon": e_os, "chamber_ion_pmon": p}
+            labels.append(write_scan(out_dir, run=1020, dataset=raw_ds, scan=scan, mode=mode, start=t,
+                                     monitors=monitors, masses=np.array(masses), counter1=counts,
+                                     counter2=rng.poisson(expected * 0.01)))
+            t += timedelta(seconds=45)
+        plan.append(f"1020,{name},{first},{scan},{role}")
+    # run 1021: two short CSN datasets, not in the plan -> statistics per raw dataset only
+    t = datetime(2015, 12, 19, 9, 30, 0, tzinfo=UTC)
+    for s in range(1, 9):
+        ds = "D001" if s <= 4 else "D002"
+        p = P0_TORR * (1.0 + 0.05 * rng.standard_normal())
+        e = E0_UA * (1.0 + 0.03 * rng.standard_normal())
+        expected = (_spectrum(MASSES, BACKGROUND) + (0.5 if ds == "D002" else 0.0) * _spectrum(MASSES, BEAM, 0.0))
+        counts = rng.poisson(expected * (p / P0_TORR) * (e / E0_UA))
+        monitors = {"ip": 1000, "cs_fil1_emis_iset": 100.0, "cs_fil1_emis_imon": e, "cs_anode1_imon": 0.8 * e,
+                    "cs_ionrep_imon": 0.05 * e, "os_fil1_emis_imon": 0.01, "chamber_ion_pmon": p}
+        labels.append(write_scan(out_dir, run=1021, dataset=ds, scan=s, mode="CSN", start=t, monitors=monitors,
+                                 masses=np.array(MASSES), counter1=counts))
+        t += timedelta(seconds=45)
+    plan_path = out_dir / "inms_datasets.csv"
+    tmp = plan_path.with_name(plan_path.name + ".part")
+    tmp.write_text("\n".join(plan) + "\n", encoding="ascii")
+    os.replace(tmp, plan_path)
+    return DemoData(
+        recipe=RECIPE,
+        inputs=labels,
+        calibrations=[plan_path],
+        description=f"{len(labels)} INMS REU mass scans (2 runs, PDS4 fixed-width tables) + dataset plan",
+    )

@@ -1,0 +1,196 @@
+"""inms-crosstalk recipe end to end on generated REU mass scans (PDS4 fixed-width tables)."""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from pdsgen.errors import DataError, RecipeError
+from pdsgen.recipes.demo_data import inms as demo
+from pdsgen.recipes.engine import compute
+from pdsgen.recipes.loader import load_recipe
+
+T0 = datetime(2015, 12, 18, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def recipe():
+    return load_recipe("inms-crosstalk")
+
+
+def _scan(out, scan, ds, mode, counts, *, p=1e-6, cs=100.0, os_=100.0, iset=100.0, masses=(1, 2, 18), run=7):
+    mon = {"ip": 1000, "cs_fil1_emis_iset": iset, "cs_fil1_emis_imon": cs, "cs_anode1_imon": 80.0,
+           "cs_ionrep_imon": 5.0, "os_fil1_emis_imon": os_, "chamber_ion_pmon": p}
+    return demo.write_scan(out, run=run, dataset=ds, scan=scan, mode=mode, start=T0 + timedelta(minutes=scan),
+                           monitors=mon, masses=np.array(masses, float), counter1=np.array(counts))
+
+
+@pytest.fixture(scope="module")
+def hand_run(tmp_path_factory):
+    """Five datasets of two scans each with hand-chosen counts and monitors."""
+    out = tmp_path_factory.mktemp("inms_hand")
+    bm = (1, 2, 18, 28)  # backgrounds scanned over more masses
+    paths = [
+        _scan(out, 1, "D001", "CSN", [1, 10, 20, 7], masses=bm),
+        _scan(out, 2, "D001", "CSN", [1, 10, 20, 9], masses=bm),
+        _scan(out, 3, "D002", "OSNB", [1, 5, 10, 3], masses=bm),
+        _scan(out, 4, "D002", "OSNB", [1, 5, 10, 3], masses=bm),
+        _scan(out, 5, "D003", "OSNB", [0, 40, 10], p=1e-6),
+        _scan(out, 6, "D003", "OSNB", [0, 100, 20], p=2e-6),
+        _scan(out, 7, "D004", "CSN", [10, 1000, 100], cs=100.0),
+        _scan(out, 8, "D004", "CSN", [5, 600, 40], cs=50.0),
+        _scan(out, 9, "D004", "OSNB", [0, 25, 12], iset=0.0, cs=0.01),
+        _scan(out, 10, "D004", "OSNB", [0, 35, 12], iset=0.0, cs=0.01),
+    ]
+    plan = out / "inms_datasets.csv"
+    plan.write_text("run,dataset,first_scan,last_scan,role\n7,bkgc,1,2,bkgc\n7,bkgo,3,4,bkgo\n"
+                    "7,on,5,6,osnb_on\n7,csn,7,8,csn\n7,off,9,10,osnb_off\n99,x,1,1,other\n")
+    return paths, plan
+
+
+def test_hand_computed_run(recipe, hand_run):
+    paths, plan = hand_run
+    res = compute(recipe, paths, [plan], params={"ratio_min_sigma": "0"}, group="7")
+    t = res.tables[""]
+    rows = {r["DATASET"]: r for r in t}
+    assert list(t["ROLE"]) == ["bkgc", "bkgo", "osnb_on", "csn", "osnb_off"]
+    # osnb_on: P = 1e-6, 2e-6 (mean 1.5e-6), OS emission constant: factors 1.5, 0.75
+    # H2: 40*1.5 = 60, 100*0.75 = 75 -> sum 135, mean 67.5, std 7.5, var 56.25
+    on = rows["on"]
+    assert (on["H2_SUM"], on["H2_MEAN"], on["H2_STD"], on["H2_VAR"]) == pytest.approx((135, 67.5, 7.5, 56.25))
+    assert on["H2O_SUM"] == pytest.approx(10 * 1.5 + 20 * 0.75)  # 30
+    assert on["MEAN_PRESSURE"] == pytest.approx(1.5e-6)
+    # csn: CS emission 100, 50 (mean 75): factors 0.75, 1.5 -> H2 750, 900: mean 825, std 75
+    csn = rows["csn"]
+    assert (csn["H2_SUM"], csn["H2_MEAN"], csn["H2_STD"], csn["H2_VAR"]) == pytest.approx((1650, 825, 75, 5625))
+    assert csn["MEAN_EMISSION"] == pytest.approx(75.0)
+    assert csn["H2_H2O_RATIO"] == pytest.approx(825 / 67.5)  # H2O: 75 and 60 -> mean 67.5
+    assert csn["H2_H2O_SIGMA"] == pytest.approx(825 / 67.5 * math.sqrt(1 / 825 + 1 / 67.5))
+    # the seed's compute_h2ratios: r = m1/mc, sigma = r sqrt(1/m1 + 1/mc)
+    assert on["H2_RATIO"] == pytest.approx(67.5 / 825)
+    assert on["H2_RATIO_SIGMA"] == pytest.approx(67.5 / 825 * math.sqrt(1 / 67.5 + 1 / 825))
+    off = rows["off"]
+    assert off["CS_FILAMENT"] == "off" and on["CS_FILAMENT"] == "on"
+    assert off["H2_MEAN"] == pytest.approx(30.0)
+    assert off["H2_RATIO"] == pytest.approx(30 / 825)
+    assert off["H2_RATIO_SIGMA"] == pytest.approx(30 / 825 * math.sqrt(1 / 30 + 1 / 825))
+    assert t["H2_RATIO"].mask[rows["csn"].index]
+    # background-subtracted: CSN [15,1650,135]-[2,20,40] = [13,1630,95];
+    # on [0,135,30]-[2,10,20] = [-2,125,10]; off [0,60,24]-[2,10,20] = [-2,50,4]
+    assert on["H2_RATIO_BKGSUB"] == pytest.approx(125 / 1630)
+    assert off["H2_RATIO_BKGSUB"] == pytest.approx(50 / 1630)
+    sp = res.tables["spectra"]
+    on_sp = sp[sp["DATASET"] == "on"]
+    np.testing.assert_allclose(on_sp["MASS"], [1, 2, 18])
+    np.testing.assert_allclose(on_sp["COUNTS"], [0, 135, 30])
+    np.testing.assert_allclose(on_sp["COUNTS_BKGSUB"], [-2, 125, 10])
+    np.testing.assert_allclose(on_sp["RATIO"], [-2 / 13 * 100, 125 / 1630 * 100, 10 / 95 * 100])
+    bkgc = sp[sp["DATASET"] == "bkgc"]
+    assert len(bkgc) == 4 and bkgc["COUNTS_BKGSUB"].mask.all()  # backgrounds keep their 4 masses
+    assert str(sp["RATIO"].unit) == "%" and str(t["MEAN_PRESSURE"].unit) == "Torr"
+    assert "crosstalk_cs_on" in res.plots and "crosstalk_cs_off" in res.plots
+    buf = io.BytesIO()
+    res.plots["ms_csn_bkgsub"].savefig(buf, format="png")
+    assert buf.getvalue().startswith(b"\x89PNG")
+
+
+def test_ratio_significance_mask(recipe, hand_run):
+    paths, plan = hand_run
+    # mass 1: CSN net 13 counts vs 4 sigma = 4 sqrt(15 + 2) = 16.5 -> masked; mass 2, 18 kept
+    sp = compute(recipe, paths, [plan], params={"ratio_min_sigma": "4"}, group="7").tables["spectra"]
+    on = sp[sp["DATASET"] == "on"]
+    assert list(on["RATIO"].mask) == [True, False, False]
+
+
+def test_without_plan_statistics_only(recipe, hand_run):
+    paths, _plan = hand_run
+    res = compute(recipe, paths, [], params=None, group="7")
+    t = res.tables[""]
+    # raw dataset fields: D001, D002, D003, D004 (D004 holds scans 7-10: not terminated)
+    assert list(t["DATASET"]) == ["D001", "D002", "D003", "D004"]
+    assert list(t["N_SCANS"]) == [2, 2, 2, 4]
+    assert set(t["ROLE"]) == {"other"} and t["H2_RATIO"].mask.all()
+    assert any("statistics only" in n for n in res.notes)
+
+
+def test_one_scan(recipe, tmp_path):
+    lbl = _scan(tmp_path, 3, "D001", "CSN", [4, 400, 40])
+    row = compute(recipe, [lbl], params=None, group="7").tables[""][0]
+    assert (row["N_SCANS"], row["H2_SUM"], row["H2_MEAN"], row["H2_STD"]) == (1, 400.0, 400.0, 0.0)
+    assert row["H2_H2O_RATIO"] == pytest.approx(10.0)
+
+
+def test_errors(recipe, tmp_path):
+    a = _scan(tmp_path, 1, "D001", "CSN", [1, 2, 3])
+    b = _scan(tmp_path, 2, "D001", "CSN", [1, 2, 3], p=0.0)
+    with pytest.raises(DataError, match="scan 2 has a non-positive pressure"):
+        compute(recipe, [a, b], params=None, group="7")
+    # skipping the pressure scaling makes it usable
+    t = compute(recipe, [a, b], params={"scale_pressure": "false"}, group="7").tables[""]
+    assert t["H2_SUM"][0] == 4.0
+    c = _scan(tmp_path, 3, "D001", "CSN", [1, 2, 3, 4], masses=(1, 2, 18, 28))
+    with pytest.raises(DataError, match="do not share one mass list"):
+        compute(recipe, [a, c], params=None, group="7")
+    plan = tmp_path / "inms_datasets.csv"
+    plan.write_text("run,dataset,first_scan,last_scan,role\n7,x,1,1,csn\n7,y,3,3,csn\n")
+    with pytest.raises(DataError, match="role 'csn' is given to 2 datasets"):
+        compute(recipe, [a, c], [plan], params=None, group="7")
+    plan.write_text("run,dataset,first_scan,last_scan,role\n7,x,1,1,signal\n")
+    with pytest.raises(DataError, match="role 'signal'"):
+        compute(recipe, [a], [plan], params=None, group="7")
+    plan.write_text("run,dataset,first_scan,last_scan,role\n7,x,1,1,csn\n7,y,50,60,bkgc\n")
+    with pytest.raises(DataError, match="dataset y has no scans"):
+        compute(recipe, [a], [plan], params=None, group="7")
+    with pytest.raises(RecipeError, match="emission_monitor"):
+        compute(recipe, [a], params={"emission_monitor": "anode"}, group="7")
+    d = _scan(tmp_path, 1, "D002", "CSN", [1, 2, 3])  # scan 1 again
+    with pytest.raises(DataError, match="scan number 1 appears twice"):
+        compute(recipe, [a, d], params=None, group="7")
+
+
+def test_no_water_channel(recipe, tmp_path):
+    lbl = _scan(tmp_path, 1, "D001", "CSN", [1, 2, 3], masses=(1, 2, 3))
+    res = compute(recipe, [lbl], params=None, group="7")
+    assert res.tables[""]["H2O_SUM"].mask[0]
+    assert any("no 18 amu/e channel" in n for n in res.notes)
+
+
+def test_demo_runs(recipe, tmp_path):
+    from pdsgen.recipes.run import group_inputs
+
+    d = demo.generate(tmp_path, seed=2)
+    groups = dict(group_inputs(d.inputs, recipe))
+    assert sorted(groups) == ["1020", "1021"] and len(groups["1020"]) == 50
+    res = compute(recipe, groups["1020"], d.calibrations, params=None, group="1020")
+    rows = {r["ROLE"]: r for r in res.tables[""]}
+    # model: CSN H2 = 300 (background) + 10000; OSNB = 0.3*300 + 0.04 (on) / 0.01 (off) of 10000
+    assert rows["osnb_on"]["H2_RATIO"] == pytest.approx(490 / 10300, rel=0.08)
+    assert rows["osnb_off"]["H2_RATIO"] == pytest.approx(190 / 10300, rel=0.1)
+    assert rows["osnb_on"]["H2_RATIO_BKGSUB"] == pytest.approx(0.04, rel=0.1)
+    assert rows["osnb_off"]["H2_RATIO_BKGSUB"] == pytest.approx(0.01, rel=0.25)
+    # scaling removed the 5 % pressure and 3 % emission drifts: scatter ~ Poisson only
+    assert rows["csn"]["H2_STD"] < 2.5 * math.sqrt(rows["csn"]["H2_MEAN"])
+    # the plan, not the raw dataset field (D004 twice), decides the datasets
+    assert rows["csn"]["FIRST_SCAN"] == 31 and rows["osnb_off"]["FIRST_SCAN"] == 41
+    res2 = compute(recipe, groups["1021"], d.calibrations, params=None, group="1021")
+    assert list(res2.tables[""]["DATASET"]) == ["D001", "D002"]
+
+
+@pytest.mark.shared
+def test_scan_labels_schema_valid_and_pds4_tools_agrees(tmp_path):
+    import pds4_tools
+    from lxml import etree
+
+    from tests.conftest import SCHEMAS
+
+    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "pds4/pds/v1/PDS4_PDS_1J00.xsd")))
+    lbl = _scan(tmp_path, 12, "D003", "OSNB", [7, 70, 700], p=1.25e-6)
+    assert schema.validate(etree.parse(str(lbl))), schema.error_log.last_error
+    s = pds4_tools.read(str(lbl), quiet=True)
+    assert list(s["DATA"]["counter1"]) == [7, 70, 700]
+    assert float(s["MONITORS"]["chamber_ion_pmon"][0]) == pytest.approx(1.25e-6)
+    assert s["SCAN"]["mode"][0].strip() == "OSNB"
