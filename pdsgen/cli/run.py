@@ -67,9 +67,9 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, cal_files: tuple
         if task is not None:
             progress.update(task, advance=1, current=outcome.name)
         if outcome.error:
-            progress.console.print(f"[red]failed[/red] {outcome.error}", highlight=False)
+            progress.console.print(f"[red]failed[/red] {outcome.error}", highlight=False, soft_wrap=True)
         for note in outcome.notes:
-            progress.console.print(f"[dim]note[/dim] {outcome.name}: {note}", highlight=False)
+            progress.console.print(f"[dim]note[/dim] {outcome.name}: {note}", highlight=False, soft_wrap=True)
 
     with progress:
         report = run_recipe(r, inputs, out_dir, cal_files=cal_files, params=params, standard=standard, jobs=jobs,

@@ -60,11 +60,14 @@ def parse_unit(text: str | None, *, what: str = "unit") -> u.UnitBase:
     if cached is not None:
         return cached
     spelled = ALIASES.get(key.lower(), key)
-    # "mm2" / "cm-2" are fine for astropy; "(keV/e)-1" is not: rewrite "(X)-1" as "1/(X)".
-    spelled = re.sub(r"\(([^()]*)\)\s*-1\b", r"1/(\1)", spelled)
+    # "mm2" / "cm-2" are fine for astropy; "(keV/e)-1" is not: parse each "(X)-1" alone and divide.
+    inverted = re.findall(r"\(([^()]*)\)\s*-1\b", spelled)
+    rest = re.sub(r"\(([^()]*)\)\s*-1\b", " ", spelled).strip()
     try:
         with u.add_enabled_units([E_CHARGE]):
-            unit = u.Unit(spelled) if spelled else u.dimensionless_unscaled
+            unit = u.Unit(rest) if rest else u.dimensionless_unscaled
+            for inner in inverted:
+                unit = unit / parse_unit(inner, what=what)
     except ValueError as exc:
         raise RecipeError(f"{what}: {text!r} is not a unit astropy understands ({exc})") from None
     _UNIT_CACHE[key] = unit

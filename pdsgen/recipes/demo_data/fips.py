@@ -111,9 +111,10 @@ def write_scan_edr(out_dir: Path, day: str, scans: int, fsw: str, rng: np.random
     table["COUNTS"].description = "Counts accumulated at the step."
     stem = f"FIPS_SCAN_{day[:4]}{_doy(day):03d}_EDR"
     stop = d + np.timedelta64(int(start_s[-1]) + 7, "s")
+    specials = {"COUNTS": {"missing_constant": -1.0}} if nan_counts else None
     written = write_table(table, out_dir, basename=stem, standard="pds3", table_format="character",
                           context=_context("scan", stem, d + np.timedelta64(int(start_s[0]), "s"), stop, fsw),
-                          creation_time="2026-01-01T00:00:00Z", statistics=False)
+                          creation_time="2026-01-01T00:00:00Z", statistics=False, special_constants=specials)
     return written.label_path
 
 

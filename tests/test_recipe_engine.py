@@ -1,0 +1,156 @@
+"""The engine: inputs (shorthand refs, columns, keywords) with unit checks, algorithms from
+every registry source, output conforming, and the CHEMS recipe as expressions agreeing with
+the registered algorithm."""
+
+from __future__ import annotations
+
+import astropy.units as u
+import numpy as np
+import pytest
+from astropy.table import Table
+
+from pdsgen.calib import chems as chems_calib
+from pdsgen.errors import RecipeError
+from pdsgen.recipes import load_recipe, recipe_from_dict, register_algorithm
+from pdsgen.recipes import registry as registry_mod
+from pdsgen.recipes.demo_data import chems, fips
+from pdsgen.recipes.engine import compute
+from pdsgen.recipes.units import parse_unit
+
+
+@pytest.fixture(scope="module")
+def chems_data(tmp_path_factory):
+    return chems.generate(tmp_path_factory.mktemp("chems"), seed=1)
+
+
+@pytest.fixture(scope="module")
+def fips_data(tmp_path_factory):
+    return fips.generate(tmp_path_factory.mktemp("fips"), seed=1)
+
+
+def _csv_columns(label_path):
+    """The CHEMS CSV read independently of pdsgen (numpy), for reference values."""
+    csv = label_path.with_suffix(".CSV")
+    names = [n.strip('"') for n in csv.read_text().splitlines()[0].split(",")]
+    data = np.genfromtxt(csv, delimiter=",", skip_header=1, dtype=None, encoding="ascii")
+    return {n: data[f"f{i}"] for i, n in enumerate(names)}
+
+
+def test_chems_recipe_matches_independent_computation(chems_data):
+    r = load_recipe("chems-pha")
+    c = compute(r, chems_data.inputs[:1], chems_data.calibrations, {"alpha": "0.85"})
+    t = c.tables[""]
+    cols = _csv_columns(chems_data.inputs[0])
+    steps = cols["DPPS_Level"]
+    eq = chems.eq_table()[steps]  # the generator's E/Q per step, independently of the calibration reader
+    tau = cols["Time_of_Flight(Microsec)"] / 1e6
+    energy = cols["Energy(keV)"]
+    expect_mq = 2 * (tau / 0.1) ** 2 * eq * 1.602176634e-16 / 1.66053906660e-27
+    assert t["MQ"].unit == parse_unit("u/e") and t["Q"].unit == parse_unit("e")
+    assert chems_calib.KEV_S2_PER_M2_IN_U == pytest.approx(1.602176634e-16 / 1.66053906660e-27, rel=1e-8)
+    assert np.allclose(t["MQ"], expect_mq, rtol=1e-8)
+    has_e = energy > 0
+    assert np.allclose(t["Q"][has_e], energy[has_e] / 0.85 / eq[has_e], rtol=1e-12)
+    assert np.isnan(np.asarray(t["M"])[~has_e]).all() and (~has_e).sum() > 0
+    assert list(t["step"]) == list(steps)
+    assert t["M"].unit == u.u and t["E"].unit == u.keV
+    # the generator's ions come back: M/Q within 3 % of H+, He++, He+, O+, O6+, H2O+
+    ion_mq = np.array([1.00728, 2.000755, 4.00205, 15.99437, 2.66527, 18.0106])
+    nearest = np.min(np.abs(np.asarray(t["MQ"])[:, None] / ion_mq[None, :] - 1), axis=1)
+    assert np.median(nearest) < 0.03
+
+
+def test_chems_as_expressions_equals_registered_algorithm(chems_data):
+    r = load_recipe("chems-pha")
+    raw = dict(r.raw)
+    raw["recipe"] = {**raw["recipe"], "algorithm": "expressions", "name": "chems-expr"}
+    raw["expressions"] = {
+        "MQ": "2 * (tau / dist) ** 2 * eq",
+        "Q": "where(energy > 0, (energy / alpha) / eq, nan)",
+        "M": "where(energy > 0, 2 * (tau / dist) ** 2 * (energy / alpha), nan)",
+        "E": "Q * eq",
+    }
+    expr = recipe_from_dict(raw, path=r.path)
+    a = compute(r, chems_data.inputs[:1], chems_data.calibrations, {"alpha": "0.7"}).tables[""]
+    b = compute(expr, chems_data.inputs[:1], chems_data.calibrations, {"alpha": "0.7"}).tables[""]
+    for name in ("M", "MQ", "Q", "E"):
+        assert a[name].unit == b[name].unit
+        np.testing.assert_allclose(np.asarray(a[name]), np.asarray(b[name]), rtol=1e-12, equal_nan=True)
+
+
+def test_convert_checked_against_units(chems_data):
+    raw = dict(load_recipe("chems-pha").raw)
+    raw["inputs"] = {**raw["inputs"], "tau": {**raw["inputs"]["tau"], "convert": "/1000"}}
+    r = recipe_from_dict(raw, path=load_recipe("chems-pha").path)
+    with pytest.raises(RecipeError, match="convert '/1000'.*us"):
+        compute(r, chems_data.inputs[:1], chems_data.calibrations, {"alpha": "0.5"})
+
+
+def test_column_input_unit_mismatch_and_missing_column(fips_data):
+    base = load_recipe("fips-cdr").raw
+    raw = {**base, "inputs": {**base["inputs"], "met": {"column": "MET", "unit": "m"}}}
+    r = recipe_from_dict(raw, path=load_recipe("fips-cdr").path)
+    scan = fips_data.inputs[1]
+    with pytest.raises(RecipeError, match="unit mismatch.*'s'.*'m'"):
+        compute(r, [scan], fips_data.calibrations)
+    raw = {**base, "inputs": {**base["inputs"], "met": {"column": "MTE", "unit": "s"}}}
+    r = recipe_from_dict(raw, path=load_recipe("fips-cdr").path)
+    with pytest.raises(RecipeError, match="no column 'MTE'; did you mean 'MET'"):
+        compute(r, [scan], fips_data.calibrations)
+
+
+def test_keyword_input_from_pds3_label(fips_data):
+    c = compute(load_recipe("fips-cdr"), [fips_data.inputs[2]], fips_data.calibrations)
+    assert c.context.inputs["fsw_version"] == "6"
+    assert str(c.context.inputs["start_time"]).startswith("2008-10-06")
+    assert c.meta["fsw_version"] == "6"
+
+
+def _mini_recipe(algorithm, outputs=({"name": "y", "unit": "m"},)):
+    return recipe_from_dict({
+        "recipe": {"name": "mini", "algorithm": algorithm},
+        "inputs": {"met": {"column": "MET", "unit": "s"}},
+        "outputs": list(outputs),
+        "product": {"lid": "urn:nasa:pds:b:c:{stem}", "product_id": "{STEM}", "file_name": "{stem}.tab"},
+    })
+
+
+def test_runtime_registered_algorithm_and_output_conforming(fips_data):
+    @register_algorithm("test_mini_km")
+    def mini(ctx):
+        return Table({"y": np.asarray(ctx.inputs["met"].value[:3]) * 1e-3 * u.km, "extra": [1, 2, 3]})
+
+    c = compute(_mini_recipe("test_mini_km"), [fips_data.inputs[1]], [])
+    t = c.tables[""]
+    assert t.colnames == ["y"] and t["y"].unit == u.m  # converted km → m, undeclared column dropped
+    met = c.context.inputs["met"].value[:3]
+    assert np.allclose(t["y"], met)
+    with pytest.raises(RecipeError, match="unit mismatch.*km.*'s'"):
+        compute(_mini_recipe("test_mini_km", [{"name": "y", "unit": "s"}]), [fips_data.inputs[1]], [])
+    with pytest.raises(RecipeError, match="gave no output column 'z'"):
+        compute(_mini_recipe("test_mini_km", [{"name": "z"}]), [fips_data.inputs[1]], [])
+
+
+def test_module_function_and_entry_point_algorithms(fips_data, monkeypatch):
+    c = compute(_mini_recipe("tests.test_recipe_engine:_double_met", [{"name": "y", "unit": "s"}]),
+                [fips_data.inputs[1]], [])
+    assert np.allclose(c.tables[""]["y"], 2 * c.context.inputs["met"].value)
+
+    class FakeEP:
+        name = "plugin_algo"
+        value = "tests.test_recipe_engine:_double_met"
+
+        def load(self):
+            return _double_met
+
+    monkeypatch.setattr(registry_mod, "entry_points", lambda group: [FakeEP()] if group == "pdsgen.algorithms" else [])
+    assert "plugin_algo" in registry_mod.available_algorithms()
+    assert registry_mod.get_algorithm("plugin_algo") is _double_met
+    with pytest.raises(RecipeError, match="no algorithm 'nope'"):
+        registry_mod.get_algorithm("nope")
+    with pytest.raises(RecipeError, match="cannot import"):
+        registry_mod.get_algorithm("no_such_module_xyz:f")
+
+
+def _double_met(ctx):
+    return Table({"y": 2 * ctx.inputs["met"]})
