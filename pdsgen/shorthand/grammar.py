@@ -325,26 +325,18 @@ def parse_prefix(text: str, start: int = 0) -> tuple[Reference, int]:
 
     rows: list[Selector] = []
     column: ColumnId | None = None
-    while True:
+    while column is None:
         ch = sc.peek()
-        if ch == "(":
+        if ch == "(" and _paren_is_segment(sc):
             save = sc.pos
             name = sc.variable()
-            after = sc.peek()
-            if after and after not in ": \t\r\n,;":
-                sc.pos = save  # the name goes on after ')': a bare column like (kind)_rate
-                ch = "bare"
-            elif form == "loose" and not _separator(sc):
+            if form == "loose" and not _separator(sc):
                 column = ColumnId((Selector(name, variable=True),))  # loose: whole-name variable
                 break
-            else:
-                sc.pos = save
-                sc.variable()
-                rows.append(Selector(name, variable=True))
-        if ch == '"':
+            sc.pos = save
+            rows.append(Selector(sc.variable(), variable=True))
+        elif ch == '"':
             rows.append(Selector(sc.quoted()))
-        elif ch == "(":
-            pass
         elif ch == "[":
             column = _bracket_column(sc)
             break
@@ -365,8 +357,8 @@ def parse_prefix(text: str, start: int = 0) -> tuple[Reference, int]:
                     f"bare word {word!r} where a row value is expected: write \"literal\" or (variable)",
                     wpos,
                 )
-            column, wpos = _strip_conversion_checked(word, wpos, sc)
-            form = "loose" if form == "loose" else "formal-bare"
+            column = _bare_column(word, wpos, sc)
+            form = "loose"  # a bare column name is the loose spelling
             break
         if not _separator(sc):
             sc.skip_space()
@@ -380,21 +372,33 @@ def parse_prefix(text: str, start: int = 0) -> tuple[Reference, int]:
         sensor=sensor,
         rows=tuple(rows),
         column=column,
-        form="loose" if form != "formal" else "formal",
+        form=form,
         spelling=spelling.lower(),
         text=text[ref_start : sc.pos],
     )
     return ref, sc.pos
 
 
-def _strip_conversion_checked(word: str, wpos: int, sc: _Scanner) -> tuple[ColumnId, int]:
-    """Bare column name; trailing arithmetic is left for the caller (the scanner is moved
-    back so that ``/1000000`` is not consumed as part of the name)."""
+def _paren_is_segment(sc: _Scanner) -> bool:
+    """Is the ``(...)`` at the cursor a whole segment (a variable), rather than the start
+    of a bare name such as ``(kind)_rate`` whose text goes on after the ``)``?"""
+    save = sc.pos
+    try:
+        sc.variable()
+        after = sc.peek()
+    finally:
+        sc.pos = save
+    return not after or after in ": \t\r\n,;"
+
+
+def _bare_column(word: str, wpos: int, sc: _Scanner) -> ColumnId:
+    """A bare column name. Trailing arithmetic is not part of it: the scanner is moved
+    back so that ``/1000000`` is left for the caller (`split_conversion`)."""
     m = _CONVERSION.search(word)
     if m and m.start() > 0:
         sc.pos = wpos + m.start()
         word = word[: m.start()]
-    return _split_loose_column(word, wpos, sc), wpos
+    return _split_loose_column(word, wpos, sc)
 
 
 def parse(text: str) -> Reference:
