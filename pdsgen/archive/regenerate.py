@@ -208,7 +208,7 @@ def commit_task(spec: dict[str, Any], result: dict[str, Any], *, keep: bool) -> 
     staging = Path(spec["staging"])
     label = result["label"]
     if keep and spec.get("vid"):
-        collection = root / spec["label_path"].split("/", 1)[0]
+        collection = collection_folder_of(root, spec["label_path"])
         old = [product_dir / label] + [Path(p) for p in _old_data(spec)]
         old = [p for p in old if p.is_file()]
         keep_superseded(collection, old, spec["vid"])
@@ -220,6 +220,19 @@ def commit_task(spec: dict[str, Any], result: dict[str, Any], *, keep: bool) -> 
         elif md5_file(product_dir / name) != next(f["md5"] for f in result["files"] if f["name"] == name):
             raise PdsgenError("staged file vanished before it was moved into place", path=str(src))
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def collection_folder_of(root: Path, label_path: str) -> Path:
+    """The nearest folder above a product holding a collection label (its collection),
+    else the product's top-level folder under ``root``."""
+    from pdsgen.archive.package import _find_label
+
+    parts = label_path.split("/")[:-1]
+    for n in range(len(parts), 0, -1):
+        folder = root.joinpath(*parts[:n])
+        if _find_label(folder, "Product_Collection") is not None:
+            return folder
+    return root / parts[0] if parts else root
 
 
 def remake_with_recipe(spec: dict[str, Any], staging: Path) -> None:
@@ -257,6 +270,7 @@ class RegenReport:
     collections: list[Any] = field(default_factory=list)
     bundle: Any = None
     invalid: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -343,7 +357,7 @@ def regenerate(
         report.collections, report.bundle = _repackage(root, index, done_paths, bump=bump, keep=keep,
                                                        creation_time=ctime)
     if validate and done_paths:
-        report.invalid = validate_products(root, done_paths)
+        report.invalid, report.notes = validate_products(root, done_paths)
     if not report.failed:
         index.finish_run(run_id)
         shutil.rmtree(root / ".pdsgen" / "staging" / run_id, ignore_errors=True)
@@ -361,15 +375,14 @@ def _repackage(root: Path, index: ArchiveIndex, paths: list[str], *, bump: str, 
     """New versions of the collections holding remade products, and of the bundle if any."""
     from pdsgen.archive.package import _find_label, package_bundle, package_collection
 
-    folders = sorted({p.split("/", 1)[0] for p in paths if "/" in p})
-    has_bundle = _find_label(root, "Product_Bundle") is not None
-    if has_bundle:
+    folders = sorted({collection_folder_of(root, p) for p in paths if "/" in p})
+    if _find_label(root, "Product_Bundle") is not None:
         result = package_bundle(root, index, bump=bump, keep=keep, creation_time=creation_time)
-        return [c for c in result.collections if c.folder.name in folders], result
+        return [c for c in result.collections if c.folder in folders], result
     out = []
     for folder in folders:
-        if _find_label(root / folder, "Product_Collection") is not None:
-            out.append(package_collection(root, root / folder, index, bump=bump, keep=keep,
+        if _find_label(folder, "Product_Collection") is not None:
+            out.append(package_collection(root, folder, index, bump=bump, keep=keep,
                                           creation_time=creation_time))
     return out, None
 
@@ -389,21 +402,24 @@ def validation_options(rule: str = "product") -> Any:
     return Options(rule=rule, catalog_path=catalog, offline=True, context_products=context, jobs=1)
 
 
-def validate_products(root: Path, label_paths: list[str]) -> list[str]:
-    """Errors pdsgen's validator finds in the labels regeneration wrote (schema,
-    Schematron, file sizes, checksums, content)."""
+def validate_products(root: Path, label_paths: list[str]) -> tuple[list[str], list[str]]:
+    """(errors, notes): errors pdsgen's validator finds in the labels regeneration wrote
+    (schema, Schematron, file sizes, checksums, content); notes when it cannot run
+    (no schemas offline: set $PDSGEN_CATALOG)."""
+    from pdsgen.errors import ValidationRunError
     from pdsgen.validate.runner import validate_label
 
     opts = validation_options()
-    problems = []
+    problems: list[str] = []
+    notes: list[str] = []
     for rel in label_paths:
         try:
             res = validate_label(root / rel, opts)
-        except PdsgenError as exc:
-            problems.append(f"{rel}: validation could not run: {exc}")
+        except ValidationRunError as exc:
+            notes.append(f"{rel}: not validated: {exc}")
             continue
         problems += [f"{rel}: {f}" for f in res.findings if f.severity == "error"]
-    return problems
+    return problems, notes
 
 
 def stale_as_json(stale: list[StaleProduct]) -> str:

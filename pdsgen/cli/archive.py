@@ -217,6 +217,8 @@ def regenerate_cmd(root: Path, db: str | None, recipe: str | None, since: str | 
         click.echo(f"resumed run {report.run_id}: {report.skipped_done} products were already done")
     for lp, err in report.failed:
         click.secho(f"failed: {lp}: {err}", fg="red", err=True)
+    for note in report.notes:
+        click.secho(f"note: {note}", fg="yellow", err=True)
     for problem in report.invalid:
         click.secho(f"invalid: {problem}", fg="red", err=True)
     for c in report.collections:

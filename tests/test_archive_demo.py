@@ -1,0 +1,129 @@
+"""The archive commands over what `pdsgen demo` makes (CHEMS and FIPS): index, find by
+time range, package collections, regenerate after a calibration file changes."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+import pdsgen
+from pdsgen.archive.find import find
+from pdsgen.archive.index import SQLiteIndex
+from pdsgen.archive.package import package_collection
+from pdsgen.archive.regenerate import regenerate
+from pdsgen.archive.scan import scan
+
+NS = "{http://pds.nasa.gov/pds4/pds/v1}"
+T0 = "2026-01-01T00:00:00Z"
+T1 = "2026-02-01T00:00:00Z"
+CAL = "raw/chems/CHEMS_PHA_CAL_V01.CSV"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from pdsgen.recipes.demo import run_demo
+
+    base = tmp_path_factory.mktemp("demo")
+    rows = run_demo(base / "demo", instruments=["chems", "fips"], validate=False, creation_time=T0)
+    assert all(r.error is None and r.failed == 0 for r in rows), [r.problems for r in rows]
+    root = base / "demo"
+    with SQLiteIndex(base / "i.sqlite") as idx:
+        for inst in ("chems", "fips"):
+            package_collection(root, root / "calibrated" / inst, idx, creation_time=T0)
+    return root
+
+
+@pytest.fixture()
+def copy(demo, tmp_path):
+    shutil.copytree(demo.parent, tmp_path / "d")
+    return tmp_path / "d" / "demo"
+
+
+def _labels(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in (".xml", ".lbl") and ".pdsgen" not in p.parts)
+
+
+def test_index_demo(demo, tmp_path):
+    with SQLiteIndex(tmp_path / "i.sqlite") as idx:
+        report = scan(demo, idx)
+        assert not report.errors
+        assert idx.count() == len(_labels(demo))
+        rec = idx.get("calibrated/chems/cpha0_2004183_0001_cal.xml")
+        product = pdsgen.open(demo / rec.label_path)  # the full reader agrees with the indexer
+        assert (rec.lid, rec.vid) == (product.lid, product.vid)
+        from pdsgen.recipes import load_recipe
+
+        assert (rec.recipe_name, rec.recipe_version) == ("chems-pha", load_recipe("chems-pha").version)
+        assert {(p.role, p.ref) for p in rec.provenance} == {
+            ("input", "CPHA0_2004183_0001"), ("calibration", "CHEMS_PHA_CAL_V01.LBL")}
+        cal = idx.get("raw/chems/CHEMS_PHA_CAL_V01.LBL")
+        assert cal.product_id == "CHEMS_PHA_CAL_V01" and cal.standard == "PDS3"
+        csv = demo / CAL
+        assert {f.path: f.md5 for f in cal.files}[CAL] == hashlib.md5(csv.read_bytes()).hexdigest()
+        # baseline of the calibration checksum = the CSV's MD5 (its only data file)
+        assert {p.ref: p.md5 for p in rec.provenance}["CHEMS_PHA_CAL_V01.LBL"] == hashlib.md5(csv.read_bytes()).hexdigest()
+
+
+def test_find_by_time_range_demo(demo, tmp_path):
+    from pdsgen.archive.times import normalize_time
+
+    with SQLiteIndex(tmp_path / "i.sqlite") as idx:
+        scan(demo, idx)
+        t0, t1 = "2004:184:00:00:00", "2004-07-03T12:00:00"
+        got = {r.label_path for r in find(idx, start=t0, stop=t1)}
+    # expected from the full reader's times, overlap computed here
+    lo, hi = normalize_time(t0), normalize_time(t1)
+    expected = set()
+    for label in _labels(demo):
+        p = pdsgen.open(label)
+        if not p.start_time:
+            continue
+        start = normalize_time(str(p.start_time))
+        stop = normalize_time(str(p.stop_time)) if p.stop_time else start
+        if start <= hi and stop >= lo:
+            expected.add(label.relative_to(demo).as_posix())
+    assert got == expected and got
+
+
+def test_regenerate_demo_after_calibration_change(copy, tmp_path):
+    before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file() and ".pdsgen" not in p.parts}
+    csv = copy / CAL
+    data = csv.read_bytes()
+    changed = data.replace(b'"cal","CPHA",1,10.00,220,', b'"cal","CPHA",1,10.00,230,', 1)
+    assert changed != data
+    csv.write_bytes(changed)
+    with SQLiteIndex(copy.parent / "i.sqlite") as idx:
+        rep = regenerate(copy, idx, creation_time=T1)
+    assert not rep.failed and rep.invalid == []
+    assert sorted(rep.remade) == [f"calibrated/chems/cpha0_200418{d}_0001_cal.xml" for d in (3, 4, 5)]
+    # FIPS and everything else untouched
+    for p, content in before.items():
+        rel = p.relative_to(copy).as_posix()
+        if not rel.startswith("calibrated/chems/") and rel != CAL:
+            assert p.read_bytes() == content, rel
+    # the remade products are what `pdsgen run` makes with the new calibration
+    from pdsgen.recipes import load_recipe
+    from pdsgen.recipes.run import run_recipe
+
+    out = tmp_path / "fresh"
+    inputs = sorted((copy / "raw/chems").glob("CPHA0_*.LBL"))
+    run_recipe(load_recipe("chems-pha"), inputs, out, cal_files=[copy / "raw/chems/CHEMS_PHA_CAL_V01.LBL"],
+               params={"alpha": "0.85"}, creation_time=T1)
+    for d in (3, 4, 5):
+        name = f"cpha0_200418{d}_0001_cal"
+        new_tab = (copy / f"calibrated/chems/{name}.tab").read_bytes()
+        assert new_tab == (out / f"{name}.tab").read_bytes()
+        assert new_tab != before[copy / f"calibrated/chems/{name}.tab"]
+        label = etree.parse(str(copy / f"calibrated/chems/{name}.xml")).getroot()
+        assert label.findtext(f"{NS}Identification_Area/{NS}version_id") == "1.1"
+    inv = (copy / "calibrated/chems/collection_chems_inventory.csv").read_bytes().decode()
+    assert inv.count("::1.1\r\n") == 3 and "::1.0" not in inv
+    coll = etree.parse(str(copy / "calibrated/chems/collection_chems.xml")).getroot()
+    assert coll.findtext(f"{NS}Identification_Area/{NS}version_id") == "1.1"
+    assert [c.lidvid for c in rep.collections] == ["urn:nasa:pds:cassini_mimi_calibrated:data_chems_pha::1.1"]
+    with SQLiteIndex(copy.parent / "i.sqlite") as idx:
+        assert regenerate(copy, idx, dry_run=True).stale == []
