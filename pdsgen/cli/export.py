@@ -115,6 +115,8 @@ def _write_parquet(table, tmp: Path) -> None:
     arrays, fields = [], []
     for col in table.itercols():
         data = np.asarray(col)
+        if data.dtype.byteorder not in ("=", "|"):
+            data = data.astype(data.dtype.newbyteorder("="))  # arrow takes native byte order only
         mask = np.ma.getmaskarray(col) if hasattr(col, "mask") else None
         if data.ndim > 1:
             flat = pa.array(data.reshape(len(data), -1).tolist())
