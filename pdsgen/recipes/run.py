@@ -233,6 +233,12 @@ def write_products(
     lidvids: list[str] = []
     for part, table in computed.tables.items():
         over = spec.for_part(part)
+        if standard == "pds4" and over["product_class"] == "Product_Observational":
+            missing = [k for k in ("investigations", "observing_system", "targets") if not getattr(spec, k)]
+            if missing:
+                where = f"{recipe.path}: " if recipe.path else ""
+                raise RecipeError(f"{where}[product] needs {', '.join(missing)} for a PDS4 Product_Observational "
+                                  "label (context references; see docs/recipes.md)")
         fields = name_fields(recipe, paths, group, part)
         file_name = _format(over["file_name"], fields)
         basename, ext = os.path.splitext(file_name)
