@@ -221,17 +221,37 @@ def test_non_text_is_an_error():
 
 _names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
 _text = st.text(alphabet=st.characters(blacklist_characters='"\n\r', blacklist_categories=("Cs",)), min_size=1, max_size=10)
-_selector = st.one_of(_text.map(Selector), _names.map(lambda n: Selector(n, variable=True)))
+_part = st.one_of(_text.map(Selector), _names.map(lambda n: Selector(n, variable=True)))
+_selector = st.one_of(_part, _names.map(lambda n: Selector(n, variable=True, latest=True)))
 
 
 @given(
     file_type=st.sampled_from(["dp", "cdp"]),
     sensor=st.sampled_from(["CPHA", "IACC", "LFRT", None]),
     rows=st.lists(_selector, max_size=5),
-    parts=st.lists(_selector, min_size=1, max_size=3),
+    parts=st.lists(_part, min_size=1, max_size=3),
 )
 def test_canonical_form_parses_back_to_an_equal_reference(file_type, sensor, rows, parts):
     if file_type == "dp" and sensor is None:
         sensor = "CPHA"
     ref = Reference(file_type, sensor, tuple(rows), ColumnId(tuple(parts)))
     assert parse(str(ref)) == ref
+
+
+# ---------------------------------------------------------------- "latest at or before" marker
+
+
+def test_latest_marker_on_row_variables():
+    ref = parse('cdf:"GEOM_FACTOR":("Particle"):(<= "Start_Year"):(<=Start_DDOY):["midpoint_value"]')
+    assert ref.rows[2] == Selector("Start_Year", variable=True, latest=True)
+    assert ref.latest_variables == ("Start_Year", "Start_DDOY")
+    assert ref.variables == ("Particle", "Start_Year", "Start_DDOY")
+    assert str(ref) == 'cdp:"GEOM_FACTOR":(Particle):(<=Start_Year):(<=Start_DDOY):["midpoint_value"]'
+    assert parse(str(ref)) == ref
+    assert ref != parse('cdf:"GEOM_FACTOR":("Particle"):("Start_Year"):("Start_DDOY"):["midpoint_value"]')
+
+
+def test_latest_marker_is_not_for_columns():
+    with pytest.raises(ShorthandError) as err:
+        parse('cdp:"x":[(<=t)]')
+    assert "row values" in str(err.value) and err.value.position == 10  # the "<"

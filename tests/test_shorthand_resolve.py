@@ -250,6 +250,14 @@ def test_latest_mode_picks_the_latest_record_not_after_the_time(cal):
     assert r.values.tolist() == expected == [2.1, 1.6, 2.3, 2.3, 1.75, 2.45, 1.75]
 
 
+def test_latest_marker_in_the_reference_equals_the_latest_argument(cal):
+    marked = 'cdf:"GEOM_FACTOR":"DETECTOR":("Particle"):(<=Start_Year):(<=Start_DDOY):["midpoint_value"]'
+    variables = {"Particle": np.array(["H", "O", "H"]), "Start_Year": 2004, "Start_DDOY": np.array([183.0, 190.0, 184.0])}
+    by_text = resolve(marked, cdp=[cal], variables=variables)
+    by_argument = resolve(GEOM, cdp=[cal], variables=variables, latest=["Start_Year", "Start_DDOY"])
+    assert by_text.values.tolist() == by_argument.values.tolist() == [2.3, 1.75, 2.45]
+
+
 def test_latest_mode_before_every_start_is_zero_matches(cal):
     with pytest.raises(ResolutionError) as err:
         resolve(GEOM, cdp=[cal], variables={"Particle": "H", "Start_Year": 1990, "Start_DDOY": 1.0},

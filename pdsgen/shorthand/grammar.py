@@ -54,11 +54,14 @@ class Selector:
 
     text: str
     variable: bool = False
+    #: match mode of a row variable: "latest at or before" (written ``(<=name)``)
+    #: instead of equality; for validity-start fields such as Start_Year/Start_DDOY.
+    latest: bool = False
 
     def __str__(self) -> str:
         if self.variable:
             inner = self.text if _IDENT.match(self.text) else f'"{self.text}"'
-            return f"({inner})"
+            return f"({'<=' if self.latest else ''}{inner})"
         return f'"{self.text}"'
 
 
@@ -119,6 +122,11 @@ class Reference:
     def row_variables(self) -> tuple[str, ...]:
         return tuple(s.text for s in self.rows if s.variable)
 
+    @property
+    def latest_variables(self) -> tuple[str, ...]:
+        """Row variables marked ``(<=name)``: matched latest at or before."""
+        return tuple(s.text for s in self.rows if s.variable and s.latest)
+
     def __str__(self) -> str:
         parts = [self.file_type]
         if self.sensor:
@@ -174,12 +182,16 @@ class _Scanner:
         self.pos = end + 1
         return value
 
-    def variable(self) -> str:
-        """A ``(name)`` or ``("name")`` variable; returns the name."""
+    def variable(self) -> tuple[str, bool]:
+        """A ``(name)``, ``("name")`` or ``(<=name)`` variable; returns (name, latest)."""
         start = self.pos
         assert self.peek() == "("
         self.pos += 1
         self.skip_space()
+        latest = self.text.startswith("<=", self.pos)
+        if latest:
+            self.pos += 2
+            self.skip_space()
         if self.peek() == '"':
             name = self.quoted()
             self.skip_space()
@@ -193,7 +205,7 @@ class _Scanner:
         self.pos += 1
         if not name:
             raise self.error("empty (variable) name", start)
-        return name
+        return name, latest
 
     def bare(self) -> tuple[str, int]:
         """A bare word up to a separator, with balanced parentheses inside."""
@@ -257,7 +269,11 @@ def _bracket_column(sc: _Scanner) -> ColumnId:
         if ch == '"':
             parts.append(Selector(sc.quoted()))
         elif ch == "(":
-            parts.append(Selector(sc.variable(), variable=True))
+            at = sc.pos
+            name, latest = sc.variable()
+            if latest:
+                raise sc.error("'<=' (latest at or before) applies to row values, not to a column id", at + 1)
+            parts.append(Selector(name, variable=True))
         elif ch == "]":
             sc.pos += 1
             break
@@ -329,12 +345,13 @@ def parse_prefix(text: str, start: int = 0) -> tuple[Reference, int]:
         ch = sc.peek()
         if ch == "(" and _paren_is_segment(sc):
             save = sc.pos
-            name = sc.variable()
-            if form == "loose" and not _separator(sc):
+            name, latest = sc.variable()
+            if form == "loose" and not latest and not _separator(sc):
                 column = ColumnId((Selector(name, variable=True),))  # loose: whole-name variable
                 break
             sc.pos = save
-            rows.append(Selector(sc.variable(), variable=True))
+            name, latest = sc.variable()
+            rows.append(Selector(name, variable=True, latest=latest))
         elif ch == '"':
             rows.append(Selector(sc.quoted()))
         elif ch == "[":

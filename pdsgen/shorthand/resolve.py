@@ -236,6 +236,7 @@ def resolve(
     unknown_latest = [v for v in latest if v not in ref.row_variables]
     if unknown_latest:
         raise _fail(ref, None, f"'latest' names {unknown_latest}, which are not row variables of the reference")
+    latest = tuple(dict.fromkeys((*latest, *ref.latest_variables)))  # (<=name) in the text, or the caller
     pool = dps if ref.file_type == "dp" else cdps
     if not pool:
         kind = "data product (--dp)" if ref.file_type == "dp" else "calibration file (--cdp)"
