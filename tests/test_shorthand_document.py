@@ -127,3 +127,29 @@ def test_seed_002_yields_the_chems_inputs():
     assert data["inputs"]["tau"]["convert"] == "/1000000"
     assert data["parameters"]["alpha"]["max"] == 1.0 and "Pulse Height Defect" in data["parameters"]["alpha"]["description"]
     assert data["recipe"]["name"] == "chems-pulse-height-analysis"
+
+
+@pytest.mark.shared
+def test_seed_002_skeleton_completed_loads_as_a_recipe():
+    """The skeleton's keys are the recipe format's: once the author adds the expressions
+    and the product naming, the recipes loader accepts it unchanged."""
+    from pdsgen.recipes.loader import recipe_from_dict
+
+    (seed,) = SEEDS.glob("002_*")
+    text = to_recipe_toml(read_document(seed)) + """
+[expressions]
+M_Q = "2 * (tau / dist) ** 2 * E_Q"
+Q = "(Energy / alpha) / E_Q"
+M = "2 * (tau / dist) ** 2 * (Energy / alpha)"
+E = "Q * E_Q"
+
+[product]
+lid = "urn:nasa:pds:test:data:{stem}_cal"
+product_id = "{STEM}_CAL"
+file_name = "{stem}_cal.tab"
+"""
+    recipe = recipe_from_dict(tomllib.loads(text))
+    assert list(recipe.inputs) == ["tau", "Energy", "step", "dist", "E_Q"]
+    assert recipe.inputs["E_Q"].bind == {"step": "DPPS_Level"}
+    assert recipe.parameters["alpha"].max == 1.0
+    assert [o.name for o in recipe.outputs] == ["M_Q", "Q", "M", "E"]
