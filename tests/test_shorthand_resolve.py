@@ -331,6 +331,11 @@ def test_cdp_files_are_chosen_by_instrument_and_column(tmp_path):
         resolve("LFRT:cdf:v", cdp=[chems, inca])
 
 
+def test_a_single_source_need_not_be_in_a_list(acc, tmp_path):
+    assert resolve('dp:IACC:"hk":["Rate_A"]', dp=acc).values.tolist() == [3]
+    assert resolve('dp:IACC:"hk":["Rate_A"]', dp=str(acc.path)).values.tolist() == [3]
+
+
 def test_nothing_to_resolve_against():
     with pytest.raises(ResolutionError, match="no calibration file"):
         resolve("CPHA:cdf:v")

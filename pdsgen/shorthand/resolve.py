@@ -230,8 +230,8 @@ def resolve(
     case-insensitively (the purpose field ``sci`` vs ``SCI``).
     """
     ref = parse(reference) if isinstance(reference, str) else reference
-    dps = [load_source(s) for s in dp]
-    cdps = [load_source(s) for s in cdp]
+    dps = [load_source(s) for s in _listed(dp)]
+    cdps = [load_source(s) for s in _listed(cdp)]
     env = _environment(ref, variables or {}, bind or {}, data, dps)
     unknown_latest = [v for v in latest if v not in ref.row_variables]
     if unknown_latest:
@@ -271,6 +271,13 @@ def resolve(
         raise _fail(ref, None, "no file matches: " + " | ".join(str(e) for e in errors))
     names = ", ".join(str(r.source.path) for r in results)
     raise _fail(ref, None, f"several files match ({names}); pass only the one meant")
+
+
+def _listed(sources) -> list:
+    """One source or several: a lone path or Source is not iterated character by character."""
+    if isinstance(sources, (str, os.PathLike, Source)):
+        return [sources]
+    return list(sources)
 
 
 @dataclass
