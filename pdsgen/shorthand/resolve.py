@@ -434,10 +434,12 @@ def _join(ref, src, cands, joins, env: _Env, latest, fold_case) -> np.ndarray:
     lt = _combine(latest_parts) if latest_parts else (np.zeros(cands.size, np.int64), np.zeros(nq, np.int64), 1)
     fe, qe, ne = ex
     ft, qt, nt = lt
-    if ne * nt > _LUT_CELLS:
+    # a lookup grid only pays when it is small next to the work itself
+    budget = min(_LUT_CELLS, 8 * (fe.size + qe.size) + 1024)
+    if ne * nt > budget:
         fe, qe, ne = _densify(*ex)
         ft, qt, nt = _densify(*lt)
-    if ne * nt <= _LUT_CELLS:
+    if ne * nt <= budget:
         chosen, count, cell_index = _lookup_table(fe, qe, ne, ft, qt, nt)
         idx_in_cands = cell_index[np.maximum(chosen, 0)]
     else:
@@ -450,7 +452,7 @@ def _join(ref, src, cands, joins, env: _Env, latest, fold_case) -> np.ndarray:
 
 
 #: Largest key space (exact keys x latest keys) resolved through a lookup table.
-_LUT_CELLS = 1 << 22
+_LUT_CELLS = 1 << 21
 
 
 def _densify(fk: np.ndarray, qk: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:
