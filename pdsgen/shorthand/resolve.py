@@ -98,7 +98,12 @@ def _sensor_sources(ref: Reference, sources: list[Source]) -> list[Source]:
         chosen = [s for s in sources if s.sensor == ref.sensor]
         if not chosen:
             have = ", ".join(f"{s.path.name} ({s.sensor or 'unknown type'})" for s in sources) or "none given"
-            raise _fail(ref, None, f"no data product of sensor data type {ref.sensor} (data products: {have})")
+            raise _fail(
+                ref,
+                None,
+                f"no data product of sensor data type {ref.sensor} (data products: {have}; "
+                "say which sensor a file holds with --sensor FILE=SENSOR / load_source(sensor=))",
+            )
         return chosen
     # calibration files are per MIMI sensor: CPHA → CHEMS; files of unknown sensor serve any
     wanted = SENSOR_INSTRUMENTS.get(ref.sensor)
