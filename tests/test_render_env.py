@@ -225,3 +225,8 @@ def test_all_errors_are_pdsgen_errors(tmp_path):
         write_table([1, 2, 3], tmp_path, basename="t", context=context())
     with pytest.raises(PdsgenError):
         write_table({"x": np.arange(2)}, tmp_path / "missing", basename="t", context=context())
+
+
+def test_nul_in_text_refused(tmp_path):
+    with pytest.raises(DataError, match="NUL"):
+        write_table({"s": np.array([b"a\x00b", b"c"])}, tmp_path, basename="t", context=context())

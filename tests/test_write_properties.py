@@ -26,7 +26,7 @@ TEXT = st.text(
 
 
 @st.composite
-def tables(draw, *, text_ok: bool, binary: bool, signed64: bool = False):
+def tables(draw, *, text_ok: bool, binary: bool, signed64: bool = False, no_int64_min: bool = False):
     n = draw(st.integers(1, 30))
     ncols = draw(st.integers(1, 6))
     cols: dict[str, np.ndarray] = {}
@@ -45,6 +45,8 @@ def tables(draw, *, text_ok: bool, binary: bool, signed64: bool = False):
                         if dtype.kind == "f" else None)
             if signed64 and kind == "u8":  # PDS3 ASCII_INTEGER is read as int64
                 elements = st.integers(0, 2**63 - 1)
+            if no_int64_min and kind == "i8":
+                elements = st.integers(-(2**63) + 1, 2**63 - 1)
             values = draw(hnp.arrays(dtype, n, elements=elements))
             if dtype.kind == "f" and np.isnan(values).any():
                 values = np.where(values == MISSING[kind], 0, values).astype(dtype)
@@ -115,7 +117,9 @@ def test_pds4_tables_read_by_pds4_tools(fmt, data):
     """The reference reader agrees with what was written."""
     import pds4_tools
 
-    cols, special = data.draw(tables(text_ok=True, binary=fmt == "binary"))
+    # pds4_tools mis-types a text integer column holding -2**63 (abs() overflows while it
+    # picks a dtype: the column reads back as 0, 1, ...); pdsgen.open reads it right, above.
+    cols, special = data.draw(tables(text_ok=True, binary=fmt == "binary", no_int64_min=True))
     with tempfile.TemporaryDirectory() as d:
         out = write_table(cols, d, basename="t", context=context(), table_format=fmt,
                           special_constants=special, creation_time=CREATED)

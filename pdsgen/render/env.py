@@ -23,6 +23,13 @@ from pdsgen.render.times import iso_date, iso_utc
 
 PathLike = str | os.PathLike
 
+SPECIAL_CONSTANT_ORDER = (
+    "saturated_constant", "missing_constant", "error_constant", "invalid_constant",
+    "unknown_constant", "not_applicable_constant", "valid_maximum",
+    "high_instrument_saturation", "high_representation_saturation", "valid_minimum",
+    "low_instrument_saturation", "low_representation_saturation",
+)
+
 
 def _builtin_dir() -> Path:
     from pdsgen.resources import templates_dir
@@ -77,6 +84,8 @@ class LabelEnvironment:
             auto_reload=False,
             cache_size=-1,
         )
+        # schema order of Special_Constants children (PDS4 and the PDS3 templates use it)
+        self.env.globals["SPECIAL_CONSTANT_ORDER"] = SPECIAL_CONSTANT_ORDER
         self.env.filters.update(
             {
                 "xml": escape.xml_escape,

@@ -1,0 +1,154 @@
+"""Benchmark the writers: label rendering rate and table writing rate.
+
+1. Labels: a 20-field Table_Character label rendered and written to disk, N times —
+   pdsgen (`render_label` through the cached StrictUndefined environment + atomic
+   `commit_files`) against plain Jinja2 (same template, bare Environment, open/write).
+   Target: >= 4,000 labels/s.
+2. Tables: write_table of a large table (character, delimited, binary) against reading
+   the same product back with pdsgen.open(...).data (and pds4_tools.read for reference).
+   Target: write time within 2x of read time.
+
+Run: .venv/bin/python bench/bench_render.py [--labels N] [--rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _context():
+    from pdsgen.render import ProductContext
+
+    return ProductContext(
+        lid="urn:nasa:pds:bench:data:product_0001", vid="1.0", title="Benchmark product",
+        start_time="2004-01-01T00:00:00Z", stop_time="2004-01-02T00:00:00Z",
+        investigations=[dict(name="Cassini-Huygens", type="Mission",
+                             lid_reference="urn:nasa:pds:context:investigation:mission.cassini-huygens")],
+        observing_system=[dict(name="MIMI CHEMS", type="Instrument",
+                               lid_reference="urn:nasa:pds:context:instrument:chems.co")],
+        targets=[dict(name="Saturn", type="Planet", lid_reference="urn:nasa:pds:context:target:planet.saturn")],
+        input_products=["urn:nasa:pds:bench:raw:r1::1.0"], recipe_name="bench", recipe_version="1",
+    )
+
+
+def _table(rows: int, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    cols: dict[str, np.ndarray] = {}
+    for k in range(20 if rows < 10 else 8):
+        kind = k % 4
+        if kind == 0:
+            cols[f"int_{k}"] = rng.integers(-(10**9), 10**9, rows)
+        elif kind == 1:
+            cols[f"real_{k}"] = rng.normal(size=rows) * 1e3
+        elif kind == 2:
+            cols[f"f4_{k}"] = rng.normal(size=rows).astype(np.float32)
+        else:
+            cols[f"text_{k}"] = np.array([f"id{j % 997}" for j in range(min(rows, 997))])[
+                np.arange(rows) % min(rows, 997)]
+    return cols
+
+
+def bench_labels(n: int) -> None:
+    import jinja2
+
+    from pdsgen.render import commit_files, render_label
+    from pdsgen.render.columns import columns_from
+    from pdsgen.render.encode import encode_character
+    from pdsgen.render.writers import _base_context, _file_info, _table_variables
+    from pdsgen.resources import templates_dir
+
+    ctx = _context()
+    enc = encode_character(columns_from(_table(3)))
+    variables = _base_context(ctx, "2026-01-01T00:00:00Z", "1.22.0.0", "pds4")
+    variables["table"] = _table_variables(enc, "character", "table", None)
+    variables["file"] = _file_info("p.tab", enc.data, "2026-01-01T00:00:00Z", enc.records)
+    variables["product_class"] = "Product_Observational"
+    name = "pds4/Product_Observational_table.xml.j2"
+    assert len(enc.fields) == 20
+
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d)
+        render_label(name, variables)  # warm the cache (compile once)
+        t0 = time.perf_counter()
+        for i in range(n):
+            text = render_label(name, variables)
+            commit_files([(out / f"p{i % 200}.xml", text.encode())])
+        t_pdsgen = time.perf_counter() - t0
+
+        plain = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())),
+                                   autoescape=True, trim_blocks=True, lstrip_blocks=True)
+        template = plain.get_template(name)
+        template.render(variables)
+        t0 = time.perf_counter()
+        for i in range(n):
+            text = template.render(variables)
+            with open(out / f"q{i % 200}.xml", "w", encoding="utf-8") as fh:
+                fh.write(text)
+        t_plain = time.perf_counter() - t0
+
+        # whole write_table of a 20-field, 3-row product (encode + md5 + render + 2 files)
+        from pdsgen.render import write_table
+
+        table = _table(3)
+        m = max(n // 4, 50)
+        t0 = time.perf_counter()
+        for i in range(m):
+            write_table(table, out, basename=f"w{i % 100}", context=ctx,
+                        creation_time="2026-01-01T00:00:00Z")
+        t_full = time.perf_counter() - t0
+
+    print(f"label rendering, 20-field Table_Character label written to disk, {n} labels")
+    print(f"  pdsgen render_label + atomic write : {n / t_pdsgen:8.0f} labels/s")
+    print(f"  plain jinja2 render + open/write   : {n / t_plain:8.0f} labels/s")
+    print(f"  ratio pdsgen/plain                 : {t_plain / t_pdsgen:8.2f}  (target >= 4000 labels/s)")
+    print(f"  full write_table (data + label)    : {m / t_full:8.0f} products/s")
+
+
+def bench_tables(rows: int) -> None:
+    import pdsgen
+    from pdsgen.render import write_table
+
+    table = _table(rows)
+    ctx = _context()
+    print(f"\ntable writing vs reading back, {rows} rows x {len(table)} columns")
+    with tempfile.TemporaryDirectory() as d:
+        for fmt in ("character", "delimited", "binary"):
+            t0 = time.perf_counter()
+            out = write_table(table, d, basename=f"t_{fmt}", context=ctx, table_format=fmt,
+                              creation_time="2026-01-01T00:00:00Z")
+            t_write = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            data = pdsgen.open(out.label_path)[0].data
+            t_read = time.perf_counter() - t0
+            assert len(data) == rows
+            t_ref = float("nan")
+            if rows <= 300_000:
+                import pds4_tools
+
+                t0 = time.perf_counter()
+                s = pds4_tools.read(str(out.label_path), quiet=True)
+                _ = s[0].data
+                t_ref = time.perf_counter() - t0
+            size = os.path.getsize(out.data_path) / 1e6
+            print(f"  {fmt:9s}: write {t_write:6.3f} s ({size / t_write:6.0f} MB/s)  "
+                  f"pdsgen read {t_read:6.3f} s  write/read {t_write / t_read:5.2f}  "
+                  f"(target <= 2)  pds4_tools read {t_ref:6.3f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--labels", type=int, default=4000)
+    ap.add_argument("--rows", type=int, default=200_000)
+    args = ap.parse_args()
+    bench_labels(args.labels)
+    bench_tables(args.rows)
+
+
+if __name__ == "__main__":
+    main()
