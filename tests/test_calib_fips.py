@@ -96,3 +96,45 @@ def test_edr_date_from_label_or_name(tmp_path):
     assert fips.edr_date(None, tmp_path / "FIPS_R2011100EDR_V1.LBL") == np.datetime64("2011-04-10")
     with pytest.raises(RecipeError):
         fips.edr_date(None, tmp_path / "nodate.lbl")
+
+
+def test_spectra_equals_elementwise_formulas():
+    rng = np.random.default_rng(1)
+    eq_t = np.vstack([np.geomspace(13.3, 0.05, 64), np.geomspace(6.0, 0.1, 64)])
+    acc_t = np.vstack([np.full(64, 0.095), np.full(64, 0.03)])
+    teq, teta = np.array([0.03, 0.1, 1.0, 10.0, 15.0]), np.array([0.05, 0.1, 0.2, 0.3, 0.31])
+    mode, step = rng.integers(0, 2, 500) * 3, rng.integers(0, 64, 500)  # modes 0 and 3
+    counts = rng.poisson(20, 500).astype(float)
+    got = fips.spectra(counts, mode, step, eq_t, acc_t, np.array([0, 3]), teq, teta)
+    eq = eq_t[mode // 3, step]
+    acc = acc_t[mode // 3, step]
+    eta = fips.interpolate_efficiency(eq, teq, teta)
+    flux = fips.differential_flux(counts, eq, acc, eta)
+    np.testing.assert_allclose(got["EQ"], eq)
+    np.testing.assert_allclose(got["ACCUM_TIME"], acc)
+    np.testing.assert_allclose(got["ETA"], eta, rtol=1e-12)
+    np.testing.assert_allclose(got["DIFF_FLUX"], flux, rtol=1e-12)
+    np.testing.assert_allclose(got["PSD"], fips.phase_space_density(flux, eq), rtol=1e-12)
+    # cells the data never use need no efficiency: a table covering only mode 3's range is enough
+    only3 = fips.spectra(counts[mode == 3], mode[mode == 3], step[mode == 3], eq_t, acc_t, np.array([0, 3]),
+                         np.array([0.1, 6.0]), np.array([0.2, 0.3]))
+    assert np.isfinite(only3["DIFF_FLUX"]).all()
+    with pytest.raises(DataError, match="mode 5"):
+        fips.spectra(counts[:1], np.array([5]), step[:1], eq_t, acc_t, np.array([0, 3]), teq, teta)
+
+
+def test_pha_events_equals_elementwise_formulas():
+    rng = np.random.default_rng(2)
+    x, y = rng.uniform(10, 55, 400), rng.uniform(15, 55, 400)
+    tof, raw = rng.integers(0, 1024, 400), rng.random(400) < 0.3
+    consts = {"X0": 31.5159, "Y0": 34.2993, "R": [-18.5303, 10.1646, -0.565382, 0.0164266, 0, 0],
+              "P0": 6.5, "P1": -1.0}
+    ev = fips.pha_events(tof, raw, x, y, consts)
+    r, th = np.hypot(x - 31.5159, y - 34.2993), np.degrees(np.arctan2(y - 34.2993, x - 31.5159)) % 360
+    z = fips.zenith_deg(r, consts["R"])
+    keep = (z >= 15) & (z <= 75)
+    assert ev["keep"].tolist() == keep.tolist() and 0 < keep.sum() < 400
+    np.testing.assert_allclose(ev["R"], r[keep], rtol=1e-12)
+    np.testing.assert_allclose(ev["THETA_MCP"], th[keep], atol=1e-9)
+    np.testing.assert_allclose(ev["AZIMUTH"], (6.5 - th[keep]) % 360, atol=1e-9)
+    np.testing.assert_allclose(ev["TOF"], np.where(raw, tof * 666 / 2048, tof * 666 / 1024)[keep])
