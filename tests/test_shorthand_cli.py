@@ -69,6 +69,15 @@ def test_resolve_errors_exit_2_with_one_message(args, words):
     assert words in r.output and "Traceback" not in r.output
 
 
+def test_resolve_object_option():
+    pytest.importorskip("pdsgen.pds3.product", reason="PDS3 reader (issue 3) not in the tree yet")
+    lbl = str(CHEMS / "CHEMS_PHA_CAL_V01.LBL")
+    r = run("resolve", "CPHA:cdf:sep_distance(cm)", "--cdp", lbl, "--object", "SPREADSHEET")
+    assert r.exit_code == 0 and r.output.strip() == "10.0"
+    r = run("resolve", "CPHA:cdf:sep_distance(cm)", "--cdp", lbl, "--object", "NOPE")
+    assert r.exit_code == 2 and "NOPE" in r.output
+
+
 def test_resolve_bad_option_syntax():
     r = run("resolve", "CPHA:cdf:x", "--cdp", CAL, "--var", "step")
     assert r.exit_code == 2 and "NAME=VALUE" in r.output

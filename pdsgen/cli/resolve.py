@@ -48,10 +48,11 @@ def _plain(value):
 @click.option("--bind", "bind", multiple=True, metavar="NAME=COLUMN", help="Bind a variable per record to a column of the data product.")
 @click.option("--latest", multiple=True, metavar="NAME", help="Match this variable 'latest at or before' (validity starts).")
 @click.option("--sensor", "sensors", multiple=True, metavar="FILE=SENSOR", help="Say which sensor data type a file holds.")
+@click.option("--object", "object_name", metavar="NAME", help="Table object of labelled files (default: the first table).")
 @click.option("--ignore-case", is_flag=True, help="Compare text row values case-insensitively.")
 @click.option("--one", is_flag=True, help="Need exactly one record even for a dp reference.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-def resolve_command(reference, dps, cdps, var, bind, latest, sensors, ignore_case, one, as_json):
+def resolve_command(reference, dps, cdps, var, bind, latest, sensors, object_name, ignore_case, one, as_json):
     """Resolve a MIMI dp:/cdp: shorthand REFERENCE and print its values, one per line.
 
     \b
@@ -71,7 +72,7 @@ def resolve_command(reference, dps, cdps, var, bind, latest, sensors, ignore_cas
         raise click.BadParameter(f"{sorted(unknown)} not among --dp/--cdp files", param_hint="--sensor")
 
     def load(path):
-        return load_source(path, sensor=overrides.get(Path(path).name))
+        return load_source(path, sensor=overrides.get(Path(path).name), object_name=object_name)
 
     result = resolve(
         reference,
