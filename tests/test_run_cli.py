@@ -1,0 +1,74 @@
+"""CLI surface of the recipes: `pdsgen recipes`, `recipe show`, `run --templates`, grouping,
+and the shipped reference inputs in labels/fips running through their recipe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pdsgen.cli import main
+from pdsgen.errors import RecipeError
+from pdsgen.recipes import load_recipe, recipe_from_dict
+from pdsgen.recipes.run import group_inputs, run_recipe
+from pdsgen.resources import labels_dir, templates_dir
+
+
+def test_recipes_list_and_show():
+    res = CliRunner().invoke(main, ["recipes"])
+    assert res.exit_code == 0
+    assert "chems-pha" in res.output and "fips-cdr" in res.output
+    res = CliRunner().invoke(main, ["recipe", "show", "chems-pha"])
+    assert res.exit_code == 0
+    assert "CPHA:cdf:step_(step)_E/Q(keV/e)" in res.output and "alpha" in res.output and "(0.0, 1.0)" in res.output
+    assert "u / e" in res.output or "u/e" in res.output
+    res = CliRunner().invoke(main, ["recipe", "show", "fips-cdr", "--toml"])
+    assert res.exit_code == 0 and res.output.startswith("[recipe]")
+    res = CliRunner().invoke(main, ["recipe", "show", "nope"])
+    assert res.exit_code == 2 and "no recipe 'nope'" in res.output
+
+
+def test_reference_fips_inputs_run(tmp_path):
+    fips = labels_dir() / "fips"
+    res = CliRunner().invoke(main, ["run", "fips-cdr", str(fips), "--out", str(tmp_path), "-q",
+                                    "--cal", str(fips / "fips_eq_table.csv"),
+                                    "--cal", str(fips / "fips_proton_efficiency.csv")])
+    assert res.exit_code == 0, res.output
+    assert "3 of 3 inputs done" in res.output
+    assert len(list(tmp_path.glob("*.xml"))) == 3
+
+
+def test_templates_override(tmp_path):
+    custom = tmp_path / "tpl" / "pds4"
+    custom.mkdir(parents=True)
+    src = (templates_dir() / "pds4" / "Product_Observational_table.xml.j2").read_text()
+    marker = "<!-- project template: mission X -->"
+    lines = src.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.strip() == "<Observation_Area>")
+    lines.insert(at, "  " + marker + "\n")
+    (custom / "Product_Observational_table.xml.j2").write_text("".join(lines))
+    fips = labels_dir() / "fips"
+    out = tmp_path / "out"
+    rep = run_recipe(load_recipe("fips-cdr"), [fips / "FIPS_SCAN_2011100_EDR.lbl"], out,
+                     cal_files=[fips / "fips_eq_table.csv", fips / "fips_proton_efficiency.csv"],
+                     templates_dir=tmp_path / "tpl")
+    assert not rep.failed, rep.failed[0].error if rep.failed else ""
+    assert marker in (out / "fips_scan_2011100_edr_cdr.xml").read_text()
+
+
+def _agg(group_by):
+    return recipe_from_dict({
+        "recipe": {"name": "agg", "algorithm": "x:y", "aggregate": True, "group_by": group_by},
+        "outputs": [{"name": "o"}],
+        "product": {"lid": "urn:nasa:pds:b:c:{group}", "product_id": "{GROUP}", "file_name": "{group}.tab"},
+    })
+
+
+def test_grouping():
+    paths = [Path(p) for p in ("a/R1020_D001_S001.xml", "a/R1020_D001_S002.xml", "b/R1021_D000_S001.xml")]
+    assert group_inputs(paths, _agg("all")) == [("agg", paths)]
+    assert group_inputs(paths, _agg(r"name:^(R\d+)_")) == [("R1020", paths[:2]), ("R1021", paths[2:])]
+    with pytest.raises(RecipeError, match="does not match group_by"):
+        group_inputs([Path("x.xml")], _agg(r"name:^(R\d+)_"))
+    assert group_inputs(paths, load_recipe("chems-pha")) == [(None, [p]) for p in paths]
