@@ -160,7 +160,7 @@ def read_pdr(label: Path):
     import pdr
 
     data = pdr.read(str(label))
-    keys = [k for k in data.keys() if k not in ("LABEL",) and not k.endswith("HEADER")]
+    keys = [k for k in data.keys() if k.upper() != "LABEL" and not k.upper().endswith("HEADER")]
     return data[keys[-1]]
 
 

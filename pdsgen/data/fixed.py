@@ -10,14 +10,19 @@ with a structured dtype carrying the label's offsets (no per-field copy at all).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from pdsgen.data import types
+from pdsgen.data import arrowtext, types
 from pdsgen.data.ascii import blank_rows, parse_text, text_view, trim_text
 from pdsgen.data.io import column_names, read_uint8
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject, Field
+
+#: Tables at least this big decode their columns in threads.
+PARALLEL_BYTES = 8 << 20
 
 
 def _fail(obj: DataObject, message: str, cls: type = DataError) -> Exception:
@@ -60,7 +65,8 @@ def _record_matrix(obj: DataObject) -> np.ndarray:
     return flat.reshape(obj.records, obj.record_length)
 
 
-def _decode_field(obj: DataObject, f: Field, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def _decode_field(obj: DataObject, f: Field, raw: np.ndarray,
+                  arrow_records=None) -> tuple[np.ndarray, np.ndarray | None]:
     """Values ``(n, *shape)`` of one field and the mask of its empty values (or None)."""
     lead = raw.shape[:-1]
     name = f.data_type
@@ -70,6 +76,10 @@ def _decode_field(obj: DataObject, f: Field, raw: np.ndarray) -> tuple[np.ndarra
             if ctype.decoder is None:
                 return trim_text(text_view(raw), raw[..., 0] if f.length else None), None
             if ctype.text_dtype is not None:
+                fast = arrowtext.parse_field(arrow_records, raw.shape[0], f.location, f.length, f.shape,
+                                             f.strides, ctype.text_dtype) if arrow_records is not None else None
+                if fast is not None:
+                    return fast
                 return parse_text(text_view(raw), ctype.text_dtype)
         flat = raw.reshape(-1, raw.shape[-1]) if raw.size else np.zeros((int(np.prod(lead)), f.length), np.uint8)
         if f.bits is not None:
@@ -137,8 +147,23 @@ def read_fixed(obj: DataObject) -> np.ndarray:
     records = _record_matrix(obj)
     columns = []
     masks = {}
-    for f, name in zip(obj.fields, names, strict=True):
-        values, mask = _decode_field(obj, f, field_bytes(records, f))
+    text_numbers = any(
+        types.is_character(f.data_type) and types.character_type(f.data_type).text_dtype for f in obj.fields
+    )
+    arrow_records = arrowtext.records_array(records) if text_numbers else None
+
+    def decode(f: Field):
+        return _decode_field(obj, f, field_bytes(records, f), arrow_records)
+
+    if records.size >= PARALLEL_BYTES and len(obj.fields) > 1:
+        # Columns are independent and arrow/numpy release the GIL while parsing.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(len(obj.fields), os.cpu_count() or 1)) as pool:
+            decoded = list(pool.map(decode, obj.fields))
+    else:
+        decoded = [decode(f) for f in obj.fields]
+    for (values, mask), name in zip(decoded, names, strict=True):
         columns.append((name, values))
         if mask is not None:
             masks[name] = mask

@@ -1,0 +1,69 @@
+"""Numbers from fixed-width text columns through arrow's C++ string kernels.
+
+Why: numpy's ``astype`` from ``S`` text costs ~80 ns per value here; arrow's
+``binary_slice`` → ``ascii_trim_whitespace`` → ``cast`` pipeline over a zero-copy
+binary array of the records costs ~35 ns per value and parses exactly like numpy
+(fast_float, correctly rounded; the corpus test checks equality with pds4_tools).
+Anything arrow refuses (Fortran ``D`` exponents, internal blanks, ``NaN`` spellings,
+overflow) returns ``None`` so the caller falls back to numpy, which decides and
+reports the exact offending value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_TARGETS = {"float64", "int64"}
+
+
+def records_array(records: np.ndarray):
+    """A zero-copy arrow ``binary`` array with one value per record."""
+    import pyarrow as pa
+
+    n, record_length = records.shape
+    if not records.flags.c_contiguous or n * record_length >= 2**31:
+        return None
+    offsets = np.arange(0, (n + 1) * record_length, record_length, dtype=np.int32)
+    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(records.reshape(-1))])
+
+
+def parse_field(array, n: int, location: int, length: int, shape: tuple[int, ...], strides: tuple[int, ...],
+                dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Values ``(n, *shape)`` and blank mask of a text field, or None to fall back to numpy."""
+    if array is None or dtype not in _TARGETS:
+        return None
+    if not shape:
+        result = _column(array, location, length, dtype)
+        return result
+    values = np.empty((n, *shape), dtype=dtype)
+    mask = np.zeros((n, *shape), dtype=bool)
+    for index in np.ndindex(*shape):  # one pass per repetition (a column), never per value
+        start = location + sum(i * s for i, s in zip(index, strides, strict=True))
+        result = _column(array, start, length, dtype)
+        if result is None:
+            return None
+        values[(slice(None), *index)] = result[0]
+        if result[1] is not None:
+            mask[(slice(None), *index)] = result[1]
+    return values, (mask if mask.any() else None)
+
+
+def _column(array, location: int, length: int, dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.ascii_trim_whitespace(pc.binary_slice(array, location, location + length).view(pa.string()))
+    target = pa.float64() if dtype == "float64" else pa.int64()
+    try:
+        return pc.cast(text, target).to_numpy(zero_copy_only=False), None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    empty = pc.equal(pc.binary_length(text), 0)
+    if not pc.any(empty).as_py():
+        return None
+    try:
+        parsed = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), text), target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values = pc.fill_null(parsed, 0).to_numpy(zero_copy_only=False)
+    return values, empty.to_numpy(zero_copy_only=False)
