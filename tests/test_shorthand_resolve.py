@@ -64,6 +64,16 @@ def test_csv_empty_cells_make_float_nan(tmp_path):
     assert cols["a"].dtype == np.float64 and np.isnan(cols["a"][1]) and cols["a"][2] == 3.0
 
 
+def test_csv_dates_and_booleans_stay_text(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text('a,when,flag,doy\n"sci",2004-07-01T00:00:00,true,2004-183T00:00:00\n x ,2004-07-02,false,2004-184\n')
+    names, cols = read_csv(p)
+    assert cols["when"].tolist() == ["2004-07-01T00:00:00", "2004-07-02"]
+    assert cols["flag"].tolist() == ["true", "false"]
+    assert cols["doy"].tolist() == ["2004-183T00:00:00", "2004-184"]
+    assert cols["a"].tolist() == ["sci", "x"]
+
+
 @pytest.mark.parametrize(
     "content, words",
     [("", "empty file"), ("a,a\n1,2\n", "unique"), ("a,b\n1,2,3\n", "malformed")],

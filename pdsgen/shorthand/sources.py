@@ -162,11 +162,30 @@ def _finish_strings(values: np.ndarray) -> np.ndarray:
     return np.char.strip(values)
 
 
+def _text_to_numpy(col) -> np.ndarray:
+    """A pyarrow text column → numpy str; repeated values (purpose fields) go through a
+    dictionary so that only the distinct strings are converted."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(col).combine_chunks()
+    if len(encoded.dictionary) * 4 < len(encoded):
+        words = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
+        return words[encoded.indices.to_numpy(zero_copy_only=False)]
+    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=str)
+
+
 def _typed_column(col) -> np.ndarray:
-    """A pyarrow string column → int64, float64 (empty → NaN) or trimmed str array."""
+    """A pyarrow column → int64, float64 (empty → NaN) or trimmed str array.
+
+    Text columns are trimmed and cast as a whole: a column of numbers with empty cells
+    becomes float with NaN, anything else stays text."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if pa.types.is_integer(col.type):
+        return col.to_numpy(zero_copy_only=False).astype(np.int64)
+    if pa.types.is_floating(col.type):
+        return col.to_numpy(zero_copy_only=False).astype(np.float64)
     col = pc.utf8_trim_whitespace(col)
     nonempty = pc.not_equal(col, "")
     nulled = pc.if_else(nonempty, col, pa.scalar(None, pa.string()))
@@ -180,15 +199,16 @@ def _typed_column(col) -> np.ndarray:
             if target == pa.float64():
                 return cast.to_numpy(zero_copy_only=False).astype(np.float64)
             return cast.to_numpy(zero_copy_only=False)
-    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=str)
+    return _text_to_numpy(col)
 
 
 def read_csv(path: str | os.PathLike[str], *, skip_rows: int = 0) -> tuple[list[str], dict[str, np.ndarray]]:
     """A CSV whose first line (after ``skip_rows``) names the columns, typed per column.
 
-    pyarrow parses (quoted fields, speed); every column is read as text and then cast
-    as a whole, so `` 3`` and ``3`` both become int 3 and a header-row typo cannot make
-    pyarrow guess wrongly for part of a column.
+    pyarrow parses (quoted fields, speed) and types integer and real columns itself;
+    every other column is text, trimmed, and cast as a whole where it holds numbers
+    with empty cells. pyarrow's own date/time/boolean guesses are not used: such
+    columns are read again as text, so a CSV and its label give the same values.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -209,15 +229,28 @@ def read_csv(path: str | os.PathLike[str], *, skip_rows: int = 0) -> tuple[list[
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes or "" in names:
         raise DataError(f"column names must be unique and non-empty (header: {names})", path=str(p))
+    read_options = pacsv.ReadOptions(column_names=names, skip_rows=skip_rows + 1)
+    parse_options = pacsv.ParseOptions(newlines_in_values=False)
+    plain = dict(strings_can_be_null=False, null_values=[], true_values=[], false_values=[])
     try:
         table = pacsv.read_csv(
-            p,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip_rows + 1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False
-            ),
+            p, read_options=read_options, parse_options=parse_options,
+            convert_options=pacsv.ConvertOptions(timestamp_parsers=[], **plain),
         )
+        guessed = [
+            n for n in names
+            if not (pa.types.is_integer(table.column(n).type) or pa.types.is_floating(table.column(n).type)
+                    or pa.types.is_string(table.column(n).type))
+        ]
+        if guessed:  # dates/times pyarrow recognised: keep them as the text they are
+            text = pacsv.read_csv(
+                p, read_options=read_options, parse_options=parse_options,
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=guessed, column_types={n: pa.string() for n in guessed}, **plain
+                ),
+            )
+            for n in guessed:
+                table = table.set_column(names.index(n), n, text.column(n))
     except pa.ArrowInvalid as exc:
         raise DataError(f"malformed CSV: {exc}", path=str(p)) from exc
     columns = {n: _typed_column(table.column(n)) for n in names}
