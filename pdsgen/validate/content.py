@@ -208,46 +208,61 @@ def _blank(col) -> np.ndarray:
 
 
 def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj: str) -> None:
+    """field_format: value no wider than the format; reals with exactly its decimals."""
+    import re
+
     import pyarrow.compute as pc
 
     _flags, width, prec, conv = fmt
-    arr = fieldtypes.arrow_binary(col) if isinstance(col, np.ndarray) else col.cast("binary")
-    trimmed = pc.binary_trim_whitespace(arr) if hasattr(pc, "binary_trim_whitespace") else pc.utf8_trim_whitespace(arr.cast("string"))
-    lengths = pc.binary_length(trimmed).to_numpy(zero_copy_only=False)
-    good = ~bad if bad is not None else np.ones(len(lengths), dtype=bool)
+    good = ~bad if bad is not None else np.ones(len(col), dtype=bool)
     shown = _shower(col)
-    if width is not None:
+    fixed = isinstance(col, np.ndarray)
+    if width is not None and not (fixed and col.shape[1] <= width):
+        arr = fieldtypes.arrow_binary(col) if fixed else col
+        lengths = pc.binary_length(pc.utf8_trim_whitespace(arr.cast("string"))).to_numpy(zero_copy_only=False)
         _report(out, good & (lengths > width), "error.table.field_value_too_long",
                 lambda i: f"field {f.name!r} value {shown(i)!r} is longer than its field_format {f.field_format}",
                 ctx, field=field_no, obj=obj)
-    if conv in "feE" and prec is not None:
-        decimals = pc.match_substring_regex(trimmed, rf"^[+-]?\d*\.\d{{{prec}}}([eE][+-]?\d+)?$")
-        nonblank = lengths > 0
-        wrong = good & nonblank & ~decimals.to_numpy(zero_copy_only=False)
-        _report(out, wrong, "error.table.field_value_format_precision_mismatch",
-                lambda i: f"field {f.name!r} value {shown(i)!r} does not have the {prec} decimals of "
-                          f"field_format {f.field_format}", ctx, field=field_no, obj=obj)
-    elif conv in "dio" and f.data_type == "ASCII_Real":
-        pass
+    if conv not in "feE" or prec is None:
+        return
+    value = rf"[+-]?\d*\.\d{{{prec}}}([eE][+-]?\d+)?"
+    if fixed and len(col) <= fieldtypes.SMALL_COLUMN:
+        joined = np.empty((col.shape[0], col.shape[1] + 1), dtype=np.uint8)
+        joined[:, :-1] = col
+        joined[:, -1] = 10
+        rx = re.compile(rf"(?:[ \t\r\x00]*(?:{value}[ \t\r\x00]*)?\n)*".encode())
+        if rx.fullmatch(joined.tobytes()) is not None:
+            return
+    arr = fieldtypes.arrow_binary(col) if fixed else col
+    ok = pc.match_substring_regex(arr, rf"^[ \t\r\x00]*({value}[ \t\r\x00]*)?$").to_numpy(zero_copy_only=False)
+    _report(out, good & ~ok, "error.table.field_value_format_precision_mismatch",
+            lambda i: f"field {f.name!r} value {shown(i)!r} does not have the {prec} decimals of "
+                      f"field_format {f.field_format}", ctx, field=field_no, obj=obj)
 
 
 def _parse_numbers(matrix: np.ndarray, ok: np.ndarray, data_type: str) -> np.ndarray | None:
-    """Numbers of a fixed-width text column (rows not ok or blank become 0)."""
+    """Numbers of a fixed-width text column (rows not ok or blank become 0).
+
+    numpy's own parser on an ``S<width>`` view; blanks and invalid rows are only patched
+    (one copy) when the direct parse fails.
+    """
     width = matrix.shape[1]
     if width == 0:
         return None
+    if data_type.startswith("ASCII_Numeric_Base"):
+        return None  # ranges of based numbers are not checked
     m = np.ascontiguousarray(matrix)
-    if not ok.all() or fieldtypes.blank_rows(m).any():
-        m = m.copy()
-        reset = ~ok | fieldtypes.blank_rows(m)
-        m[reset] = ord(" ")
-        m[reset, -1] = ord("0")
-    s = m.view(f"S{width}").ravel()
+    if ok.all():
+        try:
+            return m.view(f"S{width}").ravel().astype(np.float64)
+        except (ValueError, OverflowError):
+            pass
+    m = m.copy()
+    reset = ~ok | fieldtypes.blank_rows(m)
+    m[reset] = ord(" ")
+    m[reset, -1] = ord("0")
     try:
-        if data_type.startswith("ASCII_Numeric_Base"):
-            base = int(data_type.rsplit("Base", 1)[1])
-            return np.array([int(v, base) for v in np.strings.strip(s)], dtype=np.float64) if len(s) < 10000 else None
-        return s.astype(np.float64)
+        return m.view(f"S{width}").ravel().astype(np.float64)
     except (ValueError, OverflowError):
         return None
 

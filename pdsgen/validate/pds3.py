@@ -17,6 +17,7 @@ from pdsgen.errors import PdsgenError
 from pdsgen.validate.findings import Finding
 
 REQUIRED_LABEL = ("PDS_VERSION_ID", "RECORD_TYPE")
+ADVISORY = {"INTERFACE_FORMAT"}
 REQUIRED_OBJECT = {
     "TABLE": ("INTERFACE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
     "INDEX_TABLE": ("INTERFACE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
@@ -36,11 +37,13 @@ def _keys(obj: Any) -> set[str]:
 
 def _objects(module: Any, path: tuple[str, ...] = ()):
     """(path, kind, block) of every OBJECT block, depth first."""
-    import pvl
+    from pvl.collections import PVLGroup, PVLObject
 
     for key, value in module.items():
-        if isinstance(value, pvl.collections.ObjectDict | dict) and not isinstance(value, pvl.collections.PVLGroup):
+        if isinstance(value, PVLObject):
             yield (*path, key), str(key).upper(), value
+            yield from _objects(value, (*path, key))
+        elif isinstance(value, PVLGroup):
             yield from _objects(value, (*path, key))
 
 
@@ -71,7 +74,10 @@ def validate_pds3(p: Path, opts):
         bkeys = _keys(block)
         for k in required or ():
             if k not in bkeys:
-                res.findings.append(Finding("error.label.missing_keyword",
+                # keywords the data cannot be read without are errors; INTERFACE_FORMAT,
+                # often omitted by real archives and implied by DATA_TYPEs, a warning
+                kind = "warning" if k in ADVISORY else "error"
+                res.findings.append(Finding(f"{kind}.label.missing_keyword",
                                             f"OBJECT {'/'.join(map(str, opath))}: required keyword {k} is missing",
                                             file=file))
         if kind.endswith("TABLE") or kind in ("SERIES", "SPECTRUM"):

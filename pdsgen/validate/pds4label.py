@@ -237,13 +237,16 @@ def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
     return out
 
 
+RECORD_TAGS = tuple(f"{{*}}{t}" for t in (
+    "Record_Character", "Record_Binary", "Record_Delimited",
+    "Group_Field_Character", "Group_Field_Binary", "Group_Field_Delimited"))
+
+
 def check_record_counts(tree: etree._ElementTree, file: str) -> list[Finding]:
     """``fields``/``groups`` of each Record_* and Group_* against the elements they contain."""
     out: list[Finding] = []
-    for el in tree.getroot().iter():
+    for el in tree.getroot().iter(*RECORD_TAGS):
         tag = local(el)
-        if not (tag.startswith("Record_") or tag.startswith("Group_Field_")):
-            continue
         fields = [c for c in kids(el) if local(c).startswith("Field_") and local(c) != "Field_Statistics"]
         groups = [c for c in kids(el) if local(c).startswith("Group_Field_")]
         for what, declared, actual in (("fields", _int(ktext(el, "fields")), len(fields)),

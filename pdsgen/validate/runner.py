@@ -122,7 +122,18 @@ def _label_problem(path: Path, walked: bool, message: str) -> ProductResult:
 
 def validate_label(path: str | os.PathLike[str], opts: Options, *, walked: bool = False) -> ProductResult:
     """Validate one label (PDS4 or PDS3) and its data; never raises for bad input."""
-    p = Path(path)
+    try:
+        return _validate_label(Path(path), opts, walked)
+    except ValidationRunError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one broken product must not stop a delivery's run
+        res = ProductResult(str(path))
+        res.findings.append(Finding("error.validation.internal_error",
+                                    f"validation stopped: {type(exc).__name__}: {exc}", file=str(path)))
+        return res.finish()
+
+
+def _validate_label(p: Path, opts: Options, walked: bool) -> ProductResult:
     if p.suffix.lower() in PDS3_SUFFIXES:
         from pdsgen.validate.pds3 import validate_pds3
 

@@ -329,7 +329,7 @@ def check_schematron(
         proc = _processor()
         try:
             doc = proc.parse_xml(xml_text=_xml_text(xml))
-            result = exe.transform_to_string(xdm_node=doc)
+            result = exe.apply_templates_returning_string(xdm_value=doc)
         except Exception as exc:
             raise ValidationRunError(f"Schematron {Path(sch_path).name} failed to run: {exc}",
                                      path=file) from exc

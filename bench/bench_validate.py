@@ -1,0 +1,241 @@
+"""Benchmark `pdsgen validate`: products/s for full validation of 2,000 small products and
+MB/s of content validation of a 1,000,000-record table.
+
+Full validation = well-formedness + XML Schema + Schematron + label rules (LID, file size,
+MD5, context references) + content (every field of every record against its data type).
+NASA validate is not installed here; its figures from its own issue tracker (about 2
+products/s on large bundles, ~60 s for a 170 MB table = 2.8 MB/s) are printed as the
+reference ratio, and pds4_tools (reading the same products/table, no validation) is timed in
+the same run as a floor for "just reading the data". Needs ../shared (schemas, context list).
+
+    python bench/bench_validate.py [--products 2000] [--records 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CATALOG = SHARED / "pds4-schemas" / "catalog.xml"
+CONTEXT = SHARED / "pds4-context" / "registered_context_products.json"
+VALIDATE_PRODUCTS_PER_S = 2.0  # NASA validate on large bundles (issue tracker)
+VALIDATE_MB_PER_S = 170 / 60  # 170 MB table in ~60 s (issue tracker)
+
+LABEL = """<?xml version="1.0" encoding="UTF-8"?>
+<?xml-model href="https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1I00.sch" schematypens="http://purl.oclc.org/dsdl/schematron"?>
+<Product_Observational xmlns="http://pds.nasa.gov/pds4/pds/v1"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://pds.nasa.gov/pds4/pds/v1 https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1I00.xsd">
+  <Identification_Area>
+    <logical_identifier>urn:nasa:pds:pdsgen_bench:data:{name}</logical_identifier>
+    <version_id>1.0</version_id>
+    <title>pdsgen validate benchmark product {name}</title>
+    <information_model_version>1.18.0.0</information_model_version>
+    <product_class>Product_Observational</product_class>
+  </Identification_Area>
+  <Observation_Area>
+    <Time_Coordinates>
+      <start_date_time>2015-03-13T00:00:00Z</start_date_time>
+      <stop_date_time>2015-03-14T00:00:00Z</stop_date_time>
+    </Time_Coordinates>
+    <Investigation_Area>
+      <name>MESSENGER</name>
+      <type>Mission</type>
+      <Internal_Reference>
+        <lid_reference>urn:nasa:pds:context:investigation:mission.messenger</lid_reference>
+        <reference_type>data_to_investigation</reference_type>
+      </Internal_Reference>
+    </Investigation_Area>
+    <Observing_System>
+      <Observing_System_Component>
+        <name>MESSENGER</name>
+        <type>Host</type>
+      </Observing_System_Component>
+    </Observing_System>
+    <Target_Identification>
+      <name>Mercury</name>
+      <type>Planet</type>
+      <Internal_Reference>
+        <lid_reference>urn:nasa:pds:context:target:planet.mercury</lid_reference>
+        <reference_type>data_to_target</reference_type>
+      </Internal_Reference>
+    </Target_Identification>
+  </Observation_Area>
+  <File_Area_Observational>
+    <File>
+      <file_name>{name}.tab</file_name>
+      <file_size unit="byte">{size}</file_size>
+      <md5_checksum>{md5}</md5_checksum>
+    </File>
+    <Table_Character>
+      <offset unit="byte">0</offset>
+      <records>{records}</records>
+      <record_delimiter>Carriage-Return Line-Feed</record_delimiter>
+      <Record_Character>
+        <fields>5</fields>
+        <groups>0</groups>
+        <record_length unit="byte">{reclen}</record_length>
+        <Field_Character>
+          <name>UTC</name>
+          <field_number>1</field_number>
+          <field_location unit="byte">1</field_location>
+          <data_type>ASCII_Date_Time_YMD_UTC</data_type>
+          <field_length unit="byte">24</field_length>
+        </Field_Character>
+        <Field_Character>
+          <name>COUNT</name>
+          <field_number>2</field_number>
+          <field_location unit="byte">26</field_location>
+          <data_type>ASCII_Integer</data_type>
+          <field_length unit="byte">8</field_length>
+          <Field_Statistics>
+            <maximum>100000</maximum>
+            <minimum>0</minimum>
+          </Field_Statistics>
+        </Field_Character>
+        <Field_Character>
+          <name>FLUX</name>
+          <field_number>3</field_number>
+          <field_location unit="byte">35</field_location>
+          <data_type>ASCII_Real</data_type>
+          <field_length unit="byte">14</field_length>
+          <field_format>%14.6E</field_format>
+          <Special_Constants>
+            <missing_constant>-1.0E32</missing_constant>
+            <valid_maximum>1.0E6</valid_maximum>
+            <valid_minimum>-1.0E6</valid_minimum>
+          </Special_Constants>
+        </Field_Character>
+        <Field_Character>
+          <name>FLAG</name>
+          <field_number>4</field_number>
+          <field_location unit="byte">50</field_location>
+          <data_type>ASCII_NonNegative_Integer</data_type>
+          <field_length unit="byte">3</field_length>
+        </Field_Character>
+        <Field_Character>
+          <name>MODE</name>
+          <field_number>5</field_number>
+          <field_location unit="byte">54</field_location>
+          <data_type>ASCII_String</data_type>
+          <field_length unit="byte">{strlen}</field_length>
+        </Field_Character>
+      </Record_Character>
+    </Table_Character>
+  </File_Area_Observational>
+</Product_Observational>
+"""
+
+
+def table_bytes(records: int, strlen: int, seed: int = 0) -> bytes:
+    """Fixed-width records built column-wise with numpy (no per-record Python)."""
+    rng = np.random.default_rng(seed)
+    t0 = np.datetime64("2015-03-13T00:00:00.000")
+    times = (t0 + (np.arange(records) * 50).astype("timedelta64[ms]")).astype("datetime64[ms]")
+    utc = np.char.add(np.datetime_as_string(times, unit="ms").astype("S23"), b"Z")
+    count = np.char.rjust(rng.integers(0, 100000, records).astype("S8"), 8)
+    flux = np.char.rjust(np.char.mod(b"%14.6E", rng.normal(0, 1000, records)).astype("S14"), 14)
+    flag = np.char.rjust(rng.integers(0, 999, records).astype("S3"), 3)
+    mode = np.char.ljust(np.array([b"SCIENCE", b"CALIB", b"SAFE"])[rng.integers(0, 3, records)], strlen)
+    sp, crlf = np.full(records, b" ", "S1"), np.full(records, b"\r\n", "S2")
+    cols = [utc, sp, count, sp, flux, sp, flag, sp, mode, crlf]
+    widths = [24, 1, 8, 1, 14, 1, 3, 1, strlen, 2]
+    rec = np.empty((records, sum(widths)), dtype=np.uint8)
+    at = 0
+    for c, w in zip(cols, widths, strict=True):
+        rec[:, at:at + w] = np.ascontiguousarray(c.astype(f"S{w}")).view(np.uint8).reshape(records, -1)[:, :w] if w else 0
+        at += w
+    rec[:, :] = np.where(rec == 0, 32, rec)
+    return rec.tobytes()
+
+
+def write_product(folder: Path, name: str, records: int, strlen: int = 8, seed: int = 0) -> Path:
+    data = table_bytes(records, strlen, seed)
+    (folder / f"{name}.tab").write_bytes(data)
+    label = LABEL.format(name=name, size=len(data), md5=hashlib.md5(data).hexdigest(), records=records,  # noqa: S324
+                         reclen=len(data) // records, strlen=strlen)
+    path = folder / f"{name}.xml"
+    path.write_text(label)
+    return path
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--products", type=int, default=2000)
+    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--jobs", type=int, default=0)
+    args = ap.parse_args(argv)
+    from lxml import etree
+
+    from pdsgen.validate.content import Ctx, check_object, describe_objects
+    from pdsgen.validate.runner import Options, run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "products"
+        folder.mkdir()
+        for i in range(args.products):
+            write_product(folder, f"p{i:05d}", records=20, seed=i)
+        opts = Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),), offline=True, jobs=args.jobs)
+        # warm the on-disk Schematron cache (compiled once per .sch, reused by every run)
+        run([str(folder / "p00000.xml")], Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),),
+                                                 offline=True, jobs=1))
+        t = time.perf_counter()
+        result = run([str(folder)], opts)
+        dt = time.perf_counter() - t
+        n = len(result.products)
+        assert result.total_errors == 0, [str(f) for f in result.all_findings() if f.is_error][:5]
+        rate = n / dt
+        print(f"full validation: {n} products in {dt:.2f} s = {rate:.0f} products/s "
+              f"(jobs={args.jobs or os.cpu_count()}; target >= 200/s; NASA validate ~{VALIDATE_PRODUCTS_PER_S:g}/s "
+              f"-> x{rate / VALIDATE_PRODUCTS_PER_S:.0f})")
+        try:
+            import pds4_tools
+
+            sample = sorted(folder.glob("*.xml"))[:200]
+            t = time.perf_counter()
+            for p in sample:
+                pds4_tools.read(str(p), quiet=True, lazy_load=False)
+            prate = len(sample) / (time.perf_counter() - t)
+            print(f"  pds4_tools.read (no validation, 1 process): {prate:.0f} products/s")
+        except ImportError:
+            pass
+
+        big = Path(tmp) / "big"
+        big.mkdir()
+        label = write_product(big, "big_table", records=args.records, strlen=40, seed=1)
+        size_mb = (big / "big_table.tab").stat().st_size / 1e6
+        tree = etree.parse(str(label))
+        (obj, el, limit), = describe_objects(tree, label)
+        check_object(obj, el, Ctx(str(label)), limit=limit)  # warm-up (imports)
+        t = time.perf_counter()
+        found = check_object(obj, el, Ctx(str(label)), limit=limit)
+        dt = time.perf_counter() - t
+        errors = [f for f in found if f.is_error]
+        assert not errors, [str(f) for f in errors[:5]]
+        mbs = size_mb / dt
+        print(f"content validation: {args.records} records, {size_mb:.0f} MB in {dt:.2f} s = {mbs:.0f} MB/s "
+              f"(target >= 200 MB/s; NASA validate ~{VALIDATE_MB_PER_S:.1f} MB/s -> x{mbs / VALIDATE_MB_PER_S:.0f})")
+        try:
+            import pds4_tools
+
+            t = time.perf_counter()
+            pds4_tools.read(str(label), quiet=True, lazy_load=False)
+            pt = time.perf_counter() - t
+            print(f"  pds4_tools.read of the same table (no validation): {pt:.2f} s = {size_mb / pt:.0f} MB/s "
+                  f"(pdsgen validation / pds4_tools read time = {dt / pt:.2f})")
+        except ImportError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

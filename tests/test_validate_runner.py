@@ -1,0 +1,236 @@
+"""`pdsgen validate` end to end: CLI, exit codes, reports, label rules, bundles and collections."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from conftest import CATALOG, CONTEXT, CORPUS
+from lxml import etree, html
+
+from pdsgen.cli.app import main
+from pdsgen.validate.context import ContextRegistry, check_context_refs
+from pdsgen.validate.pds4label import (
+    check_identifiers,
+    check_record_counts,
+    lid_problem,
+    xml_models,
+)
+from pdsgen.validate.runner import Options, run
+
+V = CORPUS / "validate"
+BASE = ["-C", str(CATALOG), "--context-products", str(CONTEXT), "--offline", "--jobs", "1"]
+
+
+def cli(*args: str):
+    return CliRunner().invoke(main, ["validate", *BASE, *args])
+
+
+def types_of(data: dict) -> dict[str, int]:
+    return {m["messageType"]: m["total"] for m in data["summary"]["messageTypes"]}
+
+
+def opts(**kw) -> Options:
+    return Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),), offline=True, jobs=1, **kw)
+
+
+@pytest.mark.shared
+def test_clean_product_exits_0_and_json_report_has_validate_shape(tmp_path):
+    out = tmp_path / "r.json"
+    res = cli("--no-context", "--format", "json", "--report", str(out), str(V / "github297/valid/rimfax_rdr_0081_example.xml"))
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    s = data["summary"]
+    assert s["totalErrors"] == 0 and s["productValidation"] == {"passed": 1, "failed": 0, "skipped": 0, "total": 1}
+    assert set(s) >= {"totalErrors", "totalWarnings", "productValidation", "referentialIntegrity", "messageTypes"}
+    assert data["productLevelValidationResults"][0]["status"] == "PASS"
+
+
+@pytest.mark.shared
+def test_invalid_product_exits_1_with_validate_message_types(tmp_path):
+    out = tmp_path / "r.json"
+    res = cli("--no-context", "--format", "json", "--report", str(out),
+              str(V / "github297/invalid/rimfax_rdr_0081_example.xml"))
+    assert res.exit_code == 1
+    data = json.loads(out.read_text())
+    assert types_of(data) == {"error.table.field_value_out_of_min_max_range": 1}
+    msg = data["productLevelValidationResults"][0]["messages"][0]
+    assert msg["severity"] == "ERROR" and msg["record"] == 3 and msg["field"] == 1
+
+
+def test_unusable_catalog_exits_2(tmp_path):
+    res = CliRunner().invoke(main, ["validate", "-C", str(tmp_path / "nope.xml"), str(tmp_path)])
+    assert res.exit_code == 2
+    assert "catalog file not found" in res.output
+
+
+@pytest.mark.shared
+def test_html_report_is_self_contained_and_structured(tmp_path):
+    out = tmp_path / "r.html"
+    res = cli("--format", "html", "--report", str(out), str(V / "github137/delimited_table_good.xml"),
+              str(V / "github297/valid/rimfax_rdr_0081_example.xml"))
+    assert res.exit_code == 1
+    doc = html.fromstring(out.read_text())
+    assert doc.get_element_by_id("total-errors").text_content() == "4"
+    assert doc.get_element_by_id("failed").text_content() == "1"
+    products = doc.find_class("product")
+    assert [p.get("data-status") for p in products] == ["FAIL", "PASS"]
+    groups = {g.get("data-type"): len(g.find_class("msg")) for g in products[0].find_class("group")}
+    assert groups == {"error.label.context_ref_not_found": 3, "error.label.filesize_mismatch": 1}
+    assert doc.xpath("//select[@id='f-type']/option/@value")[0] == ""
+    # one file: no external stylesheets, scripts or images
+    assert not doc.xpath("//link[@href] | //script[@src] | //img[@src]")
+
+
+@pytest.mark.shared
+def test_context_references(tmp_path):
+    reg = ContextRegistry.load(CONTEXT)
+    tree = etree.parse(str(V / "github137/delimited_table_good.xml"))
+    assert [f.type for f in check_context_refs(tree, reg, "x")] == ["error.label.context_ref_not_found"] * 3
+    tree = etree.parse(str(V / "github334/valid/pvoro_graph_eden_k91_3a_01_v01_r00.xml"))
+    assert [f.type for f in check_context_refs(tree, reg, "x")] == ["warning.label.context_ref_mismatch"]
+    assert [f.type for f in check_context_refs(tree, reg, "x", mismatch_warnings=False)] == [
+        "info.label.context_ref_mismatch"]
+
+
+def test_identifier_syntax():
+    assert lid_problem("urn:nasa:pds:bundle:collection:product") is None
+    assert lid_problem("urn:nasa:pds:context:instrument:mro.hirise") is None
+    assert "urn:" in lid_problem("nasa:pds:b:c")
+    assert "::" in lid_problem("urn:nasa:pds:b:c::1.0")
+    assert "' '" in lid_problem("urn:nasa:pds:b:c d")
+    assert lid_problem("urn:nasa:pds") is not None
+    tree = etree.ElementTree(etree.fromstring(
+        b'<Product_Observational xmlns="http://pds.nasa.gov/pds4/pds/v1"><Identification_Area>'
+        b"<logical_identifier>urn:nasa:pds:b:c:p q</logical_identifier><version_id>1</version_id>"
+        b"</Identification_Area><Reference_List><Internal_Reference><lidvid_reference>urn:nasa:pds:b:c:p"
+        b"</lidvid_reference></Internal_Reference></Reference_List></Product_Observational>"))
+    assert [f.type for f in check_identifiers(tree, "x")] == [
+        "error.label.invalid_lid", "error.label.invalid_vid", "warning.label.invalid_lid_reference"]
+
+
+@pytest.mark.shared
+def test_record_field_counts_and_xml_models():
+    tree = etree.parse(str(V / "github334/invalid/pvoro_graph_eden_k91_3a_01_v01_r00.xml"))
+    found = check_record_counts(tree, "x")
+    assert [f.type for f in found] == ["error.label.invalid_object_definition"]
+    assert "fields = 77 but contains 2" in found[0].message
+    models = xml_models(etree.parse(str(V / "github15/test_check-pass_context_products.xml")))
+    assert [m[0].rsplit("/", 1)[1] for m in models] == ["PDS4_PDS_1400.sch", "PDS4_DISP_1301.sch", "PDS4_SP_1100.sch"]
+
+
+@pytest.mark.shared
+def test_file_size_checksum_and_missing_file(tmp_path):
+    src = V / "github297/valid"
+    for f in src.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+        (tmp_path / f.name).chmod(0o644)
+    label = tmp_path / "rimfax_rdr_0081_example.xml"
+    text = label.read_text()
+    data_name = etree.parse(str(label)).findtext(".//{*}file_name")
+    data = (tmp_path / data_name).read_bytes()
+    md5 = hashlib.md5(data).hexdigest()  # noqa: S324
+    assert "<file_size" not in text and "<md5_checksum" not in text
+    good = text.replace("</File>", f"<file_size unit=\"byte\">{len(data)}</file_size>"
+                                   f"<md5_checksum>{md5}</md5_checksum></File>", 1)
+    label.write_text(good)
+    assert run([str(label)], opts(context=False)).total_errors == 0
+    label.write_text(good.replace(f">{len(data)}<", f">{len(data) + 1}<").replace(md5, "0" * 32))
+    types = sorted(f.type for f in run([str(label)], opts(context=False)).all_findings() if f.is_error)
+    assert types == ["error.label.checksum_mismatch", "error.label.filesize_mismatch"]
+    label.write_text(good)
+    (tmp_path / data_name).unlink()
+    r = run([str(label)], opts(context=False))
+    assert sorted(f.type for f in r.all_findings() if f.is_error) == ["error.label.missing_file",
+                                                                      "error.table.bad_file_read"]
+    # --no-content skips file and data checks
+    assert run([str(label)], opts(context=False, content=False)).total_errors == 0
+
+
+def test_folders_not_understandable_bad_extension_and_no_products(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "empty.xml").write_bytes(b"")
+    (tmp_path / "a" / "other.xml").write_bytes(b"<notpds/>")
+    r = run([str(tmp_path / "a")], opts())
+    assert [p.status for p in r.products] == ["SKIP", "SKIP"]
+    assert r.total_errors == 0 and r.total_warnings == 2
+    (tmp_path / "a" / "x.lblx").write_bytes(b"")
+    r = run([str(tmp_path / "a")], opts(label_extensions=("lblx",)))
+    assert [f.type for f in r.all_findings()] == ["error.label.not_understandable"]
+    (tmp_path / "b").mkdir()
+    r = run([str(tmp_path / "b")], opts())
+    assert [f.type for f in r.execution] == ["error.execution.no_products_found"] and r.exit_code == 1
+    (tmp_path / "lab").write_bytes(b"<x/>")
+    r = run([str(tmp_path / "lab"), str(tmp_path / "missing.xml")], opts())
+    assert [f.type for p in r.products for f in p.findings] == ["error.label.bad_extension", "error.label.missing_file"]
+
+
+@pytest.mark.shared
+def test_inventory_and_bundle_duplicates():
+    r = run([str(V / "github476/bundle_mars2020_spice_v003.xml")], opts(context=False, rule="product"))
+    assert sum(f.type == "error.inventory.duplicate_lidvid" for f in r.all_findings()) == 2
+    r = run([str(V / "github476/collection_lab.hydrocarbon_spectra_data.xml")], opts(context=False, rule="product"))
+    assert sum(f.type == "error.inventory.duplicate_lidvid" for f in r.all_findings()) == 1
+
+
+@pytest.mark.shared
+def test_bundle_integrity_and_duplicate_identifiers():
+    r = run([str(V / "github401/invalid/bundle_kaguya_derived.xml")], opts(context=False, rule="bundle"))
+    integrity = {f.type for f in r.integrity}
+    assert {"warning.integrity.member_not_found", "warning.integrity.unreferenced_member"} <= integrity
+    assert "error.label.schema" in {f.type for f in r.all_findings()}
+    r = run([str(V / "github367/bundle_kaguya_derived.xml")], opts(context=False, rule="bundle"))
+    types = [f.type for f in r.all_findings()]
+    assert types.count("error.label.duplicate_identifier") == 1
+    assert types.count("error.label.missing_file") == 2
+    assert "warning.file.not_referenced_in_label" in types
+
+
+@pytest.mark.shared
+def test_collection_inventory_records_checked_without_content():
+    r = run([str(V / "github173/invalid")], opts(context=False, content=False, rule="bundle"))
+    # validate counts this twice (product and referential-integrity stages); one finding here
+    assert [f.type for f in r.all_findings() if f.is_error] == ["error.table.records_mismatch"]
+
+
+@pytest.mark.shared
+def test_parallel_run_matches_serial():
+    targets = [str(V / "github09"), str(V / "github57")]
+    serial = run(targets, opts())
+    parallel = run(targets, Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),), offline=True, jobs=2))
+    key = lambda r: sorted((p.label, f.type, f.line or 0, f.record or 0) for p in r.products for f in p.findings)  # noqa: E731
+    assert len(serial.products) >= 8
+    assert key(serial) == key(parallel)
+
+
+@pytest.mark.shared
+def test_pds3_labels():
+    good = CORPUS / "pds3/dual/mer_cif/m0154651923f6_2p_cif_gbl.lbl"
+    r = run([str(good)], opts())
+    assert r.products[0].standard == "PDS3" and r.total_errors == 0
+    lend = CORPUS / "pds3/dual/lend/lend_rdr_dlx_20240615.lbl"
+    r = run([str(lend)], opts())
+    types = [f.type for f in r.all_findings()]
+    assert "error.label.filesize_mismatch" in types  # the sample .dat is shorter than RECORD_BYTES x FILE_RECORDS
+    assert "warning.label.missing_keyword" in types  # no INTERFACE_FORMAT
+
+
+def test_pds3_syntax_error_and_columns(tmp_path):
+    bad = tmp_path / "bad.lbl"
+    bad.write_text("PDS_VERSION_ID = PDS3\nRECORD_TYPE = STREAM\nOBJECT = TABLE\n  ROWS = \nEND\n")
+    r = run([str(bad)], opts())
+    assert [f.type for f in r.all_findings()][:1] == ["error.label.syntax"]
+    lab = tmp_path / "t.lbl"
+    (tmp_path / "t.tab").write_bytes(b"12 ab\r\n34 cd\r\n")
+    lab.write_text(
+        'PDS_VERSION_ID = PDS3\nRECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 7\nFILE_RECORDS = 2\n'
+        '^TABLE = "t.tab"\nOBJECT = TABLE\n  INTERFACE_FORMAT = ASCII\n  ROWS = 2\n  COLUMNS = 2\n  ROW_BYTES = 7\n'
+        '  OBJECT = COLUMN\n    NAME = A\n    DATA_TYPE = ASCII_INTEGER\n    START_BYTE = 1\n    BYTES = 3\n  END_OBJECT = COLUMN\n'
+        '  OBJECT = COLUMN\n    NAME = B\n    DATA_TYPE = CHARACTER\n    START_BYTE = 3\n    BYTES = 6\n  END_OBJECT = COLUMN\n'
+        'END_OBJECT = TABLE\nEND\n')
+    types = [f.type for f in run([str(lab)], opts()).all_findings()]
+    assert "error.table.field_value_overlap" in types
+    assert "error.label.table_definition_problem" in types  # B ends at byte 8 > ROW_BYTES 7
