@@ -154,3 +154,16 @@ def test_module_function_and_entry_point_algorithms(fips_data, monkeypatch):
 
 def _double_met(ctx):
     return Table({"y": 2 * ctx.inputs["met"]})
+
+
+def test_round_to_format():
+    from pdsgen.recipes.engine import round_to_format
+
+    x = np.array([1.4270370123, 0.31988133512505107, 18032470.04357071, 8.081017179885895e-13, 0.0, np.nan,
+                  -123.456789, 1e300])
+    e = round_to_format(x, "%.6e")
+    assert [repr(float(v)) for v in e[:5]] == ["1.427037", "0.3198813", "18032470.0", "8.081017e-13", "0.0"]
+    assert np.isnan(e[5]) and e[6] == -123.4568 and e[7] == 1e300
+    f = round_to_format(x, "%.3f")
+    assert [float(v) for v in f[[0, 1, 2, 6]]] == [1.427, 0.32, 18032470.044, -123.457]
+    assert round_to_format(x, "%d") is x  # not a float format: untouched

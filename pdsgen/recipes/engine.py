@@ -291,3 +291,39 @@ def conform_column(col: Any, spec: OutputSpec, *, where: str = "") -> Any:
     if mask is not None and mask.any():
         return MaskedColumn(values, mask=mask, **kwargs)
     return Column(values, **kwargs)
+
+
+def round_to_format(values: np.ndarray, fmt: str) -> np.ndarray:
+    """Values rounded to the precision of a printf format (``%.6e``: 7 significant digits,
+    ``%.3f``: 3 decimals, ``%g``: 6 significant digits), vectorised.
+
+    The writers choose field widths and write each value's shortest exact representation,
+    so rounding (in `pdsgen.recipes.run`, just before writing; `compute` keeps full
+    precision) is what makes the recipe's ``format`` the precision of the product.
+    Each value becomes the double nearest to its rounded decimal (an integer divided by an
+    exact power of ten), so it is written as that short decimal.
+    """
+    import re
+
+    m = re.fullmatch(r"%-?\d*(?:\.(\d+))?([eEfFgG])", fmt)
+    if not m:
+        return values
+    prec = int(m.group(1)) if m.group(1) is not None else 6
+    kind = m.group(2).lower()
+    x = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(x) & (x != 0)
+    if kind == "f":
+        k = np.full(x.shape, prec, dtype=np.int64)
+    else:
+        digits = prec + 1 if kind == "e" else max(prec, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exp10 = np.floor(np.log10(np.abs(np.where(finite, x, 1.0)))).astype(np.int64)
+        k = digits - 1 - exp10
+    exact = np.abs(k) <= 22  # powers of ten up to 1e22 are exact doubles; leave the rest as they are
+    k = np.where(exact, k, 0)
+    p = 10.0 ** np.abs(k).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        up = np.rint(x * p) / p
+        down = np.rint(x / p) * p
+    out = np.where(k >= 0, up, down)
+    return np.where(finite & exact & np.isfinite(out), out, x).astype(values.dtype, copy=False)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from pdsgen.errors import PdsgenError, RecipeError
 from pdsgen.recipes.loader import Recipe
 
@@ -258,6 +260,7 @@ def write_products(
             product_id=_format(over["product_id"], fields), data_set_id=spec.data_set_id,
             product_type=over["product_type"] or None,
         )
+        table = _rounded(table, recipe.outputs_for(part))
         specials = {o.name: {"missing_constant": o.missing_constant}
                     for o in recipe.outputs_for(part) if o.missing_constant is not None}
         written = write_table(
@@ -286,6 +289,20 @@ def write_products(
                                        templates_dir=templates_dir, creation_time=creation_time,
                                        description=f"{pname} plot made by pdsgen recipe {recipe.name}")
                 out.append((written.label_path, [*written.data_paths, written.label_path]))
+    return out
+
+
+def _rounded(table: Any, specs: list[Any]) -> Any:
+    """A copy of ``table`` with float columns rounded to their declared ``format``."""
+    from pdsgen.recipes.engine import round_to_format
+
+    out = table.copy(copy_data=False)
+    for spec in specs:
+        col = out[spec.name]
+        if spec.format and col.dtype.kind == "f":
+            out[spec.name] = type(col)(round_to_format(np.asarray(col), spec.format), name=col.name, unit=col.unit,
+                                       description=col.description, format=col.format,
+                                       **({"mask": col.mask} if hasattr(col, "mask") else {}))
     return out
 
 
