@@ -470,3 +470,11 @@ def test_encoded_objects_are_other(tmp_path):
     assert product[0].kind == "other"
     with pytest.raises(UnsupportedError):
         _ = product[0].data
+
+
+def test_character_record_length_mismatch_is_reported(tmp_path):
+    lines = " 1\r\n 2\r\n 3\r\n"
+    body = table_character(3, 3, field_character("V", "ASCII_Integer", 1, 2))  # really 4-byte records
+    obj = pdsgen.open(write_product(tmp_path, body, lines.encode()))[0]
+    with pytest.raises(DataError, match=r"record 1 does not end with .*record_length 3"):
+        _ = obj.data

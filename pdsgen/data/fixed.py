@@ -48,6 +48,26 @@ def check_layout(obj: DataObject, data_length: int) -> None:
             )
 
 
+def check_delimiters(obj: DataObject, records: np.ndarray) -> None:
+    """Character records end with CR LF; if not, record_length or offset is wrong and
+    every value would be shifted: say so instead of returning shifted numbers."""
+    delimiter = str(obj.details.get("record_delimiter") or "carriage-return line-feed").lower()
+    ending = b"\r\n" if "carriage" in delimiter else b"\n"
+    if records.shape[0] == 0 or records.shape[1] < len(ending):
+        return
+    tail = records[:, -len(ending):]
+    good = (tail == np.frombuffer(ending, dtype=np.uint8)).all(axis=1)
+    if not good.all():
+        first = int(np.argmin(good))
+        end = obj.offset + (first + 1) * records.shape[1]
+        raise _fail(
+            obj,
+            f"record {first + 1} does not end with {ending!r} at byte {end} ({int((~good).sum())} of "
+            f"{len(good)} records do not): the label's record_length {records.shape[1]} or offset "
+            f"{obj.offset} does not match the file",
+        )
+
+
 def field_bytes(records: np.ndarray, f: Field) -> np.ndarray:
     """A view ``(n, *f.shape, f.length)`` of the field's bytes in every record."""
     base = records[:, f.location :]
@@ -145,6 +165,8 @@ def read_fixed(obj: DataObject) -> np.ndarray:
             return flat.view(dtype)
 
     records = _record_matrix(obj)
+    if obj.layout == "fixed_character":
+        check_delimiters(obj, records)
     columns = []
     masks = {}
     text_numbers = any(
