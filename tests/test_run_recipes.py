@@ -115,6 +115,8 @@ def test_bad_parameter_is_a_usage_error(chems_data, tmp_path):
     res = CliRunner().invoke(main, ["run", "chems-pha", str(chems_data.inputs[0]), "--out", str(tmp_path),
                                     "--cal", str(chems_data.calibrations[0]), "--set", "alpha=1.5"])
     assert res.exit_code == 2 and "alpha" in res.output and "(0.0, 1.0)" in res.output
+    rep = run_recipe(load_recipe("chems-pha"), chems_data.inputs[:1], tmp_path / "nocal")
+    assert "comes from a calibration data file: give it with --cal" in rep.failed[0].error
     res = CliRunner().invoke(main, ["run", "chems-pha", str(tmp_path / "nothing*.LBL"), "--out", str(tmp_path)])
     assert res.exit_code == 2 and "no such file" in res.output
 

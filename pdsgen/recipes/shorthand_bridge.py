@@ -34,6 +34,9 @@ def resolve_reference(
         return cache[key]
 
     ref = parse(spec.ref)
+    if ref.file_type != "dp" and not cal_files:
+        raise RecipeError(f"input {spec.name!r} ({spec.ref}) comes from a calibration data file: "
+                          "give it with --cal FILE")
     data = source(data_path)
     cdp = [source(c) for c in cal_files] if ref.file_type != "dp" else []
     res = resolve(ref, dp=[data], cdp=cdp, bind=dict(spec.bind), data=data if spec.bind else None)
