@@ -167,3 +167,26 @@ def test_round_to_format():
     f = round_to_format(x, "%.3f")
     assert [float(v) for v in f[[0, 1, 2, 6]]] == [1.427, 0.32, 18032470.044, -123.457]
     assert round_to_format(x, "%d") is x  # not a float format: untouched
+
+
+def test_fits_header_and_pds4_label_keywords(tmp_path):
+    from pdsgen.render import Reference, write_fits
+
+    ctx = {"lid": "urn:nasa:pds:test:raw:dark1", "title": "a dark", "start_time": "2014-11-03T02:17:41Z",
+           "stop_time": "2014-11-03T02:18:41Z",
+           "investigations": [Reference("MAVEN", "Mission", "urn:nasa:pds:context:investigation:mission.maven")],
+           "observing_system": [Reference("MAVEN", "Spacecraft")], "targets": [Reference("Mars", "Planet")]}
+    w = write_fits(np.arange(12, dtype=">i2").reshape(3, 4), tmp_path, basename="dark1", context=ctx,
+                   fits_header={"INT_TIME": 14400, "XUV": "FUV"})
+    r = recipe_from_dict({
+        "recipe": {"name": "kw", "algorithm": "expressions"},
+        "inputs": {"t": {"keyword": "INT_TIME", "source_unit": "ms", "unit": "s"},
+                   "start": {"keyword": "start_date_time"}},
+        "outputs": [{"name": "t", "unit": "min"}],
+        "expressions": {"t2": "t * 1"},
+        "product": {"lid": "urn:nasa:pds:b:c:{stem}", "product_id": "{STEM}", "file_name": "{stem}.tab"},
+    })
+    c = compute(r, [w.label_path], [])
+    assert c.context.inputs["t"].unit == u.s and float(c.context.inputs["t"].value) == pytest.approx(14.4)
+    assert float(c.tables[""]["t"][0]) == pytest.approx(0.24)  # 14.4 s in minutes
+    assert str(c.context.inputs["start"]).startswith("2014-11-03T02:17:41")
