@@ -21,10 +21,12 @@ def records_array(records: np.ndarray):
     import pyarrow as pa
 
     n, record_length = records.shape
-    if not records.flags.c_contiguous or n * record_length >= 2**31:
+    if not records.flags.c_contiguous:
         return None
-    offsets = np.arange(0, (n + 1) * record_length, record_length, dtype=np.int32)
-    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(records.reshape(-1))])
+    large = (n + 1) * record_length >= 2**31
+    offsets = np.arange(0, (n + 1) * record_length, record_length, dtype=np.int64 if large else np.int32)
+    kind = pa.large_binary() if large else pa.binary()
+    return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(offsets), pa.py_buffer(records.reshape(-1))])
 
 
 def parse_field(array, n: int, location: int, length: int, shape: tuple[int, ...], strides: tuple[int, ...],
@@ -52,7 +54,8 @@ def _column(array, location: int, length: int, dtype: str) -> tuple[np.ndarray, 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.ascii_trim_whitespace(pc.binary_slice(array, location, location + length).view(pa.string()))
+    sliced = pc.binary_slice(array, location, location + length)
+    text = pc.ascii_trim_whitespace(sliced.view(pa.large_string() if sliced.type == pa.large_binary() else pa.string()))
     target = pa.float64() if dtype == "float64" else pa.int64()
     try:
         return pc.cast(text, target).to_numpy(zero_copy_only=False), None
@@ -62,7 +65,7 @@ def _column(array, location: int, length: int, dtype: str) -> tuple[np.ndarray, 
     if not pc.any(empty).as_py():
         return None
     try:
-        parsed = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), text), target)
+        parsed = pc.cast(pc.if_else(empty, pa.scalar(None, text.type), text), target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     values = pc.fill_null(parsed, 0).to_numpy(zero_copy_only=False)

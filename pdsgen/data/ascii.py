@@ -75,8 +75,11 @@ def parse_text(values: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray |
     try:
         return stripped.astype(dtype), (blank if blank.any() else None)
     except (ValueError, OverflowError):
-        row, bad = _first_bad(flat, dtype)
-        raise ValueError(f"value {bad!r} (value {row + 1}) is not a valid {dtype} number") from None
+        index, bad = _first_bad(flat, dtype)
+        where = np.unravel_index(index, values.shape) if values.ndim else (0,)
+        place = f"record {where[0] + 1}" + (f", repetition {tuple(int(i) + 1 for i in where[1:])}"
+                                            if len(where) > 1 else "")
+        raise ValueError(f"value {bad!r} ({place}) is not a valid {dtype} number") from None
 
 
 def trim_text(values: np.ndarray, first_bytes: np.ndarray | None) -> np.ndarray:
