@@ -82,3 +82,19 @@ def test_select_calibration():
         aca.select_calibration([3.0, 1.0], 2.0)
     with pytest.raises(LookupError):
         aca.select_calibration([], 2.0)
+
+
+def test_select_calibrations_vectorised_matches_scalar():
+    t = np.array([100.0, 200.0, 300.0])
+    when = np.array([50.0, 100.0, 149.9, 150.0, 150.1, 200.0, 250.0, 299.0, 300.0, 1e6])
+    for sel in aca.SELECTS:
+        got = aca.select_calibrations(t, when, sel)
+        for w, g in zip(when, got, strict=True):
+            try:
+                assert g == aca.select_calibration(t, float(w), sel)
+            except LookupError:
+                assert g == -1
+    assert aca.select_calibrations(t, when, "nearest").tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert aca.select_calibrations([], [1.0], "after").tolist() == [-1]
+    with pytest.raises(ValueError, match="NaN"):
+        aca.select_calibrations(t, [np.nan])

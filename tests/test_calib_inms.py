@@ -30,6 +30,9 @@ def test_assign_and_sum_datasets():
     sums = inms.dataset_sums(counts, idx, 3)
     # dataset 0: rows 1,2 -> [2+4, 3+5]; dataset 1: rows 4,5,6 -> [8+10+12, 9+11+13]; 2: row 3
     np.testing.assert_array_equal(sums, [[6, 8], [30, 33], [6, 7]])
+    # disjoint ranges in any order take the binary-search path: same answer
+    assert inms.assign_datasets([1, 2, 3, 4, 5, 6, 7, 50], [(5, 7), (2, 3)]).tolist() == [-1, 1, 1, -1, 0, 0, 0, -1]
+    assert inms.assign_datasets(scans, []).tolist() == [-1] * 7
     with pytest.raises(ValueError, match="ends before"):
         inms.assign_datasets(scans, [(5, 2)])
 

@@ -92,6 +92,31 @@ def warm_pixel_fractions(
     return warm.reshape(imgs.shape[0], -1).sum(axis=1) / float(imgs.shape[1] * imgs.shape[2])
 
 
+def select_calibrations(cal_times: ArrayLike, times: ArrayLike, select: str = "before") -> NDArray[np.intp]:
+    """`select_calibration` for many times at once: index per time, -1 where there is no
+    calibration on the asked side. ``cal_times`` sorted increasing, same scale as ``times``."""
+    if select not in SELECTS:
+        raise ValueError(f"select must be one of {', '.join(SELECTS)}, got {select!r}")
+    t = np.asarray(cal_times, dtype=np.float64).ravel()
+    x = np.asarray(times, dtype=np.float64)
+    if np.any(np.isnan(t)) or np.any(np.isnan(x)):
+        raise ValueError("calibration times and the times must not be NaN")
+    if t.size > 1 and np.any(np.diff(t) < 0):
+        raise ValueError("calibration times must be sorted in increasing order")
+    if t.size == 0:
+        return np.full(x.shape, -1, dtype=np.intp)
+    if select == "before":
+        return (np.searchsorted(t, x, side="right") - 1).astype(np.intp)
+    after = np.searchsorted(t, x, side="left").astype(np.intp)
+    if select == "after":
+        return np.where(after < t.size, after, -1)
+    # nearest: the closer of the neighbours; the earlier one on a tie (and on exact hits the
+    # calibration itself, whose distance is 0)
+    lo = np.clip(after - 1, 0, t.size - 1)
+    hi = np.clip(after, 0, t.size - 1)
+    return np.where(np.abs(x - t[lo]) <= np.abs(t[hi] - x), lo, hi)
+
+
 def select_calibration(cal_times: ArrayLike, time: float, select: str = "before") -> int:
     """Index of the calibration to use at ``time``, from calibration times sorted in
     increasing order (same scale as ``time``).
@@ -101,25 +126,14 @@ def select_calibration(cal_times: ArrayLike, time: float, select: str = "before"
     ``time`` is chosen by all three, as mica does. Raises ``LookupError`` when there is
     no calibration on the asked side and ``ValueError`` for an unknown ``select``.
     """
-    if select not in SELECTS:
-        raise ValueError(f"select must be one of {', '.join(SELECTS)}, got {select!r}")
-    t = np.asarray(cal_times, dtype=np.float64).ravel()
-    if t.size == 0:
+    if not np.isfinite(time):
+        raise ValueError("the time must not be NaN")
+    if np.asarray(cal_times).size == 0:
         raise LookupError("no calibrations")
-    if np.any(np.isnan(t)) or not np.isfinite(time):
-        raise ValueError("calibration times and the time must not be NaN")
-    if t.size > 1 and np.any(np.diff(t) < 0):
-        raise ValueError("calibration times must be sorted in increasing order")
-    if select == "nearest":
-        return int(np.argmin(np.abs(t - time)))
-    if select == "before":
-        i = int(np.searchsorted(t, time, side="right")) - 1
-        if i < 0:
-            raise LookupError("no calibration at or before the requested time")
-        return i
-    i = int(np.searchsorted(t, time, side="left"))
-    if i >= t.size:
-        raise LookupError("no calibration at or after the requested time")
+    i = int(select_calibrations(cal_times, [time], select)[0])
+    if i < 0:
+        side = "at or before" if select == "before" else "at or after"
+        raise LookupError(f"no calibration {side} the requested time")
     return i
 
 

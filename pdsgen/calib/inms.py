@@ -49,10 +49,22 @@ def assign_datasets(scan_numbers: ArrayLike, ranges: Sequence[tuple[int, int]]) 
     """Index of the dataset each scan belongs to (first, last scan number inclusive,
     first range wins), -1 for scans in no range."""
     s = np.asarray(scan_numbers, dtype=np.int64)
-    out = np.full(s.shape, -1, dtype=np.intp)
-    for k, (first, last) in enumerate(ranges):
+    for first, last in ranges:
         if last < first:
             raise ValueError(f"scan range ({first}, {last}) ends before it starts")
+    out = np.full(s.shape, -1, dtype=np.intp)
+    if not ranges:
+        return out
+    firsts = np.array([r[0] for r in ranges], dtype=np.int64)
+    lasts = np.array([r[1] for r in ranges], dtype=np.int64)
+    order = np.argsort(firsts, kind="stable")
+    if np.all(firsts[order][1:] > lasts[order][:-1]):
+        # Disjoint ranges (the usual case): one binary search per scan.
+        k = np.searchsorted(firsts[order], s, side="right") - 1
+        inside = (k >= 0) & (s <= lasts[order][np.clip(k, 0, None)])
+        out[inside] = order[k[inside]]
+        return out
+    for k, (first, last) in enumerate(ranges):  # overlapping ranges: first one wins
         out[(out < 0) & (s >= first) & (s <= last)] = k
     return out
 
@@ -68,11 +80,16 @@ def dataset_sums(
     keep = idx >= 0
     if not keep.any() or n_m == 0:
         return np.zeros((n_datasets, n_m))
-    # One bincount over (dataset, mass) cells: vectorised, no per-scan loop, and much
-    # faster than np.add.at on millions of scans.
-    cells = (idx[keep, None] * n_m + np.arange(n_m)).ravel()
-    flat = np.bincount(cells, weights=c[keep].ravel(), minlength=n_datasets * n_m)
-    return flat.reshape(n_datasets, n_m)
+    # Sort scans by dataset (no-op when they already are, the usual case) and add each
+    # dataset's block of rows with one np.add.reduceat: vectorised, no per-scan loop.
+    k, rows = idx[keep], c[keep]
+    if k.size > 1 and np.any(k[1:] < k[:-1]):
+        order = np.argsort(k, kind="stable")
+        k, rows = k[order], rows[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    out = np.zeros((n_datasets, n_m))
+    out[k[starts]] = np.add.reduceat(rows, starts, axis=0)
+    return out
 
 
 def dataset_stats(

@@ -59,8 +59,6 @@ def det_temp_over_time(table, good: np.ndarray, xuv: str, preferred: Sequence[in
         ax.set_ylabel("DET_TEMP [degC]")
     fig.suptitle(f"{xuv} DET_TEMP over time", fontsize=13)
     for ax in axes:
-        for lbl in ax.get_xticklabels():
-            lbl.set_rotation(20)
-            lbl.set_horizontalalignment("right")
+        ax.tick_params(axis="x", labelrotation=20, labelsize=8)
     _margins(fig, len(panels))
     return fig
