@@ -53,7 +53,7 @@ def _preview(obj, rows: int) -> dict[str, Any]:
 
     try:
         if obj.kind == "table":
-            values = physical_data(obj)
+            values = physical_data(_head(obj, rows))
             names = column_names(obj)
             first = {name: values[name][:rows] for name in names}
             return {"rows": [[_jsonable(first[n][i]) for n in names] for i in range(min(rows, obj.records or 0))]}
@@ -78,6 +78,20 @@ def _preview(obj, rows: int) -> dict[str, Any]:
     except PdsgenError as exc:
         return {"error": str(exc)}
     return {}
+
+
+def _head(obj, rows: int):
+    """The object cut to its first ``rows`` records, so a preview of a huge table reads
+    only those (after checking the whole table fits in its file)."""
+    import dataclasses
+
+    from pdsgen.data.io import check_extent
+
+    if obj.records is None or obj.records <= rows:
+        return obj
+    if obj.record_length and obj.layout in ("fixed_character", "fixed_binary"):
+        check_extent(obj, obj.records * obj.record_length)
+    return dataclasses.replace(obj, records=rows, size=None, _data=None)
 
 
 def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
