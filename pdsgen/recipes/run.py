@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob as globmod
 import io
+import multiprocessing
 import os
 import re
 import shutil
@@ -188,7 +189,7 @@ def process(
                 outcome.staged.append((f, stage_root.parent / f.name))
     except PdsgenError as exc:
         outcome.error = _error_text(exc, paths)
-    except (OSError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a bug in one (third-party) algorithm fails its product only
         outcome.error = f"{paths[0]}: {type(exc).__name__}: {exc}"
     if outcome.error is not None:
         shutil.rmtree(stage, ignore_errors=True)
@@ -323,6 +324,15 @@ def _identifier(product: Any, path: Path) -> str:
 
 
 def _cal_identifier(path: Path) -> str:
+    """A calibration file's LIDVID (PDS4 label), PRODUCT_ID (PDS3 label) or file name."""
+    if path.suffix.lower() in (".xml", ".lbl"):
+        try:
+            from pdsgen.registry import open as open_product
+
+            p = open_product(path)
+            return p.lidvid or p.product_id or path.name
+        except PdsgenError:
+            pass
     return path.name
 
 
@@ -404,7 +414,12 @@ def run_recipe(
                 if on_done:
                     on_done(o)
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            # fork where there is one: workers start with pdsgen/astropy already imported (a
+            # forkserver or spawn start costs seconds of imports per run); workers touch no
+            # locks of the parent's progress-bar thread.
+            methods = multiprocessing.get_all_start_methods()
+            mp = multiprocessing.get_context("fork" if "fork" in methods else None)
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp) as pool:
                 futures = {pool.submit(process, recipe, members, key, *args): i
                            for i, (key, members) in enumerate(groups)}
                 for fut in as_completed(futures):
