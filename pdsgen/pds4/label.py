@@ -7,6 +7,7 @@ others; the reader only needs core classes, found by local name so that labels t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -22,6 +23,7 @@ def parse(path: Path):
     except etree.XMLSyntaxError as exc:
         line, column = (exc.position if exc.position else (exc.lineno, None))
         message = exc.msg if hasattr(exc, "msg") and exc.msg else str(exc)
+        message = re.sub(r",? line \d+, column \d+\s*$", "", message)  # the position is in the prefix
         raise LabelError(f"malformed XML: {message}", path=str(path), line=line, column=column) from None
     except OSError as exc:
         raise LabelError(f"cannot read label: {exc}", path=str(path)) from None

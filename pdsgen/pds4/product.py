@@ -29,7 +29,8 @@ def detect(path: Path, head: bytes) -> bool:
     if PDS4_NAMESPACE in head or b"<Product_" in head:
         return True
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return path.suffix.lower() in LABEL_SUFFIXES and stripped.startswith(b"<")
+    # (an empty .xml/.lblx file is claimed too: "empty label" beats "not a label")
+    return path.suffix.lower() in LABEL_SUFFIXES and (stripped.startswith(b"<") or not stripped)
 
 
 def _resolve(label_path: Path, file_name: str) -> Path:
