@@ -122,3 +122,17 @@ def test_demo_run(recipe, tmp_path):
     # radiation damage: the scaled fraction grows over the mission
     assert np.all(np.diff(np.asarray(t["N100_REF"])) > 0)
     assert res.tables["selected"]["DARK_ID"][0] == "2007245"
+
+
+def test_empty_replica_table_and_missing_image(recipe, tmp_path):
+    lbl = demo.write_dark_cal(tmp_path, start=datetime(2001, 1, 1, tzinfo=UTC),
+                              image_e_per_s=np.zeros((4, 4), np.float32), replica_t_ccd=[])
+    with pytest.raises(DataError, match="REPLICAS table has no record"):
+        compute(recipe, [lbl], params=None)
+    lbl2 = demo.write_dark_cal(tmp_path, start=datetime(2002, 1, 1, tzinfo=UTC),
+                               image_e_per_s=np.zeros((4, 4), np.float32), replica_t_ccd=[-12.0])
+    text = lbl2.read_text()
+    a, b = text.index("<Array_2D_Image>"), text.index("</Array_2D_Image>") + len("</Array_2D_Image>")
+    lbl2.write_text(text[:a] + text[b:])
+    with pytest.raises(DataError, match="no dark-current image"):
+        compute(recipe, [lbl2], params=None)

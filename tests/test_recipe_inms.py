@@ -194,3 +194,37 @@ def test_scan_labels_schema_valid_and_pds4_tools_agrees(tmp_path):
     assert list(s["DATA"]["counter1"]) == [7, 70, 700]
     assert float(s["MONITORS"]["chamber_ion_pmon"][0]) == pytest.approx(1.25e-6)
     assert s["SCAN"]["mode"][0].strip() == "OSNB"
+
+
+def test_empty_scan(recipe, tmp_path):
+    lbl = _scan(tmp_path, 1, "D001", "CSN", [], masses=())
+    with pytest.raises(DataError, match="no mass channel"):
+        compute(recipe, [lbl], params=None, group="7")
+
+
+def test_cli_run_partial_failure(tmp_path):
+    """`pdsgen run`: one run fails (zero pressure), the other is written; exit status 1;
+    nothing half-written in --out."""
+    from click.testing import CliRunner
+
+    from pdsgen.cli.app import main
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _scan(raw, 1, "D001", "CSN", [1, 20, 30], run=8)
+    _scan(raw, 2, "D001", "CSN", [1, 22, 30], run=8)
+    _scan(raw, 1, "D001", "CSN", [1, 20, 30], run=9)
+    _scan(raw, 2, "D001", "CSN", [1, 20, 30], run=9, p=0.0)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", "inms-crosstalk", str(raw), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "non-positive pressure" in result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert "inms_crosstalk_r8.tab" in names and "inms_crosstalk_r8.xml" in names
+    assert not any("r9" in n for n in names)
+    assert not any(n.startswith(".") or n.endswith(".part") for n in names)
+    import pdsgen
+
+    t = pdsgen.open(out / "inms_crosstalk_r8.xml")[0].to_table()
+    assert t["H2_SUM"][0] == 42.0  # 20 + 22 (pressure and emission constant: scale 1)
+    assert t["H2_RATIO"].mask[0]  # missing constant read back as missing

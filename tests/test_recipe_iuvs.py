@@ -164,3 +164,10 @@ def test_no_dark_image_is_an_error(recipe, tmp_path):
     lbl.write_text(text[:start] + text[end:])
     with pytest.raises(PdsgenError, match="no dark image"):
         compute(recipe, [lbl], group="FUV")
+
+
+def test_empty_engineering_table(recipe, tmp_path):
+    lbl = _dark(tmp_path, datetime(2015, 1, 1, tzinfo=UTC), np.full((4, 4), 10, np.int32))
+    lbl.write_text(lbl.read_text().replace("<records>1</records>", "<records>0</records>"))
+    with pytest.raises(DataError, match="no record"):
+        compute(recipe, [lbl], group="FUV")

@@ -203,6 +203,8 @@ def aca_dark_algorithm(ctx):
     for i, (product, path) in enumerate(zip(ctx.products, paths, strict=True)):
         temps = np.asarray(getattr(ctx.inputs["t_ccd"][i], "value", ctx.inputs["t_ccd"][i]), dtype=float)
         t_ccd = dark_cal_ccd_temp(temps)
+        if temps.size == 0:
+            raise DataError("no CCD temperature: the REPLICAS table has no record (empty product)", path=str(path))
         if not np.isfinite(t_ccd):
             raise DataError("no CCD temperature: every replica lacks T_CCD (missing constant)", path=str(path))
         start = getattr(product, "start_time", None)

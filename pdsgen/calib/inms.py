@@ -325,6 +325,10 @@ def inms_crosstalk_algorithm(ctx):
             raise DataError(f"run {run}: dataset {name} has no scans in its range", path=str(paths[0]))
         members = members[np.argsort(scan_no[members])]
         mlists = [_values(inp["mass"][i]).astype(float) for i in members]
+        empty = [i for i, m in zip(members, mlists, strict=True) if m.size == 0]
+        if empty:
+            raise DataError(f"run {run}: scan {int(scan_no[empty[0]])} has no mass channel (empty DATA table)",
+                            path=str(paths[empty[0]]))
         m0 = mlists[0]
         if any(m.shape != m0.shape or np.any(m != m0) for m in mlists[1:]):
             raise DataError(f"run {run}: the scans of dataset {name} do not share one mass list", path=str(paths[members[0]]))
