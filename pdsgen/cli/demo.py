@@ -19,10 +19,11 @@ from pdsgen.cli.app import main
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None,
               help="XML catalog for the PDS4 schemas (default: $PDSGEN_CATALOG, a development checkout's "
                    "../shared/pds4-schemas, or the download cache).")
-@click.option("--online", is_flag=True, help="Allow downloading schemas not in the catalog/cache.")
+@click.option("--offline", is_flag=True, help="Never download schemas (default: schemas not in the catalog "
+              "are downloaded once into pdsgen's cache).")
 @click.option("--no-validate", is_flag=True, help="Skip validation of the products.")
 @click.option("--creation-time", default=None, help="Creation time written in labels (ISO 8601).")
-def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog: str | None, online: bool,
+def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog: str | None, offline: bool,
              no_validate: bool, creation_time: str | None) -> None:
     """Generate a small raw archive for five instruments, run the five built-in recipes
     on it, validate every product and print what was produced."""
@@ -42,7 +43,7 @@ def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog:
         console.print(f"  {row.instrument:<6} {row.recipe:<16} {mark} ({row.seconds:.1f} s)", highlight=False)
 
     rows = run_demo(out_dir, instruments=only or INSTRUMENTS, seed=seed, jobs=jobs, catalog=catalog,
-                    offline=not online, validate=not no_validate, creation_time=creation_time, on_row=on_row)
+                    offline=offline, validate=not no_validate, creation_time=creation_time, on_row=on_row)
     table = Table(title="pdsgen demo")
     for col in ("instrument", "recipe", "inputs", "products", "failed", "records", "valid", "seconds", "where"):
         table.add_column(col, justify="right" if col in ("inputs", "products", "failed", "records", "seconds") else "left")

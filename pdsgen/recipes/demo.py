@@ -98,7 +98,7 @@ def run_demo(
     seed: int = 0,
     jobs: int = 1,
     catalog: str | None = None,
-    offline: bool = True,
+    offline: bool = False,
     validate: bool = True,
     creation_time: Any = None,
     on_row: Callable[[DemoRow], None] | None = None,
