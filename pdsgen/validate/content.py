@@ -172,25 +172,95 @@ def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits,
 
 def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int, obj: str,
                         numeric_values: Callable[[np.ndarray], np.ndarray | None]) -> None:
-    """Type grammar, field_format and ranges of one text column (matrix or Arrow array)."""
-    bad = fieldtypes.invalid_rows(col, f.data_type)
+    """Type grammar, field_format and ranges of one text column (matrix or Arrow array).
+
+    Big fixed-width columns go into Arrow once and every check (RE2 grammar, precision,
+    number parsing) runs on that array; small ones stay in numpy / one `re` call.
+    """
+    shown = _shower(col)
+    if isinstance(col, np.ndarray) and len(col) > fieldtypes.SMALL_COLUMN and fieldtypes.anchored(f.data_type):
+        col = fieldtypes.arrow_binary(col)
+        numeric_values = _arrow_numbers(col)
+    fmt = fieldtypes.parse_format(f.field_format) if f.field_format else None
+    precision = None
+    if fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
+        precision = _precision_ok(col, fmt[2])  # None: all values have the format's decimals
+    if precision is not None and not isinstance(col, np.ndarray):
+        # a value with the format's decimals is a valid real: only check the others' grammar
+        bad = np.zeros(len(col), dtype=bool)
+        idx = np.flatnonzero(~precision)
+        if idx.size:
+            import pyarrow as pa
+
+            sub = fieldtypes.invalid_rows(col.take(pa.array(idx)), f.data_type)
+            bad[idx] = sub
+    elif precision is None and fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
+        bad = np.zeros(len(col), dtype=bool)
+    else:
+        bad = fieldtypes.invalid_rows(col, f.data_type)
     if bad is not None and bad.any():
-        shown = _shower(col)
         _report(out, bad, "error.table.field_value_data_type_mismatch",
                 lambda i: f"field {f.name!r} value {shown(i)!r} is not a valid {f.data_type}",
                 ctx, field=field_no, obj=obj)
-    fmt = fieldtypes.parse_format(f.field_format) if f.field_format else None
     if fmt is not None and f.data_type in fieldtypes.NUMERIC:
-        _format_checks(out, col, f, fmt, bad, ctx, field_no=field_no, obj=obj)
+        _format_checks(out, col, f, fmt, bad, ctx, field_no=field_no, obj=obj, shown=shown, precision=precision)
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return
-    if f.data_type not in fieldtypes.NUMERIC and not f.data_type.startswith("ASCII_Numeric_Base"):
+    if f.data_type not in fieldtypes.NUMERIC:
         return
     ok = ~bad if bad is not None else np.ones(len(col), dtype=bool)
-    values = numeric_values(ok)
-    if values is None:
+    parsed = numeric_values(ok)
+    if parsed is None:
         return
-    _range_checks(out, values, ok & ~_blank(col), lim, ctx, kind="table", field=field_no, name=repr(f.name), obj=obj)
+    values, blank = parsed if isinstance(parsed, tuple) else (parsed, _blank(col))
+    _range_checks(out, values, ok & ~blank, lim, ctx, kind="table", field=field_no, name=repr(f.name), obj=obj)
+
+
+def _arrow_numbers(arr):
+    """Number parser for an Arrow column (blank and invalid rows become 0)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def numbers(ok: np.ndarray):
+        try:
+            trimmed = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        filled = pc.greater(pc.binary_length(trimmed), 0)
+        blank = ~filled.to_numpy(zero_copy_only=False)
+        keep = filled if ok.all() else pc.and_(filled, pa.array(ok))
+        if not pc.all(keep).as_py():
+            trimmed = pc.if_else(keep, trimmed, pa.scalar("0"))
+        try:
+            return pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False), blank
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+
+    return numbers
+
+
+def _precision_value(prec: int) -> str:
+    return rf"[+-]?\d*\.\d{{{prec}}}([eE][+-]?\d+)?"
+
+
+def _precision_ok(col, prec: int) -> np.ndarray | None:
+    """Rows whose value has exactly `prec` decimals (blank rows count as ok); None if all do."""
+    import re
+
+    import pyarrow.compute as pc
+
+    value = _precision_value(prec)
+    if isinstance(col, np.ndarray):
+        if len(col) <= fieldtypes.SMALL_COLUMN:
+            joined = np.empty((col.shape[0], col.shape[1] + 1), dtype=np.uint8)
+            joined[:, :-1] = col
+            joined[:, -1] = 10
+            rx = re.compile(rf"(?:[ \t\r\x00]*(?:{value}[ \t\r\x00]*)?\n)*".encode())
+            if rx.fullmatch(joined.tobytes()) is not None:
+                return None
+        col = fieldtypes.arrow_binary(col)
+    ok = pc.match_substring_regex(col, rf"^[ \t\r\x00]*({value}[ \t\r\x00]*)?$").to_numpy(zero_copy_only=False)
+    return None if ok.all() else ok
 
 
 def _shower(col) -> Callable[[int], str]:
@@ -202,20 +272,23 @@ def _shower(col) -> Callable[[int], str]:
 def _blank(col) -> np.ndarray:
     if isinstance(col, np.ndarray):
         return fieldtypes.blank_rows(col)
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return pc.equal(pc.binary_length(pc.utf8_trim_whitespace(col)), 0).to_numpy(zero_copy_only=False)
+    try:
+        text = col.cast(pa.string()) if not pa.types.is_string(col.type) else col
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return np.zeros(len(col), dtype=bool)
+    return pc.equal(pc.binary_length(pc.utf8_trim_whitespace(text)), 0).to_numpy(zero_copy_only=False)
 
 
-def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj: str) -> None:
+def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj: str, shown,
+                   precision: np.ndarray | None) -> None:
     """field_format: value no wider than the format; reals with exactly its decimals."""
-    import re
-
     import pyarrow.compute as pc
 
     _flags, width, prec, conv = fmt
     good = ~bad if bad is not None else np.ones(len(col), dtype=bool)
-    shown = _shower(col)
     fixed = isinstance(col, np.ndarray)
     if width is not None and not (fixed and col.shape[1] <= width):
         arr = fieldtypes.arrow_binary(col) if fixed else col
@@ -223,19 +296,9 @@ def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj
         _report(out, good & (lengths > width), "error.table.field_value_too_long",
                 lambda i: f"field {f.name!r} value {shown(i)!r} is longer than its field_format {f.field_format}",
                 ctx, field=field_no, obj=obj)
-    if conv not in "feE" or prec is None:
+    if conv not in "feE" or prec is None or precision is None:
         return
-    value = rf"[+-]?\d*\.\d{{{prec}}}([eE][+-]?\d+)?"
-    if fixed and len(col) <= fieldtypes.SMALL_COLUMN:
-        joined = np.empty((col.shape[0], col.shape[1] + 1), dtype=np.uint8)
-        joined[:, :-1] = col
-        joined[:, -1] = 10
-        rx = re.compile(rf"(?:[ \t\r\x00]*(?:{value}[ \t\r\x00]*)?\n)*".encode())
-        if rx.fullmatch(joined.tobytes()) is not None:
-            return
-    arr = fieldtypes.arrow_binary(col) if fixed else col
-    ok = pc.match_substring_regex(arr, rf"^[ \t\r\x00]*({value}[ \t\r\x00]*)?$").to_numpy(zero_copy_only=False)
-    _report(out, good & ~ok, "error.table.field_value_format_precision_mismatch",
+    _report(out, good & ~precision, "error.table.field_value_format_precision_mismatch",
             lambda i: f"field {f.name!r} value {shown(i)!r} does not have the {prec} decimals of "
                       f"field_format {f.field_format}", ctx, field=field_no, obj=obj)
 
