@@ -190,3 +190,8 @@ def test_fits_header_and_pds4_label_keywords(tmp_path):
     assert c.context.inputs["t"].unit == u.s and float(c.context.inputs["t"].value) == pytest.approx(14.4)
     assert float(c.tables[""]["t"][0]) == pytest.approx(0.24)  # 14.4 s in minutes
     assert str(c.context.inputs["start"]).startswith("2014-11-03T02:17:41")
+
+
+def test_compute_checks_parameters_given_as_numbers(chems_data):
+    with pytest.raises(RecipeError, match="alpha"):
+        compute(load_recipe("chems-pha"), chems_data.inputs[:1], chems_data.calibrations, {"alpha": 1.0})

@@ -44,11 +44,10 @@ def compute(
 ) -> Computed:
     """Run ``recipe`` on ``paths`` (one product, or a group for aggregating recipes).
 
-    ``params`` are already-coerced parameters (`Recipe.resolve_params`); raw ``--set``
-    strings are accepted too and coerced here.
+    ``params``: ``--set`` strings, numbers or Quantities; defaults filled in and every
+    value checked (`Recipe.resolve_params`) here.
     """
-    if params is None or any(isinstance(v, str) for v in params.values()):
-        params = recipe.resolve_params(dict(params or {}))
+    params = recipe.resolve_params(dict(params or {}))  # idempotent: checked values stay as they are
     ctx = RecipeContext(recipe=recipe, paths=[Path(p) for p in paths], params=dict(params),
                         cal_files=[Path(c) for c in cal_files or []], group=group)
     ctx.inputs = resolve_inputs(ctx)
