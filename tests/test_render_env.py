@@ -230,3 +230,12 @@ def test_all_errors_are_pdsgen_errors(tmp_path):
 def test_nul_in_text_refused(tmp_path):
     with pytest.raises(DataError, match="NUL"):
         write_table({"s": np.array([b"a\x00b", b"c"])}, tmp_path, basename="t", context=context())
+
+
+def test_binary_text_checks(tmp_path):
+    with pytest.raises(DataError, match="'s' holds NUL"):
+        write_table({"s": np.array([b"a\x00b", b"c"])}, tmp_path, basename="t", context=context(),
+                    table_format="binary")
+    with pytest.raises(DataError, match="'s' holds control"):
+        write_table({"s": np.array(["a\tb"])}, tmp_path, basename="t", context=context(),
+                    table_format="binary")

@@ -77,7 +77,7 @@ def encode_array(
     special_constants: Mapping[str, Any] | None = None,
     statistics: bool = True,
     description: str | None = None,
-) -> tuple[ArrayInfo, bytes]:
+) -> tuple[ArrayInfo, bytes | memoryview]:
     if byte_order not in ("big", "little"):
         raise DataError(f"byte_order must be 'big' or 'little', not {byte_order!r}")
     mask = np.ma.getmaskarray(array) if isinstance(array, np.ma.MaskedArray) else None
@@ -108,7 +108,7 @@ def encode_array(
     pds4_type, pds3_type = binary_types(values.dtype, byte_order)
     order = ">" if byte_order == "big" else "<"
     out_dtype = values.dtype.newbyteorder(order) if values.dtype.itemsize > 1 else values.dtype
-    data = np.ascontiguousarray(values, dtype=out_dtype).tobytes()
+    data = memoryview(np.ascontiguousarray(values, dtype=out_dtype).reshape(-1).view(np.uint8))
     info = ArrayInfo(
         class_name=array_class, shape=tuple(int(s) for s in values.shape), axis_names=tuple(axis_names),
         data_type=pds4_type, pds3_sample_type=pds3_type, itemsize=values.dtype.itemsize,

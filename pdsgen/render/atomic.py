@@ -7,12 +7,22 @@ data or data without its label (a leftover hidden ``.tmp`` file is the worst cas
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from pdsgen.errors import DataError
+
+_counter = itertools.count()
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def _temp_name(path: Path) -> Path:
+    # pid + counter is unique within the folder for this process, O_EXCL guards the
+    # rest; cheaper than tempfile.mkstemp (no random names, no extra chmod: the file
+    # gets the usual 0o666 & ~umask permissions of a plainly created file).
+    return path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
 
 
 def md5_hex(data: bytes | memoryview) -> str:
@@ -30,14 +40,14 @@ def commit_files(files: Sequence[tuple[Path, bytes | memoryview]], *, fsync: boo
     try:
         for path, content in files:
             path = Path(path)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append((tmp, path))
-            with os.fdopen(fd, "wb") as fh:
+            tmp = _temp_name(path)
+            fd = os.open(tmp, _FLAGS, 0o666)
+            temps.append((str(tmp), path))
+            with open(fd, "wb", closefd=True) as fh:
                 fh.write(content)
                 if fsync:
                     fh.flush()
                     os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
         for tmp, path in temps:
             os.replace(tmp, path)
             placed.append(path)

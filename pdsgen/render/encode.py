@@ -9,6 +9,7 @@ one numpy structured array. No Python loop runs per record or per value.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -51,7 +52,7 @@ class FieldSpec:
 
 @dataclass
 class EncodedTable:
-    data: bytes
+    data: bytes | memoryview  # the table's bytes (a view: no copy of large tables)
     records: int
     fields: list[FieldSpec]
     record_length: int | None  # fixed-length tables, incl. delimiter
@@ -102,37 +103,45 @@ def _to_text(values: np.ndarray) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
-def _ascii_text(values: np.ndarray) -> pa.Array | None:
-    """Arrow strings straight from a numpy U/S array when it is all ASCII (else None).
+def _ascii_matrix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(rows x bytes uint8 matrix, NUL-padded; byte length per row) of an all-ASCII
+    numpy U/S array, else None. An embedded NUL is refused (DataError).
 
-    numpy → Arrow conversion of unicode arrays goes through Python objects; for ASCII text
-    one C cast to bytes and a boolean index give Arrow's buffers directly (10-20x faster).
-    An embedded NUL is passed through as a control character so the caller refuses it.
+    numpy → Arrow conversion of unicode arrays goes through Python objects; viewing the
+    UCS-4 code points as a matrix and narrowing it to bytes is vectorised (10-20x faster).
     """
     n = len(values)
     if values.dtype.kind == "U":
-        try:
-            values = values.astype(f"S{max(1, values.dtype.itemsize // 4)}")
-        except UnicodeEncodeError:
+        chars = values.dtype.itemsize // 4
+        codes = np.ascontiguousarray(values, dtype=f"=U{max(chars, 1)}").view(np.uint32)
+        codes = codes.reshape(n, max(chars, 1))
+        if (codes >= 128).any():
             return None
-    width = values.dtype.itemsize
-    if n == 0 or width == 0:
-        return pa.array([""] * n, type=pa.string())
-    mat = np.ascontiguousarray(values).view(np.uint8).reshape(n, width)
-    if (mat >= 128).any():
-        return None
+        mat = codes.astype(np.uint8)
+    else:
+        width = max(values.dtype.itemsize, 1)
+        mat = np.ascontiguousarray(values, dtype=f"S{width}").view(np.uint8).reshape(n, width)
+        if (mat >= 128).any():
+            return None
     nz = mat != 0
-    lengths = nz.sum(axis=1)
-    last = np.where(nz.any(axis=1), width - np.argmax(nz[:, ::-1], axis=1), 0)
-    if (last != lengths).any():
+    if mat.shape[1] > 1 and (nz[:, 1:] > nz[:, :-1]).any():  # a character after a NUL
         raise DataError("holds NUL characters, which a table record cannot carry")
+    return mat, nz.sum(axis=1)
+
+
+def _ascii_text(values: np.ndarray) -> pa.Array | None:
+    """Arrow strings built directly on the buffers of `_ascii_matrix` (None if not ASCII)."""
+    found = _ascii_matrix(values)
+    if found is None:
+        return None
+    mat, lengths = found
+    n = len(values)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
+    data = pa.py_buffer(mat[mat != 0])
     if offsets[-1] >= 2**31:
-        return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets),
-                                                            pa.py_buffer(mat[nz])])
-    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets.astype(np.int32)),
-                                                  pa.py_buffer(mat[nz])])
+        return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), data])
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets.astype(np.int32)), data])
 
 
 def _invalid_mask(col: Column) -> np.ndarray | None:
@@ -234,7 +243,8 @@ def _text_column(col: Column, *, delimited: bool, pds3: bool) -> tuple[FieldSpec
     except DataError as exc:
         raise DataError(f"column {col.name!r} {exc.message}") from None
     numeric = col.kind in ("int", "uint", "float", "bool")
-    ascii_ = _check_text(col, text, delimited=delimited, pds3=pds3)
+    # numbers and ISO times are plain ASCII by construction; only text needs checking
+    ascii_ = _check_text(col, text, delimited=delimited, pds3=pds3) if col.kind == "str" else True
     if col.kind == "str":
         data_type = "ASCII_String" if ascii_ else "UTF8_String"
     else:
@@ -254,24 +264,43 @@ def _max_len(text: pa.Array) -> int:
     return int(pc.max(pc.binary_length(text)).as_py())
 
 
-def _pad(text: pa.Array, width: int, *, right: bool) -> pa.Array:
+def _pad(text: pa.Array, width: int, *, right: bool, ascii_: bool = False) -> pa.Array:
     """Pad to ``width`` bytes (UTF-8 aware): numbers right-justified, text left-justified."""
+    if ascii_:  # characters == bytes: one kernel call
+        return pc.utf8_lpad(text, width, " ") if right else pc.utf8_rpad(text, width, " ")
     fill = pc.binary_repeat(pa.scalar(" "), pc.subtract(width, pc.binary_length(text)))
     return pc.binary_join_element_wise(fill, text, "") if right else pc.binary_join_element_wise(text, fill, "")
 
 
-def _join_bytes(parts: list[pa.Array], sep: str) -> bytes:
+def _join_bytes(parts: list[pa.Array], sep: str) -> bytes | memoryview:
     """Concatenate records: ``sep`` between fields, CRLF after each record; one buffer copy."""
-    parts = [p.cast(pa.large_string()) for p in parts]
-    ls = pa.large_string()
-    parts[-1] = pc.binary_join_element_wise(parts[-1], pa.scalar(CRLF, ls), pa.scalar("", ls))
-    rows = pc.binary_join_element_wise(*parts, pa.scalar(sep, ls)) if len(parts) > 1 else parts[0]
+    parts = [p.combine_chunks() if isinstance(p, pa.ChunkedArray) else p for p in parts]
+    total = sum(p.nbytes for p in parts) + len(parts[0]) * (len(parts) * len(sep) + len(CRLF)) if parts else 0
+    # 32-bit offsets while the result fits, 64-bit (large_string) beyond 2 GiB
+    typ = pa.large_string() if total >= 2**31 - 1 else pa.string()
+    parts = [p.cast(typ) if p.type != typ else p for p in parts]
+    parts[-1] = pc.binary_join_element_wise(parts[-1], pa.scalar(CRLF, typ), pa.scalar("", typ))
+    rows = pc.binary_join_element_wise(*parts, pa.scalar(sep, typ)) if len(parts) > 1 else parts[0]
     if isinstance(rows, pa.ChunkedArray):
         rows = rows.combine_chunks()
     if len(rows) == 0:
         return b""
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset : rows.offset + len(rows) + 1]
-    return rows.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
+    width = np.int64 if typ == pa.large_string() else np.int32
+    offsets = np.frombuffer(rows.buffers()[1], dtype=width)[rows.offset : rows.offset + len(rows) + 1]
+    # zero-copy view into Arrow's buffer (kept alive by the memoryview's exporter)
+    return memoryview(rows.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+
+
+def _map_columns(fn, columns: list[Column]) -> list:
+    """``[fn(c) for c in columns]``, on a thread per CPU for big tables: the Arrow
+    formatting kernels release the GIL, and the result order (hence the bytes) is fixed."""
+    rows = len(columns[0].values) if columns else 0
+    if len(columns) < 2 or rows * len(columns) < 400_000 or (os.cpu_count() or 1) < 2:
+        return [fn(c) for c in columns]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(columns), os.cpu_count() or 1)) as pool:
+        return list(pool.map(fn, columns))
 
 
 # ---------------------------------------------------------------------- encoders
@@ -283,18 +312,21 @@ def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool 
     Each field is as wide as its longest value (at least 1 byte), so nothing is
     truncated; numbers are right-justified, strings left-justified.
     """
-    specs, padded = [], []
-    location = 1
-    for i, col in enumerate(columns, 1):
+    def one(col: Column):
         spec, text, numeric = _text_column(col, delimited=False, pds3=pds3)
         width = max(1, _max_len(text), *(len(v.encode()) for v in spec.special_constants.values()))
+        return spec, _pad(text, width, right=numeric, ascii_=spec.data_type != "UTF8_String"), width
+
+    specs, padded = [], []
+    location = 1
+    for i, (col, (spec, text, width)) in enumerate(zip(columns, _map_columns(one, columns), strict=True), 1):
         spec.number, spec.location, spec.length = i, location, width
         if col.kind in ("int", "uint", "bool"):
             spec.field_format = f"%{width}d"
         elif col.kind == "str":
             spec.field_format = f"%-{width}s"
         specs.append(spec)
-        padded.append(_pad(text, width, right=numeric))
+        padded.append(text)
         location += width + len(separator)
     record_length = location - len(separator) - 1 + len(CRLF)
     n = len(columns[0].values)
@@ -307,16 +339,19 @@ def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool 
 
 def encode_delimited(columns: list[Column], *, pds3: bool = False) -> EncodedTable:
     """Comma-separated table (PDS4 Table_Delimited, PDS3 SPREADSHEET); strings in double quotes."""
-    specs, parts = [], []
-    lengths = None
-    for i, col in enumerate(columns, 1):
+    def one(col: Column):
         spec, text, numeric = _text_column(col, delimited=True, pds3=pds3)
-        spec.number = i
         spec.length = max(1, _max_len(text))
         blen = pc.binary_length(text)
         if not numeric:
             text = pc.binary_join_element_wise(pa.scalar('"'), text, pa.scalar('"'), "")
             blen = pc.add(blen, 2)
+        return spec, text, blen
+
+    specs, parts = [], []
+    lengths = None
+    for i, (spec, text, blen) in enumerate(_map_columns(one, columns), 1):
+        spec.number = i
         lengths = blen if lengths is None else pc.add(lengths, blen)
         specs.append(spec)
         parts.append(text)
@@ -359,16 +394,37 @@ def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3:
     specs, formats, arrays = [], [], []
     location = 1
     for i, col in enumerate(columns, 1):
-        if col.kind in ("str", "datetime"):
+        try:
+            found = _ascii_matrix(_filled(col, nan_ok=False)) if col.kind == "str" else None
+        except DataError as exc:
+            raise DataError(f"column {col.name!r} {exc.message}") from None
+        if found is not None:
+            # ASCII text: checks and space padding on the byte matrix, no Arrow round trip
+            src, lengths = found
+            if ((src < 32) & (src != 0)).any() or (src == 127).any():
+                raise DataError(f"column {col.name!r} holds control characters (e.g. CR/LF, TAB), "
+                                "which a table record cannot carry")
+            consts = {k: str(v) for k, v in col.special_constants.items()}
+            width = max(1, int(lengths.max()) if len(lengths) else 0,
+                        *(len(v.encode()) for v in consts.values()))
+            spec = FieldSpec(col.name, i, "ASCII_String", "CHARACTER", width, unit=col.unit,
+                             description=col.description, special_constants=consts,
+                             numpy_dtype=col.values.dtype.str)
+            src = src[:, :width]
+            mat = np.full((len(src), width), 32, dtype=np.uint8)
+            mat[:, : src.shape[1]] = np.where(src == 0, 32, src)
+            arr = mat.view(f"S{width}").ravel()
+        elif col.kind in ("str", "datetime"):
             spec, text, _ = _text_column(col, delimited=False, pds3=pds3)
             width = max(1, _max_len(text), *(len(v.encode()) for v in spec.special_constants.values()))
-            padded = _pad(text, width, right=False)
+            padded = _pad(text, width, right=False, ascii_=spec.data_type != "UTF8_String")
             if isinstance(padded, pa.ChunkedArray):
                 padded = padded.combine_chunks()
             n = len(padded)
             offsets = np.frombuffer(padded.buffers()[1], dtype=np.int32)[padded.offset : padded.offset + n + 1]
             raw = padded.buffers()[2] if n else b""
             arr = np.frombuffer(raw, dtype=f"S{width}", count=n, offset=int(offsets[0]) if n else 0)
+        if col.kind in ("str", "datetime"):
             fmt = f"S{width}"
         else:
             values = _filled(col, nan_ok=True)
@@ -394,5 +450,7 @@ def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3:
     out = np.empty(n, dtype=dtype)
     for i, arr in enumerate(arrays):
         out[f"f{i}"] = arr
-    return EncodedTable(out.tobytes(), n, specs, record_length, record_length, "binary",
+    # a zero-copy view of the records (hashing and writing take any buffer)
+    return EncodedTable(memoryview(out.view(np.uint8)) if n else b"", n, specs, record_length,
+                        record_length, "binary",
                         byte_order=byte_order, record_delimiter=None)

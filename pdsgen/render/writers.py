@@ -184,8 +184,8 @@ def _render_attached(template: str, variables: dict[str, Any], templates_dir, *,
     raise LabelError(f"attached label from {template} did not reach a stable length")
 
 
-def _file_info(name: str, data: bytes, created: str, records: int | None) -> FileInfo:
-    return FileInfo(name, len(data), md5_hex(data), created, records)
+def _file_info(name: str, data: bytes | memoryview, created: str, records: int | None) -> FileInfo:
+    return FileInfo(name, memoryview(data).nbytes, md5_hex(data), created, records)
 
 
 # ---------------------------------------------------------------------- tables
@@ -318,7 +318,7 @@ def _commit(directory: Path, template: str, variables: dict[str, Any], templates
     if attached:
         stream = variables["pds3"]["record_type"] == "STREAM"
         label = _render_attached(template, variables, templates_dir, record_bytes=None if stream else record_bytes)
-        files = [(directory / label_name, label + data)]
+        files = [(directory / label_name, label + bytes(data))]
         data_paths = [directory / label_name]
     else:
         label = _render(template, variables, templates_dir, standard)
