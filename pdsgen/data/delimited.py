@@ -98,6 +98,9 @@ def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray |
     import pyarrow.compute as pc
 
     text = pc.utf8_trim_whitespace(column)
+    # A quoted value with blanks outside its quotes (` "a,b" `) reaches us with the quotes:
+    # drop one enclosing pair, as pds4_tools does.
+    text = pc.replace_substring_regex(text, pattern=r'^"(.*)"$', replacement=r"\1")
     name = f.data_type
     if not types.is_character(name):
         raise UnsupportedError(f"field {f.name!r}: data type {name!r} cannot be delimited text",
