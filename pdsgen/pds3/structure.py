@@ -211,6 +211,8 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     obj.record_length = prefix + row_bytes + suffix
     obj.size = rows * obj.record_length
     obj.fields = fields
+    if ascii_table:
+        obj.details["record_delimiter"] = _sniff_delimiter(obj)
     obj.details.update(
         interchange_format=fmt,
         row_bytes=row_bytes,
@@ -218,6 +220,17 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
         row_suffix_bytes=suffix,
         columns=_int(dd, "COLUMNS", obj),
     )
+
+
+def _sniff_delimiter(obj: DataObject) -> str:
+    """PDS3 asks for CR LF after each ASCII row; many files have LF only: look at row 1."""
+    try:
+        with open(obj.file, "rb") as fh:
+            fh.seek(obj.offset + (obj.record_length or 0) - 2)
+            end = fh.read(2)
+    except (OSError, ValueError):
+        end = b""
+    return "line-feed" if end[-1:] == b"\n" and end[:1] != b"\r" else "carriage-return line-feed"
 
 
 def _all_character(items: list[tuple[str, Any]]) -> bool:
