@@ -136,3 +136,17 @@ def test_empty_replica_table_and_missing_image(recipe, tmp_path):
     lbl2.write_text(text[:a] + text[b:])
     with pytest.raises(DataError, match="no dark-current image"):
         compute(recipe, [lbl2], params=None)
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_demo_products_validate(tmp_path):
+    """`pdsgen demo` for this instrument: generate, run, validate every product (XSD,
+    Schematron, registered context products from ../shared)."""
+    from conftest import CATALOG
+
+    from pdsgen.recipes.demo import run_demo
+
+    (row,) = run_demo(tmp_path, instruments=["aca"], catalog=str(CATALOG), offline=True)
+    assert row.error is None and row.failed == 0, (row.error, row.problems)
+    assert row.products > 0 and row.validated == row.products and row.invalid == 0, row.problems

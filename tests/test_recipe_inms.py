@@ -183,9 +183,8 @@ def test_demo_runs(recipe, tmp_path):
 @pytest.mark.shared
 def test_scan_labels_schema_valid_and_pds4_tools_agrees(tmp_path):
     import pds4_tools
+    from conftest import SCHEMAS
     from lxml import etree
-
-    from tests.conftest import SCHEMAS
 
     schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "pds4/pds/v1/PDS4_PDS_1J00.xsd")))
     lbl = _scan(tmp_path, 12, "D003", "OSNB", [7, 70, 700], p=1.25e-6)
@@ -228,3 +227,17 @@ def test_cli_run_partial_failure(tmp_path):
     t = pdsgen.open(out / "inms_crosstalk_r8.xml")[0].to_table()
     assert t["H2_SUM"][0] == 42.0  # 20 + 22 (pressure and emission constant: scale 1)
     assert t["H2_RATIO"].mask[0]  # missing constant read back as missing
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_demo_products_validate(tmp_path):
+    """`pdsgen demo` for this instrument: generate, run, validate every product (XSD,
+    Schematron, registered context products from ../shared)."""
+    from conftest import CATALOG
+
+    from pdsgen.recipes.demo import run_demo
+
+    (row,) = run_demo(tmp_path, instruments=["inms"], catalog=str(CATALOG), offline=True)
+    assert row.error is None and row.failed == 0, (row.error, row.problems)
+    assert row.products > 0 and row.validated == row.products and row.invalid == 0, row.problems

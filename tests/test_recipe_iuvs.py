@@ -122,9 +122,8 @@ def test_generator_is_deterministic(tmp_path):
 
 @pytest.mark.shared
 def test_generated_labels_are_schema_valid(demo_set):
+    from conftest import SCHEMAS
     from lxml import etree
-
-    from tests.conftest import SCHEMAS
 
     schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "pds4/pds/v1/PDS4_PDS_1J00.xsd")))
     for p in demo_set.inputs:
@@ -171,3 +170,17 @@ def test_empty_engineering_table(recipe, tmp_path):
     lbl.write_text(lbl.read_text().replace("<records>1</records>", "<records>0</records>"))
     with pytest.raises(DataError, match="no record"):
         compute(recipe, [lbl], group="FUV")
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_demo_products_validate(tmp_path):
+    """`pdsgen demo` for this instrument: generate, run, validate every product (XSD,
+    Schematron, registered context products from ../shared)."""
+    from conftest import CATALOG
+
+    from pdsgen.recipes.demo import run_demo
+
+    (row,) = run_demo(tmp_path, instruments=["iuvs"], catalog=str(CATALOG), offline=True)
+    assert row.error is None and row.failed == 0, (row.error, row.problems)
+    assert row.products > 0 and row.validated == row.products and row.invalid == 0, row.problems
