@@ -147,3 +147,30 @@ def test_minimal_context_and_other_im_version(tmp_path):
                       information_model_version="1.20.0.0", creation_time=CREATED)
     text = out.label_path.read_text()
     assert "PDS4_PDS_1K00.xsd" in text and "<information_model_version>1.20.0.0<" in text
+
+
+@pytest.mark.shared
+def test_astropy_table_units_descriptions_and_mask(tmp_path):
+    """Units, descriptions and masked values come from an astropy Table; masked entries are
+    written as the column's missing_constant (from its meta) and read back masked."""
+    import astropy.units as u
+    from astropy.table import MaskedColumn, Table
+
+    t = Table()
+    t["time"] = np.array(["2004-01-01T00:00:00", "2004-01-01T00:01:00", "2004-01-01T00:02:00"],
+                         dtype="datetime64[s]")
+    t["flux"] = [1.5, 2.5, 3.5] * u.Unit("W / m2")
+    t["flux"].description = "Flux density & co"
+    t["count"] = MaskedColumn([10, 20, 30], mask=[False, True, False], dtype="i4",
+                              meta={"missing_constant": -999})
+    out = write_table(t, tmp_path, basename="apy", context=context(), creation_time=CREATED)
+    _valid(out.label_path)
+    text = out.label_path.read_text()
+    assert "<unit>W / m2</unit>" in text and "<description>Flux density &amp; co</description>" in text
+    assert "<missing_constant>-999</missing_constant>" in text
+    assert "<data_type>ASCII_Date_Time_YMD_UTC</data_type>" in text
+    assert out.data_path.read_bytes().splitlines()[1].split() == [b"2004-01-01T00:01:00Z", b"2.5", b"-999"]
+    tab = pdsgen.open(out.label_path)[0].to_table()
+    assert list(np.ma.getmaskarray(tab["count"])) == [False, True, False]
+    assert tab["count"][0] == 10 and tab["count"][2] == 30
+    np.testing.assert_array_equal(np.asarray(tab["flux"]), [1.5, 2.5, 3.5])
