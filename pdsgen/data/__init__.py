@@ -35,29 +35,40 @@ from pdsgen.model import DataObject
 _LAYOUTS: dict[str, Callable[[DataObject], Any]] = {}
 
 
+_BUILTINS = False
+
+
 def register_layout(layout: str, reader: Callable[[DataObject], Any]) -> None:
     """Register (or replace) the reader for a ``DataObject.layout``."""
+    _builtin_layouts()
     _LAYOUTS[layout] = reader
 
 
 def _builtin_layouts() -> None:
+    """Register the built-in readers once (lazily: their modules import numpy/pyarrow)."""
+    global _BUILTINS
+    if _BUILTINS:
+        return
+    _BUILTINS = True
     from pdsgen.data import arrays, delimited, fixed
 
-    register_layout("fixed_character", fixed.read_fixed)
-    register_layout("fixed_binary", fixed.read_fixed)
-    register_layout("delimited", delimited.read_delimited)
-    register_layout("array", arrays.read_array)
-    register_layout("fits", arrays.read_fits)
-    register_layout("header", arrays.read_header)
-    register_layout("text", arrays.read_text)
+    for layout, reader in (
+        ("fixed_character", fixed.read_fixed),
+        ("fixed_binary", fixed.read_fixed),
+        ("delimited", delimited.read_delimited),
+        ("array", arrays.read_array),
+        ("fits", arrays.read_fits),
+        ("header", arrays.read_header),
+        ("text", arrays.read_text),
+    ):
+        _LAYOUTS.setdefault(layout, reader)
 
 
 def read_object(obj: DataObject) -> Any:
     """Read one object's data as stored (see the table in the module docstring)."""
     if obj.error is not None:
         raise obj.error
-    if not _LAYOUTS:
-        _builtin_layouts()
+    _builtin_layouts()
     reader = _LAYOUTS.get(obj.layout)
     if reader is None:
         raise UnsupportedError(
