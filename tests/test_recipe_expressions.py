@@ -60,3 +60,13 @@ def test_archive_unit_spellings():
     assert parse_unit("") == u.dimensionless_unscaled
     with pytest.raises(RecipeError, match="not a unit"):
         parse_unit("blorp")
+
+
+def test_pds3_shouted_units():
+    assert parse_unit("MICROSECOND") == u.us
+    assert parse_unit("CENTIMETER") == u.cm
+    assert parse_unit("KEV/E") == parse_unit("keV/e")
+    assert parse_unit("K") == u.K  # a real upper-case unit stays itself
+    for _ in range(2):  # the failure is cached, and stays a RecipeError
+        with pytest.raises(RecipeError, match="BLORPS"):
+            parse_unit("BLORPS")

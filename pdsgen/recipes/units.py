@@ -42,6 +42,14 @@ ALIASES: dict[str, str] = {
     "celsius": "deg_C",
     "c": "deg_C",
     "counts": "count",
+    "kev": "keV",
+    "mev": "MeV",
+    "ev": "eV",
+    "kev/e": "keV/e",
+    "kev/q": "keV/e",
+    "day": "d",
+    "days": "d",
+    "cm**2*sr": "cm2 sr",
     "none": "",
     "n/a": "",
     "unitless": "",
@@ -49,6 +57,7 @@ ALIASES: dict[str, str] = {
 }
 
 _UNIT_CACHE: dict[str, u.UnitBase] = {}
+_BAD_UNITS: dict[str, str] = {}  # failures are cached too: astropy's "did you mean" costs ~70 ms each
 
 
 def parse_unit(text: str | None, *, what: str = "unit") -> u.UnitBase:
@@ -59,17 +68,27 @@ def parse_unit(text: str | None, *, what: str = "unit") -> u.UnitBase:
     cached = _UNIT_CACHE.get(key)
     if cached is not None:
         return cached
+    if key in _BAD_UNITS:
+        raise RecipeError(f"{what}: {text!r} is not a unit astropy understands ({_BAD_UNITS[key]})")
     spelled = ALIASES.get(key.lower(), key)
     # "mm2" / "cm-2" are fine for astropy; "(keV/e)-1" is not: parse each "(X)-1" alone and divide.
     inverted = re.findall(r"\(([^()]*)\)\s*-1\b", spelled)
     rest = re.sub(r"\(([^()]*)\)\s*-1\b", " ", spelled).strip()
     try:
         with u.add_enabled_units([E_CHARGE]):
-            unit = u.Unit(rest) if rest else u.dimensionless_unscaled
+            try:
+                unit = u.Unit(rest) if rest else u.dimensionless_unscaled
+            except ValueError:
+                if not (rest.isupper() and rest.lower() != rest):
+                    raise
+                # PDS3 labels shout (MICROSECOND, CENTIMETER): try the quiet spelling
+                unit = u.Unit(ALIASES.get(rest.lower(), rest.lower()))
             for inner in inverted:
                 unit = unit / parse_unit(inner, what=what)
-    except ValueError as exc:
-        raise RecipeError(f"{what}: {text!r} is not a unit astropy understands ({exc})") from None
+    except (ValueError, RecipeError) as exc:
+        reason = exc.message if isinstance(exc, RecipeError) else str(exc)
+        _BAD_UNITS[key] = reason
+        raise RecipeError(f"{what}: {text!r} is not a unit astropy understands ({reason})") from None
     _UNIT_CACHE[key] = unit
     return unit
 
