@@ -86,7 +86,7 @@ def test_pds3_quoting():
         pds3_string("é")
     assert pds3_value([1, 2.5, "x"]) == '(1, 2.5, "x")'
     assert pds3_value(1e-20) == "1E-20"
-    wrapped = pds3_text("word " * 40, indent=2, width=40)
+    wrapped = pds3_text("word " * 40, indent=2, width=40, first=10)
     assert all(len(line) <= 40 for line in wrapped.splitlines())
     assert wrapped.startswith('"word') and wrapped.endswith('word"')
 
@@ -239,3 +239,25 @@ def test_binary_text_checks(tmp_path):
     with pytest.raises(DataError, match="'s' holds control"):
         write_table({"s": np.array(["a\tb"])}, tmp_path, basename="t", context=context(),
                     table_format="binary")
+
+
+def test_big_tables_threaded_formatting_is_deterministic(tmp_path):
+    """Above ~400k cells columns are formatted on threads: same bytes, same first error."""
+    rng = np.random.default_rng(4)
+    n = 110_000
+    table = {"a": rng.normal(size=n), "b": rng.integers(-9, 9, n), "c": rng.normal(size=n).astype("f4"),
+             "d": np.array(["x", "yy"])[rng.integers(0, 2, n)]}
+    outs = []
+    for k in range(2):
+        (tmp_path / str(k)).mkdir()
+        w = write_table(table, tmp_path / str(k), basename="big", context=context(), creation_time=CREATED)
+        outs.append((w.data_path.read_bytes(), w.label_path.read_bytes()))
+    assert outs[0] == outs[1]
+    first = outs[0][0][: outs[0][0].index(b"\r\n")].split()
+    assert float(first[0]) == table["a"][0] and int(first[1]) == table["b"][0]
+    assert np.float32(float(first[2])) == table["c"][0] and first[3].decode() == table["d"][0]
+    bad = dict(table, b=table["a"].copy(), c=table["a"].copy())
+    bad["b"][5] = np.inf
+    bad["c"][7] = np.nan
+    with pytest.raises(DataError, match="'b' holds infinite"):
+        write_table(bad, tmp_path, basename="bad", context=context())

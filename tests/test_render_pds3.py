@@ -109,3 +109,16 @@ def test_pds3_refuses_unquotable_text(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing half-written
     with pytest.raises(PdsgenError, match="non-ASCII"):
         write_table({"s": np.array(["é"])}, tmp_path, basename="q", context=context(), standard="pds3")
+
+
+def test_pds3_label_lines_fit_80_columns(tmp_path):
+    """Long provenance text and source lists are wrapped (PDS3 labels: <= 80 bytes a line)."""
+    ctx = context(input_products=[f"CHEMS_PHA_2004{d:03d}" for d in range(1, 9)],
+                  parameters={f"p{k}": "x" * 10 for k in range(8)})
+    out = write_table({"a": np.arange(3)}, tmp_path, basename="w", context=ctx, standard="pds3",
+                      descriptions={"a": "A rather long column description " * 5})
+    lines = out.label_path.read_bytes().split(b"\r\n")
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    label = pvl.load(str(out.label_path))
+    assert list(label["SOURCE_PRODUCT_ID"]) == ctx.input_products
+    assert label["TABLE"]["COLUMN"]["DESCRIPTION"].split() == ("A rather long column description " * 5).split()

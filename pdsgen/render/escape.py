@@ -32,12 +32,16 @@ def pds3_string(value: Any, *, what: str = "value") -> str:
     return f'"{text}"'
 
 
-def pds3_text(value: Any, *, indent: int = 2, width: int = 78, what: str = "text") -> str:
-    """A long PDS3 quoted string wrapped to ``width`` columns, continuation lines indented."""
+def pds3_text(value: Any, *, indent: int = 2, width: int = 78, first: int = 31,
+              what: str = "text") -> str:
+    """A long PDS3 quoted string wrapped to ``width`` columns: the first line starts at
+    column ``first`` (after ``KEYWORD = ``), continuation lines are indented by ``indent``."""
     text = " ".join(str(value).split())
     quoted = pds3_string(text, what=what)
-    lines = textwrap.wrap(quoted, width=width - indent, break_long_words=False,
-                          break_on_hyphens=False) or ['""']
+    lead = " " * max(first - indent, 0)
+    lines = textwrap.wrap(quoted, width=width - indent, initial_indent=lead,
+                          break_long_words=False, break_on_hyphens=False) or [lead + '""']
+    lines[0] = lines[0][len(lead):]
     pad = " " * indent
     return ("\n" + pad).join(lines)
 
@@ -50,8 +54,11 @@ def pds3_symbol(value: Any, *, what: str = "value") -> str:
     return pds3_string(text, what=what)
 
 
-def pds3_value(value: Any, *, what: str = "value") -> str:
-    """Any Python value as PDS3 ODL: numbers bare, times bare ISO, strings quoted, lists ``(a, b)``."""
+def pds3_value(value: Any, *, what: str = "value", first: int | None = None, width: int = 78) -> str:
+    """Any Python value as PDS3 ODL: numbers bare, times bare ISO, strings quoted, lists ``(a, b)``.
+
+    With ``first`` (the column the value starts at), a list that would run past ``width``
+    is written one element per line, aligned under the first."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
@@ -67,5 +74,9 @@ def pds3_value(value: Any, *, what: str = "value") -> str:
 
         return iso_utc(value)
     if isinstance(value, list | tuple):
-        return "(" + ", ".join(pds3_value(v, what=what) for v in value) + ")"
+        items = [pds3_value(v, what=what) for v in value]
+        one_line = "(" + ", ".join(items) + ")"
+        if first is None or first + len(one_line) <= width:
+            return one_line
+        return "(" + (",\n" + " " * (first + 1)).join(items) + ")"
     return pds3_string(value, what=what)
