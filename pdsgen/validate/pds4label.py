@@ -336,3 +336,33 @@ def check_object_layout(areas: list[FileArea], file: str) -> list[Finding]:
                                    f"{o.tag} has negative offset {o.offset}", file=file,
                                    line=o.element.sourceline))
     return out
+
+
+def check_local_references(tree: etree._ElementTree, file: str) -> list[Finding]:
+    """Every local_identifier_reference names a local_identifier of the same label."""
+    root = tree.getroot()
+    known = {(el.text or "").strip() for el in root.iter("{*}local_identifier")}
+    out = []
+    for el in root.iter("{*}local_identifier_reference"):
+        value = (el.text or "").strip()
+        if value and value not in known:
+            out.append(Finding("error.label.local_identifier_not_found",
+                               f"local_identifier_reference {value!r} matches no local_identifier in the label",
+                               file=file, line=el.sourceline))
+    return out
+
+
+#: document formats pdsgen reads as text; any other Document_File is reported as not checked
+TEXT_DOCUMENTS = {"7-bit ascii text", "utf-8 text"}
+
+
+def not_checked_documents(tree: etree._ElementTree, file: str) -> list[Finding]:
+    out = []
+    for el in tree.getroot().iter(f"{{{PDS_NS}}}Document_File"):
+        std = ktext(el, "document_standard_id") or "unknown"
+        if std.lower() not in TEXT_DOCUMENTS:
+            out.append(Finding("info.validation.not_checked",
+                               f"{ktext(el, 'file_name')!r} ({std}) content is not checked by pdsgen (format "
+                               f"outside its scope: PDF/A, images, office and media formats)",
+                               file=file, line=el.sourceline))
+    return out

@@ -227,6 +227,9 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductRe
     areas = L.file_areas(tree, p.parent)
     res.findings += L.check_object_layout(areas, file)
     res.findings += L.check_record_counts(tree, file)
+    res.findings += L.check_local_references(tree, file)
+    if opts.content:
+        res.findings += L.not_checked_documents(tree, file)
     res.files = [str(fa.path) for fa in areas if fa.path is not None]
     res.findings += L.check_files(areas, file, content=opts.content)
     if opts.context:
