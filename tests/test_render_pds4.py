@@ -10,7 +10,7 @@ from lxml import etree
 import pdsgen
 from pdsgen.render import write_ancillary_table, write_array, write_browse, write_table
 from tests._render_helpers import CREATED, SPECIAL, context, mixed_table
-from tests.conftest import SCHEMAS
+from tests.conftest import CATALOG, SCHEMAS
 
 SCH = SCHEMAS / "pds4" / "pds" / "v1" / "PDS4_PDS_1M00.sch"
 XSD = SCHEMAS / "pds4" / "pds" / "v1" / "PDS4_PDS_1M00.xsd"
@@ -20,17 +20,26 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 
 def _valid(label):
-    """XML Schema (lxml, local copy resolved through the catalog layout) and Schematron."""
+    """XML Schema (lxml) and Schematron (saxonche), both resolved from the URLs the label
+    cites through ../shared/pds4-schemas/catalog.xml."""
+    from pdsgen.validate.catalog import Catalog
     from pdsgen.validate.schematron import check_schematron
+    from pdsgen.validate.xsd import check_xsd
 
+    catalog = Catalog.load(CATALOG, offline=True)
     doc = etree.parse(str(label))
     loc = doc.getroot().get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation").split()[1]
     assert loc == "http://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.xsd"
+    assert catalog.resolve(loc).resolve() == XSD.resolve()
+    errors = check_xsd(doc, catalog, file=str(label))
+    assert not errors, [f.message for f in errors]
     pi = doc.getroot().getprevious()
-    assert "PDS4_PDS_1M00.sch" in pi.text
-    schema = etree.XMLSchema(etree.parse(str(XSD)))
-    assert schema.validate(doc), [str(e) for e in schema.error_log]
-    errors = [f for f in check_schematron(str(label), str(SCH)) if f.is_error]
+    href = pi.get("href")
+    assert href == "http://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.sch"
+    assert pi.get("schematypens") == "http://purl.oclc.org/dsdl/schematron"
+    sch = catalog.resolve(href)
+    assert sch.resolve() == SCH.resolve()
+    errors = [f for f in check_schematron(str(label), str(sch)) if f.is_error]
     assert not errors, [f.message for f in errors]
 
 
@@ -174,3 +183,41 @@ def test_astropy_table_units_descriptions_and_mask(tmp_path):
     assert list(np.ma.getmaskarray(tab["count"])) == [False, True, False]
     assert tab["count"][0] == 10 and tab["count"][2] == 30
     np.testing.assert_array_equal(np.asarray(tab["flux"]), [1.5, 2.5, 3.5])
+
+
+@pytest.mark.shared
+def test_every_builtin_pds4_template_validates(tmp_path):
+    """Each shipped PDS4 product template, driven through its writer, passes XSD + Schematron."""
+    from pdsgen.render import write_fits
+    from pdsgen.render.writers import DEFAULT_TEMPLATES
+    from pdsgen.resources import templates_dir
+
+    shipped = {f"pds4/{p.name}" for p in (templates_dir() / "pds4").glob("*.xml.j2")
+               if not p.name.startswith("_")}
+    assert shipped == {t for (std, _, _), t in DEFAULT_TEMPLATES.items() if std == "pds4"}
+    table = {"a": np.arange(4), "b": np.linspace(0, 1, 4), "s": np.array(["w", "x", "y", "z"])}
+    png = tmp_path / "p.png"
+    png.write_bytes(PNG)
+    covered = set()
+    for (std, cls, kind), template in DEFAULT_TEMPLATES.items():
+        if std != "pds4":
+            continue
+        base = template.split("/")[1].split(".")[0].lower()
+        kw = dict(context=context(), creation_time=CREATED)
+        if kind == "table":
+            for fmt in ("character", "delimited", "binary"):
+                out = write_table(table, tmp_path, basename=f"{base}_{fmt}", product_class=cls,
+                                  table_format=fmt, **kw)
+                _valid(out.label_path)
+        elif kind == "array":
+            out = write_array(np.ones((2, 3), "f4"), tmp_path, basename=base, product_class=cls, **kw)
+        elif kind == "fits":
+            out = write_fits(table, tmp_path, basename=base, product_class=cls, **kw)
+            _valid(out.label_path)
+            out = write_fits(np.ones((2, 3), "i2"), tmp_path, basename=base + "_img",
+                             product_class=cls, **kw)
+        else:
+            out = write_browse(png, tmp_path, basename=base, browse_of=["urn:nasa:pds:b:c:p::1.0"], **kw)
+        _valid(out.label_path)
+        covered.add(template)
+    assert covered == shipped
