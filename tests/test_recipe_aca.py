@@ -150,3 +150,17 @@ def test_demo_products_validate(tmp_path):
     (row,) = run_demo(tmp_path, instruments=["aca"], catalog=str(CATALOG), offline=True)
     assert row.error is None and row.failed == 0, (row.error, row.problems)
     assert row.products > 0 and row.validated == row.products and row.invalid == 0, row.problems
+
+
+def test_time_range(recipe, three_cals):
+    t = compute(recipe, three_cals, params={"start": "2002:001", "stop": "2006-01-01"}).tables[""]
+    assert list(t["DARK_ID"]) == ["2003001", "2005001"]
+    t = compute(recipe, three_cals, params={"stop": "2003:001"}).tables[""]  # inclusive
+    assert list(t["DARK_ID"]) == ["2001001", "2003001"]
+    with pytest.raises(RecipeError, match="no dark calibration between"):
+        compute(recipe, three_cals, params={"start": "2010:001"})
+    with pytest.raises(RecipeError, match="after 'stop'"):
+        compute(recipe, three_cals, params={"start": "2004:001", "stop": "2003:001"})
+    # selection only among the calibrations in the range: a gap before 2002
+    with pytest.raises(RecipeError, match="no dark calibration before 2001:200"):
+        compute(recipe, three_cals, params={"start": "2002:001", "date": "2001:200", "select": "before"})

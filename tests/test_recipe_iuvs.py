@@ -97,7 +97,7 @@ def test_demo_run_both_channels(recipe, demo_set):
         np.testing.assert_allclose(np.asarray(t["DN_PER_S"])[good], model, rtol=0.03)
         assert -30 < np.min(t["DET_TEMP"]) and np.max(t["DET_TEMP"]) < 15
         assert 3 < np.min(t["CASE_TEMP"]) and np.max(t["CASE_TEMP"]) < 7
-        assert set(res.plots) == {"dn_per_s_vs_det_temp", "det_temp_over_time"}
+        assert set(res.plots) == {"dn_per_s_vs_det_temp", "det_temp_over_time", "trends_over_time"}
         for fig in res.plots.values():
             buf = io.BytesIO()
             fig.savefig(buf, format="png")

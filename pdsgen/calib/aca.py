@@ -181,9 +181,9 @@ def _cal_id(product, path) -> str:
 
 
 def aca_dark_algorithm(ctx):
-    """Recipe ``aca-dark``: warm-pixel fraction of every dark calibration (raw and scaled to
-    ``t_ccd_ref``), as a time series with its plot, plus the calibration selected for
-    ``date`` with ``select`` when a date is given."""
+    """Recipe ``aca-dark``: warm-pixel fraction of every dark calibration between ``start``
+    and ``stop`` (raw and scaled to ``t_ccd_ref``), as a time series with its plot, plus the
+    calibration selected for ``date`` with ``select`` when a date is given."""
     import astropy.units as u
     from astropy.table import Table
 
@@ -199,22 +199,37 @@ def aca_dark_algorithm(ctx):
     scale_4c = float(p["scale_4c"])
     threshold = float(u.Quantity(p["threshold"], u.electron / u.s).value)
 
+    def bound(name: str, default: float) -> float:
+        text = str(p.get(name) or "").strip()
+        if not text:
+            return default
+        try:
+            return chandra_secs(text)
+        except ValueError as exc:
+            raise RecipeError(f"parameter {name!r} = {text!r} is not a date ({exc})") from None
+
+    lo, hi = bound("start", -np.inf), bound("stop", np.inf)
+    if lo > hi:
+        raise RecipeError(f"parameter 'start' = {p['start']} is after 'stop' = {p['stop']}")
     rows = []
     for i, (product, path) in enumerate(zip(ctx.products, paths, strict=True)):
+        start = getattr(product, "start_time", None)
+        if not start:
+            raise DataError("no start_date_time in the label: the calibration has no date", path=str(path))
+        secs = chandra_secs(start)
+        if not lo <= secs <= hi:
+            continue  # outside the requested time range (get_dark_cal_props_table's start/stop)
         temps = np.asarray(getattr(ctx.inputs["t_ccd"][i], "value", ctx.inputs["t_ccd"][i]), dtype=float)
         t_ccd = dark_cal_ccd_temp(temps)
         if temps.size == 0:
             raise DataError("no CCD temperature: the REPLICAS table has no record (empty product)", path=str(path))
         if not np.isfinite(t_ccd):
             raise DataError("no CCD temperature: every replica lacks T_CCD (missing constant)", path=str(path))
-        start = getattr(product, "start_time", None)
-        if not start:
-            raise DataError("no start_date_time in the label: the calibration has no date", path=str(path))
         img = _dark_image(product, path)
         scale = dark_temp_scale(t_ccd, t_ref, scale_4c)
         rows.append({
             "DARK_ID": _cal_id(product, path),
-            "CXCSEC": chandra_secs(start),
+            "CXCSEC": secs,
             "T_CCD": t_ccd,
             "N_REPLICAS": int(np.count_nonzero(np.isfinite(temps))),
             "SCALE": scale,
@@ -222,6 +237,9 @@ def aca_dark_algorithm(ctx):
             "N100_REF": warm_pixel_fraction(img, threshold, scale),
             "N_PIXELS": int(img.size),
         })
+    if not rows:
+        raise RecipeError(f"no dark calibration between start {p.get('start') or '-'} and stop "
+                          f"{p.get('stop') or '-'} ({len(paths)} given)")
     rows.sort(key=lambda r: r["CXCSEC"])
     secs = np.array([r["CXCSEC"] for r in rows])
     if np.any(np.diff(secs) == 0):

@@ -244,7 +244,7 @@ def iuvs_dark_algorithm(ctx):
     """Recipe ``iuvs-dark``: one dark-trend table per XUV group, sorted by time, + plots."""
     from astropy.table import MaskedColumn, Table
 
-    from pdsgen.calib.plots_iuvs import det_temp_over_time, dn_rate_vs_det_temp
+    from pdsgen.calib.plots_iuvs import det_temp_over_time, dn_rate_vs_det_temp, trends_over_time
     from pdsgen.errors import DataError, RecipeError
     from pdsgen.recipes.context import AlgorithmResult
 
@@ -306,6 +306,7 @@ def iuvs_dark_algorithm(ctx):
     plots = {
         "dn_per_s_vs_det_temp": dn_rate_vs_det_temp(table, good, str(group), PLOT_INT_TIMES_MS),
         "det_temp_over_time": det_temp_over_time(table, good, str(group), PLOT_INT_TIMES_MS),
+        "trends_over_time": trends_over_time(table, good, str(group)),
     }
     meta = {"start_time": str(table["TIME"][0]), "stop_time": str(table["TIME"][-1]),
             "description": f"MAVEN IUVS {group} dark-current trend: one row per L1A dark, sorted by time."}

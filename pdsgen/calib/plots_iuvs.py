@@ -62,3 +62,31 @@ def det_temp_over_time(table, good: np.ndarray, xuv: str, preferred: Sequence[in
         ax.tick_params(axis="x", labelrotation=20, labelsize=8)
     _margins(fig, len(panels))
     return fig
+
+
+def trends_over_time(table, good: np.ndarray, xuv: str):
+    """The seed's cell 13: DET_TEMP and DN_per_s over time (rate on a secondary axis), and
+    CASE_TEMP over time below."""
+    from matplotlib.figure import Figure
+
+    when = np.array([np.datetime64(s.rstrip("Z"), "ms") for s in table["TIME"]], dtype="datetime64[ms]")
+    x = when[good].astype(object)
+    det = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)[good]
+    rate = np.ma.filled(np.ma.asarray(table["DN_PER_S"], dtype=float), np.nan)[good]
+    case = np.ma.filled(np.ma.asarray(table["CASE_TEMP"], dtype=float), np.nan)[good]
+    fig = Figure(figsize=(9, 6.5), dpi=80)
+    top, bottom = fig.subplots(nrows=2)
+    top.plot(x, det, "-", color="tab:blue", label="DET_TEMP")
+    top.set_ylabel("DET_TEMP [degC]", color="tab:blue")
+    right = top.twinx()
+    right.plot(x, rate, "-", color="tab:orange", label="DN_per_s")
+    right.set_ylabel("DN_per_s [DN/s]", color="tab:orange")
+    top.set_title(f"{xuv} DET_TEMP and DN_per_s over time", fontsize=11)
+    bottom.plot(x, case, "-", color="tab:green")
+    bottom.set_ylabel("CASE_TEMP [degC]")
+    bottom.set_title(f"{xuv} CASE_TEMP over time", fontsize=11)
+    for ax in (top, bottom):
+        ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+    _margins(fig, 2)
+    fig.subplots_adjust(right=0.88, hspace=0.45)  # room for the secondary axis label
+    return fig
