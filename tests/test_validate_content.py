@@ -204,3 +204,13 @@ def test_value_grammars(dtype, good, bad):
     # the large-column path (Arrow RE2) agrees with the small-column path (Python re)
     big = np.repeat(mat, 1500, axis=0)
     assert invalid_rows(big, dtype).reshape(-1, 1500).all(axis=1).tolist() == mask.tolist()
+
+
+def test_big_tables_are_checked_in_blocks_with_one_count(tmp_path, monkeypatch):
+    import pdsgen.validate.content as content
+
+    monkeypatch.setattr(content, "BLOCK_BYTES", 38 * 3)  # 3 records per block
+    rows = [row(b"2020-01-01T00:00:00Z", b"abc", b"1.50")] * 7 + [row(b"2020-01-01T00:00:00Z", b"1", b"1")]
+    found = run(tmp_path, char_table(8, 38, FIELDS, 3), b"".join(rows))
+    assert [f.record for f in found] == [1, 2, None]
+    assert found[-1].extra["count"] == 7

@@ -234,3 +234,16 @@ def test_pds3_syntax_error_and_columns(tmp_path):
     types = [f.type for f in run([str(lab)], opts()).all_findings()]
     assert "error.table.field_value_overlap" in types
     assert "error.label.table_definition_problem" in types  # B ends at byte 8 > ROW_BYTES 7
+
+
+def test_pds3_ascii_values_against_data_type(tmp_path):
+    (tmp_path / "t.tab").write_bytes(b"12 ab\r\n3x cd\r\n")
+    lab = tmp_path / "t.lbl"
+    lab.write_text(
+        'PDS_VERSION_ID = PDS3\nRECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 7\nFILE_RECORDS = 2\n^TABLE = "t.tab"\n'
+        "OBJECT = TABLE\n  INTERFACE_FORMAT = ASCII\n  ROWS = 2\n  COLUMNS = 2\n  ROW_BYTES = 7\n"
+        "  OBJECT = COLUMN\n    NAME = A\n    DATA_TYPE = ASCII_INTEGER\n    START_BYTE = 1\n    BYTES = 2\n"
+        "  END_OBJECT = COLUMN\n  OBJECT = COLUMN\n    NAME = B\n    DATA_TYPE = CHARACTER\n    START_BYTE = 4\n"
+        "    BYTES = 2\n  END_OBJECT = COLUMN\nEND_OBJECT = TABLE\nEND\n")
+    found = [f for f in run([str(lab)], opts()).all_findings() if f.is_error]
+    assert [(f.type, f.record, f.field) for f in found] == [("error.table.field_value_data_type_mismatch", 2, 1)]

@@ -77,13 +77,8 @@ class Catalog:
         p = Path(path)
         if not p.is_file():
             raise ValidationRunError("catalog file not found", path=str(p))
-        # An explicit catalog has no download cache unless asked: the catalog is the truth.
-        return cls(
-            entries=_read_catalog(p, set()),
-            path=p,
-            cache_dir=Path(cache_dir) if cache_dir else None,
-            offline=offline,
-        )
+        # URLs the explicit catalog does not map still go to the download cache (offline: no).
+        return cls(entries=_read_catalog(p, set()), path=p, cache_dir=cache, offline=offline)
 
     def lookup(self, url: str) -> Path | None:
         """Local file for `url` from the catalog entries (exact match wins, then longest rewrite)."""

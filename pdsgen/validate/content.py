@@ -348,6 +348,10 @@ def _columns(f: Field) -> list[tuple[int, str]]:
     return locs
 
 
+#: tables bigger than this are read and checked in blocks of records (bounded memory)
+BLOCK_BYTES = 256 << 20
+
+
 def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     out: list[Finding] = []
     name = obj.name
@@ -362,23 +366,9 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         return out
     if records == 0 or reclen == 0:
         return out
-    mat = np.fromfile(obj.file, dtype=np.uint8, count=records * reclen, offset=obj.offset).reshape(records, reclen)
     character = obj.layout == "fixed_character"
     delim = _record_delimiter(obj) if character else None
-    body = reclen
-    if delim:
-        body = reclen - len(delim)
-        ends = np.ones(records, dtype=bool)
-        for k, byte in enumerate(delim):
-            ends &= mat[:, body + k] == byte
-        if not ends.all():
-            lf_only = delim == b"\r\n" and bool((mat[:, -1] == 10).all())
-            kind = "error.table.missing_CRLF" if lf_only else "error.table.record_length_mismatch"
-            first = int(np.flatnonzero(~ends)[0])
-            out.append(Finding(kind, f"{name}: {int((~ends).sum())} of {records} records do not end with the "
-                                     f"record delimiter at record_length {reclen} (first: record {first + 1})",
-                               file=ctx.label, record=first + 1, line=_line(el)))
-            return out
+    body = reclen - len(delim) if delim else reclen
     out.extend(_field_layout(obj, el, body, ctx))
     if any(f.type.startswith("error.") for f in out):
         return out
@@ -387,11 +377,83 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     el_of = dict(zip(map(id, plain), field_els, strict=False))
     tasks = []
     for number, f in enumerate(plain, start=1):
-        fel = el_of.get(id(f))
-        lim = _limits(fel, f.special_constants, _dtype_of(f.data_type))
+        lim = _limits(el_of.get(id(f)), f.special_constants, _dtype_of(f.data_type))
         for loc, suffix in _columns(f):
             tasks.append((number, f, suffix, loc, lim))
-    bits = [f for f in obj.fields if f.bits is not None]
+    bit_tasks = []
+    for f in obj.fields:
+        if f.bits is None:
+            continue
+        lim = _limits(None, f.special_constants)
+        if lim.valid_min is not None or lim.valid_max is not None:
+            bit_tasks += [(f, suffix, loc, lim) for loc, suffix in _columns(f)]
+
+    rows = max(1, BLOCK_BYTES // reclen)
+    mapped = np.memmap(obj.file, dtype=np.uint8, mode="r", offset=obj.offset, shape=(records, reclen))
+    blocks = []
+    for b0 in range(0, records, rows):
+        mat = np.array(mapped[b0: b0 + rows])
+        found, stop = _check_fixed_block(obj, el, ctx, mat, delim, body, tasks, bit_tasks, character)
+        for f in found:
+            if f.record is not None:
+                f.record += b0
+        blocks.append(found)
+        if stop:
+            break
+    del mapped
+    out.extend(blocks[0] if len(blocks) == 1 else _merge_blocks(blocks, ctx))
+    return out
+
+
+def _merge_blocks(blocks: list[list[Finding]], ctx: Ctx) -> list[Finding]:
+    """One table's findings from several record blocks: first few per problem, then one count."""
+    shown: dict[tuple, list[Finding]] = {}
+    totals: dict[tuple, int] = {}
+    other: list[Finding] = []
+    for found in blocks:
+        per_block: dict[tuple, int] = {}
+        for f in found:
+            key = (f.type, f.field, f.message.split(":", 1)[0])
+            if "count" in f.extra:  # the block's summary (comes last) holds the block's total
+                per_block[key] = f.extra["count"]
+            elif f.record is not None:
+                per_block[key] = per_block.get(key, 0) + 1
+                lst = shown.setdefault(key, [])
+                if len(lst) < ctx.max_reported:
+                    lst.append(f)
+            else:
+                other.append(f)
+        for key, n in per_block.items():
+            totals[key] = totals.get(key, 0) + n
+    out = list(other)
+    for key, lst in shown.items():
+        out.extend(lst)
+        rest = totals.get(key, len(lst)) - len(lst)
+        if rest > 0:
+            out.append(Finding(key[0], f"{key[2]}: {rest} more record(s) with the same problem "
+                                       f"({totals[key]} in all)", file=lst[0].file, field=key[1],
+                               extra={"count": totals[key]}))
+    return out
+
+
+def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int, tasks, bit_tasks,
+                       character: bool) -> tuple[list[Finding], bool]:
+    """Findings of one block of records (record numbers relative to the block); stop?"""
+    name = obj.name
+    n, reclen = mat.shape
+    out: list[Finding] = []
+    if delim:
+        ends = np.ones(n, dtype=bool)
+        for k, byte in enumerate(delim):
+            ends &= mat[:, body + k] == byte
+        if not ends.all():
+            lf_only = delim == b"\r\n" and bool((mat[:, -1] == 10).all())
+            kind = "error.table.missing_CRLF" if lf_only else "error.table.record_length_mismatch"
+            first = int(np.flatnonzero(~ends)[0])
+            out.append(Finding(kind, f"{name}: {int((~ends).sum())} of {n} records do not end with the "
+                                     f"record delimiter at record_length {reclen} (first: record {first + 1})",
+                               file=ctx.label, record=first + 1, line=_line(el)))
+            return out, True
 
     def run(task) -> list[Finding]:
         number, f, suffix, loc, lim = task
@@ -405,19 +467,16 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
             _binary_column_checks(found, col, f, lim, ctx, field_no=number, obj=label)
         return found
 
-    for f in bits:
-        lim = _limits(None, f.special_constants)
-        if lim.valid_min is None and lim.valid_max is None:
-            continue
+    if bit_tasks:
         from pdsgen.data import types
 
-        for loc, suffix in _columns(f):
+        for f, suffix, loc, lim in bit_tasks:
             raw = np.ascontiguousarray(mat[:, loc: loc + f.length])
             vals = types.unpack_bits(raw, f.bits[0], f.bits[1], f.data_type.startswith("Signed"))
-            _range_checks(out, vals, np.ones(records, bool), lim, ctx, kind="table", field=None,
+            _range_checks(out, vals, np.ones(n, bool), lim, ctx, kind="table", field=None,
                           name=repr(f.name), obj=f"{name}{suffix}")
     out.extend(_run_tasks(run, tasks, mat.nbytes, ctx))
-    return out
+    return out, False
 
 
 def _run_tasks(run, tasks, nbytes: int, ctx: Ctx) -> list[Finding]:
@@ -653,9 +712,18 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         return out
     if bt.dtype is None or bt.kind in ("complex", "bits", "bytes"):
         return out
-    values = np.fromfile(obj.file, dtype=bt.dtype, count=count, offset=obj.offset)
-    _range_checks(out, values, np.ones(count, dtype=bool), lim, ctx, kind="array", field=None,
-                  name="element", obj=name)
+    mapped = np.memmap(obj.file, dtype=bt.dtype, mode="r", offset=obj.offset, shape=(count,))
+    step = max(1, BLOCK_BYTES // itemsize)
+    for b0 in range(0, count, step):
+        values = np.array(mapped[b0: b0 + step])
+        found: list[Finding] = []
+        _range_checks(found, values, np.ones(len(values), dtype=bool), lim, ctx, kind="array", field=None,
+                      name="element", obj=name)
+        for f in found:
+            if f.record is not None:
+                f.record += b0
+        out.extend(found)
+    del mapped
     return out
 
 

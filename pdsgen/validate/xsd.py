@@ -117,7 +117,9 @@ def check_xsd(
         pairs.append((ns, overrides.pop(ns) if ns in overrides else catalog.resolve(url, base=base)))
     pairs.extend(overrides.items())
     if not pairs:
-        return []
+        return [Finding("error.label.missing_schema",
+                        "the label cites no XML Schema (no xsi:schemaLocation): it cannot be schema-validated",
+                        file=file)]
     schema = load_schema(pairs, catalog)
     if schema.validate(tree):
         return []
