@@ -79,6 +79,10 @@ def test_hand_computed_run(recipe, hand_run):
     assert off["H2_RATIO"] == pytest.approx(30 / 825)
     assert off["H2_RATIO_SIGMA"] == pytest.approx(30 / 825 * math.sqrt(1 / 30 + 1 / 825))
     assert t["H2_RATIO"].mask[rows["csn"].index]
+    # H2 (OSNB, mean 67.5) over H2O of the CSN set (mean 67.5): 1, sigma sqrt(2/67.5)
+    assert on["H2_CSN_H2O_RATIO"] == pytest.approx(1.0)
+    assert on["H2_CSN_H2O_SIGMA"] == pytest.approx(math.sqrt(1 / 67.5 + 1 / 67.5))
+    assert off["H2_CSN_H2O_RATIO"] == pytest.approx(30 / 67.5)
     # background-subtracted: CSN [15,1650,135]-[2,20,40] = [13,1630,95];
     # on [0,135,30]-[2,10,20] = [-2,125,10]; off [0,60,24]-[2,10,20] = [-2,50,4]
     assert on["H2_RATIO_BKGSUB"] == pytest.approx(125 / 1630)

@@ -395,6 +395,12 @@ def inms_crosstalk_algorithm(ctx):
                 row["H2_RATIO"] = x[f"h2_ratio_{key}"]
                 row["H2_RATIO_SIGMA"] = x[f"h2_ratio_{key}_sigma"]
                 row["H2_RATIO_BKGSUB"] = float(ratio[row["DATASET"]][h2col]) / 100.0
+                # seed compute_water_ratios: H2(OSNB)/H2O(CSN). The seed's sigma uses
+                # sqrt(1/m_H2 + 1/m_H2(CSN)), an apparent typo: the counts in the ratio are
+                # H2 (OSNB) and H2O (CSN), so sqrt(1/m_H2 + 1/m_H2O(CSN)) is used.
+                csn_row = next(r for r in ds_rows if r["ROLE"] == "csn")
+                r_w, s_w = counting_ratio(row["H2_MEAN"], csn_row["H2O_MEAN"])
+                row["H2_CSN_H2O_RATIO"], row["H2_CSN_H2O_SIGMA"] = float(r_w), float(s_w)
         notes.append(f"run {run}: H2 crosstalk OSNB/CSN CS on {x['h2_ratio_on']:.3e} +- {x['h2_ratio_on_sigma']:.1e}, "
                      f"CS off {x['h2_ratio_off']:.3e} +- {x['h2_ratio_off_sigma']:.1e}")
     elif any(role in role_of for role in ROLES):
@@ -420,7 +426,8 @@ def inms_crosstalk_algorithm(ctx):
         main[key] = col(key, u.count)
     main["H2_VAR"] = col("H2_VAR", u.count**2)
     main["H2O_VAR"] = col("H2O_VAR", u.count**2)
-    for key in ("H2_H2O_RATIO", "H2_H2O_SIGMA", "H2_RATIO", "H2_RATIO_SIGMA", "H2_RATIO_BKGSUB"):
+    for key in ("H2_H2O_RATIO", "H2_H2O_SIGMA", "H2_RATIO", "H2_RATIO_SIGMA", "H2_RATIO_BKGSUB",
+                "H2_CSN_H2O_RATIO", "H2_CSN_H2O_SIGMA"):
         main[key] = col(key)
 
     sp_rows = []
