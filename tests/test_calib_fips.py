@@ -138,3 +138,11 @@ def test_pha_events_equals_elementwise_formulas():
     np.testing.assert_allclose(ev["THETA_MCP"], th[keep], atol=1e-9)
     np.testing.assert_allclose(ev["AZIMUTH"], (6.5 - th[keep]) % 360, atol=1e-9)
     np.testing.assert_allclose(ev["TOF"], np.where(raw, tof * 666 / 2048, tof * 666 / 1024)[keep])
+
+
+def test_theta_on_the_axes_is_in_0_360():
+    _, th = fips.xy_to_polar(np.array([1.0, 0.0, -1.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.0, -1.0, -0.0]), 0, 0)
+    assert th.tolist() == [0.0, 90.0, 180.0, 270.0, 0.0]
+    az = fips.azimuth_deg(np.array([0.0, 6.5, 359.9, 180.0]), 6.5, -1.0)
+    assert az == pytest.approx([6.5, 0.0, 6.6, 186.5])
+    assert fips.azimuth_deg(np.array([350.0]), 100.0, 3.0) == pytest.approx([(100 + 1050) % 360])  # |P1| > 1

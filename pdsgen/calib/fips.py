@@ -49,8 +49,11 @@ KEV_J: float = float(1e3 * const.e.si.value)
 def tof_ns(channels: np.ndarray, raw: np.ndarray | bool = False) -> np.ndarray:
     """TOF in ns from digital channels; ``raw`` (per event or for all) selects 666/2048."""
     ch = np.asarray(channels, dtype=np.float64)
+    if np.ndim(raw) == 0:
+        return ch * (TOF_NS_PER_CHANNEL_RAW if raw else TOF_NS_PER_CHANNEL)
     per = np.where(np.asarray(raw, dtype=bool), TOF_NS_PER_CHANNEL_RAW, TOF_NS_PER_CHANNEL)
-    return ch * per
+    per *= ch
+    return per
 
 
 def xy_to_polar(x: np.ndarray, y: np.ndarray, x0: float, y0: float) -> tuple[np.ndarray, np.ndarray]:
@@ -68,9 +71,12 @@ def _radius(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
 
 
 def _theta_deg(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-    theta = np.arctan2(dy, dx)
+    # atan2(-dy, -dx) + 180° is the angle in (0, 360] without a masked fix-up of the half of
+    # the events with negative atan2 (that fix-up costs 3x the arctan2 itself)
+    theta = np.arctan2(np.negative(dy), np.negative(dx))
     theta *= 180.0 / np.pi
-    theta[theta < 0] += 360.0
+    theta += 180.0
+    theta -= (theta >= 360.0) * 360.0  # exactly on the +x axis: 0, not 360
     return theta
 
 
@@ -94,7 +100,12 @@ def azimuth_deg(theta_mcp_deg: np.ndarray, p0: float | None = None, p1: float | 
         return np.mod(t, 360.0)
     a = t * p1
     a += p0
-    return np.mod(a, 360.0, out=a)
+    # one or two wrap corrections cover |P1| <= 1 with θ in [0, 360) (np.mod costs 5x more)
+    a += (a < 0.0) * 360.0
+    a -= (a >= 360.0) * 360.0
+    if a.size and (a.min() < 0.0 or a.max() >= 360.0):
+        np.mod(a, 360.0, out=a)
+    return a
 
 
 def in_fov(zenith: np.ndarray, lo: float = FOV_ZENITH_DEG[0], hi: float = FOV_ZENITH_DEG[1]) -> np.ndarray:
@@ -253,8 +264,11 @@ def pha_events(
     r = _radius(dx, dy)
     zen = zenith_deg(r, consts["R"])
     keep = in_fov(zen)
-    all_kept = bool(keep.all())
-    sel = (lambda a: a) if all_kept else (lambda a: a[keep])
+    idx = np.flatnonzero(keep)  # integer take is ~10x faster than boolean indexing, per array
+
+    def sel(a: np.ndarray) -> np.ndarray:
+        return a if idx.size == keep.size else a.take(idx)
+
     theta = _theta_deg(sel(dx), sel(dy))
     tof = tof_ns(sel(np.asarray(tof_channels)), sel(np.asarray(raw)) if np.ndim(raw) else raw)
     return {"keep": keep, "TOF": tof, "R": sel(r), "ZENITH": sel(zen), "THETA_MCP": theta,
