@@ -32,7 +32,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pdsgen.errors import PdsgenError, RecipeError
+from pdsgen.errors import RecipeError
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -125,12 +125,3 @@ class RecipeContext:
 
     def warn(self, text: str) -> None:
         self.notes.append(text)
-
-
-def product_error(exc: Exception, path: Path | str) -> PdsgenError:
-    """Turn any failure while processing one product into a PdsgenError naming the file."""
-    if isinstance(exc, PdsgenError):
-        if exc.path is None and not isinstance(exc, RecipeError | PdsgenError):  # pragma: no cover
-            exc.path = str(path)
-        return exc
-    return RecipeError(f"{type(exc).__name__}: {exc}", path=str(path))

@@ -15,7 +15,7 @@ from typing import Any
 import astropy.units as u
 import numpy as np
 
-from pdsgen.errors import DataError, PdsgenError, RecipeError
+from pdsgen.errors import DataError, RecipeError
 from pdsgen.recipes.context import AlgorithmResult, RecipeContext
 from pdsgen.recipes.expressions import compile_convert, compile_expression
 from pdsgen.recipes.loader import InputSpec, OutputSpec, Recipe
@@ -85,15 +85,12 @@ def resolve_input(spec: InputSpec, ctx: RecipeContext, i: int = 0) -> Any:
             raw, src_unit = _keyword_value(ctx.products[i], spec)
         else:
             raw, src_unit = _ref_values(ctx, i, spec)
-    except RecipeError:
-        raise
-    except PdsgenError:
-        raise
     except KeyError as exc:
         raise RecipeError(f"input {spec.name!r}: {exc.args[0]}", path=str(path)) from None
     if raw is None:
         if spec.required:
-            raise RecipeError(f"input {spec.name!r}: not found", path=str(path))
+            what = f"keyword {spec.keyword!r}" if spec.keyword else (spec.column or spec.ref)
+            raise RecipeError(f"input {spec.name!r}: the product has no {what}", path=str(path))
         return None
     if spec.source_unit:
         src_unit = parse_unit(spec.source_unit)
