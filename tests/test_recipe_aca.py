@@ -164,3 +164,17 @@ def test_time_range(recipe, three_cals):
     # selection only among the calibrations in the range: a gap before 2002
     with pytest.raises(RecipeError, match="no dark calibration before 2001:200"):
         compute(recipe, three_cals, params={"start": "2002:001", "date": "2001:200", "select": "before"})
+
+
+def test_written_products_are_byte_identical_across_runs(recipe, three_cals, tmp_path):
+    """Same inputs and creation time -> the same table, label and PNG browse bytes."""
+    from pdsgen.recipes.run import run_recipe
+
+    outs = []
+    for name in ("a", "b"):
+        rep = run_recipe(recipe, three_cals, tmp_path / name, params={"date": "2002:100"},
+                         creation_time="2026-01-01T00:00:00Z")
+        assert not rep.failed
+        outs.append({p.name: p.read_bytes() for p in (tmp_path / name).iterdir()})
+    assert outs[0] == outs[1]
+    assert any(n.endswith(".png") for n in outs[0]) and "aca_dark_selected.tab" in outs[0]
