@@ -195,3 +195,19 @@ def test_fits_header_and_pds4_label_keywords(tmp_path):
 def test_compute_checks_parameters_given_as_numbers(chems_data):
     with pytest.raises(RecipeError, match="alpha"):
         compute(load_recipe("chems-pha"), chems_data.inputs[:1], chems_data.calibrations, {"alpha": 1.0})
+
+
+def test_unknown_label_unit_needs_source_unit(tmp_path):
+    from pdsgen.render import write_table
+
+    t = Table({"MET": np.array([1.0, 2.0]), "C": np.array([3, 4], dtype=np.int32)})
+    w = write_table(t, tmp_path, basename="odd", standard="pds3", units={"MET": "BLIPS"},
+                    context={"product_id": "ODD", "start_time": "2011-01-01T00:00:00Z",
+                             "stop_time": "2011-01-01T00:00:01Z"})
+    r = _mini_recipe("tests.test_recipe_engine:_double_met", [{"name": "y", "unit": "s"}])
+    with pytest.raises(RecipeError, match="unit 'BLIPS'.*source_unit"):
+        compute(r, [w.label_path], [])
+    raw = dict(r.raw)
+    raw["inputs"] = {"met": {"column": "MET", "unit": "s", "source_unit": "ms"}}
+    c = compute(recipe_from_dict(raw), [w.label_path], [])
+    assert np.allclose(c.tables[""]["y"], [0.002, 0.004])

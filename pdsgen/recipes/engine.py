@@ -153,7 +153,16 @@ def _column_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.
         else:
             raise DataError(f"input {spec.name!r}: column {col.name!r} has missing values "
                             f"({int(np.ma.getmaskarray(col).sum())} records)", path=str(ctx.paths[i]))
-    return np.asarray(data), (parse_unit(str(src)) if src is not None and not isinstance(src, u.UnitBase) else src)
+    if src is None or spec.source_unit:
+        return np.asarray(data), None
+    if isinstance(src, u.UnrecognizedUnit) or not isinstance(src, u.UnitBase):
+        try:
+            src = parse_unit(str(src))
+        except RecipeError:
+            raise RecipeError(f"input {spec.name!r}: column {col.name!r} has unit {str(src)!r}, which pdsgen "
+                              "does not understand; say what it is with source_unit in the recipe",
+                              path=str(ctx.paths[i])) from None
+    return np.asarray(data), src
 
 
 def _column_name(table: Any, name: str) -> str | None:
