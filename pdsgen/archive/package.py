@@ -20,9 +20,9 @@ from typing import Any
 
 from lxml import etree
 
-from pdsgen.archive.index import ArchiveIndex, ProductRecord
+from pdsgen.archive.index import ArchiveIndex
 from pdsgen.archive.labels import md5_file
-from pdsgen.archive.scan import SKIP_DIRS, scan
+from pdsgen.archive.scan import SKIP_DIRS, index_labels, scan
 from pdsgen.archive.versioning import SUPERSEDED, bump_vid, in_superseded, keep_superseded
 from pdsgen.errors import LabelError, PdsgenError
 
@@ -220,19 +220,28 @@ def _commit(files: list[tuple[Path, bytes]]) -> None:
 
 
 # ------------------------------------------------------------------ collections
-def members_of(index: ArchiveIndex, rel_folder: str) -> list[ProductRecord]:
+@dataclass
+class Member:
+    label_path: str
+    lid: str | None
+    vid: str | None
+    start_time: str | None
+    stop_time: str | None
+
+    @property
+    def lidvid(self) -> str | None:
+        return f"{self.lid}::{self.vid}" if self.lid and self.vid else None
+
+
+def members_of(index: ArchiveIndex, rel_folder: str) -> list[Member]:
     """Current (not superseded) member products under ``rel_folder`` in the index."""
     prefix = rel_folder.strip("/") + "/"
     rows = index.execute(
-        "SELECT label_path FROM products WHERE label_path LIKE ? AND product_class NOT IN (?, ?)",
-        (prefix.replace("%", "\\%") + "%", *sorted(_CONTAINERS)),
+        "SELECT label_path, lid, vid, start_time, stop_time FROM products "
+        "WHERE label_path LIKE ? AND product_class NOT IN (?, ?) ORDER BY label_path",
+        (prefix.replace("%", "_") + "%", *sorted(_CONTAINERS)),
     )
-    paths = {r[0] for r in rows if r[0].startswith(prefix) and not in_superseded(r[0])}
-    if not paths:
-        return []
-    return [r for r in index.products() if r.label_path in paths] if len(paths) > 500 else [
-        index.get(p) for p in sorted(paths)
-    ]
+    return [Member(*r) for r in rows if r[0].startswith(prefix) and not in_superseded(r[0])]
 
 
 def package_collection(
@@ -259,7 +268,7 @@ def package_collection(
         scan(root, index, under=rel)
     members = members_of(index, rel)
     existing = _find_label(folder, "Product_Collection")
-    by_lid: dict[str, ProductRecord] = {}
+    by_lid: dict[str, Member] = {}
     for m in members:
         if not m.lid or not m.vid:
             raise PdsgenError(f"member {m.label_path} has no LID/VID (not a PDS4 product)", path=str(root))
@@ -327,8 +336,7 @@ def package_collection(
     }
     label = _render("archive/collection.xml.j2", context, templates)
     _commit([(inv_path, new_inv), (label_path, label)])
-    if rescan:
-        scan(root, index, under=rel)
+    index_labels(root, index, [label_path.resolve().relative_to(root.resolve()).as_posix()])
     return CollectionResult(folder, lid, vid, ctype, label_path, inv_path, len(primary), True,
                             existing.vid if existing else None, added, removed)
 
@@ -372,7 +380,7 @@ def package_bundle(
     for folder in collection_folders(root):
         rel = folder.name + "/"
         has_members = index.execute(
-            "SELECT COUNT(*) FROM products WHERE label_path LIKE ?", (rel.replace("%", "\\%") + "%",)
+            "SELECT COUNT(*) FROM products WHERE label_path LIKE ?", (rel.replace("%", "_") + "%",)
         )[0][0]
         if not has_members:
             continue
@@ -412,7 +420,6 @@ def package_bundle(
         else:
             history = [{"date": date, "vid": vid, "description": f"First version, {len(results)} collections."}]
             title = title or f"Bundle {lid.rsplit(':', 1)[-1]}"
-        scan(root, index)  # the collection labels just written carry their time ranges
         starts = [s for r in results if (s := _collection_time(index, r, 0))]
         stops = [s for r in results if (s := _collection_time(index, r, 1))]
         context = {
@@ -424,7 +431,7 @@ def package_bundle(
             "stop_time": _label_time(max(stops)) if stops else None,
         }
         _commit([(label_path, _render("archive/bundle.xml.j2", context, templates))])
-    scan(root, index)
+        index_labels(root, index, [label_path.name])
     result = BundleResult(root, lid, vid, label_path, changed, results, previous)
     if manifests:
         out = Path(manifest_dir) if manifest_dir else root.parent
@@ -436,26 +443,31 @@ def package_bundle(
 
 
 def _collection_time(index: ArchiveIndex, r: CollectionResult, which: int) -> str | None:
-    rec = index.by_identifier(r.lidvid)
-    if not rec:
+    rows = index.execute("SELECT start_time, stop_time FROM products WHERE lidvid = ?", (r.lidvid,))
+    if not rows:
         return None
-    return rec[0].start_time if which == 0 else (rec[0].stop_time or rec[0].start_time)
+    return rows[0][0] if which == 0 else (rows[0][1] or rows[0][0])
 
 
 # ------------------------------------------------------------------ manifests
 def bundle_files(root: Path, skip: Iterable[Path] = ()) -> list[tuple[str, os.stat_result]]:
     """(relative POSIX path, stat) of every file of the delivery, sorted (no hidden files)."""
-    skip_set = {p.resolve() for p in skip}
+    real_root = os.path.realpath(root)
+    skip_set = set()
+    for p in skip:  # files (such as the manifest itself) are skipped by relative path
+        rel = os.path.relpath(os.path.realpath(p), real_root)
+        if not rel.startswith(".."):
+            skip_set.add(rel.replace(os.sep, "/"))
     out = []
-    stack = [(root, "")]
+    stack = [(os.fspath(root), "")]
     while stack:
         folder, prefix = stack.pop()
         for entry in os.scandir(folder):
             if entry.name.startswith(".") or entry.name in SKIP_DIRS:
                 continue
             if entry.is_dir(follow_symlinks=False):
-                stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
-            elif entry.is_file() and Path(entry.path).resolve() not in skip_set:
+                stack.append((entry.path, f"{prefix}{entry.name}/"))
+            elif entry.is_file() and f"{prefix}{entry.name}" not in skip_set:
                 out.append((f"{prefix}{entry.name}", entry.stat()))
     out.sort()
     return out
@@ -486,8 +498,8 @@ def write_checksum_manifest(root: Path, index: ArchiveIndex | None, out: Path) -
 def transfer_manifest_bytes(root: Path, index: ArchiveIndex) -> bytes:
     """``<lidvid padded> <label path>`` per current product (collections and bundle too), CRLF."""
     rows = sorted(
-        (r.lidvid, r.label_path) for r in index.products()
-        if r.lidvid and not in_superseded(r.label_path) and (root / r.label_path).is_file()
+        (f"{lid}::{vid}", lp) for lp, lid, vid in index.execute("SELECT label_path, lid, vid FROM products")
+        if lid and vid and not in_superseded(lp)
     )
     width = max((len(lv) for lv, _ in rows), default=0)
     return "".join(f"{lv:<{width}} {p}\r\n" for lv, p in rows).encode("utf-8")

@@ -9,6 +9,7 @@ and the next scan picks up where it stopped.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -62,21 +63,21 @@ def _is_product_label(head: bytes, rel: str) -> bool:
 
 def read_product(root: Path, rel: str, st: os.stat_result) -> ProductRecord | None:
     """Index record of the label at ROOT/rel, or None when it is not a product label."""
-    path = root / rel
-    data = path.read_bytes()
+    base_dir = os.fspath(root)
+    path = os.path.join(base_dir, rel)
+    with open(path, "rb") as fh:
+        data = fh.read()
     if not _is_product_label(data[:4096], rel):
         return None
-    import hashlib
-
-    info = read_label(path, data)
+    info = read_label(Path(path), data)
     start, stop = normalized_times(info)
     files = [FileRecord(rel, st.st_size, st.st_mtime_ns, hashlib.md5(data).hexdigest())]
     base = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
     for name in info.data_files:
         frel = _join(base, name)
-        fpath = root / frel
+        fpath = os.path.join(base_dir, frel)
         try:
-            fst = fpath.stat()
+            fst = os.stat(fpath)
         except OSError:
             continue  # a missing data file is validation's finding, not the index's
         if frel != rel:
@@ -108,6 +109,8 @@ def read_product(root: Path, rel: str, st: os.stat_result) -> ProductRecord | No
 
 
 def _join(base: str, name: str) -> str:
+    if ".." not in name and "\\" not in name and not name.startswith("./"):
+        return base + name
     parts: list[str] = []
     for piece in (base + name).replace("\\", "/").split("/"):
         if piece in ("", "."):
@@ -128,10 +131,12 @@ def scan(
     progress: Callable[[int], None] | None = None,
     full: bool = False,
     under: str | None = None,
+    jobs: int = 1,
 ) -> ScanReport:
     """Bring ``index`` up to date with the labels under ``root``; ``full`` re-reads everything.
 
     ``under``: a folder relative to ``root``; only it is walked (paths stay relative to root).
+    ``jobs``: processes reading labels (parsing and checksums) when there are many.
     """
     root = Path(root)
     if not root.is_dir():
@@ -148,6 +153,7 @@ def scan(
     pending: list[ProductRecord] = []
     touches: list[tuple[str, str, int, int]] = []
     seen: set[str] = set()
+    todo: list[tuple[str, os.stat_result, bool]] = []  # (rel, stat, known before)
     for rel, st in iter_labels(root / prefix if prefix else root, prefix):
         seen.add(rel)
         state = known.get(rel)
@@ -162,25 +168,19 @@ def scan(
                 report.touched += 1
                 _tick(progress)
                 continue
-        try:
-            record = read_product(root, rel, st)
-        except LabelError as exc:
-            report.errors.append(str(exc))
-            _tick(progress)
-            continue
-        except OSError as exc:
-            report.errors.append(f"{root / rel}: {exc.strerror or exc}")
-            _tick(progress)
-            continue
-        if record is None:
-            _tick(progress)
-            continue
-        pending.append(record)
-        if state is None:
-            report.added += 1
-        else:
-            report.updated += 1
+        todo.append((rel, st, state is not None))
+    for (_rel, _st, was_known), outcome in _read_all(root, todo, jobs):
         _tick(progress)
+        if isinstance(outcome, str):
+            report.errors.append(outcome)
+            continue
+        if outcome is None:
+            continue
+        pending.append(outcome)
+        if was_known:
+            report.updated += 1
+        else:
+            report.added += 1
         if len(pending) >= batch:
             index.put_products(pending)
             pending = []
@@ -195,6 +195,40 @@ def scan(
     return report
 
 
+def _read_one(args: tuple[str, str, os.stat_result]) -> ProductRecord | str | None:
+    root, rel, st = args
+    try:
+        return read_product(Path(root), rel, st)
+    except LabelError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"{Path(root) / rel}: {exc.strerror or exc}"
+
+
+def _read_all(root: Path, todo: list[tuple[str, os.stat_result, bool]], jobs: int):
+    """(todo item, record | error text | None) in order, read by ``jobs`` processes."""
+    args = [(os.fspath(root), rel, st) for rel, st, _k in todo]
+    if jobs <= 1 or len(todo) < 2000:
+        for item, a in zip(todo, args, strict=True):
+            yield item, _read_one(a)
+        return
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        yield from zip(todo, pool.imap(_read_one, args, chunksize=256), strict=True)
+
+
+def index_labels(root: str | os.PathLike[str], index: ArchiveIndex, rels: list[str]) -> None:
+    """(Re-)index just these labels (paths relative to root), e.g. ones pdsgen just wrote."""
+    root = Path(root)
+    records = []
+    for rel in rels:
+        record = read_product(root, rel, os.stat(root / rel))
+        if record is not None:
+            records.append(record)
+    index.put_products(records)
+
+
 def _tick(progress: Callable[[int], None] | None) -> None:
     if progress is not None:
         progress(1)
@@ -206,12 +240,13 @@ def _compare(
     """"same" (stat unchanged), "touched" (stat changed, checksums equal) or "changed"."""
     stats: list[tuple[str, str, int, int, str, os.stat_result | None]] = []
     differs = False
+    base = os.fspath(root)
     for path, size, mtime, md5 in state:
         if path == rel:
             cur: os.stat_result | None = st
         else:
             try:
-                cur = (root / path).stat()
+                cur = os.stat(os.path.join(base, path))
             except OSError:
                 return "changed", []
         if cur.st_size != size:

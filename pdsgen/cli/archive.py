@@ -31,7 +31,9 @@ def _open(root: Path, db: str | None):
 @_db_option
 @click.option("--full", is_flag=True, help="Re-read every label, not only changed ones.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def index_cmd(root: Path, db: str | None, full: bool, quiet: bool) -> None:
+@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+              help="Processes reading labels (worth it for thousands of new labels).")
+def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int) -> None:
     """Record every product under ROOT (bundle, volume or folder of labels) in the index."""
     import time
 
@@ -42,12 +44,13 @@ def index_cmd(root: Path, db: str | None, full: bool, quiet: bool) -> None:
     t0 = time.perf_counter()
     with _open(root, db) as idx:
         if quiet:
-            report = scan(root, idx, full=full)
+            report = scan(root, idx, full=full, jobs=jobs)
         else:
             with Progress(SpinnerColumn(), TextColumn("{task.description} {task.completed} labels"),
                           transient=True) as bar:
                 task = bar.add_task("indexing")
-                report = scan(root, idx, full=full, progress=lambda n: bar.advance(task, n))
+                report = scan(root, idx, full=full, jobs=jobs,
+                              progress=lambda n: bar.advance(task, n))
         total = idx.count()
     dt = time.perf_counter() - t0
     for err in report.errors:

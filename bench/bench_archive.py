@@ -1,0 +1,109 @@
+"""Archive indexing and delivery packaging on a synthetic bundle of small PDS4 products.
+
+Targets (archive issue): indexing >= 2,000 products/s; inventory + checksum manifest for
+100,000 products < 60 s. References in the same run: coreutils ``md5sum`` over the same
+files (the checksum manifest's floor) and pds4_tools reading a sample of the labels (what
+an index built on a general label reader would cost).
+
+    python bench/bench_archive.py [--n 100000] [--dir DIR] [--jobs 1]
+
+``--dir`` keeps the generated bundle for reruns (generation is not part of any timing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--dir", type=Path)
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--sample", type=int, default=300, help="labels read with pds4_tools")
+    args = ap.parse_args()
+
+    from pdsgen.archive.index import SQLiteIndex
+    from pdsgen.archive.package import package_bundle
+    from pdsgen.archive.scan import scan
+    from pdsgen.archive.synthetic import make_bundle
+
+    tmp = None
+    base = args.dir
+    if base is None:
+        tmp = tempfile.mkdtemp(prefix="bench_archive_")
+        base = Path(tmp)
+    root = base / "synth"
+    try:
+        if not (root / "data").is_dir():
+            t = time.perf_counter()
+            make_bundle(root, args.n, n_calibrations=10)
+            print(f"generated {args.n} products ({2 * args.n} files) in {time.perf_counter() - t:.1f} s")
+        for p in list(root.glob("*/collection_*")) + list(root.glob("bundle_*.xml")):
+            p.unlink()
+        shutil.rmtree(root / ".pdsgen", ignore_errors=True)
+        db = base / "bench.sqlite"
+        for p in base.glob("bench.sqlite*"):
+            p.unlink()
+        labels = sorted(root.glob("data/*/*.xml"))
+        n = len(labels) + len(list(root.glob("calibration/*.xml")))
+
+        with SQLiteIndex(db) as idx:
+            t = time.perf_counter()
+            rep = scan(root, idx, jobs=args.jobs)
+            t_index = time.perf_counter() - t
+            assert rep.added == n and not rep.errors, (rep.added, n, rep.errors[:3])
+            t = time.perf_counter()
+            again = scan(root, idx)
+            t_rescan = time.perf_counter() - t
+            assert again.unchanged == n
+            t = time.perf_counter()
+            result = package_bundle(root, idx, creation_time="2024-01-01T00:00:00Z", manifest_dir=base)
+            t_package = time.perf_counter() - t
+
+        # reference: md5sum over every file the checksum manifest lists
+        files = [line.split("  ", 1)[1] for line in
+                 result.checksum_manifest.read_text().splitlines() if line]
+        t = time.perf_counter()
+        proc = subprocess.run(["xargs", "-0", "md5sum"], input="\0".join(files).encode(), cwd=root,
+                              capture_output=True, check=True)
+        t_md5sum = time.perf_counter() - t
+        theirs = {ln.split("  ", 1)[1]: ln.split("  ", 1)[0] for ln in proc.stdout.decode().splitlines()}
+        ours = {ln.split("  ", 1)[1]: ln.split("  ", 1)[0]
+                for ln in result.checksum_manifest.read_text().splitlines() if ln}
+        assert theirs == ours, "checksum manifest differs from md5sum"
+
+        # reference: pds4_tools reading a sample of the labels (structure only)
+        import pds4_tools
+
+        sample = labels[:: max(1, len(labels) // args.sample)][: args.sample]
+        t = time.perf_counter()
+        for lab in sample:
+            pds4_tools.read(str(lab), lazy_load=True, quiet=True, no_scale=True)
+        t_pds4 = (time.perf_counter() - t) / len(sample)
+
+        rate = n / t_index
+        print(f"\nsynthetic bundle: {n} products, {len(files)} files")
+        print(f"{'step':44s} {'seconds':>9s} {'rate':>14s}")
+        print(f"{'index (cold, parse + MD5 + SQLite)':44s} {t_index:9.2f} {rate:11.0f} /s   target >= 2000/s")
+        print(f"{'re-index, nothing changed':44s} {t_rescan:9.2f} {n / t_rescan:11.0f} /s")
+        print(f"{'inventories + labels + manifests (warm index)':44s} {t_package:9.2f} {n / t_package:11.0f} /s   target < 60 s per 100k")
+        print(f"{'cold total (index + package)':44s} {t_index + t_package:9.2f}")
+        print(f"{'md5sum over the same files (reference)':44s} {t_md5sum:9.2f}")
+        print(f"{'pds4_tools.read per label (sample ' + str(len(sample)) + ')':44s} {t_pds4 * n:9.2f} {1 / t_pds4:11.0f} /s   (extrapolated to n)")
+        print(f"\nratios: indexing is {t_pds4 * n / t_index:.1f}x faster than pds4_tools label reading; "
+              f"cold packaging takes {(t_index + t_package) / t_md5sum:.1f}x the time of md5sum alone")
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1704067200")
+    main()
