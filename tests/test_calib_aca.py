@@ -98,3 +98,40 @@ def test_select_calibrations_vectorised_matches_scalar():
     assert aca.select_calibrations([], [1.0], "after").tolist() == [-1]
     with pytest.raises(ValueError, match="NaN"):
         aca.select_calibrations(t, [np.nan])
+
+
+# --------------------------------------------------------------------------- properties
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+temps = st.floats(-40, 30, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(temps, temps, temps, st.floats(1.01, 3.0))
+def test_scale_composes_and_inverts(a, b, c, k):
+    # scaling a -> b then b -> c is scaling a -> c; a -> b -> a is identity
+    assert aca.dark_temp_scale(a, b, k) * aca.dark_temp_scale(b, c, k) == pytest.approx(
+        aca.dark_temp_scale(a, c, k), rel=1e-9)
+    assert aca.dark_temp_scale(a, b, k) * aca.dark_temp_scale(b, a, k) == pytest.approx(1.0, rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=12, unique=True),
+       st.lists(st.floats(-1e5, 1.1e6, allow_nan=False), min_size=1, max_size=20),
+       st.sampled_from(aca.SELECTS))
+def test_vectorised_selection_matches_scalar(cals, when, select):
+    cals = sorted(cals)
+    got = aca.select_calibrations(cals, when, select)
+    for w, g in zip(when, got, strict=True):
+        try:
+            expect = aca.select_calibration(cals, w, select)
+        except LookupError:
+            expect = -1
+        assert g == expect
+        if g >= 0 and select == "before":
+            assert cals[g] <= w
+        if g >= 0 and select == "after":
+            assert cals[g] >= w
+        if select == "nearest":
+            assert abs(cals[g] - w) == min(abs(c - w) for c in cals)

@@ -94,3 +94,37 @@ def test_crosstalk_by_hand():
     assert x["h2_ratio_off_sigma"] == pytest.approx(0.01 * math.sqrt(0.0101))
     with pytest.raises(KeyError, match="bkgo"):
         inms.crosstalk({k: v for k, v in sums.items() if k != "bkgo"}, means)
+
+
+# --------------------------------------------------------------------------- properties
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-1, 4), min_size=0, max_size=40), st.integers(1, 5))
+def test_sums_and_stats_match_a_plain_loop(labels, n_masses):
+    idx = np.array(labels, dtype=np.intp)
+    rng = np.random.default_rng(len(labels))
+    counts = rng.poisson(50, (idx.size, n_masses)).astype(float)
+    sums = inms.dataset_sums(counts, idx, 5)
+    st_ = inms.dataset_stats(counts[:, 0] if idx.size else np.empty(0), idx, 5)
+    for k in range(5):
+        rows = counts[idx == k]
+        np.testing.assert_allclose(sums[k], rows.sum(axis=0) if rows.size else np.zeros(n_masses))
+        if rows.shape[0]:
+            assert st_["mean"][k] == pytest.approx(rows[:, 0].mean())
+            assert st_["var"][k] == pytest.approx(rows[:, 0].var(), abs=1e-9)
+        else:
+            assert math.isnan(st_["mean"][k])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 60), st.integers(0, 10)), min_size=1, max_size=6))
+def test_assign_datasets_first_range_wins(spans):
+    ranges = [(a, a + w) for a, w in spans]
+    scans = np.arange(0, 75)
+    got = inms.assign_datasets(scans, ranges)
+    for s, g in zip(scans, got, strict=True):
+        expect = next((k for k, (a, b) in enumerate(ranges) if a <= s <= b), -1)
+        assert g == expect
