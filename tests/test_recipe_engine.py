@@ -211,3 +211,38 @@ def test_unknown_label_unit_needs_source_unit(tmp_path):
     raw["inputs"] = {"met": {"column": "MET", "unit": "s", "source_unit": "ms"}}
     c = compute(recipe_from_dict(raw), [w.label_path], [])
     assert np.allclose(c.tables[""]["y"], [0.002, 0.004])
+
+
+@pytest.mark.shared
+def test_document_skeleton_completed_gives_the_builtin_numbers(chems_data, tmp_path):
+    """seed 002 → `recipe from-document` skeleton → filled in by hand → same values as chems-pha."""
+    from click.testing import CliRunner
+    from conftest import SEEDS
+
+    from pdsgen.cli import main
+
+    seed = next(SEEDS.glob("002_*.txt"))
+    res = CliRunner().invoke(main, ["recipe", "from-document", str(seed), "-o", str(tmp_path / "skel.toml")])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "skel.toml").read_text()
+    for name, unit in (("M_Q", "u/e"), ("Q", "e"), ("M", "u"), ("E", "keV")):
+        text = text.replace(f'name = "{name}"\n', f'name = "{name}"\nunit = "{unit}"\n', 1)
+    text = text.replace("[parameters.alpha]\n", "[parameters.alpha]\ndefault = 0.85\nmin = 0.0\n", 1)
+    text += """
+[expressions]
+M_Q = "2 * (tau / dist) ** 2 * E_Q"
+Q = "where(Energy > 0, (Energy / alpha) / E_Q, nan)"
+M = "where(Energy > 0, 2 * (tau / dist) ** 2 * (Energy / alpha), nan)"
+E = "Q * E_Q"
+
+[product]
+lid = "urn:nasa:pds:test:cal:{stem}_cal"
+product_id = "{STEM}_CAL"
+file_name = "{stem}_cal.tab"
+"""
+    (tmp_path / "done.toml").write_text(text)
+    mine = compute(load_recipe(tmp_path / "done.toml"), chems_data.inputs[:1], chems_data.calibrations).tables[""]
+    builtin = compute(load_recipe("chems-pha"), chems_data.inputs[:1], chems_data.calibrations,
+                      {"alpha": "0.85"}).tables[""]
+    for a, b in (("M_Q", "MQ"), ("Q", "Q"), ("M", "M"), ("E", "E")):
+        np.testing.assert_allclose(np.asarray(mine[a]), np.asarray(builtin[b]), rtol=1e-12, equal_nan=True)
