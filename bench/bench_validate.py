@@ -185,9 +185,12 @@ def main(argv: list[str]) -> int:
         for i in range(args.products):
             write_product(folder, f"p{i:05d}", records=20, seed=i)
         opts = Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),), offline=True, jobs=args.jobs)
-        # warm the on-disk Schematron cache (compiled once per .sch, reused by every run)
-        run([str(folder / "p00000.xml")], Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),),
-                                                 offline=True, jobs=1))
+        # warm the on-disk Schematron cache (compiled once per .sch, reused by every run) without
+        # starting Saxon here, so that workers can be forked as the CLI does
+        from pdsgen.validate.catalog import Catalog
+        from pdsgen.validate.schematron import compiled_xslt
+
+        compiled_xslt(Catalog.load(CATALOG, offline=True).resolve("https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1I00.sch"))
         import resource
 
         def cpu() -> float:

@@ -375,25 +375,43 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
         else:
             todo.append((p, walked))
     jobs = opts.jobs or os.cpu_count() or 1
+    done = 0
     if jobs > 1 and len(todo) >= 8:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        opts.get_catalog()
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
-                                 initializer=_init_worker) as pool:
-            chunk = max(1, min(64, len(todo) // (jobs * 4) or 1))
-            for i, res in enumerate(pool.map(_work, [(p, opts, w) for p, w in todo], chunksize=chunk)):
+        try:
+            for res in _parallel(todo, opts, jobs):
                 result.products.append(res)
+                done += 1
                 if on_progress:
-                    on_progress(i + 1, len(todo))
-    else:
-        for i, (p, w) in enumerate(todo):
-            result.products.append(validate_label(p, opts, walked=w))
-            if on_progress:
-                on_progress(i + 1, len(todo))
+                    on_progress(done, len(todo))
+        except BrokenProcessPool:  # e.g. no importable __main__ for spawned workers: go on serially
+            pass
+    for p, w in todo[done:]:
+        result.products.append(validate_label(p, opts, walked=w))
+        done += 1
+        if on_progress:
+            on_progress(done, len(todo))
     _cross_product(result, opts, rule)
     return result
+
+
+def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):
+    """Results in order from worker processes.
+
+    Workers are forked when this process has not started Saxon (the CLI's case: cheap, no
+    re-imports); a process that has (a GraalVM isolate does not survive fork) spawns them.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pdsgen.validate import schematron
+
+    method = "spawn" if schematron.saxon_started() or "fork" not in mp.get_all_start_methods() else "fork"
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
+                             initializer=_init_worker) as pool:
+        chunk = max(1, min(64, len(todo) // (jobs * 4) or 1))
+        yield from pool.map(_work, [(p, opts, w) for p, w in todo], chunksize=chunk)
 
 
 def _expand_rule(targets: list[str], opts: Options) -> tuple[list[str], str]:

@@ -271,6 +271,11 @@ _state: dict[str, Any] = {}
 _executables: dict[str, Any] = {}
 
 
+def saxon_started() -> bool:
+    """Whether this process has started SaxonC (then it must not fork workers)."""
+    return _state.get("pid") == os.getpid()
+
+
 def _processor():
     proc = _state.get("proc")
     if proc is None or _state.get("pid") != os.getpid():
