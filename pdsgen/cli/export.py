@@ -72,6 +72,7 @@ def write_object(obj, out: Path, fmt: str) -> None:
             if fmt == "fits":
                 # FITS keywords: 8 characters, upper case; the description goes in the column headers.
                 table.meta = {"EXTNAME": obj.name[:68], "PDSCLASS": obj.label_type}
+                _ascii_text_columns(table)
             if fmt == "parquet":
                 _write_parquet(table, tmp)
             else:
@@ -83,6 +84,21 @@ def write_object(obj, out: Path, fmt: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _ascii_text_columns(table) -> None:
+    """FITS text is ASCII: store non-ASCII strings as their UTF-8 bytes instead of failing."""
+    import numpy as np
+
+    for name in table.colnames:
+        col = table[name]
+        if col.dtype.kind == "U":
+            encoded = np.strings.encode(np.asarray(col), "utf-8")
+            if hasattr(col, "mask"):
+                table[name] = np.ma.MaskedArray(encoded, mask=np.ma.getmaskarray(col))
+            else:
+                table[name] = encoded
+            table[name].unit, table[name].description = col.unit, col.description
 
 
 def _flatten_columns(table):
