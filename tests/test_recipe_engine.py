@@ -246,3 +246,30 @@ file_name = "{stem}_cal.tab"
                       {"alpha": "0.85"}).tables[""]
     for a, b in (("M_Q", "MQ"), ("Q", "Q"), ("M", "M"), ("E", "E")):
         np.testing.assert_allclose(np.asarray(mine[a]), np.asarray(builtin[b]), rtol=1e-12, equal_nan=True)
+
+
+def test_pds3_keyword_with_unit(tmp_path):
+    import shutil
+
+    from pdsgen.resources import labels_dir
+
+    for ext in (".lbl", ".tab"):
+        shutil.copy(labels_dir() / "fips" / f"FIPS_SCAN_2011100_EDR{ext}", tmp_path)
+    lbl = tmp_path / "FIPS_SCAN_2011100_EDR.lbl"
+    text = lbl.read_bytes().replace(b"MISSION_PHASE_NAME", b"EXPOSURE_DURATION            = 12.5 <ms>\r\nMISSION_PHASE_NAME")
+    lbl.write_bytes(text)
+    r = recipe_from_dict({
+        "recipe": {"name": "kw3", "algorithm": "expressions"},
+        "inputs": {"exp": {"keyword": "EXPOSURE_DURATION", "unit": "s"},
+                   "bad": {"keyword": "EXPOSURE_DURATION", "unit": "m", "required": False}},
+        "outputs": [{"name": "exp", "unit": "us"}],
+        "expressions": {"x": "exp * 2"},
+        "product": {"lid": "urn:nasa:pds:b:c:{stem}", "product_id": "{STEM}", "file_name": "{stem}.tab"},
+    })
+    with pytest.raises(RecipeError, match="unit mismatch.*'ms'.*'m'"):
+        compute(r, [lbl], [])
+    raw = dict(r.raw)
+    raw["inputs"] = {"exp": raw["inputs"]["exp"]}
+    c = compute(recipe_from_dict(raw), [lbl], [])
+    assert float(c.context.inputs["exp"].to_value(u.s)) == pytest.approx(0.0125)
+    assert float(c.tables[""]["exp"][0]) == pytest.approx(12500.0)
