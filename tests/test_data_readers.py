@@ -488,3 +488,15 @@ def test_delimited_blanks_around_quotes_and_numbers(tmp_path):
     assert d["I"].tolist() == [1, 2]
     assert d["S"].tolist() == [b"a b", b"x"]
     assert np.ma.getmaskarray(d)["R"].tolist() == [False, True]
+
+
+def test_delimited_other_text_types(tmp_path):
+    fields = (field_delimited("H", "ASCII_Numeric_Base16") + field_delimited("B", "ASCII_Boolean")
+              + field_delimited("U", "ASCII_NonNegative_Integer") + field_delimited("T", "UTF8_Text_Preserved"))
+    text = "ff,true,18446744073709551615,caf\u00e9\r\n0a,false,,\u00e0 la\r\n"
+    obj = pdsgen.open(write_product(tmp_path, table_delimited(2, "Comma", fields), text.encode()))[0]
+    d = obj.data
+    assert d["H"].tolist() == [255, 10]
+    assert d["B"].tolist() == [True, False]
+    assert d["U"].data.tolist()[0] == 2**64 - 1 and np.ma.getmaskarray(d)["U"].tolist() == [False, True]
+    assert d["T"].tolist() == ["caf\u00e9", "\u00e0 la"]
