@@ -10,7 +10,7 @@ from pdsgen.cli.app import main
 
 
 @main.command("demo")
-@click.option("--out", "out_dir", default="pdsgen-demo", show_default=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the raw archive (raw/) and the calibrated products (calibrated/).")
 @click.option("--only", "only", multiple=True, type=click.Choice(["chems", "fips", "iuvs", "aca", "inms"]),
               help="Run only these instruments (repeatable).")
