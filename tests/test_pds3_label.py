@@ -233,3 +233,19 @@ def test_random_labels_equal_pvl(statements, in_object):
             loads(text)
         return
     assert same(loads(text), ref)
+
+
+def test_unclosed_block_same_as_pvl_but_strict_says_where():
+    text = "A = 1\nOBJECT = X\n  B = 2\nEND\n"
+    assert same(loads(text), pvl.loads(text))  # pvl drops the unclosed block's content
+    with pytest.raises(LabelError) as info:
+        loads(text, strict=True)
+    assert (info.value.line, info.value.column) == (2, 1) and "'X' is not closed" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["GROUP=", 'A = "unterminated', "A = (1, 2", "A = {1,", "B = 1\nA =",
+                                  "OBJECT = X\nEND_OBJECT = Y\n"])
+def test_truncated_or_mismatched_labels_raise_label_error(text):
+    with pytest.raises(LabelError) as info:
+        loads(text, strict=True)
+    assert info.value.line is not None or "middle of a statement" in str(info.value)

@@ -7,12 +7,11 @@ log line says so), and pvl's failures become `pdsgen.LabelError` with line and c
 
 Differences from ``pvl.load`` (only where pvl fails): bytes that are not UTF-8 are read
 as Latin-1 instead of ending the text, and a label pasted from a web page (text before
-``PDS_VERSION_ID``, no-break spaces) is repaired, with a warning.
+``PDS_VERSION_ID``, no-break spaces) is repaired (logged; ``Product.extra['label_repaired']``).
 """
 
 from __future__ import annotations
 
-import codecs
 import io
 import logging
 import os
@@ -23,27 +22,18 @@ from pathlib import Path
 from pvl.collections import PVLModule
 
 from pdsgen.errors import LabelError
-from pdsgen.pds3.lexer import DASH_CONTINUATION_RE, line_col, tokenize
+from pdsgen.pds3.lexer import DASH_CONTINUATION_RE, WORD_CHAR, line_col, tokenize
 from pdsgen.pds3.parser import Fallback, parse_tokens
 
 log = logging.getLogger(__name__)
 
 #: An END statement at the start of a line (the end of an attached label).
-_END_TEXT_RE = re.compile(r"(?im)^[ \t\xa0]*END(?![A-Za-z0-9_])")
-_END_BYTES_RE = re.compile(rb"(?im)^(?:[ \t]|\xc2\xa0|\xa0)*END(?![A-Za-z0-9_])")
+#: (END followed by anything pvl would lex as part of a word, e.g. "END-X", is not END.)
+_END_TEXT_RE = re.compile(r"(?im)^[ \t\xa0]*END(?!" + WORD_CHAR + ")")
+_END_BYTES_RE = re.compile(rb"(?im)^(?:[ \t]|\xc2\xa0|\xa0)*END(?!" + WORD_CHAR.encode() + rb")")
 _START_RE = re.compile(r"(?m)^[ \t\xa0]*(?:PDS_VERSION_ID|ODL_VERSION_ID)[ \t\xa0]*=")
 _MAX_CANDIDATES = 8
-_MAX_LABEL_BYTES = 16 * 2**20
-
-
-def _latin1_fallback(exc: UnicodeDecodeError):
-    # Latin-1 maps every byte, so a stray degree sign or accented letter in a label
-    # written in an 8-bit code page is kept instead of truncating the label (pvl stops
-    # reading at the first byte that is not UTF-8).
-    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
-
-
-codecs.register_error("pdsgen-latin1", _latin1_fallback)
+_HEAD_SIZES = (1 << 16, 1 << 20, 1 << 24)  # bytes read to find END (64 KB, 1 MB, 16 MB)
 
 
 @dataclass
@@ -56,8 +46,17 @@ class LabelText:
     repaired: bool = False
 
 
+# Bytes that are not UTF-8 are read as Latin-1 (a stray degree sign in an 8-bit code
+# page is kept instead of truncating the label, which is what pvl does). Decoding with
+# surrogateescape first keeps one character per undecodable byte, so character
+# positions map back to byte offsets exactly (for attached data after END).
+_SURROGATE_TO_LATIN1 = {0xDC00 + b: b for b in range(0x80, 0x100)}
+_HAS_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def decode_label_bytes(data: bytes) -> str:
-    return data.decode("utf-8", errors="pdsgen-latin1")
+    raw = data.decode("utf-8", errors="surrogateescape")
+    return raw.translate(_SURROGATE_TO_LATIN1) if _HAS_SURROGATE.search(raw) else raw
 
 
 def _end_of_line(data: bytes, pos: int) -> int:
@@ -93,12 +92,25 @@ def load(path_or_file, *, strict: bool = False) -> PVLModule:
 
 def read_label(path: Path, *, strict: bool = False) -> tuple[PVLModule, LabelText]:
     """Label and where it ends (for attached data and documents)."""
+    # Attached labels sit in front of large data: read a growing head of the file until
+    # it holds the END line, instead of the whole file.
     try:
         with open(path, "rb") as fh:
-            data = fh.read(_MAX_LABEL_BYTES)
+            data = b""
+            for size in _HEAD_SIZES:
+                data += fh.read(size - len(data))
+                complete = len(data) < size
+                try:
+                    result = _parse_bytes(data, strict=strict, path=str(path))
+                except LabelError:
+                    if complete or size == _HEAD_SIZES[-1]:
+                        raise
+                    continue
+                if complete or result[1].end_byte is not None:
+                    return result
+            return result
     except OSError as exc:
         raise LabelError(f"cannot read label: {exc.strerror or exc}", path=str(path)) from None
-    return _parse_bytes(data, strict=strict, path=str(path))
 
 
 def _parse_bytes(data: bytes, *, strict: bool, path: str | None) -> tuple[PVLModule, LabelText]:
@@ -110,28 +122,28 @@ def _parse_bytes(data: bytes, *, strict: bool, path: str | None) -> tuple[PVLMod
         if len(cands) >= _MAX_CANDIDATES:
             break
     limit = _end_of_line(data, cands[-1]) if cands else len(data)
-    text = decode_label_bytes(data[:limit])
+    raw = data[:limit].decode("utf-8", errors="surrogateescape")
+    text = raw.translate(_SURROGATE_TO_LATIN1) if _HAS_SURROGATE.search(raw) else raw
     module, end_char, repaired = _parse_text(text, strict=strict, path=path)
     end_byte = None
     if end_char is not None:
-        k = sum(1 for _ in _END_TEXT_RE.finditer(text, 0, end_char))
-        if 0 < k <= len(cands):
-            end_byte = _end_of_line(data, cands[k - 1])
+        end_byte = _end_of_line(data, len(raw[:end_char].encode("utf-8", errors="surrogateescape")))
     return module, LabelText(text, end_byte, repaired)
 
 
 def _label_end(text: str) -> tuple[int | None, list[str] | None]:
-    """Char index after the END that ends the label, and the label's tokens."""
-    first = None
+    """Char index after the END that ends the label, and the label's tokens.
+
+    (None, None) when no END line closes a text the fast tokenizer accepts: then the
+    whole text is parsed and the parser (or pvl) stops at END by itself.
+    """
     for n, m in enumerate(_END_TEXT_RE.finditer(text)):
         if n >= _MAX_CANDIDATES:
             break
-        if first is None:
-            first = m.end()
         tokens = tokenize(DASH_CONTINUATION_RE.sub("", text[: m.end()]))
         if tokens and tokens[-1].casefold() == "end":
             return m.end(), tokens
-    return first, None
+    return None, None
 
 
 def _parse_text(text: str, *, strict: bool, path: str | None) -> tuple[PVLModule, int | None, bool]:
@@ -151,7 +163,7 @@ def _parse_text(text: str, *, strict: bool, path: str | None) -> tuple[PVLModule
             module = _parse_one(repaired[:end2] if end2 else repaired, tokens2, strict=strict, path=path)
         except LabelError:
             raise first from None
-        log.warning(
+        log.info(
             "%s: label repaired before parsing (text before PDS_VERSION_ID or no-break spaces)",
             path or "<label>",
         )
@@ -167,6 +179,15 @@ def _parse_one(text: str, tokens: list[str] | None, *, strict: bool, path: str |
             return parse_tokens(tokens)
         except Fallback as exc:
             reason = exc.reason
+            if strict and exc.block is not None:
+                # pvl silently drops an unclosed block's content (or returns None for an
+                # unclosed sequence); a strict reading says so.
+                if exc.block.startswith("a value"):
+                    line, col = line_col(text, len(text.rstrip()))
+                    raise LabelError(f"label ends inside {exc.block}", path=path, line=line, column=col) from None
+                line, col = _block_line_col(text, exc.block)
+                raise LabelError(f"block {exc.block!r} is not closed before END", path=path,
+                                 line=line, column=col) from None
     log.debug("%s: fast PDS3 parser fell back to pvl (%s)", path or "<label>", reason)
     return _pvl_parse(text, strict=strict, path=path)
 
@@ -183,11 +204,25 @@ def _pvl_parse(text: str, *, strict: bool, path: str | None) -> PVLModule:
         raise LabelError(_one_line(msg), path=path, line=line, column=col) from None
     except (ParseError, QuantityError, ValueError, TypeError, IndexError) as exc:
         raise LabelError(_one_line(f"cannot parse label: {exc}"), path=path) from None
+    except (StopIteration, RuntimeError) as exc:  # pvl runs out of tokens mid-statement
+        raise LabelError(_one_line(f"label ends in the middle of a statement ({type(exc).__name__})"),
+                         path=path) from None
     if strict and module.errors:
         line = module.errors[0]
         col = _equals_column(text, line)
         raise LabelError("parameter has no value", path=path, line=line, column=col)
     return module
+
+
+def _block_line_col(text: str, name: str) -> tuple[int | None, int | None]:
+    """Where ``OBJECT = name`` (or GROUP/BEGIN_*) opens, last occurrence."""
+    pattern = re.compile(r"(?im)^[ \t]*(?:BEGIN_)?(?:OBJECT|GROUP)[ \t]*=[ \t]*" + re.escape(name) + r"\b")
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return None, None
+    found = matches[-1]
+    start = found.start() + len(found.group()) - len(found.group().lstrip())
+    return line_col(text, start)
 
 
 def _one_line(msg: str) -> str:

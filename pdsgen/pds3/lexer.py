@@ -25,7 +25,7 @@ RESERVED = "&<>'{},[]=!#()%\";~|\x00"
 WHITESPACE = " \t\n\r\v\f"
 
 _WS = r"[ \t\n\r\v\f]"
-_WORD_CHAR = r"(?:[^ \t\n\r\v\f&<>'{},\[\]=!#()%\";~|\x00/*]|/(?!\*)|\*(?!/))"
+WORD_CHAR = r"(?:[^ \t\n\r\v\f&<>'{},\[\]=!#()%\";~|\x00/*]|/(?!\*)|\*(?!/))"
 # A "#" comment runs to the line end; pvl's lexer lets "/*" or "*/" inside it change
 # the comment's end, so such comments are left to pvl (they fail to match here).
 _HASH_COMMENT = r"\#(?:[^\n/*]|/(?!\*)|\*(?!/))*\n"
@@ -38,9 +38,9 @@ TOKEN_RE = re.compile(
     _SKIP
     + r"(?:("
     + r"\"[^\"]*\"|'[^']*'"  # quoted strings
-    + rf"|<[^>]*>(?!{_WORD_CHAR})"  # units expression
-    + rf"|{_RADIX}[^#]*\#(?!{_WORD_CHAR})"  # based integer
-    + rf"|(?!{_RADIX}){_WORD_CHAR}+"  # words: names, numbers, dates, symbols
+    + rf"|<[^>]*>(?!{WORD_CHAR})"  # units expression
+    + rf"|{_RADIX}[^#]*\#(?!{WORD_CHAR})"  # based integer
+    + rf"|(?!{_RADIX}){WORD_CHAR}+"  # words: names, numbers, dates, symbols
     + r"|[=(){},;]"  # punctuation the parser understands
     + r")|(.)|\Z)",
     re.S,

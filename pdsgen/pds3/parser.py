@@ -22,10 +22,11 @@ _WS = " \t\n\r\v\f"
 class Fallback(Exception):
     """The fast path met something it leaves to pvl; ``reason`` says what."""
 
-    def __init__(self, reason: str, index: int | None = None):
+    def __init__(self, reason: str, index: int | None = None, block: str | None = None):
         super().__init__(reason)
         self.reason = reason
         self.index = index
+        self.block = block  # set when a block is left open (pvl then drops its content)
 
 
 def _fill(cls, items: list):
@@ -79,13 +80,13 @@ class _Parser:
             if tok is None:
                 if end_kw is None:
                     return
-                raise Fallback(f"label ends inside {name!r}", self.i)
+                raise Fallback(f"label ends inside {name!r}", self.i, block=name)
             folded = tok.casefold()
             if folded in KEYWORDS:
                 if folded == "end":
                     if end_kw is None:
                         return
-                    raise Fallback(f"END inside {name!r}", self.i)
+                    raise Fallback(f"END inside {name!r}", self.i, block=name)
                 if folded == end_kw:
                     self.i += 1
                     if t[self.i] == "=":
@@ -122,7 +123,7 @@ class _Parser:
         t = self.t
         tok = t[self.i]
         if tok is None:
-            raise Fallback("label ends after '='", self.i)
+            raise Fallback("label ends after '='", self.i, block="a value")
         c = tok[0]
         self.i += 1
         if c == '"' or c == "'":
@@ -164,4 +165,6 @@ class _Parser:
                 continue
             if tok == close:
                 return out
+            if tok is None:  # pvl returns None for the whole value here
+                raise Fallback(f"label ends before {close!r}", self.i - 1, block=f"a value in '{close}'")
             raise Fallback(f"expected ',' or {close!r}", self.i - 1)
