@@ -22,6 +22,16 @@ def product_digest(rec: ProductRecord) -> str:
     return data[0] if len(data) == 1 else hashlib.md5("".join(data).encode()).hexdigest()
 
 
+def ref_digest(ref: str, rec: ProductRecord) -> str:
+    """Checksum of what a provenance reference names: the file itself when the reference
+    is a file name of the product (label or data file), else the product's digest."""
+    name = ref.rsplit("/", 1)[-1]
+    for f in rec.files:
+        if f.path.rsplit("/", 1)[-1] == name:
+            return f.md5
+    return product_digest(rec)
+
+
 class Resolver:
     """Provenance references → current products, with the newest version of a LID.
 
@@ -105,7 +115,7 @@ def fill_baselines(index: ArchiveIndex, root: Path | None = None) -> int:
     for lp, role, ref in rows:
         rec = resolver.exact(ref)
         if rec is not None:
-            updates.append((product_digest(rec), lp, role, ref))
+            updates.append((ref_digest(ref, rec), lp, role, ref))
     with index.transaction() as cur:
         cur.executemany(index._sql("UPDATE provenance SET md5 = ? WHERE label_path = ? AND role = ? AND ref = ?"), updates)
     return len(updates)

@@ -33,7 +33,7 @@ from pdsgen.archive.backends import DaskBackend, LocalBackend, make_backend
 from pdsgen.archive.find import vid_key
 from pdsgen.archive.index import ArchiveIndex, ProductRecord
 from pdsgen.archive.labels import md5_file
-from pdsgen.archive.provenance import Resolver, fill_baselines, product_digest
+from pdsgen.archive.provenance import Resolver, fill_baselines, ref_digest
 from pdsgen.archive.scan import scan
 from pdsgen.archive.versioning import bump_vid, in_superseded, keep_superseded
 from pdsgen.errors import PdsgenError
@@ -138,8 +138,8 @@ def find_stale(
                 continue
             if was is not None and now is not was and vid_key(now.vid) > vid_key(was.vid):
                 reasons.append(f"{p.role} {p.ref} has a newer version {now.lidvid}")
-            elif p.md5 and product_digest(now) != p.md5:
-                reasons.append(f"{p.role} {p.ref} changed (checksum {p.md5[:8]}… → {product_digest(now)[:8]}…)")
+            elif p.md5 and ref_digest(p.ref, now) != p.md5:
+                reasons.append(f"{p.role} {p.ref} changed (checksum {p.md5[:8]}… → {ref_digest(p.ref, now)[:8]}…)")
         if rec.recipe_name not in versions:
             versions[rec.recipe_name] = current_recipe_version(rec.recipe_name)
         cur_version = versions[rec.recipe_name]
