@@ -500,3 +500,22 @@ def test_delimited_other_text_types(tmp_path):
     assert d["B"].tolist() == [True, False]
     assert d["U"].data.tolist()[0] == 2**64 - 1 and np.ma.getmaskarray(d)["U"].tolist() == [False, True]
     assert d["T"].tolist() == ["caf\u00e9", "\u00e0 la"]
+
+
+def test_fits_layout_reads_the_hdu_at_the_offset(tmp_path):
+    from astropy.io import fits
+
+    from pdsgen.model import Axis, DataObject
+
+    primary = fits.PrimaryHDU(np.zeros((2, 2), dtype=">i2"))
+    image = fits.ImageHDU((np.arange(6, dtype=">f4") * 1.5).reshape(2, 3))
+    fits.HDUList([primary, image]).writeto(tmp_path / "two.fits")
+    with fits.open(tmp_path / "two.fits") as hdul:
+        offset = hdul[1].fileinfo()["datLoc"]
+    obj = DataObject(name="IMAGE", kind="array", layout="fits", file=tmp_path / "two.fits", offset=offset,
+                     label_type="IMAGE", axes=[Axis("LINE", 2), Axis("SAMPLE", 3)])
+    assert obj.data.tolist() == [[0.0, 1.5, 3.0], [4.5, 6.0, 7.5]]
+    obj = DataObject(name="IMAGE", kind="header", layout="fits", file=tmp_path / "two.fits", offset=offset + 1,
+                     label_type="IMAGE")
+    with pytest.raises(DataError, match="no FITS HDU starts at byte"):
+        _ = obj.data

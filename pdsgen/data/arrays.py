@@ -77,7 +77,7 @@ def read_fits(obj: DataObject) -> np.ndarray:
     from astropy.io import fits
 
     shape = tuple(a.elements for a in obj.axes)
-    etype = _element(obj) if obj.kind == "array" else None
+    etype = _element(obj) if obj.kind == "array" and obj.element_type else None
     if etype is not None and etype.itemsize:
         check_extent(obj, int(np.prod(shape)) * etype.itemsize)  # short file: clear error first
     else:
@@ -101,6 +101,6 @@ def read_fits(obj: DataObject) -> np.ndarray:
                     return data
     except OSError:
         pass  # not a FITS file astropy can parse: fall back to the label's description
-    if obj.kind == "array":
+    if obj.kind == "array" and obj.element_type:
         return read_array(obj)
     raise DataError(f"no FITS HDU starts at byte {obj.offset}", path=str(obj.file), obj=obj.name)
