@@ -219,3 +219,16 @@ def test_output_name_clash_is_reported(chems_data, tmp_path):
     _bad_chems(b, "CPHA0_2004193_0001", 4)
     rep = run_recipe(load_recipe("chems-pha"), [a, b], tmp_path / "out", cal_files=chems_data.calibrations)
     assert len(rep.written) == 1 and "already written" in rep.failed[0].error
+
+
+def test_calibration_selection_default_and_ambiguity(fips_data, tmp_path):
+    eq = fips_data.calibrations[0]
+    pha = fips_data.inputs[3]
+    # no angle file given: the recipe's shipped constants (the seed's) are used
+    c = compute(load_recipe("fips-cdr"), [pha], [eq])
+    with_file = compute(load_recipe("fips-cdr"), [pha], fips_data.calibrations)
+    np.testing.assert_array_equal(np.asarray(c.tables["pha"]["ZENITH"]), np.asarray(with_file.tables["pha"]["ZENITH"]))
+    other = tmp_path / "fips_eq_table_copy.csv"
+    shutil.copy(eq, other)
+    rep = run_recipe(load_recipe("fips-cdr"), [pha], tmp_path / "out", cal_files=[eq, other])
+    assert "several --cal files match" in rep.failed[0].error and "fips_eq_table_copy.csv" in rep.failed[0].error
