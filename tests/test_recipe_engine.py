@@ -273,3 +273,36 @@ def test_pds3_keyword_with_unit(tmp_path):
     c = compute(recipe_from_dict(raw), [lbl], [])
     assert float(c.context.inputs["exp"].to_value(u.s)) == pytest.approx(0.0125)
     assert float(c.tables[""]["exp"][0]) == pytest.approx(12500.0)
+
+
+def test_time_keyed_calibration_input_latest_before_each_event():
+    """Geometric factor by validity start (Start_Year, Start_DDOY) per event: the latest at or before."""
+    from pdsgen.resources import labels_dir
+
+    chems_dir = labels_dir() / "chems"
+    r = recipe_from_dict({
+        "recipe": {"name": "gf", "algorithm": "expressions"},
+        "inputs": {
+            "g": {"ref": 'cdf:"GEOM_FACTOR":"ACC":"INCA":"DETECTOR":("Particle"):("Start_Year"):("Start_DDOY"):'
+                         '["midpoint_value"]',
+                  "vars": {"Particle": "$particle"}, "bind": {"Start_Year": "Year", "Start_DDOY": "DDOY"},
+                  "latest": ["Start_Year", "Start_DDOY"], "unit": "cm2 sr"},
+            "ddoy": {"ref": "CPHA:dp:DDOY"},
+        },
+        "parameters": {"particle": {"default": "H", "choices": ["H", "O"]}},
+        "outputs": [{"name": "g", "unit": "cm2 sr"}, {"name": "ddoy", "unit": "d"}],
+        "expressions": {"g_again": "g * 1"},
+        "product": {"lid": "urn:nasa:pds:b:c:{stem}", "product_id": "{STEM}", "file_name": "{stem}.tab"},
+    })
+    pha = chems_dir / "CPHA0_2004183_0001.LBL"
+    cal = chems_dir / "MIMI_GEOM_FACTOR_V01.LBL"
+    t = compute(r, [pha], [cal]).tables[""]
+    ddoy = np.asarray(t["ddoy"], float)
+    assert (ddoy < 183.25).any() and (ddoy >= 183.25).any()
+    np.testing.assert_array_equal(np.asarray(t["g"]), np.where(ddoy >= 183.25, 2.45, 2.30))
+    t_o = compute(r, [pha], [cal], {"particle": "O"}).tables[""]
+    np.testing.assert_array_equal(np.asarray(t_o["g"]), np.where(ddoy >= 183.25, 1.75, 1.60))
+    bad = dict(r.raw)
+    bad["inputs"] = {**r.raw["inputs"], "g": {**r.raw["inputs"]["g"], "vars": {"Particle": "$nope"}}}
+    with pytest.raises(RecipeError, match="names no recipe parameter"):
+        compute(recipe_from_dict(bad), [pha], [cal])

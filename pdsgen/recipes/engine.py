@@ -196,7 +196,7 @@ def _ref_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.Uni
     """A dp:/cdp: shorthand reference, resolved for every record at once."""
     from pdsgen.recipes.shorthand_bridge import resolve_reference
 
-    return resolve_reference(spec, ctx.paths[i], ctx.cal_files, ctx.cache)
+    return resolve_reference(spec, ctx.paths[i], ctx.cal_files, ctx.cache, ctx.params)
 
 
 # --------------------------------------------------------------------------- expressions

@@ -53,6 +53,10 @@ class InputSpec:
     unit: str | None = None
     source_unit: str | None = None
     bind: dict[str, str] = field(default_factory=dict)
+    #: constant variable values (``{ Particle = "H" }``) or ``"$name"`` = a recipe parameter's value
+    vars: dict[str, Any] = field(default_factory=dict)
+    #: variables matched "latest at or before" (validity-start keys such as Start_Year/Start_DDOY)
+    latest: tuple[str, ...] = ()
     required: bool = True
     description: str = ""
 
@@ -358,7 +362,7 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         if not isinstance(spec, dict):
             raise _err(path, where, "must be a table")
         _check_keys(spec, {"ref", "column", "keyword", "object", "hdu", "convert", "unit", "source_unit",
-                           "bind", "required", "description"}, path, where)
+                           "bind", "vars", "latest", "required", "description"}, path, where)
         sources = [k for k in ("ref", "column", "keyword") if k in spec]
         if len(sources) != 1:
             raise _err(path, where, "give exactly one of 'ref', 'column', 'keyword'")
@@ -372,12 +376,23 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         bind = spec.get("bind", {})
         if not isinstance(bind, dict) or not all(isinstance(v, str) for v in bind.values()):
             raise _err(path, f"{where}.bind", "must map variable names to column names")
+        if ("vars" in spec or "latest" in spec or "bind" in spec) and "ref" not in spec:
+            raise _err(path, where, "bind, vars and latest apply to shorthand 'ref' inputs only")
+        variables = spec.get("vars", {})
+        if not isinstance(variables, dict):
+            raise _err(path, f"{where}.vars", "must map variable names to values")
+        latest = spec.get("latest", [])
+        if isinstance(latest, str):
+            latest = [latest]
+        if not isinstance(latest, list) or not all(isinstance(v, str) for v in latest):
+            raise _err(path, f"{where}.latest", "must be a list of variable names")
         if "ref" in spec:
             _check_ref(spec["ref"], path, where)
         inputs[iname] = InputSpec(
             name=iname, ref=spec.get("ref"), column=spec.get("column"), keyword=spec.get("keyword"),
             object=spec.get("object"), hdu=spec.get("hdu"), convert=spec.get("convert"),
             unit=spec.get("unit"), source_unit=spec.get("source_unit"), bind=dict(bind),
+            vars=dict(variables), latest=tuple(latest),
             required=bool(spec.get("required", True)), description=spec.get("description", ""),
         )
 

@@ -20,7 +20,8 @@ from pdsgen.recipes.units import parse_unit, unit_from_name
 
 
 def resolve_reference(
-    spec: InputSpec, data_path: Path, cal_files: list[Path], cache: dict[Any, Any] | None = None
+    spec: InputSpec, data_path: Path, cal_files: list[Path], cache: dict[Any, Any] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> tuple[Any, u.UnitBase | None]:
     """Values of ``spec.ref`` for ``data_path`` (one per record, or one scalar) and their unit."""
     from pdsgen.shorthand import load_source, parse, resolve
@@ -39,7 +40,17 @@ def resolve_reference(
                           "give it with --cal FILE")
     data = source(data_path)
     cdp = [source(c) for c in cal_files] if ref.file_type != "dp" else []
-    res = resolve(ref, dp=[data], cdp=cdp, bind=dict(spec.bind), data=data if spec.bind else None)
+    variables = {}
+    for name, value in spec.vars.items():
+        if isinstance(value, str) and value.startswith("$"):  # a recipe parameter's value
+            pname = value[1:]
+            if params is None or pname not in params:
+                raise RecipeError(f"input {spec.name!r}: vars.{name} = {value!r} names no recipe parameter")
+            value = params[pname]
+            value = getattr(value, "value", value)
+        variables[name] = value
+    res = resolve(ref, dp=[data], cdp=cdp, bind=dict(spec.bind), variables=variables,
+                  data=data if spec.bind else None, latest=tuple(spec.latest))
     unit = None
     if res.unit:
         try:
