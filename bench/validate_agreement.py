@@ -4,7 +4,7 @@ For each case of ``../shared/corpus/validate/scenarios.json`` the validate argum
 mapped onto pdsgen's CLI (``-R pds4.bundle`` → ``--rule bundle``, ``pds4.label`` /
 ``pds4.folder`` → ``product``, ``--skip-content-validation`` → ``--no-content``,
 ``--skip-context-validation`` → ``--no-context``, ``--disable-context-mismatch-warnings`` →
-``--no-context-mismatch-warnings``, ``-e`` → ``-e``, ``--add-context-products F`` → an extra
+``--no-context-mismatch-warnings``, ``--skip-product-validation`` → ``--no-product``, ``-e`` → ``-e``, ``--add-context-products F`` → an extra
 ``--context-products F``, ``--schema``/``--schematron`` as given, ``-C`` → the shared
 catalog; the shared registered-context-products list is always passed), pdsgen runs
 in-process through its CLI with a JSON report, and two things are compared:
@@ -43,8 +43,9 @@ FLAGS = {
     "-skip-context-validation": ["--no-context"],
     "--skip-context-reference-check": ["--no-context"],
     "--disable-context-mismatch-warnings": ["--no-context-mismatch-warnings"],
+    "--skip-product-validation": ["--no-product"],
 }
-IGNORED_FLAGS = {"--debug-mode", "--strict-field-checks", "--skip-product-validation",
+IGNORED_FLAGS = {"--debug-mode", "--strict-field-checks",
                  "--skip-strict-collection-membership", "-v1", "-v", "--verbose"}
 WITH_VALUE_IGNORED = {"-progress", "--progress", "-v", "--verbose"}
 

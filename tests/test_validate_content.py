@@ -102,6 +102,9 @@ def test_record_delimiter_and_extent(tmp_path):
     # record_length one byte short: records no longer end with CR/LF at the declared length
     found = run(tmp_path, char_table(4, 37, FIELDS.replace("<field_length unit='byte'>9<", "<field_length unit='byte'>8<"), 3), data)
     assert [f.type for f in found] == ["error.table.record_length_mismatch"]
+    # the same with fields that no longer fit: the record length is still what is reported
+    found = run(tmp_path, char_table(4, 37, FIELDS, 3), data)
+    assert [f.type for f in found] == ["error.table.record_length_mismatch"]
     # more records than the file holds
     found = run(tmp_path, char_table(5, 38, FIELDS, 3), data)
     assert [f.type for f in found] == ["error.label.table_definition_problem"]

@@ -247,3 +247,11 @@ def test_pds3_ascii_values_against_data_type(tmp_path):
         "    BYTES = 2\n  END_OBJECT = COLUMN\nEND_OBJECT = TABLE\nEND\n")
     found = [f for f in run([str(lab)], opts()).all_findings() if f.is_error]
     assert [(f.type, f.record, f.field) for f in found] == [("error.table.field_value_data_type_mismatch", 2, 1)]
+
+
+@pytest.mark.shared
+def test_no_product_skips_products_but_keeps_cross_product_checks():
+    r = run([str(V / "github401/invalid/bundle_kaguya_derived.xml")], opts(rule="bundle", product=False))
+    assert {p.status for p in r.products} == {"SKIP"}
+    assert r.total_errors == 0
+    assert "warning.integrity.member_not_found" in {f.type for f in r.integrity}

@@ -14,6 +14,8 @@ from pdsgen.cli.app import main
 @click.option("-R", "--rule", type=click.Choice(["auto", "product", "collection", "bundle"]), default="auto",
               show_default=True, help="What the targets are; auto detects bundle/collection folders.")
 @click.option("--no-content", is_flag=True, help="Skip data content, file size and checksum checks.")
+@click.option("--no-product", is_flag=True,
+              help="Skip per-product validation; only cross-product (bundle/collection) checks.")
 @click.option("--no-context", is_flag=True, help="Skip checking references to context products.")
 @click.option("--no-context-mismatch-warnings", is_flag=True,
               help="Report context name mismatches as info, not warnings.")
@@ -35,7 +37,7 @@ from pdsgen.cli.app import main
 @click.option("--max-reported", type=int, default=5, show_default=True,
               help="Offending records reported per problem before a count.")
 @click.option("--verbose-report", is_flag=True, help="Include info messages and passing products (text).")
-def validate_cmd(targets, rule, no_content, no_context, no_context_mismatch_warnings, catalog, context_products,
+def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_mismatch_warnings, catalog, context_products,
                  offline, extensions, schemas, schematrons, jobs, report_file, fmt, max_reported,
                  verbose_report) -> None:
     """Validate PDS4/PDS3 labels (files or folders) like NASA's validate, much faster.
@@ -47,7 +49,7 @@ def validate_cmd(targets, rule, no_content, no_context, no_context_mismatch_warn
     from pdsgen.validate import report
     from pdsgen.validate.runner import Options, run
 
-    opts = Options(rule=rule, content=not no_content, context=not no_context,
+    opts = Options(rule=rule, product=not no_product, content=not no_content, context=not no_context,
                    context_mismatch_warnings=not no_context_mismatch_warnings, catalog_path=catalog,
                    offline=offline, context_products=tuple(context_products), jobs=jobs,
                    label_extensions=tuple(extensions), schemas=tuple(schemas), schematrons=tuple(schematrons),

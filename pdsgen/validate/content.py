@@ -369,9 +369,6 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     character = obj.layout == "fixed_character"
     delim = _record_delimiter(obj) if character else None
     body = reclen - len(delim) if delim else reclen
-    out.extend(_field_layout(obj, el, body, ctx))
-    if any(f.type.startswith("error.") for f in out):
-        return out
     field_els = _field_elements(el)
     plain = [f for f in obj.fields if f.bits is None]
     el_of = dict(zip(map(id, plain), field_els, strict=False))
@@ -393,6 +390,14 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     blocks = []
     for b0 in range(0, records, rows):
         mat = np.array(mapped[b0: b0 + rows])
+        if b0 == 0:
+            # records first (a wrong record_length explains everything after it), then fields
+            found = _delimiter_findings(name, el, ctx, mat, delim, body)
+            found = found or _field_layout(obj, el, body, ctx)
+            if any(f.type.startswith("error.") for f in found):
+                out.extend(found)
+                break
+            out.extend(found)
         found, stop = _check_fixed_block(obj, el, ctx, mat, delim, body, tasks, bit_tasks, character)
         for f in found:
             if f.record is not None:
@@ -436,24 +441,32 @@ def _merge_blocks(blocks: list[list[Finding]], ctx: Ctx) -> list[Finding]:
     return out
 
 
+def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int) -> list[Finding]:
+    """Records that do not end with the record delimiter at record_length."""
+    if not delim:
+        return []
+    n, reclen = mat.shape
+    ends = np.ones(n, dtype=bool)
+    for k, byte in enumerate(delim):
+        ends &= mat[:, body + k] == byte
+    if ends.all():
+        return []
+    lf_only = delim == b"\r\n" and bool((mat[:, -1] == 10).all())
+    kind = "error.table.missing_CRLF" if lf_only else "error.table.record_length_mismatch"
+    first = int(np.flatnonzero(~ends)[0])
+    return [Finding(kind, f"{name}: {int((~ends).sum())} of {n} records do not end with the record delimiter "
+                          f"at record_length {reclen} (first: record {first + 1})", file=ctx.label,
+                    record=first + 1, line=_line(el))]
+
+
 def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int, tasks, bit_tasks,
                        character: bool) -> tuple[list[Finding], bool]:
     """Findings of one block of records (record numbers relative to the block); stop?"""
     name = obj.name
-    n, reclen = mat.shape
-    out: list[Finding] = []
-    if delim:
-        ends = np.ones(n, dtype=bool)
-        for k, byte in enumerate(delim):
-            ends &= mat[:, body + k] == byte
-        if not ends.all():
-            lf_only = delim == b"\r\n" and bool((mat[:, -1] == 10).all())
-            kind = "error.table.missing_CRLF" if lf_only else "error.table.record_length_mismatch"
-            first = int(np.flatnonzero(~ends)[0])
-            out.append(Finding(kind, f"{name}: {int((~ends).sum())} of {n} records do not end with the "
-                                     f"record delimiter at record_length {reclen} (first: record {first + 1})",
-                               file=ctx.label, record=first + 1, line=_line(el)))
-            return out, True
+    n = mat.shape[0]
+    out = _delimiter_findings(name, el, ctx, mat, delim, body)
+    if out:
+        return out, True
 
     def run(task) -> list[Finding]:
         number, f, suffix, loc, lim = task

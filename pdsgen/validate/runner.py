@@ -30,6 +30,7 @@ class Options:
     """What to check; mirrors the CLI options."""
 
     rule: str = "auto"
+    product: bool = True  # False: validate's --skip-product-validation (cross-product checks only)
     content: bool = True
     context: bool = True
     context_mismatch_warnings: bool = True
@@ -190,6 +191,19 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductRe
     res.lid, res.vid = L.identification(tree)
     ia = L.kid(root, "Identification_Area")
     res.im_version = L.ktext(ia, "information_model_version") if ia is not None else None
+    if not opts.product:
+        # validate's --skip-product-validation: identifiers and members only, for the
+        # cross-product (bundle/collection) checks
+        from pdsgen.validate import inventory as inv
+
+        res.status = "SKIP"
+        if res.product_class == "Product_Bundle":
+            res.members = inv.bundle_members(tree)
+        elif res.product_class == "Product_Collection":
+            found = inv.inventory_file(tree, p)
+            if found is not None and found[0].is_file():
+                res.members = inv.collection_members(*found)
+        return res
     cat = opts.get_catalog()
 
     # XML Schema
