@@ -114,6 +114,8 @@ def test_chems_alpha_bounds_exclusive():
     (('file_name = "{stem}.tab"', 'file_name = "{nope}.tab"'), r"unknown field \{nope\}"),
     (('algorithm = "expressions"', 'algorithm = "expressions"\naggregate = true\ngroup_by = "by:x"'), "group_by"),
     (('[product]', '[prodct]'), "unknown top-level table"),
+    (('column = "A"', 'column = "A"\nbind = { s = "x" }'), "apply to shorthand"),
+    (('column = "A"', 'ref = "CPHA:dp:X"\nlatest = 3'), "latest"),
 ])
 def test_mistakes_are_named(tmp_path, edit, message):
     old, new = edit
