@@ -245,3 +245,31 @@ def test_demo_products_validate(tmp_path):
     (row,) = run_demo(tmp_path, instruments=["inms"], catalog=str(CATALOG), offline=True)
     assert row.error is None and row.failed == 0, (row.error, row.problems)
     assert row.products > 0 and row.validated == row.products and row.invalid == 0, row.problems
+
+
+def test_two_sets_share_a_background(recipe, hand_run, tmp_path):
+    """The seed's 2015-349 case: an H2 and an H2O crosstalk set in one run share the
+    open-source background (ds349['D000bkgo']['sum'] = ds349h2o['D000bkgo'])."""
+    paths, _ = hand_run
+    plan = tmp_path / "inms_datasets.csv"
+    plan.write_text(
+        "run,dataset,first_scan,last_scan,role,set\n"
+        "7,bkgc,1,2,bkgc,h2\n7,bkgo,3,4,bkgo,h2\n7,on,5,6,osnb_on,h2\n7,csn,7,8,csn,h2\n7,off,9,10,osnb_off,h2\n"
+        "7,bkgc,1,2,bkgc,h2o\n7,bkgo,3,4,bkgo,h2o\n7,on2,5,5,osnb_on,h2o\n7,csn,7,8,csn,h2o\n7,off,9,10,osnb_off,h2o\n")
+    res = compute(recipe, paths, [plan], params={"ratio_min_sigma": "0"}, group="7")
+    t = res.tables[""]
+    assert list(t["SET"]) == ["h2"] * 5 + ["h2o"] * 5
+    shared = t[t["DATASET"] == "bkgo"]
+    assert len(shared) == 2 and shared["H2_SUM"][0] == shared["H2_SUM"][1] == 10.0
+    on2 = t[t["DATASET"] == "on2"][0]
+    # one scan (scan 5: 40 H2 counts, factor 1 alone): r = 40/825
+    assert on2["H2_RATIO"] == pytest.approx(40 / 825)
+    on = t[(t["DATASET"] == "on")][0]
+    assert on["H2_RATIO"] == pytest.approx(67.5 / 825)
+    assert "crosstalk_h2_cs_on" in res.plots and "crosstalk_h2o_cs_on" in res.plots
+    assert sum(1 for k in res.plots if k == "ms_bkgo") == 1
+    sp = res.tables["spectra"]
+    assert len(sp[(sp["SET"] == "h2o") & (sp["DATASET"] == "on2")]) == 3
+    plan.write_text("run,dataset,first_scan,last_scan,role,set\n7,a,1,2,bkgc,x\n7,a,1,3,bkgc,y\n")
+    with pytest.raises(DataError, match="dataset a is given two scan ranges"):
+        compute(recipe, paths, [plan], params=None, group="7")

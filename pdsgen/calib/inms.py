@@ -208,10 +208,14 @@ def crosstalk(
 # read here and the per-scan inputs are stacked into arrays per dataset.
 
 PLAN_COLUMNS = ("run", "dataset", "first_scan", "last_scan", "role")
+DEFAULT_SET = "main"  # the set of plan rows without one, and of runs without a plan
 
 
 def read_dataset_plan(path) -> list[dict]:
-    """Rows of a dataset plan CSV (run, dataset, first_scan, last_scan, role)."""
+    """Rows of a dataset plan CSV: ``run,dataset,first_scan,last_scan,role[,set]``.
+
+    ``set`` names a crosstalk set; several sets of one run may share a dataset (the seed's
+    2015-349 H2 and H2O sets share their open-source background)."""
     import csv
     from pathlib import Path
 
@@ -223,13 +227,15 @@ def read_dataset_plan(path) -> list[dict]:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read dataset plan: {exc}", path=str(p)) from None
     rows = list(csv.reader(lines))
-    if not rows or tuple(h.strip().lower() for h in rows[0]) != PLAN_COLUMNS:
-        raise DataError(f"dataset plan header must be {','.join(PLAN_COLUMNS)}", path=str(p))
+    head = tuple(h.strip().lower() for h in rows[0]) if rows else ()
+    if head not in (PLAN_COLUMNS, PLAN_COLUMNS + ("set",)):
+        raise DataError(f"dataset plan header must be {','.join(PLAN_COLUMNS)}[,set]", path=str(p))
     out = []
     for n, row in enumerate(rows[1:], start=2):
-        if len(row) != len(PLAN_COLUMNS):
-            raise DataError(f"line {n}: {len(row)} values for {len(PLAN_COLUMNS)} columns", path=str(p))
-        run, name, first, last, role = (x.strip() for x in row)
+        if len(row) != len(head):
+            raise DataError(f"line {n}: {len(row)} values for {len(head)} columns", path=str(p))
+        run, name, first, last, role = (x.strip() for x in row[:5])
+        xset = (row[5].strip() if len(row) > 5 else "") or DEFAULT_SET
         try:
             first_i, last_i, run_i = int(first), int(last), int(run.lstrip("Rr"))
         except ValueError:
@@ -238,7 +244,9 @@ def read_dataset_plan(path) -> list[dict]:
             raise DataError(f"line {n}: scan range {first_i}-{last_i} ends before it starts", path=str(p))
         if role not in ROLES + ("other",):
             raise DataError(f"line {n}: role {role!r} is not one of {', '.join(ROLES + ('other',))}", path=str(p))
-        out.append({"run": run_i, "dataset": name, "first": first_i, "last": last_i, "role": role})
+        if not name:
+            raise DataError(f"line {n}: empty dataset name", path=str(p))
+        out.append({"run": run_i, "dataset": name, "first": first_i, "last": last_i, "role": role, "set": xset})
     return out
 
 
@@ -300,27 +308,43 @@ def inms_crosstalk_algorithm(ctx):
     plan_rows = []
     for f in ctx.calibrations("datasets"):
         plan_rows += [r for r in read_dataset_plan(f) if r["run"] == run]
+    sets: dict[str, list[tuple[str, str]]] = {}
     if plan_rows:
-        names = [r["dataset"] for r in plan_rows]
-        roles = [r["role"] for r in plan_rows]
-        ds_index = assign_datasets(scan_no, [(r["first"], r["last"]) for r in plan_rows])
+        ranges: dict[str, tuple[int, int]] = {}
+        for r in plan_rows:
+            rng_ = (r["first"], r["last"])
+            if ranges.setdefault(r["dataset"], rng_) != rng_:
+                raise DataError(f"run {run}: dataset {r['dataset']} is given two scan ranges in the plan",
+                                path=str(paths[0]))
+            sets.setdefault(r["set"], []).append((r["dataset"], r["role"]))
+        # Plan ranges may overlap (shared datasets): membership by range, per dataset.
+        members_of = {name: np.flatnonzero((scan_no >= a) & (scan_no <= b)) for name, (a, b) in ranges.items()}
         source = "dataset plan"
     else:
         names = sorted(set(raw_ds.tolist()))
-        roles = ["other"] * len(names)
-        ds_index = np.searchsorted(np.array(names), raw_ds)
+        members_of = {name: np.flatnonzero(raw_ds == name) for name in names}
+        sets[DEFAULT_SET] = [(name, "other") for name in names]
         source = "raw dataset field"
-    for role in ROLES:
-        if roles.count(role) > 1:
-            raise DataError(f"run {run}: role {role!r} is given to {roles.count(role)} datasets", path=str(paths[0]))
+    for xset, entries in sets.items():
+        roles = [role for _n, role in entries]
+        for role in ROLES:
+            if roles.count(role) > 1:
+                where = f" set {xset!r}:" if len(sets) > 1 else ""
+                raise DataError(f"run {run}:{where} role {role!r} is given to {roles.count(role)} datasets",
+                                path=str(paths[0]))
 
-    notes = [f"run {run}: {len(paths)} scans in {len(names)} datasets ({source})"]
-    if np.any(ds_index < 0):
-        notes.append(f"run {run}: {int(np.sum(ds_index < 0))} scans outside every dataset range, not used")
+    used = np.zeros(len(paths), dtype=bool)
+    for m in members_of.values():
+        used[m] = True
+    notes = [f"run {run}: {len(paths)} scans in {len(members_of)} datasets, {len(sets)} set(s) ({source})"]
+    if not used.all():
+        notes.append(f"run {run}: {int(np.sum(~used))} scans outside every dataset range, not used")
 
-    ds_rows, sums, masses_of = [], {}, {}
-    for k, name in enumerate(names):
-        members = np.flatnonzero(ds_index == k)
+    # ---- per dataset: scale, sum, H2/H2O statistics (once, even when sets share it)
+    stats: dict[str, dict] = {}
+    sums: dict[str, np.ndarray] = {}
+    masses_of: dict[str, np.ndarray] = {}
+    for name, members in members_of.items():
         if members.size == 0:
             raise DataError(f"run {run}: dataset {name} has no scans in its range", path=str(paths[0]))
         members = members[np.argsort(scan_no[members])]
@@ -343,8 +367,7 @@ def inms_crosstalk_algorithm(ctx):
         f = scale_factors(press[members], emission[members])
         scaled = counts * f[:, None]
         one = np.zeros(len(members), dtype=np.intp)
-        total = dataset_sums(scaled, one, 1)[0]
-        row = {"DATASET": name, "ROLE": roles[k], "MODE": str(mode[members[-1]]),
+        row = {"DATASET": name, "MODE": str(mode[members[-1]]),
                "CS_FILAMENT": "on" if iset[members[-1]] >= on_min else "off",
                "FIRST_SCAN": int(scan_no[members[0]]), "LAST_SCAN": int(scan_no[members[-1]]),
                "N_SCANS": len(members), "IP": float(ip[members[-1]]),
@@ -354,71 +377,77 @@ def inms_crosstalk_algorithm(ctx):
                 col = mass_column(m0, mass)
             except KeyError:
                 notes.append(f"run {run}: dataset {name} has no {mass:g} amu/e channel")
-                for s in ("SUM", "MEAN", "STD", "VAR"):
-                    row[f"{label}_{s}"] = np.nan
+                for key in ("SUM", "MEAN", "STD", "VAR"):
+                    row[f"{label}_{key}"] = np.nan
                 continue
             st = dataset_stats(scaled[:, col], one, 1)
-            for s in ("sum", "mean", "std", "var"):
-                row[f"{label}_{s.upper()}"] = float(st[s][0])
+            for key in ("sum", "mean", "std", "var"):
+                row[f"{label}_{key.upper()}"] = float(st[key][0])
         r, sig = counting_ratio(row["H2_MEAN"], row["H2O_MEAN"])
         row["H2_H2O_RATIO"], row["H2_H2O_SIGMA"] = float(r), float(sig)
-        ds_rows.append(row)
-        sums[name], masses_of[name] = total, m0
+        stats[name] = row
+        sums[name] = dataset_sums(scaled, one, 1)[0]
+        masses_of[name] = m0
 
-    role_of = {r["ROLE"]: r["DATASET"] for r in ds_rows if r["ROLE"] != "other"}
-    bkgsub: dict[str, np.ndarray] = {}
-    ratio: dict[str, np.ndarray] = {}
-    if all(role in role_of for role in ROLES):
-        target = masses_of[role_of["csn"]]
-        try:
-            aligned = {role: align_to_masses(sums[role_of[role]], masses_of[role_of[role]], target) for role in ROLES}
-        except KeyError as exc:
-            raise DataError(f"run {run}: {exc.args[0]} in a dataset of the crosstalk set", path=str(paths[0])) from None
-        h2_means = {r["ROLE"]: r["H2_MEAN"] for r in ds_rows}
-        x = crosstalk(aligned, h2_means)
-        bkgsub = {role_of["csn"]: x["csn_bkgsub"], role_of["osnb_on"]: x["osnb_on_bkgsub"],
-                  role_of["osnb_off"]: x["osnb_off_bkgsub"]}
-        # channels where the CSN signal is not above its counting noise give meaningless
-        # ratios (0/0 noise): masked unless ratio_min_sigma = 0 (the seed's plain ratio)
-        n_sig = float(p["ratio_min_sigma"])
-        weak = ~significant(x["csn_bkgsub"], aligned["csn"], aligned["bkgc"], n_sig) if n_sig > 0 else None
-        ratio = {}
-        for role in ("osnb_on", "osnb_off"):
-            r_pct = x[f"ratio_{role[5:]}_percent"].copy()
-            if weak is not None:
-                r_pct[weak] = np.nan
-            ratio[role_of[role]] = r_pct
-        h2col = mass_column(target, H2_MASS)
-        for row in ds_rows:
-            if row["ROLE"] in ("osnb_on", "osnb_off"):
-                key = "on" if row["ROLE"] == "osnb_on" else "off"
-                row["H2_RATIO"] = x[f"h2_ratio_{key}"]
-                row["H2_RATIO_SIGMA"] = x[f"h2_ratio_{key}_sigma"]
-                row["H2_RATIO_BKGSUB"] = float(ratio[row["DATASET"]][h2col]) / 100.0
-                # seed compute_water_ratios: H2(OSNB)/H2O(CSN). The seed's sigma uses
-                # sqrt(1/m_H2 + 1/m_H2(CSN)), an apparent typo: the counts in the ratio are
-                # H2 (OSNB) and H2O (CSN), so sqrt(1/m_H2 + 1/m_H2O(CSN)) is used.
-                csn_row = next(r for r in ds_rows if r["ROLE"] == "csn")
-                r_w, s_w = counting_ratio(row["H2_MEAN"], csn_row["H2O_MEAN"])
-                row["H2_CSN_H2O_RATIO"], row["H2_CSN_H2O_SIGMA"] = float(r_w), float(s_w)
-        notes.append(f"run {run}: H2 crosstalk OSNB/CSN CS on {x['h2_ratio_on']:.3e} +- {x['h2_ratio_on_sigma']:.1e}, "
-                     f"CS off {x['h2_ratio_off']:.3e} +- {x['h2_ratio_off_sigma']:.1e}")
-    elif any(role in role_of for role in ROLES):
-        missing = [role for role in ROLES if role not in role_of]
-        notes.append(f"run {run}: no crosstalk ratios, datasets missing for roles {', '.join(missing)}")
-    else:
-        notes.append(f"run {run}: no dataset roles (no dataset plan): statistics only")
+    # ---- per crosstalk set: background subtraction and ratios
+    out_rows: list[dict] = []
+    bkgsub: dict[tuple[str, str], np.ndarray] = {}
+    ratio: dict[tuple[str, str], np.ndarray] = {}
+    n_sig = float(p["ratio_min_sigma"])
+    for xset, entries in sets.items():
+        rows_here = [{**stats[name], "SET": xset, "ROLE": role} for name, role in entries]
+        out_rows += rows_here
+        role_of = {role: name for name, role in entries if role != "other"}
+        tag = f" set {xset}" if len(sets) > 1 else ""
+        if all(role in role_of for role in ROLES):
+            target = masses_of[role_of["csn"]]
+            try:
+                aligned = {role: align_to_masses(sums[role_of[role]], masses_of[role_of[role]], target) for role in ROLES}
+            except KeyError as exc:
+                raise DataError(f"run {run}{tag}: {exc.args[0]} in a dataset of the crosstalk set",
+                                path=str(paths[0])) from None
+            x = crosstalk(aligned, {role: stats[role_of[role]]["H2_MEAN"] for role in ROLES})
+            for role, key in (("csn", "csn_bkgsub"), ("osnb_on", "osnb_on_bkgsub"), ("osnb_off", "osnb_off_bkgsub")):
+                bkgsub[(xset, role_of[role])] = x[key]
+            # channels where the CSN signal is not above its counting noise give meaningless
+            # ratios (0/0 noise): masked unless ratio_min_sigma = 0 (the seed's plain ratio)
+            weak = ~significant(x["csn_bkgsub"], aligned["csn"], aligned["bkgc"], n_sig) if n_sig > 0 else None
+            for role in ("osnb_on", "osnb_off"):
+                r_pct = x[f"ratio_{role[5:]}_percent"].copy()
+                if weak is not None:
+                    r_pct[weak] = np.nan
+                ratio[(xset, role_of[role])] = r_pct
+            h2col = mass_column(target, H2_MASS)
+            csn_h2o = stats[role_of["csn"]]["H2O_MEAN"]
+            for row in rows_here:
+                if row["ROLE"] in ("osnb_on", "osnb_off"):
+                    key = row["ROLE"][5:]
+                    row["H2_RATIO"] = x[f"h2_ratio_{key}"]
+                    row["H2_RATIO_SIGMA"] = x[f"h2_ratio_{key}_sigma"]
+                    row["H2_RATIO_BKGSUB"] = float(ratio[(xset, row["DATASET"])][h2col]) / 100.0
+                    # seed compute_water_ratios: H2(OSNB)/H2O(CSN). The seed's sigma uses
+                    # sqrt(1/m_H2 + 1/m_H2(CSN)), an apparent typo: the counts in the ratio
+                    # are H2 (OSNB) and H2O (CSN), so sqrt(1/m_H2 + 1/m_H2O(CSN)) is used.
+                    r_w, s_w = counting_ratio(row["H2_MEAN"], csn_h2o)
+                    row["H2_CSN_H2O_RATIO"], row["H2_CSN_H2O_SIGMA"] = float(r_w), float(s_w)
+            notes.append(f"run {run}{tag}: H2 crosstalk OSNB/CSN CS on {x['h2_ratio_on']:.3e} +- "
+                         f"{x['h2_ratio_on_sigma']:.1e}, CS off {x['h2_ratio_off']:.3e} +- {x['h2_ratio_off_sigma']:.1e}")
+        elif role_of:
+            missing = [role for role in ROLES if role not in role_of]
+            notes.append(f"run {run}{tag}: no crosstalk ratios, datasets missing for roles {', '.join(missing)}")
+        else:
+            notes.append(f"run {run}{tag}: no dataset roles (no dataset plan): statistics only")
 
     def col(key, unit=None):
-        v = np.array([r.get(key, np.nan) for r in ds_rows], dtype=float)
+        v = np.array([r.get(key, np.nan) for r in out_rows], dtype=float)
         return MaskedColumn(v, mask=~np.isfinite(v), unit=unit)
 
     main = Table()
-    main["RUN"] = [run] * len(ds_rows)
-    for key in ("DATASET", "ROLE", "MODE", "CS_FILAMENT"):
-        main[key] = [r[key] for r in ds_rows]
+    main["RUN"] = [run] * len(out_rows)
+    for key in ("SET", "DATASET", "ROLE", "MODE", "CS_FILAMENT"):
+        main[key] = [r[key] for r in out_rows]
     for key in ("FIRST_SCAN", "LAST_SCAN", "N_SCANS"):
-        main[key] = [r[key] for r in ds_rows]
+        main[key] = [r[key] for r in out_rows]
     main["IP"] = col("IP", u.ms)
     main["MEAN_PRESSURE"] = col("MEAN_PRESSURE", u.Torr)
     main["MEAN_EMISSION"] = col("MEAN_EMISSION", u.uA)
@@ -431,36 +460,48 @@ def inms_crosstalk_algorithm(ctx):
         main[key] = col(key)
 
     sp_rows = []
-    for row in ds_rows:
-        name = row["DATASET"]
-        target = masses_of[name]
-        for j, m in enumerate(target):
-            sp_rows.append((name, row["ROLE"], float(m), float(sums[name][j]),
-                            float(bkgsub[name][j]) if name in bkgsub else np.nan,
-                            float(ratio[name][j]) if name in ratio else np.nan))
+    for row in out_rows:
+        key = (row["SET"], row["DATASET"])
+        for j, m in enumerate(masses_of[row["DATASET"]]):
+            sp_rows.append((row["SET"], row["DATASET"], row["ROLE"], float(m), float(sums[row["DATASET"]][j]),
+                            float(bkgsub[key][j]) if key in bkgsub else np.nan,
+                            float(ratio[key][j]) if key in ratio else np.nan))
     spec = Table()
     spec["RUN"] = [run] * len(sp_rows)
-    spec["DATASET"] = [r[0] for r in sp_rows]
-    spec["ROLE"] = [r[1] for r in sp_rows]
-    spec["MASS"] = np.array([r[2] for r in sp_rows]) * u.u
-    for key, k, unit in (("COUNTS", 3, u.count), ("COUNTS_BKGSUB", 4, u.count), ("RATIO", 5, u.percent)):
+    spec["SET"] = [r[0] for r in sp_rows]
+    spec["DATASET"] = [r[1] for r in sp_rows]
+    spec["ROLE"] = [r[2] for r in sp_rows]
+    spec["MASS"] = np.array([r[3] for r in sp_rows]) * u.u
+    for key, k, unit in (("COUNTS", 4, u.count), ("COUNTS_BKGSUB", 5, u.count), ("RATIO", 6, u.percent)):
         v = np.array([r[k] for r in sp_rows], dtype=float)
         spec[key] = MaskedColumn(v, mask=~np.isfinite(v), unit=unit)
 
     plots = {}
-    for row in ds_rows:
-        name = row["DATASET"]
-        sttl = f"{row['MODE']} {'Background ' if row['ROLE'].startswith('bkg') else ''}- {name} - R{run}"
-        if row["MODE"].upper() == "OSNB" and not row["ROLE"].startswith("bkg"):
+    for row in out_rows:
+        name, xset = row["DATASET"], row["SET"]
+        prefix = f"{_slug(xset)}_" if len(sets) > 1 else ""
+        bkg = row["ROLE"].startswith("bkg")
+        sttl = f"{row['MODE']} {'Background ' if bkg else ''}- {name} - R{run}"
+        if row["MODE"].upper() == "OSNB" and not bkg:
             sttl = f"OSNB - CS {row['CS_FILAMENT'].capitalize()} - {name} - R{run}"
         ttl = f"IP={row['IP']:g}ms, {row['N_SCANS']} scan summation, H2counts={row['H2_SUM']:.0f}"
-        plots[f"ms_{name.lower()}"] = ms_bar(masses_of[name], sums[name], sttl, ttl)
-        if name in bkgsub:
-            plots[f"ms_{name.lower()}_bkgsub"] = ms_bar(masses_of[name], bkgsub[name], sttl + " Bkg Subtract", ttl)
-        if name in ratio:
-            h2 = float(ratio[name][mass_column(masses_of[name], H2_MASS)])
-            plots[f"crosstalk_cs_{row['CS_FILAMENT']}"] = ms_bar(
-                masses_of[name], ratio[name], f"Crosstalk Ratio, CS {row['CS_FILAMENT'].capitalize()} - R{run}",
+        if f"ms_{_slug(name)}" not in plots:  # a dataset shared by two sets is drawn once
+            plots[f"ms_{_slug(name)}"] = ms_bar(masses_of[name], sums[name], sttl, ttl)
+        if (xset, name) in bkgsub:
+            plots[f"ms_{prefix}{_slug(name)}_bkgsub"] = ms_bar(
+                masses_of[name], bkgsub[(xset, name)], sttl + " Bkg Subtract", ttl)
+        if (xset, name) in ratio:
+            r_pct = ratio[(xset, name)]
+            h2 = float(r_pct[mass_column(masses_of[name], H2_MASS)])
+            plots[f"crosstalk_{prefix}cs_{row['CS_FILAMENT']}"] = ms_bar(
+                masses_of[name], r_pct, f"Crosstalk Ratio, CS {row['CS_FILAMENT'].capitalize()}"
+                f"{' ' + xset if len(sets) > 1 else ''} - R{run}",
                 f"IP={row['IP']:g}ms, {row['N_SCANS']} scan summation, H2 ratio={h2:.3f}%", ylabel="Percent")
     meta = {"description": f"Cassini INMS REU run {run}: per-dataset H2/H2O statistics and OSNB/CSN crosstalk."}
     return AlgorithmResult(tables={"": main, "spectra": spec}, plots=plots, meta=meta, notes=notes)
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"
