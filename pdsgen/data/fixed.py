@@ -57,6 +57,9 @@ def check_delimiters(obj: DataObject, records: np.ndarray) -> None:
         return
     tail = records[:, -len(ending):]
     good = (tail == np.frombuffer(ending, dtype=np.uint8)).all(axis=1)
+    pds4 = obj.label_type in ("Table_Character", "Transfer_Manifest")
+    if not pds4 and not good[0]:
+        return  # PDS3 ASCII tables without line ends exist; only a break after row 1 is an error
     if not good.all():
         first = int(np.argmin(good))
         end = obj.offset + (first + 1) * records.shape[1]
