@@ -183,3 +183,17 @@ def test_values_read_back(archive):
 
     p = pdsgen.open(archive / "data_calibrated/p0000001_cal.xml")
     assert np.allclose(np.asarray(p[0].data["calibrated"], float), [2.0 * v + 1000 * 0 for v in (1, 2, 3)])
+
+
+def test_cli_regenerate(archive):
+    _change_calibration(archive)
+    db = str(archive.parent / "i.sqlite")
+    res = CliRunner().invoke(main, ["archive", "regenerate", str(archive), "--db", db,
+                                    "--creation-time", T1, "--major"])
+    assert res.exit_code == 0, res.output
+    assert "3 remade, 0 already done, 0 failed, 0 validation problems" in res.output
+    assert "urn:nasa:pds:synth:data_calibrated::2.0 (was 1.0)" in res.output
+    label = etree.parse(str(archive / "data_calibrated/p0000005_cal.xml")).getroot()
+    assert label.findtext(f"{NS}Identification_Area/{NS}version_id") == "2.0"
+    res = CliRunner().invoke(main, ["archive", "regenerate", str(archive), "--db", db, "--dry-run"])
+    assert res.output.strip() == "0 products to remake"

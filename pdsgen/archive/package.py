@@ -200,13 +200,13 @@ def _find_label(folder: Path, root_name: str) -> _Existing | None:
 
 
 def _render(template: str, context: dict[str, Any], templates: Any) -> bytes:
-    from pdsgen.render.env import render_label
+    from pdsgen.render import render_label
 
     return render_label(template, context, templates).encode("utf-8")
 
 
 def _creation(creation_time: Any) -> tuple[str, str]:
-    from pdsgen.render.times import iso_utc, resolve_creation_time
+    from pdsgen.render import iso_utc, resolve_creation_time
 
     t = resolve_creation_time(creation_time)
     text = iso_utc(t)
@@ -214,7 +214,7 @@ def _creation(creation_time: Any) -> tuple[str, str]:
 
 
 def _commit(files: list[tuple[Path, bytes]]) -> None:
-    from pdsgen.render.atomic import commit_files
+    from pdsgen.render import commit_files
 
     commit_files(files)
 
