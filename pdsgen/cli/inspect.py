@@ -113,6 +113,9 @@ def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
         "objects": [],
     }
     out = {k: v for k, v in out.items() if v is not None or k in ("standard", "objects")}
+    for key, value in product.extra.items():  # e.g. processing_level, investigation
+        if isinstance(value, (str, int, float)) and key not in out:
+            out[key] = value
     for index, obj in enumerate(product.objects):
         entry: dict[str, Any] = {
             "index": index,
@@ -159,7 +162,7 @@ def _print_rich(info: dict[str, Any]) -> None:
     console = Console(soft_wrap=False)
     head = Table.grid(padding=(0, 2))
     for key in ("path", "standard", "product_class", "identifier", "title", "start_time", "stop_time",
-                "instrument", "information_model_version"):
+                "instrument", "investigation", "processing_level", "information_model_version"):
         if info.get(key) is not None:
             head.add_row(Text(key.replace("_", " "), style="bold"), Text(str(info[key])))
     console.print(head)
