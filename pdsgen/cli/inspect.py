@@ -161,6 +161,8 @@ def _print_rich(info: dict[str, Any]) -> None:
 
     console = Console(soft_wrap=False)
     head = Table.grid(padding=(0, 2))
+    head.add_column(no_wrap=True)
+    head.add_column(overflow="fold")
     for key in ("path", "standard", "product_class", "identifier", "title", "start_time", "stop_time",
                 "instrument", "investigation", "processing_level", "information_model_version"):
         if info.get(key) is not None:
