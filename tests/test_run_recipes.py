@@ -232,3 +232,22 @@ def test_calibration_selection_default_and_ambiguity(fips_data, tmp_path):
     shutil.copy(eq, other)
     rep = run_recipe(load_recipe("fips-cdr"), [pha], tmp_path / "out", cal_files=[eq, other])
     assert "several --cal files match" in rep.failed[0].error and "fips_eq_table_copy.csv" in rep.failed[0].error
+
+
+def test_chems_missing_values_become_missing_constants(chems_data, tmp_path):
+    names = ["Purpose", "UTC", "DPPS_Level", "Time_of_Flight(Microsec)", "Energy(keV)"]
+    kinds = ["CHARACTER", "CHARACTER", "ASCII_INTEGER", "ASCII_REAL", "ASCII_REAL"]
+    cols = [["sci"] * 3, [f"2004-194T00:00:0{i}.000" for i in range(3)], ["3", "4", "5"], ["0.05", "", "0.05"],
+            ["100.00", "100.00", "-1e32"]]
+    lbl = chems.write_mimi_table(tmp_path, "CPHA0_2004194_0001", names, kinds, [None] * 5, ["d"] * 5, cols,
+                                 std_id="MIMI_CHEMS_PHA", description="t", start="2004-194T00:00:00",
+                                 stop="2004-194T00:00:02")
+    rep = run_recipe(load_recipe("chems-pha"), [lbl], tmp_path / "out", cal_files=chems_data.calibrations)
+    assert not rep.failed and any("2 of 3 events" in n for n in rep.outcomes[0].notes)
+    label = tmp_path / "out" / "cpha0_2004194_0001_cal.xml"
+    assert label.read_text().count("<missing_constant>-1e+32</missing_constant>") == 4  # M, MQ, Q, E
+    t = pdsgen.open(label).objects[0].to_table()
+    m = np.ma.getmaskarray(t["M"])
+    assert m.tolist() == [False, True, True]
+    assert np.ma.getmaskarray(t["MQ"]).tolist() == [False, True, False]
+    assert float(t["Q"][0]) == pytest.approx(100.0 / 0.5 / chems.eq_table()[3], rel=1e-6)
