@@ -97,7 +97,7 @@ def _field_elements(el) -> list:
     if el is None:
         return []
     names = {"Field_Character", "Field_Binary", "Field_Delimited"}
-    return [e for e in el.iter() if isinstance(e.tag, str) and local(e) in names]
+    return list(el.iter(*(f"{{*}}{n}" for n in names)))
 
 
 @dataclass
@@ -549,9 +549,7 @@ def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
             out.append(Finding("error.table.field_value_overlap",
                                f"{obj.name}: field {f1!r} (starts at byte {s1 + 1}) overlaps field {f0!r} "
                                f"(bytes {s0 + 1}..{e0})", file=ctx.label, field=n1, line=_line(el)))
-    for fb in (el.iter() if el is not None else ()):
-        if not isinstance(fb.tag, str) or local(fb) != "Field_Bit":
-            continue
+    for fb in (el.iter("{*}Field_Bit") if el is not None else ()):
         packed_field = fb.getparent().getparent() if fb.getparent() is not None else None
         length = ktext(packed_field, "field_length") if packed_field is not None else None
         start, stop = ktext(fb, "start_bit_location") or ktext(fb, "start_bit"), \

@@ -48,18 +48,19 @@ def local(el) -> str:
 
 
 def kids(el, name: str | None = None) -> list:
-    return [c for c in el if isinstance(c.tag, str) and (name is None or local(c) == name)]
+    """Child elements (any namespace), optionally only those named `name`."""
+    if name is None:
+        return [c for c in el if isinstance(c.tag, str)]
+    return el.findall(f"{{*}}{name}")
 
 
 def kid(el, name: str):
-    for c in el:
-        if isinstance(c.tag, str) and local(c) == name:
-            return c
-    return None
+    """First child element named `name` in any namespace (lxml's C-level wildcard search)."""
+    return el.find(f"{{*}}{name}")
 
 
 def ktext(el, name: str) -> str | None:
-    c = kid(el, name) if el is not None else None
+    c = el.find(f"{{*}}{name}") if el is not None else None
     if c is None or c.text is None:
         return None
     t = c.text.strip()
@@ -247,8 +248,9 @@ def check_record_counts(tree: etree._ElementTree, file: str) -> list[Finding]:
     out: list[Finding] = []
     for el in tree.getroot().iter(*RECORD_TAGS):
         tag = local(el)
-        fields = [c for c in kids(el) if local(c).startswith("Field_") and local(c) != "Field_Statistics"]
-        groups = [c for c in kids(el) if local(c).startswith("Group_Field_")]
+        names = [local(c) for c in el if isinstance(c.tag, str)]
+        fields = [n for n in names if n.startswith("Field_") and n != "Field_Statistics"]
+        groups = [n for n in names if n.startswith("Group_Field_")]
         for what, declared, actual in (("fields", _int(ktext(el, "fields")), len(fields)),
                                        ("groups", _int(ktext(el, "groups")), len(groups))):
             if declared is not None and declared != actual:
