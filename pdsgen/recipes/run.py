@@ -178,7 +178,7 @@ def process(
         from pdsgen.recipes.engine import compute
 
         computed = compute(recipe, paths, cal_files, params, group=group)
-        outcome.notes = list(computed.notes)
+        outcome.notes = computed.notes  # write_products may add to them
         stage.mkdir(parents=True)
         written = write_products(recipe, computed, paths, group, stage, cal_files, params, standard,
                                  templates_dir, creation_time)
