@@ -216,6 +216,13 @@ def test_pds3_labels():
     types = [f.type for f in r.all_findings()]
     assert "error.label.filesize_mismatch" in types  # the sample .dat is shorter than RECORD_BYTES x FILE_RECORDS
     assert "warning.label.missing_keyword" in types  # no INTERFACE_FORMAT
+    # an encoded (JPEG) document: reported as not checked, the product passes
+    r = run([str(CORPUS / "pds3/dual/mer_thm/s_00168901_thm.lbl")], opts())
+    assert r.total_errors == 0 and "info.validation.not_checked" in {f.type for f in r.all_findings()}
+    # a real label defect: DATA_TYPE ASCII_INTEGER over values written with FORMAT F13.5
+    r = run([str(CORPUS / "pds3/dual/odya/ACCANCP007.LBL")], opts())
+    assert [(f.type, f.field) for f in r.all_findings() if f.is_error] == [
+        ("error.table.field_value_data_type_mismatch", 12)]
 
 
 def test_pds3_syntax_error_and_columns(tmp_path):

@@ -176,12 +176,20 @@ def _content(p: Path, opts) -> list[Finding]:
         return [Finding("error.label.syntax", getattr(exc, "message", str(exc)), file=str(p))]
     out = []
     ctx = Ctx(str(p), max_reported=opts.max_reported, threads=1)
+    from pdsgen.errors import UnsupportedError
+
     for obj in product.objects:
+        if isinstance(obj.error, UnsupportedError) or (obj.error is None and obj.kind == "other"):
+            # encoded documents and images (JPEG, PDF ...): outside pdsgen's scope, said so
+            why = getattr(obj.error, "message", None) or f"{obj.label_type} content"
+            out.append(Finding("info.validation.not_checked", f"{obj.name}: {why}: not checked by pdsgen",
+                               file=str(p)))
+            continue
         if obj.error is not None:
             out.append(Finding("error.label.invalid_object_definition",
                                f"{obj.name}: {getattr(obj.error, 'message', obj.error)}", file=str(p)))
             continue
-        if obj.layout not in ("fixed_character", "fixed_binary", "delimited"):
+        if obj.layout not in ("fixed_character", "fixed_binary", "delimited", "array"):
             continue
         try:
             out += check_object(obj, None, ctx)
