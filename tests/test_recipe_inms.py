@@ -273,3 +273,15 @@ def test_two_sets_share_a_background(recipe, hand_run, tmp_path):
     plan.write_text("run,dataset,first_scan,last_scan,role,set\n7,a,1,2,bkgc,x\n7,a,1,3,bkgc,y\n")
     with pytest.raises(DataError, match="dataset a is given two scan ranges"):
         compute(recipe, paths, [plan], params=None, group="7")
+
+
+def test_missing_count_is_an_error(recipe, tmp_path):
+    """A count flagged by the label's missing_constant cannot be summed: per-product error."""
+    lbl = _scan(tmp_path, 1, "D001", "CSN", [1, 999999, 3])
+    text = lbl.read_text()
+    i = text.index("<name>counter1</name>")
+    j = text.index("</description>", i) + len("</description>")
+    lbl.write_text(text[:j] + "\n          <Special_Constants><missing_constant>999999</missing_constant>"
+                   "</Special_Constants>" + text[j:])
+    with pytest.raises(DataError, match="missing values"):
+        compute(recipe, [lbl], params=None, group="7")

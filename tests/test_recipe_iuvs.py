@@ -184,3 +184,9 @@ def test_demo_products_validate(tmp_path):
     (row,) = run_demo(tmp_path, instruments=["iuvs"], catalog=str(CATALOG), offline=True)
     assert row.error is None and row.failed == 0, (row.error, row.problems)
     assert row.products > 0 and row.validated == row.products and row.invalid == 0, row.problems
+
+
+def test_unknown_parameter(recipe, tmp_path):
+    lbl = _dark(tmp_path, datetime(2015, 1, 1, tzinfo=UTC), np.full((4, 4), 10, np.int32))
+    with pytest.raises(RecipeError, match="has no parameter 'alpha'"):
+        compute(recipe, [lbl], params={"alpha": "0.5"}, group="FUV")
