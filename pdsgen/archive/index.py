@@ -232,12 +232,16 @@ class ArchiveIndex:
             cur.execute(self._sql("INSERT INTO meta (name, value) VALUES (?, ?)"), (name, value))
 
     # -- products --------------------------------------------------------------------
-    def put_products(self, records: Iterable[ProductRecord]) -> int:
-        """Insert or replace products (with their files and provenance) in one transaction."""
+    def put_products(self, records: Iterable[ProductRecord], replace: Iterable[str] | None = None) -> int:
+        """Insert or replace products (with their files and provenance) in one transaction.
+
+        ``replace``: the label paths that may already have rows (None: any of them);
+        the scanner knows which products are new and skips deleting for those.
+        """
         records = list(records)
         if not records:
             return 0
-        keys = [(r.label_path,) for r in records]
+        keys = [(r.label_path,) for r in records] if replace is None else [(p,) for p in replace]
         cols = ", ".join(_PRODUCT_COLUMNS)
         marks = ", ".join("?" * len(_PRODUCT_COLUMNS))
         rows = []

@@ -88,7 +88,7 @@ def _child_text(el: etree._Element, tag: str) -> str | None:
     return t or None
 
 
-def read_pds4(path: Path, data: bytes | None = None) -> LabelInfo:
+def read_pds4(path: str | Path, data: bytes | None = None) -> LabelInfo:
     """Identification, times, instrument, file names and provenance of a PDS4 label."""
     try:
         root = etree.fromstring(data, _PARSER) if data is not None else etree.parse(str(path), _PARSER).getroot()
@@ -258,21 +258,21 @@ def _provenance_text(text: str, info: LabelInfo) -> None:
 
 
 # ---------------------------------------------------------------------------- PDS3
-def _pds3_loads(text: str) -> Any:
-    """pdsgen's fast pvl-compatible PDS3 parser, or pvl itself where it is not installed."""
-    try:
-        from pdsgen.pds3 import loads
-    except ImportError:  # pragma: no cover - partial installs
-        from pvl import loads
-    return loads(text)
+def _pds3_loads(data: bytes, path: str) -> Any:
+    """pdsgen's PDS3 parser, strict as `pdsgen.open` is (a parameter without a value is an
+    error, which pvl would let through)."""
+    from pdsgen.pds3 import loads
+
+    return loads(data, strict=True, path=path)
 
 
-def read_pds3(path: Path, data: bytes | None = None) -> LabelInfo:
+def read_pds3(path: str | Path, data: bytes | None = None) -> LabelInfo:
     """Top-level keywords and file pointers of a PDS3 label."""
     try:
-        text = (data if data is not None else path.read_bytes()).decode("latin-1")
-        label = _pds3_loads(text)
-    except Exception as exc:  # pvl raises its own exception types
+        label = _pds3_loads(data if data is not None else Path(path).read_bytes(), str(path))
+    except LabelError:
+        raise
+    except Exception as exc:  # anything else the parser raises
         raise LabelError(f"not a parseable PDS3 label: {exc}", path=str(path)) from exc
 
     def get(key: str) -> str | None:
@@ -323,9 +323,9 @@ def _pds3_time(v: Any) -> str | None:
     return str(v).strip().replace(" ", "T") or None
 
 
-def read_label(path: Path, data: bytes | None = None) -> LabelInfo:
+def read_label(path: str | Path, data: bytes | None = None) -> LabelInfo:
     """PDS4 (``.xml`` with a Product_* root) or PDS3 (``.lbl``) label at ``path``."""
-    if path.suffix.lower() == ".xml":
+    if str(path).lower().endswith(".xml"):
         return read_pds4(path, data)
     return read_pds3(path, data)
 

@@ -69,7 +69,7 @@ def read_product(root: Path, rel: str, st: os.stat_result) -> ProductRecord | No
         data = fh.read()
     if not _is_product_label(data[:4096], rel):
         return None
-    info = read_label(Path(path), data)
+    info = read_label(path, data)
     start, stop = normalized_times(info)
     files = [FileRecord(rel, st.st_size, st.st_mtime_ns, hashlib.md5(data).hexdigest())]
     base = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
@@ -169,6 +169,7 @@ def scan(
                 _tick(progress)
                 continue
         todo.append((rel, st, state is not None))
+    pending_known: list[str] = []
     for (_rel, _st, was_known), outcome in _read_all(root, todo, jobs):
         _tick(progress)
         if isinstance(outcome, str):
@@ -181,10 +182,12 @@ def scan(
             report.updated += 1
         else:
             report.added += 1
+        if was_known:
+            pending_known.append(outcome.label_path)
         if len(pending) >= batch:
-            index.put_products(pending)
-            pending = []
-    index.put_products(pending)
+            index.put_products(pending, replace=None if full else pending_known)
+            pending, pending_known = [], []
+    index.put_products(pending, replace=None if full else pending_known)
     if touches:
         index.touch_files(touches)
     gone = [lp for lp in gone_if_missing if lp not in seen]

@@ -21,9 +21,15 @@ _MICA = re.compile(
 )
 
 
+_FAST = re.compile(r"^(\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?Z$")
+
+
 def normalize_time(text: str) -> str:
     """``text`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC); ValueError when it is not a time."""
     s = text.strip()
+    fast = _FAST.match(s)
+    if fast and int(s[11:13]) < 24 and int(s[5:7]) in range(1, 13) and 1 <= int(s[8:10]) <= _days(s):
+        return f"{fast[1]}.{(fast[2] or '').ljust(6, '0')}Z"
     m = _CAL.match(s) or _ORD.match(s) or _MICA.match(s)
     if m is None:
         raise ValueError(f"not an ISO 8601 or YYYY:DOY[:hh:mm:ss] time: {text!r}")
@@ -55,6 +61,14 @@ def normalize_time(text: str) -> str:
         date, h, mi = moment.date(), moment.hour, moment.minute
         sec = sec if sec == 60 else moment.second
     return f"{date.isoformat()}T{h:02d}:{mi:02d}:{sec:02d}.{frac}Z"
+
+
+def _days(s: str) -> int:
+    """Days in the month of ``YYYY-MM...``."""
+    y, m = int(s[:4]), int(s[5:7])
+    if m == 2:
+        return 29 if (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 else 28
+    return 30 if m in (4, 6, 9, 11) else 31
 
 
 def try_normalize(text: str | None) -> str | None:
