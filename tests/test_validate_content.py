@@ -210,9 +210,9 @@ def test_value_grammars(dtype, good, bad):
 
 
 def test_big_tables_are_checked_in_blocks_with_one_count(tmp_path, monkeypatch):
-    import pdsgen.validate.content as content
+    import pdsgen.validate.columns as columns
 
-    monkeypatch.setattr(content, "BLOCK_BYTES", 38 * 3)  # 3 records per block
+    monkeypatch.setattr(columns, "BLOCK_BYTES", 38 * 3)  # 3 records per block
     rows = [row(b"2020-01-01T00:00:00Z", b"abc", b"1.50")] * 7 + [row(b"2020-01-01T00:00:00Z", b"1", b"1")]
     found = run(tmp_path, char_table(8, 38, FIELDS, 3), b"".join(rows))
     assert [f.record for f in found] == [1, 2, None]

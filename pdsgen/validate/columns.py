@@ -1,0 +1,366 @@
+"""One column of a table (or the values of an array) against its definition.
+
+Shared by the table and array checks: the reporting rule (first few offending records,
+then a count), limits from the label (Field_Statistics / Object_Statistics minimum and
+maximum, Special_Constants; hex constants of float types are bit patterns), value
+grammars and field_format on text columns (numpy and one `re` call for small columns, Arrow
+RE2 kernels for big ones), numbers for range checks, and the thread pool for big tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from pdsgen.model import Field
+from pdsgen.validate import fieldtypes
+from pdsgen.validate.findings import Finding
+from pdsgen.validate.pds4label import kid, ktext
+
+RECORD_DELIMITERS = {
+    "carriage-return line-feed": b"\r\n",
+    "line-feed": b"\n",
+    "carriage-return": b"\r",
+}
+#: tables bigger than this are checked field by field in a thread pool (Arrow/numpy release the GIL)
+PARALLEL_BYTES = 8 << 20
+RANGE_CONSTANTS = ("valid_minimum", "valid_maximum")
+
+
+@dataclass
+class Ctx:
+    label: str  # label file, for messages
+    max_reported: int = 5
+    threads: int = 0  # 0: os.cpu_count()
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def _report(out: list[Finding], bad: np.ndarray, type_: str, what: Callable[[int], str], ctx: Ctx,
+            *, field: int | None = None, file: str | None = None, obj: str = "") -> None:
+    """First few offending records (1-based record numbers), then the count of the others."""
+    idx = np.flatnonzero(bad)
+    if idx.size == 0:
+        return
+    for i in idx[: ctx.max_reported]:
+        out.append(Finding(type_, f"{obj}: {what(int(i))}", file=file or ctx.label, record=int(i) + 1,
+                           field=field))
+    rest = idx.size - ctx.max_reported
+    if rest > 0:
+        out.append(Finding(type_, f"{obj}: {rest} more record(s) with the same problem "
+                                  f"({idx.size} in all)", file=file or ctx.label, field=field,
+                           extra={"count": int(idx.size)}))
+
+
+# --------------------------------------------------------------------------- label extras
+
+
+def _num(text: str | None) -> float | None:
+    if text is None:
+        return None
+    t = text.strip()
+    try:
+        return float(t)
+    except ValueError:
+        pass
+    try:
+        return float(int(t, 0))  # 0x7FFF style constants
+    except ValueError:
+        pass
+    if "#" in t:  # PDS3-style radix notation 16#FFFF#
+        try:
+            base, digits = t.strip("#").split("#", 1)
+            return float(int(digits.strip("#"), int(base)))
+        except ValueError:
+            return None
+    return None
+
+
+def _line(el) -> int | None:
+    return getattr(el, "sourceline", None) if el is not None else None
+
+
+def _field_elements(el) -> list:
+    """Field_Character/Binary/Delimited elements in document order (groups included)."""
+    if el is None:
+        return []
+    names = {"Field_Character", "Field_Binary", "Field_Delimited"}
+    return list(el.iter(*(f"{{*}}{n}" for n in names)))
+
+
+@dataclass
+class FieldLimits:
+    minimum: float | None = None
+    maximum: float | None = None
+    valid_min: float | None = None
+    valid_max: float | None = None
+    constants: tuple[float, ...] = ()
+    max_length: int | None = None
+
+
+def _num_typed(text: str | None, dtype: np.dtype | None) -> float | None:
+    """A constant; hex constants of float types are bit patterns (PDS4 allows 0xFF7FFFFF)."""
+    if text is not None and dtype is not None and dtype.kind == "f" and text.strip().lower().startswith("0x"):
+        try:
+            bits = int(text.strip(), 16)
+            return float(np.array(bits, dtype=f"u{dtype.itemsize}").view(dtype.newbyteorder("=")))
+        except (ValueError, OverflowError):
+            return None
+    return _num(text)
+
+
+def _limits(field_el, special: dict | None, dtype: np.dtype | None = None) -> FieldLimits:
+    lim = FieldLimits()
+    if field_el is not None:
+        stats = kid(field_el, "Field_Statistics")
+        if stats is None:
+            stats = kid(field_el, "Object_Statistics")
+        if stats is not None:
+            lim.minimum = _num(ktext(stats, "minimum"))
+            lim.maximum = _num(ktext(stats, "maximum"))
+        ml = ktext(field_el, "maximum_field_length")
+        lim.max_length = int(ml) if ml and ml.isdigit() else None
+    special = special or {}
+    lim.valid_min = _num_typed(special.get("valid_minimum"), dtype)
+    lim.valid_max = _num_typed(special.get("valid_maximum"), dtype)
+    lim.constants = tuple(v for k, s in special.items() if k not in RANGE_CONSTANTS
+                          and (v := _num_typed(s, dtype)) is not None)
+    return lim
+
+
+def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits, ctx: Ctx, *,
+                  kind: str, field: int | None, name: str, obj: str, file: str | None = None) -> None:
+    """Minimum/maximum (statistics) and valid_minimum/valid_maximum (special constants)."""
+    if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
+        return
+    vals = values.astype(np.float64, copy=False)
+    use = usable & ~np.isnan(vals) if vals.dtype.kind == "f" else usable
+    for c in lim.constants:
+        use = use & (vals != c)
+    sev = f"error.{kind}." + ("value_out_of_min_max_range" if kind == "array" else "field_value_out_of_min_max_range")
+    if lim.minimum is not None or lim.maximum is not None:
+        lo = -np.inf if lim.minimum is None else lim.minimum
+        hi = np.inf if lim.maximum is None else lim.maximum
+        bad = use & ((vals < lo) | (vals > hi))
+        _report(out, bad, sev, lambda i: f"{name} value {vals[i]:g} is outside minimum/maximum [{lo:g}, {hi:g}]",
+                ctx, field=field, obj=obj, file=file)
+    if lim.valid_min is not None or lim.valid_max is not None:
+        lo = -np.inf if lim.valid_min is None else lim.valid_min
+        hi = np.inf if lim.valid_max is None else lim.valid_max
+        bad = use & ((vals < lo) | (vals > hi))
+        wtype = ("warning.array.value_out_of_special_constant_min_max_range" if kind == "array"
+                 else "warning.table.field_value_out_of_special_constant_min_max_range")
+        _report(out, bad, wtype,
+                lambda i: f"{name} value {vals[i]:g} is outside valid_minimum/valid_maximum [{lo:g}, {hi:g}]",
+                ctx, field=field, obj=obj, file=file)
+
+
+# --------------------------------------------------------------------------- text fields
+
+
+def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int, obj: str,
+                        numeric_values: Callable[[np.ndarray], np.ndarray | None]) -> None:
+    """Type grammar, field_format and ranges of one text column (matrix or Arrow array).
+
+    Big fixed-width columns go into Arrow once and every check (RE2 grammar, precision,
+    number parsing) runs on that array; small ones stay in numpy / one `re` call.
+    """
+    shown = _shower(col)
+    if isinstance(col, np.ndarray) and len(col) > fieldtypes.SMALL_COLUMN and fieldtypes.anchored(f.data_type):
+        col = fieldtypes.arrow_binary(col)
+        numeric_values = _arrow_numbers(col)
+    fmt = fieldtypes.parse_format(f.field_format) if f.field_format else None
+    precision = None
+    if fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
+        precision = _precision_ok(col, fmt[2])  # None: all values have the format's decimals
+    if precision is not None and not isinstance(col, np.ndarray):
+        # a value with the format's decimals is a valid real: only check the others' grammar
+        bad = np.zeros(len(col), dtype=bool)
+        idx = np.flatnonzero(~precision)
+        if idx.size:
+            import pyarrow as pa
+
+            sub = fieldtypes.invalid_rows(col.take(pa.array(idx)), f.data_type)
+            bad[idx] = sub
+    elif precision is None and fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
+        bad = np.zeros(len(col), dtype=bool)
+    else:
+        bad = fieldtypes.invalid_rows(col, f.data_type)
+    if bad is not None and bad.any():
+        _report(out, bad, "error.table.field_value_data_type_mismatch",
+                lambda i: f"field {f.name!r} value {shown(i)!r} is not a valid {f.data_type}",
+                ctx, field=field_no, obj=obj)
+    if fmt is not None and f.data_type in fieldtypes.NUMERIC:
+        _format_checks(out, col, f, fmt, bad, ctx, field_no=field_no, obj=obj, shown=shown, precision=precision)
+    if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
+        return
+    if f.data_type not in fieldtypes.NUMERIC:
+        return
+    ok = ~bad if bad is not None else np.ones(len(col), dtype=bool)
+    parsed = numeric_values(ok)
+    if parsed is None:
+        return
+    values, blank = parsed if isinstance(parsed, tuple) else (parsed, _blank(col))
+    _range_checks(out, values, ok & ~blank, lim, ctx, kind="table", field=field_no, name=repr(f.name), obj=obj)
+
+
+def _arrow_numbers(arr):
+    """Number parser for an Arrow column (blank and invalid rows become 0)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def numbers(ok: np.ndarray):
+        try:
+            trimmed = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        filled = pc.greater(pc.binary_length(trimmed), 0)
+        blank = ~filled.to_numpy(zero_copy_only=False)
+        keep = filled if ok.all() else pc.and_(filled, pa.array(ok))
+        if not pc.all(keep).as_py():
+            trimmed = pc.if_else(keep, trimmed, pa.scalar("0"))
+        try:
+            return pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False), blank
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+
+    return numbers
+
+
+def _precision_value(prec: int) -> str:
+    return rf"[+-]?\d*\.\d{{{prec}}}([eE][+-]?\d+)?"
+
+
+def _precision_ok(col, prec: int) -> np.ndarray | None:
+    """Rows whose value has exactly `prec` decimals (blank rows count as ok); None if all do."""
+    import re
+
+    import pyarrow.compute as pc
+
+    value = _precision_value(prec)
+    if isinstance(col, np.ndarray):
+        if len(col) <= fieldtypes.SMALL_COLUMN:
+            joined = np.empty((col.shape[0], col.shape[1] + 1), dtype=np.uint8)
+            joined[:, :-1] = col
+            joined[:, -1] = 10
+            rx = re.compile(rf"(?:[ \t\r\x00]*(?:{value}[ \t\r\x00]*)?\n)*".encode())
+            if rx.fullmatch(joined.tobytes()) is not None:
+                return None
+        col = fieldtypes.arrow_binary(col)
+    ok = pc.match_substring_regex(col, rf"^[ \t\r\x00]*({value}[ \t\r\x00]*)?$").to_numpy(zero_copy_only=False)
+    return None if ok.all() else ok
+
+
+def _shower(col) -> Callable[[int], str]:
+    if isinstance(col, np.ndarray):
+        return lambda i: bytes(col[i]).decode("latin-1").strip()
+    return lambda i: str(col[i].as_py()).strip() if col[i].is_valid else ""
+
+
+def _blank(col) -> np.ndarray:
+    if isinstance(col, np.ndarray):
+        return fieldtypes.blank_rows(col)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = col.cast(pa.string()) if not pa.types.is_string(col.type) else col
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return np.zeros(len(col), dtype=bool)
+    return pc.equal(pc.binary_length(pc.utf8_trim_whitespace(text)), 0).to_numpy(zero_copy_only=False)
+
+
+def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj: str, shown,
+                   precision: np.ndarray | None) -> None:
+    """field_format: value no wider than the format; reals with exactly its decimals."""
+    import pyarrow.compute as pc
+
+    _flags, width, prec, conv = fmt
+    good = ~bad if bad is not None else np.ones(len(col), dtype=bool)
+    fixed = isinstance(col, np.ndarray)
+    if width is not None and not (fixed and col.shape[1] <= width):
+        arr = fieldtypes.arrow_binary(col) if fixed else col
+        lengths = pc.binary_length(pc.utf8_trim_whitespace(arr.cast("string"))).to_numpy(zero_copy_only=False)
+        _report(out, good & (lengths > width), "error.table.field_value_too_long",
+                lambda i: f"field {f.name!r} value {shown(i)!r} is longer than its field_format {f.field_format}",
+                ctx, field=field_no, obj=obj)
+    if conv not in "feE" or prec is None or precision is None:
+        return
+    _report(out, good & ~precision, "error.table.field_value_format_precision_mismatch",
+            lambda i: f"field {f.name!r} value {shown(i)!r} does not have the {prec} decimals of "
+                      f"field_format {f.field_format}", ctx, field=field_no, obj=obj)
+
+
+def _parse_numbers(matrix: np.ndarray, ok: np.ndarray, data_type: str) -> np.ndarray | None:
+    """Numbers of a fixed-width text column (rows not ok or blank become 0).
+
+    numpy's own parser on an ``S<width>`` view; blanks and invalid rows are only patched
+    (one copy) when the direct parse fails.
+    """
+    width = matrix.shape[1]
+    if width == 0:
+        return None
+    if data_type.startswith("ASCII_Numeric_Base"):
+        return None  # ranges of based numbers are not checked
+    m = np.ascontiguousarray(matrix)
+    if ok.all():
+        try:
+            return m.view(f"S{width}").ravel().astype(np.float64)
+        except (ValueError, OverflowError):
+            pass
+    m = m.copy()
+    reset = ~ok | fieldtypes.blank_rows(m)
+    m[reset] = ord(" ")
+    m[reset, -1] = ord("0")
+    try:
+        return m.view(f"S{width}").ravel().astype(np.float64)
+    except (ValueError, OverflowError):
+        return None
+
+
+#: tables bigger than this are read and checked in blocks of records (bounded memory)
+BLOCK_BYTES = 256 << 20
+
+
+def _run_tasks(run, tasks, nbytes: int, ctx: Ctx) -> list[Finding]:
+    out: list[Finding] = []
+    if nbytes >= PARALLEL_BYTES and len(tasks) > 1:
+        workers = ctx.threads or os.cpu_count() or 1
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for found in pool.map(run, tasks):
+                out.extend(found)
+    else:
+        for t in tasks:
+            out.extend(run(t))
+    return out
+
+
+def _dtype_of(data_type: str) -> np.dtype | None:
+    from pdsgen.data import types
+
+    try:
+        return types.binary_type(data_type).dtype
+    except KeyError:
+        return None
+
+
+def _binary_column_checks(out, col: np.ndarray, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int,
+                          obj: str) -> None:
+    from pdsgen.data import types
+
+    if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
+        return
+    try:
+        bt = types.binary_type(f.data_type)
+        if bt.kind in ("bits", "bytes", "complex"):
+            return
+        values = bt.decode(np.ascontiguousarray(col))
+    except (KeyError, ValueError):
+        return
+    _range_checks(out, values, np.ones(len(values), bool), lim, ctx, kind="table", field=field_no,
+                  name=repr(f.name), obj=obj)

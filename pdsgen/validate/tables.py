@@ -1,0 +1,352 @@
+"""Fixed-width (Table_Character, Table_Binary) and delimited (Table_Delimited, Inventory)
+tables: record structure first, then every field of every record (`columns`).
+
+Fixed tables are read in record blocks of at most `columns.BLOCK_BYTES` (one memory map);
+the record delimiter at record_length is checked before the field layout, because a wrong
+record_length explains every later problem. Delimited tables are split by Arrow's CSV
+reader (quotes, CR/LF), records counted, fields per record checked.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from pdsgen.model import DataObject, Field
+from pdsgen.validate import columns as C
+from pdsgen.validate import fieldtypes
+from pdsgen.validate.columns import (
+    RECORD_DELIMITERS,
+    Ctx,
+    _binary_column_checks,
+    _dtype_of,
+    _field_elements,
+    _limits,
+    _line,
+    _parse_numbers,
+    _range_checks,
+    _report,
+    _run_tasks,
+    _shower,
+    _text_column_checks,
+)
+from pdsgen.validate.findings import Finding
+from pdsgen.validate.pds4label import ktext
+
+# --------------------------------------------------------------------------- fixed tables
+
+
+def _record_delimiter(obj: DataObject) -> bytes | None:
+    spelled = obj.details.get("record_delimiter")
+    if not spelled:
+        return None
+    return RECORD_DELIMITERS.get(str(spelled).strip().lower())
+
+
+def _columns(f: Field) -> list[tuple[int, str]]:
+    """Byte location of every repetition of a (group) field, with a suffix naming it."""
+    locs = [(f.location, "")]
+    for count, stride in zip(f.shape, f.strides, strict=False):
+        locs = [(loc + k * stride, f"{suffix}[{k + 1}]") for loc, suffix in locs for k in range(count)]
+    return locs
+
+
+def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+    out: list[Finding] = []
+    name = obj.name
+    records, reclen = obj.records or 0, obj.record_length or 0
+    size = obj.file.stat().st_size
+    needed = obj.offset + records * reclen
+    if needed > size:
+        out.append(Finding("error.label.table_definition_problem",
+                           f"{name}: {records} records of {reclen} bytes from offset {obj.offset} need "
+                           f"{needed} bytes, the file {obj.file.name!r} has {size}", file=ctx.label,
+                           line=_line(el)))
+        return out
+    if records == 0 or reclen == 0:
+        return out
+    character = obj.layout == "fixed_character"
+    delim = _record_delimiter(obj) if character else None
+    body = reclen - len(delim) if delim else reclen
+    field_els = _field_elements(el)
+    plain = [f for f in obj.fields if f.bits is None]
+    el_of = dict(zip(map(id, plain), field_els, strict=False))
+    tasks = []
+    for number, f in enumerate(plain, start=1):
+        lim = _limits(el_of.get(id(f)), f.special_constants, _dtype_of(f.data_type))
+        for loc, suffix in _columns(f):
+            tasks.append((number, f, suffix, loc, lim))
+    bit_tasks = []
+    for f in obj.fields:
+        if f.bits is None:
+            continue
+        lim = _limits(None, f.special_constants)
+        if lim.valid_min is not None or lim.valid_max is not None:
+            bit_tasks += [(f, suffix, loc, lim) for loc, suffix in _columns(f)]
+
+    rows = max(1, C.BLOCK_BYTES // reclen)
+    mapped = np.memmap(obj.file, dtype=np.uint8, mode="r", offset=obj.offset, shape=(records, reclen))
+    blocks = []
+    for b0 in range(0, records, rows):
+        mat = np.array(mapped[b0: b0 + rows])
+        if b0 == 0:
+            # records first (a wrong record_length explains everything after it), then fields
+            found = _delimiter_findings(name, el, ctx, mat, delim, body)
+            found = found or _field_layout(obj, el, body, ctx)
+            if any(f.type.startswith("error.") for f in found):
+                out.extend(found)
+                break
+            out.extend(found)
+        found, stop = _check_fixed_block(obj, el, ctx, mat, delim, body, tasks, bit_tasks, character)
+        for f in found:
+            if f.record is not None:
+                f.record += b0
+        blocks.append(found)
+        if stop:
+            break
+    del mapped
+    out.extend(blocks[0] if len(blocks) == 1 else _merge_blocks(blocks, ctx))
+    return out
+
+
+def _merge_blocks(blocks: list[list[Finding]], ctx: Ctx) -> list[Finding]:
+    """One table's findings from several record blocks: first few per problem, then one count."""
+    shown: dict[tuple, list[Finding]] = {}
+    totals: dict[tuple, int] = {}
+    other: list[Finding] = []
+    for found in blocks:
+        per_block: dict[tuple, int] = {}
+        for f in found:
+            key = (f.type, f.field, f.message.split(":", 1)[0])
+            if "count" in f.extra:  # the block's summary (comes last) holds the block's total
+                per_block[key] = f.extra["count"]
+            elif f.record is not None:
+                per_block[key] = per_block.get(key, 0) + 1
+                lst = shown.setdefault(key, [])
+                if len(lst) < ctx.max_reported:
+                    lst.append(f)
+            else:
+                other.append(f)
+        for key, n in per_block.items():
+            totals[key] = totals.get(key, 0) + n
+    out = list(other)
+    for key, lst in shown.items():
+        out.extend(lst)
+        rest = totals.get(key, len(lst)) - len(lst)
+        if rest > 0:
+            out.append(Finding(key[0], f"{key[2]}: {rest} more record(s) with the same problem "
+                                       f"({totals[key]} in all)", file=lst[0].file, field=key[1],
+                               extra={"count": totals[key]}))
+    return out
+
+
+def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int) -> list[Finding]:
+    """Records that do not end with the record delimiter at record_length."""
+    if not delim:
+        return []
+    n, reclen = mat.shape
+    ends = np.ones(n, dtype=bool)
+    for k, byte in enumerate(delim):
+        ends &= mat[:, body + k] == byte
+    if ends.all():
+        return []
+    lf_only = delim == b"\r\n" and bool((mat[:, -1] == 10).all())
+    kind = "error.table.missing_CRLF" if lf_only else "error.table.record_length_mismatch"
+    first = int(np.flatnonzero(~ends)[0])
+    return [Finding(kind, f"{name}: {int((~ends).sum())} of {n} records do not end with the record delimiter "
+                          f"at record_length {reclen} (first: record {first + 1})", file=ctx.label,
+                    record=first + 1, line=_line(el))]
+
+
+def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int, tasks, bit_tasks,
+                       character: bool) -> tuple[list[Finding], bool]:
+    """Findings of one block of records (record numbers relative to the block); stop?"""
+    name = obj.name
+    n = mat.shape[0]
+    out = _delimiter_findings(name, el, ctx, mat, delim, body)
+    if out:
+        return out, True
+
+    def run(task) -> list[Finding]:
+        number, f, suffix, loc, lim = task
+        found: list[Finding] = []
+        col = mat[:, loc: loc + f.length]
+        label = f"{name}{suffix}"
+        if character or fieldtypes.anchored(f.data_type) or f.data_type.startswith(("ASCII_", "UTF8_")):
+            _text_column_checks(found, col, f, lim, ctx, field_no=number, obj=label,
+                                numeric_values=lambda ok: _parse_numbers(col, ok, f.data_type))
+        else:
+            _binary_column_checks(found, col, f, lim, ctx, field_no=number, obj=label)
+        return found
+
+    if bit_tasks:
+        from pdsgen.data import types
+
+        for f, suffix, loc, lim in bit_tasks:
+            raw = np.ascontiguousarray(mat[:, loc: loc + f.length])
+            vals = types.unpack_bits(raw, f.bits[0], f.bits[1], f.data_type.startswith("Signed"))
+            _range_checks(out, vals, np.ones(n, bool), lim, ctx, kind="table", field=None,
+                          name=repr(f.name), obj=f"{name}{suffix}")
+    out.extend(_run_tasks(run, tasks, mat.nbytes, ctx))
+    return out, False
+
+
+def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
+    """Fields inside the record, not overlapping; bit fields inside their packed field."""
+    out: list[Finding] = []
+    spans = []
+    for number, f in enumerate((f for f in obj.fields if f.bits is None), start=1):
+        for loc, suffix in _columns(f):
+            spans.append((loc, loc + f.length, number, f.name + suffix))
+    for start, end, number, fname in spans:
+        if start < 0 or end > body:
+            out.append(Finding("error.label.table_definition_problem",
+                               f"{obj.name}: field {fname!r} (bytes {start + 1}..{end}) lies outside the "
+                               f"{body}-byte record", file=ctx.label, field=number, line=_line(el)))
+    spans.sort()
+    for (s0, e0, _n0, f0), (s1, _e1, n1, f1) in zip(spans, spans[1:], strict=False):
+        if s1 < e0:
+            out.append(Finding("error.table.field_value_overlap",
+                               f"{obj.name}: field {f1!r} (starts at byte {s1 + 1}) overlaps field {f0!r} "
+                               f"(bytes {s0 + 1}..{e0})", file=ctx.label, field=n1, line=_line(el)))
+    for fb in (el.iter("{*}Field_Bit") if el is not None else ()):
+        packed_field = fb.getparent().getparent() if fb.getparent() is not None else None
+        length = ktext(packed_field, "field_length") if packed_field is not None else None
+        start, stop = ktext(fb, "start_bit_location") or ktext(fb, "start_bit"), \
+            ktext(fb, "stop_bit_location") or ktext(fb, "stop_bit")
+        try:
+            nbits, first, last = int(length) * 8, int(start), int(stop)
+        except (TypeError, ValueError):
+            continue
+        if not 1 <= first <= last <= nbits:
+            out.append(Finding("error.table.bad_field_read",
+                               f"{obj.name}: bit field {ktext(fb, 'name')!r} (bits {first}..{last}) lies "
+                               f"outside its {nbits}-bit packed field", file=ctx.label, line=fb.sourceline))
+    return out
+
+
+# --------------------------------------------------------------------------- delimited tables
+
+
+def _records_extent(raw: bytes, records: int | None, delim: bytes | None) -> tuple[int, int]:
+    """(bytes holding the first `records` records, records found in `raw`), vectorised."""
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero(buf == (ord("\r") if delim == b"\r" else ord("\n")))
+    found = len(ends) + (1 if len(buf) and (not len(ends) or ends[-1] != len(buf) - 1) else 0)
+    if records is None or records >= len(ends):
+        return len(raw), found
+    return int(ends[records - 1]) + 1 if records > 0 else 0, found
+
+
+def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = None) -> list[Finding]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    from pdsgen.data.delimited import delimiter_char
+
+    out: list[Finding] = []
+    name = obj.name
+    size = obj.file.stat().st_size
+    end = min(limit, size) if limit is not None else size
+    length = obj.size if obj.size is not None else end - obj.offset
+    if obj.offset + length > size:
+        out.append(Finding("error.label.table_definition_problem",
+                           f"{name}: object_length {length} from offset {obj.offset} runs past the end of "
+                           f"{obj.file.name!r} ({size} bytes)", file=ctx.label, line=_line(el)))
+        return out
+    with open(obj.file, "rb") as fh:
+        fh.seek(obj.offset)
+        raw = fh.read(length)
+    delim = _record_delimiter(obj)
+    if obj.size is None and limit is not None and limit < size:
+        # no object_length: the table ends after its records, before the next object
+        keep, _found = _records_extent(raw, obj.records, delim)
+        raw = raw[:keep]
+    if delim == b"\r\n":
+        n_lf, n_crlf = raw.count(b"\n"), raw.count(b"\r\n")
+        if n_lf != n_crlf:
+            out.append(Finding("error.table.missing_CRLF",
+                               f"{name}: {n_lf - n_crlf} record(s) end with a bare line feed, the label says "
+                               f"Carriage-Return Line-Feed", file=ctx.label, line=_line(el)))
+    ncols = int(obj.details.get("fields_per_record") or 0) or (max((f.location for f in obj.fields), default=0) + 1)
+    bad_rows: list[str] = []
+
+    def on_invalid(row) -> str:
+        bad_rows.append(f"line {row.number}: {row.actual_columns} fields, the label says {row.expected_columns}"
+                        if row.number is not None else f"{row.actual_columns} fields, the label says "
+                        f"{row.expected_columns}")
+        return "skip"
+
+    names = [f"c{i}" for i in range(ncols)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1)),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter_char(obj), quote_char='"', double_quote=True,
+                                              newlines_in_values=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if not raw.strip():  # an empty table: no records
+            if obj.records and obj.label_type != "Inventory":
+                out.append(Finding("error.table.records_mismatch",
+                                   f"{name}: the label says {obj.records} records, the file has none",
+                                   file=ctx.label, line=_line(el)))
+            return out
+        out.append(Finding("error.table.bad_file_read", f"{name}: records cannot be split: {exc}",
+                           file=ctx.label, line=_line(el)))
+        return out
+    for msg in bad_rows[: ctx.max_reported]:
+        out.append(Finding("error.table.fields_mismatch", f"{name}: {msg}", file=ctx.label, line=_line(el)))
+    if len(bad_rows) > ctx.max_reported:
+        out.append(Finding("error.table.fields_mismatch",
+                           f"{name}: {len(bad_rows) - ctx.max_reported} more record(s) with a wrong number of "
+                           f"fields", file=ctx.label))
+    found_records = table.num_rows + len(bad_rows)
+    if obj.records is not None and found_records != obj.records and obj.label_type != "Inventory":
+        out.append(Finding("error.table.records_mismatch",
+                           f"{name}: the label says {obj.records} records, the file has {found_records}",
+                           file=ctx.label, line=_line(el)))
+    field_els = _field_elements(el)
+    tasks = []
+    for number, (f, fel) in enumerate(zip(obj.fields, field_els + [None] * len(obj.fields), strict=False), start=1):
+        lim = _limits(fel, f.special_constants)
+        idx = [f.location]
+        for count, stride in zip(f.shape, f.strides, strict=False):
+            idx = [i + k * stride for i in idx for k in range(count)]
+        for col_index in idx:
+            if col_index < ncols:
+                tasks.append((number, f, col_index, lim))
+
+    def run(task) -> list[Finding]:
+        number, f, col_index, lim = task
+        found: list[Finding] = []
+        col = table.column(col_index).combine_chunks()
+        quoted = pc.match_substring(col, '"').to_numpy(zero_copy_only=False)
+        shown = _shower(col)
+        _report(found, quoted, "error.validation.invalid_field_value",
+                lambda i: f"field {f.name!r} value {shown(i)!r} contains a double quote", ctx,
+                field=number, obj=name)
+        if lim.max_length is not None:
+            too_long = (pc.binary_length(col).to_numpy(zero_copy_only=False) > lim.max_length)
+            _report(found, too_long, "error.table.field_value_too_long",
+                    lambda i: f"field {f.name!r} value is longer than maximum_field_length {lim.max_length}",
+                    ctx, field=number, obj=name)
+
+        def numbers(ok: np.ndarray):
+            trimmed = pc.utf8_trim_whitespace(col)
+            keep = pc.and_(pa.array(ok), pc.greater(pc.binary_length(trimmed), 0))
+            nulled = pc.if_else(keep, trimmed, pa.scalar("0"))
+            try:
+                return pc.cast(nulled, pa.float64()).to_numpy(zero_copy_only=False)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                return None
+
+        _text_column_checks(found, col, f, lim, ctx, field_no=number, obj=name, numeric_values=numbers)
+        return found
+
+    out.extend(_run_tasks(run, tasks, len(raw), ctx))
+    return out
