@@ -131,3 +131,72 @@ def test_regenerate_demo_after_calibration_change(copy, tmp_path):
     assert [c.lidvid for c in rep.collections] == ["urn:nasa:pds:cassini_mimi_calibrated:data_chems_pha::1.1"]
     with SQLiteIndex(copy.parent / "i.sqlite") as idx:
         assert regenerate(copy, idx, dry_run=True).stale == []
+
+
+def crashing_remake(spec, staging):
+    """The recipe remaker, except that the worker making $PDSGEN_TEST_CRASH dies."""
+    import os
+
+    from pdsgen.archive.regenerate import remake_with_recipe
+
+    if os.environ.get("PDSGEN_TEST_CRASH") == spec["label_path"]:
+        os._exit(1)
+    remake_with_recipe(spec, staging)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".pdsgen" not in p.parts}
+
+
+def _two_copies(demo, tmp_path):
+    roots = []
+    for name in ("a", "b"):
+        shutil.copytree(demo.parent, tmp_path / name)
+        root = tmp_path / name / "demo"
+        csv = root / CAL
+        csv.write_bytes(csv.read_bytes().replace(b'"cal","CPHA",1,10.00,220,', b'"cal","CPHA",1,10.00,230,', 1))
+        roots.append(root)
+    return roots
+
+
+def test_interrupted_regeneration_resumes(demo, tmp_path, monkeypatch):
+    from pdsgen.archive import regenerate as regen
+    from pdsgen.archive.backends import WorkerLost
+
+    ref, root = _two_copies(demo, tmp_path)
+    with SQLiteIndex(ref.parent / "i.sqlite") as idx:
+        regenerate(ref, idx, creation_time=T1)
+    victim = "calibrated/chems/cpha0_2004184_0001_cal.xml"
+    monkeypatch.setitem(regen._MAKERS, "chems-pha", "test_archive_demo:crashing_remake")
+    monkeypatch.setenv("PDSGEN_TEST_CRASH", victim)
+    with SQLiteIndex(root.parent / "i.sqlite") as idx:
+        with pytest.raises(WorkerLost, match="worker process died"):
+            regenerate(root, idx, creation_time=T1, jobs=2)
+        run_id, _t, _o = idx.open_run()
+        done = [lp for lp, _s, status, _r in idx.run_tasks(run_id) if status == "done"]
+    assert victim not in done
+    # nothing half-written: each calibrated label describes its data file byte for byte
+    for label in sorted((root / "calibrated").rglob("*_cal.xml")) + sorted((root / "calibrated").rglob("*_cdr.xml")):
+        tree = etree.parse(str(label))
+        name = tree.findtext(f".//{NS}File/{NS}file_name")
+        data = (label.parent / name).read_bytes()
+        assert tree.findtext(f".//{NS}File/{NS}md5_checksum") == hashlib.md5(data).hexdigest(), label
+    monkeypatch.delenv("PDSGEN_TEST_CRASH")
+    with SQLiteIndex(root.parent / "i.sqlite") as idx:
+        rep = regenerate(root, idx, creation_time="2030-01-01T00:00:00Z")  # the recorded run's time wins
+        assert rep.resumed and rep.skipped_done == len(done) and not rep.failed
+        assert sorted(rep.remade + done) == [f"calibrated/chems/cpha0_200418{d}_0001_cal.xml" for d in (3, 4, 5)]
+        assert idx.open_run() is None
+    assert _tree(root) == _tree(ref)
+
+
+def test_dask_backend_byte_identical_to_local(demo, tmp_path):
+    local_root, dask_root = _two_copies(demo, tmp_path)
+    with SQLiteIndex(local_root.parent / "i.sqlite") as idx:
+        local = regenerate(local_root, idx, creation_time=T1, keep=True)
+    with SQLiteIndex(dask_root.parent / "i.sqlite") as idx:
+        dask = regenerate(dask_root, idx, creation_time=T1, keep=True, scheduler="local", jobs=2)
+    assert sorted(dask.remade) == sorted(local.remade) and len(dask.remade) == 3
+    assert not dask.failed and dask.invalid == []
+    assert _tree(dask_root) == _tree(local_root)

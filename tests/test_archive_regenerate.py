@@ -1,5 +1,6 @@
-"""Regeneration: staleness from provenance, remake with new versions, resume after a
-killed worker, local and Dask backends giving byte-identical products."""
+"""Regeneration on a synthetic archive (the synthetic-offset pipeline): staleness from
+provenance, remake with new versions, repackaging, filters, CLI. Resume after a killed
+worker and the Dask backend are tested over the demo (test_archive_demo.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from conftest import SCHEMAS
 from lxml import etree
 
 from pdsgen.archive import synthetic
-from pdsgen.archive.backends import WorkerLost
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.package import package_bundle
 from pdsgen.archive.regenerate import find_stale, regenerate
@@ -108,49 +108,6 @@ def test_regenerate_after_calibration_change(archive):
         from test_archive_package import validate_bundle
 
         assert validate_bundle(archive) == []
-
-
-def test_interrupted_run_resumes(archive, tmp_path, monkeypatch):
-    reference = tmp_path / "ref"
-    shutil.copytree(archive.parent, reference, dirs_exist_ok=True, ignore=shutil.ignore_patterns("ref"))
-    ref_root = reference / "synth"
-    for root in (archive, ref_root):
-        _change_calibration(root)
-    with SQLiteIndex(reference / "i.sqlite") as idx:
-        regenerate(ref_root, idx, creation_time=T1)
-
-    monkeypatch.setenv("PDSGEN_SYNTHETIC_CRASH", "data_calibrated/p0000004_cal.xml")
-    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
-        with pytest.raises(WorkerLost, match="worker process died"):
-            regenerate(archive, idx, creation_time=T1, jobs=2)
-        run_id, _ct, _opts = idx.open_run()
-        done = [lp for lp, _s, status, _r in idx.run_tasks(run_id) if status == "done"]
-        assert "data_calibrated/p0000004_cal.xml" not in done
-    # nothing half-written: every calibrated label describes its data file exactly
-    for label in sorted((archive / "data_calibrated").glob("p*_cal.xml")):
-        tree = etree.parse(str(label))
-        tab = label.with_suffix(".tab").read_bytes()
-        assert tree.findtext(f".//{NS}File/{NS}md5_checksum") == hashlib.md5(tab).hexdigest()
-    monkeypatch.delenv("PDSGEN_SYNTHETIC_CRASH")
-    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
-        rep = regenerate(archive, idx, creation_time="2030-01-01T00:00:00Z")  # the run's time wins
-        assert rep.resumed and rep.skipped_done == len(done)
-        assert sorted(rep.remade + done) == [f"data_calibrated/p000000{i}_cal.xml" for i in (3, 4, 5)]
-        assert idx.open_run() is None
-    assert _tree(archive) == _tree(ref_root)
-
-
-def test_dask_backend_byte_identical(archive, tmp_path):
-    other = tmp_path / "dask"
-    shutil.copytree(archive.parent, other, dirs_exist_ok=True, ignore=shutil.ignore_patterns("dask"))
-    for root in (archive, other / "synth"):
-        _change_calibration(root)
-    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
-        local = regenerate(archive, idx, creation_time=T1)
-    with SQLiteIndex(other / "i.sqlite") as idx:
-        dask = regenerate(other / "synth", idx, creation_time=T1, scheduler="local", jobs=2)
-    assert sorted(local.remade) == sorted(dask.remade) and len(dask.remade) == 3
-    assert _tree(archive) == _tree(other / "synth")
 
 
 def test_recipe_version_and_filters(archive, monkeypatch):

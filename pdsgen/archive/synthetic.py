@@ -257,9 +257,6 @@ def make_calibrated(root: str | os.PathLike[str], *, gain: float = 2.0, bundle: 
 
 def remake(spec: dict[str, Any], staging: Path) -> None:
     """The regeneration maker of the synthetic recipe (see `pdsgen.archive.regenerate`)."""
-    crash = os.environ.get("PDSGEN_SYNTHETIC_CRASH")
-    if crash and crash == spec["label_path"]:
-        os._exit(1)  # test hook: a worker killed mid-run
     (raw,) = spec["inputs"]
     (cal,) = spec["calibrations"]
     calibrate_one(Path(raw["label"]), Path(cal["label"]), staging, spec["lid"], spec["new_vid"],
