@@ -262,3 +262,13 @@ def test_no_product_skips_products_but_keeps_cross_product_checks():
     assert {p.status for p in r.products} == {"SKIP"}
     assert r.total_errors == 0
     assert "warning.integrity.member_not_found" in {f.type for f in r.integrity}
+
+
+@pytest.mark.shared
+def test_package_entry_point():
+    from pdsgen.validate import validate
+
+    r = validate(V / "github297/invalid/rimfax_rdr_0081_example.xml", catalog_path=str(CATALOG),
+                 context_products=str(CONTEXT), offline=True, jobs=1, context=False)
+    assert r.exit_code == 1 and [f.type for f in r.all_findings() if f.is_error] == [
+        "error.table.field_value_out_of_min_max_range"]
