@@ -21,7 +21,7 @@ from pdsgen.archive.index import ProvenanceRef
 from pdsgen.archive.times import try_normalize
 from pdsgen.errors import LabelError
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, collect_ids=False)
 
 #: Internal_Reference types naming the products a product was made from (PDS4 IM).
 INPUT_REFERENCE_TYPES = {

@@ -79,7 +79,12 @@ def find_cmd(root: Path, db: str | None, types: tuple[str, ...], start: str | No
              as_json: bool) -> None:
     """Find indexed products under ROOT by time range, type, LID and instrument."""
     from pdsgen.archive.find import calibration_for, find
+    from pdsgen.archive.index import default_db
+    from pdsgen.errors import PdsgenError
 
+    where = Path(db) if db else default_db(root)
+    if not str(where).startswith(("postgres://", "postgresql://")) and not where.is_file():
+        raise PdsgenError(f"no archive index at {where}: run `pdsgen archive index {root}` first")
     with _open(root, db) as idx:
         if cal_for:
             found = [calibration_for(idx, cal_for, root=root, types=types)]
@@ -193,8 +198,14 @@ def regenerate_cmd(root: Path, db: str | None, recipe: str | None, since: str | 
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from pdsgen.archive.index import default_db
     from pdsgen.archive.regenerate import regenerate, stale_as_json
 
+    where = Path(db) if db else default_db(root)
+    if not str(where).startswith(("postgres://", "postgresql://")) and not where.is_file():
+        click.secho(f"note: no index at {where} yet; indexing now records the current checksums of "
+                    "inputs as the baseline, so nothing can be stale until something changes",
+                    fg="yellow", err=True)
     with _open(root, db) as idx:
         if dry_run:
             report = regenerate(root, idx, recipe=recipe, since=since, dry_run=True)
