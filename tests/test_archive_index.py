@@ -192,3 +192,23 @@ def test_cli_find_without_index(tmp_path):
     res = CliRunner().invoke(main, ["archive", "find", str(tmp_path), "--start", "2005:001"])
     assert res.exit_code == 1 and "no archive index" in res.output
     assert not (tmp_path / ".pdsgen").exists()
+
+
+def test_pds3_product_written_by_pdsgen(tmp_path):
+    """Provenance of a PDS3 product from the writers: sources, calibration, recipe, parameters."""
+    from pdsgen.render import ProductContext, write_table
+
+    ctx = ProductContext(product_id="X_CAL", data_set_id="CO-S-MIMI-4-CHEMS-CALIB-V1.0",
+                         title="x", start_time="2005-02-01T01:02:03Z", stop_time="2005-02-01T02:00:00Z",
+                         input_products=["X_RAW"], calibration_files=["CAL_TABLE_V01"],
+                         recipe_name="chems-pha", recipe_version="1.0.0", parameters={"alpha": 0.5})
+    (tmp_path / "vol").mkdir()
+    write_table({"m": [1.0, 2.0]}, tmp_path / "vol", basename="x_cal", context=ctx, standard="pds3",
+                creation_time="2024-01-01T00:00:00Z")
+    with SQLiteIndex(tmp_path / "i.sqlite") as idx:
+        assert scan(tmp_path / "vol", idx).added == 1
+        (rec,) = idx.products()
+    assert (rec.standard, rec.product_id, rec.recipe_name, rec.recipe_version) == ("PDS3", "X_CAL", "chems-pha", "1.0.0")
+    assert rec.parameters == {"alpha": 0.5}
+    assert {(p.role, p.ref) for p in rec.provenance} == {("input", "X_RAW"), ("calibration", "CAL_TABLE_V01")}
+    assert rec.start_time == "2005-02-01T01:02:03.000000Z"
