@@ -122,3 +122,25 @@ def test_pds3_label_lines_fit_80_columns(tmp_path):
     label = pvl.load(str(out.label_path))
     assert list(label["SOURCE_PRODUCT_ID"]) == ctx.input_products
     assert label["TABLE"]["COLUMN"]["DESCRIPTION"].split() == ("A rather long column description " * 5).split()
+
+
+@pytest.mark.parametrize("fmt,obj", [("character", "TABLE"), ("binary", "TABLE"), ("delimited", "SPREADSHEET")])
+def test_pds3_vector_columns_as_items(tmp_path, fmt, obj):
+    import pdr
+
+    t = {"a": np.arange(4), "v": np.arange(12).reshape(4, 3) * 1.5, "i": np.arange(8, dtype="i2").reshape(4, 2)}
+    out = write_table(t, tmp_path, basename="g", context=context(), standard="pds3", table_format=fmt,
+                      creation_time=CREATED)
+    label = pvl.load(str(out.label_path))
+    cols = label[obj].getall("COLUMN" if obj == "TABLE" else "FIELD")
+    assert [c.get("ITEMS") for c in cols] == [None, 3, 2]
+    assert label[obj]["COLUMNS" if obj == "TABLE" else "FIELDS"] == 3
+    df = pdr.read(str(out.label_path))[obj]
+    np.testing.assert_array_equal(df[["v_0", "v_1", "v_2"]].to_numpy(), t["v"])
+    np.testing.assert_array_equal(df[["i_0", "i_1"]].to_numpy(), t["i"])
+    if _pdsgen_pds3():
+        import pdsgen
+
+        d = pdsgen.open(out.label_path)[obj].data
+        for name, values in t.items():
+            np.testing.assert_array_equal(np.asarray(d[name]).astype(values.dtype), values)

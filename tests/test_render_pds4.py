@@ -221,3 +221,32 @@ def test_every_builtin_pds4_template_validates(tmp_path):
         _valid(out.label_path)
         covered.add(template)
     assert covered == shipped
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("fmt", ["character", "delimited", "binary"])
+def test_vector_columns_as_group_fields(tmp_path, fmt):
+    """(rows, n) columns become Group_Field_* (repetitions n) and read back as (rows, n)."""
+    import pds4_tools
+
+    t = {"a": np.arange(4), "v": np.arange(12).reshape(4, 3) * 1.5,
+         "s": np.array([["ab", "c"], ["d", "e"], ["f", "g"], ["h", "ij"]]),
+         "i": np.arange(8, dtype=">i2").reshape(4, 2)}
+    out = write_table(t, tmp_path, basename="g", context=context(), table_format=fmt,
+                      creation_time=CREATED)
+    _valid(out.label_path)
+    doc = etree.parse(str(out.label_path))
+    ns = {"p": "http://pds.nasa.gov/pds4/pds/v1"}
+    assert doc.findtext(".//p:fields", namespaces=ns) == "1"
+    assert doc.findtext(".//p:groups", namespaces=ns) == "3"
+    assert [e.text for e in doc.findall(".//p:repetitions", ns)] == ["3", "2", "2"]
+    ref = pds4_tools.read(str(out.label_path), quiet=True)[0]
+    data = pdsgen.open(out.label_path)[0].data
+    for name, values in t.items():
+        for got in (np.asarray(ref[name]), np.asarray(data[name])):
+            assert got.shape == values.shape
+            if values.dtype.kind == "U":
+                got = np.char.strip(np.char.decode(got) if got.dtype.kind == "S" else got.astype(str))
+                assert got.tolist() == values.tolist()
+            else:
+                np.testing.assert_array_equal(got.astype(values.dtype), values)

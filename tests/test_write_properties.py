@@ -33,12 +33,17 @@ def tables(draw, *, text_ok: bool, binary: bool, signed64: bool = False, no_int6
     special: dict[str, dict] = {}
     for k in range(ncols):
         kind = draw(st.sampled_from(NUMERIC + ["str", "bool"]))
+        reps = draw(st.sampled_from([1, 1, 1, 2, 3]))  # vector columns → group fields / ITEMS
+        shape = (n,) if reps == 1 else (n, reps)
         name = f"c{k}_{kind}"
         if kind == "str":
-            values = draw(st.lists(TEXT if text_ok else TEXT.filter(str.isascii), min_size=n, max_size=n))
-            cols[name] = np.array(values, dtype=str) if any(values) else np.array(values, dtype="U1")
+            values = draw(st.lists(TEXT if text_ok else TEXT.filter(str.isascii), min_size=n * reps,
+                                   max_size=n * reps))
+            arr = np.array(values, dtype=str) if any(values) else np.array(values, dtype="U1")
+            cols[name] = arr.reshape(shape)
         elif kind == "bool":
-            cols[name] = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+            cols[name] = np.array(draw(st.lists(st.booleans(), min_size=n * reps,
+                                                max_size=n * reps))).reshape(shape)
         else:
             dtype = np.dtype(kind)
             elements = (st.floats(width=dtype.itemsize * 8, allow_nan=True, allow_infinity=binary)
@@ -47,7 +52,7 @@ def tables(draw, *, text_ok: bool, binary: bool, signed64: bool = False, no_int6
                 elements = st.integers(0, 2**63 - 1)
             if no_int64_min and kind == "i8":
                 elements = st.integers(-(2**63) + 1, 2**63 - 1)
-            values = draw(hnp.arrays(dtype, n, elements=elements))
+            values = draw(hnp.arrays(dtype, shape, elements=elements))
             if dtype.kind == "f" and np.isnan(values).any():
                 values = np.where(values == MISSING[kind], 0, values).astype(dtype)
                 special[name] = {"missing_constant": MISSING[kind]}
@@ -61,8 +66,10 @@ def _check(path, cols, special, binary):
     for name, values in cols.items():
         got = data[name]
         if values.dtype.kind == "U":
-            text = [g.decode("utf-8") if isinstance(g, bytes) else str(g) for g in got]
-            assert [t.strip() for t in text] == list(values), name
+            got = np.asarray(got)
+            assert got.shape == values.shape, name
+            text = [g.decode("utf-8") if isinstance(g, bytes) else str(g) for g in got.ravel()]
+            assert [t.strip() for t in text] == values.ravel().tolist(), name
         elif values.dtype.kind == "f":
             exp = values.astype(np.float64)
             if not binary and name in special:
@@ -126,8 +133,9 @@ def test_pds4_tables_read_by_pds4_tools(fmt, data):
         table = pds4_tools.read(str(out.label_path), quiet=True)[0]
         for name, values in cols.items():
             got = np.asarray(table[name])
+            assert got.shape == values.shape, name
             if values.dtype.kind == "U":
-                assert [str(g).strip() for g in got] == list(values), name
+                assert [str(g).strip() for g in got.ravel()] == values.ravel().tolist(), name
             elif values.dtype.kind == "f" and fmt != "binary" and name in special:
                 const = np.float64(values.dtype.type(MISSING[values.dtype.str[1:]]))
                 np.testing.assert_array_equal(got.astype(np.float64),

@@ -24,6 +24,19 @@ class Column:
     special_constants: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def repetitions(self) -> int:
+        """Elements per row: 1 for a scalar column, n for a (rows, n) vector column."""
+        return 1 if self.values.ndim == 1 else int(self.values.shape[1])
+
+    def flat(self) -> Column:
+        """The column's elements as one 1-D column (row-major), for formatting."""
+        if self.values.ndim == 1:
+            return self
+        return Column(self.name, self.values.reshape(-1),
+                      None if self.mask is None else self.mask.reshape(-1),
+                      self.unit, self.description, self.special_constants)
+
+    @property
     def kind(self) -> str:
         """'int', 'uint', 'float', 'bool', 'str', 'datetime'."""
         k = self.values.dtype.kind
@@ -86,11 +99,15 @@ def columns_from(
         raise DataError("table has no columns")
     n = len(cols[0].values)
     for c in cols:
-        if c.values.ndim != 1:
+        if c.values.ndim == 2 and c.values.shape[1] == 0:
+            raise DataError(f"column {c.name!r} has shape {c.values.shape}: no elements per row")
+        if c.values.ndim not in (1, 2):
             raise UnsupportedError(
-                f"column {c.name!r} has shape {c.values.shape}: multi-dimensional columns "
-                "(group fields) are not written yet; split it into 1-D columns"
+                f"column {c.name!r} has shape {c.values.shape}: columns of more than one "
+                "repeated axis (nested group fields) are not written; reshape to (rows, n)"
             )
+        if c.mask is not None and c.mask.shape != c.values.shape:
+            raise DataError(f"column {c.name!r}: mask shape {c.mask.shape} != {c.values.shape}")
         if len(c.values) != n:
             raise DataError(f"column {c.name!r} has {len(c.values)} rows, expected {n}")
         if c.mask is not None and not c.mask.any():

@@ -44,6 +44,23 @@ class FieldSpec:
     numpy_dtype: str = ""  # dtype the values were written from
     scaling_factor: float | None = None
     value_offset: float | None = None
+    #: vector columns (PDS4 Group_Field_*, PDS3 ITEMS): elements per row, bytes from one
+    #: element to the next, and the whole group's length; ``location`` is the group's start.
+    repetitions: int = 1
+    item_offset: int | None = None
+    group_length: int | None = None
+    group_number: int | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.repetitions > 1
+
+    @property
+    def span(self) -> int:
+        """Bytes from the field's (group's) first byte to its last."""
+        if self.repetitions == 1 or self.item_offset is None:
+            return self.length
+        return (self.repetitions - 1) * self.item_offset + self.length
 
     @property
     def stop(self) -> int | None:
@@ -313,21 +330,49 @@ def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool 
     truncated; numbers are right-justified, strings left-justified.
     """
     def one(col: Column):
-        spec, text, numeric = _text_column(col, delimited=False, pds3=pds3)
+        spec, text, numeric = _text_column(col.flat(), delimited=False, pds3=pds3)
         width = max(1, _max_len(text), *(len(v.encode()) for v in spec.special_constants.values()))
-        return spec, _pad(text, width, right=numeric, ascii_=spec.data_type != "UTF8_String"), width
+        ascii_ = spec.data_type != "UTF8_String"
+        k = col.repetitions
+        if k == 1:
+            return spec, _pad(text, width, right=numeric, ascii_=ascii_), width
+        # vector column: every element padded to width+1 (a trailing blank separates the
+        # elements); each row's elements are then one contiguous run of k*(width+1) bytes
+        padded = _pad(text, width, right=numeric, ascii_=ascii_)
+        padded = pc.binary_join_element_wise(padded, pa.scalar(" "), "")
+        if isinstance(padded, pa.ChunkedArray):
+            padded = padded.combine_chunks()
+        rows = len(col.values)
+        buf = padded.buffers()[2]
+        start = int(np.frombuffer(padded.buffers()[1], dtype=np.int32)[padded.offset]) if rows else 0
+        stride = k * (width + 1)
+        offsets = np.arange(rows + 1, dtype=np.int64) * stride + start
+        typ = pa.large_string() if rows * stride >= 2**31 - 1 else pa.string()
+        offs = offsets if typ == pa.large_string() else offsets.astype(np.int32)
+        group = pa.Array.from_buffers(typ, rows, [None, pa.py_buffer(offs), buf])
+        return spec, group, width
 
     specs, padded = [], []
     location = 1
-    for i, (col, (spec, text, width)) in enumerate(zip(columns, _map_columns(one, columns), strict=True), 1):
-        spec.number, spec.location, spec.length = i, location, width
+    fields = groups = 0
+    for col, (spec, text, width) in zip(columns, _map_columns(one, columns), strict=True):
+        spec.location, spec.length = location, width
         if col.kind in ("int", "uint", "bool"):
             spec.field_format = f"%{width}d"
         elif col.kind == "str":
             spec.field_format = f"%-{width}s"
+        if col.repetitions > 1:
+            groups += 1
+            spec.number, spec.group_number = 1, groups
+            spec.repetitions, spec.item_offset = col.repetitions, width + 1
+            spec.group_length = col.repetitions * (width + 1)
+            location += spec.group_length + len(separator)
+        else:
+            fields += 1
+            spec.number = fields
+            location += width + len(separator)
         specs.append(spec)
         padded.append(text)
-        location += width + len(separator)
     record_length = location - len(separator) - 1 + len(CRLF)
     n = len(columns[0].values)
     data = _join_bytes(padded, separator)
@@ -340,18 +385,27 @@ def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool 
 def encode_delimited(columns: list[Column], *, pds3: bool = False) -> EncodedTable:
     """Comma-separated table (PDS4 Table_Delimited, PDS3 SPREADSHEET); strings in double quotes."""
     def one(col: Column):
-        spec, text, numeric = _text_column(col, delimited=True, pds3=pds3)
+        spec, text, numeric = _text_column(col.flat(), delimited=True, pds3=pds3)
         spec.length = max(1, _max_len(text))
-        blen = pc.binary_length(text)
         if not numeric:
             text = pc.binary_join_element_wise(pa.scalar('"'), text, pa.scalar('"'), "")
-            blen = pc.add(blen, 2)
-        return spec, text, blen
+        k = col.repetitions
+        if k > 1:  # the row's k elements joined by commas (a list<string> per row)
+            rows = len(col.values)
+            lists = pa.ListArray.from_arrays(pa.array(np.arange(rows + 1, dtype=np.int32) * k), text)
+            text = pc.binary_join(lists, ",")
+        return spec, text, pc.binary_length(text)
 
     specs, parts = [], []
     lengths = None
-    for i, (spec, text, blen) in enumerate(_map_columns(one, columns), 1):
-        spec.number = i
+    fields = groups = 0
+    for col, (spec, text, blen) in zip(columns, _map_columns(one, columns), strict=True):
+        if col.repetitions > 1:
+            groups += 1
+            spec.number, spec.group_number, spec.repetitions = 1, groups, col.repetitions
+        else:
+            fields += 1
+            spec.number = fields
         lengths = blen if lengths is None else pc.add(lengths, blen)
         specs.append(spec)
         parts.append(text)
@@ -393,7 +447,10 @@ def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3:
     order = ">" if byte_order == "big" else "<"
     specs, formats, arrays = [], [], []
     location = 1
-    for i, col in enumerate(columns, 1):
+    fields = groups = 0
+    for i, vcol in enumerate(columns, 1):
+        col = vcol.flat()  # vector columns: all elements, reshaped to (rows, k) at the end
+        k = vcol.repetitions
         try:
             found = _ascii_matrix(_filled(col, nan_ok=False)) if col.kind == "str" else None
         except DataError as exc:
@@ -438,11 +495,20 @@ def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3:
                              description=col.description, special_constants=consts,
                              minimum=lo, maximum=hi, numpy_dtype=col.values.dtype.str)
             arr, fmt, width = values, dt.str, dt.itemsize
-        spec.number, spec.location, spec.length = i, location, width
+        spec.location, spec.length = location, width
+        if k > 1:
+            groups += 1
+            spec.number, spec.group_number = 1, groups
+            spec.repetitions, spec.item_offset, spec.group_length = k, width, k * width
+            arr = np.asarray(arr).reshape(len(vcol.values), k)
+            fmt = (fmt, (k,))
+        else:
+            fields += 1
+            spec.number = fields
         specs.append(spec)
         formats.append(fmt)
         arrays.append(arr)
-        location += width
+        location += width * k
     record_length = location - 1
     dtype = np.dtype({"names": [f"f{i}" for i in range(len(columns))], "formats": formats,
                       "offsets": [s.location - 1 for s in specs], "itemsize": record_length})

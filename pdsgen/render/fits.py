@@ -133,7 +133,7 @@ def _table_info(hdu: Any, raw: bytes, offset: int, statistics: bool) -> dict[str
         fields.append(spec)
     return {"class_name": "Table_Binary", "format": "binary", "name": hdu.name, "description": None,
             "offset": offset, "records": rows, "record_length": row_bytes, "max_record_length": row_bytes,
-            "fields": fields, "field_count": len(fields), "byte_order": "big",
+            "fields": fields, "field_count": len(fields), "group_count": 0, "byte_order": "big",
             "record_delimiter": None, "field_delimiter": None}
 
 
