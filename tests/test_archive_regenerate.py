@@ -154,3 +154,35 @@ def test_cli_regenerate(archive):
     assert label.findtext(f"{NS}Identification_Area/{NS}version_id") == "2.0"
     res = CliRunner().invoke(main, ["archive", "regenerate", str(archive), "--db", db, "--dry-run"])
     assert res.output.strip() == "0 products to remake"
+
+
+def test_failed_product_is_retried_on_resume(archive):
+    _change_calibration(archive)
+    raw = archive / "data/d0000/p0000004.tab"
+    good = raw.read_bytes()
+    raw.write_bytes(good.replace(b"       4", b"    four"))  # same size, not an integer
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        rep = regenerate(archive, idx, creation_time=T1)
+        assert sorted(rep.remade) == ["data_calibrated/p0000003_cal.xml", "data_calibrated/p0000005_cal.xml"]
+        assert [lp for lp, _e in rep.failed] == ["data_calibrated/p0000004_cal.xml"]
+        assert "p0000004.tab" in rep.failed[0][1]
+        assert idx.open_run() is not None
+        old = (archive / "data_calibrated/p0000004_cal.xml").read_bytes()
+        assert b"<version_id>1.0</version_id>" in old  # the failed product is untouched
+        raw.write_bytes(good)
+        again = regenerate(archive, idx, creation_time=T1)
+        assert again.resumed and again.remade == ["data_calibrated/p0000004_cal.xml"] and not again.failed
+        assert idx.open_run() is None
+        assert regenerate(archive, idx, dry_run=True).stale == []
+
+
+def test_restart_abandons_open_run(archive):
+    _change_calibration(archive)
+    raw = archive / "data/d0000/p0000004.tab"
+    raw.write_bytes(raw.read_bytes().replace(b"       4", b"    four"))
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        first = regenerate(archive, idx, creation_time=T1)
+        assert first.failed and idx.open_run()[0] == first.run_id
+        second = regenerate(archive, idx, creation_time=T1, restart=True)
+        assert not second.resumed and second.run_id != first.run_id
+        assert [s.record.label_path for s in second.stale] == ["data_calibrated/p0000004_cal.xml"]

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,8 +290,10 @@ def regenerate(
     validate: bool = True,
     package: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    restart: bool = False,
 ) -> RegenReport:
-    """Find stale products and (unless ``dry_run``) remake them; resumes an unfinished run."""
+    """Find stale products and (unless ``dry_run``) remake them; resumes an unfinished run
+    (``restart``: abandon it and plan afresh; finished products stay as they are)."""
     from pdsgen.archive.find import _time_arg
 
     t_start = time.perf_counter()
@@ -299,6 +302,10 @@ def regenerate(
     scan(root, index)
     since_n = _time_arg(since, "--since")
     open_run = index.open_run()
+    if open_run is not None and restart and not dry_run:
+        index.finish_run(open_run[0])
+        shutil.rmtree(root / ".pdsgen" / "staging" / open_run[0], ignore_errors=True)
+        open_run = None
     if open_run is None or dry_run:
         report.stale = find_stale(index, recipe=recipe, since=since_n, root=root)
         resolver = Resolver(index, root)
@@ -312,7 +319,7 @@ def regenerate(
         from pdsgen.render import iso_utc, resolve_creation_time
 
         ctime = iso_utc(resolve_creation_time(creation_time))
-        run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         specs = []
         for s in todo:
             spec = task_spec(root, s, resolver, run_id=run_id, creation_time=ctime, bump=bump)

@@ -189,9 +189,10 @@ def bundle_cmd(root: Path, db: str | None, lid: str | None, title: str | None, b
               "(default SOURCE_DATE_EPOCH or now).")
 @click.option("--no-validate", is_flag=True, help="Do not re-validate what was written.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output (with --dry-run).")
+@click.option("--restart", is_flag=True, help="Abandon an unfinished run instead of resuming it.")
 def regenerate_cmd(root: Path, db: str | None, recipe: str | None, since: str | None, dry_run: bool,
                    jobs: int, scheduler: str | None, bump: str, keep: bool,
-                   creation_time: str | None, no_validate: bool, as_json: bool) -> None:
+                   creation_time: str | None, no_validate: bool, as_json: bool, restart: bool) -> None:
     """Remake the pdsgen-made products under ROOT whose inputs, calibration files, recipe or
     pdsgen version changed; new versions, updated inventories and labels; resumable."""
     import sys
@@ -226,7 +227,7 @@ def regenerate_cmd(root: Path, db: str | None, recipe: str | None, since: str | 
             report = regenerate(root, idx, recipe=recipe, since=since, jobs=jobs,
                                 scheduler=scheduler, bump=bump, keep=keep,
                                 creation_time=creation_time, validate=not no_validate,
-                                progress=progress)
+                                progress=progress, restart=restart)
     if report.resumed:
         click.echo(f"resumed run {report.run_id}: {report.skipped_done} products were already done")
     for lp, err in report.failed:
