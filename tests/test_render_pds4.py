@@ -250,3 +250,31 @@ def test_vector_columns_as_group_fields(tmp_path, fmt):
                 assert got.tolist() == values.tolist()
             else:
                 np.testing.assert_array_equal(got.astype(values.dtype), values)
+
+
+@pytest.mark.shared
+def test_array_special_constants_scaling_and_statistics(tmp_path):
+    import pds4_tools
+
+    raw = np.arange(20, dtype=">i2").reshape(4, 5) - 3
+    arr = np.ma.masked_array(raw, mask=raw % 7 == 0)
+    out = write_array(arr, tmp_path, basename="sc", context=context(), scaling_factor=0.5,
+                      value_offset=100.0, special_constants={"missing_constant": -32768},
+                      creation_time=CREATED)
+    _valid(out.label_path)
+    stored = np.frombuffer(out.data_path.read_bytes(), dtype=">i2").reshape(4, 5)
+    np.testing.assert_array_equal(stored, np.where(arr.mask, -32768, raw))
+    doc = etree.parse(str(out.label_path))
+    ns = {"p": "http://pds.nasa.gov/pds4/pds/v1"}
+    valid = raw[~arr.mask]
+    assert doc.findtext(".//p:Object_Statistics/p:minimum", namespaces=ns) == str(valid.min())
+    assert doc.findtext(".//p:Object_Statistics/p:maximum", namespaces=ns) == str(valid.max())
+    assert float(doc.findtext(".//p:Object_Statistics/p:mean", namespaces=ns)) == valid.mean()
+    assert doc.findtext(".//p:Element_Array/p:scaling_factor", namespaces=ns) == "0.5"
+    # pds4_tools scales valid values and leaves special constants as stored
+    ref = np.asarray(pds4_tools.read(str(out.label_path), quiet=True)[0].data)
+    np.testing.assert_array_equal(ref, np.where(arr.mask, -32768, raw * 0.5 + 100.0))
+    obj = pdsgen.open(out.label_path)[0]
+    np.testing.assert_array_equal(obj.data, stored)
+    assert (obj.scaling_factor, obj.value_offset) == (0.5, 100.0)
+    assert obj.special_constants.get("missing_constant") in (-32768, "-32768")
