@@ -217,24 +217,3 @@ def test_big_tables_are_checked_in_blocks_with_one_count(tmp_path, monkeypatch):
     found = run(tmp_path, char_table(8, 38, FIELDS, 3), b"".join(rows))
     assert [f.record for f in found] == [1, 2, None]
     assert found[-1].extra["count"] == 7
-
-
-@pytest.mark.parametrize(("dtype", "values"), [
-    ("ASCII_Date_Time_YMD_UTC", [b"2020-01-31T23:59:60.123Z", b"2020-13-01T00:00:00.000Z", b"2020-02-29T24:00:00.000Z",
-                                 b"2020-00-10T10:61:00.000Z", b"2020-12-32T00:00:00.000Z"]),
-    ("ASCII_Date_Time_DOY", [b"2020-366T01:02:03", b"2020-367T01:02:03", b"2020-000T01:02:03", b"2020-100T00:00:61"]),
-    ("ASCII_Date_YMD", [b"2021-07-04", b"2021-07-00"]),
-])
-def test_date_columns_of_one_shape_match_the_grammar(dtype, values):
-    from pdsgen.validate.fieldtypes import date_shape_check
-
-    mat = np.frombuffer(b"".join(values), dtype=np.uint8).reshape(len(values), -1)
-    big = np.repeat(mat, 2000, axis=0)
-    fast = date_shape_check(big, dtype)
-    assert fast is not None  # one shape: the arithmetic path decides
-    assert fast.tolist() == invalid_rows(big, dtype).tolist()  # same verdicts as RE2
-    assert not fast[0] and fast[2000:].all()
-    # a row of another shape: no decision, RE2 decides
-    odd = big.copy()
-    odd[5, -1] = ord(" ")
-    assert date_shape_check(odd, dtype) is None

@@ -171,15 +171,6 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
     number parsing) runs on that array; small ones stay in numpy / one `re` call.
     """
     shown = _shower(col)
-    if (isinstance(col, np.ndarray) and len(col) > fieldtypes.SMALL_COLUMN and f.data_type in fieldtypes.DATE_TYPES
-            and not f.field_format):
-        bad = fieldtypes.date_shape_check(col, f.data_type)
-        if bad is not None:
-            if bad.any():
-                _report(out, bad, "error.table.field_value_data_type_mismatch",
-                        lambda i: f"field {f.name!r} value {shown(i)!r} is not a valid {f.data_type}",
-                        ctx, field=field_no, obj=obj)
-            return
     if isinstance(col, np.ndarray) and len(col) > fieldtypes.SMALL_COLUMN and fieldtypes.anchored(f.data_type):
         col = fieldtypes.arrow_binary(col)
         numeric_values = _arrow_numbers(col)

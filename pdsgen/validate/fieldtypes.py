@@ -54,15 +54,7 @@ PATTERNS: dict[str, str] = {
 }
 
 NUMERIC = {"ASCII_Integer", "ASCII_NonNegative_Integer", "ASCII_Real"}
-DATE_TYPES = {t for t in PATTERNS if t.startswith(("ASCII_Date", "ASCII_Time"))}
-#: components of a date/time value and their valid ranges (as in the patterns above)
-_DATE_PARTS = r"""(?x)
-    [ \t\r\x00]*
-    (?:(?P<year>\d{4})(?:-(?P<month>\d\d)(?:-(?P<day>\d\d))?|-(?P<doy>\d{3}))?T?)?
-    (?:(?P<hour>\d\d)(?::(?P<minute>\d\d)(?::(?P<second>\d\d)(?:\.\d+)?)?)?)?
-    Z?[ \t\r\x00]*"""
-_RANGES = {"month": (1, 12), "day": (1, 31), "doy": (1, 366), "hour": (0, 23), "minute": (0, 59),
-           "second": (0, 60)}
+
 _BLANK = r"[ \t\r\n\x00]*"
 
 
@@ -144,44 +136,6 @@ def non_ascii_rows(values) -> np.ndarray:
         return suspect
     ok = pc.match_substring_regex(values, r"^[\x09\x0a\x0d\x20-\x7e]*$")
     return ~ok.to_numpy(zero_copy_only=False)
-
-
-def date_shape_check(matrix: np.ndarray, data_type: str) -> np.ndarray | None:
-    """Invalid rows of a date/time column whose values all share the first row's shape.
-
-    Real date columns are written with one format: when every row has digits and literal
-    characters exactly where the first row has them, and the first row is valid, validity
-    reduces to the numeric ranges of month, day, day of year, hour, minute and second —
-    checked on the digit columns with integer arithmetic (a few whole-column numpy
-    operations instead of a regular expression per value). None: shapes differ, use RE2.
-    """
-    import re
-
-    n, width = matrix.shape
-    if n == 0 or width == 0:
-        return None
-    first = bytes(matrix[0])
-    if re.fullmatch(anchored(data_type).encode(), first) is None or not first.strip():
-        return None
-    digit0 = (matrix[0] - np.uint8(48)) < 10
-    if not ((((matrix - np.uint8(48)) < 10) == digit0).all()):
-        return None
-    literal = np.flatnonzero(~digit0)
-    if literal.size and not (matrix[:, literal] == matrix[0, literal]).all():
-        return None
-    parts = re.fullmatch(_DATE_PARTS.encode(), first)
-    if parts is None:
-        return None
-    bad = np.zeros(n, dtype=bool)
-    for name, (lo, hi) in _RANGES.items():
-        a, b = parts.span(name)
-        if a < 0:
-            continue
-        value = np.zeros(n, dtype=np.int32)
-        for k in range(a, b):  # 2-3 digit columns, not records
-            value = value * 10 + (matrix[:, k].astype(np.int32) - 48)
-        bad |= (value < lo) | (value > hi)
-    return bad
 
 
 def blank_rows(matrix: np.ndarray) -> np.ndarray:
