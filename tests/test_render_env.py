@@ -261,3 +261,9 @@ def test_big_tables_threaded_formatting_is_deterministic(tmp_path):
     bad["c"][7] = np.nan
     with pytest.raises(DataError, match="'b' holds infinite"):
         write_table(bad, tmp_path, basename="bad", context=context())
+
+
+def test_empty_pds4_table_refused(tmp_path):
+    with pytest.raises(DataError, match="at least one record"):
+        write_table({"a": np.array([], dtype="i4")}, tmp_path, basename="e", context=context())
+    assert list(tmp_path.iterdir()) == []

@@ -233,6 +233,9 @@ def write_table(
         raise UnsupportedError("attached labels exist only in PDS3")
     pds3 = standard == "pds3"
     cols = columns_from(table, units=units, descriptions=descriptions, special_constants=special_constants)
+    if not pds3 and len(cols[0].values) == 0:
+        raise DataError("table has no rows; a PDS4 table needs at least one record",
+                        path=str(directory / basename))
     try:
         if table_format == "character":
             enc = encode_character(cols, pds3=pds3)
