@@ -2,10 +2,12 @@
 
 The list is validate's ``registered_context_products.json`` shape:
 ``{"Product_Context": [{"lidvid": "...::1.0", "name": [...], "type": [...]}, ...]}``.
-A reference whose LID is not registered is ``error.label.context_ref_not_found``; one whose
-enclosing ``name`` matches none of the registered names is
-``warning.label.context_ref_mismatch`` (``info.`` when mismatch warnings are disabled).
-LIDs compare case-insensitively, as in the PDS registry.
+A reference whose LID (or LIDVID) is not registered is ``error.label.context_ref_not_found``;
+when the enclosing element gives both ``name`` and ``type``, a name (or, except for
+Observing_System_Component, a type) matching none of the registered ones is
+``warning.label.context_ref_mismatch`` (``info.`` when mismatch warnings are disabled), one
+differing only in case ``info.label.context_ref_case_mismatch`` — validate's rules. LIDs
+compare case-insensitively, as in the PDS registry.
 """
 
 from __future__ import annotations
@@ -48,9 +50,10 @@ class ContextRegistry:
             lid, _, vid = lidvid.partition("::")
             if not lid:
                 continue
-            slot = self.products.setdefault(lid.lower(), {"names": set(), "types": set(), "vids": set()})
-            slot["names"].update(str(n).strip().lower() for n in _list(e.get("name")))
-            slot["types"].update(str(t).strip().lower() for t in _list(e.get("type")))
+            slot = self.products.setdefault(lid.lower(), {"names_exact": set(), "types_exact": set(),
+                                                           "vids": set()})
+            slot["names_exact"].update(" ".join(str(n).split()) for n in _list(e.get("name")))
+            slot["types_exact"].update(str(t).strip() for t in _list(e.get("type")))
             if vid:
                 slot["vids"].add(vid)
 
@@ -93,10 +96,27 @@ def check_context_refs(
                                file=file, line=line))
             continue
         parent = ref.getparent()
-        name = ktext(parent, "name") if parent is not None else None
-        if name and slot["names"] and " ".join(name.split()).lower() not in slot["names"]:
-            kind = "warning" if mismatch_warnings else "info"
-            out.append(Finding(f"{kind}.label.context_ref_mismatch",
-                               f"name {name!r} of {local(parent)} does not match the registered names "
-                               f"of {lid}", file=file, line=line))
+        if parent is None:
+            continue
+        name, kind_ = ktext(parent, "name"), ktext(parent, "type")
+        if not name or not kind_:  # validate compares only when both are given
+            continue
+        level = "warning" if mismatch_warnings else "info"
+        for what, value, registered, checked in (
+            ("name", " ".join(name.split()), slot["names_exact"], True),
+            # the type of an Observing_System_Component is not compared (validate neither)
+            ("type", kind_, slot["types_exact"], local(parent) != "Observing_System_Component"),
+        ):
+            if not registered or not checked:
+                continue
+            if value in registered:
+                continue
+            if value.lower() in {r.lower() for r in registered}:
+                out.append(Finding("info.label.context_ref_case_mismatch",
+                                   f"{what} {value!r} of {local(parent)} differs only in case from the registered "
+                                   f"{what}s of {lid}", file=file, line=line))
+            else:
+                out.append(Finding(f"{level}.label.context_ref_mismatch",
+                                   f"{what} {value!r} of {local(parent)} does not match the registered {what}s of "
+                                   f"{lid} ({', '.join(sorted(registered))})", file=file, line=line))
     return out
