@@ -22,7 +22,7 @@ def context(**over) -> ProductContext:
             dict(name="Cassini Orbiter", type="Host",
                  lid_reference="urn:nasa:pds:context:instrument_host:spacecraft.co"),
             dict(name="MIMI CHEMS", type="Instrument",
-                 lid_reference="urn:nasa:pds:context:instrument:chems.co"),
+                 lid_reference="urn:nasa:pds:context:instrument:mimi-chems.co"),
         ],
         targets=[dict(name="Saturn", type="Planet",
                       lid_reference="urn:nasa:pds:context:target:planet.saturn")],
