@@ -54,7 +54,7 @@ def _table(rows: int, seed: int = 0) -> dict[str, np.ndarray]:
     return cols
 
 
-def bench_labels(n: int) -> None:
+def bench_labels(n: int, folder: str | None = None) -> None:
     import jinja2
 
     from pdsgen.render import commit_files, render_label
@@ -78,7 +78,7 @@ def bench_labels(n: int) -> None:
             fn(i)
         return time.perf_counter() - w, time.process_time() - c
 
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory(dir=folder) as d:
         out = Path(d)
         render_label(name, variables)  # warm the cache (compile once)
         plain = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())),
@@ -162,8 +162,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--labels", type=int, default=4000)
     ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--dir", default=None, help="folder to write the labels in (default: temp)")
     args = ap.parse_args()
-    bench_labels(args.labels)
+    bench_labels(args.labels, args.dir)
     bench_tables(args.rows)
 
 

@@ -144,3 +144,17 @@ def test_pds3_vector_columns_as_items(tmp_path, fmt, obj):
         d = pdsgen.open(out.label_path)[obj].data
         for name, values in t.items():
             np.testing.assert_array_equal(np.asarray(d[name]).astype(values.dtype), values)
+
+
+def test_pds3_extra_keywords(tmp_path):
+    ctx = context(pds3_keywords={"MISSION_PHASE_NAME": "SATURN TOUR", "SPACECRAFT_CLOCK_START_COUNT": "1/1234",
+                                 "CO:OBSERVATION_ID": ["A", "B"], "EXPOSURE_DURATION": 1.25})
+    out = write_table({"a": np.arange(2)}, tmp_path, basename="k", context=ctx, standard="pds3")
+    label = pvl.load(str(out.label_path))
+    assert label["MISSION_PHASE_NAME"] == "SATURN TOUR"
+    assert label["CO:OBSERVATION_ID"] == ["A", "B"] and label["EXPOSURE_DURATION"] == 1.25
+    from pdsgen.errors import LabelError
+
+    with pytest.raises(LabelError, match="ODL identifier"):
+        write_table({"a": np.arange(2)}, tmp_path, basename="k2", standard="pds3",
+                    context=context(pds3_keywords={"bad key": 1}))

@@ -35,6 +35,7 @@ Standard = Literal["pds4", "pds3"]
 TableFormat = Literal["character", "delimited", "binary"]
 
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-.]*")
+_PDS3_KEYWORD = re.compile(r"(?:[A-Z][A-Z0-9_]*:)?[A-Z][A-Z0-9_]*")
 
 #: default template per (standard, product kind)
 DEFAULT_TEMPLATES = {
@@ -130,6 +131,10 @@ def _check_context(ctx: ProductContext, standard: Standard, product_class: str) 
     else:
         if not ctx.product_id:
             raise LabelError("product context has no product_id (PDS3 PRODUCT_ID)")
+        for key in ctx.pds3_keywords:
+            if not _PDS3_KEYWORD.fullmatch(str(key)):
+                raise LabelError(f"PDS3 keyword {key!r} is not an ODL identifier "
+                                 "(upper-case letters, digits, '_', optional NAMESPACE:)")
 
 
 def _base_context(ctx: ProductContext, created: str, im_version: str, standard: Standard) -> dict[str, Any]:
