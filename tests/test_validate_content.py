@@ -217,3 +217,14 @@ def test_big_tables_are_checked_in_blocks_with_one_count(tmp_path, monkeypatch):
     found = run(tmp_path, char_table(8, 38, FIELDS, 3), b"".join(rows))
     assert [f.record for f in found] == [1, 2, None]
     assert found[-1].extra["count"] == 7
+
+
+def test_special_constants_are_checked_before_the_data_type(tmp_path):
+    fields = fchar(1, "X", 1, "ASCII_Real", 6,
+                   "<Special_Constants><missing_constant>N/A</missing_constant></Special_Constants>")
+    data = b"  1.50\r\n   N/A\r\n  bad!\r\n"
+    found = run(tmp_path, char_table(3, 8, fields, 1), data)
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_data_type_mismatch", 3)]
+    # the same through the Arrow path (big column)
+    found = run(tmp_path, char_table(3 * 3000, 8, fields, 1), data * 3000)
+    assert [f.record for f in found] == [3, 6, None] and found[-1].extra["count"] == 3000

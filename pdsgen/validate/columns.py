@@ -100,6 +100,7 @@ class FieldLimits:
     valid_min: float | None = None
     valid_max: float | None = None
     constants: tuple[float, ...] = ()
+    constant_texts: frozenset[str] = frozenset()  # special constants as written (exempt from the grammar)
     max_length: int | None = None
 
 
@@ -130,7 +131,27 @@ def _limits(field_el, special: dict | None, dtype: np.dtype | None = None) -> Fi
     lim.valid_max = _num_typed(special.get("valid_maximum"), dtype)
     lim.constants = tuple(v for k, s in special.items() if k not in RANGE_CONSTANTS
                           and (v := _num_typed(s, dtype)) is not None)
+    lim.constant_texts = frozenset(str(s).strip() for k, s in special.items() if k not in RANGE_CONSTANTS)
     return lim
+
+
+def _exempt_constants(col, bad: np.ndarray, texts: frozenset[str]) -> np.ndarray:
+    """Special constants are checked before the data type (as validate does): values written
+    exactly as a special constant are not grammar errors. Only the offending rows are looked at."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    idx = np.flatnonzero(bad)
+    if isinstance(col, np.ndarray):
+        rows = np.ascontiguousarray(col[idx])
+        values = np.strings.strip(rows.view(f"S{rows.shape[1]}").ravel()) if rows.shape[1] else np.array([])
+        hit = np.isin(values, np.array(sorted(t.encode("latin-1", "replace") for t in texts)))
+    else:
+        values = pc.utf8_trim_whitespace(col.take(pa.array(idx)).cast(pa.string()))
+        hit = pc.is_in(values, value_set=pa.array(sorted(texts))).to_numpy(zero_copy_only=False)
+    bad = bad.copy()
+    bad[idx[hit]] = False
+    return bad
 
 
 def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits, ctx: Ctx, *,
@@ -191,6 +212,8 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
         bad = np.zeros(len(col), dtype=bool)
     else:
         bad = fieldtypes.invalid_rows(col, f.data_type)
+    if bad is not None and bad.any() and lim.constant_texts:
+        bad = _exempt_constants(col, bad, lim.constant_texts)
     if bad is not None and bad.any():
         _report(out, bad, "error.table.field_value_data_type_mismatch",
                 lambda i: f"field {f.name!r} value {shown(i)!r} is not a valid {f.data_type}",
