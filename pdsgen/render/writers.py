@@ -106,6 +106,8 @@ def _check_basename(basename: str) -> str:
 
 def _check_context(ctx: ProductContext, standard: Standard, product_class: str) -> None:
     """The identification rules a label must meet, checked before anything is written."""
+    if standard not in ("pds4", "pds3"):
+        raise UnsupportedError(f"standard must be 'pds4' or 'pds3', not {standard!r}")
     if standard == "pds4":
         if not ctx.lid:
             raise LabelError("product context has no lid (PDS4 logical_identifier)")
@@ -467,17 +469,6 @@ def write_browse(
                    basename + ".xml", data_name, data, ctx, created, None, fsync)
 
 
-__all__ = [
-    "DEFAULT_TEMPLATES",
-    "ArrayInfo",
-    "FileInfo",
-    "WrittenProduct",
-    "write_ancillary_table",
-    "write_array",
-    "write_browse",
-    "write_fits",
-    "write_table",
-]
 
 
 
@@ -522,3 +513,16 @@ def write_fits(
         raise UnsupportedError(f"no built-in FITS template for {product_class}; give template=")
     return _commit(directory, template, variables, templates_dir, "pds4", False,
                    basename + ".xml", data_name, raw, ctx, created, None, fsync)
+
+
+__all__ = [
+    "DEFAULT_TEMPLATES",
+    "ArrayInfo",
+    "FileInfo",
+    "WrittenProduct",
+    "write_ancillary_table",
+    "write_array",
+    "write_browse",
+    "write_fits",
+    "write_table",
+]
