@@ -99,3 +99,32 @@ def test_bit_fields_outside_their_field_and_object_overlap_in_corpus():
     assert run([str(V / "github209/VALID_odf07155_msgr_11.xml")], opts(context=False)).total_errors == 0
     r = run([str(V / "github480/test_fail_header_offset.xml")], opts(context=False, content=False))
     assert [f.type for f in r.all_findings() if f.is_error] == ["error.label.invalid_object_definition"]
+
+
+def test_file_and_folder_names(tmp_path):
+    from pdsgen.validate.integrity import naming_findings
+
+    for name in ("good_name-1.0.tab", "bad name.tab", "core", "core.vmac", "a.out", "lpt9.tab", "_x.tab"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "dir.ext").mkdir()
+    (tmp_path / "com1").mkdir()
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "bad name").write_bytes(b"")
+    got = sorted((Path(f.file).name, f.type) for f in naming_findings(tmp_path))
+    assert got == [
+        ("_x.tab", "error.file.name_has_invalid_characters"),
+        ("a.out", "error.file.unallowed_name"),
+        ("bad name.tab", "error.file.name_has_invalid_characters"),
+        ("com1", "error.directory.unallowed_name"),
+        ("core", "error.file.unallowed_base_name"),
+        ("dir.ext", "error.directory.name_has_invalid_characters"),
+    ]
+
+
+def test_primary_collection_members_need_versions():
+    from pdsgen.validate.inventory import Member, missing_versions
+
+    members = [Member("P", "urn:nasa:pds:b:c:p1::1.0", 1), Member("P", "urn:nasa:pds:b:c:p2", 2),
+               Member("S", "urn:nasa:pds:b:c:p3", 3)]
+    found = missing_versions(members, "c.xml")
+    assert [(f.type, f.line) for f in found] == [("error.integrity.missing_version", 2)]

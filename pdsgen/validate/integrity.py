@@ -30,6 +30,10 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                 pr.findings.append(Finding("error.label.duplicate_identifier",
                                            f"{lidvid} is also the identifier of {first}", file=pr.label))
                 pr.finish()
+    # names of the files and folders of every folder walked (PDS4 Standards Reference 6C)
+    roots = {Path(t).resolve() for t in result.roots if Path(t).is_dir()}
+    for root in sorted(r for r in roots if not any(o != r and o in r.parents for o in roots)):
+        result.integrity += naming_findings(root)
     if rule not in ("bundle", "collection"):
         return
     result.integrity_checked = True
@@ -54,6 +58,7 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                  and _under(pr.label, folder) and pr.lid and c.lid and pr.lid.startswith(c.lid + ":")}
         result.integrity += inv.integrity_findings(c.label, c.members, present, present_lidvids, cands,
                                                    what="collection")
+        result.integrity += inv.missing_versions(c.members, c.label)
     # files under the bundle/collection folder that no label references
     referenced = {str(Path(f).resolve()) for pr in result.products for f in pr.files}
     referenced |= {str(Path(pr.label).resolve()) for pr in result.products}
@@ -86,3 +91,35 @@ def _under(label: str, folder: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+#: names the PDS4 Standards Reference (6C) forbids for files (whole name) and folders
+PROHIBITED_NAMES = {"aux", "con", "core", "nul", "prn", *(f"com{i}" for i in range(1, 10)),
+                    *(f"lpt{i}" for i in range(1, 10))}
+MAX_NAME = 255
+
+
+def naming_findings(root: Path) -> list[Finding]:
+    """File and folder names under `root`: length, characters, prohibited names (validate's rule)."""
+    import re
+
+    legal = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+    out: list[Finding] = []
+    for q in sorted(root.rglob("*")):
+        name, is_dir = q.name, q.is_dir()
+        what = "directory" if is_dir else "file"
+        if any(part.startswith(".") for part in q.relative_to(root).parts):
+            continue  # hidden files and folders (.git, editor/OS leftovers) are not archive members
+        if len(name) > MAX_NAME:
+            out.append(Finding(f"error.{what}.name_too_long", f"{name!r} is longer than {MAX_NAME} characters",
+                               file=str(q)))
+        if not legal.fullmatch(name) or (is_dir and "." in name):
+            out.append(Finding(f"error.{what}.name_has_invalid_characters",
+                               f"{what} name {name!r} uses characters outside A-Z a-z 0-9 _ - ."
+                               + (" (folders may not have extensions)" if is_dir and "." in name else ""),
+                               file=str(q)))
+        if name.lower() in PROHIBITED_NAMES or (not is_dir and name.lower() == "a.out"):
+            kind = "error.directory.unallowed_name" if is_dir else (
+                "error.file.unallowed_name" if name.lower() == "a.out" else "error.file.unallowed_base_name")
+            out.append(Finding(kind, f"{what} name {name!r} is not allowed in a PDS archive", file=str(q)))
+    return out

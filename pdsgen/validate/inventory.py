@@ -149,3 +149,10 @@ def record_count_findings(inv: etree._Element, members: list[Member], file: str)
     return [Finding("error.table.records_mismatch",
                     f"the inventory says {declared} records, its file has {len(members)}", file=file,
                     line=inv.sourceline)]
+
+
+def missing_versions(members: list[Member], file: str) -> list[Finding]:
+    """Primary members of a collection must be LIDVIDs (validate: ``error.integrity.missing_version``)."""
+    return [Finding("error.integrity.missing_version",
+                    f"the primary member {m.ident} should include its version (LIDVID)", file=file, line=m.line)
+            for m in members if m.status == "P" and m.vid is None]

@@ -86,6 +86,7 @@ class RunResult:
     execution: list[Finding] = field(default_factory=list)
     rule: str = "product"
     targets: list[str] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)  # what was walked (bundle/collection folders)
     integrity_checked: bool = False
 
     def all_findings(self) -> Iterable[Finding]:
@@ -379,7 +380,7 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
             raise ValidationRunError("context-products file not found", path=f)
     result = RunResult(targets=list(targets))
     roots, rule = _expand_rule(targets, opts)
-    result.rule = rule
+    result.rule, result.roots = rule, list(roots)
     labels, result.execution = discover(roots, opts)
     todo = []
     for p, walked in labels:
