@@ -114,7 +114,7 @@ def test_new_product_version(bundle, tmp_path):
     with SQLiteIndex(tmp_path / "i.sqlite") as idx:
         package_bundle(bundle, idx, creation_time=CT, manifests=False)
         old_inv = (bundle / "data/collection_data_inventory.csv").read_bytes()
-        # product 7 gets version 1.1; the old one is kept under SUPERSEDED/v1.0/
+        # product 7 gets version 1.1; the old one is kept under SUPERSEDED/v1_0/
         folder = bundle / "data"
         p7 = folder / "d0001/p0000007.xml"
         keep_superseded(folder, [p7, folder / "d0001/p0000007.tab"], "1.0")
@@ -133,11 +133,11 @@ def test_new_product_version(bundle, tmp_path):
     inv = (bundle / "data/collection_data_inventory.csv").read_bytes()
     assert inv == old_inv.replace(b"p0000007::1.0", b"p0000007::1.1")
     # superseded collection files and product kept, old label still describes the old inventory
-    old_label = bundle / "data/SUPERSEDED/v1.0/collection_data.xml"
-    assert (bundle / "data/SUPERSEDED/v1.0/collection_data_inventory.csv").read_bytes() == old_inv
+    old_label = bundle / "data/SUPERSEDED/v1_0/collection_data.xml"
+    assert (bundle / "data/SUPERSEDED/v1_0/collection_data_inventory.csv").read_bytes() == old_inv
     assert _text(old_label, "md5_checksum") == hashlib.md5(old_inv).hexdigest()
-    assert (bundle / "data/SUPERSEDED/v1.0/d0001/p0000007.xml").is_file()
-    assert (bundle / "SUPERSEDED/v1.0/bundle_synth.xml").is_file()
+    assert (bundle / "data/SUPERSEDED/v1_0/d0001/p0000007.xml").is_file()
+    assert (bundle / "SUPERSEDED/v1_0/bundle_synth.xml").is_file()
     label = etree.parse(str(bundle / "data/collection_data.xml")).getroot()
     assert [e.text for e in label.iter(f"{NS}version_id")] == ["1.1", "1.0", "1.1"]
     assert bump_vid("1.1", "major") == "2.0"

@@ -91,7 +91,7 @@ def test_regenerate_after_calibration_change(archive):
             assert vid == "1.1"
             # gain 2 * counter (i, i+1, i+2) + new offset 1500
             assert _values(archive / f"data_calibrated/p000000{i}_cal.tab") == [2.0 * v + 1500 for v in (i, i + 1, i + 2)]
-            old = archive / f"data_calibrated/SUPERSEDED/v1.0/p000000{i}_cal.tab"
+            old = archive / f"data_calibrated/SUPERSEDED/v1_0/p000000{i}_cal.tab"
             assert _values(old) == [2.0 * v + 1000 for v in (i, i + 1, i + 2)]
             tree = etree.fromstring(after[label])
             tab = after[f"data_calibrated/p000000{i}_cal.tab"]
@@ -186,3 +186,16 @@ def test_restart_abandons_open_run(archive):
         second = regenerate(archive, idx, creation_time=T1, restart=True)
         assert not second.resumed and second.run_id != first.run_id
         assert [s.record.label_path for s in second.stale] == ["data_calibrated/p0000004_cal.xml"]
+
+
+def test_reference_outside_archive_is_unchecked_not_stale(archive, monkeypatch):
+    for suffix in (".xml", ".tab"):
+        (archive / f"calibration/cal000{suffix}").unlink()
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        assert regenerate(archive, idx, dry_run=True).stale == []
+        monkeypatch.setattr(synthetic, "SYNTHETIC_RECIPE_VERSION", "1.1")
+        stale = {s.record.label_path: s for s in find_stale(idx)}
+    assert len(stale) == 6
+    assert stale["data_calibrated/p0000001_cal.xml"].unchecked == [
+        "calibration urn:nasa:pds:synth:calibration:cal000::1.0"]
+    assert stale["data_calibrated/p0000004_cal.xml"].unchecked == []

@@ -86,10 +86,12 @@ class StaleProduct:
     reasons: list[str]
     inputs: list[tuple[str, ProductRecord]]  # (reference in the label, product it names now)
     calibrations: list[tuple[str, ProductRecord]]
+    unchecked: list[str] = field(default_factory=list)  # references not found in the archive
 
     def to_json(self) -> dict[str, Any]:
         return {"lidvid": self.record.lidvid, "label_path": self.record.label_path,
-                "recipe": self.record.recipe_name, "reasons": self.reasons}
+                "recipe": self.record.recipe_name, "reasons": self.reasons,
+                "unchecked": self.unchecked}
 
 
 def find_stale(
@@ -124,6 +126,7 @@ def find_stale(
         if newest is not None and newest.label_path != rec.label_path and vid_key(newest.vid) > vid_key(rec.vid):
             continue  # an older copy; the newest version is the one to check
         reasons: list[str] = []
+        unchecked: list[str] = []
         inputs: list[tuple[str, ProductRecord]] = []
         cals: list[tuple[str, ProductRecord]] = []
         for p in rec.provenance:
@@ -132,7 +135,9 @@ def find_stale(
             if now is not None:
                 (cals if p.role == "calibration" else inputs).append((p.ref, now))
             if now is None:
-                reasons.append(f"{p.role} {p.ref} is not in the archive")
+                # not in the archive (outside ROOT, or a file shipped with the recipe): it
+                # cannot be checked, and a remake passes only what it can find
+                unchecked.append(f"{p.role} {p.ref}")
                 continue
             recent = since_ns is None or any(f.mtime_ns >= since_ns for f in now.files)
             if not recent:
@@ -148,10 +153,8 @@ def find_stale(
             reasons.append(f"recipe {rec.recipe_name} is now version {cur_version} (made with {rec.recipe_version})")
         if rec.pdsgen_version and rec.pdsgen_version != pdsgen.__version__:
             reasons.append(f"pdsgen is now {pdsgen.__version__} (made with {rec.pdsgen_version})")
-        if reasons and not any(r.endswith("is not in the archive") for r in reasons):
-            out.append(StaleProduct(rec, reasons, inputs, cals))
-        elif reasons:
-            out.append(StaleProduct(rec, reasons, [], []))
+        if reasons:
+            out.append(StaleProduct(rec, reasons, inputs, cals, unchecked))
     return out
 
 
@@ -312,10 +315,7 @@ def regenerate(
         if dry_run:
             report.seconds = time.perf_counter() - t_start
             return report
-        missing = [s for s in report.stale if not s.inputs and any("not in the archive" in r for r in s.reasons)]
-        for s in missing:
-            report.failed.append((s.record.label_path, "; ".join(s.reasons)))
-        todo = [s for s in report.stale if s not in missing]
+        todo = report.stale
         from pdsgen.render import iso_utc, resolve_creation_time
 
         ctime = iso_utc(resolve_creation_time(creation_time))

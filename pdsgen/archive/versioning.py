@@ -14,7 +14,7 @@ from pdsgen.errors import LabelError
 _VID = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 #: Folder (inside a collection folder) holding superseded versions, one sub-folder per
-#: version (``SUPERSEDED/v1.0/...``), same relative layout, so each old label still finds
+#: version (``SUPERSEDED/v1_0/...``: PDS4 folder names allow no period), same relative layout, so each old label still finds
 #: its data files by the same relative file_name.
 SUPERSEDED = "SUPERSEDED"
 
@@ -37,11 +37,11 @@ def bump_vid(vid: str, kind: str = "minor") -> str:
 
 
 def superseded_dir(collection_dir: Path, vid: str) -> Path:
-    return collection_dir / SUPERSEDED / f"v{vid}"
+    return collection_dir / SUPERSEDED / ("v" + vid.replace(".", "_"))
 
 
 def keep_superseded(collection_dir: Path, files: list[Path], vid: str) -> list[Path]:
-    """Copy ``files`` (all inside ``collection_dir``) to ``SUPERSEDED/v<vid>/`` keeping their
+    """Copy ``files`` (all inside ``collection_dir``) to ``SUPERSEDED/v<major>_<minor>/`` keeping their
     relative paths; copies are written to a temporary name then renamed. Returns the copies."""
     out = []
     dest_root = superseded_dir(collection_dir, vid)

@@ -105,7 +105,7 @@ def _packaging_options(f):
     f = click.option("--creation-time", help="Creation time written in labels (default "
                      "SOURCE_DATE_EPOCH or now).")(f)
     f = click.option("--keep-superseded", "keep", is_flag=True,
-                     help="Keep the previous version's files under SUPERSEDED/v<vid>/.")(f)
+                     help="Keep the previous version's files under SUPERSEDED/v<major>_<minor>/.")(f)
     f = click.option("--major", "bump", flag_value="major",
                      help="A changed collection/bundle gets the next major version.")(f)
     f = click.option("--minor", "bump", flag_value="minor", default=True,
@@ -184,7 +184,7 @@ def bundle_cmd(root: Path, db: str | None, lid: str | None, title: str | None, b
 @click.option("--minor", "bump", flag_value="minor", default=True,
               help="Remade products get the next minor version (default).")
 @click.option("--keep-superseded", "keep", is_flag=True,
-              help="Keep the previous versions under SUPERSEDED/v<vid>/.")
+              help="Keep the previous versions under SUPERSEDED/v<major>_<minor>/.")
 @click.option("--creation-time", help="Creation time written in the new labels "
               "(default SOURCE_DATE_EPOCH or now).")
 @click.option("--no-validate", is_flag=True, help="Do not re-validate what was written.")
@@ -214,7 +214,8 @@ def regenerate_cmd(root: Path, db: str | None, recipe: str | None, since: str | 
                 click.echo(stale_as_json(report.stale))
             else:
                 for s in report.stale:
-                    click.echo(f"{s.record.lidvid or s.record.label_path}: {'; '.join(s.reasons)}")
+                    note = f" (not checked, not in the archive: {', '.join(s.unchecked)})" if s.unchecked else ""
+                    click.echo(f"{s.record.lidvid or s.record.label_path}: {'; '.join(s.reasons)}{note}")
                 click.echo(f"{len(report.stale)} products to remake")
             return
         with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
