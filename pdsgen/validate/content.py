@@ -49,9 +49,11 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     size = obj.file.stat().st_size
     needed = obj.offset + count * itemsize
     if needed > size:
-        out.append(Finding("error.array.bad_file_read",
-                           f"{name}: {count} elements of {itemsize} bytes from offset {obj.offset} need {needed} "
-                           f"bytes, the file {obj.file.name!r} has {size}", file=ctx.label, line=_line(el)))
+        # validate's wording for this (issue 303): object-defined size + offset beyond the file
+        out.append(Finding("error.label.filesize_mismatch",
+                           f"{name}: object-defined size + offset is greater than the file: {count} elements of "
+                           f"{itemsize} bytes from offset {obj.offset} need {needed} bytes, {obj.file.name!r} has "
+                           f"{size}", file=ctx.label, line=_line(el)))
         return out
     stats = kid(el, "Object_Statistics") if el is not None else None
     lim = _limits(None, obj.special_constants, bt.dtype)
