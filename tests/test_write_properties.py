@@ -56,14 +56,32 @@ def tables(draw, *, text_ok: bool, binary: bool, signed64: bool = False, no_int6
             if dtype.kind == "f" and np.isnan(values).any():
                 values = np.where(values == MISSING[kind], 0, values).astype(dtype)
                 special[name] = {"missing_constant": MISSING[kind]}
+            if dtype.kind in "iu" and draw(st.booleans()):  # masked integers → missing_constant
+                info = np.iinfo(dtype)
+                const = info.min if dtype.kind == "i" else info.max
+                if signed64 and kind == "u8":
+                    const = 2**63 - 1
+                if no_int64_min and kind == "i8":  # see test_pds4_tables_read_by_pds4_tools
+                    const = info.min + 1
+                values = np.where(values == const, 0, values).astype(dtype)
+                values = np.ma.masked_array(values, mask=draw(hnp.arrays(bool, shape)))
+                special[name] = {"missing_constant": int(const)}
             cols[name] = values
     return cols, special
+
+
+def _written(values, name, special):
+    """What the file holds: masked entries replaced by the column's missing_constant."""
+    if isinstance(values, np.ma.MaskedArray):
+        return values.filled(special[name]["missing_constant"])
+    return values
 
 
 def _check(path, cols, special, binary):
     prod = pdsgen.open(path)
     data = prod[0].data
     for name, values in cols.items():
+        values = _written(values, name, special)
         got = data[name]
         if values.dtype.kind == "U":
             got = np.asarray(got)
@@ -132,6 +150,7 @@ def test_pds4_tables_read_by_pds4_tools(fmt, data):
                           special_constants=special, creation_time=CREATED)
         table = pds4_tools.read(str(out.label_path), quiet=True)[0]
         for name, values in cols.items():
+            values = _written(values, name, special)
             got = np.asarray(table[name])
             assert got.shape == values.shape, name
             if values.dtype.kind == "U":
