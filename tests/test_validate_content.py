@@ -228,3 +228,9 @@ def test_special_constants_are_checked_before_the_data_type(tmp_path):
     # the same through the Arrow path (big column)
     found = run(tmp_path, char_table(3 * 3000, 8, fields, 1), data * 3000)
     assert [f.record for f in found] == [3, 6, None] and found[-1].extra["count"] == 3000
+
+
+def test_line_breaks_inside_quoted_delimited_values(tmp_path):
+    data = b'1,alpha\r\n2,"be\r\nta"\r\n3,gamma\r\n'
+    found = run(tmp_path, delimited(3, DFIELDS, 2), data)
+    assert [(f.type, f.record, f.field) for f in found] == [("error.validation.invalid_field_value", 2, 2)]

@@ -285,7 +285,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
             io.BytesIO(raw),
             read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1)),
             parse_options=pacsv.ParseOptions(delimiter=delimiter_char(obj), quote_char='"', double_quote=True,
-                                              newlines_in_values=False, invalid_row_handler=on_invalid),
+                                              newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
@@ -325,10 +325,15 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
         number, f, col_index, lim = task
         found: list[Finding] = []
         col = table.column(col_index).combine_chunks()
+        # PDS DSV: no double quotes inside values, no record delimiters inside quoted values
         quoted = pc.match_substring(col, '"').to_numpy(zero_copy_only=False)
+        broken = pc.match_substring_regex(col, "[\r\n]").to_numpy(zero_copy_only=False)
         shown = _shower(col)
         _report(found, quoted, "error.validation.invalid_field_value",
                 lambda i: f"field {f.name!r} value {shown(i)!r} contains a double quote", ctx,
+                field=number, obj=name)
+        _report(found, broken & ~quoted, "error.validation.invalid_field_value",
+                lambda i: f"field {f.name!r} value {shown(i)!r} contains a line break", ctx,
                 field=number, obj=name)
         if lim.max_length is not None:
             too_long = (pc.binary_length(col).to_numpy(zero_copy_only=False) > lim.max_length)
