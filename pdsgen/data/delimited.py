@@ -100,7 +100,8 @@ def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray |
     text = pc.utf8_trim_whitespace(column)
     # A quoted value with blanks outside its quotes (` "a,b" `) reaches us with the quotes:
     # drop one enclosing pair, as pds4_tools does.
-    text = pc.replace_substring_regex(text, pattern=r'^"(.*)"$', replacement=r"\1")
+    if pc.any(pc.starts_with(text, '"')).as_py():
+        text = pc.replace_substring_regex(text, pattern=r'^"(.*)"$', replacement=r"\1")
     name = f.data_type
     if not types.is_character(name):
         raise UnsupportedError(f"field {f.name!r}: data type {name!r} cannot be delimited text",
@@ -133,12 +134,33 @@ def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray |
 
 def _strings(text, name: str) -> np.ndarray:
     """ASCII_* text as bytes (like fixed-width tables), UTF8_* as str."""
-    import pyarrow.compute as pc
-
+    values = fixed_width(text)
     if name.startswith("UTF8_"):
-        return text.to_numpy(zero_copy_only=False).astype("U")
-    # Encode in arrow (C), then one numpy conversion; non-ASCII bytes are kept as UTF-8.
-    return np.asarray(pc.cast(text, "binary").to_numpy(zero_copy_only=False).astype("S"))
+        return np.strings.decode(values, "utf-8")
+    return values
+
+
+def fixed_width(text) -> np.ndarray:
+    """An arrow string array as a numpy ``S<max length>`` array, by one scatter of its
+    bytes (no Python object per value)."""
+    import pyarrow as pa
+
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    n = len(text)
+    large = pa.types.is_large_string(text.type) or pa.types.is_large_binary(text.type)
+    _, offsets_buf, data_buf = text.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64 if large else np.int32, count=n + 1,
+                            offset=text.offset * (8 if large else 4)).astype(np.int64)
+    lengths = np.diff(offsets)
+    width = int(lengths.max()) if n else 0
+    out = np.zeros((n, max(width, 1)), dtype=np.uint8)
+    if width:
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        src = np.arange(offsets[0], offsets[-1])
+        dest = src + np.repeat(np.arange(n, dtype=np.int64) * out.shape[1] - offsets[:-1], lengths)
+        out.reshape(-1)[dest] = data[src]
+    return out.view(f"S{out.shape[1]}")[:, 0]
 
 
 def _fill(values: np.ndarray, empty: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray | None]:
