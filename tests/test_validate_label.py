@@ -128,3 +128,13 @@ def test_primary_collection_members_need_versions():
                Member("S", "urn:nasa:pds:b:c:p3", 3)]
     found = missing_versions(members, "c.xml")
     assert [(f.type, f.line) for f in found] == [("error.integrity.missing_version", 2)]
+
+
+def test_line_breaks_inside_references_are_invalid_values():
+    from pdsgen.validate.pds4label import check_identifiers
+
+    tree = tree_of("<Reference_List><Internal_Reference><lid_reference>urn:nasa:pds:b:c:p\n</lid_reference>"
+                   "</Internal_Reference><Internal_Reference><lid_reference>urn:nasa:pds:b:c:q</lid_reference>"
+                   "</Internal_Reference></Reference_List>")
+    found = check_identifiers(tree, "x")
+    assert [f.type for f in found] == ["error.validation.invalid_field_value"]

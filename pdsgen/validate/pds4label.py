@@ -108,7 +108,14 @@ def check_identifiers(tree: etree._ElementTree, file: str) -> list[Finding]:
                                f"version_id {(vid_el.text or '').strip()!r} is not M.n", file=file,
                                line=vid_el.sourceline))
     for el in root.iter(f"{{{PDS_NS}}}lid_reference", f"{{{PDS_NS}}}lidvid_reference"):
-        value = (el.text or "").strip()
+        raw = el.text or ""
+        value = raw.strip()
+        if "\r" in raw or "\n" in raw or any(c.isspace() for c in value):
+            # validate (issue 401): line breaks or blanks inside a reference are invalid values
+            out.append(Finding("error.validation.invalid_field_value",
+                               f"{local(el)} {raw!r} contains a line break or blanks", file=file,
+                               line=el.sourceline))
+            continue
         if local(el) == "lidvid_reference":
             lid, sep, vid = value.partition("::")
             msg = lid_problem(lid) or (None if sep and VID_RE.match(vid) else f"version {vid!r} is not M.n"
