@@ -249,3 +249,9 @@ def test_truncated_or_mismatched_labels_raise_label_error(text):
     with pytest.raises(LabelError) as info:
         loads(text, strict=True)
     assert info.value.line is not None or "middle of a statement" in str(info.value)
+
+
+def test_malformed_based_integer_is_a_label_error():
+    with pytest.raises(LabelError) as info:
+        loads('PDS_VERSION_ID = PDS3\nA = 2#000"0111#\nEND\n')
+    assert info.value.line == 2

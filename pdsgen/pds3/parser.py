@@ -142,6 +142,8 @@ class _Parser:
                 value = decode_word(tok)
             except NotAValue:
                 raise Fallback(f"no value before {tok!r}", self.i - 1) from None
+            except ValueError:  # e.g. a malformed based integer: pvl reports it
+                raise Fallback(f"not a value: {tok!r}", self.i - 1) from None
         nxt = t[self.i]
         if nxt is not None and nxt[0] == "<":
             self.i += 1
