@@ -234,3 +234,10 @@ def test_line_breaks_inside_quoted_delimited_values(tmp_path):
     data = b'1,alpha\r\n2,"be\r\nta"\r\n3,gamma\r\n'
     found = run(tmp_path, delimited(3, DFIELDS, 2), data)
     assert [(f.type, f.record, f.field) for f in found] == [("error.validation.invalid_field_value", 2, 2)]
+
+
+def test_records_without_any_line_feed(tmp_path):
+    lf_table = char_table(4, 37, FIELDS, 3).replace("Carriage-Return Line-Feed", "Line-Feed")
+    data = b"".join(r[:-2] + b" \r" for r in GOOD_ROWS)[: 4 * 37]  # CR-only records
+    found = run(tmp_path, lf_table, data.ljust(4 * 37))
+    assert [f.type for f in found] == ["error.table.missing_LF"]

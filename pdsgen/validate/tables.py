@@ -151,8 +151,17 @@ def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes |
         ends &= mat[:, body + k] == byte
     if ends.all():
         return []
-    lf_only = delim == b"\r\n" and bool((mat[:, -1] == 10).all())
-    kind = "error.table.missing_CRLF" if lf_only else "error.table.record_length_mismatch"
+    # which problem: the delimiter is not used at all (missing_CRLF / missing_LF), or it is,
+    # but records are not record_length long (record_length_mismatch)
+    lf = mat == 10
+    has_lf = bool(lf.any())
+    if delim == b"\r\n":
+        has_crlf = has_lf and bool((lf[:, 1:] & (mat[:, :-1] == 13)).any())
+        kind = "error.table.record_length_mismatch" if has_crlf else "error.table.missing_CRLF"
+    elif delim == b"\n":
+        kind = "error.table.record_length_mismatch" if has_lf else "error.table.missing_LF"
+    else:
+        kind = "error.table.record_length_mismatch"
     first = int(np.flatnonzero(~ends)[0])
     return [Finding(kind, f"{name}: {int((~ends).sum())} of {n} records do not end with the record delimiter "
                           f"at record_length {reclen} (first: record {first + 1})", file=ctx.label,
