@@ -519,3 +519,21 @@ def test_fits_layout_reads_the_hdu_at_the_offset(tmp_path):
                      label_type="IMAGE")
     with pytest.raises(DataError, match="no FITS HDU starts at byte"):
         _ = obj.data
+
+
+def test_threaded_and_serial_column_decoding_agree(tmp_path, monkeypatch):
+    import pdsgen.data.fixed as fixed
+
+    rows = [(i, i * 0.25, f"s{i}") for i in range(-50, 50)]
+    text = "".join(f"{a:6d}{b:10.3f} {c:6s}\r\n" for a, b, c in rows).encode()
+    fields = (field_character("A", "ASCII_Integer", 1, 6) + field_character("B", "ASCII_Real", 7, 10)
+              + field_character("C", "ASCII_String", 18, 6))
+    label = write_product(tmp_path, table_character(len(rows), 25, fields), text)
+    monkeypatch.setattr(fixed, "PARALLEL_BYTES", 1 << 62)
+    serial = pdsgen.open(label)[0].data
+    monkeypatch.setattr(fixed, "PARALLEL_BYTES", 1)
+    threaded = pdsgen.open(label)[0].data
+    assert serial.tolist() == threaded.tolist()
+    assert serial["A"].tolist() == [a for a, _, _ in rows]
+    assert serial["B"].tolist() == [float(f"{b:.3f}") for _, b, _ in rows]
+    assert serial["C"].tolist() == [c.encode() for _, _, c in rows]
