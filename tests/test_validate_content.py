@@ -241,3 +241,12 @@ def test_records_without_any_line_feed(tmp_path):
     data = b"".join(r[:-2] + b" \r" for r in GOOD_ROWS)[: 4 * 37]  # CR-only records
     found = run(tmp_path, lf_table, data.ljust(4 * 37))
     assert [f.type for f in found] == ["error.table.missing_LF"]
+
+
+def test_crlf_where_the_label_says_line_feed(tmp_path):
+    lf_delimited = delimited(2, DFIELDS, 2).replace("Carriage-Return Line-Feed", "Line-Feed")
+    assert run(tmp_path, lf_delimited, b"1,a\n2,b\n") == []
+    assert [f.type for f in run(tmp_path, lf_delimited, b"1,a\r\n2,b\r\n")] == ["error.table.missing_LF"]
+    lf_fixed = char_table(4, 37, FIELDS, 3).replace("Carriage-Return Line-Feed", "Line-Feed")
+    found = run(tmp_path, lf_fixed, b"".join(GOOD_ROWS)[: 4 * 37])
+    assert [f.type for f in found] == ["error.table.missing_LF"]

@@ -159,7 +159,9 @@ def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes |
         has_crlf = has_lf and bool((lf[:, 1:] & (mat[:, :-1] == 13)).any())
         kind = "error.table.record_length_mismatch" if has_crlf else "error.table.missing_CRLF"
     elif delim == b"\n":
-        kind = "error.table.record_length_mismatch" if has_lf else "error.table.missing_LF"
+        # no LF at all, or CR/LF where the label says a bare LF (validate: missing_LF)
+        has_crlf = has_lf and bool((lf[:, 1:] & (mat[:, :-1] == 13)).any())
+        kind = "error.table.record_length_mismatch" if has_lf and not has_crlf else "error.table.missing_LF"
     else:
         kind = "error.table.record_length_mismatch"
     first = int(np.flatnonzero(~ends)[0])
@@ -279,6 +281,12 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
             out.append(Finding("error.table.missing_CRLF",
                                f"{name}: {n_lf - n_crlf} record(s) end with a bare line feed, the label says "
                                f"Carriage-Return Line-Feed", file=ctx.label, line=_line(el)))
+    elif delim == b"\n":
+        n_crlf = raw.count(b"\r\n")
+        if n_crlf:
+            out.append(Finding("error.table.missing_LF",
+                               f"{name}: {n_crlf} record(s) end with carriage-return line-feed, the label says "
+                               f"Line-Feed", file=ctx.label, line=_line(el)))
     ncols = int(obj.details.get("fields_per_record") or 0) or (max((f.location for f in obj.fields), default=0) + 1)
     bad_rows: list[str] = []
 
