@@ -99,7 +99,10 @@ def _decode_field(obj: DataObject, f: Field, raw: np.ndarray,
         if types.is_character(name) and f.bits is None:
             ctype = types.character_type(name)
             if ctype.decoder is None:
-                return trim_text(text_view(raw), raw[..., 0] if f.length else None), None
+                text = trim_text(text_view(raw), raw[..., 0] if f.length else None)
+                if name.startswith("UTF8_"):
+                    text = np.strings.decode(text, "utf-8")
+                return text, None
             if ctype.text_dtype is not None:
                 fast = arrowtext.parse_field(arrow_records, raw.shape[0], f.location, f.length, f.shape,
                                              f.strides, ctype.text_dtype) if arrow_records is not None else None

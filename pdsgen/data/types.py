@@ -25,15 +25,17 @@ Contract (read this if you register a type)
     ``kind`` is one of ``"int"``, ``"uint"``, ``"float"``, ``"complex"``, ``"bits"``,
     ``"bytes"`` (derived from the dtype when omitted; required for decoders).
 
-``register_character_type(name, decoder, *, kind)``
+``register_character_type(name, decoder, *, kind, text_dtype=None)``
     For values written as text (Table_Character, Table_Delimited, ASCII fields inside
     binary tables). ``decoder(chars: np.ndarray) -> np.ndarray`` gets a ``uint8`` matrix
     of shape ``(n, width)`` (one row per value, the field's bytes, space padded) and
-    returns ``n`` values. Empty (all-blank) values are the caller's business: decoders
-    only see rows that hold something (blank rows are passed as the text ``"0"`` and
-    masked afterwards). Types not registered here and starting with ``ASCII_`` or
-    ``UTF8_`` are read as strings (``str``, surrounding blanks trimmed), which is what
-    dates and times are too (PDS4 dates have no numpy type with leap seconds).
+    returns ``n`` values. Empty (all-blank) rows are the caller's business: decoders
+    receive them as they are and must return some value for them (the reader masks
+    them afterwards), never raise for them. ``text_dtype`` (e.g. ``"float64"``) says
+    that numpy's/arrow's own number parsing reads the type; readers then skip
+    ``decoder``. Types not registered here and starting with ``ASCII_`` or ``UTF8_``
+    are strings, surrounding blanks trimmed: ``ASCII_*`` as bytes (``S``), ``UTF8_*``
+    as ``str``; dates and times too (numpy's datetime64 has no leap seconds).
 
 Look-ups: `binary_type(name)` / `character_type(name)` return the registered
 `BinaryType` / `CharacterType` or raise `KeyError`; `is_character(name)` says whether
