@@ -141,7 +141,11 @@ def test_iso_utc():
 
     assert iso_utc("2004-01-01") == "2004-01-01T00:00:00Z"
     assert iso_utc("2004-01-01T10:20:30.123") == "2004-01-01T10:20:30.123Z"
-    assert iso_utc("2004-001T10:20:30") == "2004-001T10:20:30Z"
+    assert iso_utc("2004-001T10:20:30") == "2004-01-01T10:20:30Z"
+    assert iso_utc("2004-060T10:20:30.125Z") == "2004-02-29T10:20:30.125Z"
+    assert iso_utc("2005-365") == "2005-12-31T00:00:00Z"
+    with pytest.raises(LabelError, match="day of year"):
+        iso_utc("2005-366T00:00:00")
     tz = timezone(timedelta(hours=2))
     assert iso_utc(datetime(2004, 1, 1, 2, 0, 0, 500000, tzinfo=tz)) == "2004-01-01T00:00:00.5Z"
     assert iso_utc(np.datetime64("2004-02-29T01:02:03")) == "2004-02-29T01:02:03Z"

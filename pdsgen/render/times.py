@@ -7,9 +7,10 @@ so the same inputs and creation time give byte-identical products.
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pdsgen.errors import LabelError
@@ -44,7 +45,8 @@ def iso_utc(value: Any, *, what: str = "time") -> str:
     """ISO 8601 UTC text ``YYYY-MM-DDTHH:MM:SS[.fff…]Z`` for a datetime, numpy/astropy time or string.
 
     Strings keep their own precision (a label must not invent digits) but are checked and
-    given the ``Z`` suffix; day-of-year strings (``2004-123T…``) are accepted as they are.
+    given the ``Z`` suffix; day-of-year strings (``2004-123T…``) become calendar dates
+    (PDS4 ``ASCII_Date_Time_YMD_UTC``).
     """
     if isinstance(value, datetime):
         if value.tzinfo is not None:
@@ -73,8 +75,13 @@ def iso_utc(value: Any, *, what: str = "time") -> str:
             body = text[: m.start(8)] if m[8] else text
             return body + "Z"
         m = _DOY.fullmatch(text)
-        if m and 1 <= int(m[2]) <= 366:
-            return text if text.endswith("Z") or m[3] is None else text + "Z"
+        if m:  # day of year → calendar date (PDS4 start/stop_date_time are YMD only)
+            year, doy = int(m[1]), int(m[2])
+            if not 1 <= doy <= (366 if calendar.isleap(year) else 365):
+                raise LabelError(f"{what} {value!r}: day of year {doy} does not exist in {year}")
+            day = date(year, 1, 1) + timedelta(days=doy - 1)
+            rest = text[8:].rstrip("Z") if m[3] is not None else "T00:00:00"
+            return iso_utc(day.isoformat() + rest + "Z", what=what)
         raise LabelError(f"{what} {value!r} is not an ISO 8601 UTC date/time")
     raise LabelError(f"{what} {value!r} ({type(value).__name__}) is not a date/time")
 
