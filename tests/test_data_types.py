@@ -122,3 +122,12 @@ def test_binary_dtype_length_mismatch():
     raw = np.zeros((1, 3), dtype=np.uint8)
     with pytest.raises(ValueError, match="4 bytes, the field has 3"):
         types.binary_type("SignedMSB4").decode(raw)
+
+
+def test_fortran_d_exponents_and_blanks():
+    values = np.array([b" 1.5D+03", b"-2.0d-1 ", b"        ", b"3"], dtype="S8")
+    got, mask = parse_text(values, "float64")
+    assert got.tolist()[:2] == [1500.0, -0.2] and got[3] == 3.0
+    assert mask.tolist() == [False, False, True, False]
+    with pytest.raises(ValueError, match=r"'1\.5x' \(record 1\)"):
+        parse_text(np.array([b"1.5x"]), "float64")

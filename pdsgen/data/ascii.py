@@ -67,6 +67,9 @@ def parse_text(values: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray |
     except (ValueError, OverflowError):
         pass
     stripped = np.strings.strip(values)
+    if dtype.startswith("float"):
+        # Fortran writes exponents with D ("1.5D+03"); common in PDS3 ASCII tables.
+        stripped = np.strings.replace(np.strings.replace(stripped, b"D", b"E"), b"d", b"e")
     blank = stripped == b""
     if blank.any():
         stripped = stripped.copy()
