@@ -670,3 +670,13 @@ def test_dual_products_that_cannot_be_read_say_why():
     thm = pdsgen.open(DUAL / "mer_thm" / "s_00168901_thm.lbl")
     with pytest.raises(UnsupportedError, match="JPG"):
         _ = thm["DOCUMENT"].data
+
+
+def test_detect():
+    from pdsgen.pds3.product import detect
+
+    assert detect(Path("a.img"), b"/* attached */\r\n^IMAGE = 3\r\nEND\r\n")
+    assert detect(Path("seed.txt"), b"Download this file\n\nPDS_VERSION_ID = PDS3\n")
+    assert not detect(Path("a.xml"), b'<?xml version="1.0"?>\n<Product_Observational>')
+    assert not detect(Path("a.fits"), b"SIMPLE  =                    T" + b" " * 50 + b"END" + b" " * 77)
+    assert not detect(Path("a.csv"), b"1,2,3\n4,5,6\n")

@@ -35,7 +35,7 @@ _SUFFIXES = {".lbl", ".fmt", ".pvl", ".cat", ".lab"}
 def detect(path: Path, head: bytes) -> bool:
     """A PDS3 label: ODL keywords, not XML."""
     stripped = head.lstrip()
-    if stripped.startswith(b"<"):
+    if stripped.startswith(b"<") or head.startswith(b"SIMPLE  ="):  # XML, FITS
         return False
     if b"PDS_VERSION_ID" in head or b"ODL_VERSION_ID" in head:
         return True
