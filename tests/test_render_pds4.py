@@ -278,3 +278,17 @@ def test_array_special_constants_scaling_and_statistics(tmp_path):
     np.testing.assert_array_equal(obj.data, stored)
     assert (obj.scaling_factor, obj.value_offset) == (0.5, 100.0)
     assert obj.special_constants.get("missing_constant") in (-32768, "-32768")
+
+
+@pytest.mark.shared
+def test_non_ascii_provenance_and_long_names(tmp_path):
+    from pdsgen.errors import LabelError
+
+    ctx = context(parameters={"détecteur": "Saturn’s ring"}, title="Ünïcode title")
+    out = write_table({"a": np.arange(2)}, tmp_path, basename="u", context=ctx, creation_time=CREATED)
+    _valid(out.label_path)
+    comment = etree.parse(str(out.label_path)).findtext(
+        ".//{http://pds.nasa.gov/pds4/pds/v1}Observation_Area/{http://pds.nasa.gov/pds4/pds/v1}comment")
+    assert comment.isascii() and "d\\xe9tecteur='Saturn\\u2019s ring'" in comment
+    with pytest.raises(LabelError, match="1 to 255"):
+        write_table({"x" * 256: np.arange(2)}, tmp_path, basename="n", context=context())

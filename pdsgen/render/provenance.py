@@ -46,4 +46,5 @@ def provenance_text(ctx: ProductContext) -> str:
         parts.append("Inputs: " + ", ".join(ctx.input_products) + ".")
     if ctx.calibration_files:
         parts.append("Calibration files: " + ", ".join(ctx.calibration_files) + ".")
-    return " ".join(parts)
+    # ASCII only (\u escapes, lossless): PDS4 comment is ASCII_Text_Preserved, PDS3 labels ASCII
+    return " ".join(parts).encode("ascii", "backslashreplace").decode("ascii")

@@ -240,6 +240,10 @@ def write_table(
         raise UnsupportedError("attached labels exist only in PDS3")
     pds3 = standard == "pds3"
     cols = columns_from(table, units=units, descriptions=descriptions, special_constants=special_constants)
+    for c in cols:
+        if not c.name.strip() or len(c.name) > 255:
+            raise LabelError(f"column name {c.name[:60]!r} must have 1 to 255 characters",
+                             path=str(directory / basename))
     if not pds3 and len(cols[0].values) == 0:
         raise DataError("table has no rows; a PDS4 table needs at least one record",
                         path=str(directory / basename))
