@@ -199,3 +199,19 @@ def test_reference_outside_archive_is_unchecked_not_stale(archive, monkeypatch):
     assert stale["data_calibrated/p0000001_cal.xml"].unchecked == [
         "calibration urn:nasa:pds:synth:calibration:cal000::1.0"]
     assert stale["data_calibrated/p0000004_cal.xml"].unchecked == []
+
+
+def test_dask_scheduler_address(archive, tmp_path):
+    """`--scheduler tcp://HOST:PORT`: an existing scheduler (here an in-process cluster
+    listening on loopback TCP, threads instead of worker processes to keep CI quick)."""
+    from distributed import LocalCluster
+
+    _change_calibration(archive)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+                      host="127.0.0.1", dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+            rep = regenerate(archive, idx, creation_time=T1, scheduler=cluster.scheduler_address)
+    assert sorted(rep.remade) == [f"data_calibrated/p000000{i}_cal.xml" for i in (3, 4, 5)]
+    assert not rep.failed and not rep.invalid
+    assert _values(archive / "data_calibrated/p0000005_cal.tab") == [2.0 * v + 1500 for v in (5, 6, 7)]
