@@ -113,8 +113,10 @@ def _check_context(ctx: ProductContext, standard: Standard, product_class: str) 
             raise LabelError("product context has no lid (PDS4 logical_identifier)")
         check_lid(ctx.lid, level="product")
         check_vid(ctx.vid)
-        if not ctx.title:
+        if not ctx.title or not ctx.title.strip():
             raise LabelError(f"{ctx.lid}: product context has no title")
+        if len(" ".join(ctx.title.split())) > 255:
+            raise LabelError(f"{ctx.lid}: title is longer than 255 characters")
         for x in ctx.internal_inputs:
             check_lidvid(x, what="input product")
         for x in ctx.internal_calibration_files:
