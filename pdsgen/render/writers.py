@@ -104,8 +104,19 @@ def _check_basename(basename: str) -> str:
     return basename
 
 
-def _check_context(ctx: ProductContext, standard: Standard, product_class: str) -> None:
-    """The identification rules a label must meet, checked before anything is written."""
+def _check_context(ctx: ProductContext, standard: Standard, product_class: str,
+                   label: Path | None = None) -> None:
+    """The identification rules a label must meet, checked before anything is written;
+    errors name the label that would have been written."""
+    try:
+        _check_identification(ctx, standard, product_class)
+    except LabelError as exc:
+        if exc.path is None and label is not None:
+            exc.path = str(label)
+        raise
+
+
+def _check_identification(ctx: ProductContext, standard: Standard, product_class: str) -> None:
     if standard not in ("pds4", "pds3"):
         raise UnsupportedError(f"standard must be 'pds4' or 'pds3', not {standard!r}")
     if standard == "pds4":
@@ -235,7 +246,8 @@ def write_table(
     _check_basename(basename)
     directory = Path(directory)
     ctx = ProductContext.coerce(context)
-    _check_context(ctx, standard, product_class)
+    _check_context(ctx, standard, product_class,
+                   directory / (basename + (".xml" if standard == "pds4" else ".lbl")))
     if table_format not in TABLE_CLASSES:
         raise UnsupportedError(f"table_format must be one of {', '.join(TABLE_CLASSES)}, not {table_format!r}")
     if attached and standard != "pds3":
@@ -386,7 +398,8 @@ def write_array(
     _check_basename(basename)
     directory = Path(directory)
     ctx = ProductContext.coerce(context)
-    _check_context(ctx, standard, product_class)
+    _check_context(ctx, standard, product_class,
+                   directory / (basename + (".xml" if standard == "pds4" else ".lbl")))
     if attached and standard != "pds3":
         raise UnsupportedError("attached labels exist only in PDS3")
     info, data = encode_array(array, byte_order=byte_order, array_class=array_class,
@@ -445,7 +458,7 @@ def write_browse(
     _check_basename(basename)
     directory = Path(directory)
     ctx = ProductContext.coerce(context)
-    _check_context(ctx, "pds4", "Product_Browse")
+    _check_context(ctx, "pds4", "Product_Browse", directory / (basename + ".xml"))
     if isinstance(image, bytes | bytearray):
         data = bytes(image)
         src = None
@@ -505,7 +518,7 @@ def write_fits(
     _check_basename(basename)
     directory = Path(directory)
     ctx = ProductContext.coerce(context)
-    _check_context(ctx, "pds4", product_class)
+    _check_context(ctx, "pds4", product_class, directory / (basename + ".xml"))
     raw = fits_bytes(data, header=dict(fits_header or {}))
     hdus = describe_fits(raw, statistics=statistics, axis_names=axis_names, array_class=array_class)
     created = iso_utc(resolve_creation_time(creation_time))
