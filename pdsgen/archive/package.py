@@ -496,10 +496,11 @@ def write_checksum_manifest(root: Path, index: ArchiveIndex | None, out: Path) -
 
 
 def transfer_manifest_bytes(root: Path, index: ArchiveIndex) -> bytes:
-    """``<lidvid padded> <label path>`` per current product (collections and bundle too), CRLF."""
+    """``<lidvid padded> <label path>`` per PDS4 product of the delivery (collections, bundle
+    and superseded versions kept in it too), CRLF."""
     rows = sorted(
         (f"{lid}::{vid}", lp) for lp, lid, vid in index.execute("SELECT label_path, lid, vid FROM products")
-        if lid and vid and not in_superseded(lp)
+        if lid and vid
     )
     width = max((len(lv) for lv, _ in rows), default=0)
     return "".join(f"{lv:<{width}} {p}\r\n" for lv, p in rows).encode("utf-8")
