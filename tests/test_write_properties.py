@@ -109,8 +109,10 @@ def test_text_tables_round_trip(standard, fmt, data):
     cols, special = data.draw(tables(text_ok=standard == "pds4", binary=False,
                                      signed64=standard == "pds3"))
     with tempfile.TemporaryDirectory() as d:
+        attached = standard == "pds3" and data.draw(st.booleans())
         out = write_table(cols, d, basename="t", context=context(), standard=standard,
-                          table_format=fmt, special_constants=special, creation_time=CREATED)
+                          table_format=fmt, special_constants=special, creation_time=CREATED,
+                          attached=attached)
         _check(out.label_path, cols, special, binary=False)
 
 
@@ -121,9 +123,10 @@ def test_text_tables_round_trip(standard, fmt, data):
 def test_binary_tables_round_trip(standard, order, data):
     cols, special = data.draw(tables(text_ok=standard == "pds4", binary=True))
     with tempfile.TemporaryDirectory() as d:
+        attached = standard == "pds3" and data.draw(st.booleans())
         out = write_table(cols, d, basename="t", context=context(), standard=standard,
                           table_format="binary", byte_order=order, special_constants=special,
-                          creation_time=CREATED)
+                          creation_time=CREATED, attached=attached)
         _check(out.label_path, cols, special, binary=True)
 
 
@@ -176,8 +179,9 @@ def test_arrays_round_trip(standard, data):
     arr = data.draw(hnp.arrays(dtype, shape))
     order = data.draw(st.sampled_from(["big", "little"]))
     with tempfile.TemporaryDirectory() as d:
+        attached = standard == "pds3" and data.draw(st.booleans())
         out = write_array(arr, d, basename="a", context=context(), standard=standard, byte_order=order,
-                          creation_time=CREATED)
+                          creation_time=CREATED, attached=attached)
         got = np.asarray(pdsgen.open(out.label_path)[0].data)
         if standard == "pds3" and ndim == 3 and shape[0] == 1:  # BANDS = 1 reads as one image
             assert got.shape in (shape, shape[1:])
