@@ -64,10 +64,13 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         return out
     if bt.dtype is None or bt.kind in ("complex", "bits", "bytes"):
         return out
-    mapped = np.memmap(obj.file, dtype=bt.dtype, mode="r", offset=obj.offset, shape=(count,))
     step = max(1, C.BLOCK_BYTES // itemsize)
+    if count <= step:  # one block: a plain read is cheaper than a memory map
+        mapped = np.fromfile(obj.file, dtype=bt.dtype, count=count, offset=obj.offset)
+    else:
+        mapped = np.memmap(obj.file, dtype=bt.dtype, mode="r", offset=obj.offset, shape=(count,))
     for b0 in range(0, count, step):
-        values = np.array(mapped[b0: b0 + step])
+        values = mapped if count <= step else np.array(mapped[b0: b0 + step])
         found: list[Finding] = []
         _range_checks(found, values, np.ones(len(values), dtype=bool), lim, ctx, kind="array", field=None,
                       name="element", obj=name)

@@ -86,10 +86,14 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
             bit_tasks += [(f, suffix, loc, lim) for loc, suffix in _columns(f)]
 
     rows = max(1, C.BLOCK_BYTES // reclen)
-    mapped = np.memmap(obj.file, dtype=np.uint8, mode="r", offset=obj.offset, shape=(records, reclen))
+    if records <= rows:  # one block: a plain read is cheaper than a memory map
+        mapped = np.fromfile(obj.file, dtype=np.uint8, count=records * reclen, offset=obj.offset)
+        mapped = mapped.reshape(records, reclen)
+    else:
+        mapped = np.memmap(obj.file, dtype=np.uint8, mode="r", offset=obj.offset, shape=(records, reclen))
     blocks = []
     for b0 in range(0, records, rows):
-        mat = np.array(mapped[b0: b0 + rows])
+        mat = mapped if records <= rows else np.array(mapped[b0: b0 + rows])
         if b0 == 0:
             # records first (a wrong record_length explains everything after it), then fields
             found = _delimiter_findings(name, el, ctx, mat, delim, body)
@@ -153,14 +157,14 @@ def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes |
         return []
     # which problem: the delimiter is not used at all (missing_CRLF / missing_LF), or it is,
     # but records are not record_length long (record_length_mismatch)
-    lf = mat == 10
+    flat = mat.ravel()
+    lf = flat == 10
     has_lf = bool(lf.any())
+    has_crlf = has_lf and bool((lf[1:] & (flat[:-1] == 13)).any())
     if delim == b"\r\n":
-        has_crlf = has_lf and bool((lf[:, 1:] & (mat[:, :-1] == 13)).any())
         kind = "error.table.record_length_mismatch" if has_crlf else "error.table.missing_CRLF"
     elif delim == b"\n":
         # no LF at all, or CR/LF where the label says a bare LF (validate: missing_LF)
-        has_crlf = has_lf and bool((lf[:, 1:] & (mat[:, :-1] == 13)).any())
         kind = "error.table.record_length_mismatch" if has_lf and not has_crlf else "error.table.missing_LF"
     else:
         kind = "error.table.record_length_mismatch"
