@@ -292,3 +292,13 @@ def test_non_ascii_provenance_and_long_names(tmp_path):
     assert comment.isascii() and "d\\xe9tecteur='Saturn\\u2019s ring'" in comment
     with pytest.raises(LabelError, match="1 to 255"):
         write_table({"x" * 256: np.arange(2)}, tmp_path, basename="n", context=context())
+
+
+@pytest.mark.shared
+def test_array_statistics_that_overflow_are_left_out(tmp_path):
+    arr = np.array([[1.7e308, 1.7e308], [-1.7e308, 1.0]])
+    out = write_array(arr, tmp_path, basename="big", context=context(), creation_time=CREATED)
+    _valid(out.label_path)
+    text = out.label_path.read_text()
+    assert "<maximum>1.7e+308</maximum>" in text and "<mean>" not in text
+    assert "<standard_deviation>" not in text

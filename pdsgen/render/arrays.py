@@ -126,6 +126,10 @@ def encode_array(
         if valid.size:
             info.minimum = _text(valid.min(), values.dtype)
             info.maximum = _text(valid.max(), values.dtype)
-            info.mean = repr(float(valid.mean(dtype=np.float64)))
-            info.standard_deviation = repr(float(valid.std(dtype=np.float64)))
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = float(valid.mean(dtype=np.float64))
+                std = float(valid.std(dtype=np.float64))
+            # ASCII_Real has no inf/nan: statistics that overflow float64 are left out
+            info.mean = repr(mean) if np.isfinite(mean) else None
+            info.standard_deviation = repr(std) if np.isfinite(std) else None
     return info, data
