@@ -217,3 +217,16 @@ def test_cli_collection_and_bundle(bundle, tmp_path):
     assert res.exit_code == 0, res.output
     assert "urn:nasa:pds:synth::1.0: 2 collections, new" in res.output
     assert (tmp_path / "m/synth_v1.0_checksum_manifest.txt").is_file()
+
+
+def test_inventory_replaced_but_label_not(bundle, tmp_path):
+    """An interruption between the inventory's and the label's rename is repaired."""
+    with SQLiteIndex(tmp_path / "i.sqlite") as idx:
+        package_collection(bundle, bundle / "data", idx, creation_time=CT)
+        (bundle / "data/d0000/p0000001.xml").unlink()
+        inv = bundle / "data/collection_data_inventory.csv"
+        new = b"".join(line for line in inv.read_bytes().splitlines(keepends=True) if b"p0000001" not in line)
+        inv.write_bytes(new)  # as if the label's rename never happened
+        r = package_collection(bundle, bundle / "data", idx, creation_time=CT)
+    assert r.changed and r.vid == "1.1"
+    assert _text(bundle / "data/collection_data.xml", "md5_checksum") == hashlib.md5(new).hexdigest()

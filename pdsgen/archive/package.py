@@ -192,6 +192,7 @@ def _find_label(folder: Path, root_name: str) -> _Existing | None:
     ]
     extra = {
         "inventory": text(f"{NS}File_Area_Inventory/{NS}File/{NS}file_name"),
+        "inventory_md5": text(f"{NS}File_Area_Inventory/{NS}File/{NS}md5_checksum"),
         "collection_type": text(f"{NS}Collection/{NS}collection_type"),
         "description": text(f"{ia}{NS}Citation_Information/{NS}description"),
     }
@@ -300,7 +301,13 @@ def package_collection(
     old_primary = {r for s, r in old_records if s == "P"}
     added = sorted(set(primary) - old_primary)
     removed = sorted(old_primary - set(primary))
-    if existing and inv_path.is_file() and inv_path.read_bytes() == new_inv and (title is None or title == existing.title):
+    import hashlib
+
+    # unchanged: same inventory, and the label describes it (an interruption between
+    # the two renames would leave a new inventory under the old label)
+    if (existing and inv_path.is_file() and inv_path.read_bytes() == new_inv
+            and existing.extra.get("inventory_md5") == hashlib.md5(new_inv).hexdigest()
+            and (title is None or title == existing.title)):
         return CollectionResult(folder, lid, existing.vid, ctype, label_path, inv_path, len(primary), False)
 
     created, date = _creation(creation_time)
@@ -320,8 +327,6 @@ def package_collection(
         title = title or f"{ctype} collection {lid.rsplit(':', 1)[-1]}"
     starts = [m.start_time for m in members if m.start_time]
     stops = [m.stop_time or m.start_time for m in members if m.start_time]
-    import hashlib
-
     context = {
         "lid": lid, "vid": vid, "title": title, "collection_type": ctype,
         "information_model_version": IM_VERSION, "schema_url": SCHEMA_URL,
