@@ -184,6 +184,10 @@ def test_cli_index_and_find(bundle):
     res = runner.invoke(main, ["archive", "find", str(bundle), "--calibration-for",
                                "urn:nasa:pds:synth:data:p0000009"])
     assert res.exit_code == 0 and res.output.startswith("urn:nasa:pds:synth:calibration:cal000::1.0")
+    res = runner.invoke(main, ["archive", "find", str(bundle), "--calibrations", "--start", "2005:002"])
+    assert res.exit_code == 0 and [ln.split("\t")[0] for ln in res.output.splitlines()] == [
+        "urn:nasa:pds:synth:calibration:cal000::1.0", "urn:nasa:pds:synth:calibration:cal001::1.0",
+        "urn:nasa:pds:synth:calibration:cal002::1.0"]
     res = runner.invoke(main, ["archive", "find", str(bundle), "--start", "2005:400"])
     assert res.exit_code == 1 and "day of year 400" in res.output
 

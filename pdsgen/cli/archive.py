@@ -71,12 +71,13 @@ def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int) ->
 @click.option("--lid", help="LID (or PDS3 PRODUCT_ID) glob; without wildcards a substring.")
 @click.option("--instrument", help="Instrument name (substring, case-insensitive).")
 @click.option("--recipe", help="Only products made by this pdsgen recipe.")
+@click.option("--calibrations", is_flag=True, help="Only calibration products.")
 @click.option("--calibration-for", "cal_for", metavar="PRODUCT",
               help="Print the calibration in force at PRODUCT's time (LIDVID, LID, PRODUCT_ID or label).")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def find_cmd(root: Path, db: str | None, types: tuple[str, ...], start: str | None, stop: str | None,
-             lid: str | None, instrument: str | None, recipe: str | None, cal_for: str | None,
-             as_json: bool) -> None:
+             lid: str | None, instrument: str | None, recipe: str | None, calibrations: bool,
+             cal_for: str | None, as_json: bool) -> None:
     """Find indexed products under ROOT by time range, type, LID and instrument."""
     from pdsgen.archive.find import calibration_for, find
     from pdsgen.archive.index import default_db
@@ -90,7 +91,7 @@ def find_cmd(root: Path, db: str | None, types: tuple[str, ...], start: str | No
             found = [calibration_for(idx, cal_for, root=root, types=types)]
         else:
             found = find(idx, types=types, start=start, stop=stop, lid=lid, instrument=instrument,
-                         recipe=recipe)
+                         recipe=recipe, calibration=True if calibrations else None)
     if as_json:
         click.echo(json.dumps([r.to_json() for r in found], indent=1))
         return
