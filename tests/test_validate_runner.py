@@ -272,3 +272,14 @@ def test_package_entry_point():
                  context_products=str(CONTEXT), offline=True, jobs=1, context=False)
     assert r.exit_code == 1 and [f.type for f in r.all_findings() if f.is_error] == [
         "error.table.field_value_out_of_min_max_range"]
+
+
+@pytest.mark.shared
+def test_without_a_context_list_references_are_reported_as_not_checked(tmp_path, monkeypatch):
+    import pdsgen.validate.runner as runner
+
+    monkeypatch.setattr(runner, "default_context_products_path", lambda: tmp_path / "none.json")
+    r = run([str(V / "github137/delimited_table_good.xml")],
+            Options(catalog_path=str(CATALOG), offline=True, jobs=1))
+    assert "error.label.context_ref_not_found" not in {f.type for f in r.all_findings()}
+    assert [f.type for f in r.execution] == ["info.validation.not_checked"]

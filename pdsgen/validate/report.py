@@ -106,7 +106,8 @@ def to_text(result: RunResult, *, verbose: bool = False) -> str:
         if shown:
             lines.append(f"{title}:")
             for f in shown:
-                lines.append(f"  {f.severity.upper():7} {f.type}: {f.file or ''}: {f.message}")
+                where = f"{f.file}: " if f.file else ""
+                lines.append(f"  {f.severity.upper():7} {f.type}: {where}{f.message}")
     s = summary(result)
     pv = s["productValidation"]
     lines.append("")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
@@ -44,6 +44,7 @@ class Options:
     schematrons: tuple[str, ...] = ()  # validate's --schematron
     max_reported: int = 5
     progress: bool = False
+    content_threads: int = 0  # threads for one big table (0: all cores; 1 inside worker processes)
 
     def get_catalog(self) -> Catalog:
         if self.catalog is None:
@@ -247,7 +248,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductRe
         res.findings += L.not_checked_documents(tree, file)
     res.files = [str(fa.path) for fa in areas if fa.path is not None]
     res.findings += L.check_files(areas, file, content=opts.content)
-    if opts.context:
+    if opts.context and _registry(opts).products:
         res.findings += check_context_refs(tree, _registry(opts), file,
                                            mismatch_warnings=opts.context_mismatch_warnings)
     for el in root.iter(f"{{{L.PDS_NS}}}lid_reference", f"{{{L.PDS_NS}}}lidvid_reference"):
@@ -272,7 +273,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductRe
     if opts.content:
         from pdsgen.validate.content import Ctx, check_object, describe_objects
 
-        ctx = Ctx(file, max_reported=opts.max_reported, threads=1 if opts.jobs != 1 else 0)
+        ctx = Ctx(file, max_reported=opts.max_reported, threads=opts.content_threads)
         try:
             objects = describe_objects(tree, p)
         except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the run
@@ -292,11 +293,15 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductRe
 _registries: dict[tuple, ContextRegistry] = {}
 
 
-def default_context_products() -> list[Path]:
-    """The registered-context-products list shipped in the cache, if any."""
+def default_context_products_path() -> Path:
     import platformdirs
 
-    p = Path(platformdirs.user_cache_dir("pdsgen")) / "registered_context_products.json"
+    return Path(platformdirs.user_cache_dir("pdsgen")) / "registered_context_products.json"
+
+
+def default_context_products() -> list[Path]:
+    """The registered-context-products list kept in the user cache, if any."""
+    p = default_context_products_path()
     return [p] if p.is_file() else []
 
 
@@ -379,9 +384,15 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
         if not Path(f).is_file():
             raise ValidationRunError("context-products file not found", path=f)
     result = RunResult(targets=list(targets))
+    if opts.context and not _registry(opts).products:
+        result.execution.append(Finding(
+            "info.validation.not_checked",
+            "no registered context products list (--context-products, or "
+            f"{Path(default_context_products_path())}): context references are not checked"))
     roots, rule = _expand_rule(targets, opts)
     result.rule, result.roots = rule, list(roots)
-    labels, result.execution = discover(roots, opts)
+    labels, problems = discover(roots, opts)
+    result.execution += problems
     todo = []
     for p, walked in labels:
         bad = None if walked else _bad_extension(p, opts)
@@ -428,7 +439,8 @@ def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):
     with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
                              initializer=_init_worker) as pool:
         chunk = max(1, min(64, len(todo) // (jobs * 4) or 1))
-        yield from pool.map(_work, [(p, opts, w) for p, w in todo], chunksize=chunk)
+        worker_opts = replace(opts, content_threads=1)  # the processes already use the cores
+        yield from pool.map(_work, [(p, worker_opts, w) for p, w in todo], chunksize=chunk)
 
 
 def _expand_rule(targets: list[str], opts: Options) -> tuple[list[str], str]:
