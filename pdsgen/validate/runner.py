@@ -306,10 +306,10 @@ def default_context_products() -> list[Path]:
 
 
 def _registry(opts: Options) -> ContextRegistry:
-    key = tuple(opts.context_products)
+    files = [Path(f) for f in opts.context_products] or default_context_products()
+    key = tuple(str(f) for f in files)
     reg = _registries.get(key)
     if reg is None:
-        files = [Path(f) for f in opts.context_products] or default_context_products()
         reg = ContextRegistry.load(*files)
         _registries[key] = reg
     return reg
