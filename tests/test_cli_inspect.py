@@ -111,3 +111,23 @@ def test_inspect_real_products_never_crash():
         assert result.exit_code in (0, 2), f"{label}: {result.output[-500:]}"
         if result.exit_code == 0:
             assert json.loads(result.output)["standard"] == "PDS4"
+
+
+def test_export_grouped_masked_column_to_parquet(tmp_path):
+    import pyarrow.parquet as pq
+
+    values = np.arange(12, dtype=">i4").reshape(3, 4)
+    data = b"".join(b"\x01" + r.tobytes() for r in values)
+    inner = ("<Group_Field_Binary><name>h</name><repetitions>2</repetitions><fields>1</fields><groups>0</groups>"
+             "<group_location unit='byte'>1</group_location><group_length unit='byte'>8</group_length>"
+             + field_binary("V", "SignedMSB4", 1, 4,
+                            "<Special_Constants><missing_constant>5</missing_constant></Special_Constants>")
+             + "</Group_Field_Binary>")
+    group = ("<Group_Field_Binary><name>g</name><repetitions>2</repetitions><fields>0</fields><groups>1</groups>"
+             "<group_location unit='byte'>2</group_location><group_length unit='byte'>16</group_length>"
+             + inner + "</Group_Field_Binary>")
+    label = write_product(tmp_path, table_binary(3, 17, field_binary("B", "UnsignedByte", 1, 1) + group), data)
+    out = tmp_path / "g.parquet"
+    result = CliRunner().invoke(main, ["export", str(label), "--to", "parquet", str(out)])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).column("V").to_pylist() == [[[0, 1], [2, 3]], [[4, None], [6, 7]], [[8, 9], [10, 11]]]

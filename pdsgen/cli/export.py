@@ -134,12 +134,12 @@ def _write_parquet(table, tmp: Path) -> None:
         if data.dtype.byteorder not in ("=", "|"):
             data = data.astype(data.dtype.newbyteorder("="))  # arrow takes native byte order only
         mask = np.ma.getmaskarray(col) if hasattr(col, "mask") else None
-        if data.ndim > 1:
-            flat = pa.array(data.reshape(len(data), -1).tolist())
-        elif mask is not None and mask.any():
-            flat = pa.array(data, mask=mask)
-        else:
-            flat = pa.array(data)
+        values = data.reshape(-1)
+        value_mask = mask.reshape(-1) if mask is not None and mask.any() else None
+        flat = pa.array(values, mask=value_mask) if value_mask is not None else pa.array(values)
+        # Sub-array columns: nested fixed-size lists over the flat values (no Python per value).
+        for size in reversed(data.shape[1:]):
+            flat = pa.FixedSizeListArray.from_arrays(flat, size)
         meta = {"unit": str(col.unit)} if col.unit is not None else {}
         if col.description:
             meta["description"] = col.description
