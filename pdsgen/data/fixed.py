@@ -90,8 +90,8 @@ def _record_matrix(obj: DataObject) -> np.ndarray:
     return flat.reshape(obj.records, obj.record_length)
 
 
-def _decode_field(obj: DataObject, f: Field, raw: np.ndarray,
-                  arrow_records=None) -> tuple[np.ndarray, np.ndarray | None]:
+def _decode_field(obj: DataObject, f: Field, raw: np.ndarray, arrow_records=None,
+                  records: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Values ``(n, *shape)`` of one field and the mask of its empty values (or None)."""
     lead = raw.shape[:-1]
     name = f.data_type
@@ -109,6 +109,12 @@ def _decode_field(obj: DataObject, f: Field, raw: np.ndarray,
                 if fast is not None:
                     return fast
                 return parse_text(text_view(raw), ctype.text_dtype)
+        if f.bits is None and records is not None and not types.is_character(name):
+            dtype = _plain_dtype(f, check_repetitions=False)
+            if dtype is not None:
+                # A strided view of the record matrix: the one copy happens in `assemble`.
+                return np.ndarray(lead, dtype=dtype, buffer=records, offset=f.location,
+                                  strides=raw.strides[:-1]), None
         flat = raw.reshape(-1, raw.shape[-1]) if raw.size else np.zeros((int(np.prod(lead)), f.length), np.uint8)
         if f.bits is not None:
             signed = name.startswith("Signed")
@@ -130,8 +136,9 @@ def _decode_field(obj: DataObject, f: Field, raw: np.ndarray,
         raise _fail(obj, f"field {f.name!r} ({f.label_data_type or name}): {exc}") from None
 
 
-def _plain_dtype(f: Field) -> np.dtype | None:
-    """The in-place dtype of a field, when it can be read without decoding."""
+def _plain_dtype(f: Field, check_repetitions: bool = True) -> np.dtype | None:
+    """The in-place dtype of a field, when it can be read without decoding
+    (``check_repetitions``: also require repetitions to be contiguous sub-arrays)."""
     if f.bits is not None:
         return None
     try:
@@ -140,6 +147,8 @@ def _plain_dtype(f: Field) -> np.dtype | None:
         return None
     if btype.dtype is None or btype.dtype.itemsize != f.length:
         return None
+    if not check_repetitions:
+        return btype.dtype
     # Repetitions must be C-contiguous elements for a numpy sub-array.
     expected = btype.dtype.itemsize
     for n, s in zip(reversed(f.shape), reversed(f.strides), strict=False):
@@ -183,7 +192,7 @@ def read_fixed(obj: DataObject) -> np.ndarray:
     arrow_records = arrowtext.records_array(records) if text_numbers else None
 
     def decode(f: Field):
-        return _decode_field(obj, f, field_bytes(records, f), arrow_records)
+        return _decode_field(obj, f, field_bytes(records, f), arrow_records, records)
 
     if records.size >= PARALLEL_BYTES and len(obj.fields) > 1:
         # Columns are independent and arrow/numpy release the GIL while parsing.

@@ -179,9 +179,13 @@ def unpack_bits(raw: np.ndarray, start_bit: int, stop_bit: int, signed: bool) ->
         nbytes = raw.shape[-1]
     if not 0 <= start_bit <= stop_bit < nbytes * 8:
         raise ValueError(f"bit field {start_bit + 1}..{stop_bit + 1} is outside its {nbytes}-byte field")
-    padded = np.zeros(raw.shape[:-1] + (8,), dtype=np.uint8)
-    padded[..., 8 - nbytes :] = raw
-    word = padded.view(">u8")[..., 0].astype(np.uint64)
+    if nbytes in (1, 2, 4, 8):
+        # The packed field is a big-endian unsigned integer: view it, no byte shuffling.
+        word = np.ascontiguousarray(raw).view(f">u{nbytes}")[..., 0].astype(np.uint64)
+    else:
+        padded = np.zeros(raw.shape[:-1] + (8,), dtype=np.uint8)
+        padded[..., 8 - nbytes :] = raw
+        word = padded.view(">u8")[..., 0].astype(np.uint64)
     width = stop_bit - start_bit + 1
     shift = nbytes * 8 - 1 - stop_bit
     value = (word >> np.uint64(shift)) & np.uint64((1 << width) - 1 if width < 64 else 0xFFFFFFFFFFFFFFFF)
