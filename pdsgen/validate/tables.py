@@ -96,7 +96,7 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         mat = mapped if records <= rows else np.array(mapped[b0: b0 + rows])
         if b0 == 0:
             # records first (a wrong record_length explains everything after it), then fields
-            found = _delimiter_findings(name, el, ctx, mat, delim, body)
+            found = _delimiter_findings(name, el, ctx, mat, delim, body, lambda: _sample(obj, size))
             found = found or _field_layout(obj, el, body, ctx)
             if any(f.type.startswith("error.") for f in found):
                 out.extend(found)
@@ -145,8 +145,23 @@ def _merge_blocks(blocks: list[list[Finding]], ctx: Ctx) -> list[Finding]:
     return out
 
 
-def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int) -> list[Finding]:
-    """Records that do not end with the record delimiter at record_length."""
+def _sample(obj: DataObject, size: int, nbytes: int = 1 << 16) -> bytes:
+    """The first bytes of a table (at least 64 KiB, or to the end of the file)."""
+    need = max(nbytes, (obj.records or 0) * (obj.record_length or 0) if (obj.records or 0) < 4096 else nbytes)
+    with open(obj.file, "rb") as fh:
+        fh.seek(obj.offset)
+        return fh.read(min(need, max(size - obj.offset, 0)))
+
+
+def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int,
+                        sample=None) -> list[Finding]:
+    """Records that do not end with the record delimiter at record_length.
+
+    Which problem it is is decided on ``sample()`` (the file from the table's offset, at least
+    64 KiB; only read when records are wrong) when given, else on the block: no delimiter at all (or CR/LF where the label
+    says LF) is ``missing_CRLF``/``missing_LF``; delimiters elsewhere mean the records are
+    not record_length long (``record_length_mismatch``), as validate's line-wise reading says.
+    """
     if not delim:
         return []
     n, reclen = mat.shape
@@ -157,7 +172,7 @@ def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes |
         return []
     # which problem: the delimiter is not used at all (missing_CRLF / missing_LF), or it is,
     # but records are not record_length long (record_length_mismatch)
-    flat = mat.ravel()
+    flat = np.frombuffer(sample(), dtype=np.uint8) if sample is not None else mat.ravel()
     lf = flat == 10
     has_lf = bool(lf.any())
     has_crlf = has_lf and bool((lf[1:] & (flat[:-1] == 13)).any())
