@@ -131,3 +131,21 @@ def test_export_grouped_masked_column_to_parquet(tmp_path):
     result = CliRunner().invoke(main, ["export", str(label), "--to", "parquet", str(out)])
     assert result.exit_code == 0, result.output
     assert pq.read_table(out).column("V").to_pylist() == [[[0, 1], [2, 3]], [[4, None], [6, 7]], [[8, 9], [10, 11]]]
+
+
+def test_inspect_is_generic_over_standards():
+    """The same command on a PDS3 label (read by the PDS3 reader through the shared model)."""
+    from pdsgen.resources import labels_dir
+
+    label = labels_dir() / "fips" / "FIPS_PHA_2008280_EDR.lbl"
+    if not label.exists():
+        pytest.skip("sample label not shipped")
+    result = CliRunner().invoke(main, ["inspect", str(label), "--json", "--rows", "2"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["standard"] == "PDS3"
+    table = info["objects"][0]
+    assert table["kind"] == "table"
+    first_lines = (label.parent / "FIPS_PHA_2008280_EDR.tab").read_text().splitlines()[:2]
+    expected = [[float(v) if "." in v else int(v) for v in line.split()] for line in first_lines]
+    assert table["rows"] == expected
