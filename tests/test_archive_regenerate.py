@@ -215,3 +215,29 @@ def test_dask_scheduler_address(archive, tmp_path):
     assert sorted(rep.remade) == [f"data_calibrated/p000000{i}_cal.xml" for i in (3, 4, 5)]
     assert not rep.failed and not rep.invalid
     assert _values(archive / "data_calibrated/p0000005_cal.tab") == [2.0 * v + 1500 for v in (5, 6, 7)]
+
+
+def test_new_calibration_in_force(archive):
+    """A new calibration product dated 1 h takes over products 1 and 2 (cal001 from 3 h on
+    still covers 3-5, cal000 still covers product 0)."""
+    from pdsgen.archive.find import calibration_for
+
+    cal = archive / "calibration"
+    (cal / "cal002.tab").write_bytes(synthetic.table_bytes([7000, 7001, 7002]))
+    (cal / "cal002.xml").write_text(synthetic.ancillary_label(
+        "urn:nasa:pds:synth:calibration:cal002", "1.0", "Synthetic calibration 2",
+        "2005-01-01T01:00:00.000Z", "2005-01-02T00:00:00.000Z", "cal002.tab", 3))
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        dry = regenerate(archive, idx, dry_run=True)
+        assert sorted(s.record.label_path for s in dry.stale) == [
+            "data_calibrated/p0000001_cal.xml", "data_calibrated/p0000002_cal.xml"]
+        assert "calibration urn:nasa:pds:synth:calibration:cal002::1.0" in dry.stale[0].reasons[0]
+        rep = regenerate(archive, idx, creation_time=T1)
+        assert len(rep.remade) == 2 and not rep.failed and not rep.invalid
+        assert calibration_for(idx, "urn:nasa:pds:synth:data:p0000001").lid.endswith("cal002")
+        rec = idx.get("data_calibrated/p0000001_cal.xml")
+        assert {p.ref for p in rec.provenance if p.role == "calibration"} == {
+            "urn:nasa:pds:synth:calibration:cal002::1.0"}
+        assert find_stale(idx) == []
+    assert _values(archive / "data_calibrated/p0000001_cal.tab") == [2.0 * v + 7000 for v in (1, 2, 3)]
+    assert _values(archive / "data_calibrated/p0000000_cal.tab") == [2.0 * v + 1000 * 0 for v in (0, 1, 2)]

@@ -117,6 +117,7 @@ def find_stale(
         since_ns = int(dt.datetime.fromisoformat(since.replace("Z", "+00:00")).timestamp() * 1e9)
     versions: dict[str, str | None] = {}
     out = []
+    families = calibration_families(resolver)
     for rec in index.products():
         if not rec.recipe_name or in_superseded(rec.label_path):
             continue
@@ -142,7 +143,12 @@ def find_stale(
             recent = since_ns is None or any(f.mtime_ns >= since_ns for f in now.files)
             if not recent:
                 continue
-            if was is not None and now is not was and vid_key(now.vid) > vid_key(was.vid):
+            successor = successor_in_force(families, now, rec) if p.role == "calibration" else None
+            if successor is not None:
+                reasons.append(f"calibration {successor.identifier} (from {successor.start_time}) is now in force "
+                               f"at {rec.start_time}, not {p.ref}")
+                cals[-1] = (successor.lidvid or successor.product_id or successor.label_path, successor)
+            elif was is not None and now is not was and vid_key(now.vid) > vid_key(was.vid):
                 reasons.append(f"{p.role} {p.ref} has a newer version {now.lidvid}")
             elif p.md5 and ref_digest(p.ref, now) != p.md5:
                 reasons.append(f"{p.role} {p.ref} changed (checksum {p.md5[:8]}… → {ref_digest(p.ref, now)[:8]}…)")
@@ -156,6 +162,48 @@ def find_stale(
         if reasons:
             out.append(StaleProduct(rec, reasons, inputs, cals, unchecked))
     return out
+
+
+def _family(rec: ProductRecord) -> tuple[str, ...] | None:
+    """Calibration products that replace each other over time: same collection (or data
+    set), class, instrument, and name stem (the product's LID component or PRODUCT_ID
+    without its trailing digits/separators, e.g. ``cal000`` -> ``cal``)."""
+    import re
+
+    if not rec.is_calibration or not rec.start_time:
+        return None
+    name = (rec.lid.rsplit(":", 1)[-1] if rec.lid else rec.product_id) or ""
+    stem = re.sub(r"[\d_.\-]+$", "", name.lower())
+    if not stem:
+        return None
+    where = rec.lid.rsplit(":", 1)[0] if rec.lid else (rec.data_set_id or "")
+    return (where, rec.product_class or "", (rec.instrument or "").lower(), stem)
+
+
+def calibration_families(resolver: Resolver) -> dict[tuple[str, ...], list[ProductRecord]]:
+    """Current calibration products by family, in time order."""
+    fam: dict[tuple[str, ...], list[ProductRecord]] = {}
+    seen: set[str] = set()
+    for rec in list(resolver.latest.values()) + list(resolver.by_pid.values()):
+        key = _family(rec)
+        if key is not None and rec.label_path not in seen:
+            seen.add(rec.label_path)
+            fam.setdefault(key, []).append(rec)
+    for members in fam.values():
+        members.sort(key=lambda r: r.start_time or "")
+    return fam
+
+
+def successor_in_force(families: dict[tuple[str, ...], list[ProductRecord]], cal: ProductRecord,
+                       product: ProductRecord) -> ProductRecord | None:
+    """A calibration of ``cal``'s family dated after it and at or before the product's start
+    (the latest such), i.e. the one in force for the product now; None when ``cal`` still is."""
+    key = _family(cal)
+    if key is None or not product.start_time:
+        return None
+    later = [c for c in families.get(key, ()) if cal.start_time < c.start_time <= product.start_time
+             and c.label_path != cal.label_path]
+    return later[-1] if later else None
 
 
 # ------------------------------------------------------------------ tasks
