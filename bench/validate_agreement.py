@@ -44,8 +44,9 @@ FLAGS = {
     "--skip-context-reference-check": ["--no-context"],
     "--disable-context-mismatch-warnings": ["--no-context-mismatch-warnings"],
     "--skip-product-validation": ["--no-product"],
+    "--strict-field-checks": ["--strict-field-checks"],
 }
-IGNORED_FLAGS = {"--debug-mode", "--strict-field-checks",
+IGNORED_FLAGS = {"--debug-mode",
                  "--skip-strict-collection-membership", "-v1", "-v", "--verbose"}
 WITH_VALUE_IGNORED = {"-progress", "--progress", "-v", "--verbose"}
 

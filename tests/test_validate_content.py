@@ -250,3 +250,18 @@ def test_crlf_where_the_label_says_line_feed(tmp_path):
     lf_fixed = char_table(4, 37, FIELDS, 3).replace("Carriage-Return Line-Feed", "Line-Feed")
     found = run(tmp_path, lf_fixed, b"".join(GOOD_ROWS)[: 4 * 37])
     assert [f.type for f in found] == ["error.table.missing_LF"]
+
+
+def test_strict_field_checks_warn_about_characters_between_fields(tmp_path):
+    import pdsgen.validate.columns as columns
+
+    rows = [row(b"2020-01-01T00:00:00Z", b"12", b"1.50"), row(b"2020-01-01T00:00:01Z", b"13", b"1.50")]
+    rows[1] = rows[1][:20] + b"," + rows[1][21:]
+    (tmp_path / "t.tab").write_bytes(b"".join(rows))
+    lab = tmp_path / "t.xml"
+    lab.write_text(label(char_table(2, 38, FIELDS, 3), "t.tab"))
+    tree = etree.parse(str(lab))
+    (obj, el, limit), = describe_objects(tree, lab)
+    assert check_object(obj, el, columns.Ctx(str(lab)), limit=limit) == []
+    found = check_object(obj, el, columns.Ctx(str(lab), strict_fields=True), limit=limit)
+    assert [(f.type, f.record) for f in found] == [("warning.table.characters_between_fields", 2)]

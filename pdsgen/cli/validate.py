@@ -34,11 +34,13 @@ from pdsgen.cli.app import main
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Write the report to FILE instead of standard output.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--strict-field-checks", "strict_fields", is_flag=True,
+              help="Warn about non-blank characters between the fields of character tables.")
 @click.option("--max-reported", type=int, default=5, show_default=True,
               help="Offending records reported per problem before a count.")
 @click.option("--verbose-report", is_flag=True, help="Include info messages and passing products (text).")
 def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_mismatch_warnings, catalog, context_products,
-                 offline, extensions, schemas, schematrons, jobs, report_file, fmt, max_reported,
+                 offline, extensions, schemas, schematrons, jobs, report_file, fmt, strict_fields, max_reported,
                  verbose_report) -> None:
     """Validate PDS4/PDS3 labels (files or folders) like NASA's validate, much faster.
 
@@ -53,7 +55,7 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_m
                    context_mismatch_warnings=not no_context_mismatch_warnings, catalog_path=catalog,
                    offline=offline, context_products=tuple(context_products), jobs=jobs,
                    label_extensions=tuple(extensions), schemas=tuple(schemas), schematrons=tuple(schematrons),
-                   max_reported=max_reported)
+                   max_reported=max_reported, strict_fields=strict_fields)
     progress = None
     if sys.stderr.isatty():
         from rich.progress import Progress

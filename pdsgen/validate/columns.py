@@ -36,6 +36,7 @@ class Ctx:
     label: str  # label file, for messages
     max_reported: int = 5
     threads: int = 0  # 0: os.cpu_count()
+    strict_fields: bool = False  # validate's --strict-field-checks: characters between fields
 
 
 # --------------------------------------------------------------------------- reporting

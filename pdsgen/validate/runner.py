@@ -45,6 +45,7 @@ class Options:
     max_reported: int = 5
     progress: bool = False
     content_threads: int = 0  # threads for one big table (0: all cores; 1 inside worker processes)
+    strict_fields: bool = False  # warn about characters between the fields of character tables
 
     def get_catalog(self) -> Catalog:
         if self.catalog is None:
@@ -273,7 +274,8 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductRe
     if opts.content:
         from pdsgen.validate.content import Ctx, check_object, describe_objects
 
-        ctx = Ctx(file, max_reported=opts.max_reported, threads=opts.content_threads)
+        ctx = Ctx(file, max_reported=opts.max_reported, threads=opts.content_threads,
+                  strict_fields=opts.strict_fields)
         try:
             objects = describe_objects(tree, p)
         except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the run

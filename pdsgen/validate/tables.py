@@ -197,6 +197,15 @@ def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, 
     out = _delimiter_findings(name, el, ctx, mat, delim, body)
     if out:
         return out, True
+    if character and ctx.strict_fields:
+        covered = np.zeros(body, dtype=bool)
+        for _number, f, _suffix, loc, _lim in tasks:
+            covered[max(loc, 0): loc + f.length] = True
+        gaps = np.flatnonzero(~covered)
+        if gaps.size:
+            between = (mat[:, gaps] != 32).any(axis=1)
+            _report(out, between, "warning.table.characters_between_fields",
+                    lambda i: "non-blank characters between fields", ctx, obj=name)
 
     def run(task) -> list[Finding]:
         number, f, suffix, loc, lim = task
