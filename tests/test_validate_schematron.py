@@ -184,3 +184,10 @@ def test_xsd_validation_through_catalog():
     assert found[0].line == 41 and "Internal_Reference" in found[0].message
     good = VCORPUS / "github334/valid/pvoro_graph_eden_k91_3a_01_v01_r00.xml"
     assert check_xsd(etree.parse(str(good)), cat, file=str(good)) == []
+
+
+@pytest.mark.shared
+def test_catalog_follows_the_old_pds_schema_layout():
+    cat = Catalog.load(CATALOG, offline=True)
+    old = "http://pds.nasa.gov/pds4/schema/released/pds/v1/PDS4_PDS_1300.xsd"
+    assert cat.resolve(old) == SCHEMAS / "pds4/pds/v1/PDS4_PDS_1300.xsd"

@@ -116,6 +116,11 @@ class Catalog:
         found = self.lookup(url)
         if found is not None and found.is_file():
             return found
+        legacy = _current_pds_url(url)
+        if legacy != url:  # the PDS server redirects its old schema/released/ URLs
+            found = self.lookup(legacy)
+            if found is not None and found.is_file():
+                return found
         if self.cache_dir is not None:
             cached = _url_to_cache_path(url, self.cache_dir)
             if cached.is_file():
@@ -125,6 +130,12 @@ class Catalog:
         where = f" (catalog {self.path})" if self.path else ""
         why = "offline, not in the catalog" if self.offline else "not in the catalog"
         raise ValidationRunError(f"cannot resolve schema URL {url}: {why}{where}")
+
+
+def _current_pds_url(url: str) -> str:
+    """``…/pds4/schema/released/<ns>/v1/…`` (the old PDS layout) → ``…/pds4/<ns>/v1/…``."""
+    marker = "/pds4/schema/released/"
+    return url.replace(marker, "/pds4/", 1) if marker in url else url
 
 
 def _read_catalog(path: Path, seen: set[Path]) -> list[tuple[str, str, str]]:

@@ -236,7 +236,11 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductRe
         if not models:
             res.findings.append(Finding("warning.label.missing_schematron_spec",
                                         "the label cites no Schematron (xml-model)", file=file))
+    done: set[Path] = set()
     for sch, _href, _line in sch_paths:
+        if sch in done:  # cited twice
+            continue
+        done.add(sch)
         res.findings += check_schematron(tree, sch, file=file)
 
     # label rules
