@@ -186,7 +186,12 @@ def _target(base: Path, el: etree._Element, target: str, *, keep_slash: bool) ->
     return full if keep_slash else Path(full)
 
 
+_failed: dict[str, str] = {}  # URL → why its download failed (once per process, not per label)
+
+
 def _download(url: str, dest: Path) -> Path:
+    if url in _failed:
+        raise ValidationRunError(_failed[url])
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + f".part{os.getpid()}")
     try:
@@ -195,5 +200,6 @@ def _download(url: str, dest: Path) -> Path:
         os.replace(tmp, dest)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ValidationRunError(f"cannot download schema URL {url}: {exc}") from exc
+        _failed[url] = f"cannot download schema URL {url}: {exc}"
+        raise ValidationRunError(_failed[url]) from exc
     return dest
