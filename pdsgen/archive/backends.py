@@ -82,11 +82,17 @@ class DaskBackend:
             from distributed import Client, LocalCluster, as_completed
         except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
             raise PdsgenError("Dask distributed is not installed (pip install 'dask[distributed]')") from exc
+        import logging
+
+        if logging.getLogger().getEffectiveLevel() > logging.INFO:
+            logging.getLogger("distributed").setLevel(logging.WARNING)  # no INFO chatter
         cluster = None
         try:
             if self.scheduler == "local":
+                # dashboard on a free port (":8787" could clash with another cluster)
                 cluster = LocalCluster(n_workers=self.jobs or 2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
+                                       host="127.0.0.1", dashboard_address=":0",
+                                       silence_logs=logging.WARNING)
                 client = Client(cluster)
             else:
                 try:
