@@ -85,11 +85,14 @@ def parse_text(values: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray |
         raise ValueError(f"value {bad!r} ({place}) is not a valid {dtype} number") from None
 
 
-def trim_text(values: np.ndarray, first_bytes: np.ndarray | None) -> np.ndarray:
-    """``S`` values with surrounding blanks removed; ``first_bytes`` (each value's first
-    byte) tells whether the costlier ``lstrip`` is needed at all."""
-    values = np.strings.rstrip(values)
-    if first_bytes is not None and _BLANKS[first_bytes].any():
+def trim_text(values: np.ndarray, first_bytes: np.ndarray | None,
+              last_bytes: np.ndarray | None = None) -> np.ndarray:
+    """``S`` values with surrounding blanks removed; each value's first/last byte say
+    whether ``lstrip``/``rstrip`` (a copy each) are needed at all."""
+    # (``<= 32``: space, tab, CR, LF, NUL — a cheap superset test; strip decides exactly)
+    if last_bytes is None or (last_bytes <= 32).any():
+        values = np.strings.rstrip(values)
+    if first_bytes is not None and (first_bytes <= 32).any():
         values = np.strings.lstrip(values)
     return values
 
