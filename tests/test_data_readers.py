@@ -537,3 +537,10 @@ def test_threaded_and_serial_column_decoding_agree(tmp_path, monkeypatch):
     assert serial["A"].tolist() == [a for a, _, _ in rows]
     assert serial["B"].tolist() == [float(f"{b:.3f}") for _, b, _ in rows]
     assert serial["C"].tolist() == [c.encode() for _, _, c in rows]
+
+
+def test_first_index_fastest_arrays(tmp_path):
+    raw = struct.pack("<6h", 1, 2, 3, 4, 5, 6)  # first index fastest: (0,0),(1,0),(0,1),(1,1),(0,2),(1,2)
+    body = array_xml("Array_2D", "SignedLSB2", (2, 3)).replace("Last Index Fastest", "First Index Fastest")
+    got = pdsgen.open(write_product(tmp_path, body, raw))[0].data
+    assert got.tolist() == [[1, 3, 5], [2, 4, 6]]

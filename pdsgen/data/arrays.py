@@ -36,6 +36,8 @@ def read_array(obj: DataObject) -> np.ndarray:
     if any(n < 0 for n in shape):
         raise LabelError(f"negative axis length in {shape}", path=str(obj.file), obj=obj.name)
     etype = _element(obj)
+    # "Last Index Fastest" (PDS4, C order) unless the label says the first index varies fastest.
+    order = "F" if str(obj.details.get("axis_index_order") or "").lower().startswith("first") else "C"
     count = int(np.prod(shape))
     itemsize = etype.itemsize
     if itemsize is None:
@@ -45,10 +47,10 @@ def read_array(obj: DataObject) -> np.ndarray:
         check_extent(obj, nbytes)
         if count == 0:
             return np.zeros(shape, dtype=etype.dtype)
-        return np.fromfile(obj.file, dtype=etype.dtype, count=count, offset=obj.offset).reshape(shape)
+        return np.fromfile(obj.file, dtype=etype.dtype, count=count, offset=obj.offset).reshape(shape, order=order)
     raw = read_uint8(obj, nbytes).reshape(count, itemsize)
     try:
-        return etype.decode(raw).reshape(shape)
+        return etype.decode(raw).reshape(shape, order=order)
     except ValueError as exc:
         raise DataError(f"array elements ({etype.name}): {exc}", path=str(obj.file), obj=obj.name) from None
 
