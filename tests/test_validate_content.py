@@ -265,3 +265,9 @@ def test_strict_field_checks_warn_about_characters_between_fields(tmp_path):
     assert check_object(obj, el, columns.Ctx(str(lab)), limit=limit) == []
     found = check_object(obj, el, columns.Ctx(str(lab), strict_fields=True), limit=limit)
     assert [(f.type, f.record) for f in found] == [("warning.table.characters_between_fields", 2)]
+
+
+def test_field_format_without_decimals(tmp_path):
+    fields = fchar(1, "X", 1, "ASCII_Real", 6, "<field_format>%6.0f</field_format>")
+    found = run(tmp_path, char_table(3, 8, fields, 1), b"    12\r\n   -3.\r\n   1.5\r\n")
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_format_precision_mismatch", 3)]

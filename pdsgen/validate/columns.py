@@ -257,6 +257,9 @@ def _arrow_numbers(arr):
 
 
 def _precision_value(prec: int) -> str:
+    """A number written with exactly `prec` decimals (printf ``%.0f`` writes no point)."""
+    if prec == 0:
+        return r"[+-]?\d+\.?([eE][+-]?\d+)?"
     return rf"[+-]?\d*\.\d{{{prec}}}([eE][+-]?\d+)?"
 
 
