@@ -43,19 +43,20 @@ class Ctx:
 
 
 def _report(out: list[Finding], bad: np.ndarray, type_: str, what: Callable[[int], str], ctx: Ctx,
-            *, field: int | None = None, file: str | None = None, obj: str = "") -> None:
+            *, field: int | None = None, file: str | None = None, obj: str = "",
+            severity: str | None = None) -> None:
     """First few offending records (1-based record numbers), then the count of the others."""
     idx = np.flatnonzero(bad)
     if idx.size == 0:
         return
     for i in idx[: ctx.max_reported]:
         out.append(Finding(type_, f"{obj}: {what(int(i))}", file=file or ctx.label, record=int(i) + 1,
-                           field=field))
+                           field=field, severity=severity))
     rest = idx.size - ctx.max_reported
     if rest > 0:
         out.append(Finding(type_, f"{obj}: {rest} more record(s) with the same problem "
                                   f"({idx.size} in all)", file=file or ctx.label, field=field,
-                           extra={"count": int(idx.size)}))
+                           severity=severity, extra={"count": int(idx.size)}))
 
 
 # --------------------------------------------------------------------------- label extras
@@ -199,7 +200,7 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
     fmt = fieldtypes.parse_format(f.field_format) if f.field_format else None
     precision = None
     if fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
-        precision = _precision_ok(col, fmt[2])  # None: all values have the format's decimals
+        precision = _precision_ok(col, fmt[2], fmt[3])  # None: all values have the format's shape
     if precision is not None and not isinstance(col, np.ndarray):
         # a value with the format's decimals is a valid real: only check the others' grammar
         bad = np.zeros(len(col), dtype=bool)
@@ -219,7 +220,7 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
         _report(out, bad, "error.table.field_value_data_type_mismatch",
                 lambda i: f"field {f.name!r} value {shown(i)!r} is not a valid {f.data_type}",
                 ctx, field=field_no, obj=obj)
-    if fmt is not None and f.data_type in fieldtypes.NUMERIC:
+    if fmt is not None:
         _format_checks(out, col, f, fmt, bad, ctx, field_no=field_no, obj=obj, shown=shown, precision=precision)
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return
@@ -256,20 +257,22 @@ def _arrow_numbers(arr):
     return numbers
 
 
-def _precision_value(prec: int) -> str:
-    """A number written with exactly `prec` decimals (printf ``%.0f`` writes no point)."""
+def _precision_value(prec: int, conv: str = "f") -> str:
+    """A number written as printf's %.<prec><conv> writes it: exactly `prec` decimals (``%.0f``
+    writes no point), an exponent for e/E and none for f."""
+    exponent = "[eE][+-]?\\d+" if conv in "eE" else ""
     if prec == 0:
-        return r"[+-]?\d+\.?([eE][+-]?\d+)?"
-    return rf"[+-]?\d*\.\d{{{prec}}}([eE][+-]?\d+)?"
+        return rf"[+-]?\d+\.?{exponent}"
+    return rf"[+-]?\d*\.\d{{{prec}}}{exponent}"
 
 
-def _precision_ok(col, prec: int) -> np.ndarray | None:
+def _precision_ok(col, prec: int, conv: str = "f") -> np.ndarray | None:
     """Rows whose value has exactly `prec` decimals (blank rows count as ok); None if all do."""
     import re
 
     import pyarrow.compute as pc
 
-    value = _precision_value(prec)
+    value = _precision_value(prec, conv)
     if isinstance(col, np.ndarray):
         if len(col) <= fieldtypes.SMALL_COLUMN:
             joined = np.empty((col.shape[0], col.shape[1] + 1), dtype=np.uint8)
@@ -302,25 +305,55 @@ def _blank(col) -> np.ndarray:
     return pc.equal(pc.binary_length(pc.utf8_trim_whitespace(text)), 0).to_numpy(zero_copy_only=False)
 
 
+#: value shapes each printf conversion of a field_format implies (checked on valid numbers)
+_SPECIFIER = {
+    "d": r"[+-]?\d+", "i": r"[+-]?\d+", "o": r"[0-7]+", "x": r"[0-9a-fA-F]+", "X": r"[0-9a-fA-F]+",
+    "e": r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", "E": r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+",
+    "f": r"[+-]?(\d+\.?\d*|\.\d+)",
+}
+
+
 def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj: str, shown,
                    precision: np.ndarray | None) -> None:
-    """field_format: value no wider than the format; reals with exactly its decimals."""
+    """field_format: value no wider than the format, the conversion's shape, reals with exactly
+    its decimals. Like validate since its issue 816 these are warnings (types as validate names them)."""
     import pyarrow.compute as pc
 
     _flags, width, prec, conv = fmt
     good = ~bad if bad is not None else np.ones(len(col), dtype=bool)
     fixed = isinstance(col, np.ndarray)
+    arr = None
     if width is not None and not (fixed and col.shape[1] <= width):
         arr = fieldtypes.arrow_binary(col) if fixed else col
         lengths = pc.binary_length(pc.utf8_trim_whitespace(arr.cast("string"))).to_numpy(zero_copy_only=False)
-        _report(out, good & (lengths > width), "error.table.field_value_too_long",
+        _report(out, good & (lengths > width), "warning.table.field_value_too_long",
                 lambda i: f"field {f.name!r} value {shown(i)!r} is longer than its field_format {f.field_format}",
                 ctx, field=field_no, obj=obj)
-    if conv not in "feE" or prec is None or precision is None:
+    shape = _SPECIFIER.get(conv)
+    checked_by_precision = conv in "feE" and prec is not None and f.data_type == "ASCII_Real"
+    if checked_by_precision and precision is None:
+        return  # every value has the format's decimals and shape (one regex did both)
+    shape_ok = None
+    if shape is not None and f.data_type in fieldtypes.NUMERIC:
+        arr = arr if arr is not None else (fieldtypes.arrow_binary(col) if fixed else col)
+        shape_ok = np.ones(len(col), dtype=bool)
+        idx = np.flatnonzero(good & ~precision) if checked_by_precision else np.arange(len(col))
+        if idx.size:
+            import pyarrow as pa
+
+            sub = arr.take(pa.array(idx)) if idx.size < len(col) else arr
+            pattern = rf"^[ \t\r\x00]*({shape}[ \t\r\x00]*)?$"
+            shape_ok[idx] = pc.match_substring_regex(sub, pattern).to_numpy(zero_copy_only=False)
+        _report(out, good & ~shape_ok, "error.table.field_value_format_specifier_mismatch",
+                lambda i: f"field {f.name!r} value {shown(i)!r} does not match the %{conv} of field_format "
+                          f"{f.field_format}", ctx, field=field_no, obj=obj, severity="warning")
+    if not checked_by_precision or precision is None:
         return
+    if shape_ok is not None:
+        precision = precision | ~shape_ok  # a value of the wrong shape is reported once, above
     _report(out, good & ~precision, "error.table.field_value_format_precision_mismatch",
             lambda i: f"field {f.name!r} value {shown(i)!r} does not have the {prec} decimals of "
-                      f"field_format {f.field_format}", ctx, field=field_no, obj=obj)
+                      f"field_format {f.field_format}", ctx, field=field_no, obj=obj, severity="warning")
 
 
 def _parse_numbers(matrix: np.ndarray, ok: np.ndarray, data_type: str) -> np.ndarray | None:

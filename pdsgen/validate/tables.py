@@ -382,7 +382,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
                 field=number, obj=name)
         if lim.max_length is not None:
             too_long = (pc.binary_length(col).to_numpy(zero_copy_only=False) > lim.max_length)
-            _report(found, too_long, "error.table.field_value_too_long",
+            _report(found, too_long, "warning.table.field_value_too_long",
                     lambda i: f"field {f.name!r} value is longer than maximum_field_length {lim.max_length}",
                     ctx, field=number, obj=name)
 
