@@ -388,6 +388,21 @@ def test_fits_file_read_at_label_offsets(tmp_path):
     assert product[0].data.startswith(b"SIMPLE  =")
     with fits.open(tmp_path / "img.fits") as hdul:
         assert np.array_equal(product[1].data, hdul[0].data)
+    assert "problems" not in product[1].details  # label and FITS header agree
+
+
+def test_fits_header_disagreeing_with_label_is_reported(tmp_path):
+    from astropy.io import fits
+
+    fits.PrimaryHDU(np.arange(4, dtype=">f8")).writeto(tmp_path / "img.fits")
+    data = (tmp_path / "img.fits").read_bytes()
+    body = array_xml("Array_1D", "IEEE754MSBSingle", (8,), offset=2880)  # label: 8 float32
+    obj = pdsgen.open(write_product(tmp_path, body, data, name="img"))[0]
+    raw = np.frombuffer(data[2880:2880 + 32], dtype=">f4")
+    assert np.array_equal(obj.data, raw)  # read as the label says (the label is the authority)
+    problems = obj.details["problems"]
+    assert any("axes (4,), the label (8,)" in p for p in problems)
+    assert any("BITPIX -64" in p for p in problems)
 
 
 # --- product level, bad input -----------------------------------------------------------------------------

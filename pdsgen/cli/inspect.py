@@ -144,12 +144,12 @@ def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
                 entry["unit"] = obj.unit
         elif obj.size is not None:
             entry["bytes"] = obj.size
-        if obj.details.get("problems"):
-            entry["problems"] = list(obj.details["problems"])
         if obj.error is not None:
             entry["error"] = str(obj.error)
         elif rows > 0 and obj.kind != "other":
             entry.update(_preview(obj, rows))
+        if obj.details.get("problems"):  # after the preview: reading can find some
+            entry["problems"] = list(obj.details["problems"])
         out["objects"].append(entry)
     return _jsonable(out)
 

@@ -8,12 +8,16 @@ them in one vectorised call.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from pdsgen.data import types
 from pdsgen.data.io import check_extent, file_size, read_bytes, read_uint8
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject
+
+_log = logging.getLogger(__name__)
 
 
 def _element(obj: DataObject) -> types.BinaryType:
@@ -43,6 +47,11 @@ def read_array(obj: DataObject) -> np.ndarray:
     if itemsize is None:
         raise UnsupportedError(f"element type {etype.name} has no fixed size", path=str(obj.file), obj=obj.name)
     nbytes = count * itemsize
+    if obj.details.get("fits") and "fits_checked" not in obj.details:
+        obj.details["fits_checked"] = True
+        for problem in fits_problems(obj):
+            _log.warning("%s: object %r: %s", obj.file, obj.name, problem)
+            obj.details.setdefault("problems", []).append(problem)
     if etype.dtype is not None:
         check_extent(obj, nbytes)
         if count == 0:
@@ -53,6 +62,44 @@ def read_array(obj: DataObject) -> np.ndarray:
         return etype.decode(raw).reshape(shape, order=order)
     except ValueError as exc:
         raise DataError(f"array elements ({etype.name}): {exc}", path=str(obj.file), obj=obj.name) from None
+
+
+_BITPIX = {8: "u1", 16: "i2", 32: "i4", 64: "i8", -32: "f4", -64: "f8"}
+
+
+def fits_problems(obj: DataObject) -> list[str]:
+    """Where the FITS header of the HDU at the object's offset disagrees with the label.
+
+    The label stays the authority for reading (as in pds4_tools); a disagreement is a
+    label (or file) mistake worth reporting, found by astropy.io.fits from the header
+    alone (no data read).
+    """
+    from astropy.io import fits
+
+    try:
+        with fits.open(obj.file, memmap=False, lazy_load_hdus=True) as hdul:
+            for hdu in hdul:
+                info = hdu.fileinfo()
+                if not info or info.get("datLoc") != obj.offset:
+                    continue
+                header = hdu.header
+                problems = []
+                axes = tuple(header.get(f"NAXIS{i}", 0) for i in range(header.get("NAXIS", 0), 0, -1))
+                shape = tuple(a.elements for a in obj.axes)
+                if axes and axes != shape:
+                    problems.append(f"FITS header has axes {axes}, the label {shape}")
+                code = _BITPIX.get(header.get("BITPIX"))
+                etype = types.binary_type(obj.element_type) if obj.element_type else None
+                # Same size and integer-vs-real is a match: signedness may be a BZERO convention.
+                if code and etype is not None and etype.dtype is not None and (
+                    np.dtype(code).itemsize != etype.dtype.itemsize or (code[0] == "f") != (etype.dtype.kind == "f")
+                ):
+                    problems.append(f"FITS BITPIX {header.get('BITPIX')} is {code}, the label's element type "
+                                    f"{obj.element_type} is {etype.dtype.str[1:]}")
+                return problems
+    except (OSError, KeyError, ValueError, TypeError):
+        return []
+    return [f"no FITS HDU data starts at byte {obj.offset}"]
 
 
 def read_header(obj: DataObject) -> bytes:

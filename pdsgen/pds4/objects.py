@@ -28,6 +28,15 @@ TEXT = {"Stream_Text", "Parsable_Byte_Stream", "Checksum_Manifest"}
 NOT_OBJECTS = {"File", "Local_Internal_Reference", "Internal_Reference", "External_Reference"}
 
 
+def _is_fits(path: Path) -> bool:
+    """A FITS file starts with the card ``SIMPLE  =`` whatever its name."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(9) == b"SIMPLE  ="
+    except OSError:
+        return False
+
+
 def classify(tag: str) -> tuple[str, str] | None:
     """(kind, layout) of a data-object class, or None for elements that are not objects."""
     if tag in NOT_OBJECTS:
@@ -213,7 +222,7 @@ def _describe(obj: DataObject, el, tag: str, label_path: Path) -> None:
         if declared is not None and declared != len(obj.axes):
             raise LabelError(f"<axes> says {declared} but {len(obj.axes)} Axis_Array are given",
                              path=str(label_path), obj=name, line=el.sourceline)
-        if obj.file.suffix.lower() in FITS_SUFFIXES:
+        if obj.file.suffix.lower() in FITS_SUFFIXES or _is_fits(obj.file):
             # Read by the label's own description (as pds4_tools does): the PDS4 label is
             # the authority even where the FITS header says otherwise.
             obj.details["fits"] = True
