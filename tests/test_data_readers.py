@@ -547,6 +547,7 @@ def test_threaded_and_serial_column_decoding_agree(tmp_path, monkeypatch):
     monkeypatch.setattr(fixed, "PARALLEL_BYTES", 1 << 62)
     serial = pdsgen.open(label)[0].data
     monkeypatch.setattr(fixed, "PARALLEL_BYTES", 1)
+    monkeypatch.setattr(fixed, "PARALLEL_CPUS", 1)
     threaded = pdsgen.open(label)[0].data
     assert serial.tolist() == threaded.tolist()
     assert serial["A"].tolist() == [a for a, _, _ in rows]

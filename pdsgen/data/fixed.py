@@ -21,8 +21,10 @@ from pdsgen.data.io import column_names, read_uint8
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject, Field
 
-#: Tables at least this big decode their columns in threads.
+#: Tables at least this big decode their columns in threads, on machines with at least
+#: PARALLEL_CPUS cores (on 2 busy cores threads only added GIL hand-over cost: measured).
 PARALLEL_BYTES = 8 << 20
+PARALLEL_CPUS = 4
 
 
 def _fail(obj: DataObject, message: str, cls: type = DataError) -> Exception:
@@ -195,7 +197,7 @@ def read_fixed(obj: DataObject) -> np.ndarray:
     def decode(f: Field):
         return _decode_field(obj, f, field_bytes(records, f), arrow_records, records)
 
-    if records.size >= PARALLEL_BYTES and len(obj.fields) > 1:
+    if records.size >= PARALLEL_BYTES and len(obj.fields) > 1 and (os.cpu_count() or 1) >= PARALLEL_CPUS:
         # Columns are independent and arrow/numpy release the GIL while parsing.
         from concurrent.futures import ThreadPoolExecutor
 
