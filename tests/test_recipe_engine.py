@@ -306,3 +306,84 @@ def test_time_keyed_calibration_input_latest_before_each_event():
     bad["inputs"] = {**r.raw["inputs"], "g": {**r.raw["inputs"]["g"], "vars": {"Particle": "$nope"}}}
     with pytest.raises(RecipeError, match="names no recipe parameter"):
         compute(recipe_from_dict(bad), [pha], [cal])
+
+
+def _odd_units_product(tmp_path, standard):
+    """A product whose label writes units astropy alone does not read (or reads wrongly)."""
+    from pdsgen.render import write_table
+
+    folder = tmp_path / standard
+    folder.mkdir()
+    t = Table({"M": np.array([3.0, 4.0]), "C": np.array([3, 4], dtype=np.int32), "R": np.array([10.0, 20.0]),
+               "D": np.array([5.0, 6.0]), "B": np.array([1.0, 2.0])})
+    w = write_table(t, folder, basename="odd", standard=standard, product_class="Product_Ancillary",
+                    units={"M": "amu", "C": "counts", "R": "COUNTS/S", "D": "DN/S", "B": "BLIPS"},
+                    context={"product_id": "ODD", "lid": "urn:nasa:pds:b:c:odd", "title": "odd units",
+                             "start_time": "2011-01-01T00:00:00Z", "stop_time": "2011-01-01T00:00:01Z"})
+    return w.label_path
+
+
+def _one_input_recipe(column, unit):
+    inp = {"column": column}
+    if unit is not None:
+        inp["unit"] = unit
+    return recipe_from_dict({
+        "recipe": {"name": "one", "algorithm": "expressions"}, "inputs": {"x": inp},
+        "outputs": [{"name": "y", "unit": unit or ""}], "expressions": {"y": "x * 1"},
+        "product": {"lid": "urn:nasa:pds:b:c:{stem}", "product_id": "{STEM}", "file_name": "{stem}.tab"}})
+
+
+@pytest.mark.parametrize("standard", ["pds3", "pds4"])
+def test_label_units_in_archive_spellings(tmp_path, standard):
+    """amu, counts, COUNTS/S, DN/S (not DN per siemens) from labels; an unknown unit is a
+    name when nothing converts it, a per-product RecipeError when the recipe converts it."""
+    lbl = _odd_units_product(tmp_path, standard)
+    cases = [("M", "kg", [3.0 * 1.66053906660e-27, 4.0 * 1.66053906660e-27]),  # amu → u → kg
+             ("C", "", [3, 4]),                 # counts are numbers
+             ("R", "1/min", [600.0, 1200.0]),   # COUNTS/S → ct/s → per minute
+             ("D", "DN/min", [300.0, 360.0]),   # DN/S is DN per second
+             ("B", "", [1.0, 2.0]),             # unknown, no conversion: plain numbers
+             ("B", None, [1.0, 2.0])]
+    for column, unit, expect in cases:
+        c = compute(_one_input_recipe(column, unit), [lbl], [])
+        x = c.context.inputs["x"]
+        np.testing.assert_allclose(np.asarray(getattr(x, "value", x)), expect, rtol=1e-8)  # CODATA m_u revisions: 1e-9
+    assert np.asarray(c.context.inputs["x"]).dtype.kind == "f"
+    assert compute(_one_input_recipe("C", ""), [lbl], []).context.inputs["x"].dtype.kind == "i"
+    with pytest.raises(RecipeError, match=r"'BLIPS' is not one pdsgen understands.*'BLIPS' is not a unit name.*"
+                                          r"cannot become 's'.*source_unit") as exc:
+        compute(_one_input_recipe("B", "s"), [lbl], [])
+    assert "did you mean" not in str(exc.value) and str(lbl) in str(exc.value)
+
+
+def test_unit_words_mapped_and_unknown_words_named():
+    assert parse_unit("COUNTS/S") == u.count / u.s
+    assert parse_unit("amu/e") == parse_unit("u/e")
+    assert parse_unit("counts/(cm2-s-sr-keV)") == u.count / (u.cm**2 * u.s * u.sr * u.keV)
+    assert parse_unit("ELECTRONS/S") == parse_unit("e-/s") == u.electron / u.s
+    assert parse_unit("<KM/S>") == u.km / u.s
+    assert parse_unit("DN/S") == u.DN / u.s and parse_unit("S") == u.s
+    with pytest.raises(RecipeError, match="'PARSECZ' is not a unit name"):
+        parse_unit("KM/PARSECZ")
+
+
+def test_keyword_with_unknown_unit(tmp_path):
+    import shutil
+
+    from pdsgen.resources import labels_dir
+
+    for ext in (".lbl", ".tab"):
+        shutil.copy(labels_dir() / "fips" / f"FIPS_SCAN_2011100_EDR{ext}", tmp_path)
+    lbl = tmp_path / "FIPS_SCAN_2011100_EDR.lbl"
+    lbl.write_bytes(lbl.read_bytes().replace(b"MISSION_PHASE_NAME", b"GAIN_STATE = 7 <BLIPS>\r\nMISSION_PHASE_NAME"))
+
+    def recipe(unit):
+        return recipe_from_dict({
+            "recipe": {"name": "kwb", "algorithm": "expressions"},
+            "inputs": {"g": {"keyword": "GAIN_STATE", "unit": unit}},
+            "outputs": [{"name": "y", "unit": unit}], "expressions": {"y": "g * 2"},
+            "product": {"lid": "urn:nasa:pds:b:c:{stem}", "product_id": "{STEM}", "file_name": "{stem}.tab"}})
+
+    assert compute(recipe(""), [lbl], []).context.inputs["g"] == 7
+    with pytest.raises(RecipeError, match="'BLIPS'.*cannot become 's'"):
+        compute(recipe("s"), [lbl], [])

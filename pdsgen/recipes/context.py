@@ -89,14 +89,25 @@ class RecipeContext:
 
     def table(self, i: int = 0, name: str | None = None) -> Table:
         """Product ``i``'s table ``name`` (default: its first table) as an astropy Table."""
+        return self._table_object(i, name).to_table()
+
+    def label_units(self, i: int = 0, name: str | None = None) -> dict[str, str]:
+        """Column name → the unit text the label writes for it (columns with a unit only)."""
+        from pdsgen.data import column_names
+
+        obj = self._table_object(i, name)
+        if obj.kind != "table":
+            return {obj.name: obj.unit} if obj.unit else {}
+        return {c: f.unit for f, c in zip(obj.fields, column_names(obj), strict=True) if f.unit}
+
+    def _table_object(self, i: int, name: str | None) -> Any:
         product = self.products[i]
         try:
-            obj = product[name] if name else next(o for o in product.objects if o.kind == "table")
+            return product[name] if name else next(o for o in product.objects if o.kind == "table")
         except StopIteration:
             raise RecipeError("product has no table object", path=str(self.paths[i])) from None
         except KeyError as exc:
             raise RecipeError(str(exc.args[0]), path=str(self.paths[i])) from None
-        return obj.to_table()
 
     def calibrations(self, name: str) -> list[Path]:
         """Every file of calibration ``name`` (``[calibrations.NAME]`` of the recipe)."""

@@ -20,7 +20,14 @@ from pdsgen.recipes.context import AlgorithmResult, RecipeContext
 from pdsgen.recipes.expressions import compile_convert, compile_expression
 from pdsgen.recipes.loader import InputSpec, OutputSpec, Recipe
 from pdsgen.recipes.registry import get_algorithm
-from pdsgen.recipes.units import enabled, parse_unit, unit_from_name, unit_string
+from pdsgen.recipes.units import (
+    enabled,
+    parse_unit,
+    read_unit,
+    unit_from_name,
+    unit_problem,
+    unit_string,
+)
 
 
 @dataclass
@@ -98,7 +105,14 @@ def resolve_input(spec: InputSpec, ctx: RecipeContext, i: int = 0) -> Any:
 
 
 def convert_value(raw: Any, spec: InputSpec, src_unit: u.UnitBase | None, *, where: str = "") -> Any:
-    """Apply ``convert`` (checking it against the source unit) or an astropy conversion."""
+    """Apply ``convert`` (checking it against the source unit) or an astropy conversion.
+
+    A source unit pdsgen cannot parse (an `astropy.units.UnrecognizedUnit`, e.g. a label's
+    ``BLIPS``) is an error only when the input needs a conversion: a target unit with a
+    dimension, or a ``convert`` to check. Otherwise the values are taken as plain numbers
+    (the unit is only a name). Counts are numbers: ``count`` converts to and from
+    dimensionless (``counts/s`` → ``1/s``).
+    """
     target = parse_unit(spec.unit) if spec.unit is not None else None
     if isinstance(raw, u.Quantity):
         src_unit, raw = raw.unit, raw.value
@@ -108,14 +122,20 @@ def convert_value(raw: Any, spec: InputSpec, src_unit: u.UnitBase | None, *, whe
     if values.dtype.kind in "US":
         return values
     dimless = (None, u.dimensionless_unscaled)
-    if spec.convert is None and target in dimless and src_unit in dimless:
+    if isinstance(src_unit, u.UnrecognizedUnit):
+        if spec.convert is not None or target not in dimless:
+            raise RecipeError(f"input {spec.name!r}: the data's unit {src_unit.name!r} is not one pdsgen understands "
+                              f"({unit_problem(src_unit.name)}), so it cannot become {spec.unit!r}: say what it is "
+                              "with source_unit in the recipe", path=where or None)
+        src_unit = None  # only a name: the values are plain numbers
+    if spec.convert is None and target in dimless and _without_counts(src_unit or u.one) == u.one:
         return values  # plain numbers (step numbers, flags, counts) keep their dtype
     values = values.astype(np.float64, copy=False)
     if spec.convert is not None:
         conv = compile_convert(spec.convert)
         if src_unit is not None and target is not None and conv.factor is not None:
             try:
-                scale = (1.0 * src_unit).to(target).value * 1.0
+                scale = _scale(src_unit, target)
             except u.UnitConversionError:
                 raise RecipeError(f"input {spec.name!r}: unit mismatch: source unit {unit_string(src_unit)!r} "
                                   f"cannot become {spec.unit!r}", path=where or None) from None
@@ -133,8 +153,32 @@ def convert_value(raw: Any, spec: InputSpec, src_unit: u.UnitBase | None, *, whe
         with enabled():
             return (values * src_unit).to(target)
     except u.UnitConversionError:
-        raise RecipeError(f"input {spec.name!r}: unit mismatch: data are in {unit_string(src_unit)!r}, "
-                          f"the recipe wants {spec.unit!r}", path=where or None) from None
+        try:
+            return values * _scale(src_unit, target) * target
+        except u.UnitConversionError:
+            raise RecipeError(f"input {spec.name!r}: unit mismatch: data are in {unit_string(src_unit)!r}, "
+                              f"the recipe wants {spec.unit!r}", path=where or None) from None
+
+
+def _scale(src: u.UnitBase, target: u.UnitBase) -> float:
+    """Factor from ``src`` to ``target``, counts taken as numbers (``ct/s`` → ``1/s``)."""
+    with enabled():
+        try:
+            return float(src.to(target))
+        except u.UnitConversionError:
+            s, t = _without_counts(src), _without_counts(target)
+            if s is src and t is target:
+                raise
+            return float(s.to(t))
+
+
+def _without_counts(unit: u.UnitBase) -> u.UnitBase:
+    bases = getattr(unit, "bases", [unit])
+    if not any(b == u.count for b in bases):
+        return unit
+    powers = getattr(unit, "powers", [1])
+    kept = [(b, p) for b, p in zip(bases, powers, strict=True) if b != u.count]
+    return u.CompositeUnit(getattr(unit, "scale", 1.0), [b for b, _ in kept], [p for _, p in kept])
 
 
 def _column_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.UnitBase | None]:
@@ -145,7 +189,6 @@ def _column_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.
     if not spec.required and _column_name(table, spec.column) is None:
         return None, None
     col = _find_column(table, spec.column, ctx.paths[i], spec.name)
-    src = col.unit if col.unit is not None else unit_from_name(col.name)
     data = np.ma.getdata(col)
     if np.ma.is_masked(col):
         if data.dtype.kind == "f":
@@ -153,15 +196,14 @@ def _column_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.
         else:
             raise DataError(f"input {spec.name!r}: column {col.name!r} has missing values "
                             f"({int(np.ma.getmaskarray(col).sum())} records)", path=str(ctx.paths[i]))
-    if src is None or spec.source_unit:
+    if spec.source_unit:
         return np.asarray(data), None
-    if isinstance(src, u.UnrecognizedUnit) or not isinstance(src, u.UnitBase):
-        try:
-            src = parse_unit(str(src))
-        except RecipeError:
-            raise RecipeError(f"input {spec.name!r}: column {col.name!r} has unit {str(src)!r}, which pdsgen "
-                              "does not understand; say what it is with source_unit in the recipe",
-                              path=str(ctx.paths[i])) from None
+    # the label's own text, read with pdsgen's archive spellings (astropy alone reads the
+    # PDS3 "DN/S" as DN per siemens and knows no "counts"), else a MIMI "(unit)" name suffix
+    text = ctx.label_units(i, spec.object).get(col.name)
+    if text is None and col.unit is not None:
+        text = col.unit.to_string() if not isinstance(col.unit, u.UnrecognizedUnit) else col.unit.name
+    src = read_unit(text) if text else unit_from_name(col.name)
     return np.asarray(data), src
 
 

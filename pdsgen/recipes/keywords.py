@@ -12,7 +12,7 @@ from typing import Any
 
 import astropy.units as u
 
-from pdsgen.recipes.units import parse_unit
+from pdsgen.recipes.units import read_unit
 
 
 def find_keyword(product: Any, keyword: str, *, hdu: int | str | None = None) -> tuple[Any, u.UnitBase | None]:
@@ -69,7 +69,7 @@ def _pds3_keyword(label: Any, keyword: str) -> tuple[Any, u.UnitBase | None]:
         return None, None
     units = getattr(value, "units", None)
     if units is not None and hasattr(value, "value"):
-        return value.value, parse_unit(str(units))
+        return value.value, read_unit(str(units))
     return value, None
 
 
@@ -81,7 +81,7 @@ def _pds4_keyword(tree: Any, keyword: str) -> tuple[Any, u.UnitBase | None]:
         if local == keyword or local.lower() == keyword.lower():
             text = (el.text or "").strip()
             unit = el.get("unit")
-            return _number(text), (parse_unit(unit) if unit else None)
+            return _number(text), read_unit(unit)
     return None, None
 
 

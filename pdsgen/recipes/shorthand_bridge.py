@@ -16,7 +16,7 @@ import astropy.units as u
 
 from pdsgen.errors import RecipeError
 from pdsgen.recipes.loader import InputSpec
-from pdsgen.recipes.units import parse_unit, unit_from_name
+from pdsgen.recipes.units import read_unit, unit_from_name
 
 
 def resolve_reference(
@@ -51,12 +51,11 @@ def resolve_reference(
         variables[name] = value
     res = resolve(ref, dp=[data], cdp=cdp, bind=dict(spec.bind), variables=variables,
                   data=data if spec.bind else None, latest=tuple(spec.latest))
-    unit = None
-    if res.unit:
-        try:
-            unit = parse_unit(res.unit)
-        except RecipeError:  # an unparseable label unit: fall back to the column name's
-            unit = None
+    # the label's unit (an unparseable one stays a named unit: the engine decides whether
+    # the input needs it converted), else the MIMI column name's "(unit)" suffix
+    unit = read_unit(res.unit) if res.unit else None
+    if isinstance(unit, u.UnrecognizedUnit) and res.columns and unit_from_name(res.columns[0]) is not None:
+        unit = unit_from_name(res.columns[0])
     if unit is None and res.columns:
         unit = unit_from_name(res.columns[0])
     return res.values, unit

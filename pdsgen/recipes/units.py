@@ -56,41 +56,155 @@ ALIASES: dict[str, str] = {
     "dimensionless": "",
 }
 
+#: Archive spellings of single words inside a unit string (lower-cased), used only when the
+#: word is not an astropy unit name as written: ``COUNTS/S``, ``amu/e``, ``counts/(cm2-s-sr-keV)``.
+WORDS: dict[str, str] = {
+    **{k: v for k, v in ALIASES.items() if v and re.fullmatch(r"[a-z_]+", k) and k != "c"},
+    "count": "count",
+    "cnt": "count",
+    "cnts": "count",
+    "electrons": "electron",
+    "photons": "photon",
+    "pixels": "pix",
+    "volt": "V",
+    "volts": "V",
+    "amp": "A",
+    "amps": "A",
+    "ampere": "A",
+    "amperes": "A",
+    "watt": "W",
+    "watts": "W",
+    "kelvin": "K",
+    "ohm": "Ohm",
+    "ohms": "Ohm",
+    "hz": "Hz",
+    "khz": "kHz",
+    "nt": "nT",
+    "gauss": "G",
+    "mm": "mm",
+    "rad": "rad",
+    "sr": "sr",
+    "steradian": "sr",
+    "steradians": "sr",
+    "radians": "rad",
+    "minutes": "min",
+    "minute": "min",
+    "hours": "h",
+    "hour": "h",
+    "hr": "h",
+    "year": "yr",
+    "years": "yr",
+    "meters": "m",
+    "kilometers": "km",
+    "centimeters": "cm",
+    "millimeters": "mm",
+}
+
+#: Shouted (all upper-case) PDS3 words whose lower-case reading is not the right one.
+SHOUTED: dict[str, str] = {
+    "S": "s", "M": "m", "K": "K", "V": "V", "A": "A", "W": "W", "J": "J", "N": "N", "T": "T",
+    "G": "G", "C": "C", "H": "h", "D": "d", "MA": "mA", "MV": "mV", "MW": "mW", "PA": "Pa",
+    "NT": "nT", "HZ": "Hz", "KHZ": "kHz", "MHZ": "MHz", "GHZ": "GHz", "DN": "DN",
+}
+
 _UNIT_CACHE: dict[str, u.UnitBase] = {}
-_BAD_UNITS: dict[str, str] = {}  # failures are cached too: astropy's "did you mean" costs ~70 ms each
+_BAD_UNITS: dict[str, str] = {}  # failures are cached too: astropy's "did you mean" costs ~5-50 ms each
+_WORD = re.compile(r"[A-Za-z_]+")
+_INVERTED = re.compile(r"\(([^()]*)\)\s*-1\b")
 
 
 def parse_unit(text: str | None, *, what: str = "unit") -> u.UnitBase:
-    """Parse an archive unit string (``None``/``""`` → dimensionless); RecipeError if unknown."""
+    """Parse an archive unit string (``None``/``""`` → dimensionless); RecipeError if unknown.
+
+    Parsed units and failures are cached by their text, and every word is checked against
+    astropy's registry before astropy parses the string, so an unknown unit costs
+    microseconds (astropy's own failure path computes "did you mean" suggestions: ~10 ms).
+    """
     if text is None:
         return u.dimensionless_unscaled
     key = text.strip()
     cached = _UNIT_CACHE.get(key)
     if cached is not None:
         return cached
-    if key in _BAD_UNITS:
-        raise RecipeError(f"{what}: {text!r} is not a unit astropy understands ({_BAD_UNITS[key]})")
-    spelled = ALIASES.get(key.lower(), key)
-    # "mm2" / "cm-2" are fine for astropy; "(keV/e)-1" is not: parse each "(X)-1" alone and divide.
-    inverted = re.findall(r"\(([^()]*)\)\s*-1\b", spelled)
-    rest = re.sub(r"\(([^()]*)\)\s*-1\b", " ", spelled).strip()
+    if key not in _BAD_UNITS:
+        try:
+            _UNIT_CACHE[key] = _parse(key)
+            return _UNIT_CACHE[key]
+        except (ValueError, RecipeError) as exc:
+            _BAD_UNITS[key] = exc.message if isinstance(exc, RecipeError) else str(exc)
+    raise RecipeError(f"{what}: {text!r} is not a unit astropy understands ({_BAD_UNITS[key]})")
+
+
+def read_unit(text: str | None) -> u.UnitBase | None:
+    """A unit as a label writes it, leniently: ``None`` for no unit, an
+    `astropy.units.UnrecognizedUnit` (a named unit with no dimension) when it cannot be
+    parsed. The engine decides later whether the input needs that unit converted
+    (`pdsgen.recipes.engine.convert_value`): only then is an unknown unit an error.
+    """
+    if text is None or not str(text).strip():
+        return None
     try:
-        with u.add_enabled_units([E_CHARGE]):
-            try:
-                unit = u.Unit(rest) if rest else u.dimensionless_unscaled
-            except ValueError:
-                if not (rest.isupper() and rest.lower() != rest):
-                    raise
-                # PDS3 labels shout (MICROSECOND, CENTIMETER): try the quiet spelling
-                unit = u.Unit(ALIASES.get(rest.lower(), rest.lower()))
-            for inner in inverted:
-                unit = unit / parse_unit(inner, what=what)
-    except (ValueError, RecipeError) as exc:
-        reason = exc.message if isinstance(exc, RecipeError) else str(exc)
-        _BAD_UNITS[key] = reason
-        raise RecipeError(f"{what}: {text!r} is not a unit astropy understands ({reason})") from None
-    _UNIT_CACHE[key] = unit
+        return parse_unit(str(text))
+    except RecipeError:
+        return u.UnrecognizedUnit(str(text).strip())
+
+
+def unit_problem(text: str) -> str:
+    """Why ``text`` is not a unit (the cached reason), for error messages."""
+    try:
+        parse_unit(text)
+    except RecipeError:
+        return _BAD_UNITS.get(text.strip(), "")
+    return ""
+
+
+def _parse(key: str) -> u.UnitBase:
+    spelled = key[1:-1].strip() if key.startswith("<") and key.endswith(">") else key  # PDS3 <unit>
+    whole = ALIASES.get(spelled.lower())
+    if whole is not None:
+        spelled = whole
+    else:
+        spelled = re.sub(r"(?<![A-Za-z])e-(?=\s*(?:/|\*|$))", "electron", spelled)  # e-/s
+        spelled = re.sub(r"(?<=[A-Za-z0-9)])-(?=[A-Za-z(])", " ", spelled)  # cm2-s-sr: "-" joins words
+    # "mm2" / "cm-2" are fine for astropy; "(keV/e)-1" is not: parse each "(X)-1" alone and divide.
+    inverted = _INVERTED.findall(spelled)
+    rest = _INVERTED.sub(" ", spelled).strip()
+    with u.add_enabled_units([E_CHARGE]):
+        unit = _astropy_unit(rest) if rest else u.dimensionless_unscaled
+        for inner in inverted:
+            unit = unit / parse_unit(inner)
     return unit
+
+
+def _astropy_unit(text: str) -> u.UnitBase:
+    """Words mapped to astropy names (archive spellings, PDS3 shouting), then astropy's parser."""
+    registry = u.get_current_unit_registry().registry
+    shouting = any(c.isalpha() for c in text) and text == text.upper()
+    unknown: list[str] = []
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        low = w.lower()
+        if shouting:
+            if w in SHOUTED:
+                return SHOUTED[w]
+            if low in registry:
+                return low
+        elif w in registry:
+            return w
+        if low in WORDS:
+            return WORDS[low]
+        if w in registry:
+            return w
+        if low in registry:
+            return low
+        unknown.append(w)
+        return w
+
+    spelled = _WORD.sub(word, text)
+    if unknown:
+        raise RecipeError(f"{', '.join(repr(w) for w in unknown)} is not a unit name")
+    return u.Unit(spelled)
 
 
 def unit_from_name(column: str) -> u.UnitBase | None:
