@@ -64,7 +64,7 @@ XSL_NS = "http://www.w3.org/1999/XSL/Transform"
 _S = f"{{{SCH_NS}}}"
 _X = f"{{{XSL_NS}}}"
 #: bump when the generated XSLT changes, so that disk caches are invalidated
-COMPILER_VERSION = "2"
+COMPILER_VERSION = "3"
 _MODE = "sch"
 
 
@@ -121,11 +121,19 @@ def compile_schematron(sch_text: bytes, *, source: str = "<schematron>") -> str:
 
     # Values as a schema-validating parser (validate's Xerces) hands them to Schematron:
     # whitespace of simple (leaf) element content collapsed, as the PDS token types say.
+    # The copy costs more than the rules on a typical label, so the caller says (parameter
+    # pdsgen-normalise) whether any leaf value has whitespace to collapse.
+    param = etree.SubElement(sheet, _X + "param", name="pdsgen-normalise", select="true()")
+    param.set("as", "xs:boolean")
     top = etree.SubElement(sheet, _X + "template", match="/")
-    norm = etree.SubElement(top, _X + "variable", name="pdsgen-normalised")
-    etree.SubElement(norm, _X + "apply-templates", select=".", mode="pdsgen-norm")
     r_el = etree.SubElement(top, "r")
-    etree.SubElement(r_el, _X + "apply-templates", select="$pdsgen-normalised", mode=_MODE)
+    choose = etree.SubElement(r_el, _X + "choose")
+    when = etree.SubElement(choose, _X + "when", test="$pdsgen-normalise")
+    norm = etree.SubElement(when, _X + "variable", name="pdsgen-normalised")
+    etree.SubElement(norm, _X + "apply-templates", select=".", mode="pdsgen-norm")
+    etree.SubElement(when, _X + "apply-templates", select="$pdsgen-normalised", mode=_MODE)
+    otherwise = etree.SubElement(choose, _X + "otherwise")
+    etree.SubElement(otherwise, _X + "apply-templates", select=".", mode=_MODE)
     etree.SubElement(sheet, _X + "mode", name="pdsgen-norm", **{"on-no-match": "shallow-copy"})
     leaf = etree.SubElement(sheet, _X + "template", match="*[not(*)]/text()", mode="pdsgen-norm")
     etree.SubElement(leaf, _X + "value-of", select="normalize-space(.)")
@@ -329,11 +337,18 @@ def check_schematron(
             xml = Path(label).read_bytes()
         except OSError as exc:
             raise ValidationRunError(f"cannot read label: {exc.strerror}", path=str(label)) from exc
+    if tree is None:
+        try:
+            tree = etree.ElementTree(etree.fromstring(xml, etree.XMLParser(huge_tree=True)))
+        except etree.XMLSyntaxError:
+            tree = None
+    normalise = tree is None or bool(tree.xpath(_NEEDS_NORMALISING))
     exe = _executable(sch_path)
     with _lock:
         proc = _processor()
         try:
             doc = proc.parse_xml(xml_text=_xml_text(xml))
+            exe.set_parameter("pdsgen-normalise", proc.make_boolean_value(normalise))
             result = exe.apply_templates_returning_string(xdm_value=doc)
         except Exception as exc:
             raise ValidationRunError(f"Schematron {Path(sch_path).name} failed to run: {exc}",
@@ -343,11 +358,6 @@ def check_schematron(
     out = etree.fromstring(result.encode("utf-8"))
     if len(out) == 0:
         return []
-    if tree is None:
-        try:
-            tree = etree.ElementTree(etree.fromstring(xml, etree.XMLParser(huge_tree=True)))
-        except etree.XMLSyntaxError:
-            tree = None
     findings = []
     for f in out:
         role = (f.get("role") or "").lower()
@@ -377,6 +387,9 @@ def _xml_text(xml: bytes) -> str:
         root = etree.fromstring(xml, etree.XMLParser(huge_tree=True))
         return etree.tostring(root, encoding="unicode")
 
+
+#: any leaf element whose value has whitespace that a schema-validating parser would collapse
+_NEEDS_NORMALISING = "boolean(//*[not(*)][string(.) != normalize-space(string(.))])"
 
 _STEP = re.compile(r"^(@?)(?:Q\{([^}]*)\})?([^\[\]]+)(?:\[(\d+)\])?$")
 
