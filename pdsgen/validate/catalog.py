@@ -56,6 +56,7 @@ class Catalog:
     cache_dir: Path | None = None
     offline: bool = True
     base_dir: Path | None = None  # for relative references in labels (e.g. "PDS4_PDS_1Q00.sch")
+    _resolved: dict[str, Path] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -98,8 +99,18 @@ class Catalog:
     def resolve(self, url: str, *, base: Path | None = None) -> Path:
         """Local path of `url`: catalog, then relative to `base`, then the download cache.
 
-        Raises `ValidationRunError` naming the URL when none of these has it.
+        Raises `ValidationRunError` naming the URL when none of these has it. Absolute URLs
+        are remembered (labels of a delivery cite the same few schemas).
         """
+        key = url if "://" in url else None
+        if key is not None and key in self._resolved:
+            return self._resolved[key]
+        found = self._resolve(url, base=base)
+        if key is not None:
+            self._resolved[key] = found
+        return found
+
+    def _resolve(self, url: str, *, base: Path | None = None) -> Path:
         if not url:
             raise ValidationRunError("empty schema reference")
         scheme = urllib.parse.urlsplit(url).scheme

@@ -296,11 +296,11 @@ def _processor():
 
 
 def _executable(sch_path: str | os.PathLike[str]):
-    p = Path(sch_path).resolve()
+    p = str(sch_path)
     try:
-        st = p.stat()
+        st = os.stat(p)
     except OSError as exc:
-        raise ValidationRunError(f"cannot read Schematron: {exc.strerror}", path=str(p)) from exc
+        raise ValidationRunError(f"cannot read Schematron: {exc.strerror}", path=p) from exc
     key = f"{p}:{st.st_mtime_ns}:{st.st_size}"
     with _lock:
         _processor()
@@ -310,9 +310,9 @@ def _executable(sch_path: str | os.PathLike[str]):
             try:
                 exe = _state["xslt"].compile_stylesheet(stylesheet_text=text)
             except Exception as exc:  # saxonche raises PySaxonApiError
-                raise ValidationRunError(f"Schematron does not compile: {exc}", path=str(p)) from exc
+                raise ValidationRunError(f"Schematron does not compile: {exc}", path=p) from exc
             if exe is None:
-                raise ValidationRunError("Schematron does not compile", path=str(p))
+                raise ValidationRunError("Schematron does not compile", path=p)
             _executables[key] = exe
         return exe
 
