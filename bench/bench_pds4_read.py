@@ -223,7 +223,7 @@ def main() -> None:
             t_ref, ref = timed(lambda label=label: read_pds4_tools(label), repeat=2, key=f"ref {title}")
             for name in ours.dtype.names:  # sanity: same values as the reference reader
                 a, b = np.asarray(ours[name]), np.asarray(ref[name])
-                same = (np.strings.strip(a.astype(str)) == np.strings.strip(b.astype(str))).all() \
+                same = (np.char.strip(a.astype(str)) == np.char.strip(b.astype(str))).all() \
                     if a.dtype.kind in "SU" else np.array_equal(a, b)
                 assert same, f"{title}: field {name} differs from pds4_tools"
             del ref

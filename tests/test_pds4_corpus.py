@@ -69,8 +69,8 @@ def reference(path: Path):
 def _strings(values) -> np.ndarray:
     values = np.ma.getdata(values)
     if values.dtype.kind == "S":
-        values = np.strings.decode(values, "latin-1")
-    return np.strings.strip(values.astype(str))
+        values = np.char.decode(values, "latin-1")
+    return np.char.strip(values.astype(str))
 
 
 def _compare(ref, ours, what: str) -> list[str]:

@@ -93,7 +93,7 @@ def _ascii_text_columns(table) -> None:
     for name in table.colnames:
         col = table[name]
         if col.dtype.kind == "U":
-            encoded = np.strings.encode(np.asarray(col), "utf-8")
+            encoded = np.char.encode(np.asarray(col), "utf-8")
             if hasattr(col, "mask"):
                 table[name] = np.ma.MaskedArray(encoded, mask=np.ma.getmaskarray(col))
             else:

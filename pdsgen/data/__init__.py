@@ -132,9 +132,9 @@ def _decode_text(values: np.ndarray) -> np.ndarray:
         return np.ma.MaskedArray(_decode_text(values.data), mask=values.mask)
     if values.dtype.kind == "S":
         try:
-            return np.strings.decode(values, "utf-8")
+            return np.char.decode(values, "utf-8")
         except UnicodeDecodeError:
-            return np.strings.decode(values, "latin-1")
+            return np.char.decode(values, "latin-1")
     return values
 
 

@@ -40,9 +40,9 @@ def trim(chars: np.ndarray) -> np.ndarray:
     only run when some value starts with a blank.
     """
     values = as_bytes(chars)
-    values = np.strings.rstrip(values)
+    values = np.char.rstrip(values)
     if chars.shape[-1] and _BLANKS[chars[..., 0]].any():
-        values = np.strings.lstrip(values)
+        values = np.char.lstrip(values)
     return values
 
 
@@ -66,10 +66,10 @@ def parse_text(values: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray |
         return values.astype(dtype), None
     except (ValueError, OverflowError):
         pass
-    stripped = np.strings.strip(values)
+    stripped = np.char.strip(values)
     if dtype.startswith("float"):
         # Fortran writes exponents with D ("1.5D+03"); common in PDS3 ASCII tables.
-        stripped = np.strings.replace(np.strings.replace(stripped, b"D", b"E"), b"d", b"e")
+        stripped = np.char.replace(np.char.replace(stripped, b"D", b"E"), b"d", b"e")
     blank = stripped == b""
     if blank.any():
         stripped = stripped.copy()
@@ -91,9 +91,9 @@ def trim_text(values: np.ndarray, first_bytes: np.ndarray | None,
     whether ``lstrip``/``rstrip`` (a copy each) are needed at all."""
     # (``<= 32``: space, tab, CR, LF, NUL — a cheap superset test; strip decides exactly)
     if last_bytes is None or (last_bytes <= 32).any():
-        values = np.strings.rstrip(values)
+        values = np.char.rstrip(values)
     if first_bytes is not None and (first_bytes <= 32).any():
-        values = np.strings.lstrip(values)
+        values = np.char.lstrip(values)
     return values
 
 
@@ -174,7 +174,7 @@ def base_parser(base: int):
 
 def parse_boolean(chars: np.ndarray) -> np.ndarray:
     """ASCII_Boolean: ``true``/``false``/``1``/``0`` (case-insensitive)."""
-    text = np.strings.lower(trim(chars))
+    text = np.char.lower(trim(chars))
     true = (text == b"true") | (text == b"1")
     false = (text == b"false") | (text == b"0") | (text == b"")
     if not (true | false).all():

@@ -136,7 +136,7 @@ def _strings(text, name: str) -> np.ndarray:
     """ASCII_* text as bytes (like fixed-width tables), UTF8_* as str."""
     values = fixed_width(text)
     if name.startswith("UTF8_"):
-        return np.strings.decode(values, "utf-8")
+        return np.char.decode(values, "utf-8")
     return values
 
 

@@ -104,7 +104,7 @@ def _decode_field(obj: DataObject, f: Field, raw: np.ndarray, arrow_records=None
                 ends = (raw[..., 0], raw[..., -1]) if f.length else (None, None)
                 text = trim_text(text_view(raw), *ends)
                 if name.startswith("UTF8_"):
-                    text = np.strings.decode(text, "utf-8")
+                    text = np.char.decode(text, "utf-8")
                 return text, None
             if ctype.text_dtype is not None:
                 fast = arrowtext.parse_field(arrow_records, raw.shape[0], f.location, f.length, f.shape,
