@@ -283,3 +283,13 @@ def test_without_a_context_list_references_are_reported_as_not_checked(tmp_path,
             Options(catalog_path=str(CATALOG), offline=True, jobs=1))
     assert "error.label.context_ref_not_found" not in {f.type for f in r.all_findings()}
     assert [f.type for f in r.execution] == ["info.validation.not_checked"]
+
+
+@pytest.mark.shared
+def test_pds3_odl_syntax_is_strict():
+    broken = sorted((CORPUS / "pds3/pvl/broken").glob("*.lbl"))
+    r = run([str(p) for p in broken], opts())
+    assert len(r.products) == len(broken) >= 10
+    for p in r.products:
+        syntax = [f for f in p.findings if f.type == "error.label.syntax"]
+        assert syntax and syntax[0].line, p.label

@@ -55,7 +55,7 @@ def validate_pds3(p: Path, opts):
     try:
         from pdsgen.pds3.label import load
 
-        label = load(p)
+        label = load(p, strict=True)
     except PdsgenError as exc:
         res.findings.append(Finding("error.label.syntax", getattr(exc, "message", str(exc)), file=file,
                                     line=getattr(exc, "line", None), column=getattr(exc, "column", None)))
