@@ -560,3 +560,19 @@ def test_first_index_fastest_arrays(tmp_path):
     body = array_xml("Array_2D", "SignedLSB2", (2, 3)).replace("Last Index Fastest", "First Index Fastest")
     got = pdsgen.open(write_product(tmp_path, body, raw))[0].data
     assert got.tolist() == [[1, 3, 5], [2, 4, 6]]
+
+
+@pytest.mark.parametrize("table", ["binary", "character"])
+def test_zero_record_tables_read_as_empty(tmp_path, table):
+    # A table with no record is valid (an empty calibration table, an empty event list):
+    # it reads as an empty structured array with the label's fields, not an error.
+    if table == "binary":
+        body = table_binary(0, 12, field_binary("A", "IEEE754MSBSingle", 5, 4)
+                            + field_binary("C", "UnsignedMSB2", 9, 2))
+    else:
+        body = table_character(0, 8, field_character("A", "ASCII_Real", 1, 6))
+    obj = pdsgen.open(write_product(tmp_path, body, b""))[0]
+    data = obj.data
+    assert len(data) == 0
+    assert list(data.dtype.names) == (["A", "C"] if table == "binary" else ["A"])
+    assert len(obj.to_table()) == 0

@@ -115,6 +115,8 @@ def _decode_field(obj: DataObject, f: Field, raw: np.ndarray, arrow_records=None
         if f.bits is None and records is not None and not types.is_character(name):
             dtype = _plain_dtype(f, check_repetitions=False)
             if dtype is not None:
+                if records.shape[0] == 0:
+                    return np.zeros(lead, dtype=dtype), None  # no record: no buffer to view
                 # A strided view of the record matrix: the one copy happens in `assemble`.
                 return np.ndarray(lead, dtype=dtype, buffer=records, offset=f.location,
                                   strides=raw.strides[:-1]), None
