@@ -178,3 +178,34 @@ def test_written_products_are_byte_identical_across_runs(recipe, three_cals, tmp
         outs.append({p.name: p.read_bytes() for p in (tmp_path / name).iterdir()})
     assert outs[0] == outs[1]
     assert any(n.endswith(".png") for n in outs[0]) and "aca_dark_selected.tab" in outs[0]
+
+
+def test_bad_calibration_is_left_out_of_the_group(recipe, three_cals, tmp_path):
+    """One bad input of an aggregating recipe fails alone: reported per product, the table
+    made from the others, and only they are named as inputs in the label's provenance."""
+    from pdsgen.recipes.run import run_recipe
+
+    bad = demo.write_dark_cal(tmp_path, start=datetime(2004, 1, 1, tzinfo=UTC),
+                              image_e_per_s=np.zeros((4, 4), np.float32), replica_t_ccd=[np.nan, np.nan])
+    out = tmp_path / "out"
+    report = run_recipe(recipe, [*three_cals, bad], out, creation_time="2020-01-01T00:00:00Z")
+    assert [o.inputs for o in report.failed] == [[bad]]
+    assert str(bad) in report.failed[0].error and "every replica lacks T_CCD" in report.failed[0].error
+    (done,) = report.written
+    assert done.inputs == list(three_cals)
+    assert "3 of 4 inputs done, 2 products written, 1 failed" in report.summary()  # table + plot
+    import pdsgen
+
+    t = pdsgen.open(out / "aca_dark_warm_pixels.xml").objects[0].to_table()
+    assert list(t["DARK_ID"]) == ["2001001", "2003001", "2005001"]
+    label = (out / "aca_dark_warm_pixels.xml").read_text()
+    assert "acadark_2004001" not in label.lower()
+    for lbl in three_cals:
+        assert pdsgen.open(lbl).lid.split(":")[-1].lower() in label.lower()
+    # every input bad: the group fails, naming them
+    bad2 = demo.write_dark_cal(tmp_path, start=datetime(2004, 6, 1, tzinfo=UTC),
+                               image_e_per_s=np.zeros((4, 4), np.float32), replica_t_ccd=[np.nan])
+    report = run_recipe(recipe, [bad, bad2], tmp_path / "out2")
+    assert len(report.failed) == 1 and not report.written
+    assert "none of the 2 inputs" in report.failed[0].error and "every replica lacks T_CCD" in report.failed[0].error
+    assert not [p for p in (tmp_path / "out2").iterdir()]

@@ -190,3 +190,33 @@ def test_unknown_parameter(recipe, tmp_path):
     lbl = _dark(tmp_path, datetime(2015, 1, 1, tzinfo=UTC), np.full((4, 4), 10, np.int32))
     with pytest.raises(RecipeError, match="has no parameter 'alpha'"):
         compute(recipe, [lbl], params={"alpha": "0.5"}, group="FUV")
+
+
+def test_bad_dark_is_left_out_of_its_group(recipe, demo_set, tmp_path):
+    """An unreadable label (cannot be grouped) and a dark without an image each fail alone;
+    both XUV groups are still written from the remaining darks."""
+    import shutil
+
+    from pdsgen.recipes.run import run_recipe
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for p in demo_set.inputs:
+        shutil.copy(p, folder)
+        shutil.copy(p.with_suffix(".fits"), folder)
+    broken = folder / "mvn_iuv_l1a_broken-fuvdark_20150101T000000_v13_r01.xml"
+    broken.write_text("<Product_Observational>not closed")
+    fuv = sorted(folder.glob("*fuvdark*.xml"))
+    no_image = fuv[2] if fuv[2] != broken else fuv[3]
+    text = no_image.read_text()
+    tag = "Array_3D_Image" if "<Array_3D_Image>" in text else "Array_2D_Image"
+    a, b = text.index(f"<{tag}>"), text.index(f"</{tag}>") + len(f"</{tag}>")
+    no_image.write_text(text[:a] + text[b:])
+    report = run_recipe(recipe, [folder], tmp_path / "out", cal_files=demo_set.calibrations)
+    failed = {o.inputs[0].name: o.error for o in report.failed}
+    assert set(failed) == {broken.name, no_image.name}
+    assert "no dark image" in failed[no_image.name]
+    groups = {o.group: o for o in report.written}
+    assert set(groups) == {"FUV", "MUV"}
+    assert len(groups["FUV"].inputs) == 5 and no_image not in groups["FUV"].inputs
+    assert "11 of 13 inputs done" in report.summary() and "2 failed" in report.summary()

@@ -180,6 +180,34 @@ def _cal_id(product, path) -> str:
     return m.group(1) if m else path.stem
 
 
+def _checked_calibration(product, path, t_ccd_input) -> tuple[float, np.ndarray, float]:
+    """(date in Chandra seconds, replica temperatures, mean T_CCD) of one calibration, or a
+    DataError naming it."""
+    from pdsgen.errors import DataError
+
+    start = getattr(product, "start_time", None)
+    if not start:
+        raise DataError("no start_date_time in the label: the calibration has no date", path=str(path))
+    try:
+        secs = chandra_secs(start)
+    except ValueError as exc:
+        raise DataError(f"start_date_time {start!r} is not a date ({exc})", path=str(path)) from None
+    temps = np.asarray(getattr(t_ccd_input, "value", t_ccd_input), dtype=float)
+    if temps.size == 0:
+        raise DataError("no CCD temperature: the REPLICAS table has no record (empty product)", path=str(path))
+    t_ccd = dark_cal_ccd_temp(temps)
+    if not np.isfinite(t_ccd):
+        raise DataError("no CCD temperature: every replica lacks T_CCD (missing constant)", path=str(path))
+    return secs, temps, t_ccd
+
+
+def check_product(ctx, i: int, inputs) -> None:
+    """Per-calibration checks the engine runs before the group (a bad one is left out)."""
+    product, path = ctx.products[i], ctx.paths[i]
+    _checked_calibration(product, path, inputs["t_ccd"])
+    _dark_image(product, path)
+
+
 def aca_dark_algorithm(ctx):
     """Recipe ``aca-dark``: warm-pixel fraction of every dark calibration between ``start``
     and ``stop`` (raw and scaled to ``t_ccd_ref``), as a time series with its plot, plus the
@@ -213,18 +241,9 @@ def aca_dark_algorithm(ctx):
         raise RecipeError(f"parameter 'start' = {p['start']} is after 'stop' = {p['stop']}")
     rows = []
     for i, (product, path) in enumerate(zip(ctx.products, paths, strict=True)):
-        start = getattr(product, "start_time", None)
-        if not start:
-            raise DataError("no start_date_time in the label: the calibration has no date", path=str(path))
-        secs = chandra_secs(start)
+        secs, temps, t_ccd = _checked_calibration(product, path, ctx.inputs["t_ccd"][i])
         if not lo <= secs <= hi:
             continue  # outside the requested time range (get_dark_cal_props_table's start/stop)
-        temps = np.asarray(getattr(ctx.inputs["t_ccd"][i], "value", ctx.inputs["t_ccd"][i]), dtype=float)
-        t_ccd = dark_cal_ccd_temp(temps)
-        if temps.size == 0:
-            raise DataError("no CCD temperature: the REPLICAS table has no record (empty product)", path=str(path))
-        if not np.isfinite(t_ccd):
-            raise DataError("no CCD temperature: every replica lacks T_CCD (missing constant)", path=str(path))
         img = _dark_image(product, path)
         scale = dark_temp_scale(t_ccd, t_ref, scale_4c)
         rows.append({
@@ -244,7 +263,7 @@ def aca_dark_algorithm(ctx):
     secs = np.array([r["CXCSEC"] for r in rows])
     if np.any(np.diff(secs) == 0):
         dup = [rows[k]["DARK_ID"] for k in np.flatnonzero(np.diff(secs) == 0)]
-        raise DataError(f"two dark calibrations with the same date (ids {', '.join(dup)})", path=str(paths[0]))
+        raise DataError(f"two dark calibrations with the same date (ids {', '.join(dup)})")
 
     def table_of(rs):
         t = Table()
@@ -284,3 +303,6 @@ def aca_dark_algorithm(ctx):
             "description": "Chandra ACA warm-pixel fraction per dark calibration, raw and "
                            f"scaled to {t_ref:g} degC."}
     return AlgorithmResult(tables=tables, plots=plots, meta=meta, notes=notes)
+
+
+aca_dark_algorithm.check_product = check_product

@@ -266,6 +266,16 @@ def _scalar(values: list, name: str, paths) -> np.ndarray:
     return np.asarray(out)
 
 
+def check_product(ctx, i: int, inputs) -> None:
+    """Per-scan checks the engine runs before the group (a bad scan is left out of it)."""
+    for name, v in inputs.items():
+        if name in _SCAN_INPUTS:
+            _scalar([v], name, [ctx.paths[i]])
+
+
+_SCAN_INPUTS = ("scan", "run", "dataset", "mode", "cs_emis_set", "cs_emission", "os_emission", "pressure", "ip")
+
+
 def inms_crosstalk_algorithm(ctx):
     """Recipe ``inms-crosstalk``: per-run dataset statistics, background-subtracted spectra
     and OSNB/CSN crosstalk ratios, with the mass-spectrum bar plots."""
@@ -505,3 +515,6 @@ def _slug(text: str) -> str:
     import re
 
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"
+
+
+inms_crosstalk_algorithm.check_product = check_product

@@ -240,6 +240,25 @@ def _dark_frame(product, path):
     return frame_dark_mean(data, None if blank is None else float(blank)), frames
 
 
+def _product_values(ctx, product, path) -> tuple[float, int, np.datetime64]:
+    """(dark mean DN, frames, observation time) of one L1A dark, read once per run."""
+    key = ("iuvs-dark", str(path))
+    if key not in ctx.cache:
+        m, f = _dark_frame(product, path)
+        ctx.cache[key] = (m, f, _observation_time(product, path))
+    return ctx.cache[key]
+
+
+_ONE_VALUE_INPUTS = ("int_time", "spe_size", "spa_size", "mcp_volt", "det_temp_dn", "case_temp_dn", "xuv")
+
+
+def check_product(ctx, i: int, inputs) -> None:
+    """Per-dark checks the engine runs before the group (a bad dark is left out of it)."""
+    for k in _ONE_VALUE_INPUTS:
+        _first_values([inputs[k]], k, [ctx.paths[i]])
+    _product_values(ctx, ctx.products[i], ctx.paths[i])
+
+
 def iuvs_dark_algorithm(ctx):
     """Recipe ``iuvs-dark``: one dark-trend table per XUV group, sorted by time, + plots."""
     from astropy.table import MaskedColumn, Table
@@ -258,14 +277,13 @@ def iuvs_dark_algorithm(ctx):
             raise DataError(f"no {sensor} polynomial in the temperature calibration", path=str(cal_path))
 
     inp = ctx.inputs
-    get = {k: _first_values(inp[k], k, paths) for k in
-           ("int_time", "spe_size", "spa_size", "mcp_volt", "det_temp_dn", "case_temp_dn", "xuv")}
+    get = {k: _first_values(inp[k], k, paths) for k in _ONE_VALUE_INPUTS}
     means, frames, times = [], [], []
     for product, path in zip(ctx.products, paths, strict=True):
-        m, f = _dark_frame(product, path)
+        m, f, t = _product_values(ctx, product, path)
         means.append(m)
         frames.append(f)
-        times.append(_observation_time(product, path))
+        times.append(t)
     trend = dark_trend(
         dark_mean_dn=np.asarray(means), spe_size=get["spe_size"], spa_size=get["spa_size"],
         int_time_ms=get["int_time"], mcp_volt_v=get["mcp_volt"], det_temp_dn=get["det_temp_dn"],
@@ -311,3 +329,6 @@ def iuvs_dark_algorithm(ctx):
     meta = {"start_time": str(table["TIME"][0]), "stop_time": str(table["TIME"][-1]),
             "description": f"MAVEN IUVS {group} dark-current trend: one row per L1A dark, sorted by time."}
     return AlgorithmResult(tables={"": table}, plots=plots, meta=meta, notes=notes)
+
+
+iuvs_dark_algorithm.check_product = check_product

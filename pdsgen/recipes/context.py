@@ -27,6 +27,7 @@ recipe does and fails with a RecipeError naming any column the algorithm did not
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -71,12 +72,34 @@ class RecipeContext:
     group: str | None = None
     notes: list[str] = field(default_factory=list)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)  # per-call reads shared by inputs
+    #: inputs of an aggregating recipe left out of the group: (path, error text)
+    rejected: list[tuple[Path, str]] = field(default_factory=list)
 
     @cached_property
-    def products(self) -> list[Product]:
-        from pdsgen.registry import open as open_product
+    def products(self) -> _LazyProducts:
+        """The input products, each opened on first use (a bad label fails that product only)."""
+        return _LazyProducts(self.paths)
 
-        return [open_product(p) for p in self.paths]
+    def reject(self, i: int, error: Exception | str) -> None:
+        """Leave product ``i`` of an aggregating recipe out of its group, with the reason.
+
+        The engine does this for a product whose inputs cannot be read or whose
+        algorithm's ``check_product(ctx, i)`` fails; an algorithm calls `keep` afterwards.
+        """
+        text = str(error)
+        path = self.paths[i]
+        if str(path) not in text:
+            text = f"{path}: {text}"
+        self.rejected.append((path, text))
+
+    def keep(self, indices: list[int]) -> None:
+        """Reduce the group to products ``indices`` (in that order); inputs are the caller's."""
+        products = self.products
+        self.paths = [self.paths[i] for i in indices]
+        self.__dict__["products"] = _LazyProducts(self.paths, {j: products._opened[i] for j, i in enumerate(indices)
+                                                               if i in products._opened})
+        # per-index reads (tables) no longer line up; per-path reads (shorthand sources) stay
+        self.cache = {k: v for k, v in self.cache.items() if not (isinstance(k, tuple) and k and k[0] == "table")}
 
     @property
     def product(self) -> Product:
@@ -136,3 +159,25 @@ class RecipeContext:
 
     def warn(self, text: str) -> None:
         self.notes.append(text)
+
+
+class _LazyProducts(Sequence):
+    """``pdsgen.open`` of each path on first access, cached."""
+
+    def __init__(self, paths: list[Path], opened: dict[int, Any] | None = None) -> None:
+        self._paths = paths
+        self._opened: dict[int, Any] = dict(opened or {})
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if i not in self._opened:
+            from pdsgen.registry import open as open_product
+
+            self._opened[i] = open_product(self._paths[i])
+        return self._opened[i]

@@ -15,7 +15,7 @@ from typing import Any
 import astropy.units as u
 import numpy as np
 
-from pdsgen.errors import DataError, RecipeError
+from pdsgen.errors import DataError, PdsgenError, RecipeError
 from pdsgen.recipes.context import AlgorithmResult, RecipeContext
 from pdsgen.recipes.expressions import compile_convert, compile_expression
 from pdsgen.recipes.loader import InputSpec, OutputSpec, Recipe
@@ -57,11 +57,11 @@ def compute(
     params = recipe.resolve_params(dict(params or {}))  # idempotent: checked values stay as they are
     ctx = RecipeContext(recipe=recipe, paths=[Path(p) for p in paths], params=dict(params),
                         cal_files=[Path(c) for c in cal_files or []], group=group)
-    ctx.inputs = resolve_inputs(ctx)
-    if recipe.algorithm == "expressions":
+    func = None if recipe.algorithm == "expressions" else get_algorithm(recipe.algorithm)
+    ctx.inputs = resolve_inputs(ctx, check=getattr(func, "check_product", None))
+    if func is None:
         result: Any = evaluate_expressions(recipe, ctx.inputs, ctx.params)
     else:
-        func = get_algorithm(recipe.algorithm)
         result = func(ctx)
     res = _as_result(result, recipe)
     tables = {part: conform_table(recipe, part, table, where=str(ctx.paths[0])) for part, table in res.tables.items()}
@@ -71,15 +71,37 @@ def compute(
 # --------------------------------------------------------------------------- inputs
 
 
-def resolve_inputs(ctx: RecipeContext) -> dict[str, Any]:
-    """Every declared input, converted to its unit (lists per product when aggregating)."""
-    out: dict[str, Any] = {}
-    for name, spec in ctx.recipe.inputs.items():
-        if ctx.recipe.aggregate:
-            out[name] = [resolve_input(spec, ctx, i) for i in range(len(ctx.paths))]
-        else:
-            out[name] = resolve_input(spec, ctx, 0)
-    return out
+def resolve_inputs(ctx: RecipeContext, check: Any = None) -> dict[str, Any]:
+    """Every declared input, converted to its unit (lists per product when aggregating).
+
+    Aggregating recipes: a product whose inputs fail (or whose algorithm's
+    ``check_product(ctx, i, inputs)`` raises a PdsgenError) is left out of the group with
+    its error (``ctx.rejected``, reported per product by `pdsgen run`); the group is
+    computed from the others, and only they are its inputs (provenance). A RecipeError
+    when none remain.
+    """
+    if not ctx.recipe.aggregate:
+        return {name: resolve_input(spec, ctx, 0) for name, spec in ctx.recipe.inputs.items()}
+    good: list[int] = []
+    values: dict[int, dict[str, Any]] = {}
+    for i in range(len(ctx.paths)):
+        try:
+            values[i] = {name: resolve_input(spec, ctx, i) for name, spec in ctx.recipe.inputs.items()}
+            if check is not None:
+                check(ctx, i, values[i])
+        except PdsgenError as exc:
+            if len(ctx.paths) == 1:
+                raise  # nothing to leave out: the product's own error
+            ctx.reject(i, exc)
+            continue
+        good.append(i)
+    if not good and ctx.paths:
+        first = ctx.rejected[0][1]
+        raise RecipeError(f"none of the {len(ctx.paths)} inputs of group {ctx.group!r} can be used "
+                          f"(first: {first})")
+    if len(good) < len(ctx.paths):
+        ctx.keep(good)
+    return {name: [values[i][name] for i in good] for name in ctx.recipe.inputs}
 
 
 def resolve_input(spec: InputSpec, ctx: RecipeContext, i: int = 0) -> Any:

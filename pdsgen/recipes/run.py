@@ -43,6 +43,7 @@ class ProductOutcome:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    rejected: list[tuple[Path, str]] = field(default_factory=list)  # inputs left out of the group: (path, error)
     staged: list[tuple[Path, Path]] = field(default_factory=list, repr=False)  # (staging, final)
     stage_dir: Path | None = field(default=None, repr=False)
 
@@ -76,8 +77,10 @@ class RunReport:
     def summary(self) -> str:
         n_out = sum(len(o.outputs) for o in self.written)
         rate = self.records / self.seconds if self.seconds > 0 else 0.0
-        return (f"{self.recipe.name}: {len(self.written)} of {len(self.outcomes)} inputs done, "
-                f"{n_out} products written, {len(self.failed)} failed, {self.records} records "
+        used = sum(len(o.inputs) for o in self.written)
+        total = used + sum(len(o.inputs) for o in self.failed)
+        return (f"{self.recipe.name}: {used} of {total} inputs done, "
+                f"{n_out} products written, {total - used} failed, {self.records} records "
                 f"in {self.seconds:.2f} s ({rate:,.0f} records/s)")
 
 
@@ -111,8 +114,20 @@ def expand_inputs(items: Iterable[str | Path], recipe: Recipe) -> list[Path]:
     return unique
 
 
-def group_inputs(paths: list[Path], recipe: Recipe) -> list[tuple[str | None, list[Path]]]:
-    """``[(group key, paths)]``: one per input, or the recipe's groups when it aggregates."""
+def group_inputs(paths: list[Path], recipe: Recipe,
+                 rejected: list[tuple[Path, str]] | None = None) -> list[tuple[str | None, list[Path]]]:
+    """``[(group key, paths)]``: one per input, or the recipe's groups when it aggregates.
+
+    An input that cannot be grouped (no group keyword, unreadable label, name not matching)
+    is an error; with ``rejected`` given it is appended there ``(path, error)`` instead,
+    and the other inputs are still grouped.
+    """
+    def refuse(exc: PdsgenError, p: Path) -> None:
+        if rejected is None:
+            raise exc
+        text = str(exc)
+        rejected.append((p, text if str(p) in text else f"{p}: {text}"))
+
     if not recipe.aggregate:
         return [(None, [p]) for p in paths]
     if recipe.group_by == "all":
@@ -123,7 +138,8 @@ def group_inputs(paths: list[Path], recipe: Recipe) -> list[tuple[str | None, li
         for p in paths:
             m = rx.search(p.name)
             if not m:
-                raise RecipeError(f"file name does not match group_by {recipe.group_by[5:]!r}", path=str(p))
+                refuse(RecipeError(f"file name does not match group_by {recipe.group_by[5:]!r}", path=str(p)), p)
+                continue
             groups.setdefault(m.group(1) if m.groups() else m.group(0), []).append(p)
     else:
         from pdsgen.recipes.keywords import find_keyword
@@ -131,9 +147,13 @@ def group_inputs(paths: list[Path], recipe: Recipe) -> list[tuple[str | None, li
 
         key = recipe.group_by[len("keyword:"):]
         for p in paths:
-            value, _ = find_keyword(open_product(p), key)
-            if value is None:
-                raise RecipeError(f"no keyword {key!r} to group by", path=str(p))
+            try:
+                value, _ = find_keyword(open_product(p), key)
+                if value is None:
+                    raise RecipeError(f"no keyword {key!r} to group by", path=str(p))
+            except PdsgenError as exc:
+                refuse(exc, p)
+                continue
             groups.setdefault(str(value), []).append(p)
     return sorted(groups.items())
 
@@ -179,6 +199,11 @@ def process(
 
         computed = compute(recipe, paths, cal_files, params, group=group)
         outcome.notes = computed.notes  # write_products may add to them
+        if computed.context is not None and computed.context.rejected:
+            # inputs of the group that failed: reported per product; the group is made of the rest
+            outcome.rejected = list(computed.context.rejected)
+            paths = list(computed.context.paths)
+            outcome.inputs = list(paths)
         stage.mkdir(parents=True)
         written = write_products(recipe, computed, paths, group, stage, cal_files, params, standard,
                                  templates_dir, creation_time)
@@ -189,6 +214,7 @@ def process(
                 outcome.staged.append((f, stage_root.parent / f.name))
     except PdsgenError as exc:
         outcome.error = _error_text(exc, paths)
+        outcome.rejected = []
     except Exception as exc:  # noqa: BLE001 - a bug in one (third-party) algorithm fails its product only
         outcome.error = f"{paths[0]}: {type(exc).__name__}: {exc}"
     if outcome.error is not None:
@@ -394,7 +420,8 @@ def run_recipe(
         if not c.is_file():
             raise RecipeError("calibration file not found", path=str(c))
     paths = expand_inputs(inputs, recipe)
-    groups = group_inputs(paths, recipe)
+    ungrouped: list[tuple[Path, str]] = []
+    groups = group_inputs(paths, recipe, ungrouped)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stage_root = out / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
@@ -402,6 +429,16 @@ def run_recipe(
     tdir = Path(templates_dir) if templates_dir else None
     if on_start:
         on_start(len(groups))
+    rejected_outcomes: list[ProductOutcome] = []
+
+    def report_rejected(pairs: list[tuple[Path, str]]) -> None:
+        for p, text in pairs:
+            o = ProductOutcome(inputs=[p], error=text)
+            rejected_outcomes.append(o)
+            if on_done:
+                on_done(o)
+
+    report_rejected(ungrouped)
     outcomes: list[ProductOutcome | None] = [None] * len(groups)
     taken: dict[Path, str] = {}
     args = (stage_root, cals, coerced, standard, tdir, creation_time)
@@ -413,6 +450,7 @@ def run_recipe(
                 outcomes[i] = o
                 if on_done:
                     on_done(o)
+                report_rejected(o.rejected)
         else:
             # fork where there is one: workers start with pdsgen/astropy already imported (a
             # forkserver or spawn start costs seconds of imports per run); workers touch no
@@ -433,7 +471,8 @@ def run_recipe(
                     outcomes[i] = o
                     if on_done:
                         on_done(o)
+                    report_rejected(o.rejected)
     finally:
         shutil.rmtree(stage_root, ignore_errors=True)
-    return RunReport(recipe=recipe, outcomes=[o for o in outcomes if o is not None],
+    return RunReport(recipe=recipe, outcomes=[o for o in outcomes if o is not None] + rejected_outcomes,
                      seconds=time.perf_counter() - t0)
