@@ -1,10 +1,10 @@
 """Table encoders: columns → the bytes of a fixed-width character, delimited or binary
 table, plus the per-field layout (location, length, type, statistics) labels need.
 
-Vectorised: numbers become text through Arrow's compute kernels (shortest round-trip
-formatting, the same digits as Python's ``repr``, in C++ over whole columns), padding
-and joining of fields into records are Arrow string kernels too, and binary records are
-one numpy structured array. No Python loop runs per record or per value.
+Vectorised: numbers become text through Arrow's compute kernels (the shortest digits that
+read back to the same value, in C++ over whole columns); ASCII text goes through numpy
+byte matrices; padding and joining fields into records are Arrow string kernels; binary
+records are one numpy structured array. No Python loop runs per record or per value.
 """
 
 from __future__ import annotations
