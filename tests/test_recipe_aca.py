@@ -209,3 +209,29 @@ def test_bad_calibration_is_left_out_of_the_group(recipe, three_cals, tmp_path):
     assert len(report.failed) == 1 and not report.written
     assert "none of the 2 inputs" in report.failed[0].error and "every replica lacks T_CCD" in report.failed[0].error
     assert not [p for p in (tmp_path / "out2").iterdir()]
+
+
+@pytest.mark.parametrize("standard", ["pds4", "pds3"])
+def test_selected_calibration_scaled_image_product(recipe, three_cals, tmp_path, standard):
+    """--set date=... select=...: the selected calibration's image scaled to t_ccd_ref is
+    written as an array product that reads back (pdsgen.open) equal to the hand-scaled image."""
+    import pdsgen
+    from pdsgen.recipes.run import run_recipe
+
+    out = tmp_path / "out"
+    rep = run_recipe(recipe, three_cals, out, params={"date": "2004:001", "select": "nearest", "t_ccd_ref": "-13"},
+                     standard=standard, creation_time="2026-01-01T00:00:00Z")
+    assert not rep.failed, rep.failed[0].error
+    label = out / ("aca_dark_selected_scaled" + (".xml" if standard == "pds4" else ".lbl"))
+    assert label.is_file() and (out / "aca_dark_selected_scaled.img").is_file()
+    # nearest to 2004:001: 2003-01-01 is 365 days before, 2005-01-01 366 days after (2004 is a leap year)
+    sel = fits.getdata(three_cals[1].with_suffix(".fits")).astype(np.float64)
+    scale = (1 / 0.70) ** ((-13.0 - -15.0) / 4)  # the 2003 calibration is at -15 degC
+    (arr,) = [o for o in pdsgen.open(label).objects if o.kind == "array"]
+    got = np.ma.filled(np.ma.asarray(arr.data).astype(np.float64), np.nan)
+    assert got.shape == (4, 4)
+    np.testing.assert_array_equal(got, sel * scale)
+    assert "e" in (arr.unit or "") and "/s" in (arr.unit or "")
+    # without a date there is no selection and no scaled image
+    rep = run_recipe(recipe, three_cals, tmp_path / "nodate", standard=standard)
+    assert not rep.failed and not list((tmp_path / "nodate").glob("*scaled*"))

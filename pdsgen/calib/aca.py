@@ -92,6 +92,14 @@ def warm_pixel_fractions(
     return warm.reshape(imgs.shape[0], -1).sum(axis=1) / float(imgs.shape[1] * imgs.shape[2])
 
 
+def scaled_dark(image_e_per_s: ArrayLike, scale: float) -> NDArray[np.float64]:
+    """A dark-current image (e-/s) scaled by ``dark_temp_scale`` to another CCD temperature
+    (mica's ``dark * dark_temp_scale(t_ccd, t_ccd_ref)``), in float64; NaN pixels stay NaN."""
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+    return np.asarray(image_e_per_s, dtype=np.float64) * float(scale)
+
+
 def select_calibrations(cal_times: ArrayLike, times: ArrayLike, select: str = "before") -> NDArray[np.intp]:
     """`select_calibration` for many times at once: index per time, -1 where there is no
     calibration on the asked side. ``cal_times`` sorted increasing, same scale as ``times``."""
@@ -217,7 +225,7 @@ def aca_dark_algorithm(ctx):
 
     from pdsgen.calib.plots_aca import warm_pixel_plot
     from pdsgen.errors import DataError, RecipeError
-    from pdsgen.recipes.context import AlgorithmResult
+    from pdsgen.recipes.context import AlgorithmResult, ArrayResult
 
     paths = ctx.paths
     if not paths:
@@ -247,6 +255,7 @@ def aca_dark_algorithm(ctx):
         img = _dark_image(product, path)
         scale = dark_temp_scale(t_ccd, t_ref, scale_4c)
         rows.append({
+            "INDEX": i,
             "DARK_ID": _cal_id(product, path),
             "CXCSEC": secs,
             "T_CCD": t_ccd,
@@ -280,6 +289,7 @@ def aca_dark_algorithm(ctx):
         return t
 
     tables = {"": table_of(rows)}
+    arrays = {}
     notes = [f"{len(rows)} dark calibrations, warm = dark current > {threshold:g} e-/s, "
              f"scaled to {t_ref:g} degC"]
     date = str(p.get("date") or "").strip()
@@ -298,11 +308,18 @@ def aca_dark_algorithm(ctx):
         sel["SELECT"] = [str(p["select"])]
         tables["selected"] = sel
         notes.append(f"{p['select']} {date}: dark calibration {rows[k]['DARK_ID']}")
+        j = rows[k]["INDEX"]
+        img = _dark_image(ctx.products[j], paths[j])
+        arrays["scaled_dark"] = ArrayResult(
+            data=scaled_dark(img, rows[k]["SCALE"]), unit="electron/s", axis_names=("Line", "Sample"),
+            description=(f"dark calibration {rows[k]['DARK_ID']} (T_CCD {rows[k]['T_CCD']:.3f} degC) scaled to "
+                         f"{t_ref:g} degC: dark current x {rows[k]['SCALE']:.6f}, e-/s"),
+            meta={"start_time": _iso(rows[k]["CXCSEC"]), "stop_time": _iso(rows[k]["CXCSEC"])})
     plots = {"warm_pixel_fraction": warm_pixel_plot(tables[""], t_ref, threshold)}
     meta = {"start_time": str(tables[""]["DATE"][0]), "stop_time": str(tables[""]["DATE"][-1]),
             "description": "Chandra ACA warm-pixel fraction per dark calibration, raw and "
                            f"scaled to {t_ref:g} degC."}
-    return AlgorithmResult(tables=tables, plots=plots, meta=meta, notes=notes)
+    return AlgorithmResult(tables=tables, arrays=arrays, plots=plots, meta=meta, notes=notes)
 
 
 aca_dark_algorithm.check_product = check_product

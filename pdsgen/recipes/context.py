@@ -43,6 +43,18 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class ArrayResult:
+    """An n-d array output (an image): written as its own array product by
+    `pdsgen.render.write_array`, named by the recipe's ``[product.parts.<name>]``."""
+
+    data: Any  # ndarray, masked array or Quantity
+    unit: str | None = None  # label unit (a Quantity's own unit when None)
+    description: str = ""
+    axis_names: tuple[str, ...] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # label values (start_time, stop_time ...)
+
+
+@dataclass
 class AlgorithmResult:
     """An algorithm's output.
 
@@ -51,10 +63,12 @@ class AlgorithmResult:
     ``Figure`` (make it with ``matplotlib.figure.Figure()``, not pyplot, so runs in threads
     and processes do not share state); each is written as a PNG browse product beside the
     table. ``meta``: extra values for the label template (``start_time``, ``stop_time``,
-    ``description`` ...). ``notes``: lines for the run summary.
+    ``description`` ...). ``notes``: lines for the run summary. ``arrays``: part name →
+    `ArrayResult`, each written as an array product (PDS4 Array_2D_Image …, PDS3 IMAGE).
     """
 
     tables: dict[str, Table] = field(default_factory=dict)
+    arrays: dict[str, ArrayResult] = field(default_factory=dict)
     plots: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

@@ -36,6 +36,7 @@ class Computed:
 
     tables: dict[str, Any]
     plots: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, Any] = field(default_factory=dict)  # part → ArrayResult
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     context: RecipeContext | None = None
@@ -65,7 +66,12 @@ def compute(
         result = func(ctx)
     res = _as_result(result, recipe)
     tables = {part: conform_table(recipe, part, table, where=str(ctx.paths[0])) for part, table in res.tables.items()}
-    return Computed(tables=tables, plots=res.plots, meta=res.meta, notes=ctx.notes + res.notes, context=ctx)
+    for part in res.arrays:
+        if part not in recipe.product.parts or "file_name" not in recipe.product.parts[part]:
+            raise RecipeError(f"algorithm {recipe.algorithm!r} gave an array {part!r}: the recipe needs "
+                              f"[product.parts.{part}] with its lid, product_id and file_name")
+    return Computed(tables=tables, plots=res.plots, arrays=dict(res.arrays), meta=res.meta,
+                    notes=ctx.notes + res.notes, context=ctx)
 
 
 # --------------------------------------------------------------------------- inputs

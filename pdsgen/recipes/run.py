@@ -249,7 +249,7 @@ def write_products(
     creation_time: Any,
 ) -> list[tuple[Path, list[Path]]]:
     """Write each output table (and browse plot) through `pdsgen.render`; ``[(label, files)]``."""
-    from pdsgen.render import ProductContext, Reference, write_browse, write_table
+    from pdsgen.render import ProductContext, Reference, write_array, write_browse, write_table
 
     ctx = computed.context
     products = ctx.products if ctx is not None else []
@@ -293,6 +293,37 @@ def write_products(
         written = write_table(
             table, stage, basename=basename, special_constants=specials or None, context=pctx, standard=standard, table_format=table_format,
             product_class=over["product_class"], template=recipe.template if standard == recipe.standard else None,
+            templates_dir=templates_dir, creation_time=creation_time, data_extension=ext or None,
+        )
+        out.append((written.label_path, [*written.data_paths, written.label_path]))
+        if written.lid:
+            lidvids.append(f"{written.lid}::{written.vid}")
+    for part, arr in getattr(computed, "arrays", {}).items():
+        over = spec.for_part(part)
+        fields = name_fields(recipe, paths, group, part)
+        basename, ext = os.path.splitext(_format(over["file_name"], fields))
+        pctx = ProductContext(
+            lid=_format(over["lid"], fields).lower(), vid=spec.vid,
+            title=_format(over["title"] or recipe.title, fields),
+            description=over["description"] or arr.description or recipe.description.strip() or None,
+            start_time=arr.meta.get("start_time", computed.meta.get("start_time", start)),
+            stop_time=arr.meta.get("stop_time", computed.meta.get("stop_time", stop)),
+            processing_level=spec.processing_level,
+            investigations=[_reference(r, Reference) for r in spec.investigations],
+            observing_system=[_reference(r, Reference) for r in spec.observing_system],
+            targets=[_reference(r, Reference) for r in spec.targets],
+            input_products=inputs, calibration_files=cals, recipe_name=recipe.name,
+            recipe_version=recipe.version, parameters=shown_params,
+            product_id=_format(over["product_id"], fields), data_set_id=spec.data_set_id,
+            product_type=over["product_type"] or None,
+        )
+        data, unit = arr.data, arr.unit
+        if hasattr(data, "unit") and hasattr(data, "value"):  # a Quantity
+            unit = unit or data.unit.to_string()
+            data = data.value
+        written = write_array(
+            data, stage, basename=basename, context=pctx, standard=standard, axis_names=arr.axis_names,
+            product_class=over["product_class"], unit=unit, description=arr.description or None,
             templates_dir=templates_dir, creation_time=creation_time, data_extension=ext or None,
         )
         out.append((written.label_path, [*written.data_paths, written.label_path]))
