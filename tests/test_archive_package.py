@@ -230,3 +230,17 @@ def test_inventory_replaced_but_label_not(bundle, tmp_path):
         r = package_collection(bundle, bundle / "data", idx, creation_time=CT)
     assert r.changed and r.vid == "1.1"
     assert _text(bundle / "data/collection_data.xml", "md5_checksum") == hashlib.md5(new).hexdigest()
+
+
+@pytest.mark.shared
+def test_default_index_inside_bundle_is_not_an_archive_member(tmp_path):
+    # `pdsgen archive index ROOT` keeps its database in ROOT/.pdsgen/ by default; validation
+    # of the packaged bundle must not report it (or anything hidden) as an unreferenced file.
+    root = make_bundle(tmp_path / "synth", 4, n_calibrations=1, per_folder=4)
+    (root / ".pdsgen").mkdir()
+    with SQLiteIndex(root / ".pdsgen" / "archive.sqlite") as idx:
+        package_bundle(root, idx, creation_time=CT, manifests=False)
+    (root / ".pdsgen" / "stray.xml").write_text("<not a label/>")
+    assert validate_bundle(root) == []
+    (root / "data" / "stray.txt").write_text("x")
+    assert any("stray.txt" in f and "not_referenced" in f for f in validate_bundle(root))

@@ -65,7 +65,8 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
     roots = [Path(pr.label).parent for pr in (bundles or collections)]
     for root in roots[:1]:
         for q in sorted(root.rglob("*")):
-            if q.is_file() and str(q.resolve()) not in referenced and not q.name.startswith("."):
+            hidden = any(part.startswith(".") for part in q.relative_to(root).parts)
+            if q.is_file() and not hidden and str(q.resolve()) not in referenced:
                 result.integrity.append(Finding("warning.file.not_referenced_in_label",
                                                 f"{q} is not referenced by any label", file=str(q)))
     # references to products of this bundle that are not in the run

@@ -332,7 +332,9 @@ def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]]
     for t in targets:
         p = Path(t)
         if p.is_dir():
-            found = [q for q in sorted(p.rglob("*")) if q.is_file() and q.suffix.lower() in exts]
+            # hidden folders (.git, .pdsgen's archive index, editor leftovers) are not archive content
+            found = [q for q in sorted(p.rglob("*")) if q.is_file() and q.suffix.lower() in exts
+                     and not any(part.startswith(".") for part in q.relative_to(p).parts)]
             if not found:
                 problems.append(Finding("error.execution.no_products_found",
                                         f"no labels ({', '.join(exts)}) found under {p}", file=str(p)))
