@@ -10,7 +10,7 @@ import pytest
 from astropy.table import Table
 
 from pdsgen.calib import chems as chems_calib
-from pdsgen.errors import RecipeError
+from pdsgen.errors import RecipeError, ResolutionError
 from pdsgen.recipes import load_recipe, recipe_from_dict, register_algorithm
 from pdsgen.recipes import registry as registry_mod
 from pdsgen.recipes.demo_data import chems, fips
@@ -306,6 +306,20 @@ def test_time_keyed_calibration_input_latest_before_each_event():
     bad["inputs"] = {**r.raw["inputs"], "g": {**r.raw["inputs"]["g"], "vars": {"Particle": "$nope"}}}
     with pytest.raises(RecipeError, match="names no recipe parameter"):
         compute(recipe_from_dict(bad), [pha], [cal])
+    # the recipe's latest and ignore_case reach the resolver: "h" matches "H" only case-folded
+    lower = dict(r.raw)
+    lower["parameters"] = {"particle": {"default": "h"}}
+    with pytest.raises(ResolutionError, match="ignor"):
+        compute(recipe_from_dict(lower), [pha], [cal])
+    lower["inputs"] = {**r.raw["inputs"], "g": {**r.raw["inputs"]["g"], "ignore_case": True}}
+    t_h = compute(recipe_from_dict(lower), [pha], [cal]).tables[""]
+    np.testing.assert_array_equal(np.asarray(t_h["g"]), np.asarray(t["g"]))
+    exact = dict(r.raw)  # without latest the (Year, DDOY) keys must match exactly: no event falls on one
+    exact["inputs"] = {**r.raw["inputs"], "g": {k: v for k, v in r.raw["inputs"]["g"].items() if k != "latest"}}
+    with pytest.raises(ResolutionError):
+        compute(recipe_from_dict(exact), [pha], [cal])
+    with pytest.raises(RecipeError, match="ignore_case apply to shorthand 'ref' inputs only"):
+        recipe_from_dict({**r.raw, "inputs": {"x": {"column": "DDOY", "ignore_case": True}}})
 
 
 def _odd_units_product(tmp_path, standard):

@@ -57,6 +57,8 @@ class InputSpec:
     vars: dict[str, Any] = field(default_factory=dict)
     #: variables matched "latest at or before" (validity-start keys such as Start_Year/Start_DDOY)
     latest: tuple[str, ...] = ()
+    #: shorthand text values compared case-folded (``--ignore-case`` of `pdsgen resolve`)
+    ignore_case: bool = False
     required: bool = True
     description: str = ""
 
@@ -362,7 +364,7 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         if not isinstance(spec, dict):
             raise _err(path, where, "must be a table")
         _check_keys(spec, {"ref", "column", "keyword", "object", "hdu", "convert", "unit", "source_unit",
-                           "bind", "vars", "latest", "required", "description"}, path, where)
+                           "bind", "vars", "latest", "ignore_case", "required", "description"}, path, where)
         sources = [k for k in ("ref", "column", "keyword") if k in spec]
         if len(sources) != 1:
             raise _err(path, where, "give exactly one of 'ref', 'column', 'keyword'")
@@ -376,8 +378,10 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         bind = spec.get("bind", {})
         if not isinstance(bind, dict) or not all(isinstance(v, str) for v in bind.values()):
             raise _err(path, f"{where}.bind", "must map variable names to column names")
-        if ("vars" in spec or "latest" in spec or "bind" in spec) and "ref" not in spec:
-            raise _err(path, where, "bind, vars and latest apply to shorthand 'ref' inputs only")
+        if any(k in spec for k in ("vars", "latest", "bind", "ignore_case")) and "ref" not in spec:
+            raise _err(path, where, "bind, vars, latest and ignore_case apply to shorthand 'ref' inputs only")
+        if not isinstance(spec.get("ignore_case", False), bool):
+            raise _err(path, f"{where}.ignore_case", "must be true or false")
         variables = spec.get("vars", {})
         if not isinstance(variables, dict):
             raise _err(path, f"{where}.vars", "must map variable names to values")
@@ -392,7 +396,7 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
             name=iname, ref=spec.get("ref"), column=spec.get("column"), keyword=spec.get("keyword"),
             object=spec.get("object"), hdu=spec.get("hdu"), convert=spec.get("convert"),
             unit=spec.get("unit"), source_unit=spec.get("source_unit"), bind=dict(bind),
-            vars=dict(variables), latest=tuple(latest),
+            vars=dict(variables), latest=tuple(latest), ignore_case=spec.get("ignore_case", False),
             required=bool(spec.get("required", True)), description=spec.get("description", ""),
         )
 

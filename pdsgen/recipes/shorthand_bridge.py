@@ -28,17 +28,17 @@ def resolve_reference(
 
     cache = cache if cache is not None else {}
 
-    def source(p: Path) -> Any:
-        key = ("shorthand-source", Path(p).resolve())
+    def source(p: Path, object_name: str | None = None) -> Any:
+        key = ("shorthand-source", Path(p).resolve(), object_name)
         if key not in cache:
-            cache[key] = load_source(p)
+            cache[key] = load_source(p, object_name=object_name)
         return cache[key]
 
     ref = parse(spec.ref)
     if ref.file_type != "dp" and not cal_files:
         raise RecipeError(f"input {spec.name!r} ({spec.ref}) comes from a calibration data file: "
                           "give it with --cal FILE")
-    data = source(data_path)
+    data = source(data_path, spec.object)  # ``object``: which table of the data product
     cdp = [source(c) for c in cal_files] if ref.file_type != "dp" else []
     variables = {}
     for name, value in spec.vars.items():
@@ -50,7 +50,7 @@ def resolve_reference(
             value = getattr(value, "value", value)
         variables[name] = value
     res = resolve(ref, dp=[data], cdp=cdp, bind=dict(spec.bind), variables=variables,
-                  data=data if spec.bind else None, latest=tuple(spec.latest))
+                  data=data if spec.bind else None, latest=tuple(spec.latest), fold_case=spec.ignore_case)
     # the label's unit (an unparseable one stays a named unit: the engine decides whether
     # the input needs it converted), else the MIMI column name's "(unit)" suffix
     unit = read_unit(res.unit) if res.unit else None

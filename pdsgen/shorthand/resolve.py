@@ -378,7 +378,7 @@ def _resolve_in(ref, src: Source, colnames, col_inverse, env: _Env, latest, one,
         )
         hint = ""
         if not fold_case and lits and np.any(_literal_mask(src, ref, True)):
-            hint = " (records match when case is ignored: use fold_case / --ignore-case)"
+            hint = " (records match when case is ignored: use ignore_case / --ignore-case)"
         raise _fail(ref, src, f"no record matches {detail}{hint}" if detail else "the file has no records")
     if joins:
         idx = _join(ref, src, cands, joins, env, latest, fold_case)
@@ -451,7 +451,7 @@ def _join(ref, src, cands, joins, env: _Env, latest, fold_case) -> np.ndarray:
         chosen, count, idx_in_cands = _sorted_search(fe * nt + ft, qe * nt + qt, nt if latest_parts else None)
     bad = np.flatnonzero(count != 1)
     if bad.size:
-        _join_error(ref, src, cands, joins, env, latest, count, bad, fe * nt + ft, chosen)
+        _join_error(ref, src, cands, joins, env, latest, count, bad, fe * nt + ft, chosen, fold_case)
     idx = cands[idx_in_cands]
     return idx if n is not None else idx.reshape(())
 
@@ -507,7 +507,21 @@ def _sorted_search(fkey, qkey, nt):
     return chosen, count, order[pos]
 
 
-def _join_error(ref, src, cands, joins, env, latest, count, bad, fkey, chosen):
+def _case_hint(src, cands, joins, qcols, rows) -> str:
+    """A hint when failing text variables would match if case were ignored."""
+    for (i, _v, _q), qc in zip(joins, qcols, strict=True):
+        fvals = src.columns[src.names[i]][cands]
+        if fvals.dtype.kind not in "UO":
+            continue
+        q = np.unique(np.asarray(qc)[rows].astype(str))
+        f = np.unique(fvals.astype(str))
+        missing = q[~np.isin(q, f)]
+        if missing.size and np.isin(np.char.lower(missing), np.char.lower(f)).any():
+            return " (records match when case is ignored: use ignore_case / --ignore-case)"
+    return ""
+
+
+def _join_error(ref, src, cands, joins, env, latest, count, bad, fkey, chosen, fold_case=False):
     names = [var for _i, var, _q in joins]
     n = env.length
     qcols = [np.broadcast_to(q, (n,)) if n is not None else q.reshape(1) for _i, _v, q in joins]
@@ -521,7 +535,8 @@ def _join_error(ref, src, cands, joins, env, latest, count, bad, fkey, chosen):
             f"{src.names[i]!r}: {_sample(src.columns[src.names[i]][cands])}" for i, _v, _q in joins
         )
         per = f" ({zero.size} of {count.size} records)" if n is not None else ""
-        raise _fail(ref, src, f"no record matches {', '.join(shown)}{per}{mode}; values in the file: {fields}")
+        hint = "" if fold_case else _case_hint(src, cands, joins, qcols, zero)
+        raise _fail(ref, src, f"no record matches {', '.join(shown)}{per}{mode}{hint}; values in the file: {fields}")
     first = many[0]
     shown = _fmt_vars(names, qcols, np.asarray([first]))
     same = np.flatnonzero(fkey == chosen[first])
