@@ -27,6 +27,11 @@ def test_recipes_list_and_show():
     assert res.exit_code == 0 and res.output.startswith("[recipe]")
     res = CliRunner().invoke(main, ["recipe", "show", "nope"])
     assert res.exit_code == 2 and "no recipe 'nope'" in res.output
+    res = CliRunner().invoke(main, ["recipe", "show", "aca-dark"])
+    assert res.exit_code == 0 and "None" not in res.output
+    assert "scale_4c     = 1.4285714285714286  > 0.0" in res.output  # one bound only
+    assert "(one of nearest, before, after)" in res.output
+    assert "[scaled_dark] aca_dark_selected_scaled.img" in res.output  # every product part
 
 
 def test_reference_fips_inputs_run(tmp_path):

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 import pdsgen
 from pdsgen.cli import main
+from pdsgen.errors import RecipeError
 from pdsgen.recipes import load_recipe
 from pdsgen.recipes.demo_data import chems, fips
 from pdsgen.recipes.engine import compute, round_to_format
@@ -115,9 +116,17 @@ def test_bad_parameter_is_a_usage_error(chems_data, tmp_path):
     res = CliRunner().invoke(main, ["run", "chems-pha", str(chems_data.inputs[0]), "--out", str(tmp_path),
                                     "--cal", str(chems_data.calibrations[0]), "--set", "alpha=1.5"])
     assert res.exit_code == 2 and "alpha" in res.output and "(0.0, 1.0)" in res.output
-    rep = run_recipe(load_recipe("chems-pha"), chems_data.inputs[:1], tmp_path / "nocal")
-    assert "comes from a calibration data file: give it with --cal" in rep.failed[0].error
-    res = CliRunner().invoke(main, ["run", "chems-pha", str(tmp_path / "nothing*.LBL"), "--out", str(tmp_path)])
+    # a missing --cal fails the run once, before any product (not every product alike)
+    with pytest.raises(RecipeError, match="comes from a calibration data file: give it with --cal"):
+        run_recipe(load_recipe("chems-pha"), chems_data.inputs[:1], tmp_path / "nocal")
+    assert not (tmp_path / "nocal").exists()
+    res = CliRunner().invoke(main, ["run", "chems-pha", str(chems_data.inputs[0]), "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "give it with --cal" in res.output
+    res = CliRunner().invoke(main, ["run", "chems-pha", str(tmp_path / "nothing*.LBL"), "--out", str(tmp_path),
+                                    "--cal", str(chems_data.calibrations[0])])
+    assert res.exit_code == 2 and "the pattern matches no file" in res.output
+    res = CliRunner().invoke(main, ["run", "chems-pha", str(tmp_path / "nothing.LBL"), "--out", str(tmp_path),
+                                    "--cal", str(chems_data.calibrations[0])])
     assert res.exit_code == 2 and "no such file" in res.output
 
 
@@ -192,8 +201,8 @@ def test_fips_errors_per_product(fips_data, tmp_path):
     assert errs[good.name] is None
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fips_scan_2011100_edr_cdr.tab",
                                                                     "fips_scan_2011100_edr_cdr.xml"]
-    rep = run_recipe(load_recipe("fips-cdr"), [good], tmp_path / "o2", cal_files=fips_data.calibrations[1:])
-    assert "calibration 'eq_table'" in rep.failed[0].error and "--cal" in rep.failed[0].error
+    with pytest.raises(RecipeError, match="calibration 'eq_table'.*--cal"):
+        run_recipe(load_recipe("fips-cdr"), [good], tmp_path / "o2", cal_files=fips_data.calibrations[1:])
 
 
 def test_pds3_output(fips_data, tmp_path):

@@ -65,7 +65,16 @@ def recipe_show(name: str, as_toml: bool) -> None:
         click.echo("\nparameters (--set NAME=VALUE):")
         for p in r.parameters.values():
             lb, rb = ("[", "]") if p.inclusive else ("(", ")")
-            bounds = "" if p.min is None and p.max is None else f" in {lb}{p.min}, {p.max}{rb}"
+            if p.min is not None and p.max is not None:
+                bounds = f" in {lb}{p.min}, {p.max}{rb}"
+            elif p.min is not None:
+                bounds = f" {'>=' if p.inclusive else '>'} {p.min}"
+            elif p.max is not None:
+                bounds = f" {'<=' if p.inclusive else '<'} {p.max}"
+            else:
+                bounds = ""
+            if p.choices:
+                bounds += f" (one of {', '.join(str(c) for c in p.choices)})"
             click.echo(f"  {p.name:<12} = {p.default} {p.unit or ''}{bounds}  {p.description}")
     if r.expressions:
         click.echo("\nexpressions:")
@@ -76,3 +85,5 @@ def recipe_show(name: str, as_toml: bool) -> None:
         part = f"[{o.part}] " if o.part else ""
         click.echo(f"  {part}{o.name:<12} {o.unit or '-':<22} {o.data_type:<8} {o.format or ''}  {o.description}")
     click.echo(f"\nproduct: {r.product.file_name}  lid {r.product.lid}")
+    for part, over in r.product.parts.items():
+        click.echo(f"  [{part}] {over.get('file_name', r.product.file_name)}  lid {over.get('lid', r.product.lid)}")

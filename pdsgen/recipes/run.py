@@ -101,7 +101,12 @@ def expand_inputs(items: Iterable[str | Path], recipe: Recipe) -> list[Path]:
         else:
             found = sorted(Path(f) for f in globmod.glob(str(item), recursive=True) if Path(f).is_file())
         if not found:
-            what = "folder has no " + " / ".join(recipe.input_glob) + " files" if p.is_dir() else "no such file"
+            if p.is_dir():
+                what = "folder has no " + " / ".join(recipe.input_glob) + " files"
+            elif globmod.has_magic(str(item)):
+                what = "the pattern matches no file"
+            else:
+                what = "no such file"
             raise RecipeError(f"input {str(item)!r}: {what}")
         out.extend(found)
     seen: set[Path] = set()
@@ -426,6 +431,29 @@ def commit(outcome: ProductOutcome, out_dir: Path, taken: dict[Path, str]) -> No
         outcome.outputs = []
 
 
+def check_calibrations(recipe: Recipe, cal_files: list[Path]) -> None:
+    """Calibration files the recipe cannot run without, checked once before any product
+    (rather than failing every product with the same error)."""
+    import fnmatch
+
+    from pdsgen.shorthand import parse
+
+    if not cal_files:
+        for spec in recipe.inputs.values():
+            if spec.ref and spec.required and parse(spec.ref).file_type != "dp":
+                raise RecipeError(f"recipe {recipe.name!r}: input {spec.name!r} ({spec.ref}) comes from a "
+                                  "calibration data file: give it with --cal FILE")
+    for name, spec in recipe.calibrations.items():
+        if not spec.required or spec.default:
+            continue
+        pats = [q.strip().lower() for q in spec.match.split("|")]
+        if not any(fnmatch.fnmatch(c.name.lower(), q) for c in cal_files for q in pats):
+            given = ", ".join(c.name for c in cal_files) or "none"
+            raise RecipeError(f"recipe {recipe.name!r} needs calibration {name!r} "
+                              f"({spec.description or spec.match}): give a file matching {spec.match!r} with "
+                              f"--cal (given: {given})")
+
+
 def run_recipe(
     recipe: Recipe,
     inputs: Iterable[str | Path],
@@ -450,6 +478,7 @@ def run_recipe(
     for c in cals:
         if not c.is_file():
             raise RecipeError("calibration file not found", path=str(c))
+    check_calibrations(recipe, cals)
     paths = expand_inputs(inputs, recipe)
     ungrouped: list[tuple[Path, str]] = []
     groups = group_inputs(paths, recipe, ungrouped)
