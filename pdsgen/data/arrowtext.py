@@ -50,12 +50,39 @@ def parse_field(array, n: int, location: int, length: int, shape: tuple[int, ...
     return values, (mask if mask.any() else None)
 
 
+def parse_block(buffer: np.ndarray, n: int, record_length: int, location: int, length: int,
+                dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Values and blank mask of one field in ``n`` records held in ``buffer`` (uint8, C order),
+    or None to fall back to numpy.
+
+    The field's bytes are gathered with one numpy strided copy (an ``S<length>`` view,
+    ~40% cheaper than arrow's ``binary_slice``) into a buffer that arrow then sees as
+    fixed-offset strings without another copy.
+    """
+    import pyarrow as pa
+
+    if dtype not in _TARGETS or n == 0 or n * length >= 2**31:
+        return None
+    values = np.ndarray((n,), f"S{length}", buffer=buffer, offset=location, strides=(record_length,)).copy()
+    offsets = np.arange(0, (n + 1) * length, length, dtype=np.int32)
+    text = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(values)])
+    return _parse(text, dtype)
+
+
 def _column(array, location: int, length: int, dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
     sliced = pc.binary_slice(array, location, location + length)
-    text = pc.ascii_trim_whitespace(sliced.view(pa.large_string() if sliced.type == pa.large_binary() else pa.string()))
+    return _parse(sliced.view(pa.large_string() if sliced.type == pa.large_binary() else pa.string()), dtype)
+
+
+def _parse(untrimmed, dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Numbers from an arrow string array of padded values (None: arrow refuses some value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.ascii_trim_whitespace(untrimmed)
     target = pa.float64() if dtype == "float64" else pa.int64()
     try:
         return pc.cast(text, target).to_numpy(zero_copy_only=False), None

@@ -15,7 +15,7 @@ import os
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from pdsgen.data import arrowtext, types
+from pdsgen.data import arrowtext, chartable, types
 from pdsgen.data.ascii import blank_rows, parse_text, text_view, trim_text
 from pdsgen.data.io import column_names, read_uint8
 from pdsgen.errors import DataError, LabelError, UnsupportedError
@@ -186,6 +186,12 @@ def read_fixed(obj: DataObject) -> np.ndarray:
             flat = read_uint8(obj, obj.records * record_length)
             return flat.view(dtype)
 
+    if obj.layout == "fixed_character":
+        # Common tables (scalar string and number fields) in one cache-friendly pass;
+        # None: anything else, or anything to report, is left to the whole-table reader.
+        table = chartable.read_blocks(obj, names)
+        if table is not None:
+            return table
     records = _record_matrix(obj)
     if obj.layout == "fixed_character":
         check_delimiters(obj, records)

@@ -1,0 +1,147 @@
+"""Fixed-width character tables read in cache-sized blocks of records (the fast path).
+
+Why: the whole-table reader (`pdsgen.data.fixed`) makes a full ``(records,
+record_length)`` matrix and then walks it once per field, once per CR LF check and
+once per string edge test; each walk is a strided pass over the whole file in memory
+(measured: ~8 ms per pass for 85 MB). Here the file is read block by block into one
+reused buffer (~2 MB, stays in cache), every check and every field of a block is done
+while the block is in cache, and values go straight into the preallocated structured
+result: one pass over the file, no record matrix, no per-column temporaries.
+
+Only the common case is handled: every field a scalar (no group repetitions), each
+either a string (``ASCII_*`` without decoder) or a number arrow parses (``text_dtype``
+float64/int64). Anything else — a block arrow cannot parse, a record without its
+delimiter, a short file — returns ``None`` and the caller runs the whole-table reader,
+which decides and reports errors with exact record numbers. Values are therefore
+identical to the whole-table reader's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pdsgen.data import arrowtext, types
+from pdsgen.data.io import check_extent
+from pdsgen.model import DataObject, Field
+
+#: Bytes of records decoded per block (measured: 0.7–2.8 MB blocks equally fast).
+BLOCK_BYTES = 2 << 20
+
+
+def _kind(f: Field) -> str | None:
+    """``"str"``, ``"float64"``/``"int64"`` (arrow-parsed) or None (not handled here)."""
+    if f.bits is not None or f.shape or f.length <= 0 or not types.is_character(f.data_type):
+        return None
+    ctype = types.character_type(f.data_type)
+    if ctype.decoder is None:
+        return "str" if f.data_type.startswith("ASCII_") else None
+    if ctype.text_dtype in ("float64", "int64"):
+        return ctype.text_dtype
+    return None
+
+
+def _delimiter(obj: DataObject) -> bytes:
+    delimiter = str(obj.details.get("record_delimiter") or "carriage-return line-feed").lower()
+    return b"\r\n" if "carriage" in delimiter else b"\n"
+
+
+def read_blocks(obj: DataObject, names: list[str]) -> np.ndarray | None:
+    """The table as `pdsgen.data.fixed.read_fixed` returns it, or None to fall back."""
+    n, record_length = obj.records, obj.record_length
+    if not n or not record_length or record_length <= 0:
+        return None
+    kinds = [_kind(f) for f in obj.fields]
+    if any(k is None for k in kinds):
+        return None
+    ending = _delimiter(obj)
+    if record_length < len(ending):
+        return None
+    try:
+        check_extent(obj, n * record_length)
+    except Exception:  # noqa: BLE001 - the whole-table reader raises the precise error
+        return None
+
+    dtype = np.dtype([(name, f"S{f.length}" if k == "str" else k)
+                      for name, f, k in zip(names, obj.fields, kinds, strict=True)])
+    out = np.empty(n, dtype=dtype)
+    masks: dict[str, np.ndarray] = {}
+    strip_right = dict.fromkeys(names, False)
+    strip_left = dict.fromkeys(names, False)
+    block = max(1, BLOCK_BYTES // record_length)
+    buffer = np.empty(min(block, n) * record_length, dtype=np.uint8)
+    with open(obj.file, "rb", buffering=0) as fh:
+        fh.seek(obj.offset)
+        for start in range(0, n, block):
+            m = min(block, n - start)
+            nbytes = m * record_length
+            if fh.readinto(memoryview(buffer)[:nbytes]) != nbytes:
+                return None
+            if not _delimited(buffer, m, record_length, ending):
+                return None
+            rows = out[start:start + m]
+            for name, f, kind in zip(names, obj.fields, kinds, strict=True):
+                if kind == "str":
+                    text = np.ndarray((m,), f"S{f.length}", buffer=buffer, offset=f.location,
+                                      strides=(record_length,))
+                    rows[name] = text
+                    # Edge bytes <= 32 (blank, tab, CR, LF, NUL): trimming needed (decided exactly below).
+                    if not strip_left[name]:
+                        strip_left[name] = bool((_edge(buffer, m, record_length, f.location) <= 32).any())
+                    if not strip_right[name]:
+                        strip_right[name] = bool(
+                            (_edge(buffer, m, record_length, f.location + f.length - 1) <= 32).any())
+                    continue
+                result = arrowtext.parse_block(buffer, m, record_length, f.location, f.length, kind)
+                if result is None:
+                    return None
+                rows[name] = result[0]
+                if result[1] is not None:
+                    masks.setdefault(name, np.zeros(n, dtype=bool))[start:start + m] = result[1]
+    out = _trimmed(out, strip_left, strip_right)
+    if not masks:
+        return out
+    mask = np.zeros(n, dtype=np.ma.make_mask_descr(out.dtype))
+    for name, m in masks.items():
+        mask[name] = m
+    return np.ma.MaskedArray(out, mask=mask)
+
+
+def _edge(buffer: np.ndarray, m: int, record_length: int, location: int) -> np.ndarray:
+    """Byte ``location`` of every record in the block (a strided view)."""
+    return np.ndarray((m,), np.uint8, buffer=buffer, offset=location, strides=(record_length,))
+
+
+def _delimited(buffer: np.ndarray, m: int, record_length: int, ending: bytes) -> bool:
+    """Every record of the block ends with ``ending`` (one comparison per record)."""
+    if len(ending) == 2:
+        last = np.ndarray((m,), "<u2", buffer=buffer, offset=record_length - 2, strides=(record_length,))
+        return bool((last == int.from_bytes(ending, "little")).all())
+    return bool((_edge(buffer, m, record_length, record_length - 1) == ending[0]).all())
+
+
+def _trimmed(out: np.ndarray, left: dict[str, bool], right: dict[str, bool]) -> np.ndarray:
+    """String columns with surrounding blanks removed, as the whole-table reader does
+    (`pdsgen.data.ascii.trim_text`: ``rstrip``/``lstrip`` only where an edge is blank)."""
+    columns = {}
+    for name in out.dtype.names:
+        if not (left[name] or right[name]):
+            continue
+        values = out[name]
+        if right[name]:
+            values = np.char.rstrip(values)
+        if left[name]:
+            values = np.char.lstrip(values)
+        columns[name] = values
+    if not columns:
+        return out
+    if all(values.dtype == out.dtype[name] for name, values in columns.items()):
+        for name, values in columns.items():
+            out[name] = values
+        return out
+    # A narrower string type than the field: a new record type (as the whole-table reader gives).
+    dtype = np.dtype([(name, columns[name].dtype if name in columns else out.dtype[name])
+                      for name in out.dtype.names])
+    result = np.empty(len(out), dtype=dtype)
+    for name in out.dtype.names:
+        result[name] = columns.get(name, out[name])
+    return result

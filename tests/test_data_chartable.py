@@ -1,0 +1,139 @@
+"""The block reader of fixed-width character tables (`pdsgen.data.chartable`).
+
+Blocks are made tiny here so a few dozen records span many blocks, and every case that
+makes the fast path give up (a block arrow cannot parse, a bad record delimiter deep in
+the file) is checked against independently computed values / the precise error, and
+against the whole-table reader (`chartable.read_blocks` disabled)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_data_readers import field_character, table_character, write_product
+
+import pdsgen
+from pdsgen.data import chartable
+from pdsgen.errors import DataError
+
+FIELDS = (field_character("TIME", "ASCII_Date_Time_YMD_UTC", 1, 24)
+          + field_character("COUNT", "ASCII_Integer", 26, 10)
+          + field_character("X", "ASCII_Real", 37, 15)
+          + field_character("NAME", "ASCII_String", 53, 6))
+WIDTH = 60  # 58 bytes of fields and blanks + CR LF
+
+
+def _lines(counts: list[str], reals: list[str], names: list[str]) -> bytes:
+    lines = []
+    for i, (c, x, s) in enumerate(zip(counts, reals, names, strict=True)):
+        line = f"2020-01-01T00:00:{i % 60:02d}.000Z {c:>10s} {x:>15s} {s:6s}\r\n"
+        assert len(line) == WIDTH
+        lines.append(line)
+    return "".join(lines).encode()
+
+
+def _read(tmp_path, data: bytes, name: str = "p", whole: bool = False, monkeypatch=None):
+    n = len(data) // WIDTH
+    obj = pdsgen.open(write_product(tmp_path, table_character(n, WIDTH, FIELDS), data, name=name))[0]
+    if whole:
+        monkeypatch.setattr(chartable, "read_blocks", lambda *a: None)
+    return obj.data
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(chartable, "BLOCK_BYTES", 7 * WIDTH)  # 7 records per block
+    return monkeypatch
+
+
+def _expected(counts, reals):
+    return [int(c) for c in counts], [float(x) for x in reals]
+
+
+def test_many_blocks_match_python_parsing_and_whole_table_reader(tmp_path, small_blocks):
+    rng = np.random.default_rng(5)
+    n = 50
+    counts = [f"{v:d}" for v in rng.integers(-10**9, 10**9, n)]
+    counts[3] = "-999999999"  # fills the field
+    reals = [f"{v:.7e}" for v in rng.normal(0, 1e3, n)]
+    reals[:6] = ["-0.0", "1e300", "5e-324", "0.1", "123456789012345", "-2.5E-3"]
+    names = [f"n{i % 7}" for i in range(n)]
+    names[40] = "  left"  # only a late block has a blank before a string: still trimmed
+    got = _read(tmp_path, _lines(counts, reals, names))
+    obj = pdsgen.open(tmp_path / "p.xml")[0]
+    assert chartable.read_blocks(obj, ["TIME", "COUNT", "X", "NAME"]) is not None  # the fast path read it
+    ints, floats = _expected(counts, reals)
+    assert not isinstance(got, np.ma.MaskedArray)
+    assert got["COUNT"].tolist() == ints
+    assert got["X"].tolist() == floats
+    assert np.signbit(got["X"][0])  # -0.0 keeps its sign
+    assert got["NAME"][40] == b"left" and got["NAME"][0] == b"n0"
+    assert got["TIME"][49] == b"2020-01-01T00:00:49.000Z"
+    whole = _read(tmp_path, _lines(counts, reals, names), name="q", whole=True, monkeypatch=small_blocks)
+    assert got.dtype == whole.dtype
+    for name in got.dtype.names:
+        assert np.array_equal(got[name], whole[name]), name
+
+
+def test_blank_numbers_in_later_blocks_are_masked(tmp_path, small_blocks):
+    n = 30
+    counts = [str(i) for i in range(n)]
+    reals = [f"{i}.5" for i in range(n)]
+    counts[22] = ""
+    reals[29] = ""
+    got = _read(tmp_path, _lines(counts, reals, ["a"] * n))
+    assert chartable.read_blocks(pdsgen.open(tmp_path / "p.xml")[0], ["TIME", "COUNT", "X", "NAME"]) is not None
+    assert isinstance(got, np.ma.MaskedArray)
+    mask = np.ma.getmaskarray(got)
+    assert np.flatnonzero(mask["COUNT"]).tolist() == [22]
+    assert np.flatnonzero(mask["X"]).tolist() == [29]
+    assert got["COUNT"].data[21] == 21 and got["X"].data[28] == 28.5
+
+
+@pytest.mark.parametrize("count,real,expect_count,expect_real", [
+    ("+12", "1.0", 12, 1.0),          # arrow refuses a leading '+' on integers: numpy decides
+    ("12", "1.5D3", 12, 1500.0),      # Fortran exponent: numpy path after the D→E rewrite
+    ("12", "NaN", 12, float("nan")),
+    ("12", "+7.", 12, 7.0),
+])
+def test_spellings_arrow_refuses_fall_back_exactly(tmp_path, small_blocks, count, real, expect_count,
+                                                   expect_real):
+    n = 20
+    counts, reals = [str(i) for i in range(n)], [f"{i}.25" for i in range(n)]
+    counts[17], reals[17] = count, real
+    got = _read(tmp_path, _lines(counts, reals, ["a"] * n))
+    assert got["COUNT"][17] == expect_count
+    assert got["X"][17] == expect_real or (np.isnan(expect_real) and np.isnan(got["X"][17]))
+    assert got["COUNT"][16] == 16 and got["X"][16] == 16.25
+
+
+def test_integer_beyond_int64_is_an_error_naming_the_value(tmp_path, monkeypatch):
+    monkeypatch.setattr(chartable, "BLOCK_BYTES", 4 * 24)
+    lines = "".join(f"{v:>20s}  \r\n" for v in ["1", "2", "3", "4", "5", "9223372036854775808"]).encode()
+    body = table_character(6, 24, field_character("BIG", "ASCII_Integer", 1, 20))
+    obj = pdsgen.open(write_product(tmp_path, body, lines))[0]
+    with pytest.raises(DataError, match=r"field 'BIG'.*9223372036854775808.*record 6"):
+        _ = obj.data
+
+
+def test_bad_delimiter_in_a_late_block_names_the_record(tmp_path, small_blocks):
+    n = 30
+    data = bytearray(_lines([str(i) for i in range(n)], ["1.0"] * n, ["a"] * n))
+    data[26 * WIDTH - 1] = ord(" ")  # record 26 loses its LF
+    with pytest.raises(DataError, match=r"record 26 does not end with"):
+        _read(tmp_path, bytes(data))
+
+
+def test_bad_number_in_a_late_block_names_field_value_and_record(tmp_path, small_blocks):
+    n = 30
+    reals = ["1.0"] * n
+    reals[24] = "1.0x"
+    with pytest.raises(DataError, match=r"field 'X'.*1\.0x.*record 25"):
+        _read(tmp_path, _lines([str(i) for i in range(n)], reals, ["a"] * n))
+
+
+def test_short_file_is_still_reported(tmp_path, small_blocks):
+    data = _lines(["1"] * 10, ["1.0"] * 10, ["a"] * 10)
+    body = table_character(12, WIDTH, FIELDS)
+    obj = pdsgen.open(write_product(tmp_path, body, data))[0]
+    with pytest.raises(DataError, match="shorter than the label says"):
+        _ = obj.data
