@@ -77,3 +77,27 @@ def test_grouping():
     with pytest.raises(RecipeError, match="does not match group_by"):
         group_inputs([Path("x.xml")], _agg(r"name:^(R\d+)_"))
     assert group_inputs(paths, load_recipe("chems-pha")) == [(None, [p]) for p in paths]
+
+
+def test_notes_and_errors_printed_verbatim(tmp_path):
+    """Run notes/errors are text, not rich markup or emoji codes (":100:" stays ":100:")."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from pdsgen.recipes.demo_data import aca
+
+    img = np.zeros((4, 4), np.float32)
+    cals = [aca.write_dark_cal(tmp_path, start=datetime(y, 1, 1, tzinfo=UTC), image_e_per_s=img,
+                               replica_t_ccd=[-12.0]) for y in (2004, 2006)]
+    bad = aca.write_dark_cal(tmp_path, start=datetime(2008, 1, 1, tzinfo=UTC), image_e_per_s=img,
+                             replica_t_ccd=[])
+    lbl = bad.read_text()
+    bad.write_text(lbl.replace("<title>", "<title>[bold]x[/bold] ", 1))
+    res = CliRunner().invoke(main, ["run", "aca-dark", *map(str, cals), "--out", str(tmp_path / "out"), "-q",
+                                    "--set", "date=2005:100", "--set", "select=after"])
+    assert res.exit_code == 0, res.output
+    assert "after 2005:100: dark calibration 2006001" in res.output
+    res = CliRunner().invoke(main, ["run", "aca-dark", *map(str, cals), str(bad), "--out", str(tmp_path / "o2"),
+                                    "-q", "--set", "stop=[2007:001]"])
+    assert res.exit_code == 1 and "'[2007:001]' is not a date" in res.output  # markup-like text kept

@@ -46,6 +46,7 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, cal_files: tuple
     Exit status 1 if any product failed.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pdsgen.recipes import load_recipe
@@ -66,10 +67,14 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, cal_files: tuple
     def on_done(outcome) -> None:
         if task is not None:
             progress.update(task, advance=1, current=outcome.name)
+        # file names, dates and units are not rich markup or emoji codes ("2005:100:" must not
+        # become an emoji, "[keV]" must not vanish)
         if outcome.error:
-            progress.console.print(f"[red]failed[/red] {outcome.error}", highlight=False, soft_wrap=True)
+            progress.console.print(f"[red]failed[/red] {escape(outcome.error)}", highlight=False, soft_wrap=True,
+                                   emoji=False)
         for note in outcome.notes:
-            progress.console.print(f"[dim]note[/dim] {outcome.name}: {note}", highlight=False, soft_wrap=True)
+            progress.console.print(f"[dim]note[/dim] {escape(outcome.name)}: {escape(note)}", highlight=False,
+                                   soft_wrap=True, emoji=False)
 
     with progress:
         report = run_recipe(r, inputs, out_dir, cal_files=cal_files, params=params, standard=standard, jobs=jobs,
