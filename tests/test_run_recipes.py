@@ -5,6 +5,7 @@ nothing half-written; determinism, --jobs, --standard pds3."""
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 
 import numpy as np
@@ -260,3 +261,15 @@ def test_chems_missing_values_become_missing_constants(chems_data, tmp_path):
     assert m.tolist() == [False, True, True]
     assert np.ma.getmaskarray(t["MQ"]).tolist() == [False, True, False]
     assert float(t["Q"][0]) == pytest.approx(100.0 / 0.5 / chems.eq_table()[3], rel=1e-6)
+
+
+def test_creation_time_checked_once_and_shared(chems_data, tmp_path):
+    with pytest.raises(RecipeError, match="--creation-time 'yesterday'.*ISO 8601"):
+        run_recipe(load_recipe("chems-pha"), chems_data.inputs[:1], tmp_path / "a", cal_files=chems_data.calibrations,
+                   creation_time="yesterday")
+    assert not (tmp_path / "a").exists()
+    rep = run_recipe(load_recipe("chems-pha"), chems_data.inputs[:2], tmp_path / "b", cal_files=chems_data.calibrations)
+    assert not rep.failed
+    stamps = {re.search(r"<creation_date_time>([^<]*)<", p.read_text()).group(1)
+              for p in (tmp_path / "b").glob("*.xml")}
+    assert len(stamps) == 1  # "now" taken once for the run

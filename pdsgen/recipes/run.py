@@ -479,6 +479,13 @@ def run_recipe(
         if not c.is_file():
             raise RecipeError("calibration file not found", path=str(c))
     check_calibrations(recipe, cals)
+    # one creation time for the whole run (checked here, not once per product)
+    from pdsgen.render import resolve_creation_time
+
+    try:
+        creation_time = resolve_creation_time(creation_time)
+    except PdsgenError as exc:
+        raise RecipeError(f"--creation-time {creation_time!r}: {exc.message}") from None
     paths = expand_inputs(inputs, recipe)
     ungrouped: list[tuple[Path, str]] = []
     groups = group_inputs(paths, recipe, ungrouped)
