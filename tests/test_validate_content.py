@@ -118,6 +118,10 @@ def test_overlapping_fields(tmp_path):
     fields = fchar(1, "A", 1, "ASCII_String", 10) + fchar(2, "B", 8, "ASCII_String", 5)
     found = run(tmp_path, char_table(1, 16, fields, 2), b"abcdefghijklmn\r\n")
     assert [(f.type, f.field) for f in found] == [("error.table.field_value_overlap", 2)]
+    # more records: like validate, the records after the first are not read and are counted
+    found = run(tmp_path, char_table(3, 16, fields, 2), b"abcdefghijklmn\r\n" * 3)
+    assert [f.type for f in found] == ["error.table.field_value_overlap", "error.table.records_mismatch"]
+    assert "only record 1 of 3 read" in found[1].message
 
 
 def test_field_format_precision(tmp_path):

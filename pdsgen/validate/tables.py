@@ -100,6 +100,7 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
             found = found or _field_layout(obj, el, body, ctx)
             if any(f.type.startswith("error.") for f in found):
                 out.extend(found)
+                out.extend(_unread_records(obj, el, ctx, found, character))
                 break
             out.extend(found)
         found, stop = _check_fixed_block(obj, el, ctx, mat, delim, body, tasks, bit_tasks, character)
@@ -112,6 +113,25 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     del mapped
     out.extend(blocks[0] if len(blocks) == 1 else _merge_blocks(blocks, ctx))
     return out
+
+
+FATAL_LAYOUT = ("error.table.field_value_overlap", "error.table.bad_field_read")
+
+
+def _unread_records(obj: DataObject, el, ctx: Ctx, found: list[Finding], character: bool) -> list[Finding]:
+    """Records left unread after a fatal field layout error, as validate reports them.
+
+    validate stops reading a character table at the first record whose fields overlap or
+    cannot be read (its "fatal field content" error) and then reports the records it did
+    not read as ``error.table.records_mismatch``; its binary-table path reports no count.
+    pdsgen does not read such a table either, so the same count is true here.
+    """
+    records = obj.records or 0
+    if not character or records <= 1 or not any(f.type in FATAL_LAYOUT for f in found):
+        return []
+    return [Finding("error.table.records_mismatch",
+                    f"{obj.name}: only record 1 of {records} read; the field layout error stops reading "
+                    f"the table", file=ctx.label, line=_line(el))]
 
 
 def _merge_blocks(blocks: list[list[Finding]], ctx: Ctx) -> list[Finding]:
