@@ -255,3 +255,21 @@ def test_malformed_based_integer_is_a_label_error():
     with pytest.raises(LabelError) as info:
         loads('PDS_VERSION_ID = PDS3\nA = 2#000"0111#\nEND\n')
     assert info.value.line == 2
+
+
+def test_label_longer_than_first_read_uses_fast_path(tmp_path: Path, caplog):
+    columns = "".join(
+        f'OBJECT = COLUMN\n  NAME = "C{i}"\n  DESCRIPTION = "column {i}, text /* not a comment */ here"\n'
+        f"  START_BYTE = {i + 1}\nEND_OBJECT = COLUMN\n"
+        for i in range(1500)
+    )
+    text = f"PDS_VERSION_ID = PDS3\nOBJECT = TABLE\n{columns}END_OBJECT = TABLE\nEND\n" + "\0" * 1000
+    path = tmp_path / "long.lbl"
+    path.write_text(text)
+    assert path.stat().st_size > 1 << 16
+    with caplog.at_level(logging.DEBUG, logger="pdsgen.pds3.label"):
+        module = load(path)
+    assert not any("fell back" in r.message for r in caplog.records)
+    cols = module["TABLE"].getall("COLUMN")
+    assert len(cols) == 1500 and cols[-1]["START_BYTE"] == 1500
+    assert cols[7]["DESCRIPTION"] == "column 7, text /* not a comment */ here"

@@ -100,6 +100,8 @@ def read_label(path: Path, *, strict: bool = False) -> tuple[PVLModule, LabelTex
             for size in _HEAD_SIZES:
                 data += fh.read(size - len(data))
                 complete = len(data) < size
+                if not complete and size != _HEAD_SIZES[-1] and _END_BYTES_RE.search(data) is None:
+                    continue  # the label goes on beyond this head
                 try:
                     result = _parse_bytes(data, strict=strict, path=str(path))
                 except LabelError:
