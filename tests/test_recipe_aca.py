@@ -232,6 +232,9 @@ def test_selected_calibration_scaled_image_product(recipe, three_cals, tmp_path,
     assert got.shape == (4, 4)
     np.testing.assert_array_equal(got, sel * scale)
     assert "e" in (arr.unit or "") and "/s" in (arr.unit or "")
+    if standard == "pds4":  # provenance: made from the selected calibration only
+        text = label.read_text().lower()
+        assert "acadark_2003001" in text and "acadark_2001001" not in text and "acadark_2005001" not in text
     # without a date there is no selection and no scaled image
     rep = run_recipe(recipe, three_cals, tmp_path / "nodate", standard=standard)
     assert not rep.failed and not list((tmp_path / "nodate").glob("*scaled*"))

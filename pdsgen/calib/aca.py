@@ -314,7 +314,7 @@ def aca_dark_algorithm(ctx):
             data=scaled_dark(img, rows[k]["SCALE"]), unit="electron/s", axis_names=("Line", "Sample"),
             description=(f"dark calibration {rows[k]['DARK_ID']} (T_CCD {rows[k]['T_CCD']:.3f} degC) scaled to "
                          f"{t_ref:g} degC: dark current x {rows[k]['SCALE']:.6f}, e-/s"),
-            meta={"start_time": _iso(rows[k]["CXCSEC"]), "stop_time": _iso(rows[k]["CXCSEC"])})
+            meta={"start_time": _iso(rows[k]["CXCSEC"]), "stop_time": _iso(rows[k]["CXCSEC"])}, sources=[j])
     plots = {"warm_pixel_fraction": warm_pixel_plot(tables[""], t_ref, threshold)}
     meta = {"start_time": str(tables[""]["DATE"][0]), "stop_time": str(tables[""]["DATE"][-1]),
             "description": "Chandra ACA warm-pixel fraction per dark calibration, raw and "

@@ -52,6 +52,8 @@ class ArrayResult:
     description: str = ""
     axis_names: tuple[str, ...] | None = None
     meta: dict[str, Any] = field(default_factory=dict)  # label values (start_time, stop_time ...)
+    #: indices into ``ctx.paths`` of the products it is made from (provenance); None: all
+    sources: list[int] | None = None
 
 
 @dataclass
