@@ -215,7 +215,8 @@ def test_pds3_labels():
     r = run([str(lend)], opts())
     types = [f.type for f in r.all_findings()]
     assert "error.label.filesize_mismatch" in types  # the sample .dat is shorter than RECORD_BYTES x FILE_RECORDS
-    assert "warning.label.missing_keyword" in types  # no INTERFACE_FORMAT
+    # the label names INTERCHANGE_FORMAT (the PDS3 keyword): no missing-keyword warning
+    assert "warning.label.missing_keyword" not in types
     # an encoded (JPEG) document: reported as not checked, the product passes
     r = run([str(CORPUS / "pds3/dual/mer_thm/s_00168901_thm.lbl")], opts())
     assert r.total_errors == 0 and "info.validation.not_checked" in {f.type for f in r.all_findings()}
@@ -234,7 +235,7 @@ def test_pds3_syntax_error_and_columns(tmp_path):
     (tmp_path / "t.tab").write_bytes(b"12 ab\r\n34 cd\r\n")
     lab.write_text(
         'PDS_VERSION_ID = PDS3\nRECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 7\nFILE_RECORDS = 2\n'
-        '^TABLE = "t.tab"\nOBJECT = TABLE\n  INTERFACE_FORMAT = ASCII\n  ROWS = 2\n  COLUMNS = 2\n  ROW_BYTES = 7\n'
+        '^TABLE = "t.tab"\nOBJECT = TABLE\n  INTERCHANGE_FORMAT = ASCII\n  ROWS = 2\n  COLUMNS = 2\n  ROW_BYTES = 7\n'
         '  OBJECT = COLUMN\n    NAME = A\n    DATA_TYPE = ASCII_INTEGER\n    START_BYTE = 1\n    BYTES = 3\n  END_OBJECT = COLUMN\n'
         '  OBJECT = COLUMN\n    NAME = B\n    DATA_TYPE = CHARACTER\n    START_BYTE = 3\n    BYTES = 6\n  END_OBJECT = COLUMN\n'
         'END_OBJECT = TABLE\nEND\n')
@@ -248,7 +249,7 @@ def test_pds3_ascii_values_against_data_type(tmp_path):
     lab = tmp_path / "t.lbl"
     lab.write_text(
         'PDS_VERSION_ID = PDS3\nRECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 7\nFILE_RECORDS = 2\n^TABLE = "t.tab"\n'
-        "OBJECT = TABLE\n  INTERFACE_FORMAT = ASCII\n  ROWS = 2\n  COLUMNS = 2\n  ROW_BYTES = 7\n"
+        "OBJECT = TABLE\n  INTERCHANGE_FORMAT = ASCII\n  ROWS = 2\n  COLUMNS = 2\n  ROW_BYTES = 7\n"
         "  OBJECT = COLUMN\n    NAME = A\n    DATA_TYPE = ASCII_INTEGER\n    START_BYTE = 1\n    BYTES = 2\n"
         "  END_OBJECT = COLUMN\n  OBJECT = COLUMN\n    NAME = B\n    DATA_TYPE = CHARACTER\n    START_BYTE = 4\n"
         "    BYTES = 2\n  END_OBJECT = COLUMN\nEND_OBJECT = TABLE\nEND\n")
@@ -293,3 +294,17 @@ def test_pds3_odl_syntax_is_strict():
     for p in r.products:
         syntax = [f for f in p.findings if f.type == "error.label.syntax"]
         assert syntax and syntax[0].line, p.label
+
+
+def test_pds3_table_without_interchange_format_is_warned(tmp_path):
+    (tmp_path / "t.tab").write_bytes(b"12 ab\r\n34 cd\r\n")
+    lab = tmp_path / "t.lbl"
+    lab.write_text(
+        'PDS_VERSION_ID = PDS3\nRECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 7\nFILE_RECORDS = 2\n^TABLE = "t.tab"\n'
+        "OBJECT = TABLE\n  ROWS = 2\n  COLUMNS = 2\n  ROW_BYTES = 7\n"
+        "  OBJECT = COLUMN\n    NAME = A\n    DATA_TYPE = ASCII_INTEGER\n    START_BYTE = 1\n    BYTES = 2\n"
+        "  END_OBJECT = COLUMN\n  OBJECT = COLUMN\n    NAME = B\n    DATA_TYPE = CHARACTER\n    START_BYTE = 4\n"
+        "    BYTES = 2\n  END_OBJECT = COLUMN\nEND_OBJECT = TABLE\nEND\n")
+    found = [f for f in run([str(lab)], opts()).all_findings()]
+    assert [f.type for f in found] == ["warning.label.missing_keyword"]
+    assert "INTERCHANGE_FORMAT" in found[0].message

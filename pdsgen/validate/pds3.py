@@ -17,12 +17,12 @@ from pdsgen.errors import PdsgenError
 from pdsgen.validate.findings import Finding
 
 REQUIRED_LABEL = ("PDS_VERSION_ID", "RECORD_TYPE")
-ADVISORY = {"INTERFACE_FORMAT"}
+ADVISORY = {"INTERCHANGE_FORMAT"}
 REQUIRED_OBJECT = {
-    "TABLE": ("INTERFACE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
-    "INDEX_TABLE": ("INTERFACE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
-    "SERIES": ("INTERFACE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
-    "SPECTRUM": ("INTERFACE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
+    "TABLE": ("INTERCHANGE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
+    "INDEX_TABLE": ("INTERCHANGE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
+    "SERIES": ("INTERCHANGE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
+    "SPECTRUM": ("INTERCHANGE_FORMAT", "ROWS", "COLUMNS", "ROW_BYTES"),
     "SPREADSHEET": ("ROWS", "FIELDS", "ROW_BYTES", "FIELD_DELIMITER"),
     "IMAGE": ("LINES", "LINE_SAMPLES", "SAMPLE_BITS", "SAMPLE_TYPE"),
     "COLUMN": ("NAME", "DATA_TYPE", "START_BYTE", "BYTES"),
@@ -74,7 +74,7 @@ def validate_pds3(p: Path, opts):
         bkeys = _keys(block)
         for k in required or ():
             if k not in bkeys:
-                # keywords the data cannot be read without are errors; INTERFACE_FORMAT,
+                # keywords the data cannot be read without are errors; INTERCHANGE_FORMAT,
                 # often omitted by real archives and implied by DATA_TYPEs, a warning
                 kind = "warning" if k in ADVISORY else "error"
                 res.findings.append(Finding(f"{kind}.label.missing_keyword",
