@@ -194,13 +194,18 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
     number parsing) runs on that array; small ones stay in numpy / one `re` call.
     """
     shown = _shower(col)
-    if isinstance(col, np.ndarray) and len(col) > fieldtypes.SMALL_COLUMN and fieldtypes.anchored(f.data_type):
-        col = fieldtypes.arrow_binary(col)
-        numeric_values = _arrow_numbers(col)
+    joined = None
+    if isinstance(col, np.ndarray) and fieldtypes.anchored(f.data_type):
+        # one copy of the column, newline-joined: whole-column matches first, Arrow rows
+        # (same bytes) for the per-value checks and numbers
+        joined = fieldtypes.joined_rows(col)
+        if len(col) > fieldtypes.SMALL_COLUMN:
+            col = fieldtypes.rows_array(joined)
+            numeric_values = _arrow_numbers(col)
     fmt = fieldtypes.parse_format(f.field_format) if f.field_format else None
     precision = None
     if fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
-        precision = _precision_ok(col, fmt[2], fmt[3])  # None: all values have the format's shape
+        precision = _precision_ok(col, fmt[2], fmt[3], joined=joined)  # None: all values have the format's shape
     if precision is not None and not isinstance(col, np.ndarray):
         # a value with the format's decimals is a valid real: only check the others' grammar
         bad = np.zeros(len(col), dtype=bool)
@@ -212,6 +217,8 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
             bad[idx] = sub
     elif precision is None and fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
         bad = np.zeros(len(col), dtype=bool)
+    elif joined is not None:
+        bad = fieldtypes.invalid_rows(col, f.data_type, joined=joined)
     else:
         bad = fieldtypes.invalid_rows(col, f.data_type)
     if bad is not None and bad.any() and lim.constant_texts:
@@ -221,7 +228,8 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
                 lambda i: f"field {f.name!r} value {shown(i)!r} is not a valid {f.data_type}",
                 ctx, field=field_no, obj=obj)
     if fmt is not None:
-        _format_checks(out, col, f, fmt, bad, ctx, field_no=field_no, obj=obj, shown=shown, precision=precision)
+        _format_checks(out, col, f, fmt, bad, ctx, field_no=field_no, obj=obj, shown=shown, precision=precision,
+                       width_bytes=joined.shape[1] - 1 if joined is not None else None)
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return
     if f.data_type not in fieldtypes.NUMERIC:
@@ -266,24 +274,26 @@ def _precision_value(prec: int, conv: str = "f") -> str:
     return rf"[+-]?\d*\.\d{{{prec}}}{exponent}"
 
 
-def _precision_ok(col, prec: int, conv: str = "f") -> np.ndarray | None:
-    """Rows whose value has exactly `prec` decimals (blank rows count as ok); None if all do."""
-    import re
+def _precision_ok(col, prec: int, conv: str = "f", *, joined: np.ndarray | None = None) -> np.ndarray | None:
+    """Rows whose value has exactly `prec` decimals (blank rows count as ok); None if all do.
 
+    `joined`: the column as `fieldtypes.joined_rows` (one whole-column match first)."""
     import pyarrow.compute as pc
 
     value = _precision_value(prec, conv)
-    if isinstance(col, np.ndarray):
-        if len(col) <= fieldtypes.SMALL_COLUMN:
-            joined = np.empty((col.shape[0], col.shape[1] + 1), dtype=np.uint8)
-            joined[:, :-1] = col
-            joined[:, -1] = 10
-            rx = re.compile(rf"(?:[ \t\r\x00]*(?:{value}[ \t\r\x00]*)?\n)*".encode())
-            if rx.fullmatch(joined.tobytes()) is not None:
-                return None
-        col = fieldtypes.arrow_binary(col)
-    ok = pc.match_substring_regex(col, rf"^[ \t\r\x00]*({value}[ \t\r\x00]*)?$").to_numpy(zero_copy_only=False)
+    if joined is None and isinstance(col, np.ndarray):
+        joined = fieldtypes.joined_rows(col)
+    if joined is not None:
+        if fieldtypes.joined_match(joined, value):
+            return None
+        if isinstance(col, np.ndarray):
+            col = fieldtypes.rows_array(joined)
+    ok = pc.match_substring_regex(col, rf"^{_EDGE}({value}{_EDGE})?$").to_numpy(zero_copy_only=False)
     return None if ok.all() else ok
+
+
+#: blanks around a value (the newline closes values of `fieldtypes.rows_array`)
+_EDGE = r"[ \t\r\n\x00]*"
 
 
 def _shower(col) -> Callable[[int], str]:
@@ -314,16 +324,20 @@ _SPECIFIER = {
 
 
 def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj: str, shown,
-                   precision: np.ndarray | None) -> None:
+                   precision: np.ndarray | None, width_bytes: int | None = None) -> None:
     """field_format: value no wider than the format, the conversion's shape, reals with exactly
-    its decimals. Like validate since its issue 816 these are warnings (types as validate names them)."""
+    its decimals. Like validate since its issue 816 these are warnings (types as validate names them).
+
+    `width_bytes`: the fixed width of the column's values (none can be longer)."""
     import pyarrow.compute as pc
 
     _flags, width, prec, conv = fmt
     good = ~bad if bad is not None else np.ones(len(col), dtype=bool)
     fixed = isinstance(col, np.ndarray)
+    if fixed:
+        width_bytes = col.shape[1]
     arr = None
-    if width is not None and not (fixed and col.shape[1] <= width):
+    if width is not None and not (width_bytes is not None and width_bytes <= width):
         arr = fieldtypes.arrow_binary(col) if fixed else col
         lengths = pc.binary_length(pc.utf8_trim_whitespace(arr.cast("string"))).to_numpy(zero_copy_only=False)
         _report(out, good & (lengths > width), "warning.table.field_value_too_long",
@@ -342,7 +356,7 @@ def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj
             import pyarrow as pa
 
             sub = arr.take(pa.array(idx)) if idx.size < len(col) else arr
-            pattern = rf"^[ \t\r\x00]*({shape}[ \t\r\x00]*)?$"
+            pattern = rf"^{_EDGE}({shape}{_EDGE})?$"
             shape_ok[idx] = pc.match_substring_regex(sub, pattern).to_numpy(zero_copy_only=False)
         _report(out, good & ~shape_ok, "error.table.field_value_format_specifier_mismatch",
                 lambda i: f"field {f.name!r} value {shown(i)!r} does not match the %{conv} of field_format "

@@ -103,7 +103,8 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
                 out.extend(_unread_records(obj, el, ctx, found, character))
                 break
             out.extend(found)
-        found, stop = _check_fixed_block(obj, el, ctx, mat, delim, body, tasks, bit_tasks, character)
+        found, stop = _check_fixed_block(obj, el, ctx, mat, delim if b0 else None, body, tasks, bit_tasks,
+                                         character)
         for f in found:
             if f.record is not None:
                 f.record += b0
@@ -211,7 +212,9 @@ def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes |
 
 def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int, tasks, bit_tasks,
                        character: bool) -> tuple[list[Finding], bool]:
-    """Findings of one block of records (record numbers relative to the block); stop?"""
+    """Findings of one block of records (record numbers relative to the block); stop?
+
+    `delim` is None when the block's record delimiters are checked already (the first block)."""
     name = obj.name
     n = mat.shape[0]
     out = _delimiter_findings(name, el, ctx, mat, delim, body)
