@@ -137,3 +137,29 @@ def test_short_file_is_still_reported(tmp_path, small_blocks):
     obj = pdsgen.open(write_product(tmp_path, body, data))[0]
     with pytest.raises(DataError, match="shorter than the label says"):
         _ = obj.data
+
+
+@pytest.mark.parametrize("mode", ["threads", "no-preadv"])
+def test_threaded_and_portable_block_reads_agree(tmp_path, small_blocks, mode):
+    n = 64
+    counts = [str(i * 7 - 200) for i in range(n)]
+    reals = [f"{i / 3:.6e}" for i in range(n)]
+    counts[50] = ""  # a mask written from some worker thread
+    names = ["b" if i != 33 else " lead" for i in range(n)]
+    data = _lines(counts, reals, names)
+    serial = _read(tmp_path, data, name="serial")
+    if mode == "threads":
+        small_blocks.setattr(chartable, "PARALLEL_BYTES", 0)
+        small_blocks.setattr(chartable, "PARALLEL_CPUS", 1)
+        small_blocks.setattr(chartable, "MAX_THREADS", 3)
+        small_blocks.setattr(chartable.os, "cpu_count", lambda: 8)
+        assert chartable.threads(1) == 3
+    else:
+        small_blocks.delattr(chartable.os, "preadv")
+    got = _read(tmp_path, data, name="other")
+    assert got.dtype == serial.dtype
+    for name in got.dtype.names:
+        assert np.array_equal(got[name], serial[name]), name
+    assert np.flatnonzero(np.ma.getmaskarray(got)["COUNT"]).tolist() == [50]
+    assert got["COUNT"][49] == 49 * 7 - 200 and got["X"][63] == float(f"{63 / 3:.6e}")
+    assert got["NAME"][33] == b"lead"

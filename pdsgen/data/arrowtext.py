@@ -11,6 +11,8 @@ reports the exact offending value.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _TARGETS = {"float64", "int64"}
@@ -56,17 +58,25 @@ def parse_block(buffer: np.ndarray, n: int, record_length: int, location: int, l
     or None to fall back to numpy.
 
     The field's bytes are gathered with one numpy strided copy (an ``S<length>`` view,
-    ~40% cheaper than arrow's ``binary_slice``) into a buffer that arrow then sees as
-    fixed-offset strings without another copy.
+    ~40% cheaper than arrow's ``binary_slice``) that arrow then sees as fixed-offset
+    strings without another copy. (Copying into a reused scratch buffer instead of a
+    new array measured no different.)
     """
     import pyarrow as pa
 
     if dtype not in _TARGETS or n == 0 or n * length >= 2**31:
         return None
     values = np.ndarray((n,), f"S{length}", buffer=buffer, offset=location, strides=(record_length,)).copy()
-    offsets = np.arange(0, (n + 1) * length, length, dtype=np.int32)
-    text = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(values)])
+    text = pa.Array.from_buffers(pa.string(), n, [None, _offsets(n, length), pa.py_buffer(values)])
     return _parse(text, dtype)
+
+
+@functools.lru_cache(maxsize=16)
+def _offsets(n: int, length: int):
+    """Arrow offsets of ``n`` values of ``length`` bytes (the same for every full block)."""
+    import pyarrow as pa
+
+    return pa.py_buffer(np.arange(0, (n + 1) * length, length, dtype=np.int32))
 
 
 def _column(array, location: int, length: int, dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
