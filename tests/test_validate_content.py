@@ -299,3 +299,18 @@ def test_exponent_formats(tmp_path):
     assert sorted({(f.type, f.record) for f in found if f.record and f.record <= 3}) == [
         ("error.table.field_value_format_precision_mismatch", 3),
         ("error.table.field_value_format_specifier_mismatch", 2)]
+
+
+def test_whole_column_match_and_rows_share_one_copy():
+    from pdsgen.validate.fieldtypes import PATTERNS, joined_match, joined_rows, rows_array
+
+    good = np.frombuffer(b"  12-345 +7 " * 2000, dtype=np.uint8).reshape(-1, 4)  # 6000 values
+    joined = joined_rows(good)
+    assert joined_match(joined, PATTERNS["ASCII_Integer"])  # big column: RE2 over the whole column
+    assert joined_match(joined[:10], PATTERNS["ASCII_Integer"])  # small column: Python re
+    bad = good.copy()
+    bad[4321] = np.frombuffer(b"1 2 ", dtype=np.uint8)
+    assert not joined_match(joined_rows(bad), PATTERNS["ASCII_Integer"])
+    assert np.flatnonzero(invalid_rows(bad, "ASCII_Integer")).tolist() == [4321]
+    rows = rows_array(joined).to_pylist()
+    assert rows[:3] == [b"  12\n", b"-345\n", b" +7 \n"] and len(rows) == 6000
