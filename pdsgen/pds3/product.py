@@ -64,8 +64,6 @@ def _ensure_readers() -> None:
     import pdsgen.data.pds3_types  # noqa: F401  (registers VAX/IBM reals, booleans)
     from pdsgen.data.pds3_image import read_image
 
-    if not data._LAYOUTS:  # register_layout before the first read would hide the built-ins
-        data._builtin_layouts()
     data.register_layout("pds3_image", read_image)
     _READERS_READY = True
 
