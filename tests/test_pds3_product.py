@@ -621,7 +621,7 @@ def test_dual_image_same_values_through_both_labels():
     a3 = [o for o in p3 if o.kind == "array"]
     a4 = [o for o in p4 if o.kind == "array"]
     assert len(a3) == len(a4) == 1
-    assert a3[0].offset == a4[0].offset
+    assert a3[0].offset == a4[0].offset and p3.product_class == "IMAGE"
     assert np.array_equal(a3[0].data, a4[0].data, equal_nan=True)
     assert p3["HEADER"].data == p4.objects[0].data
 

@@ -92,7 +92,7 @@ def open_pds3(path: Path) -> Product:
         objects=objects,
         product_id=_str_or_none(module.get("PRODUCT_ID")),
         data_set_id=_join(module.get("DATA_SET_ID")),
-        product_class=_str_or_none(module.get("PRODUCT_TYPE")) or (objects[0].label_type if objects else None),
+        product_class=_str_or_none(module.get("PRODUCT_TYPE")) or _main_object_type(objects),
         product_type=_str_or_none(module.get("PRODUCT_TYPE")),
         title=_str_or_none(module.get("PRODUCT_NAME")),
         start_time=_time_text(module.get("START_TIME")),
@@ -197,6 +197,14 @@ def _where(name: str, pointer, ctx: _FileContext, kind: str) -> tuple[Path, int]
     if stream or not ctx.record_bytes:
         return file, line_offset(file, loc.record)
     raise UnsupportedError("record pointer without RECORD_BYTES", path=str(ctx.label), obj=name)
+
+
+def _main_object_type(objects: list[DataObject]) -> str | None:
+    """The ODL name of the product's main object: the first table or array, else the first."""
+    for obj in objects:
+        if obj.kind in ("table", "array"):
+            return obj.label_type
+    return objects[0].label_type if objects else None
 
 
 def _str_or_none(value) -> str | None:
