@@ -482,6 +482,11 @@ def test_image_storage_and_prefixes(tmp_path: Path, storage: str, prefix: int, s
                                           "SAMPLE_INTERLEAVED": ["LINE", "SAMPLE", "BAND"]}[storage]
     t = pdsgen.data.physical_data(obj)
     assert t.mask.sum() == 1 and float(t.max()) == 23 * 0.5
+    if prefix:
+        from pdsgen.data.pds3_image import line_prefixes
+
+        assert obj.layout == "pds3_image"
+        assert line_prefixes(obj).tobytes() == b"P" * prefix * len(lines)
 
 
 def test_array_collection_histogram_text_in_file_objects(tmp_path: Path):
