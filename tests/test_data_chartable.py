@@ -163,3 +163,37 @@ def test_threaded_and_portable_block_reads_agree(tmp_path, small_blocks, mode):
     assert np.flatnonzero(np.ma.getmaskarray(got)["COUNT"]).tolist() == [50]
     assert got["COUNT"][49] == 49 * 7 - 200 and got["X"][63] == float(f"{63 / 3:.6e}")
     assert got["NAME"][33] == b"lead"
+
+
+@pytest.mark.parametrize("dtype,texts", [
+    ("float64", ["1.5", "-0.0", "  -2.5e-3", "1e300", "nan", "-inf", "0.1", "123456789012345", ".5", "5."]),
+    ("int64", ["0", "-7", "9223372036854775807", "-9223372036854775808", "00012", "-0012"]),
+])
+@pytest.mark.parametrize("align", ["right", "left", "centre", "tab"])
+def test_parse_block_alignments_match_python(dtype, texts, align):
+    from pdsgen.data import arrowtext
+
+    width = 24
+    pad = {"right": lambda t: t.rjust(width), "left": lambda t: t.ljust(width),
+           "centre": lambda t: t.center(width), "tab": lambda t: ("\t" + t).rjust(width)}[align]
+    record = 30
+    rows = [("##" + pad(t)).ljust(record - 2) + "\r\n" for t in texts]
+    buffer = np.frombuffer("".join(rows).encode(), dtype=np.uint8)
+    values, mask = arrowtext.parse_block(buffer, len(rows), record, 2, width, dtype)
+    parse = float if dtype == "float64" else int
+    expected = np.array([parse(t) for t in texts], dtype=dtype)
+    assert mask is None
+    assert values.tobytes() == expected.tobytes()  # bit-identical (signed zero, NaN pattern of float('nan'))
+
+
+def test_parse_block_refuses_internal_blanks_and_reports_blank_values():
+    from pdsgen.data import arrowtext
+
+    def block(texts):
+        return np.frombuffer("".join(t.rjust(8) + "\r\n" for t in texts).encode(), dtype=np.uint8), len(texts)
+
+    buffer, n = block(["1 5", "2"])
+    assert arrowtext.parse_block(buffer, n, 10, 0, 8, "float64") is None  # numpy decides (and reports)
+    buffer, n = block(["1.5", "", "-3"])
+    values, mask = arrowtext.parse_block(buffer, n, 10, 0, 8, "float64")
+    assert mask.tolist() == [False, True, False] and values[[0, 2]].tolist() == [1.5, -3.0]

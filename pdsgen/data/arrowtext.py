@@ -58,17 +58,48 @@ def parse_block(buffer: np.ndarray, n: int, record_length: int, location: int, l
     or None to fall back to numpy.
 
     The field's bytes are gathered with one numpy strided copy (an ``S<length>`` view,
-    ~40% cheaper than arrow's ``binary_slice``) that arrow then sees as fixed-offset
-    strings without another copy. (Copying into a reused scratch buffer instead of a
-    new array measured no different.)
+    ~40% cheaper than arrow's ``binary_slice``). Right-justified numbers (blanks only
+    before the value) are then cast without trimming: each value becomes two arrow
+    slots over that copy, a null one holding its leading blanks and a valid one from
+    its first non-blank byte to the field's end (arrow's cast skips nulls; measured
+    ~15% faster than trim + cast). Any other blank (trailing, internal, all-blank) lands
+    inside a valid slot, where arrow refuses it; the trim + cast pipeline then decides.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    if dtype not in _TARGETS or n == 0 or n * length >= 2**31:
+    if dtype not in _TARGETS or n == 0 or 2 * n * length >= 2**31:
         return None
     values = np.ndarray((n,), f"S{length}", buffer=buffer, offset=location, strides=(record_length,)).copy()
-    text = pa.Array.from_buffers(pa.string(), n, [None, _offsets(n, length), pa.py_buffer(values)])
-    return _parse(text, dtype)
+    chars = values.view(np.uint8).reshape(n, length)
+    starts = _starts(n, length)
+    offsets = np.empty(2 * n + 1, dtype=np.int32)
+    offsets[0:-1:2] = starts
+    # First non-blank byte of each value (argmin of "is blank": 0 for all-blank rows).
+    offsets[1::2] = starts + np.argmin(chars == 32, axis=1).astype(np.int32)
+    offsets[-1] = n * length
+    slots = pa.Array.from_buffers(pa.string(), 2 * n, [_odd_slots(n), pa.py_buffer(offsets), pa.py_buffer(values)])
+    target = pa.float64() if dtype == "float64" else pa.int64()
+    try:
+        parsed = pc.cast(slots, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        text = pa.Array.from_buffers(pa.string(), n, [None, _offsets(n, length), pa.py_buffer(values)])
+        return _parse(text, dtype)
+    data = np.frombuffer(parsed.buffers()[1], dtype=dtype, count=2 * n, offset=parsed.offset * 8)
+    return data[1::2], None
+
+
+@functools.lru_cache(maxsize=16)
+def _starts(n: int, length: int) -> np.ndarray:
+    return np.arange(0, n * length, length, dtype=np.int32)
+
+
+@functools.lru_cache(maxsize=16)
+def _odd_slots(n: int):
+    """Validity bitmap of ``2 n`` slots: even slots null, odd slots valid (bits 0b10101010)."""
+    import pyarrow as pa
+
+    return pa.py_buffer(np.full((2 * n + 7) // 8, 0xAA, dtype=np.uint8))
 
 
 @functools.lru_cache(maxsize=16)
