@@ -8,7 +8,7 @@ import pytest
 
 from pdsgen.calib import chems
 from pdsgen.errors import RecipeError
-from pdsgen.recipes.units import E_CHARGE, parse_unit
+from pdsgen.units import E_CHARGE, parse_unit
 
 # 1 keV s²/m² in u by hand: 1e3 eV × 1.602176634e-19 J/eV / 1.66053906660e-27 kg/u
 HAND_FACTOR = 1e3 * 1.602176634e-19 / 1.66053906660e-27  # = 9.64853321e10

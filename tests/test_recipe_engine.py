@@ -15,7 +15,7 @@ from pdsgen.recipes import load_recipe, recipe_from_dict, register_algorithm
 from pdsgen.recipes import registry as registry_mod
 from pdsgen.recipes.demo_data import chems, fips
 from pdsgen.recipes.engine import compute
-from pdsgen.recipes.units import parse_unit
+from pdsgen.units import parse_unit
 
 
 @pytest.fixture(scope="module")

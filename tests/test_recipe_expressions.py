@@ -8,7 +8,7 @@ import pytest
 
 from pdsgen.errors import RecipeError
 from pdsgen.recipes.expressions import compile_convert, compile_expression
-from pdsgen.recipes.units import E_CHARGE, parse_unit
+from pdsgen.units import E_CHARGE, parse_unit
 
 
 def test_arithmetic_functions_and_masks():

@@ -107,7 +107,7 @@ def chems_pha_algorithm(ctx: Any) -> Any:
     import astropy.units as u
     from astropy.table import Table
 
-    from pdsgen.recipes.units import E_CHARGE
+    from pdsgen.units import E_CHARGE
 
     inp = ctx.inputs
 

@@ -410,7 +410,7 @@ def fips_cdr_algorithm(ctx: Any) -> Any:
     from astropy.table import Table
 
     from pdsgen.recipes.context import AlgorithmResult
-    from pdsgen.recipes.units import parse_unit
+    from pdsgen.units import parse_unit
 
     inp = ctx.inputs
     path = ctx.path

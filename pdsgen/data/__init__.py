@@ -24,6 +24,7 @@ Table arrays are ``np.ma.MaskedArray`` only when some numeric text value is blan
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -116,15 +117,24 @@ def physical_data(obj: DataObject) -> Any:
     return out
 
 
-def _unit(text: str | None):
+@functools.lru_cache(maxsize=4096)  # astropy's failure path ("did you mean") costs ~10 ms
+def _unit(text: str | None, pds3: bool = False):
+    """The label's unit for astropy. PDS4 units are astropy-compatible as written; PDS3
+    labels shout (``KM/S``, ``DN/S``: DN per second, not per siemens) and use archive
+    spellings (``COUNTS``), so they go through `pdsgen.units` first. A unit nobody can
+    parse stays a named `UnrecognizedUnit`, never an error or a wrong unit."""
     if not text:
         return None
     from astropy import units as u
 
-    try:
-        return u.Unit(text, parse_strict="silent")
-    except (ValueError, TypeError):
-        return None
+    from pdsgen.units import read_unit
+
+    if not pds3:
+        try:
+            return u.Unit(text, parse_strict="raise")
+        except (ValueError, TypeError):
+            pass
+    return read_unit(text)
 
 
 def _decode_text(values: np.ndarray) -> np.ndarray:
@@ -159,11 +169,13 @@ def to_table(obj: DataObject):
             (name, values[name], f.unit, f.description)
             for f, name in zip(obj.fields, column_names(obj), strict=True)
         ]
+    # PDS3 object names are upper-case ODL identifiers (TABLE, IMAGE); PDS4 classes are not.
+    pds3 = obj.label_type.isupper()
     columns = []
     for name, col, unit, description in items:
         col = _decode_text(col)
         cls = MaskedColumn if isinstance(col, np.ma.MaskedArray) else Column
-        columns.append(cls(col, name=name, unit=_unit(unit), description=description))
+        columns.append(cls(col, name=name, unit=_unit(unit, pds3), description=description))
     return Table(columns, meta=meta, copy=False)
 
 

@@ -20,7 +20,7 @@ from pdsgen.recipes.context import AlgorithmResult, RecipeContext
 from pdsgen.recipes.expressions import compile_convert, compile_expression
 from pdsgen.recipes.loader import InputSpec, OutputSpec, Recipe
 from pdsgen.recipes.registry import get_algorithm
-from pdsgen.recipes.units import (
+from pdsgen.units import (
     enabled,
     parse_unit,
     read_unit,

@@ -12,7 +12,7 @@ from typing import Any
 
 import astropy.units as u
 
-from pdsgen.recipes.units import read_unit
+from pdsgen.units import read_unit
 
 
 def find_keyword(product: Any, keyword: str, *, hdu: int | str | None = None) -> tuple[Any, u.UnitBase | None]:

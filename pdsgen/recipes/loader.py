@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from pdsgen.errors import RecipeError
-from pdsgen.recipes.units import parse_unit
+from pdsgen.units import parse_unit
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -122,7 +122,7 @@ class ParameterSpec:
         if self.choices and v not in self.choices:
             raise RecipeError(f"{label} = {v!r} is not one of {list(self.choices)}", path=where or None)
         if self.unit and self.type in ("float", "int"):
-            from pdsgen.recipes.units import enabled
+            from pdsgen.units import enabled
 
             with enabled():
                 return v * parse_unit(self.unit)
@@ -133,7 +133,7 @@ class ParameterSpec:
         """A Quantity, or text with a unit (``"-15 deg_C"``, ``"2 keV"``), as a number in ``unit``."""
         import astropy.units as u
 
-        from pdsgen.recipes.units import enabled
+        from pdsgen.units import enabled
 
         if isinstance(value, str):
             text = value.strip()

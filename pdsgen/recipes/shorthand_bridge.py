@@ -16,7 +16,7 @@ import astropy.units as u
 
 from pdsgen.errors import RecipeError
 from pdsgen.recipes.loader import InputSpec
-from pdsgen.recipes.units import read_unit, unit_from_name
+from pdsgen.units import read_unit, unit_from_name
 
 
 def resolve_reference(

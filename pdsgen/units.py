@@ -1,4 +1,5 @@
-"""Unit strings as archives spell them, parsed by astropy.
+"""Unit strings as archives spell them, parsed by astropy (shared by the readers'
+`to_table` and the recipe engine).
 
 PDS column names and calibration documents write units as ``Microsec``, ``keV/e``,
 ``amu`` or ``counts``; astropy knows none of ``Microsec``/``e``. We add the elementary
