@@ -229,7 +229,7 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
                 ctx, field=field_no, obj=obj)
     if fmt is not None:
         _format_checks(out, col, f, fmt, bad, ctx, field_no=field_no, obj=obj, shown=shown, precision=precision,
-                       width_bytes=joined.shape[1] - 1 if joined is not None else None)
+                       width_bytes=joined.shape[1] - 1 if joined is not None else None, joined=joined)
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return
     if f.data_type not in fieldtypes.NUMERIC:
@@ -278,8 +278,6 @@ def _precision_ok(col, prec: int, conv: str = "f", *, joined: np.ndarray | None 
     """Rows whose value has exactly `prec` decimals (blank rows count as ok); None if all do.
 
     `joined`: the column as `fieldtypes.joined_rows` (one whole-column match first)."""
-    import pyarrow.compute as pc
-
     value = _precision_value(prec, conv)
     if joined is None and isinstance(col, np.ndarray):
         joined = fieldtypes.joined_rows(col)
@@ -288,6 +286,8 @@ def _precision_ok(col, prec: int, conv: str = "f", *, joined: np.ndarray | None 
             return None
         if isinstance(col, np.ndarray):
             col = fieldtypes.rows_array(joined)
+    import pyarrow.compute as pc
+
     ok = pc.match_substring_regex(col, rf"^{_EDGE}({value}{_EDGE})?$").to_numpy(zero_copy_only=False)
     return None if ok.all() else ok
 
@@ -324,13 +324,13 @@ _SPECIFIER = {
 
 
 def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj: str, shown,
-                   precision: np.ndarray | None, width_bytes: int | None = None) -> None:
+                   precision: np.ndarray | None, width_bytes: int | None = None,
+                   joined: np.ndarray | None = None) -> None:
     """field_format: value no wider than the format, the conversion's shape, reals with exactly
     its decimals. Like validate since its issue 816 these are warnings (types as validate names them).
 
-    `width_bytes`: the fixed width of the column's values (none can be longer)."""
-    import pyarrow.compute as pc
-
+    `width_bytes`: the fixed width of the column's values (none can be longer); `joined`: the
+    column as `fieldtypes.joined_rows` (whole-column match first)."""
     _flags, width, prec, conv = fmt
     good = ~bad if bad is not None else np.ones(len(col), dtype=bool)
     fixed = isinstance(col, np.ndarray)
@@ -338,6 +338,8 @@ def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj
         width_bytes = col.shape[1]
     arr = None
     if width is not None and not (width_bytes is not None and width_bytes <= width):
+        import pyarrow.compute as pc
+
         arr = fieldtypes.arrow_binary(col) if fixed else col
         lengths = pc.binary_length(pc.utf8_trim_whitespace(arr.cast("string"))).to_numpy(zero_copy_only=False)
         _report(out, good & (lengths > width), "warning.table.field_value_too_long",
@@ -349,11 +351,17 @@ def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj
         return  # every value has the format's decimals and shape (one regex did both)
     shape_ok = None
     if shape is not None and f.data_type in fieldtypes.NUMERIC:
-        arr = arr if arr is not None else (fieldtypes.arrow_binary(col) if fixed else col)
         shape_ok = np.ones(len(col), dtype=bool)
         idx = np.flatnonzero(good & ~precision) if checked_by_precision else np.arange(len(col))
+        if idx.size == len(col) and joined is not None and fieldtypes.joined_match(joined, shape):
+            idx = idx[:0]  # the whole column has the conversion's shape: no per-value pass
         if idx.size:
             import pyarrow as pa
+            import pyarrow.compute as pc
+
+            if arr is None:
+                arr = fieldtypes.rows_array(joined) if joined is not None else (
+                    fieldtypes.arrow_binary(col) if fixed else col)
 
             sub = arr.take(pa.array(idx)) if idx.size < len(col) else arr
             pattern = rf"^{_EDGE}({shape}{_EDGE})?$"

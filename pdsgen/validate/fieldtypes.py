@@ -141,8 +141,6 @@ def invalid_rows(values, data_type: str, *, joined: np.ndarray | None = None) ->
     `values` is an Arrow string/binary array or a (n, width) uint8 matrix; `joined`, when
     given, is the same column as `joined_rows` (matched whole first).
     """
-    import pyarrow.compute as pc
-
     pattern = anchored(data_type)
     if pattern is None:
         if data_type.startswith("ASCII_"):
@@ -152,6 +150,8 @@ def invalid_rows(values, data_type: str, *, joined: np.ndarray | None = None) ->
         joined = joined_rows(values)
     if joined is not None and joined_match(joined, PATTERNS[data_type]):
         return np.zeros(joined.shape[0], dtype=bool)
+    import pyarrow.compute as pc  # only now: small valid columns never need Arrow
+
     if isinstance(values, np.ndarray):
         values = rows_array(joined)
     ok = pc.match_substring_regex(values, pattern)
@@ -160,8 +160,6 @@ def invalid_rows(values, data_type: str, *, joined: np.ndarray | None = None) ->
 
 def non_ascii_rows(values) -> np.ndarray:
     """Rows holding bytes outside printable 7-bit ASCII (tab allowed): ASCII_* strings."""
-    import pyarrow.compute as pc
-
     if isinstance(values, np.ndarray):
         # one wrap-around subtraction: bytes outside 32..126 become > 94; a flat test first
         # (cheap), rows only when something is there
@@ -173,6 +171,8 @@ def non_ascii_rows(values) -> np.ndarray:
             bad = (rows > 126) | ((rows < 32) & (rows != 9) & (rows != 0) & (rows != 10) & (rows != 13))
             suspect[suspect] = bad.any(axis=1)
         return suspect
+    import pyarrow.compute as pc
+
     ok = pc.match_substring_regex(values, r"^[\x09\x0a\x0d\x20-\x7e]*$")
     return ~ok.to_numpy(zero_copy_only=False)
 

@@ -444,6 +444,13 @@ def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):
     from pdsgen.validate import schematron
 
     method = "spawn" if schematron.saxon_started() or "fork" not in mp.get_all_start_methods() else "fork"
+    if method == "fork":
+        # what every worker needs, imported and loaded once here and shared by the forked workers
+        # (instead of once per worker): the per-label modules and the context registry
+        from pdsgen.validate import content, context, inventory, pds4label, tables, xsd  # noqa: F401
+
+        if opts.context:
+            _registry(opts)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
                              initializer=_init_worker) as pool:
         chunk = max(1, min(64, len(todo) // (jobs * 4) or 1))
