@@ -10,7 +10,8 @@ reader) and prints the ratios.
 Targets (issue 2): Table_Character ≥10× faster than pds4_tools.read, Table_Binary ≥30×,
 arrays within 2× of a bare ``np.fromfile``.
 
-Usage: python bench/bench_pds4_read.py [--records N] [--size N] [--no-pdr]
+Usage: python bench/bench_pds4_read.py [--records N] [--size N] [--no-pdr] [--repeat N]
+                                      [--only character binary delimited image]
 """
 
 from __future__ import annotations
@@ -202,6 +203,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--size", type=int, default=4096)
     parser.add_argument("--no-pdr", action="store_true")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per reader and table (best is kept)")
+    parser.add_argument("--only", nargs="+", choices=("character", "binary", "delimited", "image"),
+                        default=("character", "binary", "delimited", "image"), help="products to time")
     args = parser.parse_args()
     import pds4_tools  # noqa: F401 - import first: it installs its own logger class
 
@@ -211,16 +215,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pdsgen-bench-") as tmp:
         folder = Path(tmp)
         print(f"generating products in {folder} ...", flush=True)
-        products = [
-            (f"Table_Character {args.records:,} records × 5 fields", make_character(folder, args.records), 10.0),
-            (f"Table_Binary {args.records:,} records × 19 bytes", make_binary(folder, args.records), 30.0),
-            (f"Table_Delimited {args.records:,} records × 4 fields", make_delimited(folder, args.records), 0.0),
-        ]
-        image = make_image(folder, args.size)
+        tables = {
+            "character": (f"Table_Character {args.records:,} records × 5 fields", make_character, 10.0),
+            "binary": (f"Table_Binary {args.records:,} records × 19 bytes", make_binary, 30.0),
+            "delimited": (f"Table_Delimited {args.records:,} records × 4 fields", make_delimited, 0.0),
+        }
+        products = [(title, make(folder, args.records), target)
+                    for key, (title, make, target) in tables.items() if key in args.only]
+        image = make_image(folder, args.size) if "image" in args.only else None
+        if hasattr(os, "getloadavg"):
+            print(f"load average before timing: {os.getloadavg()[0]:.1f}", flush=True)
         rows = []
         for title, label, target in products:
-            t_ours, ours = timed(lambda label=label: read_pdsgen(label), repeat=2, key=f"pdsgen {title}")
-            t_ref, ref = timed(lambda label=label: read_pds4_tools(label), repeat=2, key=f"ref {title}")
+            t_ours, ours = timed(lambda label=label: read_pdsgen(label), repeat=args.repeat, key=f"pdsgen {title}")
+            t_ref, ref = timed(lambda label=label: read_pds4_tools(label), repeat=args.repeat, key=f"ref {title}")
             for name in ours.dtype.names:  # sanity: same values as the reference reader
                 a, b = np.asarray(ours[name]), np.asarray(ref[name])
                 same = (np.char.strip(a.astype(str)) == np.char.strip(b.astype(str))).all() \
@@ -235,6 +243,9 @@ def main() -> None:
                     print(f"  pdr could not read {label.name}: {type(exc).__name__}: {exc}")
             rows.append((title, t_ours, "pds4_tools", t_ref, t_ref / t_ours, target, t_pdr))
 
+        if image is None:
+            _report(rows, None)
+            return
         count = args.size * args.size
         t_np, raw = timed(lambda: np.fromfile(folder / "image.img", dtype=">u2", count=count).reshape(
             args.size, args.size), repeat=3)
@@ -247,7 +258,10 @@ def main() -> None:
                 t_img_pdr, _ = timed(lambda: read_pdr(image))
             except Exception as exc:  # noqa: BLE001
                 print(f"  pdr could not read image.xml: {type(exc).__name__}: {exc}")
+    _report(rows, (t_img, t_np, t_img_ref, t_img_pdr, args.size))
 
+
+def _report(rows: list, image: tuple | None) -> None:
     print()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} (other work on the machine inflates all timings)")
@@ -260,8 +274,11 @@ def main() -> None:
         target_text = f"{target:5.0f}×" if target else "     -"
         print(f"{title:45} {t_ours:8.3f}s {ref_name:>12} {t_ref:8.3f}s {ratio:8.1f}× {target_text} {verdict:>2}"
               f" {pdr_text}   {cpu_ours:.3f}s / {cpu_ref:.3f}s ({cpu_ref / max(cpu_ours, 1e-9):.1f}×)")
+    if image is None:
+        return
+    t_img, t_np, t_img_ref, t_img_pdr, size = image
     pdr_text = f"{t_img_pdr:.3f}s" if t_img_pdr is not None else "n/a"
-    print(f"{f'Array_2D_Image {args.size}×{args.size} UnsignedMSB2':45} {t_img:8.3f}s {'np.fromfile':>12} "
+    print(f"{f'Array_2D_Image {size}×{size} UnsignedMSB2':45} {t_img:8.3f}s {'np.fromfile':>12} "
           f"{t_np:8.3f}s {t_img / t_np:8.2f}× of np.fromfile (target ≤ 2×)")
     print(f"{'':45} pds4_tools {t_img_ref:.3f}s ({t_img_ref / t_img:.1f}× pdsgen), pdr {pdr_text}")
 
