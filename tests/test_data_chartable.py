@@ -197,3 +197,15 @@ def test_parse_block_refuses_internal_blanks_and_reports_blank_values():
     buffer, n = block(["1.5", "", "-3"])
     values, mask = arrowtext.parse_block(buffer, n, 10, 0, 8, "float64")
     assert mask.tolist() == [False, True, False] and values[[0, 2]].tolist() == [1.5, -3.0]
+
+
+@pytest.mark.parametrize("blocks", [True, False])
+def test_hexadecimal_integer_is_an_error_not_a_number(tmp_path, monkeypatch, blocks):
+    # arrow's integer cast accepts "0x10" (= 16); PDS4 ASCII_Integer and numpy do not.
+    if not blocks:
+        monkeypatch.setattr(chartable, "read_blocks", lambda *a: None)  # the whole-table arrow path
+    lines = "".join(f"{v:>6s}\r\n" for v in ["12", "0x10", "7"]).encode()
+    body = table_character(3, 8, field_character("N", "ASCII_Integer", 1, 6))
+    obj = pdsgen.open(write_product(tmp_path, body, lines))[0]
+    with pytest.raises(DataError, match=r"field 'N'.*0x10.*record 2"):
+        _ = obj.data

@@ -4,8 +4,9 @@ Why: numpy's ``astype`` from ``S`` text costs ~80 ns per value here; arrow's cas
 ~20 ns, and the whole ``binary_slice`` → ``ascii_trim_whitespace`` → ``cast`` pipeline
 over a zero-copy binary array of the records ~55 ns; it parses exactly like numpy
 (fast_float, correctly rounded; the corpus test checks equality with pds4_tools).
-Anything arrow refuses (Fortran ``D`` exponents, internal blanks, ``NaN`` spellings,
-overflow) returns ``None`` so the caller falls back to numpy, which decides and
+Anything arrow refuses (Fortran ``D`` exponents, internal blanks, a ``+`` before an
+integer, overflow), and hexadecimal ``0x…`` integers (which arrow would accept), return
+``None`` so the caller falls back to numpy, which decides and
 reports the exact offending value.
 """
 
@@ -72,6 +73,8 @@ def parse_block(buffer: np.ndarray, n: int, record_length: int, location: int, l
         return None
     values = np.ndarray((n,), f"S{length}", buffer=buffer, offset=location, strides=(record_length,)).copy()
     chars = values.view(np.uint8).reshape(n, length)
+    if dtype == "int64" and ((chars | 0x20) == ord("x")).any():
+        return None  # arrow reads "0x10" as 16; PDS4 (and numpy) say it is not an integer
     starts = _starts(n, length)
     offsets = np.empty(2 * n + 1, dtype=np.int32)
     offsets[0:-1:2] = starts
@@ -124,6 +127,8 @@ def _parse(untrimmed, dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None
     import pyarrow.compute as pc
 
     text = pc.ascii_trim_whitespace(untrimmed)
+    if dtype == "int64" and pc.any(pc.match_substring(text, "x", ignore_case=True)).as_py():
+        return None  # arrow reads "0x10" as 16; PDS4 (and numpy) say it is not an integer
     target = pa.float64() if dtype == "float64" else pa.int64()
     try:
         return pc.cast(text, target).to_numpy(zero_copy_only=False), None
