@@ -174,14 +174,15 @@ def _validate_label(p: Path, opts: Options, walked: bool) -> ProductResult:
     if not local(root).startswith(("Product_", "Ingest_")):
         return _label_problem(p, walked, f"root element <{local(root)}> is not a PDS4 product")
     try:
-        return validate_pds4(tree, p, opts).finish()
+        return validate_pds4(tree, p, opts, data=data).finish()
     except ValidationRunError as exc:
         res = ProductResult(str(p), standard="PDS4")
         res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=str(p)))
         return res.finish()
 
 
-def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductResult:
+def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None) -> ProductResult:
+    """All checks of one PDS4 label (`data`: its bytes, if read already)."""
     from pdsgen.validate import pds4label as L
     from pdsgen.validate.context import check_context_refs, is_context_lid
     from pdsgen.validate.schematron import check_schematron
@@ -241,7 +242,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options) -> ProductRe
         if sch in done:  # cited twice
             continue
         done.add(sch)
-        res.findings += check_schematron(tree, sch, file=file)
+        res.findings += check_schematron(tree, sch, file=file, xml=data)
 
     # label rules
     res.findings += L.check_identifiers(tree, file)

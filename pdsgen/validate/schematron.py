@@ -322,12 +322,16 @@ def check_schematron(
     sch_path: str | os.PathLike[str],
     *,
     file: str | None = None,
+    xml: bytes | None = None,
 ) -> list[Finding]:
-    """Run Schematron `sch_path` on `label`; one `Finding` per failed assert / fired report."""
+    """Run Schematron `sch_path` on `label`; one `Finding` per failed assert / fired report.
+
+    `xml`: the label's bytes when `label` is its parsed tree (spares serialising it again)."""
     tree: etree._ElementTree | None = None
     if isinstance(label, (etree._ElementTree, etree._Element)):
         tree = label if isinstance(label, etree._ElementTree) else label.getroottree()
-        xml = etree.tostring(tree, encoding="UTF-8")
+        if xml is None:
+            xml = etree.tostring(tree, encoding="UTF-8")
         file = file or (tree.docinfo.URL if tree.docinfo.URL else None)
     elif isinstance(label, bytes):
         xml = label
