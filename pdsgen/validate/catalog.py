@@ -9,7 +9,8 @@ relative to the catalog file). lxml resolves catalogs only through libxml2's glo
 read here.
 
 Without ``--catalog`` the default catalog is ``<user cache>/pdsgen/schemas/catalog.xml``; a
-URL not found there is downloaded into that cache only when downloading is allowed (not
+URL not found there is taken from the core schemas shipped with pdsgen (the versions it
+writes), else downloaded into that cache only when downloading is allowed (not
 ``--offline``). A URL that cannot be resolved raises `ValidationRunError` naming the URL.
 
 Usage::
@@ -132,6 +133,9 @@ class Catalog:
             found = self.lookup(legacy)
             if found is not None and found.is_file():
                 return found
+        shipped = bundled_schema(legacy)
+        if shipped is not None:
+            return shipped
         if self.cache_dir is not None:
             cached = _url_to_cache_path(url, self.cache_dir)
             if cached.is_file():
@@ -141,6 +145,25 @@ class Catalog:
         where = f" (catalog {self.path})" if self.path else ""
         why = "offline, not in the catalog" if self.offline else "not in the catalog"
         raise ValidationRunError(f"cannot resolve schema URL {url}: {why}{where}")
+
+
+#: The core schemas shipped inside pdsgen (pdsgen/validate/schemas/pds/v1/): the versions
+#: pdsgen writes, so its own products validate offline with no catalog at all.
+BUNDLED_DIR = Path(__file__).resolve().parent / "schemas"
+_PDS_HOST_PATH = "pds.nasa.gov/pds4/"
+
+
+def bundled_schema(url: str) -> Path | None:
+    """The shipped copy of ``http(s)://pds.nasa.gov/pds4/<ns>/v1/<file>``, if pdsgen has one."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not (parts.netloc + parts.path).startswith(_PDS_HOST_PATH):
+        return None
+    rel = (parts.netloc + parts.path)[len(_PDS_HOST_PATH):]
+    segments = [p for p in rel.split("/") if p]
+    if not segments or any(p in (".", "..") for p in segments):
+        return None
+    candidate = BUNDLED_DIR.joinpath(*segments)
+    return candidate if candidate.is_file() else None
 
 
 def _current_pds_url(url: str) -> str:
