@@ -6,6 +6,9 @@ with ``as_strided`` from the field's location and group strides, so groups and n
 repetitions cost nothing), decoded column-wise by the type registry. A binary table
 whose fields are all plain numeric types in place is instead one ``np.frombuffer``
 with a structured dtype carrying the label's offsets (no per-field copy at all).
+Common character tables (scalar string and ASCII_Real/ASCII_Integer fields) are first
+offered to the block reader `pdsgen.data.chartable` (one cache-friendly pass, no record
+matrix); whatever it declines (or anything to report) is read here.
 """
 
 from __future__ import annotations
