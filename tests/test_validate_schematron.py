@@ -191,3 +191,19 @@ def test_catalog_follows_the_old_pds_schema_layout():
     cat = Catalog.load(CATALOG, offline=True)
     old = "http://pds.nasa.gov/pds4/schema/released/pds/v1/PDS4_PDS_1300.xsd"
     assert cat.resolve(old) == SCHEMAS / "pds4/pds/v1/PDS4_PDS_1300.xsd"
+
+
+def test_leaf_values_are_collapsed_on_a_restored_copy():
+    from lxml import etree
+
+    from pdsgen.validate.schematron import _collapsed_xml
+
+    tree = etree.ElementTree(etree.fromstring(
+        b"<r><a>  x \n\t y </a><b>\n  <c> z</c>\n</b><d>k<!-- note --> l </d><e>ok</e></r>"))
+    before = etree.tostring(tree)
+    out = _collapsed_xml(tree)
+    # leaf text nodes normalised (the tail after a comment too); mixed/structural whitespace kept
+    assert b"<a>x y</a>" in out and b"<c>z</c>" in out and b"<d>k<!-- note -->l</d>" in out
+    assert b"<b>\n  <c>" in out
+    assert etree.tostring(tree) == before  # the caller's tree is left as it was
+    assert _collapsed_xml(etree.ElementTree(etree.fromstring(b"<r><a>x y</a></r>"))) is None
