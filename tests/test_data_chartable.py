@@ -209,3 +209,12 @@ def test_hexadecimal_integer_is_an_error_not_a_number(tmp_path, monkeypatch, blo
     obj = pdsgen.open(write_product(tmp_path, body, lines))[0]
     with pytest.raises(DataError, match=r"field 'N'.*0x10.*record 2"):
         _ = obj.data
+
+
+def test_hexadecimal_integer_in_a_delimited_table_is_an_error(tmp_path):
+    from test_data_readers import field_delimited, table_delimited
+
+    body = table_delimited(3, "Comma", field_delimited("N", "ASCII_Integer") + field_delimited("R", "ASCII_Real"))
+    obj = pdsgen.open(write_product(tmp_path, body, b"12,1.5\r\n0x10,2\r\n7,3\r\n"))[0]
+    with pytest.raises(DataError, match=r"field 'N'.*0x10"):
+        _ = obj.data

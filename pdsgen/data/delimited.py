@@ -111,7 +111,9 @@ def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray |
         return _strings(text, name), None
     empty = pc.equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
     target = {"float": pa.float64(), "int": pa.int64(), "uint": pa.uint64()}.get(ctype.kind)
-    if target is not None and name in ("ASCII_Real", "ASCII_Integer", "ASCII_NonNegative_Integer"):
+    if target is not None and name in ("ASCII_Real", "ASCII_Integer", "ASCII_NonNegative_Integer") and not (
+            ctype.kind != "float" and pc.any(pc.match_substring(text, "x", ignore_case=True)).as_py()):
+        # (arrow's integer cast reads "0x10" as 16; numpy below rejects it, as PDS4 does)
         nulled = pc.if_else(pc.equal(pc.utf8_length(text), 0), pa.scalar(None, pa.string()), text)
         try:
             values = pc.cast(nulled, target).to_numpy(zero_copy_only=False)
