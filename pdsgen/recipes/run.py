@@ -399,8 +399,11 @@ def _cal_identifier(path: Path) -> str:
     return path.name
 
 
-def _param_text(v: Any) -> str:
-    return f"{v.value:g} {v.unit}" if hasattr(v, "unit") and hasattr(v, "value") else str(v)
+def _param_text(v: Any) -> Any:
+    """A parameter as provenance shows it: the typed value the algorithm used (0.5, 3, True;
+    a Quantity keeps value and unit), never the text given with --set
+    (`pdsgen.render.provenance` formats it)."""
+    return v.item() if hasattr(v, "item") and not hasattr(v, "unit") else v
 
 
 def _times(products: list[Any], meta: Mapping[str, Any]) -> tuple[Any, Any]:

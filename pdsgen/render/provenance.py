@@ -16,6 +16,10 @@ def pdsgen_version() -> str:
 
 
 def _param(value: object) -> str:
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars: the Python value
+        value = value.item()
+    if hasattr(value, "unit") and hasattr(value, "value"):  # astropy Quantity: number and unit
+        return f"{_param(value.value)} {value.unit.to_string()}".rstrip()
     if isinstance(value, str):
         return "'" + value + "'"
     if isinstance(value, dict):
@@ -23,7 +27,7 @@ def _param(value: object) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_param(v) for v in value) + "]"
     if isinstance(value, bool | int | float) or value is None:
-        return json.dumps(value)
+        return json.dumps(value)  # repr precision: the exact value used, not %g
     return "'" + str(value) + "'"
 
 

@@ -1,0 +1,53 @@
+"""QA regressions found by running the CLI as a user would (inspect/export/run/archive)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from pdsgen.cli import main
+
+
+@pytest.fixture(scope="module")
+def chems_raw(tmp_path_factory):
+    from pdsgen.recipes.demo_data import chems
+
+    raw = tmp_path_factory.mktemp("chems")
+    cal = chems.write_calibration(raw)
+    pha = chems.write_pha(raw, 2004, 183, 40, np.random.default_rng(1))
+    return pha, cal
+
+
+@pytest.mark.parametrize("standard", ["pds3", "pds4"])
+def test_set_parameter_provenance_is_typed(chems_raw, tmp_path, standard):
+    """--set alpha=0.55: the label's provenance says alpha=0.55 (the float the algorithm
+    used), not the command-line text alpha='0.55'; and the values were computed with it."""
+    import pdsgen
+
+    pha, cal = chems_raw
+    res = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(cal), "--set", "alpha=0.55",
+                                    "--standard", standard, "--out", str(tmp_path), "-q"])
+    assert res.exit_code == 0, res.output
+    label = next(tmp_path.glob("*.lbl" if standard == "pds3" else "*.xml"))
+    text = " ".join(label.read_text().split())
+    assert "Parameters: alpha=0.55." in text
+    assert "'0.55'" not in text
+    # E = Q (E/Q) = Energy/alpha: the incident energy is the SSD energy divided by 0.55
+    out = next(o for o in pdsgen.open(label) if o.kind == "table").to_table()
+    energy = next(o for o in pdsgen.open(pha) if o.kind == "table").to_table()["Energy(keV)"]
+    e = np.asarray(out["E"], dtype=float)
+    ok = np.isfinite(e)
+    assert ok.sum() > 20
+    np.testing.assert_allclose(e[ok], np.asarray(energy, dtype=float)[ok] / 0.55, rtol=1e-6)
+
+
+def test_parameters_text_typed_values():
+    import astropy.units as u
+
+    from pdsgen.render.provenance import parameters_text
+
+    text = parameters_text({"a": np.float64(0.1 + 0.2), "n": np.int16(3), "t": -10.0 * u.deg_C,
+                            "s": "before", "b": True})
+    # exact repr of the float (not %g's 0.3), numpy ints unquoted, quantities with their unit
+    assert text == "a=0.30000000000000004; b=true; n=3; s='before'; t=-10.0 deg_C"
