@@ -51,3 +51,24 @@ def test_parameters_text_typed_values():
                             "s": "before", "b": True})
     # exact repr of the float (not %g's 0.3), numpy ints unquoted, quantities with their unit
     assert text == "a=0.30000000000000004; b=true; n=3; s='before'; t=-10.0 deg_C"
+
+
+def test_chems_pha_label_has_no_deprecated_values(chems_raw, tmp_path):
+    """The built-in recipes' host reference uses Observing_System_Component type 'Host':
+    'Spacecraft' is deprecated in the 1.M00 Schematron and made every product warn."""
+    pha, cal = chems_raw
+    res = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(cal), "--out", str(tmp_path), "-q"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["validate", str(tmp_path), "--offline", "--no-context", "-j", "1"])
+    assert res.exit_code == 0, res.output
+    assert "0 error(s), 0 warning(s)" in res.output, res.output
+    assert "<type>Host</type>" in next(tmp_path.glob("*.xml")).read_text()
+
+
+@pytest.mark.parametrize("name", ["chems-pha", "fips-cdr", "iuvs-dark", "aca-dark", "inms-crosstalk"])
+def test_builtin_recipes_use_current_component_types(name):
+    from pdsgen.recipes import load_recipe
+
+    spec = load_recipe(name).product
+    types = {getattr(r, "type", None) or r.get("type") for r in (spec.observing_system or [])}
+    assert "Spacecraft" not in types
