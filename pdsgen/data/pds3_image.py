@@ -4,6 +4,11 @@ The image is read once as a ``(records, prefix + payload + suffix)`` byte matrix
 payload columns are sliced out (one copy) and viewed or decoded with the element type;
 prefix bytes are available as a matrix through `line_prefixes`. Images without
 prefixes/suffixes use the plain ``array`` layout of `pdsgen.data.arrays`.
+
+Packed samples (SAMPLE_BITS not a multiple of 8: 12-bit, 1-bit ...) also come here:
+each stored line starts on a byte boundary and holds its samples as one continuous bit
+stream; `unpack_samples` turns the whole payload matrix into integers with numpy bit
+arithmetic (one pass per bit of a sample, never per pixel).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import numpy as np
 
 from pdsgen.data import types
 from pdsgen.data.io import read_uint8
+from pdsgen.data.values import constant_value, physical
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject
 
@@ -32,13 +38,46 @@ def _geometry(obj: DataObject) -> tuple[int, int, int, int, tuple[int, ...], typ
     prefix = int(obj.details.get("line_prefix_bytes") or 0)
     suffix = int(obj.details.get("line_suffix_bytes") or 0)
     # One record per stored line: BSQ lines of each band; BIL/BIP lines hold all bands.
-    payload = shape[-1] * etype.itemsize
+    per_line = shape[-1]
     if len(shape) == 3 and obj.details.get("band_storage_type") in ("LINE_INTERLEAVED", "SAMPLE_INTERLEAVED"):
-        payload = shape[1] * shape[2] * etype.itemsize
+        per_line = shape[1] * shape[2]
         records = shape[0]
     else:
         records = int(np.prod(shape[:-1]))
+    bits = _packed_bits(obj)
+    payload = -(-per_line * bits // 8) if bits else per_line * etype.itemsize
     return records, prefix, payload, suffix, shape, etype
+
+
+def _packed_bits(obj: DataObject) -> int | None:
+    bits = int(obj.details.get("sample_bits") or 0)
+    return bits if bits % 8 else None
+
+
+def unpack_samples(lines: np.ndarray, count: int, bits: int, order: str, signed: bool) -> np.ndarray:
+    """The first *count* *bits*-bit samples of each row of a uint8 matrix ``(lines, bytes)``.
+
+    ``order`` "MSB": samples fill bytes from their most significant bit, each sample
+    written most significant bit first (12-bit: ``s0 = b0 << 4 | b1 >> 4``). "LSB": the
+    bit stream starts at bit 0 of each byte, each sample least significant bit first
+    (``s0 = b0 | (b1 & 0xF) << 8``). Returns ``(lines, count)`` of the smallest
+    (un)signed integer type holding *bits* bits; signed values are two's complement.
+    """
+    big = order != "LSB"
+    stream = np.unpackbits(lines, axis=1, bitorder="big" if big else "little")
+    stream = stream[:, : count * bits].reshape(lines.shape[0], count, bits)
+    size = next(n for n in (1, 2, 4, 8) if 8 * n >= bits)
+    out = np.zeros((lines.shape[0], count), dtype=f"u{size}")
+    for k in range(bits):  # one vectorised pass per bit position of a sample
+        weight = bits - 1 - k if big else k
+        out |= stream[:, :, k].astype(out.dtype) << out.dtype.type(weight)
+    if not signed:
+        return out
+    result = out.view(f"i{size}")
+    if bits < 8 * size:
+        negative = out >= out.dtype.type(1 << (bits - 1))
+        result = np.where(negative, out.astype(np.int64) - (1 << bits), out.astype(np.int64)).astype(f"i{size}")
+    return result
 
 
 def read_image(obj: DataObject) -> np.ndarray:
@@ -48,11 +87,44 @@ def read_image(obj: DataObject) -> np.ndarray:
     matrix = read_uint8(obj, records * width).reshape(records, width)
     body = np.ascontiguousarray(matrix[:, prefix : prefix + payload])
     count = int(np.prod(shape))
+    bits = _packed_bits(obj)
+    if bits:
+        order = str(obj.details.get("packed_bit_order") or "MSB")
+        signed = (obj.element_type or "").startswith("Signed")
+        return unpack_samples(body, count // max(records, 1), bits, order, signed).reshape(shape)
     raw = body.reshape(count, etype.itemsize)
     try:
         return etype.decode(raw).reshape(shape)
     except ValueError as exc:
         raise DataError(f"image samples ({etype.name}): {exc}", path=str(obj.file), obj=obj.name) from None
+
+
+def band_special_mask(obj: DataObject, values: np.ndarray) -> np.ndarray | None:
+    """True where a sample equals its own band's special constant
+    (``details["band_special_constants"]``: one value per band, from a per-band
+    MISSING_CONSTANT / INVALID_CONSTANT ... list)."""
+    per_band = obj.details.get("band_special_constants") or {}
+    names = [a.name.upper() for a in obj.axes]
+    if not per_band or "BAND" not in names:
+        return None
+    axis = names.index("BAND")
+    shape = [1] * values.ndim
+    shape[axis] = values.shape[axis]
+    mask = np.zeros(values.shape, dtype=bool)
+    for constants in per_band.values():
+        converted = [constant_value(c, values.dtype) for c in constants]
+        known = np.array([c is not None for c in converted]).reshape(shape)
+        table = np.array([c if c is not None else 0 for c in converted]).astype(values.dtype, copy=False)
+        with np.errstate(invalid="ignore"):
+            mask |= (values == table.reshape(shape)) & known
+    return mask if mask.any() else None
+
+
+def physical_image(obj: DataObject) -> np.ndarray:
+    """Like `pdsgen.data.physical_data` for an image, with per-band constants masked too."""
+    values = np.asarray(obj.data)
+    return physical(values, obj.scaling_factor, obj.value_offset, obj.special_constants,
+                    band_special_mask(obj, values))
 
 
 def line_prefixes(obj: DataObject) -> np.ndarray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pdsgen.data.types import register_binary_type
+from pdsgen.data.types import binary_type, register_binary_type, unpack_bits
 
 
 def _words_le(raw: np.ndarray, nwords: int) -> np.ndarray:
@@ -87,6 +87,25 @@ def lsb_bit_string(raw: np.ndarray) -> np.ndarray:
     """An LSB bit string as raw bytes, most significant byte first."""
     flipped = np.ascontiguousarray(raw[..., ::-1])
     return flipped.view(f"S{raw.shape[-1]}")[..., 0] if raw.shape[-1] else np.zeros(raw.shape[:-1], "S1")
+
+
+def lsb_bit_field_type(nbytes: int, start_bit: int, stop_bit: int, signed: bool) -> str:
+    """The element type of bits ``start_bit..stop_bit`` (0-based from the most significant
+    bit) of an *nbytes* little-endian integer, registered on first use.
+
+    The shared bit reader assembles bytes big-endian; a field of an LSB bit string that
+    straddles bytes needs its bytes reversed first, so it is read as a decoded element
+    type of its own (name ``PDS3_LSBBits<n>_<start>_<stop>_<U|S>``).
+    """
+    name = f"PDS3_LSBBits{nbytes}_{start_bit}_{stop_bit}_{'S' if signed else 'U'}"
+    try:
+        binary_type(name)
+    except KeyError:
+        def decode(raw: np.ndarray) -> np.ndarray:
+            return unpack_bits(np.ascontiguousarray(raw[..., ::-1]), start_bit, stop_bit, signed)
+
+        register_binary_type(name, decode, kind="int" if signed else "uint", itemsize=nbytes)
+    return name
 
 
 def register() -> None:

@@ -63,8 +63,12 @@ def _ensure_readers() -> None:
     import pdsgen.data as data
     import pdsgen.data.pds3_types  # noqa: F401  (registers VAX/IBM reals, booleans)
     from pdsgen.data.pds3_image import read_image
+    from pdsgen.data.pds3_spreadsheet import read_spreadsheet
 
     data.register_layout("pds3_image", read_image)
+    # Same reader for every delimited object; only PDS3 spreadsheets (details
+    # short_records = "mask") take the short-record path, the rest go to read_delimited.
+    data.register_layout("delimited", read_spreadsheet)
     _READERS_READY = True
 
 

@@ -162,6 +162,20 @@ def _constants(d: PVLObject, data_type: str | None, nbytes: int | None) -> dict[
     return out
 
 
+def _band_constants(obj: DataObject, d: PVLObject, bands: int, data_type: str,
+                    nbytes: int) -> dict[str, list]:
+    """Special constants given as one value per band, where the values differ."""
+    out: dict[str, list] = {}
+    for key, name in SPECIAL_CONSTANTS.items():
+        v = _value(d.get(key))
+        if not isinstance(v, list) or len({repr(_value(x)) for x in v}) < 2:
+            continue
+        if len(v) != bands:
+            raise _err(obj, f"{key} has {len(v)} values for {bands} bands")
+        out[name] = [_constants(PVLObject([(key, x)]), data_type, nbytes)[name] for x in v]
+    return out
+
+
 def expand(d: PVLObject, label: Path, depth: int = 0) -> list[tuple[str, Any]]:
     """The object's items with ``^STRUCTURE`` format files spliced in place."""
     from pdsgen.pds3.label import load
@@ -332,21 +346,25 @@ def _bit_columns(obj, c, bit_columns, location, length, shape, strides, group_pa
         for k in range(items):  # label items, not data values
             first = start_bit - 1 + k * item_offset
             last = first + item_bits - 1
-            loc, nbytes = location, length
+            loc, nbytes, ftype, fbits = location, length, dtype, None
+            if last >= length * 8:
+                raise _err(obj, f"{where}bits {first + 1}..{last + 1} lie outside the {length}-byte column")
             if lsb and length > 1:
-                # Bits count from the MSB of the little-endian value: that byte is the last one.
-                if first // 8 != last // 8:
-                    raise UnsupportedError(f"{where}bits {first + 1}..{last + 1} span bytes of an LSB bit string",
-                                           path=str(obj.file), obj=obj.name)
-                byte = first // 8
-                loc, nbytes = location + (length - 1 - byte), 1
-                first, last = first - 8 * byte, last - 8 * byte
-            if last >= nbytes * 8:
-                raise _err(obj, f"{where}bits {first + 1}..{last + 1} lie outside the {nbytes}-byte column")
+                # Bits count from the MSB of the little-endian value: its bytes are stored
+                # last to first, so byte b (from the MSB) sits at length - 1 - b.
+                b0, b1 = first // 8, last // 8
+                loc, nbytes = location + (length - 1 - b1), b1 - b0 + 1
+                first, last = first - 8 * b0, last - 8 * b0
+                if nbytes > 1:  # straddles bytes: read reversed, as a type of its own
+                    from pdsgen.data.pds3_types import lsb_bit_field_type
+
+                    ftype = lsb_bit_field_type(nbytes, first, last, dtype.startswith("Signed"))
+            if ftype == dtype:
+                fbits = (first, last)
             out.append(
                 Field(
                     name=bname if items == 1 else f"{bname}_{k + 1}",
-                    data_type=dtype,
+                    data_type=ftype,
                     location=loc,
                     length=nbytes,
                     label_data_type=str(b.get("BIT_DATA_TYPE", "")),
@@ -357,8 +375,9 @@ def _bit_columns(obj, c, bit_columns, location, length, shape, strides, group_pa
                     description=_text(b.get("DESCRIPTION")),
                     shape=shape,
                     strides=strides,
-                    bits=(first, last),
+                    bits=fbits,
                     group_path=(*group_path, _text(c.get("NAME")) or ""),
+                    extra={"bit_range": (first, last)},
                 )
             )
 
@@ -407,8 +426,10 @@ def _spreadsheet(obj: DataObject, d: PVLObject, label: Path) -> None:
     obj.kind, obj.layout = "table", "delimited"
     obj.records = _int(dd, "ROWS", obj, required=True)
     obj.fields = fields
+    # Records with fewer fields than FIELDS read with their missing values masked
+    # (pdsgen.data.pds3_spreadsheet); more fields stay an error.
     obj.details.update(field_delimiter=_DELIMITERS[delim], fields_per_record=index,
-                       row_bytes=_int(dd, "ROW_BYTES", obj))
+                       row_bytes=_int(dd, "ROW_BYTES", obj), short_records="mask")
 
 
 # --- images and arrays --------------------------------------------------------------------
@@ -439,12 +460,25 @@ def _image(obj: DataObject, d: PVLObject) -> None:
     label_type = d.get("SAMPLE_TYPE")
     if label_type is None:
         raise _err(obj, "SAMPLE_TYPE is missing")
-    if bits % 8 or bits > 64:
-        raise UnsupportedError(f"SAMPLE_BITS = {bits} (packed samples are not read)", path=str(obj.file),
-                               obj=obj.name)
-    etype = _element_type(obj, label_type, bits // 8)
+    if not 0 < bits <= 64:
+        raise _err(obj, f"SAMPLE_BITS = {bits} is not 1..64")
+    packed = bits % 8 != 0
+    # Packed samples (12-bit, 1-bit ...) are unpacked into the smallest integer that holds them.
+    container = next(n for n in (1, 2, 4, 8) if 8 * n >= bits) if packed else bits // 8
+    kind = pds3_types.BINARY_KINDS.get(pds3_types.clean_type(label_type), ("", ""))
+    if packed and kind[0] not in ("int", "uint"):
+        raise UnsupportedError(f"SAMPLE_BITS = {bits} with SAMPLE_TYPE {label_type!r} (only integers are packed)",
+                               path=str(obj.file), obj=obj.name)
+    etype = _element_type(obj, label_type, container)
     _array_common(obj, d, etype, label_type)
-    obj.special_constants = _constants(d, etype, bits // 8)
+    obj.special_constants = _constants(d, etype, container)
+    per_band = _band_constants(obj, d, bands, etype, container)
+    if per_band:
+        # Different constants per band do not fit the model's one value per name: they
+        # live in details, `pdsgen.data.pds3_image.physical_image` applies them.
+        for name in per_band:
+            obj.special_constants.pop(name, None)
+        obj.details["band_special_constants"] = per_band
     storage = pds3_types.clean_type(d.get("BAND_STORAGE_TYPE", "BAND_SEQUENTIAL"))
     if bands > 1 and storage == "LINE_INTERLEAVED":
         axes = [Axis("LINE", lines), Axis("BAND", bands), Axis("SAMPLE", samples)]
@@ -460,9 +494,13 @@ def _image(obj: DataObject, d: PVLObject) -> None:
     obj.details.update(band_storage_type=storage, line_prefix_bytes=prefix, line_suffix_bytes=suffix,
                        sample_bits=bits)
     itemsize = bits // 8
-    if prefix or suffix:
+    if packed:
+        # Each stored line starts on a byte boundary; its samples are a continuous bit stream.
+        obj.details.update(packed_bit_order="LSB" if kind[1] == "LSB" else "MSB")
+    if prefix or suffix or packed:
         obj.layout = "pds3_image"  # pdsgen.data.pds3_image
-        per_line = (bands if storage != "BAND_SEQUENTIAL" else 1) * samples * itemsize + prefix + suffix
+        values = (bands if storage != "BAND_SEQUENTIAL" else 1) * samples
+        per_line = -(-values * bits // 8) + prefix + suffix
         records = lines * (bands if storage == "BAND_SEQUENTIAL" else 1)
         obj.size = records * per_line
     else:

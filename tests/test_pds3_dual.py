@@ -1,0 +1,173 @@
+"""The dual-labelled corpus (../shared/corpus/pds3/dual/): every object of every product
+through its PDS3 and its PDS4 label. Objects both labels read are compared by position
+(names differ); the others are asserted with their specific reason. Expected values come
+from the files themselves (csv module, struct, the text of fixed-width lines)."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pdsgen
+from pdsgen import DataError, LabelError, PdsgenError, UnsupportedError
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.shared
+DUAL = CORPUS / "pds3" / "dual"
+
+#: Every label of the dual corpus → what each of its objects gives: "read", or the error
+#: class and a fragment of its message (the reason).
+OUTCOMES = {
+    "fsb/fsb_01500_rhk_xib_85s238_v1.lbl": {"SPREADSHEET": "read"},
+    "fsb/fsb_01500_rhk_xib_85s238_v1.xml": {"Header_1": "read", "Table_Delimited_2": "read",
+                                            "Stream_Text_3": "read"},
+    "lend/lend_rdr_dld_20240615.lbl": {"TABLE": (LabelError, "LEND_RDR_DLD.FMT")},
+    "lend/lend_rdr_dlx_20240615.lbl": {"TABLE": (LabelError, "LEND_RDR_DLX.FMT")},
+    "lend/lend_rdr_dld_20240615.xml": {"Table_Binary_1": "read", "Stream_Text_2": "read"},
+    "lend/lend_rdr_dld_20240615.lblx": {"Table_Binary_1": "read", "Stream_Text_2": "read"},
+    "mer_cif/m0154651923f6_2p_cif_gbl.lbl": {"HEADER": "read", "IMAGE": "read"},
+    "mer_cif/m0154651923f6_2p_cif_gbl.xml": {"Header_1": "read", "image_array": "read",
+                                             "Deblurred Image PDS3 Label": "read"},
+    "mer_thm/s_00168901_thm.lbl": {"DOCUMENT": (UnsupportedError, "JPG")},
+    "mer_thm/s_00168901_thm.xml": {"Low resolution browse image": (UnsupportedError, "Encoded_Image"),
+                                   "Stream_Text_2": "read"},
+    **{f"odya/{n}.LBL": {"TABLE": (DataError, "DATARATE_ANC")} for n in ("ACCANCP007", "ACCANCP008")},
+    **{f"odya/{n}.xml": {f"{n}_table_character": (DataError, "bytes 1..243"),
+                         f"{n}_pds3file_stream": (DataError, "bytes 0..18834")}
+       for n in ("ACCANCP007", "ACCANCP008")},
+}
+
+
+def test_every_dual_label_is_listed():
+    labels = {str(p.relative_to(DUAL)) for p in DUAL.glob("*/*")
+              if p.suffix.lower() in (".lbl", ".xml", ".lblx")}
+    assert labels == set(OUTCOMES)
+
+
+@pytest.mark.parametrize("label", sorted(OUTCOMES))
+def test_dual_object_outcomes(label: str):
+    product = pdsgen.open(DUAL / label)
+    assert [o.name for o in product.objects] == list(OUTCOMES[label])
+    for obj in product.objects:
+        expected = OUTCOMES[label][obj.name]
+        if expected == "read":
+            assert obj.data is not None
+        else:
+            cls, reason = expected
+            with pytest.raises(cls, match=reason):
+                _ = obj.data
+
+
+def _csv(path: Path) -> list[list[str]]:
+    with open(path, newline="") as fh:
+        return list(csv.reader(fh))
+
+
+# --- fsb: a PDS3 SPREADSHEET whose first line has 1 field of 3 ------------------------------
+def test_fsb_short_title_record_and_values_equal_csv_module(caplog):
+    base = DUAL / "fsb" / "fsb_01500_rhk_xib_85s238_v1"
+    rows = _csv(base.with_suffix(".csv"))
+    p3 = pdsgen.open(base.with_suffix(".lbl"))["SPREADSHEET"]
+    d3 = p3.data
+    assert len(d3) == p3.records == 116  # the label's ROWS counts the first 116 lines
+    assert "1 of 116 records" in caplog.text and "SPREADSHEET" in caplog.text
+    names = d3.dtype.names
+    for j, name in enumerate(names):
+        col = d3[name]
+        mask = np.ma.getmaskarray(col)
+        assert mask.tolist() == [j >= len(r) for r in rows[:116]]
+        assert [v.decode() for v, m in zip(np.ma.getdata(col), mask, strict=True) if not m] == \
+            [r[j] for r in rows[:116] if j < len(r)]
+    assert rows[0] == ["Mini-RF Housekeeping Parameters File"]
+
+
+def test_fsb_pds3_and_pds4_by_position():
+    base = DUAL / "fsb" / "fsb_01500_rhk_xib_85s238_v1"
+    rows = _csv(base.with_suffix(".csv"))
+    d3 = pdsgen.open(base.with_suffix(".lbl"))["SPREADSHEET"].data
+    p4 = pdsgen.open(base.with_suffix(".xml"))
+    header, table, text = p4.objects
+    d4 = table.data
+    # PDS4: a 40-byte Header (the quoted title line and its CR LF), then 3488 three-field records.
+    assert header.data == f'"{rows[0][0]}"\r\n'.encode()
+    assert len(d4) == 3488 == len(rows) - 1
+    for j, name in enumerate(d4.dtype.names):
+        assert [v.decode() for v in np.asarray(d4[name])] == [r[j] for r in rows[1:]]
+    # PDS3 record k+1 is PDS4 record k; PDS3 record 0 is the PDS4 Header.
+    for n3, n4 in zip(d3.dtype.names, d4.dtype.names, strict=True):
+        assert np.ma.getdata(d3[n3])[1:].tolist() == np.asarray(d4[n4])[:115].tolist()
+    assert f'"{d3[d3.dtype.names[0]][0].decode()}"\r\n' == header.data.decode()
+    assert text.data == base.with_suffix(".lbl").read_bytes().decode()
+
+
+# --- MER CIF image ------------------------------------------------------------------------
+def test_mer_image_same_values_through_both_labels():
+    p3 = pdsgen.open(DUAL / "mer_cif" / "m0154651923f6_2p_cif_gbl.lbl")
+    p4 = pdsgen.open(DUAL / "mer_cif" / "m0154651923f6_2p_cif_gbl.xml")
+    a3 = [o for o in p3 if o.kind == "array"]
+    a4 = [o for o in p4 if o.kind == "array"]
+    assert len(a3) == len(a4) == 1
+    assert a3[0].offset == a4[0].offset and p3.product_class == "IMAGE"
+    assert np.array_equal(a3[0].data, a4[0].data, equal_nan=True)
+    assert p3["HEADER"].data == p4.objects[0].data
+    assert p4.objects[2].data == (DUAL / "mer_cif" / "m0154651923f6_2p_cif_gbl.lbl").read_bytes().decode()
+
+
+# --- Odyssey accelerometer tables ---------------------------------------------------------
+def _field_values(obj, i: int):
+    """One field read alone (a failing field must not hide the others)."""
+    o = copy.copy(obj)
+    o.fields = [obj.fields[i]]
+    o._data = None
+    d = o.data
+    return np.asarray(d[d.dtype.names[0]])
+
+
+@pytest.mark.parametrize("name", ["ACCANCP007", "ACCANCP008"])
+def test_odyssey_table_fields_agree(name: str):
+    p3 = pdsgen.open(DUAL / "odya" / f"{name}.LBL")
+    p4 = pdsgen.open(DUAL / "odya" / f"{name}.xml")
+    t3 = p3["TABLE"]
+    t4 = next(o for o in p4 if o.kind == "table")
+    # Same fields by position: offsets, widths and normalised types agree.
+    assert [(f.location, f.length, f.data_type) for f in t3.fields] == \
+        [(f.location, f.length, f.data_type) for f in t4.fields]
+    line = (DUAL / "odya" / f"{name}.TAB").read_bytes()
+    for i, f in enumerate(t3.fields):
+        text = line[f.location : f.location + f.length].decode().strip()
+        if f.data_type == "ASCII_Integer" and "." in text:
+            # "1.00000" where both labels say ASCII_Integer: refused, not truncated
+            with pytest.raises(DataError, match=f.name):
+                _field_values(t3, i)
+            continue
+        got = _field_values(t3, i)[0]
+        if f.data_type == "ASCII_Real":
+            assert got == float(text)
+        elif f.data_type == "ASCII_Integer":
+            assert got == int(text)
+        else:
+            assert got.decode() == text
+    # The PDS4 label puts the table at byte 1 of a 242-byte file with 242-byte records.
+    assert t4.offset == 1
+    with pytest.raises(PdsgenError):
+        _ = t4.data
+
+
+# --- LEND: the PDS3 labels need format files the corpus does not hold ----------------------
+def test_lend_pds4_values_and_pds3_reason():
+    dat = (DUAL / "lend" / "lend_rdr_dld_20240615.dat").read_bytes()
+    for suffix in (".xml", ".lblx"):
+        t4 = pdsgen.open(DUAL / "lend" / f"lend_rdr_dld_20240615{suffix}").objects[0]
+        d = t4.data
+        assert d["LRO_TIME"][0] == struct.unpack(">Q", dat[0:8])[0]
+        assert d["UTC"][0].decode() == dat[8:31].decode().strip()
+        assert d["LUNARCENTRIC_LATITUDE"][0] == np.float32(struct.unpack(">f", dat[33:37])[0])
+    p3 = pdsgen.open(DUAL / "lend" / "lend_rdr_dld_20240615.lbl")
+    assert p3.product_id == "LEND_RDR_DLD_20240615_DAT" and p3.instrument == "LEND"
+    with pytest.raises(LabelError, match="'LEND_RDR_DLD.FMT', not found"):
+        _ = p3["TABLE"].data
