@@ -248,8 +248,14 @@ def _arrow_numbers(arr):
     import pyarrow.compute as pc
 
     def numbers(ok: np.ndarray):
+        # bytes viewed as text without UTF-8 validation and trimmed byte-wise: rows that are
+        # not ok (where other bytes could be) are replaced below, valid numbers are ASCII
         try:
-            trimmed = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+            if pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type):
+                text = arr.view(pa.string() if pa.types.is_binary(arr.type) else pa.large_string())
+            else:
+                text = arr.cast(pa.string())
+            trimmed = pc.ascii_trim_whitespace(text)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
         filled = pc.greater(pc.binary_length(trimmed), 0)
