@@ -121,8 +121,8 @@ def compile_schematron(sch_text: bytes, *, source: str = "<schematron>") -> str:
 
     # Values as a schema-validating parser (validate's Xerces) hands them to Schematron:
     # whitespace of simple (leaf) element content collapsed, as the PDS token types say.
-    # The copy costs more than the rules on a typical label, so the caller says (parameter
-    # pdsgen-normalise) whether any leaf value has whitespace to collapse.
+    # The copy costs about as much as the rules, so `check_schematron` collapses the values on
+    # its lxml tree and sets pdsgen-normalise only for labels lxml cannot parse.
     param = etree.SubElement(sheet, _X + "param", name="pdsgen-normalise", select="true()")
     param.set("as", "xs:boolean")
     top = etree.SubElement(sheet, _X + "template", match="/")
