@@ -5,7 +5,10 @@
 
 Labels: a generated ~200 KB label with 400 COLUMN objects, plus every label of the
 shared corpus (../shared/corpus/pds3) when it is there. Tables: a generated binary
-table (mixed MSB/LSB integers, reals, text) and a fixed-width ASCII table.
+table (mixed MSB/LSB integers, reals, text) and a fixed-width ASCII table. Images: a
+12-bit packed image (pdr does not read packed samples, so pdr times the same values
+stored as 16-bit samples). Spreadsheet: a CSV whose first record is short (against
+Python's csv module; pdr does not read that spreadsheet).
 """
 
 from __future__ import annotations
@@ -229,6 +232,94 @@ def bench_tables(tmp: Path, rows: int, repeat: int) -> list[tuple[str, float, fl
     return out
 
 
+PACKED_LABEL = """PDS_VERSION_ID = PDS3
+^IMAGE = "{file}"
+OBJECT = IMAGE
+  LINES = {n}
+  LINE_SAMPLES = {n}
+  SAMPLE_BITS = {bits}
+  SAMPLE_TYPE = MSB_UNSIGNED_INTEGER
+END_OBJECT = IMAGE
+END
+"""
+
+SHEET_LABEL = """PDS_VERSION_ID = PDS3
+RECORD_TYPE = STREAM
+^SPREADSHEET = "SHEET.CSV"
+OBJECT = SPREADSHEET
+  ROWS = {rows}
+  FIELDS = 3
+  FIELD_DELIMITER = "COMMA"
+  OBJECT = FIELD
+    NAME = NAME
+    BYTES = 12
+    DATA_TYPE = CHARACTER
+  END_OBJECT = FIELD
+  OBJECT = FIELD
+    NAME = VALUE
+    BYTES = 12
+    DATA_TYPE = ASCII_REAL
+  END_OBJECT = FIELD
+  OBJECT = FIELD
+    NAME = UNIT
+    BYTES = 8
+    DATA_TYPE = CHARACTER
+  END_OBJECT = FIELD
+END_OBJECT = SPREADSHEET
+END
+"""
+
+
+def bench_images(tmp: Path, repeat: int, n: int = 2048) -> list[tuple[str, float, float]]:
+    import logging
+
+    import pdr
+
+    import pdsgen
+
+    rng = np.random.default_rng(2)
+    values = rng.integers(0, 4096, (n, n), dtype=np.uint16)
+    pairs = values.reshape(-1, 2).astype(np.uint32)
+    word = (pairs[:, 0] << 12) | pairs[:, 1]  # two 12-bit samples in 3 bytes, MSB first
+    packed = np.stack([(word >> 16) & 255, (word >> 8) & 255, word & 255], axis=1).astype(np.uint8)
+    (tmp / "PACKED.IMG").write_bytes(packed.tobytes())
+    (tmp / "WIDE.IMG").write_bytes(values.astype(">u2").tobytes())
+    (tmp / "packed.lbl").write_text(PACKED_LABEL.format(file="PACKED.IMG", n=n, bits=12))
+    (tmp / "wide.lbl").write_text(PACKED_LABEL.format(file="WIDE.IMG", n=n, bits=16))
+
+    def ours():
+        return pdsgen.open(tmp / "packed.lbl")["IMAGE"].data
+
+    def theirs():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pdr.read(str(tmp / "wide.lbl"))["IMAGE"]
+
+    assert np.array_equal(ours(), values) and np.array_equal(theirs(), values), "images disagree"
+    out = [(f"12-bit packed image {n}x{n} (pdr: 16-bit)", best(ours, repeat), best(theirs, repeat))]
+
+    import csv
+    import io
+
+    rows = 200_000
+    lines = ['"Title line"'] + [f'"P{i % 97:03d}",{i * 0.25:.2f},"V"' for i in range(rows - 1)]
+    text = "\r\n".join(lines) + "\r\n"  # building the benchmark input only
+    (tmp / "SHEET.CSV").write_text(text, newline="")
+    (tmp / "sheet.lbl").write_text(SHEET_LABEL.format(rows=rows))
+    logging.getLogger("pdsgen.data.pds3_spreadsheet").setLevel(logging.ERROR)
+
+    def sheet():
+        return pdsgen.open(tmp / "sheet.lbl")["SPREADSHEET"].data
+
+    def csv_module():
+        return [float(r[1]) if len(r) > 1 else None for r in csv.reader(io.StringIO(text))]
+
+    got, ref = sheet(), csv_module()
+    assert got["VALUE"].compressed().tolist() == ref[1:], "spreadsheet values disagree"
+    out.append((f"spreadsheet, {rows} rows, 1 short (vs csv module)", best(sheet, repeat), best(csv_module, repeat)))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=200_000)
@@ -245,6 +336,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'table':48s} {'pdsgen':>9s} {'pdr':>9s} {'pdr/pdsgen':>11s}")
         for name, ours, pdr_t in bench_tables(tmp, args.rows, args.repeat):
             print(f"{name:48s} {ours:9.4f} {pdr_t:9.4f} {pdr_t / ours:10.1f}x")
+        print()
+        print("PDS3 packed image / short-record spreadsheet: open + .data (best of runs, seconds)")
+        print(f"{'object':48s} {'pdsgen':>9s} {'other':>9s} {'other/pdsgen':>12s}")
+        for name, ours, other in bench_images(tmp, args.repeat):
+            print(f"{name:48s} {ours:9.4f} {other:9.4f} {other / ours:11.1f}x")
         print(f"\nstatistics: python {sys.version.split()[0]}, numpy {np.__version__}")
     return 0
 

@@ -250,3 +250,25 @@ def test_spreadsheet_short_record_after_blank_line(tmp_path: Path):
     assert d["NAME"].tolist() == [b"a", b"b", b"c"]
     assert np.ma.getmaskarray(d["COUNT"]).tolist() == [False, True, False]
     assert d["COUNT"].compressed().tolist() == [1, 3]
+
+
+@pytest.mark.parametrize("bits", [1, 2, 3, 5, 7, 9, 12, 13, 17, 31, 33, 57, 60, 64])
+@pytest.mark.parametrize("order", ["MSB", "LSB"])
+def test_unpack_any_width_against_python_ints(bits: int, order: str):
+    # Each line packed with Python's arbitrary-precision ints: a bit string (MSB) or a
+    # little-endian accumulator (LSB), padded to a whole byte.
+    rng = np.random.default_rng(bits)
+    values = [[int(x) for x in rng.integers(0, 2**bits, size=11, dtype=np.uint64)] for _ in range(3)]
+    rows = []
+    for row in values:
+        if order == "MSB":
+            text = "".join(format(v, f"0{bits}b") for v in row)
+            text += "0" * (-len(text) % 8)
+            rows.append(int(text, 2).to_bytes(len(text) // 8, "big"))
+        else:
+            acc = sum(v << (k * bits) for k, v in enumerate(row))
+            rows.append(acc.to_bytes(-(-11 * bits // 8), "little"))
+    matrix = np.frombuffer(b"".join(rows), np.uint8).reshape(3, -1)
+    assert unpack_samples(matrix, 11, bits, order, False).tolist() == values
+    signed = [[v - (1 << bits) if v >= 1 << (bits - 1) else v for v in row] for row in values]
+    assert unpack_samples(matrix, 11, bits, order, True).tolist() == signed

@@ -13,6 +13,8 @@ arithmetic (one pass per bit of a sample, never per pixel).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from pdsgen.data import types
@@ -62,22 +64,48 @@ def unpack_samples(lines: np.ndarray, count: int, bits: int, order: str, signed:
     bit stream starts at bit 0 of each byte, each sample least significant bit first
     (``s0 = b0 | (b1 & 0xF) << 8``). Returns ``(lines, count)`` of the smallest
     (un)signed integer type holding *bits* bits; signed values are two's complement.
+
+    Bit offsets repeat every ``lcm(bits, 8)`` bits (12-bit: 2 samples in 3 bytes), so the
+    lines are viewed as ``(lines, groups, group bytes)`` and each of the few samples of a
+    group is assembled from its bytes (strided column views of the whole image) and
+    shifted into place; samples over 57 bits (up to 9 bytes) go bit by bit.
     """
-    big = order != "LSB"
-    stream = np.unpackbits(lines, axis=1, bitorder="big" if big else "little")
-    stream = stream[:, : count * bits].reshape(lines.shape[0], count, bits)
     size = next(n for n in (1, 2, 4, 8) if 8 * n >= bits)
-    out = np.zeros((lines.shape[0], count), dtype=f"u{size}")
-    for k in range(bits):  # one vectorised pass per bit position of a sample
-        weight = bits - 1 - k if big else k
-        out |= stream[:, :, k].astype(out.dtype) << out.dtype.type(weight)
+    big = order != "LSB"
+    nlines = lines.shape[0]
+    if bits <= 57:
+        per_group = math.lcm(bits, 8) // bits
+        group_bytes = per_group * bits // 8
+        groups = -(-count // per_group)
+        need = groups * group_bytes
+        matrix = lines[:, :need]
+        if matrix.shape[1] < need:
+            matrix = np.zeros((nlines, need), dtype=np.uint8)
+            matrix[:, : lines.shape[1]] = lines
+        grouped = matrix.reshape(nlines, groups, group_bytes)
+        out = np.empty((nlines, groups * per_group), dtype=f"u{size}")
+        for k in range(per_group):  # at most 8 samples a group, each over the whole image
+            first, skew = divmod(k * bits, 8)
+            nbytes = (skew + bits + 7) // 8
+            wtype = np.uint32 if nbytes <= 4 else np.uint64
+            word = np.zeros((nlines, groups), dtype=wtype)
+            for j in range(nbytes):
+                word |= grouped[:, :, first + j].astype(wtype) << wtype(8 * (nbytes - 1 - j) if big else 8 * j)
+            shift = 8 * nbytes - skew - bits if big else skew
+            out[:, k::per_group] = (word >> wtype(shift)) & wtype((1 << bits) - 1)
+        out = out[:, :count]
+    else:
+        stream = np.unpackbits(lines, axis=1, bitorder="big" if big else "little")
+        stream = stream[:, : count * bits].reshape(nlines, count, bits)
+        out = np.zeros((nlines, count), dtype=f"u{size}")
+        for k in range(bits):  # one vectorised pass per bit position of a sample
+            weight = bits - 1 - k if big else k
+            out |= stream[:, :, k].astype(out.dtype) << out.dtype.type(weight)
     if not signed:
         return out
-    result = out.view(f"i{size}")
-    if bits < 8 * size:
-        negative = out >= out.dtype.type(1 << (bits - 1))
-        result = np.where(negative, out.astype(np.int64) - (1 << bits), out.astype(np.int64)).astype(f"i{size}")
-    return result
+    # Two's complement: move the sign bit to the top, then an arithmetic shift back.
+    pad = 8 * size - bits
+    return (out << out.dtype.type(pad)).view(f"i{size}") >> np.dtype(f"i{size}").type(pad)
 
 
 def read_image(obj: DataObject) -> np.ndarray:

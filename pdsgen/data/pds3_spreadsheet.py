@@ -106,16 +106,24 @@ def _parse(obj: DataObject):
         return "error"
 
     names = [f"c{i}" for i in range(ncols)]
-    try:
-        table = pacsv.read_csv(
+
+    def parse(handler):
+        return pacsv.read_csv(
             io.BytesIO(raw),
+            # line numbers (for the handler) need one serial pass
             read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1),
-                                           use_threads=False),  # line numbers need one serial pass
+                                           use_threads=handler is None),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
-                                             newlines_in_values=False, invalid_row_handler=invalid),
+                                             newlines_in_values=False, invalid_row_handler=handler),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+
+    try:
+        try:
+            table = parse(None)  # the usual case: every record has the label's fields
+        except pa.ArrowInvalid:
+            table = parse(invalid)
     except pa.ArrowInvalid as exc:
         if long:
             line, count = long[0]
@@ -158,7 +166,9 @@ def _merge(table, short: list[tuple[int, str]], raw: bytes, delimiter: str, ncol
     missing = np.zeros((total, ncols), dtype=bool)
     counts = np.array([len(c) for c in cells], dtype=np.int64)
     missing[positions] = np.arange(ncols)[None, :] >= counts[:, None]
-    others = np.setdiff1d(np.arange(total), positions)
+    keep = np.ones(total, dtype=bool)
+    keep[positions] = False
+    others = np.flatnonzero(keep)
     order = np.empty(total, dtype=np.int64)
     order[others] = np.arange(len(others))
     order[positions] = len(others) + np.arange(len(short))
