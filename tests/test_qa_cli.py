@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import CORPUS
 
 from pdsgen.cli import main
 
@@ -72,3 +73,22 @@ def test_builtin_recipes_use_current_component_types(name):
     spec = load_recipe(name).product
     types = {getattr(r, "type", None) or r.get("type") for r in (spec.observing_system or [])}
     assert "Spacecraft" not in types
+
+
+@pytest.mark.shared
+def test_export_fits_keeps_units_outside_the_fits_standard(tmp_path):
+    """astropy's FITS writer drops TUNIT for units FITS does not know ('DN'); export keeps them."""
+    import warnings
+
+    from astropy.table import Table
+
+    label = CORPUS / "validate" / "github379" / "mix_cal_hk_fpac_report_20181204.xml"
+    out = tmp_path / "hk.fits"
+    res = CliRunner().invoke(main, ["export", str(label), str(out), "--to", "fits"])
+    assert res.exit_code == 0, res.output
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        back = Table.read(out)
+    assert str(back["THRESHOLD_REGISTER"].unit) == "DN"
+    assert str(back["PIXEL_LIST_FRACTION"].unit) == "DN"
+    assert len(back) == 583 and back["PIXEL_LIST_FRACTION"][0] == 32768

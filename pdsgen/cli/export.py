@@ -75,6 +75,8 @@ def write_object(obj, out: Path, fmt: str) -> None:
                 _ascii_text_columns(table)
             if fmt == "parquet":
                 _write_parquet(table, tmp)
+            elif fmt == "fits":
+                _write_fits_table(table, tmp)
             else:
                 table.write(tmp, format=FORMATS[fmt], overwrite=True)
         umask = os.umask(0)
@@ -84,6 +86,25 @@ def write_object(obj, out: Path, fmt: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_fits_table(table, tmp: Path) -> None:
+    """A binary table HDU; units the FITS standard does not know (DN, counts/bin …) are kept
+    as written (TUNITn) instead of being dropped with a warning, as astropy's writer does."""
+    import warnings
+
+    from astropy.io import fits
+    from astropy.units import UnitsWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnitsWarning)
+        hdu = fits.table_to_hdu(table)
+    for n, name in enumerate(table.colnames, start=1):
+        unit = table[name].unit
+        key = f"TUNIT{n}"
+        if unit is not None and key not in hdu.header and unit.to_string("generic"):
+            hdu.header[key] = unit.to_string("generic")
+    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp, overwrite=True)
 
 
 def _ascii_text_columns(table) -> None:
