@@ -7,6 +7,7 @@ members, references, referenced files), so it costs no extra label parsing.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -100,17 +101,27 @@ PROHIBITED_NAMES = {"aux", "con", "core", "nul", "prn", *(f"com{i}" for i in ran
 MAX_NAME = 255
 
 
+def walk_names(root: Path) -> list[tuple[Path, bool]]:
+    """(path, is folder) of everything under `root` but hidden files and folders (.git,
+    editor/OS leftovers: not archive members), in path order; one scandir per folder."""
+    found: list[tuple[str, bool]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found += [(os.path.join(dirpath, d), True) for d in dirnames]
+        found += [(os.path.join(dirpath, f), False) for f in filenames if not f.startswith(".")]
+    found.sort(key=lambda entry: entry[0].split(os.sep))  # the order of sorted Paths, on strings
+    return [(Path(q), is_dir) for q, is_dir in found]
+
+
 def naming_findings(root: Path) -> list[Finding]:
     """File and folder names under `root`: length, characters, prohibited names (validate's rule)."""
     import re
 
     legal = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
     out: list[Finding] = []
-    for q in sorted(root.rglob("*")):
-        name, is_dir = q.name, q.is_dir()
+    for q, is_dir in walk_names(root):
+        name = q.name
         what = "directory" if is_dir else "file"
-        if any(part.startswith(".") for part in q.relative_to(root).parts):
-            continue  # hidden files and folders (.git, editor/OS leftovers) are not archive members
         if len(name) > MAX_NAME:
             out.append(Finding(f"error.{what}.name_too_long", f"{name!r} is longer than {MAX_NAME} characters",
                                file=str(q)))

@@ -334,8 +334,9 @@ def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]]
         p = Path(t)
         if p.is_dir():
             # hidden folders (.git, .pdsgen's archive index, editor leftovers) are not archive content
-            found = [q for q in sorted(p.rglob("*")) if q.is_file() and q.suffix.lower() in exts
-                     and not any(part.startswith(".") for part in q.relative_to(p).parts)]
+            from pdsgen.validate.integrity import walk_names
+
+            found = [q for q, is_dir in walk_names(p) if not is_dir and q.suffix.lower() in exts and q.is_file()]
             if not found:
                 problems.append(Finding("error.execution.no_products_found",
                                         f"no labels ({', '.join(exts)}) found under {p}", file=str(p)))
