@@ -189,12 +189,12 @@ def test_cli_index_and_find(bundle):
         "urn:nasa:pds:synth:calibration:cal000::1.0", "urn:nasa:pds:synth:calibration:cal001::1.0",
         "urn:nasa:pds:synth:calibration:cal002::1.0"]
     res = runner.invoke(main, ["archive", "find", str(bundle), "--start", "2005:400"])
-    assert res.exit_code == 1 and "day of year 400" in res.output
+    assert res.exit_code == 2 and "day of year 400" in res.output
 
 
 def test_cli_find_without_index(tmp_path):
     res = CliRunner().invoke(main, ["archive", "find", str(tmp_path), "--start", "2005:001"])
-    assert res.exit_code == 1 and "no archive index" in res.output
+    assert res.exit_code == 2 and "no archive index" in res.output
     assert not (tmp_path / ".pdsgen").exists()
 
 

@@ -92,3 +92,31 @@ def test_export_fits_keeps_units_outside_the_fits_standard(tmp_path):
     assert str(back["THRESHOLD_REGISTER"].unit) == "DN"
     assert str(back["PIXEL_LIST_FRACTION"].unit) == "DN"
     assert len(back) == 583 and back["PIXEL_LIST_FRACTION"][0] == 32768
+
+
+def test_archive_unusable_input_exits_2(chems_raw, tmp_path):
+    """Documented exit codes: 2 for unusable input (no index, a bundle LID that cannot be
+    derived, a member that is not a PDS4 product, a bad time, --jobs 0); never 1."""
+    pha, cal = chems_raw
+    root = tmp_path / "b"
+    for sub in ("one", "two"):
+        res = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(cal), "--out", str(root / sub), "-q"])
+        assert res.exit_code == 0, res.output
+    # a second collection under another LID prefix: no common bundle LID
+    other = root / "two" / "cpha0_2004183_0001_cal.xml"
+    other.write_text(other.read_text().replace("urn:nasa:pds:cassini_mimi_calibrated:", "urn:nasa:pds:other_bundle:"))
+    runner = CliRunner()
+    res = runner.invoke(main, ["archive", "find", str(root)])
+    assert res.exit_code == 2 and "no archive index" in res.output
+    assert runner.invoke(main, ["archive", "index", str(root), "-q"]).exit_code == 0
+    res = runner.invoke(main, ["archive", "find", str(root), "--start", "garbage"])
+    assert res.exit_code == 2 and "--start" in res.output
+    res = runner.invoke(main, ["archive", "find", str(root), "--start", "2005:001", "--stop", "2004:001"])
+    assert res.exit_code == 2 and "after --stop" in res.output
+    res = runner.invoke(main, ["archive", "bundle", str(root), "--no-manifests"])
+    assert res.exit_code == 2 and "give --lid" in res.output
+    res = runner.invoke(main, ["archive", "index", str(root), "-j", "0"])
+    assert res.exit_code == 2
+    # PDS3 raw products are not PDS4 members of a collection
+    res = runner.invoke(main, ["archive", "collection", str(pha.parent)])
+    assert res.exit_code == 2 and "has no LID/VID" in res.output

@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.errors import PdsgenError
 
 Task = Callable[[dict[str, Any]], dict[str, Any]]
@@ -31,7 +32,7 @@ class LocalBackend:
 
     def __init__(self, jobs: int = 1):
         if jobs < 1:
-            raise PdsgenError(f"--jobs must be at least 1, not {jobs}")
+            raise ArchiveInputError(f"--jobs must be at least 1, not {jobs}")
         self.jobs = jobs
 
     def run(self, fn: Task, specs: Sequence[dict[str, Any]], on_done: Done) -> None:
@@ -81,7 +82,7 @@ class DaskBackend:
         try:
             from distributed import Client, LocalCluster, as_completed
         except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
-            raise PdsgenError("Dask distributed is not installed (pip install 'dask[distributed]')") from exc
+            raise ArchiveInputError("Dask distributed is not installed (pip install 'dask[distributed]')") from exc
         import logging
 
         if logging.getLogger().getEffectiveLevel() > logging.INFO:
@@ -98,7 +99,7 @@ class DaskBackend:
                 try:
                     client = Client(self.scheduler, timeout=30)
                 except OSError as exc:
-                    raise PdsgenError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from exc
+                    raise ArchiveInputError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from exc
             try:
                 keys = [f"pdsgen-regen-{i}-{spec.get('task_id', i)}" for i, spec in enumerate(specs)]
                 futures = client.map(fn, list(specs), key=keys, pure=False)

@@ -7,6 +7,7 @@ import fnmatch
 import re
 from pathlib import Path
 
+from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.archive.index import ArchiveIndex, ProductRecord
 from pdsgen.archive.times import normalize_time
 from pdsgen.errors import PdsgenError
@@ -18,7 +19,7 @@ def _time_arg(text: str | None, what: str) -> str | None:
     try:
         return normalize_time(text)
     except ValueError as exc:
-        raise PdsgenError(f"{what}: {exc}") from exc
+        raise ArchiveInputError(f"{what}: {exc}") from exc
 
 
 def _glob(pattern: str) -> tuple[str, str]:
@@ -48,7 +49,7 @@ def find(
     """
     t0, t1 = _time_arg(start, "--start"), _time_arg(stop, "--stop")
     if t0 and t1 and t0 > t1:
-        raise PdsgenError(f"--start {start} is after --stop {stop}")
+        raise ArchiveInputError(f"--start {start} is after --stop {stop}")
     kinds: list[str] = []
     for t in types:
         kinds.append(t)
@@ -85,7 +86,7 @@ def resolve_product(index: ArchiveIndex, ident: str, root: Path | None = None) -
         if rel:
             found = index.by_identifier(rel)
     if not found:
-        raise PdsgenError(f"no indexed product {ident!r} (run `pdsgen archive index` first?)")
+        raise ArchiveInputError(f"no indexed product {ident!r} (run `pdsgen archive index` first?)")
     return max(found, key=lambda r: vid_key(r.vid))
 
 
@@ -103,7 +104,7 @@ def calibration_for(
     """
     product = resolve_product(index, ident, root)
     if not product.start_time:
-        raise PdsgenError(f"{product.identifier}: the product has no start time, so no calibration can be chosen")
+        raise ArchiveInputError(f"{product.identifier}: the product has no start time, so no calibration can be chosen")
     candidates = find(index, types=types, calibration=True)
     best: ProductRecord | None = None
     for cal in candidates:

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pdsgen.errors import PdsgenError
+from pdsgen.archive.errors import ArchiveInputError
 
 SCHEMA_VERSION = 1
 
@@ -172,7 +172,7 @@ class ArchiveIndex:
         if self.meta("schema_version") is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
         elif self.meta("schema_version") != str(SCHEMA_VERSION):
-            raise PdsgenError(
+            raise ArchiveInputError(
                 f"index schema version {self.meta('schema_version')} is not {SCHEMA_VERSION}; "
                 "delete the index and re-run `pdsgen archive index`",
                 path=self.location,
@@ -464,7 +464,7 @@ class SQLiteIndex(ArchiveIndex):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
-            raise PdsgenError(f"cannot open the archive index: {exc}", path=self.location) from exc
+            raise ArchiveInputError(f"cannot open the archive index: {exc}", path=self.location) from exc
         return conn
 
 

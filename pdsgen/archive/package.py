@@ -20,11 +20,12 @@ from typing import Any
 
 from lxml import etree
 
+from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.archive.index import ArchiveIndex
 from pdsgen.archive.labels import md5_file
 from pdsgen.archive.scan import SKIP_DIRS, index_labels, scan
 from pdsgen.archive.versioning import SUPERSEDED, bump_vid, in_superseded, keep_superseded
-from pdsgen.errors import LabelError, PdsgenError
+from pdsgen.errors import LabelError
 
 IM_VERSION = "1.22.0.0"
 SCHEMA_URL = "https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.xsd"
@@ -138,7 +139,7 @@ def collection_type_for(folder_name: str) -> str:
 def _common_lid(lids: list[str], fields: int, what: str, where: Path) -> str:
     prefixes = {":".join(lid.split(":")[:fields]) for lid in lids if lid.count(":") >= fields}
     if len(prefixes) != 1:
-        raise PdsgenError(
+        raise ArchiveInputError(
             f"cannot derive the {what} LID from the members' LIDs "
             f"({len(prefixes)} different prefixes); give --lid", path=str(where))
     return prefixes.pop()
@@ -167,7 +168,7 @@ def _find_label(folder: Path, root_name: str) -> _Existing | None:
     if not found:
         return None
     if len(found) > 1:
-        raise PdsgenError(f"several {root_name} labels: " + ", ".join(p.name for p in found), path=str(folder))
+        raise ArchiveInputError(f"several {root_name} labels: " + ", ".join(p.name for p in found), path=str(folder))
     path = found[0]
     try:
         root = etree.parse(str(path)).getroot()
@@ -272,14 +273,14 @@ def package_collection(
     by_lid: dict[str, Member] = {}
     for m in members:
         if not m.lid or not m.vid:
-            raise PdsgenError(f"member {m.label_path} has no LID/VID (not a PDS4 product)", path=str(root))
+            raise ArchiveInputError(f"member {m.label_path} has no LID/VID (not a PDS4 product)", path=str(root))
         if m.lid in by_lid:
-            raise PdsgenError(
+            raise ArchiveInputError(
                 f"two versions of {m.lid} in the collection: {by_lid[m.lid].label_path} "
                 f"and {m.label_path} (move the older one to {SUPERSEDED}/)", path=str(folder))
         by_lid[m.lid] = m
     if not members:
-        raise PdsgenError("no member products in the collection folder", path=str(folder))
+        raise ArchiveInputError("no member products in the collection folder", path=str(folder))
     primary = sorted(m.lidvid for m in members)
     secondary = sorted(set(secondary))
     if existing:
@@ -288,7 +289,7 @@ def package_collection(
         lid = _common_lid(list(by_lid), 5, "collection", folder)
     ctype = collection_type or (existing.extra.get("collection_type") if existing else None) or collection_type_for(folder.name)
     if ctype not in BUNDLE_REFERENCE:
-        raise PdsgenError(f"collection type {ctype!r} is not one of {', '.join(BUNDLE_REFERENCE)}", path=str(folder))
+        raise ArchiveInputError(f"collection type {ctype!r} is not one of {', '.join(BUNDLE_REFERENCE)}", path=str(folder))
     stem = f"collection_{folder.name.lower()}"
     inv_name = (existing.extra.get("inventory") if existing else None) or f"{stem}_inventory.csv"
     label_path = existing.path if existing else folder / f"{stem}.xml"
@@ -393,7 +394,7 @@ def package_bundle(
                                           creation_time=creation_time, templates=templates,
                                           rescan=False))
     if not results:
-        raise PdsgenError("no collection folders with products under the bundle root", path=str(root))
+        raise ArchiveInputError("no collection folders with products under the bundle root", path=str(root))
     existing = _find_label(root, "Product_Bundle")
     members = [{"lidvid": r.lidvid, "reference_type": BUNDLE_REFERENCE[r.collection_type]} for r in results]
     if existing:

@@ -31,7 +31,7 @@ def _open(root: Path, db: str | None):
 @_db_option
 @click.option("--full", is_flag=True, help="Re-read every label, not only changed ones.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes reading labels (worth it for thousands of new labels).")
 def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int) -> None:
     """Record every product under ROOT (bundle, volume or folder of labels) in the index."""
@@ -79,13 +79,13 @@ def find_cmd(root: Path, db: str | None, types: tuple[str, ...], start: str | No
              lid: str | None, instrument: str | None, recipe: str | None, calibrations: bool,
              cal_for: str | None, as_json: bool) -> None:
     """Find indexed products under ROOT by time range, type, LID and instrument."""
+    from pdsgen.archive.errors import ArchiveInputError
     from pdsgen.archive.find import calibration_for, find
     from pdsgen.archive.index import default_db
-    from pdsgen.errors import PdsgenError
 
     where = Path(db) if db else default_db(root)
     if not str(where).startswith(("postgres://", "postgresql://")) and not where.is_file():
-        raise PdsgenError(f"no archive index at {where}: run `pdsgen archive index {root}` first")
+        raise ArchiveInputError(f"no archive index at {where}: run `pdsgen archive index {root}` first")
     with _open(root, db) as idx:
         if cal_for:
             found = [calibration_for(idx, cal_for, root=root, types=types)]
@@ -178,7 +178,7 @@ def bundle_cmd(root: Path, db: str | None, lid: str | None, title: str | None, b
 @click.option("--since", help="Only input/calibration changes to files modified at or after this "
               "time (ISO 8601 or YYYY:DOY[:hh:mm:ss]).")
 @click.option("--dry-run", is_flag=True, help="List the products that would be remade, and why.")
-@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes (local pool), or LocalCluster workers with --scheduler local.")
 @click.option("--scheduler", help="Dask distributed: tcp://HOST:8786, or 'local' for a LocalCluster.")
 @click.option("--major", "bump", flag_value="major", help="Remade products get the next major version.")

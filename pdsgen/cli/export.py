@@ -98,6 +98,7 @@ def _write_fits_table(table, tmp: Path) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnitsWarning)
+        warnings.filterwarnings("ignore", message="The unit .* could not be saved")  # it is, below
         hdu = fits.table_to_hdu(table)
     for n, name in enumerate(table.colnames, start=1):
         unit = table[name].unit
