@@ -120,3 +120,14 @@ def test_archive_unusable_input_exits_2(chems_raw, tmp_path):
     # PDS3 raw products are not PDS4 members of a collection
     res = runner.invoke(main, ["archive", "collection", str(pha.parent)])
     assert res.exit_code == 2 and "has no LID/VID" in res.output
+
+
+def test_demo_bad_creation_time_is_a_usage_error(tmp_path):
+    """A bad --creation-time is reported once (exit 2) before any raw data is generated,
+    not as a failure of every instrument (exit 1 with an empty table)."""
+    out = tmp_path / "demo"
+    res = CliRunner().invoke(main, ["demo", "--out", str(out), "--only", "chems", "--no-validate",
+                                    "--creation-time", "garbage"])
+    assert res.exit_code == 2, res.output
+    assert "--creation-time 'garbage'" in res.output and "ISO 8601" in res.output
+    assert not (out / "raw").exists()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pdsgen.errors import PdsgenError
+from pdsgen.errors import PdsgenError, RecipeError
 from pdsgen.recipes.demo_data import INSTRUMENTS, generate
 from pdsgen.recipes.loader import load_recipe
 from pdsgen.recipes.run import RunReport, run_recipe
@@ -105,6 +105,14 @@ def run_demo(
 ) -> list[DemoRow]:
     """Generate, run and validate each instrument in turn; never raises for one instrument's failure."""
     out = Path(out_dir)
+    # a bad --creation-time is the caller's mistake, not one instrument's failure: say so once,
+    # before anything is generated or deleted
+    from pdsgen.render import resolve_creation_time
+
+    try:
+        creation_time = resolve_creation_time(creation_time)
+    except PdsgenError as exc:
+        raise RecipeError(f"--creation-time {creation_time!r}: {exc.message}") from None
     check = validator(catalog if catalog is not None else default_catalog(), offline) if validate else None
     rows: list[DemoRow] = []
     for inst in instruments:
