@@ -308,3 +308,18 @@ def test_pds3_table_without_interchange_format_is_warned(tmp_path):
     found = [f for f in run([str(lab)], opts()).all_findings()]
     assert [f.type for f in found] == ["warning.label.missing_keyword"]
     assert "INTERCHANGE_FORMAT" in found[0].message
+
+
+def test_information_model_versions_of_a_bundle_run():
+    from pdsgen.validate.integrity import cross_product_checks
+    from pdsgen.validate.runner import Options, ProductResult, RunResult
+
+    def result(*versions):
+        res = RunResult(products=[ProductResult(f"/nowhere/p{i}.xml", lid=f"urn:nasa:pds:b:c:p{i}", vid="1.0",
+                                                im_version=v) for i, v in enumerate(versions)])
+        cross_product_checks(res, Options(offline=True), "bundle")
+        return [f for f in res.integrity if f.type == "warning.integrity.pds4_version_mismatch"]
+
+    found = result("1.11.0.0", "1.15.0.0", "1.11.0.0")
+    assert len(found) == 1 and "1.11.0.0, 1.15.0.0" in found[0].message
+    assert result("1.15.0.0", "1.15.0.0 ") == []

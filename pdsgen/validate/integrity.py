@@ -38,6 +38,12 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
     if rule not in ("bundle", "collection"):
         return
     result.integrity_checked = True
+    # one Information Model for a delivery (validate warns once per run)
+    versions = sorted({pr.im_version.strip() for pr in result.products if pr.im_version and pr.im_version.strip()})
+    if len(versions) > 1:
+        result.integrity.append(Finding("warning.integrity.pds4_version_mismatch",
+                                        f"{len(versions)} versions of the Information Model in this run: "
+                                        f"{', '.join(versions)}"))
     present: dict[str, list[str]] = defaultdict(list)
     present_lidvids: set[str] = set()
     for pr in result.products:
