@@ -115,6 +115,8 @@ def test_archive_unusable_input_exits_2(chems_raw, tmp_path):
     assert res.exit_code == 2 and "after --stop" in res.output
     res = runner.invoke(main, ["archive", "bundle", str(root), "--no-manifests"])
     assert res.exit_code == 2 and "give --lid" in res.output
+    # checked before writing: no collection of the bundle was packaged on the way
+    assert not list(root.glob("*/collection_*"))
     res = runner.invoke(main, ["archive", "index", str(root), "-j", "0"])
     assert res.exit_code == 2
     # PDS3 raw products are not PDS4 members of a collection
@@ -131,3 +133,22 @@ def test_demo_bad_creation_time_is_a_usage_error(tmp_path):
     assert res.exit_code == 2, res.output
     assert "--creation-time 'garbage'" in res.output and "ISO 8601" in res.output
     assert not (out / "raw").exists()
+
+
+def test_bundle_with_a_bad_collection_writes_nothing(chems_raw, tmp_path):
+    """A PDS3 product in the second collection stops `archive bundle` before the first
+    collection's inventory and label are written (no half-packaged delivery)."""
+    import shutil
+
+    pha, cal = chems_raw
+    root = tmp_path / "bundle"
+    res = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(cal), "--out", str(root / "a_data"), "-q"])
+    assert res.exit_code == 0, res.output
+    (root / "z_raw").mkdir()
+    for f in pha.parent.glob(pha.stem + ".*"):
+        shutil.copy(f, root / "z_raw" / f.name)
+    res = CliRunner().invoke(main, ["archive", "bundle", str(root), "--lid", "urn:nasa:pds:qa", "--no-manifests"])
+    assert res.exit_code == 2 and "has no LID/VID" in res.output and pha.name in res.output
+    assert sorted(p.name for p in (root / "a_data").iterdir()) == ["cpha0_2004183_0001_cal.tab",
+                                                                   "cpha0_2004183_0001_cal.xml"]
+    assert not list(root.glob("bundle_*"))

@@ -246,6 +246,33 @@ def members_of(index: ArchiveIndex, rel_folder: str) -> list[Member]:
     return [Member(*r) for r in rows if r[0].startswith(prefix) and not in_superseded(r[0])]
 
 
+def _collection_plan(root: Path, folder: Path, index: ArchiveIndex, rel: str, lid: str | None,
+                     collection_type: str | None) -> tuple[list[Member], _Existing | None, str, str]:
+    """(members, existing label, LID, collection type) of a collection, or the
+    `ArchiveInputError` that stops it — checked before anything is written."""
+    members = members_of(index, rel)
+    existing = _find_label(folder, "Product_Collection")
+    by_lid: dict[str, Member] = {}
+    for m in members:
+        if not m.lid or not m.vid:
+            raise ArchiveInputError(f"member {m.label_path} has no LID/VID (not a PDS4 product)", path=str(root))
+        if m.lid in by_lid:
+            raise ArchiveInputError(
+                f"two versions of {m.lid} in the collection: {by_lid[m.lid].label_path} "
+                f"and {m.label_path} (move the older one to {SUPERSEDED}/)", path=str(folder))
+        by_lid[m.lid] = m
+    if not members:
+        raise ArchiveInputError("no member products in the collection folder", path=str(folder))
+    if existing:
+        lid = existing.lid
+    elif not lid:
+        lid = _common_lid(list(by_lid), 5, "collection", folder)
+    ctype = collection_type or (existing.extra.get("collection_type") if existing else None) or collection_type_for(folder.name)
+    if ctype not in BUNDLE_REFERENCE:
+        raise ArchiveInputError(f"collection type {ctype!r} is not one of {', '.join(BUNDLE_REFERENCE)}", path=str(folder))
+    return members, existing, lid, ctype
+
+
 def package_collection(
     root: str | os.PathLike[str],
     folder: str | os.PathLike[str],
@@ -268,28 +295,9 @@ def package_collection(
     rel = folder.resolve().relative_to(root.resolve()).as_posix()
     if rescan:
         scan(root, index, under=rel)
-    members = members_of(index, rel)
-    existing = _find_label(folder, "Product_Collection")
-    by_lid: dict[str, Member] = {}
-    for m in members:
-        if not m.lid or not m.vid:
-            raise ArchiveInputError(f"member {m.label_path} has no LID/VID (not a PDS4 product)", path=str(root))
-        if m.lid in by_lid:
-            raise ArchiveInputError(
-                f"two versions of {m.lid} in the collection: {by_lid[m.lid].label_path} "
-                f"and {m.label_path} (move the older one to {SUPERSEDED}/)", path=str(folder))
-        by_lid[m.lid] = m
-    if not members:
-        raise ArchiveInputError("no member products in the collection folder", path=str(folder))
+    members, existing, lid, ctype = _collection_plan(root, folder, index, rel, lid, collection_type)
     primary = sorted(m.lidvid for m in members)
     secondary = sorted(set(secondary))
-    if existing:
-        lid = existing.lid
-    elif not lid:
-        lid = _common_lid(list(by_lid), 5, "collection", folder)
-    ctype = collection_type or (existing.extra.get("collection_type") if existing else None) or collection_type_for(folder.name)
-    if ctype not in BUNDLE_REFERENCE:
-        raise ArchiveInputError(f"collection type {ctype!r} is not one of {', '.join(BUNDLE_REFERENCE)}", path=str(folder))
     stem = f"collection_{folder.name.lower()}"
     inv_name = (existing.extra.get("inventory") if existing else None) or f"{stem}_inventory.csv"
     label_path = existing.path if existing else folder / f"{stem}.xml"
@@ -383,13 +391,20 @@ def package_bundle(
     root = Path(root)
     scan(root, index)
     results = []
+    folders = []
     for folder in collection_folders(root):
         rel = folder.name + "/"
         has_members = index.execute(
             "SELECT COUNT(*) FROM products WHERE label_path LIKE ?", (rel.replace("%", "_") + "%",)
         )[0][0]
-        if not has_members:
-            continue
+        if has_members:
+            folders.append(folder)
+    # every collection and the bundle LID are checked before the first file is written, so a
+    # problem in one collection never leaves the others packaged and the bundle not
+    plans = [_collection_plan(root, f, index, f.name + "/", None, None) for f in folders]
+    if plans and not lid and not _find_label(root, "Product_Bundle"):
+        _common_lid([plan[2] for plan in plans], 4, "bundle", root)
+    for folder in folders:
         results.append(package_collection(root, folder, index, bump=bump, keep=keep,
                                           creation_time=creation_time, templates=templates,
                                           rescan=False))
