@@ -323,3 +323,24 @@ def test_information_model_versions_of_a_bundle_run():
     found = result("1.11.0.0", "1.15.0.0", "1.11.0.0")
     assert len(found) == 1 and "1.11.0.0, 1.15.0.0" in found[0].message
     assert result("1.15.0.0", "1.15.0.0 ") == []
+
+
+def test_products_of_a_bundle_that_no_collection_lists(tmp_path):
+    from pdsgen.validate.integrity import cross_product_checks
+    from pdsgen.validate.inventory import Member
+    from pdsgen.validate.runner import Options, ProductResult, RunResult
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "doc").mkdir()
+    b = ProductResult(str(tmp_path / "bundle.xml"), lid="urn:nasa:pds:b", vid="1.0", product_class="Product_Bundle",
+                      members=[Member("P", "urn:nasa:pds:b:data::1.0")])
+    c = ProductResult(str(tmp_path / "data" / "c.xml"), lid="urn:nasa:pds:b:data", vid="1.0",
+                      product_class="Product_Collection", members=[Member("P", "urn:nasa:pds:b:data:p1::1.0")])
+    p1 = ProductResult(str(tmp_path / "data" / "p1.xml"), lid="urn:nasa:pds:b:data:p1", vid="1.0")
+    # a product of another bundle's LID sitting in this bundle, twice (same LIDVID)
+    x1 = ProductResult(str(tmp_path / "doc" / "x.xml"), lid="urn:nasa:pds:other:doc:x", vid="2.0")
+    x2 = ProductResult(str(tmp_path / "doc" / "x_copy.xml"), lid="urn:nasa:pds:other:doc:x", vid="2.0")
+    res = RunResult(products=[b, c, p1, x1, x2], roots=[])
+    cross_product_checks(res, Options(offline=True), "bundle")
+    found = [f for f in res.integrity if f.type == "warning.integrity.unreferenced_member"]
+    assert [(f.file, "urn:nasa:pds:other:doc:x::2.0" in f.message) for f in found] == [(x1.label, True)]

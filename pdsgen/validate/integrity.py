@@ -66,6 +66,7 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
         result.integrity += inv.integrity_findings(c.label, c.members, present, present_lidvids, cands,
                                                    what="collection")
         result.integrity += inv.missing_versions(c.members, c.label)
+    result.integrity += _unlisted_products(result, bundles, collections)
     # files under the bundle/collection folder that no label references
     referenced = {str(Path(f).resolve()) for pr in result.products for f in pr.files}
     referenced |= {str(Path(pr.label).resolve()) for pr in result.products}
@@ -91,6 +92,34 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                 result.integrity.append(Finding("warning.integrity.reference_not_found",
                                                 f"reference {ref} was not found in the bundle", file=pr.label,
                                                 line=line))
+
+
+def _unlisted_products(result: RunResult, bundles: list[ProductResult],
+                       collections: list[ProductResult]) -> list[Finding]:
+    """Basic products under a bundle's folder that no collection of the run lists (validate's
+    ``warning.integrity.unreferenced_member``), beyond those a collection's own LID prefix
+    already claims (reported per collection)."""
+    if not bundles:
+        return []
+    listed = {m.ident for c in collections for m in c.members}
+    listed_lids = {m.lid for c in collections for m in c.members}
+    claimed = {f.file for f in result.integrity if f.type == "warning.integrity.unreferenced_member"}
+    folders = [Path(b.label).resolve().parent for b in bundles]
+    out: list[Finding] = []
+    reported: set[str] = set()  # one warning per identifier (as validate), not per label carrying it
+    for pr in result.products:
+        if pr.product_class in ("Product_Collection", "Product_Bundle") or not pr.lid or pr.label in claimed:
+            continue
+        ident = pr.lidvid or pr.lid
+        if pr.lidvid in listed or pr.lid in listed_lids or ident in reported:
+            continue
+        where = Path(pr.label).resolve()
+        if any(f in where.parents for f in folders):
+            reported.add(ident)
+            out.append(Finding("warning.integrity.unreferenced_member",
+                               f"{ident} is not a member of any collection of the bundle",
+                               file=pr.label))
+    return out
 
 
 def _under(label: str, folder: Path) -> bool:
