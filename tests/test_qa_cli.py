@@ -152,3 +152,56 @@ def test_bundle_with_a_bad_collection_writes_nothing(chems_raw, tmp_path):
     assert sorted(p.name for p in (root / "a_data").iterdir()) == ["cpha0_2004183_0001_cal.tab",
                                                                    "cpha0_2004183_0001_cal.xml"]
     assert not list(root.glob("bundle_*"))
+
+
+FILLED = '''[expressions]
+M_Q = "2 * (tau / dist) ** 2 * E_Q"
+Q = "(Energy / alpha) / E_Q"
+M = "2 * (tau / dist) ** 2 * (Energy / alpha)"
+E = "Q * E_Q"
+
+[product]
+lid = "urn:nasa:pds:qa:data:{stem}_cal"
+product_id = "{STEM}_CAL"
+file_name = "{stem}_cal.tab"
+title = "QA {STEM}"
+investigations = [{ name = "Cassini-Huygens", type = "Mission", lid = "urn:nasa:pds:context:investigation:mission.cassini-huygens" }]
+observing_system = [{ name = "Cassini Orbiter", type = "Host", lid = "urn:nasa:pds:context:instrument_host:spacecraft.co" }]
+targets = [{ name = "Saturn", type = "Planet", lid = "urn:nasa:pds:context:target:planet.saturn" }]
+'''
+
+
+@pytest.mark.shared
+def test_document_skeleton_says_what_to_fill_and_filled_matches_chems_pha(chems_raw, tmp_path):
+    """The README tour: `recipe from-document` on the CHEMS PHA seed, then `recipe show`/`run`.
+    The unfilled skeleton is refused with a hint; filled in with the document's four formulas
+    (and output units) it computes what the built-in chems-pha does."""
+    import pdsgen
+
+    pha, cal = chems_raw
+    seed = next((CORPUS.parent / "seeds").glob("002_*.txt"))
+    skel = tmp_path / "chems.toml"
+    res = CliRunner().invoke(main, ["recipe", "from-document", str(seed), "-o", str(skel)])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["recipe", "show", str(skel)])
+    assert res.exit_code == 2 and "recipe from-document` skeleton" in res.output
+    text = skel.read_text().replace("[parameters.alpha]\n", "[parameters.alpha]\ndefault = 0.5\n")
+    for name, unit in (("M_Q", "u/e"), ("Q", "e"), ("M", "u"), ("E", "keV")):
+        text = text.replace(f'[[outputs]]\nname = "{name}"\n', f'[[outputs]]\nname = "{name}"\nunit = "{unit}"\n')
+    text = text[:text.index("# [expressions]")] + FILLED
+    skel.write_text(text)
+    for recipe, out in ((str(skel), tmp_path / "doc"), ("chems-pha", tmp_path / "builtin")):
+        res = CliRunner().invoke(main, ["run", recipe, str(pha), "--cal", str(cal), "--set", "alpha=0.85",
+                                        "--out", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+
+    def table(folder):
+        return next(o for o in pdsgen.open(next(folder.glob("*.xml"))) if o.kind == "table").to_table()
+
+    doc, ref = table(tmp_path / "doc"), table(tmp_path / "builtin")
+    measured = ~np.ma.getmaskarray(ref["M"])
+    assert measured.sum() > 20
+    for mine, theirs in (("M_Q", "MQ"), ("Q", "Q"), ("M", "M"), ("E", "E")):
+        assert doc[mine].unit == ref[theirs].unit
+        np.testing.assert_allclose(np.asarray(doc[mine], float)[measured],
+                                   np.asarray(ref[theirs], float)[measured], rtol=2e-6)

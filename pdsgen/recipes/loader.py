@@ -456,7 +456,11 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
     expressions = _table(data, "expressions", path)
     if algorithm == "expressions":
         if not expressions:
-            raise _err(path, "expressions", "algorithm = 'expressions' needs an [expressions] table")
+            hint = ""
+            if path and "# [expressions]" in Path(path).read_text(errors="replace"):
+                hint = (" (this is a `pdsgen recipe from-document` skeleton: write each output's formula "
+                        "in the commented [expressions] table and fill [product])")
+            raise _err(path, "expressions", "algorithm = 'expressions' needs an [expressions] table" + hint)
         from pdsgen.recipes.expressions import compile_expression
 
         known = set(inputs) | set(parameters)
