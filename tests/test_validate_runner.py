@@ -344,3 +344,11 @@ def test_products_of_a_bundle_that_no_collection_lists(tmp_path):
     cross_product_checks(res, Options(offline=True), "bundle")
     found = [f for f in res.integrity if f.type == "warning.integrity.unreferenced_member"]
     assert [(f.file, "urn:nasa:pds:other:doc:x::2.0" in f.message) for f in found] == [(x1.label, True)]
+
+
+@pytest.mark.shared
+def test_a_file_not_understood_as_a_label_is_an_unreferenced_file():
+    r = run([str(V / "github482/bundle2/bundle_kaguya_derived.xml")], opts(rule="bundle", context=False))
+    unref = [f.file for f in r.integrity if f.type == "warning.file.not_referenced_in_label"]
+    assert [p.rsplit("/", 1)[-1] for p in unref] == ["foo.xml"]
+    assert any(f.type == "warning.label.not_understandable" for f in r.all_findings())

@@ -69,7 +69,9 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
     result.integrity += _unlisted_products(result, bundles, collections)
     # files under the bundle/collection folder that no label references
     referenced = {str(Path(f).resolve()) for pr in result.products for f in pr.files}
-    referenced |= {str(Path(pr.label).resolve()) for pr in result.products}
+    # (a file that is not understood as a label is not one: validate lists it as unreferenced too)
+    referenced |= {str(Path(pr.label).resolve()) for pr in result.products
+                   if not any(f.type.endswith(".label.not_understandable") for f in pr.findings)}
     roots = [Path(pr.label).parent for pr in (bundles or collections)]
     for root in roots[:1]:
         for q in sorted(root.rglob("*")):
