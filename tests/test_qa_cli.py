@@ -205,3 +205,56 @@ def test_document_skeleton_says_what_to_fill_and_filled_matches_chems_pha(chems_
         assert doc[mine].unit == ref[theirs].unit
         np.testing.assert_allclose(np.asarray(doc[mine], float)[measured],
                                    np.asarray(ref[theirs], float)[measured], rtol=2e-6)
+
+
+def test_regenerate_after_calibration_change_and_failure(chems_raw, tmp_path):
+    """A changed calibration makes the chems product stale (dry run names it); a broken one
+    makes the remake fail with exit 1, the reason naming the label once, the product untouched;
+    the fixed calibration then remakes it as version 1.1 with the new separation distance."""
+    import shutil
+
+    import pdsgen
+
+    pha, cal = chems_raw
+    root = tmp_path / "archive"
+    (root / "raw").mkdir(parents=True)
+    for f in list(pha.parent.glob(pha.stem + ".*")) + list(cal.parent.glob(cal.stem + ".*")):
+        shutil.copy(f, root / "raw" / f.name)
+    run = ["run", "chems-pha", str(root / "raw" / pha.name), "--cal", str(root / "raw" / cal.name),
+           "--out", str(root / "calibrated"), "-q", "--creation-time", "2026-01-01T00:00:00Z"]
+    assert CliRunner().invoke(main, run).exit_code == 0
+    assert CliRunner().invoke(main, ["archive", "index", str(root), "-q"]).exit_code == 0
+    csv = root / "raw" / (cal.stem + ".CSV")
+    good = csv.read_text()
+    head, row = good.split("\n", 1)
+    sep_at = head.split(",").index('"sep_distance(cm)"')
+    fields = row.split(",")
+    old_sep = float(fields[sep_at])
+    fields[sep_at] = f"{old_sep * 1.1:.2f}"
+    csv.write_text(head + "\n" + ",".join(fields))
+    res = CliRunner().invoke(main, ["archive", "regenerate", str(root), "--dry-run"])
+    assert res.exit_code == 0 and "1 products to remake" in res.output and "calibration" in res.output
+    broken = list(fields)
+    broken[sep_at] = "abc"
+    csv.write_text(head + "\n" + ",".join(broken))
+    label = root / "calibrated" / (pha.stem.lower() + "_cal.xml")
+    before = label.read_bytes()
+    res = CliRunner().invoke(main, ["archive", "regenerate", str(root), "--no-validate"])
+    assert res.exit_code == 1, res.output
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("failed: "))
+    assert line.count(label.name) == 1 and "'abc'" in line
+    assert label.read_bytes() == before
+    csv.write_text(head + "\n" + ",".join(fields))
+    res = CliRunner().invoke(main, ["archive", "regenerate", str(root), "--no-validate", "--restart",
+                                    "--creation-time", "2026-01-02T00:00:00Z"])
+    assert res.exit_code == 0, res.output
+    assert "<version_id>1.1</version_id>" in label.read_text()
+    old = next(o for o in pdsgen.open(pha) if o.kind == "table")
+    new = next(o for o in pdsgen.open(label) if o.kind == "table").to_table()
+    assert len(new) == len(old.to_table())
+    # M/Q scales with 1/dist^2
+    ref = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(cal), "--out", str(tmp_path / "ref"), "-q"])
+    assert ref.exit_code == 0
+    first = next(o for o in pdsgen.open(next((tmp_path / "ref").glob("*.xml"))) if o.kind == "table").to_table()
+    np.testing.assert_allclose(np.asarray(new["MQ"], float) / np.asarray(first["MQ"], float),
+                               (old_sep / float(fields[sep_at])) ** 2, rtol=1e-5)

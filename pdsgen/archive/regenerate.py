@@ -393,8 +393,11 @@ def regenerate(
     def on_done(spec: dict[str, Any], result: dict[str, Any] | None, error: BaseException | None) -> None:
         nonlocal finished
         if error is not None:
-            index.set_task(run_id, spec["label_path"], "failed", {"error": str(error)})
-            report.failed.append((spec["label_path"], str(error)))
+            text = str(error)
+            # the report pairs the label with the reason: do not name the label twice
+            text = text.removeprefix(f"{spec['label_path']}: ")
+            index.set_task(run_id, spec["label_path"], "failed", {"error": text})
+            report.failed.append((spec["label_path"], text))
         else:
             commit_task(spec, result, keep=bool(spec.get("keep")))
             index.set_task(run_id, spec["label_path"], "done", result)
