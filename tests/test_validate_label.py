@@ -138,3 +138,24 @@ def test_line_breaks_inside_references_are_invalid_values():
                    "</Internal_Reference></Reference_List>")
     found = check_identifiers(tree, "x")
     assert [f.type for f in found] == ["error.validation.invalid_field_value"]
+
+
+def test_schematron_citations_read_as_validate_reads_them():
+    from lxml import etree
+
+    from pdsgen.validate.pds4label import schematron_citations
+
+    def cite(*pis: str):
+        doc = "".join(f"<?xml-model {p}?>\n" for p in pis) + "<Product_Observational/>"
+        cited, found = schematron_citations(etree.ElementTree(etree.fromstring(doc.encode())), "l.xml")
+        return [h for h, _ns, _line in cited], sorted(f.type for f in found)
+
+    sch = 'href="https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1B00.sch"'
+    ns = 'schematypens="http://purl.oclc.org/dsdl/schematron"'
+    assert cite(f"{sch}\n    {ns} ") == (["https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1B00.sch"], [])
+    # no blank before schematypens (validate issue 17): not a citation, so no Schematron at all
+    assert cite(f"{sch}{ns}") == ([], ["warning.label.bad_schematypens", "warning.label.missing_schematron_spec"])
+    assert cite(sch) == ([], ["warning.label.bad_schematypens", "warning.label.missing_schematron_spec"])
+    # another schematypens is still cited, with a warning
+    hrefs, types = cite(f'{sch} schematypens="http://www.w3.org/2001/XMLSchema"')
+    assert len(hrefs) == 1 and types == ["warning.label.bad_schematypens"]

@@ -83,6 +83,53 @@ def xml_models(tree: etree._ElementTree) -> list[tuple[str, str | None, int | No
     return out
 
 
+#: an xml-model PI validate takes as a Schematron citation: exactly these two pseudo-attributes,
+#: in this order, double-quoted, one blank apart (after collapsing whitespace)
+_SCHEMATRON_PI = re.compile(r'href="([^=]*)"( schematypens="([^=]*)")[ ]*')
+
+
+def schematron_citations(tree: etree._ElementTree, file: str) -> tuple[list[tuple[str, str, int | None]],
+                                                                        list[Finding]]:
+    """(href, schematypens, line) of the Schematron citations, read the way validate reads them,
+    and its warnings: an xml-model without ``schematypens=`` or without a blank before it is
+    ``warning.label.bad_schematypens``, as is a schematypens other than ISO Schematron's; a PI
+    not of the form ``href="…" schematypens="…"`` cites nothing, and a label citing nothing is
+    ``warning.label.missing_schematron_spec`` (no Schematron runs)."""
+    pis = []
+    node = tree.getroot().getprevious()
+    while node is not None:
+        if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-model":
+            pis.append(node)
+        node = node.getprevious()
+    cited: list[tuple[str, str, int | None]] = []
+    out: list[Finding] = []
+    spacing_told = False
+    for pi in reversed(pis):
+        data = " ".join((pi.text or "").split())
+        pos = data.find("schematypens=")
+        if pos < 0:
+            out.append(Finding("warning.label.bad_schematypens",
+                               f"xml-model {data!r} has no schematypens", file=file, line=pi.sourceline))
+        elif pos > 0 and data[pos - 1] != " " and not spacing_told:
+            spacing_told = True
+            out.append(Finding("warning.label.bad_schematypens",
+                               f"invalid xml-model {data!r}: a blank is expected before schematypens=",
+                               file=file, line=pi.sourceline))
+        m = _SCHEMATRON_PI.fullmatch(data)
+        if m is None:
+            continue
+        href, ns = m.group(1).strip(), m.group(3).strip()
+        if ns != SCHEMATRON_NS:
+            out.append(Finding("warning.label.bad_schematypens",
+                               f"xml-model {href} has schematypens {ns!r}, not {SCHEMATRON_NS!r}", file=file,
+                               line=pi.sourceline))
+        cited.append((href, ns, pi.sourceline))
+    if not cited:
+        out.append(Finding("warning.label.missing_schematron_spec",
+                           "the label cites no Schematron (xml-model href=\"…\" schematypens=\"…\")", file=file))
+    return cited, out
+
+
 def identification(tree: etree._ElementTree) -> tuple[str | None, str | None]:
     ia = kid(tree.getroot(), "Identification_Area")
     if ia is None:

@@ -217,26 +217,19 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     except ValidationRunError as exc:
         res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file))
     # Schematron: the label's xml-model citations (or --schematron)
-    models = [(h, ns, line) for h, ns, line in L.xml_models(tree)]
     sch_paths: list[tuple[Path | None, str, int | None]] = []
     if opts.schematrons:
         sch_paths = [(Path(s), s, None) for s in opts.schematrons]
     else:
-        for href, ns, line in models:
-            if ns is not None and ns != L.SCHEMATRON_NS:
-                if href.endswith(".sch"):
-                    res.findings.append(Finding("warning.label.bad_schematypens",
-                                                f"xml-model {href} has schematypens {ns!r}", file=file, line=line))
-                continue
-            if not href.endswith(".sch") and ns is None:
-                continue
+        cited, warned = L.schematron_citations(tree, file)
+        res.findings += warned
+        for href, ns, line in cited:
+            if ns != L.SCHEMATRON_NS and not href.endswith(".sch"):
+                continue  # some other schema language: not run as Schematron
             try:
                 sch_paths.append((cat.resolve(href, base=p.parent), href, line))
             except ValidationRunError as exc:
                 res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file, line=line))
-        if not models:
-            res.findings.append(Finding("warning.label.missing_schematron_spec",
-                                        "the label cites no Schematron (xml-model)", file=file))
     done: set[Path] = set()
     for sch, _href, _line in sch_paths:
         if sch in done:  # cited twice
