@@ -347,12 +347,12 @@ def check_schematron(
         except etree.XMLSyntaxError:
             tree = None
     normalise = tree is None  # lxml could not parse it: Saxon collapses the values itself
-    if tree is not None:
-        collapsed = _collapsed_xml(tree)
-        if collapsed is not None:
-            xml = collapsed
     exe = _executable(sch_path)
-    with _lock:
+    with _lock:  # (also guards the shared compiled XPath of _collapsed_xml)
+        if tree is not None:
+            collapsed = _collapsed_xml(tree)
+            if collapsed is not None:
+                xml = collapsed
         proc = _processor()
         try:
             doc = proc.parse_xml(xml_text=_xml_text(xml))
