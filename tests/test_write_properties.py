@@ -189,3 +189,19 @@ def test_arrays_round_trip(standard, data):
         assert got.shape == arr.shape
         np.testing.assert_array_equal(got, arr)
         assert got.dtype.newbyteorder("=") == dtype.newbyteorder("=")
+
+
+@pytest.mark.parametrize("fmt", ["binary", "character"])
+def test_object_text_columns_keep_every_character(tmp_path, fmt):
+    # an object array's itemsize is the pointer size (8): its text must not be cut there
+    words = np.array(["a longer value than eight", "x", "twelve chars"], dtype=object)
+    out = write_table({"w": words, "n": np.arange(3)}, tmp_path, basename="t", context=context(),
+                      table_format=fmt, creation_time=CREATED)
+    got = pdsgen.open(out.label_path)[0].data["w"]
+    text = [v.decode() if isinstance(v, bytes) else str(v) for v in got]
+    assert [v.strip() for v in text] == list(words)
+    if fmt == "character":  # by hand: 25-byte text field, blank, 1-byte integer, CRLF
+        assert out.data_path.read_bytes() == (
+            b"a longer value than eight 0\r\n"
+            b"x                         1\r\n"
+            b"twelve chars              2\r\n")
