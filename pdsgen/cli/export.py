@@ -67,13 +67,18 @@ def write_object(obj, out: Path, fmt: str) -> None:
             hdu.writeto(tmp, overwrite=True)
         else:
             table = obj.to_table()
-            if fmt == "csv":
+            # arrays and vector columns; text columns stay with astropy's writer (quoting rules)
+            wide = (fmt == "csv" and any(col.ndim > 1 for col in table.itercols())
+                    and all(col.dtype.kind in "biuf" for col in table.itercols()))
+            if fmt == "csv" and not wide:
                 table = _flatten_columns(table)
             if fmt == "fits":
                 # FITS keywords: 8 characters, upper case; the description goes in the column headers.
                 table.meta = {"EXTNAME": obj.name[:68], "PDSCLASS": obj.label_type}
                 _ascii_text_columns(table)
-            if fmt == "parquet":
+            if wide:
+                _write_wide_csv(table, tmp)
+            elif fmt == "parquet":
                 _write_parquet(table, tmp)
             elif fmt == "fits":
                 _write_fits_table(table, tmp)
@@ -123,8 +128,55 @@ def _ascii_text_columns(table) -> None:
             table[name].unit, table[name].description = col.unit, col.description
 
 
+def _write_wide_csv(table, tmp: Path) -> None:
+    """CSV holds one value per cell: a column of shape (n, a, b) becomes a·b columns
+    ``name[i,j]``. Written through Arrow, one cast per source column: astropy's CSV writer
+    handles a 1024×1024 image as 1024 Python columns (seconds; a 2×32×512 cube took 7 s).
+    Cells read as astropy writes them: floats keep a decimal point, masked values are empty."""
+    import csv
+    import io
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    names: list[str] = []
+    arrays: list = []
+    for col in table.itercols():
+        n = len(col)
+        data = np.ma.getdata(col)
+        if data.dtype.byteorder not in ("=", "|"):  # Arrow takes native byte order only (FITS is big-endian)
+            data = data.astype(data.dtype.newbyteorder("="))
+        mask = np.ma.getmaskarray(col) if hasattr(col, "mask") else None
+        index = list(np.ndindex(*col.shape[1:])) if col.ndim > 1 else [()]
+        width = len(index)
+        # column-major: every output column is one contiguous slice of a single Arrow array
+        by_cell = np.ascontiguousarray(data.reshape(n, width).T).reshape(-1)
+        cell_mask = None if mask is None or not mask.any() else np.ascontiguousarray(mask.reshape(n, width).T).reshape(-1)
+        values = pa.array(by_cell, mask=cell_mask)
+        if pa.types.is_floating(values.type):
+            text = pc.cast(values, pa.string())
+            whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
+            values = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+        elif pa.types.is_boolean(values.type):
+            values = pc.if_else(values, "True", "False")
+        for k, idx in enumerate(index):
+            names.append(col.name if col.ndim <= 1 else f"{col.name}[{','.join(map(str, idx))}]")
+            arrays.append(values.slice(k * n, n))
+    # header quoted where needed ("name[0,1]" holds a comma), as astropy and the csv module do;
+    # the cells are numbers (no quoting needed, so none: Arrow would quote every text cell)
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(names)
+    with open(tmp, "wb") as out:
+        out.write(header.getvalue().encode())
+        pcsv.write_csv(pa.Table.from_arrays(arrays, names=names), out,
+                       write_options=pcsv.WriteOptions(include_header=False, quoting_style="none"))
+
+
 def _flatten_columns(table):
-    """CSV holds one value per cell: a column of shape (n, a, b) becomes a·b columns ``name[i,j]``."""
+    """CSV holds one value per cell: a column of shape (n, a, b) becomes a·b columns ``name[i,j]``
+    (astropy path, for tables with text columns)."""
     import numpy as np
     from astropy.table import Table
 
