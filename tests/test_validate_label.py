@@ -159,3 +159,31 @@ def test_schematron_citations_read_as_validate_reads_them():
     # another schematypens is still cited, with a warning
     hrefs, types = cite(f'{sch} schematypens="http://www.w3.org/2001/XMLSchema"')
     assert len(hrefs) == 1 and types == ["warning.label.bad_schematypens"]
+
+
+def test_schemas_and_schematron_files_come_in_pairs():
+    from lxml import etree
+
+    from pdsgen.validate.pds4label import schema_schematron_versions
+
+    pds = "http://pds.nasa.gov/pds4/pds/v1"
+
+    def check(locations: str, *models: str):
+        pis = "".join(f"<?xml-model {m}?>" for m in models)
+        loc = f' xsi:schemaLocation="{locations}"' if locations else ""
+        doc = (f'{pis}<Product_Observational xmlns="{pds}" '
+               f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"{loc}/>')
+        return [(f.type, f.message) for f in schema_schematron_versions(etree.ElementTree(etree.fromstring(doc)), "l")]
+
+    ns = 'schematypens="http://purl.oclc.org/dsdl/schematron"'
+    core_xsd = f"{pds} https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1B00.xsd"
+    core_sch = f'href="http://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1B00.sch" {ns}'
+    assert check(core_xsd, core_sch) == []  # http/https and case do not matter: same path
+    mess = "http://pds.nasa.gov/pds4/mission/mess/v1 https://pds.nasa.gov/pds4/mission/mess/v1/PDS4_MESS_1B00_1101.xsd"
+    (kind, msg), = check(f"{core_xsd} {mess}", core_sch)
+    assert kind == "warning.label.schema" and "PDS4_MESS_1B00_1101" in msg
+    # an xml-model without a blank before schematypens names no .sch file (validate issue 17)
+    assert [k for k, _ in check(core_xsd, core_sch.replace('" schematypens', '"schematypens'))] == [
+        "warning.label.schema"]
+    assert [k for k, _ in check("", core_sch)] == ["warning.label.schema"]
+    assert [k for k, _ in check(core_xsd)] == ["warning.label.schematron"]

@@ -130,6 +130,61 @@ def schematron_citations(tree: etree._ElementTree, file: str) -> tuple[list[tupl
     return cited, out
 
 
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+_URL_SCHEMES = {"http", "https", "file", "ftp", "jar"}
+
+
+def _url_stem(text: str, ext: str) -> str | None:
+    """Path (with query) of an absolute URL, lower-cased, without `ext`; None if not such a URL."""
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(text)
+    except ValueError:
+        return None
+    if u.scheme.lower() not in _URL_SCHEMES:
+        return None
+    path = (u.path + (f"?{u.query}" if u.query else "")).lower()
+    return path[: -len(ext)] if path.endswith(ext) else None
+
+
+def schema_schematron_versions(tree: etree._ElementTree, file: str) -> list[Finding]:
+    """The schemas of ``xsi:schemaLocation`` and the Schematron files of the xml-models should
+    come in pairs (same path, ``.xsd``/``.sch``), as validate checks before schema validation:
+    ``warning.label.schema`` when they do not, or when no schema is given, and
+    ``warning.label.schematron`` when no xml-model is given."""
+    root = tree.getroot()
+    location = (root.get(f"{{{XSI_NS}}}schemaLocation") or "").strip()
+    models = []
+    node = root.getprevious()
+    while node is not None:
+        if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-model":
+            models.append(node.text or "")
+        node = node.getprevious()
+    if not location:
+        return [Finding("warning.label.schema", "cannot check versioning: no schema given (xsi:schemaLocation)",
+                        file=file, line=root.sourceline)]
+    if not models:
+        return [Finding("warning.label.schematron", "cannot check versioning: no Schematron given (xml-model)",
+                        file=file, line=root.sourceline)]
+    schemas = {stem for token in location.split() if (stem := _url_stem(token, ".xsd"))}
+    schematrons = set()
+    for model in models:
+        for part in model.split():
+            first, last = part.find('"'), part.rfind('"')
+            if part.lower().startswith("href") and 0 <= first < last:
+                stem = _url_stem(part[first + 1: last], ".sch")
+                if stem:
+                    schematrons.add(stem)
+    only_xsd, only_sch = sorted(schemas - schematrons), sorted(schematrons - schemas)
+    if not only_xsd and not only_sch:
+        return []
+    name = lambda stems: ", ".join(s.rsplit("/", 1)[-1].upper() for s in stems) or "none"  # noqa: E731
+    return [Finding("warning.label.schema",
+                    f"the schema version(s) [{name(only_xsd)}] do not match the Schematron version(s) "
+                    f"[{name(only_sch)}]", file=file, line=root.sourceline)]
+
+
 def identification(tree: etree._ElementTree) -> tuple[str | None, str | None]:
     ia = kid(tree.getroot(), "Identification_Area")
     if ia is None:

@@ -210,7 +210,8 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
         return res
     cat = opts.get_catalog()
 
-    # XML Schema
+    # XML Schema (first: schemas and Schematron files in pairs, as validate checks)
+    res.findings += L.schema_schematron_versions(tree, file)
     schemas = [Path(s) for s in opts.schemas]
     try:
         res.findings += check_xsd(tree, cat, file=file, extra_schemas=schemas)
