@@ -10,7 +10,8 @@ catalog; the shared registered-context-products list is always passed), pdsgen r
 in-process through its CLI with a JSON report, and two things are compared:
 
 * verdict: errors found or not (validate's ``summary:totalErrors``);
-* error types: the set of ``error.*`` message types reported, exactly.
+* error types: the set of ``error.*`` message types reported, exactly;
+* (also printed) warning types: the set of ``warning.*`` types, exactly.
 
 Cases whose expected errors are all of out-of-scope formats (PDF/A, JPEG/PNG/MP4
 compliance, file mime types) are excluded; in other cases those types are dropped from the
@@ -153,20 +154,24 @@ def evaluate(verbose: bool = False) -> dict:
         code, data = run_pdsgen(argv)
         got_types = {m["messageType"] for m in data.get("summary", {}).get("messageTypes", [])}
         got_errors = {t for t in got_types if t.startswith("error.")}
+        exp_warnings = {t for t in exp["types"] if t.startswith("warning.") and not t.endswith("_mimetype")}
+        got_warnings = {t for t in got_types if t.startswith("warning.")}
         got_verdict = data.get("summary", {}).get("totalErrors", 0) > 0 or code >= 2
         rows.append({
             "case": f"{case['src']}/{case['sub']}", "excluded": False, "argv": argv, "code": code,
             "verdict_ok": got_verdict == exp_verdict, "types_ok": got_errors == exp_errors,
+            "warnings_ok": got_warnings == exp_warnings,
             "expected": sorted(exp_errors), "got": sorted(got_errors), "exp_verdict": exp_verdict,
             "got_verdict": got_verdict, "crash": data.get("crash"),
         })
     used = [r for r in rows if not r["excluded"]]
     verdict = sum(r["verdict_ok"] for r in used)
     types = sum(r["types_ok"] for r in used)
+    warnings = sum(r["warnings_ok"] for r in used)
     return {"rows": rows, "cases": len(rows), "used": len(used), "excluded": len(rows) - len(used),
             "verdict_agreement": verdict / len(used) if used else 0.0,
             "type_agreement": types / len(used) if used else 0.0,
-            "verdict_ok": verdict, "types_ok": types}
+            "verdict_ok": verdict, "types_ok": types, "warnings_ok": warnings}
 
 
 def main(argv: list[str]) -> int:
@@ -189,6 +194,8 @@ def main(argv: list[str]) -> int:
           "(target >= 95%)")
     print(f"error-type agreement: {res['types_ok']}/{res['used']} = {100 * res['type_agreement']:.1f}% "
           "(target >= 85%)")
+    print(f"warning-type agreement (exact set, out-of-scope mime types dropped): {res['warnings_ok']}/{res['used']}"
+          f" = {100 * res['warnings_ok'] / res['used']:.1f}%")
     return 0
 
 
