@@ -304,3 +304,35 @@ def test_export_big_endian_float_image_to_csv(tmp_path):
     assert got.shape == expected.shape == (8, 8)
     np.testing.assert_array_equal(got, expected)
     assert all("." in cell or "e" in cell for cell in out.read_text().splitlines()[1].split(","))
+
+
+@pytest.mark.parametrize("name", ["fips-cdr", "iuvs-dark"])
+def test_recipe_toml_copy_finds_the_shipped_default_calibrations(name, tmp_path):
+    """`recipe show NAME --toml > my.toml` is how a built-in is customised; the copy must
+    still find the default calibration files shipped beside the built-ins."""
+    res = CliRunner().invoke(main, ["recipe", "show", name, "--toml"])
+    assert res.exit_code == 0
+    copy = tmp_path / "my.toml"
+    copy.write_text(res.output)
+    res = CliRunner().invoke(main, ["recipe", "show", str(copy)])
+    assert res.exit_code == 0, res.output
+
+
+def test_fips_recipe_copy_gives_the_builtin_products(tmp_path):
+    from pdsgen.resources import labels_dir
+
+    fips = labels_dir() / "fips"
+    copy = tmp_path / "my-fips.toml"
+    copy.write_text(CliRunner().invoke(main, ["recipe", "show", "fips-cdr", "--toml"]).output)
+    outs = []
+    for recipe in ("fips-cdr", str(copy)):
+        out = tmp_path / ("out" + str(len(outs)))
+        res = CliRunner().invoke(main, ["run", recipe, str(fips / "FIPS_SCAN_2011100_EDR.lbl"), "--out", str(out), "-q",
+                                        "--cal", str(fips / "fips_eq_table.csv"),
+                                        "--cal", str(fips / "fips_proton_efficiency.csv"),
+                                        "--creation-time", "2026-01-01T00:00:00Z"])
+        assert res.exit_code == 0, res.output
+        outs.append(out)
+    tabs = [sorted(o.glob("*.tab")) for o in outs]
+    assert [p.name for p in tabs[0]] == [p.name for p in tabs[1]] and tabs[0]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(tabs[0], tabs[1], strict=True))

@@ -155,8 +155,11 @@ class RecipeContext:
             raise RecipeError(f"recipe {self.recipe.name!r} declares no calibration {name!r}")
         pats = [p.strip() for p in spec.match.split("|")]
         found = [p for p in self.cal_files if any(fnmatch.fnmatch(p.name.lower(), q.lower()) for q in pats)]
-        if not found and spec.default and self.recipe.path is not None:
-            found = [self.recipe.path.parent / spec.default]
+        if not found and spec.default:
+            from pdsgen.recipes.loader import default_calibration
+
+            default = default_calibration(self.recipe.path, spec.default)
+            found = [default] if default is not None else []
         if not found and spec.required:
             given = ", ".join(p.name for p in self.cal_files) or "none"
             raise RecipeError(

@@ -270,6 +270,13 @@ class Recipe:
 # --------------------------------------------------------------------------- loading
 
 
+def default_calibration(recipe_path: Path | None, name: str) -> Path | None:
+    """A ``[calibrations.X] default`` file: beside the recipe, else among the files shipped
+    with the built-in recipes (so a copy made with `recipe show NAME --toml` still finds them)."""
+    folders = ([recipe_path.parent] if recipe_path is not None else []) + [builtin_dir()]
+    return next((f / name for f in folders if (f / name).is_file()), None)
+
+
 def list_builtin() -> list[str]:
     """Names of the built-in recipes."""
     return sorted(p.stem for p in builtin_dir().glob("*.toml"))
@@ -486,8 +493,9 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
             required=bool(spec.get("required", True)), multiple=bool(spec.get("multiple", False)),
             description=spec.get("description", ""),
         )
-        if spec.get("default") and path is not None and not (path.parent / spec["default"]).is_file():
-            raise _err(path, f"{where}.default", f"no file {spec['default']!r} beside the recipe")
+        if spec.get("default") and path is not None and default_calibration(path, spec["default"]) is None:
+            raise _err(path, f"{where}.default", f"no file {spec['default']!r} beside the recipe "
+                       "(nor among the built-in recipes' files)")
 
     pr = _table(data, "product", path, required=True)
     _check_keys(pr, {"lid", "product_id", "file_name", "title", "parts", "vid", "description", "product_class",
