@@ -352,3 +352,16 @@ def test_a_file_not_understood_as_a_label_is_an_unreferenced_file():
     unref = [f.file for f in r.integrity if f.type == "warning.file.not_referenced_in_label"]
     assert [p.rsplit("/", 1)[-1] for p in unref] == ["foo.xml"]
     assert any(f.type == "warning.label.not_understandable" for f in r.all_findings())
+
+
+def test_malformed_references_are_not_integrity_questions(tmp_path):
+    from pdsgen.validate.integrity import cross_product_checks, well_formed
+    from pdsgen.validate.runner import Options, ProductResult, RunResult
+
+    assert well_formed("urn:nasa:pds:b:document:d") and well_formed("urn:nasa:pds:b:document:d::1.0")
+    assert not well_formed("urn:nasa:pds:b:document:d ZZZ BBB") and not well_formed("urn:nasa:pds:b:d::1")
+    b = ProductResult(str(tmp_path / "bundle.xml"), lid="urn:nasa:pds:b", vid="1.0", product_class="Product_Bundle",
+                      references=[("urn:nasa:pds:b:document:gone", 5), ("urn:nasa:pds:b:document:d ZZZ BBB", 6)])
+    res = RunResult(products=[b], roots=[])
+    cross_product_checks(res, Options(offline=True), "bundle")
+    assert [f.line for f in res.integrity if f.type == "warning.integrity.reference_not_found"] == [5]

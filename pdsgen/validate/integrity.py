@@ -84,6 +84,8 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
     if bundle_lids:
         for pr in result.products:
             for ref, line in pr.references:
+                if not well_formed(ref):
+                    continue  # a malformed reference is a label error already, not an integrity question
                 lid = ref.split("::", 1)[0]
                 if not any(lid == bl or lid.startswith(bl + ":") for bl in bundle_lids):
                     continue
@@ -94,6 +96,15 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                 result.integrity.append(Finding("warning.integrity.reference_not_found",
                                                 f"reference {ref} was not found in the bundle", file=pr.label,
                                                 line=line))
+
+
+def well_formed(ref: str) -> bool:
+    """Whether `ref` is a LID or LIDVID by the PDS4 grammar."""
+    import re
+
+    from pdsgen.validate.fieldtypes import PATTERNS
+
+    return re.fullmatch(PATTERNS["ASCII_LIDVID_LID"], ref) is not None
 
 
 def _unlisted_products(result: RunResult, bundles: list[ProductResult],
