@@ -32,6 +32,8 @@ Label machinery (also used by the archive packager for collection/bundle labels)
   ``templates/`` last (also reachable as ``builtin/…``); StrictUndefined; errors →
   `pdsgen.errors.TemplateError` naming template file and line.
 - `commit_files([(path, bytes), …])` — the atomic multi-file write; `md5_hex`.
+- `write_labels([(path, template_name, variables), …], jobs=N)` — many labels: rendered in
+  the calling thread while writer threads do the atomic writes.
 - `check_lid`, `check_vid`, `check_lidvid`, `information_model(version)` (schema and
   Schematron URLs), `iso_utc`, `resolve_creation_time` (argument > SOURCE_DATE_EPOCH > now).
 - Filters in every template: ``xml``, ``pds3``, ``pds3_string``, ``pds3_text``,
@@ -41,6 +43,7 @@ Label machinery (also used by the archive packager for collection/bundle labels)
 from __future__ import annotations
 
 from pdsgen.render.atomic import commit_files, md5_hex
+from pdsgen.render.batch import write_labels
 from pdsgen.render.context import ModificationDetail, ProductContext, Reference
 from pdsgen.render.env import LabelEnvironment, label_environment, render_label
 from pdsgen.render.ids import (
@@ -90,5 +93,6 @@ __all__ = [
     "write_array",
     "write_browse",
     "write_fits",
+    "write_labels",
     "write_table",
 ]
