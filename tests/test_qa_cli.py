@@ -109,6 +109,9 @@ def test_archive_unusable_input_exits_2(chems_raw, tmp_path):
     res = runner.invoke(main, ["archive", "find", str(root)])
     assert res.exit_code == 2 and "no archive index" in res.output
     assert runner.invoke(main, ["archive", "index", str(root), "-q"]).exit_code == 0
+    # --full re-reads the two known labels: updated, not added
+    res = runner.invoke(main, ["archive", "index", str(root), "-q", "--full"])
+    assert res.exit_code == 0 and "2 products indexed: 0 added, 2 updated" in res.output, res.output
     res = runner.invoke(main, ["archive", "find", str(root), "--start", "garbage"])
     assert res.exit_code == 2 and "--start" in res.output
     res = runner.invoke(main, ["archive", "find", str(root), "--start", "2005:001", "--stop", "2004:001"])

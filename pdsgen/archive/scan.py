@@ -168,7 +168,7 @@ def scan(
                 report.touched += 1
                 _tick(progress)
                 continue
-        todo.append((rel, st, state is not None))
+        todo.append((rel, st, rel in gone_if_missing))  # --full: a re-read known label is updated, not added
     pending_known: list[str] = []
     for (_rel, _st, was_known), outcome in _read_all(root, todo, jobs):
         _tick(progress)
