@@ -93,3 +93,19 @@ def test_pds3_writers_validate_cleanly(tmp_path):
                     standard="pds3", creation_time=created)
     res = _check([t.label_path, a.label_path])
     assert {p.standard for p in res.products} == {"PDS3"}
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("table_format", ["character", "binary"])
+def test_pds3_tables_with_missing_constants_validate_cleanly(tmp_path, table_format):
+    # PDS3 constants reach the validator typed (pvl gives MISSING_CONSTANT = -1e+32 as a
+    # float, not text); they must be compared numerically, not crash the check.
+    from pdsgen.render import write_table
+
+    created, _special, context, _mixed = _helpers()
+    values = np.ma.MaskedArray([1.5, 0.0, -2.25], mask=[False, True, False])
+    t = write_table({"v": values, "n": np.array([1, 2, 3])}, tmp_path, basename="m", context=context(),
+                    standard="pds3", table_format=table_format, creation_time=created,
+                    special_constants={"v": {"missing_constant": -1e32}})
+    res = _check([t.label_path])
+    assert not [f for f in res.all_findings() if "internal_error" in f.type]

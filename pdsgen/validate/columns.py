@@ -62,10 +62,13 @@ def _report(out: list[Finding], bad: np.ndarray, type_: str, what: Callable[[int
 # --------------------------------------------------------------------------- label extras
 
 
-def _num(text: str | None) -> float | None:
-    if text is None:
+def _num(text: str | float | None) -> float | None:
+    """A constant or limit as a number: PDS4 gives text, PDS3 labels typed values (pvl)."""
+    if text is None or isinstance(text, bool):
         return None
-    t = text.strip()
+    if isinstance(text, int | float):
+        return float(text)
+    t = str(text).strip()
     try:
         return float(t)
     except ValueError:
@@ -106,9 +109,10 @@ class FieldLimits:
     max_length: int | None = None
 
 
-def _num_typed(text: str | None, dtype: np.dtype | None) -> float | None:
+def _num_typed(text: str | float | None, dtype: np.dtype | None) -> float | None:
     """A constant; hex constants of float types are bit patterns (PDS4 allows 0xFF7FFFFF)."""
-    if text is not None and dtype is not None and dtype.kind == "f" and text.strip().lower().startswith("0x"):
+    if (isinstance(text, str) and dtype is not None and dtype.kind == "f"
+            and text.strip().lower().startswith("0x")):
         try:
             bits = int(text.strip(), 16)
             return float(np.array(bits, dtype=f"u{dtype.itemsize}").view(dtype.newbyteorder("=")))
