@@ -84,7 +84,7 @@ def test_calibration_gaps_and_bad_parameters(recipe, three_cals):
         compute(recipe, three_cals, params={"date": "2002:001", "select": "closest"})
     with pytest.raises(RecipeError, match="scale_4c"):
         compute(recipe, three_cals, params={"scale_4c": "0"})
-    with pytest.raises(RecipeError, match="not a date"):
+    with pytest.raises(RecipeError, match="'yesterday' is not a valid date/time"):
         compute(recipe, three_cals, params={"date": "yesterday"})
     with pytest.raises(RecipeError, match="no parameter 'alpha'"):
         compute(recipe, three_cals, params={"alpha": "0.5"})
@@ -238,3 +238,21 @@ def test_selected_calibration_scaled_image_product(recipe, three_cals, tmp_path,
     # without a date there is no selection and no scaled image
     rep = run_recipe(recipe, three_cals, tmp_path / "nodate", standard=standard)
     assert not rep.failed and not list((tmp_path / "nodate").glob("*scaled*"))
+
+
+def test_bad_date_is_one_usage_error_before_any_product(three_cals, tmp_path):
+    # `date` is a time parameter: checked once when --set is read (exit 2, one line naming the
+    # accepted forms), not per product with astropy's list of formats.
+    from click.testing import CliRunner
+
+    from pdsgen.cli import main
+
+    res = CliRunner().invoke(main, ["run", "aca-dark", *map(str, three_cals), "--out", str(tmp_path / "o"),
+                                    "--set", "date=notadate"])
+    assert res.exit_code == 2, res.output
+    assert "'notadate' is not a valid date/time" in res.output and "YYYY:DDD" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+    ok = load_recipe("aca-dark").parameters["date"]
+    assert ok.coerce("2002:001") == "2002:001" and ok.coerce("2002-01-01T12:00:00Z") == "2002-01-01T12:00:00Z"
+    assert ok.coerce("") == ""

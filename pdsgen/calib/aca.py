@@ -296,8 +296,9 @@ def aca_dark_algorithm(ctx):
     if date:
         try:
             when = chandra_secs(date)
-        except ValueError as exc:
-            raise RecipeError(f"parameter 'date' = {date!r} is not a date ({exc})") from None
+        except ValueError:
+            raise RecipeError(f"parameter 'date' = {date!r} is not a date "
+                              "(ISO 8601 YYYY-MM-DD[Thh:mm:ss] or YYYY:DDD[:hh:mm:ss])") from None
         try:
             k = select_calibration(secs, when, str(p["select"]))
         except LookupError:

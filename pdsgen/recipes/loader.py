@@ -67,6 +67,16 @@ class InputSpec:
         return "ref" if self.ref else "column" if self.column else "keyword"
 
 
+def _check_time(text: str) -> None:
+    """ValueError unless `text` is an ISO 8601 or PDS day-of-year (YYYY:DDD[:hh:mm:ss]) time."""
+    from astropy.time import Time
+
+    try:
+        Time(text.rstrip("Z"), scale="utc")
+    except (ValueError, TypeError):
+        raise ValueError(text) from None
+
+
 @dataclass(frozen=True)
 class ParameterSpec:
     """A value the user provides (``--set name=value``), with default, unit and bounds.
@@ -81,7 +91,7 @@ class ParameterSpec:
     max: float | None = None
     inclusive: bool = False
     choices: tuple[Any, ...] = ()
-    type: str = "float"  # float | int | str | bool
+    type: str = "float"  # float | int | str | bool | time (ISO or YYYY:DDD[:hh:mm:ss]; "" = none)
     description: str = ""
 
     def coerce(self, value: Any, *, where: str = "") -> Any:
@@ -105,10 +115,16 @@ class ParameterSpec:
                     v = value.lower() in ("true", "1", "yes")
                 else:
                     v = bool(value)
+            elif self.type == "time":
+                v = str(value).strip()
+                if v:
+                    _check_time(v)
             else:
                 v = str(value)
         except (TypeError, ValueError):
-            raise RecipeError(f"{label}: {value!r} is not a valid {self.type}", path=where or None) from None
+            what = ("date/time (ISO 8601 YYYY-MM-DD[Thh:mm:ss] or PDS YYYY:DDD[:hh:mm:ss])"
+                    if self.type == "time" else self.type)
+            raise RecipeError(f"{label}: {value!r} is not a valid {what}", path=where or None) from None
         if self.type in ("float", "int"):
             if not np.isfinite(v):
                 raise RecipeError(f"{label}: {value!r} is not a finite number", path=where or None)
@@ -420,8 +436,8 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         ptype = spec.get("type") or (
             "bool" if isinstance(default, bool) else "int" if isinstance(default, int)
             else "str" if isinstance(default, str) else "float")
-        if ptype not in ("float", "int", "str", "bool"):
-            raise _err(path, f"{where}.type", f"{ptype!r} is not float, int, str or bool")
+        if ptype not in ("float", "int", "str", "bool", "time"):
+            raise _err(path, f"{where}.type", f"{ptype!r} is not float, int, str, bool or time")
         if spec.get("unit"):
             parse_unit(spec["unit"], what=f"{path or ''} [{where}.unit]")
         p = ParameterSpec(
