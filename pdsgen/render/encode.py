@@ -9,6 +9,7 @@ records are one numpy structured array. No Python loop runs per record or per va
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pdsgen.errors import DataError
+from pdsgen.render.atomic import md5_hex
 from pdsgen.render.columns import Column
 
 ByteOrder = Literal["big", "little"]
@@ -77,6 +79,7 @@ class EncodedTable:
     layout: str  # "character" | "binary" | "delimited"
     byte_order: ByteOrder = "big"
     record_delimiter: str | None = "Carriage-Return Line-Feed"
+    md5: str | None = None  # hex MD5 of ``data`` when the encoder hashed it while building it
 
 
 # ---------------------------------------------------------------------- helpers
@@ -130,20 +133,24 @@ def _ascii_matrix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     n = len(values)
     if values.dtype.kind == "U":
         chars = values.dtype.itemsize // 4
-        codes = np.ascontiguousarray(values, dtype=f"=U{max(chars, 1)}").view(np.uint32)
-        codes = codes.reshape(n, max(chars, 1))
+        values = np.ascontiguousarray(values, dtype=f"=U{max(chars, 1)}")
+        codes = values.view(np.uint32).reshape(n, max(chars, 1))
         if (codes >= 128).any():
             return None
         mat = codes.astype(np.uint8)
     else:
         width = max(values.dtype.itemsize, 1)
-        mat = np.ascontiguousarray(values, dtype=f"S{width}").view(np.uint8).reshape(n, width)
+        values = np.ascontiguousarray(values, dtype=f"S{width}")
+        mat = values.view(np.uint8).reshape(n, width)
         if (mat >= 128).any():
             return None
-    nz = mat != 0
-    if mat.shape[1] > 1 and (nz[:, 1:] > nz[:, :-1]).any():  # a character after a NUL
+    # numpy's length runs to the last non-NUL character, so it counts embedded NULs: the
+    # non-NUL bytes fall short of the lengths exactly when a value holds a NUL (whole-array
+    # counts; reductions along the short rows are several times slower)
+    lengths = np.char.str_len(values)
+    if np.count_nonzero(mat) != int(lengths.sum()):
         raise DataError("holds NUL characters, which a table record cannot carry")
-    return mat, nz.sum(axis=1)
+    return mat, lengths
 
 
 def _ascii_text(values: np.ndarray) -> pa.Array | None:
@@ -175,7 +182,7 @@ def _ascii_cells(col: Column) -> tuple[FieldSpec, np.ndarray] | None:
     if found is None:
         return None
     src, lengths = found
-    if ((src < 32) & (src != 0)).any() or (src == 127).any():
+    if (src - np.uint8(1) < 31).any() or (src == 127).any():  # 1..31 (0 is padding), DEL
         raise DataError(f"column {col.name!r} holds control characters (e.g. CR/LF, TAB), "
                         "which a table record cannot carry")
     consts = {k: str(v) for k, v in col.special_constants.items()}
@@ -185,7 +192,7 @@ def _ascii_cells(col: Column) -> tuple[FieldSpec, np.ndarray] | None:
                      numpy_dtype=col.values.dtype.str)
     src = src[:, :width]
     mat = np.full((len(src), width), 32, dtype=np.uint8)
-    mat[:, : src.shape[1]] = np.where(src == 0, 32, src)
+    np.maximum(src, 32, out=mat[:, : src.shape[1]])  # NUL padding → blank (others are >= 32)
     return spec, mat
 
 
@@ -391,8 +398,8 @@ def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool 
         cells.append(mat)
     record_length = location - len(separator) - 1 + len(CRLF)
     n = len(columns[0].values)
-    return EncodedTable(_assemble(specs, cells, n, record_length, separator), n, specs,
-                        record_length, record_length, "character")
+    data, md5 = _assemble(specs, cells, n, record_length, separator)
+    return EncodedTable(data, n, specs, record_length, record_length, "character", md5=md5)
 
 
 def _cell_matrix(padded: pa.Array | pa.ChunkedArray, width: int) -> np.ndarray:
@@ -412,15 +419,17 @@ def _cell_matrix(padded: pa.Array | pa.ChunkedArray, width: int) -> np.ndarray:
 
 
 def _assemble(specs: list[FieldSpec], cells: list[np.ndarray], n: int, record_length: int,
-              separator: str) -> bytes | memoryview:
+              separator: str) -> tuple[bytes | memoryview, str]:
     """Fixed-width records from per-field byte matrices, ``separator`` between fields (a
     vector column's elements each followed by one blank), CRLF at the end.
 
     The (rows, record_length) output is filled through a record dtype view, one field at
     a time (a memcpy per value: several times faster than 2-D slices a few bytes wide);
-    the separators and CRLF are constant fields. Returned as a zero-copy view."""
+    the separators and CRLF are constant fields. Returned as a zero-copy view, with its MD5:
+    blocks of rows are hashed on a second thread while the next block is filled (hashlib
+    releases the GIL; the block is still in cache), so the hash costs little extra time."""
     if n == 0:
-        return b""
+        return b"", md5_hex(b"")
     line = np.full(record_length, 32, dtype=np.uint8)  # the constant bytes of a record
     line[-2:] = np.frombuffer(CRLF.encode("ascii"), dtype=np.uint8)
     sep = np.frombuffer(separator.encode("ascii"), dtype=np.uint8)
@@ -448,9 +457,23 @@ def _assemble(specs: list[FieldSpec], cells: list[np.ndarray], n: int, record_le
     out = np.empty((n, record_length), dtype=np.uint8)
     records = out.view(np.dtype({"names": names, "formats": formats, "offsets": offsets,
                                  "itemsize": record_length})).reshape(n)
-    for name, src in zip(names, sources, strict=True):
-        records[name] = src
-    return memoryview(out.reshape(-1))
+    flat = memoryview(out.reshape(-1))
+    hasher = hashlib.md5()
+    step = max(1, (1 << 21) // record_length)  # ~2 MB blocks
+    if n <= step:
+        for name, src in zip(names, sources, strict=True):
+            records[name] = src
+        hasher.update(flat)
+        return flat, hasher.hexdigest()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # one worker: blocks hashed in order
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
+            for name, src in zip(names, sources, strict=True):
+                records[name][lo:hi] = src if isinstance(src, np.void) else src[lo:hi]
+            pool.submit(hasher.update, flat[lo * record_length:hi * record_length])
+    return flat, hasher.hexdigest()
 
 
 def encode_delimited(columns: list[Column], *, pds3: bool = False) -> EncodedTable:

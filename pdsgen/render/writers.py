@@ -204,8 +204,9 @@ def _render_attached(template: str, variables: dict[str, Any], templates_dir, *,
     raise LabelError(f"attached label from {template} did not reach a stable length")
 
 
-def _file_info(name: str, data: bytes | memoryview, created: str, records: int | None) -> FileInfo:
-    return FileInfo(name, memoryview(data).nbytes, md5_hex(data), created, records)
+def _file_info(name: str, data: bytes | memoryview, created: str, records: int | None,
+               md5: str | None = None) -> FileInfo:
+    return FileInfo(name, memoryview(data).nbytes, md5 or md5_hex(data), created, records)
 
 
 # ---------------------------------------------------------------------- tables
@@ -283,13 +284,13 @@ def write_table(
     if standard == "pds4":
         kind_key = ("pds4", product_class, "table")
         label_name = basename + ".xml"
-        variables["file"] = _file_info(data_name, enc.data, created, enc.records)
+        variables["file"] = _file_info(data_name, enc.data, created, enc.records, enc.md5)
         variables["product_class"] = product_class
     else:
         obj = "SPREADSHEET" if table_format == "delimited" else "TABLE"
         kind_key = ("pds3", obj, "table")
         label_name = data_name if attached else basename + ".lbl"
-        variables["file"] = _file_info(data_name, enc.data, created, enc.records)
+        variables["file"] = _file_info(data_name, enc.data, created, enc.records, enc.md5)
         variables["pds3"] = _pds3_variables(data_name, attached, enc.record_length, enc.records,
                                             stream=table_format == "delimited")
     template = template or DEFAULT_TEMPLATES.get(kind_key)
