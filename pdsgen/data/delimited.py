@@ -46,9 +46,21 @@ def _columns_needed(obj: DataObject) -> int:
 
 def _parse(obj: DataObject):
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     ncols = int(obj.details.get("fields_per_record") or _columns_needed(obj))
+    raw = record_bytes(obj)
+    if raw is None:
+        return None, 0
+    try:
+        table = read_csv(raw, ncols, delimiter_char(obj))
+    except pa.ArrowInvalid as exc:
+        raise DataError(f"delimited records do not match the label: {exc}", path=str(obj.file), obj=obj.name) from None
+    return checked_slice(obj, table)
+
+
+def record_bytes(obj: DataObject) -> bytes | None:
+    """The object's bytes up to the label's record count; None for an empty table the
+    label allows (a label promising records of an empty file is a ShortFileError)."""
     raw = read_bytes(obj, obj.size)
     n_label = obj.records
     if n_label is not None:
@@ -59,22 +71,31 @@ def _parse(obj: DataObject):
     if not raw.strip():
         if n_label:
             raise ShortFileError(f"file holds no records at byte {obj.offset}, the label says {n_label}",
-                            path=str(obj.file), obj=obj.name)
-        return None, 0
+                                 path=str(obj.file), obj=obj.name)
+        return None
+    return raw
+
+
+def read_csv(raw: bytes, ncols: int, delimiter: str, handler=None):
+    """``ncols`` string columns ``c0, c1, ...`` of delimited records, split by arrow in C;
+    ``handler`` is arrow's ``invalid_row_handler`` (its line numbers need one serial pass)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     names = [f"c{i}" for i in range(ncols)]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1)),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter_char(obj), quote_char='"', double_quote=True, newlines_in_values=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise DataError(f"delimited records do not match the label: {exc}", path=str(obj.file), obj=obj.name) from None
+    return pacsv.read_csv(
+        io.BytesIO(raw),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1),
+                                       use_threads=handler is None),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                         newlines_in_values=False, invalid_row_handler=handler),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+
+
+def checked_slice(obj: DataObject, table):
+    """(the label's records of ``table``, their count); too few records is a ShortFileError."""
     n = obj.records if obj.records is not None else table.num_rows
     if table.num_rows < n:
         raise ShortFileError(
@@ -184,6 +205,12 @@ def read_delimited(obj: DataObject) -> np.ndarray:
     table, n = _parse(obj)
     if table is None:
         return np.zeros(0, dtype=[(name, "S1") for name in column_names(obj)])
+    return decode_table(obj, table, n)
+
+
+def decode_table(obj: DataObject, table, n: int, absent: np.ndarray | None = None) -> np.ndarray:
+    """Structured array of the label's fields from arrow string columns; ``absent``
+    (records x columns, optional) marks values a record lacks: masked, with no text."""
     columns = []
     masks = {}
     for f, name in zip(obj.fields, column_names(obj), strict=True):
@@ -192,6 +219,12 @@ def read_delimited(obj: DataObject) -> np.ndarray:
         part_masks = []
         for i in idx.ravel():
             values, mask = _decode(obj, f, table.column(int(i)))
+            lacking = absent[:, int(i)] if absent is not None else None
+            if lacking is not None and lacking.any():
+                if values.dtype.kind in "SU":
+                    values = values.copy()
+                    values[lacking] = values.dtype.type()  # no text for an absent value
+                mask = lacking if mask is None else (mask | lacking)
             parts.append(values)
             part_masks.append(mask if mask is not None else np.zeros(n, dtype=bool))
         if idx.ndim == 0:

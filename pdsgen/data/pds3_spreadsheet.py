@@ -19,14 +19,12 @@ decoders, so the same rules apply as for full records.
 from __future__ import annotations
 
 import csv
-import io
 import logging
 
 import numpy as np
 
 from pdsgen.data import delimited
-from pdsgen.data.fixed import assemble
-from pdsgen.data.io import ShortFileError, column_names, read_bytes
+from pdsgen.data.io import column_names
 from pdsgen.errors import DataError, LabelError
 from pdsgen.model import DataObject
 
@@ -42,57 +40,16 @@ def read_spreadsheet(obj: DataObject) -> np.ndarray:
     table, n, missing = _parse(obj)
     if table is None:
         return np.zeros(0, dtype=[(name, "S1") for name in column_names(obj)])
-    columns = []
-    masks = {}
-    for f, name in zip(obj.fields, column_names(obj), strict=True):
-        idx = delimited._column_indices(f)
-        parts, part_masks = [], []
-        for i in idx.ravel():
-            values, mask = delimited._decode(obj, f, table.column(int(i)))
-            absent = missing[:, int(i)] if missing is not None else None
-            if absent is not None and absent.any() and values.dtype.kind in "SU":
-                values = values.copy()
-                values[absent] = values.dtype.type()  # no text for an absent value
-            mask = _or(mask, absent, n)
-            parts.append(values)
-            part_masks.append(mask if mask is not None else np.zeros(n, dtype=bool))
-        if idx.ndim == 0:
-            values, mask = parts[0], part_masks[0]
-        else:
-            width = max((p.dtype.itemsize for p in parts if p.dtype.kind in "SU"), default=0)
-            if width:
-                parts = [p.astype(f"{p.dtype.kind}{width // (4 if p.dtype.kind == 'U' else 1)}") for p in parts]
-            values = np.stack(parts, axis=1).reshape((n, *f.shape))
-            mask = np.stack(part_masks, axis=1).reshape((n, *f.shape))
-        columns.append((name, values))
-        if mask.any():
-            masks[name] = mask
-    return assemble(columns, n, masks)
-
-
-def _or(mask: np.ndarray | None, absent: np.ndarray | None, n: int) -> np.ndarray | None:
-    if absent is None or not absent.any():
-        return mask
-    return absent if mask is None else (mask | absent)
+    return delimited.decode_table(obj, table, n, missing)
 
 
 def _parse(obj: DataObject):
     """(arrow table of ``ncols`` string columns, record count, absent-value mask or None)."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     ncols = int(obj.details.get("fields_per_record") or delimited._columns_needed(obj))
-    raw = read_bytes(obj, obj.size)
-    n_label = obj.records
-    if n_label is not None:
-        # Cut after the label's record count (more text may follow: other objects, notes).
-        ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
-        if len(ends) >= n_label:
-            raw = raw[: int(ends[n_label - 1]) + 1] if n_label else b""
-    if not raw.strip():
-        if n_label:
-            raise ShortFileError(f"file holds no records at byte {obj.offset}, the label says {n_label}",
-                                 path=str(obj.file), obj=obj.name)
+    raw = delimited.record_bytes(obj)
+    if raw is None:
         return None, 0, None
     delimiter = delimited.delimiter_char(obj)
     short: list[tuple[int, str]] = []  # (physical line number, text)
@@ -105,25 +62,11 @@ def _parse(obj: DataObject):
         long.append((row.number or 0, row.actual_columns))
         return "error"
 
-    names = [f"c{i}" for i in range(ncols)]
-
-    def parse(handler):
-        return pacsv.read_csv(
-            io.BytesIO(raw),
-            # line numbers (for the handler) need one serial pass
-            read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1),
-                                           use_threads=handler is None),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
-                                             newlines_in_values=False, invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-
     try:
         try:
-            table = parse(None)  # the usual case: every record has the label's fields
+            table = delimited.read_csv(raw, ncols, delimiter)  # the usual case: every record has the label's fields
         except pa.ArrowInvalid:
-            table = parse(invalid)
+            table = delimited.read_csv(raw, ncols, delimiter, invalid)
     except pa.ArrowInvalid as exc:
         if long:
             line, count = long[0]
@@ -137,13 +80,10 @@ def _parse(obj: DataObject):
         log.warning("%s: %s: %d of %d records have fewer fields than the label's %d; their missing "
                     "trailing values are masked", obj.file, obj.name, len(short), table.num_rows, ncols)
         obj.details["short_record_count"] = len(short)
-    n = obj.records if obj.records is not None else table.num_rows
-    if table.num_rows < n:
-        raise ShortFileError(f"file has {table.num_rows} records, the label says {n}", path=str(obj.file),
-                             obj=obj.name)
+    table, n = delimited.checked_slice(obj, table)
     if missing is not None:
         missing = missing[:n]
-    return table.slice(0, n), n, missing
+    return table, n, missing
 
 
 def _merge(table, short: list[tuple[int, str]], raw: bytes, delimiter: str, ncols: int):
