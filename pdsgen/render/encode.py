@@ -454,14 +454,22 @@ def _assemble(specs: list[FieldSpec], cells: list[np.ndarray], n: int, record_le
         formats.append(f"V{hi - lo}")
         offsets.append(int(lo))
         sources.append(np.void(line[lo:hi].tobytes()))
-    out = np.empty((n, record_length), dtype=np.uint8)
-    records = out.view(np.dtype({"names": names, "formats": formats, "offsets": offsets,
-                                 "itemsize": record_length})).reshape(n)
-    flat = memoryview(out.reshape(-1))
+    dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": record_length})
+    return _fill_records(dtype, sources, n)
+
+
+def _fill_records(dtype: np.dtype, sources: list, n: int) -> tuple[memoryview, str]:
+    """``n`` records of the structured ``dtype``, field i copied from ``sources[i]`` (an
+    array of n values, or one value for every record), as a zero-copy byte view with its
+    MD5: blocks of rows are hashed on a second thread while the next block is filled
+    (hashlib releases the GIL and the block is still in cache), so hashing costs little
+    extra time."""
+    records = np.empty(n, dtype=dtype)
+    flat = memoryview(records.view(np.uint8).reshape(-1))
     hasher = hashlib.md5()
-    step = max(1, (1 << 21) // record_length)  # ~2 MB blocks
+    step = max(1, (1 << 21) // dtype.itemsize)  # ~2 MB blocks
     if n <= step:
-        for name, src in zip(names, sources, strict=True):
+        for name, src in zip(dtype.names, sources, strict=True):
             records[name] = src
         hasher.update(flat)
         return flat, hasher.hexdigest()
@@ -470,9 +478,9 @@ def _assemble(specs: list[FieldSpec], cells: list[np.ndarray], n: int, record_le
     with ThreadPoolExecutor(max_workers=1) as pool:  # one worker: blocks hashed in order
         for lo in range(0, n, step):
             hi = min(lo + step, n)
-            for name, src in zip(names, sources, strict=True):
-                records[name][lo:hi] = src if isinstance(src, np.void) else src[lo:hi]
-            pool.submit(hasher.update, flat[lo * record_length:hi * record_length])
+            for name, src in zip(dtype.names, sources, strict=True):
+                records[name][lo:hi] = src if np.ndim(src) == 0 else src[lo:hi]
+            pool.submit(hasher.update, flat[lo * dtype.itemsize:hi * dtype.itemsize])
     return flat, hasher.hexdigest()
 
 
@@ -593,10 +601,7 @@ def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3:
     dtype = np.dtype({"names": [f"f{i}" for i in range(len(columns))], "formats": formats,
                       "offsets": [s.location - 1 for s in specs], "itemsize": record_length})
     n = len(columns[0].values)
-    out = np.empty(n, dtype=dtype)
-    for i, arr in enumerate(arrays):
-        out[f"f{i}"] = arr
     # a zero-copy view of the records (hashing and writing take any buffer)
-    return EncodedTable(memoryview(out.view(np.uint8)) if n else b"", n, specs, record_length,
-                        record_length, "binary",
-                        byte_order=byte_order, record_delimiter=None)
+    data, md5 = _fill_records(dtype, arrays, n) if n else (b"", md5_hex(b""))
+    return EncodedTable(data, n, specs, record_length, record_length, "binary",
+                        byte_order=byte_order, record_delimiter=None, md5=md5)
