@@ -12,105 +12,29 @@ recovered M/Q is close to, not exactly, the generating ion's.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
+from pdsgen.recipes.demo_data.chems import (
+    ALPHA,
+    AMU_KG,
+    KEV_J,
+    SEP_DISTANCE_CM,
+    STEPS,
+    eq_table,
+    write_mimi_table,
+)
+
 HERE = Path(__file__).resolve().parent
-KEV = 1.602176634e-16  # J per keV
-AMU = 1.66053906660e-27  # kg per u
-SEP_DISTANCE_CM = 10.0
-ALPHA = 0.85  # fraction of E the SSD measures (user variable of the algorithm)
-STEPS = 32
+CREATED = "2026-11-21T00:00:00"
 IONS = [("H+", 1.00728, 1), ("He++", 4.00151, 2), ("O+", 15.99437, 1), ("O6+", 15.99163, 6)]
 
 
-def eq_table() -> list[float]:
-    """DPPS step → E/Q (keV/e): 32 logarithmic steps from 220 down to 3 keV/e, 4 digits."""
-    return [float(f"{220.0 * (3.0 / 220.0) ** (k / (STEPS - 1)):.4g}") for k in range(STEPS)]
-
-
-def _q(text: str) -> str:
-    return f'"{text}"'
-
-
-def _label(
-    *, product_id: str, csv_name: str, std_id: str, description: str, fields, rows: int, row_bytes: int,
-    start: str | None = None, stop: str | None = None, header_bytes: int,
-) -> str:
-    lines = [
-        "PDS_VERSION_ID              = PDS3",
-        'DATA_SET_ID                 = "CO-E/J/S/SW-MIMI-2-CHEMS-UNCALIB-V1.1"',
-        f'PRODUCT_ID                  = "{product_id}"',
-        f'STANDARD_DATA_PRODUCT_ID    = "{std_id}"',
-        'PRODUCT_TYPE                = "DATA"',
-        'PRODUCT_VERSION_ID          = "0001"',
-        "PRODUCT_CREATION_TIME       = 2026-11-21T00:00:00",
-        "RECORD_TYPE                 = STREAM",
-        "INTERCHANGE_FORMAT          = ASCII",
-        f"FILE_RECORDS                = {rows + 1}",
-    ]
-    if start:
-        lines += [f"START_TIME                  = {start}", f"STOP_TIME                   = {stop}"]
-    lines += [
-        'INSTRUMENT_HOST_NAME        = "CASSINI ORBITER"',
-        'INSTRUMENT_HOST_ID          = "CO"',
-        'INSTRUMENT_NAME             = "MAGNETOSPHERIC IMAGING INSTRUMENT"',
-        'INSTRUMENT_ID               = "MIMI"',
-        'TARGET_NAME                 = "SATURN"',
-        f'DESCRIPTION                 = "{description}"',
-        f'^HEADER                     = ("{csv_name}", 1)',
-        f'^SPREADSHEET                = ("{csv_name}", 2)',
-        "",
-        "OBJECT                      = HEADER",
-        "  RECORDS                   = 1",
-        f"  BYTES                     = {header_bytes}",
-        "  HEADER_TYPE               = SPREADSHEET",
-        '  DESCRIPTION               = "Column headings as comma separated double quoted',
-        '    strings."',
-        "END_OBJECT                  = HEADER",
-        "",
-        "OBJECT                      = SPREADSHEET",
-        f"  ROWS                      = {rows}",
-        f"  ROW_BYTES                 = {row_bytes}",
-        f"  FIELDS                    = {len(fields)}",
-        "  FIELD_DELIMITER           = COMMA",
-    ]
-    for number, (name, dtype, nbytes, unit, desc) in enumerate(fields, 1):
-        lines += [
-            "",
-            "  OBJECT                    = FIELD",
-            f'    NAME                    = "{name}"',
-            f"    FIELD_NUMBER            = {number}",
-            f"    DATA_TYPE               = {dtype}",
-            f"    BYTES                   = {nbytes}",
-        ]
-        if unit:
-            lines.append(f'    UNIT                    = "{unit}"')
-        lines += [f'    DESCRIPTION             = "{desc}"', "  END_OBJECT                = FIELD"]
-    lines += ["END_OBJECT                  = SPREADSHEET", "END", ""]
-    return "\r\n".join(lines)
-
-
 def _write_table(stem: str, names, kinds, units, descs, rows, **label) -> None:
-    """CSV (header line + records, CRLF) and its PDS3 label."""
-    header = ",".join(_q(n) for n in names)
-    body = []
-    for row in rows:
-        body.append(",".join(_q(v) if k == "CHARACTER" else v for v, k in zip(row, kinds, strict=True)))
-    (HERE / f"{stem}.CSV").write_bytes(("\r\n".join([header, *body]) + "\r\n").encode("ascii"))
-    widths = []
-    for i, k in enumerate(kinds):
-        w = max(len(r[i]) for r in rows) + (2 if k == "CHARACTER" else 0)
-        widths.append(w)
-    fields = list(zip(names, kinds, widths, units, descs, strict=True))
-    row_bytes = max(len(b) for b in body) + 2
-    text = _label(
-        product_id=stem, csv_name=f"{stem}.CSV", fields=fields, rows=len(rows), row_bytes=row_bytes,
-        header_bytes=len(header) + 2, **label,
-    )
-    (HERE / f"{stem}.LBL").write_bytes(text.encode("ascii"))
+    """CSV (header line + records, CRLF) and its PDS3 label, by the demo generator's writer."""
+    columns = [list(col) for col in zip(*rows, strict=True)]
+    write_mimi_table(HERE, stem, names, kinds, units, descs, columns, created=CREATED, **label)
 
 
 def make_calibration() -> None:
@@ -155,7 +79,7 @@ def make_pha(n: int = 48) -> None:
         name, mass, charge = IONS[i % len(IONS)]
         step = int(rng.integers(0, STEPS))
         e_kev = charge * table[step]
-        tau_s = SEP_DISTANCE_CM / 100 * math.sqrt(mass * AMU / (2 * e_kev * KEV))
+        tau_s = SEP_DISTANCE_CM / 100 * np.sqrt(mass * AMU_KG / (2 * e_kev * KEV_J))
         t = t0 + np.timedelta64(int(round(seconds[i] * 1000)), "ms")
         utc = str(t)  # 2004-07-01T..
         doy = (t.astype("datetime64[D]") - t.astype("datetime64[Y]").astype("datetime64[D]")).astype(int) + 1

@@ -39,7 +39,7 @@ def eq_table() -> np.ndarray:
 
 def _label(stem: str, names: list[str], kinds: list[str], widths: list[int], units: list[str | None],
            descs: list[str], rows: int, row_bytes: int, header_bytes: int, std_id: str, description: str,
-           start: str | None = None, stop: str | None = None) -> str:
+           start: str | None = None, stop: str | None = None, created: str = "2026-01-01T00:00:00") -> str:
     lines = [
         "PDS_VERSION_ID              = PDS3",
         'DATA_SET_ID                 = "CO-E/J/S/SW-MIMI-2-CHEMS-UNCALIB-V1.1"',
@@ -47,7 +47,7 @@ def _label(stem: str, names: list[str], kinds: list[str], widths: list[int], uni
         f'STANDARD_DATA_PRODUCT_ID    = "{std_id}"',
         'PRODUCT_TYPE                = "DATA"',
         'PRODUCT_VERSION_ID          = "0001"',
-        "PRODUCT_CREATION_TIME       = 2026-01-01T00:00:00",
+        f"PRODUCT_CREATION_TIME       = {created}",
         "RECORD_TYPE                 = STREAM",
         "INTERCHANGE_FORMAT          = ASCII",
         f"FILE_RECORDS                = {rows + 1}",
@@ -68,7 +68,8 @@ def _label(stem: str, names: list[str], kinds: list[str], widths: list[int], uni
         "  RECORDS                   = 1",
         f"  BYTES                     = {header_bytes}",
         "  HEADER_TYPE               = SPREADSHEET",
-        '  DESCRIPTION               = "Column headings as comma separated double quoted strings."',
+        '  DESCRIPTION               = "Column headings as comma separated double quoted',
+        '    strings."',
         "END_OBJECT                  = HEADER",
         "",
         "OBJECT                      = SPREADSHEET",
