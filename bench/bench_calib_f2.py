@@ -28,6 +28,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # per-core numbers
 
 import numpy as np  # noqa: E402
+from _common import best  # noqa: E402
 
 from pdsgen.calib import aca, inms, iuvs  # noqa: E402
 
@@ -39,15 +40,6 @@ CASE = [
     iuvs.PolySegment(0, 8191, (1.8195, -6.2210e-3, 1.6259e-7, -7.3832e-11, -2.9933e-16)),
     iuvs.PolySegment(8192, 16383, (450.47, -6.5734e-2, 3.3093e-6, -5.4216e-11, -2.9330e-16)),
 ]
-
-
-def best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def line(name: str, n: int, unit: str, t: float, ref_name: str | None = None, t_ref: float | None = None,

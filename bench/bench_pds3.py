@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import best
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "pds3"
@@ -47,15 +47,6 @@ def make_label(columns: int = 400) -> str:
         ]
     out += ["END_OBJECT = TABLE", "END", ""]
     return "\n".join(out)
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def bench_labels(tmp: Path, repeat: int) -> list[tuple[str, float, float, float]]:

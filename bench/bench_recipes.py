@@ -10,26 +10,17 @@ from __future__ import annotations
 
 import math
 import os
-import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # per-core numbers
 
 import numpy as np  # noqa: E402
+from _common import best  # noqa: E402
 
 from pdsgen.calib import aca, chems, fips, inms, iuvs  # noqa: E402
 
 N = 1_000_000
 SUBSET = 20_000
 rng = np.random.default_rng(0)
-
-
-def best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def report(name: str, unit: str, n: int, t_vec: float, t_ref: float | None, n_ref: int) -> None:

@@ -12,20 +12,11 @@ slice and scaled) as the "loop per event" pdsgen avoids. Values are checked equa
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
+from _common import clock
 
 from pdsgen.shorthand import from_arrays, resolve
-
-
-def clock(fn, repeat=3):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main(n: int = 1_000_000) -> None:
