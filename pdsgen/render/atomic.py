@@ -37,15 +37,62 @@ def _write_all(fd: int, content: bytes | memoryview) -> None:
         view = view[os.write(fd, view):]
 
 
-def commit_files(files: Sequence[tuple[Path, bytes | memoryview]], *, fsync: bool = False) -> None:
+class StagedFile:
+    """A file written piece by piece under its temporary name while it is produced (a big
+    table's blocks as they are encoded), placed later by `commit_files` (``staged=``) or
+    removed with `discard`. Write errors are kept and raised by `commit_files`."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.tmp = str(_temp_name(self.path))
+        self.error: OSError | None = None
+        try:
+            self.fd: int | None = os.open(self.tmp, _FLAGS, 0o666)
+        except OSError as exc:
+            raise DataError(f"cannot write: {exc.strerror or exc}", path=str(self.path)) from exc
+
+    def write(self, content: bytes | memoryview) -> None:
+        if self.error is None and self.fd is not None:
+            try:
+                _write_all(self.fd, content)
+            except OSError as exc:
+                self.error = exc
+
+    def close(self, *, fsync: bool = False) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            try:
+                if fsync and self.error is None:
+                    os.fsync(fd)
+            except OSError as exc:
+                self.error = exc
+            finally:
+                os.close(fd)
+
+    def discard(self) -> None:
+        self.close()
+        try:
+            os.unlink(self.tmp)
+        except FileNotFoundError:
+            pass
+
+
+def commit_files(files: Sequence[tuple[Path, bytes | memoryview]], *, fsync: bool = False,
+                 staged: Sequence[StagedFile] = ()) -> None:
     """Write ``(path, content)`` pairs atomically, in order (put the label last).
 
+    ``staged`` files (already written under their temporary names) are placed first.
     ``fsync=True`` also flushes each file to disk before renaming (slower; durability
     across power loss rather than just consistency after a process crash).
     """
     temps: list[tuple[str, Path]] = []
     placed: list[Path] = []
     try:
+        for s in staged:
+            temps.append((s.tmp, s.path))
+            s.close(fsync=fsync)
+            if s.error is not None:
+                raise s.error
         for path, content in files:
             path = Path(path)
             tmp = _temp_name(path)
@@ -64,6 +111,8 @@ def commit_files(files: Sequence[tuple[Path, bytes | memoryview]], *, fsync: boo
         placed.clear()
     except OSError as exc:
         where = exc.filename or (temps[-1][1] if temps else "")
+        if any(where == s.tmp for s in staged):
+            where = next(s.path for s in staged if where == s.tmp)
         raise DataError(f"cannot write: {exc.strerror or exc}", path=str(where)) from exc
     finally:
         for path in placed:  # part-way failure: take back what this call put in place

@@ -358,11 +358,13 @@ def _map_columns(fn, columns: list[Column]) -> list:
 # ---------------------------------------------------------------------- encoders
 
 
-def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool = False) -> EncodedTable:
+def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool = False,
+                     sink=None) -> EncodedTable:
     """Fixed-width character table: fields ``separator``-separated, records end in CRLF.
 
     Each field is as wide as its longest value (at least 1 byte), so nothing is
-    truncated; numbers are right-justified, strings left-justified.
+    truncated; numbers are right-justified, strings left-justified. ``sink`` is called
+    with the table's bytes block by block, in order, as they are produced.
     """
     def one(col: Column):
         flat = col.flat()
@@ -398,7 +400,7 @@ def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool 
         cells.append(mat)
     record_length = location - len(separator) - 1 + len(CRLF)
     n = len(columns[0].values)
-    data, md5 = _assemble(specs, cells, n, record_length, separator)
+    data, md5 = _assemble(specs, cells, n, record_length, separator, sink)
     return EncodedTable(data, n, specs, record_length, record_length, "character", md5=md5)
 
 
@@ -419,7 +421,7 @@ def _cell_matrix(padded: pa.Array | pa.ChunkedArray, width: int) -> np.ndarray:
 
 
 def _assemble(specs: list[FieldSpec], cells: list[np.ndarray], n: int, record_length: int,
-              separator: str) -> tuple[bytes | memoryview, str]:
+              separator: str, sink=None) -> tuple[bytes | memoryview, str]:
     """Fixed-width records from per-field byte matrices, ``separator`` between fields (a
     vector column's elements each followed by one blank), CRLF at the end.
 
@@ -455,15 +457,16 @@ def _assemble(specs: list[FieldSpec], cells: list[np.ndarray], n: int, record_le
         offsets.append(int(lo))
         sources.append(np.void(line[lo:hi].tobytes()))
     dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": record_length})
-    return _fill_records(dtype, sources, n)
+    return _fill_records(dtype, sources, n, sink)
 
 
-def _fill_records(dtype: np.dtype, sources: list, n: int) -> tuple[memoryview, str]:
+def _fill_records(dtype: np.dtype, sources: list, n: int, sink=None) -> tuple[memoryview, str]:
     """``n`` records of the structured ``dtype``, field i copied from ``sources[i]`` (an
     array of n values, or one value for every record), as a zero-copy byte view with its
     MD5: blocks of rows are hashed on a second thread while the next block is filled
     (hashlib releases the GIL and the block is still in cache), so hashing costs little
-    extra time."""
+    extra time. ``sink`` (optional) is called with each finished block, in order, on a
+    third thread (the product file being written while the table is encoded)."""
     records = np.empty(n, dtype=dtype)
     flat = memoryview(records.view(np.uint8).reshape(-1))
     hasher = hashlib.md5()
@@ -472,15 +475,21 @@ def _fill_records(dtype: np.dtype, sources: list, n: int) -> tuple[memoryview, s
         for name, src in zip(dtype.names, sources, strict=True):
             records[name] = src
         hasher.update(flat)
+        if sink is not None:
+            sink(flat)
         return flat, hasher.hexdigest()
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1) as pool:  # one worker: blocks hashed in order
+    # one worker each: blocks are hashed, and handed to the sink, in order
+    with ThreadPoolExecutor(max_workers=1) as hashing, ThreadPoolExecutor(max_workers=1) as sinking:
         for lo in range(0, n, step):
             hi = min(lo + step, n)
             for name, src in zip(dtype.names, sources, strict=True):
                 records[name][lo:hi] = src if np.ndim(src) == 0 else src[lo:hi]
-            pool.submit(hasher.update, flat[lo * dtype.itemsize:hi * dtype.itemsize])
+            block = flat[lo * dtype.itemsize:hi * dtype.itemsize]
+            hashing.submit(hasher.update, block)
+            if sink is not None:
+                sinking.submit(sink, block)
     return flat, hasher.hexdigest()
 
 
@@ -542,8 +551,10 @@ def binary_types(dtype: np.dtype, byte_order: ByteOrder) -> tuple[str, str]:
     return (names[0], names[2]) if byte_order == "big" else (names[1], names[3])
 
 
-def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3: bool = False) -> EncodedTable:
-    """Fixed-length binary records, fields packed without padding, in ``byte_order``."""
+def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3: bool = False,
+                  sink=None) -> EncodedTable:
+    """Fixed-length binary records, fields packed without padding, in ``byte_order``;
+    ``sink`` as in `encode_character`."""
     if byte_order not in ("big", "little"):
         raise DataError(f"byte_order must be 'big' or 'little', not {byte_order!r}")
     order = ">" if byte_order == "big" else "<"
@@ -602,6 +613,6 @@ def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3:
                       "offsets": [s.location - 1 for s in specs], "itemsize": record_length})
     n = len(columns[0].values)
     # a zero-copy view of the records (hashing and writing take any buffer)
-    data, md5 = _fill_records(dtype, arrays, n) if n else (b"", md5_hex(b""))
+    data, md5 = _fill_records(dtype, arrays, n, sink) if n else (b"", md5_hex(b""))
     return EncodedTable(data, n, specs, record_length, record_length, "binary",
                         byte_order=byte_order, record_delimiter=None, md5=md5)

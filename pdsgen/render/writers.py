@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +16,7 @@ import numpy as np
 
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.render.arrays import ArrayInfo, encode_array
-from pdsgen.render.atomic import commit_files, md5_hex
+from pdsgen.render.atomic import StagedFile, commit_files, md5_hex
 from pdsgen.render.columns import columns_from
 from pdsgen.render.context import ModificationDetail, ProductContext
 from pdsgen.render.encode import EncodedTable, encode_binary, encode_character, encode_delimited
@@ -95,6 +96,17 @@ class FileInfo:
 
 
 # ---------------------------------------------------------------------- shared steps
+
+
+@contextmanager
+def _discarded_on_error(staged: StagedFile | None):
+    """Remove a staged (partly written) data file when writing the product fails."""
+    try:
+        yield
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
 
 
 def _check_basename(basename: str) -> str:
@@ -262,42 +274,52 @@ def write_table(
     if not pds3 and len(cols[0].values) == 0:
         raise DataError("table has no rows; a PDS4 table needs at least one record",
                         path=str(directory / basename))
-    try:
-        if table_format == "character":
-            enc = encode_character(cols, pds3=pds3)
-        elif table_format == "delimited":
-            enc = encode_delimited(cols, pds3=pds3)
-        else:
-            enc = encode_binary(cols, byte_order=byte_order, pds3=pds3)
-    except DataError as exc:
-        exc.path = exc.path or str(directory / basename)
-        raise
-    if not statistics:
-        for f in enc.fields:
-            f.minimum = f.maximum = None
-    created = iso_utc(resolve_creation_time(creation_time))
-    variables = _base_context(ctx, created, information_model_version, standard)
     ext = data_extension or DATA_EXTENSIONS[table_format]
     data_name = basename + ext
-    table_vars = _table_variables(enc, table_format, table_name or "table", table_description)
-    variables["table"] = table_vars
-    if standard == "pds4":
-        kind_key = ("pds4", product_class, "table")
-        label_name = basename + ".xml"
-        variables["file"] = _file_info(data_name, enc.data, created, enc.records, enc.md5)
-        variables["product_class"] = product_class
-    else:
-        obj = "SPREADSHEET" if table_format == "delimited" else "TABLE"
-        kind_key = ("pds3", obj, "table")
-        label_name = data_name if attached else basename + ".lbl"
-        variables["file"] = _file_info(data_name, enc.data, created, enc.records, enc.md5)
-        variables["pds3"] = _pds3_variables(data_name, attached, enc.record_length, enc.records,
-                                            stream=table_format == "delimited")
-    template = template or DEFAULT_TEMPLATES.get(kind_key)
-    if template is None:
-        raise UnsupportedError(f"no built-in template for {kind_key[1]} {kind_key[2]}; give template=")
-    return _commit(directory, template, variables, templates_dir, standard, attached,
-                   label_name, data_name, enc.data, ctx, created, enc.record_length, fsync)
+    staged = None
+    if not attached and table_format != "delimited" and len(cols[0].values) * len(cols) >= 100_000:
+        # big fixed-length tables: the data file is written block by block while it is
+        # encoded and hashed (under its temporary name; placed with the label)
+        if not directory.is_dir():
+            raise DataError("output folder does not exist", path=str(directory))
+        staged = StagedFile(directory / data_name)
+    with _discarded_on_error(staged):
+        sink = staged.write if staged is not None else None
+        try:
+            if table_format == "character":
+                enc = encode_character(cols, pds3=pds3, sink=sink)
+            elif table_format == "delimited":
+                enc = encode_delimited(cols, pds3=pds3)
+            else:
+                enc = encode_binary(cols, byte_order=byte_order, pds3=pds3, sink=sink)
+        except DataError as exc:
+            exc.path = exc.path or str(directory / basename)
+            raise
+        if not statistics:
+            for f in enc.fields:
+                f.minimum = f.maximum = None
+        created = iso_utc(resolve_creation_time(creation_time))
+        variables = _base_context(ctx, created, information_model_version, standard)
+        table_vars = _table_variables(enc, table_format, table_name or "table", table_description)
+        variables["table"] = table_vars
+        if standard == "pds4":
+            kind_key = ("pds4", product_class, "table")
+            label_name = basename + ".xml"
+            variables["file"] = _file_info(data_name, enc.data, created, enc.records, enc.md5)
+            variables["product_class"] = product_class
+        else:
+            obj = "SPREADSHEET" if table_format == "delimited" else "TABLE"
+            kind_key = ("pds3", obj, "table")
+            label_name = data_name if attached else basename + ".lbl"
+            variables["file"] = _file_info(data_name, enc.data, created, enc.records, enc.md5)
+            variables["pds3"] = _pds3_variables(data_name, attached, enc.record_length, enc.records,
+                                                stream=table_format == "delimited")
+        template = template or DEFAULT_TEMPLATES.get(kind_key)
+        if template is None:
+            raise UnsupportedError(f"no built-in template for {kind_key[1]} {kind_key[2]}; give template=")
+        return _commit(directory, template, variables, templates_dir, standard, attached,
+                       label_name, data_name, enc.data, ctx, created, enc.record_length, fsync,
+                       staged=staged)
 
 
 def write_ancillary_table(table: Any, directory: PathLike, **kwargs: Any) -> WrittenProduct:
@@ -342,7 +364,8 @@ def _pds3_variables(data_name: str, attached: bool, record_bytes: int | None, re
 def _commit(directory: Path, template: str, variables: dict[str, Any], templates_dir, standard: Standard,
             attached: bool, label_name: str, data_name: str, data: bytes, ctx: ProductContext,
             created: str, record_bytes: int | None, fsync: bool,
-            extra_files: list[tuple[Path, bytes]] | None = None) -> WrittenProduct:
+            extra_files: list[tuple[Path, bytes]] | None = None,
+            staged: StagedFile | None = None) -> WrittenProduct:
     if not directory.is_dir():
         raise DataError("output folder does not exist", path=str(directory))
     if attached:
@@ -354,7 +377,9 @@ def _commit(directory: Path, template: str, variables: dict[str, Any], templates
         label = _render(template, variables, templates_dir, standard)
         files = [*(extra_files or []), (directory / data_name, data), (directory / label_name, label)]
         data_paths = [p for p, _ in files[:-1]]
-    commit_files(files, fsync=fsync)
+        if staged is not None:  # the data file is already written (see write_table)
+            files = [f for f in files if f[0] != staged.path]
+    commit_files(files, fsync=fsync, staged=[staged] if staged is not None else [])
     file = variables.get("file")
     return WrittenProduct(
         label_path=directory / label_name, data_paths=data_paths, standard=standard,
