@@ -11,6 +11,7 @@ the whole demo (five instruments, generate + run + validate) runs in under a min
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,26 @@ class DemoData:
     calibrations: list[Path] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary name beside ``path``, then rename: never a half-written file."""
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_fits(path: Path, hdus: list) -> list[dict[str, Any]]:
+    """Write ``hdus`` as one FITS file (atomically, verified) and return astropy's
+    ``fileinfo`` of each HDU (header and data byte offsets, for the PDS4 label)."""
+    from astropy.io import fits
+
+    tmp = path.with_name(path.name + ".part")
+    fits.HDUList(hdus).writeto(tmp, overwrite=True, output_verify="exception")
+    with fits.open(tmp) as hdul:
+        info = [hdul.fileinfo(k) for k in range(len(hdus))]
+    os.replace(tmp, path)
+    return info
 
 
 def generator(instrument: str) -> Any:

@@ -10,14 +10,13 @@ damage does) and scaled to each calibration's CCD temperature with mica's law.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from pdsgen.calib.aca import dark_temp_scale
-from pdsgen.recipes.demo_data import DemoData
+from pdsgen.recipes.demo_data import DemoData, write_atomic, write_fits
 from pdsgen.recipes.demo_data.iuvs import render_label
 
 RECIPE = "aca-dark"
@@ -64,11 +63,7 @@ def write_dark_cal(
         name="REPLICAS",
     )
     fits_path = out_dir / f"{stem}.fits"
-    tmp = fits_path.with_name(fits_path.name + ".part")
-    fits.HDUList([primary, rep]).writeto(tmp, overwrite=True, output_verify="exception")
-    with fits.open(tmp) as hdul:
-        info = [hdul.fileinfo(k) for k in range(2)]
-    os.replace(tmp, fits_path)
+    info = write_fits(fits_path, [primary, rep])
     stop = start + timedelta(minutes=10 * max(n - 1, 0) + 5)
     label = render_label(
         "aca/dark_cal.xml.j2",
@@ -89,9 +84,7 @@ def write_dark_cal(
         missing=f"{MISSING_T_CCD:.1f}",
     )
     label_path = out_dir / f"{stem}.xml"
-    tmp_label = label_path.with_name(label_path.name + ".part")
-    tmp_label.write_text(label, encoding="utf-8")
-    os.replace(tmp_label, label_path)
+    write_atomic(label_path, label.encode("utf-8"))
     return label_path
 
 

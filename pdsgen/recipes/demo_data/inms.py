@@ -14,14 +14,13 @@ filament emission, so the recipe's scaling removes the monitor drifts.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from pdsgen.recipes.demo_data import DemoData
+from pdsgen.recipes.demo_data import DemoData, write_atomic
 from pdsgen.recipes.demo_data.iuvs import render_label
 
 RECIPE = "inms-crosstalk"
@@ -124,9 +123,7 @@ def write_scan(
     doy = start.strftime("%Y-%j")
     stem = f"REU_{doy}_R{run}_MS_{dataset}_S{scan:03d}"
     data_path = out_dir / f"{stem}.tab"
-    tmp = data_path.with_name(data_path.name + ".part")
-    tmp.write_bytes(scan_rec + mon_rec + data_rec)
-    os.replace(tmp, data_path)
+    write_atomic(data_path, scan_rec + mon_rec + data_rec)
     label = render_label(
         "inms/mass_scan.xml.j2",
         lid=f"urn:nasa:pds:cassini.inms.reu:raw:{stem.lower()}",
@@ -134,9 +131,7 @@ def write_scan(
         start=t0, stop=t1, file_name=data_path.name, run=run, tables=tables,
     )
     label_path = out_dir / f"{stem}.xml"
-    tmp = label_path.with_name(label_path.name + ".part")
-    tmp.write_text(label, encoding="utf-8")
-    os.replace(tmp, label_path)
+    write_atomic(label_path, label.encode("utf-8"))
     return label_path
 
 
@@ -201,9 +196,7 @@ def generate(out_dir: Path, seed: int = 0) -> DemoData:
                                  masses=np.array(MASSES), counter1=counts))
         t += timedelta(seconds=45)
     plan_path = out_dir / "inms_datasets.csv"
-    tmp = plan_path.with_name(plan_path.name + ".part")
-    tmp.write_text("\n".join(plan) + "\n", encoding="ascii")
-    os.replace(tmp, plan_path)
+    write_atomic(plan_path, ("\n".join(plan) + "\n").encode("ascii"))
     return DemoData(
         recipe=RECIPE,
         inputs=labels,

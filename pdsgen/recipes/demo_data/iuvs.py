@@ -13,13 +13,12 @@ conversion polynomials are written as the calibration file.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from pdsgen.recipes.demo_data import DemoData
+from pdsgen.recipes.demo_data import DemoData, write_atomic, write_fits
 
 RECIPE = "iuvs-dark"
 
@@ -56,12 +55,6 @@ _FITS_TO_PDS4 = {"I": ("SignedMSB2", 2), "J": ("SignedMSB4", 4), "D": ("IEEE754M
 INT_TIMES_MS = (14400, 10200, 6000, 4200, 4000, 1400)
 BLANK = -2147483648
 T0 = datetime(2014, 11, 3, 2, 17, 41, tzinfo=UTC)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def render_label(template: str, **context) -> str:
@@ -108,11 +101,7 @@ def write_dark(
     cols.insert(0, fits.Column(name="XUV", format="3A", array=np.array([xuv])))
     eng = fits.BinTableHDU.from_columns(cols, name="Engineering")
     fits_path = out_dir / f"{stem}.fits"
-    tmp = fits_path.with_name(fits_path.name + ".part")
-    fits.HDUList([primary, eng]).writeto(tmp, overwrite=True, output_verify="exception")
-    with fits.open(tmp) as hdul:
-        info = [hdul.fileinfo(k) for k in range(2)]
-    os.replace(tmp, fits_path)
+    info = write_fits(fits_path, [primary, eng])
     fields, location = [], 1
     fields.append({"name": "XUV", "location": 1, "data_type": "ASCII_String", "length": 3, "unit": None,
                    "description": "detector channel: FUV or MUV"})
@@ -147,7 +136,7 @@ def write_dark(
         orbit=orbit,
     )
     label_path = out_dir / f"{stem}.xml"
-    _write_atomic(label_path, label.encode("utf-8"))
+    write_atomic(label_path, label.encode("utf-8"))
     return label_path
 
 
@@ -194,7 +183,7 @@ def generate(out_dir: Path, seed: int = 0, n_darks: int = 36) -> DemoData:
         }
         labels.append(write_dark(out_dir, time=time, xuv=xuv, orbit=orbit, image_dn=image, keywords=keywords))
     cal = out_dir / "iuvs_temperature_polynomials.csv"
-    _write_atomic(cal, TEMPERATURE_POLYNOMIALS_CSV.encode("ascii"))
+    write_atomic(cal, TEMPERATURE_POLYNOMIALS_CSV.encode("ascii"))
     return DemoData(
         recipe=RECIPE,
         inputs=labels,
