@@ -513,15 +513,18 @@ def run_recipe(
     outcomes: list[ProductOutcome | None] = [None] * len(groups)
     taken: dict[Path, str] = {}
     args = (stage_root, cals, coerced, standard, tdir, creation_time)
+
+    def finish(i: int, o: ProductOutcome) -> None:
+        commit(o, out, taken)
+        outcomes[i] = o
+        if on_done:
+            on_done(o)
+        report_rejected(o.rejected)
+
     try:
         if jobs <= 1 or len(groups) <= 1:
             for i, (key, members) in enumerate(groups):
-                o = process(recipe, members, key, *args)
-                commit(o, out, taken)
-                outcomes[i] = o
-                if on_done:
-                    on_done(o)
-                report_rejected(o.rejected)
+                finish(i, process(recipe, members, key, *args))
         else:
             # fork where there is one: workers start with pdsgen/astropy already imported (a
             # forkserver or spawn start costs seconds of imports per run); workers touch no
@@ -538,11 +541,7 @@ def run_recipe(
                     except Exception as exc:  # a worker that died: report it for its product only
                         o = ProductOutcome(inputs=groups[i][1], group=groups[i][0],
                                            error=f"{groups[i][1][0]}: worker failed: {type(exc).__name__}: {exc}")
-                    commit(o, out, taken)
-                    outcomes[i] = o
-                    if on_done:
-                        on_done(o)
-                    report_rejected(o.rejected)
+                    finish(i, o)
     finally:
         shutil.rmtree(stage_root, ignore_errors=True)
     return RunReport(recipe=recipe, outcomes=[o for o in outcomes if o is not None] + rejected_outcomes,
