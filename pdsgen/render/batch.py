@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ from pdsgen.render.writers import Standard, _render
 
 Item = tuple[PathLike, str, Mapping[str, Any]]
 
-#: the batch being written, inherited by forked workers (set only while a batch runs)
+#: the batch being written, inherited by forked workers (set only while a batch runs;
+#: the lock keeps two threads' batches apart)
 _ITEMS: Sequence[Item] = ()
+_LOCK = threading.Lock()
 
 
 def _write_range(items: Sequence[Item], lo: int, hi: int, templates_dir, standard: Standard,
@@ -79,12 +82,13 @@ def write_labels(
     step = -(-len(items) // (4 * jobs))  # a few ranges per worker evens out their speeds
     ranges = [(lo, min(lo + step, len(items)), templates_dir, standard, fsync)
               for lo in range(0, len(items), step)]
-    _ITEMS = items
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            failed = [i for i in pool.imap(_worker, ranges) if i is not None]
-    finally:
-        _ITEMS = ()
+    with _LOCK:
+        _ITEMS = items
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                failed = [i for i in pool.imap(_worker, ranges) if i is not None]
+        finally:
+            _ITEMS = ()
     if failed:  # repeat the first failure here: its own exception, with file and line
         first = min(failed)
         _write_range(items, first, first + 1, templates_dir, standard, fsync)
