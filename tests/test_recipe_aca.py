@@ -39,7 +39,9 @@ def test_hand_computed_fractions(recipe, three_cals):
     res = compute(recipe, list(reversed(three_cals)), params=None)
     t = res.tables[""]
     assert list(t["DARK_ID"]) == ["2001001", "2003001", "2005001"]  # sorted by date
-    assert t["DATE"][0] == "2001-01-01T00:00:00.000Z"
+    # data_type = "datetime": written as ASCII_Date_Time_YMD_UTC
+    assert t["DATE"].dtype == np.dtype("datetime64[ms]")
+    assert t["DATE"][0] == np.datetime64("2001-01-01T00:00:00.000")
     # replicas -11.2, -11.0, -10.8 -> -11.0 degC; missing replica ignored -> -15.0
     np.testing.assert_allclose(t["T_CCD"], [-11.0, -15.0, -19.0], atol=1e-5)
     assert list(t["N_REPLICAS"]) == [3, 2, 1]

@@ -44,7 +44,7 @@ def test_hand_computed_single_dark(recipe, tmp_path):
     t = compute(recipe, [lbl], group="FUV").tables[""]
     assert len(t) == 1
     row = t[0]
-    assert row["TIME"] == "2015-01-02T03:04:05.000Z"
+    assert row["TIME"] == np.datetime64("2015-01-02T03:04:05.000")  # data_type = "datetime"
     assert row["DARK_MEAN"] == 4000.0
     assert row["CORRECTED_MEAN"] == 500.0  # 4000 / (4*2)
     assert row["DN_PER_S"] == pytest.approx(500 / 14.4, rel=1e-9)  # 34.7222 DN/s
@@ -73,7 +73,7 @@ def test_sorted_by_time_and_shutter_flagged(recipe, tmp_path):
     early = _dark(tmp_path, datetime(2015, 2, 1, tzinfo=UTC), np.full((4, 4), 8000, np.int32), MCP_VOLT=846.558)
     res = compute(recipe, [late, early], group="FUV")
     t = res.tables[""]
-    assert list(t["TIME"]) == ["2015-02-01T00:00:00.000Z", "2015-03-01T00:00:00.000Z"]
+    assert list(t["TIME"]) == [np.datetime64("2015-02-01T00:00:00.000"), np.datetime64("2015-03-01T00:00:00.000")]
     assert t["QUALITY_FLAG"][0] == 1 and t["QUALITY_FLAG"][1] == 0
     assert t["DN_PER_S"].mask[0] and not t["DN_PER_S"].mask[1]  # flagged, not dropped
     assert t["DARK_MEAN"][0] == 8000.0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -58,7 +59,14 @@ def test_chems_run_reads_back_equal(chems_data, tmp_path):
         # written with the recipe's %.6e: exactly the rounded values, within 5e-7 of full precision
         np.testing.assert_array_equal(got, round_to_format(full, "%.6e"))
         np.testing.assert_allclose(got, full, rtol=5e-7, equal_nan=True)
-    assert list(t["utc"]) == list(ref["utc"])
+    # utc is data_type = "datetime": the label declares ASCII_Date_Time_YMD_UTC, and the
+    # written calendar dates are the raw day-of-year instants (converted here by the stdlib)
+    utc = next(f for f in back.objects[0].fields if f.name == "utc")
+    assert utc.data_type == "ASCII_Date_Time_YMD_UTC"
+    raw = next(o for o in pdsgen.open(chems_data.inputs[0]).objects if o.fields).to_table()["UTC"]
+    expected = [(datetime.strptime(str(s)[:8], "%Y-%j").strftime("%Y-%m-%d") + str(s)[8:] + "Z") for s in raw]
+    assert [str(s) for s in t["utc"]] == expected
+    assert list(np.array([str(s)[:-1] for s in t["utc"]], dtype="datetime64[ms]")) == list(ref["utc"])
 
 
 def test_deterministic_and_parallel(chems_data, tmp_path):

@@ -334,6 +334,11 @@ def conform_table(recipe: Recipe, part: str, table: Any, *, where: str = "") -> 
 def conform_column(col: Any, spec: OutputSpec, *, where: str = "") -> Any:
     from astropy.table import Column, MaskedColumn
 
+    if spec.data_type == "datetime":  # ISO / day-of-year text, datetime64, astropy Time → datetime64
+        from pdsgen.recipes.times import to_datetime64
+
+        return Column(to_datetime64(col, name=spec.name, where=where), name=spec.name,
+                      description=spec.description or None)
     target = parse_unit(spec.unit)
     mask = np.ma.getmaskarray(col) if np.ma.is_masked(col) else None
     unit = getattr(col, "unit", None)

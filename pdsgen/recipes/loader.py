@@ -24,6 +24,7 @@ IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DATA_TYPES = {
     "float64", "float32", "int64", "int32", "int16", "int8",
     "uint64", "uint32", "uint16", "uint8", "bool", "str",
+    "datetime",  # numpy datetime64: written as ISO 8601 UTC (PDS4 ASCII_Date_Time_YMD_UTC, PDS3 TIME)
 }
 STANDARDS = ("pds4", "pds3")
 
@@ -177,7 +178,8 @@ class ParameterSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """One output column: name, astropy unit, description, printf format, numpy data type.
+    """One output column: name, astropy unit, description, printf format, numpy data type
+    (or ``"datetime"``: times, written as ISO 8601 UTC).
 
     ``part`` names the output product the column belongs to, for algorithms that write
     several tables per input or group (``""`` = the main product).
@@ -469,6 +471,11 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         dtype = spec.get("data_type", "float64")
         if dtype not in DATA_TYPES:
             raise _err(path, f"{where}.data_type", f"{dtype!r} is not one of {sorted(DATA_TYPES)}")
+        if dtype == "datetime":
+            for key in ("unit", "format", "missing_constant"):
+                if spec.get(key) not in (None, ""):
+                    raise _err(path, f"{where}.{key}", "a datetime output is written as ISO 8601 UTC "
+                               f"(YYYY-MM-DDThh:mm:ss[.fff]Z) with no {key}: remove it")
         fmt = spec.get("format")
         if fmt is not None and not re.fullmatch(r"%-?\d*(\.\d+)?[dieEfFgGs]", fmt):
             raise _err(path, f"{where}.format", f"{fmt!r} is not a printf format like %.6e, %12.4f, %d, %s")
