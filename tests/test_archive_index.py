@@ -216,3 +216,27 @@ def test_pds3_product_written_by_pdsgen(tmp_path):
     assert rec.parameters == {"alpha": 0.5}
     assert {(p.role, p.ref) for p in rec.provenance} == {("input", "X_RAW"), ("calibration", "CAL_TABLE_V01")}
     assert rec.start_time == "2005-02-01T01:02:03.000000Z"
+
+
+def test_index_interface_is_abstract(tmp_path):
+    """`ArchiveIndex` is the interface for SQLite/PostgreSQL backends: without `connect` it
+    cannot be instantiated; a subclass giving only `connect` is a working index."""
+    import sqlite3
+
+    from pdsgen.archive.index import ArchiveIndex
+
+    with pytest.raises(TypeError, match="connect"):
+        ArchiveIndex(tmp_path / "x.sqlite")
+
+    class Incomplete(ArchiveIndex):
+        pass
+
+    with pytest.raises(TypeError, match="connect"):
+        Incomplete(tmp_path / "x.sqlite")
+
+    class Plain(ArchiveIndex):
+        def connect(self):
+            return sqlite3.connect(self.location)
+
+    with Plain(tmp_path / "p.sqlite") as idx:
+        assert idx.meta("schema_version") == "1" and idx.count() == 0

@@ -5,6 +5,7 @@ worker and the Dask backend are tested over the demo (test_archive_demo.py)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -241,3 +242,117 @@ def test_new_calibration_in_force(archive):
         assert find_stale(idx) == []
     assert _values(archive / "data_calibrated/p0000001_cal.tab") == [2.0 * v + 7000 for v in (1, 2, 3)]
     assert _values(archive / "data_calibrated/p0000000_cal.tab") == [2.0 * v + 1000 * 0 for v in (0, 1, 2)]
+
+
+def _break_raw(archive: Path, *numbers: int) -> dict[Path, bytes]:
+    """Make raw products unreadable (same size, a counter that is not an integer), so their
+    remakes fail; returns the good bytes to put back."""
+    good = {}
+    for n in numbers:
+        (raw,) = archive.glob(f"data/d*/p000000{n}.tab")
+        good[raw] = raw.read_bytes()
+        raw.write_bytes(good[raw].replace(f"       {n}".encode(), b"     bad"))
+    return good
+
+
+def _vid(label: Path) -> str:
+    return etree.parse(str(label)).getroot().findtext(f"{NS}Identification_Area/{NS}version_id")
+
+
+def test_resume_after_reverted_cause_bumps_nothing(archive):
+    """A run fails part-way, the calibration change is reverted, the run resumes: the
+    unfinished product is no longer stale, so it is dropped (no version 1.1 identical to
+    1.0), and the finished ones are not redone."""
+    cal = archive / "calibration/cal001.tab"
+    original_cal = cal.read_bytes()
+    _change_calibration(archive)
+    good = _break_raw(archive, 4)
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        first = regenerate(archive, idx, creation_time=T1)
+        assert sorted(first.remade) == ["data_calibrated/p0000003_cal.xml", "data_calibrated/p0000005_cal.xml"]
+        assert [lp for lp, _e in first.failed] == ["data_calibrated/p0000004_cal.xml"]
+        before = _tree(archive)
+        cal.write_bytes(original_cal)  # the cause is reverted (and the raw file repaired)
+        for raw, data in good.items():
+            raw.write_bytes(data)
+        again = regenerate(archive, idx, creation_time=T1)
+        assert again.resumed and again.run_id == first.run_id
+        assert again.remade == [] and not again.failed and again.skipped_done == 2
+        assert again.dropped == ["data_calibrated/p0000004_cal.xml"]
+        assert "data_calibrated/p0000004_cal.xml: no longer stale, dropped from the resumed run " \
+               "(stays urn:nasa:pds:synth:data_calibrated:p0000004_cal::1.0)" in again.notes
+        # products 3 and 5 were made with the changed calibration: stale again, for the next run
+        assert any(n.startswith("2 stale products are not part of the resumed run") for n in again.notes)
+        assert idx.open_run() is None
+        assert [s.record.label_path for s in find_stale(idx)] == [
+            "data_calibrated/p0000003_cal.xml", "data_calibrated/p0000005_cal.xml"]
+    after = _tree(archive)
+    assert _vid(archive / "data_calibrated/p0000004_cal.xml") == "1.0"
+    for rel, data in before.items():
+        if not rel.startswith("calibration/cal001") and not rel.startswith("data/d0000/p0000004"):
+            assert after[rel] == data, rel  # nothing rewritten, no collection or bundle bump
+    inv = after["data_calibrated/collection_data_calibrated_inventory.csv"].decode()
+    assert "p0000004_cal::1.0\r\n" in inv and "p0000003_cal::1.1\r\n" in inv
+
+
+def test_resume_after_fixed_cause_remakes_only_unfinished_stale(archive):
+    """A run fails on products 4 and 5; the raw files are repaired, and product 5 is remade
+    meanwhile outside the run (at 1.1, with the changed calibration). Resuming remakes only
+    product 4; 3 (done) is not redone, 5 (no longer stale) is dropped."""
+    _change_calibration(archive)
+    good = _break_raw(archive, 4, 5)
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        first = regenerate(archive, idx, creation_time=T1)
+        assert first.remade == ["data_calibrated/p0000003_cal.xml"] and len(first.failed) == 2
+        for raw, data in good.items():
+            raw.write_bytes(data)
+        out = archive / "data_calibrated"
+        synthetic.calibrate_one(archive / "data/d0001/p0000005.xml", archive / "calibration/cal001.xml", out,
+                                "urn:nasa:pds:synth:data_calibrated:p0000005_cal", "1.1", 2.0,
+                                "2024-01-15T00:00:00Z")
+        before = _tree(archive)
+        again = regenerate(archive, idx, creation_time=T1)
+        assert again.resumed and again.skipped_done == 1 and not again.failed
+        assert again.remade == ["data_calibrated/p0000004_cal.xml"]
+        assert again.dropped == ["data_calibrated/p0000005_cal.xml"]
+        assert "data_calibrated/p0000005_cal.xml: no longer stale, dropped from the resumed run " \
+               "(stays urn:nasa:pds:synth:data_calibrated:p0000005_cal::1.1)" in again.notes
+        assert find_stale(idx) == [] and idx.open_run() is None
+    after = _tree(archive)
+    for rel in ("p0000003_cal.xml", "p0000003_cal.tab", "p0000005_cal.xml", "p0000005_cal.tab"):
+        assert after[f"data_calibrated/{rel}"] == before[f"data_calibrated/{rel}"], rel
+    assert _vid(archive / "data_calibrated/p0000004_cal.xml") == "1.1"
+    assert _vid(archive / "data_calibrated/p0000005_cal.xml") == "1.1"
+    assert _values(archive / "data_calibrated/p0000004_cal.tab") == [2.0 * v + 1500 for v in (4, 5, 6)]
+
+
+def test_commit_cut_off_is_finished_on_resume(archive, monkeypatch):
+    """Interrupted while moving a remade product into place (data moved, label not): even
+    with the cause reverted, the resumed run finishes that move rather than leave a label
+    that does not describe its data file."""
+    from pdsgen.archive import regenerate as regen
+
+    cal = archive / "calibration/cal001.tab"
+    original_cal = cal.read_bytes()
+    _change_calibration(archive)
+    real_replace = os.replace
+
+    def cut_off(src, dst):
+        if str(dst).endswith("p0000004_cal.xml") and ".pdsgen" not in str(dst):  # the commit, not the staging
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(regen.os, "replace", cut_off)
+    with SQLiteIndex(archive.parent / "i.sqlite") as idx:
+        with pytest.raises(KeyboardInterrupt):
+            regenerate(archive, idx, creation_time=T1)
+        monkeypatch.setattr(regen.os, "replace", real_replace)
+        tab = archive / "data_calibrated/p0000004_cal.tab"
+        label = archive / "data_calibrated/p0000004_cal.xml"
+        assert _values(tab) == [2.0 * v + 1500 for v in (4, 5, 6)] and _vid(label) == "1.0"  # half-placed
+        cal.write_bytes(original_cal)
+        again = regenerate(archive, idx, creation_time=T1)
+        assert again.resumed and "data_calibrated/p0000004_cal.xml" in again.remade and not again.failed
+    assert _vid(label) == "1.1"
+    tree = etree.parse(str(label))
+    assert tree.findtext(f".//{NS}File/{NS}md5_checksum") == hashlib.md5(tab.read_bytes()).hexdigest()

@@ -14,6 +14,7 @@ leaves partial rows.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import json
 import sqlite3
@@ -154,10 +155,10 @@ _PRODUCT_COLUMNS = (
 )  # fmt: skip
 
 
-class ArchiveIndex:
+class ArchiveIndex(abc.ABC):
     """Storage interface of the archive index (DB-API 2 connection underneath).
 
-    Subclasses provide `connect` and `placeholder`; everything else is portable SQL.
+    Subclasses provide `connect` (abstract) and `placeholder`; everything else is portable SQL.
     """
 
     placeholder = "?"
@@ -179,8 +180,9 @@ class ArchiveIndex:
             )
 
     # -- backend hooks ---------------------------------------------------------------
-    def connect(self) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def connect(self) -> Any:
+        """A DB-API 2 connection to ``self.location`` (transactions are committed explicitly)."""
 
     def _sql(self, text: str) -> str:
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
@@ -440,6 +442,14 @@ class ArchiveIndex:
             (run_id,),
         )
         return [(lp, json.loads(s), st, json.loads(r) if r else None) for lp, s, st, r in rows]
+
+    def set_task_spec(self, run_id: str, label_path: str, spec: dict[str, Any]) -> None:
+        """Replace a task's spec (a resumed run re-plans its unfinished tasks)."""
+        with self.transaction() as cur:
+            cur.execute(
+                self._sql("UPDATE regen_tasks SET spec = ? WHERE run_id = ? AND label_path = ?"),
+                (json.dumps(spec, sort_keys=True), run_id, label_path),
+            )
 
     def set_task(self, run_id: str, label_path: str, status: str, result: dict[str, Any] | None) -> None:
         with self.transaction() as cur:

@@ -12,8 +12,15 @@ A run is recorded in the index before any work starts (its task specs and its cr
 time), each task writes the new version into a private staging folder, and the client
 moves the staged files into place (data first, label last) and marks the task done in
 one step per product. Rerunning after an interruption resumes the recorded run: done
-tasks are not redone, a task that was cut off is redone from scratch, and nothing
-half-written ever sits in the archive.
+tasks are not redone, a commit that was cut off is finished, and every other unfinished
+task is checked again first: it is dropped when its product is no longer stale (the cause
+was reverted, or the product was remade meanwhile), so a resumed run never bumps a version
+for nothing; otherwise it is redone from scratch with a fresh plan. Nothing half-written
+ever sits in the archive.
+
+Task states in the index: pending → committing (remade; its files are being moved into
+place, the result recorded) → done; or dropped (no longer stale when the run resumed);
+failed tasks go back to pending for the next run.
 """
 
 from __future__ import annotations
@@ -318,6 +325,7 @@ class RegenReport:
     resumed: bool = False
     remade: list[str] = field(default_factory=list)
     skipped_done: int = 0
+    dropped: list[str] = field(default_factory=list)  # resumed run: no longer stale, not remade
     failed: list[tuple[str, str]] = field(default_factory=list)
     collections: list[Any] = field(default_factory=list)
     bundle: Any = None
@@ -381,12 +389,13 @@ def regenerate(
         report.resumed = True
         keep = bool(options.get("keep", keep))
         bump = options.get("bump", bump)
+        report.skipped_done = sum(status == "done" for _lp, _s, status, _r in index.run_tasks(run_id))
+        _replan_open_run(root, index, run_id, ctime, options, report, bump=bump, keep=keep)
     report.run_id = run_id
-    tasks = index.run_tasks(run_id)
+    tasks = [t for t in index.run_tasks(run_id) if t[2] != "dropped"]
     pending = [spec for _lp, spec, status, _r in tasks if status != "done"]
-    report.skipped_done = len(tasks) - len(pending)
     total = len(tasks)
-    finished = report.skipped_done
+    finished = total - len(pending)
     if progress:
         progress(finished, total)
 
@@ -399,6 +408,8 @@ def regenerate(
             index.set_task(run_id, spec["label_path"], "failed", {"error": text})
             report.failed.append((spec["label_path"], text))
         else:
+            # recorded before the first file moves: a cut-off commit is finished on resume
+            index.set_task(run_id, spec["label_path"], "committing", result)
             commit_task(spec, result, keep=bool(spec.get("keep")))
             index.set_task(run_id, spec["label_path"], "done", result)
             report.remade.append(spec["label_path"])
@@ -415,7 +426,8 @@ def regenerate(
         report.collections, report.bundle = _repackage(root, index, done_paths, bump=bump, keep=keep,
                                                        creation_time=ctime)
     if validate and done_paths:
-        report.invalid, report.notes = validate_products(root, done_paths)
+        report.invalid, notes = validate_products(root, done_paths)
+        report.notes += notes
     if not report.failed:
         index.finish_run(run_id)
         shutil.rmtree(root / ".pdsgen" / "staging" / run_id, ignore_errors=True)
@@ -426,6 +438,50 @@ def regenerate(
                 index.set_task(run_id, lp, "pending", None)
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+def _replan_open_run(root: Path, index: ArchiveIndex, run_id: str, ctime: str, options: dict[str, Any],
+                     report: RegenReport, *, bump: str, keep: bool) -> None:
+    """Before resuming ``run_id``: finish commits that were cut off, drop unfinished tasks
+    whose product is no longer stale (with a note), and give the others a fresh spec
+    (inputs and calibration in force now; the run's creation time and version rule)."""
+    from pdsgen.archive.find import _time_arg
+
+    tasks = index.run_tasks(run_id)
+    for lp, spec, status, result in tasks:
+        if status == "committing" and result is not None:
+            # remade and partly moved into place: finish the move, never leave it half-written
+            commit_task(spec, result, keep=bool(spec.get("keep")))
+            index.set_task(run_id, lp, "done", result)
+            report.remade.append(lp)
+    if any(status == "committing" for _lp, _s, status, _r in tasks):
+        scan(root, index)
+    stale = {s.record.label_path: s for s in find_stale(
+        index, recipe=options.get("recipe"), since=_time_arg(options.get("since"), "--since"), root=root)}
+    resolver = Resolver(index, root)
+    replanned: set[str] = set()
+    for lp, spec, status, _r in tasks:
+        if status not in ("pending", "failed"):
+            continue
+        s = stale.get(lp)
+        if s is None:
+            index.set_task(run_id, lp, "dropped", {"note": "no longer stale when the run resumed"})
+            report.dropped.append(lp)
+            cur = index.get(lp)
+            now = "its label is gone" if cur is None else f"stays {cur.lidvid or cur.product_id or 'as it is'}"
+            report.notes.append(f"{lp}: no longer stale, dropped from the resumed run ({now})")
+            continue
+        fresh = task_spec(root, s, resolver, run_id=run_id, creation_time=ctime, bump=bump)
+        fresh["old_files"] = [f.path for f in s.record.files if f.path != s.record.label_path]
+        fresh["keep"] = keep
+        replanned.add(lp)
+        if fresh != spec:
+            index.set_task_spec(run_id, lp, fresh)
+    # e.g. products this run already remade, when the change it acted on was reverted
+    others = sorted(set(stale) - replanned)
+    if others:
+        report.notes.append(f"{len(others)} stale products are not part of the resumed run "
+                            f"({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}): run again to remake them")
 
 
 def _repackage(root: Path, index: ArchiveIndex, paths: list[str], *, bump: str, keep: bool,
