@@ -14,8 +14,9 @@ Strings written alike (same length and separators: the usual column) are cut fro
 byte matrix with numpy (~4 M values/s); other columns are checked by one Arrow RE2 pass and
 cut with Arrow string kernels (~1.5 M/s). Fields are assembled with numpy integer and
 datetime64 arithmetic (calendar date: first of the month + day − 1; day of year: 1 January
-+ DOY − 1), so no Python loop runs per value (a hand-written split because neither numpy's
-nor Arrow's timestamp parsers read day-of-year dates, and astropy's is ~17× slower). numpy's own
++ DOY − 1), so no Python loop runs per value (a hand-written split because numpy's parser
+reads no day of year, Arrow's ``strptime`` reads ``%j`` but no fraction of a second, and
+astropy's ``yday`` is ~17× slower). numpy's own
 string parser is not used: it accepts ``now``, ``today``, ``NaT`` and time-zone offsets,
 which are not times of an archive product. The unit follows the most fractional digits in
 the column (none → s, ≤3 → ms, ≤6 → µs, ≤9 → ns), so the written text does not lose digits.
