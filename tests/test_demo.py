@@ -48,6 +48,15 @@ def test_demo_cli_all_instruments(tmp_path):
         assert inst in res.output
         assert any((tmp_path / "calibrated" / inst).glob("*.xml")), inst
     assert "0 instrument(s) with problems" in res.output
+    # a delivery reviewer's full check: no errors and no warnings either (context names
+    # must match the registered context products, deprecated values must not be used)
+    from pdsgen.validate.runner import Options, run
+
+    report = run([str(tmp_path / "calibrated")], Options(catalog_path=str(CATALOG), offline=True,
+                                                         context_products=(str(CONTEXT),), jobs=1))
+    findings = [f for f in report.all_findings() if not f.type.startswith("info.")]  # PNG: "not checked"
+    assert [str(f) for f in findings] == []
+    assert len(report.products) >= 35
 
 
 def test_demo_cli_reports_a_broken_validator_catalog(tmp_path):
