@@ -120,6 +120,12 @@ def test_per_band_missing_constants(tmp_path: Path):
     phys = physical_image(obj)
     assert np.ma.getmaskarray(phys).tolist() == expected.tolist()
     assert phys.compressed().tolist() == [5, -2, -1, 7, 9]
+    # the generic paths mask them too: physical_data and to_table
+    from pdsgen.data import physical_data
+
+    assert np.ma.getmaskarray(physical_data(obj)).tolist() == expected.tolist()
+    table = obj.to_table()
+    assert np.ma.getmaskarray(table[table.colnames[0]]).tolist() == expected.tolist()
 
 
 def test_per_band_list_of_equal_values_is_one_constant(tmp_path: Path):

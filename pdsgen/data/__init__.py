@@ -103,7 +103,13 @@ def physical_data(obj: DataObject) -> Any:
 
     data = obj.data
     if obj.kind == "array":
-        return physical(np.asarray(data), obj.scaling_factor, obj.value_offset, obj.special_constants)
+        values = np.asarray(data)
+        mask = None
+        if obj.details.get("band_special_constants"):  # PDS3: one constant per band
+            from pdsgen.data.pds3_image import band_special_mask
+
+            mask = band_special_mask(obj, values)
+        return physical(values, obj.scaling_factor, obj.value_offset, obj.special_constants, mask)
     if obj.kind != "table":
         return data
     out = {}

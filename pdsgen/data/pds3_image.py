@@ -19,7 +19,7 @@ import numpy as np
 
 from pdsgen.data import types
 from pdsgen.data.io import read_uint8
-from pdsgen.data.values import constant_value, physical
+from pdsgen.data.values import constant_value
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject
 
@@ -149,10 +149,10 @@ def band_special_mask(obj: DataObject, values: np.ndarray) -> np.ndarray | None:
 
 
 def physical_image(obj: DataObject) -> np.ndarray:
-    """Like `pdsgen.data.physical_data` for an image, with per-band constants masked too."""
-    values = np.asarray(obj.data)
-    return physical(values, obj.scaling_factor, obj.value_offset, obj.special_constants,
-                    band_special_mask(obj, values))
+    """`pdsgen.data.physical_data` of an image (per-band constants masked too)."""
+    from pdsgen.data import physical_data
+
+    return physical_data(obj)
 
 
 def line_prefixes(obj: DataObject) -> np.ndarray:
