@@ -44,11 +44,21 @@ def test_fov_mask_inclusive():
 
 
 def test_differential_flux_hand_value():
-    # C=100, E/q=1 keV/e, tau=0.05 s, eta=0.5: denominator 1 × 0.05 × 0.05 × 8.31e-7 cm² × 0.5 × 1.15π sr
-    denom = 1.0 * 0.05 * 0.05 * 8.31e-7 * 0.5 * (1.15 * math.pi)
+    # C=100, E/q=1 keV/e, tau=0.05 s, eta=0.5: denominator 1 × 0.05 × 8.31e-7 cm² × 0.5 × 1.15π sr
+    # (no ΔE/E: g already includes the E/q passband, seed 004 §2.3)
+    denom = 1.0 * 0.05 * 8.31e-7 * 0.5 * (1.15 * math.pi)
     got = fips.differential_flux(np.array([100.0]), np.array([1.0]), np.array([0.05]), np.array([0.5]))
     assert got == pytest.approx([100.0 / denom], rel=1e-12)
-    assert got[0] == pytest.approx(2.664655e10, rel=1e-6)
+    # by hand: 100 / (0.05 · 8.31e-7 · 0.5 · 3.612832) = 100 / 7.505658e-8 = 1.332328e9 per (keV/e) s cm² sr
+    assert got[0] == pytest.approx(1.332328e9, rel=1e-6)
+    q = got[0] / (u.keV * u.s * u.cm**2 * u.sr)
+    # the same with units: C / (E/q τ g η ΔΩ) in astropy
+    ref = 100 / (1.0 * u.keV * 0.05 * u.s * (8.31e-5 * u.mm**2) * 0.5 * (1.15 * math.pi * u.sr))
+    assert q.to_value(ref.unit) == pytest.approx(ref.value, rel=1e-12)
+    # phase-space density of that flux for protons at 1 keV: f = j m / (1.6022e-20 v²)
+    f = fips.phase_space_density(got, np.array([1.0]))[0]
+    v2 = 2 * 1.602176634e-16 / 1.67262192369e-27
+    assert f == pytest.approx(1.332328e9 * 1.67262192369e-27 / (1.6022e-20 * v2), rel=1e-4)
     assert fips.G_CM2 == pytest.approx((8.31e-5 * u.mm**2).to_value(u.cm**2))
 
 

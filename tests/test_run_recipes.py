@@ -159,7 +159,7 @@ def test_fips_espec_and_pha_values(fips_data, tmp_path):
     eq, acc = eqs[step], accs[step]
     teq, teta = fips.efficiency_table()
     eta = np.interp(np.log(eq), np.log(teq), teta)
-    flux = int(edr["COUNTS"][i]) / (eq * 0.05 * acc * 8.31e-7 * eta * 1.15 * np.pi)
+    flux = int(edr["COUNTS"][i]) / (eq * acc * 8.31e-7 * eta * 1.15 * np.pi)  # g includes ΔE/E
     assert float(t["EQ"][i]) == pytest.approx(eq) and float(t["ACCUM_TIME"][i]) == pytest.approx(acc)
     assert float(t["DIFF_FLUX"][i]) == pytest.approx(flux, rel=5e-7)  # %.6e
     v2 = 2 * eq * 1.602176634e-16 / 1.67262192369e-27

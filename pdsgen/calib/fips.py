@@ -13,8 +13,11 @@ Pure functions on numpy arrays (units in the names) plus the recipe adapter at t
   calibration data file (`pdsgen/recipes/builtin/fips_angle_constants.csv`), not here.
   Events with zenith outside [15°, 75°] are outside the field of view and are discarded.
 - Rate spectra → differential flux (keV/e)^-1 s^-1 cm^-2 sr^-1:
-  ``(dJ/dE)_i = C_i / ((E/q)_i · ΔE/E · τ_i · g · η_i · ΔΩ)``, ΔE/E = 0.05,
-  g = 8.31e-5 mm² = 8.31e-7 cm², η_i proton efficiency at (E/q)_i, ΔΩ = 1.15π sr.
+  ``(dJ/dE)_i = C_i / ((E/q)_i · τ_i · g · η_i · ΔΩ)``, g = 8.31e-5 mm² = 8.31e-7 cm²,
+  η_i proton efficiency at (E/q)_i, ΔΩ = 1.15π sr. The seed says g *includes* the energy
+  acceptance (the E/q passband, ΔE/E = 0.05), so ΔE/E is not a factor of its own: dividing
+  by it again would make the flux 20× too high (the seed's ``?(E/q)?_i`` is the PDF's
+  grouping brackets around (E/q)_i, not a Δ).
 - Phase-space density (s³/m⁶) from ``(dJ/dE)_i = 1.6022e-20 · (v_i²/m) · f_i`` (v in m/s,
   m in kg): the factor is 1e-4 m²/cm² × 1.602176634e-16 J/keV (derived below from astropy).
 """
@@ -32,7 +35,8 @@ from pdsgen.errors import DataError, RecipeError
 
 TOF_NS_PER_CHANNEL = 666.0 / 1024.0
 TOF_NS_PER_CHANNEL_RAW = 666.0 / 2048.0
-DELTA_E_OVER_E = 0.05
+#: E/q passband ΔE/E (seed §2.1); already inside G_MM2, kept for the record, never a flux factor
+PASSBAND_DE_OVER_E = 0.05
 G_MM2 = 8.31e-5
 G_CM2 = G_MM2 * 1e-2  # 1 mm² = 0.01 cm²
 DOMEGA_SR = 1.15 * np.pi
@@ -124,12 +128,11 @@ def differential_flux(
     eta: np.ndarray,
     *,
     g_cm2: float = G_CM2,
-    de_over_e: float = DELTA_E_OVER_E,
     domega_sr: float = DOMEGA_SR,
 ) -> np.ndarray:
-    """dJ/dE in (keV/e)^-1 s^-1 cm^-2 sr^-1 = C / ((E/q) ΔE/E τ g η ΔΩ)."""
+    """dJ/dE in (keV/e)^-1 s^-1 cm^-2 sr^-1 = C / ((E/q) τ g η ΔΩ); g includes the E/q passband."""
     denom = np.asarray(eq_kev_per_e, dtype=np.float64) * np.asarray(accum_s, dtype=np.float64)
-    denom = denom * np.asarray(eta, dtype=np.float64) * (de_over_e * g_cm2 * domega_sr)
+    denom = denom * np.asarray(eta, dtype=np.float64) * (g_cm2 * domega_sr)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray(counts, dtype=np.float64) / denom
 
