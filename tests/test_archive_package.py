@@ -7,7 +7,7 @@ import os
 
 import pytest
 from click.testing import CliRunner
-from conftest import CATALOG, CONTEXT, SCHEMAS
+from conftest import PDS_V1, validate_options
 from lxml import etree
 
 from pdsgen.archive.index import SQLiteIndex
@@ -170,14 +170,13 @@ def test_deterministic(tmp_path):
     assert outs[0] == outs[1]
 
 
-@pytest.mark.shared
 def test_labels_schema_and_schematron_valid(bundle, tmp_path):
     from pdsgen.validate.schematron import check_schematron
 
     with SQLiteIndex(tmp_path / "i.sqlite") as idx:
         package_bundle(bundle, idx, creation_time=CT, manifests=False)
-    xsd = etree.XMLSchema(etree.parse(str(SCHEMAS / "pds4/pds/v1/PDS4_PDS_1M00.xsd")))
-    sch = SCHEMAS / "pds4/pds/v1/PDS4_PDS_1M00.sch"
+    xsd = etree.XMLSchema(etree.parse(str(PDS_V1 / "PDS4_PDS_1M00.xsd")))
+    sch = PDS_V1 / "PDS4_PDS_1M00.sch"
     for rel in ("bundle_synth.xml", "data/collection_data.xml", "calibration/collection_calibration.xml",
                 "data/d0000/p0000001.xml", "calibration/cal001.xml"):
         tree = etree.parse(str(bundle / rel))
@@ -186,15 +185,14 @@ def test_labels_schema_and_schematron_valid(bundle, tmp_path):
 
 
 def validate_bundle(root) -> list[str]:
-    """`pdsgen validate --rule bundle` (offline, the shared catalog and context products)."""
+    """`pdsgen validate --rule bundle` (offline, the shared catalog and context products when
+    present, else the shipped schemas)."""
     from pdsgen.validate.runner import Options, run
 
-    res = run([str(root)], Options(rule="bundle", catalog_path=str(CATALOG), offline=True,
-                                   context_products=(str(CONTEXT),), jobs=1))
+    res = run([str(root)], Options(**validate_options(rule="bundle")))
     return [f"{f.severity} {f.type}: {f.message}" for f in res.all_findings()]
 
 
-@pytest.mark.shared
 def test_validate_rule_bundle_passes(tmp_path):
     root = make_bundle(tmp_path / "synth", 8, n_calibrations=2, per_folder=4)
     from pdsgen.archive.synthetic import make_calibrated
@@ -232,7 +230,6 @@ def test_inventory_replaced_but_label_not(bundle, tmp_path):
     assert _text(bundle / "data/collection_data.xml", "md5_checksum") == hashlib.md5(new).hexdigest()
 
 
-@pytest.mark.shared
 def test_default_index_inside_bundle_is_not_an_archive_member(tmp_path):
     # `pdsgen archive index ROOT` keeps its database in ROOT/.pdsgen/ by default; validation
     # of the packaged bundle must not report it (or anything hidden) as an unreferenced file.

@@ -10,10 +10,10 @@ from lxml import etree
 import pdsgen
 from pdsgen.render import write_ancillary_table, write_array, write_browse, write_table
 from tests._render_helpers import CREATED, SPECIAL, context, mixed_table
-from tests.conftest import CATALOG, SCHEMAS
+from tests.conftest import PDS_V1, schema_catalog
 
-SCH = SCHEMAS / "pds4" / "pds" / "v1" / "PDS4_PDS_1M00.sch"
-XSD = SCHEMAS / "pds4" / "pds" / "v1" / "PDS4_PDS_1M00.xsd"
+SCH = PDS_V1 / "PDS4_PDS_1M00.sch"
+XSD = PDS_V1 / "PDS4_PDS_1M00.xsd"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
        b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00"
        b"\x00\x00IEND\xaeB`\x82")
@@ -21,12 +21,11 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 def _valid(label):
     """XML Schema (lxml) and Schematron (saxonche), both resolved from the URLs the label
-    cites through ../shared/pds4-schemas/catalog.xml."""
-    from pdsgen.validate.catalog import Catalog
+    cites through ../shared/pds4-schemas/catalog.xml, or the schemas pdsgen ships."""
     from pdsgen.validate.schematron import check_schematron
     from pdsgen.validate.xsd import check_xsd
 
-    catalog = Catalog.load(CATALOG, offline=True)
+    catalog = schema_catalog()
     doc = etree.parse(str(label))
     loc = doc.getroot().get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation").split()[1]
     assert loc == "http://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.xsd"
@@ -49,7 +48,6 @@ def _expected(values: np.ndarray, special: float | None = None) -> np.ndarray:
     return values
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("fmt", ["character", "delimited", "binary"])
 @pytest.mark.parametrize("writer", [write_table, write_ancillary_table])
 def test_table_valid_and_round_trip(tmp_path, fmt, writer):
@@ -85,7 +83,6 @@ def test_table_valid_and_round_trip(tmp_path, fmt, writer):
             np.testing.assert_array_equal(np.asarray(data[name]).astype(values.dtype), exp)
 
 
-@pytest.mark.shared
 def test_table_label_numbers(tmp_path):
     """Record length, field locations, file size and MD5 are what the bytes say."""
     import hashlib
@@ -108,7 +105,6 @@ def test_table_label_numbers(tmp_path):
     assert [s.findtext("p:maximum", namespaces=ns) for s in stats] == ["300", "1e+20"]
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("order", ["big", "little"])
 @pytest.mark.parametrize(
     "shape,dtype", [((7,), "u1"), ((5, 6), ">i2"), ((5, 6), "f4"), ((2, 3, 4), "f8"), ((3, 4), "u4")]
@@ -128,7 +124,6 @@ def test_array_valid_and_round_trip(tmp_path, shape, dtype, order):
     assert got.dtype.newbyteorder("=") == np.dtype(dtype).newbyteorder("=")
 
 
-@pytest.mark.shared
 def test_ancillary_array_and_browse_valid(tmp_path):
     out = write_array(np.eye(3), tmp_path, basename="cal", context=context(purpose="Calibration"),
                       product_class="Product_Ancillary", creation_time=CREATED)
@@ -145,7 +140,6 @@ def test_ancillary_array_and_browse_valid(tmp_path):
     assert "<reference_type>browse_to_data</reference_type>" in text
 
 
-@pytest.mark.shared
 def test_minimal_context_and_other_im_version(tmp_path):
     """Without provenance or descriptions the label still validates; IM version is a setting."""
     ctx = context(input_products=[], calibration_files=[], parameters={}, recipe_name=None)
@@ -158,7 +152,6 @@ def test_minimal_context_and_other_im_version(tmp_path):
     assert "PDS4_PDS_1K00.xsd" in text and "<information_model_version>1.20.0.0<" in text
 
 
-@pytest.mark.shared
 def test_astropy_table_units_descriptions_and_mask(tmp_path):
     """Units, descriptions and masked values come from an astropy Table; masked entries are
     written as the column's missing_constant (from its meta) and read back masked."""
@@ -185,7 +178,6 @@ def test_astropy_table_units_descriptions_and_mask(tmp_path):
     np.testing.assert_array_equal(np.asarray(tab["flux"]), [1.5, 2.5, 3.5])
 
 
-@pytest.mark.shared
 def test_every_builtin_pds4_template_validates(tmp_path):
     """Each shipped PDS4 product template, driven through its writer, passes XSD + Schematron."""
     from pdsgen.render import write_fits
@@ -223,7 +215,6 @@ def test_every_builtin_pds4_template_validates(tmp_path):
     assert covered == shipped
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("fmt", ["character", "delimited", "binary"])
 def test_vector_columns_as_group_fields(tmp_path, fmt):
     """(rows, n) columns become Group_Field_* (repetitions n) and read back as (rows, n)."""
@@ -252,7 +243,6 @@ def test_vector_columns_as_group_fields(tmp_path, fmt):
                 np.testing.assert_array_equal(got.astype(values.dtype), values)
 
 
-@pytest.mark.shared
 def test_array_special_constants_scaling_and_statistics(tmp_path):
     import pds4_tools
 
@@ -280,7 +270,6 @@ def test_array_special_constants_scaling_and_statistics(tmp_path):
     assert obj.special_constants.get("missing_constant") in (-32768, "-32768")
 
 
-@pytest.mark.shared
 def test_non_ascii_provenance_and_long_names(tmp_path):
     from pdsgen.errors import LabelError
 
@@ -294,7 +283,6 @@ def test_non_ascii_provenance_and_long_names(tmp_path):
         write_table({"x" * 256: np.arange(2)}, tmp_path, basename="n", context=context())
 
 
-@pytest.mark.shared
 def test_array_statistics_that_overflow_are_left_out(tmp_path):
     arr = np.array([[1.7e308, 1.7e308], [-1.7e308, 1.0]])
     out = write_array(arr, tmp_path, basename="big", context=context(), creation_time=CREATED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CATALOG, CONTEXT, CORPUS
+from conftest import CORPUS, validate_options
 from lxml import etree
 
 from pdsgen.validate.pds4label import (
@@ -25,7 +25,7 @@ def tree_of(body: str) -> etree._ElementTree:
 
 
 def opts(**kw) -> Options:
-    return Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),), offline=True, jobs=1, **kw)
+    return Options(**validate_options(**kw))
 
 
 def test_objects_overlapping_in_their_file():

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from conftest import CATALOG, CONTEXT, CORPUS
+from conftest import CATALOG, CONTEXT, CORPUS, validate_cli_args, validate_options
 from lxml import etree, html
 
 from pdsgen.cli.app import main
@@ -22,7 +22,7 @@ from pdsgen.validate.pds4label import (
 from pdsgen.validate.runner import Options, run
 
 V = CORPUS / "validate"
-BASE = ["-C", str(CATALOG), "--context-products", str(CONTEXT), "--offline", "--jobs", "1"]
+BASE = validate_cli_args()
 
 
 def cli(*args: str):
@@ -34,7 +34,7 @@ def types_of(data: dict) -> dict[str, int]:
 
 
 def opts(**kw) -> Options:
-    return Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),), offline=True, jobs=1, **kw)
+    return Options(**validate_options(**kw))
 
 
 @pytest.mark.shared

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import CATALOG, CONTEXT
+from conftest import validate_options
 
 from pdsgen.validate.runner import Options, run
 
@@ -33,15 +33,13 @@ def _helpers():
 
 
 def _check(paths):
-    res = run([str(p) for p in paths], Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),),
-                                               offline=True, jobs=1))
+    res = run([str(p) for p in paths], Options(**validate_options()))
     errors = [str(f) for f in res.all_findings() if f.is_error]
     assert not errors
     assert all(p.status == "PASS" for p in res.products)
     return res
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("fmt", ["character", "delimited", "binary"])
 def test_table_writers_validate_cleanly(tmp_path, fmt):
     from pdsgen.render import write_ancillary_table, write_table
@@ -53,7 +51,6 @@ def test_table_writers_validate_cleanly(tmp_path, fmt):
     _check([o.label_path for o in outs])
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize(("shape", "dtype", "order"), [((5, 6), ">i2", "big"), ((2, 3, 4), "f8", "little"),
                                                       ((7,), "u1", "big")])
 def test_array_writer_validates_cleanly(tmp_path, shape, dtype, order):
@@ -66,7 +63,6 @@ def test_array_writer_validates_cleanly(tmp_path, shape, dtype, order):
     _check([out.label_path])
 
 
-@pytest.mark.shared
 def test_browse_and_fits_writers_validate_cleanly(tmp_path):
     from pdsgen.render import write_browse, write_fits
 
@@ -82,7 +78,6 @@ def test_browse_and_fits_writers_validate_cleanly(tmp_path):
     assert any(fd.type == "info.validation.not_checked" for fd in res.all_findings())
 
 
-@pytest.mark.shared
 def test_pds3_writers_validate_cleanly(tmp_path):
     from pdsgen.render import write_array, write_table
 
@@ -95,7 +90,6 @@ def test_pds3_writers_validate_cleanly(tmp_path):
     assert {p.standard for p in res.products} == {"PDS3"}
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("table_format", ["character", "binary"])
 def test_pds3_tables_with_missing_constants_validate_cleanly(tmp_path, table_format):
     # PDS3 constants reach the validator typed (pvl gives MISSING_CONSTANT = -1e+32 as a

@@ -13,7 +13,6 @@ from tests._render_helpers import CREATED, context
 from tests.test_render_pds4 import _valid
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("dtype", ["u1", "i2", "u2", "f4", "f8"])
 def test_fits_image(tmp_path, dtype):
     import pds4_tools
@@ -34,7 +33,6 @@ def test_fits_image(tmp_path, dtype):
     assert out.size == out.data_path.stat().st_size and out.size % 2880 == 0
 
 
-@pytest.mark.shared
 def test_fits_table(tmp_path):
     import pds4_tools
 

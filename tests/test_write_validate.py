@@ -5,14 +5,12 @@ context references, content checks)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from pdsgen.render import write_array, write_fits, write_table
 from tests._render_helpers import CREATED, context
-from tests.conftest import CATALOG, CONTEXT
+from tests.conftest import validate_options
 
 
-@pytest.mark.shared
 def test_complex_products_pass_validate(tmp_path):
     from pdsgen.validate.runner import Options, run
 
@@ -33,8 +31,7 @@ def test_complex_products_pass_validate(tmp_path):
                              context=context(lid="urn:nasa:pds:test_bundle:data:masked_1"),
                              special_constants={"missing_constant": -1e30},
                              creation_time=CREATED).label_path)
-    res = run([str(p) for p in paths], Options(catalog_path=str(CATALOG), context_products=(str(CONTEXT),),
-                                               offline=True, jobs=1))
+    res = run([str(p) for p in paths], Options(**validate_options()))
     errors = [str(f) for f in res.all_findings() if f.is_error]
     assert not errors
     assert [p.status for p in res.products] == ["PASS"] * len(paths)

@@ -47,13 +47,22 @@ class DemoRow:
         return self.error is None and self.failed == 0 and self.invalid == 0 and self.products > 0
 
 
+def _checkout_shared(relative: str) -> Path | None:
+    """A file of a development checkout's ../shared, or None (absent, or hidden by
+    ``$PDSGEN_NO_CORPUS`` to behave as a fresh clone does)."""
+    if os.environ.get("PDSGEN_NO_CORPUS", "") not in ("", "0"):
+        return None
+    path = (Path(__file__).resolve().parents[2] / ".." / "shared" / relative).resolve()
+    return path if path.is_file() else None
+
+
 def default_catalog() -> str | None:
     """``$PDSGEN_CATALOG``, else the catalog of a development checkout's ../shared, else None."""
     env = os.environ.get("PDSGEN_CATALOG")
     if env:
         return env
-    checkout = Path(__file__).resolve().parents[2] / ".." / "shared" / "pds4-schemas" / "catalog.xml"
-    return str(checkout.resolve()) if checkout.is_file() else None
+    checkout = _checkout_shared("pds4-schemas/catalog.xml")
+    return str(checkout) if checkout else None
 
 
 def default_context_products() -> list[str]:
@@ -63,9 +72,8 @@ def default_context_products() -> list[str]:
     found = [str(p) for p in cached()]
     if found:
         return found
-    checkout = (Path(__file__).resolve().parents[2] / ".." / "shared" / "pds4-context"
-                / "registered_context_products.json")
-    return [str(checkout.resolve())] if checkout.is_file() else []
+    checkout = _checkout_shared("pds4-context/registered_context_products.json")
+    return [str(checkout)] if checkout else []
 
 
 def validator(catalog: str | None, offline: bool) -> Callable[[Path], tuple[bool, list[str]]]:
