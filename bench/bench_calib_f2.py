@@ -1,7 +1,7 @@
 """iuvs-dark, aca-dark and inms-crosstalk: computation on 1,000,000 records each, against
 the seed documents' own code paths run in the same process.
 
-- iuvs-dark: 1,000,000 darks through `pdsgen.calib.iuvs.dark_trend` (binning, rate, shutter
+- iuvs-dark: 1,000,000 darks through `pdsgen.instruments.iuvs.algorithm.dark_trend` (binning, rate, shutter
   flag, both DN->degC polynomials) vs the seed notebook's pandas code (``df.apply(row
   function, axis=1)`` for the binning, column arithmetic, ``df[df.MCP_VOLT > 0] = nan``,
   the split polynomial per row as the IDL/Python ``iuvs_dn_to_temp`` does with ``where``),
@@ -30,7 +30,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # per-core numbers
 import numpy as np  # noqa: E402
 from _common import best  # noqa: E402
 
-from pdsgen.calib import aca, inms, iuvs  # noqa: E402
+from pdsgen.instruments.aca import algorithm as aca  # noqa: E402
+from pdsgen.instruments.inms import algorithm as inms  # noqa: E402
+from pdsgen.instruments.iuvs import algorithm as iuvs  # noqa: E402
 
 N = 1_000_000
 rng = np.random.default_rng(1)
@@ -199,9 +201,9 @@ def bench_inms() -> None:
 
 
 def bench_end_to_end() -> None:
-    from pdsgen.recipes.demo_data import aca as aca_demo
-    from pdsgen.recipes.demo_data import inms as inms_demo
-    from pdsgen.recipes.demo_data import iuvs as iuvs_demo
+    from pdsgen.instruments.aca import demo as aca_demo
+    from pdsgen.instruments.inms import demo as inms_demo
+    from pdsgen.instruments.iuvs import demo as iuvs_demo
     from pdsgen.recipes.engine import compute
     from pdsgen.recipes.loader import load_recipe
 

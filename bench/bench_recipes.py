@@ -16,7 +16,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # per-core numbers
 import numpy as np  # noqa: E402
 from _common import best  # noqa: E402
 
-from pdsgen.calib import aca, chems, fips, inms, iuvs  # noqa: E402
+from pdsgen.instruments.aca import algorithm as aca  # noqa: E402
+from pdsgen.instruments.chems import algorithm as chems  # noqa: E402
+from pdsgen.instruments.fips import algorithm as fips  # noqa: E402
+from pdsgen.instruments.inms import algorithm as inms  # noqa: E402
+from pdsgen.instruments.iuvs import algorithm as iuvs  # noqa: E402
 
 N = 1_000_000
 SUBSET = 20_000
@@ -188,8 +192,8 @@ def bench_end_to_end(n: int = 200_000) -> None:
     import tempfile
     from pathlib import Path
 
+    from pdsgen.instruments.chems import demo as demo
     from pdsgen.recipes import load_recipe
-    from pdsgen.recipes.demo_data import chems as demo
     from pdsgen.recipes.engine import compute
     from pdsgen.recipes.run import run_recipe
 

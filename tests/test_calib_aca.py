@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pdsgen.calib import aca
+from pdsgen.instruments.aca import algorithm as aca
 
 
 def test_mica_examples():

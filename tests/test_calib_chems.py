@@ -6,8 +6,7 @@ import astropy.units as u
 import numpy as np
 import pytest
 
-from pdsgen.calib import chems
-from pdsgen.errors import RecipeError
+from pdsgen.instruments.chems import algorithm as chems
 from pdsgen.units import E_CHARGE, parse_unit
 
 # 1 keV s²/m² in u by hand: 1e3 eV × 1.602176634e-19 J/eV / 1.66053906660e-27 kg/u
@@ -59,9 +58,9 @@ def test_no_energy_gives_nan_not_zero():
 
 @pytest.mark.parametrize("alpha", [0.0, 1.0, -0.1, 1.5, float("nan")])
 def test_alpha_outside_open_interval_rejected(alpha):
-    with pytest.raises(RecipeError, match="alpha"):
+    with pytest.raises(ValueError, match="alpha"):
         chems.chems_pha(np.array([TAU]), DIST, np.array([ENERGY]), np.array([EQ]), alpha)
-    with pytest.raises(RecipeError):
+    with pytest.raises(ValueError):
         chems.charge(ENERGY, alpha, EQ)
 
 

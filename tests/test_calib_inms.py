@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pdsgen.calib import inms
+from pdsgen.instruments.inms import algorithm as inms
 
 
 def test_scale_factors_by_hand():

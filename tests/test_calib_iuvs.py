@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pdsgen.calib import iuvs
+from pdsgen.instruments.iuvs import algorithm as iuvs
 
 # The L1B pipeline's conversions (Theiling 2013): chip DET_TEMP linear, everything else
 # a split 4th-order polynomial at DN 8192.

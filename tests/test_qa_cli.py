@@ -12,7 +12,7 @@ from pdsgen.cli import main
 
 @pytest.fixture(scope="module")
 def chems_raw(tmp_path_factory):
-    from pdsgen.recipes.demo_data import chems
+    from pdsgen.instruments.chems import demo as chems
 
     raw = tmp_path_factory.mktemp("chems")
     cal = chems.write_calibration(raw)
@@ -292,7 +292,7 @@ def test_export_big_endian_float_image_to_csv(tmp_path):
     from astropy.table import Table
 
     import pdsgen
-    from pdsgen.recipes.demo_data import aca
+    from pdsgen.instruments.aca import demo as aca
 
     data = aca.generate(tmp_path / "raw", seed=3, size=8, n_cals=1)
     label = data.inputs[0]

@@ -10,7 +10,7 @@ import pytest
 from astropy.io import fits
 
 from pdsgen.errors import DataError, RecipeError
-from pdsgen.recipes.demo_data import aca as demo
+from pdsgen.instruments.aca import demo as demo
 from pdsgen.recipes.engine import compute
 from pdsgen.recipes.loader import load_recipe
 

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from astropy.table import Table
 
-from pdsgen.calib import chems as chems_calib
 from pdsgen.errors import RecipeError, ResolutionError
+from pdsgen.instruments.chems import algorithm as chems_calib
+from pdsgen.instruments.chems import demo as chems
+from pdsgen.instruments.fips import demo as fips
 from pdsgen.recipes import load_recipe, recipe_from_dict, register_algorithm
 from pdsgen.recipes import registry as registry_mod
-from pdsgen.recipes.demo_data import chems, fips
 from pdsgen.recipes.engine import compute
 from pdsgen.units import parse_unit
 

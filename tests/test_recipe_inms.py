@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pdsgen.errors import DataError, RecipeError
-from pdsgen.recipes.demo_data import inms as demo
+from pdsgen.instruments.inms import demo as demo
 from pdsgen.recipes.engine import compute
 from pdsgen.recipes.loader import load_recipe
 

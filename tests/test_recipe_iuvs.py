@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from pdsgen.errors import DataError, PdsgenError, RecipeError
-from pdsgen.recipes.demo_data import iuvs as demo
+from pdsgen.instruments.iuvs import demo as demo
 from pdsgen.recipes.engine import compute
 from pdsgen.recipes.loader import load_recipe
 

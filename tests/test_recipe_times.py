@@ -16,8 +16,8 @@ from astropy.time import Time
 
 import pdsgen
 from pdsgen.errors import RecipeError
+from pdsgen.instruments.fips import demo as fips
 from pdsgen.recipes import recipe_from_dict, register_algorithm
-from pdsgen.recipes.demo_data import fips
 from pdsgen.recipes.engine import compute
 from pdsgen.recipes.run import run_recipe
 from pdsgen.recipes.times import parse_times, to_datetime64

@@ -85,7 +85,7 @@ def test_notes_and_errors_printed_verbatim(tmp_path):
 
     import numpy as np
 
-    from pdsgen.recipes.demo_data import aca
+    from pdsgen.instruments.aca import demo as aca
 
     img = np.zeros((4, 4), np.float32)
     cals = [aca.write_dark_cal(tmp_path, start=datetime(y, 1, 1, tzinfo=UTC), image_e_per_s=img,

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 import pdsgen
 from pdsgen.cli import main
 from pdsgen.errors import RecipeError
+from pdsgen.instruments.chems import demo as chems
+from pdsgen.instruments.fips import demo as fips
 from pdsgen.recipes import load_recipe
-from pdsgen.recipes.demo_data import chems, fips
 from pdsgen.recipes.engine import compute, round_to_format
 from pdsgen.recipes.run import STAGING_PREFIX, run_recipe
 

@@ -3,18 +3,18 @@
 Contract (full format and semantics in docs/recipes.md):
 
 * `load_recipe(name_or_path) -> Recipe` — a built-in recipe by name (``chems-pha``; files in
-  ``pdsgen/recipes/builtin/*.toml``) or any recipe TOML file. Every mistake in the file is
-  a `RecipeError` naming the file and the TOML key. `list_builtin()` lists built-in names.
+  the ``recipe.toml`` of an instrument unit, `pdsgen.instruments`) or any recipe TOML file. Every mistake in the file is
+  a `RecipeError` naming the file and the TOML key. `list_builtin()` lists the registered names.
 * Algorithms — ``[recipe] algorithm = NAME``: ``"expressions"`` (safe element-wise
   ``[expressions]``, `pdsgen.recipes.expressions`), a name registered in
-  `pdsgen.recipes.registry` (built-in table, ``pdsgen.algorithms`` entry points,
+  `pdsgen.recipes.registry` (instrument units, ``pdsgen.algorithms`` entry points,
   `register_algorithm`), or ``"package.module:function"``. An algorithm is
   ``fn(ctx: RecipeContext) -> AlgorithmResult | Table | dict[part, Table]``: it reads
   ``ctx.inputs`` (declared inputs, resolved and in their declared units), ``ctx.params``
   (checked parameters, Quantities when they have a unit), ``ctx.products``/``ctx.table(i)``,
   ``ctx.calibration(name)`` (files declared under ``[calibrations.NAME]``), and returns
   astropy Tables (with units) per output part and optional matplotlib Figures (browse PNGs).
-  Keep the arithmetic in pure numpy functions in ``pdsgen/calib/<instrument>.py``; the
+  Keep the arithmetic in pure numpy functions in the unit's ``algorithm.py``; the
   algorithm function is the thin adapter from context to those functions.
 * Aggregation — ``[recipe] aggregate = true`` and ``group_by = "all" | "name:REGEX" |
   "keyword:NAME"``: the inputs are grouped (REGEX's first group, or the whole match, on the
@@ -24,7 +24,7 @@ Contract (full format and semantics in docs/recipes.md):
 * `compute(recipe, paths, cal_files, params) -> Computed` runs one algorithm call without
   writing (tests, benchmarks); `run_recipe(...)` (`pdsgen.recipes.run`) runs over many inputs
   and writes the products atomically.
-* Demo data — each module ``pdsgen/recipes/demo_data/<instrument>.py`` defines
+* Demo data — each unit's ``demo.py`` (``pdsgen/instruments/<instrument>/demo.py``) defines
   ``RECIPE = "<recipe name>"`` and ``generate(out_dir: Path, seed: int = 0) -> DemoData``
   (`pdsgen.recipes.demo_data.DemoData`: ``inputs`` raw product label paths, ``calibrations``
   files for ``--cal``, ``params`` for ``--set``); it must be deterministic for a seed and

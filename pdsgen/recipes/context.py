@@ -1,7 +1,7 @@
 """What an algorithm receives (`RecipeContext`) and returns (`AlgorithmResult`).
 
 An algorithm is a function ``fn(ctx) -> AlgorithmResult | Table | dict[str, Table]``.
-It does its arithmetic with the pure functions of its `pdsgen.calib` module; the context
+It does its arithmetic with the pure functions of its instrument unit's ``algorithm.py``; the context
 gives it everything already read and checked:
 
 - ``ctx.params``: the recipe parameters after ``--set``, bounds-checked, as astropy

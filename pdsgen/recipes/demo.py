@@ -1,5 +1,5 @@
-"""`pdsgen demo`: generate a small raw archive for the five instruments, run the five
-built-in recipes on it and validate every product written.
+"""`pdsgen demo`: generate a small raw archive for the registered instruments (five built
+in), run their recipes on it and validate every product written.
 
 Layout of ``--out``: ``raw/<instrument>/`` (generated raw products and calibration files)
 and ``calibrated/<instrument>/`` (the recipes' products). Validation uses pdsgen's own
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pdsgen.errors import PdsgenError, RecipeError
-from pdsgen.recipes.demo_data import INSTRUMENTS, generate
+from pdsgen.recipes.demo_data import demo_instruments, generate
 from pdsgen.recipes.loader import load_recipe
 from pdsgen.recipes.run import RunReport, run_recipe
 
@@ -102,7 +102,7 @@ def validator(catalog: str | None, offline: bool) -> Callable[[Path], tuple[bool
 def run_demo(
     out_dir: str | Path,
     *,
-    instruments: Iterable[str] = INSTRUMENTS,
+    instruments: Iterable[str] | None = None,
     seed: int = 0,
     jobs: int = 1,
     catalog: str | None = None,
@@ -111,8 +111,11 @@ def run_demo(
     creation_time: Any = None,
     on_row: Callable[[DemoRow], None] | None = None,
 ) -> list[DemoRow]:
-    """Generate, run and validate each instrument in turn; never raises for one instrument's failure."""
+    """Generate, run and validate each instrument in turn (default: every registered unit with
+    demo data); never raises for one instrument's failure."""
     out = Path(out_dir)
+    if instruments is None:
+        instruments = demo_instruments()
     # a bad --creation-time is the caller's mistake, not one instrument's failure: say so once,
     # before anything is generated or deleted
     from pdsgen.render import resolve_creation_time

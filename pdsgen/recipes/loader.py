@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from pdsgen.errors import RecipeError
+from pdsgen.instruments import recipe_files as instrument_recipes
 from pdsgen.units import parse_unit
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -27,11 +28,6 @@ DATA_TYPES = {
     "datetime",  # numpy datetime64: written as ISO 8601 UTC (PDS4 ASCII_Date_Time_YMD_UTC, PDS3 TIME)
 }
 STANDARDS = ("pds4", "pds3")
-
-
-def builtin_dir() -> Path:
-    """Folder of the built-in recipe TOML files (shipped inside the package)."""
-    return Path(__file__).resolve().parent / "builtin"
 
 
 @dataclass(frozen=True)
@@ -290,23 +286,25 @@ class Recipe:
 
 def default_calibration(recipe_path: Path | None, name: str) -> Path | None:
     """A ``[calibrations.X] default`` file: beside the recipe, else among the files shipped
-    with the built-in recipes (so a copy made with `recipe show NAME --toml` still finds them)."""
-    folders = ([recipe_path.parent] if recipe_path is not None else []) + [builtin_dir()]
+    with the instrument units' recipes (so a copy made with `recipe show NAME --toml` still
+    finds them)."""
+    folders = [recipe_path.parent] if recipe_path is not None else []
+    folders += [p.parent for p in instrument_recipes().values()]
     return next((f / name for f in folders if (f / name).is_file()), None)
 
 
 def list_builtin() -> list[str]:
-    """Names of the built-in recipes."""
-    return sorted(p.stem for p in builtin_dir().glob("*.toml"))
+    """Names of the registered recipes (those of every instrument unit, built-in or plug-in)."""
+    return sorted(instrument_recipes())
 
 
 def load_recipe(name_or_path: str | Path) -> Recipe:
-    """A built-in recipe by name (``chems-pha``) or a recipe TOML file by path."""
+    """A registered recipe by name (``chems-pha``) or a recipe TOML file by path."""
     p = Path(name_or_path)
     if p.suffix.lower() != ".toml" or not p.exists():
-        builtin = builtin_dir() / f"{name_or_path}.toml"
-        if builtin.is_file():
-            p = builtin
+        registered = instrument_recipes().get(str(name_or_path))
+        if registered is not None and registered.is_file():
+            p = registered
         elif not p.exists():
             names = ", ".join(list_builtin()) or "none"
             raise RecipeError(f"no recipe {str(name_or_path)!r}: not a file and not a built-in recipe ({names})")

@@ -4,8 +4,9 @@ Three sources, looked up in this order:
 1. algorithms registered at run time with `register_algorithm` (tests, notebooks);
 2. third-party packages, through the ``pdsgen.algorithms`` entry-point group
    (``[project.entry-points."pdsgen.algorithms"] my_algo = "my_pkg.calib:my_algo"``);
-3. the built-in table below (``"module:function"`` strings, imported on first use so that
-   listing recipes does not import every instrument module).
+3. the algorithms the instrument units declare (`pdsgen.instruments`: built-in units and
+   plug-ins alike; ``"module:function"`` strings, imported on first use so that listing
+   recipes does not import every instrument module).
 A recipe may also name a function directly as ``"package.module:function"``.
 
 An algorithm is ``fn(ctx: RecipeContext) -> AlgorithmResult | astropy.table.Table |
@@ -20,16 +21,9 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from pdsgen.errors import RecipeError
+from pdsgen.instruments import algorithm_targets
 
 Algorithm = Callable[[Any], Any]
-
-BUILTIN: dict[str, str] = {
-    "chems_pha": "pdsgen.calib.chems:chems_pha_algorithm",
-    "fips_cdr": "pdsgen.calib.fips:fips_cdr_algorithm",
-    "iuvs_dark": "pdsgen.calib.iuvs:iuvs_dark_algorithm",
-    "aca_dark": "pdsgen.calib.aca:aca_dark_algorithm",
-    "inms_crosstalk": "pdsgen.calib.inms:inms_crosstalk_algorithm",
-}
 
 _RUNTIME: dict[str, Algorithm] = {}
 ENTRY_POINT_GROUP = "pdsgen.algorithms"
@@ -77,8 +71,9 @@ def get_algorithm(name: str) -> Algorithm:
         except Exception as exc:  # a broken plug-in must name itself, not crash pdsgen
             raise RecipeError(f"algorithm {name!r}: entry point {eps[name].value!r} failed to load ({exc})") from None
         return func
-    if name in BUILTIN:
-        return _import_target(BUILTIN[name], name)
+    units = algorithm_targets()
+    if name in units:
+        return _import_target(units[name], name)
     if ":" in name:
         return _import_target(name, name)
     known = ", ".join(sorted(available_algorithms())) or "none"
@@ -86,5 +81,5 @@ def get_algorithm(name: str) -> Algorithm:
 
 
 def available_algorithms() -> list[str]:
-    """Names of every registered algorithm (built-in, entry points, run time)."""
-    return sorted(set(BUILTIN) | set(_entry_points()) | set(_RUNTIME) | {"expressions"})
+    """Names of every registered algorithm (instrument units, entry points, run time)."""
+    return sorted(set(algorithm_targets()) | set(_entry_points()) | set(_RUNTIME) | {"expressions"})

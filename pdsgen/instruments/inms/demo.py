@@ -20,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pdsgen.recipes.demo_data import DemoData, write_atomic
-from pdsgen.recipes.demo_data.iuvs import render_label
+from pdsgen.recipes.demo_data import DemoData, render_label, write_atomic
 
 RECIPE = "inms-crosstalk"
 
@@ -125,7 +124,8 @@ def write_scan(
     data_path = out_dir / f"{stem}.tab"
     write_atomic(data_path, scan_rec + mon_rec + data_rec)
     label = render_label(
-        "inms/mass_scan.xml.j2",
+        "inms",
+        "mass_scan.xml.j2",
         lid=f"urn:nasa:pds:cassini.inms.reu:raw:{stem.lower()}",
         title=f"Cassini INMS REU run {run} {mode} mass scan {scan} ({dataset})",
         start=t0, stop=t1, file_name=data_path.name, run=run, tables=tables,

@@ -1,6 +1,7 @@
-"""Deterministic raw archives for `pdsgen demo`, one generator module per instrument.
+"""Deterministic raw archives for `pdsgen demo`: the shared part of the instrument units'
+demo generators (``pdsgen/instruments/<name>/demo.py``, declared by the unit's ``demo``).
 
-Interface (every module here): ``RECIPE = "<recipe name>"`` and
+Interface (every generator module): ``RECIPE = "<recipe name>"`` and
 ``generate(out_dir: Path, seed: int = 0) -> DemoData``. ``generate`` writes raw products
 in the instrument's documented format (data files with their PDS3/PDS4 labels) and the
 calibration files the recipe needs under ``out_dir`` (created if missing), and returns
@@ -10,14 +11,10 @@ the whole demo (five instruments, generate + run + validate) runs in under a min
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-#: Instrument generator modules, in demo order.
-INSTRUMENTS = ("chems", "fips", "iuvs", "aca", "inms")
 
 
 @dataclass
@@ -51,9 +48,41 @@ def write_fits(path: Path, hdus: list) -> list[dict[str, Any]]:
     return info
 
 
+def demo_instruments() -> tuple[str, ...]:
+    """Names of the registered instrument units that have a demo generator, in demo order."""
+    from pdsgen.instruments import instruments
+
+    return tuple(name for name, inst in instruments().items() if inst.demo)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "INSTRUMENTS":  # the registered units, looked up when asked for
+        return demo_instruments()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def render_label(instrument: str, template: str, **context: Any) -> str:
+    """Render the reference label template ``template`` of ``instrument`` (found in the unit's
+    declared labels folder, pdsgen's ``labels/<instrument>/`` for the built-ins); strict: an
+    undefined variable is an error, not an empty string."""
+    import jinja2
+
+    from pdsgen.instruments import get_instrument
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(get_instrument(instrument).labels_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["xml", "j2"]),
+        keep_trailing_newline=True,
+    )
+    return env.get_template(template).render(**context)
+
+
 def generator(instrument: str) -> Any:
-    """The generator module of ``instrument`` (``chems``, ``fips``, ``iuvs``, ``aca``, ``inms``)."""
-    return importlib.import_module(f"pdsgen.recipes.demo_data.{instrument}")
+    """The demo generator module of the registered unit ``instrument``."""
+    from pdsgen.instruments import get_instrument
+
+    return get_instrument(instrument).demo_module()
 
 
 def generate(instrument: str, out_dir: Path, seed: int = 0) -> DemoData:

@@ -32,6 +32,8 @@ import numpy as np
 from pdsgen.recipes.demo_data import DemoData
 
 RECIPE = "fips-cdr"
+#: the angle constants shipped beside the unit's recipe (its default calibration)
+ANGLE_CONSTANTS = Path(__file__).resolve().parent / "fips_angle_constants.csv"
 STEPS = 64
 MET_EPOCH = np.datetime64("2004-08-03T06:16:00", "s")  # MESSENGER launch; MET counts from here
 
@@ -121,11 +123,10 @@ def write_scan_edr(out_dir: Path, day: str, scans: int, fsw: str, rng: np.random
 def write_pha_edr(out_dir: Path, day: str, n: int, fsw: str, rng: np.random.Generator) -> Path:
     from astropy.table import Table
 
-    from pdsgen.calib.fips import read_angle_constants
-    from pdsgen.recipes.loader import builtin_dir
+    from pdsgen.instruments.fips.adapter import read_angle_constants
     from pdsgen.render import write_table
 
-    consts = read_angle_constants(builtin_dir() / "fips_angle_constants.csv", fsw)
+    consts = read_angle_constants(ANGLE_CONSTANTS, fsw)
     d = np.datetime64(day, "s")
     secs = np.sort(rng.uniform(0, 80_000, n)).round(3)
     raw = (rng.random(n) < 0.2).astype(np.int16)
@@ -162,14 +163,13 @@ def _doy(day: str) -> int:
 
 def generate(out_dir: Path, seed: int = 0) -> DemoData:
     """Two scan EDRs and two PHA EDRs (flight software v6 and v7), E/q, efficiency and angle tables."""
-    from pdsgen.recipes.loader import builtin_dir
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed + 4)
     cals = [write_eq_table(out_dir / "fips_eq_table.csv"), write_efficiency(out_dir / "fips_proton_efficiency.csv")]
     angles = out_dir / "fips_angle_constants.csv"
-    shutil.copyfile(builtin_dir() / "fips_angle_constants.csv", angles)
+    shutil.copyfile(ANGLE_CONSTANTS, angles)
     cals.append(angles)
     inputs = [
         write_scan_edr(out_dir, "2008-10-06", 20, "6", rng),

@@ -26,17 +26,16 @@ from typing import Any
 import astropy.constants as const
 import numpy as np
 
-from pdsgen.errors import RecipeError
-
 #: 1 keV·s²/m² in unified atomic mass units (u), from CODATA via astropy.
 KEV_S2_PER_M2_IN_U: float = float(1e3 * const.e.si.value / const.u.si.value)
 
 
 def check_alpha(alpha: float) -> float:
-    """alpha must be a number strictly between 0 and 1 (the document: "always less than 1")."""
+    """alpha must be a number strictly between 0 and 1 (the document: "always less than 1");
+    ValueError otherwise."""
     a = float(alpha)
     if not (0.0 < a < 1.0):
-        raise RecipeError(f"alpha = {alpha} must be in (0, 1): the SSD measures a fraction of the energy")
+        raise ValueError(f"alpha = {alpha} must be in (0, 1): the SSD measures a fraction of the energy")
     return a
 
 
@@ -98,41 +97,3 @@ def chems_pha(
     for arr in (m, q, big_e):
         arr[no_energy] = np.nan
     return {"M": m, "MQ": mq, "Q": q, "E": big_e}
-
-
-def chems_pha_algorithm(ctx: Any) -> Any:
-    """Recipe adapter: resolved inputs ``tau`` (s), ``dist`` (m), ``energy`` (keV), ``eq``
-    (keV/e) and parameter ``alpha`` → output table; pass-through inputs named in the
-    recipe's outputs (time, step ...) are copied."""
-    import astropy.units as u
-    from astropy.table import Table
-
-    from pdsgen.units import E_CHARGE
-
-    inp = ctx.inputs
-
-    def val(name: str, unit: Any) -> np.ndarray:
-        v = inp[name]
-        return v.to_value(unit) if isinstance(v, u.Quantity) else np.asarray(v, dtype=np.float64)
-
-    with u.add_enabled_units([E_CHARGE]):
-        tau = val("tau", u.s)
-        dist = val("dist", u.m)
-        energy = val("energy", u.keV)
-        eq = val("eq", u.keV / E_CHARGE)
-    alpha = ctx.params["alpha"]
-    res = chems_pha(tau, dist, energy, eq, float(getattr(alpha, "value", alpha)))
-    n_nan = int(np.isnan(res["M"]).sum())
-    if n_nan:
-        ctx.warn(f"{n_nan} of {len(tau)} events without a measured energy or time of flight: M, Q, E are NaN")
-    t = Table()
-    names = {o.name for o in ctx.recipe.outputs}
-    for name, v in inp.items():  # pass-through inputs the recipe lists as outputs
-        if name in names and name not in res:
-            t[name] = v
-    with u.add_enabled_units([E_CHARGE]):
-        t["M"] = res["M"] * u.u
-        t["MQ"] = res["MQ"] * (u.u / E_CHARGE)
-        t["Q"] = res["Q"] * E_CHARGE
-        t["E"] = res["E"] * u.keV
-    return t

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pdsgen.calib.aca import dark_temp_scale
-from pdsgen.recipes.demo_data import DemoData, write_atomic, write_fits
-from pdsgen.recipes.demo_data.iuvs import render_label
+from pdsgen.instruments.aca.algorithm import dark_temp_scale
+from pdsgen.recipes.demo_data import DemoData, render_label, write_atomic, write_fits
 
 RECIPE = "aca-dark"
 MISSING_T_CCD = -999.0
@@ -66,7 +65,8 @@ def write_dark_cal(
     info = write_fits(fits_path, [primary, rep])
     stop = start + timedelta(minutes=10 * max(n - 1, 0) + 5)
     label = render_label(
-        "aca/dark_cal.xml.j2",
+        "aca",
+        "dark_cal.xml.j2",
         lid=f"urn:nasa:pds:chandra.aca.dark:calibration:{stem}",
         title=f"Chandra ACA dark current calibration {dark_id}",
         start=start.strftime("%Y-%m-%dT%H:%M:%S.000Z"),

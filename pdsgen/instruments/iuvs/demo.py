@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pdsgen.recipes.demo_data import DemoData, write_atomic, write_fits
+from pdsgen.recipes.demo_data import DemoData, render_label, write_atomic, write_fits
 
 RECIPE = "iuvs-dark"
 
@@ -55,22 +55,6 @@ _FITS_TO_PDS4 = {"I": ("SignedMSB2", 2), "J": ("SignedMSB4", 4), "D": ("IEEE754M
 INT_TIMES_MS = (14400, 10200, 6000, 4200, 4000, 1400)
 BLANK = -2147483648
 T0 = datetime(2014, 11, 3, 2, 17, 41, tzinfo=UTC)
-
-
-def render_label(template: str, **context) -> str:
-    """Render one of the reference label templates under ``labels/`` (strict: an undefined
-    variable is an error, not an empty string)."""
-    import jinja2
-
-    from pdsgen.resources import labels_dir
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(labels_dir())),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["xml", "j2"]),
-        keep_trailing_newline=True,
-    )
-    return env.get_template(template).render(**context)
 
 
 def dark_rate_dn_per_s(det_temp_degc: np.ndarray) -> np.ndarray:
@@ -116,7 +100,8 @@ def write_dark(
     stop = time + timedelta(milliseconds=n_int * (image_dn.shape[0] if image_dn.ndim == 3 else 1))
     names = ("Frame", "Line", "Sample")[-image_dn.ndim:]
     label = render_label(
-        "iuvs/l1a_dark.xml.j2",
+        "iuvs",
+        "l1a_dark.xml.j2",
         lid=f"urn:nasa:pds:maven.iuvs.raw:calibration:{stem.lower()}",
         title=f"MAVEN IUVS L1A {xuv} dark, orbit {orbit}, {time:%Y-%m-%d %H:%M:%S} UTC",
         start=time.strftime("%Y-%m-%dT%H:%M:%S.000Z"),

@@ -1,0 +1,235 @@
+"""Recipe adapter of fips: wires the recipe engine's context (products, calibration files,
+parameters) to the pure functions of `pdsgen.instruments.fips.algorithm`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pdsgen.errors import DataError, RecipeError
+from pdsgen.instruments.fips.algorithm import (
+    PROTON_MASS_KG,
+    CalibrationCoverageError,
+    EdrValueError,
+    pha_events,
+    select_table,
+    spectra,
+    step_lookup,
+)
+
+# --------------------------------------------------------------------------- calibration files
+
+
+def read_eq_table(path: Path, data_date: np.datetime64) -> dict[str, Any]:
+    """The E/q stepping table in force at ``data_date``, as arrays ``eq``/``accum`` [mode, step].
+
+    File format (CSV, first line names the columns): ``VALID_FROM`` (ISO date), ``STEP``,
+    then per stepping mode M the columns ``EQ_M(keV/e)`` and ``ACCUM_M(s)``. Several tables
+    are stacked in one file by ``VALID_FROM``.
+    """
+    from astropy.table import Table
+
+    t = Table.read(path, format="ascii.csv")
+    cols = {c.upper(): c for c in t.colnames}
+    for need in ("VALID_FROM", "STEP"):
+        if need not in cols:
+            raise RecipeError(f"E/q table has no {need} column (columns: {', '.join(t.colnames)})", path=str(path))
+    valid = np.array([str(v)[:10] for v in t[cols["VALID_FROM"]]], dtype="datetime64[D]")
+    try:
+        chosen = select_table(valid, data_date)
+    except CalibrationCoverageError as exc:
+        raise RecipeError(str(exc), path=str(path)) from None
+    rows = t[valid == chosen]
+    steps = np.asarray(rows[cols["STEP"]], dtype=np.int64)
+    if not np.array_equal(np.sort(steps), np.arange(len(steps))):
+        raise RecipeError(f"E/q table {chosen}: steps must be 0..N-1 once each", path=str(path))
+    order = np.argsort(steps)
+    modes: list[int] = []
+    eq_rows, acc_rows = [], []
+    for c in t.colnames:
+        m = re.fullmatch(r"EQ_(\d+)(\(.*\))?", c, flags=re.I)
+        if not m:
+            continue
+        mode = int(m.group(1))
+        acc = next((a for a in t.colnames if re.fullmatch(rf"ACCUM_{mode}(\(.*\))?", a, flags=re.I)), None)
+        if acc is None:
+            raise RecipeError(f"E/q table has {c} but no ACCUM_{mode} column", path=str(path))
+        modes.append(mode)
+        eq_rows.append(np.asarray(rows[c], dtype=np.float64)[order])
+        acc_rows.append(np.asarray(rows[acc], dtype=np.float64)[order])
+    if not modes:
+        raise RecipeError("E/q table has no EQ_<mode> columns", path=str(path))
+    return {"date": chosen, "modes": np.array(modes), "eq": np.vstack(eq_rows), "accum": np.vstack(acc_rows)}
+
+
+def read_angle_constants(path: Path, fsw_version: str) -> dict[str, Any]:
+    """The X-Y → angle constants for a flight software version (row ``*`` = all others).
+
+    File format (CSV): ``fsw_version, zenith_model, azimuth_model, X0, Y0, P0, P1, R0..R5``;
+    empty P0/P1 = not applicable (azimuth = θ_MCP). Models: ``polynomial`` (zenith) and
+    ``theta`` / ``linear`` (azimuth).
+    """
+    from astropy.table import Table
+
+    t = Table.read(path, format="ascii.csv", converters={"fsw_version": [_str_converter()]})
+    versions = [str(v).strip() for v in t["fsw_version"]]
+    want = str(fsw_version).strip().lstrip("vV")
+    row_i = versions.index(want) if want in versions else versions.index("*") if "*" in versions else None
+    if row_i is None:
+        raise RecipeError(f"no angle constants for flight software version {fsw_version!r} and no '*' row",
+                          path=str(path))
+    row = t[row_i]
+
+    def num(name: str) -> float | None:
+        if name not in t.colnames:
+            return None
+        v = row[name]
+        if np.ma.is_masked(v) or str(v).strip() in ("", "N/A", "--"):
+            return None
+        return float(v)
+
+    x0, y0 = num("X0"), num("Y0")
+    if x0 is None or y0 is None:
+        raise RecipeError(f"angle constants for version {versions[row_i]!r}: X0/Y0 missing", path=str(path))
+    rk = [num(f"R{k}") for k in range(10) if f"R{k}" in t.colnames]
+    if not rk or any(v is None for v in rk):
+        raise RecipeError(f"angle constants for version {versions[row_i]!r}: R coefficients missing", path=str(path))
+    zmodel = str(row["zenith_model"]).strip() if "zenith_model" in t.colnames else "polynomial"
+    amodel = str(row["azimuth_model"]).strip() if "azimuth_model" in t.colnames else "theta"
+    if zmodel != "polynomial":
+        raise RecipeError(f"unknown zenith_model {zmodel!r} (known: polynomial)", path=str(path))
+    if amodel not in ("theta", "linear"):
+        raise RecipeError(f"unknown azimuth_model {amodel!r} (known: theta, linear)", path=str(path))
+    p0, p1 = num("P0"), num("P1")
+    if amodel == "linear" and (p0 is None or p1 is None):
+        raise RecipeError(f"azimuth_model linear for version {versions[row_i]!r} needs P0 and P1", path=str(path))
+    return {"version": versions[row_i], "X0": x0, "Y0": y0, "R": rk,
+            "P0": p0 if amodel == "linear" else None, "P1": p1 if amodel == "linear" else None}
+
+
+def _str_converter() -> Any:
+    from astropy.io.ascii import convert_numpy
+
+    return convert_numpy(str)
+
+
+def read_efficiency(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Proton efficiency table (CSV): ``EQ(keV/e)``, ``ETA`` (0 < η <= 1)."""
+    from astropy.table import Table
+
+    t = Table.read(path, format="ascii.csv")
+    eqc = next((c for c in t.colnames if c.upper().startswith("EQ")), None)
+    etac = next((c for c in t.colnames if c.upper().startswith("ETA")), None)
+    if eqc is None or etac is None:
+        raise RecipeError(f"efficiency table needs EQ(keV/e) and ETA columns (has {', '.join(t.colnames)})",
+                          path=str(path))
+    eq = np.asarray(t[eqc], dtype=np.float64)
+    eta = np.asarray(t[etac], dtype=np.float64)
+    if not (np.all(np.isfinite(eta)) and np.all(eta > 0) and np.all(eta <= 1) and np.all(eq > 0)):
+        raise RecipeError("efficiency table: ETA must be in (0, 1] and EQ > 0 in every row", path=str(path))
+    return eq, eta
+
+
+def edr_date(start_time: Any, path: Path) -> np.datetime64:
+    """The EDR file date: the label's start time, else YYYYDDD in the file name."""
+    if start_time is not None and str(start_time).strip():
+        text = str(start_time).strip().rstrip("Z")
+        try:
+            return np.datetime64(text[:10], "D")
+        except ValueError:
+            pass
+    m = re.search(r"(\d{4})(\d{3})", path.name)
+    if m:
+        return np.datetime64(f"{m.group(1)}-01-01", "D") + np.timedelta64(int(m.group(2)) - 1, "D")
+    raise RecipeError("cannot tell the EDR date: no START_TIME in the label and no YYYYDDD in the file name",
+                      path=str(path))
+
+
+# --------------------------------------------------------------------------- recipe adapter
+
+
+def fips_cdr_algorithm(ctx: Any) -> Any:
+    """Recipe adapter: a FIPS scan EDR (``counts`` input) → ``espec`` CDR, a PHA EDR
+    (``tof`` input) → ``pha`` CDR. Calibration tables that do not cover the data are
+    RecipeErrors, EDR values the tables have no entry for DataErrors, both naming the EDR."""
+    try:
+        return _cdr(ctx)
+    except CalibrationCoverageError as exc:
+        raise RecipeError(str(exc), path=str(ctx.path)) from None
+    except EdrValueError as exc:
+        raise DataError(str(exc), path=str(ctx.path)) from None
+
+
+def _cdr(ctx: Any) -> Any:
+    import astropy.units as u
+    from astropy.table import Table
+
+    from pdsgen.recipes.context import AlgorithmResult
+    from pdsgen.units import parse_unit
+
+    inp = ctx.inputs
+    path = ctx.path
+
+    def arr(name: str) -> np.ndarray:
+        v = inp.get(name)
+        if v is None:
+            raise RecipeError(f"FIPS EDR has no {name!r} input", path=str(path))
+        return np.asarray(v.value if isinstance(v, u.Quantity) else v)
+
+    date = edr_date(inp.get("start_time"), path)
+    eqt = read_eq_table(ctx.calibration("eq_table"), date)
+    mode = arr("mode").astype(np.int64)
+    step = arr("step").astype(np.int64)
+    met = arr("met")
+    notes = [f"E/q table of {eqt['date']} (EDR date {date})"]
+
+    if inp.get("counts") is not None:
+        counts = arr("counts").astype(np.float64)
+        bad = ~np.isfinite(counts) | (counts < 0)
+        if bad.any():
+            raise DataError(f"counts are required but {int(bad.sum())} of {counts.size} records have NaN or "
+                            f"negative counts (first at record {int(np.argmax(bad))})", path=str(path))
+        teq, teta = read_efficiency(ctx.calibration("efficiency"))
+        mass_kg = float(ctx.params["ion_mass"].to_value(u.kg)) if "ion_mass" in ctx.params else PROTON_MASS_KG
+        charge_e = float(ctx.params.get("ion_charge", 1.0))
+        sp = spectra(counts, mode, step, eqt["eq"], eqt["accum"], eqt["modes"], teq, teta, mass_kg, charge_e)
+        t = Table()
+        t["MET"] = met * u.s
+        t["MODE"] = mode
+        t["STEP"] = step
+        t["EQ"] = sp["EQ"] * parse_unit("keV/e")
+        t["ACCUM_TIME"] = sp["ACCUM_TIME"] * u.s
+        t["COUNTS"] = counts
+        t["ETA"] = sp["ETA"]
+        t["DIFF_FLUX"] = sp["DIFF_FLUX"] * parse_unit("e / (keV s cm2 sr)")
+        t["PSD"] = sp["PSD"] * parse_unit("s3/m6")
+        return AlgorithmResult(tables={"espec": t}, notes=notes)
+
+    if inp.get("tof") is None or inp.get("x") is None or inp.get("y") is None:
+        raise RecipeError("FIPS EDR has neither COUNTS (scan) nor TOF/X/Y (PHA) columns", path=str(path))
+    raw = arr("raw").astype(bool) if inp.get("raw") is not None else False
+    fsw = inp.get("fsw_version")
+    if fsw is None:
+        raise RecipeError("PHA EDR label has no flight software version", path=str(path))
+    consts = read_angle_constants(ctx.calibration("angles"), str(fsw))
+    ev = pha_events(arr("tof"), raw, arr("x"), arr("y"), consts)
+    keep = ev["keep"]
+    eq = step_lookup(eqt["eq"], eqt["modes"], mode[keep], step[keep])
+    n_drop = int((~keep).sum())
+    if n_drop:
+        notes.append(f"{n_drop} of {keep.size} events discarded: zenith outside [15, 75] deg")
+    t = Table()
+    t["MET"] = met[keep] * u.s
+    t["MODE"] = mode[keep]
+    t["STEP"] = step[keep]
+    t["EQ"] = eq * parse_unit("keV/e")
+    t["TOF"] = ev["TOF"] * u.ns
+    t["R"] = ev["R"]
+    t["THETA_MCP"] = ev["THETA_MCP"] * u.deg
+    t["ZENITH"] = ev["ZENITH"] * u.deg
+    t["AZIMUTH"] = ev["AZIMUTH"] * u.deg
+    return AlgorithmResult(tables={"pha": t}, notes=notes,
+                           meta={"fsw_version": consts["version"]})
