@@ -20,8 +20,9 @@ from lxml import etree
 from pdsgen.archive.index import ProvenanceRef
 from pdsgen.archive.times import try_normalize
 from pdsgen.errors import LabelError
+from pdsgen.untrusted import check_doctype, xml_parser
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, collect_ids=False)
+_PARSER = xml_parser(collect_ids=False)
 
 #: Internal_Reference types naming the products a product was made from (PDS4 IM).
 INPUT_REFERENCE_TYPES = {
@@ -94,6 +95,7 @@ def read_pds4(path: str | Path, data: bytes | None = None) -> LabelInfo:
         root = etree.fromstring(data, _PARSER) if data is not None else etree.parse(str(path), _PARSER).getroot()
     except etree.XMLSyntaxError as exc:
         raise LabelError(f"not well-formed XML: {exc}", path=str(path)) from exc
+    check_doctype(root.getroottree(), path)
     info = LabelInfo(standard="PDS4", product_class=_local(root.tag))
     tag = root.tag if isinstance(root.tag, str) else ""
     ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
 from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.archive.index import ArchiveIndex
 from pdsgen.archive.labels import md5_file
 from pdsgen.archive.scan import SKIP_DIRS, index_labels, scan
 from pdsgen.archive.versioning import SUPERSEDED, bump_vid, in_superseded, keep_superseded
 from pdsgen.errors import LabelError
+from pdsgen.untrusted import parse_label_xml
 
 IM_VERSION = "1.22.0.0"
 SCHEMA_URL = "https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.xsd"
@@ -170,10 +169,7 @@ def _find_label(folder: Path, root_name: str) -> _Existing | None:
     if len(found) > 1:
         raise ArchiveInputError(f"several {root_name} labels: " + ", ".join(p.name for p in found), path=str(folder))
     path = found[0]
-    try:
-        root = etree.parse(str(path)).getroot()
-    except etree.XMLSyntaxError as exc:
-        raise LabelError(f"not well-formed XML: {exc}", path=str(path)) from exc
+    root = parse_label_xml(path).getroot()
 
     def text(xpath: str) -> str | None:
         el = root.find(xpath)
@@ -419,7 +415,7 @@ def package_bundle(
     label_path = existing.path if existing else root / f"bundle_{lid.rsplit(':', 1)[-1]}.xml"
     old_members: set[str] = set()
     if existing:
-        tree = etree.parse(str(existing.path)).getroot()
+        tree = parse_label_xml(existing.path).getroot()
         old_members = {(e.text or "").strip() for e in tree.iter(f"{NS}lidvid_reference")
                        if e.getparent() is not None and e.getparent().tag == f"{NS}Bundle_Member_Entry"}
     changed = not existing or old_members != {m["lidvid"] for m in members} or (title is not None and title != existing.title)

@@ -23,7 +23,13 @@ from pdsgen.cli.app import main
               help="OASIS XML catalog for schema URLs (default: the user cache).")
 @click.option("--context-products", type=click.Path(dir_okay=False), multiple=True,
               help="Registered context products JSON (repeatable).")
-@click.option("--offline", is_flag=True, help="Never download schemas.")
+@click.option("--offline", is_flag=True, help="No network access of any kind (schemas only from the catalog, "
+              "the shipped copies and the cache).")
+@click.option("--schema-host", "schema_hosts", multiple=True,
+              help="Also download schemas from this host (repeatable; default: PDS, PSA, JAXA, ISRO hosts).")
+@click.option("--allow-local-schematron", is_flag=True,
+              help="Run xml-model Schematron files of the delivery itself, their file access limited to the "
+                   "label's folder (default: only catalog, shipped or cached Schematron).")
 @click.option("-e", "--label-extension", "extensions", multiple=True, default=("xml",), show_default=True,
               help="Label file extension to walk folders for (repeatable).")
 @click.option("--schema", "schemas", multiple=True, type=click.Path(dir_okay=False),
@@ -40,8 +46,8 @@ from pdsgen.cli.app import main
               help="Offending records reported per problem before a count.")
 @click.option("--verbose-report", is_flag=True, help="Include info messages and passing products (text).")
 def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_mismatch_warnings, catalog, context_products,
-                 offline, extensions, schemas, schematrons, jobs, report_file, fmt, strict_fields, max_reported,
-                 verbose_report) -> None:
+                 offline, schema_hosts, allow_local_schematron, extensions, schemas, schematrons, jobs, report_file,
+                 fmt, strict_fields, max_reported, verbose_report) -> None:
     """Validate PDS4/PDS3 labels (files or folders) like NASA's validate, much faster.
 
     Exit status: 0 no errors, 1 errors found, 2 validation could not run.
@@ -55,7 +61,8 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_m
                    context_mismatch_warnings=not no_context_mismatch_warnings, catalog_path=catalog,
                    offline=offline, context_products=tuple(context_products), jobs=jobs,
                    label_extensions=tuple(extensions), schemas=tuple(schemas), schematrons=tuple(schematrons),
-                   max_reported=max_reported, strict_fields=strict_fields)
+                   max_reported=max_reported, strict_fields=strict_fields, schema_hosts=tuple(schema_hosts),
+                   allow_local_schematron=allow_local_schematron)
     progress = None
     if sys.stderr.isatty():
         from rich.progress import Progress

@@ -7,26 +7,16 @@ others; the reader only needs core classes, found by local name so that labels t
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from lxml import etree
-
 from pdsgen.errors import LabelError
+from pdsgen.untrusted import parse_label_xml
 
 
 def parse(path: Path):
-    """The label as an lxml ElementTree; malformed XML → `LabelError` with line/column."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=False)
-    try:
-        return etree.parse(str(path), parser)
-    except etree.XMLSyntaxError as exc:
-        line, column = (exc.position if exc.position else (exc.lineno, None))
-        message = exc.msg if hasattr(exc, "msg") and exc.msg else str(exc)
-        message = re.sub(r",? line \d+, column \d+\s*$", "", message)  # the position is in the prefix
-        raise LabelError(f"malformed XML: {message}", path=str(path), line=line, column=column) from None
-    except OSError as exc:
-        raise LabelError(f"cannot read label: {exc}", path=str(path)) from None
+    """The label as an lxml ElementTree; malformed XML → `LabelError` with line/column, and
+    a DOCTYPE declaring entities (never expanded) → `LabelError` too (`pdsgen.untrusted`)."""
+    return parse_label_xml(path, remove_comments=False)
 
 
 def local(element) -> str:

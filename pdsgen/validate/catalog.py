@@ -13,6 +13,12 @@ URL not found there is taken from the core schemas shipped with pdsgen (the vers
 writes), else downloaded into that cache only when downloading is allowed (not
 ``--offline``). A URL that cannot be resolved raises `ValidationRunError` naming the URL.
 
+Downloads are bounded (labels are untrusted): ``http``/``https`` only, from the hosts of
+`DEFAULT_SCHEMA_HOSTS` (the PDS, ESA PSA, JAXA and ISRO schema hosts; ``allowed_hosts``
+replaces the list, the CLI's ``--schema-host`` adds to it), redirects only to such hosts,
+at most `MAX_DOWNLOAD_BYTES` (50 MB) and `DOWNLOAD_TIMEOUT_S` per connection step and
+in all. Any other URL is refused before a connection is opened.
+
 Usage::
 
     cat = Catalog.load("catalog.xml", offline=True)
@@ -22,6 +28,7 @@ Usage::
 from __future__ import annotations
 
 import os
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -56,6 +63,7 @@ class Catalog:
     path: Path | None = None
     cache_dir: Path | None = None
     offline: bool = True
+    allowed_hosts: tuple[str, ...] = ()  # () means DEFAULT_SCHEMA_HOSTS
     base_dir: Path | None = None  # for relative references in labels (e.g. "PDS4_PDS_1Q00.sch")
     _resolved: dict[str, Path] = field(default_factory=dict, repr=False, compare=False)
 
@@ -66,12 +74,13 @@ class Catalog:
         *,
         offline: bool = False,
         cache_dir: str | os.PathLike[str] | None = None,
+        allowed_hosts: tuple[str, ...] = (),
     ) -> Catalog:
         """Read catalog `path`, or the default catalog in the user cache (may not exist yet)."""
         cache = Path(cache_dir) if cache_dir else default_cache_dir()
         if path is None:
             default = cache / "catalog.xml"
-            cat = cls(path=None, cache_dir=cache, offline=offline)
+            cat = cls(path=None, cache_dir=cache, offline=offline, allowed_hosts=tuple(allowed_hosts))
             if default.is_file():
                 cat.entries = _read_catalog(default, set())
                 cat.path = default
@@ -80,7 +89,8 @@ class Catalog:
         if not p.is_file():
             raise ValidationRunError("catalog file not found", path=str(p))
         # URLs the explicit catalog does not map still go to the download cache (offline: no).
-        return cls(entries=_read_catalog(p, set()), path=p, cache_dir=cache, offline=offline)
+        return cls(entries=_read_catalog(p, set()), path=p, cache_dir=cache, offline=offline,
+                   allowed_hosts=tuple(allowed_hosts))
 
     def lookup(self, url: str) -> Path | None:
         """Local file for `url` from the catalog entries (exact match wins, then longest rewrite)."""
@@ -141,7 +151,7 @@ class Catalog:
             if cached.is_file():
                 return cached
             if not self.offline:
-                return _download(url, cached)
+                return _download(url, cached, self.allowed_hosts or DEFAULT_SCHEMA_HOSTS)
         where = f" (catalog {self.path})" if self.path else ""
         why = "offline, not in the catalog" if self.offline else "not in the catalog"
         raise ValidationRunError(f"cannot resolve schema URL {url}: {why}{where}")
@@ -222,17 +232,65 @@ def _target(base: Path, el: etree._Element, target: str, *, keep_slash: bool) ->
 
 _failed: dict[str, str] = {}  # URL → why its download failed (once per process, not per label)
 
+#: hosts schemas may be downloaded from: the PDS (and its nodes' old host), ESA's PSA and
+#: ESAC archives, JAXA's DARTS and ISRO's PRADAN — the agencies whose dictionaries labels cite
+DEFAULT_SCHEMA_HOSTS = ("pds.nasa.gov", "pds.jpl.nasa.gov", "psa.esa.int", "archives.esac.esa.int",
+                        "darts.isas.jaxa.jp", "data.darts.isas.jaxa.jp", "pradan.issdc.gov.in")
+MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+DOWNLOAD_TIMEOUT_S = 30.0
 
-def _download(url: str, dest: Path) -> Path:
+
+def download_problem(url: str, hosts: tuple[str, ...]) -> str | None:
+    """Why `url` may not be downloaded (None: it may): scheme and host allow-list."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"only http/https schema URLs are downloaded, not {parts.scheme or 'a bare path'!r}"
+    host = (parts.hostname or "").lower()
+    if host not in {h.lower() for h in hosts}:
+        return (f"host {host!r} is not one schemas are downloaded from ({', '.join(hosts)}; "
+                "--schema-host adds one)")
+    return None
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    def __init__(self, hosts: tuple[str, ...]):
+        self.hosts = hosts
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's signature
+        problem = download_problem(newurl, self.hosts)
+        if problem is not None:
+            raise urllib.error.URLError(f"redirected to {newurl}: {problem}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _download(url: str, dest: Path, hosts: tuple[str, ...] = DEFAULT_SCHEMA_HOSTS) -> Path:
+    """`url` into `dest` (temporary name, then rename), within the bounds above."""
+    import time
+
     if url in _failed:
         raise ValidationRunError(_failed[url])
+    problem = download_problem(url, hosts)
+    if problem is not None:
+        raise ValidationRunError(f"schema URL {url} not downloaded: {problem}")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + f".part{os.getpid()}")
+    opener = urllib.request.build_opener(_CheckedRedirects(hosts))
+    deadline = time.monotonic() + DOWNLOAD_TIMEOUT_S
     try:
-        with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - schema URLs from labels
-            tmp.write_bytes(resp.read())
+        with opener.open(url, timeout=DOWNLOAD_TIMEOUT_S) as resp, open(tmp, "wb") as out:
+            declared = resp.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > MAX_DOWNLOAD_BYTES:
+                raise OSError(f"it is {int(declared)} bytes, more than the {MAX_DOWNLOAD_BYTES} allowed")
+            total = 0
+            while block := resp.read(1 << 16):
+                total += len(block)
+                if total > MAX_DOWNLOAD_BYTES:
+                    raise OSError(f"it is more than the {MAX_DOWNLOAD_BYTES} bytes allowed")
+                if time.monotonic() > deadline:
+                    raise OSError(f"it took more than {DOWNLOAD_TIMEOUT_S:g} s")
+                out.write(block)
         os.replace(tmp, dest)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # URLError and socket timeouts are OSErrors
         tmp.unlink(missing_ok=True)
         _failed[url] = f"cannot download schema URL {url}: {exc}"
         raise ValidationRunError(_failed[url]) from exc

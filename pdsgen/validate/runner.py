@@ -46,10 +46,15 @@ class Options:
     progress: bool = False
     content_threads: int = 0  # threads for one big table (0: all cores; 1 inside worker processes)
     strict_fields: bool = False  # warn about characters between the fields of character tables
+    allow_local_schematron: bool = False  # run xml-model Schematron files beside the label (confined)
+    schema_hosts: tuple[str, ...] = ()  # extra hosts schemas may be downloaded from (besides the defaults)
 
     def get_catalog(self) -> Catalog:
         if self.catalog is None:
-            self.catalog = Catalog.load(self.catalog_path, offline=self.offline)
+            from pdsgen.validate.catalog import DEFAULT_SCHEMA_HOSTS
+
+            hosts = DEFAULT_SCHEMA_HOSTS + tuple(h for h in self.schema_hosts if h not in DEFAULT_SCHEMA_HOSTS)
+            self.catalog = Catalog.load(self.catalog_path, offline=self.offline, allowed_hosts=hosts)
         return self.catalog
 
 
@@ -157,9 +162,10 @@ def _validate_label(p: Path, opts: Options, walked: bool) -> ProductResult:
 
             return validate_pds3(p, opts).finish()
         return _label_problem(p, walked, "not XML, not a PDS label")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    from pdsgen.untrusted import doctype_problem, xml_parser
+
     try:
-        tree = etree.ElementTree(etree.fromstring(data, parser, base_url=str(p)))
+        tree = etree.ElementTree(etree.fromstring(data, xml_parser(), base_url=str(p)))
     except etree.XMLSyntaxError as exc:
         if b"pds.nasa.gov/pds4" not in data[:5000] and b"<Product_" not in data[:5000]:
             return _label_problem(p, walked, f"not well-formed XML: {exc.msg}")
@@ -167,6 +173,11 @@ def _validate_label(p: Path, opts: Options, walked: bool) -> ProductResult:
         line, col = exc.position if exc.position else (exc.lineno, None)
         res.findings.append(Finding("error.label.schema", f"malformed XML: {exc.msg}", file=str(p), line=line,
                                     column=col))
+        return res.finish()
+    refused = doctype_problem(tree)
+    if refused is not None:  # nothing further: schema and Schematron would see unexpanded entities
+        res = ProductResult(str(p), standard="PDS4")
+        res.findings.append(Finding("error.label.schema", refused, file=str(p), line=1))
         return res.finish()
     root = tree.getroot()
     from pdsgen.validate.pds4label import local
@@ -218,9 +229,9 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     except ValidationRunError as exc:
         res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file))
     # Schematron: the label's xml-model citations (or --schematron)
-    sch_paths: list[tuple[Path | None, str, int | None]] = []
+    sch_paths: list[tuple[Path, Path | None]] = []  # (file, label folder if label-local)
     if opts.schematrons:
-        sch_paths = [(Path(s), s, None) for s in opts.schematrons]
+        sch_paths = [(Path(s), None) for s in opts.schematrons]
     else:
         cited, warned = L.schematron_citations(tree, file)
         res.findings += warned
@@ -228,15 +239,20 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
             if ns != L.SCHEMATRON_NS and not href.endswith(".sch"):
                 continue  # some other schema language: not run as Schematron
             try:
-                sch_paths.append((cat.resolve(href, base=p.parent), href, line))
+                sch_paths.append(_cited_schematron(href, p, cat, opts, res, line))
             except ValidationRunError as exc:
                 res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file, line=line))
     done: set[Path] = set()
-    for sch, _href, _line in sch_paths:
+    for sch, local_to in sch_paths:
         if sch in done:  # cited twice
             continue
         done.add(sch)
-        res.findings += check_schematron(tree, sch, file=file, xml=data)
+        try:
+            res.findings += check_schematron(tree, sch, file=file, xml=data, local_to=local_to)
+        except ValidationRunError as exc:
+            if local_to is None:
+                raise
+            res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file))
 
     # label rules
     res.findings += L.check_identifiers(tree, file)
@@ -289,6 +305,43 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
                                             f"{obj.name}: content check failed: {type(exc).__name__}: {exc}",
                                             file=file, line=el.sourceline))
     return res
+
+
+def _cited_schematron(href: str, p: Path, cat: Catalog, opts: Options, res: ProductResult,
+                      line: int | None) -> tuple[Path, Path | None]:
+    """The Schematron file an xml-model cites, and the label's folder when it is label-local.
+
+    URLs resolve through the catalog, the shipped schemas and the (bounded) download cache.
+    A file name or ``file:`` reference is label-local: the catalog may still map it;
+    otherwise it runs only with ``allow_local_schematron``, confined to the label's folder
+    (a finding says so); refused: `ValidationRunError`, reported as unresolvable."""
+    import urllib.parse
+
+    from pdsgen.untrusted import ReferenceEscapeError, confine
+
+    scheme = urllib.parse.urlsplit(href).scheme
+    if scheme not in ("", "file") and not (len(scheme) == 1 and os.name == "nt"):
+        return cat.resolve(href, base=p.parent), None
+    mapped = cat.lookup(href)
+    if mapped is not None and mapped.is_file():
+        return mapped, None
+    if not opts.allow_local_schematron:
+        raise ValidationRunError(f"Schematron {href!r} is a file of the delivery, not one the catalog or the "
+                                 "shipped/cached schemas provide: not run (--allow-local-schematron runs it, "
+                                 "confined to the label's folder)", path=str(p))
+    if scheme == "file":
+        raise ValidationRunError(f"Schematron {href!r} is a file: URL; a label-local Schematron must be named "
+                                 "relative to the label's folder: not run", path=str(p))
+    try:
+        found = confine(p.parent, href, label=p, what="xml-model Schematron")
+    except ReferenceEscapeError as exc:
+        raise ValidationRunError(f"{exc.message}: not run", path=str(p)) from None
+    if not found.is_file():
+        raise ValidationRunError(f"Schematron file {href!r} not found beside the label", path=str(p))
+    res.findings.append(Finding("info.validation.general",
+                                f"label-local Schematron {href!r} run (--allow-local-schematron), its file "
+                                "access limited to the label's folder", file=str(p), line=line))
+    return found, p.parent
 
 
 _registries: dict[tuple, ContextRegistry] = {}

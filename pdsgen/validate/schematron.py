@@ -57,6 +57,7 @@ from typing import Any
 from lxml import etree
 
 from pdsgen.errors import UnsupportedError, ValidationRunError
+from pdsgen.untrusted import ReferenceEscapeError, confine, doctype_problem, xml_parser
 from pdsgen.validate.findings import Finding
 
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
@@ -71,13 +72,15 @@ _MODE = "sch"
 # --------------------------------------------------------------------------- compile
 
 
-def compile_schematron(sch_text: bytes, *, source: str = "<schematron>") -> str:
+def compile_schematron(sch_text: bytes, *, source: str = "<schematron>", confine_to: Path | None = None) -> str:
     """XSLT 3.0 stylesheet text that reports the failed asserts/successful reports of a schema.
 
     The stylesheet's output is ``<r><f role= loc= kind= id=><t>title</t><m>text</m></f>…</r>``.
+    ``confine_to``: a label's folder for a label-local Schematron (`local_schematron_problem`
+    must pass, and ``sch:include``s must stay inside it).
     """
     try:
-        root = etree.fromstring(sch_text, etree.XMLParser(remove_comments=True, huge_tree=True))
+        root = etree.fromstring(sch_text, xml_parser(remove_comments=True))
     except etree.XMLSyntaxError as exc:
         raise ValidationRunError(f"malformed Schematron: {exc}", path=source) from exc
     if root.tag != _S + "schema":
@@ -86,7 +89,11 @@ def compile_schematron(sch_text: bytes, *, source: str = "<schematron>") -> str:
     if binding not in ("xslt", "xslt2", "xslt3", "xpath2", "xpath3", "xpath31"):
         raise UnsupportedError(f"Schematron queryBinding {binding!r} is not supported", path=source)
     base = Path(source).parent if source and not source.startswith("<") else Path(".")
-    _inline_includes(root, base, source)
+    _inline_includes(root, base, source, confine_to)
+    if confine_to is not None:
+        problem = local_schematron_problem(root, confine_to)
+        if problem is not None:
+            raise ValidationRunError(f"label-local Schematron not run: {problem}", path=source)
 
     nsmap = {"xsl": XSL_NS, "xs": "http://www.w3.org/2001/XMLSchema"}
     for ns in root.iter(_S + "ns"):
@@ -158,12 +165,18 @@ def compile_schematron(sch_text: bytes, *, source: str = "<schematron>") -> str:
     return etree.tostring(sheet, encoding="unicode")
 
 
-def _inline_includes(root: etree._Element, base: Path, source: str) -> None:
+def _inline_includes(root: etree._Element, base: Path, source: str, confine_to: Path | None = None) -> None:
     for inc in list(root.iter(_S + "include")):
         href = inc.get("href") or ""
-        target = base / href.split("#", 1)[0]
         try:
-            included = etree.parse(str(target)).getroot()
+            if confine_to is not None:  # the .sch is inside the label's folder: so must its includes be
+                target = Path(confine(confine_to, os.path.relpath(base / href.split("#", 1)[0], confine_to),
+                                      label=source, what="sch:include"))
+            else:
+                target = base / href.split("#", 1)[0]
+            included = etree.parse(str(target), xml_parser(remove_comments=True)).getroot()
+        except ReferenceEscapeError as exc:
+            raise ValidationRunError(f"label-local Schematron not run: {exc.message}", path=source) from exc
         except (OSError, etree.XMLSyntaxError) as exc:
             raise ValidationRunError(f"sch:include {href!r}: {exc}", path=source) from exc
         inc.getparent().replace(inc, included)
@@ -239,6 +252,52 @@ def _message(out: etree._Element, el: etree._Element) -> None:
             etree.SubElement(out, _X + "text").text = child.tail
 
 
+# --------------------------------------------------------------------------- label-local Schematron
+
+#: XPath functions that read resources, run code or leak the environment
+_ACCESS = re.compile(
+    r"(?<![\w.\-])(?:[\w\-]+:|Q\{[^}]*\})?"
+    r"(unparsed-text(?:-lines|-available)?|doc(?:-available)?|document|collection|uri-collection|json-doc"
+    r"|transform|load-xquery-module|environment-variable|available-environment-variables|function-lookup"
+    r"|system-property)\s*(\(|#)")
+_LITERAL_ARG = re.compile(r"\s*(?:'([^']*)'|\"([^\"]*)\")\s*[,)]")
+_READERS = {"unparsed-text", "unparsed-text-lines", "unparsed-text-available", "doc", "doc-available",
+            "document", "collection", "uri-collection", "json-doc"}
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def local_schematron_problem(root: etree._Element, label_dir: Path) -> str | None:
+    """Why a label-local Schematron may not run (None: it may).
+
+    It may not embed XSLT instructions (``xsl:result-document`` and the like) or bind the
+    Saxon or Java extension namespaces, and its resource functions (``unparsed-text``,
+    ``doc``, ``document``, ``collection``, …) may only name, as a string literal, a file
+    inside the label's folder; functions that run code or read the environment are refused."""
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if etree.QName(el).namespace == XSL_NS:
+            return f"it embeds XSLT ({etree.QName(el).localname}); not allowed in a label-local Schematron"
+        if el.tag == _S + "ns" and re.search(r"saxon|^java:|^clitype:", el.get("uri") or "", re.I):
+            return f"it binds the extension namespace {el.get('uri')!r}"
+        for value in el.attrib.values():
+            for m in _ACCESS.finditer(value):
+                name = m.group(1)
+                if name not in _READERS or m.group(2) == "#":
+                    return f"it calls {name}(), which a label-local Schematron may not use"
+                arg = _LITERAL_ARG.match(value, m.end())
+                if arg is None:
+                    return f"{name}() is given a computed argument; only a literal file name is allowed"
+                ref = arg.group(1) if arg.group(1) is not None else arg.group(2)
+                if _SCHEME.match(ref):
+                    return f"{name}({ref!r}) names a URI; only a file inside the label's folder is allowed"
+                try:
+                    confine(label_dir, ref, what=f"{name}() argument")
+                except ReferenceEscapeError as exc:
+                    return exc.message
+    return None
+
+
 # --------------------------------------------------------------------------- cache
 
 
@@ -248,13 +307,17 @@ def _cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("pdsgen")) / "schematron"
 
 
-def compiled_xslt(sch_path: str | os.PathLike[str]) -> str:
-    """The compiled XSLT for `sch_path`, from the disk cache or compiled and cached now."""
+def compiled_xslt(sch_path: str | os.PathLike[str], *, confine_to: Path | None = None) -> str:
+    """The compiled XSLT for `sch_path`, from the disk cache or compiled and cached now.
+
+    ``confine_to``: the label's folder of a label-local Schematron (checked, never cached)."""
     p = Path(sch_path)
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise ValidationRunError(f"cannot read Schematron: {exc.strerror}", path=str(p)) from exc
+    if confine_to is not None:
+        return compile_schematron(data, source=str(p), confine_to=confine_to)
     key = hashlib.sha256(COMPILER_VERSION.encode() + b"\0" + data).hexdigest()
     cache = _cache_dir() / f"{key}.xsl"
     try:
@@ -284,31 +347,52 @@ def saxon_started() -> bool:
     return _state.get("pid") == os.getpid()
 
 
-def _processor():
-    proc = _state.get("proc")
-    if proc is None or _state.get("pid") != os.getpid():
+#: Saxon settings of every processor: its XML parser refuses any DOCTYPE (so no entity of a
+#: label is ever expanded, nor a DTD loaded), and stylesheets may open no URI at all — or
+#: only ``file:`` ones for label-local Schematron, whose file names are checked statically
+#: (`local_schematron_problem`) to stay in the label's folder. No network from Saxon, ever.
+_DISALLOW_DOCTYPE = ("http://saxon.sf.net/feature/parserFeature?uri="
+                     "http%3A//apache.org/xml/features/disallow-doctype-decl")
+_ALLOWED_PROTOCOLS = "http://saxon.sf.net/feature/allowedProtocols"
+
+
+def _processor(local: bool = False):
+    """The process's Saxon processor (``local``: the one for label-local Schematron)."""
+    if _state.get("pid") != os.getpid():
+        _state.clear()
+        _state["pid"] = os.getpid()
+        _executables.clear()
+    name = "local" if local else "proc"
+    proc = _state.get(name)
+    if proc is None:
         from saxonche import PySaxonProcessor
 
         proc = PySaxonProcessor(license=False)
-        _state.update(proc=proc, pid=os.getpid(), xslt=proc.new_xslt30_processor())
-        _executables.clear()
+        proc.set_configuration_property(_DISALLOW_DOCTYPE, "true")
+        proc.set_configuration_property(_ALLOWED_PROTOCOLS, "file" if local else "")
+        _state[name] = proc
+        _state[f"{name}-xslt"] = proc.new_xslt30_processor()
     return proc
 
 
-def _executable(sch_path: str | os.PathLike[str]):
+def _executable(sch_path: str | os.PathLike[str], confine_to: Path | None = None):
     p = str(sch_path)
     try:
         st = os.stat(p)
     except OSError as exc:
         raise ValidationRunError(f"cannot read Schematron: {exc.strerror}", path=p) from exc
-    key = f"{p}:{st.st_mtime_ns}:{st.st_size}"
+    key = f"{p}:{st.st_mtime_ns}:{st.st_size}:{confine_to}"
+    local = confine_to is not None
     with _lock:
-        _processor()
+        _processor(local)
         exe = _executables.get(key)
         if exe is None:
-            text = compiled_xslt(sch_path)
+            text = compiled_xslt(sch_path, confine_to=confine_to)
+            xslt = _state["local-xslt" if local else "proc-xslt"]
             try:
-                exe = _state["xslt"].compile_stylesheet(stylesheet_text=text)
+                if local:  # relative file names resolve against the label's folder
+                    xslt.set_cwd(str(confine_to) + os.sep)
+                exe = xslt.compile_stylesheet(stylesheet_text=text)
             except Exception as exc:  # saxonche raises PySaxonApiError
                 raise ValidationRunError(f"Schematron does not compile: {exc}", path=p) from exc
             if exe is None:
@@ -323,10 +407,15 @@ def check_schematron(
     *,
     file: str | None = None,
     xml: bytes | None = None,
+    local_to: Path | None = None,
 ) -> list[Finding]:
     """Run Schematron `sch_path` on `label`; one `Finding` per failed assert / fired report.
 
-    `xml`: the label's bytes when `label` is its parsed tree (spares serialising it again)."""
+    `xml`: the label's bytes when `label` is its parsed tree (spares serialising it again).
+    `local_to`: the label's folder when `sch_path` is a label-local Schematron (run only
+    after `local_schematron_problem` passes, its file access limited to that folder).
+    A label whose DOCTYPE declares entities gets one ``error.label.schema`` finding and is
+    not handed to Saxon; Saxon only ever sees documents without a DOCTYPE."""
     tree: etree._ElementTree | None = None
     if isinstance(label, (etree._ElementTree, etree._Element)):
         tree = label if isinstance(label, etree._ElementTree) else label.getroottree()
@@ -343,17 +432,25 @@ def check_schematron(
             raise ValidationRunError(f"cannot read label: {exc.strerror}", path=str(label)) from exc
     if tree is None:
         try:
-            tree = etree.ElementTree(etree.fromstring(xml, etree.XMLParser(huge_tree=True)))
+            tree = etree.ElementTree(etree.fromstring(xml, xml_parser()))
         except etree.XMLSyntaxError:
             tree = None
+    if tree is not None:
+        refused = doctype_problem(tree)
+        if refused is not None:
+            return [Finding("error.label.schema", refused, file=file, line=1)]
+        if tree.docinfo.doctype:  # a bare DOCTYPE: hand Saxon the document without it
+            xml = etree.tostring(tree.getroot(), encoding="UTF-8")
     normalise = tree is None  # lxml could not parse it: Saxon collapses the values itself
-    exe = _executable(sch_path)
+    exe = _executable(sch_path, local_to)
     with _lock:  # (also guards the shared compiled XPath of _collapsed_xml)
         if tree is not None:
             collapsed = _collapsed_xml(tree)
             if collapsed is not None:
                 xml = collapsed
-        proc = _processor()
+                if tree.docinfo.doctype:
+                    xml = etree.tostring(etree.fromstring(collapsed, xml_parser()), encoding="UTF-8")
+        proc = _processor(local_to is not None)
         try:
             doc = proc.parse_xml(xml_text=_xml_text(xml))
             exe.set_parameter("pdsgen-normalise", proc.make_boolean_value(normalise))
@@ -392,7 +489,7 @@ def _xml_text(xml: bytes) -> str:
     try:
         return xml.decode("utf-8")
     except UnicodeDecodeError:
-        root = etree.fromstring(xml, etree.XMLParser(huge_tree=True))
+        root = etree.fromstring(xml, xml_parser())
         return etree.tostring(root, encoding="unicode")
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from pdsgen.errors import ValidationRunError
+from pdsgen.untrusted import doctype_problem
 from pdsgen.validate.catalog import Catalog
 from pdsgen.validate.findings import Finding
 
@@ -56,7 +57,10 @@ class _CatalogResolver(etree.Resolver):
                 return self.resolve_filename(str(self.catalog.resolve(url)), context)
             except ValidationRunError as exc:
                 self.failures.append(str(exc))
-                return None
+                return self.resolve_string("", context)  # never left to libxml2 to fetch
+        if "://" in url and not url.startswith("file:"):
+            self.failures.append(f"schema import {url!r}: only http/https URLs and local files are resolved")
+            return self.resolve_string("", context)
         return None
 
 
@@ -121,8 +125,14 @@ def check_xsd(
                         "the label cites no XML Schema (no xsi:schemaLocation): it cannot be schema-validated",
                         file=file)]
     schema = load_schema(pairs, catalog)
-    if schema.validate(tree):
-        return []
+    refused = doctype_problem(tree)
+    if refused is not None:
+        return [Finding("error.label.schema", refused, file=file, line=1)]
+    try:
+        if schema.validate(tree):
+            return []
+    except etree.XMLSchemaValidateError as exc:  # libxml2 gives up (e.g. on an entity node)
+        return [Finding("error.label.schema", f"XML Schema validation could not complete: {exc}", file=file)]
     out = []
     for e in schema.error_log:
         out.append(Finding("error.label.schema", e.message, file=file or e.filename,

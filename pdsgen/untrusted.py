@@ -1,0 +1,159 @@
+"""Rules for untrusted labels, in one place: every stage that reads a label goes through them.
+
+Labels and data come from deliveries pdsgen did not write, so
+
+- XML is parsed without entity expansion, DTD loading or network access (`xml_parser`),
+  and a label whose DOCTYPE declares entities or cites an external DTD is refused
+  (`doctype_problem`, `check_doctype`): PDS4 labels have no DOCTYPE;
+- a file a label references (PDS4 ``file_name``, PDS3 ``^POINTER``/``^STRUCTURE``,
+  inventory file names, names derived from LIDs) must stay inside the folder it is
+  resolved against: `confine` refuses absolute references and ones that leave the folder
+  through ``..`` or a symbolic link, with a `ReferenceEscapeError` naming the label and the
+  reference. The check is one ``realpath`` per reference, never per record;
+- a file name with characters PDS forbids (control characters first: a newline in a name
+  would forge a line of a manifest) is recognised by `name_problem`.
+
+API::
+
+    from pdsgen.untrusted import check_doctype, confine, name_problem, xml_parser
+    tree = etree.parse(path, xml_parser())
+    check_doctype(tree, path)                        # LabelError if entities are declared
+    data = confine(label.parent, "data/x.tab", label=label)   # Path, or ReferenceEscapeError
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree
+
+from pdsgen.errors import LabelError
+
+
+# --------------------------------------------------------------------------- XML
+def xml_parser(**options) -> etree.XMLParser:
+    """An lxml parser that expands no entity, loads no DTD and opens no network connection."""
+    settings = dict(resolve_entities=False, load_dtd=False, no_network=True, dtd_validation=False,
+                    huge_tree=True)
+    settings.update(options)
+    return etree.XMLParser(**settings)
+
+
+def doctype_problem(tree: etree._ElementTree) -> str | None:
+    """Why the document's DOCTYPE is refused (it declares entities or cites an external
+    DTD), or None when it has none (or a bare ``<!DOCTYPE name>``)."""
+    info = tree.docinfo
+    if not info.doctype:  # cheap: no DOCTYPE at all, the case of every real PDS4 label
+        return None
+    dtd = info.internalDTD
+    names = [e.name for e in dtd.iterentities()] if dtd is not None else []
+    if names:
+        shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+        return (f"the DOCTYPE declares XML entities ({shown}); labels may not declare entities "
+                "and pdsgen does not expand them")
+    if info.system_url or info.public_id:
+        return "the DOCTYPE cites an external DTD; labels may not, and pdsgen does not load it"
+    return None
+
+
+def check_doctype(tree: etree._ElementTree, path: str | os.PathLike[str]) -> None:
+    """`LabelError` naming ``path`` when `doctype_problem` finds one."""
+    problem = doctype_problem(tree)
+    if problem is not None:
+        raise LabelError(problem, path=str(path), line=1)
+
+
+def parse_label_xml(source: bytes | str | os.PathLike[str], path: str | os.PathLike[str] | None = None,
+                    **options) -> etree._ElementTree:
+    """A label parsed by `xml_parser` with its DOCTYPE checked; `LabelError` (with line and
+    column) for malformed XML, refused entities and unreadable files."""
+    where = str(path if path is not None else source)
+    parser = xml_parser(**options)
+    try:
+        if isinstance(source, bytes):
+            tree = etree.ElementTree(etree.fromstring(source, parser, base_url=where))
+        else:
+            tree = etree.parse(os.fspath(source), parser)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (exc.lineno, None)
+        message = exc.msg if getattr(exc, "msg", None) else str(exc)
+        message = re.sub(r",? line \d+, column \d+\s*$", "", message)  # the position is in the prefix
+        raise LabelError(f"malformed XML: {message}", path=where, line=line, column=column) from None
+    except OSError as exc:
+        raise LabelError(f"cannot read label: {exc.strerror or exc}", path=where) from None
+    check_doctype(tree, where)
+    return tree
+
+
+# --------------------------------------------------------------------------- paths
+class ReferenceEscapeError(LabelError):
+    """A label references a file outside the folder it may reference files in."""
+
+    def __init__(self, message: str, *, path: str | None = None, reference: str = "", obj: str | None = None):
+        self.reference = reference
+        super().__init__(message, path=path, obj=obj)
+
+
+@lru_cache(maxsize=4096)
+def _real(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def _inside(target: str, folder: str) -> bool:
+    return target == folder or target.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def confine(base: str | os.PathLike[str], reference: str, *, label: str | os.PathLike[str] | None = None,
+            what: str = "file reference", roots: Iterable[str | os.PathLike[str]] = ()) -> Path:
+    """``base/reference``, refused with `ReferenceEscapeError` (naming ``label`` and the
+    reference) when the reference is absolute or the path leaves ``base`` — through ``..``
+    or a symbolic link — and is not inside one of ``roots`` either.
+
+    Cost: string checks plus one ``realpath`` of the result (``base`` is cached)."""
+    ref = str(reference)
+    where = str(label) if label is not None else str(base)
+    norm = ref.replace("\\", "/")
+    if not ref or norm.startswith("/") or re.match(r"^[A-Za-z]:", norm) or "\0" in ref:
+        raise ReferenceEscapeError(f"{what} {ref!r} is an absolute path or empty: a label may only reference "
+                                   "files inside its own folder", path=where, reference=ref)
+    candidate = os.path.join(os.fspath(base), *[p for p in norm.split("/") if p])
+    real = os.path.realpath(candidate)
+    for folder in (base, *roots):
+        if _inside(real, _real(os.fspath(folder))):
+            return Path(candidate)
+    raise ReferenceEscapeError(f"{what} {ref!r} leads outside the label's folder"
+                               + (" (through a symbolic link)" if ".." not in norm.split("/") else "")
+                               + "; not read", path=where, reference=ref)
+
+
+def inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` (symbolic links followed) is ``folder`` or below it."""
+    return _inside(os.path.realpath(path), _real(os.fspath(folder)))
+
+
+# --------------------------------------------------------------------------- names
+#: PDS4 Standards Reference 6C.1: file and folder names use A-Z a-z 0-9 _ - . only
+_LEGAL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with the characters of one file or folder name (None: nothing)."""
+    if _CONTROL.search(name):
+        return f"name {name!r} holds control characters (newline, tab, CR …)"
+    if not _LEGAL_NAME.fullmatch(name):
+        return f"name {name!r} uses characters outside A-Z a-z 0-9 _ - ."
+    return None
+
+
+def path_problem(relative: str) -> str | None:
+    """`name_problem` of the first bad part of a relative POSIX path (None: all good)."""
+    for part in relative.split("/"):
+        problem = name_problem(part)
+        if problem is not None:
+            return problem
+    return None
