@@ -108,10 +108,12 @@ def _inside(target: str, folder: str) -> bool:
 
 
 def confine(base: str | os.PathLike[str], reference: str, *, label: str | os.PathLike[str] | None = None,
-            what: str = "file reference", roots: Iterable[str | os.PathLike[str]] = ()) -> Path:
+            what: str = "file reference", roots: Iterable[str | os.PathLike[str]] = (),
+            single: bool = False) -> Path:
     """``base/reference``, refused with `ReferenceEscapeError` (naming ``label`` and the
     reference) when the reference is absolute or the path leaves ``base`` — through ``..``
-    or a symbolic link — and is not inside one of ``roots`` either.
+    or a symbolic link — and is not inside one of ``roots`` either. ``single``: the reference
+    must be one file name (no folder part), as names pdsgen derives from LIDs.
 
     Cost: string checks plus one ``realpath`` of the result (``base`` is cached)."""
     ref = str(reference)
@@ -120,6 +122,8 @@ def confine(base: str | os.PathLike[str], reference: str, *, label: str | os.Pat
     if not ref or norm.startswith("/") or re.match(r"^[A-Za-z]:", norm) or "\0" in ref:
         raise ReferenceEscapeError(f"{what} {ref!r} is an absolute path or empty: a label may only reference "
                                    "files inside its own folder", path=where, reference=ref)
+    if single and ("/" in norm or norm in (".", "..")):
+        raise ReferenceEscapeError(f"{what} {ref!r} is not a plain file name", path=where, reference=ref)
     candidate = os.path.join(os.fspath(base), *[p for p in norm.split("/") if p])
     real = os.path.realpath(candidate)
     for folder in (base, *roots):

@@ -13,6 +13,7 @@ temporary name and renamed, inventory first and label last.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from pdsgen.archive.labels import md5_file
 from pdsgen.archive.scan import SKIP_DIRS, index_labels, scan
 from pdsgen.archive.versioning import SUPERSEDED, bump_vid, in_superseded, keep_superseded
 from pdsgen.errors import LabelError
-from pdsgen.untrusted import parse_label_xml
+from pdsgen.untrusted import confine, parse_label_xml, path_problem
 
 IM_VERSION = "1.22.0.0"
 SCHEMA_URL = "https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.xsd"
@@ -99,6 +100,9 @@ class BundleResult:
     previous_vid: str | None = None
     checksum_manifest: Path | None = None
     transfer_manifest: Path | None = None
+    #: files left out of the manifests: their names hold characters PDS forbids (a control
+    #: character would forge a manifest line): (relative path, problem)
+    left_out: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def lidvid(self) -> str:
@@ -261,6 +265,8 @@ def _collection_plan(root: Path, folder: Path, index: ArchiveIndex, rel: str, li
         raise ArchiveInputError("no member products in the collection folder", path=str(folder))
     if existing:
         lid = existing.lid
+        if existing.extra.get("inventory"):  # an inventory name leading elsewhere stops it here
+            confine(folder, existing.extra["inventory"], label=existing.path, what="inventory file_name")
     elif not lid:
         lid = _common_lid(list(by_lid), 5, "collection", folder)
     ctype = collection_type or (existing.extra.get("collection_type") if existing else None) or collection_type_for(folder.name)
@@ -297,7 +303,7 @@ def package_collection(
     stem = f"collection_{folder.name.lower()}"
     inv_name = (existing.extra.get("inventory") if existing else None) or f"{stem}_inventory.csv"
     label_path = existing.path if existing else folder / f"{stem}.xml"
-    inv_path = folder / inv_name
+    inv_path = confine(folder, inv_name, label=label_path, what="inventory file_name")
     new_inv = inventory_bytes(primary, secondary)
 
     old_records: list[tuple[str, str]] = []
@@ -398,8 +404,13 @@ def package_bundle(
     # every collection and the bundle LID are checked before the first file is written, so a
     # problem in one collection never leaves the others packaged and the bundle not
     plans = [_collection_plan(root, f, index, f.name + "/", None, None) for f in folders]
-    if plans and not lid and not _find_label(root, "Product_Bundle"):
-        _common_lid([plan[2] for plan in plans], 4, "bundle", root)
+    before = _find_label(root, "Product_Bundle")
+    bundle_lid = before.lid if before else lid
+    if plans and not bundle_lid:
+        bundle_lid = _common_lid([plan[2] for plan in plans], 4, "bundle", root)
+    out = Path(manifest_dir) if manifest_dir else root.parent
+    if bundle_lid:  # names made from the LID (and VID) stay plain names in their folders
+        _derived_names(root, out, bundle_lid, before.vid if before else "1.0", before.path if before else root)
     for folder in folders:
         results.append(package_collection(root, folder, index, bump=bump, keep=keep,
                                           creation_time=creation_time, templates=templates,
@@ -412,7 +423,7 @@ def package_bundle(
         lid = existing.lid
     elif not lid:
         lid = _common_lid([r.lid for r in results], 4, "bundle", root)
-    label_path = existing.path if existing else root / f"bundle_{lid.rsplit(':', 1)[-1]}.xml"
+    label_path = existing.path if existing else _derived_names(root, out, lid, "1.0", root)[0]
     old_members: set[str] = set()
     if existing:
         tree = parse_label_xml(existing.path).getroot()
@@ -451,12 +462,21 @@ def package_bundle(
         index_labels(root, index, [label_path.name])
     result = BundleResult(root, lid, vid, label_path, changed, results, previous)
     if manifests:
-        out = Path(manifest_dir) if manifest_dir else root.parent
         out.mkdir(parents=True, exist_ok=True)
-        stem = f"{lid.rsplit(':', 1)[-1]}_v{vid}"
-        result.checksum_manifest = write_checksum_manifest(root, index, out / f"{stem}_checksum_manifest.txt")
-        result.transfer_manifest = write_transfer_manifest(root, index, out / f"{stem}_transfer_manifest.txt")
+        _, checksum, transfer = _derived_names(root, out, lid, vid, label_path)
+        result.checksum_manifest = write_checksum_manifest(root, index, checksum, left_out=result.left_out)
+        result.transfer_manifest = write_transfer_manifest(root, index, transfer, left_out=result.left_out)
     return result
+
+
+def _derived_names(root: Path, out: Path, lid: str, vid: str, label: Path) -> tuple[Path, Path, Path]:
+    """Bundle label (in ``root``) and checksum/transfer manifest paths (in ``out``) named
+    from the bundle LID and VID; a LID or VID that would lead elsewhere (``/``, ``..``) →
+    `ReferenceEscapeError`, before anything is written."""
+    last = lid.rsplit(":", 1)[-1]
+    return (confine(root, f"bundle_{last}.xml", label=label, single=True, what=f"bundle label name from LID {lid}"),
+            *(confine(out, f"{last}_v{vid}_{kind}_manifest.txt", label=label, single=True,
+                      what=f"manifest name from LID {lid} and VID {vid}") for kind in ("checksum", "transfer")))
 
 
 def _collection_time(index: ArchiveIndex, r: CollectionResult, which: int) -> str | None:
@@ -490,10 +510,23 @@ def bundle_files(root: Path, skip: Iterable[Path] = ()) -> list[tuple[str, os.st
     return out
 
 
-def checksum_manifest_bytes(root: Path, index: ArchiveIndex | None = None, skip: Iterable[Path] = ()) -> bytes:
+def _listable(rel: str, left_out: list[tuple[str, str]] | None) -> bool:
+    """Whether a relative path may go into a manifest (no character PDS forbids in any part);
+    a path that may not is added to ``left_out`` (once)."""
+    problem = path_problem(rel)
+    if problem is None:
+        return True
+    if left_out is not None and all(rel != r for r, _ in left_out):
+        left_out.append((rel, problem))
+    return False
+
+
+def checksum_manifest_bytes(root: Path, index: ArchiveIndex | None = None, skip: Iterable[Path] = (),
+                            left_out: list[tuple[str, str]] | None = None) -> bytes:
     """``<md5>  <relative path>`` per file (md5deep/md5sum layout), CRLF, sorted by path.
 
-    Checksums the index holds for a file of unchanged size and mtime are reused.
+    Checksums the index holds for a file of unchanged size and mtime are reused. Files whose
+    names PDS forbids are left out (and added to ``left_out``).
     """
     known: dict[str, tuple[int, int, str]] = {}
     if index is not None:
@@ -501,29 +534,37 @@ def checksum_manifest_bytes(root: Path, index: ArchiveIndex | None = None, skip:
             known[p] = (s, m, h)
     lines = []
     for rel, st in bundle_files(root, skip):
+        if not _listable(rel, left_out):
+            continue
         k = known.get(rel)
         md5 = k[2] if k and k[0] == st.st_size and k[1] == st.st_mtime_ns else md5_file(root / rel)
         lines.append(f"{md5}  {rel}\r\n")
     return "".join(lines).encode("utf-8")
 
 
-def write_checksum_manifest(root: Path, index: ArchiveIndex | None, out: Path) -> Path:
-    _commit([(out, checksum_manifest_bytes(root, index, skip=[out]))])
+def write_checksum_manifest(root: Path, index: ArchiveIndex | None, out: Path,
+                            left_out: list[tuple[str, str]] | None = None) -> Path:
+    _commit([(out, checksum_manifest_bytes(root, index, skip=[out], left_out=left_out))])
     return out
 
 
-def transfer_manifest_bytes(root: Path, index: ArchiveIndex) -> bytes:
+def transfer_manifest_bytes(root: Path, index: ArchiveIndex, left_out: list[tuple[str, str]] | None = None) -> bytes:
     """``<lidvid padded> <label path>`` per PDS4 product of the delivery (collections, bundle
-    and superseded versions kept in it too), CRLF."""
+    and superseded versions kept in it too), CRLF. Labels whose path or LIDVID holds
+    characters PDS forbids are left out (and added to ``left_out``)."""
     rows = sorted(
         (f"{lid}::{vid}", lp) for lp, lid, vid in index.execute("SELECT label_path, lid, vid FROM products")
-        if lid and vid
+        if lid and vid and _listable(lp, left_out) and not _CONTROL_OR_BLANK.search(f"{lid}::{vid}")
     )
     width = max((len(lv) for lv, _ in rows), default=0)
     return "".join(f"{lv:<{width}} {p}\r\n" for lv, p in rows).encode("utf-8")
 
 
-def write_transfer_manifest(root: Path, index: ArchiveIndex, out: Path) -> Path:
-    _commit([(out, transfer_manifest_bytes(root, index))])
-    return out
+#: a LIDVID with a blank or control character would forge a transfer manifest line
+_CONTROL_OR_BLANK = re.compile(r"[\s\x00-\x1f\x7f]")
 
+
+def write_transfer_manifest(root: Path, index: ArchiveIndex, out: Path,
+                            left_out: list[tuple[str, str]] | None = None) -> Path:
+    _commit([(out, transfer_manifest_bytes(root, index, left_out=left_out))])
+    return out

@@ -18,6 +18,7 @@ from pathlib import Path
 from pdsgen.archive.index import ArchiveIndex, FileRecord, ProductRecord
 from pdsgen.archive.labels import is_calibration, md5_file, normalized_times, read_label
 from pdsgen.errors import LabelError
+from pdsgen.untrusted import confine
 
 #: Folders never walked: the index's own folder and version-control/staging folders.
 SKIP_DIRS = {".pdsgen", ".git", "__pycache__"}
@@ -73,7 +74,9 @@ def read_product(root: Path, rel: str, st: os.stat_result) -> ProductRecord | No
     start, stop = normalized_times(info)
     files = [FileRecord(rel, st.st_size, st.st_mtime_ns, hashlib.md5(data).hexdigest())]
     base = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+    folder = os.path.dirname(path)
     for name in info.data_files:
+        confine(folder, name, label=path, what="file_name")  # outside the label's folder: not indexed
         frel = _join(base, name)
         fpath = os.path.join(base_dir, frel)
         try:

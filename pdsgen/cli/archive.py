@@ -169,6 +169,10 @@ def bundle_cmd(root: Path, db: str | None, lid: str | None, title: str | None, b
     for m in (r.checksum_manifest, r.transfer_manifest):
         if m is not None:
             click.echo(f"wrote {m}")
+    for rel, problem in r.left_out:  # names that could forge manifest lines: reported, never listed
+        click.echo(f"{str(root / rel)!r}: left out of the manifests: file {problem}", err=True)
+    if r.left_out:
+        raise SystemExit(1)
 
 
 @archive.command("regenerate")
@@ -247,4 +251,4 @@ def regenerate_cmd(root: Path, db: str | None, recipe: str | None, since: str | 
                f"{len(report.failed)} failed, {len(report.invalid)} validation problems "
                f"in {report.seconds:.1f} s")
     if report.failed or report.invalid:
-        sys.exit(1)
+        raise SystemExit(1)

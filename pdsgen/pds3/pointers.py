@@ -21,6 +21,7 @@ from pathlib import Path
 from pvl.collections import Quantity
 
 from pdsgen.errors import LabelError
+from pdsgen.untrusted import ReferenceEscapeError, confine, inside
 
 
 @dataclass(frozen=True)
@@ -94,25 +95,40 @@ def find_case_insensitive(folder: Path, relative: str) -> Path | None:
 
 
 def resolve_file(label: Path, file_name: str, name: str) -> Path:
-    """The data file a pointer names, next to the label (case-insensitively)."""
+    """The data file a pointer names, next to the label (case-insensitively); a name leading
+    outside the label's folder → `ReferenceEscapeError` (`pdsgen.untrusted.confine`)."""
+    confine(label.parent, file_name, label=label, what=f"^{name}")
     found = find_case_insensitive(label.parent, file_name)
+    if found is not None and not inside(found, label.parent):  # a case variant that is a symbolic link
+        raise ReferenceEscapeError(f"^{name} {file_name!r} leads outside the label's folder; not read",
+                                   path=str(label), reference=file_name)
     if found is None or not found.is_file():
         raise LabelError(f"^{name} names {file_name!r}, which is not next to the label", path=str(label))
     return found
 
 
 def find_format_file(label: Path, file_name: str) -> Path | None:
-    """A ^STRUCTURE file: next to the label, else in a LABEL folder up the tree."""
+    """A ^STRUCTURE file: next to the label, else in a LABEL folder up the tree — and inside
+    that folder: an absolute name, or one leading out of the folder it is found in (``..``,
+    a symbolic link), → `ReferenceEscapeError`."""
+    confine(label.parent, file_name, label=label, what="^STRUCTURE")
     found = find_case_insensitive(label.parent, file_name)
     if found is not None and found.is_file():
-        return found
+        return _kept_inside(found, label.parent, label, file_name)
     for folder in (label.parent, *label.parent.parents):
         label_dir = _listing(str(folder)).get("label")
         if label_dir is not None:
             found = find_case_insensitive(folder / label_dir, file_name)
             if found is not None and found.is_file():
-                return found
+                return _kept_inside(found, folder / label_dir, label, file_name)
     return None
+
+
+def _kept_inside(found: Path, folder: Path, label: Path, file_name: str) -> Path:
+    if not inside(found, folder):
+        raise ReferenceEscapeError(f"^STRUCTURE {file_name!r} leads outside {folder}; not read",
+                                   path=str(label), reference=file_name)
+    return found
 
 
 def line_offset(path: Path, record: int) -> int:

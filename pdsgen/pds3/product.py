@@ -24,6 +24,7 @@ from pdsgen.pds3 import structure
 from pdsgen.pds3.label import read_label
 from pdsgen.pds3.pointers import Location, line_offset, parse_pointer, resolve_file
 from pdsgen.registry import register_reader
+from pdsgen.untrusted import ReferenceEscapeError
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,8 @@ def _file_object_context(fobj: PVLObject, ctx: _FileContext) -> _FileContext:
     if isinstance(name, str):
         try:
             file = resolve_file(ctx.label, name, "FILE_NAME")
+        except ReferenceEscapeError:
+            raise  # never a fallback outside the label's folder
         except LabelError:
             file = ctx.file if Path(name).name.lower() == ctx.label.name.lower() else ctx.label.parent / name
     return _FileContext(

@@ -14,6 +14,7 @@ from pathlib import Path
 from pdsgen.errors import LabelError, PdsgenError
 from pdsgen.model import DataObject, Field
 from pdsgen.pds4.label import child, children, integer, local, number, text
+from pdsgen.untrusted import ReferenceEscapeError
 
 _log = logging.getLogger(__name__)
 
@@ -200,8 +201,9 @@ def build_object(el, tag: str, index: int, data_file: Path, *, label_path: Path,
         _describe(obj, el, tag, label_path)
     except PdsgenError as exc:
         obj.error = exc
-    if file_error is not None and obj.error is None and kind != "other":
-        obj.error = file_error
+    if file_error is not None and (obj.error is None or isinstance(file_error, ReferenceEscapeError)) and (
+            kind != "other" or isinstance(file_error, ReferenceEscapeError)):
+        obj.error = file_error  # a file outside the label's folder: no object of it is read
     return obj
 
 

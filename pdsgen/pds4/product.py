@@ -15,6 +15,7 @@ from pdsgen.model import Product
 from pdsgen.pds4.label import child, children, find_path, local, parse, text
 from pdsgen.pds4.objects import build_object, classify
 from pdsgen.registry import register_reader
+from pdsgen.untrusted import ReferenceEscapeError, confine
 
 PDS4_NAMESPACE = b"pds.nasa.gov/pds4/pds/v1"
 LABEL_SUFFIXES = (".xml", ".lblx")
@@ -34,8 +35,10 @@ def detect(path: Path, head: bytes) -> bool:
 
 
 def _resolve(label_path: Path, file_name: str) -> Path:
-    """The data file beside the label; a case-insensitive match if the exact name is absent."""
-    candidate = label_path.parent / file_name
+    """The data file beside the label; a case-insensitive match if the exact name is absent.
+
+    `ReferenceEscapeError` when the name leads outside the label's folder."""
+    candidate = confine(label_path.parent, file_name, label=label_path, what="file_name")
     if candidate.exists():
         return candidate
     folder = candidate.parent
@@ -62,10 +65,14 @@ def _objects(product: Product, root) -> None:
             data_file = product.path
             file_error = LabelError("<File> has no <file_name>", path=str(product.path), line=area.sourceline)
         else:
-            data_file = _resolve(product.path, file_name)
-            file_error = None if data_file.exists() else DataError(
-                f"data file {file_name!r} named by the label does not exist", path=str(data_file)
-            )
+            try:
+                data_file = _resolve(product.path, file_name)
+            except ReferenceEscapeError as exc:  # kept on every object of the area: never read
+                data_file, file_error = product.path.parent / file_name, exc
+            else:
+                file_error = None if data_file.exists() else DataError(
+                    f"data file {file_name!r} named by the label does not exist", path=str(data_file)
+                )
         for el in children(area):
             tag = local(el)
             if classify(tag) is None:

@@ -126,6 +126,7 @@ def describe_objects(tree, label_path: Path) -> list[tuple[DataObject, object, i
     same file starts (None for the last), the end of a table without object_length.
     """
     from pdsgen.pds4.objects import build_object, classify
+    from pdsgen.untrusted import ReferenceEscapeError, confine
 
     out = []
     index = 0
@@ -136,7 +137,10 @@ def describe_objects(tree, label_path: Path) -> list[tuple[DataObject, object, i
         file_name = ktext(file_el, "file_name") if file_el is not None else None
         if not file_name:
             continue
-        data_file = label_path.parent / file_name
+        try:
+            data_file = confine(label_path.parent, file_name, label=label_path, what="file_name")
+        except ReferenceEscapeError:
+            continue  # reported by the label checks (file_naming_problem); never read
         area_objs = []
         for el in kids(area):
             tag = local(el)

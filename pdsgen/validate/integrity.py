@@ -163,9 +163,8 @@ def walk_names(root: Path) -> list[tuple[Path, bool]]:
 
 def naming_findings(root: Path) -> list[Finding]:
     """File and folder names under `root`: length, characters, prohibited names (validate's rule)."""
-    import re
+    from pdsgen.untrusted import name_problem
 
-    legal = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
     out: list[Finding] = []
     for q, is_dir in walk_names(root):
         name = q.name
@@ -173,9 +172,10 @@ def naming_findings(root: Path) -> list[Finding]:
         if len(name) > MAX_NAME:
             out.append(Finding(f"error.{what}.name_too_long", f"{name!r} is longer than {MAX_NAME} characters",
                                file=str(q)))
-        if not legal.fullmatch(name) or (is_dir and "." in name):
+        problem = name_problem(name)
+        if problem is not None or (is_dir and "." in name):
             out.append(Finding(f"error.{what}.name_has_invalid_characters",
-                               f"{what} name {name!r} uses characters outside A-Z a-z 0-9 _ - ."
+                               f"{what} {problem or f'name {name!r} has an extension'}"
                                + (" (folders may not have extensions)" if is_dir and "." in name else ""),
                                file=str(q)))
         if name.lower() in PROHIBITED_NAMES or (not is_dir and name.lower() == "a.out"):

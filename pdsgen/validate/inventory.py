@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pdsgen.untrusted import ReferenceEscapeError, confine
 from pdsgen.validate.findings import Finding
 from pdsgen.validate.pds4label import kid, kids, ktext, local
 
@@ -57,7 +58,10 @@ def inventory_file(tree: etree._ElementTree, label_path: Path) -> tuple[Path, et
         f = kid(area, "File")
         name = ktext(f, "file_name") if f is not None else None
         if inv is not None and name:
-            return label_path.parent / name, inv
+            try:
+                return confine(label_path.parent, name, label=label_path, what="inventory file_name"), inv
+            except ReferenceEscapeError:  # reported by the label checks (file_naming_problem); never read
+                return None
     return None
 
 

@@ -84,7 +84,8 @@ def validate_pds3(p: Path, opts):
             res.findings += _columns(block, "/".join(map(str, opath)), file)
     res.findings += _pointers(label, p, opts)
     if opts.content and not any(f.is_error for f in res.findings):
-        res.findings += _content(p, opts)
+        seen = {(f.type, f.message) for f in res.findings}  # a refused pointer is reported once
+        res.findings += [f for f in _content(p, opts) if (f.type, f.message) not in seen]
     return res
 
 
@@ -128,6 +129,7 @@ def _columns(table, where: str, file: str) -> list[Finding]:
 def _pointers(label, p: Path, opts) -> list[Finding]:
     """Pointers to files that exist; FIXED_LENGTH files sized RECORD_BYTES × FILE_RECORDS."""
     from pdsgen.pds3.pointers import parse_pointer
+    from pdsgen.untrusted import ReferenceEscapeError
 
     out = []
     files: set[Path] = set()
@@ -137,6 +139,9 @@ def _pointers(label, p: Path, opts) -> list[Finding]:
             continue
         try:
             loc = parse_pointer(value, label=p, name=k)
+        except ReferenceEscapeError as exc:
+            out.append(Finding("error.validation.file_naming_problem", exc.message, file=str(p)))
+            continue
         except PdsgenError as exc:
             out.append(Finding("error.label.missing_file", f"{k}: {getattr(exc, 'message', exc)}", file=str(p)))
             continue
@@ -166,12 +171,15 @@ def _pointers(label, p: Path, opts) -> list[Finding]:
 def _content(p: Path, opts) -> list[Finding]:
     """Column values through the shared PDS3 reader's object descriptions."""
     from pdsgen.errors import PdsgenError as _E
+    from pdsgen.untrusted import ReferenceEscapeError
     from pdsgen.validate.content import Ctx, check_object
 
     try:
         import pdsgen
 
         product = pdsgen.open(p)
+    except ReferenceEscapeError as exc:
+        return [Finding("error.validation.file_naming_problem", exc.message, file=str(p))]
     except _E as exc:
         return [Finding("error.label.syntax", getattr(exc, "message", str(exc)), file=str(p))]
     out = []
@@ -183,6 +191,10 @@ def _content(p: Path, opts) -> list[Finding]:
             # encoded documents and images (JPEG, PDF ...): outside pdsgen's scope, said so
             why = getattr(obj.error, "message", None) or f"{obj.label_type} content"
             out.append(Finding("info.validation.not_checked", f"{obj.name}: {why}: not checked by pdsgen",
+                               file=str(p)))
+            continue
+        if isinstance(obj.error, ReferenceEscapeError):
+            out.append(Finding("error.validation.file_naming_problem", f"{obj.name}: {obj.error.message}",
                                file=str(p)))
             continue
         if obj.error is not None:

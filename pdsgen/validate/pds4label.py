@@ -269,6 +269,7 @@ class FileArea:
     file_size: int | None = None
     md5: str | None = None
     objects: list[ObjectRef] = field(default_factory=list)
+    refused: str | None = None  # why `path` is None: the name leads outside the label's folder
 
 
 def _int(text: str | None) -> int | None:
@@ -322,7 +323,8 @@ def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
             continue
         f = kid(area, "File")
         name = ktext(f, "file_name") if f is not None else None
-        fa = FileArea(area, f, name, (label_dir / name) if name else None)
+        fa = FileArea(area, f, name, None)
+        fa.path, fa.refused = _confined(label_dir, name, "file_name")
         if f is not None:
             fa.file_size = _int(ktext(f, "file_size"))
             md5 = ktext(f, "md5_checksum")
@@ -338,13 +340,25 @@ def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
         if not name:
             continue
         folder = ktext(doc_file, "directory_path_name")
-        path = label_dir / folder / name if folder else label_dir / name
-        fa = FileArea(doc_file, doc_file, name, path)
+        fa = FileArea(doc_file, doc_file, name, None)
+        fa.path, fa.refused = _confined(label_dir, f"{folder}/{name}" if folder else name, "Document_File")
         fa.file_size = _int(ktext(doc_file, "file_size"))
         md5 = ktext(doc_file, "md5_checksum")
         fa.md5 = md5.lower() if md5 else None
         out.append(fa)
     return out
+
+
+def _confined(label_dir: Path, name: str | None, what: str) -> tuple[Path | None, str | None]:
+    """(path, None) of a referenced file inside the label's folder, else (None, why)."""
+    if not name:
+        return None, None
+    from pdsgen.untrusted import ReferenceEscapeError, confine
+
+    try:
+        return confine(label_dir, name, what=what), None
+    except ReferenceEscapeError as exc:
+        return None, exc.message
 
 
 RECORD_TAGS = tuple(f"{{*}}{t}" for t in (
@@ -371,11 +385,18 @@ def check_record_counts(tree: etree._ElementTree, file: str) -> list[Finding]:
 
 def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> list[Finding]:
     """Referenced files: missing, file_size, md5_checksum, extension versus encoding."""
+    from pdsgen.untrusted import name_problem
+
     out: list[Finding] = []
     for fa in areas:
+        line = fa.file_element.sourceline if fa.file_element is not None else None
+        if fa.refused is not None:
+            out.append(Finding("error.validation.file_naming_problem", fa.refused, file=file, line=line))
         if fa.path is None:
             continue
-        line = fa.file_element.sourceline if fa.file_element is not None else None
+        problem = name_problem(fa.path.name)
+        if problem is not None and "control" in problem:  # (other characters: the walk's naming checks)
+            out.append(Finding("error.file.name_has_invalid_characters", f"file_{problem}", file=file, line=line))
         for obj in fa.objects:
             enc = ktext(obj.element, "encoding_standard_id")
             if enc and obj.tag.startswith("Encoded"):

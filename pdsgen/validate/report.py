@@ -11,6 +11,7 @@ its CSS and script (one file to share).
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -108,6 +109,7 @@ def to_text(result: RunResult, *, verbose: bool = False) -> str:
             for f in shown:
                 where = f"{f.file}: " if f.file else ""
                 lines.append(f"  {f.severity.upper():7} {f.type}: {where}{f.message}")
+    lines = [_one_line(line) for line in lines]  # a file name with a newline must not forge a line
     s = summary(result)
     pv = s["productValidation"]
     lines.append("")
@@ -116,6 +118,14 @@ def to_text(result: RunResult, *, verbose: bool = False) -> str:
     for mt in s["messageTypes"]:
         lines.append(f"  {mt['total']:6d}  {mt['messageType']}")
     return "\n".join(lines) + "\n"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """Control characters (of file names, mostly) shown escaped, as Python's repr does."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def to_html(result: RunResult) -> str:
