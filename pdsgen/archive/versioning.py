@@ -37,7 +37,8 @@ def bump_vid(vid: str, kind: str = "minor") -> str:
 
 
 def superseded_dir(collection_dir: Path, vid: str) -> Path:
-    return collection_dir / SUPERSEDED / ("v" + vid.replace(".", "_"))
+    major, minor = parse_vid(vid)  # (a VID from a label: never a path)
+    return collection_dir / SUPERSEDED / f"v{major}_{minor}"
 
 
 def keep_superseded(collection_dir: Path, files: list[Path], vid: str) -> list[Path]:

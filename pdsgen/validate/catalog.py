@@ -37,6 +37,7 @@ from pathlib import Path
 from lxml import etree
 
 from pdsgen.errors import ValidationRunError
+from pdsgen.untrusted import xml_parser
 
 CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
 
@@ -188,7 +189,7 @@ def _read_catalog(path: Path, seen: set[Path]) -> list[tuple[str, str, str]]:
         return []
     seen.add(path)
     try:
-        root = etree.parse(str(path)).getroot()
+        root = etree.parse(str(path), xml_parser()).getroot()
     except (OSError, etree.XMLSyntaxError) as exc:
         raise ValidationRunError(f"unreadable XML catalog: {exc}", path=str(path)) from exc
     base = path.parent
