@@ -9,7 +9,8 @@ Labels and data come from deliveries pdsgen did not write, so
   inventory file names, names derived from LIDs) must stay inside the folder it is
   resolved against: `confine` refuses absolute references and ones that leave the folder
   through ``..`` or a symbolic link, with a `ReferenceEscapeError` naming the label and the
-  reference. The check is one ``realpath`` per reference, never per record;
+  reference. The check is one ``lstat`` per part of a reference (a full ``realpath`` only
+  when a part is a symbolic link), never per record;
 - a file name with characters PDS forbids (control characters first: a newline in a name
   would forge a line of a manifest) is recognised by `name_problem`.
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -115,16 +117,20 @@ def confine(base: str | os.PathLike[str], reference: str, *, label: str | os.Pat
     or a symbolic link — and is not inside one of ``roots`` either. ``single``: the reference
     must be one file name (no folder part), as names pdsgen derives from LIDs.
 
-    Cost: string checks plus one ``realpath`` of the result (``base`` is cached)."""
+    Cost: string checks and one ``lstat`` per part of the reference (``base``'s real path
+    is cached); a full ``realpath`` only when a part is a symbolic link."""
     ref = str(reference)
     where = str(label) if label is not None else str(base)
     norm = ref.replace("\\", "/")
-    if not ref or norm.startswith("/") or re.match(r"^[A-Za-z]:", norm) or "\0" in ref:
+    if not ref or norm[0] == "/" or norm[1:2] == ":" or "\0" in ref:
         raise ReferenceEscapeError(f"{what} {ref!r} is an absolute path or empty: a label may only reference "
                                    "files inside its own folder", path=where, reference=ref)
     if single and ("/" in norm or norm in (".", "..")):
         raise ReferenceEscapeError(f"{what} {ref!r} is not a plain file name", path=where, reference=ref)
-    candidate = os.path.join(os.fspath(base), *[p for p in norm.split("/") if p])
+    parts = [p for p in norm.split("/") if p not in ("", ".")] if "/" in norm else [norm]
+    candidate = os.path.join(os.fspath(base), *parts)
+    if ".." not in parts and _plain_below(os.fspath(base), parts):
+        return Path(candidate)
     real = os.path.realpath(candidate)
     for folder in (base, *roots):
         if _inside(real, _real(os.fspath(folder))):
@@ -132,6 +138,20 @@ def confine(base: str | os.PathLike[str], reference: str, *, label: str | os.Pat
     raise ReferenceEscapeError(f"{what} {ref!r} leads outside the label's folder"
                                + (" (through a symbolic link)" if ".." not in norm.split("/") else "")
                                + "; not read", path=where, reference=ref)
+
+
+def _plain_below(base: str, parts: list[str]) -> bool:
+    """Whether ``base/parts…`` has no symbolic link among its parts (one ``lstat`` each; a
+    missing part ends the walk: nothing below it exists to be read)."""
+    current = base
+    for part in parts:
+        current = os.path.join(current, part)
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return False
+        except OSError:
+            return True
+    return True
 
 
 def inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
