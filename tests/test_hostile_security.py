@@ -570,3 +570,24 @@ def test_label_file_name_with_a_tab_is_reported(tmp_path):
     code, text, report, _ = _validate([str(label), "--no-content"], tmp_path)
     assert code == 1 and "error.file.name_has_invalid_characters" in _types(report)
 
+
+
+def test_regeneration_never_targets_a_label_path_outside_the_root(tmp_path):
+    """An index handed in with --db is data too: a label path leading out of the bundle root
+    stops the task before anything is staged or moved."""
+    from pdsgen.archive.index import ProductRecord
+    from pdsgen.archive.provenance import Resolver
+    from pdsgen.archive.regenerate import StaleProduct, task_spec
+
+    root = tmp_path / "bundle"
+    root.mkdir()
+    with SQLiteIndex(tmp_path / "i.sqlite") as idx:
+        resolver = Resolver(idx, root)
+    rec = ProductRecord("../../evil/p.xml", "PDS4", 1, 1, "0" * 32, lid="urn:nasa:pds:b:c:p", vid="1.0")
+    with pytest.raises(ReferenceEscapeError, match="index label path"):
+        task_spec(root, StaleProduct(rec, ["input changed"], [], []), resolver, run_id="r",
+                  creation_time=CT, bump="minor")
+    good = ProductRecord("data/p.xml", "PDS4", 1, 1, "0" * 32, lid="urn:nasa:pds:b:c:p", vid="1.0")
+    spec = task_spec(root, StaleProduct(good, ["input changed"], [], []), resolver, run_id="r",
+                     creation_time=CT, bump="minor")
+    assert spec["product_dir"] == str(root / "data") and spec["new_vid"] == "1.1"

@@ -45,6 +45,7 @@ from pdsgen.archive.provenance import Resolver, fill_baselines, ref_digest
 from pdsgen.archive.scan import scan
 from pdsgen.archive.versioning import bump_vid, in_superseded, keep_superseded
 from pdsgen.errors import PdsgenError
+from pdsgen.untrusted import confine
 
 #: recipe name -> "module:function" remaking one product (see `register_maker`); recipes
 #: not listed are remade by the recipe engine (`pdsgen run`'s code path).
@@ -219,6 +220,8 @@ def task_spec(root: Path, stale: StaleProduct, resolver: Resolver, *, run_id: st
     """Everything a worker needs to remake one product, as JSON-able data."""
     rec = stale.record
     tid = hashlib.md5(rec.label_path.encode()).hexdigest()[:16]
+    # the index (it may come from elsewhere, --db) never sends a write outside the bundle root
+    confine(root, rec.label_path, label=root, what="index label path")
 
     def files(ref: str, r: ProductRecord) -> dict[str, Any]:
         return {"ref": ref, "lidvid": r.lidvid or r.product_id, "label": str(root / r.label_path),
