@@ -380,6 +380,16 @@ def test_scan_does_not_index_files_outside_the_label_folder(sandbox, tmp_path):
     assert all("passwd" not in p for p in paths)
 
 
+@pytest.mark.parametrize("location", ["../../outside/x.xsd", "{secret}", "file://{secret}"])
+def test_schema_locations_outside_the_label_folder_are_not_read(sandbox, tmp_path, location):
+    delivery, secret = sandbox
+    (secret.parent / "x.xsd").write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>')
+    label = _write_product(delivery / "p", schemas=location.format(secret=secret.parent / "x.xsd"))
+    code, text, report, html = _validate([str(label)], tmp_path)
+    assert code == 1 and "error.label.unresolvable_resource" in _types(report)
+    assert "not read" in text
+
+
 # --------------------------------------------------------------------------- 3. Schematron from labels
 def _local_sch(folder: Path, test: str, name: str = "local.sch") -> Path:
     sch = folder / name

@@ -37,7 +37,7 @@ from pathlib import Path
 from lxml import etree
 
 from pdsgen.errors import ValidationRunError
-from pdsgen.untrusted import xml_parser
+from pdsgen.untrusted import ReferenceEscapeError, confine, xml_parser
 
 CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
 
@@ -114,7 +114,7 @@ class Catalog:
         Raises `ValidationRunError` naming the URL when none of these has it. Absolute URLs
         are remembered (labels of a delivery cite the same few schemas).
         """
-        key = url if "://" in url else None
+        key = url if "://" in url and not url.startswith("file:") else None
         if key is not None and key in self._resolved:
             return self._resolved[key]
         found = self._resolve(url, base=base)
@@ -127,12 +127,22 @@ class Catalog:
             raise ValidationRunError("empty schema reference")
         scheme = urllib.parse.urlsplit(url).scheme
         if scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
+            found = self.lookup(url)
             local = Path(urllib.parse.urlsplit(url).path if scheme == "file" else url)
-            if not local.is_absolute() and base is not None:
-                local = base / local
+            if base is not None:  # a label's own reference: only inside the label's folder
+                try:
+                    local = confine(base, str(local), what="schema location") if scheme == "" else None
+                except ReferenceEscapeError as exc:
+                    if found is not None and found.is_file():
+                        return found
+                    raise ValidationRunError(f"{exc.message}; not read", path=str(base)) from None
+                if local is None:
+                    if found is not None and found.is_file():
+                        return found
+                    raise ValidationRunError(f"schema location {url!r} is a file: URL; a label may only cite "
+                                             "schemas by http(s) URL or by a name inside its folder; not read")
             if local.is_file():
                 return local
-            found = self.lookup(url)
             if found is not None and found.is_file():
                 return found
             raise ValidationRunError(f"schema file {url!r} not found", path=str(local))
