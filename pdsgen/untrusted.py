@@ -120,6 +120,13 @@ def confine(base: str | os.PathLike[str], reference: str, *, label: str | os.Pat
     Cost: string checks and one ``lstat`` per part of the reference (``base``'s real path
     is cached); a full ``realpath`` only when a part is a symbolic link."""
     ref = str(reference)
+    if ref and "/" not in ref and "\\" not in ref and "\0" not in ref and ref not in (".", "..") and ref[1:2] != ":":
+        joined = base / ref if isinstance(base, Path) else Path(base, ref)  # fast path: a plain name
+        try:
+            if not stat.S_ISLNK(os.lstat(joined).st_mode):
+                return joined
+        except OSError:
+            return joined  # absent: nothing to read (the caller reports it missing)
     where = str(label) if label is not None else str(base)
     norm = ref.replace("\\", "/")
     if not ref or norm[0] == "/" or norm[1:2] == ":" or "\0" in ref:
