@@ -368,6 +368,32 @@ def test_archive_bundle_refuses_a_lid_that_leads_outside(tmp_path):
     assert {k for k in after if k not in before and not k.startswith("i.sqlite")} == set()
 
 
+def test_archive_symlinks_out_of_the_bundle_are_neither_read_nor_written(sandbox, tmp_path):
+    delivery, secret = sandbox
+    root = make_bundle(delivery / "synth", 2, n_calibrations=1)
+    elsewhere = secret.parent / "coll"
+    elsewhere.mkdir()
+    (elsewhere / "q.tab").write_bytes(table_bytes(range(3)))
+    (elsewhere / "q.xml").write_text(observational_label(
+        "urn:nasa:pds:synth:evil:q", "1.0", "OUTSIDE-TITLE", "2005-01-01T00:00:00Z", "2005-01-01T01:00:00Z",
+        "q.tab", 3))
+    (root / "evil").symlink_to(elsewhere, target_is_directory=True)  # a collection folder out of the root
+    (root / "data" / "link.xml").symlink_to(elsewhere / "q.xml")      # a label out of the root
+    before = _snapshot(secret.parent)
+    with SQLiteIndex(tmp_path / "i.sqlite") as idx:
+        report = scan(root, idx)
+        titles = [r[0] for r in idx.execute("SELECT title FROM products")]
+        assert any("symbolic link" in e for e in report.errors)
+        assert "OUTSIDE-TITLE" not in titles
+        with pytest.raises(ReferenceEscapeError, match="outside the bundle root"):
+            package_collection(root, root / "evil", idx, creation_time=CT)
+        result = package_bundle(root, idx, creation_time=CT, manifest_dir=tmp_path / "out")
+    assert [c.folder.name for c in result.collections] == ["calibration", "data"]  # not the linked one
+    assert ("data/link.xml", "is a symbolic link leading outside the bundle") in result.left_out
+    assert "link.xml" not in result.checksum_manifest.read_text()
+    assert _snapshot(secret.parent) == before
+
+
 def test_scan_does_not_index_files_outside_the_label_folder(sandbox, tmp_path):
     delivery, secret = sandbox
     folder = delivery / "data"

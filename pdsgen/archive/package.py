@@ -25,7 +25,7 @@ from pdsgen.archive.labels import md5_file
 from pdsgen.archive.scan import SKIP_DIRS, index_labels, scan
 from pdsgen.archive.versioning import SUPERSEDED, bump_vid, in_superseded, keep_superseded
 from pdsgen.errors import LabelError
-from pdsgen.untrusted import confine, parse_label_xml, path_problem
+from pdsgen.untrusted import ReferenceEscapeError, confine, inside, parse_label_xml, path_problem
 
 IM_VERSION = "1.22.0.0"
 SCHEMA_URL = "https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1M00.xsd"
@@ -100,8 +100,8 @@ class BundleResult:
     previous_vid: str | None = None
     checksum_manifest: Path | None = None
     transfer_manifest: Path | None = None
-    #: files left out of the manifests: their names hold characters PDS forbids (a control
-    #: character would forge a manifest line): (relative path, problem)
+    #: files left out of the manifests, (relative path, why): names with characters PDS forbids
+    #: (a control character would forge a manifest line), symbolic links leading outside
     left_out: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -146,6 +146,13 @@ def _common_lid(lids: list[str], fields: int, what: str, where: Path) -> str:
             f"cannot derive the {what} LID from the members' LIDs "
             f"({len(prefixes)} different prefixes); give --lid", path=str(where))
     return prefixes.pop()
+
+
+def _inside_root(root: Path, folder: Path) -> None:
+    """A collection folder (a symbolic link, maybe) must lie inside the bundle root."""
+    if not inside(folder, root):
+        raise ReferenceEscapeError("the collection folder leads outside the bundle root (a symbolic link?)",
+                                   path=str(folder), reference=str(folder))
 
 
 # ------------------------------------------------------------------ label reading
@@ -250,6 +257,7 @@ def _collection_plan(root: Path, folder: Path, index: ArchiveIndex, rel: str, li
                      collection_type: str | None) -> tuple[list[Member], _Existing | None, str, str]:
     """(members, existing label, LID, collection type) of a collection, or the
     `ArchiveInputError` that stops it — checked before anything is written."""
+    _inside_root(root, folder)
     members = members_of(index, rel)
     existing = _find_label(folder, "Product_Collection")
     by_lid: dict[str, Member] = {}
@@ -294,6 +302,7 @@ def package_collection(
     """Write (or update) the inventory and label of the collection in ``folder``."""
     root = Path(root)
     folder = Path(folder)
+    _inside_root(root, folder)
     rel = folder.resolve().relative_to(root.resolve()).as_posix()
     if rescan:
         scan(root, index, under=rel)
@@ -487,8 +496,10 @@ def _collection_time(index: ArchiveIndex, r: CollectionResult, which: int) -> st
 
 
 # ------------------------------------------------------------------ manifests
-def bundle_files(root: Path, skip: Iterable[Path] = ()) -> list[tuple[str, os.stat_result]]:
-    """(relative POSIX path, stat) of every file of the delivery, sorted (no hidden files)."""
+def bundle_files(root: Path, skip: Iterable[Path] = (),
+                 left_out: list[tuple[str, str]] | None = None) -> list[tuple[str, os.stat_result]]:
+    """(relative POSIX path, stat) of every file of the delivery, sorted (no hidden files);
+    a symbolic link leading out of the root is not followed (added to ``left_out``)."""
     real_root = os.path.realpath(root)
     skip_set = set()
     for p in skip:  # files (such as the manifest itself) are skipped by relative path
@@ -505,6 +516,10 @@ def bundle_files(root: Path, skip: Iterable[Path] = ()) -> list[tuple[str, os.st
             if entry.is_dir(follow_symlinks=False):
                 stack.append((entry.path, f"{prefix}{entry.name}/"))
             elif entry.is_file() and f"{prefix}{entry.name}" not in skip_set:
+                if entry.is_symlink() and not inside(entry.path, real_root):
+                    if left_out is not None:
+                        left_out.append((f"{prefix}{entry.name}", "is a symbolic link leading outside the bundle"))
+                    continue
                 out.append((f"{prefix}{entry.name}", entry.stat()))
     out.sort()
     return out
@@ -533,7 +548,7 @@ def checksum_manifest_bytes(root: Path, index: ArchiveIndex | None = None, skip:
         for _lp, p, s, m, h in index.execute("SELECT label_path, path, size, mtime_ns, md5 FROM files"):
             known[p] = (s, m, h)
     lines = []
-    for rel, st in bundle_files(root, skip):
+    for rel, st in bundle_files(root, skip, left_out):
         if not _listable(rel, left_out):
             continue
         k = known.get(rel)

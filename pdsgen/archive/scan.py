@@ -18,7 +18,7 @@ from pathlib import Path
 from pdsgen.archive.index import ArchiveIndex, FileRecord, ProductRecord
 from pdsgen.archive.labels import is_calibration, md5_file, normalized_times, read_label
 from pdsgen.errors import LabelError
-from pdsgen.untrusted import confine
+from pdsgen.untrusted import ReferenceEscapeError, confine, inside
 
 #: Folders never walked: the index's own folder and version-control/staging folders.
 SKIP_DIRS = {".pdsgen", ".git", "__pycache__"}
@@ -66,6 +66,9 @@ def read_product(root: Path, rel: str, st: os.stat_result) -> ProductRecord | No
     """Index record of the label at ROOT/rel, or None when it is not a product label."""
     base_dir = os.fspath(root)
     path = os.path.join(base_dir, rel)
+    if os.path.islink(path) and not inside(path, base_dir):
+        raise ReferenceEscapeError("the label is a symbolic link leading outside the archive root; not read",
+                                   path=path, reference=os.readlink(path))
     with open(path, "rb") as fh:
         data = fh.read()
     if not _is_product_label(data[:4096], rel):

@@ -170,7 +170,7 @@ def bundle_cmd(root: Path, db: str | None, lid: str | None, title: str | None, b
         if m is not None:
             click.echo(f"wrote {m}")
     for rel, problem in r.left_out:  # names that could forge manifest lines: reported, never listed
-        click.echo(f"{str(root / rel)!r}: left out of the manifests: file {problem}", err=True)
+        click.echo(f"{str(root / rel)!r}: left out of the manifests: {problem}", err=True)
     if r.left_out:
         raise SystemExit(1)
 
