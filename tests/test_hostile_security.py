@@ -394,6 +394,17 @@ def test_archive_symlinks_out_of_the_bundle_are_neither_read_nor_written(sandbox
     assert _snapshot(secret.parent) == before
 
 
+def test_validate_does_not_follow_a_label_link_out_of_the_folder(sandbox, tmp_path):
+    delivery, secret = sandbox
+    root = make_bundle(delivery / "synth", 1, n_calibrations=0)
+    (secret.parent / "q.xml").write_text("<Product_Observational>OUTSIDE-CONTENT</broken>")
+    (root / "data" / "link.xml").symlink_to(secret.parent / "q.xml")
+    code, text, report, html = _validate([str(root), "--no-content"], tmp_path)
+    assert code == 1 and "leading outside the folder validated" in text
+    for out in (text, json.dumps(report), html):
+        assert "OUTSIDE-CONTENT" not in out and "broken" not in out
+
+
 def test_scan_does_not_index_files_outside_the_label_folder(sandbox, tmp_path):
     delivery, secret = sandbox
     folder = delivery / "data"

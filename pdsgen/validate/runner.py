@@ -381,9 +381,16 @@ def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]]
         p = Path(t)
         if p.is_dir():
             # hidden folders (.git, .pdsgen's archive index, editor leftovers) are not archive content
+            from pdsgen.untrusted import inside
             from pdsgen.validate.integrity import walk_names
 
             found = [q for q, is_dir in walk_names(p) if not is_dir and q.suffix.lower() in exts and q.is_file()]
+            outside = [q for q in found if q.is_symlink() and not inside(q, p)]
+            for q in outside:  # a label linked in from elsewhere is not part of the delivery: not read
+                problems.append(Finding("error.validation.file_naming_problem",
+                                        "the label is a symbolic link leading outside the folder validated; "
+                                        "not read", file=str(q)))
+            found = [q for q in found if q not in outside]
             if not found:
                 problems.append(Finding("error.execution.no_products_found",
                                         f"no labels ({', '.join(exts)}) found under {p}", file=str(p)))
