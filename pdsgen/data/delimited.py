@@ -76,6 +76,34 @@ def record_bytes(obj: DataObject) -> bytes | None:
     return raw
 
 
+_HOOKED = False
+
+
+def row_handler(fn):
+    """Mark ``fn`` as an arrow ``invalid_row_handler`` of pdsgen's. Arrow decodes the bad
+    row's text as UTF-8 *before* calling the handler; on non-UTF-8 data that fails inside
+    arrow, which prints "Exception ignored … UnicodeDecodeError" with a traceback and then
+    treats the row as an error (the read fails with arrow's own clear message). A chained
+    `sys.unraisablehook` silences exactly that report for marked handlers; every other
+    unraisable exception goes to the previous hook unchanged."""
+    global _HOOKED
+    if not _HOOKED:
+        import sys
+
+        previous = sys.unraisablehook
+
+        def hook(unraisable) -> None:
+            if isinstance(unraisable.exc_value, UnicodeDecodeError) and \
+                    getattr(unraisable.object, "_pdsgen_row_handler", False):
+                return
+            previous(unraisable)
+
+        sys.unraisablehook = hook
+        _HOOKED = True
+    fn._pdsgen_row_handler = True
+    return fn
+
+
 def read_csv(raw: bytes, ncols: int, delimiter: str, handler=None):
     """``ncols`` string columns ``c0, c1, ...`` of delimited records, split by arrow in C;
     ``handler`` is arrow's ``invalid_row_handler`` (its line numbers need one serial pass)."""
@@ -83,6 +111,8 @@ def read_csv(raw: bytes, ncols: int, delimiter: str, handler=None):
     import pyarrow.csv as pacsv
 
     names = [f"c{i}" for i in range(ncols)]
+    if handler is not None:
+        handler = row_handler(handler)
     return pacsv.read_csv(
         io.BytesIO(raw),
         read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1),

@@ -341,6 +341,9 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
     ncols = int(obj.details.get("fields_per_record") or 0) or (max((f.location for f in obj.fields), default=0) + 1)
     bad_rows: list[str] = []
 
+    from pdsgen.data.delimited import row_handler
+
+    @row_handler
     def on_invalid(row) -> str:
         bad_rows.append(f"line {row.number}: {row.actual_columns} fields, the label says {row.expected_columns}"
                         if row.number is not None else f"{row.actual_columns} fields, the label says "
