@@ -313,6 +313,11 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
     size = obj.file.stat().st_size
     end = min(limit, size) if limit is not None else size
     length = obj.size if obj.size is not None else end - obj.offset
+    if length < 0:  # the offset lies past the next object's start or the end of the file
+        out.append(Finding("error.label.table_definition_problem",
+                           f"{name}: offset {obj.offset} lies past the end of the table's room in "
+                           f"{obj.file.name!r} (byte {end})", file=ctx.label, line=_line(el)))
+        return out
     if obj.offset + length > size:
         out.append(Finding("error.label.table_definition_problem",
                            f"{name}: object_length {length} from offset {obj.offset} runs past the end of "
