@@ -526,3 +526,22 @@ def test_internal_error_in_a_real_process(tmp_path):
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     assert "ZeroDivisionError" in proc.stderr
     assert "ZeroDivisionError" in next((tmp_path / "logs").iterdir()).read_text()
+
+
+def test_outputs_that_cannot_be_written_are_one_line(tmp_path):
+    from pdsgen.cli.app import OutputError, write_output
+
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder is needed")
+    result = cli("demo", "--out", blocker / "out")
+    assert result.exit_code == 2
+    one_error_line(result, str(blocker / "out"), "cannot create the output folder")
+    result = cli("export", pds3_table(tmp_path), blocker / "o.csv", "--to", "csv")
+    assert result.exit_code == 2
+    one_error_line(result, str(blocker / "o.csv"), "cannot write the export")
+    with pytest.raises(OutputError, match="cannot write the recipe") as info:
+        write_output(blocker / "r.toml", "x", "the recipe")
+    assert info.value.exit_code == 2 and info.value.path == str(blocker / "r.toml")
+    write_output(tmp_path / "r.toml", "name = 'x'\n", "the recipe")
+    assert (tmp_path / "r.toml").read_text() == "name = 'x'\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["T.LBL", "T.TAB", "file", "r.toml"]

@@ -42,6 +42,40 @@ def unusable_input() -> Iterator[None]:
         raise
 
 
+class OutputError(PdsgenError):
+    """An output file a command cannot write (no such folder, permission, disk full)."""
+
+    exit_code = EXIT_USAGE
+
+
+def write_output(dest: Path, text: str, what: str) -> None:
+    """Write a command's text output (a report, a recipe) to ``dest`` atomically: a temporary
+    name in the same folder, fsync, rename. A device or pipe (``/dev/stdout``) is written in
+    place, never replaced. A failed write is one `OutputError` line naming ``dest`` and
+    leaves no partial file."""
+    import stat
+
+    try:
+        special = dest.exists() and not stat.S_ISREG(dest.stat().st_mode)
+    except OSError:
+        special = False
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        if special:
+            with open(dest, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            return
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {what}: {exc.strerror or exc}", path=str(dest)) from None
+
+
 def log_dir() -> Path:
     """Where internal-error tracebacks go: ``$PDSGEN_LOG_DIR``, else the user cache
     (``$XDG_CACHE_HOME/pdsgen/logs``, default ``~/.cache/pdsgen/logs``)."""

@@ -78,8 +78,10 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_m
     text = {"json": report.to_json, "html": report.to_html}.get(fmt, None)
     out = text(result) if text else report.to_text(result, verbose=verbose_report)
     if report_file:
+        from pdsgen.cli.app import write_output
+
         dest = Path(report_file)
-        write_report(dest, out)
+        write_output(dest, out, "the report")
         if fmt != "text":
             s = report.summary(result)
             click.echo(f"{s['totalErrors']} error(s), {s['totalWarnings']} warning(s); report: {dest}", err=True)
@@ -87,35 +89,3 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_m
         click.echo(out, nl=False)
     sys.exit(result.exit_code)
 
-
-def write_report(dest, text: str) -> None:
-    """Write the report atomically (temporary name in the same folder, then rename); a
-    device or pipe (``/dev/stdout``) is written in place, never replaced. A write that
-    fails (no such folder, disk full, permission) is one line naming the report, exit 2,
-    and leaves no partial file."""
-    import os
-    import stat
-
-    from pdsgen.errors import ValidationRunError
-
-    try:
-        special = dest.exists() and not stat.S_ISREG(dest.stat().st_mode)
-    except OSError:
-        special = False
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    try:
-        if special:
-            with open(dest, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            return
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        raise ValidationRunError(f"cannot write the report: {exc.strerror or exc}", path=str(dest)) from None

@@ -117,7 +117,10 @@ def _float(v: Any) -> float | None:
     v = _value(v)
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    return float(v)
+    try:
+        return float(v)
+    except OverflowError:  # an integer beyond a double: infinite, refused where it matters
+        return float("inf") if v > 0 else float("-inf")
 
 
 def _text(v: Any) -> str | None:

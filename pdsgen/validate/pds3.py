@@ -130,7 +130,7 @@ def _absurd_values(label, file: str) -> list[Finding]:
 def _int(v) -> int | None:
     try:
         return int(getattr(v, "value", v))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # text, or 1e999999 (infinity)
         return None
 
 
