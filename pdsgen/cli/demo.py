@@ -48,10 +48,9 @@ def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog:
     from rich.console import Console
     from rich.table import Table
 
+    from pdsgen.cli.app import OutputError
     from pdsgen.recipes.demo import run_demo
     from pdsgen.recipes.demo_data import demo_instruments
-
-    from pdsgen.cli.app import OutputError
 
     try:  # an output folder that cannot be made is unusable input, not five failed instruments
         Path(out_dir).mkdir(parents=True, exist_ok=True)

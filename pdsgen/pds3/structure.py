@@ -110,6 +110,8 @@ def _int(d: PVLObject, key: str, obj: DataObject, *, required: bool = False, whe
         v = int(v)
     if isinstance(v, bool) or not isinstance(v, int):
         raise _err(obj, f"{where}{key} = {v!r} is not an integer")
+    if not -(2**63) <= v < 2**63:  # beyond any file, array or numpy index
+        raise _err(obj, f"{where}{key} = {v} is out of range")
     return v
 
 
