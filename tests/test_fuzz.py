@@ -44,7 +44,7 @@ from test_hostile_cli import PDS3_SPREADSHEET
 import pdsgen
 from pdsgen.errors import PdsgenError
 
-settings.register_profile("quick", max_examples=int(os.environ.get("PDSGEN_FUZZ_EXAMPLES", 40)), deadline=None,
+settings.register_profile("quick", max_examples=int(os.environ.get("PDSGEN_FUZZ_EXAMPLES", 60)), deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
                           derandomize=True, database=None)
 settings.register_profile("long", max_examples=int(os.environ.get("PDSGEN_FUZZ_EXAMPLES", 1000)), deadline=None,

@@ -449,7 +449,7 @@ def test_next_run_removes_a_killed_runs_staging_folders(tmp_path):
     import subprocess
     import sys
 
-    from pdsgen.recipes.demo_data import chems
+    from pdsgen.instruments.chems import demo as chems
     from pdsgen.recipes.run import STAGING_PREFIX, staging_name
 
     raw = tmp_path / "raw"
