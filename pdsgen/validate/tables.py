@@ -346,7 +346,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
     ncols = int(obj.details.get("fields_per_record") or 0) or (max((f.location for f in obj.fields), default=0) + 1)
     bad_rows: list[str] = []
 
-    from pdsgen.data.delimited import row_handler
+    from pdsgen.data.delimited import quiet_row_handlers, row_handler
 
     @row_handler
     def on_invalid(row) -> str:
@@ -357,14 +357,15 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
 
     names = [f"c{i}" for i in range(ncols)]
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1)),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter_char(obj), quote_char='"', double_quote=True,
-                                              newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        with quiet_row_handlers():
+            table = pacsv.read_csv(
+                io.BytesIO(raw),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1)),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter_char(obj), quote_char='"', double_quote=True,
+                                                  newlines_in_values=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if not raw.strip():  # an empty table: no records
             if obj.records and obj.label_type != "Inventory":
