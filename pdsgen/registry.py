@@ -27,12 +27,17 @@ def register_reader(standard: str, detect: Detector, opener: Opener) -> None:
 def open(path: str | os.PathLike[str]) -> Product:  # noqa: A001 - mirrors builtins/astropy
     """Open a PDS3 or PDS4 label (detached or attached) and return its `Product`."""
     p = Path(path)
-    if not p.exists():
-        raise LabelError("no such file", path=str(p))
-    if p.is_dir():
-        raise LabelError("is a folder, not a label", path=str(p))
-    with p.open("rb") as fh:
-        head = fh.read(4096)
+    try:
+        if p.is_dir():
+            raise LabelError("is a folder, not a label", path=str(p))
+        with p.open("rb") as fh:
+            head = fh.read(4096)
+    except FileNotFoundError:
+        raise LabelError("no such file", path=str(p)) from None
+    except OSError as exc:  # permission denied, symlink loop, a device that fails ...
+        raise LabelError(f"cannot read label: {exc.strerror or exc}", path=str(p)) from None
+    if not head.strip():
+        raise LabelError("empty file, not a label", path=str(p))
     for _standard, detect, opener in _READERS:
         if detect(p, head):
             return opener(p)

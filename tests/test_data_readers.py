@@ -49,6 +49,16 @@ def write_product(folder: Path, body: str, data: bytes, name: str = "p", suffix:
     return label
 
 
+def counts(fields: str) -> str:
+    """``<fields>N</fields><groups>M</groups>`` for a record holding ``fields`` (direct children)."""
+    from lxml import etree
+
+    kids = [c.tag for c in etree.fromstring(f"<r>{fields}</r>")]
+    n_fields = sum(t.startswith("Field_") for t in kids)
+    n_groups = sum(t.startswith("Group_Field") for t in kids)
+    return f"<fields>{n_fields}</fields><groups>{n_groups}</groups>"
+
+
 def field_binary(name: str, dtype: str, location: int, length: int, extra: str = "") -> str:
     return (f"<Field_Binary><name>{name}</name><field_location unit='byte'>{location}</field_location>"
             f"<data_type>{dtype}</data_type><field_length unit='byte'>{length}</field_length>{extra}</Field_Binary>")
@@ -62,14 +72,14 @@ def field_character(name: str, dtype: str, location: int, length: int, extra: st
 
 def table_binary(records: int, record_length: int, fields: str, offset: int = 0) -> str:
     return (f"<Table_Binary><offset unit='byte'>{offset}</offset><records>{records}</records>"
-            f"<Record_Binary><fields>0</fields><groups>0</groups>"
+            f"<Record_Binary>{counts(fields)}"
             f"<record_length unit='byte'>{record_length}</record_length>{fields}</Record_Binary></Table_Binary>")
 
 
 def table_character(records: int, record_length: int, fields: str, offset: int = 0) -> str:
     return (f"<Table_Character><offset unit='byte'>{offset}</offset><records>{records}</records>"
             f"<record_delimiter>Carriage-Return Line-Feed</record_delimiter>"
-            f"<Record_Character><fields>0</fields><groups>0</groups>"
+            f"<Record_Character>{counts(fields)}"
             f"<record_length unit='byte'>{record_length}</record_length>{fields}</Record_Character>"
             f"</Table_Character>")
 
@@ -248,8 +258,8 @@ def table_delimited(records: int, delimiter: str, fields: str, groups: str = "",
     return (f"<Table_Delimited><offset unit='byte'>0</offset>{size}<parsing_standard_id>PDS DSV 1"
             f"</parsing_standard_id><records>{records}</records>"
             f"<record_delimiter>Carriage-Return Line-Feed</record_delimiter>"
-            f"<field_delimiter>{delimiter}</field_delimiter><Record_Delimited><fields>0</fields>"
-            f"<groups>0</groups>{fields}{groups}</Record_Delimited></Table_Delimited>")
+            f"<field_delimiter>{delimiter}</field_delimiter><Record_Delimited>{counts(fields + groups)}"
+            f"{fields}{groups}</Record_Delimited></Table_Delimited>")
 
 
 def field_delimited(name: str, dtype: str, extra: str = "") -> str:

@@ -162,6 +162,8 @@ class ArchiveIndex(abc.ABC):
     """
 
     placeholder = "?"
+    #: the driver's error classes: a failed write becomes one clear `ArchiveInputError`
+    db_errors: tuple[type[Exception], ...] = ()
 
     def __init__(self, location: str | Path):
         self.location = str(location)
@@ -199,12 +201,24 @@ class ArchiveIndex(abc.ABC):
         try:
             yield cur
             self._conn.commit()
+        except self.db_errors as exc:
+            # disk full, read-only or locked database: this step's writes are rolled back
+            # (each step is one transaction, so the index stays consistent)
+            self._rollback()
+            raise ArchiveInputError(f"cannot write the archive index: {exc}; this step was rolled back, "
+                                    "the index is consistent", path=self.location) from exc
         except BaseException:
-            self._conn.rollback()
+            self._rollback()
             raise
         finally:
             self._depth -= 1
             cur.close()
+
+    def _rollback(self) -> None:
+        try:
+            self._conn.rollback()
+        except self.db_errors:  # the connection may be unusable after a disk-full error
+            pass
 
     def close(self) -> None:
         self._conn.close()
@@ -220,6 +234,8 @@ class ArchiveIndex(abc.ABC):
         try:
             cur.execute(self._sql(sql), tuple(params))
             return cur.fetchall()
+        except self.db_errors as exc:
+            raise ArchiveInputError(f"cannot read the archive index: {exc}", path=self.location) from exc
         finally:
             cur.close()
 
@@ -466,14 +482,16 @@ class ArchiveIndex(abc.ABC):
 class SQLiteIndex(ArchiveIndex):
     """The embedded default: one SQLite file (WAL journal, so readers never block a scan)."""
 
+    db_errors = (sqlite3.Error,)
+
     def connect(self) -> sqlite3.Connection:
-        if self.location != ":memory:":
-            Path(self.location).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if self.location != ":memory:":
+                Path(self.location).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.location, isolation_level="DEFERRED")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise ArchiveInputError(f"cannot open the archive index: {exc}", path=self.location) from exc
         return conn
 

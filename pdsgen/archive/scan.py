@@ -53,7 +53,11 @@ def iter_labels(root: Path, prefix: str = "") -> Iterator[tuple[str, os.stat_res
                 if entry.name not in SKIP_DIRS and not entry.name.startswith(".pdsgen"):
                     stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
             elif entry.name.lower().endswith(LABEL_SUFFIXES) and not entry.name.startswith("."):
-                yield f"{prefix}{entry.name}", entry.stat()
+                try:
+                    st = entry.stat()
+                except OSError:  # a dangling link or symlink loop: reading it reports why
+                    st = entry.stat(follow_symlinks=False)
+                yield f"{prefix}{entry.name}", st
 
 
 def _is_product_label(head: bytes, rel: str) -> bool:

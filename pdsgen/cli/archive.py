@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -60,6 +61,8 @@ def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int) ->
         f"{report.touched} touched, {report.unchanged} unchanged, {report.removed} removed, "
         f"{len(report.errors)} unreadable ({report.seen / dt if dt else 0:.0f} labels/s)"
     )
+    if report.errors:  # the readable ones are indexed; like inspect, unreadable input is status 1
+        sys.exit(1)
 
 
 @archive.command("find")

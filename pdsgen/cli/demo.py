@@ -48,9 +48,14 @@ def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog:
     from rich.console import Console
     from rich.table import Table
 
+    from pdsgen.cli.app import OutputError
     from pdsgen.recipes.demo import run_demo
     from pdsgen.recipes.demo_data import demo_instruments
 
+    try:  # an output folder that cannot be made is unusable input, not five failed instruments
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder: {exc.strerror or exc}", path=out_dir) from None
     console = Console() if sys.stdout.isatty() else Console(width=160)
     console.print(f"pdsgen demo → {Path(out_dir).resolve()}")
 

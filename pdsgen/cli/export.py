@@ -26,6 +26,9 @@ def pick_object(product, selector: str | None):
         for obj in product.objects:
             if obj.kind in ("table", "array"):
                 return obj
+        for obj in product.objects:  # a table whose description is broken is not "no table"
+            if obj.error is not None and not isinstance(obj.error, UnsupportedError):
+                raise obj.error
         raise UnsupportedError("has no table or array object to export", path=str(product.path))
     if selector.lstrip("-").isdigit():
         index = int(selector)
@@ -41,15 +44,25 @@ def pick_object(product, selector: str | None):
 
 def write_object(obj, out: Path, fmt: str) -> None:
     """Write ``obj`` as ``fmt`` to ``out`` atomically (temporary file + os.replace)."""
-    import numpy as np
-    from astropy.io import fits
-
-    from pdsgen.data import physical_data
     from pdsgen.errors import UnsupportedError
 
     if obj.kind not in ("table", "array"):
         raise UnsupportedError(f"{obj.kind} objects cannot be exported as {fmt} (only tables and arrays)",
                                path=str(obj.file), obj=obj.name)
+    from pdsgen.errors import PdsgenError
+
+    try:
+        _write(obj, out, fmt)
+    except OSError as exc:  # the output side: no such folder, permission, disk full
+        raise PdsgenError(f"cannot write the export: {exc.strerror or exc}", path=str(out)) from None
+
+
+def _write(obj, out: Path, fmt: str) -> None:
+    import numpy as np
+    from astropy.io import fits
+
+    from pdsgen.data import physical_data
+
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(fd)
@@ -231,13 +244,10 @@ def _write_parquet(table, tmp: Path) -> None:
 def export_command(path: str, out: Path, selector: str | None, fmt: str) -> None:
     """Write one table or array object of a product as csv, ecsv, fits or parquet."""
     import pdsgen
-    from pdsgen.errors import PdsgenError
+    from pdsgen.cli.app import unusable_input
 
-    try:
+    with unusable_input():
         product = pdsgen.open(path)
         obj = pick_object(product, selector)
         write_object(obj, out, fmt)
-    except PdsgenError as exc:
-        exc.exit_code = 2  # unusable input for this command, whatever the error class
-        raise
     click.echo(f"wrote {obj.kind} {obj.name!r} ({'×'.join(map(str, obj.shape))}) to {out} as {fmt}")

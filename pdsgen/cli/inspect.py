@@ -1,13 +1,19 @@
 """`pdsgen inspect PATH [--json]`: what a product holds, for PDS3 and PDS4 alike.
 
 The summary is built from the shared model only (`pdsgen.model`), so any reader
-registered with `pdsgen.open` gets the same view. Objects that cannot be read show
-their error in place; the command still succeeds when the label itself opens.
+registered with `pdsgen.open` gets the same view.
+
+Exit status (the README's error contract): 2 when the label cannot be opened (one line);
+otherwise every object is shown — inspect always keeps going past an object it cannot
+read, like ``make --keep-going`` — with the object's error in place, one ``error:`` line
+per unreadable object on standard error, and exit status 1 when any object could not be
+read. 0 means every object was read.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -95,7 +101,10 @@ def _head(obj, rows: int):
 
 
 def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
-    """A JSON-ready description of a product and its objects."""
+    """A JSON-ready description of a product and its objects. An object whose data cannot
+    be read carries ``error``; one pdsgen does not read by design (kind ``other``) carries
+    ``not_read``. ``rows=0`` reads no data at all."""
+    from pdsgen.errors import UnsupportedError
     out: dict[str, Any] = {
         "path": str(product.path),
         "standard": product.standard,
@@ -144,7 +153,9 @@ def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
                 entry["unit"] = obj.unit
         elif obj.size is not None:
             entry["bytes"] = obj.size
-        if obj.error is not None:
+        if obj.error is not None and obj.kind == "other" and isinstance(obj.error, UnsupportedError):
+            entry["not_read"] = str(obj.error)  # by design (documents, QUBE ...): not a failure
+        elif obj.error is not None:
             entry["error"] = str(obj.error)
         elif rows > 0 and obj.kind != "other":
             entry.update(_preview(obj, rows))
@@ -177,6 +188,8 @@ def _print_rich(info: dict[str, Any]) -> None:
                                     f"  {obj['kind']} ({obj['class']})  {shape_text}  {obj['file']}@{obj['offset']}"))
         if "error" in obj:
             console.print(Text(f"  error: {obj['error']}", style="red"))
+        if "not_read" in obj:
+            console.print(Text(f"  not read: {obj['not_read']}", style="dim"))
         for problem in obj.get("problems", []):
             console.print(Text(f"  problem: {problem}", style="yellow"))
         if obj["kind"] == "table" and obj.get("fields"):
@@ -227,15 +240,17 @@ def _cell(value: Any) -> str:
 def inspect_command(path: str, as_json: bool, rows: int) -> None:
     """Show a product: standard, identifiers, times, objects with fields and first rows."""
     import pdsgen
-    from pdsgen.errors import PdsgenError
+    from pdsgen.cli.app import unusable_input
 
-    try:
+    with unusable_input():
         product = pdsgen.open(path)
-    except PdsgenError as exc:
-        exc.exit_code = 2  # unusable input for this command, whatever the error class
-        raise
     info = summary(product, rows)
     if as_json:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
     else:
         _print_rich(info)
+    failed = [obj for obj in info["objects"] if "error" in obj]
+    for obj in failed:
+        click.secho(f"error: {' '.join(str(obj['error']).split())}", fg="red", err=True)
+    if failed:
+        sys.exit(1)

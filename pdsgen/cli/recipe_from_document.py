@@ -14,10 +14,9 @@ from pdsgen.cli.recipes import recipe
 def from_document(document, output, name):
     """Read the variable sections of a MIMI calibration algorithm DOCUMENT (PDS3
     ASCII_DOCUMENT with the text attached) and print a recipe TOML skeleton."""
-    import os
-    import tempfile
     from pathlib import Path
 
+    from pdsgen.cli.app import write_output
     from pdsgen.shorthand.document import read_document, to_recipe_toml
 
     text = to_recipe_toml(read_document(document), name=name)
@@ -25,13 +24,5 @@ def from_document(document, output, name):
         click.echo(text, nl=False)
         return
     target = Path(output)
-    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_output(target, text, "the recipe")
     click.echo(f"wrote {target}", err=True)

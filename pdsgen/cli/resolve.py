@@ -74,16 +74,19 @@ def resolve_command(reference, dps, cdps, var, bind, latest, sensors, object_nam
     def load(path):
         return load_source(path, sensor=overrides.get(Path(path).name), object_name=object_name)
 
-    result = resolve(
-        reference,
-        dp=[load(p) for p in dps],
-        cdp=[load(p) for p in cdps],
-        variables={k: _value(v) for k, v in _pairs(var, "--var").items()},
-        bind=_pairs(bind, "--bind"),
-        latest=latest,
-        one=one,
-        fold_case=ignore_case,
-    )
+    from pdsgen.cli.app import unusable_input
+
+    with unusable_input():  # a data file that cannot be read is unusable input too (exit 2)
+        result = resolve(
+            reference,
+            dp=[load(p) for p in dps],
+            cdp=[load(p) for p in cdps],
+            variables={k: _value(v) for k, v in _pairs(var, "--var").items()},
+            bind=_pairs(bind, "--bind"),
+            latest=latest,
+            one=one,
+            fold_case=ignore_case,
+        )
     values = result.values.reshape(-1)
     if as_json:
         click.echo(json.dumps([_plain(v) for v in values.tolist()]))

@@ -78,15 +78,14 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_m
     text = {"json": report.to_json, "html": report.to_html}.get(fmt, None)
     out = text(result) if text else report.to_text(result, verbose=verbose_report)
     if report_file:
-        import os
+        from pdsgen.cli.app import write_output
 
         dest = Path(report_file)
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-        tmp.write_text(out, encoding="utf-8")
-        os.replace(tmp, dest)
+        write_output(dest, out, "the report")
         if fmt != "text":
             s = report.summary(result)
             click.echo(f"{s['totalErrors']} error(s), {s['totalWarnings']} warning(s); report: {dest}", err=True)
     else:
         click.echo(out, nl=False)
     sys.exit(result.exit_code)
+

@@ -70,6 +70,9 @@ def read_object(obj: DataObject) -> Any:
     if obj.error is not None:
         raise obj.error
     _builtin_layouts()
+    from pdsgen.data.io import check_description
+
+    check_description(obj)
     reader = _LAYOUTS.get(obj.layout)
     if reader is None:
         raise UnsupportedError(

@@ -8,7 +8,10 @@ masked, never turned into zeros silently.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sys
+import threading
 
 import numpy as np
 
@@ -76,13 +79,64 @@ def record_bytes(obj: DataObject) -> bytes | None:
     return raw
 
 
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_saved_hook = None
+
+
+def row_handler(fn):
+    """Mark ``fn`` as an arrow ``invalid_row_handler`` of pdsgen's (see `quiet_row_handlers`)."""
+    fn._pdsgen_row_handler = True
+    return fn
+
+
+def _quiet_hook(unraisable) -> None:
+    if isinstance(unraisable.exc_value, UnicodeDecodeError) and \
+            getattr(unraisable.object, "_pdsgen_row_handler", False):
+        return
+    (_saved_hook or sys.__unraisablehook__)(unraisable)
+
+
+@contextlib.contextmanager
+def quiet_row_handlers():
+    """While arrow reads with a `row_handler`: arrow decodes a bad row's text as UTF-8
+    *before* calling the handler; on non-UTF-8 data that fails inside arrow, which would
+    print "Exception ignored … UnicodeDecodeError" with a traceback and then treat the row
+    as an error (the read fails with arrow's own clear message, which pdsgen reports). This
+    silences exactly that report; any other unraisable exception goes to the hook in place
+    before. Nested and concurrent uses share one installation; the previous hook is put
+    back when the last one ends (unless someone replaced ours meanwhile)."""
+    global _quiet_depth, _saved_hook
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            _saved_hook = sys.unraisablehook
+            sys.unraisablehook = _quiet_hook
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0:
+                if sys.unraisablehook is _quiet_hook:
+                    sys.unraisablehook = _saved_hook
+                _saved_hook = None
+
+
 def read_csv(raw: bytes, ncols: int, delimiter: str, handler=None):
     """``ncols`` string columns ``c0, c1, ...`` of delimited records, split by arrow in C;
     ``handler`` is arrow's ``invalid_row_handler`` (its line numbers need one serial pass)."""
+    names = [f"c{i}" for i in range(ncols)]
+    if handler is not None:
+        handler = row_handler(handler)
+    with quiet_row_handlers() if handler is not None else contextlib.nullcontext():
+        return _read_csv(raw, names, delimiter, handler)
+
+
+def _read_csv(raw: bytes, names: list[str], delimiter: str, handler):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    names = [f"c{i}" for i in range(ncols)]
     return pacsv.read_csv(
         io.BytesIO(raw),
         read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1),

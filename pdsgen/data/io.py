@@ -80,3 +80,82 @@ def column_names(obj: DataObject) -> list[str]:
         seen[name] = seen.get(name, 1)
         names.append(name)
     return names
+
+
+def check_description(obj: DataObject) -> None:
+    """Refuse descriptions no reader can turn into right numbers, before any byte is read:
+    negative offsets, sizes, record counts or lengths; zero-length fields of fixed tables;
+    scaling that is not a finite number. (Overlapping fields are the label readers' call:
+    `field_overlap`.)"""
+    import math
+
+    from pdsgen.errors import LabelError
+
+    def bad(message: str) -> LabelError:
+        return LabelError(message, path=str(obj.file), obj=obj.name)
+
+    for what, value in (("offset", obj.offset), ("records", obj.records), ("object length", obj.size),
+                        ("record_length", obj.record_length)):
+        if value is not None and value < 0:
+            raise bad(f"{what} {value} is negative")
+    for axis in obj.axes:
+        if axis.elements < 0:
+            raise bad(f"axis {axis.name!r} has {axis.elements} elements")
+    for what, value in (("scaling_factor", obj.scaling_factor), ("value_offset", obj.value_offset)):
+        if value is not None and not math.isfinite(value):
+            raise bad(f"{what} {value} is not a finite number")
+    fixed = obj.layout in ("fixed_character", "fixed_binary")
+    for f in obj.fields:
+        for what, value in (("scaling_factor", f.scaling_factor), ("value_offset", f.value_offset)):
+            if value is not None and not math.isfinite(value):
+                raise bad(f"field {f.name!r}: {what} {value} is not a finite number")
+        if any(n < 0 for n in f.shape):
+            raise bad(f"field {f.name!r}: negative repetitions {f.shape}")
+        if fixed and f.length <= 0:
+            raise bad(f"field {f.name!r}: field length {f.length} (a field of a fixed-width table needs "
+                      "at least one byte)")
+        if fixed and f.location < 0:
+            raise bad(f"field {f.name!r}: starts before the record (location {f.location + 1})")
+
+
+def field_overlap(fields: list) -> str | None:
+    """The first pair of fields of a fixed-width record that share bytes, said in words
+    (``None`` when none do). Bit fields share their packed field's bytes by design and are
+    left out. One vectorised pass over every field element's byte span."""
+    fields = [f for f in fields if f.bits is None and "bit_range" not in f.extra]
+    if len(fields) < 2:
+        return None
+    if not any(f.shape for f in fields):  # the usual flat record: a sort of a few spans
+        spans = sorted((f.location, f.location + f.length, k) for k, f in enumerate(fields))
+        reach, holder = spans[0][1], spans[0]
+        for span in spans[1:]:
+            if span[0] < reach:
+                a, b = fields[span[2]], fields[holder[2]]
+                return (f"field {a.name!r} (bytes {span[0] + 1}..{span[1]}) overlaps field {b.name!r} "
+                        f"(bytes {holder[0] + 1}..{holder[1]})")
+            if span[1] > reach:
+                reach, holder = span[1], span
+        return None
+    starts, lengths, owners = [], [], []
+    for k, f in enumerate(fields):
+        first = np.array([f.location], dtype=np.int64)
+        for reps, stride in zip(f.shape, f.strides, strict=False):
+            first = (first[:, None] + np.arange(reps, dtype=np.int64)[None, :] * stride).reshape(-1)
+        starts.append(first)
+        lengths.append(np.full(first.size, f.length, dtype=np.int64))
+        owners.append(np.full(first.size, k, dtype=np.int64))
+    start = np.concatenate(starts)
+    stop = start + np.concatenate(lengths)
+    owner = np.concatenate(owners)
+    order = np.lexsort((stop, start))
+    start, stop, owner = start[order], stop[order], owner[order]
+    reach = np.maximum.accumulate(stop)  # furthest byte covered by any earlier element
+    clash = np.nonzero(start[1:] < reach[:-1])[0]
+    if clash.size == 0:
+        return None
+    i = int(clash[0]) + 1
+    later = fields[owner[i]]
+    earlier_k = int(np.nonzero(stop[:i] > start[i])[0][-1])
+    earlier = fields[owner[earlier_k]]
+    return (f"field {later.name!r} (bytes {start[i] + 1}..{stop[i]}) overlaps field {earlier.name!r} "
+            f"(bytes {start[earlier_k] + 1}..{stop[earlier_k]})")

@@ -172,7 +172,27 @@ def _parse_text(text: str, *, strict: bool, path: str | None) -> tuple[PVLModule
         return module, (end2 + m.start() if end2 is not None else None), True
 
 
+#: deepest OBJECT/GROUP nesting read (real labels nest a handful of levels; thousands would
+#: exhaust Python's stack in any recursive reader, pvl's included)
+MAX_DEPTH = 100
+_BLOCK_RE = re.compile(r"^[ \t]*(?:(?:BEGIN_)?(?:OBJECT|GROUP)[ \t]*=|(END_(?:OBJECT|GROUP))\b)", re.I | re.M)
+
+
+def _check_depth(text: str, path: str | None) -> None:
+    """Refuse a label whose blocks nest deeper than `MAX_DEPTH`, before any recursive parse."""
+    depth = deepest = 0
+    for m in _BLOCK_RE.finditer(text):
+        depth += -1 if m.group(1) else 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                line, col = line_col(text, m.start())
+                raise LabelError(f"OBJECT/GROUP blocks nest deeper than {MAX_DEPTH} levels", path=path,
+                                 line=line, column=col)
+
+
 def _parse_one(text: str, tokens: list[str] | None, *, strict: bool, path: str | None) -> PVLModule:
+    _check_depth(text, path)
     if tokens is None:
         tokens = tokenize(DASH_CONTINUATION_RE.sub("", text))
     reason = "a character or comment form the fast tokenizer leaves to pvl"

@@ -81,6 +81,8 @@ def open_pds3(path: Path) -> Product:
     _ensure_readers()
     path = Path(path)
     module, text = read_label(path, strict=True)
+    if not len(module):
+        raise LabelError("no keywords: not a PDS3 label (an empty or comment-only file)", path=str(path))
     ctx = _FileContext(
         label=path,
         file=path,

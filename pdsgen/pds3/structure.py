@@ -110,6 +110,8 @@ def _int(d: PVLObject, key: str, obj: DataObject, *, required: bool = False, whe
         v = int(v)
     if isinstance(v, bool) or not isinstance(v, int):
         raise _err(obj, f"{where}{key} = {v!r} is not an integer")
+    if not -(2**63) <= v < 2**63:  # beyond any file, array or numpy index
+        raise _err(obj, f"{where}{key} = {v} is out of range")
     return v
 
 
@@ -117,7 +119,10 @@ def _float(v: Any) -> float | None:
     v = _value(v)
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    return float(v)
+    try:
+        return float(v)
+    except OverflowError:  # an integer beyond a double: infinite, refused where it matters
+        return float("inf") if v > 0 else float("-inf")
 
 
 def _text(v: Any) -> str | None:
@@ -219,6 +224,11 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     _columns(obj, items, prefix, (), (), (), ascii_table, fields, label)
     if not fields:
         raise _err(obj, "table has no COLUMN objects")
+    from pdsgen.data.io import field_overlap
+
+    overlap = field_overlap(fields)
+    if overlap:  # PDS3 forbids it and no schema ever checked it: the values are not trustworthy
+        raise _err(obj, overlap)
     obj.kind = "table"
     obj.layout = "fixed_character" if ascii_table else "fixed_binary"
     obj.records = rows
@@ -300,7 +310,7 @@ def _column(obj, c: PVLObject, base, shape, strides, group_path, ascii_table, ou
     try:
         data_type = pds3_types.normalise(label_type, length, ascii_table=ascii_table)
     except KeyError:
-        raise UnsupportedError(f"{where}unknown DATA_TYPE {label_type!r}", path=str(obj.file), obj=obj.name) from None
+        raise _err(obj, f"{where}unknown DATA_TYPE {label_type!r}") from None
     except ValueError as exc:
         raise _err(obj, f"{where}{exc}") from None
     fshape, fstrides = shape, strides
@@ -392,7 +402,7 @@ def _spreadsheet(obj: DataObject, d: PVLObject, label: Path) -> None:
     dd = PVLObject(items)
     delim = pds3_types.clean_type(dd.get("FIELD_DELIMITER", "COMMA"))
     if delim not in _DELIMITERS:
-        raise UnsupportedError(f"FIELD_DELIMITER {delim!r}", path=str(obj.file), obj=obj.name)
+        raise _err(obj, f"unknown FIELD_DELIMITER {delim!r}")
     fields: list[Field] = []
     index = 0
     for key, f in items:
@@ -406,8 +416,7 @@ def _spreadsheet(obj: DataObject, d: PVLObject, label: Path) -> None:
         try:
             data_type = pds3_types.normalise(label_type, None, ascii_table=True)
         except KeyError:
-            raise UnsupportedError(f"{where}unknown DATA_TYPE {label_type!r}", path=str(obj.file),
-                                   obj=obj.name) from None
+            raise _err(obj, f"{where}unknown DATA_TYPE {label_type!r}") from None
         n_items = _int(f, "ITEMS", obj, where=where)
         fields.append(
             Field(
@@ -437,7 +446,7 @@ def _element_type(obj: DataObject, label_type: Any, nbytes: int) -> str:
     try:
         return pds3_types.normalise(label_type, nbytes, ascii_table=False)
     except KeyError:
-        raise UnsupportedError(f"unknown data type {label_type!r}", path=str(obj.file), obj=obj.name) from None
+        raise _err(obj, f"unknown data type {label_type!r}") from None
     except ValueError as exc:
         raise UnsupportedError(str(exc), path=str(obj.file), obj=obj.name) from None
 

@@ -63,16 +63,24 @@ def integer(element, name: str, *, path: Path, obj: str | None, required: bool =
             raise LabelError(f"<{name}> is missing", path=str(path), obj=obj, line=_line(element))
         return None
     try:
-        return int(value)
+        n = int(value)
     except ValueError:
         try:
             as_float = float(value)
         except ValueError:
             as_float = None
-        if as_float is not None and as_float.is_integer():
-            return int(as_float)
-        raise LabelError(f"<{name}> is not an integer: {value!r}", path=str(path), obj=obj,
-                         line=_line(child(element, name))) from None
+        if as_float is None or not as_float.is_integer():
+            raise LabelError(f"<{name}> is not an integer: {value!r}", path=str(path), obj=obj,
+                             line=_line(child(element, name))) from None
+        n = int(as_float)
+    if not -INT64 <= n < INT64:  # offsets, counts and lengths beyond any file or array
+        raise LabelError(f"<{name}> {value!r} is out of range", path=str(path), obj=obj,
+                         line=_line(child(element, name)))
+    return n
+
+
+#: label integers are 64-bit (what numpy and the OS take for sizes and offsets)
+INT64 = 2**63
 
 
 def number(element, name: str) -> float | int | None:
@@ -80,12 +88,18 @@ def number(element, name: str) -> float | int | None:
     if value is None:
         return None
     try:
-        return int(value)
+        n = int(value)
     except ValueError:
         try:
             return float(value)
         except ValueError:
             return None
+    if -INT64 <= n < INT64:
+        return n
+    try:
+        return float(n)
+    except OverflowError:
+        return float("inf") if n > 0 else float("-inf")
 
 
 def _line(element) -> int | None:

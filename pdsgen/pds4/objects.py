@@ -173,6 +173,24 @@ def delimited_fields(record, *, path: Path, obj: str) -> tuple[list[Field], int]
     return fields, columns
 
 
+def check_counts(record, *, path: Path, obj: str) -> None:
+    """A record's (and each group's) ``<fields>``/``<groups>`` must count its direct
+    Field_*/Group_Field_* children: a count that disagrees means the description lost or
+    gained a field, and values read from it could be silently wrong."""
+    stack = [record]
+    while stack:
+        element = stack.pop()
+        kids = [local(c) for c in children(element)]
+        groups = [c for c in children(element) if local(c).startswith("Group_Field")]
+        for tag, found in (("fields", sum(k.startswith("Field_") for k in kids)), ("groups", len(groups))):
+            declared = integer(element, tag, path=path, obj=obj, required=False)
+            if declared is not None and declared != found:
+                what = "Field_*" if tag == "fields" else "Group_Field_*"
+                raise LabelError(f"<{local(element)}> says <{tag}>{declared}</{tag}> but has {found} {what}",
+                                 path=str(path), obj=obj, line=element.sourceline)
+        stack.extend(groups)
+
+
 def _axes(el, *, path: Path, obj: str):
     from pdsgen.model import Axis
 
@@ -236,8 +254,15 @@ def _describe(obj: DataObject, el, tag: str, label_path: Path) -> None:
         if record is None:
             raise LabelError(f"table has no <{rec_tag}>", path=str(label_path), obj=name, line=el.sourceline)
         obj.record_length = integer(record, "record_length", path=label_path, obj=name)
+        check_counts(record, path=label_path, obj=name)
         problems: list[str] = []
         obj.fields = fixed_fields(record, path=label_path, obj=name, problems=problems)
+        from pdsgen.data.io import field_overlap
+
+        overlap = field_overlap(obj.fields)
+        if overlap:  # archived products do this (by a byte); read as labelled, said loudly
+            _log.warning("%s: object %r: %s", label_path, name, overlap)
+            problems.append(f"{overlap}: values read as the label says")
         if problems:
             obj.details["problems"] = problems
         delimiter = text(el, "record_delimiter")
@@ -252,6 +277,7 @@ def _describe(obj: DataObject, el, tag: str, label_path: Path) -> None:
         record = child(el, "Record_Delimited")
         if record is None:
             raise LabelError("table has no <Record_Delimited>", path=str(label_path), obj=name, line=el.sourceline)
+        check_counts(record, path=label_path, obj=name)
         obj.fields, columns = delimited_fields(record, path=label_path, obj=name)
         obj.details["fields_per_record"] = columns
         obj.details["maximum_record_length"] = integer(record, "maximum_record_length", path=label_path,

@@ -29,6 +29,66 @@ from pdsgen.errors import PdsgenError, RecipeError
 from pdsgen.recipes.loader import Recipe
 
 STAGING_PREFIX = ".pdsgen-staging-"
+#: an empty staging folder of another machine's run is left alone this long (it may be live)
+STALE_EMPTY_SECONDS = 3600.0
+
+
+def staging_name() -> str:
+    """``.pdsgen-staging-<host>-<pid>-<random>``: the next run can tell a killed run's
+    leftovers (same host, process gone) from a concurrent run's folder."""
+    import socket
+
+    host = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
+    return f"{STAGING_PREFIX}{host}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _holds_files(folder: Path) -> bool:
+    return any(files for _root, _dirs, files in os.walk(folder))
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Remove staging folders left in ``out`` by runs that were killed (nothing in them was
+    ever committed): those of this host whose process is gone, and empty ones (only empty
+    folders) of unknown owner; an empty one of another host only after an hour. Returns
+    what was removed; a folder that cannot be removed is left (the run goes on)."""
+    import socket
+
+    host = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
+    removed = []
+    try:
+        candidates = [p for p in out.iterdir() if p.name.startswith(STAGING_PREFIX) and p.is_dir()
+                      and not p.is_symlink()]
+    except OSError:
+        return removed
+    for folder in candidates:
+        parts = folder.name[len(STAGING_PREFIX):].rsplit("-", 2)
+        owner_host, pid = (parts[0], int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else (None, None)
+        try:
+            if owner_host == host and pid is not None:
+                stale = not _pid_alive(pid)
+            elif _holds_files(folder):
+                stale = False
+            elif owner_host is None:
+                stale = True
+            else:
+                stale = time.time() - folder.stat().st_mtime > STALE_EMPTY_SECONDS
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                removed.append(folder)
+    return removed
 
 
 @dataclass
@@ -494,9 +554,13 @@ def run_recipe(
     ungrouped: list[tuple[Path, str]] = []
     groups = group_inputs(paths, recipe, ungrouped)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stage_root = out / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
-    stage_root.mkdir()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(out)
+        stage_root = out / staging_name()
+        stage_root.mkdir()
+    except OSError as exc:
+        raise RecipeError(f"cannot write to the output folder: {exc.strerror or exc}", path=str(out)) from None
     tdir = Path(templates_dir) if templates_dir else None
     if on_start:
         on_start(len(groups))

@@ -231,6 +231,14 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
         _report(out, bad, "error.table.field_value_data_type_mismatch",
                 lambda i: f"field {f.name!r} value {shown(i)!r} is not a valid {f.data_type}",
                 ctx, field=field_no, obj=obj)
+    if f.data_type == "ASCII_Real":
+        huge = fieldtypes.real_out_of_range(col, joined=joined)
+        if bad is not None:
+            huge &= ~bad
+        if huge.any():
+            _report(out, huge, "error.table.field_value_data_type_mismatch",
+                    lambda i: f"field {f.name!r} value {shown(i)!r} is outside the range of an ASCII_Real "
+                              "(an IEEE 754 double)", ctx, field=field_no, obj=obj)
     if fmt is not None:
         _format_checks(out, col, f, fmt, bad, ctx, field_no=field_no, obj=obj, shown=shown, precision=precision,
                        width_bytes=joined.shape[1] - 1 if joined is not None else None, joined=joined)

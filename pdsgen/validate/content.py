@@ -101,6 +101,36 @@ def check_object(obj: DataObject, el, ctx: Ctx, *, limit: int | None = None) -> 
                             f"{obj.name}: data file {obj.file.name!r} cannot be read (missing)",
                             file=ctx.label, line=_line(el))]
         return []
+    from pdsgen.data.io import check_description
+    from pdsgen.errors import DataError, PdsgenError
+
+    definition = "error.label.table_definition_problem" if obj.kind == "table" else \
+        "error.label.invalid_object_definition"
+    try:
+        check_description(obj)
+    except PdsgenError as exc:
+        return [Finding(definition, f"{obj.name}: {exc.message}", file=ctx.label, line=_line(el))]
+    try:
+        return _check_content(obj, el, ctx, limit)
+    except DataError as exc:
+        return [Finding(f"error.{_kind(obj)}.bad_file_read", f"{obj.name}: {exc.message}", file=ctx.label,
+                        line=_line(el))]
+    except PdsgenError as exc:
+        return [Finding(definition, f"{obj.name}: {exc.message}", file=ctx.label, line=_line(el))]
+    except (OSError, OverflowError, MemoryError) as exc:
+        # the read edge: permission denied, an offset the OS refuses (EINVAL), a size mmap
+        # cannot map — the bytes cannot be read, which is a finding, not a validator failure
+        why = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
+        return [Finding(f"error.{_kind(obj)}.bad_file_read",
+                        f"{obj.name}: data file {obj.file.name!r} cannot be read ({why})",
+                        file=ctx.label, line=_line(el))]
+
+
+def _kind(obj: DataObject) -> str:
+    return "array" if obj.kind == "array" else "table"
+
+
+def _check_content(obj: DataObject, el, ctx: Ctx, limit: int | None) -> list[Finding]:
     if obj.layout in ("fixed_character", "fixed_binary"):
         return check_fixed_table(obj, el, ctx)
     if obj.layout == "delimited":

@@ -195,3 +195,30 @@ def parse_format(fmt: str) -> tuple[str, int | None, int | None, str] | None:
         return None
     flags, width, prec, conv = m.groups()
     return flags, int(width) if width else None, int(prec) if prec else None, conv
+
+
+#: values that could lie outside an IEEE 754 double (|x| > 1.8e308, or a non-zero |x| below
+#: 5e-324): a three-digit or longer exponent, or 300 digits; only these few are parsed
+_HUGE_REAL = r"[eE][+-]?0*[1-9]\d{2,}|\d{300,}"
+
+
+def real_out_of_range(values, *, joined: np.ndarray | None = None) -> np.ndarray:
+    """Boolean mask of ASCII_Real values a double cannot hold (overflow to ±inf, or a
+    non-zero value that underflows to 0), e.g. ``1e999999``. Candidates are found by one
+    RE2 pass over the column; only they are parsed."""
+    import pyarrow.compute as pc
+
+    if isinstance(values, np.ndarray):
+        values = rows_array(joined if joined is not None else joined_rows(values))
+    candidates = np.flatnonzero(pc.match_substring_regex(values, _HUGE_REAL).to_numpy(zero_copy_only=False))
+    out = np.zeros(len(values), dtype=bool)
+    for i in candidates:
+        raw = values[int(i)].as_py()
+        text = (raw.decode("latin-1") if isinstance(raw, bytes) else raw).strip(" \t\r\n\x00")
+        try:
+            x = float(text)
+        except ValueError:
+            continue  # not a number at all: the grammar check reports it
+        mantissa = text.lower().split("e", 1)[0]
+        out[i] = x in (float("inf"), float("-inf")) or (x == 0.0 and any(c in "123456789" for c in mantissa))
+    return out

@@ -79,13 +79,16 @@ def collection_members(path: Path, inv: etree._Element) -> list[Member]:
         raw = raw[int(offset):]
     delim = {"comma": ",", "horizontal tab": "\t", "semicolon": ";", "vertical bar": "|"}.get(
         (ktext(inv, "field_delimiter") or "comma").lower(), ",")
+    from pdsgen.data.delimited import quiet_row_handlers, row_handler
+
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=["status", "ident"], block_size=max(1 << 20, len(raw) + 1)),
-            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=lambda row: "skip"),
-            convert_options=pacsv.ConvertOptions(column_types={"status": pa.string(), "ident": pa.string()}),
-        )
+        with quiet_row_handlers():
+            table = pacsv.read_csv(
+                io.BytesIO(raw),
+                read_options=pacsv.ReadOptions(column_names=["status", "ident"], block_size=max(1 << 20, len(raw) + 1)),
+                parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=row_handler(lambda row: "skip")),
+                convert_options=pacsv.ConvertOptions(column_types={"status": pa.string(), "ident": pa.string()}),
+            )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return []
     status = table.column("status").to_pylist()

@@ -10,6 +10,7 @@ types follow validate's PDS4 names where the condition is the same.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ def validate_pds3(p: Path, opts):
     for k in REQUIRED_LABEL:
         if k not in keys:
             res.findings.append(Finding("error.label.missing_keyword", f"required keyword {k} is missing", file=file))
+    res.findings += _absurd_values(label, file)
     res.lid = str(label.get("PRODUCT_ID")) if label.get("PRODUCT_ID") else None
     res.product_class = "PDS3"
     for opath, kind, block in _objects(label):
@@ -80,8 +82,13 @@ def validate_pds3(p: Path, opts):
                 res.findings.append(Finding(f"{kind}.label.missing_keyword",
                                             f"OBJECT {'/'.join(map(str, opath))}: required keyword {k} is missing",
                                             file=file))
+        where = "/".join(map(str, opath))
+        res.findings += _numbers(block, where, file)
         if kind.endswith("TABLE") or kind in ("SERIES", "SPECTRUM"):
-            res.findings += _columns(block, "/".join(map(str, opath)), file)
+            res.findings += _columns(block, where, file)
+            res.findings += _count(block, "COLUMNS", "COLUMN", where, file)
+        elif kind == "SPREADSHEET":
+            res.findings += _count(block, "FIELDS", "FIELD", where, file)
     res.findings += _pointers(label, p, opts)
     if opts.content and not any(f.is_error for f in res.findings):
         seen = {(f.type, f.message) for f in res.findings}  # a refused pointer is reported once
@@ -89,11 +96,85 @@ def validate_pds3(p: Path, opts):
     return res
 
 
+_LONG_YEAR = re.compile(r"^\s*[+-]?\d{5,}-")
+
+
+def _absurd_values(label, file: str) -> list[Finding]:
+    """Values no PDS3 keyword can hold: numbers beyond a double (``1e999999`` reads as
+    infinity), and dates/times whose year has more than four digits (left as text by the
+    parser, so nothing else notices)."""
+    import math
+
+    out = []
+    stack = [((), label)]
+    while stack:
+        where, block = stack.pop()
+        for key, value in block.items():
+            k = str(key)
+            if hasattr(value, "items"):
+                stack.append(((*where, k), value))
+                continue
+            values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+            for v in values:
+                v = getattr(v, "value", v)
+                name = "/".join((*where, k))
+                if isinstance(v, float) and not math.isfinite(v):
+                    out.append(Finding("error.validation.invalid_field_value",
+                                       f"{name}: a number out of range (it reads as {v})", file=file))
+                elif isinstance(v, str) and k.upper().endswith(("_TIME", "_DATE")) and _LONG_YEAR.match(v):
+                    out.append(Finding("error.validation.invalid_field_value",
+                                       f"{name}: {v!r} is not a date/time (a year has four digits)", file=file))
+    return out
+
+
 def _int(v) -> int | None:
     try:
         return int(getattr(v, "value", v))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # text, or 1e999999 (infinity)
         return None
+
+
+#: keywords that count or measure bytes, items or records: never negative (START_BYTE and
+#: the like count from 1)
+NON_NEGATIVE = ("ROWS", "ROW_BYTES", "ROW_PREFIX_BYTES", "ROW_SUFFIX_BYTES", "COLUMNS", "FIELDS", "BYTES",
+                "ITEMS", "ITEM_BYTES", "ITEM_OFFSET", "REPETITIONS", "LINES", "LINE_SAMPLES", "BANDS",
+                "SAMPLE_BITS", "LINE_PREFIX_BYTES", "LINE_SUFFIX_BYTES", "RECORD_BYTES", "FILE_RECORDS",
+                "BITS", "AXES")
+POSITIVE = ("START_BYTE", "START_BIT", "COLUMN_NUMBER", "FIELD_NUMBER")
+
+
+def _numbers(block, where: str, file: str) -> list[Finding]:
+    """Counts and sizes of one OBJECT that no data can have (ROWS = -1, BYTES = -4)."""
+    out = []
+    for key, value in block.items():
+        k = str(key).upper()
+        if k not in NON_NEGATIVE and k not in POSITIVE:
+            continue
+        n = _int(value)
+        if n is None:
+            continue
+        low = 1 if k in POSITIVE else 0
+        if n < low:
+            out.append(Finding("error.label.table_definition_problem" if k not in ("LINES", "LINE_SAMPLES", "BANDS",
+                                                                                     "SAMPLE_BITS", "AXES")
+                               else "error.label.invalid_object_definition",
+                               f"{where}: {k} = {n} (must be {'at least 1' if low else 'zero or more'})",
+                               file=file))
+    return out
+
+
+def _count(block, keyword: str, member: str, where: str, file: str) -> list[Finding]:
+    """COLUMNS (FIELDS) must count the table's COLUMN (FIELD) objects. Tables whose
+    columns come from a ^STRUCTURE file are left to the reader."""
+    declared = _int(block.get(keyword))
+    if declared is None or any(str(k).upper().endswith("STRUCTURE") for k in block.keys()):
+        return []
+    direct = sum(1 for k, v in block.items() if str(k).upper() == member and hasattr(v, "get"))
+    nested = sum(1 for _p, kind, _b in _objects(block) if kind == member)
+    if declared in (direct, nested):
+        return []
+    return [Finding("error.label.table_definition_problem",
+                    f"{where}: {keyword} = {declared} but the object holds {direct} {member} object(s)", file=file)]
 
 
 def _columns(table, where: str, file: str) -> list[Finding]:
@@ -203,9 +284,32 @@ def _content(p: Path, opts) -> list[Finding]:
             continue
         if obj.layout not in ("fixed_character", "fixed_binary", "delimited", "array"):
             continue
+        if obj.layout == "delimited":
+            out += _last_record_end(obj, str(p))
         try:
             out += check_object(obj, None, ctx)
         except Exception as exc:  # noqa: BLE001 - a reader quirk must not stop the run
             out.append(Finding("error.validation.internal_error", f"{obj.name}: {type(exc).__name__}: {exc}",
                                file=str(p)))
     return out
+
+
+def _last_record_end(obj, file: str) -> list[Finding]:
+    """A SPREADSHEET's last record ends with its delimiter like every other (a file that
+    lost its last byte or bytes reads the same values otherwise, so only this says so)."""
+    try:
+        size = obj.file.stat().st_size
+        end = obj.offset + obj.size if obj.size is not None else size
+        if end <= obj.offset or end > size:
+            return []
+        with open(obj.file, "rb") as fh:
+            fh.seek(end - 2 if end - obj.offset >= 2 else obj.offset)
+            tail = fh.read(2)
+    except OSError as exc:
+        return [Finding("error.table.bad_file_read", f"{obj.name}: {obj.file.name!r} cannot be read "
+                        f"({exc.strerror or exc})", file=file)]
+    if tail.endswith(b"\r\n"):
+        return []
+    return [Finding("error.table.missing_CRLF",
+                    f"{obj.name}: the last record of {obj.file.name!r} does not end with CR LF "
+                    f"(the file ends with {tail[-1:]!r}: truncated?)", file=file)]

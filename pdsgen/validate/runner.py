@@ -402,7 +402,10 @@ def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]]
     seen: set[Path] = set()
     unique = []
     for q, w in labels:
-        key = q.resolve()
+        try:
+            key = q.resolve()
+        except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+            key = q.absolute()
         if key not in seen:
             seen.add(key)
             unique.append((q, w))

@@ -313,6 +313,11 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
     size = obj.file.stat().st_size
     end = min(limit, size) if limit is not None else size
     length = obj.size if obj.size is not None else end - obj.offset
+    if length < 0:  # the offset lies past the next object's start or the end of the file
+        out.append(Finding("error.label.table_definition_problem",
+                           f"{name}: offset {obj.offset} lies past the end of the table's room in "
+                           f"{obj.file.name!r} (byte {end})", file=ctx.label, line=_line(el)))
+        return out
     if obj.offset + length > size:
         out.append(Finding("error.label.table_definition_problem",
                            f"{name}: object_length {length} from offset {obj.offset} runs past the end of "
@@ -341,6 +346,9 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
     ncols = int(obj.details.get("fields_per_record") or 0) or (max((f.location for f in obj.fields), default=0) + 1)
     bad_rows: list[str] = []
 
+    from pdsgen.data.delimited import quiet_row_handlers, row_handler
+
+    @row_handler
     def on_invalid(row) -> str:
         bad_rows.append(f"line {row.number}: {row.actual_columns} fields, the label says {row.expected_columns}"
                         if row.number is not None else f"{row.actual_columns} fields, the label says "
@@ -349,14 +357,15 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
 
     names = [f"c{i}" for i in range(ncols)]
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1)),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter_char(obj), quote_char='"', double_quote=True,
-                                              newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        with quiet_row_handlers():
+            table = pacsv.read_csv(
+                io.BytesIO(raw),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1)),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter_char(obj), quote_char='"', double_quote=True,
+                                                  newlines_in_values=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if not raw.strip():  # an empty table: no records
             if obj.records and obj.label_type != "Inventory":
