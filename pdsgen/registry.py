@@ -8,6 +8,7 @@ file at the same priority is an error naming both). `pdsgen readers` lists them.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,10 +31,14 @@ class LabelReader:
     open: Opener
 
 
+#: modules that register the built-in readers on import, loaded by name like plug-ins (this
+#: module sits below them: they import `register_reader` from here)
+BUILTIN_READER_MODULES = ("pdsgen.pds3.product", "pdsgen.pds4.product")
+
+
 def _builtin_readers() -> None:
-    # imported for the side effect of registration
-    import pdsgen.pds3.product  # noqa: F401
-    import pdsgen.pds4.product  # noqa: F401
+    for module in BUILTIN_READER_MODULES:
+        importlib.import_module(module)
 
 
 READERS: Registry[LabelReader] = Registry("label reader", loader=_builtin_readers)
