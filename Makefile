@@ -17,11 +17,17 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pdsgen demo
 
+# the import contract (layers point down, pure instrument algorithms; pyproject's
+# [tool.importlinter]) runs before the suite and in lint
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# ruff, the import contract and the type gate (pyproject's [tool.mypy])
 lint: $(STAMP)
-	$(BIN)/ruff check pdsgen tests bench
+	$(BIN)/ruff check pdsgen tests bench examples
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

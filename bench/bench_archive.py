@@ -16,9 +16,13 @@ import argparse
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+# the synthetic archive generator is a test fixture (tests/synthetic_archive.py), not pdsgen
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
 def main() -> None:
@@ -31,10 +35,11 @@ def main() -> None:
                     help="calibrated products for the regeneration timing (0: skip)")
     args = ap.parse_args()
 
+    from synthetic_archive import make_bundle
+
     from pdsgen.archive.index import SQLiteIndex
     from pdsgen.archive.package import package_bundle
     from pdsgen.archive.scan import scan
-    from pdsgen.archive.synthetic import make_bundle
 
     tmp = None
     base = args.dir
@@ -110,10 +115,11 @@ def main() -> None:
 
 def bench_regeneration(base: Path, n: int) -> None:
     """Remake n calibrated products after a calibration change, per backend."""
+    from synthetic_archive import make_bundle, make_calibrated
+
     from pdsgen.archive.index import SQLiteIndex
     from pdsgen.archive.package import package_bundle
     from pdsgen.archive.regenerate import regenerate
-    from pdsgen.archive.synthetic import make_bundle, make_calibrated
 
     shutil.rmtree(base, ignore_errors=True)
     template = base / "template"

@@ -28,21 +28,6 @@ except PackageNotFoundError:  # running from a checkout without install
     __version__ = "0.0.0+unknown"
 
 
-def _register_builtin_readers() -> None:
-    # Import for the side effect of registration; a reader that is not there yet
-    # (partial checkout) must not break the others.
-    import importlib
-
-    for module in ("pdsgen.pds3.product", "pdsgen.pds4.product"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-
-
-_register_builtin_readers()
-
 __all__ = [
     "Axis",
     "DataError",

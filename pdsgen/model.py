@@ -9,6 +9,7 @@ label's own spelling kept in ``label_data_type``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -193,7 +194,7 @@ class Product:
         names = ", ".join(o.name for o in self.objects) or "none"
         raise KeyError(f"{self.path}: no object {key!r} (objects: {names})")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[DataObject]:
         return iter(self.objects)
 
     def __len__(self) -> int:

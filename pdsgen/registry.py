@@ -1,27 +1,54 @@
-"""One entry point, many label formats behind it (like astropy's unified I/O registry).
+"""The label-reader registry behind `pdsgen.open` (like astropy's unified I/O registry).
 
-Readers register a detector and an opener per standard; `open()` asks each detector
-in turn. PDS3 and PDS4 register themselves on import of `pdsgen`.
+Each label standard registers a detector and an opener (`register_reader`); `open()` asks
+the detectors by priority (`pdsgen.plugins.Registry` rules: PDS4 at priority 20, PDS3 at
+10, readers registered by others at 100 unless they say otherwise; two readers claiming a
+file at the same priority is an error naming both). `pdsgen readers` lists them.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pdsgen.errors import LabelError
 from pdsgen.model import Product
+from pdsgen.plugins import Registry, RegistryError
 
 Detector = Callable[[Path, bytes], bool]
 Opener = Callable[[Path], Product]
 
-_READERS: list[tuple[str, Detector, Opener]] = []
+
+@dataclass(frozen=True)
+class LabelReader:
+    """A label standard's detector (``detect(path, first 4096 bytes) -> bool``) and opener."""
+
+    standard: str
+    detect: Detector
+    open: Opener
 
 
-def register_reader(standard: str, detect: Detector, opener: Opener) -> None:
-    """Register a label reader; later registrations are tried first."""
-    _READERS.insert(0, (standard, detect, opener))
+#: modules that register the built-in readers on import, loaded by name like plug-ins (this
+#: module sits below them: they import `register_reader` from here)
+BUILTIN_READER_MODULES = ("pdsgen.pds3.product", "pdsgen.pds4.product")
+
+
+def _builtin_readers() -> None:
+    for module in BUILTIN_READER_MODULES:
+        importlib.import_module(module)
+
+
+READERS: Registry[LabelReader] = Registry("label reader", loader=_builtin_readers)
+
+
+def register_reader(standard: str, detect: Detector, opener: Opener, *, priority: int = 100) -> None:
+    """Register a label reader. Readers are tried by priority (highest first): the built-in
+    PDS4 reader has 20, PDS3 10; a new reader defaults to 100, i.e. before them."""
+    READERS.register(standard, LabelReader(standard, detect, opener), priority=priority,
+                     origin=getattr(opener, "__module__", "") or "")
 
 
 def open(path: str | os.PathLike[str]) -> Product:  # noqa: A001 - mirrors builtins/astropy
@@ -38,7 +65,10 @@ def open(path: str | os.PathLike[str]) -> Product:  # noqa: A001 - mirrors built
         raise LabelError(f"cannot read label: {exc.strerror or exc}", path=str(p)) from None
     if not head.strip():
         raise LabelError("empty file, not a label", path=str(p))
-    for _standard, detect, opener in _READERS:
-        if detect(p, head):
-            return opener(p)
-    raise LabelError("not a PDS3 or PDS4 label (no XML Product_* root, no PDS3 keywords)", path=str(p))
+    try:
+        hit = READERS.find(lambda r: r.detect(p, head))
+    except RegistryError as exc:
+        raise LabelError(exc.message, path=str(p)) from None
+    if hit is None:
+        raise LabelError("not a PDS3 or PDS4 label (no XML Product_* root, no PDS3 keywords)", path=str(p))
+    return hit.item.open(p)

@@ -160,7 +160,7 @@ def _two_copies(demo, tmp_path):
     return roots
 
 
-def test_interrupted_regeneration_resumes(demo, tmp_path, monkeypatch):
+def test_interrupted_regeneration_resumes(demo, tmp_path, monkeypatch, request):
     from pdsgen.archive import regenerate as regen
     from pdsgen.archive.backends import WorkerLost
 
@@ -168,7 +168,9 @@ def test_interrupted_regeneration_resumes(demo, tmp_path, monkeypatch):
     with SQLiteIndex(ref.parent / "i.sqlite") as idx:
         regenerate(ref, idx, creation_time=T1)
     victim = "calibrated/chems/cpha0_2004184_0001_cal.xml"
-    monkeypatch.setitem(regen._MAKERS, "chems-pha", "test_archive_demo:crashing_remake")
+    # above the (default) recipe maker for this test only
+    regen.register_maker("chems-pha", "test_archive_demo:crashing_remake", priority=100)
+    request.addfinalizer(lambda: regen.MAKERS.unregister("chems-pha", priority=100))
     monkeypatch.setenv("PDSGEN_TEST_CRASH", victim)
     with SQLiteIndex(root.parent / "i.sqlite") as idx:
         with pytest.raises(WorkerLost, match="worker process died"):

@@ -8,12 +8,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from synthetic_archive import make_bundle
 
 from pdsgen.archive import scan as scan_mod
 from pdsgen.archive.find import calibration_for, find
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.scan import scan
-from pdsgen.archive.synthetic import make_bundle
 from pdsgen.archive.times import normalize_time
 from pdsgen.cli import main
 from pdsgen.errors import PdsgenError

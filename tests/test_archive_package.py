@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import PDS_V1, validate_options
 from lxml import etree
+from synthetic_archive import make_bundle, observational_label, table_bytes
 
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.package import (
@@ -17,7 +18,6 @@ from pdsgen.archive.package import (
     package_collection,
     parse_inventory,
 )
-from pdsgen.archive.synthetic import make_bundle, observational_label, table_bytes
 from pdsgen.archive.versioning import bump_vid, keep_superseded, parse_vid
 from pdsgen.cli import main
 from pdsgen.errors import LabelError, PdsgenError
@@ -195,7 +195,7 @@ def validate_bundle(root) -> list[str]:
 
 def test_validate_rule_bundle_passes(tmp_path):
     root = make_bundle(tmp_path / "synth", 8, n_calibrations=2, per_folder=4)
-    from pdsgen.archive.synthetic import make_calibrated
+    from synthetic_archive import make_calibrated
 
     make_calibrated(root)
     with SQLiteIndex(tmp_path / "i.sqlite") as idx:

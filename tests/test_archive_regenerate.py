@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import synthetic_archive as synthetic
 from click.testing import CliRunner
 from lxml import etree
 
-from pdsgen.archive import synthetic
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.package import package_bundle
 from pdsgen.archive.regenerate import find_stale, regenerate

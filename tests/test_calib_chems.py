@@ -69,3 +69,11 @@ def test_empty_and_single_record():
     assert all(v.shape == (0,) for v in res.values())
     one = chems.chems_pha(np.array([TAU]), DIST, np.array([ENERGY]), np.array([EQ]), ALPHA)
     assert one["M"].shape == (1,)
+
+
+def test_no_time_of_flight_makes_every_result_nan_in_the_one_pass_path():
+    # tau <= 0: chems_pha gives NaN Q and E too (the docstring says so), while charge()
+    # alone still computes Q = (100/0.5)/10 = 20 e from the energy
+    res = chems.chems_pha(np.array([-1e-8, 0.0]), DIST, np.array([100.0, 100.0]), np.array([10.0, 10.0]), 0.5)
+    assert all(np.isnan(res[k]).all() for k in ("M", "MQ", "Q", "E"))
+    assert chems.charge(np.array([100.0]), 0.5, np.array([10.0])).tolist() == [20.0]

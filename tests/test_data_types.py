@@ -112,8 +112,15 @@ def test_binary_registry_round_trip_and_custom_decoder():
     types.register_binary_type("Test_Twice", twice, kind="int", itemsize=2)
     try:
         assert types.binary_type("Test_Twice").decode(raw).tolist() == [2 * 65534, 1026]
+        with pytest.raises(KeyError, match="already registered at priority 0"):
+            types.register_binary_type("Test_Twice", twice, kind="int", itemsize=2)
+        # a higher priority overrides the built-in SignedMSB2 without touching it
+        types.register_binary_type("SignedMSB2", twice, kind="int", itemsize=2, priority=5)
+        assert types.binary_type("SignedMSB2").decode(raw).tolist() == [2 * 65534, 1026]
     finally:
-        types._BINARY.pop("Test_Twice")
+        types.BINARY_TYPES.unregister("Test_Twice")
+        types.BINARY_TYPES.unregister("SignedMSB2", priority=5)
+    assert types.binary_type("SignedMSB2").decode(raw).tolist() == [-2, 513]
     with pytest.raises(ValueError, match="needs kind"):
         types.register_binary_type("Test_NoKind", twice)
 

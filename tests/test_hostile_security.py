@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from lxml import etree
+from synthetic_archive import make_bundle, observational_label, table_bytes
 
 import pdsgen
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.labels import read_pds4
 from pdsgen.archive.package import package_bundle, package_collection
 from pdsgen.archive.scan import scan
-from pdsgen.archive.synthetic import make_bundle, observational_label, table_bytes
 from pdsgen.cli import main
 from pdsgen.errors import LabelError, ValidationRunError
 from pdsgen.untrusted import ReferenceEscapeError, confine, name_problem

@@ -145,8 +145,16 @@ def test_module_function_and_entry_point_algorithms(fips_data, monkeypatch):
             return _double_met
 
     monkeypatch.setattr(registry_mod, "entry_points", lambda group: [FakeEP()] if group == "pdsgen.algorithms" else [])
-    assert "plugin_algo" in registry_mod.available_algorithms()
-    assert registry_mod.get_algorithm("plugin_algo") is _double_met
+    registry_mod.ALGORITHMS.reset()  # load the entry points again, with the fake one
+    try:
+        assert "plugin_algo" in registry_mod.available_algorithms()
+        assert registry_mod.get_algorithm("plugin_algo") is _double_met
+        entry = registry_mod.ALGORITHMS.entry("plugin_algo")
+        assert (entry.priority, entry.origin) == (50, "tests.test_recipe_engine:_double_met")
+        assert "chems_pha" in registry_mod.available_algorithms()  # the units' stay
+    finally:
+        monkeypatch.undo()
+        registry_mod.ALGORITHMS.reset()
     with pytest.raises(RecipeError, match="no algorithm 'nope'"):
         registry_mod.get_algorithm("nope")
     with pytest.raises(RecipeError, match="cannot import"):

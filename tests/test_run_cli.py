@@ -101,3 +101,40 @@ def test_notes_and_errors_printed_verbatim(tmp_path):
     res = CliRunner().invoke(main, ["run", "aca-dark", *map(str, cals), str(bad), "--out", str(tmp_path / "o2"),
                                     "-q", "--set", "stop=[2007:001]"])
     assert res.exit_code == 1 and "'[2007:001]' is not a date" in res.output  # markup-like text kept
+
+
+def test_readers_and_recipes_list_what_is_registered(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # rich's table width: no wrapped cells
+    res = CliRunner().invoke(main, ["readers"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    pds4 = next(i for i, line in enumerate(lines) if "PDS4" in line and "pdsgen.pds4.product" in line)
+    pds3 = next(i for i, line in enumerate(lines) if "PDS3" in line and "pdsgen.pds3.product" in line)
+    assert pds4 < pds3  # tried first: priority 20 before 10
+    assert "pds3_image" in res.output and "VAX_F_Float" in res.output and "SignedMSB4" in res.output
+    res = CliRunner().invoke(main, ["recipes"])
+    assert res.exit_code == 0, res.output
+    row = next(line for line in res.output.splitlines() if "inms-crosstalk" in line)
+    assert "inms" in row.replace("inms-crosstalk", "") and "inms_crosstalk" in row
+    assert "pdsgen.instruments.aca.adapter:aca_dark_algorithm" in res.output
+
+
+def test_registry_rules():
+    from pdsgen.plugins import Registry, RegistryError
+
+    reg: Registry[str] = Registry("thing")
+    reg.register("a", "low", priority=0)
+    reg.register("a", "high", priority=5)
+    assert reg.get("a") == "high" and reg.names() == ["a"]
+    with pytest.raises(RegistryError, match="'a' is already registered at priority 5"):
+        reg.register("a", "again", priority=5)
+    reg.register("b", "bee", priority=5)
+    with pytest.raises(RegistryError, match="ambiguous thing: 'a' .* and 'b' .* priority 5"):
+        reg.find(lambda item: item in ("high", "bee"))
+    assert reg.find(lambda item: item == "low").name == "a"  # lower level reached when the top declines
+    reg.unregister("a", priority=5)
+    assert reg.get("a") == "low"
+    with pytest.raises(RegistryError, match=r"no thing 'zz' \(registered: a, b\)"):
+        reg.get("zz")
+    with pytest.raises(KeyError):  # RegistryError is a KeyError for look-up callers
+        reg.get("zz")

@@ -22,8 +22,14 @@ from typing import Any
 from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.archive.index import ArchiveIndex
 from pdsgen.archive.labels import md5_file
-from pdsgen.archive.scan import SKIP_DIRS, index_labels, scan
-from pdsgen.archive.versioning import SUPERSEDED, bump_vid, in_superseded, keep_superseded
+from pdsgen.archive.scan import index_labels, scan
+from pdsgen.archive.versioning import (
+    SKIP_DIRS,
+    SUPERSEDED,
+    bump_vid,
+    in_superseded,
+    keep_superseded,
+)
 from pdsgen.errors import LabelError
 from pdsgen.untrusted import ReferenceEscapeError, confine, inside, parse_label_xml, path_problem
 

@@ -12,8 +12,7 @@ from pathlib import Path
 from pdsgen.archive.find import vid_key
 from pdsgen.archive.index import ArchiveIndex, FileRecord, ProductRecord
 from pdsgen.archive.labels import md5_file
-from pdsgen.archive.scan import SKIP_DIRS
-from pdsgen.archive.versioning import in_superseded
+from pdsgen.archive.versioning import SKIP_DIRS, in_superseded
 
 
 def product_digest(rec: ProductRecord) -> str:

@@ -45,19 +45,20 @@ from pdsgen.archive.provenance import Resolver, fill_baselines, ref_digest
 from pdsgen.archive.scan import scan
 from pdsgen.archive.versioning import bump_vid, in_superseded, keep_superseded
 from pdsgen.errors import PdsgenError
+from pdsgen.plugins import Registry
 from pdsgen.untrusted import confine
 
 #: recipe name -> "module:function" remaking one product (see `register_maker`); recipes
 #: not listed are remade by the recipe engine (`pdsgen run`'s code path).
-_MAKERS: dict[str, str] = {}
+MAKERS: Registry[str] = Registry("regeneration maker")
 RECIPE_MAKER = "pdsgen.archive.regenerate:remake_with_recipe"
 
 
-def register_maker(recipe_name: str, target: str) -> None:
+def register_maker(recipe_name: str, target: str, *, priority: int = 0, replace: bool = False) -> None:
     """Remake products of ``recipe_name`` with ``target`` (``"module:function"``, called as
     ``fn(spec, staging_dir)`` in a worker; the module may define
     ``recipe_version(name) -> str`` for staleness checks)."""
-    _MAKERS[recipe_name] = target
+    MAKERS.register(recipe_name, target, priority=priority, replace=replace, origin=target)
 
 
 def _load(target: str) -> Any:
@@ -66,11 +67,7 @@ def _load(target: str) -> Any:
 
 
 def maker_for(recipe_name: str) -> str:
-    if recipe_name not in _MAKERS:
-        # a module that provides remakers registers them on import
-        for mod in ("pdsgen.archive.synthetic",):
-            importlib.import_module(mod)
-    return _MAKERS.get(recipe_name, RECIPE_MAKER)
+    return MAKERS.get(recipe_name) if recipe_name in MAKERS else RECIPE_MAKER
 
 
 def current_recipe_version(recipe_name: str) -> str | None:

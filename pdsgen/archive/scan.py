@@ -17,11 +17,11 @@ from pathlib import Path
 
 from pdsgen.archive.index import ArchiveIndex, FileRecord, ProductRecord
 from pdsgen.archive.labels import is_calibration, md5_file, normalized_times, read_label
+from pdsgen.archive.versioning import SKIP_DIRS
 from pdsgen.errors import LabelError
 from pdsgen.untrusted import ReferenceEscapeError, confine, inside
 
 #: Folders never walked: the index's own folder and version-control/staging folders.
-SKIP_DIRS = {".pdsgen", ".git", "__pycache__"}
 LABEL_SUFFIXES = (".xml", ".lbl")
 
 

@@ -17,6 +17,8 @@ _VID = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 #: version (``SUPERSEDED/v1_0/...``: PDS4 folder names allow no period), same relative layout, so each old label still finds
 #: its data files by the same relative file_name.
 SUPERSEDED = "SUPERSEDED"
+#: folders an archive walk never enters (pdsgen's own state, VCS, caches)
+SKIP_DIRS = {".pdsgen", ".git", "__pycache__"}
 
 
 def parse_vid(vid: str) -> tuple[int, int]:

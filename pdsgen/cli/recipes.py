@@ -14,19 +14,30 @@ def recipe() -> None:
 
 @main.command("recipes")
 def recipes_list() -> None:
-    """List the built-in recipes."""
+    """List the registered recipes (those of every instrument unit, built-in or plug-in)
+    and the algorithms they can name."""
     from rich.console import Console
     from rich.table import Table
 
-    from pdsgen.recipes import list_builtin, load_recipe
+    from pdsgen.plugins import instruments
+    from pdsgen.recipes import load_recipe
+    from pdsgen.recipes.registry import ALGORITHMS
 
-    table = Table(title="built-in recipes", show_lines=False)
-    for col in ("name", "version", "algorithm", "aggregate", "title"):
+    table = Table(title="registered recipes", show_lines=False)
+    for col in ("name", "version", "instrument", "algorithm", "aggregate", "title"):
         table.add_column(col)
-    for name in list_builtin():
-        r = load_recipe(name)
-        table.add_row(r.name, r.version, r.algorithm, "yes" if r.aggregate else "no", r.title)
-    Console().print(table)
+    for inst in instruments().values():
+        for name in inst.recipe_names():
+            r = load_recipe(name)
+            table.add_row(r.name, r.version, inst.name, r.algorithm, "yes" if r.aggregate else "no", r.title)
+    console = Console()
+    console.print(table)
+    algos = Table(title="registered algorithms")
+    for col in ("name", "priority", "from"):
+        algos.add_column(col)
+    for e in ALGORITHMS.entries():
+        algos.add_row(e.name, str(e.priority), e.origin or "(run time)")
+    console.print(algos)
 
 
 @recipe.command("show")

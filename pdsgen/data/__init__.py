@@ -32,25 +32,13 @@ import numpy as np
 
 from pdsgen.errors import DataError, PdsgenError, UnsupportedError
 from pdsgen.model import DataObject
+from pdsgen.plugins import Registry
 
-_LAYOUTS: dict[str, Callable[[DataObject], Any]] = {}
-
-
-_BUILTINS = False
-
-
-def register_layout(layout: str, reader: Callable[[DataObject], Any]) -> None:
-    """Register (or replace) the reader for a ``DataObject.layout``."""
-    _builtin_layouts()
-    _LAYOUTS[layout] = reader
+LayoutReader = Callable[[DataObject], Any]
 
 
 def _builtin_layouts() -> None:
     """Register the built-in readers once (lazily: their modules import numpy/pyarrow)."""
-    global _BUILTINS
-    if _BUILTINS:
-        return
-    _BUILTINS = True
     from pdsgen.data import arrays, delimited, fixed
 
     for layout, reader in (
@@ -62,18 +50,27 @@ def _builtin_layouts() -> None:
         ("header", arrays.read_header),
         ("text", arrays.read_text),
     ):
-        _LAYOUTS.setdefault(layout, reader)
+        LAYOUTS.register(layout, reader, priority=0)
+
+
+#: ``DataObject.layout`` → reader (`pdsgen.registry.Registry`: built-ins at priority 0).
+LAYOUTS: Registry[LayoutReader] = Registry("data layout", loader=_builtin_layouts)
+
+
+def register_layout(layout: str, reader: LayoutReader, *, priority: int = 0, replace: bool = False) -> None:
+    """Register the reader for a ``DataObject.layout``; a higher ``priority`` than the
+    built-in's (0) overrides it, the same priority is an error unless ``replace=True``."""
+    LAYOUTS.register(layout, reader, priority=priority, replace=replace)
 
 
 def read_object(obj: DataObject) -> Any:
     """Read one object's data as stored (see the table in the module docstring)."""
     if obj.error is not None:
         raise obj.error
-    _builtin_layouts()
     from pdsgen.data.io import check_description
 
     check_description(obj)
-    reader = _LAYOUTS.get(obj.layout)
+    reader = LAYOUTS.get(obj.layout) if obj.layout in LAYOUTS else None
     if reader is None:
         raise UnsupportedError(
             f"{obj.label_type} objects are described but pdsgen does not read their data",

@@ -39,7 +39,10 @@ Contract (read this if you register a type)
 
 Look-ups: `binary_type(name)` / `character_type(name)` return the registered
 `BinaryType` / `CharacterType` or raise `KeyError`; `is_character(name)` says whether
-a type is text. Names are case-sensitive, as in the PDS4 dictionary.
+a type is text. Names are case-sensitive, as in the PDS4 dictionary. Both tables are
+`pdsgen.plugins.Registry` objects (``BINARY_TYPES``, ``CHARACTER_TYPES``): a registration
+with a higher ``priority`` than the built-in one (0) overrides it; the same name at the
+same priority is an error unless ``replace=True``.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from pdsgen.plugins import Registry
 
 BinaryDecoder = Callable[[np.ndarray], np.ndarray]
 CharacterDecoder = Callable[[np.ndarray], np.ndarray]
@@ -89,54 +94,59 @@ class CharacterType:
     text_dtype: str | None = None
 
 
-_BINARY: dict[str, BinaryType] = {}
-_CHARACTER: dict[str, CharacterType] = {}
+BINARY_TYPES: Registry[BinaryType] = Registry("binary element type")
+CHARACTER_TYPES: Registry[CharacterType] = Registry("character element type")
 
 _KIND_OF_DTYPE = {"i": "int", "u": "uint", "f": "float", "c": "complex", "S": "bytes", "V": "bytes"}
 
 
 def register_binary_type(
-    name: str, dtype_or_decoder: Any, *, kind: str | None = None, itemsize: int | None = None
+    name: str, dtype_or_decoder: Any, *, kind: str | None = None, itemsize: int | None = None,
+    priority: int = 0, replace: bool = False,
 ) -> None:
-    """Register (or replace) a raw-bytes element type; see the module docstring."""
+    """Register a raw-bytes element type; see the module docstring."""
     if callable(dtype_or_decoder) and not isinstance(dtype_or_decoder, (np.dtype, type)):
         if kind is None:
             raise ValueError(f"register_binary_type({name!r}): a decoder needs kind=")
-        _BINARY[name] = BinaryType(name, kind, decoder=dtype_or_decoder, itemsize=itemsize)
+        BINARY_TYPES.register(name, BinaryType(name, kind, decoder=dtype_or_decoder, itemsize=itemsize),
+                              priority=priority, replace=replace)
         return
     dtype = np.dtype(dtype_or_decoder)
-    _BINARY[name] = BinaryType(name, kind or _KIND_OF_DTYPE[dtype.kind], dtype=dtype, itemsize=dtype.itemsize)
+    BINARY_TYPES.register(name, BinaryType(name, kind or _KIND_OF_DTYPE[dtype.kind], dtype=dtype,
+                                           itemsize=dtype.itemsize), priority=priority, replace=replace)
 
 
 def register_character_type(
-    name: str, decoder: CharacterDecoder | None, *, kind: str, text_dtype: str | None = None
+    name: str, decoder: CharacterDecoder | None, *, kind: str, text_dtype: str | None = None,
+    priority: int = 0, replace: bool = False,
 ) -> None:
-    """Register (or replace) a text element type; ``decoder=None`` means a string.
+    """Register a text element type; ``decoder=None`` means a string.
 
     ``text_dtype`` (optional): a numpy dtype whose ``astype`` from ``S`` text parses
     the type exactly (e.g. ``"float64"``); readers then skip ``decoder``.
     """
-    _CHARACTER[name] = CharacterType(name, kind, decoder, text_dtype)
+    CHARACTER_TYPES.register(name, CharacterType(name, kind, decoder, text_dtype), priority=priority,
+                             replace=replace)
 
 
 def binary_type(name: str) -> BinaryType:
-    return _BINARY[name]
+    return BINARY_TYPES.get(name)
 
 
 def character_type(name: str) -> CharacterType:
-    if name in _CHARACTER:
-        return _CHARACTER[name]
+    if name in CHARACTER_TYPES:
+        return CHARACTER_TYPES.get(name)
     if name.startswith(("ASCII_", "UTF8_")):
         return CharacterType(name, "str", None)
     raise KeyError(name)
 
 
 def is_character(name: str) -> bool:
-    return name in _CHARACTER or name.startswith(("ASCII_", "UTF8_"))
+    return name in CHARACTER_TYPES or name.startswith(("ASCII_", "UTF8_"))
 
 
 def known(name: str) -> bool:
-    return name in _BINARY or is_character(name)
+    return name in BINARY_TYPES or is_character(name)
 
 
 # --- the PDS4 binary types -------------------------------------------------------------

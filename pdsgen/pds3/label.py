@@ -54,11 +54,6 @@ _SURROGATE_TO_LATIN1 = {0xDC00 + b: b for b in range(0x80, 0x100)}
 _HAS_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
-def decode_label_bytes(data: bytes) -> str:
-    raw = data.decode("utf-8", errors="surrogateescape")
-    return raw.translate(_SURROGATE_TO_LATIN1) if _HAS_SURROGATE.search(raw) else raw
-
-
 def _end_of_line(data: bytes, pos: int) -> int:
     """Byte offset after the line end that follows *pos* (CR, LF or CRLF)."""
     nl = data.find(b"\n", pos, pos + 65536)

@@ -66,10 +66,10 @@ def _ensure_readers() -> None:
     from pdsgen.data.pds3_image import read_image
     from pdsgen.data.pds3_spreadsheet import read_spreadsheet
 
-    data.register_layout("pds3_image", read_image)
+    data.register_layout("pds3_image", read_image, priority=10)
     # Same reader for every delimited object; only PDS3 spreadsheets (details
     # short_records = "mask") take the short-record path, the rest go to read_delimited.
-    data.register_layout("delimited", read_spreadsheet)
+    data.register_layout("delimited", read_spreadsheet, priority=10)
     _READERS_READY = True
 
 
@@ -255,6 +255,6 @@ def _time_text(value) -> str | None:
     return str(value)
 
 
-register_reader("PDS3", detect, open_pds3)
+register_reader("PDS3", detect, open_pds3, priority=10)
 
 __all__ = ["detect", "open_pds3"]

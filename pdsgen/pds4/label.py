@@ -104,10 +104,3 @@ def number(element, name: str) -> float | int | None:
 
 def _line(element) -> int | None:
     return getattr(element, "sourceline", None) if element is not None else None
-
-
-def iter_local(root, name: str):
-    """All descendants with local name ``name``, in document order."""
-    for el in root.iter():
-        if isinstance(el.tag, str) and local(el) == name:
-            yield el

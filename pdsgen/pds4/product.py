@@ -137,4 +137,4 @@ def open_pds4(path: Path) -> Product:
     return product
 
 
-register_reader("PDS4", detect, open_pds4)
+register_reader("PDS4", detect, open_pds4, priority=20)

@@ -50,7 +50,7 @@ def write_fits(path: Path, hdus: list) -> list[dict[str, Any]]:
 
 def demo_instruments() -> tuple[str, ...]:
     """Names of the registered instrument units that have a demo generator, in demo order."""
-    from pdsgen.instruments import instruments
+    from pdsgen.plugins import instruments
 
     return tuple(name for name, inst in instruments().items() if inst.demo)
 
@@ -67,7 +67,7 @@ def render_label(instrument: str, template: str, **context: Any) -> str:
     undefined variable is an error, not an empty string."""
     import jinja2
 
-    from pdsgen.instruments import get_instrument
+    from pdsgen.plugins import get_instrument
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(get_instrument(instrument).labels_dir)),
@@ -80,7 +80,7 @@ def render_label(instrument: str, template: str, **context: Any) -> str:
 
 def generator(instrument: str) -> Any:
     """The demo generator module of the registered unit ``instrument``."""
-    from pdsgen.instruments import get_instrument
+    from pdsgen.plugins import get_instrument
 
     return get_instrument(instrument).demo_module()
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from pdsgen.errors import RecipeError
-from pdsgen.instruments import recipe_files as instrument_recipes
+from pdsgen.plugins import recipe_files as instrument_recipes
 from pdsgen.units import parse_unit
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -1,13 +1,14 @@
 """Algorithm registry: recipe ``algorithm = "name"`` → a Python function.
 
-Three sources, looked up in this order:
-1. algorithms registered at run time with `register_algorithm` (tests, notebooks);
+One `pdsgen.plugins.Registry` (``ALGORITHMS``) with three sources, by priority:
+1. algorithms registered at run time with `register_algorithm` (tests, notebooks): 100;
 2. third-party packages, through the ``pdsgen.algorithms`` entry-point group
-   (``[project.entry-points."pdsgen.algorithms"] my_algo = "my_pkg.calib:my_algo"``);
-3. the algorithms the instrument units declare (`pdsgen.instruments`: built-in units and
-   plug-ins alike; ``"module:function"`` strings, imported on first use so that listing
-   recipes does not import every instrument module).
-A recipe may also name a function directly as ``"package.module:function"``.
+   (``[project.entry-points."pdsgen.algorithms"] my_algo = "my_pkg.calib:my_algo"``): 50;
+3. the algorithms the instrument units declare (`pdsgen.plugins.Instrument.algorithms`:
+   built-in units and plug-ins alike): 0.
+Entries are ``"module:function"`` strings imported on first use (so that listing recipes
+does not import every instrument module) or functions. A recipe may also name a function
+directly as ``"package.module:function"``.
 
 An algorithm is ``fn(ctx: RecipeContext) -> AlgorithmResult | astropy.table.Table |
 Mapping[str, Table]`` (see `pdsgen.recipes.context`).
@@ -21,19 +22,32 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from pdsgen.errors import RecipeError
-from pdsgen.instruments import algorithm_targets
+from pdsgen.plugins import Registry, algorithm_targets
 
 Algorithm = Callable[[Any], Any]
 
-_RUNTIME: dict[str, Algorithm] = {}
 ENTRY_POINT_GROUP = "pdsgen.algorithms"
+RUNTIME_PRIORITY, ENTRY_POINT_PRIORITY, UNIT_PRIORITY = 100, 50, 0
 
 
-def register_algorithm(name: str, func: Algorithm | None = None):
-    """Register ``func`` under ``name``; usable as a decorator (``@register_algorithm("x")``)."""
+def _load() -> None:
+    for name, target in algorithm_targets().items():
+        ALGORITHMS.register(name, target, priority=UNIT_PRIORITY, origin=target)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        ALGORITHMS.register(ep.name, f"entry point {ep.value}", priority=ENTRY_POINT_PRIORITY,
+                            origin=ep.value, replace=True)
+
+
+#: algorithm name → function or ``"module:function"`` (entry points: ``"entry point VALUE"``)
+ALGORITHMS: Registry[Algorithm | str] = Registry("algorithm", loader=_load)
+
+
+def register_algorithm(name: str, func: Algorithm | None = None, *, priority: int = RUNTIME_PRIORITY):
+    """Register ``func`` under ``name`` (replacing an earlier run-time registration); usable as
+    a decorator (``@register_algorithm("x")``)."""
 
     def deco(f: Algorithm) -> Algorithm:
-        _RUNTIME[name] = f
+        ALGORITHMS.register(name, f, priority=priority, replace=True)
         return f
 
     return deco(func) if func is not None else deco
@@ -56,24 +70,25 @@ def _import_target(target: str, name: str) -> Algorithm:
     return func
 
 
-def _entry_points() -> dict[str, Any]:
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+def _load_entry_point(name: str) -> Algorithm:
+    ep = next(e for e in entry_points(group=ENTRY_POINT_GROUP) if e.name == name)
+    try:
+        func = ep.load()
+    except Exception as exc:  # a broken plug-in must name itself, not crash pdsgen
+        raise RecipeError(f"algorithm {name!r}: entry point {ep.value!r} failed to load ({exc})") from None
+    return func
 
 
 def get_algorithm(name: str) -> Algorithm:
     """The function registered as ``name`` (or named ``module:function``); RecipeError if none."""
-    if name in _RUNTIME:
-        return _RUNTIME[name]
-    eps = _entry_points()
-    if name in eps:
-        try:
-            func = eps[name].load()
-        except Exception as exc:  # a broken plug-in must name itself, not crash pdsgen
-            raise RecipeError(f"algorithm {name!r}: entry point {eps[name].value!r} failed to load ({exc})") from None
-        return func
-    units = algorithm_targets()
-    if name in units:
-        return _import_target(units[name], name)
+    if name in ALGORITHMS:
+        entry = ALGORITHMS.entry(name)
+        item = entry.item
+        if callable(item):
+            return item
+        if entry.priority == ENTRY_POINT_PRIORITY:
+            return _load_entry_point(name)
+        return _import_target(item, name)
     if ":" in name:
         return _import_target(name, name)
     known = ", ".join(sorted(available_algorithms())) or "none"
@@ -82,4 +97,4 @@ def get_algorithm(name: str) -> Algorithm:
 
 def available_algorithms() -> list[str]:
     """Names of every registered algorithm (instrument units, entry points, run time)."""
-    return sorted(set(algorithm_targets()) | set(_entry_points()) | set(_RUNTIME) | {"expressions"})
+    return sorted(set(ALGORITHMS.names()) | {"expressions"})

@@ -17,8 +17,8 @@ from typing import Any
 
 import jinja2
 
+import pdsgen.render.escape as escape
 from pdsgen.errors import TemplateError
-from pdsgen.render import escape
 from pdsgen.render.times import iso_date, iso_utc
 
 PathLike = str | os.PathLike

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pdsgen.validate import inventory as inv
 from pdsgen.validate.findings import Finding
-from pdsgen.validate.runner import Options, ProductResult, RunResult
+from pdsgen.validate.results import Options, ProductResult, RunResult
 
 __all__ = ["cross_product_checks", "ProductResult"]
 

@@ -49,7 +49,7 @@ def _objects(module: Any, path: tuple[str, ...] = ()):
 
 
 def validate_pds3(p: Path, opts):
-    from pdsgen.validate.runner import ProductResult
+    from pdsgen.validate.results import ProductResult
 
     file = str(p)
     res = ProductResult(file, standard="PDS3")

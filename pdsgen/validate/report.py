@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pdsgen.validate.findings import Finding
-from pdsgen.validate.runner import RunResult
+from pdsgen.validate.results import RunResult
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2, "debug": 3}
 

@@ -9,8 +9,8 @@ in worker processes); `run` does discovery, fan-out and the cross-product checks
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from lxml import etree
@@ -19,100 +19,13 @@ from pdsgen.errors import ValidationRunError
 from pdsgen.validate.catalog import Catalog
 from pdsgen.validate.context import ContextRegistry
 from pdsgen.validate.findings import Finding
+from pdsgen.validate.results import Options, ProductResult, RunResult
+
+__all__ = ["Options", "ProductResult", "RunResult", "run", "validate_label"]
 
 RULES = ("auto", "product", "collection", "bundle")
 #: files of these suffixes are PDS3 labels when walked or given
 PDS3_SUFFIXES = (".lbl",)
-
-
-@dataclass
-class Options:
-    """What to check; mirrors the CLI options."""
-
-    rule: str = "auto"
-    product: bool = True  # False: validate's --skip-product-validation (cross-product checks only)
-    content: bool = True
-    context: bool = True
-    context_mismatch_warnings: bool = True
-    catalog: Catalog | None = None
-    catalog_path: str | None = None
-    offline: bool = False
-    context_products: tuple[str, ...] = ()
-    jobs: int = 0  # 0: all cores
-    label_extensions: tuple[str, ...] = (".xml",)
-    schemas: tuple[str, ...] = ()  # validate's --schema: used instead of the label's citations
-    schematrons: tuple[str, ...] = ()  # validate's --schematron
-    max_reported: int = 5
-    progress: bool = False
-    content_threads: int = 0  # threads for one big table (0: all cores; 1 inside worker processes)
-    strict_fields: bool = False  # warn about characters between the fields of character tables
-    allow_local_schematron: bool = False  # run xml-model Schematron files beside the label (confined)
-    schema_hosts: tuple[str, ...] = ()  # extra hosts schemas may be downloaded from (besides the defaults)
-
-    def get_catalog(self) -> Catalog:
-        if self.catalog is None:
-            from pdsgen.validate.catalog import DEFAULT_SCHEMA_HOSTS
-
-            hosts = DEFAULT_SCHEMA_HOSTS + tuple(h for h in self.schema_hosts if h not in DEFAULT_SCHEMA_HOSTS)
-            self.catalog = Catalog.load(self.catalog_path, offline=self.offline, allowed_hosts=hosts)
-        return self.catalog
-
-
-@dataclass
-class ProductResult:
-    """What one label produced: findings plus the identifiers the cross-product checks need."""
-
-    label: str
-    status: str = "PASS"  # PASS / FAIL / SKIP
-    standard: str | None = None
-    findings: list[Finding] = field(default_factory=list)
-    lid: str | None = None
-    vid: str | None = None
-    product_class: str | None = None
-    im_version: str | None = None
-    members: list = field(default_factory=list)  # inventory.Member for bundles/collections
-    references: list[tuple[str, int | None]] = field(default_factory=list)  # non-context lid(vid) refs
-    files: list[str] = field(default_factory=list)  # data files the label references
-
-    @property
-    def lidvid(self) -> str | None:
-        return f"{self.lid}::{self.vid}" if self.lid and self.vid else None
-
-    def finish(self) -> ProductResult:
-        if self.status != "SKIP":
-            self.status = "FAIL" if any(f.is_error for f in self.findings) else "PASS"
-        return self
-
-
-@dataclass
-class RunResult:
-    """All products of a run plus run-level (execution, integrity) findings."""
-
-    products: list[ProductResult] = field(default_factory=list)
-    integrity: list[Finding] = field(default_factory=list)
-    execution: list[Finding] = field(default_factory=list)
-    rule: str = "product"
-    targets: list[str] = field(default_factory=list)
-    roots: list[str] = field(default_factory=list)  # what was walked (bundle/collection folders)
-    integrity_checked: bool = False
-
-    def all_findings(self) -> Iterable[Finding]:
-        for p in self.products:
-            yield from p.findings
-        yield from self.integrity
-        yield from self.execution
-
-    @property
-    def total_errors(self) -> int:
-        return sum(1 for f in self.all_findings() if f.severity == "error")
-
-    @property
-    def total_warnings(self) -> int:
-        return sum(1 for f in self.all_findings() if f.severity == "warning")
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.total_errors else 0
 
 
 # --------------------------------------------------------------------------- per product

@@ -89,7 +89,8 @@ def warm_pixel_fractions(
     if not np.all(np.isfinite(s) & (s > 0)):
         raise ValueError("scales must be positive finite numbers")
     warm = imgs * s[:, None, None] > threshold_e_per_s
-    return warm.reshape(imgs.shape[0], -1).sum(axis=1) / float(imgs.shape[1] * imgs.shape[2])
+    fractions: NDArray[np.float64] = warm.reshape(imgs.shape[0], -1).sum(axis=1) / float(imgs.shape[1] * imgs.shape[2])
+    return fractions
 
 
 def scaled_dark(image_e_per_s: ArrayLike, scale: float) -> NDArray[np.float64]:

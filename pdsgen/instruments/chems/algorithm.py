@@ -74,8 +74,10 @@ def chems_pha(
 ) -> dict[str, np.ndarray]:
     """All four results in one pass over the events: ``M`` (u), ``MQ`` (u/e), ``Q`` (e), ``E`` (keV).
 
-    Same values as the four functions above, with the shared factors computed once
-    (this is the path `pdsgen run` and the benchmark use).
+    The shared factors are computed once (this is the path `pdsgen run` and the benchmark
+    use). Same values as the four functions above for events with τ > 0 and dist > 0; where
+    τ ≤ 0 or dist ≤ 0 (no time of flight) every result is NaN here, including ``Q`` and
+    ``E``, which `charge` and `incident_energy` alone would still compute from the energy.
     """
     a = check_alpha(alpha)
     tau = np.asarray(tau_s, dtype=np.float64)

@@ -25,7 +25,7 @@ recipe adapter are in `pdsgen.instruments.fips.adapter`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import astropy.constants as const
 import numpy as np
@@ -77,7 +77,7 @@ def _radius(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     # sqrt(dx² + dy²) in place: 5x faster than np.hypot, and pixel offsets never overflow
     r = dx * dx
     r += dy * dy
-    return np.sqrt(r, out=r)
+    return cast(np.ndarray, np.sqrt(r, out=r))
 
 
 def _theta_deg(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
@@ -87,7 +87,7 @@ def _theta_deg(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     theta *= 180.0 / np.pi
     theta += 180.0
     theta -= (theta >= 360.0) * 360.0  # exactly on the +x axis: 0, not 360
-    return theta
+    return cast(np.ndarray, theta)
 
 
 def zenith_deg(r: np.ndarray, coeffs: Any) -> np.ndarray:
@@ -156,7 +156,7 @@ def phase_space_density(
     v = speed_m_s(eq_kev_per_e, mass_kg, charge_e)
     per_kev = np.asarray(flux, dtype=np.float64) / charge_e  # per keV/e → per keV
     with np.errstate(divide="ignore", invalid="ignore"):
-        return per_kev * mass_kg / (FLUX_PSD_FACTOR * v * v)
+        return cast(np.ndarray, per_kev * mass_kg / (FLUX_PSD_FACTOR * v * v))
 
 
 def interpolate_efficiency(eq_kev_per_e: np.ndarray, table_eq: np.ndarray, table_eta: np.ndarray) -> np.ndarray:
@@ -177,13 +177,13 @@ def interpolate_efficiency(eq_kev_per_e: np.ndarray, table_eq: np.ndarray, table
 def select_table(valid_from: np.ndarray, data_date: np.datetime64) -> np.datetime64:
     """The latest table date strictly before ``data_date``; CalibrationCoverageError if none is."""
     dates = np.unique(np.asarray(valid_from, dtype="datetime64[D]"))
-    day = np.datetime64(data_date, "D")
+    day = np.asarray(data_date).astype("datetime64[D]")[()]
     before = dates[dates < day]
     if before.size == 0:
         first = str(dates[0]) if dates.size else "none"
         raise CalibrationCoverageError(f"calibration does not cover the data time: no E/q table dated before {day} "
                           f"(earliest table: {first})")
-    return before[-1]
+    return cast(np.datetime64, before[-1])
 
 
 def mode_step_index(table_modes: np.ndarray, n_steps: int, mode: np.ndarray, step: np.ndarray) -> np.ndarray:
@@ -222,7 +222,7 @@ def mode_step_index(table_modes: np.ndarray, n_steps: int, mode: np.ndarray, ste
 
 def step_lookup(table: np.ndarray, table_modes: np.ndarray, mode: np.ndarray, step: np.ndarray) -> np.ndarray:
     """``table[mode_row, step]`` for every record (vectorised); unknown modes/steps are errors."""
-    return np.asarray(table).ravel()[mode_step_index(table_modes, table.shape[1], mode, step)]
+    return cast(np.ndarray, np.asarray(table).ravel()[mode_step_index(table_modes, table.shape[1], mode, step)])
 
 
 def spectra(

@@ -64,8 +64,8 @@ def assign_datasets(scan_numbers: ArrayLike, ranges: Sequence[tuple[int, int]]) 
         inside = (k >= 0) & (s <= lasts[order][np.clip(k, 0, None)])
         out[inside] = order[k[inside]]
         return out
-    for k, (first, last) in enumerate(ranges):  # overlapping ranges: first one wins
-        out[(out < 0) & (s >= first) & (s <= last)] = k
+    for j, (first, last) in enumerate(ranges):  # overlapping ranges: first one wins
+        out[(out < 0) & (s >= first) & (s <= last)] = j
     return out
 
 
@@ -167,7 +167,8 @@ def significant(net: ArrayLike, total: ArrayLike, background: ArrayLike, n_sigma
     ``n_sigma`` counting standard deviations, sqrt(total + background)."""
     t = np.abs(np.asarray(total, dtype=np.float64))
     b = np.abs(np.asarray(background, dtype=np.float64))
-    return np.asarray(net, dtype=np.float64) > n_sigma * np.sqrt(t + b)
+    out: NDArray[np.bool_] = np.asarray(net, dtype=np.float64) > n_sigma * np.sqrt(t + b)
+    return out
 
 
 def crosstalk(

@@ -1,5 +1,7 @@
 """A synthetic PDS4 archive of many small products, for tests and benchmarks of indexing
-and packaging (not for science: the values are a counter).
+and packaging (not for science: the values are a counter). A test fixture: pdsgen itself
+never imports it (bench/ scripts put tests/ on sys.path); importing it registers the
+regeneration maker of its ``synthetic-offset`` recipe.
 
 Each product is a one-field Table_Character with a schema-valid Product_Observational
 label citing the real Cassini/MIMI context products; calibration products are
@@ -266,7 +268,8 @@ def remake(spec: dict[str, Any], staging: Path) -> None:
 def _register() -> None:
     from pdsgen.archive.regenerate import register_maker
 
-    register_maker(SYNTHETIC_RECIPE, "pdsgen.archive.synthetic:remake")
+    # replace: this module may be imported under two names (tests and bench/)
+    register_maker(SYNTHETIC_RECIPE, f"{__name__}:remake", replace=True)
 
 
 _register()
