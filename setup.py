@@ -1,10 +1,13 @@
-"""Package list for setuptools: the `pdsgen` code plus the top-level `templates/` and
-`labels/` folders shipped as `pdsgen.templates` / `pdsgen.labels` (mapped in
-pyproject.toml), which `find_packages` cannot see by itself."""
+"""Package list for setuptools: every folder of the `pdsgen` code (data-only folders such
+as ``pdsgen/recipes/builtin`` and ``pdsgen/validate/schemas/...`` included, as namespace
+packages) plus the top-level `templates/` and `labels/` folders shipped as
+`pdsgen.templates` / `pdsgen.labels` (mapped in pyproject.toml), which package discovery
+cannot see by itself. Listing every folder keeps setuptools from warning "Package would be
+ignored"."""
 
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 root = Path(__file__).parent
 data_packages = []
@@ -13,4 +16,5 @@ for top in ("templates", "labels"):
     for sub in sorted(p for p in (root / top).rglob("*") if p.is_dir() and "__pycache__" not in p.parts):
         data_packages.append("pdsgen." + ".".join((top,) + sub.relative_to(root / top).parts))
 
-setup(packages=find_packages(include=["pdsgen", "pdsgen.*"]) + data_packages)
+code = find_namespace_packages(include=["pdsgen", "pdsgen.*"], exclude=["*.__pycache__", "*.__pycache__.*"])
+setup(packages=code + data_packages)

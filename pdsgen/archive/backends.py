@@ -81,8 +81,8 @@ class DaskBackend:
     def run(self, fn: Task, specs: Sequence[dict[str, Any]], on_done: Done) -> None:
         try:
             from distributed import Client, LocalCluster, as_completed
-        except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
-            raise ArchiveInputError("Dask distributed is not installed (pip install 'dask[distributed]')") from exc
+        except ImportError as exc:  # the optional `dask` extra
+            raise ArchiveInputError("the Dask backend needs Dask distributed: pip install 'pdsgen[dask]'") from exc
         import logging
 
         if logging.getLogger().getEffectiveLevel() > logging.INFO:

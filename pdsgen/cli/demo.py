@@ -80,8 +80,24 @@ def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog:
             console.print(f"[red]{r.instrument}[/red]: {r.error}", highlight=False)
         for p in r.problems[:10]:
             console.print(f"[red]{r.instrument}[/red]: {p}", highlight=False)
+    for hint in _missing_extras(rows, validated=not no_validate):
+        console.print(f"note: {hint}", markup=False, highlight=False)
     total = sum(r.products for r in rows)
     console.print(f"{total} products written, {sum(r.validated - r.invalid for r in rows)} valid, "
                   f"{len(bad)} instrument(s) with problems")
     if bad:
         sys.exit(1)
+
+
+def _missing_extras(rows, *, validated: bool) -> list[str]:
+    """One line per optional extra the demo missed (what was skipped, what to install)."""
+    from pdsgen.recipes.engine import PLOTS_INSTALL_HINT
+    from pdsgen.validate import schematron
+
+    hints = []
+    if validated and not schematron.available():
+        hints.append(f"Schematron not run: saxonche is not installed ({schematron.INSTALL_HINT})")
+    notes = (n for r in rows if r.report for o in r.report.outcomes for n in o.notes)
+    if any(PLOTS_INSTALL_HINT in n for n in notes):
+        hints.append(f"browse plots skipped: matplotlib is not installed ({PLOTS_INSTALL_HINT})")
+    return hints

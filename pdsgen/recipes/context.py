@@ -61,9 +61,11 @@ class AlgorithmResult:
     """An algorithm's output.
 
     ``tables``: part name → astropy Table (``""`` is the main product; other parts are the
-    ``part`` values of the recipe's ``[[outputs]]``). ``plots``: browse name → matplotlib
-    ``Figure`` (make it with ``matplotlib.figure.Figure()``, not pyplot, so runs in threads
-    and processes do not share state); each is written as a PNG browse product beside the
+    ``part`` values of the recipe's ``[[outputs]]``). ``plots``: browse name → a function
+    drawing a matplotlib ``Figure`` (preferred: the engine calls it, and skips plots with a
+    note when matplotlib, the optional ``plots`` extra, is missing) or the Figure itself
+    (make it with ``matplotlib.figure.Figure()``, not pyplot, so runs in threads and
+    processes do not share state); each is written as a PNG browse product beside the
     table. ``meta``: extra values for the label template (``start_time``, ``stop_time``,
     ``description`` ...). ``notes``: lines for the run summary. ``arrays``: part name →
     `ArrayResult`, each written as an array product (PDS4 Array_2D_Image …, PDS3 IMAGE).

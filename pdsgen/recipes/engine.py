@@ -70,8 +70,32 @@ def compute(
         if part not in recipe.product.parts or "file_name" not in recipe.product.parts[part]:
             raise RecipeError(f"algorithm {recipe.algorithm!r} gave an array {part!r}: the recipe needs "
                               f"[product.parts.{part}] with its lid, product_id and file_name")
-    return Computed(tables=tables, plots=res.plots, arrays=dict(res.arrays), meta=res.meta,
-                    notes=ctx.notes + res.notes, context=ctx)
+    notes = ctx.notes + res.notes
+    return Computed(tables=tables, plots=draw_plots(res.plots, notes), arrays=dict(res.arrays), meta=res.meta,
+                    notes=notes, context=ctx)
+
+
+#: what to install when matplotlib (the optional plots extra) is missing
+PLOTS_INSTALL_HINT = "pip install 'pdsgen[plots]'"
+
+
+def draw_plots(plots: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
+    """Browse plots as matplotlib Figures: an algorithm gives a Figure or a function drawing
+    one. Without matplotlib (the ``plots`` extra) the products are still written and the
+    plots skipped, with one note saying what to install."""
+    drawn: dict[str, Any] = {}
+    for name, plot in plots.items():
+        if not callable(plot):
+            drawn[name] = plot
+            continue
+        try:
+            drawn[name] = plot()
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").partition(".")[0] != "matplotlib":
+                raise
+            notes.append(f"{len(plots)} browse plot(s) skipped: matplotlib is not installed ({PLOTS_INSTALL_HINT})")
+            return {}
+    return drawn
 
 
 # --------------------------------------------------------------------------- inputs

@@ -108,8 +108,8 @@ def _validate_label(p: Path, opts: Options, walked: bool) -> ProductResult:
 def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None) -> ProductResult:
     """All checks of one PDS4 label (`data`: its bytes, if read already)."""
     from pdsgen.validate import pds4label as L
+    from pdsgen.validate import schematron
     from pdsgen.validate.context import check_context_refs, is_context_lid
-    from pdsgen.validate.schematron import check_schematron
     from pdsgen.validate.xsd import check_xsd
 
     file = str(p)
@@ -155,13 +155,16 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
                 sch_paths.append(_cited_schematron(href, p, cat, opts, res, line))
             except ValidationRunError as exc:
                 res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file, line=line))
+    if sch_paths and not schematron.available():  # the optional extra: say so, never fail
+        res.findings.append(schematron.not_run_finding(sorted({Path(s).name for s, _local in sch_paths}), file))
+        sch_paths = []
     done: set[Path] = set()
     for sch, local_to in sch_paths:
         if sch in done:  # cited twice
             continue
         done.add(sch)
         try:
-            res.findings += check_schematron(tree, sch, file=file, xml=data, local_to=local_to)
+            res.findings += schematron.check_schematron(tree, sch, file=file, xml=data, local_to=local_to)
         except ValidationRunError as exc:
             if local_to is None:
                 raise

@@ -48,6 +48,7 @@ file, the line of the failing node, and ``context`` (its XPath).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import threading
@@ -64,6 +65,22 @@ SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 XSL_NS = "http://www.w3.org/1999/XSL/Transform"
 _S = f"{{{SCH_NS}}}"
 _X = f"{{{XSL_NS}}}"
+#: what to install when saxonche (the optional XPath-2 engine) is missing
+INSTALL_HINT = "pip install 'pdsgen[schematron]'"
+
+
+def available() -> bool:
+    """Whether saxonche is installed (it is the ``schematron`` extra, not a core dependency)."""
+    return importlib.util.find_spec("saxonche") is not None
+
+
+def not_run_finding(sch_names: list[str], file: str | None) -> Finding:
+    """The warning a label gets when its Schematron cannot run because saxonche is missing."""
+    return Finding("warning.validation.not_checked",
+                   f"Schematron not run ({', '.join(sch_names)}): saxonche is not installed "
+                   f"({INSTALL_HINT})", file=file)
+
+
 #: bump when the generated XSLT changes, so that disk caches are invalidated
 COMPILER_VERSION = "3"
 _MODE = "sch"
@@ -365,6 +382,8 @@ def _processor(local: bool = False):
     name = "local" if local else "proc"
     proc = _state.get(name)
     if proc is None:
+        if not available():
+            raise ValidationRunError(f"cannot run Schematron: saxonche is not installed ({INSTALL_HINT})")
         from saxonche import PySaxonProcessor
 
         proc = PySaxonProcessor(license=False)

@@ -3,6 +3,8 @@ parameters) to the pure functions of `pdsgen.instruments.aca.algorithm`."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from pdsgen.instruments.aca.algorithm import (
@@ -184,7 +186,7 @@ def aca_dark_algorithm(ctx):
             description=(f"dark calibration {rows[k]['DARK_ID']} (T_CCD {rows[k]['T_CCD']:.3f} degC) scaled to "
                          f"{t_ref:g} degC: dark current x {rows[k]['SCALE']:.6f}, e-/s"),
             meta={"start_time": _iso(rows[k]["CXCSEC"]), "stop_time": _iso(rows[k]["CXCSEC"])}, sources=[j])
-    plots = {"warm_pixel_fraction": warm_pixel_plot(tables[""], t_ref, threshold)}
+    plots = {"warm_pixel_fraction": partial(warm_pixel_plot, tables[""], t_ref, threshold)}  # drawn by the engine
     meta = {"start_time": str(tables[""]["DATE"][0]), "stop_time": str(tables[""]["DATE"][-1]),
             "description": "Chandra ACA warm-pixel fraction per dark calibration, raw and "
                            f"scaled to {t_ref:g} degC."}

@@ -3,6 +3,8 @@ parameters) to the pure functions of `pdsgen.instruments.inms.algorithm`."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from pdsgen.instruments.inms.algorithm import (
@@ -302,7 +304,7 @@ def inms_crosstalk_algorithm(ctx):
         v = np.array([r[k] for r in sp_rows], dtype=float)
         spec[key] = MaskedColumn(v, mask=~np.isfinite(v), unit=unit)
 
-    plots = {}
+    plots = {}  # drawn by the recipe engine (matplotlib is the optional `plots` extra)
     for row in out_rows:
         name, xset = row["DATASET"], row["SET"]
         prefix = f"{_slug(xset)}_" if len(sets) > 1 else ""
@@ -312,15 +314,15 @@ def inms_crosstalk_algorithm(ctx):
             sttl = f"OSNB - CS {row['CS_FILAMENT'].capitalize()} - {name} - R{run}"
         ttl = f"IP={row['IP']:g}ms, {row['N_SCANS']} scan summation, H2counts={row['H2_SUM']:.0f}"
         if f"ms_{_slug(name)}" not in plots:  # a dataset shared by two sets is drawn once
-            plots[f"ms_{_slug(name)}"] = ms_bar(masses_of[name], sums[name], sttl, ttl)
+            plots[f"ms_{_slug(name)}"] = partial(ms_bar, masses_of[name], sums[name], sttl, ttl)
         if (xset, name) in bkgsub:
-            plots[f"ms_{prefix}{_slug(name)}_bkgsub"] = ms_bar(
-                masses_of[name], bkgsub[(xset, name)], sttl + " Bkg Subtract", ttl)
+            plots[f"ms_{prefix}{_slug(name)}_bkgsub"] = partial(
+                ms_bar, masses_of[name], bkgsub[(xset, name)], sttl + " Bkg Subtract", ttl)
         if (xset, name) in ratio:
             r_pct = ratio[(xset, name)]
             h2 = float(r_pct[mass_column(masses_of[name], H2_MASS)])
-            plots[f"crosstalk_{prefix}cs_{row['CS_FILAMENT']}"] = ms_bar(
-                masses_of[name], r_pct, f"Crosstalk Ratio, CS {row['CS_FILAMENT'].capitalize()}"
+            plots[f"crosstalk_{prefix}cs_{row['CS_FILAMENT']}"] = partial(
+                ms_bar, masses_of[name], r_pct, f"Crosstalk Ratio, CS {row['CS_FILAMENT'].capitalize()}"
                 f"{' ' + xset if len(sets) > 1 else ''} - R{run}",
                 f"IP={row['IP']:g}ms, {row['N_SCANS']} scan summation, H2 ratio={h2:.3f}%", ylabel="Percent")
     meta = {"description": f"Cassini INMS REU run {run}: per-dataset H2/H2O statistics and OSNB/CSN crosstalk."}

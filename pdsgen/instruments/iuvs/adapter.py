@@ -3,6 +3,8 @@ parameters) to the pure functions of `pdsgen.instruments.iuvs.algorithm`."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -189,10 +191,10 @@ def iuvs_dark_algorithm(ctx):
     if bad:
         notes.append(f"{bad} darks flagged for bad INT_TIME, binning, temperature DN or empty frames")
     good = (trend.flags[order] == 0)
-    plots = {
-        "dn_per_s_vs_det_temp": dn_rate_vs_det_temp(table, good, str(group), PLOT_INT_TIMES_MS),
-        "det_temp_over_time": det_temp_over_time(table, good, str(group), PLOT_INT_TIMES_MS),
-        "trends_over_time": trends_over_time(table, good, str(group)),
+    plots = {  # drawn by the recipe engine (matplotlib is the optional `plots` extra)
+        "dn_per_s_vs_det_temp": partial(dn_rate_vs_det_temp, table, good, str(group), PLOT_INT_TIMES_MS),
+        "det_temp_over_time": partial(det_temp_over_time, table, good, str(group), PLOT_INT_TIMES_MS),
+        "trends_over_time": partial(trends_over_time, table, good, str(group)),
     }
     meta = {"start_time": str(table["TIME"][0]), "stop_time": str(table["TIME"][-1]),
             "description": f"MAVEN IUVS {group} dark-current trend: one row per L1A dark, sorted by time."}
