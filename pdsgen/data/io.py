@@ -101,14 +101,14 @@ def check_description(obj: DataObject) -> None:
     for axis in obj.axes:
         if axis.elements < 0:
             raise bad(f"axis {axis.name!r} has {axis.elements} elements")
-    for what, value in (("scaling_factor", obj.scaling_factor), ("value_offset", obj.value_offset)):
-        if value is not None and not math.isfinite(value):
-            raise bad(f"{what} {value} is not a finite number")
+    for what, number in (("scaling_factor", obj.scaling_factor), ("value_offset", obj.value_offset)):
+        if number is not None and not math.isfinite(number):
+            raise bad(f"{what} {number} is not a finite number")
     fixed = obj.layout in ("fixed_character", "fixed_binary")
     for f in obj.fields:
-        for what, value in (("scaling_factor", f.scaling_factor), ("value_offset", f.value_offset)):
-            if value is not None and not math.isfinite(value):
-                raise bad(f"field {f.name!r}: {what} {value} is not a finite number")
+        for what, number in (("scaling_factor", f.scaling_factor), ("value_offset", f.value_offset)):
+            if number is not None and not math.isfinite(number):
+                raise bad(f"field {f.name!r}: {what} {number} is not a finite number")
         if any(n < 0 for n in f.shape):
             raise bad(f"field {f.name!r}: negative repetitions {f.shape}")
         if fixed and f.length <= 0:
