@@ -71,7 +71,7 @@ def test_wheel_builds_without_packaging_warnings_and_ships_its_data(wheel):
     names = set(zipfile.ZipFile(whl).namelist())
     for need in ("pdsgen/py.typed", "pdsgen/templates/pds4/Product_Ancillary_table.xml.j2",
                  "pdsgen/labels/chems/CHEMS_PHA_CAL_V01.LBL",
-                 "pdsgen/recipes/builtin/chems-pha.toml", "pdsgen/validate/schemas/pds/v1/PDS4_PDS_1M00.sch"):
+                 "pdsgen/instruments/chems/recipe.toml", "pdsgen/validate/schemas/pds/v1/PDS4_PDS_1M00.sch"):
         assert need in names, need
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     meta = next(zipfile.ZipFile(whl).read(n) for n in names if n.endswith(".dist-info/METADATA")).decode()
