@@ -42,6 +42,35 @@ SPECIAL_CONSTANT_NAMES = (
 )
 
 
+@dataclass(frozen=True)
+class ReadWarning:
+    """One deviation the reader recovered from (lenient reading; see docs/pds4-reading.md).
+
+    ``record`` is 1-based (the first record the problem was seen in), ``count`` how many
+    values or records it affects, ``value`` the offending text as found (first one).
+    """
+
+    message: str
+    file: str | None = None
+    object: str | None = None
+    field: str | None = None
+    record: int | None = None
+    value: str | None = None
+    count: int | None = None
+
+    def __str__(self) -> str:
+        where = [w for w in (self.file, f"object {self.object!r}" if self.object else None,
+                             f"field {self.field!r}" if self.field else None,
+                             f"record {self.record}" if self.record is not None else None) if w]
+        text = self.message
+        if self.value is not None:
+            text += f" (value {self.value!r})"
+        return f"{': '.join(where)}: {text}" if where else text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
 @dataclass
 class Field:
     """One field (column) of a table, or one bit field packed inside a binary field.
@@ -116,7 +145,26 @@ class DataObject:
     #: row_suffix_bytes, axis_index_order, encoding, fits_hdu, line_prefix_bytes ...
     details: dict[str, Any] = field(default_factory=dict)
     error: Exception | None = None
+    #: deviations recovered from while describing or reading this object (lenient reading)
+    warnings: list[ReadWarning] = field(default_factory=list, repr=False, compare=False)
+    #: raise `DataError` on the first deviation instead of recording it (``open(strict=True)``)
+    strict: bool = field(default=False, repr=False, compare=False)
     _data: Any = field(default=None, repr=False, compare=False)
+
+    def warn(self, message: str, *, field: str | None = None, record: int | None = None,
+             value: Any = None, count: int | None = None, file: Any = None) -> None:
+        """Record a deviation the reader recovered from, or raise it when ``strict``.
+        ``file``: where the deviation is (default the data file; the label for label ones)."""
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="backslashreplace")
+        warning = ReadWarning(message, file=str(file or self.file), object=self.name, field=field,
+                              record=record, value=None if value is None else str(value), count=count)
+        if self.strict:
+            from pdsgen.errors import DataError
+
+            raise DataError(f"{warning} (strict reading)")
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     @property
     def data(self) -> Any:
@@ -170,6 +218,32 @@ class Product:
     instrument: str | None = None
     information_model_version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: label-level deviations not tied to one object (objects keep their own)
+    label_warnings: list[ReadWarning] = field(default_factory=list, repr=False)
+    strict: bool = False
+
+    @property
+    def warnings(self) -> list[ReadWarning]:
+        """Every deviation recorded so far: the label's, then each object's. Objects record
+        data deviations when their data is read (``.data``, `physical_data`, `to_table`);
+        `read_all` reads every object first."""
+        out = list(self.label_warnings)
+        for obj in self.objects:
+            out.extend(obj.warnings)
+        return out
+
+    def read_all(self) -> list[ReadWarning]:
+        """Read every readable object's data (errors stay on the objects); all warnings."""
+        from pdsgen.errors import PdsgenError
+
+        for obj in self.objects:
+            if obj.error is None and obj.kind != "other":
+                try:
+                    _ = obj.data
+                except PdsgenError:
+                    if self.strict:
+                        raise
+        return self.warnings
 
     @property
     def lidvid(self) -> str | None:

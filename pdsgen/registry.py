@@ -51,8 +51,14 @@ def register_reader(standard: str, detect: Detector, opener: Opener, *, priority
                      origin=getattr(opener, "__module__", "") or "")
 
 
-def open(path: str | os.PathLike[str]) -> Product:  # noqa: A001 - mirrors builtins/astropy
-    """Open a PDS3 or PDS4 label (detached or attached) and return its `Product`."""
+def open(path: str | os.PathLike[str], *, strict: bool = False) -> Product:  # noqa: A001 - mirrors astropy
+    """Open a PDS3 or PDS4 label (detached or attached) and return its `Product`.
+
+    Reading is lenient: deviations the reader can recover from (an unknown element, a
+    value that is not a number, bytes that are not text ...) are recorded in
+    ``product.warnings`` and reading goes on. ``strict=True`` raises `DataError` on the
+    first one instead: label deviations here, data deviations when the data is read.
+    """
     p = Path(path)
     try:
         if p.is_dir():
@@ -71,4 +77,15 @@ def open(path: str | os.PathLike[str]) -> Product:  # noqa: A001 - mirrors built
         raise LabelError(exc.message, path=str(p)) from None
     if hit is None:
         raise LabelError("not a PDS3 or PDS4 label (no XML Product_* root, no PDS3 keywords)", path=str(p))
-    return hit.item.open(p)
+    return _strictness(hit.item.open(p), strict)
+
+
+def _strictness(product: Product, strict: bool) -> Product:
+    product.strict = strict
+    for obj in product.objects:
+        obj.strict = strict
+    if strict and product.warnings:
+        from pdsgen.errors import DataError
+
+        raise DataError(f"{product.warnings[0]} (strict reading)")
+    return product

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_HIDDEN = os.environ.get("PDSGEN_NO_CORPUS", "") not in ("", "0")
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("PDSGEN_SHARED") or ROOT.parent / "shared")  # (a worktree: point it at ../shared)
 if CORPUS_HIDDEN:  # a path that cannot exist: everything derived from it is absent
     SHARED = ROOT / ".no-corpus" / "shared"
 CORPUS = SHARED / "corpus"

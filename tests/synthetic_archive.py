@@ -218,8 +218,8 @@ def calibrate_one(raw_label: Path, cal_label: Path, out_dir: Path, lid: str, vid
     import pdsgen
     from pdsgen.render import write_table
 
-    raw = pdsgen.open(raw_label)
-    cal = pdsgen.open(cal_label)
+    raw = pdsgen.open(raw_label, strict=True)  # computed values: never from recovered ones
+    cal = pdsgen.open(cal_label, strict=True)
     counts = np.asarray(raw[0].data["counter"], dtype=np.int64)
     offset = int(np.asarray(cal[0].data["counter"])[0])
     table = {"calibrated": counts * gain + offset}

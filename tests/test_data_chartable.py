@@ -31,9 +31,10 @@ def _lines(counts: list[str], reals: list[str], names: list[str]) -> bytes:
     return "".join(lines).encode()
 
 
-def _read(tmp_path, data: bytes, name: str = "p", whole: bool = False, monkeypatch=None):
+def _read(tmp_path, data: bytes, name: str = "p", whole: bool = False, monkeypatch=None, strict: bool = False):
     n = len(data) // WIDTH
-    obj = pdsgen.open(write_product(tmp_path, table_character(n, WIDTH, FIELDS), data, name=name))[0]
+    obj = pdsgen.open(write_product(tmp_path, table_character(n, WIDTH, FIELDS), data, name=name),
+                      strict=strict)[0]
     if whole:
         monkeypatch.setattr(chartable, "read_blocks", lambda *a: None)
     return obj.data
@@ -106,13 +107,19 @@ def test_spellings_arrow_refuses_fall_back_exactly(tmp_path, small_blocks, count
     assert got["COUNT"][16] == 16 and got["X"][16] == 16.25
 
 
-def test_integer_beyond_int64_is_an_error_naming_the_value(tmp_path, monkeypatch):
+def test_integer_beyond_int64_is_masked_naming_the_value(tmp_path, monkeypatch):
     monkeypatch.setattr(chartable, "BLOCK_BYTES", 4 * 24)
     lines = "".join(f"{v:>20s}  \r\n" for v in ["1", "2", "3", "4", "5", "9223372036854775808"]).encode()
     body = table_character(6, 24, field_character("BIG", "ASCII_Integer", 1, 20))
-    obj = pdsgen.open(write_product(tmp_path, body, lines))[0]
-    with pytest.raises(DataError, match=r"field 'BIG'.*9223372036854775808.*record 6"):
-        _ = obj.data
+    label = write_product(tmp_path, body, lines)
+    obj = pdsgen.open(label)[0]
+    big = obj.data["BIG"]
+    assert np.ma.getmaskarray(big).tolist() == [False] * 5 + [True]
+    assert np.ma.getdata(big)[:5].tolist() == [1, 2, 3, 4, 5]
+    [w] = obj.warnings
+    assert (w.field, w.record, w.value) == ("BIG", 6, "9223372036854775808")
+    with pytest.raises(DataError, match=r"field 'BIG'.*record 6.*9223372036854775808"):
+        _ = pdsgen.open(label, strict=True)[0].data
 
 
 def test_bad_delimiter_in_a_late_block_names_the_record(tmp_path, small_blocks):
@@ -127,8 +134,12 @@ def test_bad_number_in_a_late_block_names_field_value_and_record(tmp_path, small
     n = 30
     reals = ["1.0"] * n
     reals[24] = "1.0x"
-    with pytest.raises(DataError, match=r"field 'X'.*1\.0x.*record 25"):
-        _read(tmp_path, _lines([str(i) for i in range(n)], reals, ["a"] * n))
+    data = _lines([str(i) for i in range(n)], reals, ["a"] * n)
+    with pytest.raises(DataError, match=r"field 'X'.*record 25.*1\.0x"):
+        _read(tmp_path, data, strict=True)
+    got = _read(tmp_path, data, name="lenient")
+    assert np.ma.getmaskarray(got["X"]).nonzero()[0].tolist() == [24]
+    assert np.ma.getdata(got["X"])[23] == 1.0 and got["COUNT"][24] == 24
 
 
 def test_short_file_is_still_reported(tmp_path, small_blocks):
@@ -206,15 +217,20 @@ def test_hexadecimal_integer_is_an_error_not_a_number(tmp_path, monkeypatch, blo
         monkeypatch.setattr(chartable, "read_blocks", lambda *a: None)  # the whole-table arrow path
     lines = "".join(f"{v:>6s}\r\n" for v in ["12", "0x10", "7"]).encode()
     body = table_character(3, 8, field_character("N", "ASCII_Integer", 1, 6))
-    obj = pdsgen.open(write_product(tmp_path, body, lines))[0]
-    with pytest.raises(DataError, match=r"field 'N'.*0x10.*record 2"):
-        _ = obj.data
+    label = write_product(tmp_path, body, lines)
+    with pytest.raises(DataError, match=r"field 'N'.*record 2.*0x10"):
+        _ = pdsgen.open(label, strict=True)[0].data
+    data = pdsgen.open(label)[0].data["N"]  # lenient: masked, never 16
+    assert np.ma.getmaskarray(data).tolist() == [False, True, False] and data[0] == 12 and data[2] == 7
 
 
 def test_hexadecimal_integer_in_a_delimited_table_is_an_error(tmp_path):
     from test_data_readers import field_delimited, table_delimited
 
     body = table_delimited(3, "Comma", field_delimited("N", "ASCII_Integer") + field_delimited("R", "ASCII_Real"))
-    obj = pdsgen.open(write_product(tmp_path, body, b"12,1.5\r\n0x10,2\r\n7,3\r\n"))[0]
+    label = write_product(tmp_path, body, b"12,1.5\r\n0x10,2\r\n7,3\r\n")
     with pytest.raises(DataError, match=r"field 'N'.*0x10"):
-        _ = obj.data
+        _ = pdsgen.open(label, strict=True)[0].data
+    obj = pdsgen.open(label)[0]
+    assert np.ma.getmaskarray(obj.data["N"]).tolist() == [False, True, False]
+    assert (obj.warnings[0].field, obj.warnings[0].record) == ("N", 2)

@@ -243,12 +243,17 @@ def test_character_real_parsing_is_exact(tmp_path):
     assert got.tolist() == [float(v) for v in values]
 
 
-def test_character_bad_number_names_field_and_value(tmp_path):
+def test_character_bad_number_masked_with_warning_strict_raises(tmp_path):
     lines = [" 12\r\n", " 1x\r\n"]
     body = table_character(2, 5, field_character("COUNT", "ASCII_Integer", 1, 3))
-    obj = pdsgen.open(write_product(tmp_path, body, "".join(lines).encode()))[0]
-    with pytest.raises(DataError, match=r"object .*field 'COUNT'.*'1x'"):
-        _ = obj.data
+    label = write_product(tmp_path, body, "".join(lines).encode())
+    obj = pdsgen.open(label)[0]
+    data = obj.data
+    assert np.ma.getdata(data["COUNT"])[0] == 12 and np.ma.getmaskarray(data["COUNT"]).tolist() == [False, True]
+    [warning] = obj.warnings
+    assert (warning.field, warning.record, warning.value, warning.object) == ("COUNT", 2, "1x", obj.name)
+    with pytest.raises(DataError, match=r"object .*field 'COUNT'.*record 2.*'1x'"):
+        _ = pdsgen.open(label, strict=True)[0].data
 
 
 # --- delimited tables ------------------------------------------------------------------------
@@ -398,7 +403,7 @@ def test_fits_file_read_at_label_offsets(tmp_path):
     assert product[0].data.startswith(b"SIMPLE  =")
     with fits.open(tmp_path / "img.fits") as hdul:
         assert np.array_equal(product[1].data, hdul[0].data)
-    assert "problems" not in product[1].details  # label and FITS header agree
+    assert product[1].warnings == []  # label and FITS header agree
 
 
 def test_fits_header_disagreeing_with_label_is_reported(tmp_path):
@@ -410,7 +415,7 @@ def test_fits_header_disagreeing_with_label_is_reported(tmp_path):
     obj = pdsgen.open(write_product(tmp_path, body, data, name="img"))[0]
     raw = np.frombuffer(data[2880:2880 + 32], dtype=">f4")
     assert np.array_equal(obj.data, raw)  # read as the label says (the label is the authority)
-    problems = obj.details["problems"]
+    problems = [w.message for w in obj.warnings]
     assert any("axes (4,), the label (8,)" in p for p in problems)
     assert any("BITPIX -64" in p for p in problems)
 

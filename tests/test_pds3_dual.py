@@ -5,7 +5,6 @@ from the files themselves (csv module, struct, the text of fixed-width lines).""
 
 from __future__ import annotations
 
-import copy
 import csv
 import struct
 from pathlib import Path
@@ -36,7 +35,7 @@ OUTCOMES = {
     "mer_thm/s_00168901_thm.lbl": {"DOCUMENT": (UnsupportedError, "JPG")},
     "mer_thm/s_00168901_thm.xml": {"Low resolution browse image": (UnsupportedError, "Encoded_Image"),
                                    "Stream_Text_2": "read"},
-    **{f"odya/{n}.LBL": {"TABLE": (DataError, "DATARATE_ANC")} for n in ("ACCANCP007", "ACCANCP008")},
+    **{f"odya/{n}.LBL": {"TABLE": "read"} for n in ("ACCANCP007", "ACCANCP008")},
     **{f"odya/{n}.xml": {f"{n}_table_character": (DataError, "bytes 1..243"),
                          f"{n}_pds3file_stream": (DataError, "bytes 0..18834")}
        for n in ("ACCANCP007", "ACCANCP008")},
@@ -69,13 +68,18 @@ def _csv(path: Path) -> list[list[str]]:
 
 
 # --- fsb: a PDS3 SPREADSHEET whose first line has 1 field of 3 ------------------------------
-def test_fsb_short_title_record_and_values_equal_csv_module(caplog):
+def test_fsb_short_title_record_and_values_equal_csv_module():
     base = DUAL / "fsb" / "fsb_01500_rhk_xib_85s238_v1"
     rows = _csv(base.with_suffix(".csv"))
     p3 = pdsgen.open(base.with_suffix(".lbl"))["SPREADSHEET"]
     d3 = p3.data
     assert len(d3) == p3.records == 116  # the label's ROWS counts the first 116 lines
-    assert "1 of 116 records" in caplog.text and "SPREADSHEET" in caplog.text
+    more, short = p3.warnings
+    assert "1 of 116 records have fewer fields" in short.message and short.record == 1
+    # ... and the file holds 3489 - 116 more lines, which the label does not describe.
+    assert more.record == 117 and more.count == len(rows) - 116 and "not read" in more.message
+    with pytest.raises(DataError, match="3373 more lines"):
+        _ = pdsgen.open(base.with_suffix(".lbl"), strict=True)["SPREADSHEET"].data
     names = d3.dtype.names
     for j, name in enumerate(names):
         col = d3[name]
@@ -84,6 +88,25 @@ def test_fsb_short_title_record_and_values_equal_csv_module(caplog):
         assert [v.decode() for v, m in zip(np.ma.getdata(col), mask, strict=True) if not m] == \
             [r[j] for r in rows[:116] if j < len(r)]
     assert rows[0] == ["Mini-RF Housekeeping Parameters File"]
+
+
+def test_fsb_which_label_is_right_on_the_record_count():
+    """The PDS4 label is right: 3488 records after a one-line header. The PDS3 label's
+    ROWS = 116 (and FILE_RECORDS = 116, RECORD_BYTES = 85) copy the instrument file's own
+    header ("Records in this file,116", "Characters per entry,85"): 116 *housekeeping
+    records* of "Data entries per record,30" lines each, after "Header entries per
+    file,9" lines. PDS3 SPREADSHEET ROWS counts rows (lines) of the file, so the PDS3
+    label describes only the first 116 of its 3489 lines."""
+    base = DUAL / "fsb" / "fsb_01500_rhk_xib_85s238_v1"
+    rows = _csv(base.with_suffix(".csv"))
+    header = {r[0]: r[1] for r in rows[1:9]}
+    per_record, records = int(float(header["Data entries per record"])), int(float(header["Records in this file"]))
+    head_lines = int(float(header["Header entries per file"]))
+    assert records == pdsgen.open(base.with_suffix(".lbl"))["SPREADSHEET"].records == 116
+    assert head_lines + records * per_record == len(rows) == 3489
+    table = pdsgen.open(base.with_suffix(".xml")).objects[1]
+    assert table.records == len(rows) - 1 == len(table.data)
+    assert sum(r[0] == "Record Sequence Count" for r in rows) == records
 
 
 def test_fsb_pds3_and_pds4_by_position():
@@ -119,17 +142,10 @@ def test_mer_image_same_values_through_both_labels():
 
 
 # --- Odyssey accelerometer tables ---------------------------------------------------------
-def _field_values(obj, i: int):
-    """One field read alone (a failing field must not hide the others)."""
-    o = copy.copy(obj)
-    o.fields = [obj.fields[i]]
-    o._data = None
-    d = o.data
-    return np.asarray(d[d.dtype.names[0]])
-
-
 @pytest.mark.parametrize("name", ["ACCANCP007", "ACCANCP008"])
 def test_odyssey_table_fields_agree(name: str):
+    import pdr
+
     p3 = pdsgen.open(DUAL / "odya" / f"{name}.LBL")
     p4 = pdsgen.open(DUAL / "odya" / f"{name}.xml")
     t3 = p3["TABLE"]
@@ -138,21 +154,27 @@ def test_odyssey_table_fields_agree(name: str):
     assert [(f.location, f.length, f.data_type) for f in t3.fields] == \
         [(f.location, f.length, f.data_type) for f in t4.fields]
     line = (DUAL / "odya" / f"{name}.TAB").read_bytes()
+    d3 = t3.data
+    reference = pdr.read(str(DUAL / "odya" / f"{name}.LBL"))["TABLE"]
+    reals_in_integers = []
     for i, f in enumerate(t3.fields):
         text = line[f.location : f.location + f.length].decode().strip()
+        got = d3[d3.dtype.names[i]][0]
+        assert (got.decode() if isinstance(got, bytes) else got) == reference.iloc[0, i]
         if f.data_type == "ASCII_Integer" and "." in text:
-            # "1.00000" where both labels say ASCII_Integer: refused, not truncated
-            with pytest.raises(DataError, match=f.name):
-                _field_values(t3, i)
-            continue
-        got = _field_values(t3, i)[0]
-        if f.data_type == "ASCII_Real":
+            reals_in_integers.append(f.name)  # "1.00000" where both labels say ASCII_Integer
+            assert got == float(text) and d3.dtype[i].kind == "i"
+        elif f.data_type == "ASCII_Real":
             assert got == float(text)
         elif f.data_type == "ASCII_Integer":
             assert got == int(text)
         else:
             assert got.decode() == text
-    # The PDS4 label puts the table at byte 1 of a 242-byte file with 242-byte records.
+    assert reals_in_integers
+    assert sorted(w.field for w in t3.warnings) == sorted(reals_in_integers)
+    assert all(w.record == 1 and "read as the number" in w.message for w in t3.warnings)
+    # The PDS4 label puts the table at byte 1 of a 242-byte file with 242-byte records:
+    # misaligned fixed-width data stays an error (the PDS3 label is right, offset 0).
     assert t4.offset == 1
     with pytest.raises(PdsgenError):
         _ = t4.data

@@ -4,7 +4,6 @@ packed or written by hand (struct / explicit bit arithmetic) in each test."""
 
 from __future__ import annotations
 
-import logging
 import struct
 from pathlib import Path
 
@@ -226,12 +225,12 @@ END
 """
 
 
-def test_spreadsheet_short_records_masked_not_shifted(tmp_path: Path, caplog):
+def test_spreadsheet_short_records_masked_not_shifted(tmp_path: Path):
     (tmp_path / "s.csv").write_bytes(b'"title, with comma"\r\n"a",1,2.5\r\n"b",7\r\n"c",3,-1e3\r\n')
     obj = pdsgen.open(write(tmp_path / "s.lbl", SPREADSHEET))["SPREADSHEET"]
-    with caplog.at_level(logging.WARNING, logger="pdsgen.data.pds3_spreadsheet"):
-        d = obj.data
-    assert "s.csv" in caplog.text and "SPREADSHEET" in caplog.text and "2 of 4 records" in caplog.text
+    d = obj.data
+    [w] = obj.warnings
+    assert w.file.endswith("s.csv") and w.object == "SPREADSHEET" and "2 of 4 records" in w.message
     assert obj.details["short_record_count"] == 2
     assert d["NAME"].tolist() == [b"title, with comma", b"a", b"b", b"c"]
     assert np.ma.getmaskarray(d["COUNT"]).tolist() == [True, False, False, False]

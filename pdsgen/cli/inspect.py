@@ -159,10 +159,20 @@ def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
             entry["error"] = str(obj.error)
         elif rows > 0 and obj.kind != "other":
             entry.update(_preview(obj, rows))
-        if obj.details.get("problems"):  # after the preview: reading can find some
-            entry["problems"] = list(obj.details["problems"])
+        if obj.warnings:  # after the preview: reading can find some
+            entry["warnings"] = [_warning_text(w) for w in obj.warnings]
         out["objects"].append(entry)
+    if product.label_warnings:
+        out["warnings"] = [str(w) for w in product.label_warnings]
     return _jsonable(out)
+
+
+def _warning_text(w) -> str:
+    """A reading warning without the file and object (the entry already names them)."""
+    where = [f"field {w.field!r}" if w.field else None, f"record {w.record}" if w.record is not None else None]
+    text = w.message + (f" (value {w.value!r})" if w.value is not None else "")
+    where = [x for x in where if x]
+    return f"{', '.join(where)}: {text}" if where else text
 
 
 def _print_rich(info: dict[str, Any]) -> None:
@@ -179,6 +189,8 @@ def _print_rich(info: dict[str, Any]) -> None:
         if info.get(key) is not None:
             head.add_row(Text(key.replace("_", " "), style="bold"), Text(str(info[key])))
     console.print(head)
+    for warning in info.get("warnings", []):
+        console.print(Text(f"warning: {warning}", style="yellow"))
     for obj in info["objects"]:
         shape = obj.get("records") if obj["kind"] == "table" else obj.get("shape", obj.get("bytes"))
         shape_text = f"{shape} records" if obj["kind"] == "table" else (
@@ -190,8 +202,8 @@ def _print_rich(info: dict[str, Any]) -> None:
             console.print(Text(f"  error: {obj['error']}", style="red"))
         if "not_read" in obj:
             console.print(Text(f"  not read: {obj['not_read']}", style="dim"))
-        for problem in obj.get("problems", []):
-            console.print(Text(f"  problem: {problem}", style="yellow"))
+        for warning in obj.get("warnings", []):
+            console.print(Text(f"  warning: {warning}", style="yellow"))
         if obj["kind"] == "table" and obj.get("fields"):
             # One row per field (tables are often wider than a terminal); first records as columns.
             rows = obj.get("rows", [])

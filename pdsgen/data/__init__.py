@@ -116,6 +116,8 @@ def physical_data(obj: DataObject) -> Any:
     masked = isinstance(data, np.ma.MaskedArray)
     for f, name in zip(obj.fields, column_names(obj), strict=True):
         values = np.asarray(data[name]) if not masked else np.ma.getdata(data[name])
+        if values.dtype.kind == "S" and f.data_type.startswith("ASCII_"):
+            _check_ascii(obj, f, values)
         mask = np.ma.getmaskarray(data)[name] if masked else None
         if mask is not None and not mask.any():
             mask = None
@@ -143,14 +145,24 @@ def _unit(text: str | None, pds3: bool = False):
     return read_unit(text)
 
 
+def _check_ascii(obj: DataObject, f, values: np.ndarray) -> None:
+    """Warn (once per field) when an ASCII_* field holds bytes above 127; values stay bytes."""
+    from pdsgen.data.fixed import warn_text
+    from pdsgen.data.text import non_ascii
+
+    bad = non_ascii(values)
+    if bad is not None:
+        warn_text(obj, f, bad, values, f"{f.data_type} value holds bytes that are not 7-bit ASCII: kept")
+
+
 def _decode_text(values: np.ndarray) -> np.ndarray:
+    """Text columns as ``str``: UTF-8, Latin-1 for the values that are not UTF-8."""
+    from pdsgen.data.text import decode
+
     if isinstance(values, np.ma.MaskedArray):
         return np.ma.MaskedArray(_decode_text(values.data), mask=values.mask)
     if values.dtype.kind == "S":
-        try:
-            return np.char.decode(values, "utf-8")
-        except UnicodeDecodeError:
-            return np.char.decode(values, "latin-1")
+        return decode(values)[0]
     return values
 
 

@@ -8,16 +8,12 @@ them in one vectorised call.
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 
 from pdsgen.data import types
 from pdsgen.data.io import check_extent, file_size, read_bytes, read_uint8
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject
-
-_log = logging.getLogger(__name__)
 
 
 def _element(obj: DataObject) -> types.BinaryType:
@@ -50,8 +46,7 @@ def read_array(obj: DataObject) -> np.ndarray:
     if obj.details.get("fits") and "fits_checked" not in obj.details:
         obj.details["fits_checked"] = True
         for problem in fits_problems(obj):
-            _log.warning("%s: object %r: %s", obj.file, obj.name, problem)
-            obj.details.setdefault("problems", []).append(problem)
+            obj.warn(problem)
     if etype.dtype is not None:
         check_extent(obj, nbytes)
         if count == 0:
@@ -112,8 +107,18 @@ def read_text(obj: DataObject) -> str:
     codec = {"ASCII": "ascii", "UTF-8": "utf-8", "UTF8": "utf-8"}.get(encoding.upper(), encoding)
     try:
         return raw.decode(codec)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise DataError(f"text is not valid {encoding}: {exc}", path=str(obj.file), obj=obj.name) from None
+    except LookupError:
+        obj.warn(f"unknown text encoding {encoding!r}: read as UTF-8")
+        codec = "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        # Kept: the bytes that are not valid become U+FFFD (the rest of the text is intact).
+        obj.warn(f"text is not valid {encoding} from byte {obj.offset + exc.start} on "
+                 f"({exc.reason}): invalid bytes replaced by U+FFFD", value=raw[exc.start:exc.start + 8])
+        return raw.decode(codec, errors="replace")
 
 
 def read_fits(obj: DataObject) -> np.ndarray:

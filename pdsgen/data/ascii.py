@@ -11,6 +11,10 @@ Bases 2/8/16 and booleans have no numpy parser, so they use arithmetic on the ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 _BLANKS = np.zeros(256, dtype=bool)
@@ -56,11 +60,38 @@ def text_view(raw: np.ndarray) -> np.ndarray:
     return raw.view(f"S{width}")[..., 0]
 
 
-def parse_text(values: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray | None]:
+@dataclass(frozen=True)
+class Issue:
+    """Values a tolerant parse could not read as the field's type (pure data, no I/O).
+
+    ``where`` is a boolean mask shaped like the parsed values; ``first`` the first
+    offending text (flat order). The caller turns it into a warning naming its field.
+    """
+
+    message: str
+    where: np.ndarray
+    first: bytes
+    masked: bool = True  # False: the values were read (e.g. a real number in an integer field)
+
+    @property
+    def count(self) -> int:
+        return int(self.where.sum())
+
+    @property
+    def record(self) -> int:
+        """1-based record of the first offending value (axis 0 is the record)."""
+        flat = self.where.reshape(self.where.shape[0], -1) if self.where.ndim else self.where.reshape(1, 1)
+        return int(np.argmax(flat.any(axis=1))) + 1
+
+
+def parse_text(values: np.ndarray, dtype: str,
+               issues: list[Issue] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Numbers from an ``S`` array (any shape, strided is fine) and the mask of blank values.
 
     The fast path is one ``astype`` (numpy's C parser skips surrounding blanks); only when
-    it fails are blank values looked for, replaced by ``0`` and masked.
+    it fails are blank values looked for, replaced by ``0`` and masked. With ``issues``
+    (a list) the parse is tolerant: values that are not numbers are masked too and
+    described in ``issues`` (`tolerant_numbers`); without it the first one raises.
     """
     try:
         return values.astype(dtype), None
@@ -78,11 +109,113 @@ def parse_text(values: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray |
     try:
         return stripped.astype(dtype), (blank if blank.any() else None)
     except (ValueError, OverflowError):
-        index, bad = _first_bad(flat, dtype)
-        where = np.unravel_index(index, values.shape) if values.ndim else (0,)
-        place = f"record {where[0] + 1}" + (f", repetition {tuple(int(i) + 1 for i in where[1:])}"
-                                            if len(where) > 1 else "")
-        raise ValueError(f"value {bad!r} ({place}) is not a valid {dtype} number") from None
+        if issues is None:
+            index, bad = _first_bad(flat, dtype)
+            where = np.unravel_index(index, values.shape) if values.ndim else (0,)
+            place = f"record {where[0] + 1}" + (f", repetition {tuple(int(i) + 1 for i in where[1:])}"
+                                                if len(where) > 1 else "")
+            raise ValueError(f"value {bad!r} ({place}) is not a valid {dtype} number") from None
+    out, unreadable = tolerant_numbers(stripped, dtype, issues)
+    mask = blank | unreadable
+    return out, (mask if mask.any() else None)
+
+
+def failing(parse: Callable[[np.ndarray], Any], values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (1-D) ``parse`` refuses, by bisection: O(k log n) calls of the
+    vectorised ``parse`` for k refused values, never one call per value."""
+    bad = np.zeros(len(values), dtype=bool)
+    stack = [(0, len(values))]
+    while stack:
+        lo, hi = stack.pop()
+        try:
+            parse(values[lo:hi])
+            continue
+        except (ValueError, OverflowError):
+            pass
+        if hi - lo == 1:
+            bad[lo] = True
+            continue
+        mid = (lo + hi) // 2
+        stack += [(mid, hi), (lo, mid)]
+    return bad
+
+
+def tolerant_numbers(stripped: np.ndarray, dtype: str, issues: list[Issue]) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers from stripped, non-blank ``S`` text of any shape; (values, mask of unreadable).
+
+    Distinct texts are parsed once (``np.unique``); those numpy refuses are found by
+    bisection. In an integer field a real number (``1.00000``) is read as the number: the
+    column stays integer when every such value is integral, else becomes float64.
+    Anything else (``UNK``, ``N/A``, junk bytes) is masked with value 0.
+    """
+    unique, inverse = np.unique(stripped.reshape(-1), return_inverse=True)
+    refused = failing(lambda v: v.astype(dtype), unique)
+    real = np.zeros_like(refused)
+    if dtype.startswith(("int", "uint")) and refused.any():
+        candidates = np.flatnonzero(refused)
+        as_real = failing(lambda v: v.astype("float64"), unique[candidates])
+        readable = candidates[~as_real]
+        with np.errstate(invalid="ignore"):
+            numbers = unique[readable].astype("float64")
+            # (an integer beyond the type's range is unreadable, not a rounded real)
+            digits_only = np.char.isdigit(np.char.lstrip(unique[readable], b"+-"))
+            fits = np.isfinite(numbers) & (np.abs(numbers) < 2.0**63) & ~digits_only
+        real[readable[fits]] = True
+    unreadable_u = refused & ~real
+    filled = unique.copy()
+    filled[refused] = b"0"
+    out_dtype = dtype
+    if real.any():
+        reals = unique[real].astype("float64")
+        if not (np.isfinite(reals).all() and (reals == np.round(reals)).all()):
+            out_dtype = "float64"
+    values = filled.astype(out_dtype)
+    if real.any():
+        reals = unique[real].astype("float64")
+        values[real] = reals if out_dtype == "float64" else reals.astype(dtype)
+    shaped = values[inverse].reshape(stripped.shape)
+    unreadable = unreadable_u[inverse].reshape(stripped.shape)
+    if unreadable.any():
+        first = bytes(stripped.reshape(-1)[np.argmax(unreadable.reshape(-1))])
+        issues.append(Issue(f"value is not {_kind_text(dtype)}: masked", unreadable, first))
+    realpos = real[inverse].reshape(stripped.shape)
+    if realpos.any():
+        first = bytes(stripped.reshape(-1)[np.argmax(realpos.reshape(-1))])
+        how = "read as the number" + (" (column read as float64)" if out_dtype != dtype else "")
+        issues.append(Issue(f"real number in an integer field: {how}", realpos, first, masked=False))
+    return shaped, unreadable
+
+
+def _kind_text(dtype: str) -> str:
+    return "a real number" if dtype.startswith("float") else "an integer of its type's range"
+
+
+def tolerant_decode(decoder: Callable[[np.ndarray], np.ndarray], chars: np.ndarray, what: str,
+                    issues: list[Issue]) -> np.ndarray:
+    """``decoder`` over a uint8 matrix ``(n, width)``; rows it refuses are given the value of
+    a blank row and described in ``issues`` (the caller masks them)."""
+    try:
+        return decoder(chars)
+    except ValueError:
+        pass
+    width = chars.shape[-1]
+    text = as_bytes(chars)
+    unique, inverse = np.unique(text, return_inverse=True)
+
+    def matrix(v: np.ndarray) -> np.ndarray:
+        m = np.full((len(v), width), 32, dtype=np.uint8)
+        m[:, :] = np.frombuffer(v.astype(f"S{width}").tobytes(), dtype=np.uint8).reshape(len(v), width) \
+            if len(v) else m
+        return np.where(m == 0, np.uint8(32), m)
+
+    refused = failing(lambda v: decoder(matrix(v)), unique)
+    filled = unique.copy()
+    filled[refused] = b""
+    values = decoder(matrix(filled))[inverse]
+    where = refused[inverse]
+    first = bytes(unique[refused][0]).strip()
+    issues.append(Issue(f"value is not a valid {what}: masked", where, first))
+    return values
 
 
 def trim_text(values: np.ndarray, first_bytes: np.ndarray | None,

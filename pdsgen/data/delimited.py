@@ -16,9 +16,10 @@ import threading
 import numpy as np
 
 from pdsgen.data import types
-from pdsgen.data.ascii import as_bytes
-from pdsgen.data.fixed import assemble
+from pdsgen.data.ascii import Issue, as_bytes, tolerant_decode
+from pdsgen.data.fixed import assemble, report, warn_text
 from pdsgen.data.io import ShortFileError, column_names, read_bytes
+from pdsgen.data.text import decode as decode_text
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject, Field
 
@@ -70,7 +71,13 @@ def record_bytes(obj: DataObject) -> bytes | None:
         # Cut after the label's record count (more text may follow: other objects, notes).
         ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
         if len(ends) >= n_label:
-            raw = raw[: int(ends[n_label - 1]) + 1] if n_label else b""
+            cut = int(ends[n_label - 1]) + 1 if n_label else 0
+            if obj.details.get("whole_file") and raw[cut:].strip():
+                # The object is the whole file (PDS3 pointer to a file): the rest is unread data.
+                more = len(ends) - n_label + (not raw.endswith(b"\n"))
+                obj.warn(f"the file holds {more} more lines after the label's {n_label} records: "
+                         f"they are not read (the label's count is kept)", record=n_label + 1, count=more)
+            raw = raw[:cut]
     if not raw.strip():
         if n_label:
             raise ShortFileError(f"file holds no records at byte {obj.offset}, the label says {n_label}",
@@ -137,15 +144,25 @@ def _read_csv(raw: bytes, names: list[str], delimiter: str, handler):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    return pacsv.read_csv(
-        io.BytesIO(raw),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1),
-                                       use_threads=handler is None),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
-                                         newlines_in_values=False, invalid_row_handler=handler),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
+    def read(check_utf8: bool):
+        return pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1),
+                                           use_threads=handler is None),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                             newlines_in_values=False, invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                 check_utf8=check_utf8),
+        )
+
+    try:
+        return read(True)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" not in str(exc):
+            raise
+    # Bytes that are not UTF-8: kept as they are; `_decode` decides per field what they mean.
+    return read(False)
 
 
 def checked_slice(obj: DataObject, table):
@@ -172,7 +189,10 @@ def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray |
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.utf8_trim_whitespace(column)
+    try:
+        text = pc.utf8_trim_whitespace(column)
+    except pa.ArrowInvalid:  # bytes that are not UTF-8 (read with check_utf8=False): trim ASCII blanks
+        text = pc.ascii_trim_whitespace(column)
     # A quoted value with blanks outside its quotes (` "a,b" `) reaches us with the quotes:
     # drop one enclosing pair, as pds4_tools does.
     if pc.any(pc.starts_with(text, '"')).as_py():
@@ -183,7 +203,7 @@ def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray |
                                path=str(obj.file), obj=obj.name)
     ctype = types.character_type(name)
     if ctype.decoder is None:
-        return _strings(text, name), None
+        return _strings(obj, f, text, name), None
     empty = pc.equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
     target = {"float": pa.float64(), "int": pa.int64(), "uint": pa.uint64()}.get(ctype.kind)
     if target is not None and name in ("ASCII_Real", "ASCII_Integer", "ASCII_NonNegative_Integer") and not (
@@ -197,23 +217,27 @@ def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray |
             return _fill(values, empty, ctype.kind)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass  # spellings arrow rejects (e.g. "+5", "1.5D3"): numpy's parser decides below
-    strings = _strings(text, "ASCII_String")
+    strings = fixed_width(text)
     width = max(strings.dtype.itemsize, 1)
     matrix = np.ascontiguousarray(strings.astype(f"S{width}")).view(np.uint8).reshape(len(strings), width)
     matrix = np.where(matrix == 0, np.uint8(32), matrix)
-    try:
-        values = ctype.decoder(matrix)
-    except ValueError as exc:
-        raise DataError(f"field {f.name!r} ({f.label_data_type or name}): {exc}",
-                        path=str(obj.file), obj=obj.name) from None
+    issues: list[Issue] = []
+    values = tolerant_decode(ctype.decoder, matrix, f.label_data_type or name, issues)
+    report(obj, f, issues)
+    for issue in issues:
+        if issue.masked:
+            empty = empty | issue.where
     return values, (empty if empty.any() else None)
 
 
-def _strings(text, name: str) -> np.ndarray:
-    """ASCII_* text as bytes (like fixed-width tables), UTF8_* as str."""
+def _strings(obj: DataObject, f: Field, text, name: str) -> np.ndarray:
+    """ASCII_* text as bytes (like fixed-width tables), UTF8_* as str (Latin-1 where not UTF-8)."""
     values = fixed_width(text)
     if name.startswith("UTF8_"):
-        return np.char.decode(values, "utf-8")
+        decoded, bad = decode_text(values)
+        if bad is not None:
+            warn_text(obj, f, bad, values, "text is not valid UTF-8: decoded as Latin-1 (every byte kept)")
+        return decoded
     return values
 
 

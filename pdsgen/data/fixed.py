@@ -19,8 +19,9 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from pdsgen.data import arrowtext, chartable, types
-from pdsgen.data.ascii import blank_rows, parse_text, text_view, trim_text
+from pdsgen.data.ascii import Issue, blank_rows, parse_text, text_view, tolerant_decode, trim_text
 from pdsgen.data.io import column_names, read_uint8
+from pdsgen.data.text import decode as decode_text
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.model import DataObject, Field
 
@@ -97,51 +98,97 @@ def _record_matrix(obj: DataObject) -> np.ndarray:
 
 def _decode_field(obj: DataObject, f: Field, raw: np.ndarray, arrow_records=None,
                   records: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Values ``(n, *shape)`` of one field and the mask of its empty values (or None)."""
+    """Values ``(n, *shape)`` of one field and the mask of its empty or unreadable values
+    (or None). Values that cannot be read as the field's type are masked and reported as
+    warnings on the object (`report`); strict reading raises instead."""
+    issues: list[Issue] = []
+    try:
+        values, mask = _decode_values(obj, f, raw, arrow_records, records, issues)
+    except ValueError as exc:
+        raise _fail(obj, f"field {f.name!r} ({f.label_data_type or f.data_type}): {exc}") from None
+    for issue in issues:
+        if issue.masked:
+            mask = issue.where if mask is None else (mask | issue.where)
+    report(obj, f, issues)
+    return values, mask
+
+
+def report(obj: DataObject, f: Field, issues: list[Issue]) -> None:
+    """Warnings on ``obj`` for what tolerant decoding of field ``f`` found (raises when strict)."""
+    for issue in issues:
+        if not issue.where.any():
+            continue
+        count = issue.count
+        message = issue.message + (f" ({count} values)" if count > 1 else "")
+        obj.warn(message, field=f.name, record=issue.record, value=issue.first, count=count)
+
+
+def warn_text(obj: DataObject, f: Field, bad: np.ndarray, values: np.ndarray, message: str) -> None:
+    """One warning for the text values of ``f`` marked in ``bad`` (first record and value, count)."""
+    report(obj, f, [Issue(message, bad, bytes(values.reshape(-1)[int(np.argmax(bad.reshape(-1)))]))])
+
+
+def _decode_values(obj: DataObject, f: Field, raw: np.ndarray, arrow_records, records: np.ndarray | None,
+                   issues: list[Issue]) -> tuple[np.ndarray, np.ndarray | None]:
     lead = raw.shape[:-1]
     name = f.data_type
+    if types.is_character(name) and f.bits is None:
+        ctype = types.character_type(name)
+        if ctype.decoder is None:
+            ends = (raw[..., 0], raw[..., -1]) if f.length else (None, None)
+            text = trim_text(text_view(raw), *ends)
+            if name.startswith("UTF8_"):
+                raw_text = text
+                text, bad = decode_text(raw_text)
+                if bad is not None:  # kept, not masked: the values are there
+                    warn_text(obj, f, bad, raw_text, "text is not valid UTF-8: decoded as Latin-1 (every byte kept)")
+            return text, None
+        if ctype.text_dtype is not None:
+            fast = arrowtext.parse_field(arrow_records, raw.shape[0], f.location, f.length, f.shape,
+                                         f.strides, ctype.text_dtype) if arrow_records is not None else None
+            if fast is not None:
+                return fast
+            return parse_text(text_view(raw), ctype.text_dtype, issues)
+    if f.bits is None and records is not None and not types.is_character(name):
+        dtype = _plain_dtype(f, check_repetitions=False)
+        if dtype is not None:
+            if records.shape[0] == 0:
+                return np.zeros(lead, dtype=dtype), None  # no record: no buffer to view
+            # A strided view of the record matrix: the one copy happens in `assemble`.
+            return np.ndarray(lead, dtype=dtype, buffer=records, offset=f.location,
+                              strides=raw.strides[:-1]), None
+    flat = raw.reshape(-1, raw.shape[-1]) if raw.size else np.zeros((int(np.prod(lead)), f.length), np.uint8)
+    if f.bits is not None:
+        signed = name.startswith("Signed")
+        if f.bits[1] - f.bits[0] >= 64:
+            # Wider than any integer type: the bits themselves, as '0'/'1' text (nothing lost).
+            bits = _bit_text(flat, *f.bits)
+            obj.warn(f"bit field of {f.bits[1] - f.bits[0] + 1} bits is wider than 64 bits: kept as its bits "
+                     f"('0'/'1' text)", field=f.name)
+            return bits.reshape(lead), None
+        values = types.unpack_bits(flat, f.bits[0], f.bits[1], signed)
+        return values.reshape(lead), None
+    if types.is_character(name):
+        ctype = types.character_type(name)
+        blank = blank_rows(flat)
+        found: list[Issue] = []
+        values = tolerant_decode(ctype.decoder, flat, f.label_data_type or name, found)
+        issues.extend(Issue(i.message, i.where.reshape(lead), i.first, i.masked) for i in found)
+        mask = blank.reshape(lead) if blank.any() else None
+        return values.reshape(lead), mask
     try:
-        if types.is_character(name) and f.bits is None:
-            ctype = types.character_type(name)
-            if ctype.decoder is None:
-                ends = (raw[..., 0], raw[..., -1]) if f.length else (None, None)
-                text = trim_text(text_view(raw), *ends)
-                if name.startswith("UTF8_"):
-                    text = np.char.decode(text, "utf-8")
-                return text, None
-            if ctype.text_dtype is not None:
-                fast = arrowtext.parse_field(arrow_records, raw.shape[0], f.location, f.length, f.shape,
-                                             f.strides, ctype.text_dtype) if arrow_records is not None else None
-                if fast is not None:
-                    return fast
-                return parse_text(text_view(raw), ctype.text_dtype)
-        if f.bits is None and records is not None and not types.is_character(name):
-            dtype = _plain_dtype(f, check_repetitions=False)
-            if dtype is not None:
-                if records.shape[0] == 0:
-                    return np.zeros(lead, dtype=dtype), None  # no record: no buffer to view
-                # A strided view of the record matrix: the one copy happens in `assemble`.
-                return np.ndarray(lead, dtype=dtype, buffer=records, offset=f.location,
-                                  strides=raw.strides[:-1]), None
-        flat = raw.reshape(-1, raw.shape[-1]) if raw.size else np.zeros((int(np.prod(lead)), f.length), np.uint8)
-        if f.bits is not None:
-            signed = name.startswith("Signed")
-            values = types.unpack_bits(flat, f.bits[0], f.bits[1], signed)
-            return values.reshape(lead), None
-        if types.is_character(name):
-            ctype = types.character_type(name)
-            blank = blank_rows(flat)
-            values = ctype.decoder(flat)
-            mask = blank.reshape(lead) if blank.any() else None
-            return values.reshape(lead), mask
-        try:
-            btype = types.binary_type(name)
-        except KeyError:
-            raise _fail(obj, f"field {f.name!r}: unknown data type {f.label_data_type or name!r}",
-                        UnsupportedError) from None
-        return btype.decode(flat).reshape(lead), None
-    except ValueError as exc:
-        raise _fail(obj, f"field {f.name!r} ({f.label_data_type or name}): {exc}") from None
+        btype = types.binary_type(name)
+    except KeyError:
+        raise _fail(obj, f"field {f.name!r}: unknown data type {f.label_data_type or name!r}",
+                    UnsupportedError) from None
+    return btype.decode(flat).reshape(lead), None
+
+
+def _bit_text(flat: np.ndarray, first: int, last: int) -> np.ndarray:
+    """Bits ``first..last`` (0-based from the MSB of the first byte) of each row as ``S`` text."""
+    bits = np.unpackbits(np.ascontiguousarray(flat), axis=-1)[:, first:last + 1]
+    chars = np.ascontiguousarray((bits + ord("0")).astype(np.uint8))
+    return chars.view(f"S{last - first + 1}")[:, 0]
 
 
 def _plain_dtype(f: Field, check_repetitions: bool = True) -> np.dtype | None:

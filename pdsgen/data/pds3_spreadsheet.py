@@ -19,7 +19,6 @@ decoders, so the same rules apply as for full records.
 from __future__ import annotations
 
 import csv
-import logging
 
 import numpy as np
 
@@ -27,8 +26,6 @@ from pdsgen.data import delimited
 from pdsgen.data.io import column_names
 from pdsgen.errors import DataError, LabelError
 from pdsgen.model import DataObject
-
-log = logging.getLogger(__name__)
 
 
 def read_spreadsheet(obj: DataObject) -> np.ndarray:
@@ -77,8 +74,9 @@ def _parse(obj: DataObject):
     missing = None
     if short:
         table, missing = _merge(table, short, raw, delimiter, ncols)
-        log.warning("%s: %s: %d of %d records have fewer fields than the label's %d; their missing "
-                    "trailing values are masked", obj.file, obj.name, len(short), table.num_rows, ncols)
+        first = min(number for number, _ in short)
+        obj.warn(f"{len(short)} of {table.num_rows} records have fewer fields than the label's {ncols}: "
+                 f"their missing trailing values are masked", record=first, count=len(short))
         obj.details["short_record_count"] = len(short)
     table, n = delimited.checked_slice(obj, table)
     if missing is not None:

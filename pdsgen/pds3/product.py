@@ -174,6 +174,9 @@ def _object(name: str, definition: PVLObject, pointer, ctx: _FileContext) -> Dat
         obj = DataObject(name=name, kind="other", layout="other", file=file, offset=offset,
                          label_type=name, description=description)
         obj.details["pointer"] = pointer
+        obj.details["label"] = ctx.label
+        if pointer is not None and isinstance(pointer, str):
+            obj.details["whole_file"] = True  # ^NAME = "FILE": the object is the whole file
         structure.describe(obj, definition, kind, ctx.record_bytes, ctx.label)
         if kind == "text" and obj.layout == "text" and obj.size is None and file == ctx.label:
             obj.details["attached"] = True

@@ -167,6 +167,20 @@ def _constants(d: PVLObject, data_type: str | None, nbytes: int | None) -> dict[
     return out
 
 
+def unknown_constants(obj: DataObject, d: PVLObject, field: str | None = None) -> None:
+    """Warn about keywords that look like a misspelt special constant (``SATURATED_CONSTNT``):
+    they are ignored, never applied."""
+    import difflib
+
+    for key, value in d.items():
+        if not isinstance(key, str) or key in SPECIAL_CONSTANTS or key.startswith("^"):
+            continue
+        close = difflib.get_close_matches(key, SPECIAL_CONSTANTS, n=1, cutoff=0.85)
+        if close:
+            obj.warn(f"unknown keyword {key} (did you mean {close[0]}?): ignored", field=field,
+                     value=str(_value(value)), file=obj.details.get("label"))
+
+
 def _band_constants(obj: DataObject, d: PVLObject, bands: int, data_type: str,
                     nbytes: int) -> dict[str, list]:
     """Special constants given as one value per band, where the values differ."""
@@ -313,6 +327,7 @@ def _column(obj, c: PVLObject, base, shape, strides, group_path, ascii_table, ou
         raise _err(obj, f"{where}unknown DATA_TYPE {label_type!r}") from None
     except ValueError as exc:
         raise _err(obj, f"{where}{exc}") from None
+    unknown_constants(obj, c, name)
     fshape, fstrides = shape, strides
     if items:
         fshape, fstrides = (*shape, items), (*strides, item_offset)
@@ -459,6 +474,7 @@ def _array_common(obj: DataObject, d: PVLObject, etype: str, label_type: Any) ->
     obj.value_offset = _float(d.get("OFFSET"))
     obj.unit = _unit(d.get("UNIT"))
     obj.special_constants = _constants(d, etype, None)
+    unknown_constants(obj, d)
 
 
 def _image(obj: DataObject, d: PVLObject) -> None:

@@ -8,15 +8,12 @@ with ``shape``/``strides`` (bytes for fixed tables, columns for delimited ones).
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from pdsgen.errors import LabelError, PdsgenError
 from pdsgen.model import DataObject, Field
 from pdsgen.pds4.label import child, children, integer, local, number, text
 from pdsgen.untrusted import ReferenceEscapeError
-
-_log = logging.getLogger(__name__)
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts")
 
@@ -57,12 +54,37 @@ def classify(tag: str) -> tuple[str, str] | None:
     return "other", "other"
 
 
+#: The children of PDS4 Special_Constants (pds:Special_Constants, IM 1.x).
+SPECIAL_CONSTANTS_CHILDREN = frozenset({
+    "saturated_constant", "missing_constant", "error_constant", "invalid_constant", "unknown_constant",
+    "not_applicable_constant", "valid_maximum", "high_instrument_saturation",
+    "high_representation_saturation", "valid_minimum", "low_instrument_saturation",
+    "low_representation_saturation",
+})
+
+
 def special_constants(element) -> dict[str, str]:
-    """Special_Constants children as raw text (typed when compared with the data)."""
+    """Special_Constants children as raw text (typed when compared with the data); elements
+    the dictionary does not define (a misspelt ``satured_constant``) are left out, never
+    applied (`unknown_elements` reports them)."""
     sc = child(element, "Special_Constants") if element is not None else None
     if sc is None:
         return {}
-    return {local(c): c.text.strip() for c in children(sc) if c.text and c.text.strip()}
+    return {local(c): c.text.strip() for c in children(sc)
+            if c.text and c.text.strip() and local(c) in SPECIAL_CONSTANTS_CHILDREN}
+
+
+def unknown_elements(el, obj: DataObject, label_path: Path) -> None:
+    """Warn about Special_Constants children the PDS4 dictionary does not define (ignored)."""
+    for sc in el.iter():
+        if not isinstance(sc.tag, str) or local(sc) != "Special_Constants":
+            continue
+        owner = sc.getparent()
+        for c in children(sc):
+            if local(c) not in SPECIAL_CONSTANTS_CHILDREN:
+                obj.warn(f"unknown element <{local(c)}> in Special_Constants (label line {c.sourceline}): "
+                         f"ignored", field=text(owner, "name") if owner is not None and owner is not el else None,
+                         value=(c.text or "").strip(), file=label_path)
 
 
 def _field_common(el, *, path: Path, obj: str) -> dict:
@@ -131,11 +153,10 @@ def _bit_fields(packed, location: int, length: int, *, path, obj, shape, strides
             raise LabelError(f"bit field {common['name']!r} has no start/stop bit", path=str(path), obj=obj,
                              line=el.sourceline)
         first, last = int(start) - 1, int(stop) - 1
-        if not 0 <= first <= last < 8 * length or last - first >= 64:
+        if not 0 <= first <= last < 8 * length:
             # A label mistake confined to this bit field: report it, keep the table readable.
             problem = (f"bit field {common['name']!r} (bits {first + 1}..{last + 1}) lies outside its "
                        f"{length}-byte packed field; not read")
-            _log.warning("%s: object %r: %s", path, obj, problem)
             problems.append(problem)
             continue
         out.append(Field(location=location, length=length, shape=shape, strides=strides, group_path=groups,
@@ -217,6 +238,7 @@ def build_object(el, tag: str, index: int, data_file: Path, *, label_path: Path,
     try:
         obj.offset = integer(el, "offset", path=label_path, obj=name, required=kind != "other") or 0
         _describe(obj, el, tag, label_path)
+        unknown_elements(el, obj, label_path)
     except PdsgenError as exc:
         obj.error = exc
     if file_error is not None and (obj.error is None or isinstance(file_error, ReferenceEscapeError)) and (
@@ -261,10 +283,9 @@ def _describe(obj: DataObject, el, tag: str, label_path: Path) -> None:
 
         overlap = field_overlap(obj.fields)
         if overlap:  # archived products do this (by a byte); read as labelled, said loudly
-            _log.warning("%s: object %r: %s", label_path, name, overlap)
             problems.append(f"{overlap}: values read as the label says")
-        if problems:
-            obj.details["problems"] = problems
+        for problem in problems:
+            obj.warn(problem, file=label_path)
         delimiter = text(el, "record_delimiter")
         if delimiter:
             obj.details["record_delimiter"] = delimiter

@@ -200,5 +200,6 @@ class _LazyProducts(Sequence):
         if i not in self._opened:
             from pdsgen.registry import open as open_product
 
-            self._opened[i] = open_product(self._paths[i])
+            # strict: a recipe computes from its inputs' values, never from recovered ones
+            self._opened[i] = open_product(self._paths[i], strict=True)
         return self._opened[i]

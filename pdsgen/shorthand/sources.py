@@ -289,7 +289,8 @@ def read_labelled(path: Path, object_name: str | None = None) -> Source:
     """A table of a PDS3/PDS4 product, through `pdsgen.open`."""
     import pdsgen
 
-    product = pdsgen.open(path)
+    # strict: a resolved value must be the file's, never a masked or recovered one
+    product = pdsgen.open(path, strict=True)
     obj = _table_object(product, path, object_name)
     data = obj.data
     names: list[str] = []

@@ -26,7 +26,7 @@ from pdsgen.validate.findings import Finding
 from pdsgen.validate.pds4label import kid, kids, ktext, local
 from pdsgen.validate.tables import check_delimited_table, check_fixed_table
 
-__all__ = ["Ctx", "check_object", "describe_objects", "check_array", "check_fixed_table",
+__all__ = ["Ctx", "check_object", "reading_findings", "describe_objects", "check_array", "check_fixed_table",
            "check_delimited_table"]
 
 
@@ -85,10 +85,31 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
 # --------------------------------------------------------------------------- dispatch
 
 NOT_CHECKED = "info.validation.not_checked"
+#: What the lenient reader recovered from (pdsgen.model.ReadWarning) becomes this finding:
+#: reading is lenient, validation always reports.
+READ_RECOVERY = "warning.data.read_recovery"
+
+
+def reading_findings(obj: DataObject) -> list[Finding]:
+    """One finding per warning the reader recorded on ``obj`` (label or data deviations)."""
+    out = []
+    for w in obj.warnings:
+        where = ", ".join(x for x in (f"field {w.field!r}" if w.field else "",
+                                       f"{w.count} values" if w.count and w.count > 1 else "") if x)
+        text = f"{obj.name}: " + (f"{where}: " if where else "") + w.message
+        if w.value is not None:
+            text += f" (value {w.value!r})"
+        out.append(Finding(READ_RECOVERY, text, file=w.file, record=w.record))
+    return out
 
 
 def check_object(obj: DataObject, el, ctx: Ctx, *, limit: int | None = None) -> list[Finding]:
-    """All content findings of one data object (its label description already built)."""
+    """All content findings of one data object (its label description already built),
+    with what the reader recovered from while describing it (`reading_findings`)."""
+    return reading_findings(obj) + _check_object(obj, el, ctx, limit=limit)
+
+
+def _check_object(obj: DataObject, el, ctx: Ctx, *, limit: int | None = None) -> list[Finding]:
     if obj.error is not None:
         kind = "error.label.table_definition_problem" if obj.kind == "table" else "error.label.invalid_object_definition"
         return [Finding(kind, f"{obj.name}: {getattr(obj.error, 'message', obj.error)}", file=ctx.label,

@@ -253,7 +253,7 @@ def _content(p: Path, opts) -> list[Finding]:
     """Column values through the shared PDS3 reader's object descriptions."""
     from pdsgen.errors import PdsgenError as _E
     from pdsgen.untrusted import ReferenceEscapeError
-    from pdsgen.validate.content import Ctx, check_object
+    from pdsgen.validate.content import Ctx, check_object, reading_findings
 
     try:
         import pdsgen
@@ -268,6 +268,8 @@ def _content(p: Path, opts) -> list[Finding]:
     from pdsgen.errors import UnsupportedError
 
     for obj in product.objects:
+        if obj.layout not in ("fixed_character", "fixed_binary", "delimited", "array") or obj.error is not None:
+            out += reading_findings(obj)  # (check_object reports them for the others)
         if isinstance(obj.error, UnsupportedError) or (obj.error is None and obj.kind == "other"):
             # encoded documents and images (JPEG, PDF ...): outside pdsgen's scope, said so
             why = getattr(obj.error, "message", None) or f"{obj.label_type} content"
