@@ -296,3 +296,60 @@ def test_pds3_misspelt_special_constant_keyword_is_ignored_with_a_warning(tmp_pa
     assert physical_data(obj)["EXPOSURE_DURATION"][0] == 1.5  # not masked
     result = CliRunner().invoke(main, ["validate", str(label)])
     assert "warning.data.read_recovery" in result.output and "MISSING_CONSTNT" in result.output
+
+
+# --- PDS3 objects by structure, not by name ----------------------------------------------------
+STRUCTURE_LABEL = """PDS_VERSION_ID = PDS3
+RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 8
+FILE_RECORDS = 6
+^ANCILLARY_AND_SUPPLEMENT_DATA = ("DATA.DAT", 1)
+^SP_FRAME = ("DATA.DAT", 3)
+^MYSTERY = ("DATA.DAT", 5)
+OBJECT = ANCILLARY_AND_SUPPLEMENT_DATA
+  INTERCHANGE_FORMAT = BINARY
+  ROWS = 2
+  ROW_BYTES = 8
+  COLUMNS = 2
+  OBJECT = COLUMN
+    NAME = COUNT
+    DATA_TYPE = MSB_UNSIGNED_INTEGER
+    START_BYTE = 1
+    BYTES = 4
+  END_OBJECT = COLUMN
+  OBJECT = COLUMN
+    NAME = VALUE
+    DATA_TYPE = IEEE_REAL
+    START_BYTE = 5
+    BYTES = 4
+  END_OBJECT = COLUMN
+END_OBJECT = ANCILLARY_AND_SUPPLEMENT_DATA
+OBJECT = SP_FRAME
+  LINES = 2
+  LINE_SAMPLES = 4
+  SAMPLE_TYPE = MSB_INTEGER
+  SAMPLE_BITS = 16
+END_OBJECT = SP_FRAME
+OBJECT = MYSTERY
+  WAVELENGTHS = 12
+  PIXEL_PITCH = 3
+END_OBJECT = MYSTERY
+END
+"""
+
+
+def test_pds3_objects_by_structure_not_name(tmp_path):
+    import struct
+
+    table = struct.pack(">If", 7, 1.5) + struct.pack(">If", 9, -2.0)
+    frame = struct.pack(">8h", *range(-4, 4))
+    (tmp_path / "DATA.DAT").write_bytes(table + frame + b"\x00" * 16)
+    (tmp_path / "P.LBL").write_text(STRUCTURE_LABEL.replace("\n", "\r\n"))
+    product = pdsgen.open(tmp_path / "P.LBL")
+    ancillary, frame_obj, mystery = product.objects
+    assert ancillary.kind == "table" and ancillary.data["COUNT"].tolist() == [7, 9]
+    assert ancillary.data["VALUE"].tolist() == [1.5, -2.0]
+    assert frame_obj.kind == "array" and frame_obj.data.tolist() == [[-4, -3, -2, -1], [0, 1, 2, 3]]
+    assert mystery.kind == "other"
+    with pytest.raises(pdsgen.UnsupportedError, match=r"MYSTERY .*recognised: keywords WAVELENGTHS, PIXEL_PITCH"):
+        _ = mystery.data

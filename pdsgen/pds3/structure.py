@@ -42,8 +42,23 @@ SPECIAL_CONSTANTS = {
 
 
 def object_kind(name: str, definition: PVLObject) -> str:
-    """The object family by its ODL name (the name's last word decides: INDEX_TABLE is a table)."""
+    """The object family: by structure first (any object with COLUMN sub-objects is a table,
+    with FIELD sub-objects a spreadsheet, with LINES and LINE_SAMPLES an image), then by
+    the ODL name's last word (INDEX_TABLE is a table)."""
     n = name.upper()
+    if not n.endswith(("HEADER", "TEXT", "DOCUMENT")):
+        subs = {k for k, v in definition.items() if isinstance(v, PVLObject)}
+        keys = {k for k in definition.keys() if isinstance(k, str)}
+        if "CORE_ITEMS" in keys:
+            return "other"  # a QUBE, whatever its name
+        if "COLUMN" in subs or "CONTAINER" in subs:
+            return "table"
+        if "FIELD" in subs:
+            return "spreadsheet"
+        if {"LINES", "LINE_SAMPLES"} <= keys:
+            return "image"
+        if "AXIS_ITEMS" in keys and not n.endswith(("HISTOGRAM", "COLLECTION")):
+            return "array"
     if n.endswith("HEADER"):
         return "header"
     if n.endswith("SPREADSHEET"):
@@ -63,6 +78,18 @@ def object_kind(name: str, definition: PVLObject) -> str:
     if n.endswith(("TEXT", "DOCUMENT")):
         return "text"
     return "other"
+
+
+def _recognised(d: PVLObject) -> str:
+    """What an unread object's definition holds (for the message naming it)."""
+    subs = sorted({k for k, v in d.items() if isinstance(v, PVLObject)})
+    keys = [k for k, v in d.items() if isinstance(k, str) and not isinstance(v, PVLObject)]
+    parts = []
+    if subs:
+        parts.append("sub-objects " + ", ".join(subs))
+    if keys:
+        parts.append("keywords " + ", ".join(keys[:8]) + (" …" if len(keys) > 8 else ""))
+    return "; ".join(parts) or "nothing"
 
 
 def describe(obj: DataObject, d: PVLObject, kind: str, record_bytes: int | None, label: Path) -> None:
@@ -87,8 +114,9 @@ def describe(obj: DataObject, d: PVLObject, kind: str, record_bytes: int | None,
         _text_object(obj, d, record_bytes)
     else:
         obj.kind, obj.layout = "other", "other"
-        obj.error = UnsupportedError(f"{obj.name} objects are described but not read", path=str(obj.file),
-                                     obj=obj.name)
+        what = "a QUBE" if "CORE_ITEMS" in d else "an object kind pdsgen does not read"
+        obj.error = UnsupportedError(f"{obj.name} is {what} (recognised: {_recognised(d)})",
+                                     path=str(obj.file), obj=obj.name)
 
 
 # --- helpers ------------------------------------------------------------------------------
