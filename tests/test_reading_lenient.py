@@ -353,3 +353,34 @@ def test_pds3_objects_by_structure_not_name(tmp_path):
     assert mystery.kind == "other"
     with pytest.raises(pdsgen.UnsupportedError, match=r"MYSTERY .*recognised: keywords WAVELENGTHS, PIXEL_PITCH"):
         _ = mystery.data
+
+
+# --- records as the file has them -----------------------------------------------------------------
+def test_pds3_ascii_table_with_lines_not_row_bytes_long_read_line_by_line_like_pdr(tmp_path):
+    label = write_index(tmp_path)
+    lines = (tmp_path / "INDEX.TAB").read_bytes().split(b"\r\n")[:-1]
+    # a writer that left-aligned and trimmed the last column (and one LF-only line): lines
+    # shorter than ROW_BYTES, the values still within their columns
+    lines = [ln[:72] + ln[72:].strip() for ln in lines]
+    text = b"\r\n".join(lines[:3]) + b"\n" + b"\r\n".join(lines[3:]) + b"\r\n"
+    (tmp_path / "INDEX.TAB").write_bytes(text)
+    label.write_text(label.read_text().replace("RECORD_TYPE          = FIXED_LENGTH",
+                                               "RECORD_TYPE          = STREAM"))
+    obj = pdsgen.open(label)["INDEX_TABLE"]
+    data = obj.data
+    reference = _pdr_table(label)
+    assert [v.decode() for v in data["PRODUCT_ID"]] == [str(v).strip() for v in reference["PRODUCT_ID"]]
+    orbit = data["ORBIT_NUMBER"]
+    assert np.ma.getdata(orbit)[[0, 3, 4]].tolist() == [12, 14, 15]
+    w = next(w for w in obj.warnings if "line by line" in w.message)
+    assert w.record == 1 and w.count == 5 and w.value == "74 bytes"
+    with pytest.raises(DataError):
+        _ = pdsgen.open(label, strict=True)["INDEX_TABLE"].data
+
+
+def test_pds3_ascii_table_with_fewer_lines_than_rows_stays_an_error(tmp_path):
+    label = write_index(tmp_path)
+    data = (tmp_path / "INDEX.TAB").read_bytes()
+    (tmp_path / "INDEX.TAB").write_bytes(data[: 82 * 3])
+    with pytest.raises(DataError, match="shorter than the label"):
+        _ = pdsgen.open(label)["INDEX_TABLE"].data

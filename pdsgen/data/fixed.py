@@ -242,9 +242,12 @@ def read_fixed(obj: DataObject) -> np.ndarray:
         table = chartable.read_blocks(obj, names)
         if table is not None:
             return table
-    records = _record_matrix(obj)
-    if obj.layout == "fixed_character":
-        check_delimiters(obj, records)
+    if obj.layout == "fixed_character" and obj.details.get("interchange_format") == "ASCII":
+        records = _pds3_ascii_records(obj)  # PDS3: lines that are not ROW_BYTES long are read as lines
+    else:
+        records = _record_matrix(obj)
+        if obj.layout == "fixed_character":
+            check_delimiters(obj, records)
     columns = []
     masks = {}
     text_numbers = any(
@@ -268,6 +271,59 @@ def read_fixed(obj: DataObject) -> np.ndarray:
         if mask is not None:
             masks[name] = mask
     return assemble(columns, obj.records or 0, masks)
+
+
+def _pds3_ascii_records(obj: DataObject) -> np.ndarray:
+    """The record matrix of a PDS3 ASCII table; when its lines are not ROW_BYTES long (a
+    file written with other line lengths, as pdr tolerates), one record per line instead,
+    padded with blanks to the record length, and a warning. Misaligned data that lines do
+    not explain (fewer lines than ROWS) keeps the fixed-length error."""
+    try:
+        records = _record_matrix(obj)
+        check_delimiters(obj, records)
+        return records
+    except DataError as exc:
+        error = exc
+    records = lines_matrix(obj)
+    if records is None:
+        raise error
+    return records
+
+
+def lines_matrix(obj: DataObject) -> np.ndarray | None:
+    """One row per line (LF, CR LF) of the object's bytes, ``(records, record_length)`` uint8,
+    blank padded, each row ending with the table's delimiter; None if the lines are fewer
+    than the records or some line is longer than the record."""
+    from pdsgen.data.io import read_bytes
+
+    n, width = obj.records or 0, obj.record_length or 0
+    ending = b"\r\n" if "carriage" in str(obj.details.get("record_delimiter") or "carriage").lower() else b"\n"
+    data_length = width - len(ending)
+    raw = np.frombuffer(read_bytes(obj, None), dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    if len(ends) < n and len(raw) and (len(ends) == 0 or ends[-1] < len(raw) - 1):
+        ends = np.append(ends, len(raw))  # a last line without its line end
+    if len(ends) < n or data_length <= 0:
+        return None
+    ends = ends[:n]
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    stops = ends - ((raw[np.maximum(ends - 1, 0)] == 13) & (ends > starts))
+    lengths = stops - starts
+    if (lengths > data_length).any():
+        return None
+    crlf = (raw[np.maximum(ends - 1, 0)] == 13) & (ends > starts)
+    odd = np.flatnonzero((lengths != data_length) | (crlf != (ending == b"\r\n")))
+    out = np.full((n, width), 32, dtype=np.uint8)
+    # One scatter of every line's bytes into its row (no loop per line).
+    line = np.repeat(np.arange(n), lengths)
+    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out[line, within] = raw[np.repeat(starts, lengths) + within]
+    out[:, data_length:] = np.frombuffer(ending, dtype=np.uint8)
+    if len(odd):
+        obj.warn(f"{len(odd)} of {n} lines are not {data_length}-byte records ending {ending!r}: read line "
+                 f"by line, short lines padded with blanks", record=int(odd[0]) + 1, count=len(odd),
+                 value=f"{int(lengths[odd[0]])} bytes")
+    return out
 
 
 def assemble(columns: list[tuple[str, np.ndarray]], n: int, masks: dict[str, np.ndarray]) -> np.ndarray:
