@@ -64,9 +64,11 @@ def _ensure_readers() -> None:
     import pdsgen.data as data
     import pdsgen.data.pds3_types  # noqa: F401  (registers VAX/IBM reals, booleans)
     from pdsgen.data.pds3_image import read_image
+    from pdsgen.data.pds3_qube import read_qube
     from pdsgen.data.pds3_spreadsheet import read_spreadsheet
 
     data.register_layout("pds3_image", read_image, priority=10)
+    data.register_layout("pds3_qube", read_qube, priority=10)
     # Same reader for every delimited object; only PDS3 spreadsheets (details
     # short_records = "mask") take the short-record path, the rest go to read_delimited.
     data.register_layout("delimited", read_spreadsheet, priority=10)
@@ -143,6 +145,7 @@ def _collect(agg: PVLModule | PVLObject, ctx: _FileContext, out: list[DataObject
         obj = _object(key, value, pointer, ctx)
         if obj is not None:
             out.append(obj)
+            out.extend(obj.details.pop("extra_objects", []))  # e.g. a QUBE's suffix planes
 
 
 def _file_object_context(fobj: PVLObject, ctx: _FileContext) -> _FileContext:

@@ -50,7 +50,7 @@ def object_kind(name: str, definition: PVLObject) -> str:
         subs = {k for k, v in definition.items() if isinstance(v, PVLObject)}
         keys = {k for k in definition.keys() if isinstance(k, str)}
         if "CORE_ITEMS" in keys:
-            return "other"  # a QUBE, whatever its name
+            return "qube"  # whatever its name (QUBE, SPECTRAL_QUBE ...)
         if "COLUMN" in subs or "CONTAINER" in subs:
             return "table"
         if "FIELD" in subs:
@@ -66,7 +66,7 @@ def object_kind(name: str, definition: PVLObject) -> str:
     if n.endswith(("TABLE", "SERIES", "SPECTRUM", "PALETTE")):
         return "table"
     if n.endswith("QUBE"):
-        return "other"
+        return "qube"
     if n.endswith("IMAGE"):
         return "image"
     if n.endswith("HISTOGRAM"):
@@ -106,6 +106,8 @@ def describe(obj: DataObject, d: PVLObject, kind: str, record_bytes: int | None,
         _array(obj, d, label)
     elif kind == "collection":
         _collection(obj, d, label)
+    elif kind == "qube":
+        _qube(obj, d, label)
     elif kind == "header":
         obj.kind, obj.layout = "header", "header"
         obj.size = _size(d, record_bytes)
@@ -661,6 +663,101 @@ def _collection(obj: DataObject, d: PVLObject, label: Path) -> None:
     obj.record_length = nbytes
     obj.size = nbytes
     obj.fields = fields
+
+
+# --- QUBE ---------------------------------------------------------------------------------
+#: ISIS core special values → the model's special constant names.
+_CORE_SPECIALS = {
+    "CORE_NULL": "missing_constant",
+    "CORE_LOW_REPR_SATURATION": "low_representation_saturation",
+    "CORE_LOW_INSTR_SATURATION": "low_instrument_saturation",
+    "CORE_HIGH_REPR_SATURATION": "high_representation_saturation",
+    "CORE_HIGH_INSTR_SATURATION": "high_instrument_saturation",
+}
+
+
+def _first(v: Any) -> Any:
+    v = _value(v)
+    return _value(v[0]) if isinstance(v, list) and v else v
+
+
+def _qube(obj: DataObject, d: PVLObject, label: Path) -> None:
+    """A QUBE: the core on ``obj``; each suffix set a DataObject in details["extra_objects"]
+    (`pdsgen.data.pds3_qube` reads both)."""
+    from pdsgen.data.pds3_qube import qube_bytes
+
+    dd = PVLObject(expand(d, label))
+    names = [str(n).upper() for n in _axis_list(dd.get("AXIS_NAME"))]
+    core = _axis_list(dd.get("CORE_ITEMS"))
+    if not core or not all(isinstance(n, int) and n >= 0 for n in core):
+        raise _err(obj, "CORE_ITEMS is missing or not non-negative integers")
+    if len(names) != len(core):
+        raise _err(obj, f"AXIS_NAME has {len(names)} names for {len(core)} CORE_ITEMS")
+    if len(core) > 3:
+        raise UnsupportedError(f"QUBE with {len(core)} axes (at most 3 are read)", path=str(obj.file), obj=obj.name)
+    suffix = _axis_list(dd.get("SUFFIX_ITEMS")) or [0] * len(core)
+    if len(suffix) != len(core) or not all(isinstance(n, int) and n >= 0 for n in suffix):
+        raise _err(obj, f"SUFFIX_ITEMS {suffix} does not match CORE_ITEMS {core}")
+    core_bytes = _int(dd, "CORE_ITEM_BYTES", obj, required=True)
+    label_type = dd.get("CORE_ITEM_TYPE")
+    if label_type is None:
+        raise _err(obj, "CORE_ITEM_TYPE is missing")
+    suffix_bytes = _int(dd, "SUFFIX_BYTES", obj) or 4
+    pad = 3 - len(core)
+    n3, s3 = (*core, *[1] * pad), (*suffix, *[0] * pad)
+    geometry = {"core": n3, "suffix": s3, "core_bytes": core_bytes, "suffix_bytes": suffix_bytes,
+                "axis_names": names, "part": None}
+    etype = _element_type(obj, label_type, core_bytes)
+    _array_common(obj, dd, etype, label_type)
+    obj.scaling_factor = _float(dd.get("CORE_MULTIPLIER"))
+    obj.value_offset = _float(dd.get("CORE_BASE"))
+    obj.unit = _unit(dd.get("CORE_UNIT"))
+    specials = {}
+    for key, name in _CORE_SPECIALS.items():
+        if key in dd:
+            specials[name] = _constants(PVLObject([("MISSING_CONSTANT", dd[key])]), etype, core_bytes).get(
+                "missing_constant")
+    obj.special_constants = {k: v for k, v in specials.items() if v is not None}
+    obj.layout = "pds3_qube"
+    obj.axes = [Axis(n, c, k + 1) for k, (n, c) in enumerate(zip(reversed(names), reversed(core), strict=True))]
+    geometry["shape"] = tuple(reversed(core))
+    obj.details["qube"] = geometry
+    obj.size = qube_bytes(n3, s3, core_bytes, suffix_bytes)
+    extra = []
+    for k, (axis, count) in enumerate(zip(names, suffix, strict=True)):
+        if not count:
+            continue
+        part = DataObject(name=f"{obj.name}.{axis}_SUFFIX", kind="array", layout="pds3_qube", file=obj.file,
+                          offset=obj.offset, label_type=obj.label_type,
+                          description=f"{axis} suffix items of {obj.name}: "
+                                      + ", ".join(str(x) for x in _axis_list(dd.get(f"{axis}_SUFFIX_NAME"))))
+        item_bytes = _int(dd, f"{axis}_SUFFIX_ITEM_BYTES", obj) or suffix_bytes
+        suffix_type = dd.get(f"{axis}_SUFFIX_ITEM_TYPE", label_type)
+        item_types = {str(_value(t)) for t in _axis_list(suffix_type)}
+        if len(item_types) > 1:
+            part.error = UnsupportedError(f"{axis} suffix items of different types {sorted(item_types)}",
+                                          path=str(obj.file), obj=part.name)
+        try:
+            stype = _element_type(part, _first(suffix_type), item_bytes)
+        except UnsupportedError as exc:
+            part.error = exc
+            stype = None
+        part.element_type, part.label_element_type = stype, str(_first(suffix_type))
+        part.scaling_factor = _float(_first(dd.get(f"{axis}_SUFFIX_MULTIPLIER")))
+        part.value_offset = _float(_first(dd.get(f"{axis}_SUFFIX_BASE")))
+        part.unit = _unit(_first(dd.get(f"{axis}_SUFFIX_UNIT")))
+        sizes = list(core)
+        sizes[k] = count
+        axis_names = list(names)
+        axis_names[k] = f"{axis}_SUFFIX"
+        part.axes = [Axis(n, c, j + 1) for j, (n, c) in enumerate(zip(reversed(axis_names), reversed(sizes),
+                                                                            strict=True))]
+        part.details["qube"] = {**geometry, "part": k, "item_bytes": item_bytes,
+                                "shape": tuple(reversed(sizes))}
+        part.details["suffix_names"] = [str(x) for x in _axis_list(dd.get(f"{axis}_SUFFIX_NAME"))]
+        part.size = obj.size
+        extra.append(part)
+    obj.details["extra_objects"] = extra
 
 
 # --- headers and text ---------------------------------------------------------------------
