@@ -384,3 +384,21 @@ def test_pds3_ascii_table_with_fewer_lines_than_rows_stays_an_error(tmp_path):
     (tmp_path / "INDEX.TAB").write_bytes(data[: 82 * 3])
     with pytest.raises(DataError, match="shorter than the label"):
         _ = pdsgen.open(label)["INDEX_TABLE"].data
+
+
+def test_crlf_delimited_table_not_split_at_a_bare_lf_inside_a_field(tmp_path):
+    body = table_delimited(3, "Comma", field_delimited("NAME", "ASCII_String") + field_delimited("X", "ASCII_Real"))
+    data = b'"first\nline",1.5\r\nplain,2\r\n"a\rb",3\r\n'
+    obj = pdsgen.open(write_product(tmp_path, body, data))[0]
+    values = obj.data
+    assert values["NAME"].tolist() == [b"first\nline", b"plain", b"a\rb"]
+    assert values["X"].tolist() == [1.5, 2.0, 3.0]
+    [w] = obj.warnings
+    assert w.record == 1 and w.count == 2 and "bare LF/CR" in w.message
+
+
+def test_crlf_delimited_table_with_only_a_bare_cr_inside_a_field(tmp_path):
+    body = table_delimited(2, "Comma", field_delimited("NAME", "ASCII_String") + field_delimited("X", "ASCII_Real"))
+    obj = pdsgen.open(write_product(tmp_path, body, b'"a\rb",1\r\nc,2\r\n'))[0]
+    assert obj.data["NAME"].tolist() == [b"a\rb", b"c"] and obj.data["X"].tolist() == [1.0, 2.0]
+    assert obj.warnings[0].count == 1

@@ -67,9 +67,13 @@ def record_bytes(obj: DataObject) -> bytes | None:
     raw = read_bytes(obj, obj.size)
     n_label = obj.records
     # (bytes.count is a memchr pass: no index array unless the records must be cut)
-    if n_label is not None and raw.count(b"\n") > n_label - (not raw.endswith(b"\n")):
+    lfs = raw.count(b"\n")
+    if n_label is not None and (lfs > n_label - (not raw.endswith(b"\n"))
+                                or _crlf(obj) and raw.count(b"\r") != lfs):
         # Cut after the label's record count (more text may follow: other objects, notes).
         ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
+        if _crlf(obj):
+            raw, ends = _bare_line_ends(obj, raw, ends, n_label)
         if len(ends) >= n_label:
             cut = int(ends[n_label - 1]) + 1 if n_label else 0
             if obj.details.get("whole_file") and raw[cut:].strip():
@@ -128,6 +132,42 @@ def quiet_row_handlers():
                 if sys.unraisablehook is _quiet_hook:
                     sys.unraisablehook = _saved_hook
                 _saved_hook = None
+
+
+#: Stand-ins for line ends inside a field of a CR LF table while arrow splits the records
+#: (arrow ends a record at any LF or CR); put back in text values by `_strings`.
+BARE_LF, BARE_CR = "\x1f", "\x1e"
+
+
+def _crlf(obj: DataObject) -> bool:
+    return "carriage" in str(obj.details.get("record_delimiter") or "").lower()
+
+
+def _bare_line_ends(obj: DataObject, raw: bytes, ends: np.ndarray, n_label: int) -> tuple[bytes, np.ndarray]:
+    """A CR LF table whose fields hold a bare LF or CR: records end at CR LF only. The bare
+    ones inside the label's records are swapped for stand-ins (if the data has none of
+    them), with a warning; returns the bytes and the positions of record-ending LFs."""
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    record_ends = ends[(ends > 0) & (arr[np.maximum(ends - 1, 0)] == 13)]
+    if len(record_ends) == len(ends) and raw.count(b"\r") == len(ends):
+        return raw, ends
+    stop = int(record_ends[n_label - 1]) + 1 if 0 < n_label <= len(record_ends) else len(raw)
+    body = arr[:stop]
+    nxt = np.append(body[1:], 0)
+    prev = np.insert(body[:-1], 0, 0)
+    bare = ((body == 10) & (prev != 13)) | ((body == 13) & (nxt != 10))
+    if not bare.any():
+        return raw, ends
+    if (body == ord(BARE_LF)).any() or (body == ord(BARE_CR)).any():
+        return raw, ends  # no free stand-in: arrow splits there (and reports the record count)
+    fixed = body.copy()
+    fixed[bare & (body == 10)] = ord(BARE_LF)
+    fixed[bare & (body == 13)] = ord(BARE_CR)
+    obj.details["bare_line_ends"] = True
+    first = int(np.searchsorted(record_ends, int(np.argmax(bare)))) + 1
+    obj.warn(f"{int(bare.sum())} bare LF/CR inside records of a CR LF table: kept in their field "
+             f"(records end at CR LF only)", record=first, count=int(bare.sum()))
+    return fixed.tobytes() + raw[stop:], record_ends
 
 
 def read_csv(raw: bytes, ncols: int, delimiter: str, handler=None):
@@ -239,6 +279,10 @@ def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray |
 
 def _strings(obj: DataObject, f: Field, text, name: str) -> np.ndarray:
     """ASCII_* text as bytes (like fixed-width tables), UTF8_* as str (Latin-1 where not UTF-8)."""
+    if obj.details.get("bare_line_ends"):
+        import pyarrow.compute as pc
+
+        text = pc.replace_substring(pc.replace_substring(text, BARE_LF, "\n"), BARE_CR, "\r")
     values = fixed_width(text)
     if name.startswith("UTF8_"):
         decoded, bad = decode_text(values)
