@@ -169,9 +169,9 @@ def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
 
 def _warning_text(w) -> str:
     """A reading warning without the file and object (the entry already names them)."""
-    where = [f"field {w.field!r}" if w.field else None, f"record {w.record}" if w.record is not None else None]
+    where = [x for x in (f"field {w.field!r}" if w.field else "",
+                         f"record {w.record}" if w.record is not None else "") if x]
     text = w.message + (f" (value {w.value!r})" if w.value is not None else "")
-    where = [x for x in where if x]
     return f"{', '.join(where)}: {text}" if where else text
 
 

@@ -26,7 +26,7 @@ def non_ascii(values: np.ndarray) -> np.ndarray | None:
     high = _flat_bytes(values) >= 128
     if not high.any():
         return None
-    return high.any(axis=1).reshape(values.shape)
+    return np.asarray(high.any(axis=1)).reshape(values.shape)
 
 
 def decode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
