@@ -57,6 +57,8 @@ class ReadWarning:
     record: int | None = None
     value: str | None = None
     count: int | None = None
+    #: what kind of deviation, for tools that check it themselves (e.g. "field_overlap")
+    code: str | None = None
 
     def __str__(self) -> str:
         where = [w for w in (self.file, f"object {self.object!r}" if self.object else None,
@@ -152,13 +154,14 @@ class DataObject:
     _data: Any = field(default=None, repr=False, compare=False)
 
     def warn(self, message: str, *, field: str | None = None, record: int | None = None,
-             value: Any = None, count: int | None = None, file: Any = None) -> None:
+             value: Any = None, count: int | None = None, file: Any = None, code: str | None = None) -> None:
         """Record a deviation the reader recovered from, or raise it when ``strict``.
         ``file``: where the deviation is (default the data file; the label for label ones)."""
         if isinstance(value, bytes):
             value = value.decode("utf-8", errors="backslashreplace")
         warning = ReadWarning(message, file=str(file or self.file), object=self.name, field=field,
-                              record=record, value=None if value is None else str(value), count=count)
+                              record=record, value=None if value is None else str(value), count=count,
+                              code=code)
         if self.strict:
             from pdsgen.errors import DataError
 

@@ -259,8 +259,10 @@ def test_thousands_of_nested_objects_is_a_label_error(tmp_path):
 def test_resolve_unreadable_data_is_unusable_input(tmp_path):
     label = spreadsheet(tmp_path, b'"caf\xe9",1.5\r\n"d\xff",2.5\r\n')
     result = cli("resolve", "CPHA:dp:B", "--dp", label, "--sensor", "S.LBL=CPHA")
+    # resolution reads strictly (issue 12): text that is not ASCII is kept when reading
+    # leniently, but a resolved value never comes from a product with recovered values
     assert result.exit_code == 2
-    one_error_line(result, "S.CSV", "object 'SPREADSHEET'", "invalid UTF8")
+    one_error_line(result, "S.CSV", "object 'SPREADSHEET'", "not 7-bit ASCII")
     good = tmp_path / "g"
     good.mkdir()
     result = cli("resolve", "CPHA:dp:B", "--dp", spreadsheet(good, b'"abc",1.5\r\n"def",2.5\r\n'),

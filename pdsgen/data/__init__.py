@@ -78,12 +78,20 @@ def read_object(obj: DataObject) -> Any:
             obj=obj.name,
         )
     try:
-        return reader(obj)
+        data = reader(obj)
     except PdsgenError:
         raise
     except (ValueError, TypeError, OSError, MemoryError) as exc:
         # The label and the bytes disagree in a way no check above foresaw: still one clear line.
         raise DataError(f"cannot read data: {type(exc).__name__}: {exc}", path=str(obj.file), obj=obj.name) from exc
+    if obj.strict and obj.kind == "table":
+        # strict: text deviations raise from .data too (lenient reading checks them when
+        # the text is decoded, off the fast path)
+        for f, name in zip(obj.fields, column_names(obj), strict=True):
+            values = np.ma.getdata(data[name])
+            if values.dtype.kind == "S" and f.data_type.startswith("ASCII_"):
+                _check_ascii(obj, f, values)
+    return data
 
 
 def column_names(obj: DataObject) -> list[str]:

@@ -282,10 +282,10 @@ def _describe(obj: DataObject, el, tag: str, label_path: Path) -> None:
         from pdsgen.data.io import field_overlap
 
         overlap = field_overlap(obj.fields)
-        if overlap:  # archived products do this (by a byte); read as labelled, said loudly
-            problems.append(f"{overlap}: values read as the label says")
         for problem in problems:
             obj.warn(problem, file=label_path)
+        if overlap:  # archived products do this (by a byte); read as labelled, said loudly
+            obj.warn(f"{overlap}: values read as the label says", file=label_path, code="field_overlap")
         delimiter = text(el, "record_delimiter")
         if delimiter:
             obj.details["record_delimiter"] = delimiter

@@ -88,12 +88,16 @@ NOT_CHECKED = "info.validation.not_checked"
 #: What the lenient reader recovered from (pdsgen.model.ReadWarning) becomes this finding:
 #: reading is lenient, validation always reports.
 READ_RECOVERY = "warning.data.read_recovery"
+#: reading warnings validation reports with its own message type (not twice)
+CHECKED_HERE = frozenset({"field_overlap"})
 
 
 def reading_findings(obj: DataObject) -> list[Finding]:
     """One finding per warning the reader recorded on ``obj`` (label or data deviations)."""
     out = []
     for w in obj.warnings:
+        if w.code in CHECKED_HERE:
+            continue
         where = ", ".join(x for x in (f"field {w.field!r}" if w.field else "",
                                        f"{w.count} values" if w.count and w.count > 1 else "") if x)
         text = f"{obj.name}: " + (f"{where}: " if where else "") + w.message
