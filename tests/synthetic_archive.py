@@ -195,14 +195,14 @@ def recipe_version(name: str) -> str | None:
 
 
 def _context(lid: str, vid: str, start: str, stop: str, raw: str, cal: str, gain: float) -> Any:
-    from pdsgen.render import ProductContext, Reference
+    from pdsgen.render import ContextReference, ProductContext
 
     return ProductContext(
         lid=lid, vid=vid, title=f"Synthetic calibrated product {lid.rsplit(':', 1)[-1]}",
         start_time=start, stop_time=stop,
-        investigations=[Reference("Cassini-Huygens", "Mission", INVESTIGATION)],
-        observing_system=[Reference("MIMI CHEMS", "Instrument", INSTRUMENT)],
-        targets=[Reference("Saturn", "Planet")],
+        investigations=[ContextReference("Cassini-Huygens", "Mission", INVESTIGATION)],
+        observing_system=[ContextReference("MIMI CHEMS", "Instrument", INSTRUMENT)],
+        targets=[ContextReference("Saturn", "Planet")],
         input_products=[raw], calibration_files=[cal],
         recipe_name=SYNTHETIC_RECIPE, recipe_version=SYNTHETIC_RECIPE_VERSION,
         parameters={"gain": gain},

@@ -10,7 +10,7 @@ from conftest import CORPUS
 import pdsgen
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.scan import scan
-from pdsgen.archive.times import try_normalize
+from pdsgen.times import try_normalize
 
 pytestmark = pytest.mark.shared
 

@@ -73,7 +73,7 @@ def test_index_demo(demo, tmp_path):
 
 
 def test_find_by_time_range_demo(demo, tmp_path):
-    from pdsgen.archive.times import normalize_time
+    from pdsgen.times import normalize_time
 
     with SQLiteIndex(tmp_path / "i.sqlite") as idx:
         scan(demo, idx)

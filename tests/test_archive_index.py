@@ -14,9 +14,9 @@ from pdsgen.archive import scan as scan_mod
 from pdsgen.archive.find import calibration_for, find
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.scan import scan
-from pdsgen.archive.times import normalize_time
 from pdsgen.cli import main
 from pdsgen.errors import PdsgenError
+from pdsgen.times import normalize_time
 
 T0 = dt.datetime(2005, 1, 1)
 

@@ -179,12 +179,12 @@ def test_round_to_format():
 
 
 def test_fits_header_and_pds4_label_keywords(tmp_path):
-    from pdsgen.render import Reference, write_fits
+    from pdsgen.render import ContextReference, write_fits
 
     ctx = {"lid": "urn:nasa:pds:test:raw:dark1", "title": "a dark", "start_time": "2014-11-03T02:17:41Z",
            "stop_time": "2014-11-03T02:18:41Z",
-           "investigations": [Reference("MAVEN", "Mission", "urn:nasa:pds:context:investigation:mission.maven")],
-           "observing_system": [Reference("MAVEN", "Spacecraft")], "targets": [Reference("Mars", "Planet")]}
+           "investigations": [ContextReference("MAVEN", "Mission", "urn:nasa:pds:context:investigation:mission.maven")],
+           "observing_system": [ContextReference("MAVEN", "Spacecraft")], "targets": [ContextReference("Mars", "Planet")]}
     w = write_fits(np.arange(12, dtype=">i2").reshape(3, 4), tmp_path, basename="dark1", context=ctx,
                    fits_header={"INT_TIME": 14400, "XUV": "FUV"})
     r = recipe_from_dict({

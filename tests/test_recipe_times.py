@@ -20,7 +20,7 @@ from pdsgen.instruments.fips import demo as fips
 from pdsgen.recipes import recipe_from_dict, register_algorithm
 from pdsgen.recipes.engine import compute
 from pdsgen.recipes.run import run_recipe
-from pdsgen.recipes.times import parse_times, to_datetime64
+from pdsgen.times import parse_times, to_datetime64
 
 CT = "2026-01-01T00:00:00Z"
 

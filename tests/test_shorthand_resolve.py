@@ -357,9 +357,7 @@ def test_nothing_to_resolve_against():
 @pytest.fixture
 def sorted_path(monkeypatch):
     """Force the binary-search join (used when the key grid would be too large)."""
-    import importlib
-
-    module = importlib.import_module("pdsgen.shorthand.resolve")  # the name is shadowed by the function
+    from pdsgen.shorthand import resolver as module
     monkeypatch.setattr(module, "_LUT_CELLS", 0)
 
 

@@ -12,7 +12,7 @@ from conftest import CATALOG, CONTEXT, CORPUS, validate_cli_args, validate_optio
 from lxml import etree, html
 
 from pdsgen.cli.app import main
-from pdsgen.validate.context import ContextRegistry, check_context_refs
+from pdsgen.validate.context_products import ContextRegistry, check_context_refs
 from pdsgen.validate.pds4label import (
     check_identifiers,
     check_record_counts,

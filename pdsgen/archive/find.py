@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.archive.index import ArchiveIndex, ProductRecord
-from pdsgen.archive.times import normalize_time
 from pdsgen.errors import PdsgenError
+from pdsgen.times import normalize_time
 
 
 def _time_arg(text: str | None, what: str) -> str | None:

@@ -18,8 +18,8 @@ from typing import Any
 from lxml import etree
 
 from pdsgen.archive.index import ProvenanceRef
-from pdsgen.archive.times import try_normalize
 from pdsgen.errors import LabelError
+from pdsgen.times import try_normalize
 from pdsgen.untrusted import check_doctype, xml_parser
 
 _PARSER = xml_parser(collect_ids=False)

@@ -33,7 +33,7 @@ Contract (full format and semantics in docs/recipes.md):
 
 from __future__ import annotations
 
-from pdsgen.recipes.context import AlgorithmResult, RecipeContext
+from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 from pdsgen.recipes.loader import (
     CalibrationSpec,
     InputSpec,

@@ -16,7 +16,7 @@ import astropy.units as u
 import numpy as np
 
 from pdsgen.errors import DataError, PdsgenError, RecipeError
-from pdsgen.recipes.context import AlgorithmResult, RecipeContext
+from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 from pdsgen.recipes.expressions import compile_convert, compile_expression
 from pdsgen.recipes.loader import InputSpec, OutputSpec, Recipe
 from pdsgen.recipes.registry import get_algorithm
@@ -359,7 +359,7 @@ def conform_column(col: Any, spec: OutputSpec, *, where: str = "") -> Any:
     from astropy.table import Column, MaskedColumn
 
     if spec.data_type == "datetime":  # ISO / day-of-year text, datetime64, astropy Time → datetime64
-        from pdsgen.recipes.times import to_datetime64
+        from pdsgen.times import to_datetime64
 
         return Column(to_datetime64(col, name=spec.name, where=where), name=spec.name,
                       description=spec.description or None)

@@ -11,7 +11,7 @@ does not import every instrument module) or functions. A recipe may also name a 
 directly as ``"package.module:function"``.
 
 An algorithm is ``fn(ctx: RecipeContext) -> AlgorithmResult | astropy.table.Table |
-Mapping[str, Table]`` (see `pdsgen.recipes.context`).
+Mapping[str, Table]`` (see `pdsgen.recipes.api`).
 """
 
 from __future__ import annotations

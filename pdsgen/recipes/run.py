@@ -314,7 +314,13 @@ def write_products(
     creation_time: Any,
 ) -> list[tuple[Path, list[Path]]]:
     """Write each output table (and browse plot) through `pdsgen.render`; ``[(label, files)]``."""
-    from pdsgen.render import ProductContext, Reference, write_array, write_browse, write_table
+    from pdsgen.render import (
+        ContextReference,
+        ProductContext,
+        write_array,
+        write_browse,
+        write_table,
+    )
 
     ctx = computed.context
     products = ctx.products if ctx is not None else []
@@ -344,9 +350,9 @@ def write_products(
             description=over["description"] or recipe.description.strip() or None,
             start_time=computed.meta.get("start_time", start), stop_time=computed.meta.get("stop_time", stop),
             processing_level=spec.processing_level,
-            investigations=[_reference(r, Reference) for r in spec.investigations],
-            observing_system=[_reference(r, Reference) for r in spec.observing_system],
-            targets=[_reference(r, Reference) for r in spec.targets],
+            investigations=[_reference(r, ContextReference) for r in spec.investigations],
+            observing_system=[_reference(r, ContextReference) for r in spec.observing_system],
+            targets=[_reference(r, ContextReference) for r in spec.targets],
             input_products=inputs, calibration_files=cals, recipe_name=recipe.name,
             recipe_version=recipe.version, parameters=shown_params,
             product_id=_format(over["product_id"], fields), data_set_id=spec.data_set_id,
@@ -374,9 +380,9 @@ def write_products(
             start_time=arr.meta.get("start_time", computed.meta.get("start_time", start)),
             stop_time=arr.meta.get("stop_time", computed.meta.get("stop_time", stop)),
             processing_level=spec.processing_level,
-            investigations=[_reference(r, Reference) for r in spec.investigations],
-            observing_system=[_reference(r, Reference) for r in spec.observing_system],
-            targets=[_reference(r, Reference) for r in spec.targets],
+            investigations=[_reference(r, ContextReference) for r in spec.investigations],
+            observing_system=[_reference(r, ContextReference) for r in spec.observing_system],
+            targets=[_reference(r, ContextReference) for r in spec.targets],
             input_products=inputs if arr.sources is None else [inputs[i] for i in arr.sources],
             calibration_files=cals, recipe_name=recipe.name,
             recipe_version=recipe.version, parameters=shown_params,

@@ -2,11 +2,11 @@
 
 Public API (see docs/writers.md for the template variables and the context contract)::
 
-    from pdsgen.render import ProductContext, Reference, write_table
+    from pdsgen.render import ProductContext, ContextReference, write_table
 
     ctx = ProductContext(lid="urn:nasa:pds:b:c:p", vid="1.0", title="…",
                          start_time="2004-01-01T00:00:00Z", stop_time="…",
-                         investigations=[Reference("Cassini-Huygens", "Mission",
+                         investigations=[ContextReference("Cassini-Huygens", "Mission",
                                                    "urn:nasa:pds:context:investigation:mission.cassini-huygens")],
                          observing_system=[…], targets=[…],
                          input_products=["urn:…::1.0"], recipe_name="chems_pha", recipe_version="1")
@@ -44,7 +44,6 @@ from __future__ import annotations
 
 from pdsgen.render.atomic import commit_files, md5_hex
 from pdsgen.render.batch import write_labels
-from pdsgen.render.context import ModificationDetail, ProductContext, Reference
 from pdsgen.render.env import LabelEnvironment, label_environment, render_label
 from pdsgen.render.ids import (
     DEFAULT_IM_VERSION,
@@ -55,7 +54,7 @@ from pdsgen.render.ids import (
     check_vid,
     information_model,
 )
-from pdsgen.render.times import iso_date, iso_utc, resolve_creation_time
+from pdsgen.render.product_context import ContextReference, ModificationDetail, ProductContext
 from pdsgen.render.writers import (
     DEFAULT_TEMPLATES,
     FileInfo,
@@ -66,6 +65,7 @@ from pdsgen.render.writers import (
     write_fits,
     write_table,
 )
+from pdsgen.times import iso_date, iso_utc, resolve_creation_time
 
 __all__ = [
     "DEFAULT_IM_VERSION",
@@ -75,7 +75,7 @@ __all__ = [
     "LabelEnvironment",
     "ModificationDetail",
     "ProductContext",
-    "Reference",
+    "ContextReference",
     "WrittenProduct",
     "check_lid",
     "check_lid_or_lidvid",

@@ -19,7 +19,7 @@ import jinja2
 
 import pdsgen.render.escape as escape
 from pdsgen.errors import TemplateError
-from pdsgen.render.times import iso_date, iso_utc
+from pdsgen.times import iso_date, iso_utc
 
 PathLike = str | os.PathLike
 

@@ -70,7 +70,7 @@ def pds3_value(value: Any, *, what: str = "value", first: int | None = None, wid
     if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
         return pds3_value(value.item(), what=what)
     if isinstance(value, datetime):
-        from pdsgen.render.times import iso_utc
+        from pdsgen.times import iso_utc
 
         return iso_utc(value)
     if isinstance(value, list | tuple):

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pdsgen.render.context import ProductContext
+    from pdsgen.render.product_context import ProductContext
 
 
 def pdsgen_version() -> str:

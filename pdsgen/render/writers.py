@@ -18,7 +18,6 @@ from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.render.arrays import ArrayInfo, encode_array
 from pdsgen.render.atomic import StagedFile, commit_files, md5_hex
 from pdsgen.render.columns import columns_from
-from pdsgen.render.context import ModificationDetail, ProductContext
 from pdsgen.render.encode import EncodedTable, encode_binary, encode_character, encode_delimited
 from pdsgen.render.env import PathLike, label_environment
 from pdsgen.render.ids import (
@@ -29,8 +28,9 @@ from pdsgen.render.ids import (
     check_vid,
     information_model,
 )
+from pdsgen.render.product_context import ModificationDetail, ProductContext
 from pdsgen.render.provenance import pdsgen_version
-from pdsgen.render.times import iso_date, iso_utc, resolve_creation_time
+from pdsgen.times import iso_date, iso_utc, resolve_creation_time
 
 Standard = Literal["pds4", "pds3"]
 TableFormat = Literal["character", "delimited", "binary"]

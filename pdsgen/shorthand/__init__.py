@@ -18,7 +18,7 @@ from pdsgen.shorthand.grammar import (
     parse_prefix,
     split_conversion,
 )
-from pdsgen.shorthand.resolve import Resolution, resolve
+from pdsgen.shorthand.resolver import Resolution, resolve
 from pdsgen.shorthand.sources import Source, from_arrays, load_source, register_sensor, year_ddoy
 
 __all__ = [

@@ -17,7 +17,7 @@ from lxml import etree
 
 from pdsgen.errors import ValidationRunError
 from pdsgen.validate.catalog import Catalog
-from pdsgen.validate.context import ContextRegistry
+from pdsgen.validate.context_products import ContextRegistry
 from pdsgen.validate.findings import Finding
 from pdsgen.validate.results import Options, ProductResult, RunResult
 
@@ -109,7 +109,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     """All checks of one PDS4 label (`data`: its bytes, if read already)."""
     from pdsgen.validate import pds4label as L
     from pdsgen.validate import schematron
-    from pdsgen.validate.context import check_context_refs, is_context_lid
+    from pdsgen.validate.context_products import check_context_refs, is_context_lid
     from pdsgen.validate.xsd import check_xsd
 
     file = str(p)
@@ -422,7 +422,7 @@ def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):
     if method == "fork":
         # what every worker needs, imported and loaded once here and shared by the forked workers
         # (instead of once per worker): the per-label modules and the context registry
-        from pdsgen.validate import content, context, inventory, pds4label, tables, xsd  # noqa: F401
+        from pdsgen.validate import content, context_products, inventory, pds4label, tables, xsd  # noqa: F401
 
         if opts.context:
             _registry(opts)

@@ -95,7 +95,7 @@ def aca_dark_algorithm(ctx):
 
     from pdsgen.errors import DataError, RecipeError
     from pdsgen.instruments.aca.plots import warm_pixel_plot
-    from pdsgen.recipes.context import AlgorithmResult, ArrayResult
+    from pdsgen.recipes.api import AlgorithmResult, ArrayResult
 
     paths = ctx.paths
     if not paths:

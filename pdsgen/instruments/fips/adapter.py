@@ -167,7 +167,7 @@ def _cdr(ctx: Any) -> Any:
     import astropy.units as u
     from astropy.table import Table
 
-    from pdsgen.recipes.context import AlgorithmResult
+    from pdsgen.recipes.api import AlgorithmResult
     from pdsgen.units import parse_unit
 
     inp = ctx.inputs

@@ -67,15 +67,15 @@ def write_efficiency(path: Path) -> Path:
 
 
 def _context(kind: str, stem: str, start: np.datetime64, stop: np.datetime64, fsw: str) -> dict:
-    from pdsgen.render import Reference
+    from pdsgen.render import ContextReference
 
     return {
         "product_id": stem.upper(), "data_set_id": "MESS-E/V/H/SW-EPPS-2-FIPS-RAWDATA-V1.0",
         "product_type": "EDR", "processing_level": "Raw",
         "start_time": f"{start}Z", "stop_time": f"{stop}Z",
-        "observing_system": [Reference("MESSENGER", "Host", pds3_id="MESS"),
-                             Reference("ENERGETIC PARTICLE AND PLASMA SPECTROMETER", "Instrument", pds3_id="EPPS")],
-        "targets": [Reference("MERCURY", "Planet")],
+        "observing_system": [ContextReference("MESSENGER", "Host", pds3_id="MESS"),
+                             ContextReference("ENERGETIC PARTICLE AND PLASMA SPECTROMETER", "Instrument", pds3_id="EPPS")],
+        "targets": [ContextReference("MERCURY", "Planet")],
         "pds3_keywords": {"FLIGHT_SOFTWARE_VERSION_ID": fsw, "MISSION_PHASE_NAME": "MERCURY ORBIT"},
         "description": f"FIPS {kind} EDR (pdsgen demo data)",
     }

@@ -102,7 +102,7 @@ def inms_crosstalk_algorithm(ctx):
 
     from pdsgen.errors import DataError, RecipeError
     from pdsgen.instruments.inms.plots import ms_bar
-    from pdsgen.recipes.context import AlgorithmResult
+    from pdsgen.recipes.api import AlgorithmResult
 
     paths = ctx.paths
     if not paths:

@@ -135,7 +135,7 @@ def iuvs_dark_algorithm(ctx):
         dn_rate_vs_det_temp,
         trends_over_time,
     )
-    from pdsgen.recipes.context import AlgorithmResult
+    from pdsgen.recipes.api import AlgorithmResult
 
     paths = ctx.paths
     if not paths:

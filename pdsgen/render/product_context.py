@@ -14,7 +14,7 @@ from pdsgen.errors import LabelError
 
 
 @dataclass
-class Reference:
+class ContextReference:
     """A context reference: investigation, observing-system component or target.
 
     ``lid_reference`` may be a LID or a LIDVID (the template picks ``lidvid_reference``
@@ -65,10 +65,10 @@ class ProductContext:
     stop_time: Any = None
     purpose: str = "Science"
     processing_level: str = "Calibrated"
-    investigations: list[Reference] = field(default_factory=list)
-    observing_system: list[Reference] = field(default_factory=list)
+    investigations: list[ContextReference] = field(default_factory=list)
+    observing_system: list[ContextReference] = field(default_factory=list)
     observing_system_name: str | None = None
-    targets: list[Reference] = field(default_factory=list)
+    targets: list[ContextReference] = field(default_factory=list)
     # provenance
     input_products: list[str] = field(default_factory=list)
     input_reference_type: str = "data_to_raw_source_product"
@@ -118,7 +118,7 @@ class ProductContext:
     def lidvid(self) -> str | None:
         return f"{self.lid}::{self.vid}" if self.lid else None
 
-    def components(self, type_: str) -> list[Reference]:
+    def components(self, type_: str) -> list[ContextReference]:
         """Observing-system components of one type (``Instrument``, ``Spacecraft`` …)."""
         want = type_.lower()
         return [r for r in self.observing_system if r.type.lower() == want]
@@ -157,12 +157,12 @@ class ProductContext:
         return provenance_text(self)
 
 
-def _ref(value: Any, what: str) -> Reference:
-    if isinstance(value, Reference):
+def _ref(value: Any, what: str) -> ContextReference:
+    if isinstance(value, ContextReference):
         return value
     if isinstance(value, Mapping):
         try:
-            return Reference(**value)
+            return ContextReference(**value)
         except TypeError as exc:
             raise LabelError(f"{what} reference {dict(value)!r}: {exc}") from exc
-    raise LabelError(f"{what} reference must be a Reference or a mapping, not {value!r}")
+    raise LabelError(f"{what} reference must be a ContextReference or a mapping, not {value!r}")

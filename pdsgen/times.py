@@ -1,4 +1,24 @@
-"""Output columns declared ``data_type = "datetime"``: an algorithm's times → numpy datetime64.
+"""pdsgen's one time module: parsing and formatting the times of labels, of the archive
+index and of recipe output columns (ISO 8601 calendar and day-of-year forms, astropy
+``Time``, numpy ``datetime64``). Three sections, each kept from the module it replaces
+(their parsers differ on purpose: leap seconds kept as text in the index, vectorised
+column parsing for outputs, strict forms in labels):
+
+1. Label times (was ``render/times.py``). Times as PDS labels want them: ISO 8601 UTC, deterministic creation times.
+
+The creation time of a product is the ``creation_time`` argument, else the
+``SOURCE_DATE_EPOCH`` environment variable (reproducible-builds convention), else now;
+so the same inputs and creation time give byte-identical products.
+
+2. Index times (was ``archive/times.py``). Time strings as the index keeps them: one fixed-width UTC form that sorts as text.
+
+Accepted: ISO 8601 calendar (``2005-01-02T03:04:05.123Z``, date only, offsets), ISO
+ordinal / PDS day-of-year (``2005-002T03:04:05``) and the mica/Chandra form
+``YYYY:DOY[:hh:mm[:ss[.fff]]]``. Normalised: ``YYYY-MM-DDTHH:MM:SS.ffffffZ``. A leap
+second (``:60``) is kept as written, so the text still sorts in time order; that is
+why this is a small parser and not `datetime.fromisoformat`, which rejects second 60.
+
+3. Output columns (was ``recipes/times.py``). Output columns declared ``data_type = "datetime"``: an algorithm's times → numpy datetime64.
 
 The writers write a ``datetime64`` column as ISO 8601 UTC with ``Z`` (PDS4
 ``ASCII_Date_Time_YMD_UTC``, PDS3 ``TIME``) and anything else as text, so the engine turns
@@ -24,12 +44,165 @@ the column (none → s, ≤3 → ms, ≤6 → µs, ≤9 → ns), so the written 
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import os
 import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from pdsgen.errors import RecipeError
+from pdsgen.errors import LabelError, RecipeError
+
+# --------------------------------------------------------------------------- label times (ISO 8601 UTC, creation time)
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]00:?00)?"
+)
+_DOY = re.compile(r"(\d{4})-(\d{3})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z)?")
+
+
+def resolve_creation_time(creation_time: Any = None) -> datetime:
+    """The product creation time as an aware UTC datetime (argument > SOURCE_DATE_EPOCH > now)."""
+    if creation_time is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch:
+            try:
+                return datetime.fromtimestamp(int(epoch), UTC)
+            except ValueError as exc:
+                raise LabelError(f"SOURCE_DATE_EPOCH={epoch!r} is not an integer") from exc
+        return datetime.now(UTC).replace(microsecond=0)
+    if isinstance(creation_time, datetime):
+        if creation_time.tzinfo is None:
+            return creation_time.replace(tzinfo=UTC)
+        return creation_time.astimezone(UTC)
+    if isinstance(creation_time, int | float):
+        return datetime.fromtimestamp(creation_time, UTC)
+    text = iso_utc(creation_time, what="creation time")
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def iso_utc(value: Any, *, what: str = "time") -> str:
+    """ISO 8601 UTC text ``YYYY-MM-DDTHH:MM:SS[.fff…]Z`` for a datetime, numpy/astropy time or string.
+
+    Strings keep their own precision (a label must not invent digits) but are checked and
+    given the ``Z`` suffix; day-of-year strings (``2004-123T…``) become calendar dates
+    (PDS4 ``ASCII_Date_Time_YMD_UTC``).
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        text = value.strftime("%Y-%m-%dT%H:%M:%S")
+        if value.microsecond:
+            text += f".{value.microsecond:06d}".rstrip("0")
+        return text + "Z"
+    if hasattr(value, "isot") and hasattr(value, "scale"):  # astropy Time
+        return iso_utc(str(value.utc.isot), what=what)
+    if type(value).__name__ == "datetime64":
+        import numpy as np
+
+        return iso_utc(str(np.datetime_as_string(value)), what=what)
+    if isinstance(value, str):
+        text = value.strip()
+        m = _ISO.fullmatch(text)
+        if m:
+            try:
+                datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4] or 0), int(m[5] or 0),
+                         min(int(m[6] or 0), 59))
+            except ValueError as exc:
+                raise LabelError(f"{what} {value!r} is not a valid date/time: {exc}") from exc
+            if m[4] is None:  # date only: complete to midnight
+                return f"{m[1]}-{m[2]}-{m[3]}T00:00:00Z"
+            body = text[: m.start(8)] if m[8] else text
+            return body + "Z"
+        m = _DOY.fullmatch(text)
+        if m:  # day of year → calendar date (PDS4 start/stop_date_time are YMD only)
+            year, doy = int(m[1]), int(m[2])
+            if not 1 <= doy <= (366 if calendar.isleap(year) else 365):
+                raise LabelError(f"{what} {value!r}: day of year {doy} does not exist in {year}")
+            day = date(year, 1, 1) + timedelta(days=doy - 1)
+            rest = text[8:].rstrip("Z") if m[3] is not None else "T00:00:00"
+            return iso_utc(day.isoformat() + rest + "Z", what=what)
+        raise LabelError(f"{what} {value!r} is not an ISO 8601 UTC date/time")
+    raise LabelError(f"{what} {value!r} ({type(value).__name__}) is not a date/time")
+
+
+def iso_date(value: Any) -> str:
+    """``YYYY-MM-DD`` of a time (Modification_Detail/modification_date)."""
+    return iso_utc(value)[:10]
+
+# --------------------------------------------------------------------------- index times (sortable fixed-width UTC text)
+
+_TIME = r"(?:[T ](?P<h>\d{2})(?::(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d+))?)?)?)?"
+_ZONE = r"(?P<z>Z|[+-]\d{2}:?\d{2})?"
+_CAL = re.compile(r"^(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})" + _TIME + _ZONE + r"$")
+_ORD = re.compile(r"^(?P<y>\d{4})-(?P<doy>\d{3})" + _TIME + _ZONE + r"$")
+_MICA = re.compile(
+    r"^(?P<y>\d{4}):(?P<doy>\d{3})(?::(?P<h>\d{2})(?::(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d+))?)?)?)?$"
+)
+
+
+_FAST = re.compile(r"^(\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?Z$")
+
+
+def normalize_time(text: str) -> str:
+    """``text`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC); ValueError when it is not a time."""
+    s = text.strip()
+    fast = _FAST.match(s)
+    if fast and int(s[11:13]) < 24 and int(s[5:7]) in range(1, 13) and 1 <= int(s[8:10]) <= _days(s):
+        return f"{fast[1]}.{(fast[2] or '').ljust(6, '0')}Z"
+    m = _CAL.match(s) or _ORD.match(s) or _MICA.match(s)
+    if m is None:
+        raise ValueError(f"not an ISO 8601 or YYYY:DOY[:hh:mm:ss] time: {text!r}")
+    g = m.groupdict()
+    year = int(g["y"])
+    if g.get("doy"):
+        doy = int(g["doy"])
+        try:
+            date = dt.date(year, 1, 1) + dt.timedelta(days=doy - 1)
+        except OverflowError as exc:  # pragma: no cover - 4-digit years cannot overflow
+            raise ValueError(f"bad day of year in {text!r}") from exc
+        if doy < 1 or date.year != year:
+            raise ValueError(f"day of year {doy} out of range in {text!r}")
+    else:
+        try:
+            date = dt.date(year, int(g["mo"]), int(g["d"]))
+        except ValueError as exc:
+            raise ValueError(f"bad calendar date in {text!r}: {exc}") from exc
+    h, mi, sec = int(g["h"] or 0), int(g["mi"] or 0), int(g["s"] or 0)
+    frac = (g["f"] or "").ljust(6, "0")[:6]
+    if h > 23 or mi > 59 or sec > 60:
+        raise ValueError(f"bad time of day in {text!r}")
+    zone = g.get("z")
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        moment = dt.datetime(date.year, date.month, date.day, h, mi, min(sec, 59)) - sign * offset
+        date, h, mi = moment.date(), moment.hour, moment.minute
+        sec = sec if sec == 60 else moment.second
+    return f"{date.isoformat()}T{h:02d}:{mi:02d}:{sec:02d}.{frac}Z"
+
+
+def _days(s: str) -> int:
+    """Days in the month of ``YYYY-MM...``."""
+    y, m = int(s[:4]), int(s[5:7])
+    if m == 2:
+        return 29 if (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 else 28
+    return 30 if m in (4, 6, 9, 11) else 31
+
+
+def try_normalize(text: str | None) -> str | None:
+    """`normalize_time`, or None for missing/unparseable values (labels say UNK, N/A ...)."""
+    if not text:
+        return None
+    try:
+        return normalize_time(text)
+    except ValueError:
+        return None
+
+# --------------------------------------------------------------------------- output columns (datetime64 from any time form)
 
 #: ISO calendar or PDS day-of-year date, optional time, optional ``Z`` (RE2 syntax for Arrow).
 TIME_PATTERN = (r"^(?P<y>\d{4})-(?:(?P<mo>\d{2})-(?P<d>\d{2})|(?P<doy>\d{3}))"
