@@ -71,8 +71,12 @@ def test_wheel_builds_without_packaging_warnings_and_ships_its_data(wheel):
     names = set(zipfile.ZipFile(whl).namelist())
     for need in ("pdsgen/py.typed", "pdsgen/templates/pds4/Product_Ancillary_table.xml.j2",
                  "pdsgen/labels/chems/CHEMS_PHA_CAL_V01.LBL",
-                 "pdsgen/instruments/chems/recipe.toml", "pdsgen/validate/schemas/pds/v1/PDS4_PDS_1M00.sch"):
+                 "pdsgen/instruments/chems/recipe.toml", "pdsgen/instruments/fips/fips_angle_constants.csv",
+                 "pdsgen/validate/schemas/pds/v1/PDS4_PDS_1M00.sch"):
         assert need in names, need
+    # the built-in instruments are registered through the same entry point a plug-in uses
+    eps = next(zipfile.ZipFile(whl).read(n) for n in names if n.endswith(".dist-info/entry_points.txt")).decode()
+    assert "[pdsgen.instruments]" in eps and "chems = pdsgen.instruments.chems:INSTRUMENT" in eps
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     meta = next(zipfile.ZipFile(whl).read(n) for n in names if n.endswith(".dist-info/METADATA")).decode()
     assert "License-Expression: BSD-3-Clause" in meta
