@@ -19,6 +19,7 @@ from lxml import etree
 
 from pdsgen.archive.index import ProvenanceRef
 from pdsgen.errors import LabelError
+from pdsgen.pds4.label import local_name
 from pdsgen.times import try_normalize
 from pdsgen.untrusted import check_doctype, xml_parser
 
@@ -70,12 +71,6 @@ def md5_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _local(tag: Any) -> str:
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
-
-
 def _text(el: etree._Element) -> str | None:
     t = el.text
     return t.strip() if t and t.strip() else None
@@ -96,7 +91,7 @@ def read_pds4(path: str | Path, data: bytes | None = None) -> LabelInfo:
     except etree.XMLSyntaxError as exc:
         raise LabelError(f"not well-formed XML: {exc}", path=str(path)) from exc
     check_doctype(root.getroottree(), path)
-    info = LabelInfo(standard="PDS4", product_class=_local(root.tag))
+    info = LabelInfo(standard="PDS4", product_class=local_name(root.tag))
     tag = root.tag if isinstance(root.tag, str) else ""
     ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
     instrument_lids: list[str] = []
@@ -113,7 +108,7 @@ def read_pds4(path: str | Path, data: bytes | None = None) -> LabelInfo:
         "Observing_System_Component", "Internal_Reference", "Source_Product_Internal",
         "Source_Product_External", "comment", "description")] + ["{*}Software_Program", "{*}Software"]
     for el in root.iter(*wanted):
-        name = el.tag[len(ns):] if el.tag.startswith(ns) else _local(el.tag)
+        name = el.tag[len(ns):] if el.tag.startswith(ns) else local_name(el.tag)
         if name == "Time_Coordinates":
             info.start_time = _child_text(el, f"{ns}start_date_time")
             info.stop_time = _child_text(el, f"{ns}stop_date_time")
@@ -154,7 +149,7 @@ def _internal_reference(el: etree._Element, info: LabelInfo, instrument_lids: li
     ref = rtype = None
     comment = None
     for child in el:
-        cn = _local(child.tag)
+        cn = local_name(child.tag)
         if cn in ("lidvid_reference", "lid_reference"):
             ref = _text(child)
         elif cn == "reference_type":
@@ -206,7 +201,7 @@ def _source_products(el: etree._Element, info: LabelInfo) -> None:
     refs = []
     note = ""
     for child in el:
-        cn = _local(child.tag)
+        cn = local_name(child.tag)
         if cn in ("lidvid_reference", "lid_reference", "external_source_product_identifier"):
             if t := _text(child):
                 refs.append(t)
@@ -219,7 +214,7 @@ def _source_products(el: etree._Element, info: LabelInfo) -> None:
 
 def _software(el: etree._Element, info: LabelInfo) -> None:
     """proc:Software_Program (name, program_version) and the pdsgen recipe behind a product."""
-    values = {_local(c.tag): _text(c) for c in el}
+    values = {local_name(c.tag): _text(c) for c in el}
     name = values.get("name") or values.get("software_id") or ""
     version = values.get("program_version") or values.get("software_version_id")
     if name.lower() == "pdsgen":

@@ -1,8 +1,10 @@
-"""PDS4 XML labels: parse with lxml, then small namespace-blind look-ups.
+"""PDS4 XML labels: parse with lxml, then small namespace-blind look-ups — pdsgen's one PDS4
+XML helper module (the reader, the validator and the archive indexer use it).
 
 PDS4 labels put the core classes in the ``pds`` namespace and discipline classes in
-others; the reader only needs core classes, found by local name so that labels that
-(wrongly) omit or alias the namespace still read.
+others; look-ups go by local name (lxml's C-level ``{*}name`` wildcard) so that labels that
+(wrongly) omit or alias the namespace still read. Where a caller must tell namespaces apart
+(XPath-like iteration over the core namespace), it uses the constants below.
 """
 
 from __future__ import annotations
@@ -19,23 +21,44 @@ def parse(path: Path):
     return parse_label_xml(path, remove_comments=False)
 
 
+#: the PDS4 core (``pds``) namespace, the Schematron and XML Schema instance namespaces
+PDS_NS = "http://pds.nasa.gov/pds4/pds/v1"
+SCHEMATRON_NS = "http://purl.oclc.org/dsdl/schematron"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+
+
 def local(element) -> str:
     """Local name of an element (namespace dropped); '' for comments and PIs."""
-    tag = element.tag
+    return local_name(element.tag)
+
+
+def local_name(tag) -> str:
+    """Local name of a tag (``{ns}name`` → ``name``); '' for the tags of comments and PIs."""
     if not isinstance(tag, str):
         return ""
     return tag.rsplit("}", 1)[-1]
 
 
 def children(element, name: str | None = None) -> list:
-    return [c for c in element if isinstance(c.tag, str) and (name is None or local(c) == name)]
+    """Child elements (any namespace), optionally only those named ``name``."""
+    if name is None:
+        return [c for c in element if isinstance(c.tag, str)]
+    return element.findall(f"{{*}}{name}")
 
 
 def child(element, name: str):
-    for c in element:
-        if isinstance(c.tag, str) and local(c) == name:
-            return c
-    return None
+    """First child element named ``name`` in any namespace; None if there is none."""
+    return element.find(f"{{*}}{name}")
+
+
+def child_text(element, name: str) -> str | None:
+    """Stripped text of the first child ``name`` of ``element`` (None if ``element`` or the
+    child is missing, or the text is empty)."""
+    c = element.find(f"{{*}}{name}") if element is not None else None
+    if c is None or c.text is None:
+        return None
+    t = c.text.strip()
+    return t or None
 
 
 def find_path(element, *names: str):

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from pdsgen.model import Field
+from pdsgen.pds4.label import child, child_text
 from pdsgen.validate import fieldtypes
 from pdsgen.validate.findings import Finding
-from pdsgen.validate.pds4label import kid, ktext
 
 RECORD_DELIMITERS = {
     "carriage-return line-feed": b"\r\n",
@@ -124,13 +124,13 @@ def _num_typed(text: str | float | None, dtype: np.dtype | None) -> float | None
 def _limits(field_el, special: dict | None, dtype: np.dtype | None = None) -> FieldLimits:
     lim = FieldLimits()
     if field_el is not None:
-        stats = kid(field_el, "Field_Statistics")
+        stats = child(field_el, "Field_Statistics")
         if stats is None:
-            stats = kid(field_el, "Object_Statistics")
+            stats = child(field_el, "Object_Statistics")
         if stats is not None:
-            lim.minimum = _num(ktext(stats, "minimum"))
-            lim.maximum = _num(ktext(stats, "maximum"))
-        ml = ktext(field_el, "maximum_field_length")
+            lim.minimum = _num(child_text(stats, "minimum"))
+            lim.maximum = _num(child_text(stats, "maximum"))
+        ml = child_text(field_el, "maximum_field_length")
         lim.max_length = int(ml) if ml and ml.isdigit() else None
     special = special or {}
     lim.valid_min = _num_typed(special.get("valid_minimum"), dtype)

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from pdsgen.model import DataObject
+from pdsgen.pds4.label import child, child_text, children, local
 from pdsgen.validate import columns as C
 from pdsgen.validate.columns import Ctx, _limits, _line, _num, _range_checks
 from pdsgen.validate.findings import Finding
-from pdsgen.validate.pds4label import kid, kids, ktext, local
 from pdsgen.validate.tables import check_delimited_table, check_fixed_table
 
 __all__ = ["Ctx", "check_object", "reading_findings", "describe_objects", "check_array", "check_fixed_table",
@@ -55,11 +55,11 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
                            f"{itemsize} bytes from offset {obj.offset} need {needed} bytes, {obj.file.name!r} has "
                            f"{size}", file=ctx.label, line=_line(el)))
         return out
-    stats = kid(el, "Object_Statistics") if el is not None else None
+    stats = child(el, "Object_Statistics") if el is not None else None
     lim = _limits(None, obj.special_constants, bt.dtype)
     if stats is not None:
-        lim.minimum = _num(ktext(stats, "minimum"))
-        lim.maximum = _num(ktext(stats, "maximum"))
+        lim.minimum = _num(child_text(stats, "minimum"))
+        lim.maximum = _num(child_text(stats, "maximum"))
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return out
     if bt.dtype is None or bt.kind in ("complex", "bits", "bytes"):
@@ -188,8 +188,8 @@ def describe_objects(tree, label_path: Path) -> list[tuple[DataObject, object, i
     for area in tree.getroot():
         if not isinstance(area.tag, str) or not local(area).startswith("File_Area"):
             continue
-        file_el = kid(area, "File")
-        file_name = ktext(file_el, "file_name") if file_el is not None else None
+        file_el = child(area, "File")
+        file_name = child_text(file_el, "file_name") if file_el is not None else None
         if not file_name:
             continue
         try:
@@ -197,7 +197,7 @@ def describe_objects(tree, label_path: Path) -> list[tuple[DataObject, object, i
         except ReferenceEscapeError:
             continue  # reported by the label checks (file_naming_problem); never read
         area_objs = []
-        for el in kids(area):
+        for el in children(area):
             tag = local(el)
             if tag == "File" or classify(tag) is None:
                 continue

@@ -20,8 +20,8 @@ from pathlib import Path
 from lxml import etree
 
 from pdsgen.errors import ValidationRunError
+from pdsgen.pds4.label import PDS_NS, child_text, local
 from pdsgen.validate.findings import Finding
-from pdsgen.validate.pds4label import PDS_NS, ktext, local
 
 
 @dataclass
@@ -81,7 +81,7 @@ def check_context_refs(
     if local(root) == "Product_Context":
         return out
     for ref in root.iter(f"{{{PDS_NS}}}Internal_Reference"):
-        value = ktext(ref, "lid_reference") or ktext(ref, "lidvid_reference")
+        value = child_text(ref, "lid_reference") or child_text(ref, "lidvid_reference")
         if not value:
             continue
         lid, _, vid = value.partition("::")
@@ -98,7 +98,7 @@ def check_context_refs(
         parent = ref.getparent()
         if parent is None:
             continue
-        name, kind_ = ktext(parent, "name"), ktext(parent, "type")
+        name, kind_ = child_text(parent, "name"), child_text(parent, "type")
         if not name or not kind_:  # validate compares only when both are given
             continue
         level = "warning" if mismatch_warnings else "info"

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from pdsgen.pds4.label import child, child_text, children, local
 from pdsgen.untrusted import ReferenceEscapeError, confine
 from pdsgen.validate.findings import Finding
-from pdsgen.validate.pds4label import kid, kids, ktext, local
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,10 @@ class Member:
 
 def bundle_members(tree: etree._ElementTree) -> list[Member]:
     out = []
-    for entry in kids(tree.getroot(), "Bundle_Member_Entry"):
-        ident = ktext(entry, "lidvid_reference") or ktext(entry, "lid_reference")
+    for entry in children(tree.getroot(), "Bundle_Member_Entry"):
+        ident = child_text(entry, "lidvid_reference") or child_text(entry, "lid_reference")
         if ident:
-            status = (ktext(entry, "member_status") or "P")[:1].upper()
+            status = (child_text(entry, "member_status") or "P")[:1].upper()
             out.append(Member(status, ident, entry.sourceline))
     return out
 
@@ -54,9 +54,9 @@ def inventory_file(tree: etree._ElementTree, label_path: Path) -> tuple[Path, et
     for area in tree.getroot():
         if not isinstance(area.tag, str) or not local(area).startswith("File_Area"):
             continue
-        inv = kid(area, "Inventory")
-        f = kid(area, "File")
-        name = ktext(f, "file_name") if f is not None else None
+        inv = child(area, "Inventory")
+        f = child(area, "File")
+        name = child_text(f, "file_name") if f is not None else None
         if inv is not None and name:
             try:
                 return confine(label_path.parent, name, label=label_path, what="inventory file_name"), inv
@@ -74,11 +74,11 @@ def collection_members(path: Path, inv: etree._Element) -> list[Member]:
         raw = path.read_bytes()
     except OSError:
         return []
-    offset = ktext(inv, "offset")
+    offset = child_text(inv, "offset")
     if offset and offset.isdigit():
         raw = raw[int(offset):]
     delim = {"comma": ",", "horizontal tab": "\t", "semicolon": ";", "vertical bar": "|"}.get(
-        (ktext(inv, "field_delimiter") or "comma").lower(), ",")
+        (child_text(inv, "field_delimiter") or "comma").lower(), ",")
     from pdsgen.data.delimited import quiet_row_handlers, row_handler
 
     try:
@@ -148,7 +148,7 @@ def integrity_findings(
 
 def record_count_findings(inv: etree._Element, members: list[Member], file: str) -> list[Finding]:
     """The Inventory's <records> against the records in its file (checked even without --content)."""
-    declared = ktext(inv, "records")
+    declared = child_text(inv, "records")
     if declared is None or not declared.isdigit():
         return []
     if int(declared) == len(members):

@@ -15,10 +15,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from pdsgen.pds4.label import PDS_NS, SCHEMATRON_NS, XSI_NS, child, child_text, children, local
 from pdsgen.validate.findings import Finding
-
-PDS_NS = "http://pds.nasa.gov/pds4/pds/v1"
-SCHEMATRON_NS = "http://purl.oclc.org/dsdl/schematron"
 
 #: LID: urn:<agency>:<authority>:<bundle>[:<collection>[:<product>]] (context LIDs have
 #: more segments); segment characters per the PDS4 Standards Reference §6D.2.
@@ -40,31 +38,6 @@ ENCODING_EXTENSIONS = {
     "mp4/h.264": {".mp4", ".m4v"},
     "mp4": {".mp4"},
 }
-
-
-def local(el) -> str:
-    tag = el.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def kids(el, name: str | None = None) -> list:
-    """Child elements (any namespace), optionally only those named `name`."""
-    if name is None:
-        return [c for c in el if isinstance(c.tag, str)]
-    return el.findall(f"{{*}}{name}")
-
-
-def kid(el, name: str):
-    """First child element named `name` in any namespace (lxml's C-level wildcard search)."""
-    return el.find(f"{{*}}{name}")
-
-
-def ktext(el, name: str) -> str | None:
-    c = el.find(f"{{*}}{name}") if el is not None else None
-    if c is None or c.text is None:
-        return None
-    t = c.text.strip()
-    return t or None
 
 
 def xml_models(tree: etree._ElementTree) -> list[tuple[str, str | None, int | None]]:
@@ -130,7 +103,6 @@ def schematron_citations(tree: etree._ElementTree, file: str) -> tuple[list[tupl
     return cited, out
 
 
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _URL_SCHEMES = {"http", "https", "file", "ftp", "jar"}
 
 
@@ -186,25 +158,25 @@ def schema_schematron_versions(tree: etree._ElementTree, file: str) -> list[Find
 
 
 def identification(tree: etree._ElementTree) -> tuple[str | None, str | None]:
-    ia = kid(tree.getroot(), "Identification_Area")
+    ia = child(tree.getroot(), "Identification_Area")
     if ia is None:
         return None, None
-    return ktext(ia, "logical_identifier"), ktext(ia, "version_id")
+    return child_text(ia, "logical_identifier"), child_text(ia, "version_id")
 
 
 def check_identifiers(tree: etree._ElementTree, file: str) -> list[Finding]:
     """Syntax of the product's LID/VID and of every lid_reference / lidvid_reference."""
     out: list[Finding] = []
     root = tree.getroot()
-    ia = kid(root, "Identification_Area")
+    ia = child(root, "Identification_Area")
     if ia is not None:
-        lid_el = kid(ia, "logical_identifier")
+        lid_el = child(ia, "logical_identifier")
         if lid_el is not None:
             msg = lid_problem((lid_el.text or "").strip())
             if msg:
                 out.append(Finding("error.label.invalid_lid", f"logical_identifier: {msg}", file=file,
                                    line=lid_el.sourceline))
-        vid_el = kid(ia, "version_id")
+        vid_el = child(ia, "version_id")
         if vid_el is not None and not VID_RE.match((vid_el.text or "").strip()):
             out.append(Finding("error.label.invalid_vid",
                                f"version_id {(vid_el.text or '').strip()!r} is not M.n", file=file,
@@ -286,28 +258,28 @@ def _int(text: str | None) -> int | None:
 
 
 def _object_size(el, tag: str) -> int | None:
-    length = _int(ktext(el, "object_length"))
+    length = _int(child_text(el, "object_length"))
     if length is not None:
         return length
     if tag in ("Table_Character", "Table_Binary", "Transfer_Manifest"):
-        rec = kid(el, "Record_Character")
+        rec = child(el, "Record_Character")
         if rec is None:
-            rec = kid(el, "Record_Binary")
-        records, reclen = _int(ktext(el, "records")), _int(ktext(rec, "record_length")) if rec is not None else None
+            rec = child(el, "Record_Binary")
+        records, reclen = _int(child_text(el, "records")), _int(child_text(rec, "record_length")) if rec is not None else None
         if records is not None and reclen is not None:
             return records * reclen
     if tag.startswith("Array"):
         from pdsgen.data import types
 
-        elem = kid(el, "Element_Array")
-        dtype = ktext(elem, "data_type") if elem is not None else None
+        elem = child(el, "Element_Array")
+        dtype = child_text(elem, "data_type") if elem is not None else None
         try:
             itemsize = types.binary_type(dtype).itemsize if dtype else None
         except KeyError:
             itemsize = None
         n = 1
-        for ax in kids(el, "Axis_Array"):
-            e = _int(ktext(ax, "elements"))
+        for ax in children(el, "Axis_Array"):
+            e = _int(child_text(ax, "elements"))
             if e is None:
                 return None
             n *= e
@@ -321,29 +293,29 @@ def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
     for area in tree.getroot():
         if not isinstance(area.tag, str) or not local(area).startswith("File_Area"):
             continue
-        f = kid(area, "File")
-        name = ktext(f, "file_name") if f is not None else None
+        f = child(area, "File")
+        name = child_text(f, "file_name") if f is not None else None
         fa = FileArea(area, f, name, None)
         fa.path, fa.refused = _confined(label_dir, name, "file_name")
         if f is not None:
-            fa.file_size = _int(ktext(f, "file_size"))
-            md5 = ktext(f, "md5_checksum")
+            fa.file_size = _int(child_text(f, "file_size"))
+            md5 = child_text(f, "md5_checksum")
             fa.md5 = md5.lower() if md5 else None
         for el in area:
             tag = local(el)
             if not tag or tag == "File":
                 continue
-            fa.objects.append(ObjectRef(tag, el, _int(ktext(el, "offset")), _object_size(el, tag)))
+            fa.objects.append(ObjectRef(tag, el, _int(child_text(el, "offset")), _object_size(el, tag)))
         out.append(fa)
     for doc_file in tree.getroot().iter(f"{{{PDS_NS}}}Document_File"):
-        name = ktext(doc_file, "file_name")
+        name = child_text(doc_file, "file_name")
         if not name:
             continue
-        folder = ktext(doc_file, "directory_path_name")
+        folder = child_text(doc_file, "directory_path_name")
         fa = FileArea(doc_file, doc_file, name, None)
         fa.path, fa.refused = _confined(label_dir, f"{folder}/{name}" if folder else name, "Document_File")
-        fa.file_size = _int(ktext(doc_file, "file_size"))
-        md5 = ktext(doc_file, "md5_checksum")
+        fa.file_size = _int(child_text(doc_file, "file_size"))
+        md5 = child_text(doc_file, "md5_checksum")
         fa.md5 = md5.lower() if md5 else None
         out.append(fa)
     return out
@@ -374,8 +346,8 @@ def check_record_counts(tree: etree._ElementTree, file: str) -> list[Finding]:
         names = [local(c) for c in el if isinstance(c.tag, str)]
         fields = [n for n in names if n.startswith("Field_") and n != "Field_Statistics"]
         groups = [n for n in names if n.startswith("Group_Field_")]
-        for what, declared, actual in (("fields", _int(ktext(el, "fields")), len(fields)),
-                                       ("groups", _int(ktext(el, "groups")), len(groups))):
+        for what, declared, actual in (("fields", _int(child_text(el, "fields")), len(fields)),
+                                       ("groups", _int(child_text(el, "groups")), len(groups))):
             if declared is not None and declared != actual:
                 out.append(Finding("error.label.invalid_object_definition",
                                    f"{tag} says {what} = {declared} but contains {actual}", file=file,
@@ -398,7 +370,7 @@ def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> li
         if problem is not None and "control" in problem:  # (other characters: the walk's naming checks)
             out.append(Finding("error.file.name_has_invalid_characters", f"file_{problem}", file=file, line=line))
         for obj in fa.objects:
-            enc = ktext(obj.element, "encoding_standard_id")
+            enc = child_text(obj.element, "encoding_standard_id")
             if enc and obj.tag.startswith("Encoded"):
                 allowed = ENCODING_EXTENSIONS.get(enc.strip().lower())
                 if allowed and fa.path.suffix.lower() not in allowed:
@@ -491,10 +463,10 @@ TEXT_DOCUMENTS = {"7-bit ascii text", "utf-8 text"}
 def not_checked_documents(tree: etree._ElementTree, file: str) -> list[Finding]:
     out = []
     for el in tree.getroot().iter(f"{{{PDS_NS}}}Document_File"):
-        std = ktext(el, "document_standard_id") or "unknown"
+        std = child_text(el, "document_standard_id") or "unknown"
         if std.lower() not in TEXT_DOCUMENTS:
             out.append(Finding("info.validation.not_checked",
-                               f"{ktext(el, 'file_name')!r} ({std}) content is not checked by pdsgen (format "
+                               f"{child_text(el, 'file_name')!r} ({std}) content is not checked by pdsgen (format "
                                f"outside its scope: PDF/A, images, office and media formats)",
                                file=file, line=el.sourceline))
     return out

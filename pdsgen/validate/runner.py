@@ -93,7 +93,7 @@ def _validate_label(p: Path, opts: Options, walked: bool) -> ProductResult:
         res.findings.append(Finding("error.label.schema", refused, file=str(p), line=1))
         return res.finish()
     root = tree.getroot()
-    from pdsgen.validate.pds4label import local
+    from pdsgen.pds4.label import local
 
     if not local(root).startswith(("Product_", "Ingest_")):
         return _label_problem(p, walked, f"root element <{local(root)}> is not a PDS4 product")
@@ -117,8 +117,8 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     root = tree.getroot()
     res.product_class = L.local(root)
     res.lid, res.vid = L.identification(tree)
-    ia = L.kid(root, "Identification_Area")
-    res.im_version = L.ktext(ia, "information_model_version") if ia is not None else None
+    ia = L.child(root, "Identification_Area")
+    res.im_version = L.child_text(ia, "information_model_version") if ia is not None else None
     if not opts.product:
         # validate's --skip-product-validation: identifiers and members only, for the
         # cross-product (bundle/collection) checks

@@ -14,6 +14,7 @@ import io
 import numpy as np
 
 from pdsgen.model import DataObject, Field
+from pdsgen.pds4.label import child_text
 from pdsgen.validate import columns as C
 from pdsgen.validate import fieldtypes
 from pdsgen.validate.columns import (
@@ -32,7 +33,6 @@ from pdsgen.validate.columns import (
     _text_column_checks,
 )
 from pdsgen.validate.findings import Finding
-from pdsgen.validate.pds4label import ktext
 
 # --------------------------------------------------------------------------- fixed tables
 
@@ -274,16 +274,16 @@ def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
                                f"(bytes {s0 + 1}..{e0})", file=ctx.label, field=n1, line=_line(el)))
     for fb in (el.iter("{*}Field_Bit") if el is not None else ()):
         packed_field = fb.getparent().getparent() if fb.getparent() is not None else None
-        length = ktext(packed_field, "field_length") if packed_field is not None else None
-        start, stop = ktext(fb, "start_bit_location") or ktext(fb, "start_bit"), \
-            ktext(fb, "stop_bit_location") or ktext(fb, "stop_bit")
+        length = child_text(packed_field, "field_length") if packed_field is not None else None
+        start, stop = child_text(fb, "start_bit_location") or child_text(fb, "start_bit"), \
+            child_text(fb, "stop_bit_location") or child_text(fb, "stop_bit")
         try:
             nbits, first, last = int(length) * 8, int(start), int(stop)
         except (TypeError, ValueError):
             continue
         if not 1 <= first <= last <= nbits:
             out.append(Finding("error.table.bad_field_read",
-                               f"{obj.name}: bit field {ktext(fb, 'name')!r} (bits {first}..{last}) lies "
+                               f"{obj.name}: bit field {child_text(fb, 'name')!r} (bits {first}..{last}) lies "
                                f"outside its {nbits}-bit packed field", file=ctx.label, line=fb.sourceline))
     return out
 

@@ -22,13 +22,13 @@ from pathlib import Path
 from lxml import etree
 
 from pdsgen.errors import ValidationRunError
+from pdsgen.pds4.label import PDS_NS
 from pdsgen.untrusted import doctype_problem
 from pdsgen.validate.catalog import Catalog
 from pdsgen.validate.findings import Finding
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XS = "http://www.w3.org/2001/XMLSchema"
-PDS_NS = "http://pds.nasa.gov/pds4/pds/v1"
 
 _cache: dict[tuple, etree.XMLSchema] = {}
 _lock = threading.Lock()
