@@ -17,14 +17,20 @@ Mapping[str, Table]`` (see `pdsgen.recipes.api`).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pdsgen.errors import RecipeError
 from pdsgen.plugins import Registry, algorithm_targets
 
-Algorithm = Callable[[Any], Any]
+if TYPE_CHECKING:
+    from astropy.table import Table
+
+    from pdsgen.recipes.api import AlgorithmResult, RecipeContext
+
+#: what a recipe algorithm is: context in, result (or table, or tables per output part) out
+Algorithm = Callable[["RecipeContext"], "AlgorithmResult | Table | Mapping[str, Table]"]
 
 ENTRY_POINT_GROUP = "pdsgen.algorithms"
 RUNTIME_PRIORITY, ENTRY_POINT_PRIORITY, UNIT_PRIORITY = 100, 50, 0

@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import astropy.units as u
 import numpy as np
 from astropy.table import Table
 
 from pdsgen.errors import RecipeError
+from pdsgen.recipes import RecipeContext
 from pdsgen_thermistor.algorithm import divider_resistance_ohm, steinhart_hart_kelvin
 
 
-def thermistor_temperature(ctx: Any) -> Table:
+def thermistor_temperature(ctx: RecipeContext) -> Table:
     """Recipe ``thermistor-temperature``: DN → R_THERM (ohm) → T (K), one row per record."""
     p = ctx.params
     dn = np.asarray(ctx.inputs["dn"], dtype=np.float64)

@@ -3,7 +3,9 @@ parameters) to the pure functions of `pdsgen.instruments.aca.algorithm`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +16,10 @@ from pdsgen.instruments.aca.algorithm import (
     select_calibration,
     warm_pixel_fraction,
 )
+
+if TYPE_CHECKING:
+
+    from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 
 # --------------------------------------------------------------------------- recipe edge
 # Adapts the recipe engine's context to the pure functions above (reading the images
@@ -79,14 +85,14 @@ def _checked_calibration(product, path, t_ccd_input) -> tuple[float, np.ndarray,
     return secs, temps, t_ccd
 
 
-def check_product(ctx, i: int, inputs) -> None:
+def check_product(ctx: RecipeContext, i: int, inputs: Mapping[str, Any]) -> None:
     """Per-calibration checks the engine runs before the group (a bad one is left out)."""
     product, path = ctx.products[i], ctx.paths[i]
     _checked_calibration(product, path, inputs["t_ccd"])
     _dark_image(product, path)
 
 
-def aca_dark_algorithm(ctx):
+def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     """Recipe ``aca-dark``: warm-pixel fraction of every dark calibration between ``start``
     and ``stop`` (raw and scaled to ``t_ccd_ref``), as a time series with its plot, plus the
     calibration selected for ``date`` with ``select`` when a date is given."""

@@ -3,15 +3,20 @@ parameters) to the pure functions of `pdsgen.instruments.chems.algorithm`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pdsgen.errors import RecipeError
 from pdsgen.instruments.chems.algorithm import check_alpha, chems_pha
 
+if TYPE_CHECKING:
+    from astropy.table import Table
 
-def chems_pha_algorithm(ctx: Any) -> Any:
+    from pdsgen.recipes.api import RecipeContext
+
+
+def chems_pha_algorithm(ctx: RecipeContext) -> Table:
     """Recipe adapter: resolved inputs ``tau`` (s), ``dist`` (m), ``energy`` (keV), ``eq``
     (keV/e) and parameter ``alpha`` → output table; pass-through inputs named in the
     recipe's outputs (time, step ...) are copied."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,10 @@ from pdsgen.instruments.fips.algorithm import (
     spectra,
     step_lookup,
 )
+
+if TYPE_CHECKING:
+
+    from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 
 # --------------------------------------------------------------------------- calibration files
 
@@ -151,7 +155,7 @@ def edr_date(start_time: Any, path: Path) -> np.datetime64:
 # --------------------------------------------------------------------------- recipe adapter
 
 
-def fips_cdr_algorithm(ctx: Any) -> Any:
+def fips_cdr_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     """Recipe adapter: a FIPS scan EDR (``counts`` input) → ``espec`` CDR, a PHA EDR
     (``tof`` input) → ``pha`` CDR. Calibration tables that do not cover the data are
     RecipeErrors, EDR values the tables have no entry for DataErrors, both naming the EDR."""
@@ -163,7 +167,7 @@ def fips_cdr_algorithm(ctx: Any) -> Any:
         raise DataError(str(exc), path=str(ctx.path)) from None
 
 
-def _cdr(ctx: Any) -> Any:
+def _cdr(ctx: RecipeContext) -> AlgorithmResult:
     import astropy.units as u
     from astropy.table import Table
 

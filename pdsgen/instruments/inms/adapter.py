@@ -3,7 +3,9 @@ parameters) to the pure functions of `pdsgen.instruments.inms.algorithm`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +22,10 @@ from pdsgen.instruments.inms.algorithm import (
     scale_factors,
     significant,
 )
+
+if TYPE_CHECKING:
+
+    from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 
 # --------------------------------------------------------------------------- recipe edge
 # Adapts the recipe engine's context to the pure functions above: the dataset plan file is
@@ -84,7 +90,7 @@ def _scalar(values: list, name: str, paths) -> np.ndarray:
     return np.asarray(out)
 
 
-def check_product(ctx, i: int, inputs) -> None:
+def check_product(ctx: RecipeContext, i: int, inputs: Mapping[str, Any]) -> None:
     """Per-scan checks the engine runs before the group (a bad scan is left out of it)."""
     for name, v in inputs.items():
         if name in _SCAN_INPUTS:
@@ -94,7 +100,7 @@ def check_product(ctx, i: int, inputs) -> None:
 _SCAN_INPUTS = ("scan", "run", "dataset", "mode", "cs_emis_set", "cs_emission", "os_emission", "pressure", "ip")
 
 
-def inms_crosstalk_algorithm(ctx):
+def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     """Recipe ``inms-crosstalk``: per-run dataset statistics, background-subtracted spectra
     and OSNB/CSN crosstalk ratios, with the mass-spectrum bar plots."""
     import astropy.units as u

@@ -3,7 +3,9 @@ parameters) to the pure functions of `pdsgen.instruments.iuvs.algorithm`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,6 +17,13 @@ from pdsgen.instruments.iuvs.algorithm import (
     frame_dark_mean,
     time_order,
 )
+
+if TYPE_CHECKING:
+
+    from pathlib import Path
+
+    from pdsgen.model import Product
+    from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 
 # --------------------------------------------------------------------------- recipe edge
 # Everything below adapts the recipe engine's context to the pure functions above:
@@ -106,7 +115,7 @@ def _dark_frame(product, path):
     return frame_dark_mean(data, None if blank is None else float(blank)), frames
 
 
-def _product_values(ctx, product, path) -> tuple[float, int, np.datetime64]:
+def _product_values(ctx: RecipeContext, product: Product, path: Path) -> tuple[float, int, np.datetime64]:
     """(dark mean DN, frames, observation time) of one L1A dark, read once per run."""
     key = ("iuvs-dark", str(path))
     if key not in ctx.cache:
@@ -118,14 +127,14 @@ def _product_values(ctx, product, path) -> tuple[float, int, np.datetime64]:
 _ONE_VALUE_INPUTS = ("int_time", "spe_size", "spa_size", "mcp_volt", "det_temp_dn", "case_temp_dn", "xuv")
 
 
-def check_product(ctx, i: int, inputs) -> None:
+def check_product(ctx: RecipeContext, i: int, inputs: Mapping[str, Any]) -> None:
     """Per-dark checks the engine runs before the group (a bad dark is left out of it)."""
     for k in _ONE_VALUE_INPUTS:
         _first_values([inputs[k]], k, [ctx.paths[i]])
     _product_values(ctx, ctx.products[i], ctx.paths[i])
 
 
-def iuvs_dark_algorithm(ctx):
+def iuvs_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     """Recipe ``iuvs-dark``: one dark-trend table per XUV group, sorted by time, + plots."""
     from astropy.table import MaskedColumn, Table
 
