@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pdsgen.errors import DataError, PdsgenError, UnsupportedError
-from pdsgen.model import DataObject
+from pdsgen.model import DataObject, Field
 from pdsgen.plugins import Registry
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 LayoutReader = Callable[[DataObject], Any]
 
@@ -134,7 +137,7 @@ def physical_data(obj: DataObject) -> Any:
 
 
 @functools.lru_cache(maxsize=4096)  # astropy's failure path ("did you mean") costs ~10 ms
-def _unit(text: str | None, pds3: bool = False):
+def _unit(text: str | None, pds3: bool = False) -> Any:
     """The label's unit for astropy. PDS4 units are astropy-compatible as written; PDS3
     labels shout (``KM/S``, ``DN/S``: DN per second, not per siemens) and use archive
     spellings (``COUNTS``), so they go through `pdsgen.units` first. A unit nobody can
@@ -153,7 +156,7 @@ def _unit(text: str | None, pds3: bool = False):
     return read_unit(text)
 
 
-def _check_ascii(obj: DataObject, f, values: np.ndarray) -> None:
+def _check_ascii(obj: DataObject, f: Field, values: np.ndarray) -> None:
     """Warn (once per field) when an ASCII_* field holds bytes above 127; values stay bytes."""
     from pdsgen.data.fixed import warn_text
     from pdsgen.data.text import non_ascii
@@ -174,7 +177,7 @@ def _decode_text(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def to_table(obj: DataObject):
+def to_table(obj: DataObject) -> Table:
     """An `astropy.table.Table` of a table or array object, with label units.
 
     Special constants and blank values are masked, scaling applied, text as ``str``.

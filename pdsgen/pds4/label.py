@@ -10,12 +10,15 @@ others; look-ups go by local name (lxml's C-level ``{*}name`` wildcard) so that 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from lxml import etree
 
 from pdsgen.errors import LabelError
 from pdsgen.untrusted import parse_label_xml
 
 
-def parse(path: Path):
+def parse(path: Path) -> etree._ElementTree:
     """The label as an lxml ElementTree; malformed XML → `LabelError` with line/column, and
     a DOCTYPE declaring entities (never expanded) → `LabelError` too (`pdsgen.untrusted`)."""
     return parse_label_xml(path, remove_comments=False)
@@ -27,31 +30,36 @@ SCHEMATRON_NS = "http://purl.oclc.org/dsdl/schematron"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 
-def local(element) -> str:
+def local(element: etree._Element) -> str:
     """Local name of an element (namespace dropped); '' for comments and PIs."""
     return local_name(element.tag)
 
 
-def local_name(tag) -> str:
+def local_name(tag: Any) -> str:
     """Local name of a tag (``{ns}name`` → ``name``); '' for the tags of comments and PIs."""
     if not isinstance(tag, str):
         return ""
     return tag.rsplit("}", 1)[-1]
 
 
-def children(element, name: str | None = None) -> list:
+def children(element: etree._Element, name: str | None = None) -> list[etree._Element]:
     """Child elements (any namespace), optionally only those named ``name``."""
     if name is None:
         return [c for c in element if isinstance(c.tag, str)]
-    return element.findall(f"{{*}}{name}")
+    found: list[etree._Element] = element.findall(f"{{*}}{name}")
+    return found
 
 
-def child(element, name: str):
-    """First child element named ``name`` in any namespace; None if there is none."""
-    return element.find(f"{{*}}{name}")
+def child(element: etree._Element | None, name: str) -> etree._Element | None:
+    """First child element named ``name`` in any namespace; None if there is none (or no
+    ``element``)."""
+    if element is None:
+        return None
+    found: etree._Element | None = element.find(f"{{*}}{name}")
+    return found
 
 
-def child_text(element, name: str) -> str | None:
+def child_text(element: etree._Element | None, name: str) -> str | None:
     """Stripped text of the first child ``name`` of ``element`` (None if ``element`` or the
     child is missing, or the text is empty)."""
     c = element.find(f"{{*}}{name}") if element is not None else None
@@ -61,7 +69,7 @@ def child_text(element, name: str) -> str | None:
     return t or None
 
 
-def find_path(element, *names: str):
+def find_path(element: etree._Element | None, *names: str) -> etree._Element | None:
     """Follow a chain of child names; None if any is missing."""
     for name in names:
         if element is None:
@@ -70,7 +78,7 @@ def find_path(element, *names: str):
     return element
 
 
-def text(element, name: str | None = None, default: str | None = None) -> str | None:
+def text(element: etree._Element | None, name: str | None = None, default: str | None = None) -> str | None:
     """Stripped text of ``element`` (or of its child ``name``)."""
     node = element if name is None else (child(element, name) if element is not None else None)
     if node is None or node.text is None:
@@ -79,7 +87,7 @@ def text(element, name: str | None = None, default: str | None = None) -> str | 
     return value if value != "" else default
 
 
-def integer(element, name: str, *, path: Path, obj: str | None, required: bool = True) -> int | None:
+def integer(element: etree._Element | None, name: str, *, path: Path, obj: str | None, required: bool = True) -> int | None:
     value = text(element, name)
     if value is None:
         if required:
@@ -106,7 +114,7 @@ def integer(element, name: str, *, path: Path, obj: str | None, required: bool =
 INT64 = 2**63
 
 
-def number(element, name: str) -> float | int | None:
+def number(element: etree._Element | None, name: str) -> float | int | None:
     value = text(element, name)
     if value is None:
         return None
@@ -125,5 +133,5 @@ def number(element, name: str) -> float | int | None:
         return float("inf") if n > 0 else float("-inf")
 
 
-def _line(element) -> int | None:
+def _line(element: etree._Element | None) -> int | None:
     return getattr(element, "sourceline", None) if element is not None else None
