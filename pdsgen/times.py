@@ -48,6 +48,7 @@ import calendar
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -93,7 +94,7 @@ def iso_utc(value: Any, *, what: str = "time") -> str:
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
-        text = value.strftime("%Y-%m-%dT%H:%M:%S")
+        text: str = value.strftime("%Y-%m-%dT%H:%M:%S")
         if value.microsecond:
             text += f".{value.microsecond:06d}".rstrip("0")
         return text + "Z"
@@ -353,7 +354,8 @@ def _arrow_fields(arr: Any) -> dict[str, Any]:
         return pc.utf8_slice_codeunits(s, a, b)
 
     def num(s: Any) -> np.ndarray:
-        return pc.cast(pc.if_else(pc.equal(s, ""), "0", s), pa.int64()).to_numpy(zero_copy_only=False)
+        out: np.ndarray = pc.cast(pc.if_else(pc.equal(s, ""), "0", s), pa.int64()).to_numpy(zero_copy_only=False)
+        return out
 
     doy_form = pc.not_equal(cut(text, 7, 8), "-")  # YYYY-DDD… has no second '-' at index 7
     rest = pc.utf8_rtrim(pc.if_else(doy_form, cut(text, 8), cut(text, 10)), "Z")  # "", "Thh:mm", "Thh:mm:ss.f…"
@@ -381,7 +383,7 @@ def _assemble(f: dict[str, Any], original: np.ndarray, *, name: str, where: str)
                     months.astype("datetime64[D]") + (day - 1))
     bad_date = np.where(is_doy, (doy < 1) | (days.astype("datetime64[Y]") != years),
                         (month < 1) | (month > 12) | (day < 1) | (days.astype("datetime64[M]") != months))
-    problems = [
+    problems: list[tuple[np.ndarray, Callable[[str], str]]] = [
         (~matched, lambda v: f"is not a time: give {FORMS}"),
         (matched & is_doy & bad_date, lambda v: f"has a day of year that does not exist in {v.strip()[:4]}"),
         (matched & ~is_doy & bad_date, lambda v: "has a calendar date that does not exist"),
@@ -407,7 +409,8 @@ def _assemble(f: dict[str, Any], original: np.ndarray, *, name: str, where: str)
     places, unit = next((p, u) for p, u in _UNITS if most <= p)
     secs = days.astype(np.int64) * 86_400 + hour * 3600 + minute * 60 + sec
     ticks = secs * 10**places + ns // 10 ** (9 - places)
-    return ticks.astype(f"datetime64[{unit}]")
+    out: np.ndarray = ticks.astype(f"datetime64[{unit}]")
+    return out
 
 
 def _checked_datetime64(values: np.ndarray, *, name: str, where: str) -> np.ndarray:
@@ -438,7 +441,8 @@ def _from_objects(values: np.ndarray, *, name: str, where: str) -> np.ndarray:
         return _checked_datetime64(arr.cast(pa.timestamp(arr.type.unit)).to_numpy(zero_copy_only=False),
                                    name=name, where=where)
     if arr is not None and pa.types.is_date(arr.type) and not arr.null_count:
-        return arr.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+        dates: np.ndarray = arr.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+        return dates
     # error path only: find the first value that is neither text nor a datetime
     import datetime as _dt
 
