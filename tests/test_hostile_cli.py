@@ -547,3 +547,12 @@ def test_outputs_that_cannot_be_written_are_one_line(tmp_path):
     write_output(tmp_path / "r.toml", "name = 'x'\n", "the recipe")
     assert (tmp_path / "r.toml").read_text() == "name = 'x'\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["T.LBL", "T.TAB", "file", "r.toml"]
+
+
+def test_inspect_short_table_cites_the_labels_record_count(tmp_path):
+    """The preview reads 5 records; a file with fewer is reported against the label's count."""
+    body = table_delimited(10, "Comma", field_delimited("I", "ASCII_Integer"))
+    label = write_product(tmp_path, body, b"1\r\n2\r\n")
+    result = cli("inspect", label)
+    assert result.exit_code == 1
+    one_error_line(result, "file has 2 records, the label says 10")
