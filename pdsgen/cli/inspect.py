@@ -175,7 +175,8 @@ def _warning_text(w) -> str:
     return f"{', '.join(where)}: {text}" if where else text
 
 
-def _print_rich(info: dict[str, Any]) -> None:
+def print_summary(info: dict[str, Any]) -> None:
+    """Print a `summary` as `pdsgen inspect` does (also `Product.info()`)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -260,7 +261,7 @@ def inspect_command(path: str, as_json: bool, rows: int) -> None:
     if as_json:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
     else:
-        _print_rich(info)
+        print_summary(info)
     failed = [obj for obj in info["objects"] if "error" in obj]
     for obj in failed:
         click.secho(f"error: {' '.join(str(obj['error']).split())}", fg="red", err=True)
