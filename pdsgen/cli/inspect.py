@@ -50,8 +50,24 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _preview(obj, rows: int) -> dict[str, Any]:
-    """First rows (tables: per field; arrays: leading corner; text: first lines)."""
+def _table_stats(values: dict[str, Any], names: list[str]) -> list[dict[str, Any] | None]:
+    """Per field: min and max of the physical values (numbers, masked values left out)."""
+    import numpy as np
+
+    out: list[dict[str, Any] | None] = []
+    for name in names:
+        col = values[name]
+        if col.dtype.kind not in "iuf" or col.size == 0 or (np.ma.isMaskedArray(col) and col.mask.all()):
+            out.append(None)
+            continue
+        with np.errstate(all="ignore"):
+            out.append({"min": _jsonable(np.ma.min(col)), "max": _jsonable(np.ma.max(col))})
+    return out
+
+
+def _preview(obj, rows: int, stats: bool = True) -> dict[str, Any]:
+    """First rows (tables: per field, with min/max; arrays: leading corner and statistics;
+    text: first lines)."""
     import numpy as np
 
     from pdsgen.data import column_names, physical_data
@@ -62,7 +78,11 @@ def _preview(obj, rows: int) -> dict[str, Any]:
             values = physical_data(_head(obj, rows))
             names = column_names(obj)
             first = {name: values[name][:rows] for name in names}
-            return {"rows": [[_jsonable(first[n][i]) for n in names] for i in range(min(rows, obj.records or 0))]}
+            out: dict[str, Any] = {
+                "rows": [[_jsonable(first[n][i]) for n in names] for i in range(min(rows, obj.records or 0))]}
+            if stats:
+                out["stats"] = _table_stats(physical_data(obj), names)
+            return out
         if obj.kind == "array":
             values = physical_data(obj)
             corner = values[tuple(slice(0, rows) for _ in values.shape)]
@@ -159,6 +179,9 @@ def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
             entry["error"] = str(obj.error)
         elif rows > 0 and obj.kind != "other":
             entry.update(_preview(obj, rows))
+            for f, st in zip(entry.get("fields", []), entry.pop("stats", []), strict=False):
+                if st:
+                    f.update(st)
         if obj.warnings:  # after the preview: reading can find some
             entry["warnings"] = [_warning_text(w) for w in obj.warnings]
         out["objects"].append(entry)
@@ -206,22 +229,9 @@ def print_summary(info: dict[str, Any]) -> None:
         for warning in obj.get("warnings", []):
             console.print(Text(f"  warning: {warning}", style="yellow"))
         if obj["kind"] == "table" and obj.get("fields"):
-            # One row per field (tables are often wider than a terminal); first records as columns.
-            rows = obj.get("rows", [])
-            table = Table(show_edge=False, pad_edge=False, header_style="bold")
-            for title in ("field", "type", "unit"):
-                table.add_column(title, overflow="fold")
-            for i in range(len(rows)):
-                table.add_column(f"#{i}", overflow="fold", max_width=30)
-            values_of = iter(range(len(rows[0]) if rows else 0))
-            for f in obj["fields"]:
-                label = f["name"] + (f"[{','.join(map(str, f['shape']))}]" if f.get("shape") else "")
-                if f.get("bits"):
-                    label += f" (bits {f['bits'][0]}-{f['bits'][1]})"
-                column = next(values_of, None)
-                cells = [_cell(row[column]) for row in rows] if column is not None else []
-                table.add_row(label, f["type"], f.get("unit") or "", *cells)
-            console.print(table)
+            console.print(_fields_table(obj["fields"]))
+            if obj.get("rows"):
+                console.print(_records_table(obj["fields"], obj["rows"], console.width))
         elif obj["kind"] == "array":
             console.print(f"  {obj.get('type')} axes {obj.get('axes')}" + (f" unit {obj['unit']}" if obj.get("unit")
                                                                           else ""))
@@ -232,6 +242,52 @@ def print_summary(info: dict[str, Any]) -> None:
         elif obj.get("lines"):
             for line in obj["lines"]:
                 console.print(Text("  " + line, style="dim"))
+
+
+def _fields_table(fields: list[dict[str, Any]]):
+    """One line per field: name, type, unit, min, max."""
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None, padding=(0, 2, 0, 0))
+    for title in ("field", "type", "unit", "min", "max"):
+        table.add_column(title, overflow="fold", max_width=28)
+    for f in fields:
+        label = f["name"] + (f"[{','.join(map(str, f['shape']))}]" if f.get("shape") else "")
+        if f.get("bits"):
+            label += f" (bits {f['bits'][0]}-{f['bits'][1]})"
+        table.add_row(label, f["type"], f.get("unit") or "",
+                      *(_cell(f[k]) if k in f else "" for k in ("min", "max")))
+    return table
+
+
+def _records_table(fields: list[dict[str, Any]], rows: list[list[Any]], width: int):
+    """The first records as rows, fields as columns: as many fields as fit in ``width``."""
+    from rich.table import Table
+
+    cells = [[_cell(row[i]) for row in rows] for i in range(len(fields))]
+    widths = [min(max([len(f["name"])] + [len(c) for c in col]), 24) for f, col in zip(fields, cells, strict=True)]
+    shown, used = [], 0
+    for i, w in enumerate(widths):
+        if shown and used + w + 2 > width - 12:  # keep room for the "+N fields" column
+            break
+        shown.append(i)
+        used += w + 2
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None, padding=(0, 2, 0, 0),
+                  title_justify="left")
+    for i in shown:
+        table.add_column(fields[i]["name"], no_wrap=True, max_width=24, overflow="ellipsis",
+                         justify="right" if fields[i]["type"] not in _TEXT_TYPES and "String" not in fields[i]["type"]
+                         and "Date" not in fields[i]["type"] else "left")
+    hidden = len(fields) - len(shown)
+    if hidden:
+        table.add_column(f"+{hidden} fields", no_wrap=True, style="dim")
+    for r in range(len(rows)):
+        table.add_row(*(cells[i][r] for i in shown), *(["…"] if hidden else []))
+    return table
+
+
+_TEXT_TYPES = ("ASCII_AnyURI", "ASCII_BibCode", "ASCII_DOI", "ASCII_LID", "ASCII_LIDVID", "ASCII_MD5_Checksum",
+               "ASCII_Directory_Path_Name", "ASCII_File_Name", "ASCII_File_Specification_Name", "UTF8_Text_Preserved")
 
 
 def _cell(value: Any) -> str:
@@ -250,7 +306,8 @@ def _cell(value: Any) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
 @click.option("--rows", type=click.IntRange(0, 1000), default=PREVIEW_ROWS, show_default=True,
               help="Rows of each table (and lines of each header) to show.")
-def inspect_command(path: str, as_json: bool, rows: int) -> None:
+@click.option("--object", "selector", metavar="NAME|INDEX", default=None, help="Show only this object.")
+def inspect_command(path: str, as_json: bool, rows: int, selector: str | None) -> None:
     """Show a product: standard, identifiers, times, objects with fields and first rows."""
     import pdsgen
     from pdsgen.cli.app import unusable_input
@@ -258,6 +315,15 @@ def inspect_command(path: str, as_json: bool, rows: int) -> None:
     with unusable_input():
         product = pdsgen.open(path)
     info = summary(product, rows)
+    if selector is not None:
+        from pdsgen.cli.export import pick_object
+
+        try:
+            index = product.objects.index(pick_object(product, selector))
+        except PdsgenError as exc:
+            exc.exit_code = 2
+            raise
+        info["objects"] = [info["objects"][index]]
     if as_json:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
     else:

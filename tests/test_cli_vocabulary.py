@@ -1,0 +1,120 @@
+"""One CLI vocabulary: export's format from the suffix and no silent folder creation,
+validate's --json and -o, colour on a terminal, inspect's records as rows in 80 columns
+with --object and min/max, and `pdsgen plot`."""
+
+from __future__ import annotations
+
+import json
+import struct
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from test_data_readers import array_xml, field_binary, table_binary, write_product
+
+from pdsgen.cli.app import main
+
+
+@pytest.fixture()
+def product(tmp_path):
+    extra = ("<unit>K</unit><scaling_factor>0.5</scaling_factor>"
+             "<Special_Constants><missing_constant>-1</missing_constant></Special_Constants>")
+    fields = field_binary("ID", "UnsignedMSB2", 1, 2) + field_binary("TEMP", "SignedMSB4", 3, 4, extra)
+    records = [(1, 200), (2, -1), (3, 401)]
+    table = b"".join(struct.pack(">Hi", a, b) for a, b in records)
+    image = np.arange(6, dtype="<f4").reshape(2, 3)
+    body = table_binary(3, 6, fields) + array_xml("Array_2D_Image", "IEEE754LSBSingle", (2, 3), offset=len(table))
+    return write_product(tmp_path, body, table + image.tobytes())
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("t.csv", "csv"), ("t.ECSV", "ecsv"), ("t.fits", "fits"),
+                                           ("t.parquet", "parquet")])
+def test_export_format_from_the_suffix(product, tmp_path, name, fmt):
+    res = run("export", str(product), str(tmp_path / name))
+    assert res.exit_code == 0, res.output
+    assert res.output.strip().endswith(f"as {fmt}")
+    from astropy.table import Table
+
+    kw = {"format": {"csv": "ascii.csv", "ecsv": "ascii.ecsv", "fits": "fits", "parquet": "parquet"}[fmt]}
+    t = Table.read(tmp_path / name, **kw)
+    assert list(t["ID"]) == [1, 2, 3]
+
+
+def test_export_unknown_suffix_and_missing_folder_exit_2(product, tmp_path):
+    res = run("export", str(product), str(tmp_path / "t.dat"))
+    assert res.exit_code == 2 and "give --to" in res.output
+    res = run("export", str(product), str(tmp_path / "no" / "such" / "t.csv"))
+    assert res.exit_code == 2 and "output folder does not exist" in res.output
+    assert not (tmp_path / "no").exists()
+
+
+def test_validate_json_flag_and_out(product, tmp_path):
+    res = run("validate", "--offline", "--no-context", "--jobs", "1", "--json", str(product))
+    data = json.loads(res.output)
+    assert data["summary"] == json.loads(run("validate", "--offline", "--no-context", "--jobs", "1",
+                                             "--format", "json", str(product)).output)["summary"]
+    res = run("validate", "--offline", "--no-context", "--jobs", "1", "--json", "-o", str(tmp_path / "r.json"),
+              str(product))
+    assert json.loads((tmp_path / "r.json").read_text())["summary"] == data["summary"]
+    assert run("validate", "--json", "--format", "html", str(product)).exit_code == 2
+
+
+def test_validate_colours_severities():
+    from pdsgen.cli.validate import coloured
+
+    text = "FAIL: x.xml\n  ERROR   error.label.schema [line 3]: bad\n  WARNING w: y\n\nSummary: 1 error(s)\n"
+    out = coloured(text)
+    assert "\x1b[31m" in out.split("\n")[1] and "\x1b[33m" in out.split("\n")[2]
+    import click
+
+    assert click.unstyle(out) == text
+
+
+def test_inspect_records_as_rows_in_80_columns_with_min_max(product):
+    res = run("inspect", str(product))
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    # the field list: TEMP is scaled by 0.5 with -1 missing: 100 and 200.5
+    temp = next(line for line in lines if line.startswith("TEMP "))
+    assert temp.split()[-2:] == ["100", "200.5"]
+    header = next(i for i, line in enumerate(lines) if line.split() == ["ID", "TEMP"])
+    assert [line.split() for line in lines[header + 1:header + 4]] == [["1", "100"], ["2", "--"], ["3", "200.5"]]
+
+
+def test_inspect_object_and_json_min_max(product):
+    res = run("inspect", str(product), "--object", "1", "--json")
+    info = json.loads(res.output)
+    assert [o["kind"] for o in info["objects"]] == ["array"] and info["objects"][0]["max"] == 5.0
+    table = json.loads(run("inspect", str(product), "--json").output)["objects"][0]
+    assert [(f.get("min"), f.get("max")) for f in table["fields"]] == [(1, 3), (100.0, 200.5)]
+    res = run("inspect", str(product), "--object", "nope")
+    assert res.exit_code == 2 and "nope" in res.output
+
+
+def test_plot_table_and_image(product, tmp_path):
+    pytest.importorskip("matplotlib")
+    res = run("plot", str(product), "-o", str(tmp_path / "t.png"))
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "t.png").read_bytes().startswith(b"\x89PNG")
+    res = run("plot", str(product), "--object", "1", "-o", str(tmp_path / "i.png"))
+    assert res.exit_code == 0, res.output
+    from PIL import Image
+
+    assert Image.open(tmp_path / "i.png").size == (700, 500)
+    res = run("plot", str(product), "-o", str(tmp_path / "missing" / "x.png"))
+    assert res.exit_code == 2 and "output folder does not exist" in res.output
+
+
+def test_plot_without_matplotlib_names_the_extra(product, tmp_path, monkeypatch):
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    res = run("plot", str(product), "-o", str(tmp_path / "t.png"))
+    assert res.exit_code == 2 and "pip install 'pdsgen[plots]'" in res.output
+    assert not (tmp_path / "t.png").exists()
