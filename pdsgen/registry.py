@@ -9,6 +9,7 @@ file at the same priority is an error naming both). `pdsgen readers` lists them.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pathlib import Path
 from pdsgen.errors import LabelError
 from pdsgen.model import Product
 from pdsgen.plugins import Registry, RegistryError
+
+log = logging.getLogger(__name__)
 
 Detector = Callable[[Path, bytes], bool]
 Opener = Callable[[Path], Product]
@@ -77,6 +80,7 @@ def open(path: str | os.PathLike[str], *, strict: bool = False) -> Product:  # n
         raise LabelError(exc.message, path=str(p)) from None
     if hit is None:
         raise LabelError("not a PDS3 or PDS4 label (no XML Product_* root, no PDS3 keywords)", path=str(p))
+    log.debug("opening %s as %s", p, hit.item.standard)
     return _strictness(hit.item.open(p), strict)
 
 

@@ -118,3 +118,46 @@ def test_plot_without_matplotlib_names_the_extra(product, tmp_path, monkeypatch)
     res = run("plot", str(product), "-o", str(tmp_path / "t.png"))
     assert res.exit_code == 2 and "pip install 'pdsgen[plots]'" in res.output
     assert not (tmp_path / "t.png").exists()
+
+
+CHEMS = __import__("conftest").ROOT / "labels" / "chems"
+
+
+def test_run_json_quiet_and_verbose_logging(tmp_path):
+    args = ["run", "chems-pha", str(CHEMS / "CPHA0_2004183_0001.LBL"), "--cal", str(CHEMS / "CHEMS_PHA_CAL_V01.LBL"),
+            "--set", "alpha=0.6", "-o", str(tmp_path / "out"), "-q", "--json"]
+    import subprocess
+
+    res = subprocess.run([sys.executable, "-m", "pdsgen", "-v", *args], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    doc = json.loads(res.stdout)
+    (product,) = doc["products"]
+    assert doc["recipe"] == "chems-pha" and product["error"] is None and product["records"] == 48
+    assert product["outputs"] == [str(tmp_path / "out" / "cpha0_2004183_0001_cal.xml")]
+    assert "INFO pdsgen.recipes.run: chems-pha: CPHA0_2004183_0001.LBL → cpha0_2004183_0001_cal.xml" in res.stderr
+    assert "note" not in res.stderr  # -q: no notes
+
+
+def test_recipes_and_demo_json(tmp_path):
+    doc = json.loads(run("recipes", "--json").output)
+    assert {r["name"] for r in doc} >= {"chems-pha", "fips-cdr", "iuvs-dark", "aca-dark", "inms-crosstalk"}
+    res = CliRunner().invoke(main, ["demo", "--only", "chems", "-o", str(tmp_path / "d"), "--no-validate", "--json"])
+    assert res.exit_code == 0, res.output
+    demo = json.loads(res.stdout)
+    (row,) = demo["instruments"]
+    assert row["instrument"] == "chems" and row["products"] == row["inputs"] == 3 and row["ok"]
+
+
+def test_every_jobs_option_defaults_to_1():
+    import click
+
+    def walk(cmd, name=""):
+        if isinstance(cmd, click.Group):
+            for sub, c in cmd.commands.items():
+                yield from walk(c, f"{name} {sub}".strip())
+        else:
+            yield name, cmd
+
+    jobs = {name: p for name, cmd in walk(main) for p in cmd.params if p.name == "jobs"}
+    assert {"run", "validate", "demo", "archive index", "archive regenerate"} <= set(jobs)
+    assert {name: p.default for name, p in jobs.items()} == dict.fromkeys(jobs, 1)

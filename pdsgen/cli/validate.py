@@ -36,7 +36,8 @@ from pdsgen.cli.app import main
               help="Use this XML Schema instead of the label's citations (repeatable).")
 @click.option("--schematron", "schematrons", multiple=True, type=click.Path(dir_okay=False),
               help="Use this Schematron instead of the label's xml-model citations (repeatable).")
-@click.option("-j", "--jobs", type=int, default=0, help="Parallel processes (default: all cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parallel processes (as every pdsgen command: 1 unless asked).")
 @click.option("-o", "--out", "--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Write the report to FILE instead of standard output.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
