@@ -352,7 +352,7 @@ class Product:
 
     def info(self, rows: int = 5) -> None:
         """Print what ``pdsgen inspect`` prints: identification, times, objects, first rows."""
-        from pdsgen.cli.inspect import print_summary, summary  # presentation lives with the CLI
+        from pdsgen.data import print_summary, summary
 
         print_summary(summary(self, rows))
 
@@ -429,9 +429,7 @@ def _unique(names: list[str]) -> list[str]:
 def _filled(values: Any) -> Any:
     """Masked values as NaN (floats) for libraries without masks; other kinds unchanged."""
     if isinstance(values, np.ma.MaskedArray):
-        if values.dtype.kind == "f":
-            return values.filled(np.nan)
-        if values.dtype.kind in "iu" and np.ma.getmaskarray(values).any():
-            return values.astype(np.float64).filled(np.nan)
+        if values.dtype.kind == "f" or (values.dtype.kind in "iu" and np.ma.getmaskarray(values).any()):
+            return np.ma.filled(values.astype(np.float64), np.nan)
         return np.ma.getdata(values)
     return values

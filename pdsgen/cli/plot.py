@@ -19,12 +19,13 @@ from pdsgen.cli.app import main
 def plot_command(path: str, selector: str | None, band: int, out: Path | None) -> None:
     """Quick-look PNG of a table (numeric fields against time or record) or an image/cube band."""
     import pdsgen
+    from pdsgen.cli.app import unusable_input
     from pdsgen.cli.export import pick_object
-    from pdsgen.errors import PdsgenError, UnsupportedError
+    from pdsgen.errors import UnsupportedError
     from pdsgen.render.atomic import commit_files
     from pdsgen.render.quicklook import quicklook_png
 
-    try:
+    with unusable_input():
         product = pdsgen.open(path)
         obj = pick_object(product, selector)
         if out is None:
@@ -32,8 +33,5 @@ def plot_command(path: str, selector: str | None, band: int, out: Path | None) -
         if not out.parent.is_dir():
             raise UnsupportedError("output folder does not exist (pdsgen does not create it)", path=str(out.parent))
         png = quicklook_png(obj, band=band)
-    except PdsgenError as exc:
-        exc.exit_code = 2
-        raise
     commit_files([(out, png)])  # temporary name, then rename
     click.echo(f"wrote {out} ({obj.kind} {obj.name!r})")

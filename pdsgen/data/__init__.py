@@ -259,4 +259,6 @@ def _masked_time(t, mask: np.ndarray):
     return t
 
 
-__all__ = ["column_names", "decode_text", "physical_data", "read_object", "register_layout", "to_table"]
+from pdsgen.data.describe import print_summary, summary  # noqa: E402 - after the names describe uses
+
+__all__ = ["column_names", "decode_text", "physical_data", "print_summary", "summary", "read_object", "register_layout", "to_table"]
