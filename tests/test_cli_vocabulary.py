@@ -49,7 +49,7 @@ def test_export_unknown_suffix_and_missing_folder_exit_2(product, tmp_path):
     res = run("export", str(product), str(tmp_path / "t.dat"))
     assert res.exit_code == 2 and "give --to" in res.output
     res = run("export", str(product), str(tmp_path / "no" / "such" / "t.csv"))
-    assert res.exit_code == 2 and "output folder does not exist" in res.output
+    assert res.exit_code == 2 and "is not an existing folder (pdsgen does not create it)" in res.output
     assert not (tmp_path / "no").exists()
 
 
@@ -108,7 +108,7 @@ def test_plot_table_and_image(product, tmp_path):
 
     assert Image.open(tmp_path / "i.png").size == (700, 500)
     res = run("plot", str(product), "-o", str(tmp_path / "missing" / "x.png"))
-    assert res.exit_code == 2 and "output folder does not exist" in res.output
+    assert res.exit_code == 2 and "is not an existing folder (pdsgen does not create it)" in res.output
 
 
 def test_plot_without_matplotlib_names_the_extra(product, tmp_path, monkeypatch):

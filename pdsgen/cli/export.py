@@ -79,11 +79,12 @@ def _write(obj, out: Path, fmt: str) -> None:
     import numpy as np
     from astropy.io import fits
 
+    from pdsgen.cli.app import OutputError
     from pdsgen.data import physical_data
-    from pdsgen.errors import UnsupportedError
 
     if not out.parent.is_dir():
-        raise UnsupportedError("output folder does not exist (pdsgen does not create it)", path=str(out.parent))
+        raise OutputError(f"cannot write the export: {out.parent} is not an existing folder "
+                          "(pdsgen does not create it)", path=str(out))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)

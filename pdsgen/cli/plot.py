@@ -19,9 +19,8 @@ from pdsgen.cli.app import main
 def plot_command(path: str, selector: str | None, band: int, out: Path | None) -> None:
     """Quick-look PNG of a table (numeric fields against time or record) or an image/cube band."""
     import pdsgen
-    from pdsgen.cli.app import unusable_input
+    from pdsgen.cli.app import OutputError, unusable_input
     from pdsgen.cli.export import pick_object
-    from pdsgen.errors import UnsupportedError
     from pdsgen.render.atomic import commit_files
     from pdsgen.render.quicklook import quicklook_png
 
@@ -31,7 +30,8 @@ def plot_command(path: str, selector: str | None, band: int, out: Path | None) -
         if out is None:
             out = Path(f"{Path(path).stem}_{obj.name}.png".replace(" ", "_"))
         if not out.parent.is_dir():
-            raise UnsupportedError("output folder does not exist (pdsgen does not create it)", path=str(out.parent))
+            raise OutputError(f"cannot write the plot: {out.parent} is not an existing folder "
+                              "(pdsgen does not create it)", path=str(out))
         png = quicklook_png(obj, band=band)
     commit_files([(out, png)])  # temporary name, then rename
     click.echo(f"wrote {out} ({obj.kind} {obj.name!r})")
