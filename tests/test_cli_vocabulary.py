@@ -5,27 +5,19 @@ with --object and min/max, and `pdsgen plot`."""
 from __future__ import annotations
 
 import json
-import struct
 import sys
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_data_readers import array_xml, field_binary, table_binary, write_product
 
 from pdsgen.cli.app import main
 
 
 @pytest.fixture()
 def product(tmp_path):
-    extra = ("<unit>K</unit><scaling_factor>0.5</scaling_factor>"
-             "<Special_Constants><missing_constant>-1</missing_constant></Special_Constants>")
-    fields = field_binary("ID", "UnsignedMSB2", 1, 2) + field_binary("TEMP", "SignedMSB4", 3, 4, extra)
-    records = [(1, 200), (2, -1), (3, 401)]
-    table = b"".join(struct.pack(">Hi", a, b) for a, b in records)
-    image = np.arange(6, dtype="<f4").reshape(2, 3)
-    body = table_binary(3, 6, fields) + array_xml("Array_2D_Image", "IEEE754LSBSingle", (2, 3), offset=len(table))
-    return write_product(tmp_path, body, table + image.tobytes())
+    from test_cli_inspect import make_product
+
+    return make_product(tmp_path)
 
 
 def run(*args: str):
