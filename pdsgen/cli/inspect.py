@@ -38,11 +38,8 @@ def inspect_command(path: str, as_json: bool, rows: int, selector: str | None) -
     if selector is not None:
         from pdsgen.cli.export import pick_object
 
-        try:
+        with unusable_input():
             index = product.objects.index(pick_object(product, selector))
-        except PdsgenError as exc:
-            exc.exit_code = 2
-            raise
         info["objects"] = [info["objects"][index]]
     if as_json:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
