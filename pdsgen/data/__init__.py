@@ -36,6 +36,7 @@ from pdsgen.plugins import Registry
 
 if TYPE_CHECKING:
     from astropy.table import Table
+    from astropy.time import Time
 
 LayoutReader = Callable[[DataObject], Any]
 
@@ -223,7 +224,7 @@ def _is_time(obj: DataObject, name: str) -> bool:
     return f.data_type.startswith(("ASCII_Date", "ASCII_Time")) and not f.shape
 
 
-def _as_time(col: np.ndarray, obj: DataObject, name: str):
+def _as_time(col: np.ndarray, obj: DataObject, name: str) -> Time:
     """Date/time text → `astropy.time.Time` (UTC). ISO (``2004-07-01T00:00:38.9Z``) and
     day-of-year (``2004-183T00:00:38.9``) forms, one form per column; blanks masked."""
     from astropy.time import Time
@@ -252,7 +253,7 @@ def _as_time(col: np.ndarray, obj: DataObject, name: str):
     return _masked_time(out, mask)
 
 
-def _masked_time(t, mask: np.ndarray):
+def _masked_time(t: Time, mask: np.ndarray) -> Time:
     if mask.any():
         t = t.copy()
         t[mask] = np.ma.masked
