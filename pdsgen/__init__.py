@@ -28,6 +28,15 @@ except PackageNotFoundError:  # running from a checkout without install
     __version__ = "0.0.0+unknown"
 
 
+def _register_astropy() -> None:
+    # Table.read(path, format="pds4" | "pds3"): astropy's unified I/O registry
+    from pdsgen.astropy_io import register
+
+    register()
+
+
+_register_astropy()
+
 __all__ = [
     "Axis",
     "DataError",

@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from astropy.table import Table
+    from astropy.time import Time
 
 Kind = Literal["table", "array", "header", "text", "other"]
 
@@ -152,6 +158,18 @@ class DataObject:
     #: raise `DataError` on the first deviation instead of recording it (``open(strict=True)``)
     strict: bool = field(default=False, repr=False, compare=False)
     _data: Any = field(default=None, repr=False, compare=False)
+    _physical: Any = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        if self.kind == "table":
+            size = f"{self.records if self.records is not None else '?'} records × {len(self.fields)} fields"
+        elif self.kind == "array":
+            axes = ", ".join(f"{a.name}={a.elements}" for a in self.axes)
+            size = f"{self.element_type} [{axes}]"
+        else:
+            size = f"{self.size} bytes" if self.size is not None else ""
+        error = f" error: {self.error}" if self.error is not None else ""
+        return f"<DataObject {self.kind} {self.name!r} ({self.label_type}) {size} in {self.file.name}{error}>"
 
     def warn(self, message: str, *, field: str | None = None, record: int | None = None,
              value: Any = None, count: int | None = None, file: Any = None, code: str | None = None) -> None:
@@ -171,7 +189,13 @@ class DataObject:
 
     @property
     def data(self) -> Any:
-        """Structured array (tables), ndarray (arrays), bytes (header) or str (text)."""
+        """The values as stored: structured array (tables), ndarray (arrays), bytes
+        (header) or str (text), before scaling and with special constants unmasked.
+
+        Unlike pds4_tools' ``structure.data`` (which is scaled and masked), this is the
+        file's content; use ``obj["FIELD"]`` for one column of physical values or
+        `physical` for the whole object.
+        """
         if self.error is not None:
             raise self.error
         if self._data is None:
@@ -194,11 +218,74 @@ class DataObject:
                 return f
         raise KeyError(name)
 
-    def to_table(self) -> Any:
-        """An `astropy.table.Table` with label units, scaling applied, special constants masked."""
+    @property
+    def physical(self) -> Any:
+        """Physical values: scaling applied, special constants masked (pds4_tools' ``.data``).
+
+        Arrays: an (optionally masked) ndarray; tables: a dict field name → array (text
+        fields as ``str``).
+        """
+        if self._physical is None:
+            from pdsgen.data import decode_text, physical_data
+
+            values = physical_data(self)
+            if isinstance(values, dict):  # text fields as str, as in to_table and pds4_tools
+                values = {k: decode_text(v) for k, v in values.items()}
+            self._physical = values
+        return self._physical
+
+    def __getitem__(self, name: str) -> Any:
+        """One field of a table as physical values, like pds4_tools' ``structure['FIELD']``.
+
+        >>> p = pdsgen.open("demo-out/calibrated/chems/cpha0_2004183_0001_cal.xml")
+        >>> p[0]["E"][:2]          # keV, blanks masked
+        masked_array(data=[3.870588, 11.61176], mask=False, fill_value=1e+20)
+        """
+        if self.kind != "table":
+            raise TypeError(f"{self.name}: a {self.kind} object has no fields; use .physical or .data")
+        columns = self.physical
+        if name in columns:
+            return columns[name]
+        lowered = {k.lower(): k for k in columns}
+        if name.lower() in lowered:
+            return columns[lowered[name.lower()]]
+        raise KeyError(f"{self.file.name}: object {self.name!r} has no field {name!r} "
+                       f"(fields: {', '.join(columns)})")
+
+    def to_table(self, times: str | None = None) -> Table:
+        """An `astropy.table.Table` with label units, scaling applied, special constants
+        masked; ``times="Time"`` turns date/time fields into `astropy.time.Time` columns."""
         from pdsgen.data import to_table
 
-        return to_table(self)
+        return to_table(self, times=times)
+
+    def to_pandas(self, times: str | None = "Time") -> Any:
+        """A `pandas.DataFrame` of the table (date/time fields as datetime64 by default);
+        needs pandas (``pip install 'pdsgen[pandas]'``)."""
+        _need("pandas")
+        return self.to_table(times=times).to_pandas()
+
+    def to_xarray(self) -> Any:
+        """An `xarray.DataArray` of an array (dims named from the label's axes, ``unit``
+        attribute) or an `xarray.Dataset` of a table (dim ``record``); needs xarray."""
+        _need("xarray")
+        import xarray as xr
+
+        if self.kind == "array":
+            dims = _unique([a.name or f"axis_{i}" for i, a in enumerate(self.axes)])
+            attrs = {k: v for k, v in {"unit": self.unit, "description": self.description}.items() if v}
+            return xr.DataArray(_filled(self.physical), dims=dims, name=self.name, attrs=attrs)
+        if self.kind != "table":
+            raise TypeError(f"{self.name}: a {self.kind} object has no xarray form")
+        table = self.to_table(times="Time")
+        variables = {}
+        for name in table.colnames:
+            col = table[name]
+            values = col.datetime64 if hasattr(col, "datetime64") else _filled(np.ma.asanyarray(col))
+            dims = ["record"] + [f"{name}_dim{i}" for i in range(1, np.ndim(values))]
+            attrs = {"unit": str(col.unit)} if getattr(col, "unit", None) is not None else {}
+            variables[name] = (dims, values, attrs)
+        return xr.Dataset(variables, attrs={"name": self.name})
 
 
 @dataclass
@@ -258,6 +345,38 @@ class Product:
     def identifier(self) -> str:
         return self.lidvid or self.lid or self.product_id or self.path.name
 
+    def __repr__(self) -> str:
+        objects = ", ".join(f"{o.kind} {o.name!r}" for o in self.objects[:4]) + (", …" if len(self.objects) > 4 else "")
+        return (f"<Product {self.standard} {self.identifier!r} ({self.product_class}) {self.path.name}: "
+                f"{len(self.objects)} object(s) [{objects}]>")
+
+    def info(self, rows: int = 5) -> None:
+        """Print what ``pdsgen inspect`` prints: identification, times, objects, first rows."""
+        from pdsgen.data import print_summary, summary
+
+        print_summary(summary(self, rows))
+
+    @property
+    def start_time_as_time(self) -> Time | None:
+        """`start_time` as an `astropy.time.Time` (UTC), or None."""
+        return _time(self.start_time)
+
+    @property
+    def stop_time_as_time(self) -> Time | None:
+        """`stop_time` as an `astropy.time.Time` (UTC), or None."""
+        return _time(self.stop_time)
+
+    def close(self) -> None:
+        """Drop the data read so far (pdsgen reads data into memory, holding no file open)."""
+        for obj in self.objects:
+            obj._data = obj._physical = None
+
+    def __enter__(self) -> Product:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __getitem__(self, key: int | str) -> DataObject:
         if isinstance(key, int):
             return self.objects[key]
@@ -276,3 +395,41 @@ class Product:
 
     def __len__(self) -> int:
         return len(self.objects)
+
+
+def _time(text: str | None) -> Time | None:
+    """Label time text (ISO or PDS day-of-year, optional ``Z``) → UTC `astropy.time.Time`."""
+    if not text:
+        return None
+    from astropy.time import Time
+
+    value = text.strip().rstrip("Z")
+    date = value.partition("T")[0]
+    if len(date) == 8 and date[4] == "-":  # YYYY-DDD → astropy's YYYY:DDD:hh:mm:ss
+        return Time(value.replace("T", ":").replace("-", ":"), format="yday", scale="utc")
+    return Time(value, scale="utc")
+
+
+def _need(module: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ImportError(f"this needs {module}: pip install 'pdsgen[{module}]'")
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}_{seen[n]}")
+    return out
+
+
+def _filled(values: Any) -> Any:
+    """Masked values as NaN (floats) for libraries without masks; other kinds unchanged."""
+    if isinstance(values, np.ma.MaskedArray):
+        if values.dtype.kind == "f" or (values.dtype.kind in "iu" and np.ma.getmaskarray(values).any()):
+            return np.ma.filled(values.astype(np.float64), np.nan)
+        return np.ma.getdata(values)
+    return values

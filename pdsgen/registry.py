@@ -9,6 +9,7 @@ file at the same priority is an error naming both). `pdsgen readers` lists them.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pathlib import Path
 from pdsgen.errors import LabelError
 from pdsgen.model import Product
 from pdsgen.plugins import Registry, RegistryError
+
+log = logging.getLogger(__name__)
 
 Detector = Callable[[Path, bytes], bool]
 Opener = Callable[[Path], Product]
@@ -58,6 +61,17 @@ def open(path: str | os.PathLike[str], *, strict: bool = False) -> Product:  # n
     value that is not a number, bytes that are not text ...) are recorded in
     ``product.warnings`` and reading goes on. ``strict=True`` raises `DataError` on the
     first one instead: label deviations here, data deviations when the data is read.
+
+    >>> p = pdsgen.open("demo-out/calibrated/chems/cpha0_2004183_0001_cal.xml")
+    >>> p
+    <Product PDS4 'urn:nasa:pds:cassini_mimi_calibrated:data_chems_pha:cpha0_2004183_0001_cal::1.0' (Product_Observational) cpha0_2004183_0001_cal.xml: 1 object(s) [table 'table']>
+    >>> p[0]["E"][:2]                       # one field, physical values (keV)
+    masked_array(data=[3.870588, 11.61176], mask=[False, False], fill_value=1e+20)
+    >>> p[0].to_table(times="Time")["utc"][0].isot
+    '2004-07-01T00:00:38.956'
+
+    Nothing is read until asked for: objects read their bytes on first use
+    (``.data`` stored values, ``obj["F"]``/``.physical`` physical values).
     """
     p = Path(path)
     try:
@@ -77,6 +91,7 @@ def open(path: str | os.PathLike[str], *, strict: bool = False) -> Product:  # n
         raise LabelError(exc.message, path=str(p)) from None
     if hit is None:
         raise LabelError("not a PDS3 or PDS4 label (no XML Product_* root, no PDS3 keywords)", path=str(p))
+    log.debug("opening %s as %s", p, hit.item.standard)
     return _strictness(hit.item.open(p), strict)
 
 

@@ -16,6 +16,11 @@ from pdsgen.cli.app import main
 
 @pytest.fixture()
 def product(tmp_path):
+    return make_product(tmp_path)
+
+
+def make_product(tmp_path):
+    """A PDS4 product: a binary table (TEMP scaled by 0.5, -1 missing) and a 2x3 image."""
     extra = ("<unit>K</unit><scaling_factor>0.5</scaling_factor>"
              "<Special_Constants><missing_constant>-1</missing_constant></Special_Constants>")
     fields = field_binary("ID", "UnsignedMSB2", 1, 2) + field_binary("TEMP", "SignedMSB4", 3, 4, extra)

@@ -203,7 +203,7 @@ def test_label_path_that_is_a_folder_is_one_usage_line(tmp_path):
         result = cli(*args)
         assert result.exit_code == 2
         one_error_line(result, "is a directory", f"pdsgen {args[0]}", "--help")
-    result = cli("export", pds3_table(tmp_path), tmp_path / "o.csv")  # missing --to
+    result = cli("export", pds3_table(tmp_path), tmp_path / "o.out")  # no --to, and a suffix that names no format
     assert result.exit_code == 2
     one_error_line(result, "--to")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -45,7 +46,11 @@ def wheel(tmp_path_factory) -> tuple[Path, str]:
     if not _pypi_reachable():
         pytest.skip("no network to PyPI: the install test needs it for the build backend and dependencies")
     out = tmp_path_factory.mktemp("wheel")
-    res = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(out), str(ROOT)])
+    # from a clean copy of the source: setuptools would reuse (and ship) a stale build/ folder
+    src = out / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "demo-out", "__pycache__", ".*_cache", ".hypothesis"))
+    res = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(out), str(src)])
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     (whl,) = out.glob("pdsgen-*.whl")
     return whl, res.stdout + res.stderr

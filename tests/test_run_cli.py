@@ -94,8 +94,8 @@ def test_notes_and_errors_printed_verbatim(tmp_path):
                              replica_t_ccd=[])
     lbl = bad.read_text()
     bad.write_text(lbl.replace("<title>", "<title>[bold]x[/bold] ", 1))
-    res = CliRunner().invoke(main, ["run", "aca-dark", *map(str, cals), "--out", str(tmp_path / "out"), "-q",
-                                    "--set", "date=2005:100", "--set", "select=after"])
+    res = CliRunner().invoke(main, ["run", "aca-dark", *map(str, cals), "--out", str(tmp_path / "out"),
+                                    "--set", "date=2005:100", "--set", "select=after"])  # (-q silences notes)
     assert res.exit_code == 0, res.output
     assert "after 2005:100: dark calibration 2006001" in res.output
     res = CliRunner().invoke(main, ["run", "aca-dark", *map(str, cals), str(bad), "--out", str(tmp_path / "o2"),

@@ -26,7 +26,7 @@ class InstrumentName(click.ParamType):
 
 
 @main.command("demo")
-@click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False),
+@click.option("-o", "--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the raw archive (raw/) and the calibrated products (calibrated/).")
 @click.option("--only", "only", multiple=True, type=InstrumentName(),
               help="Run only these instruments (repeatable).")
@@ -39,8 +39,9 @@ class InstrumentName(click.ParamType):
               "are downloaded once into pdsgen's cache).")
 @click.option("--no-validate", is_flag=True, help="Skip validation of the products.")
 @click.option("--creation-time", default=None, help="Creation time written in labels (ISO 8601).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (a row per instrument) instead of tables.")
 def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog: str | None, offline: bool,
-             no_validate: bool, creation_time: str | None) -> None:
+             no_validate: bool, creation_time: str | None, as_json: bool) -> None:
     """Generate a small raw archive for every registered instrument (five built in), run
     their recipes on it, validate every product and print what was produced."""
     from pathlib import Path
@@ -57,6 +58,8 @@ def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog:
     except OSError as exc:
         raise OutputError(f"cannot create the output folder: {exc.strerror or exc}", path=out_dir) from None
     console = Console() if sys.stdout.isatty() else Console(width=160)
+    if as_json:  # progress lines to stderr, the document alone on stdout
+        console = Console(stderr=True)
     console.print(f"pdsgen demo → {Path(out_dir).resolve()}")
 
     def on_row(row) -> None:
@@ -65,6 +68,20 @@ def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog:
 
     rows = run_demo(out_dir, instruments=only or demo_instruments(), seed=seed, jobs=jobs, catalog=catalog,
                     offline=offline, validate=not no_validate, creation_time=creation_time, on_row=on_row)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"out": str(Path(out_dir).resolve()), "notes": _missing_extras(rows, validated=not no_validate),
+                               "instruments": [{
+                                   "instrument": r.instrument, "recipe": r.recipe, "inputs": r.inputs,
+                                   "products": r.products, "failed": r.failed, "records": r.records,
+                                   "validated": None if no_validate else r.validated, "invalid": r.invalid,
+                                   "seconds": round(r.seconds, 3), "ok": r.ok, "error": r.error,
+                                   "problems": r.problems, "outputs": [str(p) for p in r.outputs]} for r in rows]},
+                              indent=1))
+        if any(not r.ok for r in rows):
+            sys.exit(1)
+        return
     table = Table(title="pdsgen demo")
     for col in ("instrument", "recipe", "inputs", "products", "failed", "records", "valid", "seconds", "where"):
         table.add_column(col, justify="right" if col in ("inputs", "products", "failed", "records", "seconds") else "left")

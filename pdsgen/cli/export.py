@@ -1,4 +1,8 @@
-"""`pdsgen export PATH [--object NAME|INDEX] --to csv|fits|ecsv|parquet OUT`.
+"""`pdsgen export PATH OUT [--object NAME|INDEX] [--to csv|fits|ecsv|parquet]`.
+
+The format comes from ``--to``, else from OUT's suffix (``.csv``, ``.ecsv``, ``.fits``/
+``.fit``/``.fts``, ``.parquet``/``.pq``). OUT's folder must exist (a mistyped path is
+not silently created).
 
 Writes one table or array object through astropy (units and masks kept where the
 format can hold them) to a temporary name in the output folder, then renames it, so
@@ -16,6 +20,20 @@ import click
 from pdsgen.cli.app import main
 
 FORMATS = {"csv": "ascii.csv", "ecsv": "ascii.ecsv", "fits": "fits", "parquet": "parquet"}
+#: output suffix → format, when --to is not given
+SUFFIXES = {".csv": "csv", ".ecsv": "ecsv", ".fits": "fits", ".fit": "fits", ".fts": "fits",
+            ".parquet": "parquet", ".pq": "parquet"}
+
+
+def format_of(out: Path, fmt: str | None) -> str:
+    """``fmt`` if given, else the format named by ``out``'s suffix (`UsageError` if none)."""
+    if fmt:
+        return fmt
+    found = SUFFIXES.get(out.suffix.lower())
+    if found is None:
+        raise click.UsageError(f"cannot tell the format from {out.name!r}: give --to "
+                               f"({', '.join(sorted(FORMATS))}) or a suffix ({', '.join(SUFFIXES)})")
+    return found
 
 
 def pick_object(product, selector: str | None):
@@ -61,9 +79,12 @@ def _write(obj, out: Path, fmt: str) -> None:
     import numpy as np
     from astropy.io import fits
 
+    from pdsgen.cli.app import OutputError
     from pdsgen.data import physical_data
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():
+        raise OutputError(f"cannot write the export: {out.parent} is not an existing folder "
+                          "(pdsgen does not create it)", path=str(out))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -240,12 +261,14 @@ def _write_parquet(table, tmp: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=str))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--object", "selector", metavar="NAME|INDEX", help="Object to export (default: first table/array).")
-@click.option("--to", "fmt", type=click.Choice(sorted(FORMATS)), required=True, help="Output format.")
-def export_command(path: str, out: Path, selector: str | None, fmt: str) -> None:
+@click.option("--to", "fmt", type=click.Choice(sorted(FORMATS)), default=None,
+              help="Output format (default: from OUT's suffix).")
+def export_command(path: str, out: Path, selector: str | None, fmt: str | None) -> None:
     """Write one table or array object of a product as csv, ecsv, fits or parquet."""
     import pdsgen
     from pdsgen.cli.app import unusable_input
 
+    fmt = format_of(out, fmt)
     with unusable_input():
         product = pdsgen.open(path)
         obj = pick_object(product, selector)

@@ -9,7 +9,7 @@ from pdsgen.cli.recipes import recipe
 
 @recipe.command("from-document")
 @click.argument("document", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the TOML here (default: stdout).")
+@click.option("-o", "--out", "--output", "output", type=click.Path(dir_okay=False), help="Write the TOML here (default: stdout).")
 @click.option("--name", help="Recipe name (default: from the document name).")
 def from_document(document, output, name):
     """Read the variable sections of a MIMI calibration algorithm DOCUMENT (PDS3

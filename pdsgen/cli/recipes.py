@@ -13,9 +13,12 @@ def recipe() -> None:
 
 
 @main.command("recipes")
-def recipes_list() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the recipes.")
+def recipes_list(as_json: bool) -> None:
     """List the registered recipes (those of every instrument unit, built-in or plug-in)
     and the algorithms they can name."""
+    import json
+
     from rich.console import Console
     from rich.table import Table
 
@@ -23,13 +26,17 @@ def recipes_list() -> None:
     from pdsgen.recipes import load_recipe
     from pdsgen.recipes.registry import ALGORITHMS
 
+    rows = [(inst.name, load_recipe(name)) for inst in instruments().values() for name in inst.recipe_names()]
+    if as_json:
+        click.echo(json.dumps([{"name": r.name, "version": r.version, "instrument": inst, "algorithm": r.algorithm,
+                                "aggregate": bool(r.aggregate), "title": r.title,
+                                "path": str(r.path) if r.path else None} for inst, r in rows], indent=1))
+        return
     table = Table(title="registered recipes", show_lines=False)
     for col in ("name", "version", "instrument", "algorithm", "aggregate", "title"):
         table.add_column(col)
-    for inst in instruments().values():
-        for name in inst.recipe_names():
-            r = load_recipe(name)
-            table.add_row(r.name, r.version, inst.name, r.algorithm, "yes" if r.aggregate else "no", r.title)
+    for inst, r in rows:
+        table.add_row(r.name, r.version, inst, r.algorithm, "yes" if r.aggregate else "no", r.title)
     console = Console()
     console.print(table)
     algos = Table(title="registered algorithms")

@@ -23,7 +23,7 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 @main.command("run")
 @click.argument("recipe")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--cal", "cal_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Calibration file (repeatable).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Recipe parameter (repeatable).")
@@ -35,10 +35,11 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
               help="Folder of label templates that override the built-in ones.")
 @click.option("--creation-time", default=None, help="Creation time written in labels (ISO 8601; default "
               "SOURCE_DATE_EPOCH or now) — for byte-identical reruns.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the summary.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no notes: failures and the summary.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome of every product as JSON.")
 def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, cal_files: tuple[str, ...], sets: tuple[str, ...],
             standard: str | None, jobs: int, templates_dir: str | None, creation_time: str | None,
-            quiet: bool) -> None:
+            quiet: bool, as_json: bool) -> None:
     """Run RECIPE (a built-in name or a TOML file) over INPUT files, folders or globs.
 
     One product per input (per group for aggregating recipes) is written to --out.
@@ -72,7 +73,7 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, cal_files: tuple
         if outcome.error:
             progress.console.print(f"[red]failed[/red] {escape(outcome.error)}", highlight=False, soft_wrap=True,
                                    emoji=False)
-        for note in outcome.notes:
+        for note in () if quiet else outcome.notes:
             progress.console.print(f"[dim]note[/dim] {escape(outcome.name)}: {escape(note)}", highlight=False,
                                    soft_wrap=True, emoji=False)
 
@@ -80,6 +81,15 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, cal_files: tuple
         report = run_recipe(r, inputs, out_dir, cal_files=cal_files, params=params, standard=standard, jobs=jobs,
                             templates_dir=templates_dir, creation_time=creation_time, on_start=on_start,
                             on_done=on_done)
-    click.echo(report.summary())
+    if as_json:
+        import json
+
+        click.echo(json.dumps({
+            "recipe": r.name, "version": r.version, "summary": report.summary(),
+            "products": [{"inputs": [str(p) for p in o.inputs], "group": o.group,
+                          "outputs": [str(p) for p in o.outputs], "records": o.records, "error": o.error,
+                          "notes": list(o.notes)} for o in report.outcomes]}, indent=1))
+    else:
+        click.echo(report.summary())
     if report.failed:
         sys.exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -36,10 +37,12 @@ from pdsgen.cli.app import main
               help="Use this XML Schema instead of the label's citations (repeatable).")
 @click.option("--schematron", "schematrons", multiple=True, type=click.Path(dir_okay=False),
               help="Use this Schematron instead of the label's xml-model citations (repeatable).")
-@click.option("-j", "--jobs", type=int, default=0, help="Parallel processes (default: all cores).")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parallel processes (as every pdsgen command: 1 unless asked).")
+@click.option("-o", "--out", "--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Write the report to FILE instead of standard output.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.option("--strict-field-checks", "strict_fields", is_flag=True,
               help="Warn about non-blank characters between the fields of character tables.")
 @click.option("--max-reported", type=int, default=5, show_default=True,
@@ -47,7 +50,7 @@ from pdsgen.cli.app import main
 @click.option("--verbose-report", is_flag=True, help="Include info messages and passing products (text).")
 def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_mismatch_warnings, catalog, context_products,
                  offline, schema_hosts, allow_local_schematron, extensions, schemas, schematrons, jobs, report_file,
-                 fmt, strict_fields, max_reported, verbose_report) -> None:
+                 fmt, as_json, strict_fields, max_reported, verbose_report) -> None:
     """Validate PDS4/PDS3 labels (files or folders) like NASA's validate, much faster.
 
     Exit status: 0 no errors, 1 errors found, 2 validation could not run.
@@ -57,6 +60,10 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_m
     from pdsgen.validate import report
     from pdsgen.validate.runner import Options, run
 
+    if as_json:
+        if fmt not in ("text", "json"):
+            raise click.UsageError(f"--json and --format {fmt} contradict each other")
+        fmt = "json"
     opts = Options(rule=rule, product=not no_product, content=not no_content, context=not no_context,
                    context_mismatch_warnings=not no_context_mismatch_warnings, catalog_path=catalog,
                    offline=offline, context_products=tuple(context_products), jobs=jobs,
@@ -86,6 +93,26 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_m
             s = report.summary(result)
             click.echo(f"{s['totalErrors']} error(s), {s['totalWarnings']} warning(s); report: {dest}", err=True)
     else:
+        if fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+            out = coloured(out)
         click.echo(out, nl=False)
     sys.exit(result.exit_code)
 
+
+_STYLES = {"ERROR": "red", "WARNING": "yellow", "INFO": "cyan", "FAIL:": "red", "PASS:": "green",
+           "SKIP:": "yellow"}
+
+
+def coloured(text: str) -> str:
+    """The text report with severities and product verdicts coloured (for a terminal)."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        word = line.strip().split(" ", 1)[0]
+        style = _STYLES.get(word)
+        if style:
+            head, _, rest = line.partition(word)
+            line = head + click.style(word, fg=style, bold=word.endswith(":")) + rest
+        elif line.startswith("Summary:"):
+            line = click.style(line, bold=True)
+        lines.append(line)
+    return "".join(lines)

@@ -36,6 +36,7 @@ from pdsgen.plugins import Registry
 
 if TYPE_CHECKING:
     from astropy.table import Table
+    from astropy.time import Time
 
 LayoutReader = Callable[[DataObject], Any]
 
@@ -166,24 +167,29 @@ def _check_ascii(obj: DataObject, f: Field, values: np.ndarray) -> None:
         warn_text(obj, f, bad, values, f"{f.data_type} value holds bytes that are not 7-bit ASCII: kept")
 
 
-def _decode_text(values: np.ndarray) -> np.ndarray:
+def decode_text(values: np.ndarray) -> np.ndarray:
     """Text columns as ``str``: UTF-8, Latin-1 for the values that are not UTF-8."""
     from pdsgen.data.text import decode
 
     if isinstance(values, np.ma.MaskedArray):
-        return np.ma.MaskedArray(_decode_text(values.data), mask=values.mask)
+        return np.ma.MaskedArray(decode_text(values.data), mask=values.mask)
     if values.dtype.kind == "S":
         return decode(values)[0]
     return values
 
 
-def to_table(obj: DataObject) -> Table:
+def to_table(obj: DataObject, times: str | None = None) -> Table:
     """An `astropy.table.Table` of a table or array object, with label units.
 
     Special constants and blank values are masked, scaling applied, text as ``str``.
     A 1-D array gives one column; an n-d array one row per first-axis index.
+    ``times="Time"``: date/time fields (``ASCII_Date_Time…``, PDS3 ``TIME``/``DATE``)
+    become `astropy.time.Time` columns (UTC; ISO and day-of-year forms; blanks masked).
     """
     from astropy.table import Column, MaskedColumn, Table
+
+    if times not in (None, "Time"):
+        raise ValueError(f"times must be None or 'Time', not {times!r}")
 
     if obj.kind not in ("table", "array"):
         raise UnsupportedError(f"{obj.kind} objects have no table form", path=str(obj.file), obj=obj.name)
@@ -202,10 +208,58 @@ def to_table(obj: DataObject) -> Table:
     pds3 = obj.label_type.isupper()
     columns = []
     for name, col, unit, description in items:
-        col = _decode_text(col)
+        col = decode_text(col)
+        if times and obj.kind == "table" and _is_time(obj, name):
+            col = _as_time(col, obj, name)
+            col.info.description = description
+            columns.append(col)
+            continue
         cls = MaskedColumn if isinstance(col, np.ma.MaskedArray) else Column
         columns.append(cls(col, name=name, unit=_unit(unit, pds3), description=description))
-    return Table(columns, meta=meta, copy=False)
+    return Table(columns, names=[item[0] for item in items], meta=meta, copy=False)
 
 
-__all__ = ["column_names", "physical_data", "read_object", "register_layout", "to_table"]
+def _is_time(obj: DataObject, name: str) -> bool:
+    f = obj.fields[column_names(obj).index(name)]
+    return f.data_type.startswith(("ASCII_Date", "ASCII_Time")) and not f.shape
+
+
+def _as_time(col: np.ndarray, obj: DataObject, name: str) -> Time:
+    """Date/time text → `astropy.time.Time` (UTC). ISO (``2004-07-01T00:00:38.9Z``) and
+    day-of-year (``2004-183T00:00:38.9``) forms, one form per column; blanks masked."""
+    from astropy.time import Time
+
+    mask = np.ma.getmaskarray(col) if isinstance(col, np.ma.MaskedArray) else np.zeros(len(col), bool)
+    text = np.char.rstrip(np.char.strip(np.asarray(np.ma.getdata(col), dtype=str)), "Z")
+    mask = mask | (np.char.str_len(text) == 0)
+    good = text[~mask]
+    if good.size == 0:  # nothing to parse: every value masked
+        return _masked_time(Time(np.full(len(text), "2000-01-01T00:00:00"), format="isot", scale="utc"), mask)
+    date = np.char.partition(good, "T")[:, 0]
+    doy = np.char.str_len(date) == 8  # YYYY-DDD
+    if doy.all():  # astropy's day-of-year form is YYYY:DDD:hh:mm:ss
+        good = np.char.replace(np.char.replace(good, "T", ":"), "-", ":")
+        fmt = "yday"
+    elif not doy.any():
+        fmt = "isot" if "T" in good[0] else "iso"
+    else:
+        raise DataError(f"field {name!r} mixes ISO and day-of-year times", path=str(obj.file), obj=obj.name)
+    filled = np.full(len(text), good[0], dtype=good.dtype)
+    filled[~mask] = good
+    try:
+        out = Time(filled, format=fmt, scale="utc")
+    except ValueError as exc:
+        raise DataError(f"field {name!r}: not a time: {exc}", path=str(obj.file), obj=obj.name) from exc
+    return _masked_time(out, mask)
+
+
+def _masked_time(t: Time, mask: np.ndarray) -> Time:
+    if mask.any():
+        t = t.copy()
+        t[mask] = np.ma.masked
+    return t
+
+
+from pdsgen.data.describe import print_summary, summary  # noqa: E402 - after the names describe uses
+
+__all__ = ["column_names", "decode_text", "physical_data", "print_summary", "summary", "read_object", "register_layout", "to_table"]

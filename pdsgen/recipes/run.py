@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob as globmod
 import io
+import logging
 import multiprocessing
 import os
 import re
@@ -27,6 +28,8 @@ import numpy as np
 
 from pdsgen.errors import PdsgenError, RecipeError
 from pdsgen.recipes.loader import Recipe
+
+log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".pdsgen-staging-"
 #: an empty staging folder of another machine's run is left alone this long (it may be live)
@@ -586,6 +589,11 @@ def run_recipe(
 
     def finish(i: int, o: ProductOutcome) -> None:
         commit(o, out, taken)
+        if o.error:
+            log.info("%s: %s failed: %s", recipe.name, o.name, o.error)
+        else:
+            log.info("%s: %s → %s (%d records, %.2f s)", recipe.name, o.name,
+                     ", ".join(p.name for p in o.outputs), o.records, o.seconds)
         outcomes[i] = o
         if on_done:
             on_done(o)

@@ -8,6 +8,7 @@ in worker processes); `run` does discovery, fan-out and the cross-product checks
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,6 +27,8 @@ __all__ = ["Options", "ProductResult", "RunResult", "run", "validate_label"]
 RULES = ("auto", "product", "collection", "bundle")
 #: files of these suffixes are PDS3 labels when walked or given
 PDS3_SUFFIXES = (".lbl",)
+
+log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- per product
@@ -384,6 +387,7 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
         else:
             todo.append((p, walked))
     jobs = opts.jobs or os.cpu_count() or 1
+    log.info("validating %d label(s) with %d process(es), rule %s", len(todo), jobs if len(todo) >= 8 else 1, rule)
     done = 0
     if jobs > 1 and len(todo) >= 8:
         from concurrent.futures.process import BrokenProcessPool

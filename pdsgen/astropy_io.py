@@ -1,0 +1,57 @@
+"""`Table.read(path, format="pds4" | "pds3", object=...)`: pdsgen's readers in astropy's
+unified I/O registry (registered when `pdsgen` is imported).
+
+>>> from astropy.table import Table
+>>> t = Table.read("demo-out/calibrated/chems/cpha0_2004183_0001_cal.xml", format="pds4")
+>>> t["E"].unit
+Unit("keV")
+
+The result equals ``pdsgen.open(path)[object].to_table(times=times)``. ``object`` is an
+index or a name (default: the first table, else the first array). Writing through
+``Table.write`` is not registered: a PDS product needs identification (LID, context) that
+a bare table does not carry; use `pdsgen.render.write_table`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from pdsgen.errors import UnsupportedError
+
+if TYPE_CHECKING:
+    from astropy.table import Table
+
+
+def _reader(standard: str):
+    def read(path: str | os.PathLike[str], object: int | str | None = None,  # noqa: A002 - astropy style
+             times: str | None = None) -> Table:
+        import pdsgen
+
+        product = pdsgen.open(path)
+        if product.standard != standard:
+            raise UnsupportedError(f"a {product.standard} label, not {standard} "
+                                   f"(use format={product.standard.lower()!r})", path=str(path))
+        if object is None:
+            tabular = [o for o in product.objects if o.kind == "table"] or \
+                      [o for o in product.objects if o.kind == "array"]
+            if not tabular:
+                raise UnsupportedError("no table or array object", path=str(path))
+            obj = tabular[0]
+        else:
+            obj = product[object]
+        return obj.to_table(times=times)
+
+    read.__doc__ = f"Read one object of a {standard} product as an astropy Table (pdsgen)."
+    return read
+
+
+def register() -> None:
+    """Register the ``pds4`` and ``pds3`` Table readers (idempotent)."""
+    from astropy.io import registry
+    from astropy.table import Table
+
+    for standard in ("PDS4", "PDS3"):
+        name = standard.lower()
+        if name not in {f for f in registry.get_formats(Table, "Read")["Format"]}:
+            registry.register_reader(name, Table, _reader(standard))
