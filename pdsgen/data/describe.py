@@ -61,11 +61,20 @@ def _preview(obj, rows: int, with_stats: bool = True) -> dict[str, Any]:
     import numpy as np
 
     from pdsgen.data import column_names, physical_data
+    from pdsgen.data.io import ShortFileError
     from pdsgen.errors import PdsgenError
 
     try:
         if obj.kind == "table":
-            values = physical_data(_head(obj, rows))
+            head = _head(obj, rows)
+            try:
+                values = physical_data(head)
+            except ShortFileError:
+                if head is obj:
+                    raise
+                # fewer records than the preview: reading the whole (short) table is cheap,
+                # and its error cites the label's own record count, not the preview's
+                values = physical_data(obj)
             names = column_names(obj)
             first = {name: values[name][:rows] for name in names}
             out: dict[str, Any] = {
