@@ -374,6 +374,15 @@ class ArchiveIndex(abc.ABC):
     def products(self) -> list[ProductRecord]:
         return self._records()
 
+    def records_for(self, label_paths: Iterable[str], chunk: int = 400) -> list[ProductRecord]:
+        """The records of these label paths (those indexed), a few queries per chunk."""
+        paths = list(label_paths)
+        out: list[ProductRecord] = []
+        for i in range(0, len(paths), chunk):
+            part = paths[i:i + chunk]
+            out += self._records(f"label_path IN ({', '.join('?' * len(part))})", part)
+        return out
+
     def get(self, label_path: str) -> ProductRecord | None:
         found = self._records("label_path = ?", (label_path,))
         return found[0] if found else None
@@ -468,11 +477,15 @@ class ArchiveIndex(abc.ABC):
             )
 
     def set_task(self, run_id: str, label_path: str, status: str, result: dict[str, Any] | None) -> None:
+        self.set_tasks(run_id, [(label_path, status, result)])
+
+    def set_tasks(self, run_id: str, updates: Iterable[tuple[str, str, dict[str, Any] | None]]) -> None:
+        """(label_path, status, result) of many tasks in one transaction."""
+        rows = [(status, json.dumps(result, sort_keys=True) if result is not None else None, run_id, lp)
+                for lp, status, result in updates]
         with self.transaction() as cur:
-            cur.execute(
-                self._sql("UPDATE regen_tasks SET status = ?, result = ? WHERE run_id = ? AND label_path = ?"),
-                (status, json.dumps(result, sort_keys=True) if result is not None else None, run_id, label_path),
-            )
+            cur.executemany(
+                self._sql("UPDATE regen_tasks SET status = ?, result = ? WHERE run_id = ? AND label_path = ?"), rows)
 
     def finish_run(self, run_id: str) -> None:
         with self.transaction() as cur:

@@ -340,7 +340,8 @@ def package_collection(
     if existing:
         vid = bump_vid(existing.vid, bump)
         if keep:
-            keep_superseded(folder, [p for p in (existing.path, inv_path) if p.is_file()], existing.vid)
+            copies = keep_superseded(folder, [p for p in (existing.path, inv_path) if p.is_file()], existing.vid)
+            _index_copies(root, index, copies)
         history = existing.history + [{
             "date": date, "vid": vid,
             "description": f"Version {vid}: {len(added)} member versions added or replaced, "
@@ -370,6 +371,14 @@ def package_collection(
     index_labels(root, index, [label_path.resolve().relative_to(root.resolve()).as_posix()])
     return CollectionResult(folder, lid, vid, ctype, label_path, inv_path, len(primary), True,
                             existing.vid if existing else None, added, removed)
+
+
+def _index_copies(root: Path, index: ArchiveIndex, copies: list[Path]) -> None:
+    """Index the superseded copies of labels just kept, so the index (and the transfer
+    manifest written from it) knows them without a rescan."""
+    real = root.resolve()
+    index_labels(root, index, [c.resolve().relative_to(real).as_posix() for c in copies
+                               if c.suffix.lower() == ".xml"])
 
 
 def _label_time(normalised: str) -> str:
@@ -403,10 +412,13 @@ def package_bundle(
     templates: Any = None,
     manifest_dir: str | os.PathLike[str] | None = None,
     manifests: bool = True,
+    rescan: bool = True,
 ) -> BundleResult:
-    """Package every collection under ``root``, then the bundle label and the manifests."""
+    """Package every collection under ``root``, then the bundle label and the manifests
+    (``rescan=False``: the index is known to be up to date)."""
     root = Path(root)
-    scan(root, index)
+    if rescan:
+        scan(root, index)
     results = []
     folders = []
     for folder in collection_folders(root):
@@ -453,7 +465,7 @@ def package_bundle(
             previous = existing.vid
             vid = bump_vid(existing.vid, bump)
             if keep:
-                keep_superseded(root, [existing.path], existing.vid)
+                _index_copies(root, index, keep_superseded(root, [existing.path], existing.vid))
             history = existing.history + [{
                 "date": date, "vid": vid,
                 "description": "Version " + vid + ": new collection versions "
