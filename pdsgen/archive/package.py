@@ -161,6 +161,21 @@ def _inside_root(root: Path, folder: Path) -> None:
                                    path=str(folder), reference=str(folder))
 
 
+def check_prefix(parent_lid: str, members: list[tuple[str, str]], what: str, where: Path) -> None:
+    """Every member LID must start with its parent's LID and a colon (what `pdsgen
+    validate` reports as missing_parent_prefix): a ``--lid`` cannot pull another bundle's
+    or collection's products into this one. ``members``: (LID, where it is)."""
+    prefix = parent_lid.lower() + ":"
+    foreign = [(lid, at) for lid, at in members if not lid.lower().startswith(prefix)]
+    if foreign:
+        shown = "; ".join(f"{at}: {lid}" for lid, at in foreign[:3])
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        raise ArchiveInputError(
+            f"{len(foreign)} member(s) of the {what} {parent_lid} have a LID that does not start with "
+            f"{parent_lid}: ({shown}{more}); they belong to another {what} (missing_parent_prefix)",
+            path=str(where))
+
+
 # ------------------------------------------------------------------ label reading
 @dataclass
 class _Existing:
@@ -283,6 +298,7 @@ def _collection_plan(root: Path, folder: Path, index: ArchiveIndex, rel: str, li
             confine(folder, existing.extra["inventory"], label=existing.path, what="inventory file_name")
     elif not lid:
         lid = _common_lid(list(by_lid), 5, "collection", folder)
+    check_prefix(lid, [(m.lid, m.label_path) for m in by_lid.values()], "collection", folder)
     ctype = collection_type or (existing.extra.get("collection_type") if existing else None) or collection_type_for(folder.name)
     if ctype not in BUNDLE_REFERENCE:
         raise ArchiveInputError(f"collection type {ctype!r} is not one of {', '.join(BUNDLE_REFERENCE)}", path=str(folder))
@@ -313,6 +329,9 @@ def package_collection(
     if rescan:
         scan(root, index, under=rel)
     members, existing, lid, ctype = _collection_plan(root, folder, index, rel, lid, collection_type)
+    bundle = _find_label(root, "Product_Bundle") if root.resolve() != folder.resolve() else None
+    if bundle is not None:
+        check_prefix(bundle.lid, [(lid, rel)], "bundle", root)
     primary = sorted(m.lidvid for m in members)
     secondary = sorted(set(secondary))
     stem = f"collection_{folder.name.lower()}"
@@ -438,6 +457,8 @@ def package_bundle(
     out = Path(manifest_dir) if manifest_dir else root.parent
     if bundle_lid:  # names made from the LID (and VID) stay plain names in their folders
         _derived_names(root, out, bundle_lid, before.vid if before else "1.0", before.path if before else root)
+    if bundle_lid:
+        check_prefix(bundle_lid, [(plan[2], f.name) for plan, f in zip(plans, folders, strict=True)], "bundle", root)
     for folder in folders:
         results.append(package_collection(root, folder, index, bump=bump, keep=keep,
                                           creation_time=creation_time, templates=templates,

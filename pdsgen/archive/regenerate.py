@@ -44,7 +44,7 @@ from pdsgen.archive.index import ArchiveIndex, ProductRecord
 from pdsgen.archive.labels import md5_file
 from pdsgen.archive.provenance import Resolver, fill_baselines, ref_digest
 from pdsgen.archive.scan import scan
-from pdsgen.archive.versioning import bump_vid, in_superseded, keep_superseded, superseded_dir
+from pdsgen.archive.versioning import bump_vid, in_superseded, superseded_dir
 from pdsgen.errors import PdsgenError
 from pdsgen.plugins import Registry
 from pdsgen.untrusted import confine
@@ -278,10 +278,21 @@ def run_task(spec: dict[str, Any]) -> dict[str, Any]:
         "files": [{"name": f.path, "md5": f.md5, "size": f.size} for f in own],
         "label": label_name,
         "record": _record_json(record),
+        "ready": True,
     }
     if spec.get("validate"):
         result["invalid"], result["notes"] = _validate_one(label, spec["label_path"])
+    # the product's files wait beside the task folder under task-unique names, and the task
+    # folder (with any other products of a multi-part remake) is removed here, on the
+    # worker: the client only renames
+    for f in own:
+        os.replace(staging / f.path, _ready_path(spec, f.path))
+    shutil.rmtree(staging)
     return result
+
+
+def _ready_path(spec: dict[str, Any], name: str) -> Path:
+    return Path(spec["staging"]).parent / f"{spec['task_id']}.{name}"
 
 
 def run_tasks(specs: list[dict[str, Any]]) -> list[tuple[dict[str, Any] | None, str | None]]:
@@ -336,25 +347,48 @@ def commit_task(spec: dict[str, Any], result: dict[str, Any], *, keep: bool,
     kept: list[str] = []
     if keep and spec.get("vid"):
         collection = collection_folder_of(root, spec["label_path"], collections)
-        old_label = product_dir / label
-        old = [old_label] + [Path(p) for p in _old_data(spec)]
-        dest = superseded_dir(collection, spec["vid"]) / old_label.relative_to(collection)
-        if not dest.exists() and spec.get("old_label_md5") and old_label.is_file() \
-                and md5_file(old_label) != spec["old_label_md5"]:
+        crel = collection.relative_to(root).as_posix()
+        # paths relative to the root, by string: the product is inside its collection folder
+        olds = [spec["label_path"]] + list(spec.get("old_files", ()))
+        dest_dir = superseded_dir(collection, spec["vid"]).relative_to(root).as_posix()
+        label_dest = root / (dest_dir + spec["label_path"][len(crel):])
+        if not label_dest.exists() and spec.get("old_label_md5") and (root / spec["label_path"]).is_file() \
+                and md5_file(root / spec["label_path"]) != spec["old_label_md5"]:
             # never keep a newer version under the old version's name
             raise PdsgenError(f"the label is no longer version {spec['vid']}: not kept as superseded",
-                              path=str(old_label))
-        copies = keep_superseded(collection, [p for p in old if p.is_file()], spec["vid"])
-        kept = [c.relative_to(root).as_posix() for c in copies]
+                              path=str(root / spec["label_path"]))
+        for rel in olds:
+            dest = dest_dir + rel[len(crel):]
+            if (root / rel).is_file():
+                # a hard link where possible: the old file is replaced by a rename right below
+                _keep_one(root / rel, root / dest)
+                kept.append(dest)
     order = [f["name"] for f in result["files"] if f["name"] != label] + [label]
     for name in order:
-        src = staging / name
+        src = _ready_path(spec, name) if result.get("ready") else staging / name
         if src.is_file():
             os.replace(src, product_dir / name)
         elif md5_file(product_dir / name) != next(f["md5"] for f in result["files"] if f["name"] == name):
             raise PdsgenError("staged file vanished before it was moved into place", path=str(src))
-    shutil.rmtree(staging, ignore_errors=True)
+    # the staging folder (and any other products of a multi-part remake) goes with the
+    # run's staging folder at the end of the run
     return kept
+
+
+def _keep_one(src: Path, dest: Path) -> None:
+    """``dest`` becomes the old bytes of ``src`` (a hard link, else a copy by temporary
+    name); an existing ``dest`` (a repeated commit) is left as it is."""
+    if dest.exists():
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)  # atomic: the link appears whole or not at all
+    except FileExistsError:
+        return
+    except OSError:
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        shutil.copy2(src, tmp)
+        os.replace(tmp, dest)
 
 
 def collection_dirs(index: ArchiveIndex) -> set[str]:
@@ -575,7 +609,8 @@ def commit_batch(root: Path, index: ArchiveIndex, run_id: str,
                 records.append(_moved_record(old, old_prefix, new_prefix))
     with index.transaction():
         index.put_products(records)
-        index.set_tasks(run_id, [(spec["label_path"], "done", result) for spec, result in items])
+        index.set_tasks(run_id, [(spec["label_path"], "done", {k: v for k, v in result.items() if k != "record"})
+                                 for spec, result in items])
     return [spec["label_path"] for spec, _r in items]
 
 
