@@ -331,22 +331,31 @@ class ArchiveIndex(abc.ABC):
         return out
 
     def _records(self, where: str = "", params: Iterable[Any] = (), order: str = "") -> list[ProductRecord]:
-        cols = ", ".join(c for c in _PRODUCT_COLUMNS if c != "lidvid")
-        sql = f"SELECT {cols} FROM products"
+        return list(self._iter_records(where, params, order))
+
+    def _iter_records(self, where: str = "", params: Iterable[Any] = (), order: str = "",
+                      chunk: int = 500) -> Iterator[ProductRecord]:
+        """Records in order, read ``chunk`` rows at a time (files and provenance attached
+        per chunk), so a caller streaming them never holds the whole index."""
+        names = [c for c in _PRODUCT_COLUMNS if c != "lidvid"]
+        sql = f"SELECT {', '.join(names)} FROM products"
         if where:
             sql += f" WHERE {where}"
         sql += f" ORDER BY {order or 'label_path'}"
-        rows = self.execute(sql, params)
-        names = [c for c in _PRODUCT_COLUMNS if c != "lidvid"]
-        records = []
-        for row in rows:
-            d = dict(zip(names, row, strict=True))
-            d["is_calibration"] = bool(d["is_calibration"])
-            d["parameters"] = json.loads(d["parameters"]) if d["parameters"] else None
-            records.append(ProductRecord(**d))
-        if records:
-            self._attach(records)
-        return records
+        cur = self._conn.cursor()
+        try:
+            cur.execute(self._sql(sql), tuple(params))
+            while rows := cur.fetchmany(chunk):
+                records = []
+                for row in rows:
+                    d = dict(zip(names, row, strict=True))
+                    d["is_calibration"] = bool(d["is_calibration"])
+                    d["parameters"] = json.loads(d["parameters"]) if d["parameters"] else None
+                    records.append(ProductRecord(**d))
+                self._attach(records)
+                yield from records
+        finally:
+            cur.close()
 
     def _attach(self, records: list[ProductRecord]) -> None:
         by_path = {r.label_path: r for r in records}
@@ -395,7 +404,11 @@ class ArchiveIndex(abc.ABC):
             order="lid, vid, label_path",
         )
 
-    def query(
+    def query(self, **filters: Any) -> list[ProductRecord]:
+        """`iter_query` as a list."""
+        return list(self.iter_query(**filters))
+
+    def iter_query(
         self,
         *,
         start: str | None = None,
@@ -404,7 +417,7 @@ class ArchiveIndex(abc.ABC):
         types: Iterable[str] = (),
         instrument: str | None = None,
         calibration: bool | None = None,
-    ) -> list[ProductRecord]:
+    ) -> Iterator[ProductRecord]:
         """Products overlapping [start, stop] (normalised times), matching the other filters.
 
         ``lid_like`` is an SQL LIKE pattern; ``types`` match product_type or product_class
@@ -433,7 +446,7 @@ class ArchiveIndex(abc.ABC):
         if calibration is not None:
             where.append("(is_calibration = ?)")
             params.append(int(calibration))
-        return self._records(" AND ".join(where), params, order="start_time, lid, vid, label_path")
+        return self._iter_records(" AND ".join(where), params, order="start_time, lid, vid, label_path")
 
     def count(self) -> int:
         return int(self.execute("SELECT COUNT(*) FROM products")[0][0])

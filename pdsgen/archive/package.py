@@ -596,9 +596,20 @@ def checksum_manifest_bytes(root: Path, index: ArchiveIndex | None = None, skip:
     return "".join(lines).encode("utf-8")
 
 
+def _write_if_changed(out: Path, data: bytes) -> None:
+    """Write ``out`` (atomically) unless it already holds exactly ``data``: packaging with
+    nothing changed rewrites nothing."""
+    try:
+        if out.stat().st_size == len(data) and out.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    _commit([(out, data)])
+
+
 def write_checksum_manifest(root: Path, index: ArchiveIndex | None, out: Path,
                             left_out: list[tuple[str, str]] | None = None) -> Path:
-    _commit([(out, checksum_manifest_bytes(root, index, skip=[out], left_out=left_out))])
+    _write_if_changed(out, checksum_manifest_bytes(root, index, skip=[out], left_out=left_out))
     return out
 
 
@@ -620,5 +631,5 @@ _CONTROL_OR_BLANK = re.compile(r"[\s\x00-\x1f\x7f]")
 
 def write_transfer_manifest(root: Path, index: ArchiveIndex, out: Path,
                             left_out: list[tuple[str, str]] | None = None) -> Path:
-    _commit([(out, transfer_manifest_bytes(root, index, left_out=left_out))])
+    _write_if_changed(out, transfer_manifest_bytes(root, index, left_out=left_out))
     return out

@@ -107,15 +107,20 @@ def find_stale(
     since: str | None = None,
     root: Path | None = None,
     resolver: Resolver | None = None,
+    unchecked: dict[str, list[str]] | None = None,
 ) -> list[StaleProduct]:
     """pdsgen-made, current (not superseded) products that must be remade, with reasons.
 
     ``since`` (normalised time): only input/calibration changes to files modified at or
     after it count (recipe and pdsgen version changes always do). ``resolver``: one
     built over the index as it is now (after `fill_baselines`), to share it.
+    ``unchecked``: filled with what could not be checked (a reference that names nothing
+    in the archive, a recipe not installed here) → the label paths of the products
+    concerned, stale or not.
     """
     import pdsgen
 
+    unchecked_out = unchecked
     if resolver is None:
         fill_baselines(index, root)
         resolver = Resolver(index, root)
@@ -148,6 +153,9 @@ def find_stale(
                 # not in the archive (outside ROOT, or a file shipped with the recipe): it
                 # cannot be checked, and a remake passes only what it can find
                 unchecked.append(f"{p.role} {p.ref}")
+                if unchecked_out is not None:
+                    unchecked_out.setdefault(f"{p.role} {p.ref}: not in the archive (not indexed under the "
+                                             "root, no file of that name there)", []).append(rec.label_path)
                 continue
             recent = since_ns is None or any(f.mtime_ns >= since_ns for f in now.files)
             if not recent:
@@ -164,6 +172,9 @@ def find_stale(
         if rec.recipe_name not in versions:
             versions[rec.recipe_name] = current_recipe_version(rec.recipe_name)
         cur_version = versions[rec.recipe_name]
+        if cur_version is None and unchecked_out is not None:
+            unchecked_out.setdefault(f"recipe {rec.recipe_name}: not installed here, its version is not "
+                                     "compared (nor could the product be remade)", []).append(rec.label_path)
         if cur_version and rec.recipe_version and cur_version != rec.recipe_version:
             reasons.append(f"recipe {rec.recipe_name} is now version {cur_version} (made with {rec.recipe_version})")
         if rec.pdsgen_version and rec.pdsgen_version != pdsgen.__version__:
@@ -450,6 +461,8 @@ class RegenReport:
     bundle: Any = None
     invalid: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: what could not be checked → label paths of the products concerned (see `find_stale`)
+    unchecked: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -486,7 +499,8 @@ def regenerate(
         open_run = None
     resolver = Resolver(index, root)  # the scan filled the provenance baselines
     if open_run is None or dry_run:
-        report.stale = find_stale(index, recipe=recipe, since=since_n, root=root, resolver=resolver)
+        report.stale = find_stale(index, recipe=recipe, since=since_n, root=root, resolver=resolver,
+                                  unchecked=report.unchecked)
         if dry_run:
             report.seconds = time.perf_counter() - t_start
             return report
