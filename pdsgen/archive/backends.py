@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pdsgen.archive.errors import ArchiveInputError
+from pdsgen.distributed import DaskClient, SchedulerError, batches, map_batches, watch_parent
 from pdsgen.errors import PdsgenError
 
 Outcome = tuple[dict[str, Any] | None, str | None]
@@ -33,26 +32,6 @@ Done = Callable[[dict[str, Any], dict[str, Any] | None, str | None], None]
 
 class WorkerLost(PdsgenError):
     """A worker process died mid-task; finished tasks are recorded, rerun to resume."""
-
-
-def batches(specs: Sequence[dict[str, Any]], workers: int, *, most: int = 64) -> Iterator[list[dict[str, Any]]]:
-    """Consecutive batches of ``specs``: about 8 per worker, of 1 to ``most`` specs."""
-    size = max(1, min(most, len(specs) // (max(workers, 1) * 8)))
-    for i in range(0, len(specs), size):
-        yield list(specs[i:i + size])
-
-
-def watch_parent(parent: int, every_s: float = 0.5) -> None:
-    """In a worker process: end this process when ``parent`` is no longer its parent (the
-    client was killed), from a daemon thread."""
-
-    def loop() -> None:
-        while True:
-            time.sleep(every_s)
-            if os.getppid() != parent:
-                os._exit(3)
-
-    threading.Thread(target=loop, name="pdsgen-watch-parent", daemon=True).start()
 
 
 def _pool_init(parent: int) -> None:
@@ -126,91 +105,22 @@ class DaskBackend:
         self.jobs = jobs
 
     def run(self, fn: BatchTask, specs: Sequence[dict[str, Any]], on_done: Done) -> None:
-        from distributed import as_completed
+        def on_batch(batch: list[dict[str, Any]], outcomes: list[Outcome] | None,
+                     exc: BaseException | None) -> None:
+            if exc is not None:
+                if type(exc).__name__ == "KilledWorker":
+                    raise WorkerLost(
+                        f"Dask workers kept dying while making {batch[0].get('label_path')}; "
+                        "finished products are recorded: run again to resume") from exc
+                outcomes = [(None, str(exc))] * len(batch)
+            for spec, (result, error) in zip(batch, outcomes or [], strict=True):
+                on_done(spec, result, error)
 
-        with dask_client(self.scheduler, self.jobs) as client:
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
-            todo = enumerate(batches(specs, workers))
-            by_key: dict[str, list[dict[str, Any]]] = {}
-            run_tag = os.urandom(4).hex()
-
-            def submit() -> Any:
-                item = next(todo, None)
-                if item is None:
-                    return None
-                i, batch = item
-                fut = client.submit(fn, batch, key=f"pdsgen-batch-{run_tag}-{i}", pure=False)
-                by_key[fut.key] = batch
-                return fut
-
-            first = [f for f in (submit() for _ in range(3 * workers)) if f is not None]
-            queue = as_completed(first)
-            for fut in queue:
-                batch = by_key.pop(fut.key)
-                if fut.status == "error":
-                    exc = fut.exception()
-                    if type(exc).__name__ == "KilledWorker":
-                        raise WorkerLost(
-                            f"Dask workers kept dying while making {batch[0].get('label_path')}; "
-                            "finished products are recorded: run again to resume") from exc
-                    outcomes: list[Outcome] = [(None, str(exc))] * len(batch)
-                else:
-                    outcomes = fut.result()
-                fut.release()
-                for spec, (result, error) in zip(batch, outcomes, strict=True):
-                    on_done(spec, result, error)
-                nxt = submit()
-                if nxt is not None:
-                    queue.add(nxt)
-
-
-class _ClientContext:
-    """A `distributed.Client` for ``scheduler`` (``local``: a LocalCluster of ``jobs``
-    single-threaded worker processes on loopback whose workers end with this process)."""
-
-    def __init__(self, scheduler: str, jobs: int | None):
-        self.scheduler = scheduler
-        self.jobs = jobs
-        self.cluster: Any = None
-        self.client: Any = None
-
-    def __enter__(self) -> Any:
         try:
-            from distributed import Client, LocalCluster
-        except ImportError as exc:  # the optional `dask` extra
-            raise ArchiveInputError("the Dask backend needs Dask distributed: pip install 'pdsgen[dask]'") from exc
-        import logging
-
-        if logging.getLogger().getEffectiveLevel() > logging.INFO:
-            logging.getLogger("distributed").setLevel(logging.WARNING)  # no INFO chatter
-        try:
-            if self.scheduler == "local":
-                # dashboard on a free port (":8787" could clash with another cluster)
-                self.cluster = LocalCluster(n_workers=self.jobs or 2, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address=":0",
-                                            silence_logs=logging.WARNING)
-                self.client = Client(self.cluster)
-                self.client.run(watch_parent, os.getpid())
-            else:
-                try:
-                    self.client = Client(self.scheduler, timeout=30)
-                except OSError as exc:
-                    raise ArchiveInputError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from exc
-        except BaseException:
-            self.__exit__()
-            raise
-        return self.client
-
-    def __exit__(self, *exc: object) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-def dask_client(scheduler: str, jobs: int | None = None) -> _ClientContext:
-    """``with dask_client(address) as client:`` (``local``: a LocalCluster, closed at the end)."""
-    return _ClientContext(scheduler, jobs)
+            with DaskClient(self.scheduler, self.jobs) as client:
+                map_batches(client, fn, specs, on_batch, key="pdsgen-regen")
+        except SchedulerError as exc:
+            raise ArchiveInputError(str(exc)) from exc
 
 
 def make_backend(jobs: int = 1, scheduler: str | None = None) -> LocalBackend | DaskBackend:

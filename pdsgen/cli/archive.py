@@ -34,7 +34,9 @@ def _open(root: Path, db: str | None):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes reading labels (worth it for thousands of new labels).")
-def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int) -> None:
+@click.option("--scheduler", metavar="ADDRESS", help="Read labels and checksum files on a Dask cluster: "
+              "tcp://HOST:8786, or 'local' (a LocalCluster of --jobs workers); same paths on the workers.")
+def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int, scheduler: str | None) -> None:
     """Record every product under ROOT (bundle, volume or folder of labels) in the index."""
     import time
 
@@ -45,12 +47,12 @@ def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int) ->
     t0 = time.perf_counter()
     with _open(root, db) as idx:
         if quiet:
-            report = scan(root, idx, full=full, jobs=jobs)
+            report = scan(root, idx, full=full, jobs=jobs, scheduler=scheduler)
         else:
             with Progress(SpinnerColumn(), TextColumn("{task.description} {task.completed} labels"),
                           transient=True) as bar:
                 task = bar.add_task("indexing")
-                report = scan(root, idx, full=full, jobs=jobs,
+                report = scan(root, idx, full=full, jobs=jobs, scheduler=scheduler,
                               progress=lambda n: bar.advance(task, n))
         total = idx.count()
     dt = time.perf_counter() - t0
