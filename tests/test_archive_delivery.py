@@ -117,3 +117,116 @@ def test_regenerate_says_what_it_could_not_check(tmp_path):
     assert ("not checked: calibration urn:nasa:pds:synth:calibration:cal000::1.0: not in the archive "
             "(not indexed under the root, no file of that name there); cited by 3 product(s), "
             "e.g. data_calibrated/p0000000_cal.xml") in res.stderr
+
+
+# ---------------------------------------------------------------- the delivery walk-through
+T0 = "2026-01-01T00:00:00Z"
+T1 = "2026-01-02T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory):
+    """The walk-through, run twice: regeneration on the local pool and on a Dask LocalCluster."""
+    from pdsgen.archive.delivery import deliver
+
+    base = tmp_path_factory.mktemp("delivery")
+    pool = deliver(base / "pool", creation_time=T0, change_time=T1, jobs=2)
+    dask = deliver(base / "dask", creation_time=T0, change_time=T1, jobs=2, scheduler="local")
+    return pool, dask
+
+
+def _files(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".pdsgen" not in p.parts}
+
+
+def _vid_of(data: bytes) -> str:
+    from lxml import etree
+
+    return etree.fromstring(data).findtext("{*}Identification_Area/{*}version_id")
+
+
+@pytest.mark.slow
+def test_walkthrough_versions_inventories_and_validity(delivered):
+    import hashlib
+
+    d, _ = delivered
+    steps = {s.step: s for s in d.steps}
+    # valid before and after the change; the one warning left: the raw scans cite IM 1.19 (as
+    # the real INMS REU archive does), pdsgen's labels 1.22
+    mismatch = ["warning warning.integrity.pds4_version_mismatch: 2 versions of the Information Model "
+                "in this run: 1.19.0.0, 1.22.0.0"]
+    for name in ("package + validate", "validate"):
+        assert steps[name].errors == 0, d.findings
+    assert d.findings == mismatch
+    assert steps["package + validate"].versions == "bundle 1.0, calibrated 1.0, calibration 1.0, document 1.0, raw 1.0"
+    assert steps["validate"].versions == "bundle 1.1, calibrated 1.1, calibration 1.1, document 1.0, raw 1.0"
+    files = _files(d.bundle)
+    inv = files["calibrated/collection_calibrated_inventory.csv"].decode().splitlines()
+    tables = {f"inms_{k}_r{r}" for k in ("crosstalk", "spectra") for r in (1020, 1021)}
+    assert len(inv) == 16
+    for line in inv:
+        name, vid = line.split(":")[-3], line.split("::")[1]
+        assert vid == ("1.1" if name in tables else "1.0"), line
+    assert files["calibration/collection_calibration_inventory.csv"] == \
+        b"P,urn:nasa:pds:cassini.inms.reu:calibration:inms_datasets::1.1\r\n"
+    doc = files["document/inms_crosstalk_algorithm.txt"].decode("ascii")
+    assert "Cassini INMS REU calibration analysis code (seed 000)" in doc.replace("\r\n", " ")
+    # superseded copies: the old versions, self-consistent (label checksum = kept table)
+    for t in tables:
+        old_label = files[f"calibrated/SUPERSEDED/v1_0/{t}.xml"]
+        old_tab = files[f"calibrated/SUPERSEDED/v1_0/{t}.tab"]
+        assert _vid_of(old_label) == "1.0" and _vid_of(files[f"calibrated/{t}.xml"]) == "1.1"
+        assert hashlib.md5(old_tab).hexdigest().encode() in old_label
+    assert files["calibrated/SUPERSEDED/v1_0/inms_crosstalk_r1020.tab"] != files["calibrated/inms_crosstalk_r1020.tab"]
+    assert _vid_of(files["SUPERSEDED/v1_0/bundle_cassini.inms.reu.xml"]) == "1.0"
+    # manifests: every line's checksum is the file's MD5; the transfer manifest lists every label
+    checksum, transfer = d.manifests
+    assert checksum.name == "cassini.inms.reu_v1.1_checksum_manifest.txt"
+    lines = checksum.read_bytes().decode().split("\r\n")[:-1]
+    assert {line.split("  ", 1)[1] for line in lines} == set(files)
+    for line in lines:
+        md5, rel = line.split("  ", 1)
+        assert hashlib.md5(files[rel]).hexdigest() == md5, rel
+    listed = {line.split()[1]: line.split()[0] for line in transfer.read_text().splitlines()}
+    assert set(listed) == {p for p in files if p.endswith(".xml")}
+    assert listed["calibrated/SUPERSEDED/v1_0/collection_calibrated.xml"] == "urn:nasa:pds:cassini.inms.reu:calibrated::1.0"
+
+
+@pytest.mark.slow
+def test_walkthrough_pool_and_dask_byte_identical(delivered):
+    pool, dask = delivered
+    assert _files(pool.bundle) == _files(dask.bundle)
+    assert [m.read_bytes() for m in pool.manifests] == [m.read_bytes() for m in dask.manifests]
+
+
+def test_workspace_init_and_run_into_a_collection(tmp_path):
+    from pdsgen.archive.workspace import load_workspace
+
+    ws = tmp_path / "ws"
+    res = CliRunner().invoke(main, ["archive", "init", str(ws), "--bundle", "urn:nasa:pds:cassini.inms.reu",
+                                    "--collection", "raw", "--collection", "calibration"])
+    assert res.exit_code == 0, res.output
+    loaded = load_workspace(ws)
+    assert {n: (c.lid, c.collection_type) for n, c in loaded.collections.items()} == {
+        "calibrated": ("urn:nasa:pds:cassini.inms.reu:calibrated", "Data"),
+        "calibration": ("urn:nasa:pds:cassini.inms.reu:calibration", "Calibration"),
+        "document": ("urn:nasa:pds:cassini.inms.reu:document", "Document"),
+        "raw": ("urn:nasa:pds:cassini.inms.reu:raw", "Data"),
+    }
+    assert loaded.collections["calibrated"].recipes == ["inms-crosstalk"]
+    assert all((ws / "bundle" / n).is_dir() for n in loaded.collections) and (ws / "inputs").is_dir()
+    from pdsgen.recipes.demo_data import generate
+
+    data = generate("inms", ws / "inputs", 0)
+    res = CliRunner().invoke(main, ["run", "inms-crosstalk", *map(str, data.inputs), "--workspace", str(ws),
+                                    "--out", "calibrated", "--cal", str(data.calibrations[0]), "-q",
+                                    "--creation-time", T0])
+    assert res.exit_code == 0, res.output
+    assert (ws / "bundle/calibrated/inms_crosstalk_r1020.xml").is_file()
+    res = CliRunner().invoke(main, ["run", "chems-pha", str(data.inputs[0]), "--workspace", str(ws),
+                                    "--out", "calibrated"])
+    assert res.exit_code == 2 and "not of collection calibrated" in res.output
+    res = CliRunner().invoke(main, ["run", "inms-crosstalk", str(data.inputs[0]), "--workspace", str(ws),
+                                    "--out", "nowhere"])
+    assert res.exit_code == 2 and "no collection 'nowhere'" in res.output

@@ -136,13 +136,13 @@ def parse_inventory(data: bytes, path: str = "") -> list[tuple[str, str]]:
 
 
 def collection_type_for(folder_name: str) -> str:
+    """collection_type from a folder name: its first word (``browse_inms`` → Browse); a
+    folder of calibrated data (``calibrated``) is Data, not Calibration."""
+    import re
+
     name = folder_name.lower()
-    if name in COLLECTION_TYPES:
-        return COLLECTION_TYPES[name]
-    for key, value in COLLECTION_TYPES.items():
-        if name.startswith(key):
-            return value
-    return "Data"
+    first = re.split(r"[_.\-]", name, maxsplit=1)[0]
+    return COLLECTION_TYPES.get(name) or COLLECTION_TYPES.get(first) or "Data"
 
 
 def _common_lid(lids: list[str], fields: int, what: str, where: Path) -> str:

@@ -27,6 +27,26 @@ def _open(root: Path, db: str | None):
     return open_index(db or default_db(root))
 
 
+@archive.command("init")
+@click.argument("workspace", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--bundle", "bundle_lid", required=True, metavar="LID",
+              help="The bundle's LID (urn:nasa:pds:<bundle_id>); recipes writing into it get collection folders.")
+@click.option("--collection", "extra", multiple=True, metavar="NAME[=TYPE]",
+              help="A further collection delivered in the bundle, e.g. raw or calibration (repeatable).")
+def init_cmd(workspace: Path, bundle_lid: str, extra: tuple[str, ...]) -> None:
+    """Set up a delivery workspace: WORKSPACE/bundle/<collection>/ for every collection the
+    recipes write into the bundle, document/, further --collection folders, and inputs/
+    for raw and calibration files that are not delivered."""
+    from pdsgen.archive.workspace import init_workspace
+
+    ws = init_workspace(workspace, bundle_lid, extra=extra)
+    click.echo(f"workspace {ws.path} for {ws.bundle_lid}:")
+    for c in sorted(ws.collections.values(), key=lambda c: c.name):
+        by = f" (recipes: {', '.join(c.recipes)})" if c.recipes else ""
+        click.echo(f"  bundle/{c.name}/  {c.lid}  {c.collection_type}{by}")
+    click.echo("  inputs/  raw inputs and calibration files that are not delivered")
+
+
 @archive.command("index")
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_db_option
