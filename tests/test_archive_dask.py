@@ -8,9 +8,9 @@ import shutil
 import warnings
 
 import pytest
+import synthetic_archive as synthetic
 from click.testing import CliRunner
 
-from pdsgen.archive import synthetic
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.package import package_bundle
 from pdsgen.archive.regenerate import regenerate

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import synthetic_archive as synthetic
 from click.testing import CliRunner
 
-from pdsgen.archive import synthetic
 from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.package import package_bundle, package_collection

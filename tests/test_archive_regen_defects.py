@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+import synthetic_archive as synthetic
 from conftest import SCHEMAS
 from lxml import etree
 
-from pdsgen.archive import synthetic
 from pdsgen.archive.index import SQLiteIndex
 from pdsgen.archive.package import package_bundle
 from pdsgen.archive.regenerate import regenerate
@@ -125,7 +125,7 @@ def test_manifest_and_index_know_superseded_after_run(synth, tmp_path):
 _SLOW_MAKER = """
 import time
 from pathlib import Path
-from pdsgen.archive import synthetic
+import synthetic_archive as synthetic
 
 def remake(spec, staging):
     Path(spec["root"]).joinpath("..", "worker-%d" % __import__("os").getpid()).resolve().touch()
@@ -144,7 +144,7 @@ from pdsgen.archive.regenerate import register_maker, regenerate
 if __name__ == "__main__":
     import slowmaker  # noqa: F401  (imports the synthetic pipeline, which registers its own maker)
 
-    register_maker("synthetic-offset", "slowmaker:remake")
+    register_maker("synthetic-offset", "slowmaker:remake", replace=True)
     root, db, how = sys.argv[1], sys.argv[2], sys.argv[3]
     kw = {"jobs": 2} if how == "pool" else {"jobs": 2, "scheduler": "local"}
     with SQLiteIndex(db) as idx:
@@ -171,7 +171,8 @@ def test_killed_client_leaves_no_workers(synth, tmp_path, how):
 
     (tmp_path / "slowmaker.py").write_text(textwrap.dedent(_SLOW_MAKER))
     (tmp_path / "client.py").write_text(textwrap.dedent(_CLIENT))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    tests = str(Path(__file__).resolve().parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), tests, os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.Popen([sys.executable, str(tmp_path / "client.py"), str(synth), str(tmp_path / "i.sqlite"), how],
                             env=env, cwd=tmp_path, start_new_session=True)
     try:

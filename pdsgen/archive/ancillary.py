@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ def _field_type(column: Any) -> str:
 
 
 def label_delimited(source: str | os.PathLike[str], folder: str | os.PathLike[str], lid: str, *,
-                    title: str, description: str = "", vid: str = "1.0", history: list[dict[str, str]] = (),
+                    title: str, description: str = "", vid: str = "1.0", history: Sequence[dict[str, str]] = (),
                     creation_time: Any = None) -> Path:
     """Copy the CSV ``source`` (first line: column names) into ``folder`` with CRLF line
     ends, and write its Product_Ancillary label (``purpose`` Calibration); returns the label."""

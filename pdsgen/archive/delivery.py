@@ -126,7 +126,7 @@ def deliver(workspace: str | os.PathLike[str], *, seed: int = 0, jobs: int = 1, 
     with SQLiteIndex(default_db(ws.bundle_dir)) as idx:
         t = time.perf_counter()
         first = package_bundle(ws.bundle_dir, idx, creation_time=created, manifest_dir=manifests)
-        out.manifests = [first.checksum_manifest, first.transfer_manifest]
+        out.manifests = [m for m in (first.checksum_manifest, first.transfer_manifest) if m is not None]
         errors, warnings, out.findings = _validate(ws.bundle_dir)
         out.steps.append(Step("package + validate", "archive bundle; validate --rule bundle",
                               _versions(ws.bundle_dir, idx), errors, warnings, time.perf_counter() - t))
