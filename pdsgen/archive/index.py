@@ -331,12 +331,14 @@ class ArchiveIndex(abc.ABC):
         return out
 
     def _records(self, where: str = "", params: Iterable[Any] = (), order: str = "") -> list[ProductRecord]:
-        return list(self._iter_records(where, params, order))
+        # one chunk: files and provenance attached with one query each (whole tables when many)
+        return list(self._iter_records(where, params, order, chunk=0))
 
     def _iter_records(self, where: str = "", params: Iterable[Any] = (), order: str = "",
                       chunk: int = 500) -> Iterator[ProductRecord]:
         """Records in order, read ``chunk`` rows at a time (files and provenance attached
-        per chunk), so a caller streaming them never holds the whole index."""
+        per chunk), so a caller streaming them never holds the whole index (``chunk=0``:
+        all at once)."""
         names = [c for c in _PRODUCT_COLUMNS if c != "lidvid"]
         sql = f"SELECT {', '.join(names)} FROM products"
         if where:
@@ -345,7 +347,7 @@ class ArchiveIndex(abc.ABC):
         cur = self._conn.cursor()
         try:
             cur.execute(self._sql(sql), tuple(params))
-            while rows := cur.fetchmany(chunk):
+            while rows := (cur.fetchmany(chunk) if chunk else cur.fetchall()):
                 records = []
                 for row in rows:
                     d = dict(zip(names, row, strict=True))
@@ -354,6 +356,8 @@ class ArchiveIndex(abc.ABC):
                     records.append(ProductRecord(**d))
                 self._attach(records)
                 yield from records
+        except self.db_errors as exc:
+            raise ArchiveInputError(f"cannot read the archive index: {exc}", path=self.location) from exc
         finally:
             cur.close()
 

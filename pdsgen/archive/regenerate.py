@@ -132,7 +132,7 @@ def find_stale(
     versions: dict[str, str | None] = {}
     out = []
     families = calibration_families(resolver)
-    for rec in index.products():
+    for rec in resolver.records:
         if not rec.recipe_name or in_superseded(rec.label_path):
             continue
         if recipe is not None and rec.recipe_name != recipe:
