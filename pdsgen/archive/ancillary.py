@@ -12,14 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pdsgen.archive.errors import ArchiveInputError
-from pdsgen.archive.package import (
-    IM_VERSION,
-    SCHEMA_URL,
-    SCHEMATRON_URL,
-    _commit,
-    _creation,
-    _render,
-)
+from pdsgen.archive.package import label_basics, write_product
 
 
 def _field_type(column: Any) -> str:
@@ -44,21 +37,19 @@ def label_delimited(source: str | os.PathLike[str], folder: str | os.PathLike[st
     lines = [line for line in text.splitlines() if line.strip()]
     data = ("\r\n".join(lines) + "\r\n").encode("ascii")
     header_len = len(lines[0]) + 2
-    created, date = _creation(creation_time)
+    context = label_basics(creation_time)
+    date = context["date"]
     history = list(history) + [{"date": date, "vid": vid,
                                 "description": "First version." if not history else f"Version {vid}."}]
     fields = [{"name": name, "number": i + 1, "data_type": _field_type(table[name]),
                "length": max(len(str(v)) for v in table[name]) if len(table) else 1}
               for i, name in enumerate(table.colnames)]
-    context = {
-        "lid": lid, "vid": vid, "title": title, "description": description or title,
-        "information_model_version": IM_VERSION, "schema_url": SCHEMA_URL, "schematron_url": SCHEMATRON_URL,
-        "publication_year": date[:4], "creation_time": created, "modification_history": history,
+    context |= {
+        "lid": lid, "vid": vid, "title": title, "description": description or title, "modification_history": history,
         "file": {"file_name": src.name, "size": len(data), "md5": hashlib.md5(data).hexdigest()},
         "header_length": header_len, "records": len(lines) - 1, "fields": fields,
     }
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    label = folder / (src.stem + ".xml")
-    _commit([(folder / src.name, data), (label, _render("archive/ancillary_table.xml.j2", context, None))])
-    return label
+    return write_product("archive/ancillary_table.xml.j2", context, folder / (src.stem + ".xml"),
+                         [(folder / src.name, data)])

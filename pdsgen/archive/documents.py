@@ -13,14 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from pdsgen.archive.package import (
-    IM_VERSION,
-    SCHEMA_URL,
-    SCHEMATRON_URL,
-    _commit,
-    _creation,
-    _render,
-)
+from pdsgen.archive.package import label_basics, write_product
 
 
 def _ascii(text: str) -> str:
@@ -95,18 +88,14 @@ def write_recipe_document(recipe: Any, folder: str | os.PathLike[str], collectio
     folder.mkdir(parents=True, exist_ok=True)
     stem = recipe.name.lower().replace("-", "_") + "_algorithm"
     text = recipe_text(recipe).encode("ascii")
-    created, date = _creation(creation_time)
-    context = {
+    context = label_basics(creation_time)
+    context |= {
         "lid": f"{collection_lid}:{stem}", "vid": vid,
-        "title": _ascii(f"Algorithm description: {recipe.title}"),
-        "information_model_version": IM_VERSION, "schema_url": SCHEMA_URL, "schematron_url": SCHEMATRON_URL,
-        "publication_year": date[:4], "publication_date": date, "creation_time": created,
+        "title": _ascii(f"Algorithm description: {recipe.title}"), "publication_date": context["date"],
         "description": _ascii(f"What pdsgen recipe {recipe.name} {recipe.version} computes, from which inputs, "
                               "with which constants and units."),
         "recipe_name": recipe.name, "recipe_version": recipe.version,
         "source_document": _ascii(recipe.source_document),
         "file": {"file_name": f"{stem}.txt", "size": len(text), "md5": hashlib.md5(text).hexdigest()},
     }
-    label = folder / f"{stem}.xml"
-    _commit([(folder / f"{stem}.txt", text), (label, _render("archive/document.xml.j2", context, None))])
-    return label
+    return write_product("archive/document.xml.j2", context, folder / f"{stem}.xml", [(folder / f"{stem}.txt", text)])

@@ -7,6 +7,7 @@ import fnmatch
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.archive.index import ArchiveIndex, ProductRecord
@@ -32,20 +33,9 @@ def _glob(pattern: str) -> tuple[str, str]:
     return like, pat
 
 
-def find(
-    index: ArchiveIndex,
-    *,
-    types: list[str] | tuple[str, ...] = (),
-    start: str | None = None,
-    stop: str | None = None,
-    lid: str | None = None,
-    instrument: str | None = None,
-    recipe: str | None = None,
-    calibration: bool | None = None,
-) -> list[ProductRecord]:
+def find(index: ArchiveIndex, **filters: Any) -> list[ProductRecord]:
     """`iter_find` as a list."""
-    return list(iter_find(index, types=types, start=start, stop=stop, lid=lid, instrument=instrument,
-                          recipe=recipe, calibration=calibration))
+    return list(iter_find(index, **filters))
 
 
 def iter_find(

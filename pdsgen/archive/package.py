@@ -243,6 +243,20 @@ def _creation(creation_time: Any) -> tuple[str, str]:
     return text, text[:10]
 
 
+def label_basics(creation_time: Any = None) -> dict[str, Any]:
+    """What every label pdsgen's archive layer writes starts from: IM version, schema and
+    Schematron URLs, creation time (``creation_time``), date and publication year."""
+    created, date = _creation(creation_time)
+    return {"information_model_version": IM_VERSION, "schema_url": SCHEMA_URL, "schematron_url": SCHEMATRON_URL,
+            "creation_time": created, "date": date, "publication_year": date[:4]}
+
+
+def write_product(template: str, context: dict[str, Any], label: Path, files: list[tuple[Path, bytes]]) -> Path:
+    """Render ``template`` into ``label`` and write it after ``files`` (each atomically)."""
+    _commit(files + [(label, _render(template, context, None))])
+    return label
+
+
 def _commit(files: list[tuple[Path, bytes]]) -> None:
     from pdsgen.render import commit_files
 
