@@ -230,3 +230,30 @@ def test_workspace_init_and_run_into_a_collection(tmp_path):
     res = CliRunner().invoke(main, ["run", "inms-crosstalk", str(data.inputs[0]), "--workspace", str(ws),
                                     "--out", "nowhere"])
     assert res.exit_code == 2 and "no collection 'nowhere'" in res.output
+
+
+def test_recipe_document_written_from_the_recipe(tmp_path):
+    import hashlib
+
+    from lxml import etree
+
+    from pdsgen.archive.documents import write_recipe_document
+    from pdsgen.recipes import load_recipe
+
+    recipe = load_recipe("inms-crosstalk")
+    label = write_recipe_document(recipe, tmp_path, "urn:nasa:pds:cassini.inms.reu:document", creation_time=T0)
+    data = (tmp_path / "inms_crosstalk_algorithm.txt").read_bytes()
+    data.decode("ascii")  # 7-bit ASCII, as the label says
+    assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    text = " ".join(data.decode().split())
+    # from the recipe: inputs with their objects, columns and units; parameters with defaults and units
+    assert "pressure: column chamber_ion_pmon, object MONITORS, unit Torr" in text
+    assert f"filament_on_min = {recipe.parameters['filament_on_min'].default} uA" in text
+    assert f"version {recipe.version}" in text and "Cassini INMS REU calibration analysis code (seed 000)" in text
+    tree = etree.parse(str(label)).getroot()
+    ns = {"p": "http://pds.nasa.gov/pds4/pds/v1"}
+    assert tree.findtext(".//p:Document_File/p:md5_checksum", namespaces=ns) == hashlib.md5(data).hexdigest()
+    assert tree.findtext(".//p:Document_File/p:file_size", namespaces=ns) == str(len(data))
+    assert tree.findtext(".//p:External_Reference/p:reference_text", namespaces=ns) == recipe.source_document
+    assert tree.findtext("p:Identification_Area/p:logical_identifier", namespaces=ns) == \
+        "urn:nasa:pds:cassini.inms.reu:document:inms_crosstalk_algorithm"
