@@ -52,8 +52,8 @@ class DaskClient:
     def __enter__(self) -> Any:
         try:
             from distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
-            raise SchedulerError("Dask distributed is not installed (pip install 'dask[distributed]')") from exc
+        except ImportError as exc:  # the optional `dask` extra
+            raise SchedulerError("the Dask backend needs Dask distributed: pip install 'pdsgen[dask]'") from exc
         if logging.getLogger().getEffectiveLevel() > logging.INFO:
             logging.getLogger("distributed").setLevel(logging.WARNING)  # no INFO chatter
         try:
