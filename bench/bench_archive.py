@@ -31,8 +31,11 @@ def main() -> None:
     ap.add_argument("--dir", type=Path)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--sample", type=int, default=300, help="labels read with pds4_tools")
-    ap.add_argument("--regen", type=int, default=200,
-                    help="calibrated products for the regeneration timing (0: skip)")
+    ap.add_argument("--regen", default="2000",
+                    help="comma-separated archive sizes (calibrated products) for the regeneration "
+                         "timing, e.g. 2000,20000 (0: skip)")
+    ap.add_argument("--regen-only", action="store_true", help="only the regeneration rows")
+    ap.add_argument("--regen-backends", default="local1,pool,dask")
     args = ap.parse_args()
 
     from synthetic_archive import make_bundle
@@ -47,6 +50,14 @@ def main() -> None:
         tmp = tempfile.mkdtemp(prefix="bench_archive_")
         base = Path(tmp)
     root = base / "synth"
+    if args.regen_only:
+        try:
+            for size in (int(x) for x in args.regen.split(",") if int(x)):
+                bench_regeneration(base / f"regen{size}", size, tuple(args.regen_backends.split(",")))
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return
     try:
         if not (root / "data").is_dir():
             t = time.perf_counter()
@@ -106,46 +117,60 @@ def main() -> None:
         print(f"{'pds4_tools.read per label (sample ' + str(len(sample)) + ')':44s} {t_pds4 * n:9.2f} {1 / t_pds4:11.0f} /s   (extrapolated to n)")
         print(f"\nratios: indexing is {t_pds4 * n / t_index:.1f}x faster than pds4_tools label reading; "
               f"cold packaging takes {(t_index + t_package) / t_md5sum:.1f}x the time of md5sum alone")
-        if args.regen:
-            bench_regeneration(base / "regen", args.regen)
+        for size in (int(x) for x in args.regen.split(",") if int(x)):
+            bench_regeneration(base / f"regen{size}", size, tuple(args.regen_backends.split(",")))
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def bench_regeneration(base: Path, n: int) -> None:
-    """Remake n calibrated products after a calibration change, per backend."""
+def bench_regeneration(base: Path, n: int, backends: tuple[str, ...] = ("local1", "pool", "dask")) -> None:
+    """Remake the 40% of n calibrated products whose calibration changed (2 of 5
+    calibration tables), per backend: plan, remake + validate + checksum (workers), commit
+    with superseded copies kept, repackage, manifests. ``base/template`` is kept for reruns."""
     from synthetic_archive import make_bundle, make_calibrated
 
     from pdsgen.archive.index import SQLiteIndex
     from pdsgen.archive.package import package_bundle
     from pdsgen.archive.regenerate import regenerate
 
-    shutil.rmtree(base, ignore_errors=True)
     template = base / "template"
-    root = make_bundle(template / "synth", n, n_calibrations=1)
-    make_calibrated(root)
-    with SQLiteIndex(template / "i.sqlite") as idx:
-        package_bundle(root, idx, creation_time="2024-01-01T00:00:00Z", manifests=False)
-    print(f"\nregeneration of {n} calibrated products after their calibration changed "
-          "(remake with pdsgen.open + writers, commit, repackage, validate):")
+    if not (template / "i.sqlite").is_file():
+        shutil.rmtree(template, ignore_errors=True)
+        t = time.perf_counter()
+        root = make_bundle(template / "synth", n, n_calibrations=5)
+        make_calibrated(root)
+        with SQLiteIndex(template / "i.sqlite") as idx:
+            package_bundle(root, idx, creation_time="2024-01-01T00:00:00Z", manifests=False)
+        print(f"\n(generated and packaged {n} raw + {n} calibrated products in {time.perf_counter() - t:.0f} s)")
+    stale = 2 * n // 5
+    print(f"\nregeneration: {stale} stale of {n} calibrated products ({2 * n + 5} products in the bundle), "
+          "--keep-superseded, validation on:")
     trees = {}
-    for name, kw in (("local, 1 process", {"jobs": 1}), ("local pool, 2 processes", {"jobs": 2}),
-                     ("Dask LocalCluster, 2 workers", {"jobs": 2, "scheduler": "local"})):
-        work = base / name.split(",")[0].replace(" ", "_") / name.split(" ")[-2]
+    names = {"local1": ("one process", {"jobs": 1}), "pool": ("local pool, --jobs 2", {"jobs": 2}),
+             "dask": ("Dask LocalCluster, 2 workers", {"jobs": 2, "scheduler": "local"})}
+    for key in backends:
+        name, kw = names[key]
+        work = base / key
+        shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(template, work)
-        cal = work / "synth/calibration/cal000.tab"
-        cal.write_bytes(b"     1500" + cal.read_bytes()[9:])
+        for k in (0, 1):
+            cal = work / f"synth/calibration/cal00{k}.tab"
+            cal.write_bytes(b"     1500" + cal.read_bytes()[9:])
         with SQLiteIndex(work / "i.sqlite") as idx:
             t = time.perf_counter()
-            rep = regenerate(work / "synth", idx, creation_time="2024-02-01T00:00:00Z", **kw)
+            c0 = time.process_time()
+            rep = regenerate(work / "synth", idx, creation_time="2024-02-01T00:00:00Z", keep=True, **kw)
             dt = time.perf_counter() - t
-        assert len(rep.remade) == n and not rep.failed and not rep.invalid, (rep.failed[:2], rep.invalid[:2])
-        trees[name] = {p.relative_to(work).as_posix(): p.read_bytes()
-                       for p in sorted((work / "synth").rglob("*")) if p.is_file() and ".pdsgen" not in p.parts}
-        print(f"  {name:32s} {dt:7.2f} s  {n / dt:7.0f} products/s")
+            client = time.process_time() - c0
+        assert len(rep.remade) == stale and not rep.failed and not rep.invalid, (rep.failed[:2], rep.invalid[:2])
+        trees[key] = {p.relative_to(work).as_posix(): p.stat().st_size
+                      for p in sorted((work / "synth").rglob("*")) if p.is_file() and ".pdsgen" not in p.parts}
+        share = f"client CPU {client:6.1f} s ({100 * client / dt:3.0f}% of wall)" if key != "local1" else ""
+        print(f"  {name:30s} {dt:8.1f} s  {stale / dt:7.0f} products/s  {1000 * dt / stale:6.1f} ms/product  {share}")
+        shutil.rmtree(work, ignore_errors=True)
     first = next(iter(trees.values()))
-    print("  outputs byte-identical across backends:", all(t == first for t in trees.values()))
+    print("  same files and sizes across backends:", all(t == first for t in trees.values()))
 
 
 if __name__ == "__main__":

@@ -1,28 +1,44 @@
 """Execution backends for regeneration: the same list of independent tasks (one per
 product) run by a local process pool or by a Dask distributed cluster.
 
-A backend calls ``fn(spec)`` for every spec and hands each outcome to ``on_done(spec,
-result, error)`` on the client, in completion order, so the caller records results in
-the index as they arrive (and an interruption loses only unfinished tasks).
+A backend runs ``fn(batch)`` for bounded batches of specs (``fn`` returns one
+``(result, error text)`` per spec, so one product's failure never loses its batch) and
+hands each outcome to ``on_done(spec, result, error)`` on the client, in completion
+order, so the caller records results in the index as they arrive (an interruption loses
+only unfinished tasks). At most a few batches per worker are in flight at once: the
+client never holds (nor ships to a scheduler) a graph of the whole run.
+
+Worker processes started here (the pool's, a `LocalCluster`'s) watch their parent and end
+when it is gone, so killing the client leaves no orphans.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pdsgen.archive.errors import ArchiveInputError
+from pdsgen.distributed import DaskClient, SchedulerError, batches, map_batches, watch_parent
 from pdsgen.errors import PdsgenError
 
-Task = Callable[[dict[str, Any]], dict[str, Any]]
-Done = Callable[[dict[str, Any], dict[str, Any] | None, BaseException | None], None]
+Outcome = tuple[dict[str, Any] | None, str | None]
+BatchTask = Callable[[list[dict[str, Any]]], list[Outcome]]
+Done = Callable[[dict[str, Any], dict[str, Any] | None, str | None], None]
 
 
 class WorkerLost(PdsgenError):
     """A worker process died mid-task; finished tasks are recorded, rerun to resume."""
+
+
+def _pool_init(parent: int) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the client's to handle
+    watch_parent(parent)
 
 
 class LocalBackend:
@@ -35,32 +51,42 @@ class LocalBackend:
             raise ArchiveInputError(f"--jobs must be at least 1, not {jobs}")
         self.jobs = jobs
 
-    def run(self, fn: Task, specs: Sequence[dict[str, Any]], on_done: Done) -> None:
+    def run(self, fn: BatchTask, specs: Sequence[dict[str, Any]], on_done: Done) -> None:
         if self.jobs == 1:
-            for spec in specs:
-                try:
-                    result = fn(spec)
-                except Exception as exc:  # a product's failure is reported, others go on
-                    on_done(spec, None, exc)
-                else:
-                    on_done(spec, result, None)
+            for batch in batches(specs, 1, most=1):
+                for spec, (result, error) in zip(batch, fn(batch), strict=True):
+                    on_done(spec, result, error)
             return
         # spawn: workers start clean (no inherited SQLite handles or progress threads)
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx) as pool:
-            pending = {pool.submit(fn, spec): spec for spec in specs}
+        todo = batches(specs, self.jobs)
+        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_pool_init,
+                                 initargs=(os.getpid(),)) as pool:
+            pending: dict[Any, list[dict[str, Any]]] = {}
+
+            def submit() -> None:
+                while len(pending) < 3 * self.jobs:
+                    batch = next(todo, None)
+                    if batch is None:
+                        return
+                    pending[pool.submit(fn, batch)] = batch
+
             try:
+                submit()
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
-                        spec = pending.pop(fut)
+                        batch = pending.pop(fut)
                         exc = fut.exception()
                         if isinstance(exc, BrokenProcessPool):
                             raise WorkerLost(
-                                f"a worker process died while making {spec.get('label_path')}; "
+                                f"a worker process died while making {batch[0].get('label_path')}; "
                                 "finished products are recorded: run the command again to resume"
                             ) from exc
-                        on_done(spec, None if exc else fut.result(), exc)
+                        outcomes = [(None, str(exc))] * len(batch) if exc else fut.result()
+                        for spec, (result, error) in zip(batch, outcomes, strict=True):
+                            on_done(spec, result, error)
+                    submit()
             except BaseException:
                 for fut in pending:
                     fut.cancel()
@@ -78,48 +104,23 @@ class DaskBackend:
         self.scheduler = scheduler
         self.jobs = jobs
 
-    def run(self, fn: Task, specs: Sequence[dict[str, Any]], on_done: Done) -> None:
-        try:
-            from distributed import Client, LocalCluster, as_completed
-        except ImportError as exc:  # the optional `dask` extra
-            raise ArchiveInputError("the Dask backend needs Dask distributed: pip install 'pdsgen[dask]'") from exc
-        import logging
+    def run(self, fn: BatchTask, specs: Sequence[dict[str, Any]], on_done: Done) -> None:
+        def on_batch(batch: list[dict[str, Any]], outcomes: list[Outcome] | None,
+                     exc: BaseException | None) -> None:
+            if exc is not None:
+                if type(exc).__name__ == "KilledWorker":
+                    raise WorkerLost(
+                        f"Dask workers kept dying while making {batch[0].get('label_path')}; "
+                        "finished products are recorded: run again to resume") from exc
+                outcomes = [(None, str(exc))] * len(batch)
+            for spec, (result, error) in zip(batch, outcomes or [], strict=True):
+                on_done(spec, result, error)
 
-        if logging.getLogger().getEffectiveLevel() > logging.INFO:
-            logging.getLogger("distributed").setLevel(logging.WARNING)  # no INFO chatter
-        cluster = None
         try:
-            if self.scheduler == "local":
-                # dashboard on a free port (":8787" could clash with another cluster)
-                cluster = LocalCluster(n_workers=self.jobs or 2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=":0",
-                                       silence_logs=logging.WARNING)
-                client = Client(cluster)
-            else:
-                try:
-                    client = Client(self.scheduler, timeout=30)
-                except OSError as exc:
-                    raise ArchiveInputError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from exc
-            try:
-                keys = [f"pdsgen-regen-{i}-{spec.get('task_id', i)}" for i, spec in enumerate(specs)]
-                futures = client.map(fn, list(specs), key=keys, pure=False)
-                by_key = {f.key: spec for f, spec in zip(futures, specs, strict=True)}
-                for fut in as_completed(futures):
-                    spec = by_key[fut.key]
-                    if fut.status == "error":
-                        exc = fut.exception()
-                        if type(exc).__name__ == "KilledWorker":
-                            raise WorkerLost(
-                                f"Dask workers kept dying while making {spec.get('label_path')}; "
-                                "finished products are recorded: run again to resume") from exc
-                        on_done(spec, None, exc)
-                    else:
-                        on_done(spec, fut.result(), None)
-            finally:
-                client.close()
-        finally:
-            if cluster is not None:
-                cluster.close()
+            with DaskClient(self.scheduler, self.jobs) as client:
+                map_batches(client, fn, specs, on_batch, key="pdsgen-regen")
+        except SchedulerError as exc:
+            raise ArchiveInputError(str(exc)) from exc
 
 
 def make_backend(jobs: int = 1, scheduler: str | None = None) -> LocalBackend | DaskBackend:

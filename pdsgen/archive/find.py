@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.archive.index import ArchiveIndex, ProductRecord
@@ -31,7 +33,12 @@ def _glob(pattern: str) -> tuple[str, str]:
     return like, pat
 
 
-def find(
+def find(index: ArchiveIndex, **filters: Any) -> list[ProductRecord]:
+    """`iter_find` as a list."""
+    return list(iter_find(index, **filters))
+
+
+def iter_find(
     index: ArchiveIndex,
     *,
     types: list[str] | tuple[str, ...] = (),
@@ -41,8 +48,9 @@ def find(
     instrument: str | None = None,
     recipe: str | None = None,
     calibration: bool | None = None,
-) -> list[ProductRecord]:
-    """Products overlapping [start, stop] that match every given filter, in time order.
+) -> Iterator[ProductRecord]:
+    """Products overlapping [start, stop] that match every given filter, in time order,
+    streamed from the index (arguments are checked before the first one is read).
 
     ``types`` match product type or class, case-insensitively, with or without the
     ``Product_`` prefix; ``lid`` is a glob over LID (or PDS3 PRODUCT_ID).
@@ -58,12 +66,12 @@ def find(
     like = pat = None
     if lid:
         like, pat = _glob(lid)
-    found = index.query(start=t0, stop=t1, lid_like=like, types=kinds, instrument=instrument,
-                        calibration=calibration)
+    found = index.iter_query(start=t0, stop=t1, lid_like=like, types=kinds, instrument=instrument,
+                             calibration=calibration)
     if pat is not None:
-        found = [r for r in found if fnmatch.fnmatchcase((r.lid or r.product_id or "").lower(), pat)]
+        found = (r for r in found if fnmatch.fnmatchcase((r.lid or r.product_id or "").lower(), pat))
     if recipe is not None:
-        found = [r for r in found if r.recipe_name == recipe]
+        found = (r for r in found if r.recipe_name == recipe)
     return found
 
 

@@ -331,22 +331,35 @@ class ArchiveIndex(abc.ABC):
         return out
 
     def _records(self, where: str = "", params: Iterable[Any] = (), order: str = "") -> list[ProductRecord]:
-        cols = ", ".join(c for c in _PRODUCT_COLUMNS if c != "lidvid")
-        sql = f"SELECT {cols} FROM products"
+        # one chunk: files and provenance attached with one query each (whole tables when many)
+        return list(self._iter_records(where, params, order, chunk=0))
+
+    def _iter_records(self, where: str = "", params: Iterable[Any] = (), order: str = "",
+                      chunk: int = 500) -> Iterator[ProductRecord]:
+        """Records in order, read ``chunk`` rows at a time (files and provenance attached
+        per chunk), so a caller streaming them never holds the whole index (``chunk=0``:
+        all at once)."""
+        names = [c for c in _PRODUCT_COLUMNS if c != "lidvid"]
+        sql = f"SELECT {', '.join(names)} FROM products"
         if where:
             sql += f" WHERE {where}"
         sql += f" ORDER BY {order or 'label_path'}"
-        rows = self.execute(sql, params)
-        names = [c for c in _PRODUCT_COLUMNS if c != "lidvid"]
-        records = []
-        for row in rows:
-            d = dict(zip(names, row, strict=True))
-            d["is_calibration"] = bool(d["is_calibration"])
-            d["parameters"] = json.loads(d["parameters"]) if d["parameters"] else None
-            records.append(ProductRecord(**d))
-        if records:
-            self._attach(records)
-        return records
+        cur = self._conn.cursor()
+        try:
+            cur.execute(self._sql(sql), tuple(params))
+            while rows := (cur.fetchmany(chunk) if chunk else cur.fetchall()):
+                records = []
+                for row in rows:
+                    d = dict(zip(names, row, strict=True))
+                    d["is_calibration"] = bool(d["is_calibration"])
+                    d["parameters"] = json.loads(d["parameters"]) if d["parameters"] else None
+                    records.append(ProductRecord(**d))
+                self._attach(records)
+                yield from records
+        except self.db_errors as exc:
+            raise ArchiveInputError(f"cannot read the archive index: {exc}", path=self.location) from exc
+        finally:
+            cur.close()
 
     def _attach(self, records: list[ProductRecord]) -> None:
         by_path = {r.label_path: r for r in records}
@@ -374,6 +387,15 @@ class ArchiveIndex(abc.ABC):
     def products(self) -> list[ProductRecord]:
         return self._records()
 
+    def records_for(self, label_paths: Iterable[str], chunk: int = 400) -> list[ProductRecord]:
+        """The records of these label paths (those indexed), a few queries per chunk."""
+        paths = list(label_paths)
+        out: list[ProductRecord] = []
+        for i in range(0, len(paths), chunk):
+            part = paths[i:i + chunk]
+            out += self._records(f"label_path IN ({', '.join('?' * len(part))})", part)
+        return out
+
     def get(self, label_path: str) -> ProductRecord | None:
         found = self._records("label_path = ?", (label_path,))
         return found[0] if found else None
@@ -386,7 +408,11 @@ class ArchiveIndex(abc.ABC):
             order="lid, vid, label_path",
         )
 
-    def query(
+    def query(self, **filters: Any) -> list[ProductRecord]:
+        """`iter_query` as a list."""
+        return list(self.iter_query(**filters))
+
+    def iter_query(
         self,
         *,
         start: str | None = None,
@@ -395,7 +421,7 @@ class ArchiveIndex(abc.ABC):
         types: Iterable[str] = (),
         instrument: str | None = None,
         calibration: bool | None = None,
-    ) -> list[ProductRecord]:
+    ) -> Iterator[ProductRecord]:
         """Products overlapping [start, stop] (normalised times), matching the other filters.
 
         ``lid_like`` is an SQL LIKE pattern; ``types`` match product_type or product_class
@@ -424,7 +450,7 @@ class ArchiveIndex(abc.ABC):
         if calibration is not None:
             where.append("(is_calibration = ?)")
             params.append(int(calibration))
-        return self._records(" AND ".join(where), params, order="start_time, lid, vid, label_path")
+        return self._iter_records(" AND ".join(where), params, order="start_time, lid, vid, label_path")
 
     def count(self) -> int:
         return int(self.execute("SELECT COUNT(*) FROM products")[0][0])
@@ -468,11 +494,15 @@ class ArchiveIndex(abc.ABC):
             )
 
     def set_task(self, run_id: str, label_path: str, status: str, result: dict[str, Any] | None) -> None:
+        self.set_tasks(run_id, [(label_path, status, result)])
+
+    def set_tasks(self, run_id: str, updates: Iterable[tuple[str, str, dict[str, Any] | None]]) -> None:
+        """(label_path, status, result) of many tasks in one transaction."""
+        rows = [(status, json.dumps(result, sort_keys=True) if result is not None else None, run_id, lp)
+                for lp, status, result in updates]
         with self.transaction() as cur:
-            cur.execute(
-                self._sql("UPDATE regen_tasks SET status = ?, result = ? WHERE run_id = ? AND label_path = ?"),
-                (status, json.dumps(result, sort_keys=True) if result is not None else None, run_id, label_path),
-            )
+            cur.executemany(
+                self._sql("UPDATE regen_tasks SET status = ?, result = ? WHERE run_id = ? AND label_path = ?"), rows)
 
     def finish_run(self, run_id: str) -> None:
         with self.transaction() as cur:

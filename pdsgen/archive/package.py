@@ -136,13 +136,13 @@ def parse_inventory(data: bytes, path: str = "") -> list[tuple[str, str]]:
 
 
 def collection_type_for(folder_name: str) -> str:
+    """collection_type from a folder name: its first word (``browse_inms`` → Browse); a
+    folder of calibrated data (``calibrated``) is Data, not Calibration."""
+    import re
+
     name = folder_name.lower()
-    if name in COLLECTION_TYPES:
-        return COLLECTION_TYPES[name]
-    for key, value in COLLECTION_TYPES.items():
-        if name.startswith(key):
-            return value
-    return "Data"
+    first = re.split(r"[_.\-]", name, maxsplit=1)[0]
+    return COLLECTION_TYPES.get(name) or COLLECTION_TYPES.get(first) or "Data"
 
 
 def _common_lid(lids: list[str], fields: int, what: str, where: Path) -> str:
@@ -159,6 +159,21 @@ def _inside_root(root: Path, folder: Path) -> None:
     if not inside(folder, root):
         raise ReferenceEscapeError("the collection folder leads outside the bundle root (a symbolic link?)",
                                    path=str(folder), reference=str(folder))
+
+
+def check_prefix(parent_lid: str, members: list[tuple[str, str]], what: str, where: Path) -> None:
+    """Every member LID must start with its parent's LID and a colon (what `pdsgen
+    validate` reports as missing_parent_prefix): a ``--lid`` cannot pull another bundle's
+    or collection's products into this one. ``members``: (LID, where it is)."""
+    prefix = parent_lid.lower() + ":"
+    foreign = [(lid, at) for lid, at in members if not lid.lower().startswith(prefix)]
+    if foreign:
+        shown = "; ".join(f"{at}: {lid}" for lid, at in foreign[:3])
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        raise ArchiveInputError(
+            f"{len(foreign)} member(s) of the {what} {parent_lid} have a LID that does not start with "
+            f"{parent_lid}: ({shown}{more}); they belong to another {what} (missing_parent_prefix)",
+            path=str(where))
 
 
 # ------------------------------------------------------------------ label reading
@@ -228,6 +243,20 @@ def _creation(creation_time: Any) -> tuple[str, str]:
     return text, text[:10]
 
 
+def label_basics(creation_time: Any = None) -> dict[str, Any]:
+    """What every label pdsgen's archive layer writes starts from: IM version, schema and
+    Schematron URLs, creation time (``creation_time``), date and publication year."""
+    created, date = _creation(creation_time)
+    return {"information_model_version": IM_VERSION, "schema_url": SCHEMA_URL, "schematron_url": SCHEMATRON_URL,
+            "creation_time": created, "date": date, "publication_year": date[:4]}
+
+
+def write_product(template: str, context: dict[str, Any], label: Path, files: list[tuple[Path, bytes]]) -> Path:
+    """Render ``template`` into ``label`` and write it after ``files`` (each atomically)."""
+    _commit(files + [(label, _render(template, context, None))])
+    return label
+
+
 def _commit(files: list[tuple[Path, bytes]]) -> None:
     from pdsgen.render import commit_files
 
@@ -283,6 +312,7 @@ def _collection_plan(root: Path, folder: Path, index: ArchiveIndex, rel: str, li
             confine(folder, existing.extra["inventory"], label=existing.path, what="inventory file_name")
     elif not lid:
         lid = _common_lid(list(by_lid), 5, "collection", folder)
+    check_prefix(lid, [(m.lid, m.label_path) for m in by_lid.values()], "collection", folder)
     ctype = collection_type or (existing.extra.get("collection_type") if existing else None) or collection_type_for(folder.name)
     if ctype not in BUNDLE_REFERENCE:
         raise ArchiveInputError(f"collection type {ctype!r} is not one of {', '.join(BUNDLE_REFERENCE)}", path=str(folder))
@@ -313,6 +343,9 @@ def package_collection(
     if rescan:
         scan(root, index, under=rel)
     members, existing, lid, ctype = _collection_plan(root, folder, index, rel, lid, collection_type)
+    bundle = _find_label(root, "Product_Bundle") if root.resolve() != folder.resolve() else None
+    if bundle is not None:
+        check_prefix(bundle.lid, [(lid, rel)], "bundle", root)
     primary = sorted(m.lidvid for m in members)
     secondary = sorted(set(secondary))
     stem = f"collection_{folder.name.lower()}"
@@ -340,7 +373,8 @@ def package_collection(
     if existing:
         vid = bump_vid(existing.vid, bump)
         if keep:
-            keep_superseded(folder, [p for p in (existing.path, inv_path) if p.is_file()], existing.vid)
+            copies = keep_superseded(folder, [p for p in (existing.path, inv_path) if p.is_file()], existing.vid)
+            _index_copies(root, index, copies)
         history = existing.history + [{
             "date": date, "vid": vid,
             "description": f"Version {vid}: {len(added)} member versions added or replaced, "
@@ -370,6 +404,14 @@ def package_collection(
     index_labels(root, index, [label_path.resolve().relative_to(root.resolve()).as_posix()])
     return CollectionResult(folder, lid, vid, ctype, label_path, inv_path, len(primary), True,
                             existing.vid if existing else None, added, removed)
+
+
+def _index_copies(root: Path, index: ArchiveIndex, copies: list[Path]) -> None:
+    """Index the superseded copies of labels just kept, so the index (and the transfer
+    manifest written from it) knows them without a rescan."""
+    real = root.resolve()
+    index_labels(root, index, [c.resolve().relative_to(real).as_posix() for c in copies
+                               if c.suffix.lower() == ".xml"])
 
 
 def _label_time(normalised: str) -> str:
@@ -403,10 +445,13 @@ def package_bundle(
     templates: Any = None,
     manifest_dir: str | os.PathLike[str] | None = None,
     manifests: bool = True,
+    rescan: bool = True,
 ) -> BundleResult:
-    """Package every collection under ``root``, then the bundle label and the manifests."""
+    """Package every collection under ``root``, then the bundle label and the manifests
+    (``rescan=False``: the index is known to be up to date)."""
     root = Path(root)
-    scan(root, index)
+    if rescan:
+        scan(root, index)
     results = []
     folders = []
     for folder in collection_folders(root):
@@ -426,6 +471,8 @@ def package_bundle(
     out = Path(manifest_dir) if manifest_dir else root.parent
     if bundle_lid:  # names made from the LID (and VID) stay plain names in their folders
         _derived_names(root, out, bundle_lid, before.vid if before else "1.0", before.path if before else root)
+    if bundle_lid:
+        check_prefix(bundle_lid, [(plan[2], f.name) for plan, f in zip(plans, folders, strict=True)], "bundle", root)
     for folder in folders:
         results.append(package_collection(root, folder, index, bump=bump, keep=keep,
                                           creation_time=creation_time, templates=templates,
@@ -453,7 +500,7 @@ def package_bundle(
             previous = existing.vid
             vid = bump_vid(existing.vid, bump)
             if keep:
-                keep_superseded(root, [existing.path], existing.vid)
+                _index_copies(root, index, keep_superseded(root, [existing.path], existing.vid))
             history = existing.history + [{
                 "date": date, "vid": vid,
                 "description": "Version " + vid + ": new collection versions "
@@ -563,9 +610,20 @@ def checksum_manifest_bytes(root: Path, index: ArchiveIndex | None = None, skip:
     return "".join(lines).encode("utf-8")
 
 
+def _write_if_changed(out: Path, data: bytes) -> None:
+    """Write ``out`` (atomically) unless it already holds exactly ``data``: packaging with
+    nothing changed rewrites nothing."""
+    try:
+        if out.stat().st_size == len(data) and out.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    _commit([(out, data)])
+
+
 def write_checksum_manifest(root: Path, index: ArchiveIndex | None, out: Path,
                             left_out: list[tuple[str, str]] | None = None) -> Path:
-    _commit([(out, checksum_manifest_bytes(root, index, skip=[out], left_out=left_out))])
+    _write_if_changed(out, checksum_manifest_bytes(root, index, skip=[out], left_out=left_out))
     return out
 
 
@@ -587,5 +645,5 @@ _CONTROL_OR_BLANK = re.compile(r"[\s\x00-\x1f\x7f]")
 
 def write_transfer_manifest(root: Path, index: ArchiveIndex, out: Path,
                             left_out: list[tuple[str, str]] | None = None) -> Path:
-    _commit([(out, transfer_manifest_bytes(root, index, left_out=left_out))])
+    _write_if_changed(out, transfer_manifest_bytes(root, index, left_out=left_out))
     return out

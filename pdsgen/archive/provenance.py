@@ -41,13 +41,15 @@ class Resolver:
 
     def __init__(self, index: ArchiveIndex, root: Path | None = None):
         self.root = root
+        #: every indexed product, read once (staleness checks iterate these too)
+        self.records = index.products()
         self.by_lidvid: dict[str, ProductRecord] = {}
         self.latest: dict[str, ProductRecord] = {}
         self.by_pid: dict[str, ProductRecord] = {}
         self.by_file: dict[str, ProductRecord] = {}
         self._plain: dict[str, Path] | None = None
         self._pseudo: dict[str, ProductRecord] = {}
-        for rec in index.products():
+        for rec in self.records:
             current = not in_superseded(rec.label_path)
             if rec.lidvid:
                 self.by_lidvid[rec.lidvid] = rec

@@ -25,6 +25,7 @@ failed tasks go back to pending for the next run.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import json
@@ -43,7 +44,7 @@ from pdsgen.archive.index import ArchiveIndex, ProductRecord
 from pdsgen.archive.labels import md5_file
 from pdsgen.archive.provenance import Resolver, fill_baselines, ref_digest
 from pdsgen.archive.scan import scan
-from pdsgen.archive.versioning import bump_vid, in_superseded, keep_superseded
+from pdsgen.archive.versioning import bump_vid, in_superseded, superseded_dir
 from pdsgen.errors import PdsgenError
 from pdsgen.plugins import Registry
 from pdsgen.untrusted import confine
@@ -105,16 +106,24 @@ def find_stale(
     recipe: str | None = None,
     since: str | None = None,
     root: Path | None = None,
+    resolver: Resolver | None = None,
+    unchecked: dict[str, list[str]] | None = None,
 ) -> list[StaleProduct]:
     """pdsgen-made, current (not superseded) products that must be remade, with reasons.
 
     ``since`` (normalised time): only input/calibration changes to files modified at or
-    after it count (recipe and pdsgen version changes always do).
+    after it count (recipe and pdsgen version changes always do). ``resolver``: one
+    built over the index as it is now (after `fill_baselines`), to share it.
+    ``unchecked``: filled with what could not be checked (a reference that names nothing
+    in the archive, a recipe not installed here) → the label paths of the products
+    concerned, stale or not.
     """
     import pdsgen
 
-    fill_baselines(index, root)
-    resolver = Resolver(index, root)
+    unchecked_out = unchecked
+    if resolver is None:
+        fill_baselines(index, root)
+        resolver = Resolver(index, root)
     since_ns = None
     if since is not None:
         import datetime as dt
@@ -123,7 +132,7 @@ def find_stale(
     versions: dict[str, str | None] = {}
     out = []
     families = calibration_families(resolver)
-    for rec in index.products():
+    for rec in resolver.records:
         if not rec.recipe_name or in_superseded(rec.label_path):
             continue
         if recipe is not None and rec.recipe_name != recipe:
@@ -144,6 +153,9 @@ def find_stale(
                 # not in the archive (outside ROOT, or a file shipped with the recipe): it
                 # cannot be checked, and a remake passes only what it can find
                 unchecked.append(f"{p.role} {p.ref}")
+                if unchecked_out is not None:
+                    unchecked_out.setdefault(f"{p.role} {p.ref}: not in the archive (not indexed under the "
+                                             "root, no file of that name there)", []).append(rec.label_path)
                 continue
             recent = since_ns is None or any(f.mtime_ns >= since_ns for f in now.files)
             if not recent:
@@ -160,6 +172,9 @@ def find_stale(
         if rec.recipe_name not in versions:
             versions[rec.recipe_name] = current_recipe_version(rec.recipe_name)
         cur_version = versions[rec.recipe_name]
+        if cur_version is None and unchecked_out is not None:
+            unchecked_out.setdefault(f"recipe {rec.recipe_name}: not installed here, its version is not "
+                                     "compared (nor could the product be remade)", []).append(rec.label_path)
         if cur_version and rec.recipe_version and cur_version != rec.recipe_version:
             reasons.append(f"recipe {rec.recipe_name} is now version {cur_version} (made with {rec.recipe_version})")
         if rec.pdsgen_version and rec.pdsgen_version != pdsgen.__version__:
@@ -240,57 +255,172 @@ def task_spec(root: Path, stale: StaleProduct, resolver: Resolver, *, run_id: st
         "creation_time": creation_time,
         "staging": str(root / ".pdsgen" / "staging" / run_id / tid),
         "reasons": stale.reasons,
+        "old_files": [f.path for f in rec.files if f.path != rec.label_path],
+        "old_label_md5": rec.label_md5,
     }
 
 
 def run_task(spec: dict[str, Any]) -> dict[str, Any]:
-    """Worker side: remake one product into its (emptied) staging folder."""
+    """Worker side: remake one product into its (emptied) staging folder, checksum and
+    describe it (its index record), and validate it when the spec asks.
+
+    Only the product's own files count (its label and the files the label names): a
+    multi-part recipe writes the whole group of products into the staging folder, and
+    the other members of the group are not this task's (they are remade, if stale, by
+    their own tasks; otherwise they keep their version)."""
+    from pdsgen.archive.scan import read_product
+
     staging = Path(spec["staging"])
     if staging.exists():
         shutil.rmtree(staging)  # leftovers of a task cut off before
     staging.mkdir(parents=True)
     _load(spec["maker"])(spec, staging)
     label_name = spec["label_path"].rsplit("/", 1)[-1]
-    names = sorted(p.name for p in staging.iterdir() if not p.name.startswith("."))
-    if label_name not in names:
+    label = staging / label_name
+    if not label.is_file():
+        names = sorted(p.name for p in staging.iterdir() if not p.name.startswith("."))
         raise PdsgenError(f"the remake wrote {', '.join(names) or 'nothing'}, not the label {label_name}",
                           path=spec["label_path"])
-    return {"files": [{"name": n, "md5": md5_file(staging / n), "size": (staging / n).stat().st_size}
-                      for n in names], "label": label_name}
+    record = read_product(staging, label_name, label.stat())
+    if record is None:
+        raise PdsgenError(f"the remake's {label_name} is not a product label", path=spec["label_path"])
+    own = [f for f in record.files if "/" not in f.path]  # files outside the product folder are not moved
+    result: dict[str, Any] = {
+        "files": [{"name": f.path, "md5": f.md5, "size": f.size} for f in own],
+        "label": label_name,
+        "record": _record_json(record),
+        "ready": True,
+    }
+    if spec.get("validate"):
+        result["invalid"], result["notes"] = _validate_one(label, spec["label_path"])
+    # the product's files wait beside the task folder under task-unique names, and the task
+    # folder (with any other products of a multi-part remake) is removed here, on the
+    # worker: the client only renames
+    for f in own:
+        os.replace(staging / f.path, _ready_path(spec, f.path))
+    shutil.rmtree(staging)
+    return result
 
 
-def commit_task(spec: dict[str, Any], result: dict[str, Any], *, keep: bool) -> None:
+def _ready_path(spec: dict[str, Any], name: str) -> Path:
+    return Path(spec["staging"]).parent / f"{spec['task_id']}.{name}"
+
+
+def run_tasks(specs: list[dict[str, Any]]) -> list[tuple[dict[str, Any] | None, str | None]]:
+    """Worker side, a batch: (result, None) or (None, error text) per spec, in order."""
+    out: list[tuple[dict[str, Any] | None, str | None]] = []
+    for spec in specs:
+        try:
+            out.append((run_task(spec), None))
+        except Exception as exc:  # one product's failure is reported, the batch goes on
+            out.append((None, str(exc) or type(exc).__name__))
+    return out
+
+
+def _record_json(rec: ProductRecord) -> dict[str, Any]:
+    d = dataclasses.asdict(rec)
+    d.pop("lidvid", None)
+    return d
+
+
+def _record_from_json(d: dict[str, Any], folder: str) -> ProductRecord:
+    """A worker's record (paths relative to the staging folder) placed in ``folder``."""
+    from pdsgen.archive.index import FileRecord, ProvenanceRef
+
+    prefix = f"{folder}/" if folder else ""
+    d = dict(d)
+    d["label_path"] = prefix + d["label_path"]
+    d["files"] = [FileRecord(**{**f, "path": prefix + f["path"]}) for f in d["files"]]
+    d["provenance"] = [ProvenanceRef(**p) for p in d["provenance"]]
+    return ProductRecord(**d)
+
+
+def _moved_record(rec: ProductRecord, old_prefix: str, new_prefix: str) -> ProductRecord:
+    """``rec`` with its paths moved from under ``old_prefix`` to ``new_prefix`` (a
+    superseded copy: same bytes and mtimes, copied with `shutil.copy2`)."""
+    def move(p: str) -> str:
+        return new_prefix + p[len(old_prefix):] if p.startswith(old_prefix) else p
+
+    return dataclasses.replace(rec, label_path=move(rec.label_path),
+                               files=[dataclasses.replace(f, path=move(f.path)) for f in rec.files],
+                               provenance=list(rec.provenance))
+
+
+def commit_task(spec: dict[str, Any], result: dict[str, Any], *, keep: bool,
+                collections: set[str] | None = None) -> list[str]:
     """Client side: optionally keep the old version, then move the staged files into place
-    (data files first, label last). Safe to repeat after an interruption."""
+    (data files first, label last). Safe to repeat after an interruption. Returns the
+    superseded copies written (paths relative to the root)."""
     root = Path(spec["root"])
     product_dir = Path(spec["product_dir"])
     staging = Path(spec["staging"])
     label = result["label"]
+    kept: list[str] = []
     if keep and spec.get("vid"):
-        collection = collection_folder_of(root, spec["label_path"])
-        old = [product_dir / label] + [Path(p) for p in _old_data(spec)]
-        old = [p for p in old if p.is_file()]
-        keep_superseded(collection, old, spec["vid"])
+        collection = collection_folder_of(root, spec["label_path"], collections)
+        crel = collection.relative_to(root).as_posix()
+        # paths relative to the root, by string: the product is inside its collection folder
+        olds = [spec["label_path"]] + list(spec.get("old_files", ()))
+        dest_dir = superseded_dir(collection, spec["vid"]).relative_to(root).as_posix()
+        label_dest = root / (dest_dir + spec["label_path"][len(crel):])
+        if not label_dest.exists() and spec.get("old_label_md5") and (root / spec["label_path"]).is_file() \
+                and md5_file(root / spec["label_path"]) != spec["old_label_md5"]:
+            # never keep a newer version under the old version's name
+            raise PdsgenError(f"the label is no longer version {spec['vid']}: not kept as superseded",
+                              path=str(root / spec["label_path"]))
+        for rel in olds:
+            dest = dest_dir + rel[len(crel):]
+            if (root / rel).is_file():
+                # a hard link where possible: the old file is replaced by a rename right below
+                _keep_one(root / rel, root / dest)
+                kept.append(dest)
     order = [f["name"] for f in result["files"] if f["name"] != label] + [label]
     for name in order:
-        src = staging / name
+        src = _ready_path(spec, name) if result.get("ready") else staging / name
         if src.is_file():
             os.replace(src, product_dir / name)
         elif md5_file(product_dir / name) != next(f["md5"] for f in result["files"] if f["name"] == name):
             raise PdsgenError("staged file vanished before it was moved into place", path=str(src))
-    shutil.rmtree(staging, ignore_errors=True)
+    # the staging folder (and any other products of a multi-part remake) goes with the
+    # run's staging folder at the end of the run
+    return kept
 
 
-def collection_folder_of(root: Path, label_path: str) -> Path:
+def _keep_one(src: Path, dest: Path) -> None:
+    """``dest`` becomes the old bytes of ``src`` (a hard link, else a copy by temporary
+    name); an existing ``dest`` (a repeated commit) is left as it is."""
+    if dest.exists():
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)  # atomic: the link appears whole or not at all
+    except FileExistsError:
+        return
+    except OSError:
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        shutil.copy2(src, tmp)
+        os.replace(tmp, dest)
+
+
+def collection_dirs(index: ArchiveIndex) -> set[str]:
+    """Folders (relative to the root) holding a collection label, from the index."""
+    rows = index.execute("SELECT label_path FROM products WHERE product_class = ?", ("Product_Collection",))
+    return {lp.rsplit("/", 1)[0] if "/" in lp else "" for (lp,) in rows if not in_superseded(lp)}
+
+
+def collection_folder_of(root: Path, label_path: str, collections: set[str] | None = None) -> Path:
     """The nearest folder above a product holding a collection label (its collection),
-    else the product's top-level folder under ``root``."""
+    else the product's top-level folder under ``root``. ``collections``: the folders
+    holding collection labels (`collection_dirs`); without it the folders are looked at."""
     from pdsgen.archive.package import _find_label
 
     parts = label_path.split("/")[:-1]
     for n in range(len(parts), 0, -1):
-        folder = root.joinpath(*parts[:n])
-        if _find_label(folder, "Product_Collection") is not None:
-            return folder
+        if collections is not None:
+            if "/".join(parts[:n]) in collections:
+                return root.joinpath(*parts[:n])
+        elif _find_label(root.joinpath(*parts[:n]), "Product_Collection") is not None:
+            return root.joinpath(*parts[:n])
     return root / parts[0] if parts else root
 
 
@@ -331,6 +461,8 @@ class RegenReport:
     bundle: Any = None
     invalid: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: what could not be checked → label paths of the products concerned (see `find_stale`)
+    unchecked: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -365,9 +497,10 @@ def regenerate(
         index.finish_run(open_run[0])
         shutil.rmtree(root / ".pdsgen" / "staging" / open_run[0], ignore_errors=True)
         open_run = None
+    resolver = Resolver(index, root)  # the scan filled the provenance baselines
     if open_run is None or dry_run:
-        report.stale = find_stale(index, recipe=recipe, since=since_n, root=root)
-        resolver = Resolver(index, root)
+        report.stale = find_stale(index, recipe=recipe, since=since_n, root=root, resolver=resolver,
+                                  unchecked=report.unchecked)
         if dry_run:
             report.seconds = time.perf_counter() - t_start
             return report
@@ -379,7 +512,6 @@ def regenerate(
         specs = []
         for s in todo:
             spec = task_spec(root, s, resolver, run_id=run_id, creation_time=ctime, bump=bump)
-            spec["old_files"] = [f.path for f in s.record.files if f.path != s.record.label_path]
             spec["keep"] = keep
             specs.append((s.record.label_path, spec))
         index.start_run(run_id, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), ctime,
@@ -390,75 +522,128 @@ def regenerate(
         keep = bool(options.get("keep", keep))
         bump = options.get("bump", bump)
         report.skipped_done = sum(status == "done" for _lp, _s, status, _r in index.run_tasks(run_id))
-        _replan_open_run(root, index, run_id, ctime, options, report, bump=bump, keep=keep)
+        resolver = _replan_open_run(root, index, run_id, ctime, options, report, bump=bump, keep=keep,
+                                    resolver=resolver)
     report.run_id = run_id
     tasks = [t for t in index.run_tasks(run_id) if t[2] != "dropped"]
     pending = [spec for _lp, spec, status, _r in tasks if status != "done"]
+    for spec in pending:
+        spec["validate"] = validate
     total = len(tasks)
     finished = total - len(pending)
     if progress:
         progress(finished, total)
+    collections = collection_dirs(index)
+    buffer: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    last_flush = time.monotonic()
 
-    def on_done(spec: dict[str, Any], result: dict[str, Any] | None, error: BaseException | None) -> None:
+    def flush() -> None:
+        nonlocal last_flush
+        if buffer:
+            done = commit_batch(root, index, run_id, buffer, collections, resolver)
+            report.remade += done
+            for _spec, result in buffer:
+                report.invalid += [f"{_spec['label_path']}: {e}" for e in result.get("invalid", ())]
+                report.notes += result.get("notes", [])
+            buffer.clear()
+        last_flush = time.monotonic()
+
+    def on_done(spec: dict[str, Any], result: dict[str, Any] | None, error: str | None) -> None:
         nonlocal finished
         if error is not None:
-            text = str(error)
             # the report pairs the label with the reason: do not name the label twice
-            text = text.removeprefix(f"{spec['label_path']}: ")
+            text = error.removeprefix(f"{spec['label_path']}: ")
             index.set_task(run_id, spec["label_path"], "failed", {"error": text})
             report.failed.append((spec["label_path"], text))
         else:
-            # recorded before the first file moves: a cut-off commit is finished on resume
-            index.set_task(run_id, spec["label_path"], "committing", result)
-            commit_task(spec, result, keep=bool(spec.get("keep")))
-            index.set_task(run_id, spec["label_path"], "done", result)
-            report.remade.append(spec["label_path"])
+            buffer.append((spec, result))
+            # committed in batches: one transaction for many products (an interruption
+            # loses only uncommitted remakes, which the next run makes again)
+            if len(buffer) >= COMMIT_BATCH or time.monotonic() - last_flush > COMMIT_SECONDS:
+                flush()
         finished += 1
         if progress:
             progress(finished, total)
 
     backend: LocalBackend | DaskBackend = make_backend(jobs, scheduler)
-    if pending:
-        backend.run(run_task, pending, on_done)
-    scan(root, index)
+    try:
+        if pending:
+            backend.run(run_tasks, pending, on_done)
+    finally:
+        flush()
     done_paths = [lp for lp, _s, status, _r in index.run_tasks(run_id) if status == "done"]
     if package and done_paths:
         report.collections, report.bundle = _repackage(root, index, done_paths, bump=bump, keep=keep,
-                                                       creation_time=ctime)
-    if validate and done_paths:
-        report.invalid, notes = validate_products(root, done_paths)
-        report.notes += notes
+                                                       creation_time=ctime, collections=collections)
     if not report.failed:
         index.finish_run(run_id)
         shutil.rmtree(root / ".pdsgen" / "staging" / run_id, ignore_errors=True)
     else:
         # failed tasks stay pending for the next run; the run stays open
-        for lp, _e in report.failed:
-            if index.execute("SELECT COUNT(*) FROM regen_tasks WHERE run_id = ? AND label_path = ?", (run_id, lp))[0][0]:
-                index.set_task(run_id, lp, "pending", None)
+        index.set_tasks(run_id, [(lp, "pending", None) for lp, _e in report.failed])
+    report.notes = list(dict.fromkeys(report.notes))
     report.seconds = time.perf_counter() - t_start
     return report
 
 
+#: Remade products moved into place and recorded per transaction, at most (or every few seconds).
+COMMIT_BATCH = 500
+COMMIT_SECONDS = 5.0
+
+
+def commit_batch(root: Path, index: ArchiveIndex, run_id: str,
+                 items: list[tuple[dict[str, Any], dict[str, Any]]], collections: set[str],
+                 resolver: Resolver | None = None) -> list[str]:
+    """Move remade products into place and record them: one transaction marks them all
+    `committing`, the files move (superseded copies first), and one transaction records
+    the new index rows (the workers' records, and the superseded copies' old rows under
+    their new paths) and marks the tasks done. Returns the label paths committed.
+
+    The new rows' provenance baselines (the checksums of what each product was made from)
+    are taken from ``resolver``, built before the remakes: what the workers were given."""
+    index.set_tasks(run_id, [(spec["label_path"], "committing", result) for spec, result in items])
+    olds = {r.label_path: r for r in index.records_for([spec["label_path"] for spec, _r in items])}
+    records: list[ProductRecord] = []
+    for spec, result in items:
+        kept = commit_task(spec, result, keep=bool(spec.get("keep")), collections=collections)
+        folder = spec["label_path"].rsplit("/", 1)[0] if "/" in spec["label_path"] else ""
+        if "record" in result:
+            new = _record_from_json(result["record"], folder)
+            for p in new.provenance:
+                found = resolver.exact(p.ref) if resolver is not None and p.md5 is None else None
+                if found is not None:
+                    p.md5 = ref_digest(p.ref, found)
+            records.append(new)
+        old = olds.get(spec["label_path"])
+        if kept and old is not None:
+            label_copy = next((k for k in kept if k.rsplit("/", 1)[-1] == result["label"]), None)
+            if label_copy is not None:
+                old_prefix = folder + "/" if folder else ""
+                new_prefix = label_copy[: len(label_copy) - len(result["label"])]
+                records.append(_moved_record(old, old_prefix, new_prefix))
+    with index.transaction():
+        index.put_products(records)
+        index.set_tasks(run_id, [(spec["label_path"], "done", {k: v for k, v in result.items() if k != "record"})
+                                 for spec, result in items])
+    return [spec["label_path"] for spec, _r in items]
+
+
 def _replan_open_run(root: Path, index: ArchiveIndex, run_id: str, ctime: str, options: dict[str, Any],
-                     report: RegenReport, *, bump: str, keep: bool) -> None:
+                     report: RegenReport, *, bump: str, keep: bool, resolver: Resolver) -> Resolver:
     """Before resuming ``run_id``: finish commits that were cut off, drop unfinished tasks
     whose product is no longer stale (with a note), and give the others a fresh spec
     (inputs and calibration in force now; the run's creation time and version rule)."""
     from pdsgen.archive.find import _time_arg
 
     tasks = index.run_tasks(run_id)
-    for lp, spec, status, result in tasks:
-        if status == "committing" and result is not None:
-            # remade and partly moved into place: finish the move, never leave it half-written
-            commit_task(spec, result, keep=bool(spec.get("keep")))
-            index.set_task(run_id, lp, "done", result)
-            report.remade.append(lp)
-    if any(status == "committing" for _lp, _s, status, _r in tasks):
-        scan(root, index)
+    cut_off = [(spec, result) for _lp, spec, status, result in tasks if status == "committing" and result]
+    if cut_off:
+        # remade and partly moved into place: finish the moves, never leave them half-written
+        report.remade += commit_batch(root, index, run_id, cut_off, collection_dirs(index), resolver)
+        resolver = Resolver(index, root)
     stale = {s.record.label_path: s for s in find_stale(
-        index, recipe=options.get("recipe"), since=_time_arg(options.get("since"), "--since"), root=root)}
-    resolver = Resolver(index, root)
+        index, recipe=options.get("recipe"), since=_time_arg(options.get("since"), "--since"), root=root,
+        resolver=resolver)}
     replanned: set[str] = set()
     for lp, spec, status, _r in tasks:
         if status not in ("pending", "failed"):
@@ -472,7 +657,6 @@ def _replan_open_run(root: Path, index: ArchiveIndex, run_id: str, ctime: str, o
             report.notes.append(f"{lp}: no longer stale, dropped from the resumed run ({now})")
             continue
         fresh = task_spec(root, s, resolver, run_id=run_id, creation_time=ctime, bump=bump)
-        fresh["old_files"] = [f.path for f in s.record.files if f.path != s.record.label_path]
         fresh["keep"] = keep
         replanned.add(lp)
         if fresh != spec:
@@ -482,22 +666,24 @@ def _replan_open_run(root: Path, index: ArchiveIndex, run_id: str, ctime: str, o
     if others:
         report.notes.append(f"{len(others)} stale products are not part of the resumed run "
                             f"({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}): run again to remake them")
+    return resolver
 
 
 def _repackage(root: Path, index: ArchiveIndex, paths: list[str], *, bump: str, keep: bool,
-               creation_time: str) -> tuple[list[Any], Any]:
-    """New versions of the collections holding remade products, and of the bundle if any."""
+               creation_time: str, collections: set[str]) -> tuple[list[Any], Any]:
+    """New versions of the collections holding remade products, and of the bundle if any
+    (the index is up to date: nothing is rescanned)."""
     from pdsgen.archive.package import _find_label, package_bundle, package_collection
 
-    folders = sorted({collection_folder_of(root, p) for p in paths if "/" in p})
+    folders = sorted({collection_folder_of(root, p, collections) for p in paths if "/" in p})
     if _find_label(root, "Product_Bundle") is not None:
-        result = package_bundle(root, index, bump=bump, keep=keep, creation_time=creation_time)
+        result = package_bundle(root, index, bump=bump, keep=keep, creation_time=creation_time, rescan=False)
         return [c for c in result.collections if c.folder in folders], result
     out = []
     for folder in folders:
-        if _find_label(folder, "Product_Collection") is not None:
+        if folder.relative_to(root).as_posix() in collections:
             out.append(package_collection(root, folder, index, bump=bump, keep=keep,
-                                          creation_time=creation_time))
+                                          creation_time=creation_time, rescan=False))
     return out, None
 
 
@@ -516,24 +702,25 @@ def validation_options(rule: str = "product") -> Any:
     return Options(rule=rule, catalog_path=catalog, offline=True, context_products=context, jobs=1)
 
 
-def validate_products(root: Path, label_paths: list[str]) -> tuple[list[str], list[str]]:
-    """(errors, notes): errors pdsgen's validator finds in the labels regeneration wrote
-    (schema, Schematron, file sizes, checksums, content); notes when it cannot run
-    (no schemas offline: set $PDSGEN_CATALOG)."""
+_OPTIONS: Any = None
+
+
+def _validate_one(label: Path, rel: str) -> tuple[list[str], list[str]]:
+    """(errors, notes) of pdsgen's validator on one written label (schema, Schematron, file
+    sizes, checksums, content); a note when it cannot run (no schemas offline: set
+    $PDSGEN_CATALOG). The options (and so the loaded catalog and compiled schemas) are
+    kept for the process's next labels."""
+    global _OPTIONS
     from pdsgen.errors import ValidationRunError
     from pdsgen.validate.runner import validate_label
 
-    opts = validation_options()
-    problems: list[str] = []
-    notes: list[str] = []
-    for rel in label_paths:
-        try:
-            res = validate_label(root / rel, opts)
-        except ValidationRunError as exc:
-            notes.append(f"{rel}: not validated: {exc}")
-            continue
-        problems += [f"{rel}: {f}" for f in res.findings if f.severity == "error"]
-    return problems, notes
+    if _OPTIONS is None:
+        _OPTIONS = validation_options()
+    try:
+        res = validate_label(label, _OPTIONS)
+    except ValidationRunError as exc:
+        return [], [f"{rel}: not validated: {exc}"]
+    return [str(f) for f in res.findings if f.severity == "error"], []
 
 
 def stale_as_json(stale: list[StaleProduct]) -> str:

@@ -142,11 +142,14 @@ def scan(
     full: bool = False,
     under: str | None = None,
     jobs: int = 1,
+    scheduler: str | None = None,
 ) -> ScanReport:
     """Bring ``index`` up to date with the labels under ``root``; ``full`` re-reads everything.
 
     ``under``: a folder relative to ``root``; only it is walked (paths stay relative to root).
     ``jobs``: processes reading labels (parsing and checksums) when there are many.
+    ``scheduler``: a Dask scheduler address (or ``local``) whose workers read the labels
+    and checksum the files instead (in bounded batches; the client writes the index).
     """
     root = Path(root)
     if not root.is_dir():
@@ -180,7 +183,7 @@ def scan(
                 continue
         todo.append((rel, st, rel in gone_if_missing))  # --full: a re-read known label is updated, not added
     pending_known: list[str] = []
-    for (_rel, _st, was_known), outcome in _read_all(root, todo, jobs):
+    for (_rel, _st, was_known), outcome in _read_all(root, todo, jobs, scheduler):
         _tick(progress)
         if isinstance(outcome, str):
             report.errors.append(outcome)
@@ -218,8 +221,54 @@ def _read_one(args: tuple[str, str, os.stat_result]) -> ProductRecord | str | No
         return f"{Path(root) / rel}: {exc.strerror or exc}"
 
 
-def _read_all(root: Path, todo: list[tuple[str, os.stat_result, bool]], jobs: int):
-    """(todo item, record | error text | None) in order, read by ``jobs`` processes."""
+def _read_batch(batch: list[tuple[str, str, os.stat_result]]) -> list[ProductRecord | str | None]:
+    return [_read_one(a) for a in batch]
+
+
+def _read_distributed(root: Path, todo: list[tuple[str, os.stat_result, bool]], scheduler: str, jobs: int):
+    """(todo item, outcome) read on a Dask cluster, yielded batch by batch as they finish."""
+    import queue
+    import threading
+
+    from pdsgen.distributed import DaskClient, map_batches
+
+    items = [(i, (os.fspath(root), rel, st)) for i, (rel, st, _k) in enumerate(todo)]
+    results: queue.Queue = queue.Queue(maxsize=64)
+    failure: list[BaseException] = []
+
+    def batch_fn(batch):
+        return _read_batch([a for _i, a in batch])
+
+    def on_batch(batch, outcomes, exc) -> None:
+        if exc is not None:
+            outcomes = [f"{root / a[1]}: a Dask worker failed: {exc}" for _i, a in batch]
+        results.put([(todo[i], o) for (i, _a), o in zip(batch, outcomes, strict=True)])
+
+    def drive() -> None:
+        try:
+            with DaskClient(scheduler, jobs if jobs > 1 else None) as client:
+                map_batches(client, batch_fn, items, on_batch, key="pdsgen-index")
+        except BaseException as exc:  # re-raised on the caller's thread
+            failure.append(exc)
+        finally:
+            results.put(None)
+
+    # the cluster runs from a helper thread, the caller's thread writes the index as batches arrive
+    thread = threading.Thread(target=drive, name="pdsgen-index-dask", daemon=True)
+    thread.start()
+    while (chunk := results.get()) is not None:
+        yield from chunk
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+def _read_all(root: Path, todo: list[tuple[str, os.stat_result, bool]], jobs: int, scheduler: str | None = None):
+    """(todo item, record | error text | None) in order, read by ``jobs`` processes (or
+    on a Dask cluster, in completion order)."""
+    if scheduler and todo:
+        yield from _read_distributed(root, todo, scheduler, jobs)
+        return
     args = [(os.fspath(root), rel, st) for rel, st, _k in todo]
     if jobs <= 1 or len(todo) < 2000:
         for item, a in zip(todo, args, strict=True):

@@ -27,6 +27,26 @@ def _open(root: Path, db: str | None):
     return open_index(db or default_db(root))
 
 
+@archive.command("init")
+@click.argument("workspace", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--bundle", "bundle_lid", required=True, metavar="LID",
+              help="The bundle's LID (urn:nasa:pds:<bundle_id>); recipes writing into it get collection folders.")
+@click.option("--collection", "extra", multiple=True, metavar="NAME[=TYPE]",
+              help="A further collection delivered in the bundle, e.g. raw or calibration (repeatable).")
+def init_cmd(workspace: Path, bundle_lid: str, extra: tuple[str, ...]) -> None:
+    """Set up a delivery workspace: WORKSPACE/bundle/<collection>/ for every collection the
+    recipes write into the bundle, document/, further --collection folders, and inputs/
+    for raw and calibration files that are not delivered."""
+    from pdsgen.archive.workspace import init_workspace
+
+    ws = init_workspace(workspace, bundle_lid, extra=extra)
+    click.echo(f"workspace {ws.path} for {ws.bundle_lid}:")
+    for c in sorted(ws.collections.values(), key=lambda c: c.name):
+        by = f" (recipes: {', '.join(c.recipes)})" if c.recipes else ""
+        click.echo(f"  bundle/{c.name}/  {c.lid}  {c.collection_type}{by}")
+    click.echo("  inputs/  raw inputs and calibration files that are not delivered")
+
+
 @archive.command("index")
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_db_option
@@ -34,7 +54,9 @@ def _open(root: Path, db: str | None):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes reading labels (worth it for thousands of new labels).")
-def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int) -> None:
+@click.option("--scheduler", metavar="ADDRESS", help="Read labels and checksum files on a Dask cluster: "
+              "tcp://HOST:8786, or 'local' (a LocalCluster of --jobs workers); same paths on the workers.")
+def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int, scheduler: str | None) -> None:
     """Record every product under ROOT (bundle, volume or folder of labels) in the index."""
     import time
 
@@ -45,12 +67,12 @@ def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int) ->
     t0 = time.perf_counter()
     with _open(root, db) as idx:
         if quiet:
-            report = scan(root, idx, full=full, jobs=jobs)
+            report = scan(root, idx, full=full, jobs=jobs, scheduler=scheduler)
         else:
             with Progress(SpinnerColumn(), TextColumn("{task.description} {task.completed} labels"),
                           transient=True) as bar:
                 task = bar.add_task("indexing")
-                report = scan(root, idx, full=full, jobs=jobs,
+                report = scan(root, idx, full=full, jobs=jobs, scheduler=scheduler,
                               progress=lambda n: bar.advance(task, n))
         total = idx.count()
     dt = time.perf_counter() - t0
@@ -83,7 +105,7 @@ def find_cmd(root: Path, db: str | None, types: tuple[str, ...], start: str | No
              cal_for: str | None, as_json: bool) -> None:
     """Find indexed products under ROOT by time range, type, LID and instrument."""
     from pdsgen.archive.errors import ArchiveInputError
-    from pdsgen.archive.find import calibration_for, find
+    from pdsgen.archive.find import calibration_for, iter_find
     from pdsgen.archive.index import default_db
 
     where = Path(db) if db else default_db(root)
@@ -91,16 +113,22 @@ def find_cmd(root: Path, db: str | None, types: tuple[str, ...], start: str | No
         raise ArchiveInputError(f"no archive index at {where}: run `pdsgen archive index {root}` first")
     with _open(root, db) as idx:
         if cal_for:
-            found = [calibration_for(idx, cal_for, root=root, types=types)]
+            found = iter([calibration_for(idx, cal_for, root=root, types=types)])
         else:
-            found = find(idx, types=types, start=start, stop=stop, lid=lid, instrument=instrument,
-                         recipe=recipe, calibration=True if calibrations else None)
-    if as_json:
-        click.echo(json.dumps([r.to_json() for r in found], indent=1))
-        return
-    for r in found:
-        click.echo("\t".join([r.identifier, r.start_time or "-", r.stop_time or "-",
-                              r.product_type or r.product_class or "-", r.label_path]))
+            found = iter_find(idx, types=types, start=start, stop=stop, lid=lid, instrument=instrument,
+                              recipe=recipe, calibration=True if calibrations else None)
+        if as_json:
+            # streamed: one product at a time, the same text json.dumps(list, indent=1) gives
+            first = True
+            for r in found:
+                body = json.dumps(r.to_json(), indent=1).replace("\n", "\n ")
+                click.echo(("[\n " if first else ",\n ") + body, nl=False)
+                first = False
+            click.echo("[]" if first else "\n]")
+            return
+        for r in found:
+            click.echo("\t".join([r.identifier, r.start_time or "-", r.stop_time or "-",
+                                  r.product_type or r.product_class or "-", r.label_path]))
 
 
 def _packaging_options(f):
@@ -224,7 +252,8 @@ def regenerate_cmd(root: Path, db: str | None, recipe: str | None, since: str | 
                 for s in report.stale:
                     note = f" (not checked, not in the archive: {', '.join(s.unchecked)})" if s.unchecked else ""
                     click.echo(f"{s.record.lidvid or s.record.label_path}: {'; '.join(s.reasons)}{note}")
-                click.echo(f"{len(report.stale)} products to remake")
+                _say_unchecked(report.unchecked)
+                click.echo(f"{len(report.stale)} products to remake{_unchecked_tail(report.unchecked)}")
             return
         with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       transient=True, disable=not sys.stderr.isatty()) as bar:
@@ -250,8 +279,23 @@ def regenerate_cmd(root: Path, db: str | None, recipe: str | None, since: str | 
             click.echo(f"  {c.lidvid} (was {c.previous_vid}): +{len(c.added)} -{len(c.removed)}")
     if report.bundle is not None and report.bundle.changed:
         click.echo(f"  {report.bundle.lidvid} (was {report.bundle.previous_vid})")
+    _say_unchecked(report.unchecked)
     click.echo(f"{len(report.remade)} remade, {report.skipped_done} already done, "
                f"{len(report.failed)} failed, {len(report.invalid)} validation problems "
-               f"in {report.seconds:.1f} s")
+               f"in {report.seconds:.1f} s{_unchecked_tail(report.unchecked)}")
     if report.failed or report.invalid:
         raise SystemExit(1)
+
+
+def _say_unchecked(unchecked: dict[str, list[str]], most: int = 10) -> None:
+    """What regeneration could not check, one line per reference, on standard error."""
+    for what, products in list(unchecked.items())[:most]:
+        click.secho(f"not checked: {what}; cited by {len(products)} product(s), e.g. {products[0]}",
+                    fg="yellow", err=True)
+    if len(unchecked) > most:
+        click.secho(f"not checked: {len(unchecked) - most} more references", fg="yellow", err=True)
+
+
+def _unchecked_tail(unchecked: dict[str, list[str]]) -> str:
+    products = {p for ps in unchecked.values() for p in ps}
+    return f"; {len(products)} products could not be fully checked (see 'not checked')" if products else ""

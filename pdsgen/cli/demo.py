@@ -40,14 +40,24 @@ class InstrumentName(click.ParamType):
 @click.option("--no-validate", is_flag=True, help="Skip validation of the products.")
 @click.option("--creation-time", default=None, help="Creation time written in labels (ISO 8601).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (a row per instrument) instead of tables.")
+@click.option("--deliver", is_flag=True, help="Run the delivery walk-through instead (INMS): workspace, "
+              "calibrated products and documents in one bundle, package, validate, change a calibration "
+              "file, regenerate, validate again; in OUT/delivery/.")
+@click.option("--scheduler", default=None, help="With --deliver: regenerate on this Dask scheduler "
+              "(tcp://HOST:PORT or 'local').")
 def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog: str | None, offline: bool,
-             no_validate: bool, creation_time: str | None, as_json: bool) -> None:
+             no_validate: bool, creation_time: str | None, as_json: bool, deliver: bool,
+             scheduler: str | None) -> None:
     """Generate a small raw archive for every registered instrument (five built in), run
     their recipes on it, validate every product and print what was produced."""
     from pathlib import Path
 
     from rich.console import Console
     from rich.table import Table
+
+    if deliver:
+        _deliver(Path(out_dir) / "delivery", seed=seed, jobs=jobs, scheduler=scheduler, creation_time=creation_time)
+        return
 
     from pdsgen.cli.app import OutputError
     from pdsgen.recipes.demo import run_demo
@@ -118,3 +128,34 @@ def _missing_extras(rows, *, validated: bool) -> list[str]:
     if any(PLOTS_INSTALL_HINT in n for n in notes):
         hints.append(f"browse plots skipped: matplotlib is not installed ({PLOTS_INSTALL_HINT})")
     return hints
+
+
+def _deliver(workspace, *, seed: int, jobs: int, scheduler: str | None, creation_time: str | None) -> None:
+    """`pdsgen demo --deliver`: the walk-through's table; exit 1 unless both validations are clean."""
+    import datetime as dt
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from pdsgen.archive.delivery import deliver
+    from pdsgen.render import resolve_creation_time
+
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console.print(f"pdsgen demo --deliver → {workspace.resolve()}")
+    first = resolve_creation_time(creation_time)
+    later = first + dt.timedelta(days=1)  # the calibration change comes a day later
+    d = deliver(workspace, seed=seed, jobs=jobs, scheduler=scheduler, creation_time=first, change_time=later)
+    table = Table(title="pdsgen delivery walk-through (INMS bundle urn:nasa:pds:cassini.inms.reu)")
+    for col in ("step", "what", "bundle and collection versions", "errors", "warnings", "seconds"):
+        table.add_column(col, justify="right" if col in ("errors", "warnings", "seconds") else "left")
+    for s in d.steps:
+        table.add_row(s.step, s.detail, s.versions, "" if s.errors is None else str(s.errors),
+                      "" if s.warnings is None else str(s.warnings), f"{s.seconds:.1f}")
+    console.print(table)
+    for f in d.findings:
+        console.print(f"  {f}", highlight=False)
+    for m in d.manifests:
+        console.print(f"manifest: {m}", highlight=False)
+    bad = [s for s in d.steps if s.errors]
+    if bad:
+        sys.exit(1)

@@ -23,7 +23,10 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 @main.command("run")
 @click.argument("recipe")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Output folder; with --workspace, the name of one of its collections.")
+@click.option("--workspace", type=click.Path(exists=True, file_okay=False), default=None,
+              help="A delivery workspace (pdsgen archive init): --out names its collection.")
 @click.option("--cal", "cal_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Calibration file (repeatable).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Recipe parameter (repeatable).")
@@ -37,7 +40,8 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
               "SOURCE_DATE_EPOCH or now) — for byte-identical reruns.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no notes: failures and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome of every product as JSON.")
-def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, cal_files: tuple[str, ...], sets: tuple[str, ...],
+def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, workspace: str | None,
+            cal_files: tuple[str, ...], sets: tuple[str, ...],
             standard: str | None, jobs: int, templates_dir: str | None, creation_time: str | None,
             quiet: bool, as_json: bool) -> None:
     """Run RECIPE (a built-in name or a TOML file) over INPUT files, folders or globs.
@@ -54,6 +58,10 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, cal_files: tuple
     from pdsgen.recipes.run import run_recipe
 
     r = load_recipe(recipe)
+    if workspace is not None:
+        from pdsgen.archive.workspace import output_folder
+
+        out_dir = str(output_folder(workspace, out_dir, r))
     params = parse_sets(sets)
     err = Console(stderr=True)
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -39,6 +39,9 @@ from pdsgen.cli.app import main
               help="Use this Schematron instead of the label's xml-model citations (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Parallel processes (as every pdsgen command: 1 unless asked).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Validate the labels on a Dask cluster: tcp://HOST:8786, or 'local' for a LocalCluster "
+                   "of --jobs workers (the files must be at the same paths on the workers).")
 @click.option("-o", "--out", "--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Write the report to FILE instead of standard output.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
@@ -49,8 +52,8 @@ from pdsgen.cli.app import main
               help="Offending records reported per problem before a count.")
 @click.option("--verbose-report", is_flag=True, help="Include info messages and passing products (text).")
 def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_mismatch_warnings, catalog, context_products,
-                 offline, schema_hosts, allow_local_schematron, extensions, schemas, schematrons, jobs, report_file,
-                 fmt, as_json, strict_fields, max_reported, verbose_report) -> None:
+                 offline, schema_hosts, allow_local_schematron, extensions, schemas, schematrons, jobs, scheduler,
+                 report_file, fmt, as_json, strict_fields, max_reported, verbose_report) -> None:
     """Validate PDS4/PDS3 labels (files or folders) like NASA's validate, much faster.
 
     Exit status: 0 no errors, 1 errors found, 2 validation could not run.
@@ -69,7 +72,7 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, no_context_m
                    offline=offline, context_products=tuple(context_products), jobs=jobs,
                    label_extensions=tuple(extensions), schemas=tuple(schemas), schematrons=tuple(schematrons),
                    max_reported=max_reported, strict_fields=strict_fields, schema_hosts=tuple(schema_hosts),
-                   allow_local_schematron=allow_local_schematron)
+                   allow_local_schematron=allow_local_schematron, scheduler=scheduler)
     progress = None
     if sys.stderr.isatty():
         from rich.progress import Progress

@@ -36,6 +36,7 @@ class Options:
     strict_fields: bool = False  # warn about characters between the fields of character tables
     allow_local_schematron: bool = False  # run xml-model Schematron files beside the label (confined)
     schema_hosts: tuple[str, ...] = ()  # extra hosts schemas may be downloaded from (besides the defaults)
+    scheduler: str | None = None  # Dask scheduler address (or "local"): labels validated on its workers
 
     def get_catalog(self) -> Catalog:
         if self.catalog is None:

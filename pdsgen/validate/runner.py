@@ -389,7 +389,10 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
     jobs = opts.jobs or os.cpu_count() or 1
     log.info("validating %d label(s) with %d process(es), rule %s", len(todo), jobs if len(todo) >= 8 else 1, rule)
     done = 0
-    if jobs > 1 and len(todo) >= 8:
+    if opts.scheduler:
+        result.products += _distributed(todo, opts, on_progress)
+        done = len(todo)
+    elif jobs > 1 and len(todo) >= 8:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
@@ -409,6 +412,42 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
 
     cross_product_checks(result, opts, rule)
     return result
+
+
+def _work_batch(batch: list[tuple[Path, Options, bool]]) -> list[ProductResult]:
+    return [_work(item) for item in batch]
+
+
+def _distributed(todo: list[tuple[Path, bool]], opts: Options,
+                 on_progress: Callable[[int, int], None] | None) -> list[ProductResult]:
+    """Per-label validation on a Dask cluster (``opts.scheduler``) in bounded batches,
+    results in the order of ``todo``. Workers need the files at the same paths."""
+    from pdsgen.distributed import DaskClient, SchedulerError, map_batches
+
+    worker_opts = replace(opts, content_threads=1, scheduler=None)
+    items = [(i, (p, worker_opts, w)) for i, (p, w) in enumerate(todo)]
+    out: list[ProductResult | None] = [None] * len(todo)
+    done = 0
+
+    def batch_fn(batch: list[tuple[int, tuple[Path, Options, bool]]]) -> list[ProductResult]:
+        return _work_batch([item for _i, item in batch])
+
+    def on_batch(batch, results, exc) -> None:
+        nonlocal done
+        if exc is not None:
+            raise ValidationRunError(f"a Dask worker failed validating {batch[0][1][0]}: {exc}")
+        for (i, _item), res in zip(batch, results, strict=True):
+            out[i] = res
+        done += len(batch)
+        if on_progress:
+            on_progress(done, len(todo))
+
+    try:
+        with DaskClient(opts.scheduler or "local", opts.jobs or None) as client:
+            map_batches(client, batch_fn, items, on_batch, key="pdsgen-validate")
+    except SchedulerError as exc:
+        raise ValidationRunError(str(exc)) from exc
+    return [r for r in out if r is not None]
 
 
 def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):
