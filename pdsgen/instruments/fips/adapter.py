@@ -14,6 +14,7 @@ from pdsgen.instruments.fips.algorithm import (
     PROTON_MASS_KG,
     CalibrationCoverageError,
     EdrValueError,
+    invalid_cells,
     pha_events,
     select_table,
     spectra,
@@ -200,6 +201,10 @@ def _cdr(ctx: RecipeContext) -> AlgorithmResult:
         mass_kg = float(ctx.params["ion_mass"].to_value(u.kg)) if "ion_mass" in ctx.params else PROTON_MASS_KG
         charge_e = float(ctx.params.get("ion_charge", 1.0))
         sp = spectra(counts, mode, step, eqt["eq"], eqt["accum"], eqt["modes"], teq, teta, mass_kg, charge_e)
+        n_bad = int(np.isnan(sp["DIFF_FLUX"]).sum())
+        if n_bad:
+            notes.append(f"{n_bad} of {counts.size} records whose E/q table cell has a zero, negative or missing "
+                         "E/q or accumulation time: flux and PSD written as the missing constant")
         t = Table()
         t["MET"] = met * u.s
         t["MODE"] = mode
@@ -222,6 +227,11 @@ def _cdr(ctx: RecipeContext) -> AlgorithmResult:
     ev = pha_events(arr("tof"), raw, arr("x"), arr("y"), consts)
     keep = ev["keep"]
     eq = step_lookup(eqt["eq"], eqt["modes"], mode[keep], step[keep])
+    bad_eq = invalid_cells(eq, np.ones_like(eq))
+    if bad_eq.any():
+        eq = np.where(bad_eq, np.nan, eq)
+        notes.append(f"{int(bad_eq.sum())} of {eq.size} events whose step has a zero, negative or missing E/q: "
+                     "E/q written as the missing constant")
     n_drop = int((~keep).sum())
     if n_drop:
         notes.append(f"{n_drop} of {keep.size} events discarded: zenith outside [15, 75] deg")
