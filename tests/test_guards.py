@@ -84,7 +84,11 @@ def test_fips_zero_eq_or_accumulation_cell_is_missing_by_hand():
 
 
 def test_other_algorithms_guard_their_divisions():
-    from pdsgen.instruments.inms.algorithm import counting_ratio, ratio_spectrum_percent, scale_factors
+    from pdsgen.instruments.inms.algorithm import (
+        counting_ratio,
+        ratio_spectrum_percent,
+        scale_factors,
+    )
     from pdsgen.instruments.iuvs.algorithm import binning_corrected_mean, dn_per_second
 
     assert np.isnan(dn_per_second(np.array([5.0]), np.array([0.0]))[0])

@@ -37,6 +37,11 @@ def chandra_secs(date: str) -> float:
     return float(Time(text, scale="utc").cxcsec)
 
 
+def _day_start(secs: float) -> float:
+    """Chandra secs of 00:00:00 UTC of the day ``secs`` falls on (a dark-cal id's date)."""
+    return chandra_secs(_iso(secs)[:10])
+
+
 def _iso(secs: float) -> str:
     from astropy.time import Time
 
@@ -175,8 +180,9 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
         except ValueError:
             raise RecipeError(f"parameter 'date' = {date!r} is not a date "
                               "(ISO 8601 YYYY-MM-DD[Thh:mm:ss] or YYYY:DDD[:hh:mm:ss])") from None
+        # mica's get_dark_cal_id: calibrations are days (YYYYDOY ids), a same-day one wins
         try:
-            k = select_calibration(secs, when, str(p["select"]))
+            k = select_calibration(np.array([_day_start(x) for x in secs]), when, str(p["select"]), _day_start(when))
         except LookupError:
             raise RecipeError(f"no dark calibration {p['select']} {date} (calibrations cover "
                               f"{_iso(secs[0])[:10]} to {_iso(secs[-1])[:10]})") from None
