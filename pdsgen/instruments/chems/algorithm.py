@@ -13,7 +13,8 @@ height defect).
 
 Units: the formulas are non-relativistic ``E = M v²/2`` with ``v = dist/tau``, so
 ``M = 2 E (tau/dist)²`` in keV·s²/m². One keV·s²/m² is ``1e3 e J s²/m² = 1e3 e kg`` =
-``1e3 · e / m_u`` u = 9.6485332e10 u (e = 1.602176634e-19 C, m_u = 1.66053906660e-27 kg);
+``1e3 · e / m_u`` u = 9.648533202e10 u (e = 1.602176634e-19 C exact, m_u = 1.66053906892e-27 kg:
+CODATA 2022 as astropy.constants gives them at run time — the one source of constants);
 with E/Q in keV/e the same factor gives M/Q in u/e. Q = keV / (keV/e) is in e; E in keV.
 Events without a measured energy (Energy <= 0: TOF-only events) get NaN M, Q and E —
 a mass of 0 would be silently wrong; non-positive tau or dist gives NaN everywhere; a step
@@ -28,7 +29,7 @@ from typing import Any
 import astropy.constants as const
 import numpy as np
 
-#: 1 keV·s²/m² in unified atomic mass units (u), from CODATA via astropy.
+#: 1 keV·s²/m² in unified atomic mass units (u), from astropy.constants (CODATA 2022).
 KEV_S2_PER_M2_IN_U: float = float(1e3 * const.e.si.value / const.u.si.value)
 
 
