@@ -95,18 +95,18 @@ def chems_pha(
     r2 *= r2
     r2 *= 2.0 * KEV_S2_PER_M2_IN_U  # 2 (tau/dist)² in u per keV
     bad_tof = ~((tau > 0) & (d > 0))
-    bad_eq = invalid_eq(eq)
+    # a zero, negative, missing or infinite E/Q becomes NaN here, and NaN carries through
+    # M/Q, Q and E by itself (cheaper than masking three outputs)
+    eq = np.where(invalid_eq(eq), np.nan, eq)
     no_energy = ~(e > 0) | bad_tof
     e_inc = e / a  # incident energy, keV
     mq = r2 * eq
     m = r2 * e_inc
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = e_inc / eq
+    q = e_inc / eq
     big_e = q * eq
-    mq[bad_tof | bad_eq] = np.nan
-    m[no_energy] = np.nan
-    for arr in (q, big_e):
-        arr[no_energy | bad_eq] = np.nan
+    mq[bad_tof] = np.nan
+    for arr in (m, q, big_e):
+        arr[no_energy] = np.nan
     return {"M": m, "MQ": mq, "Q": q, "E": big_e}
 
 
