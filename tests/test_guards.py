@@ -97,3 +97,17 @@ def test_other_algorithms_guard_their_divisions():
     r, s = counting_ratio(np.array([4.0]), np.array([0.0]))
     assert np.isnan(r[0]) and np.isnan(s[0])
     assert np.isnan(ratio_spectrum_percent(np.array([1.0]), np.array([0.0]))[0])
+
+
+def test_fips_velocity_distribution_by_hand():
+    """P_x,y = C_x,y / sum C per unit pixel, with the incident angle of each bin centre."""
+    import math
+
+    from pdsgen.instruments.fips.algorithm import velocity_distribution
+
+    consts = {"X0": 0.0, "Y0": 0.0, "R": [0.0, 1.0], "P0": None, "P1": None}  # zenith = r, azimuth = θ
+    vd = velocity_distribution(np.array([10.2, 10.7, 11.1, 10.5]), np.array([20.1, 20.9, 20.0, 21.3]), consts)
+    assert list(zip(vd["X_BIN"], vd["Y_BIN"], vd["COUNTS"], strict=True)) == [(10, 20, 2), (10, 21, 1), (11, 20, 1)]
+    np.testing.assert_allclose(vd["P"], [0.5, 0.25, 0.25], rtol=0, atol=0)
+    assert vd["ZENITH"][0] == pytest.approx(math.hypot(10.5, 20.5), rel=1e-14)
+    assert vd["AZIMUTH"][2] == pytest.approx(math.degrees(math.atan2(20.5, 11.5)), rel=1e-13)

@@ -19,6 +19,7 @@ from pdsgen.instruments.fips.algorithm import (
     select_table,
     spectra,
     step_lookup,
+    velocity_distribution,
 )
 
 if TYPE_CHECKING:
@@ -245,5 +246,16 @@ def _cdr(ctx: RecipeContext) -> AlgorithmResult:
     t["THETA_MCP"] = ev["THETA_MCP"] * u.deg
     t["ZENITH"] = ev["ZENITH"] * u.deg
     t["AZIMUTH"] = ev["AZIMUTH"] * u.deg
-    return AlgorithmResult(tables={"pha": t}, notes=notes,
+    vd = velocity_distribution(arr("x")[keep], arr("y")[keep], consts)
+    v = Table()
+    v["X_BIN"] = vd["X_BIN"]
+    v["Y_BIN"] = vd["Y_BIN"]
+    v["COUNTS"] = vd["COUNTS"]
+    v["P"] = vd["P"]
+    v["ZENITH"] = vd["ZENITH"] * u.deg
+    v["AZIMUTH"] = vd["AZIMUTH"] * u.deg
+    notes.append(f"angle constants of flight software version {consts['version']} (FSW {fsw}, "
+                 f"{Path(ctx.calibration('angles')).name}); velocity distribution over {len(v)} (x, y) bins "
+                 f"of the {int(keep.sum())} events in the field of view")
+    return AlgorithmResult(tables={"pha": t, "vdist": v}, notes=notes,
                            meta={"fsw_version": consts["version"]})
