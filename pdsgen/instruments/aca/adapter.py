@@ -105,7 +105,7 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     from astropy.table import Table
 
     from pdsgen.errors import DataError, RecipeError
-    from pdsgen.instruments.aca.plots import warm_pixel_plot
+    from pdsgen.instruments.aca.plots import dark_image, warm_pixel_plot
     from pdsgen.recipes.api import AlgorithmResult, ArrayResult
 
     paths = ctx.paths
@@ -199,6 +199,9 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
                          f"{t_ref:g} degC: dark current x {rows[k]['SCALE']:.6f}, e-/s"),
             meta={"start_time": _iso(rows[k]["CXCSEC"]), "stop_time": _iso(rows[k]["CXCSEC"])}, sources=[j])
     plots = {"warm_pixel_fraction": partial(warm_pixel_plot, tables[""], t_ref, threshold)}  # drawn by the engine
+    if "scaled_dark" in arrays:
+        plots["dark_image"] = partial(dark_image, arrays["scaled_dark"].data,
+                                      f"dark calibration {sel['DARK_ID'][0]} scaled to {t_ref:g} degC")
     meta = {"start_time": str(tables[""]["DATE"][0]), "stop_time": str(tables[""]["DATE"][-1]),
             "description": "Chandra ACA warm-pixel fraction per dark calibration, raw and "
                            f"scaled to {t_ref:g} degC."}
