@@ -111,3 +111,15 @@ def test_fips_velocity_distribution_by_hand():
     np.testing.assert_allclose(vd["P"], [0.5, 0.25, 0.25], rtol=0, atol=0)
     assert vd["ZENITH"][0] == pytest.approx(math.hypot(10.5, 20.5), rel=1e-14)
     assert vd["AZIMUTH"][2] == pytest.approx(math.degrees(math.atan2(20.5, 11.5)), rel=1e-13)
+
+
+def test_diagnostic_plots_draw():
+    """CHEMS M vs M/Q and FIPS E/q spectrum figures (matplotlib is an optional extra)."""
+    pytest.importorskip("matplotlib")
+    from pdsgen.instruments.chems.plots import m_vs_mq
+    from pdsgen.instruments.fips.plots import eq_spectrum
+
+    fig = m_vs_mq(np.array([16.0, 4.0, np.nan]), np.array([16.0, 2.0, 1.0]), "t")
+    assert "2 events (1 without M or M/Q)" in fig.axes[0].get_title()
+    fig = eq_spectrum(np.array([1.0, 1.0, 2.0, 2.0]), np.array([10.0, 30.0, 0.0, np.nan]), "t")
+    assert "2 records (1 missing, 1 zero)" in fig.axes[0].get_title()

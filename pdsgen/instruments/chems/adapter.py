@@ -60,11 +60,4 @@ def chems_pha_algorithm(ctx: RecipeContext) -> Table:
         t["MQ"] = res["MQ"] * (u.u / E_CHARGE)
         t["Q"] = res["Q"] * E_CHARGE
         t["E"] = res["E"] * u.keV
-    from functools import partial
-
-    from pdsgen.instruments.chems.plots import m_vs_mq
-    from pdsgen.recipes.context import AlgorithmResult
-
-    # drawn by the engine only when matplotlib is installed (browse product of the table)
-    plots = {"m_vs_mq": partial(m_vs_mq, res["M"], res["MQ"], f"CHEMS {ctx.path.stem}")}
-    return AlgorithmResult(tables={"": t}, plots=plots)
+    return t
