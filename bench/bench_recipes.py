@@ -102,7 +102,7 @@ def bench_fips() -> None:
             acc = acc_tab[mode[i], step[i]]
             eta = float(np.interp(math.log(eq), np.log(teq), teta))
             flux = counts[i] / (eq * 0.05 * acc * 8.31e-7 * eta * 1.15 * math.pi)
-            v2 = 2 * eq * 1.602176634e-16 / fips.PROTON_MASS_KG
+            v2 = 2 * eq * fips.KEV_J / fips.PROTON_MASS_KG
             out.append((flux, flux * fips.PROTON_MASS_KG / (fips.FLUX_PSD_FACTOR * v2)))
         return out
 

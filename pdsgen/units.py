@@ -10,6 +10,7 @@ names. Everything else is astropy's own parser.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import astropy.constants as const
@@ -230,3 +231,51 @@ def unit_string(unit: u.UnitBase) -> str:
 def enabled():
     """Context manager making ``e`` parseable inside astropy calls (Quantity(..., 'keV/e'))."""
     return u.add_enabled_units([E_CHARGE])
+
+
+# --------------------------------------------------------------------------- PDS4 vocabulary
+
+@functools.lru_cache(maxsize=1)
+def pds4_unit_vocabulary() -> dict[str, tuple[str, ...]]:
+    """``Units_of_*`` type → its enumerated unit spellings, from the newest PDS4 common
+    schema pdsgen ships (`pdsgen/validate/schemas/pds/v1/PDS4_PDS_1*.xsd`)."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent / "validate" / "schemas" / "pds" / "v1"
+    schemas = sorted(folder.glob("PDS4_PDS_1*.xsd"))
+    if not schemas:
+        return {}
+    text = schemas[-1].read_text(encoding="utf-8")
+    out: dict[str, tuple[str, ...]] = {}
+    for m in re.finditer(r'<xs:simpleType name="(Units_of_\w+)".*?</xs:simpleType>', text, re.S):
+        out[m.group(1)] = tuple(re.findall(r'<xs:enumeration value="([^"]*)"', m.group(0)))
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _pds4_spelling(text: str) -> str:
+    vocab = {v for values in pds4_unit_vocabulary().values() for v in values}
+    if text in vocab:
+        return text
+    import warnings
+
+    for v in sorted(vocab):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the vocabulary's "W/m**2/sr/nm": several slashes
+            parsed = read_unit(v)
+        if parsed is not None and not isinstance(parsed, u.UnrecognizedUnit) and unit_string(parsed) == text:
+            return v  # the same unit, spelled as PDS4's vocabulary spells it (deg_C → degC)
+    return text
+
+
+def label_unit_text(unit: u.UnitBase | str | None) -> str | None:
+    """A unit as a label writes it: PDS4's ``Units_of_*`` spelling where the vocabulary has
+    that unit (``degC``, not astropy's ``deg_C``; ``electrons``), else astropy's generic
+    string (``u``, ``keV / e``, ``s3 / m6``: units the vocabulary has no term for).
+    Strings are written as given."""
+    if unit is None:
+        return None
+    if isinstance(unit, str):
+        return unit or None
+    text = unit_string(unit)
+    return _pds4_spelling(text) if text else None

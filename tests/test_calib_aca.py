@@ -135,3 +135,14 @@ def test_vectorised_selection_matches_scalar(cals, when, select):
             assert cals[g] >= w
         if select == "nearest":
             assert abs(cals[g] - w) == min(abs(c - w) for c in cals)
+
+
+def test_same_day_calibration_wins_as_in_mica():
+    d = 86400.0
+    days = [0.0, 10 * d, 20 * d]  # calibration days (day starts)
+    t = 10 * d + 0.25 * d  # 06:00 on the second calibration's day
+    for sel in ("before", "after", "nearest"):
+        assert aca.select_calibration(days, t, sel, time_day=10 * d) == 1
+    assert aca.select_calibration(days, 15.75 * d, "nearest", time_day=15 * d) == 2  # 5.75 d vs 4.25 d
+    got = aca.select_calibrations(days, [0.5 * d, 5 * d, 25 * d], "after", time_days=[0.0, 5 * d, 25 * d])
+    assert got.tolist() == [0, 1, -1]

@@ -128,3 +128,26 @@ def test_assign_datasets_first_range_wins(spans):
     for s, g in zip(scans, got, strict=True):
         expect = next((k for k, (a, b) in enumerate(ranges) if a <= s <= b), -1)
         assert g == expect
+
+
+def test_background_normalised_per_scan_by_hand():
+    """A 5-scan background under a 10-scan set counts twice (issue 13 item 4): the seed's
+    raw-sum subtraction would give 1050, not 1000."""
+    sums = {
+        "bkgc": np.array([50.0]),  # 5 scans of 10
+        "csn": np.array([1100.0]),  # 10 scans of 110
+        "bkgo": np.array([50.0]),  # 10 scans of 5
+        "osnb_on": np.array([250.0]),  # 10 scans of 25
+        "osnb_off": np.array([150.0]),
+    }
+    n = {"bkgc": 5, "csn": 10, "bkgo": 10, "osnb_on": 10, "osnb_off": 10}
+    x = inms.crosstalk(sums, {"osnb_on": 25.0, "csn": 110.0, "osnb_off": 15.0}, n)
+    assert x["csn_bkgsub"][0] == 1000.0  # 1100 - (10/5) * 50
+    assert x["csn_var"][0] == 1300.0  # 1100 + 2^2 * 50
+    assert x["osnb_on_bkgsub"][0] == 200.0
+    # per scan: (200/10) / (1000/10) = 0.2; sigma^2 = 3/100^2 + 20^2 * 13 / 100^4
+    assert x["ratio_on"][0] == pytest.approx(0.2, rel=1e-15)
+    assert x["ratio_on_sigma"][0] == pytest.approx(math.sqrt(3e-4 + 5.2e-5), rel=1e-12)
+    assert x["ratio_on_percent"][0] == pytest.approx(20.0, rel=1e-15)
+    with pytest.raises(ValueError, match="needs scans"):
+        inms.background_subtract(np.ones(1), 0, np.ones(1), 3)

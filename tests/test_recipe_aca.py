@@ -257,3 +257,34 @@ def test_bad_date_is_one_usage_error_before_any_product(three_cals, tmp_path):
     ok = load_recipe("aca-dark").parameters["date"]
     assert ok.coerce("2002:001") == "2002:001" and ok.coerce("2002-01-01T12:00:00Z") == "2002-01-01T12:00:00Z"
     assert ok.coerce("") == ""
+
+
+@pytest.fixture(scope="module")
+def noon_cals(tmp_path_factory):
+    """Calibrations at 12:00 UTC (replicas every 10 min) on 2001:001, 2003:001, 2005:001."""
+    out = tmp_path_factory.mktemp("aca_noon")
+    img = np.full((4, 4), 10.0)
+    return [demo.write_dark_cal(out, start=datetime(y, 1, 1, 12, tzinfo=UTC), image_e_per_s=img,
+                                replica_t_ccd=[-12.0] * 3) for y in (2001, 2003, 2005)]
+
+
+@pytest.mark.parametrize(
+    ("date", "select", "expect"),
+    [
+        # mica get_dark_cal_id: a calibration on the date's day wins whatever select says;
+        # comparing exact times would give 2001001 (before 12:00) and 2005001 (after 12:00)
+        ("2003:001:06:00:00", "before", "2003001"),
+        ("2003:001:18:00:00", "after", "2003001"),
+        ("2003:001:18:00:00", "nearest", "2003001"),
+        # otherwise calibration *days* (00:00) against the exact time: 2004-01-01T18:00 is
+        # 365.75 d after 2003:001 and 365.25 d before 2005:001 -> 2005001 (by the calibrations'
+        # 12:00 times it would be 2003001)
+        ("2004:001:18:00:00", "nearest", "2005001"),
+        ("2004:001:06:00:00", "nearest", "2003001"),  # 365.25 d vs 365.75 d
+        ("2004:001:18:00:00", "before", "2003001"),
+        ("2004:001:18:00:00", "after", "2005001"),
+    ],
+)
+def test_selection_matches_mica_get_dark_cal_id(recipe, noon_cals, date, select, expect):
+    t = compute(recipe, noon_cals, params={"date": date, "select": select}).tables["selected"]
+    assert t["DARK_ID"][0] == expect

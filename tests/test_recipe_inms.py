@@ -283,3 +283,33 @@ def test_missing_count_is_an_error(recipe, tmp_path):
                    "</Special_Constants>" + text[j:])
     with pytest.raises(DataError, match="missing values"):
         compute(recipe, [lbl], params=None, group="7")
+
+
+def test_unequal_background_normalised_and_headline_matches_plots(recipe, hand_run):
+    """bkgc of 1 scan under a 2-scan CSN set: subtracted twice (issue 13 item 4). Scan 1
+    alone is [1, 10, 20] at masses 1, 2, 18, so the net CSN is the same [13, 1630, 95] as
+    with both identical background scans (raw sums would give [14, 1640, 115])."""
+    paths, plan = hand_run
+    short = plan.parent / "inms_datasets_short_bkg.csv"
+    short.write_text(plan.read_text().replace("7,bkgc,1,2,bkgc", "7,bkgc,1,1,bkgc"))
+    res = compute(recipe, paths, [short], params={"ratio_min_sigma": "0"}, group="7")
+    rows = {r["DATASET"]: r for r in res.tables[""]}
+    assert rows["bkgc"]["N_SCANS"] == 1
+    sp = res.tables["spectra"]
+    np.testing.assert_allclose(sp[sp["DATASET"] == "csn"]["COUNTS_BKGSUB"], [13, 1630, 95])
+    # sigma of the net: sqrt(total + 2^2 background) = sqrt(1650 + 4 * 10) at H2
+    np.testing.assert_allclose(sp[sp["DATASET"] == "csn"]["COUNTS_BKGSUB_SIGMA"][1], math.sqrt(1690))
+    on = rows["on"]
+    assert on["H2_RATIO_BKGSUB"] == pytest.approx(125 / 1630)
+    # per scan A = 125/2, C = 1630/2; var: A (135 + 10)/4, C 1690/4
+    a, c = 125 / 2, 1630 / 2
+    sig = math.sqrt((145 / 4) / c**2 + a**2 * (1690 / 4) / c**4)
+    assert on["H2_RATIO_BKGSUB_SIGMA"] == pytest.approx(sig)
+    assert any("bkgc (1 scans) scaled by 2/1" in n for n in res.notes), res.notes
+    shown = f"{125 / 1630 * 100:.3f}%"
+    headline = next(n for n in res.notes if "H2 crosstalk" in n)
+    assert f"CS on {shown}" in headline
+    fig = res.plots["crosstalk_cs_on"]
+    fig = fig() if callable(fig) else fig  # plots are drawn lazily (matplotlib is optional)
+    titles = fig._suptitle.get_text() + " " + " ".join(ax.get_title() for ax in fig.axes)
+    assert f"H2 ratio={shown}" in titles

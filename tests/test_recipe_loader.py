@@ -51,7 +51,7 @@ def test_builtins_load():
     assert chems.inputs["eq"].bind == {"step": "DPPS_Level"}
     assert [o.name for o in chems.outputs] == ["utc", "step", "M", "MQ", "Q", "E"]
     fips = load_recipe("fips-cdr")
-    assert fips.parts == ["espec", "pha"]
+    assert fips.parts == ["espec", "pha", "vdist"]
     assert fips.calibrations["angles"].default == "fips_angle_constants.csv"
 
 

@@ -278,7 +278,10 @@ def test_non_ascii_provenance_and_long_names(tmp_path):
     _valid(out.label_path)
     comment = etree.parse(str(out.label_path)).findtext(
         ".//{http://pds.nasa.gov/pds4/pds/v1}Observation_Area/{http://pds.nasa.gov/pds4/pds/v1}comment")
-    assert comment.isascii() and "d\\xe9tecteur='Saturn\\u2019s ring'" in comment
+    assert comment.isascii() and "{'d%C3%A9tecteur': 'Saturn%E2%80%99s ring'}" in comment  # UTF-8 %XX
+    from pdsgen.render.provenance import parse_provenance
+
+    assert parse_provenance(comment).parameters == {"détecteur": "Saturn’s ring"}  # read back exactly
     with pytest.raises(LabelError, match="1 to 255"):
         write_table({"x" * 256: np.arange(2)}, tmp_path, basename="n", context=context())
 

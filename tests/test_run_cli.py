@@ -41,7 +41,7 @@ def test_reference_fips_inputs_run(tmp_path):
                                     "--cal", str(fips / "fips_proton_efficiency.csv")])
     assert res.exit_code == 0, res.output
     assert "3 of 3 inputs done" in res.output
-    assert len(list(tmp_path.glob("*.xml"))) == 3
+    assert len(list(tmp_path.glob("*.xml"))) == 3 + 2  # the PHA EDRs also give a velocity distribution
 
 
 def test_templates_override(tmp_path):

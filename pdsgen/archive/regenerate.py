@@ -434,7 +434,9 @@ def remake_with_recipe(spec: dict[str, Any], staging: Path) -> None:
 
     recipe = load_recipe(spec["recipe"])
     recipe = dataclasses.replace(recipe, product=dataclasses.replace(recipe.product, vid=spec["new_vid"]))
-    params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in spec["parameters"].items()}
+    from pdsgen.render.provenance import from_json, setting_text
+
+    params = {k: setting_text(from_json(v)) for k, v in spec["parameters"].items()}
     report = run_recipe(recipe, [i["path"] for i in spec["inputs"]], staging,
                         cal_files=[c["path"] for c in spec["calibrations"]], params=params,
                         creation_time=spec["creation_time"], jobs=1)

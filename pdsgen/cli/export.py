@@ -135,12 +135,20 @@ def _write_fits_table(table, tmp: Path) -> None:
     from astropy.io import fits
     from astropy.units import UnitsWarning
 
+    units = {name: table[name].unit for name in table.colnames}
+    table = table.copy(copy_data=False)
+    for name, unit in units.items():
+        if unit is not None:
+            try:
+                unit.to_string("fits")
+            except (ValueError, TypeError):  # u / e (elementary charge), scaled composites …
+                table[name].unit = None  # written as the label spells it, below
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnitsWarning)
         warnings.filterwarnings("ignore", message="The unit .* could not be saved")  # it is, below
         hdu = fits.table_to_hdu(table)
     for n, name in enumerate(table.colnames, start=1):
-        unit = table[name].unit
+        unit = units[name]
         key = f"TUNIT{n}"
         if unit is not None and key not in hdu.header and unit.to_string("generic"):
             hdu.header[key] = unit.to_string("generic")

@@ -106,3 +106,24 @@ def physical(
     if mask is not None and mask.any():
         return np.ma.MaskedArray(out, mask=mask)
     return out
+
+
+def missing_as_nan(values: Any) -> np.ndarray:
+    """Physical values as a plain array, each missing (masked) value NaN — text: ``""``.
+
+    The one form every recipe input takes (``ref``, ``column``): a masked integer column
+    becomes float64 so that its missing values are NaN rather than the stored constant.
+    """
+    if not isinstance(values, np.ma.MaskedArray):
+        return np.asarray(values)
+    data = np.ma.getdata(values)
+    mask = np.ma.getmaskarray(values)
+    if not mask.any():
+        return np.asarray(data)
+    if data.dtype.kind in "SU":
+        return np.where(mask, data.dtype.type(""), data)
+    if data.dtype.kind in "iub":
+        data = data.astype(np.float64)
+    if data.dtype.kind in "fc":
+        return np.where(mask, np.nan, data)
+    return np.asarray(data)

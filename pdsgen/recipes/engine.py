@@ -15,6 +15,7 @@ from typing import Any
 import astropy.units as u
 import numpy as np
 
+from pdsgen.data.values import missing_as_nan
 from pdsgen.errors import DataError, PdsgenError, RecipeError
 from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 from pdsgen.recipes.expressions import compile_convert, compile_expression
@@ -241,13 +242,8 @@ def _column_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.
     if not spec.required and _column_name(table, spec.column) is None:
         return None, None
     col = _find_column(table, spec.column, ctx.paths[i], spec.name)
-    data = np.ma.getdata(col)
-    if np.ma.is_masked(col):
-        if data.dtype.kind == "f":
-            data = np.where(np.ma.getmaskarray(col), np.nan, data)
-        else:
-            raise DataError(f"input {spec.name!r}: column {col.name!r} has missing values "
-                            f"({int(np.ma.getmaskarray(col).sum())} records)", path=str(ctx.paths[i]))
+    # the same physical values a `ref` input gets (pdsgen.shorthand reads them alike)
+    data = missing_as_nan(col)
     if spec.source_unit:
         return np.asarray(data), None
     # the label's own text, read with pdsgen's archive spellings (astropy alone reads the

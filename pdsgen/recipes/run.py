@@ -329,7 +329,11 @@ def write_products(
     products = ctx.products if ctx is not None else []
     start, stop = _times(products, computed.meta)
     inputs = [_identifier(p, path) for p, path in zip(products, paths, strict=False)]
-    cals = [_cal_identifier(c) for c in cal_files]
+    sums = {ref: _md5(p, path) for ref, p, path in zip(inputs, products, paths, strict=False)}
+    cal_pairs = [_cal_identifier(c) for c in cal_files]
+    cals = [ref for ref, _ in cal_pairs]
+    sums.update(cal_pairs)
+    notes = computed.notes
     shown_params = {k: _param_text(v) for k, v in params.items()}
     spec = recipe.product
     out: list[tuple[Path, list[Path]]] = []
@@ -357,7 +361,7 @@ def write_products(
             observing_system=[_reference(r, ContextReference) for r in spec.observing_system],
             targets=[_reference(r, ContextReference) for r in spec.targets],
             input_products=inputs, calibration_files=cals, recipe_name=recipe.name,
-            recipe_version=recipe.version, parameters=shown_params,
+            recipe_version=recipe.version, parameters=shown_params, checksums=sums, notes=notes,
             product_id=_format(over["product_id"], fields), data_set_id=spec.data_set_id,
             product_type=over["product_type"] or None,
         )
@@ -388,7 +392,7 @@ def write_products(
             targets=[_reference(r, ContextReference) for r in spec.targets],
             input_products=inputs if arr.sources is None else [inputs[i] for i in arr.sources],
             calibration_files=cals, recipe_name=recipe.name,
-            recipe_version=recipe.version, parameters=shown_params,
+            recipe_version=recipe.version, parameters=shown_params, checksums=sums, notes=notes,
             product_id=_format(over["product_id"], fields), data_set_id=spec.data_set_id,
             product_type=over["product_type"] or None,
         )
@@ -417,7 +421,7 @@ def write_products(
                 bctx = ProductContext(
                     lid=f"{_format(spec.lid, base_fields).lower()}_{_safe(pname).lower()}", vid=spec.vid,
                     title=f"{recipe.title}: {pname}", recipe_name=recipe.name, recipe_version=recipe.version,
-                    input_products=inputs, parameters=shown_params)
+                    input_products=inputs, parameters=shown_params, checksums=sums, notes=notes)
                 written = write_browse(png, stage, basename=bname, context=bctx, browse_of=lidvids,
                                        templates_dir=templates_dir, creation_time=creation_time,
                                        description=f"{pname} plot made by pdsgen recipe {recipe.name}")
@@ -455,17 +459,26 @@ def _identifier(product: Any, path: Path) -> str:
     return getattr(product, "product_id", None) or path.name
 
 
-def _cal_identifier(path: Path) -> str:
-    """A calibration file's LIDVID (PDS4 label), PRODUCT_ID (PDS3 label) or file name."""
+def _md5(product: Any, path: Path) -> str:
+    """MD5 of what a provenance identifier names (`pdsgen.render.provenance.product_md5`)."""
+    from pdsgen.render.provenance import product_md5
+
+    files = {o.file for o in getattr(product, "objects", []) if getattr(o, "file", None)}
+    return product_md5(path, sorted(files))
+
+
+def _cal_identifier(path: Path) -> tuple[str, str]:
+    """A calibration file's LIDVID (PDS4 label), PRODUCT_ID (PDS3 label) or file name,
+    and the MD5 of what that names."""
     if path.suffix.lower() in (".xml", ".lbl"):
         try:
             from pdsgen.registry import open as open_product
 
             p = open_product(path)
-            return p.lidvid or p.product_id or path.name
+            return p.lidvid or p.product_id or path.name, _md5(p, path)
         except PdsgenError:
             pass
-    return path.name
+    return path.name, _md5(None, path)
 
 
 def _param_text(v: Any) -> Any:

@@ -45,10 +45,9 @@ class Column:
 
 
 def _unit_text(unit: Any) -> str | None:
-    if unit is None:
-        return None
-    text = unit if isinstance(unit, str) else unit.to_string()
-    return text or None
+    from pdsgen.units import label_unit_text
+
+    return label_unit_text(unit)  # PDS4's Units_of_* spelling where the vocabulary has one
 
 
 def columns_from(

@@ -78,6 +78,10 @@ class ProductContext:
     recipe_name: str | None = None
     recipe_version: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: identifier (an entry of input_products / calibration_files) → MD5 of what it names
+    checksums: dict[str, str] = field(default_factory=dict)
+    #: what the recipe noted about this product (records left out, tables used …)
+    notes: list[str] = field(default_factory=list)
     modification_history: list[ModificationDetail] = field(default_factory=list)
     # PDS3 identification
     product_id: str | None = None

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from markupsafe import Markup
 
 from pdsgen.errors import DataError, LabelError, UnsupportedError
 from pdsgen.render.arrays import ArrayInfo, encode_array
@@ -176,7 +177,10 @@ def _base_context(ctx: ProductContext, created: str, im_version: str, standard: 
         "start_time": iso_utc(ctx.start_time, what="start_time") if ctx.start_time is not None else None,
         "stop_time": iso_utc(ctx.stop_time, what="stop_time") if ctx.stop_time is not None else None,
         "pdsgen_version": pdsgen_version(),
-        "provenance": ctx.provenance_text,
+        # the statement quotes with apostrophes: escape only what XML needs, so that the
+        # label reads {'alpha': 0.5}, not {&#39;alpha&#39;: 0.5}
+        "provenance": Markup(ctx.provenance_text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+        if standard == "pds4" else ctx.provenance_text,
         "modification_history": history,
     }
 

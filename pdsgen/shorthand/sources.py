@@ -288,20 +288,24 @@ def _label_keywords(product) -> dict[str, str | None]:
 def read_labelled(path: Path, object_name: str | None = None) -> Source:
     """A table of a PDS3/PDS4 product, through `pdsgen.open`."""
     import pdsgen
+    from pdsgen.data import physical_data
+    from pdsgen.data.values import missing_as_nan
 
     # strict: a resolved value must be the file's, never a masked or recovered one
     product = pdsgen.open(path, strict=True)
     obj = _table_object(product, path, object_name)
-    data = obj.data
+    # physical values, as `to_table` and `column` inputs see them: scaling applied,
+    # special constants (missing, invalid, …) NaN
+    data = physical_data(obj)
     names: list[str] = []
     columns: dict[str, np.ndarray] = {}
     units: dict[str, str] = {}
     fields = list(obj.fields)
-    dnames = list(data.dtype.names or ())
+    dnames = list(data)
     for i, dname in enumerate(dnames):
         fld = fields[i] if len(fields) == len(dnames) else None
         name = fld.name if fld is not None else dname
-        values = np.asarray(data[dname])
+        values = missing_as_nan(data[dname])
         if values.ndim != 1:
             continue  # repeated (grouped) fields are not row-matchable scalars
         if values.dtype.kind in "SUO":

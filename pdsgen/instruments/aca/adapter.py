@@ -37,6 +37,11 @@ def chandra_secs(date: str) -> float:
     return float(Time(text, scale="utc").cxcsec)
 
 
+def _day_start(secs: float) -> float:
+    """Chandra secs of 00:00:00 UTC of the day ``secs`` falls on (a dark-cal id's date)."""
+    return chandra_secs(_iso(secs)[:10])
+
+
 def _iso(secs: float) -> str:
     from astropy.time import Time
 
@@ -100,7 +105,7 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     from astropy.table import Table
 
     from pdsgen.errors import DataError, RecipeError
-    from pdsgen.instruments.aca.plots import warm_pixel_plot
+    from pdsgen.instruments.aca.plots import dark_image, warm_pixel_plot
     from pdsgen.recipes.api import AlgorithmResult, ArrayResult
 
     paths = ctx.paths
@@ -175,8 +180,9 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
         except ValueError:
             raise RecipeError(f"parameter 'date' = {date!r} is not a date "
                               "(ISO 8601 YYYY-MM-DD[Thh:mm:ss] or YYYY:DDD[:hh:mm:ss])") from None
+        # mica's get_dark_cal_id: calibrations are days (YYYYDOY ids), a same-day one wins
         try:
-            k = select_calibration(secs, when, str(p["select"]))
+            k = select_calibration(np.array([_day_start(x) for x in secs]), when, str(p["select"]), _day_start(when))
         except LookupError:
             raise RecipeError(f"no dark calibration {p['select']} {date} (calibrations cover "
                               f"{_iso(secs[0])[:10]} to {_iso(secs[-1])[:10]})") from None
@@ -193,6 +199,9 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
                          f"{t_ref:g} degC: dark current x {rows[k]['SCALE']:.6f}, e-/s"),
             meta={"start_time": _iso(rows[k]["CXCSEC"]), "stop_time": _iso(rows[k]["CXCSEC"])}, sources=[j])
     plots = {"warm_pixel_fraction": partial(warm_pixel_plot, tables[""], t_ref, threshold)}  # drawn by the engine
+    if "scaled_dark" in arrays:
+        plots["dark_image"] = partial(dark_image, arrays["scaled_dark"].data,
+                                      f"dark calibration {sel['DARK_ID'][0]} scaled to {t_ref:g} degC")
     meta = {"start_time": str(tables[""]["DATE"][0]), "stop_time": str(tables[""]["DATE"][-1]),
             "description": "Chandra ACA warm-pixel fraction per dark calibration, raw and "
                            f"scaled to {t_ref:g} degC."}

@@ -101,9 +101,17 @@ def scaled_dark(image_e_per_s: ArrayLike, scale: float) -> NDArray[np.float64]:
     return np.asarray(image_e_per_s, dtype=np.float64) * float(scale)
 
 
-def select_calibrations(cal_times: ArrayLike, times: ArrayLike, select: str = "before") -> NDArray[np.intp]:
+def select_calibrations(
+    cal_times: ArrayLike, times: ArrayLike, select: str = "before", time_days: ArrayLike | None = None
+) -> NDArray[np.intp]:
     """`select_calibration` for many times at once: index per time, -1 where there is no
-    calibration on the asked side. ``cal_times`` sorted increasing, same scale as ``times``."""
+    calibration on the asked side. ``cal_times`` sorted increasing, same scale as ``times``.
+
+    mica's ``get_dark_cal_id``: ``cal_times`` are the calibrations' *days* (the start of
+    each calibration's day: a dark-cal id is YYYYDOY) and ``time_days`` the start of each
+    time's day; a calibration on the same day as the time is chosen whatever ``select``
+    says, the others are compared by day start against the exact time.
+    """
     if select not in SELECTS:
         raise ValueError(f"select must be one of {', '.join(SELECTS)}, got {select!r}")
     t = np.asarray(cal_times, dtype=np.float64).ravel()
@@ -114,6 +122,11 @@ def select_calibrations(cal_times: ArrayLike, times: ArrayLike, select: str = "b
         raise ValueError("calibration times must be sorted in increasing order")
     if t.size == 0:
         return np.full(x.shape, -1, dtype=np.intp)
+    if time_days is not None:
+        day = np.broadcast_to(np.asarray(time_days, dtype=np.float64), x.shape)
+        rule = select_calibrations(t, x, select)
+        k = np.clip(np.searchsorted(t, day, side="left"), 0, t.size - 1)
+        return np.where(t[k] == day, k, rule).astype(np.intp)
     if select == "before":
         return (np.searchsorted(t, x, side="right") - 1).astype(np.intp)
     after = np.searchsorted(t, x, side="left").astype(np.intp)
@@ -126,20 +139,24 @@ def select_calibrations(cal_times: ArrayLike, times: ArrayLike, select: str = "b
     return np.where(np.abs(x - t[lo]) <= np.abs(t[hi] - x), lo, hi)
 
 
-def select_calibration(cal_times: ArrayLike, time: float, select: str = "before") -> int:
+def select_calibration(cal_times: ArrayLike, time: float, select: str = "before", time_day: float | None = None) -> int:
     """Index of the calibration to use at ``time``, from calibration times sorted in
     increasing order (same scale as ``time``).
 
     ``before``: latest calibration at or before ``time``; ``after``: earliest at or after;
     ``nearest``: smallest |difference| (the earlier one on a tie). A calibration exactly at
-    ``time`` is chosen by all three, as mica does. Raises ``LookupError`` when there is
-    no calibration on the asked side and ``ValueError`` for an unknown ``select``.
+    ``time`` is chosen by all three. With ``time_day`` (the start of the time's day, and
+    ``cal_times`` the calibrations' day starts) this is mica's ``get_dark_cal_id``: a
+    same-day calibration wins whatever ``select`` says (see `select_calibrations`). Raises
+    ``LookupError`` when there is no calibration on the asked side (mica's ``before``
+    then wraps round to its *latest* calibration through a negative list index; pdsgen
+    says there is none) and ``ValueError`` for an unknown ``select``.
     """
     if not np.isfinite(time):
         raise ValueError("the time must not be NaN")
     if np.asarray(cal_times).size == 0:
         raise LookupError("no calibrations")
-    i = int(select_calibrations(cal_times, [time], select)[0])
+    i = int(select_calibrations(cal_times, [time], select, None if time_day is None else [time_day])[0])
     if i < 0:
         side = "at or before" if select == "before" else "at or after"
         raise LookupError(f"no calibration {side} the requested time")

@@ -23,3 +23,27 @@ def warm_pixel_plot(table, t_ccd_ref_degc: float, threshold_e_per_s: float):
     fig.autofmt_xdate()
     fig.subplots_adjust(left=0.15, right=0.97, bottom=0.2, top=0.9)
     return fig
+
+
+def dark_image(image_e_per_s, title: str):
+    """The selected dark-current image as a browse picture: log colour scale between the
+    2nd and 98th percentiles of the positive pixels (the seed's LogNorm display), origin
+    lower, NaN pixels blank."""
+    from matplotlib.colors import LogNorm
+    from matplotlib.figure import Figure
+
+    img = np.asarray(image_e_per_s, dtype=float)
+    pos = img[np.isfinite(img) & (img > 0)]
+    fig = Figure(figsize=(5.5, 5), dpi=80)
+    ax = fig.subplots()
+    norm = None
+    if pos.size:
+        lo, hi = np.percentile(pos, [2, 98])
+        norm = LogNorm(vmin=max(lo, pos.min()), vmax=max(hi, lo * 1.0001), clip=True)
+    shown = ax.imshow(np.where(img > 0, img, np.nan), origin="lower", cmap="gray", norm=norm,
+                      interpolation="nearest", aspect="equal")
+    fig.colorbar(shown, ax=ax, label="dark current (e-/s)")
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+    ax.set_title(title, fontsize=10)
+    return fig

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pdsgen.errors import RecipeError
-from pdsgen.instruments.chems.algorithm import check_alpha, chems_pha
+from pdsgen.instruments.chems.algorithm import check_alpha, chems_pha, invalid_eq
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -44,7 +44,12 @@ def chems_pha_algorithm(ctx: RecipeContext) -> Table:
     res = chems_pha(tau, dist, energy, eq, a)
     n_nan = int(np.isnan(res["M"]).sum())
     if n_nan:
-        ctx.warn(f"{n_nan} of {len(tau)} events without a measured energy or time of flight: M, Q, E are NaN")
+        ctx.warn(f"{n_nan} of {len(tau)} events without a measured energy or time of flight: "
+                 "M, Q, E written as the missing constant")
+    n_eq = int(invalid_eq(eq).sum())
+    if n_eq:
+        ctx.warn(f"{n_eq} of {len(tau)} events whose step has a zero, negative or missing calibration E/Q: "
+                 "M/Q, Q, E written as the missing constant")
     t = Table()
     names = {o.name for o in ctx.recipe.outputs}
     for name, v in inp.items():  # pass-through inputs the recipe lists as outputs

@@ -13,10 +13,13 @@ height defect).
 
 Units: the formulas are non-relativistic ``E = M v²/2`` with ``v = dist/tau``, so
 ``M = 2 E (tau/dist)²`` in keV·s²/m². One keV·s²/m² is ``1e3 e J s²/m² = 1e3 e kg`` =
-``1e3 · e / m_u`` u = 9.6485332e10 u (e = 1.602176634e-19 C, m_u = 1.66053906660e-27 kg);
+``1e3 · e / m_u`` u = 9.648533202e10 u (e = 1.602176634e-19 C exact, m_u = 1.66053906892e-27 kg:
+CODATA 2022 as astropy.constants gives them at run time — the one source of constants);
 with E/Q in keV/e the same factor gives M/Q in u/e. Q = keV / (keV/e) is in e; E in keV.
 Events without a measured energy (Energy <= 0: TOF-only events) get NaN M, Q and E —
-a mass of 0 would be silently wrong; non-positive tau or dist gives NaN everywhere.
+a mass of 0 would be silently wrong; non-positive tau or dist gives NaN everywhere; a step
+whose calibration E/Q is zero, negative or missing (NaN) gives NaN M/Q, Q and E (M does
+not use E/Q). The recipe writes NaN as the outputs' missing constant.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 import astropy.constants as const
 import numpy as np
 
-#: 1 keV·s²/m² in unified atomic mass units (u), from CODATA via astropy.
+#: 1 keV·s²/m² in unified atomic mass units (u), from astropy.constants (CODATA 2022).
 KEV_S2_PER_M2_IN_U: float = float(1e3 * const.e.si.value / const.u.si.value)
 
 
@@ -40,11 +43,13 @@ def check_alpha(alpha: float) -> float:
 
 
 def mass_per_charge(tau_s: np.ndarray, dist_m: Any, eq_kev_per_e: np.ndarray) -> np.ndarray:
-    """M/Q in u/e = 2 (tau/dist)² (E'/Q)."""
+    """M/Q in u/e = 2 (tau/dist)² (E'/Q); NaN where tau, dist or E/Q is not positive."""
     tau = np.asarray(tau_s, dtype=np.float64)
-    ratio = tau / np.asarray(dist_m, dtype=np.float64)
-    out = (2.0 * KEV_S2_PER_M2_IN_U) * ratio * ratio * np.asarray(eq_kev_per_e, dtype=np.float64)
-    return np.where((tau > 0) & (np.asarray(dist_m) > 0), out, np.nan)
+    d = np.asarray(dist_m, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = tau / d
+        out = (2.0 * KEV_S2_PER_M2_IN_U) * ratio * ratio * np.asarray(eq_kev_per_e, dtype=np.float64)
+    return np.where((tau > 0) & (d > 0) & ~invalid_eq(eq_kev_per_e), out, np.nan)
 
 
 def charge(energy_kev: np.ndarray, alpha: float, eq_kev_per_e: np.ndarray) -> np.ndarray:
@@ -52,21 +57,23 @@ def charge(energy_kev: np.ndarray, alpha: float, eq_kev_per_e: np.ndarray) -> np
     e = np.asarray(energy_kev, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = (e / check_alpha(alpha)) / np.asarray(eq_kev_per_e, dtype=np.float64)
-    return np.where(e > 0, q, np.nan)
+    return np.where((e > 0) & ~invalid_eq(eq_kev_per_e), q, np.nan)
 
 
 def mass(tau_s: np.ndarray, dist_m: Any, energy_kev: np.ndarray, alpha: float) -> np.ndarray:
     """M in u = 2 (tau/dist)² (Energy/alpha)."""
     e = np.asarray(energy_kev, dtype=np.float64)
     tau = np.asarray(tau_s, dtype=np.float64)
-    ratio = tau / np.asarray(dist_m, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = tau / np.asarray(dist_m, dtype=np.float64)
     m = (2.0 * KEV_S2_PER_M2_IN_U / check_alpha(alpha)) * ratio * ratio * e
     return np.where((e > 0) & (tau > 0) & (np.asarray(dist_m) > 0), m, np.nan)
 
 
 def incident_energy(q_e: np.ndarray, eq_kev_per_e: np.ndarray) -> np.ndarray:
-    """E in keV = Q (E/Q)."""
-    return np.asarray(q_e, dtype=np.float64) * np.asarray(eq_kev_per_e, dtype=np.float64)
+    """E in keV = Q (E/Q); NaN where E/Q is not a positive number."""
+    out = np.asarray(q_e, dtype=np.float64) * np.asarray(eq_kev_per_e, dtype=np.float64)
+    return np.where(invalid_eq(eq_kev_per_e), np.nan, out)
 
 
 def chems_pha(
@@ -88,14 +95,24 @@ def chems_pha(
     r2 *= r2
     r2 *= 2.0 * KEV_S2_PER_M2_IN_U  # 2 (tau/dist)² in u per keV
     bad_tof = ~((tau > 0) & (d > 0))
+    # a zero, negative, missing or infinite E/Q becomes NaN here, and NaN carries through
+    # M/Q, Q and E by itself (cheaper than masking three outputs)
+    eq = np.where(invalid_eq(eq), np.nan, eq)
     no_energy = ~(e > 0) | bad_tof
     e_inc = e / a  # incident energy, keV
     mq = r2 * eq
     m = r2 * e_inc
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = e_inc / eq
+    q = e_inc / eq
     big_e = q * eq
     mq[bad_tof] = np.nan
     for arr in (m, q, big_e):
         arr[no_energy] = np.nan
     return {"M": m, "MQ": mq, "Q": q, "E": big_e}
+
+
+def invalid_eq(eq_kev_per_e: np.ndarray) -> np.ndarray:
+    """True where a step's E/Q cannot be divided by or multiplied into a mass: zero,
+    negative, NaN (a missing calibration value) or infinite. M/Q, Q and E are missing
+    there (never ``2 (tau/dist)² × fill``, which wrote M/Q = -1.7e38 as data)."""
+    eq = np.asarray(eq_kev_per_e, dtype=np.float64)
+    return ~((eq > 0) & (eq < np.inf))

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import astropy.constants as const
 import numpy as np
 
 from pdsgen.recipes.demo_data import DemoData
 
 RECIPE = "chems-pha"
-KEV_J = 1.602176634e-16
-AMU_KG = 1.66053906660e-27
+# the constants the algorithm uses (astropy.constants, CODATA 2022 with astropy 7+), so that
+# the demo's masses come back exactly
+KEV_J = float(1e3 * const.e.si.value)
+AMU_KG = float(const.u.si.value)
 SEP_DISTANCE_CM = 10.0
 ALPHA = 0.85
 STEPS = 32

@@ -14,10 +14,12 @@ from pdsgen.instruments.fips.algorithm import (
     PROTON_MASS_KG,
     CalibrationCoverageError,
     EdrValueError,
+    invalid_cells,
     pha_events,
     select_table,
     spectra,
     step_lookup,
+    velocity_distribution,
 )
 
 if TYPE_CHECKING:
@@ -200,6 +202,10 @@ def _cdr(ctx: RecipeContext) -> AlgorithmResult:
         mass_kg = float(ctx.params["ion_mass"].to_value(u.kg)) if "ion_mass" in ctx.params else PROTON_MASS_KG
         charge_e = float(ctx.params.get("ion_charge", 1.0))
         sp = spectra(counts, mode, step, eqt["eq"], eqt["accum"], eqt["modes"], teq, teta, mass_kg, charge_e)
+        n_bad = int(np.isnan(sp["DIFF_FLUX"]).sum())
+        if n_bad:
+            notes.append(f"{n_bad} of {counts.size} records whose E/q table cell has a zero, negative or missing "
+                         "E/q or accumulation time: flux and PSD written as the missing constant")
         t = Table()
         t["MET"] = met * u.s
         t["MODE"] = mode
@@ -222,6 +228,11 @@ def _cdr(ctx: RecipeContext) -> AlgorithmResult:
     ev = pha_events(arr("tof"), raw, arr("x"), arr("y"), consts)
     keep = ev["keep"]
     eq = step_lookup(eqt["eq"], eqt["modes"], mode[keep], step[keep])
+    bad_eq = invalid_cells(eq, np.ones_like(eq))
+    if bad_eq.any():
+        eq = np.where(bad_eq, np.nan, eq)
+        notes.append(f"{int(bad_eq.sum())} of {eq.size} events whose step has a zero, negative or missing E/q: "
+                     "E/q written as the missing constant")
     n_drop = int((~keep).sum())
     if n_drop:
         notes.append(f"{n_drop} of {keep.size} events discarded: zenith outside [15, 75] deg")
@@ -235,5 +246,16 @@ def _cdr(ctx: RecipeContext) -> AlgorithmResult:
     t["THETA_MCP"] = ev["THETA_MCP"] * u.deg
     t["ZENITH"] = ev["ZENITH"] * u.deg
     t["AZIMUTH"] = ev["AZIMUTH"] * u.deg
-    return AlgorithmResult(tables={"pha": t}, notes=notes,
+    vd = velocity_distribution(arr("x")[keep], arr("y")[keep], consts)
+    v = Table()
+    v["X_BIN"] = vd["X_BIN"]
+    v["Y_BIN"] = vd["Y_BIN"]
+    v["COUNTS"] = vd["COUNTS"]
+    v["P"] = vd["P"]
+    v["ZENITH"] = vd["ZENITH"] * u.deg
+    v["AZIMUTH"] = vd["AZIMUTH"] * u.deg
+    notes.append(f"angle constants of flight software version {consts['version']} (FSW {fsw}, "
+                 f"{Path(ctx.calibration('angles')).name}); velocity distribution over {len(v)} (x, y) bins "
+                 f"of the {int(keep.sum())} events in the field of view")
+    return AlgorithmResult(tables={"pha": t, "vdist": v}, notes=notes,
                            meta={"fsw_version": consts["version"]})

@@ -140,7 +140,9 @@ def differential_flux(
     denom = np.asarray(eq_kev_per_e, dtype=np.float64) * np.asarray(accum_s, dtype=np.float64)
     denom = denom * np.asarray(eta, dtype=np.float64) * (g_cm2 * domega_sr)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(counts, dtype=np.float64) / denom
+        flux = np.asarray(counts, dtype=np.float64) / denom
+    # a zero, negative or missing E/q, τ or η is no instrument response: missing, not ±inf
+    return np.where((denom > 0) & (denom < np.inf), flux, np.nan)
 
 
 def speed_m_s(eq_kev_per_e: np.ndarray, mass_kg: float = PROTON_MASS_KG, charge_e: float = 1.0) -> np.ndarray:
@@ -153,10 +155,12 @@ def phase_space_density(
     flux: np.ndarray, eq_kev_per_e: np.ndarray, mass_kg: float = PROTON_MASS_KG, charge_e: float = 1.0
 ) -> np.ndarray:
     """f in s³/m⁶ from dJ/dE (per keV/e): f = (dJ/dE per keV) · m / (1.6022e-20 · v²)."""
-    v = speed_m_s(eq_kev_per_e, mass_kg, charge_e)
+    with np.errstate(invalid="ignore"):
+        v = speed_m_s(eq_kev_per_e, mass_kg, charge_e)
     per_kev = np.asarray(flux, dtype=np.float64) / charge_e  # per keV/e → per keV
     with np.errstate(divide="ignore", invalid="ignore"):
-        return cast(np.ndarray, per_kev * mass_kg / (FLUX_PSD_FACTOR * v * v))
+        f = per_kev * mass_kg / (FLUX_PSD_FACTOR * v * v)
+    return np.where((v > 0) & (v < np.inf), f, np.nan)  # E/q <= 0 or missing: no speed
 
 
 def interpolate_efficiency(eq_kev_per_e: np.ndarray, table_eq: np.ndarray, table_eta: np.ndarray) -> np.ndarray:
@@ -248,15 +252,26 @@ def spectra(
     flat = mode_step_index(table_modes, np.shape(eq_table)[1], mode, step)
     # only the cells the data use must be covered by the efficiency table
     used = np.bincount(flat, minlength=eq_t.size).astype(bool)
+    # a table cell with a zero, negative or missing (NaN) E/q or accumulation time has no
+    # response: its records get missing E/q-derived values (counted by `invalid_cells`)
+    used &= ~invalid_cells(eq_t, acc_t)
     eta_t = np.full(eq_t.size, np.nan)
     eta_t[used] = interpolate_efficiency(eq_t[used], eff_eq, eff_eta)
     denom = differential_flux(np.ones(eq_t.size), eq_t, acc_t, eta_t)
-    with np.errstate(divide="ignore"):
-        denom = 1.0 / denom  # counts per unit flux, per cell
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = 1.0 / denom  # counts per unit flux, per cell (NaN for cells without response)
     psd_per_flux = phase_space_density(np.ones(eq_t.size), eq_t, mass_kg, charge_e)
     flux = np.asarray(counts, dtype=np.float64) / denom[flat]
     return {"EQ": eq_t[flat], "ACCUM_TIME": acc_t[flat], "ETA": eta_t[flat],
             "DIFF_FLUX": flux, "PSD": flux * psd_per_flux[flat]}
+
+
+def invalid_cells(eq_kev_per_e: np.ndarray, accum_s: np.ndarray) -> np.ndarray:
+    """True where an E/q table cell cannot calibrate: E/q or accumulation time zero,
+    negative, NaN (a fill value read as missing) or infinite."""
+    eq = np.asarray(eq_kev_per_e, dtype=np.float64)
+    acc = np.asarray(accum_s, dtype=np.float64)
+    return ~((eq > 0) & (eq < np.inf) & (acc > 0) & (acc < np.inf))
 
 
 def pha_events(
@@ -282,3 +297,32 @@ def pha_events(
     tof = tof_ns(sel(np.asarray(tof_channels)), sel(np.asarray(raw)) if np.ndim(raw) else raw)
     return {"keep": keep, "TOF": tof, "R": sel(r), "ZENITH": sel(zen), "THETA_MCP": theta,
             "AZIMUTH": azimuth_deg(theta, consts["P0"], consts["P1"])}
+
+
+def velocity_distribution(x: np.ndarray, y: np.ndarray, consts: dict[str, Any]) -> dict[str, np.ndarray]:
+    """FIPS normalised velocity distribution (seed §3, "Velocity Distribution"):
+    ``P_x,y = C_x,y / Σ C`` over the (x, y) pixel bins of the start anode (unitless), with
+    the incident zenith and azimuth of each bin's centre from the same X-Y relations as the
+    events (`zenith_deg`, `azimuth_deg`).
+
+    ``x``/``y`` are the positions of the events to count (the recipe passes the events
+    inside the field of view); a bin is the unit pixel ``[floor(x), floor(x) + 1)``. One
+    vectorised pass: a combined integer key, ``np.unique`` with counts.
+    """
+    ix = np.floor(np.asarray(x, dtype=np.float64)).astype(np.int64)
+    iy = np.floor(np.asarray(y, dtype=np.float64)).astype(np.int64)
+    if ix.size == 0:
+        empty = np.zeros(0)
+        return {"X_BIN": empty.astype(np.int64), "Y_BIN": empty.astype(np.int64), "COUNTS": empty.astype(np.int64),
+                "P": empty, "ZENITH": empty, "AZIMUTH": empty}
+    x_lo, y_lo = int(ix.min()), int(iy.min())
+    width = int(iy.max()) - y_lo + 1
+    keys, counts = np.unique((ix - x_lo) * width + (iy - y_lo), return_counts=True)
+    xb = keys // width + x_lo
+    yb = keys % width + y_lo
+    dx = xb + 0.5 - consts["X0"]
+    dy = yb + 0.5 - consts["Y0"]
+    zen = zenith_deg(_radius(dx.astype(np.float64), dy.astype(np.float64)), consts["R"])
+    az = azimuth_deg(_theta_deg(dx.astype(np.float64), dy.astype(np.float64)), consts["P0"], consts["P1"])
+    return {"X_BIN": xb, "Y_BIN": yb, "COUNTS": counts.astype(np.int64), "P": counts / float(counts.sum()),
+            "ZENITH": zen, "AZIMUTH": az}

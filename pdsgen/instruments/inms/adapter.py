@@ -20,7 +20,6 @@ from pdsgen.instruments.inms.algorithm import (
     dataset_sums,
     mass_column,
     scale_factors,
-    significant,
 )
 
 if TYPE_CHECKING:
@@ -92,9 +91,18 @@ def _scalar(values: list, name: str, paths) -> np.ndarray:
 
 def check_product(ctx: RecipeContext, i: int, inputs: Mapping[str, Any]) -> None:
     """Per-scan checks the engine runs before the group (a bad scan is left out of it)."""
+    from pdsgen.errors import DataError
+
     for name, v in inputs.items():
         if name in _SCAN_INPUTS:
             _scalar([v], name, [ctx.paths[i]])
+    counts = inputs.get("counts")
+    if counts is not None:
+        c = _values(counts).astype(float)
+        bad = ~np.isfinite(c)
+        if bad.any():  # a missing (special-constant) count cannot be summed
+            raise DataError(f"input 'counts': {int(bad.sum())} of {c.size} mass channels have missing values",
+                            path=str(ctx.paths[i]))
 
 
 _SCAN_INPUTS = ("scan", "run", "dataset", "mode", "cs_emis_set", "cs_emission", "os_emission", "pressure", "ip")
@@ -226,7 +234,9 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     # ---- per crosstalk set: background subtraction and ratios
     out_rows: list[dict] = []
     bkgsub: dict[tuple[str, str], np.ndarray] = {}
+    variance: dict[tuple[str, str], np.ndarray] = {}
     ratio: dict[tuple[str, str], np.ndarray] = {}
+    ratio_sigma: dict[tuple[str, str], np.ndarray] = {}
     n_sig = float(p["ratio_min_sigma"])
     for xset, entries in sets.items():
         rows_here = [{**stats[name], "SET": xset, "ROLE": role} for name, role in entries]
@@ -240,32 +250,46 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
             except KeyError as exc:
                 raise DataError(f"run {run}{tag}: {exc.args[0]} in a dataset of the crosstalk set",
                                 path=str(paths[0])) from None
-            x = crosstalk(aligned, {role: stats[role_of[role]]["H2_MEAN"] for role in ROLES})
+            n_of = {role: stats[role_of[role]]["N_SCANS"] for role in ROLES}
+            x = crosstalk(aligned, {role: stats[role_of[role]]["H2_MEAN"] for role in ROLES}, n_of)
+            for role, bkg in (("csn", "bkgc"), ("osnb_on", "bkgo"), ("osnb_off", "bkgo")):
+                if n_of[role] != n_of[bkg]:
+                    notes.append(f"run {run}{tag}: background {role_of[bkg]} ({n_of[bkg]} scans) scaled by "
+                                 f"{n_of[role]}/{n_of[bkg]} to the {n_of[role]} scans of {role_of[role]}")
             for role, key in (("csn", "csn_bkgsub"), ("osnb_on", "osnb_on_bkgsub"), ("osnb_off", "osnb_off_bkgsub")):
                 bkgsub[(xset, role_of[role])] = x[key]
+                variance[(xset, role_of[role])] = x[f"{role}_var"]
             # channels where the CSN signal is not above its counting noise give meaningless
             # ratios (0/0 noise): masked unless ratio_min_sigma = 0 (the seed's plain ratio)
-            weak = ~significant(x["csn_bkgsub"], aligned["csn"], aligned["bkgc"], n_sig) if n_sig > 0 else None
+            weak = ~(x["csn_bkgsub"] > n_sig * np.sqrt(x["csn_var"])) if n_sig > 0 else None
             for role in ("osnb_on", "osnb_off"):
                 r_pct = x[f"ratio_{role[5:]}_percent"].copy()
+                s_pct = x[f"ratio_{role[5:]}_sigma"] * 100.0
                 if weak is not None:
                     r_pct[weak] = np.nan
+                    s_pct[weak] = np.nan
                 ratio[(xset, role_of[role])] = r_pct
+                ratio_sigma[(xset, role_of[role])] = s_pct
             h2col = mass_column(target, H2_MASS)
             csn_h2o = stats[role_of["csn"]]["H2O_MEAN"]
+            headline = {}
             for row in rows_here:
                 if row["ROLE"] in ("osnb_on", "osnb_off"):
                     key = row["ROLE"][5:]
                     row["H2_RATIO"] = x[f"h2_ratio_{key}"]
                     row["H2_RATIO_SIGMA"] = x[f"h2_ratio_{key}_sigma"]
+                    # the headline: background-subtracted, per scan — the number the plots show
                     row["H2_RATIO_BKGSUB"] = float(ratio[(xset, row["DATASET"])][h2col]) / 100.0
+                    row["H2_RATIO_BKGSUB_SIGMA"] = float(ratio_sigma[(xset, row["DATASET"])][h2col]) / 100.0
+                    headline[key] = (row["H2_RATIO_BKGSUB"], row["H2_RATIO_BKGSUB_SIGMA"])
                     # seed compute_water_ratios: H2(OSNB)/H2O(CSN). The seed's sigma uses
                     # sqrt(1/m_H2 + 1/m_H2(CSN)), an apparent typo: the counts in the ratio
                     # are H2 (OSNB) and H2O (CSN), so sqrt(1/m_H2 + 1/m_H2O(CSN)) is used.
                     r_w, s_w = counting_ratio(row["H2_MEAN"], csn_h2o)
                     row["H2_CSN_H2O_RATIO"], row["H2_CSN_H2O_SIGMA"] = float(r_w), float(s_w)
-            notes.append(f"run {run}{tag}: H2 crosstalk OSNB/CSN CS on {x['h2_ratio_on']:.3e} +- "
-                         f"{x['h2_ratio_on_sigma']:.1e}, CS off {x['h2_ratio_off']:.3e} +- {x['h2_ratio_off_sigma']:.1e}")
+            (r_on, s_on), (r_off, s_off) = headline["on"], headline["off"]
+            notes.append(f"run {run}{tag}: H2 crosstalk OSNB/CSN (background-subtracted, per scan) CS on "
+                         f"{r_on * 100:.3f}% +- {s_on * 100:.3f}%, CS off {r_off * 100:.3f}% +- {s_off * 100:.3f}%")
         elif role_of:
             missing = [role for role in ROLES if role not in role_of]
             notes.append(f"run {run}{tag}: no crosstalk ratios, datasets missing for roles {', '.join(missing)}")
@@ -290,7 +314,7 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     main["H2_VAR"] = col("H2_VAR", u.count**2)
     main["H2O_VAR"] = col("H2O_VAR", u.count**2)
     for key in ("H2_H2O_RATIO", "H2_H2O_SIGMA", "H2_RATIO", "H2_RATIO_SIGMA", "H2_RATIO_BKGSUB",
-                "H2_CSN_H2O_RATIO", "H2_CSN_H2O_SIGMA"):
+                "H2_RATIO_BKGSUB_SIGMA", "H2_CSN_H2O_RATIO", "H2_CSN_H2O_SIGMA"):
         main[key] = col(key)
 
     sp_rows = []
@@ -299,14 +323,17 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
         for j, m in enumerate(masses_of[row["DATASET"]]):
             sp_rows.append((row["SET"], row["DATASET"], row["ROLE"], float(m), float(sums[row["DATASET"]][j]),
                             float(bkgsub[key][j]) if key in bkgsub else np.nan,
-                            float(ratio[key][j]) if key in ratio else np.nan))
+                            float(ratio[key][j]) if key in ratio else np.nan,
+                            float(np.sqrt(variance[key][j])) if key in variance else np.nan,
+                            float(ratio_sigma[key][j]) if key in ratio_sigma else np.nan))
     spec = Table()
     spec["RUN"] = [run] * len(sp_rows)
     spec["SET"] = [r[0] for r in sp_rows]
     spec["DATASET"] = [r[1] for r in sp_rows]
     spec["ROLE"] = [r[2] for r in sp_rows]
     spec["MASS"] = np.array([r[3] for r in sp_rows]) * u.u
-    for key, k, unit in (("COUNTS", 4, u.count), ("COUNTS_BKGSUB", 5, u.count), ("RATIO", 6, u.percent)):
+    for key, k, unit in (("COUNTS", 4, u.count), ("COUNTS_BKGSUB", 5, u.count), ("COUNTS_BKGSUB_SIGMA", 7, u.count),
+                         ("RATIO", 6, u.percent), ("RATIO_SIGMA", 8, u.percent)):
         v = np.array([r[k] for r in sp_rows], dtype=float)
         spec[key] = MaskedColumn(v, mask=~np.isfinite(v), unit=unit)
 
@@ -323,14 +350,16 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
             plots[f"ms_{_slug(name)}"] = partial(ms_bar, masses_of[name], sums[name], sttl, ttl)
         if (xset, name) in bkgsub:
             plots[f"ms_{prefix}{_slug(name)}_bkgsub"] = partial(
-                ms_bar, masses_of[name], bkgsub[(xset, name)], sttl + " Bkg Subtract", ttl)
+                ms_bar, masses_of[name], bkgsub[(xset, name)], sttl + " Bkg Subtract", ttl,
+                sigma=np.sqrt(variance[(xset, name)]))
         if (xset, name) in ratio:
             r_pct = ratio[(xset, name)]
             h2 = float(r_pct[mass_column(masses_of[name], H2_MASS)])
             plots[f"crosstalk_{prefix}cs_{row['CS_FILAMENT']}"] = partial(
                 ms_bar, masses_of[name], r_pct, f"Crosstalk Ratio, CS {row['CS_FILAMENT'].capitalize()}"
                 f"{' ' + xset if len(sets) > 1 else ''} - R{run}",
-                f"IP={row['IP']:g}ms, {row['N_SCANS']} scan summation, H2 ratio={h2:.3f}%", ylabel="Percent")
+                f"IP={row['IP']:g}ms, {row['N_SCANS']} scan summation, H2 ratio={h2:.3f}%", ylabel="Percent",
+                sigma=ratio_sigma[(xset, name)], log=True)
     meta = {"description": f"Cassini INMS REU run {run}: per-dataset H2/H2O statistics and OSNB/CSN crosstalk."}
     return AlgorithmResult(tables={"": main, "spectra": spec}, plots=plots, meta=meta, notes=notes)
 

@@ -171,32 +171,81 @@ def significant(net: ArrayLike, total: ArrayLike, background: ArrayLike, n_sigma
     return out
 
 
+def background_subtract(
+    total: ArrayLike, n_total: int, background: ArrayLike, n_background: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Net summed spectrum of a set and its counting variance, the background normalised
+    per scan: ``net = total - (n_total / n_background) * background`` and
+    ``var = total + (n_total / n_background)² * background``.
+
+    The seed subtracts raw sums (``dsum[2] - dsum[1]``), right only when both sets have
+    the same number of scans (its 40-scan sets do, and then this is the same number); a
+    5-scan background under a 10-scan set would be subtracted only half.
+    """
+    if n_total <= 0 or n_background <= 0:
+        raise ValueError(f"background subtraction needs scans in both sets (got {n_total} and {n_background})")
+    k = float(n_total) / float(n_background)
+    t = np.asarray(total, dtype=np.float64)
+    b = np.asarray(background, dtype=np.float64)
+    return t - k * b, np.abs(t) + k * k * np.abs(b)
+
+
+def net_ratio(
+    net_a: ArrayLike, var_a: ArrayLike, n_a: int, net_c: ArrayLike, var_c: ArrayLike, n_c: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Ratio of two background-subtracted sets per scan, ``r = (A/n_a) / (C/n_c)``, with
+    its counting uncertainty ``σ_r² = σ_A²/C² + A² σ_C²/C⁴`` (A, C per scan). NaN where
+    the reference set's net count is not positive (no signal to compare with)."""
+    a = np.asarray(net_a, dtype=np.float64) / n_a
+    c = np.asarray(net_c, dtype=np.float64) / n_c
+    va = np.asarray(var_a, dtype=np.float64) / (n_a * n_a)
+    vc = np.asarray(var_c, dtype=np.float64) / (n_c * n_c)
+    ok = c > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(ok, a / c, np.nan)
+        sigma = np.where(ok, np.sqrt(va / (c * c) + a * a * vc / (c * c * c * c)), np.nan)
+    return r, sigma
+
+
 def crosstalk(
     sums: dict[str, NDArray[np.float64]],
     h2_mean_counts: dict[str, float],
+    n_scans: dict[str, int] | None = None,
 ) -> dict[str, NDArray[np.float64] | float]:
     """Crosstalk of one measurement from its five datasets (``ROLES``).
 
     ``sums``: summed spectra per role (same mass channels); ``h2_mean_counts``: mean H2
-    counts per scan per role. Returns the background-subtracted spectra (closed-source
-    background from CSN, open-source background from both OSNB sets), the OSNB/CSN ratio
-    spectra in percent (filament on / off), and the seed's H2 ratio with its counting
-    uncertainty from the mean H2 counts per scan (``compute_h2ratios``).
+    counts per scan per role; ``n_scans``: scans per role (default: equal, the seed's
+    case). Returns the background-subtracted spectra (closed-source background from CSN,
+    open-source background from both OSNB sets, each background normalised per scan:
+    `background_subtract`) with their variances, the OSNB/CSN ratio spectra per scan
+    (fractions ``ratio_on``/``ratio_off`` with σ, and in percent), and the seed's
+    ``compute_h2ratios`` ratio of mean H2 counts without background (``h2_ratio_*``).
     """
     missing = [r for r in ROLES if r not in sums]
     if missing:
         raise KeyError(f"crosstalk needs datasets with roles {', '.join(missing)}")
-    csn = sums["csn"] - sums["bkgc"]
-    on = sums["osnb_on"] - sums["bkgo"]
-    off = sums["osnb_off"] - sums["bkgo"]
+    n = {role: 1 for role in ROLES} if n_scans is None else {role: int(n_scans[role]) for role in ROLES}
+    csn, v_csn = background_subtract(sums["csn"], n["csn"], sums["bkgc"], n["bkgc"])
+    on, v_on = background_subtract(sums["osnb_on"], n["osnb_on"], sums["bkgo"], n["bkgo"])
+    off, v_off = background_subtract(sums["osnb_off"], n["osnb_off"], sums["bkgo"], n["bkgo"])
     r_on, s_on = counting_ratio(h2_mean_counts["osnb_on"], h2_mean_counts["csn"])
     r_off, s_off = counting_ratio(h2_mean_counts["osnb_off"], h2_mean_counts["csn"])
+    ratio_on, sig_on = net_ratio(on, v_on, n["osnb_on"], csn, v_csn, n["csn"])
+    ratio_off, sig_off = net_ratio(off, v_off, n["osnb_off"], csn, v_csn, n["csn"])
     return {
         "csn_bkgsub": csn,
         "osnb_on_bkgsub": on,
         "osnb_off_bkgsub": off,
-        "ratio_on_percent": ratio_spectrum_percent(on, csn),
-        "ratio_off_percent": ratio_spectrum_percent(off, csn),
+        "csn_var": v_csn,
+        "osnb_on_var": v_on,
+        "osnb_off_var": v_off,
+        "ratio_on": ratio_on,
+        "ratio_on_sigma": sig_on,
+        "ratio_off": ratio_off,
+        "ratio_off_sigma": sig_off,
+        "ratio_on_percent": ratio_on * 100.0,
+        "ratio_off_percent": ratio_off * 100.0,
         "h2_ratio_on": float(r_on),
         "h2_ratio_on_sigma": float(s_on),
         "h2_ratio_off": float(r_off),

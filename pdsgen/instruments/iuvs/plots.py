@@ -15,6 +15,16 @@ def _margins(fig, n_panels: int) -> None:
                         hspace=0.9 if n_panels > 1 else 0.2)
 
 
+def _date_axis(ax) -> None:
+    """Dates on the x axis (concise: year/month/day shown once, times where they matter)."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.set_xlabel("UTC")
+
+
 def _int_time_panels(int_times_ms: np.ndarray, preferred: Sequence[int]) -> list[float]:
     present = sorted({float(t) for t in int_times_ms}, reverse=True)
     chosen = [float(t) for t in preferred if float(t) in present]
@@ -49,7 +59,8 @@ def det_temp_over_time(table, good: np.ndarray, xuv: str, preferred: Sequence[in
     t_ms = np.asarray(table["INT_TIME"], dtype=float)
     panels = _int_time_panels(t_ms[good], preferred) or [np.nan]
     fig = Figure(figsize=(8, 2.0 * len(panels) + 0.8), dpi=80)
-    axes = fig.subplots(nrows=len(panels), squeeze=False)[:, 0]
+    # shared time limits: every panel covers the same dates, so panels compare at a glance
+    axes = fig.subplots(nrows=len(panels), squeeze=False, sharex=True)[:, 0]
     when = np.array([np.datetime64(s.rstrip("Z"), "ms") for s in table["TIME"]], dtype="datetime64[ms]")
     temp = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)
     for ax, it in zip(axes, panels, strict=True):
@@ -59,7 +70,8 @@ def det_temp_over_time(table, good: np.ndarray, xuv: str, preferred: Sequence[in
         ax.set_ylabel("DET_TEMP [degC]")
     fig.suptitle(f"{xuv} DET_TEMP over time", fontsize=13)
     for ax in axes:
-        ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+        _date_axis(ax)
+        ax.tick_params(axis="x", labelbottom=True, labelsize=8)
     _margins(fig, len(panels))
     return fig
 
@@ -75,7 +87,7 @@ def trends_over_time(table, good: np.ndarray, xuv: str):
     rate = np.ma.filled(np.ma.asarray(table["DN_PER_S"], dtype=float), np.nan)[good]
     case = np.ma.filled(np.ma.asarray(table["CASE_TEMP"], dtype=float), np.nan)[good]
     fig = Figure(figsize=(9, 6.5), dpi=80)
-    top, bottom = fig.subplots(nrows=2)
+    top, bottom = fig.subplots(nrows=2, sharex=True)  # same dates in both panels
     top.plot(x, det, "-", color="tab:blue", label="DET_TEMP")
     top.set_ylabel("DET_TEMP [degC]", color="tab:blue")
     right = top.twinx()
@@ -86,7 +98,8 @@ def trends_over_time(table, good: np.ndarray, xuv: str):
     bottom.set_ylabel("CASE_TEMP [degC]")
     bottom.set_title(f"{xuv} CASE_TEMP over time", fontsize=11)
     for ax in (top, bottom):
-        ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+        _date_axis(ax)
+        ax.tick_params(axis="x", labelbottom=True, labelsize=8)
     _margins(fig, 2)
     fig.subplots_adjust(right=0.88, hspace=0.45)  # room for the secondary axis label
     return fig
