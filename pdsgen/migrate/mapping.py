@@ -1,0 +1,89 @@
+"""The ``--map FILE`` (TOML) of `pdsgen migrate`: what a PDS3 label cannot say.
+
+```toml
+[lid]
+pattern = "{bundle}:{collection}:{product_id}"   # {bundle} {collection} {product_id} {data_set_id} {stem}
+
+[product]
+processing_level = "Derived"     # default: Raw / Partially Processed / Calibrated / Derived from DATA_SET_ID level
+purpose = "Science"
+discipline = "Atmospheres"       # Science_Facets/discipline_name
+title = "..."                    # default PRODUCT_NAME, else "<DATA_SET_ID> <PRODUCT_ID>"
+
+[context]                        # LIDs used instead of the registered-name look-up
+investigation = "urn:nasa:pds:context:investigation:mission.x"
+instrument_host = "..."
+instrument = "..."
+target = "..."
+target_type = "Asteroid"
+
+[keywords]                       # PDS3 keyword values used instead of the label's
+TARGET_NAME = "MARS"
+MISSION_NAME = "2001 MARS ODYSSEY"
+
+[units]                          # PDS3 UNIT spelling → PDS4 unit
+"DEGREES NORTH" = "deg"
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pdsgen.errors import LabelError
+
+_SECTIONS = {"lid": {"pattern"},
+             "product": {"processing_level", "purpose", "discipline", "title"},
+             "context": {"investigation", "instrument_host", "instrument", "target", "target_type"},
+             "keywords": None, "units": None}
+PROCESSING_LEVELS = ("Raw", "Telemetry", "Partially Processed", "Calibrated", "Derived")
+
+
+@dataclass(frozen=True)
+class MigrationMap:
+    lid_pattern: str = "{bundle}:{collection}:{product_id}"
+    product: dict[str, str] = field(default_factory=dict)
+    context: dict[str, str] = field(default_factory=dict)
+    keywords: dict[str, Any] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path | None) -> MigrationMap:
+        if path is None:
+            return cls()
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LabelError(f"cannot read the map file: {exc}", path=str(p)) from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise LabelError(f"not TOML: {exc}", path=str(p)) from exc
+        for section, value in data.items():
+            if section not in _SECTIONS:
+                raise LabelError(f"unknown section [{section}] (known: {', '.join(_SECTIONS)})", path=str(p))
+            if not isinstance(value, dict):
+                raise LabelError(f"[{section}] must be a table", path=str(p))
+            known = _SECTIONS[section]
+            if known is not None:
+                for key, v in value.items():
+                    if key not in known:
+                        raise LabelError(f"[{section}] has unknown key {key!r} (known: {', '.join(sorted(known))})",
+                                         path=str(p))
+                    if not isinstance(v, str):
+                        raise LabelError(f"[{section}] {key} must be a string", path=str(p))
+        level = data.get("product", {}).get("processing_level")
+        if level is not None and level not in PROCESSING_LEVELS:
+            raise LabelError(f"[product] processing_level {level!r} is not one of {', '.join(PROCESSING_LEVELS)}",
+                             path=str(p))
+        pattern = data.get("lid", {}).get("pattern", cls.lid_pattern)
+        try:
+            pattern.format(bundle="b", collection="c", product_id="p", data_set_id="d", stem="s")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise LabelError(f"[lid] pattern {pattern!r}: {exc}", path=str(p)) from exc
+        return cls(lid_pattern=pattern, product=dict(data.get("product", {})),
+                   context=dict(data.get("context", {})),
+                   keywords={str(k).upper(): v for k, v in data.get("keywords", {}).items()},
+                   units={str(k): str(v) for k, v in data.get("units", {}).items()})

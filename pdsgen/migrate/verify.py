@@ -1,0 +1,72 @@
+"""Read one data file through both labels and compare: the PDS3 reading of the old label
+and the PDS4 reading of the new one must give equal values, field by field, element by
+element (whole-column numpy comparisons; NaN equals NaN in the same place)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from pdsgen.model import DataObject
+
+
+def _norm_text(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind == "S":
+        values = np.char.decode(values, "latin-1")
+    return np.char.strip(values.astype(str))
+
+
+def values_difference(a: Any, b: Any) -> str | None:
+    """None if ``a`` and ``b`` hold equal values element by element, else what differs."""
+    if isinstance(a, bytes | str) or isinstance(b, bytes | str):
+        return None if a == b else f"{type(a).__name__} of {len(a)} vs {len(b)}: contents differ"
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return f"shape {a.shape} vs {b.shape}"
+    if np.ma.isMaskedArray(a) or np.ma.isMaskedArray(b):
+        a, b = np.ma.getdata(a), np.ma.getdata(b)
+    if a.dtype.kind in "SUO" or b.dtype.kind in "SUO":
+        if a.dtype.kind in "SUO" and b.dtype.kind in "SUO":
+            eq = _norm_text(a) == _norm_text(b)
+        else:
+            return f"types {a.dtype} vs {b.dtype}"
+    elif a.dtype.kind == "M" or b.dtype.kind == "M":
+        if a.dtype.kind != b.dtype.kind:
+            return f"types {a.dtype} vs {b.dtype}"
+        eq = (a == b) | (np.isnat(a) & np.isnat(b))
+    elif a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        eq = (a == b) | (np.isnan(a) & np.isnan(b))
+    else:
+        eq = a == b
+    eq = np.asarray(eq)
+    if eq.all():
+        return None
+    bad = np.argwhere(~eq) if eq.ndim else np.zeros((1, 0), int)
+    first = tuple(int(i) for i in bad[0])
+    return f"{int((~eq).sum())} values differ, first at {first}: {a[first]!r} vs {b[first]!r}"
+
+
+def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]:
+    """Differences between each (PDS3 object, PDS4 object) pair; empty = equal."""
+    problems: list[str] = []
+    for old, new in pairs:
+        a, b = old.data, new.data
+        if old.kind == "table":
+            names_a, names_b = list(a.dtype.names or ()), list(b.dtype.names or ())
+            if names_a != names_b:
+                problems.append(f"object {old.name!r}: fields {names_a} vs {names_b}")
+                continue
+            if len(a) != len(b):
+                problems.append(f"object {old.name!r}: {len(a)} vs {len(b)} records")
+                continue
+            for name in names_a:
+                diff = values_difference(a[name], b[name])
+                if diff:
+                    problems.append(f"object {old.name!r} field {name!r}: {diff}")
+        else:
+            diff = values_difference(a, b)
+            if diff:
+                problems.append(f"object {old.name!r}: {diff}")
+    return problems

@@ -1,0 +1,226 @@
+"""PDS3 → PDS4 vocabulary: data types, units, LIDs and context products.
+
+Everything here is a look-up; nothing is invented. A PDS3 value without a PDS4
+counterpart is either kept as written (units: PDS4's ``unit`` element is free text, the
+``Units_of_*`` lists are the preferred spellings) or refused with a reason (data types,
+context references).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from pdsgen.errors import UnsupportedError
+
+# --------------------------------------------------------------------------- data types
+
+#: Field_Character / Field_Delimited data types of the PDS4 Standards Reference (§4C) that
+#: the core Schematron (1M00) accepts.
+CHARACTER_TYPES = frozenset({
+    "ASCII_AnyURI", "ASCII_Boolean", "ASCII_DOI", "ASCII_Date_DOY", "ASCII_Date_Time_DOY",
+    "ASCII_Date_Time_DOY_UTC", "ASCII_Date_Time_YMD", "ASCII_Date_Time_YMD_UTC", "ASCII_Date_YMD",
+    "ASCII_Directory_Path_Name", "ASCII_File_Name", "ASCII_File_Specification_Name", "ASCII_Integer",
+    "ASCII_LID", "ASCII_LIDVID", "ASCII_LIDVID_LID", "ASCII_MD5_Checksum", "ASCII_NonNegative_Integer",
+    "ASCII_Numeric_Base16", "ASCII_Numeric_Base2", "ASCII_Numeric_Base8", "ASCII_Real", "ASCII_String",
+    "ASCII_Time", "ASCII_VID", "UTF8_String",
+})
+#: Element_Array / Field_Binary numeric types (the Schematron's list).
+NUMERIC_TYPES = frozenset({
+    "ComplexLSB16", "ComplexLSB8", "ComplexMSB16", "ComplexMSB8", "IEEE754LSBDouble", "IEEE754LSBSingle",
+    "IEEE754MSBDouble", "IEEE754MSBSingle", "SignedByte", "SignedLSB2", "SignedLSB4", "SignedLSB8",
+    "SignedMSB2", "SignedMSB4", "SignedMSB8", "UnsignedByte", "UnsignedLSB2", "UnsignedLSB4",
+    "UnsignedLSB8", "UnsignedMSB2", "UnsignedMSB4", "UnsignedMSB8",
+})
+BIT_TYPES = frozenset({"SignedBitString", "UnsignedBitString"})
+#: Field_Binary may also hold character fields (and bit strings, as Packed_Data_Fields parents).
+BINARY_FIELD_TYPES = NUMERIC_TYPES | CHARACTER_TYPES | BIT_TYPES
+
+
+def pds4_data_type(data_type: str, allowed: frozenset[str], *, where: str, label_type: str | None) -> str:
+    """``data_type`` (pdsgen's normalised name) if PDS4 has it in ``allowed``, else refuse.
+
+    VAX and IBM reals, binary BOOLEAN and PDS3's LSB bit strings have no PDS4 data type:
+    their bytes can only be described by a new data file, which migration never writes.
+    """
+    if data_type in allowed:
+        return data_type
+    raise UnsupportedError(f"{where}: PDS3 data type {label_type or data_type!r} has no PDS4 data type "
+                           "(VAX/IBM reals, binary BOOLEAN and LSB bit strings cannot be described "
+                           "without rewriting the data)")
+
+
+# --------------------------------------------------------------------------- units
+
+_POWERS = {"SQUARE": 2, "SQUARED": 2, "CUBIC": 3}
+_POWER_WORDS = re.compile(r"\b(SQUARE|SQUARED|CUBIC)\s+([A-Za-z]+)", re.IGNORECASE)
+_NO_UNIT = {"N/A", "NA", "NONE", "UNK", "NULL", "", "DIMENSIONLESS", "UNITLESS"}
+
+
+def _shipped_xsd() -> Path:
+    from pdsgen.validate.catalog import BUNDLED_DIR
+
+    return Path(BUNDLED_DIR) / "pds" / "v1" / "PDS4_PDS_1M00.xsd"
+
+
+@lru_cache(maxsize=1)
+def unit_vocabulary() -> dict[str, str]:
+    """Every ``Units_of_*`` value of the shipped PDS4 schema, keyed by the astropy unit it
+    means (``"m / s2"`` → ``"m/s**2"``); the first spelling wins."""
+    from pdsgen.units import read_unit
+
+    import warnings
+
+    tree = etree.parse(str(_shipped_xsd()))
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    out: dict[str, str] = {}
+    for st in tree.iter(f"{xs}simpleType"):
+        if not str(st.get("name", "")).startswith("Units_of_"):
+            continue
+        for en in st.iter(f"{xs}enumeration"):
+            value = str(en.get("value"))
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    unit = read_unit(value)
+            except Exception:  # noqa: BLE001 - a vocabulary entry astropy cannot parse is matched by text only
+                unit = None
+            key = _unit_key(unit) if unit is not None else None
+            out.setdefault(f"text:{value.lower()}", value)
+            if key is not None:
+                out.setdefault(key, value)
+    return out
+
+
+def _unit_key(unit: Any) -> str | None:
+    try:
+        d = unit.decompose()
+        powers = ",".join(f"{b}^{p}" for b, p in sorted(zip((str(b) for b in d.bases), d.powers, strict=True)))
+        return f"unit:{float(d.scale):.12g}|{powers}"
+    except Exception:  # noqa: BLE001 - e.g. logarithmic units
+        return None
+
+
+def pds4_unit(pds3_unit: str | None) -> tuple[str | None, str | None]:
+    """(PDS4 unit text or None, a note) for a PDS3 UNIT.
+
+    ``N/A``/``NONE`` → no unit. A unit astropy understands that equals a ``Units_of_*``
+    value → that spelling (``METERS/SECOND/SECOND`` → ``m/s**2``); anything else is kept
+    as the PDS3 label wrote it, with a note (``DEGREES NORTH``).
+    """
+    if pds3_unit is None or str(pds3_unit).strip().upper() in _NO_UNIT:
+        return None, None
+    text = " ".join(str(pds3_unit).split())
+    vocab = unit_vocabulary()
+    parsed = _POWER_WORDS.sub(lambda m: f"{m.group(2)}**{_POWERS[m.group(1).upper()]}", text)
+    if f"text:{text.lower()}" in vocab and text == vocab[f"text:{text.lower()}"]:
+        return text, None
+    import warnings
+
+    from pdsgen.units import read_unit
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            unit = read_unit(parsed)
+    except Exception:  # noqa: BLE001 - not a unit astropy understands
+        unit = None
+    key = _unit_key(unit) if unit is not None else None
+    if key is not None and key in vocab:
+        return vocab[key], None
+    return text, f"unit {text!r} has no PDS4 unit-vocabulary equivalent; kept as written"
+
+
+# --------------------------------------------------------------------------- LIDs
+
+_BAD = re.compile(r"[^a-z0-9\-._]+")
+
+
+def lid_component(text: str) -> str:
+    """PRODUCT_ID (or a name) → one LID component: lower case, runs of characters outside
+    ``a-z 0-9 - . _`` become ``_``, no leading/trailing ``_``."""
+    out = _BAD.sub("_", str(text).strip().lower()).strip("_")
+    if not out:
+        raise UnsupportedError(f"{text!r} gives an empty LID component")
+    return out
+
+
+# --------------------------------------------------------------------------- context products
+
+_KINDS = {
+    "investigation": "urn:nasa:pds:context:investigation:",
+    "instrument_host": "urn:nasa:pds:context:instrument_host:",
+    "instrument": "urn:nasa:pds:context:instrument:",
+    "target": "urn:nasa:pds:context:target:",
+}
+
+
+@dataclass
+class ContextIndex:
+    """Registered context products by kind and upper-case name: name → [(lid, type)]."""
+
+    by_name: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, paths: list[Path]) -> ContextIndex:
+        idx = cls({k: {} for k in _KINDS})
+        for p in paths:
+            raw = p.read_bytes()
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            entries = json.loads(raw).get("Product_Context", [])
+            for e in entries:
+                lid = str(e.get("lidvid") or e.get("lid") or "").partition("::")[0].lower()
+                kind = next((k for k, pre in _KINDS.items() if lid.startswith(pre)), None)
+                if kind is None:
+                    continue
+                types = [str(t) for t in (e.get("type") or [])] or ["N/A"]
+                for n in e.get("name") or []:
+                    slot = idx.by_name[kind].setdefault(" ".join(str(n).upper().split()), [])
+                    if (lid, types[0]) not in slot:
+                        slot.append((lid, types[0]))
+        return idx
+
+    def find(self, kind: str, names: list[str], *, within: str | None = None) -> tuple[str | None, str | None, str]:
+        """(lid, type, note): the one registered product of ``kind`` whose name matches one
+        of ``names``; ``within``: a host LID's last part that an instrument LID must carry
+        (``ody`` for ``urn:…:instrument:ody.accel``). No match or an ambiguous one → no LID."""
+        tried = [n for n in names if n]
+        for n in tried:
+            hits = self.by_name.get(kind, {}).get(" ".join(n.upper().split()), [])
+            if within is not None and len(hits) > 1:
+                hits = [h for h in hits if within in h[0].rsplit(":", 1)[-1].split(".")]
+            if len(hits) == 1:
+                return hits[0][0], hits[0][1], f"{kind} {n!r} → {hits[0][0]}"
+            if len(hits) > 1:
+                return None, None, (f"{kind} {n!r} matches {len(hits)} registered context products "
+                                    f"({', '.join(h[0] for h in hits[:4])}); no reference written")
+        return None, None, (f"no registered {kind} context product named {' / '.join(map(repr, tried))}; "
+                            "no reference written" if tried else f"no {kind} name in the PDS3 label")
+
+
+def default_context_files() -> list[Path]:
+    """The registered-context-products list validate uses: the copy shipped with
+    ``pdsgen.validate`` (``data/registered_context_products.json[.gz]``) if present,
+    else the user-cache copy."""
+    import pdsgen.validate as v
+
+    here = Path(v.__file__).parent / "data"
+    for name in ("registered_context_products.json.gz", "registered_context_products.json"):
+        if (here / name).is_file():
+            return [here / name]
+    from pdsgen.validate.runner import default_context_products
+
+    return default_context_products()
+
+
+@lru_cache(maxsize=8)
+def context_index(paths: tuple[str, ...]) -> ContextIndex:
+    return ContextIndex.load([Path(p) for p in paths])
