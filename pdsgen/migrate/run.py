@@ -123,19 +123,21 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
     inst_names = [_keyword(product, m, "INSTRUMENT_NAME"), _keyword(product, m, "INSTRUMENT_ID")]
     target = _keyword(product, m, "TARGET_NAME")
 
-    def pick(kind: str, names: list[str | None], within: str | None = None) -> tuple[str | None, str | None]:
+    def pick(kind: str, names: list[str | None], within: str | None = None
+             ) -> tuple[str | None, str | None, str | None]:
+        given = [n for n in names if n]
         if kind in ctx:
-            return ctx[kind], None
-        lid, type_, note = idx.find(kind, [n for n in names if n], within=within)
+            return ctx[kind], None, given[0] if given else None
+        lid, type_, note, name = idx.find(kind, given, within=within)
         if lid is None:
             notes.add(note)
-        return lid, type_
+        return lid, type_, name or (given[0] if given else None)
 
-    inv_lid, _ = pick("investigation", [mission, host_name, host_id])
-    host_lid, host_type = pick("instrument_host", [host_name, host_id, mission])
+    inv_lid, _, inv_name = pick("investigation", [mission, host_name, host_id])
+    host_lid, _, host_label = pick("instrument_host", [host_name, host_id, mission])
     within = host_lid.rsplit(".", 1)[-1] if host_lid else (host_id or "").lower() or None
-    inst_lid, _ = pick("instrument", [*inst_names], within=within)
-    tgt_lid, tgt_type = pick("target", [target])
+    inst_lid, _, inst_label = pick("instrument", [*inst_names], within=within)
+    tgt_lid, tgt_type, tgt_name = pick("target", [target])
     if inv_lid is None:
         raise UnsupportedError("no investigation context product found for MISSION_NAME/INSTRUMENT_HOST_NAME "
                                f"{mission or host_name or host_id!r}; PDS4 needs one: give [context] investigation "
@@ -148,17 +150,17 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
         raise UnsupportedError(f"target {target!r} has no registered context product, so its PDS4 type is "
                                "unknown; give [context] target and target_type in --map")
     observing = []
-    if host_name or host_id or host_lid:
-        observing.append({"name": host_name or host_id or "instrument host", "type": host_type or "Spacecraft",
-                          "lid": host_lid, "reference_type": "is_instrument_host"})
-    if inst_names[0] or inst_names[1] or inst_lid:
-        observing.append({"name": inst_names[0] or inst_names[1], "type": "Instrument", "lid": inst_lid,
+    if host_label:
+        observing.append({"name": host_label, "type": "Host", "lid": host_lid,
+                          "reference_type": "is_instrument_host"})
+    if inst_label:
+        observing.append({"name": inst_label, "type": "Instrument", "lid": inst_lid,
                           "reference_type": "is_instrument"})
     if not observing:
         raise UnsupportedError("the PDS3 label names no instrument or host (Observing_System needs one)")
-    return {"investigations": [{"name": mission or host_name or host_id, "type": "Mission", "lid": inv_lid}],
+    return {"investigations": [{"name": inv_name, "type": "Mission", "lid": inv_lid}],
             "observing_system": observing,
-            "targets": [{"name": target or tgt_lid.rsplit(".", 1)[-1], "type": tgt_type, "lid": tgt_lid}]}
+            "targets": [{"name": tgt_name or str(tgt_lid).rsplit(".", 1)[-1], "type": tgt_type, "lid": tgt_lid}]}
 
 
 def _describe(product: Product, notes: Notes, units: dict[str, str]) -> dict[Path, list[dict[str, Any]]]:

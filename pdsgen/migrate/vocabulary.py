@@ -188,8 +188,9 @@ class ContextIndex:
                         slot.append((lid, types[0]))
         return idx
 
-    def find(self, kind: str, names: list[str], *, within: str | None = None) -> tuple[str | None, str | None, str]:
-        """(lid, type, note): the one registered product of ``kind`` whose name matches one
+    def find(self, kind: str, names: list[str], *, within: str | None = None
+             ) -> tuple[str | None, str | None, str, str | None]:
+        """(lid, type, note, the name that matched): the one registered product of ``kind`` whose name matches one
         of ``names``; ``within``: a host LID's last part that an instrument LID must carry
         (``ody`` for ``urn:…:instrument:ody.accel``). No match or an ambiguous one → no LID."""
         tried = [n for n in names if n]
@@ -198,12 +199,12 @@ class ContextIndex:
             if within is not None and len(hits) > 1:
                 hits = [h for h in hits if within in h[0].rsplit(":", 1)[-1].split(".")]
             if len(hits) == 1:
-                return hits[0][0], hits[0][1], f"{kind} {n!r} → {hits[0][0]}"
+                return hits[0][0], hits[0][1], f"{kind} {n!r} → {hits[0][0]}", n
             if len(hits) > 1:
                 return None, None, (f"{kind} {n!r} matches {len(hits)} registered context products "
-                                    f"({', '.join(h[0] for h in hits[:4])}); no reference written")
+                                    f"({', '.join(h[0] for h in hits[:4])}); no reference written"), None
         return None, None, (f"no registered {kind} context product named {' / '.join(map(repr, tried))}; "
-                            "no reference written" if tried else f"no {kind} name in the PDS3 label")
+                            "no reference written" if tried else f"no {kind} name in the PDS3 label"), None
 
 
 def default_context_files() -> list[Path]:
