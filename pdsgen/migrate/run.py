@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pdsgen.errors import PdsgenError, UnsupportedError
+from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
 from pdsgen.migrate.describe import Notes, describe_header, describe_image, describe_table
 from pdsgen.migrate.mapping import MigrationMap
 from pdsgen.migrate.verify import compare_objects
@@ -30,6 +30,7 @@ from pdsgen.migrate.vocabulary import ContextIndex, context_index, default_conte
 from pdsgen.model import DataObject, Product
 
 TEMPLATE = "pds4/migrate/Product_Observational.xml.j2"
+_FORMAT_FINDING = "error.table.field_value_format"
 PDS3_SUFFIXES = (".lbl",)
 #: CODMAC level in a PDS3 DATA_SET_ID (``ODY-M-ACCEL-5-DERIVED-V1.0``, ``LRO-L-LEND-4/5-RDR-V1.0``)
 _LEVEL = re.compile(r"-(1A|1B|[1-6])(?:/[1-6])?-")
@@ -82,8 +83,10 @@ def find_labels(targets: Iterable[str | os.PathLike[str]]) -> list[Path]:
         if p.is_dir():
             out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in PDS3_SUFFIXES
                               and not any(part.startswith(".") for part in q.relative_to(p).parts)))
-        else:
+        elif p.is_file():
             out.append(p)
+        else:
+            raise LabelError("no such file or folder", path=str(p))
     return out
 
 
@@ -296,13 +299,19 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
                                    "the PDS3 product's, byte for byte.",
                         **ctx},
             "im": information_model(opts.im_version), "creation_time": iso_utc(created),
-            "creation_date": iso_date(created), "files": files,
+            "creation_date": iso_date(created), "files": files, "with_formats": True,
         }
-        text = render_label(TEMPLATE, variables, opts.templates_dir)
         staged_label = stage / label_name
-        staged_label.write_text(text, encoding="utf-8")
+        staged_label.write_text(render_label(TEMPLATE, variables, opts.templates_dir), encoding="utf-8")
         if opts.validate:
             errors = _validate(staged_label, opts)
+            if errors and all(_FORMAT_FINDING in e for e in errors):
+                # PDS3 FORMATs are often looser than the values (F6.2 over "-3.5"); PDS4
+                # validation checks them: the label is written again without field formats.
+                variables["with_formats"] = False
+                staged_label.write_text(render_label(TEMPLATE, variables, opts.templates_dir), encoding="utf-8")
+                notes.add(f"field formats left out: the values do not follow the PDS3 FORMATs ({errors[0]})")
+                errors = _validate(staged_label, opts)
             if errors:
                 raise UnsupportedError(f"the new label does not validate: {'; '.join(errors[:5])}")
         problems = _read_back(staged_label, [o for f in files for o in f["objects"]])
