@@ -4,6 +4,12 @@ PDS3 products' unchanged data bytes, each validated and read back through both l
 from __future__ import annotations
 
 from pdsgen.migrate.mapping import MigrationMap
-from pdsgen.migrate.run import MigrateOptions, MigrationResult, find_labels, migrate, migrate_product
+from pdsgen.migrate.run import (
+    MigrateOptions,
+    MigrationResult,
+    find_labels,
+    migrate,
+    migrate_product,
+)
 
 __all__ = ["MigrateOptions", "MigrationMap", "MigrationResult", "find_labels", "migrate", "migrate_product"]

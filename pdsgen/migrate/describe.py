@@ -77,6 +77,13 @@ def field_format(pds3_format: str | None) -> str | None:
     return out if _PDS4_FORMAT.match(out) else None
 
 
+def _unit(text: str | None, units: dict[str, str]) -> tuple[str | None, str | None]:
+    """(PDS4 unit, note): the --map's [units] first, then the PDS4 unit vocabulary."""
+    if text is not None and text in units:
+        return units[text], None
+    return pds4_unit(text)
+
+
 _REAL_IN_INTEGER = "real number in an integer field"
 
 
@@ -110,10 +117,7 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                   "described as ASCII_Real (same values)")
     data_type = pds4_data_type(source_type, allowed, where=f"{where}: field {f.name!r}",
                                label_type=f.label_data_type)
-    if f.unit is not None and f.unit in units:
-        unit, note = units[f.unit], None
-    else:
-        unit, note = pds4_unit(f.unit)
+    unit, note = _unit(f.unit, units)
     notes.add(f"{where}: field {f.name!r}: {note}" if note else None)
     return {
         "kind": "field", "name": f.name, "location": location, "length": length, "data_type": data_type,
@@ -247,10 +251,7 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
         axes = [dict(a, sequence_number=i + 1) for i, a in enumerate(axes[1:])]
     if len(axes) not in (2, 3):
         raise UnsupportedError(f"{where}: {len(axes)} axes; an image has 2 or 3")
-    if obj.unit is not None and obj.unit in units:
-        unit, note = units[obj.unit], None
-    else:
-        unit, note = pds4_unit(obj.unit)
+    unit, note = _unit(obj.unit, units)
     notes.add(f"{where}: {note}" if note else None)
     return {"class_name": "Array_2D_Image" if len(axes) == 2 else "Array_3D_Image", "name": obj.name,
             "offset": obj.offset, "axes": axes, "ndim": len(axes), "data_type": data_type, "unit": unit,

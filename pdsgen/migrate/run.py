@@ -26,7 +26,12 @@ from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
 from pdsgen.migrate.describe import Notes, describe_header, describe_image, describe_table
 from pdsgen.migrate.mapping import MigrationMap
 from pdsgen.migrate.verify import compare_objects
-from pdsgen.migrate.vocabulary import ContextIndex, context_index, default_context_files, lid_component
+from pdsgen.migrate.vocabulary import (
+    ContextIndex,
+    context_index,
+    default_context_files,
+    lid_component,
+)
 from pdsgen.model import DataObject, Product
 
 TEMPLATE = "pds4/migrate/Product_Observational.xml.j2"
@@ -281,7 +286,7 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".migrate-", dir=out))
     try:
-        files = []
+        files: list[dict[str, Any]] = []
         for src, objects in by_file.items():
             if src.resolve() == label.resolve() and len(by_file) > 0:
                 notes.add(f"attached label: {src.name} is the data file; objects addressed by offset")

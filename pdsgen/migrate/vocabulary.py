@@ -74,9 +74,9 @@ def _shipped_xsd() -> Path:
 def unit_vocabulary() -> dict[str, str]:
     """Every ``Units_of_*`` value of the shipped PDS4 schema, keyed by the astropy unit it
     means (``"m / s2"`` → ``"m/s**2"``); the first spelling wins."""
-    from pdsgen.units import read_unit
-
     import warnings
+
+    from pdsgen.units import read_unit
 
     tree = etree.parse(str(_shipped_xsd()))
     xs = "{http://www.w3.org/2001/XMLSchema}"
