@@ -171,11 +171,11 @@ def binary_values() -> np.ndarray:
     return a
 
 
-def make_binary(folder: Path, pid: str = "BIN_0001", extra: str = "") -> Path:
+def make_binary(folder: Path, pid: str = "BIN_0001", extra: str = "", stem: str = "BIN") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "BIN.DAT").write_bytes(binary_values().tobytes())
-    label = folder / "BIN.LBL"
-    label.write_text(ident(pid) + extra + BINARY_LABEL)
+    (folder / f"{stem}.DAT").write_bytes(binary_values().tobytes())
+    label = folder / f"{stem}.LBL"
+    label.write_text(ident(pid) + extra + BINARY_LABEL.replace('"BIN.DAT"', f'"{stem}.DAT"'))
     return label
 
 
@@ -562,7 +562,11 @@ def test_cli_exit_codes_and_packaging(tmp_path, ctx_file):
     res = runner.invoke(main, args)
     assert res.exit_code == 1, res.output  # one product failed
     assert "MIGRATED" in res.output and f"FAILED   {bad}" in res.output
-    assert sorted(p.name for p in out.iterdir()) == ["BIN.DAT", "BIN.xml"]  # both have the same names: last wins
+    # a and b have the same file names: the second is refused, never written over the first
+    assert "already exists for another product; not replaced" in res.output
+    assert sorted(p.name for p in out.iterdir()) == ["BIN.DAT", "BIN.xml"]
+    text = (out / "BIN.xml").read_text()  # whichever worker came first
+    assert ("urn:nasa:pds:test_bundle:data:a_1<" in text) != ("urn:nasa:pds:test_bundle:data:b_2<" in text)
     res = runner.invoke(main, ["migrate", str(tmp_path / "nothing"), "--out", str(out)])
     assert res.exit_code == 2
     m = tmp_path / "bad.toml"
@@ -579,7 +583,7 @@ def test_cli_exit_codes_and_packaging(tmp_path, ctx_file):
 
 def test_many_products_in_parallel(tmp_path, ctx_file):
     for i in range(6):
-        make_binary(tmp_path / "in" / f"p{i}", pid=f"P_{i}")
+        make_binary(tmp_path / "in" / f"p{i}", pid=f"P_{i}", stem=f"B{i}")
     labels = sorted((tmp_path / "in").rglob("*.LBL"))
     opts = options(tmp_path, ctx_file)
     results = migrate([tmp_path / "in"], MigrateOptions(**{**opts.__dict__, "out": tmp_path / "o2"}), jobs=2)

@@ -209,13 +209,7 @@ def _place(src: Path, dst: Path) -> tuple[int, str]:
         os.link(src, dst)
     except OSError:
         shutil.copyfile(src, dst)
-    h = hashlib.md5(usedforsecurity=False)
-    size = 0
-    with open(dst, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-            size += len(chunk)
-    return size, h.hexdigest()
+    return dst.stat().st_size, _md5(dst)
 
 
 def _validate(label: Path, opts: MigrateOptions) -> list[str]:
@@ -322,6 +316,7 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
         problems = _read_back(staged_label, [o for f in files for o in f["objects"]])
         if problems:
             raise UnsupportedError(f"values differ between the PDS3 and PDS4 labels: {'; '.join(problems[:5])}")
+        _check_collisions(out, stage, [f["file_name"] for f in files], label_name, lid)
         names = [f["file_name"] for f in files] + [label_name]
         for name in names:  # data first, label last
             os.replace(stage / name, out / name)
@@ -330,6 +325,37 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
                                         for f in files for o in f["objects"]])
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    if os.path.samefile(a, b):
+        return True
+    return _md5(a) == _md5(b)
+
+
+def _md5(p: Path) -> str:
+    h = hashlib.md5(usedforsecurity=False)
+    with open(p, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _check_collisions(out: Path, stage: Path, data_names: list[str], label_name: str, lid: str) -> None:
+    """Refuse to replace a different product's files in ``out``: a data file of the same
+    name with other bytes, or a label of the same name with another LID (a re-run of the
+    same product replaces its own files)."""
+    for name in data_names:
+        if (out / name).exists() and not _same_bytes(out / name, stage / name):
+            raise UnsupportedError(f"{out / name} already exists with other bytes (another product's data "
+                                   "file of the same name?); not replaced")
+    existing = out / label_name
+    if existing.exists():
+        text = existing.read_text(encoding="utf-8", errors="replace")
+        if f"<logical_identifier>{lid}</logical_identifier>" not in text:
+            raise UnsupportedError(f"{existing} already exists for another product; not replaced")
 
 
 def _read_back(pds4_label: Path, objects: Sequence[dict[str, Any]]) -> list[str]:
