@@ -444,26 +444,61 @@ def test_refusals_leave_nothing(tmp_path, ctx_file):
     vax.write_text(vax.read_text().replace("DATA_TYPE = PC_REAL", "DATA_TYPE = VAX_REAL"))
     r = migrate_product(vax, options(tmp_path, ctx_file))
     assert r.status == "failed" and "field 'R4'" in r.reason and "VAX_REAL" in r.reason
-    bits = make_binary(tmp_path / "bits")
-    bits.write_text(bits.read_text().replace("""    NAME = U
+    r = migrate_product(with_bit_column(tmp_path / "lsb", "LSB_UNSIGNED_INTEGER", start=5, bits=8),
+                        options(tmp_path, ctx_file))
+    assert r.status == "failed" and "straddling" in r.reason
+    out = tmp_path / "out"
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def with_bit_column(folder: Path, parent: str, *, start: int, bits: int) -> Path:
+    label = make_binary(folder)
+    label.write_text(label.read_text().replace("""    NAME = U
     DATA_TYPE = LSB_UNSIGNED_INTEGER
     START_BYTE = 5
     BYTES = 2
-""", """    NAME = U
-    DATA_TYPE = MSB_UNSIGNED_INTEGER
+""", f"""    NAME = U
+    DATA_TYPE = {parent}
     START_BYTE = 5
     BYTES = 2
     OBJECT = BIT_COLUMN
       NAME = FLAG
       BIT_DATA_TYPE = MSB_UNSIGNED_INTEGER
-      START_BIT = 1
-      BITS = 3
+      START_BIT = {start}
+      BITS = {bits}
+      DESCRIPTION = "Top bits."
+    END_OBJECT = BIT_COLUMN
+    OBJECT = BIT_COLUMN
+      NAME = LOW
+      BIT_DATA_TYPE = MSB_UNSIGNED_INTEGER
+      START_BIT = 9
+      BITS = 8
     END_OBJECT = BIT_COLUMN
 """))
-    r = migrate_product(bits, options(tmp_path, ctx_file))
-    assert r.status == "failed" and "BIT_COLUMN" in r.reason
-    out = tmp_path / "out"
-    assert not out.exists() or list(out.iterdir()) == []
+    return label
+
+
+def test_bit_columns_to_packed_data_fields(tmp_path, ctx_file):
+    r = migrate_product(with_bit_column(tmp_path / "in", "MSB_UNSIGNED_INTEGER", start=1, bits=3),
+                        options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    f = "//p:Field_Binary[p:name='U']"
+    assert texts(t, f"{f}/p:data_type") == ["UnsignedBitString"] and texts(t, f"{f}/p:field_location") == ["5"]
+    assert texts(t, f"{f}/p:Packed_Data_Fields/p:bit_fields") == ["2"]
+    assert texts(t, f"{f}//p:Field_Bit/p:name") == ["FLAG", "LOW"]
+    assert texts(t, f"{f}//p:Field_Bit/p:start_bit_location") == ["1", "9"]
+    assert texts(t, f"{f}//p:Field_Bit/p:stop_bit_location") == ["3", "16"]
+    stored = binary_values()["U"].astype("<u2").tobytes()  # the bytes the file holds
+    as_msb = np.frombuffer(stored, ">u2").astype(int)
+    import pdsgen
+
+    tab = pdsgen.open(r.pds4_label)["TABLE"].data
+    assert tab["FLAG"].tolist() == (as_msb >> 13).tolist() and tab["LOW"].tolist() == (as_msb & 0xFF).tolist()
+    # pds4_tools reads the table (it does not expose Field_Bit values: only the parent column)
+    pds4_tools = pytest.importorskip("pds4_tools")
+    s = pds4_tools.read(r.pds4_label, quiet=True)["TABLE"]
+    assert [f.meta_data["name"] for f in s.fields][:2] == ["COUNT", "U"]
 
 
 def test_failed_read_back_leaves_nothing(tmp_path, ctx_file, monkeypatch):

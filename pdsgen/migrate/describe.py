@@ -10,6 +10,7 @@ object (and field) and why — migration never rewrites data to make it fit.
 | TABLE (ASCII), `*_TABLE`, SERIES … | Table_Character |
 | TABLE (BINARY) | Table_Binary |
 | COLUMN ITEMS / CONTAINER | Group_Field_Character / Group_Field_Binary (nested) |
+| COLUMN with BIT_COLUMNs | Field_Binary (UnsignedBitString) with Packed_Data_Fields / Field_Bit |
 | SPREADSHEET | Table_Delimited (FIELD ITEMS → Group_Field_Delimited) |
 | IMAGE (1 band / n bands) | Array_2D_Image / Array_3D_Image |
 | HEADER, `*_HEADER` | Header |
@@ -26,6 +27,7 @@ import numpy as np
 from pdsgen.errors import UnsupportedError
 from pdsgen.migrate.vocabulary import (
     BINARY_FIELD_TYPES,
+    BIT_TYPES,
     CHARACTER_TYPES,
     NUMERIC_TYPES,
     pds4_data_type,
@@ -105,9 +107,6 @@ def _date_type(base: str, values: np.ndarray, where: str) -> str:
 def _field_item(f: Field, *, location: int | None, length: int, allowed: frozenset[str], where: str,
                 notes: Notes, units: dict[str, str], data: np.ndarray | None = None,
                 real_in_integer: frozenset[str] = frozenset()) -> dict[str, Any]:
-    if f.bits is not None or "bit_range" in f.extra:
-        raise UnsupportedError(f"{where}: field {f.name!r} is a BIT_COLUMN; PDS4 Packed_Data_Fields "
-                               "are not written by migrate yet")
     source_type = f.data_type
     if source_type in ("ASCII_Date_Time", "ASCII_Date") and data is not None:
         source_type = _date_type(source_type, data[f.name], f"{where}: field {f.name!r}")
@@ -129,6 +128,19 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
 
 
 @dataclass
+class _Packed:
+    """A PDS3 COLUMN holding BIT_COLUMNs: a bit-string Field_Binary with Packed_Data_Fields."""
+
+    name: str
+    location: int
+    length: int
+    bits: list[Field] = field(default_factory=list)
+
+    def start(self) -> int:
+        return self.location
+
+
+@dataclass
 class _Group:
     name: str
     repetitions: int
@@ -136,7 +148,7 @@ class _Group:
     children: list[Any] = field(default_factory=list)  # _Group | (Field, level)
 
     def start(self) -> int:
-        return min(c.start() if isinstance(c, _Group) else c.location for c in self.children)
+        return min(c.location if isinstance(c, Field) else c.start() for c in self.children)
 
 
 def _tree(fields: list[Field]) -> list[Any]:
@@ -144,6 +156,9 @@ def _tree(fields: list[Field]) -> list[Any]:
     name, repetitions and stride) and one per ITEMS column."""
     root: list[Any] = []
     for f in fields:
+        if f.bits is None and "bit_range" in f.extra:
+            raise UnsupportedError(f"field {f.name!r}: a BIT_COLUMN straddling the bytes of a little-endian "
+                                   "column has no PDS4 form (Field_Bit counts bits in storage order)")
         level = root
         for i, (reps, stride) in enumerate(zip(f.shape, f.strides, strict=True)):
             is_container = i < len(f.group_path)
@@ -156,6 +171,18 @@ def _tree(fields: list[Field]) -> list[Any]:
                 found = _Group(name, reps, stride)
                 level.append(found)
             level = found.children
+        if f.bits is not None:  # a BIT_COLUMN: its parent column's name ends group_path
+            parent = f.group_path[-1] if len(f.group_path) > len(f.shape) else f.name
+            packed = next((p for p in level if isinstance(p, _Packed) and p.name == parent
+                           and (p.location, p.length) == (f.location, f.length)), None)
+            if packed is None:
+                if any(isinstance(p, _Packed) and p.name == parent for p in level):
+                    raise UnsupportedError(f"column {parent!r}: BIT_COLUMNs of a little-endian column lie in "
+                                           "different bytes; PDS4 Packed_Data_Fields count bits in storage order")
+                packed = _Packed(parent, f.location, f.length)
+                level.append(packed)
+            packed.bits.append(f)
+            continue
         level.append(f)
     return root
 
@@ -166,7 +193,18 @@ def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[s
     out: list[dict[str, Any]] = []
     n_fields = n_groups = 0
     for node in nodes:
-        if isinstance(node, _Group):
+        if isinstance(node, _Packed):
+            n_fields += 1
+            bits = []
+            for k, b in enumerate(node.bits, 1):
+                assert b.bits is not None
+                item = _field_item(b, location=None, length=b.length, allowed=BIT_TYPES, where=where, notes=notes,
+                                   units=units)
+                bits.append({**item, "number": k, "start_bit": b.bits[0] + 1, "stop_bit": b.bits[1] + 1})
+            out.append({"kind": "packed", "name": node.name, "number": n_fields,
+                        "location": node.location - base + 1, "length": node.length,
+                        "data_type": "UnsignedBitString", "bits": bits})
+        elif isinstance(node, _Group):
             start = node.start()
             kids, kf, kg = _items(node.children, start, delimited=delimited, allowed=allowed, where=where,
                                   notes=notes, units=units, data=data, real_in_integer=real_in_integer)

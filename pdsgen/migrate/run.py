@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -212,12 +213,21 @@ def _place(src: Path, dst: Path) -> tuple[int, str]:
     return dst.stat().st_size, _md5(dst)
 
 
-def _validate(label: Path, opts: MigrateOptions) -> list[str]:
-    from pdsgen.validate.runner import Options, validate_label
+@lru_cache(maxsize=8)
+def _validate_options(catalog_path: str | None, offline: bool, context_products: tuple[str, ...]) -> Any:
+    """One validation `Options` per worker and setting: it keeps the loaded XML catalog
+    (and through it the compiled Schematron) between products."""
+    from pdsgen.validate.runner import Options
 
-    vopts = Options(catalog_path=opts.catalog_path, offline=opts.offline, jobs=1, content_threads=1,
-                    context=bool(opts.context_products) or bool(default_context_files()),
-                    context_products=tuple(opts.context_products))
+    files = context_products or tuple(str(p) for p in default_context_files())
+    return Options(catalog_path=catalog_path, offline=offline, jobs=1, content_threads=1, context=bool(files),
+                   context_products=files)
+
+
+def _validate(label: Path, opts: MigrateOptions) -> list[str]:
+    from pdsgen.validate.runner import validate_label
+
+    vopts = _validate_options(opts.catalog_path, opts.offline, tuple(opts.context_products))
     res = validate_label(label, vopts)
     return [f"{f.type}: {f.message}" for f in res.findings if str(f.type).startswith("error.")]
 
