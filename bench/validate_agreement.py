@@ -1,13 +1,10 @@
 """Agreement of `pdsgen validate` with NASA validate on the corpus scenarios.
 
 For each case of ``../shared/corpus/validate/scenarios.json`` the validate arguments are
-mapped onto pdsgen's CLI (``-R pds4.bundle`` → ``--rule bundle``, ``pds4.label`` /
-``pds4.folder`` → ``product``, ``--skip-content-validation`` → ``--no-content``,
-``--skip-context-validation`` → ``--no-context``, ``--disable-context-mismatch-warnings`` →
-``--no-context-mismatch-warnings``, ``--skip-product-validation`` → ``--no-product``, ``-e`` → ``-e``, ``--add-context-products F`` → an extra
-``--context-products F``, ``--schema``/``--schematron`` as given, ``-C`` → the shared
-catalog; the shared registered-context-products list is always passed), pdsgen runs
-in-process through its CLI with a JSON report, and two things are compared:
+passed to pdsgen's CLI, which reads validate's options itself (see ``map_args``: only
+``-C`` is replaced by the shared catalog, the shared registered-context-products list is
+the default list, debugging options are dropped), pdsgen runs in-process through its CLI
+with a JSON report, and two things are compared:
 
 * verdict: errors found or not (validate's ``summary:totalErrors``);
 * error types: the set of ``error.*`` message types reported, exactly;
@@ -23,33 +20,22 @@ expected set (pdsgen reports such content as "not checked"). Usage::
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("PDSGEN_SHARED") or ROOT.parent / "shared")
 CORPUS = SHARED / "corpus" / "validate"
 CATALOG = SHARED / "pds4-schemas" / "catalog.xml"
 CONTEXT = SHARED / "pds4-context" / "registered_context_products.json"
 
 OUT_OF_SCOPE_PREFIXES = ("error.pdf.", "error.file.not_", "warning.file.not_")
-RULES = {"pds4.bundle": "bundle", "pds4.collection": "collection", "pds4.label": "product",
-         "pds4.folder": "product", "pds4.product": "product"}
-FLAGS = {
-    "--skip-content-validation": ["--no-content"],
-    "-skip-content-validation": ["--no-content"],
-    "--skip-context-validation": ["--no-context"],
-    "-skip-context-validation": ["--no-context"],
-    "--skip-context-reference-check": ["--no-context"],
-    "--disable-context-mismatch-warnings": ["--no-context-mismatch-warnings"],
-    "--skip-product-validation": ["--no-product"],
-    "--strict-field-checks": ["--strict-field-checks"],
-}
-IGNORED_FLAGS = {"--debug-mode",
-                 "--skip-strict-collection-membership", "-v1", "-v", "--verbose"}
-WITH_VALUE_IGNORED = {"-progress", "--progress", "-v", "--verbose"}
+#: validate options pdsgen does not take (debug output, progress, registry-only checks): dropped
+DROPPED_FLAGS = {"--debug-mode", "--skip-strict-collection-membership"}
+DROPPED_WITH_VALUE = {"-progress", "--progress"}
 
 
 def parse_expected(exp: str) -> dict:
@@ -72,48 +58,34 @@ def parse_expected(exp: str) -> dict:
 
 
 def map_args(args: str, datasrc: Path) -> list[str]:
-    """validate's argument string → pdsgen validate's arguments."""
+    """validate's argument string → pdsgen validate's arguments.
+
+    pdsgen's CLI reads validate's spellings itself (``-t``, ``-R pds4.*``, ``-x``/``-S``,
+    single-dash long options, ``-M``, ``--target-manifest``, …), so the arguments are passed
+    on as they are, but: ``-C`` catalogs are replaced by the shared catalog (offline), the
+    shared registered context products are the default list, and options of validate's
+    debugging and registry modes are dropped.
+    """
     toks = shlex.split(args.replace("{datasrc}", str(datasrc)))
     out = ["-C", str(CATALOG), "--context-products", str(CONTEXT), "--offline"]
-    targets: list[str] = []
     i = 0
     while i < len(toks):
         t = toks[i]
-        if t in ("-t", "--target"):
-            i += 1
-            while i < len(toks) and not toks[i].startswith("-"):
-                targets.append(toks[i])
+        if t in ("-C", "--catalog", "-catalog"):
+            i += 2
+            while i < len(toks) and not toks[i].startswith("-") and toks[i].lower().endswith(".xml") \
+                    and "catalog" in Path(toks[i]).name.lower():
                 i += 1
             continue
-        if t in ("-R", "--rule"):
-            out += ["--rule", RULES.get(toks[i + 1], "auto")]
-            i += 2
-            continue
-        if t in ("-e", "--label-extension"):
-            out += ["-e", toks[i + 1]]
-            i += 2
-            continue
-        if t in ("--add-context-products",):
-            out += ["--context-products", toks[i + 1]]
-            i += 2
-            continue
-        if t in ("--schema", "--schematron"):
-            out += [t, toks[i + 1]]
-            i += 2
-            continue
-        if t in ("-C", "--catalog"):
-            i += 2
-            continue
-        if t in FLAGS:
-            out += FLAGS[t]
-        elif t in WITH_VALUE_IGNORED and i + 1 < len(toks) and toks[i + 1].isdigit():
+        if t in DROPPED_FLAGS:
             i += 1
-        elif t.startswith("-"):
-            pass  # options without a pdsgen equivalent (debug output, strict checks)
-        else:
-            targets.append(t)
+            continue
+        if t in DROPPED_WITH_VALUE:
+            i += 2 if i + 1 < len(toks) and toks[i + 1].isdigit() else 1
+            continue
+        out.append(t)
         i += 1
-    return out + targets
+    return out
 
 
 def run_pdsgen(argv: list[str]) -> tuple[int, dict]:

@@ -77,7 +77,8 @@ def test_wheel_builds_without_packaging_warnings_and_ships_its_data(wheel):
     for need in ("pdsgen/py.typed", "pdsgen/templates/pds4/Product_Ancillary_table.xml.j2",
                  "pdsgen/labels/chems/CHEMS_PHA_CAL_V01.LBL",
                  "pdsgen/instruments/chems/recipe.toml", "pdsgen/instruments/fips/fips_angle_constants.csv",
-                 "pdsgen/validate/schemas/pds/v1/PDS4_PDS_1M00.sch"):
+                 "pdsgen/validate/schemas/pds/v1/PDS4_PDS_1M00.sch",
+                 "pdsgen/validate/data/registered_context_products.json.gz"):
         assert need in names, need
     # the built-in instruments are registered through the same entry point a plug-in uses
     eps = next(zipfile.ZipFile(whl).read(n) for n in names if n.endswith(".dist-info/entry_points.txt")).decode()

@@ -117,7 +117,8 @@ def test_record_delimiter_and_extent(tmp_path):
 def test_overlapping_fields(tmp_path):
     fields = fchar(1, "A", 1, "ASCII_String", 10) + fchar(2, "B", 8, "ASCII_String", 5)
     found = run(tmp_path, char_table(1, 16, fields, 2), b"abcdefghijklmn\r\n")
-    assert [(f.type, f.field) for f in found] == [("error.table.field_value_overlap", 2)]
+    # validate reports the field that runs into the next one (field 1 here)
+    assert [(f.type, f.field) for f in found] == [("error.table.field_value_overlap", 1)]
     # more records: like validate, the records after the first are not read and are counted
     found = run(tmp_path, char_table(3, 16, fields, 2), b"abcdefghijklmn\r\n" * 3)
     assert [f.type for f in found] == ["error.table.field_value_overlap", "error.table.records_mismatch"]
@@ -251,7 +252,9 @@ def test_records_without_any_line_feed(tmp_path):
 def test_crlf_where_the_label_says_line_feed(tmp_path):
     lf_delimited = delimited(2, DFIELDS, 2).replace("Carriage-Return Line-Feed", "Line-Feed")
     assert run(tmp_path, lf_delimited, b"1,a\n2,b\n") == []
-    assert [f.type for f in run(tmp_path, lf_delimited, b"1,a\r\n2,b\r\n")] == ["error.table.missing_LF"]
+    # validate checks the end of every record it reads: one finding per record
+    found = run(tmp_path, lf_delimited, b"1,a\r\n2,b\r\n")
+    assert [(f.type, f.record) for f in found] == [("error.table.missing_LF", 1), ("error.table.missing_LF", 2)]
     lf_fixed = char_table(4, 37, FIELDS, 3).replace("Carriage-Return Line-Feed", "Line-Feed")
     found = run(tmp_path, lf_fixed, b"".join(GOOD_ROWS)[: 4 * 37])
     assert [f.type for f in found] == ["error.table.missing_LF"]
@@ -314,3 +317,143 @@ def test_whole_column_match_and_rows_share_one_copy():
     assert np.flatnonzero(invalid_rows(bad, "ASCII_Integer")).tolist() == [4321]
     rows = rows_array(joined).to_pylist()
     assert rows[:3] == [b"  12\n", b"-345\n", b" +7 \n"] and len(rows) == 6000
+
+
+# --- delimited tables are read line by line, as validate's TableValidator reads them ------
+
+
+def test_delimited_lines_after_the_label_count_are_not_read(tmp_path):
+    # validate stops at <records>: more lines (here a fourth record with a bad value and a
+    # blank line) are neither counted nor checked
+    data = b"1,a\r\n2,b\r\n3,c\r\nx,d\r\n\r\n"
+    assert run(tmp_path, delimited(3, DFIELDS, 2), data) == []
+
+
+def test_delimited_fewer_lines_than_the_label_count(tmp_path):
+    found = run(tmp_path, delimited(5, DFIELDS, 2), b"1,a\r\n2,b\r\n3,c\r\n")
+    assert [(f.type, f.message.split("has ")[-1]) for f in found] == [("error.table.records_mismatch", "3")]
+
+
+def test_delimited_blank_line_is_a_record_with_the_wrong_field_count(tmp_path):
+    # the blank line is the second of three lines: it is record 2 (one empty field, not 2)
+    found = run(tmp_path, delimited(3, DFIELDS, 2), b"1,a\r\n\r\n3,c\r\n")
+    assert [f.type for f in found] == ["error.table.fields_mismatch"]
+    # the same table said to have 4 records: the blank line counts, so 3 lines are one short
+    found = run(tmp_path, delimited(4, DFIELDS, 2), b"1,a\r\n\r\n3,c\r\n")
+    assert sorted(f.type for f in found) == ["error.table.fields_mismatch", "error.table.records_mismatch"]
+
+
+def test_delimited_trailing_blank_lines_after_the_records_are_ignored(tmp_path):
+    assert run(tmp_path, delimited(2, DFIELDS, 2), b"1,a\r\n2,b\r\n\r\n\r\n") == []
+
+
+def test_delimited_last_record_without_its_delimiter(tmp_path):
+    # every record read must end in the label's record delimiter, the last one too
+    found = run(tmp_path, delimited(2, DFIELDS, 2), b"1,a\r\n2,b")
+    assert [(f.type, f.record) for f in found] == [("error.table.missing_CRLF", 2)]
+
+
+def test_delimited_quoted_line_break_counts_two_lines(tmp_path):
+    # validate counts physical lines (4 here) but reads CSV records: 3 records, no count error;
+    # the line break inside the quoted value is a PDS DSV violation
+    data = b'1,alpha\r\n2,"be\r\nta"\r\n3,gamma\r\n'
+    found = run(tmp_path, delimited(3, DFIELDS, 2), data)
+    assert [(f.type, f.record) for f in found] == [("error.validation.invalid_field_value", 2)]
+
+
+def test_delimited_maximum_record_length(tmp_path):
+    # maximum_record_length counts the record delimiter (validate compares the line read)
+    extra = "<maximum_record_length unit='byte'>5</maximum_record_length>"
+    fields = DFIELDS.replace("<fields>", "<fields>")
+    table = delimited(2, fields, 2).replace("<fields>2</fields>", f"<fields>2</fields><groups>0</groups>{extra}", 1)
+    table = table.replace("<groups>0</groups><groups>0</groups>", "<groups>0</groups>")
+    found = run(tmp_path, table, b"1,a\r\n22,bb\r\n")
+    assert [(f.type, f.record) for f in found] == [("error.table.record_length_mismatch", 2)]
+
+
+def test_delimited_records_end_outside_quotes(tmp_path):
+    # one record with a quoted comma, then bytes of another object: only the first record is read
+    assert run(tmp_path, delimited(1, DFIELDS, 2), b'1,"x,y"\r\nnot,a,record,at,all\r\n') == []
+    # a quoted line break: the record is two lines; the label's 2 records are 3 lines, of which
+    # validate reads 2 lines (no count error) and the CSV records 1 and 2
+    found = run(tmp_path, delimited(2, DFIELDS, 2), b'1,"x\r\ny"\r\n2,z\r\n9,extra\r\n')
+    assert [(f.type, f.record) for f in found] == [("error.validation.invalid_field_value", 1)]
+
+
+def test_fields_out_of_order_overlap_as_validate_compares_neighbours(tmp_path):
+    # B is listed before A but lies after it: validate compares each field with the next one
+    # listed, and a next field starting before this one is an overlap (and stops the reading)
+    fields = fchar(1, "B", 8, "ASCII_String", 5) + fchar(2, "A", 1, "ASCII_String", 5)
+    found = run(tmp_path, char_table(1, 14, fields, 2), b"abcdefghijkl\r\n")
+    assert [(f.type, f.field) for f in found] == [("error.table.field_value_overlap", 1)]
+    # the same fields listed in record order are fine
+    fields = fchar(1, "A", 1, "ASCII_String", 5) + fchar(2, "B", 8, "ASCII_String", 5)
+    assert run(tmp_path, char_table(1, 14, fields, 2), b"abcdefghijkl\r\n") == []
+
+
+def test_group_fields_are_compared_repetition_by_repetition(tmp_path):
+    # a group of two 2-byte fields repeated 3 times (12 bytes), then a field after it
+    group = ("<Group_Field_Character><repetitions>3</repetitions><fields>2</fields><groups>0</groups>"
+             "<group_location unit='byte'>1</group_location><group_length unit='byte'>12</group_length>"
+             + fchar(1, "P", 1, "ASCII_Integer", 2) + fchar(2, "Q", 3, "ASCII_Integer", 2)
+             + "</Group_Field_Character>")
+    fields = group + fchar(3, "R", 14, "ASCII_Integer", 2)
+    table = char_table(1, 17, fields, 1).replace("<groups>0</groups><record_length", "<groups>1</groups><record_length")
+    assert run(tmp_path, table, b" 1 2 3 4 5 6  7\r\n") == []
+    # the group's repetitions run into field R (group_length 14 > 13 bytes before R)
+    bad = table.replace("<group_length unit='byte'>12</group_length>", "<group_length unit='byte'>15</group_length>")
+    bad = bad.replace("<record_length unit='byte'>17</record_length>", "<record_length unit='byte'>17</record_length>")
+    found = run(tmp_path, bad, b" 1 2 3 4 5 6  7\r\n")
+    assert [f.type for f in found] == ["error.table.field_value_overlap"]
+
+
+@pytest.mark.parametrize("fmt", ["%.3f", "% 8.2f", "%8.3g", "%8.3F"])
+def test_field_formats_validate_does_not_check(tmp_path, fmt):
+    # validate checks a field_format only of its pattern %[+,-]<width>[.<precision>]<d|o|x|f|e|E|s>
+    fields = fchar(1, "X", 1, "ASCII_Real", 8, f"<field_format>{fmt}</field_format>")
+    assert run(tmp_path, char_table(2, 10, fields, 1), b"  1.5000\r\n     2.0\r\n") == []
+
+
+def test_field_format_precision_is_exact(tmp_path):
+    fields = fchar(1, "X", 1, "ASCII_Real", 8, "<field_format>%8.3f</field_format>")
+    found = run(tmp_path, char_table(3, 10, fields, 1), b"   1.500\r\n  2.5000\r\n       3\r\n")
+    assert [(f.type, f.record, f.severity) for f in found] == [
+        ("error.table.field_value_format_precision_mismatch", 2, "warning"),
+        ("error.table.field_value_format_precision_mismatch", 3, "warning")]
+
+
+def test_array_valid_range_and_missing_data_file(tmp_path):
+    # validate (ArrayContentValidator): a value outside valid_minimum/valid_maximum is a warning
+    values = np.array([[1, 2, 3], [4, 5, 90]], dtype=">i2")
+    consts = ("<Special_Constants><missing_constant>-1</missing_constant><valid_maximum>50</valid_maximum>"
+              "<valid_minimum>0</valid_minimum></Special_Constants>")
+    found = run(tmp_path, array("SignedMSB2", 2, 3, consts), values.tobytes(), "a.img")
+    assert [(f.type, f.record, f.severity) for f in found] == [
+        ("warning.array.value_out_of_special_constant_min_max_range", 6, "warning")]
+    # the array's data file missing: validate's array reader cannot read it
+    (tmp_path / "a.img").unlink()
+    lab = tmp_path / "t.xml"
+    out = []
+    tree = etree.parse(str(lab))
+    for obj, el, limit in describe_objects(tree, lab):
+        out += check_object(obj, el, Ctx(str(lab), max_reported=2), limit=limit)
+    assert [f.type for f in out] == ["error.array.bad_file_read"]
+
+
+def test_delimited_group_repetitions_checked_together_with_their_records(tmp_path):
+    group = ("<Group_Field_Delimited><repetitions>3</repetitions><fields>1</fields><groups>0</groups>"
+             + fdel(1, "V", "ASCII_Integer") + "</Group_Field_Delimited>")
+    table = delimited(2, fdel(1, "ID", "ASCII_NonNegative_Integer") + group, 2).replace(
+        "<fields>2</fields><groups>0</groups>", "<fields>1</fields><groups>1</groups>")
+    assert run(tmp_path, table, b"1,10,11,12\r\n2,20,21,22\r\n") == []
+    found = run(tmp_path, table, b"1,10,11,12\r\n2,20,21,x\r\n")
+    assert [(f.type, f.record, f.field) for f in found] == [("error.table.field_value_data_type_mismatch", 2, 2)]
+    assert "repetition 3" in found[0].message
+
+
+def test_double_quotes_inside_unquoted_delimited_values_are_text(tmp_path):
+    # validate flags a quoted value holding a quote; in an unquoted field a quote is text
+    found = run(tmp_path, delimited(2, DFIELDS, 2), b'1, "ab"\r\n2,5in"\r\n')
+    assert [f.type for f in found if f.type == "error.validation.invalid_field_value"] == []
+    found = run(tmp_path, delimited(1, DFIELDS, 2), b'1,"a ""b"""\r\n')
+    assert [(f.type, f.record) for f in found] == [("error.validation.invalid_field_value", 1)]

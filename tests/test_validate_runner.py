@@ -276,14 +276,14 @@ def test_package_entry_point():
 
 
 @pytest.mark.shared
-def test_without_a_context_list_references_are_reported_as_not_checked(tmp_path, monkeypatch):
-    import pdsgen.validate.runner as runner
+def test_without_a_context_list_references_are_said_not_checked(tmp_path, monkeypatch):
+    import pdsgen.validate.context_products as context
 
-    monkeypatch.setattr(runner, "default_context_products_path", lambda: tmp_path / "none.json")
+    monkeypatch.setattr(context, "default_context_products", lambda: [])
     r = run([str(V / "github137/delimited_table_good.xml")],
             Options(catalog_path=str(CATALOG), offline=True, jobs=1))
     assert "error.label.context_ref_not_found" not in {f.type for f in r.all_findings()}
-    assert [f.type for f in r.execution] == ["info.validation.not_checked"]
+    assert r.skipped == ["context references (no registered context products list)"]
 
 
 @pytest.mark.shared

@@ -66,21 +66,17 @@ def default_catalog() -> str | None:
 
 
 def default_context_products() -> list[str]:
-    """The registered context products: pdsgen's cache, else a development checkout's ../shared."""
-    from pdsgen.validate.runner import default_context_products as cached
+    """The registered context products: the downloaded list, else the one pdsgen ships."""
+    from pdsgen.validate.context_products import default_context_products as default
 
-    found = [str(p) for p in cached()]
-    if found:
-        return found
-    checkout = _checkout_shared("pds4-context/registered_context_products.json")
-    return [str(checkout)] if checkout else []
+    return [str(p) for p in default()]
 
 
 def validator(catalog: str | None, offline: bool) -> Callable[[Path], tuple[bool, list[str]]]:
     """A function label → (passed, error messages), using pdsgen's validator.
 
-    Context references are checked only when a list of registered context products is
-    available (pdsgen's cache or a development checkout); otherwise that check is off.
+    Context references are checked against the registered context products (the list
+    downloaded by ``pdsgen validate -u``, else the one pdsgen ships).
     """
     from pdsgen.validate.runner import Options, validate_label
 

@@ -2,7 +2,9 @@
 
 The list is validate's ``registered_context_products.json`` shape:
 ``{"Product_Context": [{"lidvid": "...::1.0", "name": [...], "type": [...]}, ...]}``.
-A reference whose LID (or LIDVID) is not registered is ``error.label.context_ref_not_found``;
+Which references are context references is decided by their ``reference_type`` (``is_*``
+and ``*_to_target``, ``*_to_instrument``, … ``*_to_context``), as validate decides, not by
+the LID. A reference whose LID (or LIDVID) is not registered is ``error.label.context_ref_not_found``;
 when the enclosing element gives both ``name`` and ``type``, a name (or, except for
 Observing_System_Component, a type) matching none of the registered ones is
 ``warning.label.context_ref_mismatch`` (``info.`` when mismatch warnings are disabled), one
@@ -12,6 +14,7 @@ compare case-insensitively, as in the PDS registry.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ class ContextRegistry:
     """Registered context products by lower-case LID: (names, types, vids)."""
 
     products: dict[str, dict] = field(default_factory=dict)
+    sources: list[tuple[str, str]] = field(default_factory=list)  # (file, its date) for reports
 
     @classmethod
     def load(cls, *paths: str | os.PathLike[str]) -> ContextRegistry:
@@ -38,9 +42,14 @@ class ContextRegistry:
         return reg
 
     def add_file(self, path: Path) -> None:
+        """Add a list in validate's JSON shape (``.json``, or gzip-compressed ``.json.gz``)."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            raw = path.read_bytes()
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            data = json.loads(raw.decode("utf-8"))
+            self.sources.append((str(path), _list_date(path)))
+        except (OSError, ValueError, EOFError) as exc:
             raise ValidationRunError(f"unreadable context-products list: {exc}", path=str(path)) from exc
         entries = data.get("Product_Context") if isinstance(data, dict) else None
         if not isinstance(entries, list):
@@ -61,6 +70,130 @@ class ContextRegistry:
         return lid.lower() in self.products
 
 
+def _list_date(path: Path) -> str:
+    """The date of a context list: the shipped one's copy date, else the file's modification day."""
+    if path == BUNDLED_CONTEXT_PRODUCTS:
+        return BUNDLED_CONTEXT_DATE
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date().isoformat()
+
+
+#: the registered context products shipped with pdsgen (see pdsgen/validate/data/README.md)
+BUNDLED_CONTEXT_PRODUCTS = Path(__file__).resolve().parent / "data" / "registered_context_products.json.gz"
+BUNDLED_CONTEXT_DATE = "2026-12-04"
+
+
+def user_context_products_path() -> Path:
+    """Where ``pdsgen validate --update-context-products`` keeps the downloaded list."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("pdsgen")) / "registered_context_products.json"
+
+
+def default_context_products() -> list[Path]:
+    """The list used when none is given: the downloaded one if any, else the shipped one."""
+    user = user_context_products_path()
+    if user.is_file():
+        return [user]
+    return [BUNDLED_CONTEXT_PRODUCTS] if BUNDLED_CONTEXT_PRODUCTS.is_file() else []
+
+
+#: PDS Search API (registry) query of every Product_Context, paged
+REGISTRY_URL = "https://pds.nasa.gov/api/search/1/products"
+REGISTRY_PAGE = 500
+#: bounds of one update: bytes downloaded in all, pages, seconds per request
+MAX_DOWNLOAD_BYTES = 64 << 20
+MAX_PAGES = 200
+
+
+def update_context_products(dest: Path | None = None, *, url: str = REGISTRY_URL, timeout: float = 30.0,
+                            max_bytes: int = MAX_DOWNLOAD_BYTES, max_pages: int = MAX_PAGES) -> tuple[Path, int]:
+    """Download the registered context products from the PDS registry into `dest` (default:
+    the user cache), written atomically in validate's JSON shape; (path, products).
+
+    Bounded: at most `max_pages` requests of `timeout` seconds and `max_bytes` in all; any
+    failure leaves the previous list in place and raises ValidationRunError.
+    """
+    import urllib.parse
+    import urllib.request
+
+    dest = dest or user_context_products_path()
+    entries: list[dict] = []
+    seen: set[str] = set()
+    received = 0
+    search_after: str | None = None
+    for _page in range(max_pages):
+        params = {"q": 'product_class eq "Product_Context"', "limit": str(REGISTRY_PAGE)}
+        if search_after:
+            params["search-after"] = search_after
+        request = urllib.request.Request(f"{url}?{urllib.parse.urlencode(params)}",
+                                         headers={"Accept": "application/json", "User-Agent": "pdsgen"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 - fixed https URL or a test's
+                body = resp.read(max_bytes - received + 1)
+        except (OSError, ValueError) as exc:
+            raise ValidationRunError(f"cannot download the registered context products: {exc}", path=url) from exc
+        received += len(body)
+        if received > max_bytes:
+            raise ValidationRunError(f"the registered context products exceed {max_bytes} bytes: not updated",
+                                     path=url)
+        try:
+            page = json.loads(body.decode("utf-8"))
+        except ValueError as exc:
+            raise ValidationRunError(f"the registry answered no JSON: {exc}", path=url) from exc
+        rows = page.get("data") if isinstance(page, dict) else None
+        if not isinstance(rows, list) or not rows:
+            break
+        for row in rows:
+            entry = _registry_entry(row)
+            if entry and entry["lidvid"] not in seen:
+                seen.add(entry["lidvid"])
+                entries.append(entry)
+        last = rows[-1].get("id") if isinstance(rows[-1], dict) else None
+        if len(rows) < REGISTRY_PAGE or not last or last == search_after:
+            break
+        search_after = str(last)
+    else:
+        raise ValidationRunError(f"more than {max_pages} pages of context products: not updated", path=url)
+    if not entries:
+        raise ValidationRunError("the registry listed no context products: not updated", path=url)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"Product_Context": entries}, indent=1), encoding="utf-8")
+    os.replace(tmp, dest)
+    return dest, len(entries)
+
+
+def _registry_entry(row) -> dict | None:
+    """One registry product → {"lidvid", "name": [...], "type": [...]} (validate's shape):
+    names from the title, names and alternate titles; types from every ``*.type`` property."""
+    if not isinstance(row, dict):
+        return None
+    found = row.get("properties")
+    props: dict = found if isinstance(found, dict) else {}
+    lidvid = row.get("id") or _first(props.get("lidvid"))
+    if not lidvid or "::" not in str(lidvid):
+        return None
+    names: list[str] = []
+    types: list[str] = []
+    for key, value in props.items():
+        leaf = key.rsplit(".", 1)[-1].split(":")[-1]
+        if leaf in ("title", "name", "alternate_title", "alternate_id"):
+            names += [str(v) for v in _list(value) if v]
+        elif leaf == "type" and not key.startswith("ops:"):
+            types += [str(v) for v in _list(value) if v]
+    title = row.get("title")
+    if title:
+        names.insert(0, str(title))
+    return {"name": list(dict.fromkeys(names)), "type": list(dict.fromkeys(types)), "lidvid": str(lidvid)}
+
+
+def _first(v):
+    values = _list(v)
+    return values[0] if values else None
+
+
 def _list(v) -> list:
     if v is None:
         return []
@@ -72,21 +205,33 @@ def is_context_lid(lid: str) -> bool:
     return len(parts) > 3 and parts[3] == "context"
 
 
+#: reference_type endings that make an Internal_Reference a context reference (validate's
+#: ContextProductReferenceValidationRule; also every type starting with ``is_``)
+CONTEXT_REFERENCE_SUFFIXES = ("_to_target", "_to_investigation", "_to_instrument", "_to_instrument_host",
+                              "_to_other", "_to_facility", "_to_telescope", "_to_airborne", "_to_laboratory",
+                              "_to_observatory", "_to_context")
+
+
+def is_context_reference_type(reference_type: str | None) -> bool:
+    """Whether validate checks an Internal_Reference of this reference_type against the
+    registered context products: the type, not the LID, decides."""
+    t = (reference_type or "").strip()
+    return t.startswith("is_") or t.endswith(CONTEXT_REFERENCE_SUFFIXES)
+
+
 def check_context_refs(
     tree: etree._ElementTree, registry: ContextRegistry, file: str, *, mismatch_warnings: bool = True
 ) -> list[Finding]:
     """Context references of a label that are not registered, or whose name does not match."""
     out: list[Finding] = []
     root = tree.getroot()
-    if local(root) == "Product_Context":
-        return out
     for ref in root.iter(f"{{{PDS_NS}}}Internal_Reference"):
+        if not is_context_reference_type(child_text(ref, "reference_type")):
+            continue
         value = child_text(ref, "lid_reference") or child_text(ref, "lidvid_reference")
         if not value:
             continue
         lid, _, vid = value.partition("::")
-        if not is_context_lid(lid):
-            continue
         line = ref.sourceline
         slot = registry.products.get(lid.lower())
         if slot is None or (vid and slot["vids"] and vid not in slot["vids"]):

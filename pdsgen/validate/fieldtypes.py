@@ -187,14 +187,17 @@ def blank_rows(matrix: np.ndarray) -> np.ndarray:
 
 
 def parse_format(fmt: str) -> tuple[str, int | None, int | None, str] | None:
-    """``%-10.3f`` → (flags, width, precision, conversion); None if not a printf format."""
+    """``%-10.3f`` → (flags, width, precision, conversion); None when validate does not check
+    the format: its pattern is one optional ``+``/``-``/``,`` flag, a width (required), an
+    optional precision and one of ``d o x f e E s`` (FieldValueValidator's formatPattern), so
+    ``%.3f``, ``%05.2f`` or ``%8.3g`` are not checked."""
     import re
 
-    m = re.fullmatch(r"%([-+ 0#]*)(\d+)?(?:\.(\d+))?([dioxXfeEgGs])", fmt.strip())
+    m = re.fullmatch(r"%([+,-])?(\d+)(?:\.(\d+))?([doxfeEs])", fmt.strip())
     if m is None:
         return None
     flags, width, prec, conv = m.groups()
-    return flags, int(width) if width else None, int(prec) if prec else None, conv
+    return flags or "", int(width), int(prec) if prec else None, conv
 
 
 #: values that could lie outside an IEEE 754 double (|x| > 1.8e308, or a non-zero |x| below

@@ -31,10 +31,12 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                 pr.findings.append(Finding("error.label.duplicate_identifier",
                                            f"{lidvid} is also the identifier of {first}", file=pr.label))
                 pr.finish()
+    _duplicated_file_areas(result)
     # names of the files and folders of every folder walked (PDS4 Standards Reference 6C)
     roots = {Path(t).resolve() for t in result.roots if Path(t).is_dir()}
+    named = {os.path.abspath(f) for pr in result.products for f in pr.named_files}
     for root in sorted(r for r in roots if not any(o != r and o in r.parents for o in roots)):
-        result.integrity += naming_findings(root)
+        result.integrity += naming_findings(root, skip=named)
     if rule not in ("bundle", "collection"):
         return
     result.integrity_checked = True
@@ -46,7 +48,7 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                                         f"{', '.join(versions)}"))
     present: dict[str, list[str]] = defaultdict(list)
     present_lidvids: set[str] = set()
-    for pr in result.products:
+    for pr in [*result.products, *_alternate_products(opts)]:
         if pr.lid:
             present[pr.lid].append(pr.vid or "")
             if pr.lidvid:
@@ -57,14 +59,14 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
         folder = Path(b.label).parent
         cands = {c.lidvid: c.label for c in collections if c.lidvid and _under(c.label, folder)}
         result.integrity += inv.integrity_findings(b.label, b.members, present, present_lidvids, cands,
-                                                   what="bundle")
+                                                   what="bundle", parent_lid=b.lid)
     for c in collections:
         folder = Path(c.label).parent
         cands = {pr.lidvid: pr.label for pr in result.products
                  if pr.lidvid and pr.product_class not in ("Product_Collection", "Product_Bundle")
                  and _under(pr.label, folder) and pr.lid and c.lid and pr.lid.startswith(c.lid + ":")}
         result.integrity += inv.integrity_findings(c.label, c.members, present, present_lidvids, cands,
-                                                   what="collection")
+                                                   what="collection", parent_lid=c.lid)
         result.integrity += inv.missing_versions(c.members, c.label)
     result.integrity += _unlisted_products(result, bundles, collections)
     # files under the bundle/collection folder that no label references
@@ -73,7 +75,7 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
     referenced |= {str(Path(pr.label).resolve()) for pr in result.products
                    if not any(f.type.endswith(".label.not_understandable") for f in pr.findings)}
     roots = [Path(pr.label).parent for pr in (bundles or collections)]
-    for root in roots[:1]:
+    for root in (roots[:1] if not opts.allow_unlabeled else []):
         for q in sorted(root.rglob("*")):
             hidden = any(part.startswith(".") for part in q.relative_to(root).parts)
             if q.is_file() and not hidden and str(q.resolve()) not in referenced:
@@ -96,6 +98,53 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                 result.integrity.append(Finding("warning.integrity.reference_not_found",
                                                 f"reference {ref} was not found in the bundle", file=pr.label,
                                                 line=line))
+
+
+def _duplicated_file_areas(result: RunResult) -> None:
+    """A data file named by the File_Area of more than one label of the run (or twice by one),
+    when one of those File_Areas is a File_Area_Observational: validate's
+    ``error.label.file_areas_duplicated_reference``, on each label after the first."""
+    first: dict[str, tuple[ProductResult, bool]] = {}
+    for pr in result.products:
+        added = False
+        for path, observational, line in pr.area_files:
+            seen = first.get(path)
+            if seen is None:
+                first[path] = (pr, observational)
+                continue
+            other, other_obs = seen
+            first[path] = (other, other_obs or observational)
+            if not (other_obs or observational):
+                continue
+            where = "another File_Area of this label" if other is pr else f"{other.lid or other.label}"
+            pr.findings.append(Finding("error.label.file_areas_duplicated_reference",
+                                       f"{Path(path).name!r} is also the file of {where} "
+                                       f"({Path(other.label).name})", file=pr.label, line=line))
+            added = True
+        if added:
+            pr.finish()
+
+
+def _alternate_products(opts: Options) -> list[ProductResult]:
+    """Identifiers of the labels under validate's --alternate_file_paths folders: products the
+    bundle/collection members may be found among (not validated, not reported)."""
+    from lxml import etree
+
+    from pdsgen.validate.pds4label import identification
+
+    out = []
+    for folder in opts.alternate_paths:
+        for q, is_dir in walk_names(Path(folder)):
+            if is_dir or q.suffix.lower() not in (".xml", ".lblx"):
+                continue
+            try:
+                tree = etree.parse(str(q), etree.XMLParser(resolve_entities=False, no_network=True))
+            except (OSError, etree.XMLSyntaxError):
+                continue
+            lid, vid = identification(tree)
+            if lid:
+                out.append(ProductResult(str(q), lid=lid, vid=vid))
+    return out
 
 
 def well_formed(ref: str) -> bool:
@@ -161,25 +210,47 @@ def walk_names(root: Path) -> list[tuple[Path, bool]]:
     return [(Path(q), is_dir) for q, is_dir in found]
 
 
-def naming_findings(root: Path) -> list[Finding]:
-    """File and folder names under `root`: length, characters, prohibited names (validate's rule)."""
+def name_problems(name: str, is_dir: bool) -> list[tuple[str, str]]:
+    """(message type, message) of each naming rule a file or folder name breaks (PDS4
+    Standards Reference 6C; validate's FileAndDirectoryNamingRule): longer than 255
+    characters, characters outside ``[A-Za-z0-9][A-Za-z0-9_.-]*``, a folder with an
+    extension, ``a.out``, a prohibited name (the whole name: ``core`` is, ``core.vmac`` is not)."""
     from pdsgen.untrusted import name_problem
 
+    what = "directory" if is_dir else "file"
+    out: list[tuple[str, str]] = []
+    if len(name) > MAX_NAME:
+        out.append((f"error.{what}.name_too_long", f"{name!r} is longer than {MAX_NAME} characters"))
+    problem = name_problem(name)
+    if problem is not None or (is_dir and "." in name):
+        out.append((f"error.{what}.name_has_invalid_characters",
+                    f"{what} {problem or f'name {name!r} has an extension'}"
+                    + (" (folders may not have extensions)" if is_dir and "." in name else "")))
+    if name.lower() in PROHIBITED_NAMES or (not is_dir and name.lower() == "a.out"):
+        kind = "error.directory.unallowed_name" if is_dir else (
+            "error.file.unallowed_name" if name.lower() == "a.out" else "error.file.unallowed_base_name")
+        out.append((kind, f"{what} name {name!r} is not allowed in a PDS archive"))
+    return out
+
+
+def naming_findings(root: Path, *, skip: set[str] = frozenset()) -> list[Finding]:
+    """File and folder names under `root` (validate's rule on a walked folder), but for the
+    files in `skip` (reported with their label already)."""
     out: list[Finding] = []
     for q, is_dir in walk_names(root):
-        name = q.name
-        what = "directory" if is_dir else "file"
-        if len(name) > MAX_NAME:
-            out.append(Finding(f"error.{what}.name_too_long", f"{name!r} is longer than {MAX_NAME} characters",
-                               file=str(q)))
-        problem = name_problem(name)
-        if problem is not None or (is_dir and "." in name):
-            out.append(Finding(f"error.{what}.name_has_invalid_characters",
-                               f"{what} {problem or f'name {name!r} has an extension'}"
-                               + (" (folders may not have extensions)" if is_dir and "." in name else ""),
-                               file=str(q)))
-        if name.lower() in PROHIBITED_NAMES or (not is_dir and name.lower() == "a.out"):
-            kind = "error.directory.unallowed_name" if is_dir else (
-                "error.file.unallowed_name" if name.lower() == "a.out" else "error.file.unallowed_base_name")
-            out.append(Finding(kind, f"{what} name {name!r} is not allowed in a PDS archive", file=str(q)))
+        if not is_dir and os.path.abspath(q) in skip:
+            continue
+        out += [Finding(kind, message, file=str(q)) for kind, message in name_problems(q.name, is_dir)]
+    return out
+
+
+def label_name_findings(label: Path, data_files: list[Path], file: str) -> list[Finding]:
+    """The name of a label and of the files its File_Areas name (validate checks them with
+    every label, folder walked or not): the first problem of each name."""
+    out: list[Finding] = []
+    for q in [label, *data_files]:
+        problems = name_problems(q.name, False)
+        if problems:
+            kind, message = problems[0]
+            out.append(Finding(kind, message, file=file if q != label else str(q)))
     return out

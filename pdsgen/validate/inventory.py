@@ -118,11 +118,15 @@ def integrity_findings(
     candidates: dict[str, str],
     *,
     what: str,
+    parent_lid: str | None = None,
 ) -> list[Finding]:
-    """Members not found among the products of the run, and products no member lists.
+    """Members not found among the products of the run, members found whose LID does not
+    start with the parent's LID, and products no member lists.
 
     ``present``: LID → VIDs found; ``candidates``: LIDVID → label file of the products that
-    should be members (those under the parent's folder, of the right kind).
+    should be members (those under the parent's folder, of the right kind). validate checks
+    the prefix of primary members it found (L5.PRP.VA.36, its issue 140):
+    ``error.integrity.missing_parent_prefix`` on the bundle/collection label.
     """
     out: list[Finding] = []
     for m in members:
@@ -135,6 +139,10 @@ def integrity_findings(
         if not found:
             out.append(Finding("warning.integrity.member_not_found",
                                f"{what} member {m.ident} was not found", file=parent_file, line=m.line))
+        elif parent_lid and not m.lid.startswith(parent_lid + ":"):
+            out.append(Finding("error.integrity.missing_parent_prefix",
+                               f"{what} member LID {m.lid} does not begin with the {what}'s LID {parent_lid}",
+                               file=parent_file, line=m.line))
     listed_lids = {m.lid for m in members}
     listed = {m.ident for m in members}
     for lidvid, label in sorted(candidates.items()):

@@ -181,14 +181,22 @@ def check_identifiers(tree: etree._ElementTree, file: str) -> list[Finding]:
             out.append(Finding("error.label.invalid_vid",
                                f"version_id {(vid_el.text or '').strip()!r} is not M.n", file=file,
                                line=vid_el.sourceline))
-    for el in root.iter(f"{{{PDS_NS}}}lid_reference", f"{{{PDS_NS}}}lidvid_reference"):
-        raw = el.text or ""
-        value = raw.strip()
-        if "\r" in raw or "\n" in raw or any(c.isspace() for c in value):
-            # validate (issue 401): line breaks or blanks inside a reference are invalid values
+        # validate (its issue 401, LabelUtil): a logical_identifier whose text holds a line feed
+        if lid_el is not None and "\n" in "".join(lid_el.itertext()):
             out.append(Finding("error.validation.invalid_field_value",
-                               f"{local(el)} {raw!r} contains a line break or blanks", file=file,
-                               line=el.sourceline))
+                               f"logical_identifier {''.join(lid_el.itertext())!r} contains a line break",
+                               file=file, line=lid_el.sourceline))
+    for el in root.iter(f"{{{PDS_NS}}}lid_reference", f"{{{PDS_NS}}}lidvid_reference"):
+        raw = "".join(el.itertext())
+        value = raw.strip()
+        parent = el.getparent()
+        in_reference_list = (parent is not None and local(parent) == "Internal_Reference"
+                             and parent.getparent() is not None and local(parent.getparent()) == "Reference_List")
+        if "\n" in raw and in_reference_list:
+            # validate (issue 401, LabelUtil): a Reference_List/Internal_Reference whose
+            # lid(vid)_reference text holds a line feed is an invalid value
+            out.append(Finding("error.validation.invalid_field_value",
+                               f"{local(el)} {raw!r} contains a line break", file=file, line=el.sourceline))
             continue
         if local(el) == "lidvid_reference":
             lid, sep, vid = value.partition("::")
@@ -353,6 +361,44 @@ def check_record_counts(tree: etree._ElementTree, file: str) -> list[Finding]:
                                    f"{tag} says {what} = {declared} but contains {actual}", file=file,
                                    line=el.sourceline))
     return out
+
+
+#: data types whose field_format may not have a ``+`` flag / a ``-`` flag (validate's
+#: TableFieldDefinitionRule)
+_STRING_TYPES = {"ASCII_Short_String_Collapsed", "ASCII_Short_String_Preserved", "ASCII_String",
+                 "ASCII_Text_Collapsed", "ASCII_Text_Preserved"}
+_NUMBER_TYPES = {"ASCII_NonNegative_Integer", "ASCII_Numeric_Base16", "ASCII_Numeric_Base2", "ASCII_Numeric_Base8",
+                 "ASCII_Real", "ASCII_Integer"}
+
+
+def table_definition_findings(tree: etree._ElementTree, file: str) -> tuple[list[Finding], bool]:
+    """validate's field definition rule, run before any table's content: a ``%+`` field_format
+    on a string field or a ``%-`` one on a number field is ``error.label.invalid_object_definition``;
+    that, or the Record_Characters' ``fields`` adding up to another count than their
+    Field_Characters (reported by `check_record_counts`), means validate reads no table of the
+    label. (findings, tables readable?)"""
+    out: list[Finding] = []
+    declared = 0
+    fields: list[etree._Element] = []
+    for rec in tree.getroot().iter(f"{{{PDS_NS}}}Record_Character"):
+        parent = rec.getparent()
+        if parent is None or local(parent) != "Table_Character":
+            continue
+        declared += _int(child_text(rec, "fields")) or 0
+        fields += [c for c in rec if isinstance(c.tag, str) and local(c) == "Field_Character"]
+    if not fields:
+        return out, True
+    for f in fields:
+        fmt, dtype = child_text(f, "field_format") or "", (child_text(f, "data_type") or "").strip()
+        if dtype.upper() in {t.upper() for t in _STRING_TYPES} and "%+" in fmt:
+            out.append(Finding("error.label.invalid_object_definition",
+                               f"field {child_text(f, 'name')!r}: a string field_format may not have '+' ({fmt})",
+                               file=file, line=f.sourceline))
+        elif dtype.upper() in {t.upper() for t in _NUMBER_TYPES} and "%-" in fmt:
+            out.append(Finding("error.label.invalid_object_definition",
+                               f"field {child_text(f, 'name')!r}: a number field_format may not have '-' ({fmt})",
+                               file=file, line=f.sourceline))
+    return out, not out and declared == len(fields)
 
 
 def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> list[Finding]:

@@ -65,6 +65,7 @@ def to_dict(result: RunResult) -> dict[str, Any]:
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "ruleType": result.rule,
         "targets": result.targets,
+        "configuration": configuration(result),
         "productLevelValidationResults": [
             {"status": p.status, "label": p.label, "standard": p.standard,
              "messages": [_message(f) for f in sorted(p.findings, key=_order)]}
@@ -76,12 +77,68 @@ def to_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
+def configuration(result: RunResult) -> dict[str, Any]:
+    """What the run was given and did (validate's report header): targets, rule, catalog,
+    context lists with their dates, which checks ran, and the checks that did not."""
+    return {
+        "targets": result.targets,
+        "rule": result.rule,
+        "catalog": result.catalog,
+        "contextProducts": [{"file": f, "date": d} for f, d in result.context_sources],
+        "checks": result.checks,
+        "skippedChecks": result.skipped,
+    }
+
+
+def collapse(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Identical messages (severity, type, text) as one entry with a count and the places
+    (lines/records) of its occurrences, in first-seen order."""
+    merged: dict[tuple, dict[str, Any]] = {}
+    for m in messages:
+        key = (m["severity"], m["type"], m["message"])
+        place = ", ".join(f"{k} {m[k]}" for k in ("line", "record", "field") if k in m)
+        entry = merged.get(key)
+        if entry is None:
+            merged[key] = entry = {**m, "count": 0, "places": []}
+        entry["count"] += 1
+        if place:
+            entry["places"].append(place)
+    return list(merged.values())
+
+
 def _order(f: Finding):
     return (SEVERITY_ORDER.get(f.severity, 9), f.line or 0, f.record or 0, f.type)
 
 
 def to_json(result: RunResult) -> str:
     return json.dumps(to_dict(result), indent=2)
+
+
+def to_xml(result: RunResult) -> str:
+    """validate's ``-s xml`` style: the JSON report's content as XML elements (lists as
+    repeated elements named by their singular, e.g. ``<message>``)."""
+    from lxml import etree
+
+    singular = {"productLevelValidationResults": "product", "messages": "message", "messageTypes": "messageType",
+                "referentialIntegrityResults": "message", "executionMessages": "message", "targets": "target",
+                "contextProducts": "list", "skippedChecks": "check"}
+
+    def add(parent, key: str, value) -> None:
+        if isinstance(value, list):
+            holder = etree.SubElement(parent, key)
+            for item in value:
+                add(holder, singular.get(key, "item"), item)
+        elif isinstance(value, dict):
+            el = etree.SubElement(parent, key)
+            for k, v in value.items():
+                add(el, k.replace(" ", "_"), v)
+        else:
+            etree.SubElement(parent, key).text = "" if value is None else str(value)
+
+    root = etree.Element("validateReport")
+    for k, v in to_dict(result).items():
+        add(root, k, v)
+    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode("utf-8")
 
 
 def to_text(result: RunResult, *, verbose: bool = False) -> str:
@@ -115,6 +172,8 @@ def to_text(result: RunResult, *, verbose: bool = False) -> str:
     lines.append("")
     lines.append(f"Summary: {s['totalErrors']} error(s), {s['totalWarnings']} warning(s); products: "
                  f"{pv['passed']} passed, {pv['failed']} failed, {pv['skipped']} skipped ({pv['total']} total)")
+    for what in result.skipped:
+        lines.append(f"  WARNING not checked: {what}")
     for mt in s["messageTypes"]:
         lines.append(f"  {mt['total']:6d}  {mt['messageType']}")
     return "\n".join(lines) + "\n"
@@ -143,9 +202,11 @@ def to_html(result: RunResult) -> str:
         groups: dict[str, list[dict[str, Any]]] = {}
         for f in sorted(p.findings, key=_order):
             groups.setdefault(f.type, []).append(_message(f))
+        groups = {t: collapse(msgs) for t, msgs in groups.items()}
         products.append({"label": p.label, "status": p.status, "groups": groups,
                          "severities": sorted({f.severity for f in p.findings})})
     types = sorted({f.type for f in result.all_findings()})
     return template.render(report=data, summary=data["summary"], products=products, types=types,
-                           integrity=[_message(f) for f in result.integrity],
-                           execution=[_message(f) for f in result.execution])
+                           config=data["configuration"],
+                           integrity=collapse([_message(f) for f in result.integrity]),
+                           execution=collapse([_message(f) for f in result.execution]))

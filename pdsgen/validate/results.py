@@ -25,7 +25,8 @@ class Options:
     catalog: Catalog | None = None
     catalog_path: str | None = None
     offline: bool = False
-    context_products: tuple[str, ...] = ()
+    context_products: tuple[str, ...] = ()  # instead of the default list
+    add_context_products: tuple[str, ...] = ()  # validate's --add-context-products: added to it
     jobs: int = 0  # 0: all cores
     label_extensions: tuple[str, ...] = (".xml",)
     schemas: tuple[str, ...] = ()  # validate's --schema: used instead of the label's citations
@@ -37,6 +38,10 @@ class Options:
     allow_local_schematron: bool = False  # run xml-model Schematron files beside the label (confined)
     schema_hosts: tuple[str, ...] = ()  # extra hosts schemas may be downloaded from (besides the defaults)
     scheduler: str | None = None  # Dask scheduler address (or "local"): labels validated on its workers
+    checksums: dict[str, str] | None = None  # validate's --checksum-manifest: absolute path → md5
+    local: bool = False  # validate's --local: folders are not walked recursively
+    allow_unlabeled: bool = False  # validate's --allow-unlabeled-files
+    alternate_paths: tuple[str, ...] = ()  # validate's --alternate_file_paths: more products for integrity
 
     def get_catalog(self) -> Catalog:
         if self.catalog is None:
@@ -62,6 +67,10 @@ class ProductResult:
     members: list = field(default_factory=list)  # inventory.Member for bundles/collections
     references: list[tuple[str, int | None]] = field(default_factory=list)  # non-context lid(vid) refs
     files: list[str] = field(default_factory=list)  # data files the label references
+    # (resolved file, File_Area_Observational?, line) of each File_Area's File, for the
+    # cross-label file_areas_duplicated_reference check
+    area_files: list[tuple[str, bool, int | None]] = field(default_factory=list)
+    named_files: list[str] = field(default_factory=list)  # files whose names this product's check covered
 
     @property
     def lidvid(self) -> str | None:
@@ -84,6 +93,10 @@ class RunResult:
     targets: list[str] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)  # what was walked (bundle/collection folders)
     integrity_checked: bool = False
+    skipped: list[str] = field(default_factory=list)  # checks not run, said in the report's summary
+    context_sources: list[tuple[str, str]] = field(default_factory=list)  # context lists used, with dates
+    catalog: str | None = None  # the catalog file used, if any
+    checks: dict[str, bool] = field(default_factory=dict)  # which groups of checks ran
 
     def all_findings(self) -> Iterable[Finding]:
         for p in self.products:

@@ -182,7 +182,17 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     if opts.content:
         res.findings += L.not_checked_documents(tree, file)
     res.files = [str(fa.path) for fa in areas if fa.path is not None]
+    res.area_files = [(os.path.abspath(fa.path), L.local(fa.area).startswith("File_Area_Observational"),
+                       fa.file_element.sourceline if fa.file_element is not None else None)
+                      for fa in areas if fa.path is not None and L.local(fa.area).startswith("File_Area")]
     res.findings += L.check_files(areas, file, content=opts.content)
+    from pdsgen.validate.integrity import label_name_findings
+
+    data_files = [fa.path for fa in areas if fa.path is not None and L.local(fa.area).startswith("File_Area")]
+    res.findings += label_name_findings(p, data_files, file)
+    res.named_files = [str(p), *map(str, data_files)]
+    if opts.checksums is not None:
+        res.findings += manifest_findings(p, [fa.path for fa in areas if fa.path is not None], opts.checksums, file)
     if opts.context and _registry(opts).products:
         res.findings += check_context_refs(tree, _registry(opts), file,
                                            mismatch_warnings=opts.context_mismatch_warnings)
@@ -216,7 +226,11 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
             res.findings.append(Finding("error.validation.internal_error",
                                         f"data objects could not be described: {exc}", file=file))
             objects = []
+        definition, tables_readable = L.table_definition_findings(tree, file)
+        res.findings += definition
         for obj, el, limit in objects:
+            if not tables_readable and L.local(el).startswith("Table_"):
+                continue  # validate reads no table of a label whose field definitions it rejects
             try:
                 res.findings += check_object(obj, el, ctx, limit=limit)
             except Exception as exc:  # noqa: BLE001
@@ -263,23 +277,60 @@ def _cited_schematron(href: str, p: Path, cat: Catalog, opts: Options, res: Prod
     return found, p.parent
 
 
+def read_checksum_manifest(path: str | os.PathLike[str], base: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """validate's checksum manifest: ``<md5> <path>`` per line (one or two blanks between),
+    paths relative to `base` (default: the manifest's folder); {absolute path: md5}."""
+    manifest = Path(path)
+    root = Path(base) if base is not None else manifest.parent
+    try:
+        text = manifest.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ValidationRunError(f"cannot read the checksum manifest: {exc.strerror}", path=str(manifest)) from exc
+    out: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.split(None, 1)
+        if len(parts) != 2:
+            raise ValidationRunError(f"line {number}: not '<md5> <path>': {line[:80]!r}", path=str(manifest))
+        digest, rel = parts
+        out[os.path.abspath(root / rel.strip().replace("\\", "/"))] = digest.lower()
+    return out
+
+
+def manifest_findings(label: Path, files: list[Path], checksums: dict[str, str], file: str) -> list[Finding]:
+    """The label and the files it references against the checksum manifest (validate's rule):
+    a different MD5 is ``error.label.checksum_mismatch``, a file the manifest does not list
+    ``error.label.missing_checksum``."""
+    from pdsgen.validate.pds4label import md5_of
+
+    out: list[Finding] = []
+    for f in [label, *files]:
+        key = os.path.abspath(f)
+        if not Path(key).is_file():
+            continue  # a missing file is reported as such
+        expected = checksums.get(key)
+        if expected is None:
+            out.append(Finding("error.label.missing_checksum",
+                               f"no checksum for {Path(key).name!r} in the checksum manifest", file=file))
+        elif md5_of(Path(key)) != expected:
+            out.append(Finding("error.label.checksum_mismatch",
+                               f"MD5 of {Path(key).name!r} does not match {expected} of the checksum manifest",
+                               file=file))
+    return out
+
+
 _registries: dict[tuple, ContextRegistry] = {}
 
 
-def default_context_products_path() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("pdsgen")) / "registered_context_products.json"
-
-
-def default_context_products() -> list[Path]:
-    """The registered-context-products list kept in the user cache, if any."""
-    p = default_context_products_path()
-    return [p] if p.is_file() else []
-
-
 def _registry(opts: Options) -> ContextRegistry:
+    """The context list of a run: --context-products (instead of the default), or the default
+    (downloaded, else shipped) list plus --add-context-products."""
+    from pdsgen.validate.context_products import default_context_products
+
     files = [Path(f) for f in opts.context_products] or default_context_products()
+    files += [Path(f) for f in opts.add_context_products]
     key = tuple(str(f) for f in files)
     reg = _registries.get(key)
     if reg is None:
@@ -303,7 +354,9 @@ def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]]
             from pdsgen.untrusted import inside
             from pdsgen.validate.integrity import walk_names
 
-            found = [q for q, is_dir in walk_names(p) if not is_dir and q.suffix.lower() in exts and q.is_file()]
+            entries = walk_names(p) if not opts.local else [(q, q.is_dir()) for q in sorted(p.iterdir())
+                                                             if not q.name.startswith(".")]
+            found = [q for q, is_dir in entries if not is_dir and q.suffix.lower() in exts and q.is_file()]
             outside = [q for q in found if q.is_symlink() and not inside(q, p)]
             for q in outside:  # a label linked in from elsewhere is not part of the delivery: not read
                 problems.append(Finding("error.validation.file_naming_problem",
@@ -366,15 +419,25 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
     if opts.rule not in RULES:
         raise ValidationRunError(f"unknown rule {opts.rule!r} (one of {', '.join(RULES)})")
     opts.get_catalog()
-    for f in opts.context_products:
+    for f in (*opts.context_products, *opts.add_context_products):
         if not Path(f).is_file():
             raise ValidationRunError("context-products file not found", path=f)
     result = RunResult(targets=list(targets))
-    if opts.context and not _registry(opts).products:
-        result.execution.append(Finding(
-            "info.validation.not_checked",
-            "no registered context products list (--context-products, or "
-            f"{Path(default_context_products_path())}): context references are not checked"))
+    if opts.context:
+        reg = _registry(opts)
+        result.context_sources = list(reg.sources)
+        if not reg.products:
+            result.skipped.append("context references (no registered context products list)")
+    else:
+        result.skipped.append("context references (--skip-context-validation)")
+    if not opts.content:
+        result.skipped.append("data content, file sizes and checksums (--skip-content-validation)")
+    if not opts.product:
+        result.skipped.append("product labels (--skip-product-validation)")
+    cat = opts.get_catalog()
+    result.catalog = str(cat.path) if cat.path is not None else None
+    result.checks = {"product labels": opts.product, "content": opts.content, "context references": opts.context,
+                     "strict field checks": opts.strict_fields}
     roots, rule = _expand_rule(targets, opts)
     result.rule, result.roots = rule, list(roots)
     labels, problems = discover(roots, opts)
@@ -392,7 +455,7 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
     if opts.scheduler:
         result.products += _distributed(todo, opts, on_progress)
         done = len(todo)
-    elif jobs > 1 and len(todo) >= 8:
+    elif jobs > 1 and len(todo) >= 8 and (opts.jobs or worth_parallel([p for p, _ in todo])):
         from concurrent.futures.process import BrokenProcessPool
 
         try:
@@ -448,6 +511,34 @@ def _distributed(todo: list[tuple[Path, bool]], opts: Options,
     except SchedulerError as exc:
         raise ValidationRunError(str(exc)) from exc
     return [r for r in out if r is not None]
+
+
+#: labels a worker process must validate to pay for compiling one Schematron (≈ 0.3–1.5 s
+#: for a core PDS Schematron in Saxon, against ≈ 5 ms per small label)
+LABELS_PER_SCHEMATRON = 100
+_XML_MODEL = None
+
+
+def worth_parallel(labels: list[Path], sample: int = 256) -> bool:
+    """Whether worker processes pay off: each worker compiles every Schematron its labels cite
+    (Saxon executables cannot be shared between processes), so a folder of few labels citing
+    many Information Model versions runs faster in one process. Decided on the xml-model
+    citations in the first bytes of up to `sample` labels spread over the run."""
+    import re
+
+    global _XML_MODEL
+    if _XML_MODEL is None:
+        _XML_MODEL = re.compile(rb"<\?xml-model\s[^>]*?href\s*=\s*[\"']([^\"']+)")
+    step = max(1, len(labels) // sample)
+    cited: set[bytes] = set()
+    for q in labels[::step]:
+        try:
+            with open(q, "rb") as fh:
+                head = fh.read(4096)
+        except OSError:
+            continue
+        cited.update(_XML_MODEL.findall(head))
+    return len(labels) >= LABELS_PER_SCHEMATRON * max(1, len(cited))
 
 
 def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):

@@ -14,7 +14,7 @@ import io
 import numpy as np
 
 from pdsgen.model import DataObject, Field
-from pdsgen.pds4.label import child_text
+from pdsgen.pds4.label import child_text, local
 from pdsgen.validate import columns as C
 from pdsgen.validate import fieldtypes
 from pdsgen.validate.columns import (
@@ -254,24 +254,59 @@ def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, 
     return out, False
 
 
+def field_sequence(table_el) -> list[tuple[int, int, int, str]]:
+    """(start, end, occurrence number, name) of every field of a fixed table's record in the
+    label's order, as validate lists them: each group's fields repetition by repetition
+    (fields inside a group located from the group's start), bit fields left out."""
+    out: list[tuple[int, int, int, str]] = []
+
+    def walk(parent, base: int, suffix: str) -> None:
+        for child in parent:
+            tag = local(child) if isinstance(child.tag, str) else ""
+            if tag in ("Field_Character", "Field_Binary"):
+                start, length = _int(child_text(child, "field_location")), _int(child_text(child, "field_length"))
+                if start is None or length is None:
+                    continue
+                out.append((base + start - 1, base + start - 1 + length, len(out) + 1,
+                            f"{child_text(child, 'name')}{suffix}"))
+            elif tag.startswith("Group_Field_"):
+                reps, glen, gloc = (_int(child_text(child, "repetitions")), _int(child_text(child, "group_length")),
+                                    _int(child_text(child, "group_location")))
+                if not reps or glen is None or gloc is None:
+                    continue
+                for r in range(reps):
+                    walk(child, base + gloc - 1 + r * (glen // reps), f"{suffix}[{r + 1}]")
+
+    record = next((c for c in (table_el if table_el is not None else ())
+                   if isinstance(c.tag, str) and local(c).startswith("Record_")), None)
+    if record is not None:
+        walk(record, 0, "")
+    return out
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(str(text).strip()) if text is not None else None
+    except ValueError:
+        return None
+
+
 def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
     """Fields inside the record, not overlapping; bit fields inside their packed field."""
     out: list[Finding] = []
-    spans = []
-    for number, f in enumerate((f for f in obj.fields if f.bits is None), start=1):
-        for loc, suffix in _columns(f):
-            spans.append((loc, loc + f.length, number, f.name + suffix))
+    spans = field_sequence(el)
     for start, end, number, fname in spans:
         if start < 0 or end > body:
             out.append(Finding("error.label.table_definition_problem",
                                f"{obj.name}: field {fname!r} (bytes {start + 1}..{end}) lies outside the "
                                f"{body}-byte record", file=ctx.label, field=number, line=_line(el)))
-    spans.sort()
-    for (s0, e0, _n0, f0), (s1, _e1, n1, f1) in zip(spans, spans[1:], strict=False):
-        if s1 < e0:
+    # validate compares each field with the next one in the label's order: a next field that
+    # starts before this one ends, or before this one starts (fields out of order), overlaps
+    for (s0, e0, n0, f0), (s1, _e1, _n1, f1) in zip(spans, spans[1:], strict=False):
+        if s1 < e0 or s1 < s0:
             out.append(Finding("error.table.field_value_overlap",
-                               f"{obj.name}: field {f1!r} (starts at byte {s1 + 1}) overlaps field {f0!r} "
-                               f"(bytes {s0 + 1}..{e0})", file=ctx.label, field=n1, line=_line(el)))
+                               f"{obj.name}: field {f0!r} (bytes {s0 + 1}..{e0}) overlaps the next field {f1!r} "
+                               f"(starts at byte {s1 + 1})", file=ctx.label, field=n0, line=_line(el)))
     for fb in (el.iter("{*}Field_Bit") if el is not None else ()):
         packed_field = fb.getparent().getparent() if fb.getparent() is not None else None
         length = child_text(packed_field, "field_length") if packed_field is not None else None
@@ -291,14 +326,74 @@ def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
 # --------------------------------------------------------------------------- delimited tables
 
 
-def _records_extent(raw: bytes, records: int | None, delim: bytes | None) -> tuple[int, int]:
-    """(bytes holding the first `records` records, records found in `raw`), vectorised."""
+def line_ends(raw: bytes) -> np.ndarray:
+    """End offsets (exclusive) of the physical lines of `raw`, as validate reads a text table.
+
+    validate's line reader ends a line at LF, at CR LF, or at a CR not followed by LF; a last
+    line without a terminator is a line too, an empty remainder is not. Each line, blank ones
+    included, is one record of a delimited table.
+    """
     buf = np.frombuffer(raw, dtype=np.uint8)
-    ends = np.flatnonzero(buf == (ord("\r") if delim == b"\r" else ord("\n")))
-    found = len(ends) + (1 if len(buf) and (not len(ends) or ends[-1] != len(buf) - 1) else 0)
-    if records is None or records >= len(ends):
-        return len(raw), found
-    return int(ends[records - 1]) + 1 if records > 0 else 0, found
+    if not buf.size:
+        return np.zeros(0, dtype=np.int64)
+    lf = buf == 10
+    cr = buf == 13
+    lone_cr = cr.copy()
+    lone_cr[:-1] &= ~lf[1:]
+    ends = np.flatnonzero(lf | lone_cr) + 1
+    if not ends.size or ends[-1] != buf.size:
+        ends = np.append(ends, buf.size)
+    return ends
+
+
+def _terminators(raw: bytes, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(terminator length, ends with CR/LF) of each line (`ends` from `line_ends`, not empty)."""
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    starts = np.concatenate(([0], ends[:-1]))
+    last = buf[ends - 1]
+    crlf = (last == 10) & (ends - starts >= 2) & (buf[np.maximum(ends - 2, 0)] == 13)
+    return np.where(crlf, 2, ((last == 10) | (last == 13)).astype(np.int64)), crlf
+
+
+def _terminator_findings(name: str, raw: bytes, ends: np.ndarray, delim: bytes | None, el,
+                         ctx: Ctx) -> list[Finding]:
+    """validate's end-of-line check of each record read: CR/LF where the label says
+    Carriage-Return Line-Feed (``missing_CRLF``), LF but not CR/LF where it says Line-Feed
+    (``missing_LF``); a last record without its delimiter is such a record."""
+    if not ends.size or delim not in (b"\r\n", b"\n"):
+        return []
+    crlf = _terminators(raw, ends)[1]
+    last = np.frombuffer(raw, dtype=np.uint8)[ends - 1]
+    if delim == b"\r\n":
+        bad, kind, said = ~crlf, "error.table.missing_CRLF", "carriage-return line-feed"
+    else:
+        bad, kind, said = (last != 10) | crlf, "error.table.missing_LF", "a bare line feed"
+    out: list[Finding] = []
+    _report(out, bad, kind, lambda i: f"record {i + 1} does not end in {said} (the label's record_delimiter)",
+            ctx, obj=name)
+    for f in out:
+        f.line = f.line or _line(el)
+    return out
+
+
+def _enclosed_in_quotes(col, holds_quote: np.ndarray, raw: bytes) -> np.ndarray:
+    """Of the values holding a double quote, those that were a quoted field (a doubled
+    quote inside quotes).
+
+    validate (FieldValueValidator, its issue 298) flags a value that starts and ends with a
+    double quote and holds another one; a quote inside an unquoted field (``1, "a"`` with a
+    blank before the quote, ``5"``) is literal text to it, not an error. Arrow unquotes
+    quoted fields, so a value is taken as quoted when its quoted, doubled-quote spelling is in
+    the table's bytes (only values holding a quote are looked at)."""
+    out = np.zeros(len(holds_quote), dtype=bool)
+    verdicts: dict[str, bool] = {}
+    for i in np.flatnonzero(holds_quote):
+        value = col[int(i)].as_py() or ""
+        if value not in verdicts:
+            spelled = ('"' + value.replace('"', '""') + '"').encode("utf-8", "surrogateescape")
+            verdicts[value] = spelled in raw
+        out[i] = verdicts[value]
+    return out
 
 
 def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = None) -> list[Finding]:
@@ -327,22 +422,36 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
         fh.seek(obj.offset)
         raw = fh.read(length)
     delim = _record_delimiter(obj)
-    if obj.size is None and limit is not None and limit < size:
-        # no object_length: the table ends after its records, before the next object
-        keep, _found = _records_extent(raw, obj.records, delim)
-        raw = raw[:keep]
-    if delim == b"\r\n":
-        n_lf, n_crlf = raw.count(b"\n"), raw.count(b"\r\n")
-        if n_lf != n_crlf:
-            out.append(Finding("error.table.missing_CRLF",
-                               f"{name}: {n_lf - n_crlf} record(s) end with a bare line feed, the label says "
-                               f"Carriage-Return Line-Feed", file=ctx.label, line=_line(el)))
-    elif delim == b"\n":
-        n_crlf = raw.count(b"\r\n")
-        if n_crlf:
-            out.append(Finding("error.table.missing_LF",
-                               f"{name}: {n_crlf} record(s) end with carriage-return line-feed, the label says "
-                               f"Line-Feed", file=ctx.label, line=_line(el)))
+    # validate reads a delimited table line by line and stops at the label's record count:
+    # lines after it are not read (no error), every line before it is a record (a blank line
+    # too: it then has the wrong number of fields)
+    ends = line_ends(raw)
+    records = obj.records
+    if records is not None and len(ends) < records and obj.offset + len(raw) < size:
+        # object_length shorter than the records: validate's reader goes on to the end of the file
+        with open(obj.file, "rb") as fh:
+            fh.seek(obj.offset + len(raw))
+            raw += fh.read()
+        ends = line_ends(raw)
+    if records is not None and len(ends) > records:
+        # the fields of the first <records> CSV records are checked: a quoted value may hold
+        # a line break, so a record ends at a line end outside quotes (even count of quotes)
+        record_ends = ends
+        if b'"' in raw:
+            quotes = np.cumsum(np.frombuffer(raw, dtype=np.uint8) == 34)
+            record_ends = ends[quotes[ends - 1] % 2 == 0]
+        if records == 0:
+            raw = b""
+        elif len(record_ends) > records:
+            raw = raw[: int(record_ends[records - 1])]
+        ends = ends[:records]
+    out += _terminator_findings(name, raw, ends, delim, el, ctx)
+    max_len = child_text(el.find("{*}Record_Delimited") if el is not None else None, "maximum_record_length")
+    if max_len and max_len.strip().isdigit() and ends.size:
+        lengths = np.diff(np.concatenate(([0], ends)))
+        _report(out, lengths > int(max_len), "error.table.record_length_mismatch",
+                lambda i: f"record {i + 1} is longer than maximum_record_length {int(max_len)} "
+                          f"(delimiter included)", ctx, obj=name)
     ncols = int(obj.details.get("fields_per_record") or 0) or (max((f.location for f in obj.fields), default=0) + 1)
     bad_rows: list[str] = []
 
@@ -368,24 +477,29 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
             )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if not raw.strip():  # an empty table: no records
-            if obj.records and obj.label_type != "Inventory":
+            if records and len(ends) < records and obj.label_type != "Inventory":
                 out.append(Finding("error.table.records_mismatch",
-                                   f"{name}: the label says {obj.records} records, the file has none",
+                                   f"{name}: the label says {records} records, the file has {len(ends)}",
                                    file=ctx.label, line=_line(el)))
             return out
         out.append(Finding("error.table.bad_file_read", f"{name}: records cannot be split: {exc}",
                            file=ctx.label, line=_line(el)))
         return out
+    # a blank line is a record of one empty field for validate's CSV reader (Arrow skips it)
+    if ncols > 1 and ends.size:
+        blank = np.flatnonzero(np.diff(np.concatenate(([0], ends))) == _terminators(raw, ends)[0])
+        bad_rows += [f"line {i + 1}: blank, 1 empty field, the label says {ncols}" for i in blank]
+    if records is not None and table.num_rows + len(bad_rows) > records:
+        table = table.slice(0, max(records - len(bad_rows), 0))
     for msg in bad_rows[: ctx.max_reported]:
         out.append(Finding("error.table.fields_mismatch", f"{name}: {msg}", file=ctx.label, line=_line(el)))
     if len(bad_rows) > ctx.max_reported:
         out.append(Finding("error.table.fields_mismatch",
                            f"{name}: {len(bad_rows) - ctx.max_reported} more record(s) with a wrong number of "
                            f"fields", file=ctx.label))
-    found_records = table.num_rows + len(bad_rows)
-    if obj.records is not None and found_records != obj.records and obj.label_type != "Inventory":
+    if records is not None and len(ends) < records and obj.label_type != "Inventory":
         out.append(Finding("error.table.records_mismatch",
-                           f"{name}: the label says {obj.records} records, the file has {found_records}",
+                           f"{name}: the label says {records} records, the file has {len(ends)}",
                            file=ctx.label, line=_line(el)))
     field_els = _field_elements(el)
     tasks = []
@@ -394,16 +508,24 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
         idx = [f.location]
         for count, stride in zip(f.shape, f.strides, strict=False):
             idx = [i + k * stride for i in idx for k in range(count)]
-        for col_index in idx:
-            if col_index < ncols:
-                tasks.append((number, f, col_index, lim))
+        idx = [i for i in idx if i < ncols]
+        if idx:
+            tasks.append((number, f, idx, lim))
+    nrows = table.num_rows
 
     def run(task) -> list[Finding]:
-        number, f, col_index, lim = task
+        number, f, col_indexes, lim = task
         found: list[Finding] = []
-        col = table.column(col_index).combine_chunks()
+        # the repetitions of a group field are checked as one column (repetition-major), the
+        # records of the findings mapped back: one pass per field, not per repetition
+        if len(col_indexes) == 1:
+            col = table.column(col_indexes[0]).combine_chunks()
+        else:
+            col = pa.concat_arrays([table.column(i).combine_chunks() for i in col_indexes])
         # PDS DSV: no double quotes inside values, no record delimiters inside quoted values
         quoted = pc.match_substring(col, '"').to_numpy(zero_copy_only=False)
+        if quoted.any():
+            quoted &= _enclosed_in_quotes(col, quoted, raw)
         broken = pc.match_substring_regex(col, "[\r\n]").to_numpy(zero_copy_only=False)
         shown = _shower(col)
         _report(found, quoted, "error.validation.invalid_field_value",
@@ -428,6 +550,12 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
                 return None
 
         _text_column_checks(found, col, f, lim, ctx, field_no=number, obj=name, numeric_values=numbers)
+        if len(col_indexes) > 1 and nrows:
+            for finding in found:
+                if finding.record is not None:
+                    rep, finding.record = divmod(finding.record - 1, nrows)
+                    finding.record += 1
+                    finding.message += f" (repetition {rep + 1})"
         return found
 
     out.extend(_run_tasks(run, tasks, len(raw), ctx))

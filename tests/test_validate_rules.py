@@ -1,0 +1,309 @@
+"""validate's rules, one or more tests per message type, on small products built here.
+
+Each test states the rule as NASA validate implements it (its ``src/main/java`` sources,
+the PDS4 Standards Reference) and builds the smallest products that trigger it or not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pdsgen.validate.runner import Options, run
+
+PDS = "http://pds.nasa.gov/pds4/pds/v1"
+
+
+def opts(**kw) -> Options:
+    kw.setdefault("offline", True)
+    kw.setdefault("jobs", 1)
+    kw.setdefault("context", False)
+    return Options(**kw)
+
+
+def ident(lid: str, cls: str, vid: str = "1.0") -> str:
+    return (f"<Identification_Area><logical_identifier>{lid}</logical_identifier><version_id>{vid}</version_id>"
+            f"<title>t</title><information_model_version>1.20.0.0</information_model_version>"
+            f"<product_class>{cls}</product_class></Identification_Area>")
+
+
+def observational(folder: Path, name: str, lid: str, data_file: str, area: str = "File_Area_Observational",
+                  cls: str = "Product_Observational") -> Path:
+    """A label with one File_Area naming `data_file` (a 2-record character table)."""
+    (folder / data_file).write_bytes(b"1\r\n2\r\n")
+    table = ("<Table_Character><offset unit='byte'>0</offset><records>2</records>"
+             "<record_delimiter>Carriage-Return Line-Feed</record_delimiter><Record_Character><fields>1</fields>"
+             "<groups>0</groups><record_length unit='byte'>3</record_length><Field_Character><name>N</name>"
+             "<field_number>1</field_number><field_location unit='byte'>1</field_location>"
+             "<data_type>ASCII_Integer</data_type><field_length unit='byte'>1</field_length></Field_Character>"
+             "</Record_Character></Table_Character>")
+    label = folder / name
+    label.write_text(f'<?xml version="1.0"?>\n<{cls} xmlns="{PDS}">{ident(lid, cls)}'
+                     f"<{area}><File><file_name>{data_file}</file_name></File>{table}</{area}></{cls}>")
+    return label
+
+
+def types(result) -> list[str]:
+    return sorted(f.type for f in result.all_findings() if f.severity == "error")
+
+
+# --- error.label.file_areas_duplicated_reference (validate: CrossLabelFileAreaReferenceChecker)
+
+
+def test_two_observational_labels_naming_one_file(tmp_path):
+    a = observational(tmp_path, "a.xml", "urn:nasa:pds:b:data:a", "shared.tab")
+    b = observational(tmp_path, "b.xml", "urn:nasa:pds:b:data:b", "shared.tab")
+    r = run([str(a), str(b)], opts())
+    dup = [f for f in r.all_findings() if f.type == "error.label.file_areas_duplicated_reference"]
+    # reported once, on the label that names the file a second time, naming the first one's LID
+    assert [(Path(f.file).name, "urn:nasa:pds:b:data:a" in f.message) for f in dup] == [("b.xml", True)]
+    assert r.exit_code == 1
+
+
+def test_distinct_files_and_non_observational_areas_are_not_duplicates(tmp_path):
+    a = observational(tmp_path, "a.xml", "urn:nasa:pds:b:data:a", "a.tab")
+    b = observational(tmp_path, "b.xml", "urn:nasa:pds:b:data:b", "b.tab")
+    assert "error.label.file_areas_duplicated_reference" not in types(run([str(a), str(b)], opts()))
+    # two ancillary products sharing a file: only observational File_Areas count
+    c = observational(tmp_path, "c.xml", "urn:nasa:pds:b:misc:c", "s.tab", "File_Area_Ancillary", "Product_Ancillary")
+    d = observational(tmp_path, "d.xml", "urn:nasa:pds:b:misc:d", "s.tab", "File_Area_Ancillary", "Product_Ancillary")
+    assert "error.label.file_areas_duplicated_reference" not in types(run([str(c), str(d)], opts()))
+    # an ancillary area and an observational one sharing a file: a duplicate
+    e = observational(tmp_path, "e.xml", "urn:nasa:pds:b:data:e", "s.tab")
+    assert "error.label.file_areas_duplicated_reference" in types(run([str(c), str(e)], opts()))
+
+
+# --- error.integrity.missing_parent_prefix, warning.integrity.member_not_found
+#     (validate: Bundle/CollectionReferentialIntegrityRule, verifyLidPrefix; its issue 140)
+
+
+def bundle(root: Path, bundle_lid: str, collection_lid: str, product_lid: str, *, listed: list[str] | None = None):
+    """bundle.xml → data/collection.xml (inventory) → data/p.xml."""
+    data = root / "data"
+    data.mkdir(parents=True)
+    observational(data, "p.xml", product_lid, "p.tab")
+    members = listed if listed is not None else [f"{product_lid}::1.0"]
+    inv = "".join(f"P,{m}\r\n" for m in members).encode()
+    (data / "inventory.csv").write_bytes(inv)
+    fields = "".join(
+        f"<Field_Delimited><name>{n}</name><field_number>{i}</field_number><data_type>{t}</data_type>"
+        f"</Field_Delimited>" for i, (n, t) in enumerate([("Member_Status", "ASCII_String"),
+                                                          ("LIDVID_LID", "ASCII_LIDVID_LID")], start=1))
+    (data / "collection.xml").write_text(
+        f'<?xml version="1.0"?>\n<Product_Collection xmlns="{PDS}">{ident(collection_lid, "Product_Collection")}'
+        f"<Collection><collection_type>Data</collection_type></Collection><File_Area_Inventory><File>"
+        f"<file_name>inventory.csv</file_name></File><Inventory><offset unit='byte'>0</offset>"
+        f"<parsing_standard_id>PDS DSV 1</parsing_standard_id><records>{len(members)}</records>"
+        f"<record_delimiter>Carriage-Return Line-Feed</record_delimiter><field_delimiter>Comma</field_delimiter>"
+        f"<Record_Delimited><fields>2</fields><groups>0</groups>{fields}</Record_Delimited>"
+        f"<reference_type>inventory_has_member_product</reference_type></Inventory></File_Area_Inventory>"
+        f"</Product_Collection>")
+    (root / "bundle.xml").write_text(
+        f'<?xml version="1.0"?>\n<Product_Bundle xmlns="{PDS}">{ident(bundle_lid, "Product_Bundle")}'
+        f"<Bundle><bundle_type>Archive</bundle_type></Bundle><Bundle_Member_Entry>"
+        f"<lidvid_reference>{collection_lid}::1.0</lidvid_reference><member_status>Primary</member_status>"
+        f"<reference_type>bundle_has_data_collection</reference_type></Bundle_Member_Entry></Product_Bundle>")
+    return root
+
+
+def integrity_types(result) -> list[tuple[str, str]]:
+    return sorted((f.type, Path(f.file).name) for f in result.integrity)
+
+
+def test_members_with_their_parents_prefix(tmp_path):
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p")
+    r = run([str(root)], opts(rule="bundle"))
+    assert not [t for t in integrity_types(r) if "parent_prefix" in t[0] or "member_not_found" in t[0]]
+
+
+def test_collection_member_outside_the_collections_lid(tmp_path):
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:other:p")
+    r = run([str(root)], opts(rule="bundle"))
+    assert ("error.integrity.missing_parent_prefix", "collection.xml") in integrity_types(r)
+    assert r.exit_code == 1
+
+
+def test_bundle_member_outside_the_bundles_lid(tmp_path):
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:x:data", "urn:nasa:pds:x:data:p")
+    found = integrity_types(run([str(root)], opts(rule="bundle")))
+    assert ("error.integrity.missing_parent_prefix", "bundle.xml") in found
+    # the collection's own member is inside the collection's LID: no finding for it
+    assert ("error.integrity.missing_parent_prefix", "collection.xml") not in found
+
+
+def test_a_prefix_is_whole_lid_fields(tmp_path):
+    # urn:nasa:pds:b:datax:p starts with the text "urn:nasa:pds:b:data" but not with "...:data:"
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:datax:p")
+    assert ("error.integrity.missing_parent_prefix", "collection.xml") in integrity_types(
+        run([str(root)], opts(rule="bundle")))
+
+
+def test_primary_member_not_in_the_run(tmp_path):
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
+                  listed=["urn:nasa:pds:b:data:p::1.0", "urn:nasa:pds:b:data:gone::1.0"])
+    found = integrity_types(run([str(root)], opts(rule="bundle")))
+    assert ("warning.integrity.member_not_found", "collection.xml") in found
+    # a member that is not found is not prefix-checked (validate checks found members)
+    assert not [t for t in found if t[0] == "error.integrity.missing_parent_prefix"]
+
+
+# --- error.validation.invalid_field_value in labels (validate: LabelUtil.getIdentifiersCommon,
+#     its issue 401): a line feed in a Reference_List/Internal_Reference lid(vid)_reference or in
+#     the logical_identifier
+
+
+def with_references(folder: Path, refs: str, lid: str = "urn:nasa:pds:b:data:p") -> Path:
+    label = observational(folder, "p.xml", lid, "p.tab")
+    label.write_text(label.read_text().replace("<File_Area_Observational>", refs + "<File_Area_Observational>", 1))
+    return label
+
+
+def ref(where: str, value: str, kind: str = "data_to_document") -> str:
+    inner = f"<Internal_Reference><lid_reference>{value}</lid_reference><reference_type>{kind}</reference_type>" \
+            "</Internal_Reference>"
+    if where == "Reference_List":
+        return f"<Reference_List>{inner}</Reference_List>"
+    return f"<Observation_Area><Investigation_Area><name>X</name><type>Mission</type>{inner}" \
+           "</Investigation_Area></Observation_Area>"
+
+
+def test_line_feed_in_a_reference_list_reference(tmp_path):
+    label = with_references(tmp_path, ref("Reference_List", "\n  urn:nasa:pds:b:document:d\n"))
+    assert "error.validation.invalid_field_value" in types(run([str(label)], opts()))
+
+
+def test_line_feed_outside_the_reference_list_and_blanks_are_not_invalid_values(tmp_path):
+    # validate looks at Reference_List/Internal_Reference only, and for line feeds only
+    label = with_references(tmp_path, ref("Context", "\n urn:nasa:pds:context:investigation:mission.x\n",
+                                          "data_to_investigation"))
+    assert "error.validation.invalid_field_value" not in types(run([str(label)], opts()))
+    label = with_references(tmp_path, ref("Reference_List", "urn:nasa:pds:b:document:d  x"))
+    assert "error.validation.invalid_field_value" not in types(run([str(label)], opts()))
+
+
+def test_line_feed_in_the_logical_identifier(tmp_path):
+    label = observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    label.write_text(label.read_text().replace("<logical_identifier>urn:nasa:pds:b:data:p",
+                                               "<logical_identifier>\n  urn:nasa:pds:b:data:p\n"))
+    assert "error.validation.invalid_field_value" in types(run([str(label)], opts()))
+
+
+# --- error.label.context_ref_not_found (validate: ContextProductReferenceValidationRule): the
+#     reference_type decides which Internal_References are context references
+
+
+def test_context_references_are_chosen_by_reference_type(tmp_path):
+    registry = tmp_path / "ctx.json"
+    registry.write_text('{"Product_Context": [{"lidvid": "urn:nasa:pds:context:investigation:mission.x::1.0",'
+                        ' "name": ["X"], "type": ["Mission"]}]}')
+    o = opts(context=True, context_products=(str(registry),))
+    # registered: fine
+    label = with_references(tmp_path, ref("Context", "urn:nasa:pds:context:investigation:mission.x",
+                                          "data_to_investigation"))
+    assert "error.label.context_ref_not_found" not in types(run([str(label)], o))
+    # a *_to_investigation reference to a LID that is not a registered context product, even
+    # one outside urn:...:context: (validate checks by type, not by LID)
+    label = with_references(tmp_path, ref("Context", "urn:nasa:pds:b:document:mission_doc", "data_to_investigation"))
+    assert "error.label.context_ref_not_found" in types(run([str(label)], o))
+    # a context LID under a reference_type that is no context type is not checked
+    label = with_references(tmp_path, ref("Reference_List", "urn:nasa:pds:context:instrument:unknown.x",
+                                          "data_to_document"))
+    assert "error.label.context_ref_not_found" not in types(run([str(label)], o))
+    # is_* types are context references too
+    label = with_references(tmp_path, ref("Reference_List", "urn:nasa:pds:context:instrument:unknown.x",
+                                          "is_instrument"))
+    assert "error.label.context_ref_not_found" in types(run([str(label)], o))
+
+
+# --- error.file.name_has_invalid_characters & co. (validate: FileAndDirectoryNamingRule on
+#     walked folders, and with every label: the label's own name and its File_Area file names)
+
+
+def test_label_and_data_file_names_are_checked_without_a_folder_walk(tmp_path):
+    label = observational(tmp_path, "bad name.xml", "urn:nasa:pds:b:data:p", "data#1.tab")
+    r = run([str(label)], opts())
+    found = sorted((f.type, Path(f.file).name) for f in r.all_findings() if f.type.startswith("error.file."))
+    assert found == [("error.file.name_has_invalid_characters", "bad name.xml"),
+                     ("error.file.name_has_invalid_characters", "bad name.xml")]  # label; data file (on label)
+    assert any("data#1.tab" in f.message for f in r.all_findings())
+
+
+def test_names_in_a_walked_folder_are_reported_once(tmp_path):
+    observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p+.tab")
+    (tmp_path / "core").write_bytes(b"")
+    (tmp_path / "dir.ext").mkdir()
+    (tmp_path / "core.vmac").write_bytes(b"")  # the whole name counts: allowed
+    r = run([str(tmp_path)], opts())
+    found = sorted(f.type for f in r.all_findings() if f.type.startswith(("error.file.", "error.directory.")))
+    assert found == ["error.directory.name_has_invalid_characters", "error.file.name_has_invalid_characters",
+                     "error.file.unallowed_base_name"]
+
+
+def test_name_too_long():
+    from pdsgen.validate.integrity import name_problems
+
+    assert [k for k, _ in name_problems("a" * 256 + ".xml", False)] == ["error.file.name_too_long"]
+    assert [k for k, _ in name_problems("d" * 256, True)] == ["error.directory.name_too_long"]
+    assert name_problems("a" * 251 + ".xml", False) == []
+
+
+def test_context_name_and_type_against_the_registry(tmp_path):
+    # validate compares name and type only when the enclosing element gives both: a name of
+    # another case is info, another name a warning (info with mismatch warnings disabled)
+    registry = tmp_path / "ctx.json"
+    registry.write_text('{"Product_Context": [{"lidvid": "urn:nasa:pds:context:investigation:mission.x::1.0",'
+                        ' "name": ["Mission X"], "type": ["Mission"]}]}')
+
+    def found(name: str, **kw) -> list[str]:
+        label = with_references(tmp_path, ref("Context", "urn:nasa:pds:context:investigation:mission.x",
+                                              "data_to_investigation").replace("<name>X</name>", f"<name>{name}</name>"))
+        r = run([str(label)], opts(context=True, context_products=(str(registry),), **kw))
+        return sorted(f.type for f in r.all_findings() if "context_ref" in f.type)
+
+    assert found("Mission X") == []
+    assert found("MISSION X") == ["info.label.context_ref_case_mismatch"]
+    assert found("Other") == ["warning.label.context_ref_mismatch"]
+    assert found("Other", context_mismatch_warnings=False) == ["info.label.context_ref_mismatch"]
+
+
+def test_worker_processes_only_when_they_pay_for_their_schematron_compiles(tmp_path):
+    from pdsgen.validate.runner import LABELS_PER_SCHEMATRON, worth_parallel
+
+    def labels(n: int, versions: int) -> list[Path]:
+        out = []
+        for i in range(n):
+            q = tmp_path / f"l{n}_{versions}_{i}.xml"
+            q.write_text(f'<?xml version="1.0"?>\n<?xml-model href="https://pds.nasa.gov/pds4/pds/v1/PDS4_PDS_1{i % versions}00.sch" '
+                         'schematypens="http://purl.oclc.org/dsdl/schematron"?>\n<Product_Observational/>')
+            out.append(q)
+        return out
+
+    assert worth_parallel(labels(LABELS_PER_SCHEMATRON * 2, 1))  # many labels, one Schematron
+    assert not worth_parallel(labels(150, 10))  # a diverse folder: each worker would compile 10
+
+
+# --- error.label.invalid_object_definition from the field definitions (validate:
+#     TableFieldDefinitionRule, run before any table content)
+
+
+def content_types(label: Path) -> list[str]:
+    """Error types but the missing schema of these schema-less test labels."""
+    return [t for t in types(run([str(label)], opts())) if t != "error.label.missing_schema"]
+
+
+def test_field_format_flags_against_the_data_type(tmp_path):
+    label = observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    (tmp_path / "p.tab").write_bytes(b"1\r\nx\r\n")  # record 2 is no integer
+    assert "error.table.field_value_data_type_mismatch" in types(run([str(label)], opts()))
+    # a number field with a left-justify flag: the definition is rejected, no table is read
+    text = label.read_text()
+    label.write_text(text.replace("<data_type>ASCII_Integer</data_type>",
+                                  "<data_type>ASCII_Integer</data_type><field_format>%-1d</field_format>"))
+    assert content_types(label) == ["error.label.invalid_object_definition"]
+    # a string field with a '+' flag: the same
+    label.write_text(text.replace("<data_type>ASCII_Integer</data_type>",
+                                  "<data_type>ASCII_String</data_type><field_format>%+1s</field_format>"))
+    assert content_types(label) == ["error.label.invalid_object_definition"]
+    # the flags the other way round are fine
+    label.write_text(text.replace("<data_type>ASCII_Integer</data_type>",
+                                  "<data_type>ASCII_Integer</data_type><field_format>%+1d</field_format>"))
+    assert "error.label.invalid_object_definition" not in types(run([str(label)], opts()))
