@@ -208,16 +208,9 @@ class ContextIndex:
 
 
 def default_context_files() -> list[Path]:
-    """The registered-context-products list validate uses: the copy shipped with
-    ``pdsgen.validate`` (``data/registered_context_products.json[.gz]``) if present,
-    else the user-cache copy."""
-    import pdsgen.validate as v
-
-    here = Path(v.__file__).parent / "data"
-    for name in ("registered_context_products.json.gz", "registered_context_products.json"):
-        if (here / name).is_file():
-            return [here / name]
-    from pdsgen.validate.runner import default_context_products
+    """The registered-context-products list validate uses by default (one rule for both:
+    the downloaded copy if any, else the one shipped with ``pdsgen.validate``)."""
+    from pdsgen.validate.context_products import default_context_products
 
     return default_context_products()
 
