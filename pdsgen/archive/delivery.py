@@ -88,7 +88,7 @@ def deliver(workspace: str | os.PathLike[str], *, seed: int = 0, jobs: int = 1, 
     from pdsgen.recipes import load_recipe
     from pdsgen.recipes.demo_data import generate
     from pdsgen.recipes.run import run_recipe
-    from pdsgen.render import iso_utc, resolve_creation_time
+    from pdsgen.render import DEFAULT_IM_VERSION, iso_utc, resolve_creation_time
 
     ws_path = Path(workspace)
     if ws_path.exists():
@@ -100,7 +100,9 @@ def deliver(workspace: str | os.PathLike[str], *, seed: int = 0, jobs: int = 1, 
     t = time.perf_counter()
     ws = init_workspace(ws_path, BUNDLE, extra=["raw", "calibration"])
     raw = ws.collection_dir("raw")
-    data = generate("inms", raw, seed)
+    # delivered raw inputs cite the Information Model of the rest of the bundle (validate
+    # warns pds4_version_mismatch when a bundle's labels cite more than one)
+    data = generate("inms", raw, seed, im_version=DEFAULT_IM_VERSION)
     cal_dir = ws.collection_dir("calibration")
     plan_src = raw / PLAN
     label_delimited(plan_src, cal_dir, f"{ws.collections['calibration'].lid}:inms_datasets",
