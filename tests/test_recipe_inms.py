@@ -184,14 +184,24 @@ def test_demo_runs(recipe, tmp_path):
     assert list(res2.tables[""]["DATASET"]) == ["D001", "D002"]
 
 
-def test_scan_labels_schema_valid_and_pds4_tools_agrees(tmp_path):
+@pytest.mark.parametrize(("im_version", "code"), [(None, "1J00"), ("1.22.0.0", "1M00")])
+def test_scan_labels_schema_valid_and_pds4_tools_agrees(tmp_path, im_version, code):
+    """By default the raw scans cite IM 1.19 (1J00); a delivery writes them against 1.22 (1M00)."""
+    import contextlib
+
     import pds4_tools
     from conftest import PDS_V1
     from lxml import etree
 
-    schema = etree.XMLSchema(etree.parse(str(PDS_V1 / "PDS4_PDS_1J00.xsd")))
-    lbl = _scan(tmp_path, 12, "D003", "OSNB", [7, 70, 700], p=1.25e-6)
-    assert schema.validate(etree.parse(str(lbl))), schema.error_log.last_error
+    from pdsgen.recipes.demo_data import raw_information_model
+
+    schema = etree.XMLSchema(etree.parse(str(PDS_V1 / f"PDS4_PDS_{code}.xsd")))
+    with raw_information_model(im_version) if im_version else contextlib.nullcontext():
+        lbl = _scan(tmp_path, 12, "D003", "OSNB", [7, 70, 700], p=1.25e-6)
+    tree = etree.parse(str(lbl))
+    assert schema.validate(tree), schema.error_log.last_error
+    assert tree.findtext("{*}Identification_Area/{*}information_model_version") == (im_version or "1.19.0.0")
+    assert f"PDS4_PDS_{code}.xsd" in tree.getroot().get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
     s = pds4_tools.read(str(lbl), quiet=True)
     assert list(s["DATA"]["counter1"]) == [7, 70, 700]
     assert float(s["MONITORS"]["chamber_ion_pmon"][0]) == pytest.approx(1.25e-6)

@@ -5,6 +5,7 @@ CRLF), field types from the values (astropy's ASCII reader)."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 from collections.abc import Sequence
@@ -41,8 +42,13 @@ def label_delimited(source: str | os.PathLike[str], folder: str | os.PathLike[st
     date = context["date"]
     history = list(history) + [{"date": date, "vid": vid,
                                 "description": "First version." if not history else f"Version {vid}."}]
-    fields = [{"name": name, "number": i + 1, "data_type": _field_type(table[name]),
-               "length": max(len(str(v)) for v in table[name]) if len(table) else 1}
+    # maximum_field_length from the values as written (astropy's str() of a parsed number
+    # can be shorter: -6.5734e-2 prints as -0.065734)
+    import numpy as np
+
+    cells = np.array(list(csv.reader(lines[1:])), dtype=str).reshape(len(lines) - 1, len(table.colnames))
+    lengths = np.char.str_len(cells).max(axis=0) if len(cells) else np.ones(len(table.colnames), dtype=int)
+    fields = [{"name": name, "number": i + 1, "data_type": _field_type(table[name]), "length": max(int(lengths[i]), 1)}
               for i, name in enumerate(table.colnames)]
     context |= {
         "lid": lid, "vid": vid, "title": title, "description": description or title, "modification_history": history,

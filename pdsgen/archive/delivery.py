@@ -3,7 +3,12 @@ raw data → workspace → calibrated products → documents → packaged, valid
 a calibration file changes → regeneration → new versions, inventories, superseded
 versions kept → valid bundle again.
 
-Shown on the INMS demo, whose products' LIDs (``urn:nasa:pds:cassini.inms.reu:...``)
+`deliver_instrument` delivers any instrument's demo the same way (without the change and
+regeneration): the recipe's bundle, raw PDS4 inputs whose LIDs lie in it delivered as
+their collection, CSV calibration files labelled in ``calibration``, the rest (PDS3 raw
+inputs and calibration files, inputs of other bundles) in the workspace's ``inputs/``.
+
+`deliver` is shown on the INMS demo, whose products' LIDs (``urn:nasa:pds:cassini.inms.reu:...``)
 make one bundle with its raw inputs: collections ``raw`` (the scans, delivered),
 ``calibration`` (the dataset plan, labelled as a Product_Ancillary), ``calibrated`` (the
 recipe's tables and browse plots) and ``document`` (the recipe's algorithm description).
@@ -21,6 +26,7 @@ from typing import Any
 BUNDLE = "urn:nasa:pds:cassini.inms.reu"
 RECIPE = "inms-crosstalk"
 PLAN = "inms_datasets.csv"
+PLAN_TITLE = "Cassini INMS REU dataset plan: scan ranges and roles per run"
 
 
 @dataclass
@@ -66,6 +72,137 @@ def _versions(bundle: Path, index: Any) -> str:
                      if "SUPERSEDED" not in lp)
 
 
+def _label_lid(path: Path) -> str | None:
+    """The LID of a PDS4 label (``None`` for anything else)."""
+    from pdsgen.errors import LabelError
+    from pdsgen.untrusted import parse_label_xml
+
+    try:
+        root = parse_label_xml(path).getroot()
+    except LabelError:
+        return None
+    return root.findtext("{*}Identification_Area/{*}logical_identifier")
+
+
+def _label_files(path: Path) -> list[str]:
+    """The file names a PDS4 label's File areas give (moved with it; only files the demo
+    generator wrote are ever moved)."""
+    from pdsgen.untrusted import parse_label_xml
+
+    return [t.strip() for t in parse_label_xml(path).xpath("//*[local-name()='File']/*[local-name()='file_name']/text()")]
+
+
+@dataclass
+class Prepared:
+    """A workspace with the demo's raw inputs placed and its recipe run into its collection."""
+
+    workspace: Any  # pdsgen.archive.workspace.Workspace
+    recipe: Any
+    data: Any  # DemoData with paths inside the workspace
+    cal_files: list[Path]
+    collection: str
+    products: int
+
+
+def prepare(workspace: str | os.PathLike[str], instrument: str, *, seed: int = 0, jobs: int = 1,
+            created: str, cal_titles: dict[str, str] | None = None) -> Prepared:
+    """Workspace for ``instrument``'s recipe bundle (emptied first): the demo's raw inputs
+    (written against pdsgen's Information Model) — a PDS4 input whose LID lies in the bundle in
+    the collection its LID names, the rest in ``inputs/``; CSV calibration files labelled as
+    Product_Ancillary in ``calibration/``; the recipe run into its collection; its
+    algorithm description in ``document/``."""
+    import tempfile
+
+    from pdsgen.archive.ancillary import label_delimited
+    from pdsgen.archive.documents import write_recipe_document
+    from pdsgen.archive.workspace import init_workspace, recipe_collections
+    from pdsgen.recipes import load_recipe
+    from pdsgen.recipes.demo_data import DemoData, generate
+    from pdsgen.recipes.run import run_recipe
+    from pdsgen.render import DEFAULT_IM_VERSION
+
+    ws_path = Path(workspace)
+    if ws_path.exists():
+        shutil.rmtree(ws_path)
+    ws_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=ws_path.parent, prefix=f".{ws_path.name}.") as tmp:
+        gen = Path(tmp)
+        # raw inputs delivered with the products cite the Information Model of the rest of the
+        # bundle (validate warns pds4_version_mismatch when one bundle's labels cite several)
+        data = generate(instrument, gen, seed, im_version=DEFAULT_IM_VERSION)
+        recipe = load_recipe(data.recipe)
+        lids = sorted(recipe_collections(recipe))
+        if len(lids) != 1:
+            raise ValueError(f"recipe {recipe.name}: its products lie in {len(lids)} collections ({lids}); "
+                             "the delivery needs one")
+        coll_lid = lids[0]
+        bundle_lid, coll_name = coll_lid.rsplit(":", 1)
+        placed = {}
+        for p in data.inputs:
+            lid = _label_lid(p) if p.suffix.lower() == ".xml" else None
+            if lid and lid.startswith(bundle_lid + ":") and lid.count(":") >= 5:
+                placed[p] = lid.split(":")[4]
+        csv_cals = [c for c in data.calibrations if c.suffix.lower() == ".csv"]
+        extra = sorted(set(placed.values()) | ({"calibration"} if csv_cals else set()))
+        ws = init_workspace(ws_path, bundle_lid, extra=extra)
+        moved: dict[Path, Path] = {}
+        for label, name in placed.items():
+            dest = ws.collection_dir(name)
+            for f in [*_label_files(label), label.name]:
+                moved[label.parent / f] = dest / f
+        for src in sorted(gen.rglob("*")):
+            if src.is_file():
+                dest = moved.get(src, ws.inputs_dir / src.relative_to(gen))
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dest)
+                moved[src] = dest
+    cal_files = []
+    for c in data.calibrations:
+        if c in csv_cals:
+            cal_dir = ws.collection_dir("calibration")
+            title = (cal_titles or {}).get(c.name) or f"{recipe.name} calibration table {c.name}"
+            label_delimited(moved[c], cal_dir, f"{ws.collections['calibration'].lid}:{c.stem.lower()}",
+                            title=title, creation_time=created)
+            moved[c].unlink()  # delivered as a product of the calibration collection
+            cal_files.append(cal_dir / c.name)
+        else:
+            cal_files.append(moved[c])
+    data = DemoData(data.recipe, [moved[p] for p in data.inputs], cal_files, dict(data.params), data.description)
+    report = run_recipe(recipe, data.inputs, ws.collection_dir(coll_name), cal_files=cal_files,
+                        params=dict(data.params), jobs=jobs, creation_time=created)
+    if report.failed:
+        raise RuntimeError(f"{recipe.name} failed: {report.failed[0].error}")
+    write_recipe_document(recipe, ws.collection_dir("document"), ws.collections["document"].lid,
+                          creation_time=created)
+    return Prepared(ws, recipe, data, cal_files, coll_name, sum(len(o.outputs) for o in report.written))
+
+
+def deliver_instrument(workspace: str | os.PathLike[str], instrument: str, *, seed: int = 0, jobs: int = 1,
+                       creation_time: Any = None) -> Delivery:
+    """`prepare` ``instrument``'s delivery, package the bundle and validate it (``--rule bundle``)."""
+    from pdsgen.archive.index import SQLiteIndex, default_db
+    from pdsgen.archive.package import package_bundle
+    from pdsgen.render import iso_utc, resolve_creation_time
+
+    created = iso_utc(resolve_creation_time(creation_time))
+    out = Delivery(Path(workspace))
+    t = time.perf_counter()
+    prep = prepare(workspace, instrument, seed=seed, jobs=jobs, created=created)
+    ws = prep.workspace
+    where = ", ".join(f"{n}/" for n in sorted(ws.collections))
+    out.steps.append(Step("init + run", f"{ws.bundle_lid}: {len(prep.data.inputs)} raw inputs, "
+                          f"{prep.products} products of {prep.recipe.name} in {prep.collection}/; "
+                          f"collections {where}", seconds=time.perf_counter() - t))
+    with SQLiteIndex(default_db(ws.bundle_dir)) as idx:
+        t = time.perf_counter()
+        res = package_bundle(ws.bundle_dir, idx, creation_time=created, manifest_dir=ws.path / "manifests")
+        out.manifests = [m for m in (res.checksum_manifest, res.transfer_manifest) if m is not None]
+        errors, warnings, out.findings = _validate(ws.bundle_dir)
+        out.steps.append(Step("package + validate", "archive bundle; validate --rule bundle",
+                              _versions(ws.bundle_dir, idx), errors, warnings, time.perf_counter() - t))
+    return out
+
+
 def change_plan(path: Path) -> None:
     """The demo's calibration change: scan 10 of run 1020 moves from dataset D001 to D002."""
     text = path.read_bytes().decode("ascii")
@@ -79,48 +216,24 @@ def deliver(workspace: str | os.PathLike[str], *, seed: int = 0, jobs: int = 1, 
             creation_time: Any = None, change_time: Any = None) -> Delivery:
     """Run the walk-through in ``workspace`` (emptied first)."""
     from pdsgen.archive.ancillary import label_delimited
-    from pdsgen.archive.documents import write_recipe_document
     from pdsgen.archive.index import SQLiteIndex, default_db
     from pdsgen.archive.package import package_bundle
     from pdsgen.archive.regenerate import regenerate
     from pdsgen.archive.versioning import keep_superseded
-    from pdsgen.archive.workspace import init_workspace
-    from pdsgen.recipes import load_recipe
-    from pdsgen.recipes.demo_data import generate
-    from pdsgen.recipes.run import run_recipe
     from pdsgen.render import iso_utc, resolve_creation_time
 
     ws_path = Path(workspace)
-    if ws_path.exists():
-        shutil.rmtree(ws_path)
     out = Delivery(ws_path)
     created = iso_utc(resolve_creation_time(creation_time))
     changed = iso_utc(resolve_creation_time(change_time)) if change_time is not None else created
 
     t = time.perf_counter()
-    ws = init_workspace(ws_path, BUNDLE, extra=["raw", "calibration"])
-    raw = ws.collection_dir("raw")
-    data = generate("inms", raw, seed)
-    cal_dir = ws.collection_dir("calibration")
-    plan_src = raw / PLAN
-    label_delimited(plan_src, cal_dir, f"{ws.collections['calibration'].lid}:inms_datasets",
-                    title="Cassini INMS REU dataset plan: scan ranges and roles per run",
-                    creation_time=created)
-    plan_src.unlink()  # delivered as a product of the calibration collection
-    out.steps.append(Step("init", f"workspace, {len(data.inputs)} raw scans in raw/, the dataset plan "
-                          "labelled in calibration/", seconds=time.perf_counter() - t))
-
-    t = time.perf_counter()
-    recipe = load_recipe(RECIPE)
-    report = run_recipe(recipe, data.inputs, ws.collection_dir("calibrated"), cal_files=[cal_dir / PLAN],
-                        params=dict(data.params), jobs=jobs, creation_time=created)
-    if report.failed:
-        raise RuntimeError(f"{RECIPE} failed: {report.failed[0].error}")
-    products = sum(len(o.outputs) for o in report.written)
-    write_recipe_document(recipe, ws.collection_dir("document"), ws.collections["document"].lid,
-                          creation_time=created)
-    out.steps.append(Step("run", f"pdsgen run {RECIPE} --workspace --out calibrated: {products} products; "
-                          "algorithm description in document/", seconds=time.perf_counter() - t))
+    prep = prepare(ws_path, "inms", seed=seed, jobs=jobs, created=created, cal_titles={PLAN: PLAN_TITLE})
+    ws, cal_dir = prep.workspace, prep.workspace.collection_dir("calibration")
+    out.steps.append(Step("init + run", f"workspace, {len(prep.data.inputs)} raw scans in raw/, the dataset plan "
+                          f"labelled in calibration/; pdsgen run {RECIPE} --workspace --out calibrated: "
+                          f"{prep.products} products; algorithm description in document/",
+                          seconds=time.perf_counter() - t))
 
     manifests = ws_path / "manifests"
     with SQLiteIndex(default_db(ws.bundle_dir)) as idx:
@@ -138,7 +251,7 @@ def deliver(workspace: str | os.PathLike[str], *, seed: int = 0, jobs: int = 1, 
         shutil.copy(cal_dir / PLAN, edited)
         change_plan(edited)
         label_delimited(edited, cal_dir, f"{ws.collections['calibration'].lid}:inms_datasets",
-                        title="Cassini INMS REU dataset plan: scan ranges and roles per run", vid="1.1",
+                        title=PLAN_TITLE, vid="1.1",
                         history=[{"date": created[:10], "vid": "1.0", "description": "First version."}],
                         creation_time=changed)
         out.steps.append(Step("change calibration", "dataset plan 1.1: scan 10 of run 1020 moves to D002 "

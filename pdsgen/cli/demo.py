@@ -42,7 +42,8 @@ class InstrumentName(click.ParamType):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (a row per instrument) instead of tables.")
 @click.option("--deliver", is_flag=True, help="Run the delivery walk-through instead (INMS): workspace, "
               "calibrated products and documents in one bundle, package, validate, change a calibration "
-              "file, regenerate, validate again; in OUT/delivery/.")
+              "file, regenerate, validate again; then every other instrument's bundle delivered and "
+              "validated the same way (--only: those instruments); in OUT/delivery/<instrument>/.")
 @click.option("--scheduler", default=None, help="With --deliver: regenerate on this Dask scheduler "
               "(tcp://HOST:PORT or 'local').")
 def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog: str | None, offline: bool,
@@ -56,7 +57,8 @@ def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog:
     from rich.table import Table
 
     if deliver:
-        _deliver(Path(out_dir) / "delivery", seed=seed, jobs=jobs, scheduler=scheduler, creation_time=creation_time)
+        _deliver(Path(out_dir) / "delivery", only=only, seed=seed, jobs=jobs, scheduler=scheduler,
+                 creation_time=creation_time)
         return
 
     from pdsgen.cli.app import OutputError
@@ -130,32 +132,45 @@ def _missing_extras(rows, *, validated: bool) -> list[str]:
     return hints
 
 
-def _deliver(workspace, *, seed: int, jobs: int, scheduler: str | None, creation_time: str | None) -> None:
-    """`pdsgen demo --deliver`: the walk-through's table; exit 1 unless both validations are clean."""
+def _deliver(folder, *, only: tuple[str, ...], seed: int, jobs: int, scheduler: str | None,
+             creation_time: str | None) -> None:
+    """`pdsgen demo --deliver`: the walk-through's table (INMS), then one bundle per other
+    instrument; exit 1 unless every validation is clean (no errors)."""
     import datetime as dt
 
     from rich.console import Console
     from rich.table import Table
 
-    from pdsgen.archive.delivery import deliver
+    from pdsgen.archive.delivery import deliver, deliver_instrument
+    from pdsgen.recipes.demo_data import demo_instruments
     from pdsgen.render import resolve_creation_time
 
+    names = [n for n in demo_instruments() if not only or n in only]
     console = Console() if sys.stdout.isatty() else Console(width=160)
-    console.print(f"pdsgen demo --deliver → {workspace.resolve()}")
+    console.print(f"pdsgen demo --deliver → {folder.resolve()}")
     first = resolve_creation_time(creation_time)
     later = first + dt.timedelta(days=1)  # the calibration change comes a day later
-    d = deliver(workspace, seed=seed, jobs=jobs, scheduler=scheduler, creation_time=first, change_time=later)
-    table = Table(title="pdsgen delivery walk-through (INMS bundle urn:nasa:pds:cassini.inms.reu)")
-    for col in ("step", "what", "bundle and collection versions", "errors", "warnings", "seconds"):
-        table.add_column(col, justify="right" if col in ("errors", "warnings", "seconds") else "left")
-    for s in d.steps:
-        table.add_row(s.step, s.detail, s.versions, "" if s.errors is None else str(s.errors),
-                      "" if s.warnings is None else str(s.warnings), f"{s.seconds:.1f}")
-    console.print(table)
-    for f in d.findings:
-        console.print(f"  {f}", highlight=False)
-    for m in d.manifests:
-        console.print(f"manifest: {m}", highlight=False)
-    bad = [s for s in d.steps if s.errors]
-    if bad:
+    runs = []
+    for name in names:
+        if name == "inms":
+            d = deliver(folder / name, seed=seed, jobs=jobs, scheduler=scheduler, creation_time=first,
+                        change_time=later)
+            title = "pdsgen delivery walk-through (INMS bundle urn:nasa:pds:cassini.inms.reu)"
+        else:
+            d = deliver_instrument(folder / name, name, seed=seed, jobs=jobs, creation_time=first)
+            title = f"pdsgen delivery: {name}"
+        runs.append((title, d))
+    for title, d in runs:
+        table = Table(title=title)
+        for col in ("step", "what", "bundle and collection versions", "errors", "warnings", "seconds"):
+            table.add_column(col, justify="right" if col in ("errors", "warnings", "seconds") else "left")
+        for s in d.steps:
+            table.add_row(s.step, s.detail, s.versions, "" if s.errors is None else str(s.errors),
+                          "" if s.warnings is None else str(s.warnings), f"{s.seconds:.1f}")
+        console.print(table)
+        for f in d.findings:
+            console.print(f"  {f}", highlight=False)
+        for m in d.manifests:
+            console.print(f"manifest: {m}", highlight=False)
+    if any(s.errors for _, d in runs for s in d.steps):
         sys.exit(1)

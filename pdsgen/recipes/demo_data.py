@@ -12,6 +12,9 @@ the whole demo (five instruments, generate + run + validate) runs in under a min
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,13 +64,37 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: Information Model the raw reference labels cite by default: 1.19 (PDS4_PDS_1J00), that of
+#: the real archives the demo's raw formats imitate
+RAW_IM_VERSION = "1.19.0.0"
+_raw_im_version: ContextVar[str] = ContextVar("raw_im_version", default=RAW_IM_VERSION)
+
+
+@contextmanager
+def raw_information_model(version: str) -> Iterator[None]:
+    """Within the block, raw reference labels cite Information Model ``version`` (a delivery
+    writes the raw inputs it delivers against the IM of the rest of its bundle)."""
+    from pdsgen.render import information_model
+
+    information_model(version)  # a malformed version is an error here, not in a template
+    token = _raw_im_version.set(version)
+    try:
+        yield
+    finally:
+        _raw_im_version.reset(token)
+
+
 def render_label(instrument: str, template: str, **context: Any) -> str:
     """Render the reference label template ``template`` of ``instrument`` (found in the unit's
     declared labels folder, pdsgen's ``labels/<instrument>/`` for the built-ins); strict: an
-    undefined variable is an error, not an empty string."""
+    undefined variable is an error, not an empty string. The template gets ``im``, the
+    `InformationModel` to cite (`RAW_IM_VERSION` unless `raw_information_model` says otherwise)."""
     import jinja2
 
     from pdsgen.plugins import get_instrument
+    from pdsgen.render import information_model
+
+    context.setdefault("im", information_model(_raw_im_version.get()))
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(get_instrument(instrument).labels_dir)),
@@ -85,9 +112,11 @@ def generator(instrument: str) -> Any:
     return get_instrument(instrument).demo_module()
 
 
-def generate(instrument: str, out_dir: Path, seed: int = 0) -> DemoData:
+def generate(instrument: str, out_dir: Path, seed: int = 0, *, im_version: str | None = None) -> DemoData:
+    """Run ``instrument``'s demo generator; ``im_version``: the IM its PDS4 raw labels cite."""
     mod = generator(instrument)
-    data = mod.generate(Path(out_dir), seed)
+    with raw_information_model(im_version or _raw_im_version.get()):
+        data = mod.generate(Path(out_dir), seed)
     if not data.recipe:
         data.recipe = mod.RECIPE
     return data
