@@ -125,7 +125,8 @@ def test_run_json_quiet_and_verbose_logging(tmp_path):
     doc = json.loads(res.stdout)
     (product,) = doc["products"]
     assert doc["recipe"] == "chems-pha" and product["error"] is None and product["records"] == 48
-    assert product["outputs"] == [str(tmp_path / "out" / "cpha0_2004183_0001_cal.xml")]
+    # the table and its M vs M/Q browse plot
+    assert product["outputs"] == [str(tmp_path / "out" / f"cpha0_2004183_0001_cal{s}.xml") for s in ("", "_m_vs_mq")]
     assert "INFO pdsgen.recipes.run: chems-pha: CPHA0_2004183_0001.LBL → cpha0_2004183_0001_cal.xml" in res.stderr
     assert "note" not in res.stderr  # -q: no notes
 
@@ -137,7 +138,8 @@ def test_recipes_and_demo_json(tmp_path):
     assert res.exit_code == 0, res.output
     demo = json.loads(res.stdout)
     (row,) = demo["instruments"]
-    assert row["instrument"] == "chems" and row["products"] == row["inputs"] == 3 and row["ok"]
+    # per input: the calibrated table and its M vs M/Q browse plot
+    assert row["instrument"] == "chems" and row["inputs"] == 3 and row["products"] == 2 * 3 and row["ok"]
 
 
 def test_every_jobs_option_defaults_to_1():

@@ -34,9 +34,9 @@ def test_chems_and_fips_demo_products_validate(tmp_path, monkeypatch):
     rows = run_demo(tmp_path, instruments=["chems", "fips"], creation_time="2026-01-01T00:00:00Z")
     for row in rows:
         assert row.ok, (row.error, row.problems)
-        # fips: each PHA EDR gives its events and its velocity distribution (two products)
-        extra = 2 if row.instrument == "fips" else 0
-        assert row.products == row.inputs + extra and row.validated == row.products and row.invalid == 0
+        # two products per input: chems a table and its M vs M/Q browse plot; fips a PHA EDR its
+        # events and velocity distribution, a scan EDR its spectra and their E/q browse plot
+        assert row.products == 2 * row.inputs and row.validated == row.products and row.invalid == 0
     assert (tmp_path / "calibrated" / "chems" / "cpha0_2004183_0001_cal.xml").is_file()
     if CATALOG_ARG:  # a checkout with ../shared: the demo checks context references against its list
         assert CONTEXT.is_file()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from conftest import validate_cli_args, validate_options
 
@@ -48,19 +49,21 @@ def test_without_saxonche_check_schematron_raises_a_clear_error(tmp_path, monkey
         schematron.check_schematron(_product(tmp_path), PDS_V1 / "PDS4_PDS_1M00.sch")
 
 
-def test_without_matplotlib_products_are_written_and_plots_skipped(tmp_path, monkeypatch):
+@pytest.mark.parametrize("inst", ["aca", "chems", "fips"])
+def test_without_matplotlib_products_are_written_and_plots_skipped(inst, tmp_path, monkeypatch):
     from pdsgen.recipes.demo import run_demo
 
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib...` fails as if absent
-    (row,) = run_demo(tmp_path, instruments=["aca"], validate=False)
+    (row,) = run_demo(tmp_path, instruments=[inst], validate=False)
     assert row.error is None and row.failed == 0 and row.products > 0, (row.error, row.problems)
     notes = [n for o in row.report.outcomes for n in o.notes] if row.report else []
     assert any("browse plot(s) skipped: matplotlib is not installed (pip install 'pdsgen[plots]')" in n
                for n in notes), notes
-    assert not list((tmp_path / "calibrated" / "aca").glob("*.png"))
-    assert list((tmp_path / "calibrated" / "aca").glob("*.xml"))
+    assert not list((tmp_path / "calibrated" / inst).glob("*.png"))
+    assert not [p for p in (tmp_path / "calibrated" / inst).glob("*.xml") if "Product_Browse" in p.read_text()]
+    assert list((tmp_path / "calibrated" / inst).glob("*.xml"))
 
 
 def test_without_distributed_the_dask_backend_names_the_extra(monkeypatch):

@@ -53,7 +53,7 @@ def test_chems_recipe_writes_missing_constant_and_notes_the_count(tmp_path):
     out = tmp_path / "out"
     r = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(bare), "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
-    label = next(out.glob("*.xml"))
+    label = next(out.glob("*_cal.xml"))  # not the M vs M/Q browse
     table = next(o for o in pdsgen.open(label) if o.kind == "table").to_table()
     step = np.asarray(table["step"])
     bad = np.isin(step, [0, 24])

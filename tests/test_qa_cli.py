@@ -30,7 +30,7 @@ def test_set_parameter_provenance_is_typed(chems_raw, tmp_path, standard):
     res = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(cal), "--set", "alpha=0.55",
                                     "--standard", standard, "--out", str(tmp_path), "-q"])
     assert res.exit_code == 0, res.output
-    label = next(tmp_path.glob("*.lbl" if standard == "pds3" else "*.xml"))
+    label = next(tmp_path.glob("*.lbl" if standard == "pds3" else "*_cal.xml"))  # not the M vs M/Q browse
     text = " ".join(label.read_text().split())
     assert "Parameters: {'alpha': 0.55}." in text
     assert "'0.55'" not in text
@@ -80,7 +80,7 @@ def test_chems_pha_label_has_no_deprecated_values(chems_raw, tmp_path):
     res = CliRunner().invoke(main, ["validate", str(tmp_path), "--offline", "--no-context", "-j", "1"])
     assert res.exit_code == 0, res.output
     assert "0 error(s), 0 warning(s)" in res.output, res.output
-    assert "<type>Host</type>" in next(tmp_path.glob("*.xml")).read_text()
+    assert "<type>Host</type>" in next(tmp_path.glob("*_cal.xml")).read_text()
 
 
 @pytest.mark.parametrize("name", ["chems-pha", "fips-cdr", "iuvs-dark", "aca-dark", "inms-crosstalk"])
@@ -126,9 +126,9 @@ def test_archive_unusable_input_exits_2(chems_raw, tmp_path):
     res = runner.invoke(main, ["archive", "find", str(root)])
     assert res.exit_code == 2 and "no archive index" in res.output
     assert runner.invoke(main, ["archive", "index", str(root), "-q"]).exit_code == 0
-    # --full re-reads the two known labels: updated, not added
+    # --full re-reads the four known labels (each table and its M vs M/Q browse): updated, not added
     res = runner.invoke(main, ["archive", "index", str(root), "-q", "--full"])
-    assert res.exit_code == 0 and "2 products indexed: 0 added, 2 updated" in res.output, res.output
+    assert res.exit_code == 0 and "4 products indexed: 0 added, 4 updated" in res.output, res.output
     res = runner.invoke(main, ["archive", "find", str(root), "--start", "garbage"])
     assert res.exit_code == 2 and "--start" in res.output
     res = runner.invoke(main, ["archive", "find", str(root), "--start", "2005:001", "--stop", "2004:001"])
@@ -169,8 +169,9 @@ def test_bundle_with_a_bad_collection_writes_nothing(chems_raw, tmp_path):
         shutil.copy(f, root / "z_raw" / f.name)
     res = CliRunner().invoke(main, ["archive", "bundle", str(root), "--lid", "urn:nasa:pds:qa", "--no-manifests"])
     assert res.exit_code == 2 and "has no LID/VID" in res.output and pha.name in res.output
-    assert sorted(p.name for p in (root / "a_data").iterdir()) == ["cpha0_2004183_0001_cal.tab",
-                                                                   "cpha0_2004183_0001_cal.xml"]
+    assert sorted(p.name for p in (root / "a_data").iterdir()) == [  # the table and its M vs M/Q browse plot
+        "cpha0_2004183_0001_cal.tab", "cpha0_2004183_0001_cal.xml",
+        "cpha0_2004183_0001_cal_m_vs_mq.png", "cpha0_2004183_0001_cal_m_vs_mq.xml"]
     assert not list(root.glob("bundle_*"))
 
 
@@ -216,7 +217,7 @@ def test_document_skeleton_says_what_to_fill_and_filled_matches_chems_pha(chems_
         assert res.exit_code == 0, res.output
 
     def table(folder):
-        return next(o for o in pdsgen.open(next(folder.glob("*.xml"))) if o.kind == "table").to_table()
+        return next(o for o in pdsgen.open(next(folder.glob("*_cal.xml"))) if o.kind == "table").to_table()
 
     doc, ref = table(tmp_path / "doc"), table(tmp_path / "builtin")
     measured = ~np.ma.getmaskarray(ref["M"])
@@ -275,7 +276,7 @@ def test_regenerate_after_calibration_change_and_failure(chems_raw, tmp_path):
     # M/Q scales with 1/dist^2
     ref = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(cal), "--out", str(tmp_path / "ref"), "-q"])
     assert ref.exit_code == 0
-    first = next(o for o in pdsgen.open(next((tmp_path / "ref").glob("*.xml"))) if o.kind == "table").to_table()
+    first = next(o for o in pdsgen.open(next((tmp_path / "ref").glob("*_cal.xml"))) if o.kind == "table").to_table()
     np.testing.assert_allclose(np.asarray(new["MQ"], float) / np.asarray(first["MQ"], float),
                                (old_sep / float(fields[sep_at])) ** 2, rtol=1e-5)
 

@@ -41,7 +41,9 @@ def test_reference_fips_inputs_run(tmp_path):
                                     "--cal", str(fips / "fips_proton_efficiency.csv")])
     assert res.exit_code == 0, res.output
     assert "3 of 3 inputs done" in res.output
-    assert len(list(tmp_path.glob("*.xml"))) == 3 + 2  # the PHA EDRs also give a velocity distribution
+    # two products per input: the PHA EDRs give events and a velocity distribution, the scan
+    # EDR its spectra and their E/q browse plot
+    assert len(list(tmp_path.glob("*.xml"))) == 3 * 2
 
 
 def test_templates_override(tmp_path):

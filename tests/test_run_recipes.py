@@ -77,7 +77,8 @@ def test_deterministic_and_parallel(chems_data, tmp_path):
     rep = run_recipe(r, chems_data.inputs, b, cal_files=chems_data.calibrations, creation_time=CT, jobs=2)
     assert len(rep.written) == 3
     files = sorted(p.name for p in a.iterdir())
-    assert files == sorted(p.name for p in b.iterdir()) and len(files) == 6
+    # per input: table, label, and the M vs M/Q browse plot with its label
+    assert files == sorted(p.name for p in b.iterdir()) and len(files) == 3 * 4
     for name in files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -103,7 +104,7 @@ def test_one_bad_product_does_not_stop_the_others(chems_data, tmp_path):
     assert "CPHA0_2004190_0001.LBL" in res.output and "step_40" in res.output
     assert "3 of 4 inputs done" in res.output and "1 failed" in res.output
     assert not any("2004190" in p.name for p in out.iterdir())
-    assert len(list(out.glob("*.xml"))) == 3 and _no_staging(out)
+    assert len(list(out.glob("*.xml"))) == 3 * 2 and _no_staging(out)  # each with its M vs M/Q browse plot
 
 
 def test_one_record_and_empty_products(chems_data, tmp_path):
@@ -209,8 +210,9 @@ def test_fips_errors_per_product(fips_data, tmp_path):
     assert "does not cover the data time" in errs[early.name] and "2007-06-01" in errs[early.name]
     assert "counts are required" in errs[nan.name] and "NaN" in errs[nan.name]
     assert errs[good.name] is None
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fips_scan_2011100_edr_cdr.tab",
-                                                                    "fips_scan_2011100_edr_cdr.xml"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [  # the spectra and their E/q plot
+        "fips_scan_2011100_edr_cdr.tab", "fips_scan_2011100_edr_cdr.xml",
+        "fips_scan_2011100_edr_cdr_eq_spectrum.png", "fips_scan_2011100_edr_cdr_eq_spectrum.xml"]
     with pytest.raises(RecipeError, match="calibration 'eq_table'.*--cal"):
         run_recipe(load_recipe("fips-cdr"), [good], tmp_path / "o2", cal_files=fips_data.calibrations[1:])
 

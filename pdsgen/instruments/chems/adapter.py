@@ -11,12 +11,10 @@ from pdsgen.errors import RecipeError
 from pdsgen.instruments.chems.algorithm import check_alpha, chems_pha, invalid_eq
 
 if TYPE_CHECKING:
-    from astropy.table import Table
-
-    from pdsgen.recipes.api import RecipeContext
+    from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 
 
-def chems_pha_algorithm(ctx: RecipeContext) -> Table:
+def chems_pha_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     """Recipe adapter: resolved inputs ``tau`` (s), ``dist`` (m), ``energy`` (keV), ``eq``
     (keV/e) and parameter ``alpha`` → output table; pass-through inputs named in the
     recipe's outputs (time, step ...) are copied."""
@@ -60,4 +58,11 @@ def chems_pha_algorithm(ctx: RecipeContext) -> Table:
         t["MQ"] = res["MQ"] * (u.u / E_CHARGE)
         t["Q"] = res["Q"] * E_CHARGE
         t["E"] = res["E"] * u.keV
-    return t
+    from functools import partial
+
+    from pdsgen.instruments.chems.plots import m_vs_mq
+    from pdsgen.recipes.api import AlgorithmResult
+
+    # drawn by the engine only when matplotlib is installed: a Product_Browse of the table
+    plots = {"m_vs_mq": partial(m_vs_mq, res["M"], res["MQ"], f"CHEMS {ctx.path.stem}")}
+    return AlgorithmResult(tables={"": t}, plots=plots)

@@ -216,7 +216,13 @@ def _cdr(ctx: RecipeContext) -> AlgorithmResult:
         t["ETA"] = sp["ETA"]
         t["DIFF_FLUX"] = sp["DIFF_FLUX"] * parse_unit("e / (keV s cm2 sr)")
         t["PSD"] = sp["PSD"] * parse_unit("s3/m6")
-        return AlgorithmResult(tables={"espec": t}, notes=notes)
+        from functools import partial
+
+        from pdsgen.instruments.fips.plots import eq_spectrum
+
+        # drawn by the engine only when matplotlib is installed: a Product_Browse of the spectra
+        plots = {"eq_spectrum": partial(eq_spectrum, sp["EQ"], sp["DIFF_FLUX"], f"FIPS {path.stem}")}
+        return AlgorithmResult(tables={"espec": t}, notes=notes, plots=plots)
 
     if inp.get("tof") is None or inp.get("x") is None or inp.get("y") is None:
         raise RecipeError("FIPS EDR has neither COUNTS (scan) nor TOF/X/Y (PHA) columns", path=str(path))
