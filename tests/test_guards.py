@@ -123,3 +123,24 @@ def test_diagnostic_plots_draw():
     assert "2 events (1 without M or M/Q)" in fig.axes[0].get_title()
     fig = eq_spectrum(np.array([1.0, 1.0, 2.0, 2.0]), np.array([10.0, 30.0, 0.0, np.nan]), "t")
     assert "2 records (1 missing, 1 zero)" in fig.axes[0].get_title()
+
+
+def test_fips_pha_weight_by_hand():
+    """w = 1/(ΔΩ η v f τ) (pdsgen's reading of seed 004), 0.0 for flagged events counted by
+    the first reason, NaN for an invalid accumulation."""
+    from pdsgen.instruments.fips.algorithm import pha_weight_per_m_sr
+
+    sa = np.array([0.02, 0.025, 0.02, 0.02, 0.02, 0.0])
+    eta = np.array([0.5, 0.4, 0.5, 0.5, 0.5, 0.5])
+    v = np.array([4.0e5, 5.0e5, 4.0e5, 4.0e5, 4.0e5, 4.0e5])
+    f = np.array([1.0, 0.25, 1.0, 1.0, 1.0, 1.0])
+    tau = np.array([0.95, 0.05, 0.95, 0.95, 0.95, 0.95])
+    obst = np.array([False, False, True, False, True, False])
+    poor = np.array([False, False, False, True, True, False])
+    noise = np.array([False, False, False, False, False, False])
+    w, n = pha_weight_per_m_sr(sa, eta, v, f, tau, obst, poor, noise)
+    # 1/(0.02*0.5*4e5*1*0.95) = 1/3800; 1/(0.025*0.4*5e5*0.25*0.05) = 1/62.5 = 0.016
+    assert w[0] == pytest.approx(1 / 3800, rel=1e-15)
+    assert w[1] == pytest.approx(0.016, rel=1e-15)
+    assert list(w[2:5]) == [0.0, 0.0, 0.0] and np.isnan(w[5])
+    assert n == {"obstructed": 2, "poor_quality_heavy_ion": 1, "noise_filtered_heavy_ion": 0, "invalid": 1}

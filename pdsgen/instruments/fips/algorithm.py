@@ -326,3 +326,59 @@ def velocity_distribution(x: np.ndarray, y: np.ndarray, consts: dict[str, Any]) 
     az = azimuth_deg(_theta_deg(dx.astype(np.float64), dy.astype(np.float64)), consts["P0"], consts["P1"])
     return {"X_BIN": xb, "Y_BIN": yb, "COUNTS": counts.astype(np.int64), "P": counts / float(counts.sum()),
             "ZENITH": zen, "AZIMUTH": az}
+
+
+# --------------------------------------------------------------------------- PHA weighting factor
+
+#: reasons a PHA word gets weight 0.0 (seed 004, Methods/PHA), in the order they are counted
+PHA_ZERO_WEIGHT_REASONS = ("obstructed", "poor_quality_heavy_ion", "noise_filtered_heavy_ion")
+
+
+def pha_weight_per_m_sr(
+    solid_angle_sr: np.ndarray,
+    efficiency: np.ndarray,
+    speed_m_s: np.ndarray,
+    decimation_kept_fraction: np.ndarray | float,
+    accum_s: np.ndarray,
+    obstructed: np.ndarray,
+    poor_quality_heavy_ion: np.ndarray,
+    noise_filtered_heavy_ion: np.ndarray,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """PHA weighting factor per event, in 1/(m sr), and the count of events weighted 0.0 per reason.
+
+    Seed 004 lists what the weight "is composed of" (the pixel's solid angle; efficiency as a
+    function of mass, energy and time; particle velocity; decimation; step accumulation time)
+    but not how they combine; the EPPS CDR SIS that defines it was not available. pdsgen's
+    reading, as for the rate spectra ("counts are converted to physical units via division
+    by the instrument accumulations"), is the inverse of their product::
+
+        w = 1 / (ΔΩ_pixel[sr] · η · v[m/s] · f_kept · τ[s])
+
+    with ``f_kept`` the telemetered fraction of events (1 without decimation, 1/N when one
+    word in N is sent, so decimation raises the weight N times). Then w = 0.0 for an event
+    that is ``obstructed`` (measured on the obstructed region of the detector),
+    ``poor_quality_heavy_ion`` or ``noise_filtered_heavy_ion`` (the flags apply to heavy
+    ions only; the caller passes False for other events). An event is counted under the
+    first of :data:`PHA_ZERO_WEIGHT_REASONS` that applies. A zero, negative or non-finite
+    accumulation (ΔΩ, η, v, f, τ) of an event not weighted 0 gives NaN (the missing
+    constant), never an impossible number; those are counted under ``"invalid"``.
+    """
+    acc = (np.asarray(solid_angle_sr, dtype=np.float64) * np.asarray(efficiency, dtype=np.float64)
+           * np.asarray(speed_m_s, dtype=np.float64) * np.asarray(decimation_kept_fraction, dtype=np.float64)
+           * np.asarray(accum_s, dtype=np.float64))
+    flags = [np.asarray(f, dtype=bool) for f in (obstructed, poor_quality_heavy_ion, noise_filtered_heavy_ion)]
+    counts: dict[str, int] = {}
+    zero = np.zeros(acc.shape, dtype=bool)
+    for name, flag in zip(PHA_ZERO_WEIGHT_REASONS, flags, strict=True):
+        new = flag & ~zero
+        counts[name] = int(new.sum())
+        zero |= flag
+    # the product of positive finite factors is positive and finite (or overflows to inf: invalid too)
+    factors_ok = ((np.asarray(solid_angle_sr) > 0) & (np.asarray(efficiency) > 0) & (np.asarray(speed_m_s) > 0)
+                  & (np.asarray(decimation_kept_fraction) > 0) & (np.asarray(accum_s) > 0))
+    ok = factors_ok & np.isfinite(acc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(ok, 1.0 / np.where(ok, acc, 1.0), np.nan)
+    w[zero] = 0.0
+    counts["invalid"] = int((~ok & ~zero).sum())
+    return w, counts
