@@ -147,6 +147,13 @@ def error_line(exc: PdsgenError) -> str:
     return _one_line(str(exc))
 
 
+def quiet_requested() -> bool:
+    """True when ``pdsgen -q COMMAND`` was given: commands drop notes and progress."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and isinstance(root.obj, dict) and root.obj.get("quiet"))
+
+
 def _internal(exc: BaseException) -> None:
     log = write_internal_error_log(exc)
     click.secho(f"error: {internal_error_line(exc, log)}", fg="red", err=True)
@@ -156,7 +163,10 @@ def _internal(exc: BaseException) -> None:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pdsgen")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def main(verbose: int) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No notes, progress or log output: errors and summaries only.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """pdsgen: read, calibrate, write, validate and package PDS3/PDS4 products."""
-    level = logging.WARNING - 10 * min(verbose, 2)
+    ctx.obj = {"quiet": quiet}
+    level = logging.ERROR if quiet else logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

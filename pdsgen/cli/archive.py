@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pdsgen.cli.app import main
+from pdsgen.cli.app import main, quiet_requested
 
 
 @main.group("archive")
@@ -27,19 +27,41 @@ def _open(root: Path, db: str | None):
     return open_index(db or default_db(root))
 
 
+def _echo_json(doc: object) -> None:
+    """One JSON document on stdout (paths and other objects as text), as ``--json`` everywhere."""
+    click.echo(json.dumps(doc, indent=2, default=str))
+
+
+def _as_dict(result: object) -> dict:
+    """A result dataclass as a JSON-ready dict, with its ``lidvid``."""
+    import dataclasses
+
+    doc = dataclasses.asdict(result)  # type: ignore[call-overload]
+    if hasattr(result, "lidvid"):
+        doc["lidvid"] = result.lidvid
+    return doc
+
+
 @archive.command("init")
 @click.argument("workspace", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--bundle", "bundle_lid", required=True, metavar="LID",
               help="The bundle's LID (urn:nasa:pds:<bundle_id>); recipes writing into it get collection folders.")
 @click.option("--collection", "extra", multiple=True, metavar="NAME[=TYPE]",
               help="A further collection delivered in the bundle, e.g. raw or calibration (repeatable).")
-def init_cmd(workspace: Path, bundle_lid: str, extra: tuple[str, ...]) -> None:
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def init_cmd(workspace: Path, bundle_lid: str, extra: tuple[str, ...], as_json: bool) -> None:
     """Set up a delivery workspace: WORKSPACE/bundle/<collection>/ for every collection the
     recipes write into the bundle, document/, further --collection folders, and inputs/
     for raw and calibration files that are not delivered."""
     from pdsgen.archive.workspace import init_workspace
 
     ws = init_workspace(workspace, bundle_lid, extra=extra)
+    if as_json:
+        _echo_json({"workspace": ws.path, "bundle_lid": ws.bundle_lid, "inputs": ws.path / "inputs",
+                    "collections": [{"name": c.name, "lid": c.lid, "collection_type": c.collection_type,
+                                     "recipes": list(c.recipes)}
+                                    for c in sorted(ws.collections.values(), key=lambda c: c.name)]})
+        return
     click.echo(f"workspace {ws.path} for {ws.bundle_lid}:")
     for c in sorted(ws.collections.values(), key=lambda c: c.name):
         by = f" (recipes: {', '.join(c.recipes)})" if c.recipes else ""
@@ -56,7 +78,9 @@ def init_cmd(workspace: Path, bundle_lid: str, extra: tuple[str, ...]) -> None:
               help="Processes reading labels (worth it for thousands of new labels).")
 @click.option("--scheduler", metavar="ADDRESS", help="Read labels and checksum files on a Dask cluster: "
               "tcp://HOST:8786, or 'local' (a LocalCluster of --jobs workers); same paths on the workers.")
-def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int, scheduler: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="JSON output (the counts and the unreadable labels).")
+def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int, scheduler: str | None,
+              as_json: bool) -> None:
     """Record every product under ROOT (bundle, volume or folder of labels) in the index."""
     import time
 
@@ -65,6 +89,7 @@ def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int, sc
     from pdsgen.archive.scan import scan
 
     t0 = time.perf_counter()
+    quiet = quiet or as_json or quiet_requested()
     with _open(root, db) as idx:
         if quiet:
             report = scan(root, idx, full=full, jobs=jobs, scheduler=scheduler)
@@ -76,6 +101,13 @@ def index_cmd(root: Path, db: str | None, full: bool, quiet: bool, jobs: int, sc
                               progress=lambda n: bar.advance(task, n))
         total = idx.count()
     dt = time.perf_counter() - t0
+    if as_json:
+        _echo_json({"products": total, "added": report.added, "updated": report.updated,
+                    "touched": report.touched, "unchanged": report.unchanged, "removed": report.removed,
+                    "unreadable": report.errors, "seconds": round(dt, 3)})
+        if report.errors:
+            sys.exit(1)
+        return
     for err in report.errors:
         click.secho(f"skipped: {err}", fg="yellow", err=True)
     click.echo(
@@ -153,9 +185,10 @@ def _packaging_options(f):
 @click.option("--type", "collection_type", help="collection_type of a new collection "
               "(default from the folder name: data, calibration, browse, document ...).")
 @click.option("--secondary", multiple=True, metavar="LID", help="Secondary member (S,lid record).")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def collection_cmd(folder: Path, db: str | None, lid: str | None, title: str | None, bump: str,
                    keep: bool, creation_time: str | None, templates: tuple[str, ...],
-                   collection_type: str | None, secondary: tuple[str, ...]) -> None:
+                   collection_type: str | None, secondary: tuple[str, ...], as_json: bool) -> None:
     """Write or update the inventory and label of the collection in FOLDER (a folder
     directly under the bundle root, whose index is used)."""
     from pdsgen.archive.package import package_collection
@@ -165,6 +198,9 @@ def collection_cmd(folder: Path, db: str | None, lid: str | None, title: str | N
         r = package_collection(root, folder, idx, lid=lid, title=title, bump=bump, keep=keep,
                                collection_type=collection_type, secondary=secondary,
                                creation_time=creation_time, templates=templates or None)
+    if as_json:
+        _echo_json(_as_dict(r))
+        return
     if r.changed:
         was = f" (was {r.previous_vid})" if r.previous_vid else ""
         click.echo(f"{r.lidvid}{was}: {r.members} members, +{len(r.added)} -{len(r.removed)}; "
@@ -179,9 +215,10 @@ def collection_cmd(folder: Path, db: str | None, lid: str | None, title: str | N
 @click.option("--manifest-dir", type=click.Path(file_okay=False),
               help="Where the checksum and transfer manifests go (default: ROOT's parent).")
 @click.option("--no-manifests", is_flag=True, help="Skip the checksum and transfer manifests.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def bundle_cmd(root: Path, db: str | None, lid: str | None, title: str | None, bump: str,
                keep: bool, creation_time: str | None, templates: tuple[str, ...],
-               manifest_dir: str | None, no_manifests: bool) -> None:
+               manifest_dir: str | None, no_manifests: bool, as_json: bool) -> None:
     """Package the bundle at ROOT: every collection's inventory and label, the bundle label,
     the checksum manifest (MD5, relative paths) and the transfer manifest."""
     from pdsgen.archive.package import package_bundle
@@ -190,6 +227,13 @@ def bundle_cmd(root: Path, db: str | None, lid: str | None, title: str | None, b
         r = package_bundle(root, idx, lid=lid, title=title, bump=bump, keep=keep,
                            creation_time=creation_time, templates=templates or None,
                            manifest_dir=manifest_dir, manifests=not no_manifests)
+    if as_json:
+        doc = _as_dict(r)
+        doc["collections"] = [_as_dict(c) for c in r.collections]
+        _echo_json(doc)
+        if r.left_out:
+            raise SystemExit(1)
+        return
     for c in r.collections:
         state = f"new version (was {c.previous_vid})" if c.changed and c.previous_vid else (
             "new" if c.changed else "unchanged")

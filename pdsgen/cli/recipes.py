@@ -50,11 +50,18 @@ def recipes_list(as_json: bool) -> None:
 @recipe.command("show")
 @click.argument("name")
 @click.option("--toml", "as_toml", is_flag=True, help="Print the recipe file itself.")
-def recipe_show(name: str, as_toml: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="The recipe as JSON: name, file and its TOML content.")
+def recipe_show(name: str, as_toml: bool, as_json: bool) -> None:
     """Print one recipe (built-in NAME or a recipe TOML file): inputs, parameters, outputs."""
     from pdsgen.recipes import load_recipe
 
     r = load_recipe(name)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"name": r.name, "version": r.version, "path": r.path, "recipe": r.raw},
+                              indent=2, default=str))
+        return
     if as_toml:
         click.echo(r.path.read_text(encoding="utf-8") if r.path else "")
         return

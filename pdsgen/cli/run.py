@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from pdsgen.cli.app import main
+from pdsgen.cli.app import main, quiet_requested
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
@@ -57,6 +57,7 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, workspace: str |
     from pdsgen.recipes import load_recipe
     from pdsgen.recipes.run import run_recipe
 
+    quiet = quiet or quiet_requested()
     r = load_recipe(recipe)
     if workspace is not None:
         from pdsgen.archive.workspace import output_folder
