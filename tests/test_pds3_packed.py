@@ -277,3 +277,47 @@ def test_unpack_any_width_against_python_ints(bits: int, order: str):
     assert unpack_samples(matrix, 11, bits, order, False).tolist() == values
     signed = [[v - (1 << bits) if v >= 1 << (bits - 1) else v for v in row] for row in values]
     assert unpack_samples(matrix, 11, bits, order, True).tolist() == signed
+
+
+# --- VAX complex samples (PDS3 Standards Reference appendix C: real part, then imaginary) --
+def test_vax_complex_image_against_the_vax_package(tmp_path: Path):
+    vax = pytest.importorskip("vax")  # pdr's VAX converter, an independent encoder/decoder
+    values = np.array([[1.5 - 2j, 0.0 + 0.25j, -3.0e5 + 7.125j], [1e-3 + 0j, -1 - 1j, 42.5 + 1e6j]])
+    (tmp_path / "i.dat").write_bytes(vax.to_vax32_bytes(values.astype(np.complex64)))
+    obj = pdsgen.open(write(tmp_path / "i.lbl", image_label(64, "VAX_COMPLEX", 2, 3)))["IMAGE"]
+    data = obj.data
+    assert data.dtype == np.complex128 and data.shape == (2, 3)
+    raw = np.frombuffer((tmp_path / "i.dat").read_bytes(), "<u4").reshape(2, 3, 2)
+    expected = vax.from_vax32(raw[..., 0]) + 1j * vax.from_vax32(raw[..., 1])
+    assert data.tolist() == expected.tolist()
+    assert np.allclose(data, values, rtol=1e-6)
+
+
+def test_vax_d_complex_column_by_hand(tmp_path: Path):
+    # VAX D 1.5 = 0.11b x 2^1: word0 = exponent 129 << 7 | fraction top bits 0x40 = 0x40C0;
+    # -2.0 = 0.1b x 2^2: word0 = sign | 130 << 7 = 0xC100; words little-endian, rest zero.
+    one_and_half = bytes([0xC0, 0x40]) + b"\0" * 6
+    minus_two = bytes([0x00, 0xC1]) + b"\0" * 6
+    (tmp_path / "t.dat").write_bytes(one_and_half + minus_two + minus_two + b"\0" * 8)
+    label = """PDS_VERSION_ID = PDS3
+RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 16
+FILE_RECORDS = 2
+^TABLE = "t.dat"
+OBJECT = TABLE
+  INTERCHANGE_FORMAT = BINARY
+  ROWS = 2
+  COLUMNS = 1
+  ROW_BYTES = 16
+  OBJECT = COLUMN
+    NAME = Z
+    DATA_TYPE = VAX_COMPLEX
+    START_BYTE = 1
+    BYTES = 16
+  END_OBJECT = COLUMN
+END_OBJECT = TABLE
+END
+"""
+    table = pdsgen.open(write(tmp_path / "t.lbl", label))["TABLE"]
+    assert table.fields[0].data_type == "VAX_D_Complex"
+    assert table.data["Z"].tolist() == [1.5 - 2j, -2 + 0j]

@@ -276,21 +276,48 @@ def read_fixed(obj: DataObject) -> np.ndarray:
 def _pds3_ascii_records(obj: DataObject) -> np.ndarray:
     """The record matrix of a PDS3 ASCII table; when its lines are not ROW_BYTES long (a
     file written with other line lengths, as pdr tolerates), one record per line instead,
-    padded with blanks to the record length, and a warning. Misaligned data that lines do
-    not explain (fewer lines than ROWS) keeps the fixed-length error."""
+    padded with blanks to the record length, and a warning. Records that are tab- or
+    comma/quote-separated (tabs in the records, or lines whose values are not at the
+    label's columns) are split on the separator, with a warning. Misaligned data that
+    neither explains (fewer lines than ROWS, other value counts) keeps the fixed-length
+    error."""
     try:
         records = _record_matrix(obj)
         check_delimiters(obj, records)
-        return records
     except DataError as exc:
         error = exc
-    records = lines_matrix(obj)
-    if records is None:
+    else:
+        # A tab is no blank padding of a fixed-width table: tab-separated records?
+        split = _separated(obj, None) if (records == 9).any() else None
+        return records if split is None else split
+    lines = lines_matrix(obj, quiet=True)
+    split = _separated(obj, lines)
+    if split is not None:
+        return split
+    if lines is None:
         raise error
+    return lines_matrix(obj)  # again, to record its warning
+
+
+def _separated(obj: DataObject, lines: np.ndarray | None) -> np.ndarray | None:
+    """The records re-laid at the label's columns if they are tab- or comma/quote-separated
+    (`pdsgen.data.separated`), with a warning; None if a separator does not explain them,
+    or if the line-by-line *lines* already hold the same values at the label's columns
+    (a fixed-width table with trimmed lines and commas between its columns)."""
+    from pdsgen.data.io import read_bytes
+    from pdsgen.data.separated import SEPARATORS, same_values, separated_records, separator_of
+
+    raw = read_bytes(obj, None)
+    separator = separator_of(raw)
+    records = separated_records(obj, raw, separator) if separator else None
+    if records is None or separator is None or (lines is not None and same_values(obj, lines, records)):
+        return None
+    obj.warn(f"records are {SEPARATORS[separator]}-separated, not at the label's START_BYTE columns: "
+             f"read by splitting each line on {separator!r} (quoted values unquoted)", count=obj.records or 0)
     return records
 
 
-def lines_matrix(obj: DataObject) -> np.ndarray | None:
+def lines_matrix(obj: DataObject, *, quiet: bool = False) -> np.ndarray | None:
     """One row per line (LF, CR LF) of the object's bytes, ``(records, record_length)`` uint8,
     blank padded, each row ending with the table's delimiter; None if the lines are fewer
     than the records or some line is longer than the record."""
@@ -319,7 +346,7 @@ def lines_matrix(obj: DataObject) -> np.ndarray | None:
     within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     out[line, within] = raw[np.repeat(starts, lengths) + within]
     out[:, data_length:] = np.frombuffer(ending, dtype=np.uint8)
-    if len(odd):
+    if len(odd) and not quiet:
         obj.warn(f"{len(odd)} of {n} lines are not {data_length}-byte records ending {ending!r}: read line "
                  f"by line, short lines padded with blanks", record=int(odd[0]) + 1, count=len(odd),
                  value=f"{int(lengths[odd[0]])} bytes")

@@ -9,6 +9,8 @@ numpy has no VAX or IBM floating point, hence these few lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from pdsgen.data.types import binary_type, register_binary_type, unpack_bits
@@ -56,6 +58,17 @@ def vax_d(raw: np.ndarray) -> np.ndarray:
 def vax_g(raw: np.ndarray) -> np.ndarray:
     """VAX G_floating (8 bytes): 11-bit exponent bias 1024, 52-bit fraction → float64."""
     return _vax_value(_vax_assemble(raw, 4), 64, 11, 1024)
+
+
+def _vax_complex(real_part: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """A VAX complex decoder: the real part in the first half of the bytes, the imaginary
+    part in the second, each a VAX real of *real_part*'s format → complex128."""
+
+    def decode(raw: np.ndarray) -> np.ndarray:
+        half = raw.shape[-1] // 2
+        return real_part(np.ascontiguousarray(raw[..., :half])) + 1j * real_part(np.ascontiguousarray(raw[..., half:]))
+
+    return decode
 
 
 def _ibm(raw: np.ndarray, nbytes: int) -> np.ndarray:
@@ -112,6 +125,9 @@ def register() -> None:
     register_binary_type("VAX_F_Float", vax_f, kind="float", itemsize=4)
     register_binary_type("VAX_D_Float", vax_d, kind="float", itemsize=8)
     register_binary_type("VAX_G_Float", vax_g, kind="float", itemsize=8)
+    register_binary_type("VAX_F_Complex", _vax_complex(vax_f), kind="complex", itemsize=8)
+    register_binary_type("VAX_D_Complex", _vax_complex(vax_d), kind="complex", itemsize=16)
+    register_binary_type("VAX_G_Complex", _vax_complex(vax_g), kind="complex", itemsize=16)
     register_binary_type("IBM_Single", ibm_single, kind="float", itemsize=4)
     register_binary_type("IBM_Double", ibm_double, kind="float", itemsize=8)
     for n in (1, 2, 4, 8):

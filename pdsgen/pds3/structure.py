@@ -522,7 +522,11 @@ def _image(obj: DataObject, d: PVLObject) -> None:
     container = next(n for n in (1, 2, 4, 8) if 8 * n >= bits) if packed else bits // 8
     kind = pds3_types.BINARY_KINDS.get(pds3_types.clean_type(label_type), ("", ""))
     if packed and kind[0] not in ("int", "uint"):
-        raise UnsupportedError(f"SAMPLE_BITS = {bits} with SAMPLE_TYPE {label_type!r} (only integers are packed)",
+        # PDS3 Standards Reference appendix C defines reals (IEEE, PC, VAX, IBM) and
+        # complex numbers only as whole 4/8/16-byte items: a packed real has no defined
+        # sign/exponent/fraction layout, so there is nothing correct to decode.
+        raise UnsupportedError(f"SAMPLE_BITS = {bits} with SAMPLE_TYPE {label_type!r}: the PDS3 standard packs "
+                               "only integer samples (reals and complex values are whole 4/8/16-byte items)",
                                path=str(obj.file), obj=obj.name)
     etype = _element_type(obj, label_type, container)
     _array_common(obj, d, etype, label_type)

@@ -27,6 +27,8 @@ for _name in ("PC_COMPLEX", "LSB_IEEE_COMPLEX"):
     BINARY_KINDS[_name] = ("complex", "LSB")
 for _name in ("VAX_REAL", "VAX_DOUBLE", "VAXG_REAL", "VAX_G_REAL"):
     BINARY_KINDS[_name] = ("vax", "LSB")
+for _name in ("VAX_COMPLEX", "VAXG_COMPLEX"):
+    BINARY_KINDS[_name] = ("vaxcomplex", "LSB")
 for _name in ("IBM_REAL", "IBM_DOUBLE"):
     BINARY_KINDS[_name] = ("ibm", "MSB")
 for _name in ("MSB_BIT_STRING", "BIT_STRING"):
@@ -57,11 +59,14 @@ CHARACTER_TYPES = {
 
 #: In an ASCII table a binary-sounding type is text of that kind (common in old labels).
 _ASCII_OF_KIND = {"int": "ASCII_Integer", "uint": "ASCII_NonNegative_Integer", "real": "ASCII_Real",
-                  "vax": "ASCII_Real", "ibm": "ASCII_Real", "bool": "ASCII_Boolean", "bits": "ASCII_String",
+                  "vax": "ASCII_Real", "vaxcomplex": "ASCII_String", "ibm": "ASCII_Real", "bool": "ASCII_Boolean", "bits": "ASCII_String",
                   "complex": "ASCII_String"}
 
 _VAX = {("VAX_REAL", 4): "VAX_F_Float", ("VAX_REAL", 8): "VAX_D_Float", ("VAX_DOUBLE", 8): "VAX_D_Float",
-        ("VAXG_REAL", 8): "VAX_G_Float", ("VAX_G_REAL", 8): "VAX_G_Float"}
+        ("VAXG_REAL", 8): "VAX_G_Float", ("VAX_G_REAL", 8): "VAX_G_Float",
+        # Complex: real then imaginary part, each a VAX real of half the bytes.
+        ("VAX_COMPLEX", 8): "VAX_F_Complex", ("VAX_COMPLEX", 16): "VAX_D_Complex",
+        ("VAXG_COMPLEX", 16): "VAX_G_Complex"}
 
 
 def clean_type(label_type: object) -> str:
@@ -103,7 +108,7 @@ def normalise(label_type: object, nbytes: int | None, *, ascii_table: bool) -> s
         if nbytes in (8, 16):
             return f"Complex{order}{nbytes}"
         raise ValueError(f"{key} of {nbytes} bytes")
-    if kind == "vax":
+    if kind in ("vax", "vaxcomplex"):
         try:
             return _VAX[(key, nbytes)]
         except KeyError:
