@@ -284,3 +284,46 @@ def test_creation_time_checked_once_and_shared(chems_data, tmp_path):
     stamps = {re.search(r"<creation_date_time>([^<]*)<", p.read_text()).group(1)
               for p in (tmp_path / "b").glob("*.xml")}
     assert len(stamps) == 1  # "now" taken once for the run
+
+
+def test_fips_pha_weight_by_hand(fips_data, tmp_path):
+    """WEIGHT of one event recomputed from the demo's inputs: w = 1/(ΔΩ_pixel η v f_kept τ)."""
+    pha_label = fips_data.inputs[3]
+    sa_file = next(p for p in fips_data.calibrations if p.name.upper().startswith("FIPA_F"))
+    rep = run_recipe(load_recipe("fips-cdr"), [pha_label], tmp_path, cal_files=fips_data.calibrations,
+                     params={"decimation_kept_fraction": 0.5}, creation_time=CT)
+    assert not rep.failed, [o.error for o in rep.failed]
+    out = pdsgen.open(tmp_path / "fips_pha_2011100_edr_cdr.xml").objects[0].to_table()
+    pha = pdsgen.open(pha_label).objects[0].to_table()
+    r = np.hypot(np.asarray(pha["X"], float) - 31.5159, np.asarray(pha["Y"], float) - 34.2993)
+    zen = -18.5303 + 10.1646 * r - 0.565382 * r**2 + 0.0164266 * r**3
+    kept = pha[(zen >= 15) & (zen <= 75)]
+    assert len(kept) == len(out)
+    with open(sa_file) as fh:
+        rows = {(int(d["X"]), int(d["Y"])): (float(d["SOLID_ANGLE(sr)"]), d["OBSTRUCTED"] == "1")
+                for d in csv.DictReader(line for line in fh if not line.startswith("#"))}
+    pix = [(int(np.floor(x)), int(np.floor(y))) for x, y in zip(kept["X"], kept["Y"], strict=True)]
+    obstructed = np.array([rows[p][1] for p in pix])
+    assert obstructed.any() and not obstructed.all()
+    np.testing.assert_array_equal(np.asarray(out["WEIGHT"], float)[obstructed], 0.0)
+    i = int(np.flatnonzero(~obstructed)[0])
+    eqs, accs = _read_eq_csv(fips_data.calibrations[0], "2011-03-01", int(kept["MODE"][i]))
+    eq, tau = eqs[int(kept["STEP"][i])], accs[int(kept["STEP"][i])]
+    teq, teta = fips.efficiency_table()
+    eta = np.interp(np.log(eq), np.log(teq), teta)
+    v = np.sqrt(2 * eq * 1.602176634e-16 / 1.67262192369e-27)  # proton, m/s
+    w = 1.0 / (rows[pix[i]][0] * eta * v * 0.5 * tau)
+    assert float(out["WEIGHT"][i]) == pytest.approx(w, rel=5e-6)  # %.6e, CODATA 2018 vs 2022 m_p
+    assert str(out["WEIGHT"].unit) in ("1 / (m sr)", "1 / (sr m)")
+    notes = [n for o in rep.outcomes for n in o.notes]
+    assert any(f"{obstructed.sum()} of {len(kept)} events weighted 0.0 ({obstructed.sum()} obstructed, "
+               "0 poor quality heavy ion, 0 noise filtered heavy ion); 0 invalid" in n for n in notes), notes
+    assert any("poor_quality_heavy_ion: the EDR has no such column, no event flagged" in n for n in notes)
+
+    # without the solid-angle table: no WEIGHT column, and a note saying why
+    rep2 = run_recipe(load_recipe("fips-cdr"), [pha_label], tmp_path / "no_sa",
+                      cal_files=[p for p in fips_data.calibrations if p != sa_file], creation_time=CT)
+    assert not rep2.failed, [o.error for o in rep2.failed]
+    out2 = pdsgen.open(tmp_path / "no_sa" / "fips_pha_2011100_edr_cdr.xml").objects[0].to_table()
+    assert "WEIGHT" not in out2.colnames
+    assert any("no WEIGHT column: no per-pixel solid-angle table" in n for o in rep2.outcomes for n in o.notes)

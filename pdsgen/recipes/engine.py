@@ -343,6 +343,8 @@ def conform_table(recipe: Recipe, part: str, table: Any, *, where: str = "") -> 
                           f"the recipe declares outputs for {parts}", path=where or None)
     out = Table(meta=dict(getattr(table, "meta", {}) or {}))
     for spec in specs:
+        if spec.name not in table.colnames and spec.optional:
+            continue  # an optional output the algorithm left out (its notes say why)
         if spec.name not in table.colnames:
             raise RecipeError(f"algorithm {recipe.algorithm!r} gave no output column {spec.name!r}"
                               f"{' for part ' + repr(part) if part else ''} (it gave: {', '.join(table.colnames)})",

@@ -188,6 +188,7 @@ class OutputSpec:
     data_type: str = "float64"
     part: str = ""
     missing_constant: Any = None  # written for NaN / masked values (PDS missing_constant)
+    optional: bool = False  # the algorithm may leave it out (it then says why in a note)
 
 
 @dataclass(frozen=True)
@@ -458,7 +459,8 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         where = f"outputs[{i}]"
         if not isinstance(spec, dict):
             raise _err(path, where, "must be a table")
-        _check_keys(spec, {"name", "unit", "description", "format", "data_type", "part", "missing_constant"},
+        _check_keys(spec, {"name", "unit", "description", "format", "data_type", "part", "missing_constant",
+                           "optional"},
                     path, where)
         oname = _str(spec, "name", path, where)
         part = spec.get("part", "")
@@ -467,6 +469,8 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
         seen.add((part, oname))
         parse_unit(spec.get("unit", ""), what=f"{path or ''} [{where}.unit]")
         dtype = spec.get("data_type", "float64")
+        if not isinstance(spec.get("optional", False), bool):
+            raise _err(path, f"{where}.optional", "must be true or false")
         if dtype not in DATA_TYPES:
             raise _err(path, f"{where}.data_type", f"{dtype!r} is not one of {sorted(DATA_TYPES)}")
         if dtype == "datetime":
@@ -479,7 +483,8 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
             raise _err(path, f"{where}.format", f"{fmt!r} is not a printf format like %.6e, %12.4f, %d, %s")
         outputs.append(OutputSpec(name=oname, unit=spec.get("unit", ""), description=spec.get("description", ""),
                                   format=fmt, data_type=dtype, part=part,
-                                  missing_constant=spec.get("missing_constant")))
+                                  missing_constant=spec.get("missing_constant"),
+                                  optional=spec.get("optional", False)))
 
     expressions = _table(data, "expressions", path)
     if algorithm == "expressions":

@@ -365,9 +365,10 @@ def write_products(
             product_id=_format(over["product_id"], fields), data_set_id=spec.data_set_id,
             product_type=over["product_type"] or None,
         )
-        table = _rounded(table, recipe.outputs_for(part))
+        present = [o for o in recipe.outputs_for(part) if o.name in table.colnames]  # optional ones may be absent
+        table = _rounded(table, present)
         specials = {o.name: {"missing_constant": o.missing_constant}
-                    for o in recipe.outputs_for(part) if o.missing_constant is not None}
+                    for o in present if o.missing_constant is not None}
         written = write_table(
             table, stage, basename=basename, special_constants=specials or None, context=pctx, standard=standard, table_format=table_format,
             product_class=over["product_class"], template=recipe.template if standard == recipe.standard else None,

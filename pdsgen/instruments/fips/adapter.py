@@ -11,13 +11,18 @@ import numpy as np
 
 from pdsgen.errors import DataError, RecipeError
 from pdsgen.instruments.fips.algorithm import (
+    PHA_ZERO_WEIGHT_REASONS,
     PROTON_MASS_KG,
     CalibrationCoverageError,
     EdrValueError,
+    interpolate_efficiency,
     invalid_cells,
     pha_events,
+    pha_weight_per_m_sr,
+    pixel_lookup,
     select_table,
     spectra,
+    speed_m_s,
     step_lookup,
     velocity_distribution,
 )
@@ -139,6 +144,45 @@ def read_efficiency(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return eq, eta
 
 
+def read_solid_angle_table(path: Path) -> dict[str, np.ndarray]:
+    """Per-pixel solid-angle table (the role of the seed's ``FIPA_FYYYYDDDCDR_V#.txt``).
+
+    File format (CSV text, first line names the columns, ``#`` lines are comments): ``X``,
+    ``Y`` (integer start-anode pixel: an event at (x, y) is in pixel (floor(x), floor(y))),
+    ``SOLID_ANGLE(sr)`` (> 0, finite), ``OBSTRUCTED`` (1: pixel on the obstructed region of
+    the detector, its events get weight 0.0; 0 otherwise). Each pixel at most once.
+    """
+    from astropy.table import Table
+
+    try:
+        t = Table.read(path, format="ascii.csv", comment="#")
+    except Exception as exc:  # noqa: BLE001 - any parse failure names the file
+        raise RecipeError(f"solid-angle table is not readable CSV: {exc}", path=str(path)) from None
+    cols = {re.sub(r"\(.*\)$", "", c).strip().upper(): c for c in t.colnames}
+    missing = [c for c in ("X", "Y", "SOLID_ANGLE", "OBSTRUCTED") if c not in cols]
+    if missing:
+        raise RecipeError(f"solid-angle table has no {', '.join(missing)} column (columns: {', '.join(t.colnames)})",
+                          path=str(path))
+    try:
+        x, y, sa, obst = (np.asarray(np.ma.filled(t[cols[c]], np.nan), dtype=np.float64)
+                          for c in ("X", "Y", "SOLID_ANGLE", "OBSTRUCTED"))
+    except (TypeError, ValueError) as exc:
+        raise RecipeError(f"solid-angle table has a non-numeric value: {exc}", path=str(path)) from None
+    if len(x) == 0:
+        raise RecipeError("solid-angle table has no rows", path=str(path))
+    bad = ~(np.isfinite(x) & np.isfinite(y) & (x == np.round(x)) & (y == np.round(y)))
+    bad |= ~(np.isfinite(sa) & (sa > 0)) | ~np.isin(obst, (0.0, 1.0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise RecipeError(f"solid-angle table row {i + 1}: X/Y must be integers, SOLID_ANGLE > 0 and finite, "
+                          f"OBSTRUCTED 0 or 1 (got {x[i]:g}, {y[i]:g}, {sa[i]:g}, {obst[i]:g})", path=str(path))
+    xi, yi = x.astype(np.int64), y.astype(np.int64)
+    key = (xi - xi.min()) * (int(yi.max() - yi.min()) + 1) + (yi - yi.min())
+    if np.unique(key).size != key.size:
+        raise RecipeError("solid-angle table lists a pixel more than once", path=str(path))
+    return {"X": xi, "Y": yi, "SOLID_ANGLE": sa, "OBSTRUCTED": obst.astype(bool)}
+
+
 def edr_date(start_time: Any, path: Path) -> np.datetime64:
     """The EDR file date: the label's start time, else YYYYDDD in the file name."""
     if start_time is not None and str(start_time).strip():
@@ -252,6 +296,7 @@ def _cdr(ctx: RecipeContext) -> AlgorithmResult:
     t["THETA_MCP"] = ev["THETA_MCP"] * u.deg
     t["ZENITH"] = ev["ZENITH"] * u.deg
     t["AZIMUTH"] = ev["AZIMUTH"] * u.deg
+    _pha_weight(ctx, t, eqt, mode[keep], step[keep], arr("x")[keep], arr("y")[keep], keep, notes)
     vd = velocity_distribution(arr("x")[keep], arr("y")[keep], consts)
     v = Table()
     v["X_BIN"] = vd["X_BIN"]
@@ -265,3 +310,60 @@ def _cdr(ctx: RecipeContext) -> AlgorithmResult:
                  f"of the {int(keep.sum())} events in the field of view")
     return AlgorithmResult(tables={"pha": t, "vdist": v}, notes=notes,
                            meta={"fsw_version": consts["version"]})
+
+
+#: per-event EDR columns (recipe inputs) that flag heavy ions for weight 0.0, by reason
+PHA_FLAG_INPUTS = {"poor_quality_heavy_ion": "poor_quality", "noise_filtered_heavy_ion": "noise_filtered"}
+
+
+def _pha_weight(ctx: RecipeContext, t: Any, eqt: dict[str, Any], mode: np.ndarray, step: np.ndarray,
+                x: np.ndarray, y: np.ndarray, keep: np.ndarray, notes: list[str]) -> None:
+    """Add the WEIGHT column (1/(m sr)) to the PHA table ``t`` of the kept events when the
+    per-pixel solid-angle table is given, else say in ``notes`` why there is none."""
+    import astropy.units as u
+
+    found = ctx.calibrations("solid_angle")
+    if not found:
+        notes.append("no WEIGHT column: no per-pixel solid-angle table (calibration 'solid_angle', the role of "
+                     "FIPA_FYYYYDDDCDR_V#.txt) was given")
+        return
+    sa_path = ctx.calibration("solid_angle")
+    if not ctx.calibrations("efficiency"):
+        raise RecipeError("the PHA weight needs the proton efficiency table (calibration 'efficiency') "
+                          f"beside the solid-angle table {sa_path.name}", path=str(ctx.path))
+    table = read_solid_angle_table(sa_path)
+    teq, teta = read_efficiency(ctx.calibration("efficiency"))
+    eq = np.asarray(t["EQ"].value, dtype=np.float64)
+    accum = step_lookup(eqt["accum"], eqt["modes"], mode, step)
+    try:
+        eta = interpolate_efficiency(eq, teq, teta)
+    except CalibrationCoverageError as exc:
+        raise RecipeError(f"PHA weight: {exc}", path=str(ctx.path)) from None
+    mass_kg = float(ctx.params["ion_mass"].to_value(u.kg)) if "ion_mass" in ctx.params else PROTON_MASS_KG
+    charge_e = float(ctx.params.get("ion_charge", 1.0))
+    with np.errstate(invalid="ignore"):
+        v = speed_m_s(eq, mass_kg, charge_e)
+    kept_fraction = float(ctx.params.get("decimation_kept_fraction", 1.0))
+    if not 0.0 < kept_fraction <= 1.0:
+        raise RecipeError(f"decimation_kept_fraction must be in (0, 1], got {kept_fraction:g}", path=str(ctx.path))
+    sa = pixel_lookup(table["X"], table["Y"], table["SOLID_ANGLE"], x, y)
+    obstructed = pixel_lookup(table["X"], table["Y"], table["OBSTRUCTED"], x, y, fill=0.0) > 0
+    flags, sources = [], []
+    for reason, name in PHA_FLAG_INPUTS.items():
+        value = ctx.inputs.get(name)
+        if value is None:
+            flags.append(np.zeros(keep.sum(), dtype=bool))
+            sources.append(f"{reason}: the EDR has no such column, no event flagged")
+            continue
+        raw = np.asarray(value.value if isinstance(value, u.Quantity) else value)
+        flag = np.ma.filled(np.ma.asarray(raw), 0).astype(np.float64)[keep]
+        flags.append(np.isfinite(flag) & (flag != 0))
+        sources.append(f"{reason}: from the EDR column")
+    w, counts = pha_weight_per_m_sr(sa, eta, v, kept_fraction, accum, obstructed, flags[0], flags[1])
+    t["WEIGHT"] = w / (u.m * u.sr)
+    n_unlisted = int(np.isnan(sa).sum())
+    zero = ", ".join(f"{counts[r]} {r.replace('_', ' ')}" for r in PHA_ZERO_WEIGHT_REASONS)
+    notes.append(f"PHA weight w = 1/(solid angle * eta * v * f_kept * tau) from {sa_path.name}, "
+                 f"decimation_kept_fraction {kept_fraction:g}: {sum(counts[r] for r in PHA_ZERO_WEIGHT_REASONS)} "
+                 f"of {w.size} events weighted 0.0 ({zero}); {counts['invalid']} invalid, written as the "
+                 f"missing constant ({n_unlisted} on pixels the table does not list); " + "; ".join(sources))

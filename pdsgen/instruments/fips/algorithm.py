@@ -382,3 +382,30 @@ def pha_weight_per_m_sr(
     w[zero] = 0.0
     counts["invalid"] = int((~ok & ~zero).sum())
     return w, counts
+
+
+def pixel_lookup(
+    table_x: np.ndarray, table_y: np.ndarray, table_values: np.ndarray, x: np.ndarray, y: np.ndarray,
+    fill: float = np.nan,
+) -> np.ndarray:
+    """``table_values`` of the start-anode pixel ``(floor(x), floor(y))`` of every event (the
+    pixel bins of `velocity_distribution`); ``fill`` for pixels the table does not list.
+    One dense grid over the table's pixel range and one gather, no loop per event."""
+    tx = np.asarray(table_x, dtype=np.int64)
+    ty = np.asarray(table_y, dtype=np.int64)
+    vals = np.asarray(table_values, dtype=np.float64)
+    ix = np.floor(np.asarray(x, dtype=np.float64))
+    iy = np.floor(np.asarray(y, dtype=np.float64))
+    out = np.full(ix.shape, fill, dtype=np.float64)
+    if tx.size == 0 or ix.size == 0:
+        return out
+    x_lo, y_lo = int(tx.min()), int(ty.min())
+    nx, ny = int(tx.max()) - x_lo + 1, int(ty.max()) - y_lo + 1
+    grid = np.full((nx, ny), fill, dtype=np.float64)
+    grid[tx - x_lo, ty - y_lo] = vals
+    with np.errstate(invalid="ignore"):
+        inside = np.isfinite(ix) & np.isfinite(iy) & (ix >= x_lo) & (ix < x_lo + nx) & (iy >= y_lo) & (iy < y_lo + ny)
+    gx = np.where(inside, ix - x_lo, 0).astype(np.int64)
+    gy = np.where(inside, iy - y_lo, 0).astype(np.int64)
+    out[inside] = grid[gx[inside], gy[inside]]
+    return out

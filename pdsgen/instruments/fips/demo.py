@@ -16,6 +16,10 @@ Calibration files (CSV, first line names the columns):
   stepping tables (2008-01-01 and 2011-03-01), modes 0 (normal) and 1 (burst).
 - ``fips_proton_efficiency.csv``: EQ(keV/e), ETA.
 - ``fips_angle_constants.csv``: the seed's constants (same as the recipe's default).
+- ``FIPA_F2008001CDR_V1.txt`` (CSV text): the per-pixel solid-angle table in the role of the
+  seed's ``FIPA_FYYYYDDDCDR_V#.txt`` (columns X, Y, SOLID_ANGLE(sr), OBSTRUCTED; see
+  `read_solid_angle_table`): 64 × 64 start-anode pixels, a smooth SYNTHETIC solid angle
+  (about 3.6e-3 sr a pixel) and an obstructed strut (x 31-33, y >= 35). Not flight values.
 
 The E/q range, accumulation times and efficiencies are demo values of a plausible size
 (FIPS covers about 0.05-13 keV/e in 64 steps); they are NOT the flight tables, which
@@ -35,6 +39,8 @@ RECIPE = "fips-cdr"
 #: the angle constants shipped beside the unit's recipe (its default calibration)
 ANGLE_CONSTANTS = Path(__file__).resolve().parent / "fips_angle_constants.csv"
 STEPS = 64
+#: the synthetic per-pixel solid-angle table, named as the seed's FIPA_FYYYYDDDCDR_V#.txt
+SOLID_ANGLE_FILE = "FIPA_F2008001CDR_V1.txt"
 MET_EPOCH = np.datetime64("2004-08-03T06:16:00", "s")  # MESSENGER launch; MET counts from here
 
 
@@ -62,6 +68,25 @@ def efficiency_table() -> tuple[np.ndarray, np.ndarray]:
 def write_efficiency(path: Path) -> Path:
     eq, eta = efficiency_table()
     lines = ["EQ(keV/e),ETA"] + [f"{a:g},{b:g}" for a, b in zip(eq, eta, strict=True)]
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return path
+
+
+def solid_angle_table() -> dict[str, np.ndarray]:
+    """The synthetic per-pixel table: X, Y (0-63), SOLID_ANGLE (sr, 4 significant digits), OBSTRUCTED."""
+    x, y = (a.ravel() for a in np.meshgrid(np.arange(64), np.arange(64), indexing="ij"))
+    r = np.hypot(x + 0.5 - 32.0, y + 0.5 - 32.0)
+    sa = np.array([float(f"{v:.4g}") for v in 3.6e-3 * (1.0 + 0.2 * np.cos(r / 8.0))])
+    obstructed = ((x >= 31) & (x <= 33) & (y >= 35)).astype(np.int64)
+    return {"X": x, "Y": y, "SOLID_ANGLE": sa, "OBSTRUCTED": obstructed}
+
+
+def write_solid_angle_table(path: Path) -> Path:
+    t = solid_angle_table()
+    lines = ["# pdsgen demo: SYNTHETIC per-pixel solid angles (role of FIPA_FYYYYDDDCDR_V#.txt), not flight values",
+             "X,Y,SOLID_ANGLE(sr),OBSTRUCTED"]
+    lines += [f"{a},{b},{c:g},{d}" for a, b, c, d in zip(t["X"], t["Y"], t["SOLID_ANGLE"], t["OBSTRUCTED"],
+                                                          strict=True)]
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
     return path
 
@@ -162,7 +187,8 @@ def _doy(day: str) -> int:
 
 
 def generate(out_dir: Path, seed: int = 0) -> DemoData:
-    """Two scan EDRs and two PHA EDRs (flight software v6 and v7), E/q, efficiency and angle tables."""
+    """Two scan EDRs and two PHA EDRs (flight software v6 and v7), E/q, efficiency, angle and
+    (synthetic) per-pixel solid-angle tables."""
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -171,6 +197,7 @@ def generate(out_dir: Path, seed: int = 0) -> DemoData:
     angles = out_dir / "fips_angle_constants.csv"
     shutil.copyfile(ANGLE_CONSTANTS, angles)
     cals.append(angles)
+    cals.append(write_solid_angle_table(out_dir / SOLID_ANGLE_FILE))
     inputs = [
         write_scan_edr(out_dir, "2008-10-06", 20, "6", rng),
         write_scan_edr(out_dir, "2011-04-10", 30, "7", rng),
