@@ -157,3 +157,25 @@ def test_theta_on_the_axes_is_in_0_360():
     az = fips.azimuth_deg(np.array([0.0, 6.5, 359.9, 180.0]), 6.5, -1.0)
     assert az == pytest.approx([6.5, 0.0, 6.6, 186.5])
     assert fips.azimuth_deg(np.array([350.0]), 100.0, 3.0) == pytest.approx([(100 + 1050) % 360])  # |P1| > 1
+
+
+def test_pixel_lookup_floor_and_unlisted():
+    got = fips.pixel_lookup(np.array([3, 4, 3]), np.array([7, 7, 8]), np.array([0.1, 0.2, 0.3]),
+                       np.array([3.99, 4.0, 3.2, 5.5, -1.0, np.nan]), np.array([7.5, 7.0, 8.9, 7.0, 7.0, 7.0]))
+    np.testing.assert_array_equal(got[:3], [0.1, 0.2, 0.3])
+    assert np.isnan(got[3:]).all()  # pixel (5, 7), (-1, 7) and NaN x are not in the table
+
+
+def test_solid_angle_table_errors_name_the_problem(tmp_path):
+    read_solid_angle_table = fips_adapter.read_solid_angle_table
+    good = tmp_path / "FIPA_F2011001CDR_V1.txt"
+    good.write_text("# comment\nX,Y,SOLID_ANGLE(sr),OBSTRUCTED\n1,2,0.004,0\n1,3,0.005,1\n")
+    t = read_solid_angle_table(good)
+    assert t["OBSTRUCTED"].tolist() == [False, True] and t["SOLID_ANGLE"].tolist() == [0.004, 0.005]
+    for body, msg in (("X,Y,SOLID_ANGLE(sr)\n1,2,0.1\n", "no OBSTRUCTED column"),
+                      ("X,Y,SOLID_ANGLE(sr),OBSTRUCTED\n1,2,0,0\n", "row 1"),
+                      ("X,Y,SOLID_ANGLE(sr),OBSTRUCTED\n1,2,0.1,0\n1,2,0.2,0\n", "more than once")):
+        bad = tmp_path / "bad.csv"
+        bad.write_text(body)
+        with pytest.raises(RecipeError, match=msg):
+            read_solid_angle_table(bad)

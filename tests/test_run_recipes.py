@@ -327,3 +327,31 @@ def test_fips_pha_weight_by_hand(fips_data, tmp_path):
     out2 = pdsgen.open(tmp_path / "no_sa" / "fips_pha_2011100_edr_cdr.xml").objects[0].to_table()
     assert "WEIGHT" not in out2.colnames
     assert any("no WEIGHT column: no per-pixel solid-angle table" in n for o in rep2.outcomes for n in o.notes)
+
+
+def test_fips_pha_weight_heavy_ion_flags_from_edr_columns(fips_data, tmp_path):
+    """POOR_QUALITY / NOISE_FILTERED EDR columns give weight 0.0, counted per first reason."""
+    label = fips.write_pha_edr(tmp_path, "2011-04-10", 2000, "7", np.random.default_rng(11),
+                               heavy_ion_flags=True)
+    rep = run_recipe(load_recipe("fips-cdr"), [label], tmp_path / "out", cal_files=fips_data.calibrations,
+                     creation_time=CT)
+    assert not rep.failed, [o.error for o in rep.failed]
+    out = pdsgen.open(tmp_path / "out" / "fips_pha_2011100_edr_cdr.xml").objects[0].to_table()
+    pha = pdsgen.open(label).objects[0].to_table()
+    x, y = np.asarray(pha["X"], float), np.asarray(pha["Y"], float)
+    r = np.hypot(x - 31.5159, y - 34.2993)
+    zen = -18.5303 + 10.1646 * r - 0.565382 * r**2 + 0.0164266 * r**3
+    keep = (zen >= 15) & (zen <= 75)
+    px, py = np.floor(x[keep]), np.floor(y[keep])
+    obst = (px >= 31) & (px <= 33) & (py >= 35)  # the demo table's strut
+    poor = (np.asarray(pha["POOR_QUALITY"])[keep] == 1) & ~obst
+    noise = (np.asarray(pha["NOISE_FILTERED"])[keep] == 1) & ~obst & ~poor
+    assert poor.any() and noise.any()
+    w = np.asarray(out["WEIGHT"], float)
+    np.testing.assert_array_equal(w[obst | poor | noise], 0.0)
+    assert (w[~(obst | poor | noise)] > 0).all()
+    n0 = int((obst | poor | noise).sum())
+    notes = [n for o in rep.outcomes for n in o.notes]
+    assert any(f"{n0} of {keep.sum()} events weighted 0.0 ({obst.sum()} obstructed, {poor.sum()} poor quality "
+               f"heavy ion, {noise.sum()} noise filtered heavy ion)" in n for n in notes), notes
+    assert any("poor_quality_heavy_ion: from the EDR column" in n for n in notes)

@@ -145,7 +145,10 @@ def write_scan_edr(out_dir: Path, day: str, scans: int, fsw: str, rng: np.random
     return written.label_path
 
 
-def write_pha_edr(out_dir: Path, day: str, n: int, fsw: str, rng: np.random.Generator) -> Path:
+def write_pha_edr(out_dir: Path, day: str, n: int, fsw: str, rng: np.random.Generator,
+                  *, heavy_ion_flags: bool = False) -> Path:
+    """A PHA EDR; ``heavy_ion_flags`` adds POOR_QUALITY and NOISE_FILTERED columns (0/1,
+    about 5 % of the events each) for the PHA weight's heavy-ion flags."""
     from astropy.table import Table
 
     from pdsgen.instruments.fips.adapter import read_angle_constants
@@ -165,6 +168,11 @@ def write_pha_edr(out_dir: Path, day: str, n: int, fsw: str, rng: np.random.Gene
     y = np.round(consts["Y0"] + r * np.sin(phi), 2)
     table = Table({"MET": _met(d, secs), "MODE": np.where(rng.random(n) < 0.8, 0, 1).astype(np.int16),
                    "STEP": rng.integers(0, STEPS, n).astype(np.int16), "TOF": tof, "RAW": raw, "X": x, "Y": y})
+    if heavy_ion_flags:
+        table["POOR_QUALITY"] = (rng.random(n) < 0.05).astype(np.int16)
+        table["NOISE_FILTERED"] = (rng.random(n) < 0.05).astype(np.int16)
+        table["POOR_QUALITY"].description = "1: poor-quality heavy-ion PHA word."
+        table["NOISE_FILTERED"].description = "1: noise-filtered heavy-ion PHA word."
     table["MET"].unit = "s"
     table["MET"].format = "%.3f"
     table["X"].format = table["Y"].format = "%.2f"
