@@ -145,6 +145,9 @@ def test_module_function_and_entry_point_algorithms(fips_data, monkeypatch):
             return _double_met
 
     monkeypatch.setattr(registry_mod, "entry_points", lambda group: [FakeEP()] if group == "pdsgen.algorithms" else [])
+    # registrations other test modules made at import time (e.g. test_recipe_times' decorator)
+    # must survive this test, whatever order the tests run in
+    saved = (list(registry_mod.ALGORITHMS._entries), registry_mod.ALGORITHMS._loaded)
     registry_mod.ALGORITHMS.reset()  # load the entry points again, with the fake one
     try:
         assert "plugin_algo" in registry_mod.available_algorithms()
@@ -154,7 +157,8 @@ def test_module_function_and_entry_point_algorithms(fips_data, monkeypatch):
         assert "chems_pha" in registry_mod.available_algorithms()  # the units' stay
     finally:
         monkeypatch.undo()
-        registry_mod.ALGORITHMS.reset()
+        registry_mod.ALGORITHMS._entries, registry_mod.ALGORITHMS._loaded = saved
+        registry_mod.ALGORITHMS._changed()
     with pytest.raises(RecipeError, match="no algorithm 'nope'"):
         registry_mod.get_algorithm("nope")
     with pytest.raises(RecipeError, match="cannot import"):
