@@ -32,6 +32,8 @@ Layout = Literal[
     "header",  # bytes (Header, PDS3 HEADER)
     "text",  # str (Stream_Text, PDS3 TEXT/DOCUMENT)
     "other",  # described but not readable as data (encoded images, PDF ...)
+    "pds3_image",  # PDS3 IMAGE with line prefixes/suffixes or packed samples
+    "pds3_qube",  # PDS3 QUBE (core plus suffix planes)
 ]
 
 SPECIAL_CONSTANT_NAMES = (

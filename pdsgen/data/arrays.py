@@ -8,6 +8,8 @@ them in one vectorised call.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from pdsgen.data import types
@@ -37,7 +39,7 @@ def read_array(obj: DataObject) -> np.ndarray:
         raise LabelError(f"negative axis length in {shape}", path=str(obj.file), obj=obj.name)
     etype = _element(obj)
     # "Last Index Fastest" (PDS4, C order) unless the label says the first index varies fastest.
-    order = "F" if str(obj.details.get("axis_index_order") or "").lower().startswith("first") else "C"
+    order: Literal["C", "F"] = "F" if str(obj.details.get("axis_index_order") or "").lower().startswith("first") else "C"
     count = int(np.prod(shape))
     itemsize = etype.itemsize
     if itemsize is None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -87,8 +88,9 @@ def read_blocks(obj: DataObject, names: list[str]) -> np.ndarray | None:
         buffer = getattr(local, "buffer", None)
         if buffer is None:
             buffer = local.buffer = np.empty(min(block, n) * record_length, dtype=np.uint8)
+        assert isinstance(buffer, np.ndarray)
         # pread: no shared file position, so blocks can be read by several threads.
-        if _read_at(fd, memoryview(buffer)[:nbytes], obj.offset + start * record_length) != nbytes:
+        if _read_at(fd, buffer.data[:nbytes], obj.offset + start * record_length) != nbytes:
             return False
         return _decode_block(buffer, m, record_length, ending, columns, out[start:start + m], start, n, masks,
                              strip)
@@ -113,7 +115,7 @@ def read_blocks(obj: DataObject, names: list[str]) -> np.ndarray | None:
     out = _trimmed(out, {k: v[0] for k, v in strip.items()}, {k: v[1] for k, v in strip.items()})
     if not masks:
         return out
-    mask = np.zeros(n, dtype=np.ma.make_mask_descr(out.dtype))
+    mask: np.ndarray[Any, Any] = np.zeros(n, dtype=np.ma.make_mask_descr(out.dtype))
     for name, m in masks.items():
         mask[name] = m
     return np.ma.MaskedArray(out, mask=mask)
@@ -184,8 +186,9 @@ def _delimited(buffer: np.ndarray, m: int, record_length: int, ending: bytes) ->
 def _trimmed(out: np.ndarray, left: dict[str, bool], right: dict[str, bool]) -> np.ndarray:
     """String columns with surrounding blanks removed, as the whole-table reader does
     (`pdsgen.data.ascii.trim_text`: ``rstrip``/``lstrip`` only where an edge is blank)."""
+    names = out.dtype.names or ()
     columns = {}
-    for name in out.dtype.names:
+    for name in names:
         if not (left[name] or right[name]):
             continue
         values = out[name]
@@ -202,8 +205,8 @@ def _trimmed(out: np.ndarray, left: dict[str, bool], right: dict[str, bool]) -> 
         return out
     # A narrower string type than the field: a new record type (as the whole-table reader gives).
     dtype = np.dtype([(name, columns[name].dtype if name in columns else out.dtype[name])
-                      for name in out.dtype.names])
+                      for name in names])
     result = np.empty(len(out), dtype=dtype)
-    for name in out.dtype.names:
+    for name in names:
         result[name] = columns.get(name, out[name])
     return result

@@ -14,6 +14,7 @@ matrix); whatever it declines (or anything to report) is read here.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -172,6 +173,7 @@ def _decode_values(obj: DataObject, f: Field, raw: np.ndarray, arrow_records, re
         ctype = types.character_type(name)
         blank = blank_rows(flat)
         found: list[Issue] = []
+        assert ctype.decoder is not None  # strings (no decoder) returned above
         values = tolerant_decode(ctype.decoder, flat, f.label_data_type or name, found)
         issues.extend(Issue(i.message, i.where.reshape(lead), i.first, i.masked) for i in found)
         mask = blank.reshape(lead) if blank.any() else None
@@ -296,7 +298,9 @@ def _pds3_ascii_records(obj: DataObject) -> np.ndarray:
         return split
     if lines is None:
         raise error
-    return lines_matrix(obj)  # again, to record its warning
+    again = lines_matrix(obj)  # again, to record its warning
+    assert again is not None  # same bytes, same answer
+    return again
 
 
 def _separated(obj: DataObject, lines: np.ndarray | None) -> np.ndarray | None:
@@ -366,7 +370,7 @@ def assemble(columns: list[tuple[str, np.ndarray]], n: int, masks: dict[str, np.
             out[name][start:stop] = values[start:stop]
     if not masks:
         return out
-    mask = np.zeros(n, dtype=np.ma.make_mask_descr(dtype))
+    mask: np.ndarray[Any, Any] = np.zeros(n, dtype=np.ma.make_mask_descr(dtype))
     for name, m in masks.items():
         mask[name] = m
     return np.ma.MaskedArray(out, mask=mask)

@@ -90,7 +90,8 @@ def unpack_samples(lines: np.ndarray, count: int, bits: int, order: str, signed:
             wtype = np.uint32 if nbytes <= 4 else np.uint64
             word = np.zeros((nlines, groups), dtype=wtype)
             for j in range(nbytes):
-                word |= grouped[:, :, first + j].astype(wtype) << wtype(8 * (nbytes - 1 - j) if big else 8 * j)
+                word |= np.left_shift(grouped[:, :, first + j].astype(wtype),
+                                      wtype(8 * (nbytes - 1 - j) if big else 8 * j))
             shift = 8 * nbytes - skew - bits if big else skew
             out[:, k::per_group] = (word >> wtype(shift)) & wtype((1 << bits) - 1)
         out = out[:, :count]
@@ -120,6 +121,7 @@ def read_image(obj: DataObject) -> np.ndarray:
         order = str(obj.details.get("packed_bit_order") or "MSB")
         signed = (obj.element_type or "").startswith("Signed")
         return unpack_samples(body, count // max(records, 1), bits, order, signed).reshape(shape)
+    assert etype.itemsize is not None  # _geometry refuses types without a fixed size
     raw = body.reshape(count, etype.itemsize)
     try:
         return etype.decode(raw).reshape(shape)

@@ -93,7 +93,7 @@ def ibm_double(raw: np.ndarray) -> np.ndarray:
 
 def _boolean(raw: np.ndarray) -> np.ndarray:
     """PDS3 binary BOOLEAN: zero is false, anything else true."""
-    return np.ascontiguousarray(raw).any(axis=-1)
+    return np.asarray(np.ascontiguousarray(raw).any(axis=-1))
 
 
 def lsb_bit_string(raw: np.ndarray) -> np.ndarray:

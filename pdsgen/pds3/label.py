@@ -202,9 +202,9 @@ def _parse_one(text: str, tokens: list[str] | None, *, strict: bool, path: str |
                 if exc.block.startswith("a value"):
                     line, col = line_col(text, len(text.rstrip()))
                     raise LabelError(f"label ends inside {exc.block}", path=path, line=line, column=col) from None
-                line, col = _block_line_col(text, exc.block)
+                bline, bcol = _block_line_col(text, exc.block)
                 raise LabelError(f"block {exc.block!r} is not closed before END", path=path,
-                                 line=line, column=col) from None
+                                 line=bline, column=bcol) from None
     log.debug("%s: fast PDS3 parser fell back to pvl (%s)", path or "<label>", reason)
     return _pvl_parse(text, strict=strict, path=path)
 
@@ -225,9 +225,9 @@ def _pvl_parse(text: str, *, strict: bool, path: str | None) -> PVLModule:
         raise LabelError(_one_line(f"label ends in the middle of a statement ({type(exc).__name__})"),
                          path=path) from None
     if strict and module.errors:
-        line = module.errors[0]
-        col = _equals_column(text, line)
-        raise LabelError("parameter has no value", path=path, line=line, column=col)
+        first = module.errors[0]
+        raise LabelError("parameter has no value", path=path, line=first,
+                         column=_equals_column(text, first))
     return module
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from pvl.collections import PVLObject, Quantity
 
@@ -130,6 +130,10 @@ def _value(v: Any) -> Any:
     return v.value if isinstance(v, Quantity) else v
 
 
+@overload
+def _int(d: PVLObject, key: str, obj: DataObject, *, required: Literal[True], where: str = "") -> int: ...
+@overload
+def _int(d: PVLObject, key: str, obj: DataObject, *, required: bool = False, where: str = "") -> int | None: ...
 def _int(d: PVLObject, key: str, obj: DataObject, *, required: bool = False, where: str = "") -> int | None:
     v = _value(d.get(key))
     if v is None or (isinstance(v, str) and v.upper() in ("N/A", "UNK", "NULL")):
@@ -181,7 +185,7 @@ def _size(d: PVLObject, record_bytes: int | None) -> int | None:
 
 def _constants(d: PVLObject, data_type: str | None, nbytes: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    floaty = bool(data_type) and ("IEEE754" in data_type or "Float" in data_type or "IBM" in data_type)
+    floaty = data_type is not None and ("IEEE754" in data_type or "Float" in data_type or "IBM" in data_type)
     for key, name in SPECIAL_CONSTANTS.items():
         if key not in d:
             continue
@@ -647,7 +651,7 @@ def _collection(obj: DataObject, d: PVLObject, label: Path) -> None:
             length = _int(el, "BYTES", obj, required=True, where=f"array {name!r} element: ")
             label_type = el.get("DATA_TYPE")
             etype = _element_type(obj, label_type, length)
-            strides = []
+            strides: list[int] = []
             step = length
             for n in reversed(sizes):
                 strides.insert(0, step)

@@ -10,7 +10,7 @@ others; look-ups go by local name (lxml's C-level ``{*}name`` wildcard) so that 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from lxml import etree
 
@@ -87,6 +87,12 @@ def text(element: etree._Element | None, name: str | None = None, default: str |
     return value if value != "" else default
 
 
+@overload
+def integer(element: etree._Element | None, name: str, *, path: Path, obj: str | None,
+            required: Literal[True] = True) -> int: ...
+@overload
+def integer(element: etree._Element | None, name: str, *, path: Path, obj: str | None,
+            required: bool) -> int | None: ...
 def integer(element: etree._Element | None, name: str, *, path: Path, obj: str | None, required: bool = True) -> int | None:
     value = text(element, name)
     if value is None:

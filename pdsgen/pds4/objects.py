@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pdsgen.errors import LabelError, PdsgenError
-from pdsgen.model import DataObject, Field
+from pdsgen.model import DataObject, Field, Kind, Layout
 from pdsgen.pds4.label import child, children, integer, local, number, text
 from pdsgen.untrusted import ReferenceEscapeError
 
@@ -35,7 +35,7 @@ def _is_fits(path: Path) -> bool:
         return False
 
 
-def classify(tag: str) -> tuple[str, str] | None:
+def classify(tag: str) -> tuple[Kind, Layout] | None:
     """(kind, layout) of a data-object class, or None for elements that are not objects."""
     if tag in NOT_OBJECTS:
         return None
@@ -215,7 +215,7 @@ def check_counts(record, *, path: Path, obj: str) -> None:
 def _axes(el, *, path: Path, obj: str):
     from pdsgen.model import Axis
 
-    axes = []
+    axes: list[Axis] = []
     for ax in children(el, "Axis_Array"):
         axes.append(Axis(
             name=text(ax, "axis_name") or f"axis_{len(axes) + 1}",
@@ -223,15 +223,19 @@ def _axes(el, *, path: Path, obj: str):
             sequence_number=integer(ax, "sequence_number", path=path, obj=obj, required=False),
             unit=text(ax, "unit"),
         ))
-    if all(a.sequence_number is not None for a in axes):
-        axes.sort(key=lambda a: a.sequence_number)
+    numbers = [a.sequence_number for a in axes]
+    if all(n is not None for n in numbers):
+        axes.sort(key=lambda a: a.sequence_number or 0)
     return axes
 
 
 def build_object(el, tag: str, index: int, data_file: Path, *, label_path: Path,
                  file_error: Exception | None = None) -> DataObject:
     """One DataObject; description errors are kept on the object, not raised."""
-    kind, layout = classify(tag)
+    classified = classify(tag)
+    if classified is None:
+        raise LabelError(f"<{tag}> is not a data object", path=str(label_path), line=el.sourceline)
+    kind, layout = classified
     name = text(el, "local_identifier") or text(el, "name") or f"{tag}_{index}"
     obj = DataObject(name=name, kind=kind, layout=layout, file=data_file, offset=0, label_type=tag,
                      description=text(el, "description"))

@@ -61,6 +61,7 @@ def _objects(product: Product, root) -> None:
     for area in _file_areas(root):
         file_el = child(area, "File")
         file_name = text(file_el, "file_name") if file_el is not None else None
+        file_error: Exception | None
         if file_name is None:
             data_file = product.path
             file_error = LabelError("<File> has no <file_name>", path=str(product.path), line=area.sourceline)
@@ -98,8 +99,9 @@ def _instrument(root) -> str | None:
     names = []
     for el in root.iter():
         if isinstance(el.tag, str) and local(el) == "Observing_System_Component":
-            if (text(el, "type") or "").lower() == "instrument" and text(el, "name"):
-                names.append(text(el, "name"))
+            name = text(el, "name")
+            if (text(el, "type") or "").lower() == "instrument" and name:
+                names.append(name)
     return ", ".join(dict.fromkeys(names)) or None
 
 

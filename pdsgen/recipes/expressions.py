@@ -124,7 +124,9 @@ def _eval(node: ast.AST, ns: Mapping[str, Any], text: str) -> Any:
         return result
     if isinstance(node, ast.Call):
         args = [_eval(a, ns, text) for a in node.args]
-        return FUNCTIONS[node.func.id](*args)  # type: ignore[union-attr]
+        if not isinstance(node.func, ast.Name):  # the parser admits plain names only
+            raise RecipeError(f"expression {text!r}: only named functions can be called")
+        return FUNCTIONS[node.func.id](*args)
     raise RecipeError(f"expression {text!r}: cannot evaluate {type(node).__name__}")  # pragma: no cover
 
 

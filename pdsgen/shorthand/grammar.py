@@ -141,9 +141,10 @@ def format_value(value: object) -> str:
     a decimal point (step 3.0 → ``3``), strings trimmed."""
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, (int,)) or (hasattr(value, "dtype") and value.dtype.kind in "iu"):
-        return str(int(value))  # type: ignore[arg-type]
-    if isinstance(value, float) or (hasattr(value, "dtype") and value.dtype.kind == "f"):
+    kind = getattr(getattr(value, "dtype", None), "kind", "")  # numpy scalars, 0-d arrays
+    if isinstance(value, int) or kind in ("i", "u"):
+        return str(int(value))  # type: ignore[call-overload]
+    if isinstance(value, float) or kind == "f":
         f = float(value)  # type: ignore[arg-type]
         return str(int(f)) if f.is_integer() else repr(f)
     return str(value).strip()

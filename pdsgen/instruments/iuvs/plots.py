@@ -39,8 +39,8 @@ def dn_rate_vs_det_temp(table, good: np.ndarray, xuv: str, preferred: Sequence[i
     panels = _int_time_panels(t_ms[good], preferred) or [np.nan]
     fig = Figure(figsize=(8, 2.0 * len(panels) + 0.8), dpi=80)
     axes = fig.subplots(nrows=len(panels), squeeze=False)[:, 0]
-    x = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)
-    y = np.ma.filled(np.ma.asarray(table["DN_PER_S"], dtype=float), np.nan)
+    x: np.ndarray = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)
+    y: np.ndarray = np.ma.filled(np.ma.asarray(table["DN_PER_S"], dtype=float), np.nan)
     for ax, it in zip(axes, panels, strict=True):
         sel = good & (t_ms == it)
         ax.scatter(x[sel], y[sel], s=12)
@@ -62,7 +62,7 @@ def det_temp_over_time(table, good: np.ndarray, xuv: str, preferred: Sequence[in
     # shared time limits: every panel covers the same dates, so panels compare at a glance
     axes = fig.subplots(nrows=len(panels), squeeze=False, sharex=True)[:, 0]
     when = np.array([np.datetime64(s.rstrip("Z"), "ms") for s in table["TIME"]], dtype="datetime64[ms]")
-    temp = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)
+    temp: np.ndarray = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)
     for ax, it in zip(axes, panels, strict=True):
         sel = good & (t_ms == it)
         ax.plot(when[sel].astype("datetime64[ms]").astype(object), temp[sel], "*", linestyle="none")
