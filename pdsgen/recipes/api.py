@@ -27,11 +27,11 @@ recipe does and fails with a RecipeError naming any column the algorithm did not
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pdsgen.errors import RecipeError
 
@@ -203,3 +203,16 @@ class _LazyProducts(Sequence):
             # strict: a recipe computes from its inputs' values, never from recovered ones
             self._opened[i] = open_product(self._paths[i], strict=True)
         return self._opened[i]
+
+
+#: ``check_product(ctx, i, inputs)``: raises a PdsgenError when input product ``i`` of an
+#: aggregating recipe cannot take part (the engine then leaves it out of the group).
+ProductCheck = Callable[["RecipeContext", int, Mapping[str, Any]], None]
+_Algorithm = TypeVar("_Algorithm", bound=Callable[..., Any])
+
+
+def with_product_check(algorithm: _Algorithm, check: ProductCheck) -> _Algorithm:
+    """``algorithm`` with its per-product ``check`` attached (the engine looks it up as
+    ``algorithm.check_product`` before forming the group); the one place that sets it."""
+    algorithm.check_product = check  # type: ignore[attr-defined]  # a function attribute, by design
+    return algorithm

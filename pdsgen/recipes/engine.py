@@ -239,9 +239,9 @@ def _column_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.
     if key not in ctx.cache:
         ctx.cache[key] = ctx.table(i, spec.object)
     table = ctx.cache[key]
-    if not spec.required and _column_name(table, spec.column) is None:
+    if not spec.required and _column_name(table, spec.source) is None:
         return None, None
-    col = _find_column(table, spec.column, ctx.paths[i], spec.name)
+    col = _find_column(table, spec.source, ctx.paths[i], spec.name)
     # the same physical values a `ref` input gets (pdsgen.shorthand reads them alike)
     data = missing_as_nan(col)
     if spec.source_unit:
@@ -279,7 +279,7 @@ def _keyword_value(product: Any, spec: InputSpec) -> tuple[Any, u.UnitBase | Non
     """A label keyword (PDS3 pvl, PDS4 XML element) or a FITS header keyword."""
     from pdsgen.recipes.keywords import find_keyword
 
-    return find_keyword(product, spec.keyword, hdu=spec.hdu)
+    return find_keyword(product, spec.source, hdu=spec.hdu)
 
 
 def _ref_values(ctx: RecipeContext, i: int, spec: InputSpec) -> tuple[Any, u.UnitBase | None]:

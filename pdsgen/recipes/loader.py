@@ -63,6 +63,14 @@ class InputSpec:
     def kind(self) -> str:
         return "ref" if self.ref else "column" if self.column else "keyword"
 
+    @property
+    def source(self) -> str:
+        """The input's shorthand reference, column name or keyword (whichever `kind` says)."""
+        text = self.ref or self.column or self.keyword
+        if not text:  # the loader refuses such an input; a hand-built spec may not
+            raise RecipeError(f"input {self.name!r} names no ref, column or keyword")
+        return text
+
 
 def _check_time(text: str) -> None:
     """ValueError unless `text` is an ISO 8601 or PDS day-of-year (YYYY:DDD[:hh:mm:ss]) time."""

@@ -34,7 +34,7 @@ def resolve_reference(
             cache[key] = load_source(p, object_name=object_name)
         return cache[key]
 
-    ref = parse(spec.ref)
+    ref = parse(spec.source)
     if ref.file_type != "dp" and not cal_files:
         raise RecipeError(f"input {spec.name!r} ({spec.ref}) comes from a calibration data file: "
                           "give it with --cal FILE")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -105,10 +105,11 @@ def encode_array(
         raise DataError(f"{len(axis_names)} axis names given for a {values.ndim}-D array")
     if values.ndim > 3 and array_class.startswith(("Array_1D", "Array_2D", "Array_3D")):
         raise UnsupportedError(f"{array_class} cannot hold a {values.ndim}-D array")
-    pds4_type, pds3_type = binary_types(values.dtype, byte_order)
-    order = ">" if byte_order == "big" else "<"
+    endian: Literal["big", "little"] = "big" if byte_order == "big" else "little"  # checked above
+    pds4_type, pds3_type = binary_types(values.dtype, endian)
+    order: Literal[">", "<"] = ">" if byte_order == "big" else "<"
     out_dtype = values.dtype.newbyteorder(order) if values.dtype.itemsize > 1 else values.dtype
-    data = memoryview(np.ascontiguousarray(values, dtype=out_dtype).reshape(-1).view(np.uint8))
+    data = np.ascontiguousarray(values, dtype=out_dtype).reshape(-1).view(np.uint8).data
     info = ArrayInfo(
         class_name=array_class, shape=tuple(int(s) for s in values.shape), axis_names=tuple(axis_names),
         data_type=pds4_type, pds3_sample_type=pds3_type, itemsize=values.dtype.itemsize,

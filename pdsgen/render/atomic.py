@@ -104,9 +104,9 @@ def commit_files(files: Sequence[tuple[Path, bytes | memoryview]], *, fsync: boo
                     os.fsync(fd)
             finally:
                 os.close(fd)
-        for tmp, path in temps:
-            os.replace(tmp, path)
-            placed.append(path)
+        for tmp_name, final in temps:
+            os.replace(tmp_name, final)
+            placed.append(final)
         temps.clear()
         placed.clear()
     except OSError as exc:
@@ -120,8 +120,8 @@ def commit_files(files: Sequence[tuple[Path, bytes | memoryview]], *, fsync: boo
                 os.unlink(path)
             except FileNotFoundError:
                 pass
-        for tmp, _ in temps:
+        for tmp_name, _ in temps:
             try:
-                os.unlink(tmp)
+                os.unlink(tmp_name)
             except FileNotFoundError:
                 pass

@@ -39,7 +39,7 @@ def _builtin_dir() -> Path:
 
 def _autoescape(name: str | None) -> bool:
     # XML templates escape every value; PDS3 .lbl templates quote via filters instead.
-    return bool(name) and (name.endswith(".xml.j2") or name.endswith(".xml"))
+    return name is not None and name.endswith((".xml.j2", ".xml"))
 
 
 def _fmt_real(value: Any) -> str:

@@ -14,7 +14,7 @@ from pdsgen.render.arrays import ArrayInfo, encode_array
 from pdsgen.render.columns import Column, columns_from
 from pdsgen.render.encode import FieldSpec, _statistics, binary_types
 
-_BITPIX = {8: np.dtype("u1"), 16: np.dtype(">i2"), 32: np.dtype(">i4"), 64: np.dtype(">i8"),
+_BITPIX: dict[int, np.dtype[Any]] = {8: np.dtype("u1"), 16: np.dtype(">i2"), 32: np.dtype(">i4"), 64: np.dtype(">i8"),
            -32: np.dtype(">f4"), -64: np.dtype(">f8")}
 
 

@@ -45,7 +45,7 @@ class Resolution:
     source: Source
     columns: tuple[str, ...]
     records: np.ndarray  # index of the record each value came from (same shape as values)
-    variables: dict[str, object] = field(default_factory=dict)
+    variables: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def scalar(self) -> bool:
@@ -327,6 +327,7 @@ def _column_names(ref: Reference, env: _Env) -> tuple[list[str], np.ndarray | No
     if all(a.ndim == 0 for a in arrays):
         return [ref.column.render({v: a.item() for v, a in zip(cvars, arrays, strict=True)})], None
     n = env.length
+    assert n is not None  # some variable is per record (not all scalars)
     if len(cvars) == 1:
         uniq, inverse = _unique_inverse(np.broadcast_to(arrays[0], (n,)))
         return [ref.column.render({cvars[0]: u}) for u in uniq], inverse
@@ -425,7 +426,8 @@ def _join(ref, src, cands, joins, env: _Env, latest, fold_case) -> np.ndarray:
     """Record index for every query (vectorised): exact selectors must be equal, latest
     selectors pick the greatest key not after the query."""
     n = env.length
-    exact_parts, latest_parts = [], []
+    exact_parts: list[tuple[np.ndarray, np.ndarray, int]] = []
+    latest_parts: list[tuple[np.ndarray, np.ndarray, int]] = []
     for i, var, q in joins:
         fvals = src.columns[src.names[i]][cands]
         qvals = np.broadcast_to(q, (n,)) if n is not None else q.reshape(1)

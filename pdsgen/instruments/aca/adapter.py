@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -16,10 +16,25 @@ from pdsgen.instruments.aca.algorithm import (
     select_calibration,
     warm_pixel_fraction,
 )
+from pdsgen.recipes.api import with_product_check
 
 if TYPE_CHECKING:
 
     from pdsgen.recipes.api import AlgorithmResult, RecipeContext
+
+class _DarkRow(TypedDict):
+    """One dark calibration's row of the warm-pixel table (and where it came from)."""
+
+    INDEX: int
+    DARK_ID: str
+    CXCSEC: float
+    T_CCD: float
+    N_REPLICAS: int
+    SCALE: float
+    N100: float
+    N100_REF: float
+    N_PIXELS: int
+
 
 # --------------------------------------------------------------------------- recipe edge
 # Adapts the recipe engine's context to the pure functions above (reading the images
@@ -128,13 +143,13 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     lo, hi = bound("start", -np.inf), bound("stop", np.inf)
     if lo > hi:
         raise RecipeError(f"parameter 'start' = {p['start']} is after 'stop' = {p['stop']}")
-    rows = []
+    rows: list[_DarkRow] = []
     for i, (product, path) in enumerate(zip(ctx.products, paths, strict=True)):
         secs, temps, t_ccd = _checked_calibration(product, path, ctx.inputs["t_ccd"][i])
         if not lo <= secs <= hi:
             continue  # outside the requested time range (get_dark_cal_props_table's start/stop)
         img = _dark_image(product, path)
-        scale = dark_temp_scale(t_ccd, t_ref, scale_4c)
+        scale = float(dark_temp_scale(t_ccd, t_ref, scale_4c))
         rows.append({
             "INDEX": i,
             "DARK_ID": _cal_id(product, path),
@@ -150,12 +165,12 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
         raise RecipeError(f"no dark calibration between start {p.get('start') or '-'} and stop "
                           f"{p.get('stop') or '-'} ({len(paths)} given)")
     rows.sort(key=lambda r: r["CXCSEC"])
-    secs = np.array([r["CXCSEC"] for r in rows])
-    if np.any(np.diff(secs) == 0):
-        dup = [rows[k]["DARK_ID"] for k in np.flatnonzero(np.diff(secs) == 0)]
+    cal_secs = np.array([r["CXCSEC"] for r in rows])
+    if np.any(np.diff(cal_secs) == 0):
+        dup = [rows[k]["DARK_ID"] for k in np.flatnonzero(np.diff(cal_secs) == 0)]
         raise DataError(f"two dark calibrations with the same date (ids {', '.join(dup)})")
 
-    def table_of(rs):
+    def table_of(rs: list[_DarkRow]) -> Table:
         t = Table()
         t["DARK_ID"] = [r["DARK_ID"] for r in rs]
         t["DATE"] = [_iso(r["CXCSEC"]) for r in rs]
@@ -182,10 +197,10 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
                               "(ISO 8601 YYYY-MM-DD[Thh:mm:ss] or YYYY:DDD[:hh:mm:ss])") from None
         # mica's get_dark_cal_id: calibrations are days (YYYYDOY ids), a same-day one wins
         try:
-            k = select_calibration(np.array([_day_start(x) for x in secs]), when, str(p["select"]), _day_start(when))
+            k = select_calibration(np.array([_day_start(x) for x in cal_secs]), when, str(p["select"]), _day_start(when))
         except LookupError:
             raise RecipeError(f"no dark calibration {p['select']} {date} (calibrations cover "
-                              f"{_iso(secs[0])[:10]} to {_iso(secs[-1])[:10]})") from None
+                              f"{_iso(cal_secs[0])[:10]} to {_iso(cal_secs[-1])[:10]})") from None
         sel = table_of([rows[k]])
         sel["REQUESTED_DATE"] = [_iso(when)]
         sel["SELECT"] = [str(p["select"])]
@@ -208,4 +223,4 @@ def aca_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     return AlgorithmResult(tables=tables, arrays=arrays, plots=plots, meta=meta, notes=notes)
 
 
-aca_dark_algorithm.check_product = check_product
+aca_dark_algorithm = with_product_check(aca_dark_algorithm, check_product)

@@ -93,7 +93,8 @@ def _label(stem: str, names: list[str], kinds: list[str], widths: list[int], uni
 
 
 def write_mimi_table(out_dir: Path, stem: str, names: list[str], kinds: list[str], units: list[str | None],
-                     descs: list[str], columns: list[list[str]], **label: str | None) -> Path:
+                     descs: list[str], columns: list[list[str]], *, std_id: str, description: str,
+                     start: str | None = None, stop: str | None = None) -> Path:
     """Write ``stem.CSV`` (quoted header line, records, CRLF) and its PDS3 label ``stem.LBL``."""
     header = ",".join(f'"{n}"' for n in names)
     cells = [[f'"{v}"' for v in col] if k == "CHARACTER" else col for col, k in zip(columns, kinds, strict=True)]
@@ -101,7 +102,8 @@ def write_mimi_table(out_dir: Path, stem: str, names: list[str], kinds: list[str
     (out_dir / f"{stem}.CSV").write_bytes(("\r\n".join([header, *body]) + "\r\n").encode("ascii"))
     widths = [max((len(v) for v in col), default=1) for col in cells]
     row_bytes = max((len(b) for b in body), default=0) + 2
-    text = _label(stem, names, kinds, widths, units, descs, len(body), row_bytes, len(header) + 2, **label)
+    text = _label(stem, names, kinds, widths, units, descs, len(body), row_bytes, len(header) + 2,
+                  std_id, description, start, stop)
     lbl = out_dir / f"{stem}.LBL"
     lbl.write_bytes(text.encode("ascii"))
     return lbl

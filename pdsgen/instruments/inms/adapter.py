@@ -21,6 +21,7 @@ from pdsgen.instruments.inms.algorithm import (
     mass_column,
     scale_factors,
 )
+from pdsgen.recipes.api import with_product_check
 
 if TYPE_CHECKING:
 
@@ -370,4 +371,4 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"
 
 
-inms_crosstalk_algorithm.check_product = check_product
+inms_crosstalk_algorithm = with_product_check(inms_crosstalk_algorithm, check_product)

@@ -17,6 +17,7 @@ from pdsgen.instruments.iuvs.algorithm import (
     frame_dark_mean,
     time_order,
 )
+from pdsgen.recipes.api import with_product_check
 
 if TYPE_CHECKING:
 
@@ -168,15 +169,15 @@ def iuvs_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
         int_time_ms=get["int_time"], mcp_volt_v=get["mcp_volt"], det_temp_dn=get["det_temp_dn"],
         case_temp_dn=get["case_temp_dn"], det_poly=polys["DET_TEMP"], case_poly=polys["CASE_TEMP"],
     )
-    t = np.asarray(times, dtype="datetime64[ns]")
-    order = time_order(t.astype(np.int64))
+    when = np.asarray(times, dtype="datetime64[ns]")
+    order = time_order(when.astype(np.int64))
 
     def masked(values, unit):
         v = np.asarray(values, dtype=np.float64)[order]
         return MaskedColumn(v, mask=~np.isfinite(v), unit=unit)
 
     table = Table()
-    table["TIME"] = np.char.add(np.datetime_as_string(t[order], unit="ms").astype(str), "Z")
+    table["TIME"] = np.char.add(np.datetime_as_string(when[order], unit="ms").astype(str), "Z")
     table["FILE_NAME"] = np.array([p.name for p in paths])[order]
     table["XUV"] = np.char.strip(get["xuv"].astype(str))[order]
     table["INT_TIME"] = get["int_time"].astype(np.float64)[order]
@@ -210,4 +211,4 @@ def iuvs_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     return AlgorithmResult(tables={"": table}, plots=plots, meta=meta, notes=notes)
 
 
-iuvs_dark_algorithm.check_product = check_product
+iuvs_dark_algorithm = with_product_check(iuvs_dark_algorithm, check_product)
