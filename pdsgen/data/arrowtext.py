@@ -13,13 +13,14 @@ reports the exact offending value.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 
 _TARGETS = {"float64", "int64"}
 
 
-def records_array(records: np.ndarray):
+def records_array(records: np.ndarray) -> Any:
     """A zero-copy arrow ``binary`` array with one value per record."""
     import pyarrow as pa
 
@@ -32,7 +33,7 @@ def records_array(records: np.ndarray):
     return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(offsets), pa.py_buffer(records.reshape(-1))])
 
 
-def parse_field(array, n: int, location: int, length: int, shape: tuple[int, ...], strides: tuple[int, ...],
+def parse_field(array: Any, n: int, location: int, length: int, shape: tuple[int, ...], strides: tuple[int, ...],
                 dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
     """Values ``(n, *shape)`` and blank mask of a text field, or None to fall back to numpy."""
     if array is None or dtype not in _TARGETS:
@@ -98,7 +99,7 @@ def _starts(n: int, length: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=16)
-def _odd_slots(n: int):
+def _odd_slots(n: int) -> Any:
     """Validity bitmap of ``2 n`` slots: even slots null, odd slots valid (bits 0b10101010)."""
     import pyarrow as pa
 
@@ -106,14 +107,14 @@ def _odd_slots(n: int):
 
 
 @functools.lru_cache(maxsize=16)
-def _offsets(n: int, length: int):
+def _offsets(n: int, length: int) -> Any:
     """Arrow offsets of ``n`` values of ``length`` bytes (the same for every full block)."""
     import pyarrow as pa
 
     return pa.py_buffer(np.arange(0, (n + 1) * length, length, dtype=np.int32))
 
 
-def _column(array, location: int, length: int, dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+def _column(array: Any, location: int, length: int, dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -121,7 +122,7 @@ def _column(array, location: int, length: int, dtype: str) -> tuple[np.ndarray, 
     return _parse(sliced.view(pa.large_string() if sliced.type == pa.large_binary() else pa.string()), dtype)
 
 
-def _parse(untrimmed, dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+def _parse(untrimmed: Any, dtype: str) -> tuple[np.ndarray, np.ndarray | None] | None:
     """Numbers from an arrow string array of padded values (None: arrow refuses some value)."""
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -25,7 +25,8 @@ def blank_rows(chars: np.ndarray) -> np.ndarray:
     """Rows that are all blanks (space, tab, NUL, CR/LF): PDS4 empty values."""
     if chars.shape[-1] == 0:
         return np.ones(chars.shape[:-1], dtype=bool)
-    return _BLANKS[chars].all(axis=-1)
+    blank: np.ndarray = _BLANKS[chars].all(axis=-1)
+    return blank
 
 
 def as_bytes(chars: np.ndarray) -> np.ndarray:
@@ -282,7 +283,7 @@ for _i, _c in enumerate(b"abcdef"):
     _DIGIT_VALUE[_c - 32] = 10 + _i
 
 
-def base_parser(base: int):
+def base_parser(base: int) -> Callable[[np.ndarray], np.ndarray]:
     """A parser for ASCII_Numeric_Base{2,8,16}: digits in ``base``, blanks around them."""
 
     def parse(chars: np.ndarray) -> np.ndarray:
@@ -308,7 +309,7 @@ def base_parser(base: int):
 def parse_boolean(chars: np.ndarray) -> np.ndarray:
     """ASCII_Boolean: ``true``/``false``/``1``/``0`` (case-insensitive)."""
     text = np.char.lower(trim(chars))
-    true = (text == b"true") | (text == b"1")
+    true: np.ndarray = (text == b"true") | (text == b"1")
     false = (text == b"false") | (text == b"0") | (text == b"")
     if not (true | false).all():
         row = int(np.nonzero(~(true | false))[0][0])

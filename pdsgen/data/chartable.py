@@ -143,8 +143,9 @@ def threads(nbytes: int) -> int:
     return min(MAX_THREADS, cpus)
 
 
-def _decode_block(buffer: np.ndarray, m: int, record_length: int, ending: bytes, columns: list,
-                  rows: np.ndarray, start: int, n: int, masks: dict, strip: dict) -> bool:
+def _decode_block(buffer: np.ndarray, m: int, record_length: int, ending: bytes, columns: list[Any],
+                  rows: np.ndarray, start: int, n: int, masks: dict[str, np.ndarray],
+                  strip: dict[str, list[bool]]) -> bool:
     """Check and decode the ``m`` records in ``buffer`` into ``rows``; False: give up."""
     if not _delimited(buffer, m, record_length, ending):
         return False

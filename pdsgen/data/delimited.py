@@ -12,6 +12,8 @@ import contextlib
 import io
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +50,7 @@ def _columns_needed(obj: DataObject) -> int:
     return last
 
 
-def _parse(obj: DataObject, raw: bytes | None):
+def _parse(obj: DataObject, raw: bytes | None) -> tuple[Any, int]:
     import pyarrow as pa
 
     ncols = int(obj.details.get("fields_per_record") or _columns_needed(obj))
@@ -92,16 +94,16 @@ def record_bytes(obj: DataObject) -> bytes | None:
 
 _quiet_lock = threading.Lock()
 _quiet_depth = 0
-_saved_hook = None
+_saved_hook: Callable[[Any], object] | None = None
 
 
-def row_handler(fn):
+def row_handler(fn: Callable[[Any], str]) -> Callable[[Any], str]:
     """Mark ``fn`` as an arrow ``invalid_row_handler`` of pdsgen's (see `quiet_row_handlers`)."""
-    fn._pdsgen_row_handler = True
+    fn._pdsgen_row_handler = True  # type: ignore[attr-defined]  # a marker on the function
     return fn
 
 
-def _quiet_hook(unraisable) -> None:
+def _quiet_hook(unraisable: Any) -> None:
     if isinstance(unraisable.exc_value, UnicodeDecodeError) and \
             getattr(unraisable.object, "_pdsgen_row_handler", False):
         return
@@ -109,7 +111,7 @@ def _quiet_hook(unraisable) -> None:
 
 
 @contextlib.contextmanager
-def quiet_row_handlers():
+def quiet_row_handlers() -> Iterator[None]:
     """While arrow reads with a `row_handler`: arrow decodes a bad row's text as UTF-8
     *before* calling the handler; on non-UTF-8 data that fails inside arrow, which would
     print "Exception ignored … UnicodeDecodeError" with a traceback and then treat the row
@@ -130,7 +132,7 @@ def quiet_row_handlers():
             _quiet_depth -= 1
             if _quiet_depth == 0:
                 if sys.unraisablehook is _quiet_hook:
-                    sys.unraisablehook = _saved_hook
+                    sys.unraisablehook = _saved_hook or sys.__unraisablehook__
                 _saved_hook = None
 
 
@@ -170,7 +172,7 @@ def _bare_line_ends(obj: DataObject, raw: bytes, ends: np.ndarray, n_label: int)
     return fixed.tobytes() + raw[stop:], record_ends
 
 
-def read_csv(raw: bytes, ncols: int, delimiter: str, handler=None):
+def read_csv(raw: bytes, ncols: int, delimiter: str, handler: Callable[[Any], str] | None = None) -> Any:
     """``ncols`` string columns ``c0, c1, ...`` of delimited records, split by arrow in C;
     ``handler`` is arrow's ``invalid_row_handler`` (its line numbers need one serial pass)."""
     names = [f"c{i}" for i in range(ncols)]
@@ -180,11 +182,11 @@ def read_csv(raw: bytes, ncols: int, delimiter: str, handler=None):
         return _read_csv(raw, names, delimiter, handler)
 
 
-def _read_csv(raw: bytes, names: list[str], delimiter: str, handler):
+def _read_csv(raw: bytes, names: list[str], delimiter: str, handler: Callable[[Any], str] | None) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    def read(check_utf8: bool):
+    def read(check_utf8: bool) -> Any:
         return pacsv.read_csv(
             io.BytesIO(raw),
             read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1),
@@ -205,7 +207,7 @@ def _read_csv(raw: bytes, names: list[str], delimiter: str, handler):
     return read(False)
 
 
-def checked_slice(obj: DataObject, table):
+def checked_slice(obj: DataObject, table: Any) -> tuple[Any, int]:
     """(the label's records of ``table``, their count); too few records is a ShortFileError."""
     n = obj.records if obj.records is not None else table.num_rows
     if table.num_rows < n:
@@ -224,7 +226,7 @@ def _column_indices(f: Field) -> np.ndarray:
     return idx
 
 
-def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray | None]:
+def _decode(obj: DataObject, f: Field, column: Any) -> tuple[np.ndarray, np.ndarray | None]:
     """Values and empty-mask of one delimited column (a pyarrow string array, or a number
     array already parsed by `typed_csv`)."""
     import pyarrow as pa
@@ -277,7 +279,7 @@ def _decode(obj: DataObject, f: Field, column) -> tuple[np.ndarray, np.ndarray |
     return values, (empty if empty.any() else None)
 
 
-def _strings(obj: DataObject, f: Field, text, name: str) -> np.ndarray:
+def _strings(obj: DataObject, f: Field, text: Any, name: str) -> np.ndarray:
     """ASCII_* text as bytes (like fixed-width tables), UTF8_* as str (Latin-1 where not UTF-8)."""
     if obj.details.get("bare_line_ends"):
         import pyarrow.compute as pc
@@ -292,7 +294,7 @@ def _strings(obj: DataObject, f: Field, text, name: str) -> np.ndarray:
     return values
 
 
-def fixed_width(text) -> np.ndarray:
+def fixed_width(text: Any) -> np.ndarray:
     """An arrow string array as a numpy ``S<max length>`` array, by one scatter of its
     bytes (no Python object per value)."""
     import pyarrow as pa
@@ -319,7 +321,7 @@ def fixed_width(text) -> np.ndarray:
     return out.view(f"S{out.shape[1]}")[:, 0]
 
 
-def _padded(text, n: int, pa, pc) -> np.ndarray | None:
+def _padded(text: Any, n: int, pa: Any, pc: Any) -> np.ndarray | None:
     """The values NUL-padded by arrow to the longest (``ascii_rpad`` counts bytes), whose
     data buffer then *is* the ``S<width>`` array; None to use the scatter."""
     if n == 0 or pa.types.is_large_string(text.type) or text.null_count:
@@ -350,7 +352,7 @@ def _fill(values: np.ndarray, empty: np.ndarray, kind: str) -> tuple[np.ndarray,
     return values, empty
 
 
-def typed_csv(obj: DataObject, raw: bytes, ncols: int):
+def typed_csv(obj: DataObject, raw: bytes, ncols: int) -> Any:
     """The fast path: arrow's CSV reader parsing ASCII_Real/ASCII_Integer columns itself
     (explicit column types, one C pass, no string columns for numbers); None when the
     table needs the general path (groups; a value arrow refuses: ``+5``, ``1.5D3``, ``N/A``,
@@ -401,7 +403,7 @@ def read_delimited(obj: DataObject) -> np.ndarray:
     return decode_table(obj, table, n)
 
 
-def decode_table(obj: DataObject, table, n: int, absent: np.ndarray | None = None) -> np.ndarray:
+def decode_table(obj: DataObject, table: Any, n: int, absent: np.ndarray | None = None) -> np.ndarray:
     """Structured array of the label's fields from arrow string columns; ``absent``
     (records x columns, optional) marks values a record lacks: masked, with no text."""
     columns = []

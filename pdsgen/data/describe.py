@@ -8,7 +8,10 @@ Built from the shared model only (`pdsgen.model`), so any reader registered with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pdsgen.model import DataObject, Product, ReadWarning
 
 PREVIEW_ROWS = 5
 
@@ -55,7 +58,7 @@ def _table_stats(values: dict[str, Any], names: list[str]) -> list[dict[str, Any
     return out
 
 
-def _preview(obj, rows: int, with_stats: bool = True) -> dict[str, Any]:
+def _preview(obj: DataObject, rows: int, with_stats: bool = True) -> dict[str, Any]:
     """First rows (tables: per field, with min/max; arrays: leading corner and statistics;
     text: first lines)."""
     import numpy as np
@@ -105,7 +108,7 @@ def _preview(obj, rows: int, with_stats: bool = True) -> dict[str, Any]:
     return {}
 
 
-def _head(obj, rows: int):
+def _head(obj: DataObject, rows: int) -> DataObject:
     """The object cut to its first ``rows`` records, so a preview of a huge table reads
     only those (after checking the whole table fits in its file)."""
     import dataclasses
@@ -119,7 +122,7 @@ def _head(obj, rows: int):
     return dataclasses.replace(obj, records=rows, size=None, _data=None)
 
 
-def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
+def summary(product: Product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
     """A JSON-ready description of a product and its objects. An object whose data cannot
     be read carries ``error``; one pdsgen does not read by design (kind ``other``) carries
     ``not_read``. ``rows=0`` reads no data at all."""
@@ -186,10 +189,11 @@ def summary(product, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
         out["objects"].append(entry)
     if product.label_warnings:
         out["warnings"] = [str(w) for w in product.label_warnings]
-    return _jsonable(out)
+    described: dict[str, Any] = _jsonable(out)
+    return described
 
 
-def _warning_text(w) -> str:
+def _warning_text(w: ReadWarning) -> str:
     """A reading warning without the file and object (the entry already names them)."""
     where = [x for x in (f"field {w.field!r}" if w.field else "",
                          f"record {w.record}" if w.record is not None else "") if x]
@@ -243,7 +247,7 @@ def print_summary(info: dict[str, Any]) -> None:
                 console.print(Text("  " + line, style="dim"))
 
 
-def _fields_table(fields: list[dict[str, Any]]):
+def _fields_table(fields: list[dict[str, Any]]) -> Any:
     """One line per field: name, type, unit, min, max."""
     from rich.table import Table
 
@@ -259,7 +263,7 @@ def _fields_table(fields: list[dict[str, Any]]):
     return table
 
 
-def _records_table(fields: list[dict[str, Any]], rows: list[list[Any]], width: int):
+def _records_table(fields: list[dict[str, Any]], rows: list[list[Any]], width: int) -> Any:
     """The first records as rows, fields as columns: as many fields as fit in ``width``."""
     from rich.table import Table
 

@@ -23,7 +23,7 @@ from pdsgen.data import arrowtext, chartable, types
 from pdsgen.data.ascii import Issue, blank_rows, parse_text, text_view, tolerant_decode, trim_text
 from pdsgen.data.io import column_names, read_uint8
 from pdsgen.data.text import decode as decode_text
-from pdsgen.errors import DataError, LabelError, UnsupportedError
+from pdsgen.errors import DataError, LabelError, PdsgenError, UnsupportedError
 from pdsgen.model import DataObject, Field
 
 #: Tables at least this big decode their columns in threads, on machines with at least
@@ -32,7 +32,7 @@ PARALLEL_BYTES = 8 << 20
 PARALLEL_CPUS = 4
 
 
-def _fail(obj: DataObject, message: str, cls: type = DataError) -> Exception:
+def _fail(obj: DataObject, message: str, cls: type[PdsgenError] = DataError) -> PdsgenError:
     return cls(message, path=str(obj.file), obj=obj.name)
 
 
@@ -97,7 +97,7 @@ def _record_matrix(obj: DataObject) -> np.ndarray:
     return flat.reshape(obj.records, obj.record_length)
 
 
-def _decode_field(obj: DataObject, f: Field, raw: np.ndarray, arrow_records=None,
+def _decode_field(obj: DataObject, f: Field, raw: np.ndarray, arrow_records: Any = None,
                   records: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Values ``(n, *shape)`` of one field and the mask of its empty or unreadable values
     (or None). Values that cannot be read as the field's type are masked and reported as
@@ -129,7 +129,7 @@ def warn_text(obj: DataObject, f: Field, bad: np.ndarray, values: np.ndarray, me
     report(obj, f, [Issue(message, bad, bytes(values.reshape(-1)[int(np.argmax(bad.reshape(-1)))]))])
 
 
-def _decode_values(obj: DataObject, f: Field, raw: np.ndarray, arrow_records, records: np.ndarray | None,
+def _decode_values(obj: DataObject, f: Field, raw: np.ndarray, arrow_records: Any, records: np.ndarray | None,
                    issues: list[Issue]) -> tuple[np.ndarray, np.ndarray | None]:
     lead = raw.shape[:-1]
     name = f.data_type
@@ -257,7 +257,7 @@ def read_fixed(obj: DataObject) -> np.ndarray:
     )
     arrow_records = arrowtext.records_array(records) if text_numbers else None
 
-    def decode(f: Field):
+    def decode(f: Field) -> tuple[np.ndarray, np.ndarray | None]:
         return _decode_field(obj, f, field_bytes(records, f), arrow_records, records)
 
     if records.size >= PARALLEL_BYTES and len(obj.fields) > 1 and (os.cpu_count() or 1) >= PARALLEL_CPUS:

@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from pdsgen.errors import DataError
-from pdsgen.model import DataObject
+from pdsgen.model import DataObject, Field
 
 
 class ShortFileError(DataError):
@@ -118,7 +118,7 @@ def check_description(obj: DataObject) -> None:
             raise bad(f"field {f.name!r}: starts before the record (location {f.location + 1})")
 
 
-def field_overlap(fields: list) -> str | None:
+def field_overlap(fields: list[Field]) -> str | None:
     """The first pair of fields of a fixed-width record that share bytes, said in words
     (``None`` when none do). Bit fields share their packed field's bytes by design and are
     left out. One vectorised pass over every field element's byte span."""
@@ -149,8 +149,8 @@ def field_overlap(fields: list) -> str | None:
     owner = np.concatenate(owners)
     order = np.lexsort((stop, start))
     start, stop, owner = start[order], stop[order], owner[order]
-    reach = np.maximum.accumulate(stop)  # furthest byte covered by any earlier element
-    clash = np.nonzero(start[1:] < reach[:-1])[0]
+    covered: np.ndarray = np.maximum.accumulate(stop)  # furthest byte covered by any earlier element
+    clash = np.nonzero(start[1:] < covered[:-1])[0]
     if clash.size == 0:
         return None
     i = int(clash[0]) + 1

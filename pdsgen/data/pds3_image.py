@@ -106,7 +106,8 @@ def unpack_samples(lines: np.ndarray, count: int, bits: int, order: str, signed:
         return out
     # Two's complement: move the sign bit to the top, then an arithmetic shift back.
     pad = 8 * size - bits
-    return (out << out.dtype.type(pad)).view(f"i{size}") >> np.dtype(f"i{size}").type(pad)
+    shifted: np.ndarray = (out << out.dtype.type(pad)).view(f"i{size}") >> np.dtype(f"i{size}").type(pad)
+    return shifted
 
 
 def read_image(obj: DataObject) -> np.ndarray:
@@ -154,7 +155,8 @@ def physical_image(obj: DataObject) -> np.ndarray:
     """`pdsgen.data.physical_data` of an image (per-band constants masked too)."""
     from pdsgen.data import physical_data
 
-    return physical_data(obj)
+    values: np.ndarray = physical_data(obj)
+    return values
 
 
 def line_prefixes(obj: DataObject) -> np.ndarray:

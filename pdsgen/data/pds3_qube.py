@@ -22,6 +22,8 @@ them like any array. Corner items (suffix of suffix) are not returned.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from pdsgen.data import types
@@ -30,8 +32,9 @@ from pdsgen.errors import DataError, UnsupportedError
 from pdsgen.model import DataObject
 
 
-def geometry(obj: DataObject) -> dict:
-    return obj.details["qube"]
+def geometry(obj: DataObject) -> dict[str, Any]:
+    qube: dict[str, Any] = obj.details["qube"]
+    return qube
 
 
 def qube_bytes(core: tuple[int, int, int], suffix: tuple[int, int, int], core_bytes: int, suffix_bytes: int) -> int:

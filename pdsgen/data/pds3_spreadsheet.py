@@ -19,6 +19,7 @@ decoders, so the same rules apply as for full records.
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ def read_spreadsheet(obj: DataObject) -> np.ndarray:
     return delimited.decode_table(obj, table, n, missing)
 
 
-def _parse(obj: DataObject):
+def _parse(obj: DataObject) -> tuple[Any, int, np.ndarray | None]:
     """(arrow table of ``ncols`` string columns, record count, absent-value mask or None)."""
     import pyarrow as pa
 
@@ -52,7 +53,7 @@ def _parse(obj: DataObject):
     short: list[tuple[int, str]] = []  # (physical line number, text)
     long: list[tuple[int, int]] = []
 
-    def invalid(row) -> str:
+    def invalid(row: Any) -> str:
         if row.actual_columns < row.expected_columns and row.number is not None:
             short.append((row.number, row.text))
             return "skip"
@@ -84,7 +85,8 @@ def _parse(obj: DataObject):
     return table, n, missing
 
 
-def _merge(table, short: list[tuple[int, str]], raw: bytes, delimiter: str, ncols: int):
+def _merge(table: Any, short: list[tuple[int, str]], raw: bytes, delimiter: str,
+           ncols: int) -> tuple[Any, np.ndarray]:
     """Slot the short records back at their places; mask of their absent values."""
     import pyarrow as pa
 

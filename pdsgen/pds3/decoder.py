@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 #: Keywords that end or open blocks; a value that is one of these is not a value.
 KEYWORDS = frozenset(
@@ -38,7 +39,7 @@ class NotAValue(ValueError):
 
 
 @lru_cache(maxsize=1)
-def _pvl_decoder():
+def _pvl_decoder() -> Any:
     from pvl.decoder import OmniDecoder
     from pvl.grammar import OmniGrammar
 
@@ -57,7 +58,7 @@ def _fraction(digits: str | None) -> int:
     return int(digits.ljust(6, "0")) if digits else 0
 
 
-def _fast_datetime(token: str):
+def _fast_datetime(token: str) -> Any:
     """ISO date/time shapes without zone offsets; None when the shape is not one of them."""
     m = _DATETIME_RE.fullmatch(token)
     if m is not None:
@@ -91,7 +92,7 @@ def _fast_datetime(token: str):
 _cache: dict[str, object] = {}
 
 
-def decode_word(token: str):
+def decode_word(token: str) -> Any:
     """Value of an unquoted token (number, date/time, symbol, NULL/TRUE/FALSE).
 
     Raises `NotAValue` for block keywords and END (pvl reports an empty value there).
@@ -106,7 +107,7 @@ def decode_word(token: str):
     return value
 
 
-def _decode_word(token: str):
+def _decode_word(token: str) -> Any:
     folded = token.casefold()
     if folded == _NONE:
         return None

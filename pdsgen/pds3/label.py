@@ -18,6 +18,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from pvl.collections import PVLModule
 
@@ -74,7 +75,7 @@ def loads(text: str | bytes, *, strict: bool = False, path: str | None = None) -
     return _parse_text(text, strict=strict, path=path)[0]
 
 
-def load(path_or_file, *, strict: bool = False) -> PVLModule:
+def load(path_or_file: str | os.PathLike[str] | IO[bytes] | IO[str], *, strict: bool = False) -> PVLModule:
     """Parse the PDS3 label in a file (path, or binary/text file object)."""
     if isinstance(path_or_file, (str, os.PathLike)):
         return read_label(Path(path_or_file), strict=strict)[0]

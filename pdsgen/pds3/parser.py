@@ -10,6 +10,8 @@ does or fails with a line and column.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pvl.collections import PVLGroup, PVLModule, PVLObject, Quantity
 
 from pdsgen.pds3.decoder import KEYWORDS, NotAValue, decode_quoted, decode_word, is_parameter_name
@@ -29,11 +31,11 @@ class Fallback(Exception):
         self.block = block  # set when a block is left open (pvl then drops its content)
 
 
-def _fill(cls, items: list):
+def _fill(cls: type[Any], items: list[tuple[str, Any]]) -> Any:
     """A pvl OrderedMultiDict holding *items* (list of (key, value)), built in one go."""
     obj = cls()
     if _BULK:
-        index: dict = {}
+        index: dict[str, list[int]] = {}
         for key, value in items:
             try:
                 index[key].append(value)
@@ -57,7 +59,7 @@ del _probe
 def parse_tokens(tokens: list[str]) -> PVLModule:
     """Parse a whole label; stops at END (or at the end of the tokens, as pvl does)."""
     parser = _Parser(tokens)
-    items: list = []
+    items: list[tuple[str, Any]] = []
     parser.block(items, None, None)
     module = _fill(PVLModule, items)
     module.errors = []
@@ -72,7 +74,7 @@ class _Parser:
         self.i = 0
         self.n = len(tokens)
 
-    def block(self, items: list, end_kw: str | None, name: str | None) -> None:
+    def block(self, items: list[tuple[str, Any]], end_kw: str | None, name: str | None) -> None:
         t = self.t
         append = items.append
         while True:
@@ -107,7 +109,7 @@ class _Parser:
                 self.i += 3
                 if t[self.i] == ";":
                     self.i += 1
-                child: list = []
+                child: list[tuple[str, Any]] = []
                 self.block(child, begin[0], block_name)
                 append((block_name, _fill(begin[1], child)))
                 continue
@@ -119,13 +121,14 @@ class _Parser:
                 self.i += 1
             append((tok, value))
 
-    def value(self):
+    def value(self) -> Any:
         t = self.t
         tok = t[self.i]
         if tok is None:
             raise Fallback("label ends after '='", self.i, block="a value")
         c = tok[0]
         self.i += 1
+        value: Any
         if c == '"' or c == "'":
             value = decode_quoted(tok)
         elif c == "(":
@@ -153,9 +156,9 @@ class _Parser:
             return Quantity(value, units)
         return value
 
-    def items(self, close: str) -> list:
+    def items(self, close: str) -> list[Any]:
         t = self.t
-        out: list = []
+        out: list[Any] = []
         if t[self.i] == close:
             self.i += 1
             return out

@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pvl.collections import Quantity
 
@@ -34,7 +35,7 @@ class Location:
     byte: int | None = None
 
 
-def parse_pointer(value, *, label: Path, name: str) -> Location:
+def parse_pointer(value: Any, *, label: Path, name: str) -> Location:
     """Decode a pointer value (as pvl gives it) into a `Location`."""
     file_name = None
     where = value
@@ -60,7 +61,7 @@ def parse_pointer(value, *, label: Path, name: str) -> Location:
     return Location(path, file_name, record, byte)
 
 
-def _positive(value, label: Path, name: str) -> int:
+def _positive(value: Any, label: Path, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise LabelError(f"pointer ^{name} offset {value!r} is not a positive integer", path=str(label))
     return value

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from pvl.collections import PVLModule, PVLObject
 
@@ -124,7 +125,7 @@ def open_pds3(path: Path) -> Product:
 
 def _collect(agg: PVLModule | PVLObject, ctx: _FileContext, out: list[DataObject]) -> None:
     """Data objects of one label level (the label, or a FILE object inside it)."""
-    pointers: dict[str, list] = {}
+    pointers: dict[str, list[Any]] = {}
     for key, value in agg.items():
         if isinstance(key, str) and key.startswith("^"):
             name = key[1:]
@@ -167,7 +168,7 @@ def _file_object_context(fobj: PVLObject, ctx: _FileContext) -> _FileContext:
     )
 
 
-def _object(name: str, definition: PVLObject, pointer, ctx: _FileContext) -> DataObject | None:
+def _object(name: str, definition: PVLObject, pointer: Any, ctx: _FileContext) -> DataObject | None:
     kind = structure.object_kind(name, definition)
     if pointer is None and kind != "text":
         return None  # a description (e.g. IMAGE_MAP_PROJECTION), not data
@@ -192,7 +193,7 @@ def _object(name: str, definition: PVLObject, pointer, ctx: _FileContext) -> Dat
                           label_type=name, description=description, error=exc)
 
 
-def _where(name: str, pointer, ctx: _FileContext, kind: str) -> tuple[Path, int]:
+def _where(name: str, pointer: Any, ctx: _FileContext, kind: str) -> tuple[Path, int]:
     if pointer is None:
         # A document attached after the label with no pointer (e.g. ASCII_DOCUMENT labels).
         if ctx.label_end_byte is None or ctx.file != ctx.label:
@@ -222,7 +223,7 @@ def _main_object_type(objects: list[DataObject]) -> str | None:
     return objects[0].label_type if objects else None
 
 
-def _str_or_none(value) -> str | None:
+def _str_or_none(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -230,7 +231,7 @@ def _str_or_none(value) -> str | None:
     return str(value)
 
 
-def _join(value) -> str | None:
+def _join(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -238,7 +239,7 @@ def _join(value) -> str | None:
     return str(value)
 
 
-def _int_or_none(value) -> int | None:
+def _int_or_none(value: Any) -> int | None:
     if hasattr(value, "units"):
         value = value.value
     if isinstance(value, bool):
@@ -246,7 +247,7 @@ def _int_or_none(value) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _time_text(value) -> str | None:
+def _time_text(value: Any) -> str | None:
     """Label times as ISO text (UTC 'Z' when pvl gave a UTC time zone)."""
     if value is None:
         return None

@@ -216,9 +216,9 @@ def unknown_constants(obj: DataObject, d: PVLObject, field: str | None = None) -
 
 
 def _band_constants(obj: DataObject, d: PVLObject, bands: int, data_type: str,
-                    nbytes: int) -> dict[str, list]:
+                    nbytes: int) -> dict[str, list[Any]]:
     """Special constants given as one value per band, where the values differ."""
-    out: dict[str, list] = {}
+    out: dict[str, list[Any]] = {}
     for key, name in SPECIAL_CONSTANTS.items():
         v = _value(d.get(key))
         if not isinstance(v, list) or len({repr(_value(x)) for x in v}) < 2:
@@ -314,7 +314,8 @@ def _all_character(items: list[tuple[str, Any]]) -> bool:
     return True
 
 
-def _columns(obj, items, base, shape, strides, group_path, ascii_table, out, label: Path) -> None:
+def _columns(obj: DataObject, items: list[PVLObject], base: int, shape: tuple[int, ...], strides: tuple[int, ...],
+             group_path: tuple[str, ...], ascii_table: bool, out: list[Field], label: Path) -> None:
     for key, value in items:
         if not isinstance(value, PVLObject):
             continue
@@ -332,7 +333,8 @@ def _columns(obj, items, base, shape, strides, group_path, ascii_table, out, lab
                      (*group_path, cname), ascii_table, out, label)
 
 
-def _column(obj, c: PVLObject, base, shape, strides, group_path, ascii_table, out) -> None:
+def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], strides: tuple[int, ...],
+            group_path: tuple[str, ...], ascii_table: bool, out: list[Field]) -> None:
     name = _text(c.get("NAME")) or f"COLUMN_{len(out) + 1}"
     where = f"column {name!r}: "
     label_type = c.get("DATA_TYPE")
@@ -349,7 +351,7 @@ def _column(obj, c: PVLObject, base, shape, strides, group_path, ascii_table, ou
     length = item_bytes if items else nbytes
     if not length:
         raise _err(obj, f"{where}BYTES is missing")
-    item_offset = _int(c, "ITEM_OFFSET", obj, where=where) or item_bytes
+    item_offset: int = _int(c, "ITEM_OFFSET", obj, where=where) or item_bytes or 0
     location = base + start - 1
     bit_columns = [v for k, v in c.items() if k == "BIT_COLUMN" and isinstance(v, PVLObject)]
     if bit_columns:
@@ -388,7 +390,9 @@ def _column(obj, c: PVLObject, base, shape, strides, group_path, ascii_table, ou
     )
 
 
-def _bit_columns(obj, c, bit_columns, location, length, shape, strides, group_path, out) -> None:
+def _bit_columns(obj: DataObject, c: PVLObject, bit_columns: list[PVLObject], location: int, length: int,
+                 shape: tuple[int, ...], strides: tuple[int, ...], group_path: tuple[str, ...],
+                 out: list[Field]) -> None:
     parent = pds3_types.clean_type(c.get("DATA_TYPE"))
     lsb = parent.startswith(("LSB_", "PC_", "VAX_"))
     for b in bit_columns:
@@ -582,7 +586,7 @@ def _histogram(obj: DataObject, d: PVLObject) -> None:
     obj.size = items * item_bytes
 
 
-def _axis_list(v: Any) -> list:
+def _axis_list(v: Any) -> list[Any]:
     v = _value(v)
     if v is None:
         return []

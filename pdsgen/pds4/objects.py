@@ -9,9 +9,12 @@ with ``shape``/``strides`` (bytes for fixed tables, columns for delimited ones).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from lxml import etree
 
 from pdsgen.errors import LabelError, PdsgenError
-from pdsgen.model import DataObject, Field, Kind, Layout
+from pdsgen.model import Axis, DataObject, Field, Kind, Layout
 from pdsgen.pds4.label import child, children, integer, local, number, text
 from pdsgen.untrusted import ReferenceEscapeError
 
@@ -63,7 +66,7 @@ SPECIAL_CONSTANTS_CHILDREN = frozenset({
 })
 
 
-def special_constants(element) -> dict[str, str]:
+def special_constants(element: etree._Element | None) -> dict[str, str]:
     """Special_Constants children as raw text (typed when compared with the data); elements
     the dictionary does not define (a misspelt ``satured_constant``) are left out, never
     applied (`unknown_elements` reports them)."""
@@ -74,7 +77,7 @@ def special_constants(element) -> dict[str, str]:
             if c.text and c.text.strip() and local(c) in SPECIAL_CONSTANTS_CHILDREN}
 
 
-def unknown_elements(el, obj: DataObject, label_path: Path) -> None:
+def unknown_elements(el: etree._Element, obj: DataObject, label_path: Path) -> None:
     """Warn about Special_Constants children the PDS4 dictionary does not define (ignored)."""
     for sc in el.iter():
         if not isinstance(sc.tag, str) or local(sc) != "Special_Constants":
@@ -87,7 +90,7 @@ def unknown_elements(el, obj: DataObject, label_path: Path) -> None:
                          value=(c.text or "").strip(), file=label_path)
 
 
-def _field_common(el, *, path: Path, obj: str) -> dict:
+def _field_common(el: etree._Element, *, path: Path, obj: str) -> dict[str, Any]:
     dtype = text(el, "data_type")
     if dtype is None:
         raise LabelError(f"field {text(el, 'name')!r} has no <data_type>", path=str(path), obj=obj,
@@ -105,8 +108,8 @@ def _field_common(el, *, path: Path, obj: str) -> dict:
     }
 
 
-def fixed_fields(record, *, path: Path, obj: str, base: int = 0, shape: tuple = (), strides: tuple = (),
-                 groups: tuple = (), problems: list[str] | None = None) -> list[Field]:
+def fixed_fields(record: etree._Element, *, path: Path, obj: str, base: int = 0, shape: tuple[int, ...] = (),
+                 strides: tuple[int, ...] = (), groups: tuple[str, ...] = (), problems: list[str] | None = None) -> list[Field]:
     """Fields of a Record_Character/Record_Binary or group, locations 0-based from the record start.
 
     Label problems that only affect one bit field are appended to ``problems``.
@@ -142,7 +145,8 @@ def fixed_fields(record, *, path: Path, obj: str, base: int = 0, shape: tuple = 
     return fields
 
 
-def _bit_fields(packed, location: int, length: int, *, path, obj, shape, strides, groups,
+def _bit_fields(packed: etree._Element, location: int, length: int, *, path: Path, obj: str, shape: tuple[int, ...],
+                strides: tuple[int, ...], groups: tuple[str, ...],
                 problems: list[str]) -> list[Field]:
     out = []
     for el in children(packed, "Field_Bit"):
@@ -164,10 +168,11 @@ def _bit_fields(packed, location: int, length: int, *, path, obj, shape, strides
     return out
 
 
-def delimited_fields(record, *, path: Path, obj: str) -> tuple[list[Field], int]:
+def delimited_fields(record: etree._Element, *, path: Path, obj: str) -> tuple[list[Field], int]:
     """Fields of a Record_Delimited with 0-based column indices; and columns per record."""
 
-    def walk(element, column: int, shape: tuple, strides: tuple, groups: tuple) -> tuple[list[Field], int]:
+    def walk(element: etree._Element, column: int, shape: tuple[int, ...], strides: tuple[int, ...],
+             groups: tuple[str, ...]) -> tuple[list[Field], int]:
         out: list[Field] = []
         for el in children(element):
             tag = local(el)
@@ -194,7 +199,7 @@ def delimited_fields(record, *, path: Path, obj: str) -> tuple[list[Field], int]
     return fields, columns
 
 
-def check_counts(record, *, path: Path, obj: str) -> None:
+def check_counts(record: etree._Element, *, path: Path, obj: str) -> None:
     """A record's (and each group's) ``<fields>``/``<groups>`` must count its direct
     Field_*/Group_Field_* children: a count that disagrees means the description lost or
     gained a field, and values read from it could be silently wrong."""
@@ -212,9 +217,7 @@ def check_counts(record, *, path: Path, obj: str) -> None:
         stack.extend(groups)
 
 
-def _axes(el, *, path: Path, obj: str):
-    from pdsgen.model import Axis
-
+def _axes(el: etree._Element, *, path: Path, obj: str) -> list[Axis]:
     axes: list[Axis] = []
     for ax in children(el, "Axis_Array"):
         axes.append(Axis(
@@ -229,7 +232,7 @@ def _axes(el, *, path: Path, obj: str):
     return axes
 
 
-def build_object(el, tag: str, index: int, data_file: Path, *, label_path: Path,
+def build_object(el: etree._Element, tag: str, index: int, data_file: Path, *, label_path: Path,
                  file_error: Exception | None = None) -> DataObject:
     """One DataObject; description errors are kept on the object, not raised."""
     classified = classify(tag)
@@ -251,7 +254,7 @@ def build_object(el, tag: str, index: int, data_file: Path, *, label_path: Path,
     return obj
 
 
-def _describe(obj: DataObject, el, tag: str, label_path: Path) -> None:
+def _describe(obj: DataObject, el: etree._Element, tag: str, label_path: Path) -> None:
     name = obj.name
     if obj.kind == "array":
         obj.axes = _axes(el, path=label_path, obj=name)

@@ -8,7 +8,10 @@ carries its error instead of stopping the whole product from opening.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+from lxml import etree
 
 from pdsgen.errors import DataError, LabelError
 from pdsgen.model import Product
@@ -50,13 +53,13 @@ def _resolve(label_path: Path, file_name: str) -> Path:
     return candidate
 
 
-def _file_areas(root):
+def _file_areas(root: etree._Element) -> Iterator[etree._Element]:
     for el in root.iter():
         if isinstance(el.tag, str) and local(el).startswith("File_Area"):
             yield el
 
 
-def _objects(product: Product, root) -> None:
+def _objects(product: Product, root: etree._Element) -> None:
     index = 0
     for area in _file_areas(root):
         file_el = child(area, "File")
@@ -84,7 +87,7 @@ def _objects(product: Product, root) -> None:
             product.objects.append(obj)
 
 
-def _times(product: Product, root) -> None:
+def _times(product: Product, root: etree._Element) -> None:
     tc = None
     for el in root.iter():
         if isinstance(el.tag, str) and local(el) == "Time_Coordinates":
@@ -95,7 +98,7 @@ def _times(product: Product, root) -> None:
         product.stop_time = text(tc, "stop_date_time")
 
 
-def _instrument(root) -> str | None:
+def _instrument(root: etree._Element) -> str | None:
     names = []
     for el in root.iter():
         if isinstance(el.tag, str) and local(el) == "Observing_System_Component":
