@@ -112,6 +112,39 @@ class Field:
     bits: tuple[int, int] | None = None
     group_path: tuple[str, ...] = ()  # names of enclosing groups, outermost first
     extra: dict[str, Any] = field(default_factory=dict)
+    #: PDS4 ``field_number`` (within its group for a grouped field) and ``group_number``,
+    #: as a writer numbers them (readers leave them None)
+    number: int | None = None
+    group_number: int | None = None
+
+    @property
+    def start(self) -> int:
+        """The 1-based first byte (PDS3 START_BYTE, PDS4 field/group_location from the
+        record start); for delimited tables the 1-based field position."""
+        return self.location + 1
+
+    @property
+    def repetitions(self) -> int:
+        """Elements per record: 1, or the product of the group repetitions."""
+        return int(np.prod(self.shape)) if self.shape else 1
+
+    @property
+    def item_offset(self) -> int | None:
+        """Bytes (delimited: fields) from one element of the innermost group to the next
+        (PDS3 ITEM_OFFSET); None for a field not in a group."""
+        return self.strides[-1] if self.strides else None
+
+    @property
+    def group_length(self) -> int | None:
+        """Bytes of the whole (single-level) group, PDS4 ``group_length``; None when not grouped."""
+        return None if self.item_offset is None else self.repetitions * self.item_offset
+
+    @property
+    def span(self) -> int:
+        """Bytes from the field's (group's) first byte to its last (PDS3 BYTES)."""
+        if self.item_offset is None:
+            return self.length
+        return (self.repetitions - 1) * self.item_offset + self.length
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Any
 
 from pdsgen.archive.errors import ArchiveInputError
 from pdsgen.archive.package import label_basics, write_product
+from pdsgen.model import Field
 
 
 def _field_type(column: Any) -> str:
@@ -48,7 +49,7 @@ def label_delimited(source: str | os.PathLike[str], folder: str | os.PathLike[st
 
     cells = np.array(list(csv.reader(lines[1:])), dtype=str).reshape(len(lines) - 1, len(table.colnames))
     lengths = np.char.str_len(cells).max(axis=0) if len(cells) else np.ones(len(table.colnames), dtype=int)
-    fields = [{"name": name, "number": i + 1, "data_type": _field_type(table[name]), "length": max(int(lengths[i]), 1)}
+    fields = [Field(name, _field_type(table[name]), i, max(int(lengths[i]), 1), number=i + 1)
               for i, name in enumerate(table.colnames)]
     context |= {
         "lid": lid, "vid": vid, "title": title, "description": description or title, "modification_history": history,

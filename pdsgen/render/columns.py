@@ -1,27 +1,60 @@
 """Normalise a caller's table (astropy Table, numpy structured array, mapping of
-columns) into `Column`s: 1-D values, a mask, unit, description and special constants.
+columns) into `Column`s: values and a mask plus a `pdsgen.model.Field` (name, unit,
+description and special constants).
 Pure data shuffling, no I/O."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from pdsgen.errors import DataError, UnsupportedError
-from pdsgen.model import SPECIAL_CONSTANT_NAMES
+from pdsgen.model import SPECIAL_CONSTANT_NAMES, Field
 
 
 @dataclass
 class Column:
-    name: str
-    values: np.ndarray  # 1-D
+    """One column to write: its values (and mask) plus its `pdsgen.model.Field`.
+
+    The field carries what the caller says about the column (name, unit, description,
+    special constants, as given: not yet formatted); its layout (data type, location,
+    length, groups) is decided by the encoder, which returns laid-out copies of these
+    fields (`pdsgen.render.encode.EncodedTable.fields`). Until then ``data_type`` is
+    the PDS4 type of the values in a character table and location/length are 0.
+    """
+
+    values: np.ndarray  # 1-D, or (rows, n) for a vector column
+    field: Field
     mask: np.ndarray | None = None  # True = missing
-    unit: str | None = None
-    description: str | None = None
-    special_constants: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, name: str, values: np.ndarray, mask: np.ndarray | None = None, *,
+           unit: str | None = None, description: str | None = None,
+           special_constants: Mapping[str, Any] | None = None) -> Column:
+        """A column of ``values`` named ``name``, its field not laid out yet."""
+        kind = _KINDS.get(values.dtype.kind, values.dtype.kind)
+        return cls(values, Field(name, CHARACTER_TYPES.get(kind, "ASCII_String"), 0, 0, unit=unit,
+                                 description=description,
+                                 special_constants=dict(special_constants or {})), mask)
+
+    @property
+    def name(self) -> str:
+        return self.field.name
+
+    @property
+    def unit(self) -> str | None:
+        return self.field.unit
+
+    @property
+    def description(self) -> str | None:
+        return self.field.description
+
+    @property
+    def special_constants(self) -> dict[str, Any]:
+        return self.field.special_constants
 
     @property
     def repetitions(self) -> int:
@@ -32,16 +65,23 @@ class Column:
         """The column's elements as one 1-D column (row-major), for formatting."""
         if self.values.ndim == 1:
             return self
-        return Column(self.name, self.values.reshape(-1),
-                      None if self.mask is None else self.mask.reshape(-1),
-                      self.unit, self.description, self.special_constants)
+        return Column(self.values.reshape(-1), self.field,
+                      None if self.mask is None else self.mask.reshape(-1))
 
     @property
     def kind(self) -> str:
         """'int', 'uint', 'float', 'bool', 'str', 'datetime'."""
         k = self.values.dtype.kind
-        return {"i": "int", "u": "uint", "f": "float", "b": "bool", "U": "str", "S": "str",
-                "O": "str", "M": "datetime"}.get(k, k)
+        return _KINDS.get(k, k)
+
+
+_KINDS = {"i": "int", "u": "uint", "f": "float", "b": "bool", "U": "str", "S": "str", "O": "str",
+          "M": "datetime"}
+
+#: PDS4 type of each value kind in a character table (text: ASCII_String or UTF8_String)
+CHARACTER_TYPES = {"int": "ASCII_Integer", "uint": "ASCII_NonNegative_Integer",
+                   "bool": "ASCII_NonNegative_Integer", "float": "ASCII_Real",
+                   "datetime": "ASCII_Date_Time_YMD_UTC"}
 
 
 def _unit_text(unit: Any) -> str | None:
@@ -74,21 +114,23 @@ def columns_from(
             sc = {k: meta[k] for k in SPECIAL_CONSTANT_NAMES if k in meta}
             sc.update(special_constants.get(name, {}))
             values = np.asarray(c.data.data if hasattr(c.data, "mask") else c.data)
-            cols.append(Column(name, values, mask, units.get(name, _unit_text(c.unit)),
-                               descriptions.get(name, c.description), sc))
+            cols.append(Column.of(name, values, mask, unit=units.get(name, _unit_text(c.unit)),
+                                  description=descriptions.get(name, c.description), special_constants=sc))
     elif isinstance(table, np.ndarray) and table.dtype.names:
         mask_all = np.ma.getmaskarray(table) if isinstance(table, np.ma.MaskedArray) else None
         for name in table.dtype.names:
             values = np.asarray(table[name])
             mask = np.asarray(mask_all[name]) if mask_all is not None else None
-            cols.append(Column(name, values, mask, units.get(name), descriptions.get(name),
-                               special_constants.get(name, {})))
+            cols.append(Column.of(name, values, mask, unit=units.get(name),
+                                  description=descriptions.get(name),
+                                  special_constants=special_constants.get(name, {})))
     elif isinstance(table, Mapping):
         for name, v in table.items():
             mask = np.ma.getmaskarray(v) if isinstance(v, np.ma.MaskedArray) else None
             values = np.asarray(v.data if isinstance(v, np.ma.MaskedArray) else v)
-            cols.append(Column(str(name), values, mask, units.get(name), descriptions.get(name),
-                               special_constants.get(name, {})))
+            cols.append(Column.of(str(name), values, mask, unit=units.get(name),
+                                  description=descriptions.get(name),
+                                  special_constants=special_constants.get(name, {})))
     else:
         raise UnsupportedError(
             f"cannot write a table from {type(table).__name__}: give an astropy Table, a "

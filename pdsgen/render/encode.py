@@ -1,5 +1,8 @@
 """Table encoders: columns → the bytes of a fixed-width character, delimited or binary
-table, plus the per-field layout (location, length, type, statistics) labels need.
+table, plus the per-field layout labels need: each column's `pdsgen.model.Field` laid out
+(0-based location, length, PDS4 ``data_type`` and the label's own spelling in
+``label_data_type``, groups as shape/strides, statistics) — the same description the
+readers make from a label.
 
 Vectorised: numbers become text through Arrow's compute kernels (the shortest digits that
 read back to the same value, in C++ over whole columns); ASCII text goes through numpy
@@ -11,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -19,8 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pdsgen.errors import DataError
+from pdsgen.model import Field
 from pdsgen.render.atomic import md5_hex
-from pdsgen.render.columns import Column
+from pdsgen.render.columns import CHARACTER_TYPES, Column
 
 ByteOrder = Literal["big", "little"]
 
@@ -28,52 +33,10 @@ CRLF = "\r\n"
 
 
 @dataclass
-class FieldSpec:
-    """Layout of one written field; locations are 1-based bytes (PDS4 and PDS3)."""
-
-    name: str
-    number: int
-    data_type: str  # PDS4 name
-    pds3_data_type: str
-    length: int  # bytes (delimited: maximum field length)
-    location: int | None = None  # None for delimited tables
-    field_format: str | None = None
-    unit: str | None = None
-    description: str | None = None
-    special_constants: dict[str, str] = field(default_factory=dict)
-    minimum: str | None = None
-    maximum: str | None = None
-    numpy_dtype: str = ""  # dtype the values were written from
-    scaling_factor: float | None = None
-    value_offset: float | None = None
-    #: vector columns (PDS4 Group_Field_*, PDS3 ITEMS): elements per row, bytes from one
-    #: element to the next, and the whole group's length; ``location`` is the group's start.
-    repetitions: int = 1
-    item_offset: int | None = None
-    group_length: int | None = None
-    group_number: int | None = None
-
-    @property
-    def is_group(self) -> bool:
-        return self.repetitions > 1
-
-    @property
-    def span(self) -> int:
-        """Bytes from the field's (group's) first byte to its last."""
-        if self.repetitions == 1 or self.item_offset is None:
-            return self.length
-        return (self.repetitions - 1) * self.item_offset + self.length
-
-    @property
-    def stop(self) -> int | None:
-        return None if self.location is None else self.location + self.length - 1
-
-
-@dataclass
 class EncodedTable:
     data: bytes | memoryview  # the table's bytes (a view: no copy of large tables)
     records: int
-    fields: list[FieldSpec]
+    fields: list[Field]  # laid out: 0-based location, groups as shape/strides, label_data_type
     record_length: int | None  # fixed-length tables, incl. delimiter
     max_record_length: int  # delimited tables: longest record incl. CRLF
     layout: str  # "character" | "binary" | "delimited"
@@ -168,8 +131,8 @@ def _ascii_text(values: np.ndarray) -> pa.Array | None:
     return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets.astype(np.int32)), data])
 
 
-def _ascii_cells(col: Column) -> tuple[FieldSpec, np.ndarray] | None:
-    """An all-ASCII numpy U/S text column as its FieldSpec (no location yet) and a
+def _ascii_cells(col: Column, *, pds3: bool) -> tuple[Field, np.ndarray] | None:
+    """An all-ASCII numpy U/S text column as its Field (no location yet) and a
     (rows, width) matrix of blank-padded, left-justified bytes; None for other columns.
     Refuses control characters (a record cannot carry them)."""
     if col.values.dtype.kind not in "US":  # object arrays go through Arrow (any length)
@@ -187,9 +150,8 @@ def _ascii_cells(col: Column) -> tuple[FieldSpec, np.ndarray] | None:
                         "which a table record cannot carry")
     consts = {k: str(v) for k, v in col.special_constants.items()}
     width = max(1, int(lengths.max()) if len(lengths) else 0, *(len(v.encode()) for v in consts.values()))
-    spec = FieldSpec(col.name, 0, "ASCII_String", "CHARACTER", width, unit=col.unit,
-                     description=col.description, special_constants=consts,
-                     numpy_dtype=col.values.dtype.str)
+    spec = replace(col.field, data_type="ASCII_String", length=width,
+                   label_data_type="CHARACTER" if pds3 else "ASCII_String", special_constants=consts)
     src = src[:, :width]
     mat = np.full((len(src), width), 32, dtype=np.uint8)
     np.maximum(src, 32, out=mat[:, : src.shape[1]])  # NUL padding → blank (others are >= 32)
@@ -245,7 +207,8 @@ def _statistics(col: Column) -> tuple[str | None, str | None]:
     if col.values.dtype.kind not in "iuf":
         return None, None
     values = col.values
-    good = ~_invalid_mask(col) if _invalid_mask(col) is not None else np.ones(len(values), bool)
+    invalid = _invalid_mask(col)
+    good = ~invalid if invalid is not None else np.ones(len(values), bool)
     for const in col.special_constants.values():
         try:
             good &= values != np.asarray(const).astype(values.dtype)
@@ -275,14 +238,12 @@ def _check_text(col: Column, text: pa.Array, *, delimited: bool, pds3: bool) -> 
     return ascii_
 
 
-_CHAR_TYPES = {"int": "ASCII_Integer", "uint": "ASCII_NonNegative_Integer", "bool": "ASCII_NonNegative_Integer",
-               "float": "ASCII_Real", "datetime": "ASCII_Date_Time_YMD_UTC"}
 _PDS3_CHAR_TYPES = {"int": "ASCII_INTEGER", "uint": "ASCII_INTEGER", "bool": "ASCII_INTEGER",
                     "float": "ASCII_REAL", "datetime": "TIME", "str": "CHARACTER"}
 
 
-def _text_column(col: Column, *, delimited: bool, pds3: bool) -> tuple[FieldSpec, pa.Array, bool]:
-    """Unpadded text of one column, and its FieldSpec without location/length."""
+def _text_column(col: Column, *, delimited: bool, pds3: bool) -> tuple[Field, pa.Array, bool]:
+    """Unpadded text of one column, and its Field without location/length."""
     values = _filled(col, nan_ok=False)
     if pds3 and values.dtype == np.uint64 and len(values) and values.max() > np.iinfo(np.int64).max:
         raise DataError(f"column {col.name!r} holds unsigned values above 2**63-1, which PDS3 "
@@ -300,13 +261,13 @@ def _text_column(col: Column, *, delimited: bool, pds3: bool) -> tuple[FieldSpec
     if col.kind == "str":
         data_type = "ASCII_String" if ascii_ else "UTF8_String"
     else:
-        data_type = _CHAR_TYPES[col.kind]
+        data_type = CHARACTER_TYPES[col.kind]
     consts = {k: _scalar_text(v, values.dtype) if numeric else str(v)
               for k, v in col.special_constants.items()}
     lo, hi = _statistics(col)
-    spec = FieldSpec(col.name, 0, data_type, _PDS3_CHAR_TYPES[col.kind], 0,
-                     unit=col.unit, description=col.description, special_constants=consts,
-                     minimum=lo, maximum=hi, numpy_dtype=col.values.dtype.str)
+    spec = replace(col.field, data_type=data_type,
+                   label_data_type=_PDS3_CHAR_TYPES[col.kind] if pds3 else data_type,
+                   special_constants=consts, minimum=lo, maximum=hi)
     return spec, text, numeric
 
 
@@ -368,7 +329,7 @@ def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool 
     """
     def one(col: Column):
         flat = col.flat()
-        found = _ascii_cells(flat)
+        found = _ascii_cells(flat, pds3=pds3)
         if found is not None:  # ASCII text: straight from numpy's bytes, no Arrow round trip
             spec, cells = found
             return spec, cells, cells.shape[1]
@@ -378,27 +339,22 @@ def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool 
         return spec, _cell_matrix(padded, width), width
 
     specs, cells = [], []
-    location = 1
+    location = 0
     fields = groups = 0
     for col, (spec, mat, width) in zip(columns, _map_columns(one, columns), strict=True):
-        spec.location, spec.length = location, width
-        if col.kind in ("int", "uint", "bool"):
-            spec.field_format = f"%{width}d"
-        elif col.kind == "str":
-            spec.field_format = f"%-{width}s"
-        if col.repetitions > 1:
+        fmt = {"int": f"%{width}d", "uint": f"%{width}d", "bool": f"%{width}d",
+               "str": f"%-{width}s"}.get(col.kind)
+        if col.repetitions > 1:  # each element then one blank
             groups += 1
-            spec.number, spec.group_number = 1, groups
-            spec.repetitions, spec.item_offset = col.repetitions, width + 1
-            spec.group_length = col.repetitions * (width + 1)
-            location += spec.group_length + len(separator)
+            spec = _grouped(spec, location, width, groups, col.repetitions, width + 1)
         else:
             fields += 1
-            spec.number = fields
-            location += width + len(separator)
+            spec = replace(spec, location=location, length=width, number=fields)
+        spec.field_format = fmt
+        location += spec.span + (1 if col.repetitions > 1 else 0) + len(separator)
         specs.append(spec)
         cells.append(mat)
-    record_length = location - len(separator) - 1 + len(CRLF)
+    record_length = location - len(separator) + len(CRLF)
     n = len(columns[0].values)
     data, md5 = _assemble(specs, cells, n, record_length, separator, sink)
     return EncodedTable(data, n, specs, record_length, record_length, "character", md5=md5)
@@ -420,7 +376,15 @@ def _cell_matrix(padded: pa.Array | pa.ChunkedArray, width: int) -> np.ndarray:
     return np.frombuffer(padded.buffers()[2], dtype=np.uint8, count=n * width, offset=start).reshape(n, width)
 
 
-def _assemble(specs: list[FieldSpec], cells: list[np.ndarray], n: int, record_length: int,
+def _grouped(spec: Field, location: int, length: int, group_number: int, repetitions: int,
+             item_offset: int) -> Field:
+    """``spec`` as the one field of a single-level group (PDS4 Group_Field_*, PDS3 ITEMS)
+    of ``repetitions`` elements ``item_offset`` apart, the group named as the field."""
+    return replace(spec, location=location, length=length, number=1, group_number=group_number,
+                   shape=(repetitions,), strides=(item_offset,), group_path=(spec.name,))
+
+
+def _assemble(specs: list[Field], cells: list[np.ndarray], n: int, record_length: int,
               separator: str, sink=None) -> tuple[bytes | memoryview, str]:
     """Fixed-width records from per-field byte matrices, ``separator`` between fields (a
     vector column's elements each followed by one blank), CRLF at the end.
@@ -435,10 +399,13 @@ def _assemble(specs: list[FieldSpec], cells: list[np.ndarray], n: int, record_le
     line = np.full(record_length, 32, dtype=np.uint8)  # the constant bytes of a record
     line[-2:] = np.frombuffer(CRLF.encode("ascii"), dtype=np.uint8)
     sep = np.frombuffer(separator.encode("ascii"), dtype=np.uint8)
-    names, formats, offsets, sources = [], [], [], []
+    names: list[str] = []
+    formats: list[str] = []
+    offsets: list[int] = []
+    sources: list[np.ndarray | np.void] = []
     covered = np.zeros(record_length, dtype=bool)
     for i, (spec, mat) in enumerate(zip(specs, cells, strict=True)):
-        start, k = spec.location - 1, spec.repetitions
+        start, k = spec.location, spec.repetitions
         if k > 1:  # each element then one blank: (rows * k, width + 1) cells
             mat = np.concatenate([mat, np.full((len(mat), 1), 32, dtype=np.uint8)], axis=1)
         size = mat.shape[1] * k
@@ -460,7 +427,8 @@ def _assemble(specs: list[FieldSpec], cells: list[np.ndarray], n: int, record_le
     return _fill_records(dtype, sources, n, sink)
 
 
-def _fill_records(dtype: np.dtype, sources: list, n: int, sink=None) -> tuple[memoryview, str]:
+def _fill_records(dtype: np.dtype, sources: Sequence[np.ndarray | np.void], n: int,
+                  sink: Callable[[memoryview], object] | None = None) -> tuple[memoryview, str]:
     """``n`` records of the structured ``dtype``, field i copied from ``sources[i]`` (an
     array of n values, or one value for every record), as a zero-copy byte view with its
     MD5: blocks of rows are hashed on a second thread while the next block is filled
@@ -468,11 +436,11 @@ def _fill_records(dtype: np.dtype, sources: list, n: int, sink=None) -> tuple[me
     extra time. ``sink`` (optional) is called with each finished block, in order, on a
     third thread (the product file being written while the table is encoded)."""
     records = np.empty(n, dtype=dtype)
-    flat = memoryview(records.view(np.uint8).reshape(-1))
+    flat = memoryview(records.view(np.uint8).reshape(-1))  # type: ignore[arg-type]
     hasher = hashlib.md5()
     step = max(1, (1 << 21) // dtype.itemsize)  # ~2 MB blocks
     if n <= step:
-        for name, src in zip(dtype.names, sources, strict=True):
+        for name, src in zip(dtype.names or (), sources, strict=True):
             records[name] = src
         hasher.update(flat)
         if sink is not None:
@@ -484,8 +452,8 @@ def _fill_records(dtype: np.dtype, sources: list, n: int, sink=None) -> tuple[me
     with ThreadPoolExecutor(max_workers=1) as hashing, ThreadPoolExecutor(max_workers=1) as sinking:
         for lo in range(0, n, step):
             hi = min(lo + step, n)
-            for name, src in zip(dtype.names, sources, strict=True):
-                records[name][lo:hi] = src if np.ndim(src) == 0 else src[lo:hi]
+            for name, src in zip(dtype.names or (), sources, strict=True):
+                records[name][lo:hi] = src if isinstance(src, np.void) else src[lo:hi]
             block = flat[lo * dtype.itemsize:hi * dtype.itemsize]
             hashing.submit(hasher.update, block)
             if sink is not None:
@@ -509,14 +477,15 @@ def encode_delimited(columns: list[Column], *, pds3: bool = False) -> EncodedTab
 
     specs, parts = [], []
     lengths = None
-    fields = groups = 0
+    fields = groups = column = 0  # location: the 0-based field position in the record
     for col, (spec, text, blen) in zip(columns, _map_columns(one, columns), strict=True):
         if col.repetitions > 1:
             groups += 1
-            spec.number, spec.group_number, spec.repetitions = 1, groups, col.repetitions
+            spec = _grouped(spec, column, spec.length, groups, col.repetitions, 1)
         else:
             fields += 1
-            spec.number = fields
+            spec = replace(spec, location=column, number=fields)
+        column += col.repetitions
         lengths = blen if lengths is None else pc.add(lengths, blen)
         specs.append(spec)
         parts.append(text)
@@ -557,19 +526,21 @@ def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3:
     ``sink`` as in `encode_character`."""
     if byte_order not in ("big", "little"):
         raise DataError(f"byte_order must be 'big' or 'little', not {byte_order!r}")
-    order = ">" if byte_order == "big" else "<"
-    specs, formats, arrays = [], [], []
-    location = 1
+    order: Literal[">", "<"] = ">" if byte_order == "big" else "<"
+    specs: list[Field] = []
+    formats: list[str | tuple[str, tuple[int]]] = []
+    arrays: list[np.ndarray] = []
+    location = 0
     fields = groups = 0
-    for i, vcol in enumerate(columns, 1):
+    for vcol in columns:
         col = vcol.flat()  # vector columns: all elements, reshaped to (rows, k) at the end
         k = vcol.repetitions
-        found = _ascii_cells(col) if col.kind == "str" else None
+        found = _ascii_cells(col, pds3=pds3) if col.kind == "str" else None
         if found is not None:
             # ASCII text: checks and space padding on the byte matrix, no Arrow round trip
             spec, mat = found
             width = spec.length
-            arr = mat.view(f"S{width}").ravel()
+            arr: np.ndarray = mat.view(f"S{width}").ravel()
         elif col.kind in ("str", "datetime"):
             spec, text, _ = _text_column(col, delimited=False, pds3=pds3)
             width = max(1, _max_len(text), *(len(v.encode()) for v in spec.special_constants.values()))
@@ -590,27 +561,24 @@ def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3:
             pds4_type, pds3_type = binary_types(values.dtype, byte_order)
             consts = {k: _scalar_text(v, values.dtype) for k, v in col.special_constants.items()}
             lo, hi = _statistics(col)
-            spec = FieldSpec(col.name, i, pds4_type, pds3_type, dt.itemsize, unit=col.unit,
-                             description=col.description, special_constants=consts,
-                             minimum=lo, maximum=hi, numpy_dtype=col.values.dtype.str)
+            spec = replace(col.field, data_type=pds4_type, label_data_type=pds3_type if pds3 else pds4_type,
+                           special_constants=consts, minimum=lo, maximum=hi)
             arr, fmt, width = values, dt.str, dt.itemsize
-        spec.location, spec.length = location, width
         if k > 1:
             groups += 1
-            spec.number, spec.group_number = 1, groups
-            spec.repetitions, spec.item_offset, spec.group_length = k, width, k * width
+            spec = _grouped(spec, location, width, groups, k, width)
             arr = np.asarray(arr).reshape(len(vcol.values), k)
-            fmt = (fmt, (k,))
+            formats.append((fmt, (k,)))
         else:
             fields += 1
-            spec.number = fields
+            spec = replace(spec, location=location, length=width, number=fields)
+            formats.append(fmt)
         specs.append(spec)
-        formats.append(fmt)
         arrays.append(arr)
         location += width * k
-    record_length = location - 1
+    record_length = location
     dtype = np.dtype({"names": [f"f{i}" for i in range(len(columns))], "formats": formats,
-                      "offsets": [s.location - 1 for s in specs], "itemsize": record_length})
+                      "offsets": [s.location for s in specs], "itemsize": record_length})
     n = len(columns[0].values)
     # a zero-copy view of the records (hashing and writing take any buffer)
     data, md5 = _fill_records(dtype, arrays, n, sink) if n else (b"", md5_hex(b""))

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 
 from pdsgen.errors import DataError, UnsupportedError
+from pdsgen.model import Field
 from pdsgen.render.arrays import ArrayInfo, encode_array
 from pdsgen.render.columns import Column, columns_from
-from pdsgen.render.encode import FieldSpec, _statistics, binary_types
+from pdsgen.render.encode import _statistics, binary_types
 
 _BITPIX: dict[int, np.dtype[Any]] = {8: np.dtype("u1"), 16: np.dtype(">i2"), 32: np.dtype(">i4"), 64: np.dtype(">i8"),
            -32: np.dtype(">f4"), -64: np.dtype(">f8")}
@@ -78,7 +79,7 @@ def describe_fits(raw: bytes, *, statistics: bool = True, axis_names=None, array
                 stored = _BITPIX[h["BITPIX"]]
                 shape = tuple(h[f"NAXIS{k}"] for k in range(h["NAXIS"], 0, -1))
                 values = np.frombuffer(raw, dtype=stored, count=int(np.prod(shape)),
-                                       offset=info["datLoc"]).reshape(shape)
+                                       offset=int(info["datLoc"])).reshape(shape)
                 arr_info, _ = encode_array(values, byte_order="big", statistics=statistics,
                                            axis_names=axis_names, array_class=array_class)
                 if h.get("BZERO", 0) != 0:
@@ -118,11 +119,11 @@ def _table_info(hdu: Any, raw: bytes, offset: int, statistics: bool) -> dict[str
         elif dt.kind in "iuf":
             pds4_type, _ = binary_types(dt, "big")
             length = dt.itemsize
-            lo, hi = _statistics(Column(name, recs[name])) if statistics else (None, None)
+            lo, hi = _statistics(Column.of(name, recs[name])) if statistics else (None, None)
         else:
             raise UnsupportedError(f"FITS column {name!r} of type {col.format} is not described")
-        spec = FieldSpec(name, k, pds4_type, "", length, location=loc + 1,
-                         unit=str(col.unit) if col.unit else None)
+        spec = Field(name, pds4_type, loc, length, label_data_type=pds4_type, number=k,
+                     unit=str(col.unit) if col.unit else None)
         if col.bzero not in (None, "", 0):
             spec.value_offset = float(col.bzero)
             lo = hi = None

@@ -14,12 +14,12 @@ filament emission, so the recipe's scaling removes the monitor drifts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
+from pdsgen.model import Field
 from pdsgen.recipes.demo_data import DemoData, render_label, write_atomic
 
 RECIPE = "inms-crosstalk"
@@ -32,54 +32,51 @@ P0_TORR = 1.0e-6
 E0_UA = 100.0
 
 
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    data_type: str
-    width: int
-    fmt: str  # printf format of the value (also the PDS4 field_format for numbers)
-    unit: str | None
-    description: str
+def _fields(*specs: tuple[str, str, int, str | None, str | None, str]) -> tuple[Field, ...]:
+    """Fields of one fixed-width record from (name, data type, width, printf format of a
+    number or None for left-justified text, unit, description): one blank after each."""
+    out, location = [], 0
+    for name, data_type, width, fmt, unit, description in specs:
+        out.append(Field(name, data_type, location, width, field_format=fmt, unit=unit, description=description))
+        location += width + 1
+    return tuple(out)
 
 
-SCAN_FIELDS = (
-    FieldSpec("run", "ASCII_Integer", 5, "%5d", None, "laboratory run number"),
-    FieldSpec("dataset", "ASCII_String", 8, "%-8s", None, "dataset identifier written by the test script"),
-    FieldSpec("scan", "ASCII_Integer", 4, "%4d", None, "scan number within the run"),
-    FieldSpec("mode", "ASCII_String", 4, "%-4s", None, "ion source mode: CSN (closed source neutral) or OSNB (open source neutral beam)"),
-    FieldSpec("initial_time", "ASCII_Date_Time_YMD_UTC", 24, "%-24s", None, "scan start (UTC)"),
-    FieldSpec("final_time", "ASCII_Date_Time_YMD_UTC", 24, "%-24s", None, "scan end (UTC)"),
+SCAN_FIELDS = _fields(
+    ("run", "ASCII_Integer", 5, "%5d", None, "laboratory run number"),
+    ("dataset", "ASCII_String", 8, None, None, "dataset identifier written by the test script"),
+    ("scan", "ASCII_Integer", 4, "%4d", None, "scan number within the run"),
+    ("mode", "ASCII_String", 4, None, None, "ion source mode: CSN (closed source neutral) or OSNB (open source neutral beam)"),
+    ("initial_time", "ASCII_Date_Time_YMD_UTC", 24, None, None, "scan start (UTC)"),
+    ("final_time", "ASCII_Date_Time_YMD_UTC", 24, None, None, "scan end (UTC)"),
 )
-MONITOR_FIELDS = (
-    FieldSpec("ip", "ASCII_Integer", 6, "%6d", "ms", "integration period per mass channel"),
-    FieldSpec("cs_fil1_emis_iset", "ASCII_Real", 9, "%9.3f", "uA", "closed-source filament 1 emission set point (>= 1 uA: filament on)"),
-    FieldSpec("cs_fil1_emis_imon", "ASCII_Real", 9, "%9.3f", "uA", "closed-source filament 1 emission monitor"),
-    FieldSpec("cs_anode1_imon", "ASCII_Real", 9, "%9.3f", "uA", "closed-source anode 1 current monitor"),
-    FieldSpec("cs_ionrep_imon", "ASCII_Real", 9, "%9.3f", "uA", "closed-source ion repeller current monitor"),
-    FieldSpec("os_fil1_emis_imon", "ASCII_Real", 9, "%9.3f", "uA", "open-source filament 1 emission monitor"),
-    FieldSpec("chamber_ion_pmon", "ASCII_Real", 10, "%10.4E", "Torr", "chamber ion-gauge pressure"),
+MONITOR_FIELDS = _fields(
+    ("ip", "ASCII_Integer", 6, "%6d", "ms", "integration period per mass channel"),
+    ("cs_fil1_emis_iset", "ASCII_Real", 9, "%9.3f", "uA", "closed-source filament 1 emission set point (>= 1 uA: filament on)"),
+    ("cs_fil1_emis_imon", "ASCII_Real", 9, "%9.3f", "uA", "closed-source filament 1 emission monitor"),
+    ("cs_anode1_imon", "ASCII_Real", 9, "%9.3f", "uA", "closed-source anode 1 current monitor"),
+    ("cs_ionrep_imon", "ASCII_Real", 9, "%9.3f", "uA", "closed-source ion repeller current monitor"),
+    ("os_fil1_emis_imon", "ASCII_Real", 9, "%9.3f", "uA", "open-source filament 1 emission monitor"),
+    ("chamber_ion_pmon", "ASCII_Real", 10, "%10.4E", "Torr", "chamber ion-gauge pressure"),
 )
-DATA_FIELDS = (
-    FieldSpec("mass", "ASCII_Real", 6, "%6.2f", "Da", "mass per charge of the channel (Da = amu, per elementary charge)"),
-    FieldSpec("counter1", "ASCII_Integer", 9, "%9d", "count", "counts in the integration period, counter 1"),
-    FieldSpec("counter2", "ASCII_Integer", 9, "%9d", "count", "counts in the integration period, counter 2 (high-sensitivity)"),
+DATA_FIELDS = _fields(
+    ("mass", "ASCII_Real", 6, "%6.2f", "Da", "mass per charge of the channel (Da = amu, per elementary charge)"),
+    ("counter1", "ASCII_Integer", 9, "%9d", "count", "counts in the integration period, counter 1"),
+    ("counter2", "ASCII_Integer", 9, "%9d", "count", "counts in the integration period, counter 2 (high-sensitivity)"),
 )
 
 
-def _layout(fields: tuple[FieldSpec, ...]) -> tuple[list[dict], int]:
-    out, loc = [], 1
-    for f in fields:
-        out.append({"name": f.name, "location": loc, "data_type": f.data_type, "length": f.width,
-                    "unit": f.unit, "format": None if f.data_type.startswith(("ASCII_String", "ASCII_Date")) else f.fmt,
-                    "description": f.description})
-        loc += f.width + 1
-    return out, loc  # (loc - 1) bytes incl. one space after each field; last has none; + CR LF
+def _record_length(fields: tuple[Field, ...]) -> int:
+    """Bytes per record: the fields, one blank between two, CR LF."""
+    return fields[-1].location + fields[-1].length + 2
 
 
-def _records(fields: tuple[FieldSpec, ...], rows: list[tuple]) -> bytes:
+def _records(fields: tuple[Field, ...], rows: list[tuple]) -> bytes:
+    """Numbers right-justified in their printf format, text left-justified."""
     lines = []
     for row in rows:
-        cells = [(f.fmt % v)[: f.width].rjust(f.width) if "-" not in f.fmt else (f.fmt % v)[: f.width].ljust(f.width)
+        cells = [(f.field_format % v)[: f.length].rjust(f.length) if f.field_format
+                 else str(v)[: f.length].ljust(f.length)
                  for f, v in zip(fields, row, strict=True)]
         lines.append(" ".join(cells) + "\r\n")
     return "".join(lines).encode("ascii")
@@ -115,9 +112,8 @@ def write_scan(
         ("MONITORS", MONITOR_FIELDS, mon_rec, 1, "instrument and chamber monitors during the scan (the seed's 'Monitors' section)"),
         ("DATA", DATA_FIELDS, data_rec, len(masses), "counts per mass channel (the seed's 'Data' section)"),
     ):
-        layout, rec_len = _layout(fields)
-        tables.append({"name": name, "offset": offset, "records": n, "record_length": rec_len,
-                       "description": desc, "fields": layout})
+        tables.append({"name": name, "offset": offset, "records": n, "record_length": _record_length(fields),
+                       "description": desc, "fields": fields})
         offset += len(blob)
     doy = start.strftime("%Y-%j")
     stem = f"REU_{doy}_R{run}_MS_{dataset}_S{scan:03d}"
