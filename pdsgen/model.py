@@ -323,6 +323,37 @@ class DataObject:
         return xr.Dataset(variables, attrs={"name": self.name})
 
 
+@dataclass(frozen=True)
+class ProductIdentity:
+    """Who a product is: the one identity record every stage exchanges.
+
+    A product read (`Product`), written (`pdsgen.render.WrittenProduct`, rendered from a
+    `pdsgen.render.ProductContext`), indexed (`pdsgen.archive.index.ProductRecord`, scanned
+    as `pdsgen.archive.labels.LabelInfo`) or validated
+    (`pdsgen.validate.results.ProductResult`) exposes it as ``.identity``; their
+    ``lidvid``/``identifier`` come from here. ``label`` is the label file as that record
+    names it (read and written: its path; the index: archive-relative, POSIX slashes;
+    validate: as given); ``product_id`` is the PDS3 PRODUCT_ID.
+    """
+
+    lid: str | None = None
+    vid: str | None = None
+    product_class: str | None = None
+    title: str | None = None
+    label: str | None = None
+    product_id: str | None = None
+
+    @property
+    def lidvid(self) -> str | None:
+        """``lid::vid`` when both are known."""
+        return f"{self.lid}::{self.vid}" if self.lid and self.vid else None
+
+    @property
+    def identifier(self) -> str | None:
+        """The LIDVID, else the LID, else the PDS3 PRODUCT_ID; None when the product has none."""
+        return self.lidvid or self.lid or self.product_id
+
+
 @dataclass
 class Product:
     """A labelled product: identification, times, the parsed label and its data objects."""
@@ -371,14 +402,18 @@ class Product:
         return self.warnings
 
     @property
+    def identity(self) -> ProductIdentity:
+        return ProductIdentity(self.lid, self.vid, self.product_class, self.title, str(self.path),
+                               self.product_id)
+
+    @property
     def lidvid(self) -> str | None:
-        if self.lid and self.vid:
-            return f"{self.lid}::{self.vid}"
-        return None
+        return self.identity.lidvid
 
     @property
     def identifier(self) -> str:
-        return self.lidvid or self.lid or self.product_id or self.path.name
+        """The LIDVID, LID or PDS3 PRODUCT_ID; the label's file name when it has none."""
+        return self.identity.identifier or self.path.name
 
     def __repr__(self) -> str:
         objects = ", ".join(f"{o.kind} {o.name!r}" for o in self.objects[:4]) + (", …" if len(self.objects) > 4 else "")

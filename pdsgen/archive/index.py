@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pdsgen.archive.errors import ArchiveInputError
+from pdsgen.model import ProductIdentity
 
 SCHEMA_VERSION = 1
 
@@ -134,12 +135,17 @@ class ProductRecord:
     provenance: list[ProvenanceRef] = field(default_factory=list)
 
     @property
+    def identity(self) -> ProductIdentity:
+        return ProductIdentity(self.lid, self.vid, self.product_class, self.title, self.label_path,
+                               self.product_id)
+
+    @property
     def lidvid(self) -> str | None:
-        return f"{self.lid}::{self.vid}" if self.lid and self.vid else None
+        return self.identity.lidvid
 
     @property
     def identifier(self) -> str:
-        return self.lidvid or self.lid or self.product_id or self.label_path
+        return self.identity.identifier or self.label_path
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -263,7 +269,7 @@ class ArchiveIndex(abc.ABC):
         cols = ", ".join(_PRODUCT_COLUMNS)
         marks = ", ".join("?" * len(_PRODUCT_COLUMNS))
         rows = []
-        files = []
+        files: list[tuple[str, str, int, int, str]] = []
         prov = []
         for r in records:
             rows.append(

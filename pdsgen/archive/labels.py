@@ -18,6 +18,7 @@ from lxml import etree
 
 from pdsgen.archive.index import ProvenanceRef
 from pdsgen.errors import LabelError
+from pdsgen.model import ProductIdentity
 from pdsgen.pds4.label import local_name
 from pdsgen.times import try_normalize
 from pdsgen.untrusted import check_doctype, xml_parser
@@ -60,6 +61,11 @@ class LabelInfo:
     pdsgen_version: str | None = None
     parameters: dict[str, Any] | None = None
     text_roles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def identity(self) -> ProductIdentity:
+        """The label's identity (the scan adds the label's archive path: `ProductRecord`)."""
+        return ProductIdentity(self.lid, self.vid, self.product_class, self.title, product_id=self.product_id)
 
 
 def md5_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:

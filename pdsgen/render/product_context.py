@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from pdsgen.errors import LabelError
+from pdsgen.model import ProductIdentity
 
 
 @dataclass
@@ -119,8 +120,13 @@ class ProductContext:
 
     # -- what templates use --------------------------------------------------------
     @property
+    def identity(self) -> ProductIdentity:
+        """The product's identity (its class and label file are the writer's to add)."""
+        return ProductIdentity(self.lid, self.vid, title=self.title, product_id=self.product_id)
+
+    @property
     def lidvid(self) -> str | None:
-        return f"{self.lid}::{self.vid}" if self.lid else None
+        return self.identity.lidvid
 
     def components(self, type_: str) -> list[ContextReference]:
         """Observing-system components of one type (``Instrument``, ``Spacecraft`` …)."""

@@ -16,6 +16,7 @@ import numpy as np
 from markupsafe import Markup
 
 from pdsgen.errors import DataError, LabelError, UnsupportedError
+from pdsgen.model import ProductIdentity
 from pdsgen.render.arrays import ArrayInfo, encode_array
 from pdsgen.render.atomic import StagedFile, commit_files, md5_hex
 from pdsgen.render.columns import columns_from
@@ -77,12 +78,16 @@ class WrittenProduct:
         return self.data_paths[0]
 
     @property
+    def identity(self) -> ProductIdentity:
+        return ProductIdentity(self.lid, self.vid, label=str(self.label_path), product_id=self.product_id)
+
+    @property
     def lidvid(self) -> str | None:
-        return f"{self.lid}::{self.vid}" if self.lid and self.vid else None
+        return self.identity.lidvid
 
     @property
     def identifier(self) -> str:
-        return self.lidvid or self.product_id or self.label_path.name
+        return self.identity.identifier or self.label_path.name
 
 
 @dataclass
@@ -366,16 +371,16 @@ def _pds3_variables(data_name: str, attached: bool, record_bytes: int | None, re
 
 
 def _commit(directory: Path, template: str, variables: dict[str, Any], templates_dir, standard: Standard,
-            attached: bool, label_name: str, data_name: str, data: bytes, ctx: ProductContext,
+            attached: bool, label_name: str, data_name: str, data: bytes | memoryview, ctx: ProductContext,
             created: str, record_bytes: int | None, fsync: bool,
-            extra_files: list[tuple[Path, bytes]] | None = None,
+            extra_files: list[tuple[Path, bytes | memoryview]] | None = None,
             staged: StagedFile | None = None) -> WrittenProduct:
     if not directory.is_dir():
         raise DataError("output folder does not exist", path=str(directory))
     if attached:
         stream = variables["pds3"]["record_type"] == "STREAM"
         label = _render_attached(template, variables, templates_dir, record_bytes=None if stream else record_bytes)
-        files = [(directory / label_name, label + bytes(data))]
+        files: list[tuple[Path, bytes | memoryview]] = [(directory / label_name, label + bytes(data))]
         data_paths = [directory / label_name]
     else:
         label = _render(template, variables, templates_dir, standard)

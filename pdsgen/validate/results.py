@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pdsgen.model import ProductIdentity
 from pdsgen.validate.catalog import Catalog
 from pdsgen.validate.findings import Finding
 
@@ -73,8 +74,12 @@ class ProductResult:
     named_files: list[str] = field(default_factory=list)  # files whose names this product's check covered
 
     @property
+    def identity(self) -> ProductIdentity:
+        return ProductIdentity(self.lid, self.vid, self.product_class, label=self.label)
+
+    @property
     def lidvid(self) -> str | None:
-        return f"{self.lid}::{self.vid}" if self.lid and self.vid else None
+        return self.identity.lidvid
 
     def finish(self) -> ProductResult:
         if self.status != "SKIP":
