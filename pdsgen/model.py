@@ -471,13 +471,9 @@ def _time(text: str | None) -> Time | None:
     """Label time text (ISO or PDS day-of-year, optional ``Z``) → UTC `astropy.time.Time`."""
     if not text:
         return None
-    from astropy.time import Time
+    from pdsgen.times import to_time
 
-    value = text.strip().rstrip("Z")
-    date = value.partition("T")[0]
-    if len(date) == 8 and date[4] == "-":  # YYYY-DDD → astropy's YYYY:DDD:hh:mm:ss
-        return Time(value.replace("T", ":").replace("-", ":"), format="yday", scale="utc")
-    return Time(value, scale="utc")
+    return to_time(text)
 
 
 def _need(module: str) -> None:

@@ -1,8 +1,8 @@
 """pdsgen's one time module: parsing and formatting the times of labels, of the archive
-index and of recipe output columns (ISO 8601 calendar and day-of-year forms, astropy
-``Time``, numpy ``datetime64``). Three sections, each kept from the module it replaces
-(their parsers differ on purpose: leap seconds kept as text in the index, vectorised
-column parsing for outputs, strict forms in labels):
+index, of recipe output columns and of table fields read (ISO 8601 calendar and
+day-of-year forms, astropy ``Time``, numpy ``datetime64``). Four sections, the first three
+kept from the modules they replace (their parsers differ on purpose: leap seconds kept as
+text in the index, vectorised column parsing for outputs, strict forms in labels):
 
 1. Label times (was ``render/times.py``). Times as PDS labels want them: ISO 8601 UTC, deterministic creation times.
 
@@ -40,6 +40,12 @@ astropy's ``yday`` is ~17× slower). numpy's own
 string parser is not used: it accepts ``now``, ``today``, ``NaT`` and time-zone offsets,
 which are not times of an archive product. The unit follows the most fractional digits in
 the column (none → s, ≤3 → ms, ≤6 → µs, ≤9 → ns), so the written text does not lose digits.
+The shorthand's time keys (``latest``, time fields) and the instrument adapters' label
+start times use `parse_times` too.
+
+4. astropy ``Time`` of label and table times (was in ``model.py`` and ``data/__init__.py``):
+`to_time` (`Product.start_time_as_time`, ``to_table(times="Time")``), leap seconds and
+all, as astropy reads them.
 """
 
 from __future__ import annotations
@@ -50,11 +56,14 @@ import os
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pdsgen.errors import LabelError, RecipeError
+
+if TYPE_CHECKING:
+    from astropy.time import Time
 
 # --------------------------------------------------------------------------- label times (ISO 8601 UTC, creation time)
 
@@ -476,3 +485,36 @@ def _is_time(value: Any) -> bool:
 
 def _bad(name: str, where: str, what: str) -> RecipeError:
     return RecipeError(f"output {name!r} (data_type datetime): {what}", path=where or None)
+
+# --------------------------------------------------------------------------- astropy Time (label and table times)
+
+
+class MixedTimeForms(ValueError):
+    """An array of times mixes ISO calendar and day-of-year text."""
+
+
+def to_time(values: str | np.ndarray) -> Time:
+    """ISO 8601 (``2004-07-01T00:00:38.9``) or PDS day-of-year (``2004-183T00:00:38.9``)
+    text → UTC `astropy.time.Time`; surrounding blanks and a trailing ``Z`` are ignored.
+
+    One string gives a scalar Time (ISO forms guessed by astropy), an array an array Time
+    (``isot`` or ``iso``, from the first value); an array holds one form only. ValueError
+    when the forms are mixed or astropy cannot read the text. Day-of-year text becomes
+    astropy's ``yday`` form (``YYYY:DDD:hh:mm:ss``).
+    """
+    from astropy.time import Time
+
+    scalar = isinstance(values, str)
+    text = np.char.rstrip(np.char.strip(np.asarray(values, dtype=str)), "Z")
+    date = np.char.partition(text, "T")[..., 0]
+    doy = (np.char.str_len(date) == 8) & (np.char.find(date, "-") == 4)  # YYYY-DDD
+    fmt: str | None
+    if doy.all():
+        text, fmt = np.char.replace(np.char.replace(text, "T", ":"), "-", ":"), "yday"
+    elif doy.any():
+        raise MixedTimeForms("ISO and day-of-year times mixed")
+    elif scalar:
+        fmt = None
+    else:
+        fmt = "isot" if text.size and "T" in str(text.flat[0]) else "iso"
+    return Time(str(text) if scalar else text, format=fmt, scale="utc")

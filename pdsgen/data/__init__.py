@@ -33,6 +33,7 @@ import numpy as np
 from pdsgen.errors import DataError, PdsgenError, UnsupportedError
 from pdsgen.model import DataObject, Field
 from pdsgen.plugins import Registry
+from pdsgen.times import MixedTimeForms, to_time
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -235,19 +236,13 @@ def _as_time(col: np.ndarray, obj: DataObject, name: str) -> Time:
     good = text[~mask]
     if good.size == 0:  # nothing to parse: every value masked
         return _masked_time(Time(np.full(len(text), "2000-01-01T00:00:00"), format="isot", scale="utc"), mask)
-    date = np.char.partition(good, "T")[:, 0]
-    doy = np.char.str_len(date) == 8  # YYYY-DDD
-    if doy.all():  # astropy's day-of-year form is YYYY:DDD:hh:mm:ss
-        good = np.char.replace(np.char.replace(good, "T", ":"), "-", ":")
-        fmt = "yday"
-    elif not doy.any():
-        fmt = "isot" if "T" in good[0] else "iso"
-    else:
-        raise DataError(f"field {name!r} mixes ISO and day-of-year times", path=str(obj.file), obj=obj.name)
-    filled = np.full(len(text), good[0], dtype=good.dtype)
+    filled = np.full(len(text), good[0], dtype=good.dtype)  # masked entries: a valid time
     filled[~mask] = good
     try:
-        out = Time(filled, format=fmt, scale="utc")
+        out = to_time(filled)
+    except MixedTimeForms:
+        raise DataError(f"field {name!r} mixes ISO and day-of-year times", path=str(obj.file),
+                        obj=obj.name) from None
     except ValueError as exc:
         raise DataError(f"field {name!r}: not a time: {exc}", path=str(obj.file), obj=obj.name) from exc
     return _masked_time(out, mask)

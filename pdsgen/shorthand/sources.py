@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pdsgen.errors import DataError, PdsgenError, ResolutionError
+from pdsgen.errors import DataError, PdsgenError, RecipeError, ResolutionError
 from pdsgen.shorthand.grammar import KNOWN_SENSORS
+from pdsgen.times import parse_times
 
 #: Sensor data type → MIMI sensor (instrument part) whose calibration files apply.
 SENSOR_INSTRUMENTS: dict[str, str] = {
@@ -383,34 +384,19 @@ def from_arrays(path: str, columns: dict[str, np.ndarray], *, sensor: str | None
 
 # ---------------------------------------------------------------------------- times
 
-_DOY = re.compile(r"^(\d{4})-(\d{3})(?:T(.*))?$")
-
-
 def to_datetime64(values) -> np.ndarray:
     """ISO calendar (``2004-07-01T00:00:01``) or day-of-year (``2004-183T00:00:01``)
-    times, mixed freely → datetime64[us]; a trailing ``Z`` is ignored. Raises ValueError
-    on anything else."""
+    times, mixed freely → datetime64[us]; blanks around and a trailing ``Z`` are ignored.
+    The grammar is `pdsgen.times.parse_times`'s; raises ValueError on anything else."""
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
         return arr.astype("datetime64[us]")
-    flat = np.char.rstrip(np.char.strip(arr.astype(str)), "Z").ravel()
-    date, _, clock = (np.char.partition(flat, "T")[:, i] for i in range(3))
-    is_doy = (np.char.str_len(date) == 8) & (np.char.count(date, "-") == 1)
-    out = np.empty(flat.shape, dtype="datetime64[us]")
-    if np.any(~is_doy):
-        out[~is_doy] = np.asarray(flat[~is_doy], dtype="datetime64[us]")
-    if np.any(is_doy):
-        # vectorised day-of-year: year start + (doy-1) days + time of day
-        d, c = date[is_doy], clock[is_doy]
-        years = np.char.partition(d, "-")[:, 0].astype("datetime64[Y]")
-        doy = np.char.rpartition(d, "-")[:, 2].astype(np.int64)
-        if np.any((doy < 1) | (doy > 366)):
-            raise ValueError(f"day of year out of range in {flat[is_doy][(doy < 1) | (doy > 366)][0]!r}")
-        c = np.where(c == "", "00:00:00", c)
-        epoch = np.datetime64("1970-01-01T00:00:00", "us")
-        tod = np.asarray(np.char.add("1970-01-01T", c), dtype="datetime64[us]") - epoch
-        out[is_doy] = years.astype("datetime64[us]") + (doy - 1).astype("timedelta64[D]") + tod
-    return out.reshape(arr.shape)
+    flat = np.char.strip(arr.astype(str)).ravel()
+    try:
+        out = parse_times(flat)
+    except RecipeError as exc:
+        raise ValueError(exc.message) from None
+    return out.astype("datetime64[us]").reshape(arr.shape)
 
 
 def year_ddoy(times) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ from pdsgen.instruments.fips.algorithm import (
     step_lookup,
     velocity_distribution,
 )
+from pdsgen.times import parse_times
 
 if TYPE_CHECKING:
 
@@ -186,10 +187,9 @@ def read_solid_angle_table(path: Path) -> dict[str, np.ndarray]:
 def edr_date(start_time: Any, path: Path) -> np.datetime64:
     """The EDR file date: the label's start time, else YYYYDDD in the file name."""
     if start_time is not None and str(start_time).strip():
-        text = str(start_time).strip().rstrip("Z")
-        try:
-            return np.datetime64(text[:10], "D")
-        except ValueError:
+        try:  # ISO or day-of-year (PDS3 START_TIME = 2011-100T...)
+            return parse_times(np.array([str(start_time).strip()]))[0].astype("datetime64[D]")
+        except RecipeError:
             pass
     m = re.search(r"(\d{4})(\d{3})", path.name)
     if m:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pdsgen.errors import RecipeError
 from pdsgen.instruments.iuvs.algorithm import (
     FLAG_SHUTTER_DARK,
     PolySegment,
@@ -18,6 +19,7 @@ from pdsgen.instruments.iuvs.algorithm import (
     time_order,
 )
 from pdsgen.recipes.api import with_product_check
+from pdsgen.times import parse_times
 
 if TYPE_CHECKING:
 
@@ -89,11 +91,11 @@ def _observation_time(product, path) -> np.datetime64:
 
     from pdsgen.errors import DataError
 
-    text = (getattr(product, "start_time", None) or "").strip().rstrip("Z")
+    text = (getattr(product, "start_time", None) or "").strip()
     if text:
         try:
-            return np.datetime64(text, "ns")
-        except ValueError:
+            return parse_times(np.array([text]))[0].astype("datetime64[ns]")
+        except RecipeError:
             pass
     m = re.search(r"_(\d{8})T(\d{6})_", str(path))
     if m:
