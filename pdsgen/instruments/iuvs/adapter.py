@@ -162,10 +162,10 @@ def iuvs_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     get = {k: _first_values(inp[k], k, paths) for k in _ONE_VALUE_INPUTS}
     means, frames, times = [], [], []
     for product, path in zip(ctx.products, paths, strict=True):
-        m, f, when = _product_values(ctx, product, path)
+        m, f, t = _product_values(ctx, product, path)
         means.append(m)
         frames.append(f)
-        times.append(when)
+        times.append(t)
     trend = dark_trend(
         dark_mean_dn=np.asarray(means), spe_size=get["spe_size"], spa_size=get["spa_size"],
         int_time_ms=get["int_time"], mcp_volt_v=get["mcp_volt"], det_temp_dn=get["det_temp_dn"],
