@@ -271,3 +271,23 @@ def test_empty_pds4_table_refused(tmp_path):
     with pytest.raises(DataError, match="at least one record"):
         write_table({"a": np.array([], dtype="i4")}, tmp_path, basename="e", context=context())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_field_location_in_a_template_is_refused_with_the_fix(tmp_path):
+    """A template written when fields had a 1-based ``location`` must not come out one
+    byte off: ``f.location`` on a model.Field is refused, naming ``start``."""
+    from pdsgen.errors import TemplateError
+    from pdsgen.model import Field
+    from pdsgen.render.env import LabelEnvironment
+
+    (tmp_path / "old.xml.j2").write_text("<field_location>{{ f.location }}</field_location>\n")
+    (tmp_path / "new.xml.j2").write_text("<field_location>{{ f.start }}</field_location>\n")
+    env = LabelEnvironment(tmp_path)
+    f = Field(name="COUNTS", data_type="UnsignedMSB2", location=10, length=2)
+    assert env.render("new.xml.j2", {"f": f}) == "<field_location>11</field_location>\n"
+    with pytest.raises(TemplateError) as err:
+        env.render("old.xml.j2", {"f": f})
+    assert "old.xml.j2" in str(err.value) and "'start'" in str(err.value) and "COUNTS" in str(err.value)
+    # dictionaries (migrate's and the demo labels' field rows) keep their own 'location'
+    (tmp_path / "dict.xml.j2").write_text("{{ f.location }}")
+    assert env.render("dict.xml.j2", {"f": {"location": 1}}) == "1"

@@ -19,6 +19,7 @@ import jinja2
 
 import pdsgen.render.escape as escape
 from pdsgen.errors import TemplateError
+from pdsgen.model import Field
 from pdsgen.times import iso_date, iso_utc
 
 PathLike = str | os.PathLike
@@ -45,6 +46,24 @@ def _autoescape(name: str | None) -> bool:
 def _fmt_real(value: Any) -> str:
     """Shortest text that reads back to the same float (Python repr)."""
     return repr(float(value)) if not isinstance(value, int) else str(value)
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, refusing ``field.location`` on a `pdsgen.model.Field`.
+
+    A template's fields are `pdsgen.model.Field`s, whose ``location`` is the 0-based byte
+    offset readers use; labels want the 1-based ``start``. Templates written when fields
+    had a 1-based ``location`` would otherwise come out one byte off without a word, so
+    the attribute is refused with the fix in the message (``f.location`` resolves here).
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if attribute == "location" and isinstance(obj, Field):
+            raise ValueError(  # `render` turns it into a TemplateError naming the template and line
+                f"field {obj.name!r}: 'location' is the 0-based byte offset of pdsgen.model.Field; "
+                "a label's field_location is 1-based: use 'start' (docs/writers.md)"
+            )
+        return super().getattr(obj, attribute)
 
 
 class LabelEnvironment:
@@ -74,7 +93,7 @@ class LabelEnvironment:
                 jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(builtin)}),
             ]
         )
-        self.env = jinja2.Environment(
+        self.env = _Environment(
             loader=loader,
             undefined=jinja2.StrictUndefined,
             autoescape=_autoescape,
