@@ -188,3 +188,28 @@ def path_problem(relative: str) -> str | None:
         if problem is not None:
             return problem
     return None
+
+
+#: PDS3 Standards Reference 10.1.2 ("27.3" names, ISO 9660 level 2) and 19.3: file names
+#: A-Z 0-9 _ with one period, a base of 1-27 characters and an extension of up to 3;
+#: directory names A-Z 0-9 _ of 1-31 characters, at most 8 directory levels.
+_PDS3_FILE = re.compile(r"[A-Z0-9_]{1,27}\.[A-Z0-9_]{0,3}")
+_PDS3_DIR = re.compile(r"[A-Z0-9_]{1,31}")
+PDS3_MAX_DEPTH = 8
+
+
+def pds3_name_problem(relative: str) -> str | None:
+    """What breaks the PDS3 volume naming rules in a relative POSIX path (None: nothing):
+    each folder name, the file name, and the depth."""
+    parts = relative.split("/")
+    if len(parts) - 1 > PDS3_MAX_DEPTH:
+        return f"{relative!r} lies {len(parts) - 1} folders deep (PDS3 allows {PDS3_MAX_DEPTH})"
+    for part in parts[:-1]:
+        if not _PDS3_DIR.fullmatch(part):
+            return (f"folder name {part!r} in {relative!r} is not 1-31 characters of A-Z 0-9 _ "
+                    "(PDS3 volume naming, ISO 9660 level 2)")
+    name = parts[-1]
+    if not _PDS3_FILE.fullmatch(name):
+        return (f"file name {name!r} in {relative!r} is not a PDS3 27.3 name (A-Z 0-9 _, a base of "
+                "1-27 characters, one period, an extension of up to 3)")
+    return None

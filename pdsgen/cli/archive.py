@@ -343,3 +343,59 @@ def _say_unchecked(unchecked: dict[str, list[str]], most: int = 10) -> None:
 def _unchecked_tail(unchecked: dict[str, list[str]]) -> str:
     products = {p for ps in unchecked.values() for p in ps}
     return f"; {len(products)} products could not be fully checked (see 'not checked')" if products else ""
+
+
+@archive.command("volume")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The volume folder to create (must not exist; written in a staging folder, renamed at the end).")
+@click.option("--volume-id", required=True, help="VOLUME_ID: 1-11 characters of A-Z 0-9 _ (e.g. COMIMI_0001).")
+@click.option("--volume-set-id", required=True, help="VOLUME_SET_ID: up to 60 characters of A-Z 0-9 _.")
+@click.option("--data-set-id", "data_set_ids", multiple=True, required=True,
+              help="DATA_SET_ID of the volume's products (repeatable; every product's must be one of them).")
+@click.option("--volume-name", help="VOLUME_NAME (default: the data set ids and the volume id).")
+@click.option("--volume-set-name", help="VOLUME_SET_NAME (default: the volume set id).")
+@click.option("--volume-series-name", help="VOLUME_SERIES_NAME (default: the volume set name).")
+@click.option("--volume-version-id", default="VERSION 1", show_default=True, help="VOLUME_VERSION_ID.")
+@click.option("--volumes", type=click.IntRange(min=1), default=1, show_default=True,
+              help="VOLUMES: how many volumes the set has.")
+@click.option("--description", help="DESCRIPTION of the VOLUME object (default: what the volume holds).")
+@click.option("--publication-date", help="PUBLICATION_DATE, YYYY-MM-DD (default: the creation date).")
+@click.option("--producer-name", required=True, help="DATA_PRODUCER FULL_NAME.")
+@click.option("--producer-institution", required=True, help="DATA_PRODUCER INSTITUTION_NAME.")
+@click.option("--producer-facility", required=True, help="DATA_PRODUCER FACILITY_NAME.")
+@click.option("--producer-address", required=True, help="DATA_PRODUCER ADDRESS_TEXT.")
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A catalog file (MISSION.CAT, DATASET.CAT ...) for CATALOG/ (repeatable).")
+@click.option("--documents", type=click.Path(exists=True, file_okay=False),
+              help="A folder of labelled documents for DOCUMENT/.")
+@click.option("--uppercase", is_flag=True,
+              help="Give files and folders upper-case names and rewrite the labels' pointers to them.")
+@click.option("--copy", "copy_files", is_flag=True, help="Copy the products (default: hard links where possible).")
+@click.option("--creation-time", help="Creation time written in the volume's labels (default SOURCE_DATE_EPOCH or now).")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False), multiple=True,
+              help="Project template folder(s) overriding pds3/volume/*.j2.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def volume_cmd(src: Path, out: Path, volume_id: str, volume_set_id: str, data_set_ids: tuple[str, ...],
+               volume_name: str | None, volume_set_name: str | None, volume_series_name: str | None,
+               volume_version_id: str, volumes: int, description: str | None, publication_date: str | None,
+               producer_name: str, producer_institution: str, producer_facility: str, producer_address: str,
+               catalogs: tuple[str, ...], documents: str | None, uppercase: bool, copy_files: bool,
+               creation_time: str | None, templates: tuple[str, ...], as_json: bool) -> None:
+    """Package the PDS3 products under SRC as a PDS3 volume: DATA/, INDEX/INDEX.TAB + INDEX.LBL,
+    INDEX/CHECKSUM.TAB + CHECKSUM.LBL (MD5s), VOLDESC.CAT, AAREADME.TXT, CATALOG/, DOCUMENT/."""
+    from pdsgen.archive.pds3volume import DataProducer, VolumeInfo, build_volume
+
+    info = VolumeInfo(volume_id=volume_id, volume_set_id=volume_set_id, data_set_ids=data_set_ids,
+                      producer=DataProducer(producer_name, producer_institution, producer_facility, producer_address),
+                      volume_name=volume_name, volume_set_name=volume_set_name,
+                      volume_series_name=volume_series_name, volume_version_id=volume_version_id,
+                      volumes=volumes, description=description, publication_date=publication_date)
+    r = build_volume(src, out, info, catalogs=list(catalogs), documents=documents, uppercase=uppercase,
+                     link=not copy_files, creation_time=creation_time, templates=templates or None)
+    if as_json:
+        _echo_json({"volume": r.root, "volume_id": r.volume_id, "files": r.files, "documents": r.documents,
+                    "catalogs": r.catalogs, "products": [_as_dict(p) for p in r.products]})
+        return
+    click.echo(f"{r.root}: volume {r.volume_id}, {len(r.products)} products indexed, {r.files} files "
+               f"(INDEX/INDEX.TAB, INDEX/CHECKSUM.TAB, VOLDESC.CAT, AAREADME.TXT)")

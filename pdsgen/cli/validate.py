@@ -18,8 +18,9 @@ from pdsgen.cli.app import main
 
 #: validate's rule names → pdsgen's
 RULE_NAMES = {"pds4.label": "product", "pds4.product": "product", "pds4.folder": "product",
-              "pds3.volume": "product", "pds4.collection": "collection", "pds4.bundle": "bundle",
-              "auto": "auto", "product": "product", "collection": "collection", "bundle": "bundle"}
+              "pds3.volume": "volume", "pds4.collection": "collection", "pds4.bundle": "bundle",
+              "auto": "auto", "product": "product", "collection": "collection", "bundle": "bundle",
+              "volume": "volume"}
 #: validate's report styles → pdsgen's formats
 STYLES = {"full": "text", "text": "text", "json": "json", "xml": "xml", "html": "html"}
 #: validate's options that take several values after one flag (commons-cli hasArgs), with
@@ -121,8 +122,8 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
 @main.command("validate", cls=ValidateCommand)
 @click.argument("targets", nargs=-1)
 @click.option("-R", "--rule", default="auto", show_default=True,
-              help="What the targets are: auto, product, collection, bundle (or validate's pds4.label, "
-                   "pds4.product, pds4.folder, pds4.collection, pds4.bundle).")
+              help="What the targets are: auto, product, collection, bundle, volume (a PDS3 volume; or "
+                   "validate's pds4.label, pds4.product, pds4.folder, pds4.collection, pds4.bundle, pds3.volume).")
 @click.option("--no-content", "-D", "--skip-content-validation", "no_content", is_flag=True,
               help="Skip data content, file size and checksum checks.")
 @click.option("--no-product", "--skip-product-validation", "no_product", is_flag=True,

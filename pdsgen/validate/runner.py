@@ -24,7 +24,7 @@ from pdsgen.validate.results import Options, ProductResult, RunResult
 
 __all__ = ["Options", "ProductResult", "RunResult", "run", "validate_label"]
 
-RULES = ("auto", "product", "collection", "bundle")
+RULES = ("auto", "product", "collection", "bundle", "volume")
 #: files of these suffixes are PDS3 labels when walked or given
 PDS3_SUFFIXES = (".lbl",)
 
@@ -440,6 +440,8 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
                      "strict field checks": opts.strict_fields}
     roots, rule = _expand_rule(targets, opts)
     result.rule, result.roots = rule, list(roots)
+    if rule == "volume" and ".lbl" not in opts.label_extensions:  # a PDS3 volume: its .LBL labels
+        opts = replace(opts, label_extensions=(*opts.label_extensions, ".lbl"))
     labels, problems = discover(roots, opts)
     result.execution += problems
     todo = []
@@ -474,6 +476,12 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
     from pdsgen.validate.integrity import cross_product_checks
 
     cross_product_checks(result, opts, rule)
+    if rule == "volume":
+        from pdsgen.validate.pds3_volume import volume_checks
+
+        for root in roots:
+            if Path(root).is_dir():
+                volume_checks(result, Path(root), opts, lambda p: validate_label(p, opts))
     return result
 
 
@@ -574,7 +582,7 @@ def _expand_rule(targets: list[str], opts: Options) -> tuple[list[str], str]:
     detected = None
     for t in targets:
         p = Path(t)
-        if rule in ("bundle", "collection") and p.is_file():
+        if rule in ("bundle", "collection", "volume") and p.is_file():
             roots.append(str(p.parent))
             continue
         if rule == "auto" and p.is_dir():
@@ -587,6 +595,10 @@ def _expand_rule(targets: list[str], opts: Options) -> tuple[list[str], str]:
 
 
 def _folder_kind(folder: Path, opts: Options) -> str | None:
+    from pdsgen.validate.pds3_volume import is_volume
+
+    if is_volume(folder):
+        return "volume"
     exts = tuple(e if e.startswith(".") else f".{e}" for e in opts.label_extensions)
     for q in sorted(folder.iterdir()):
         if q.is_file() and q.suffix.lower() in exts:
