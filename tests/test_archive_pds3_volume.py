@@ -25,6 +25,7 @@ from pdsgen.archive.pds3volume import (
     VolumeInfo,
     build_volume,
     fixed_table,
+    uppercase_pointers,
 )
 from pdsgen.cli import main
 from pdsgen.errors import LabelError
@@ -81,6 +82,16 @@ def test_pds3_names():
     assert "27.3" in pds3_name_problem("DATA/A.LBLX")  # extension of 4
     assert "folder name" in pds3_name_problem("DATA/sub/A.LBL")
     assert "deep" in pds3_name_problem("/".join(["D"] * 9) + "/A.LBL")
+
+
+def test_uppercase_pointers_keep_the_length():
+    label = (b'PDS_VERSION_ID = PDS3\r\n^TABLE = ("x_1.tab", 3)\r\nOBJECT = FILE\r\n  FILE_NAME = "x_1.tab"\r\n'
+             b'  ^STRUCTURE = "fmt.fmt"\r\nEND_OBJECT = FILE\r\nNOTE = "x_1.tab"\r\nEND\r\n^TABLE = "x_1.tab"')
+    out = uppercase_pointers(label, ["x_1.tab", "fmt.fmt"])
+    assert len(out) == len(label)
+    assert out.count(b'"X_1.TAB"') == 2 and b'"FMT.FMT"' in out
+    assert b'NOTE = "x_1.tab"' in out  # not a pointer line
+    assert out.endswith(b'^TABLE = "x_1.tab"')  # after END: data, never touched
 
 
 # ------------------------------------------------------------------ from a recipe's PDS3 output
@@ -226,7 +237,17 @@ def test_attached_labels_subfolders_and_missing_times(tmp_path):
     catalog = tmp_path / "cat" / "DATASET.CAT"
     catalog.write_text('PDS_VERSION_ID = PDS3\r\nRECORD_TYPE = STREAM\r\nOBJECT = DATA_SET\r\n'
                        f'  DATA_SET_ID = "{DSID}"\r\nEND_OBJECT = DATA_SET\r\nEND\r\n')
-    r = build_volume(src, tmp_path / "VOL", _info(), catalogs=[catalog], creation_time=CREATED, uppercase=True)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    note = "A document of the volume.\r\n"
+    head = ('PDS_VERSION_ID = PDS3\r\nRECORD_TYPE = STREAM\r\n^TEXT = {n} <BYTES>\r\nOBJECT = TEXT\r\n'
+            '  PUBLICATION_DATE = 2021-03-04\r\n  NOTE = "test"\r\nEND_OBJECT = TEXT\r\nEND\r\n')
+    size = len(head.format(n=100))
+    (docs / "docinfo.txt").write_text(head.format(n=size + 1) + note)
+    r = build_volume(src, tmp_path / "VOL", _info(), catalogs=[catalog], creation_time=CREATED, uppercase=True,
+                     documents=docs)
+    assert r.documents == 1
+    assert pdsgen.open(r.root / "DOCUMENT" / "DOCINFO.TXT")["TEXT"].data == "A document of the volume.\r\n"
     vol = r.root
     assert [p.label for p in r.products] == ["DATA/CAL/PROD_C.LBL", "DATA/CHEMS/PROD_A.LBL", "DATA/RAW/PROD_B.TAB"]
     assert made["B"].name == "PROD_B.tab"  # the attached label is the data file itself
@@ -421,6 +442,17 @@ def test_validate_index_label_that_does_not_describe_the_table(volume):
     label.write_text(text.replace("ROWS                       = 3", "ROWS                       = 4"))
     _result, findings = _volume_findings(volume)
     assert "error.volume.index_table_problem" in _types(findings)
+
+
+def test_validate_duplicate_index_row(volume):
+    tab = volume / "INDEX" / "INDEX.TAB"
+    rows = tab.read_bytes().split(b"\r\n")[:-1]
+    tab.write_bytes(b"\r\n".join([*rows, rows[0]]) + b"\r\n")
+    label = volume / "INDEX" / "INDEX.LBL"
+    label.write_text(label.read_text().replace("= 3\n", "= 4\n"))  # ROWS and FILE_RECORDS
+    _result, findings = _volume_findings(volume)
+    dup = [f for f in findings if f.type == "error.volume.duplicate_index_entry"]
+    assert len(dup) == 1 and dup[0].record == 4 and "row 1" in dup[0].message
 
 
 def test_validate_index_value_and_name_problems(volume):

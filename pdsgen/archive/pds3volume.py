@@ -316,13 +316,13 @@ def _volume_path(prefix: str, rel: str, uppercase: bool, where: Path) -> str:
     return target
 
 
-_POINTER_LINE = re.compile(rb"^[ \t]*\^[^\r\n]*", re.MULTILINE)
+_POINTER_LINE = re.compile(rb"^[ \t]*(?:\^|FILE_NAME\b)[^\r\n]*", re.MULTILINE)
 _END_LINE = re.compile(rb"^[ \t]*END[ \t]*\r?$", re.MULTILINE)
 
 
 def uppercase_pointers(label: bytes, names: list[str]) -> bytes:
-    """The label with each quoted file name of its pointer lines that is one of ``names``
-    in upper case (the same length, so an attached label keeps its offsets). Only the
+    """The label with each quoted file name of its pointer (and FILE_NAME) lines that is one
+    of ``names`` in upper case (the same length, so an attached label keeps its offsets). Only the
     label part (up to its END line) is touched."""
     end = _END_LINE.search(label)
     head, tail = (label[:end.end()], label[end.end():]) if end else (label, b"")
@@ -509,8 +509,8 @@ def build_volume(
         raise ArchiveInputError(f"--publication-date {publication!r} is not YYYY-MM-DD")
 
     # everything is planned and checked before the first file is written
-    sources, placed = _plan(src, DATA_DIR, uppercase)
-    by_label = {}
+    _sources, placed = _plan(src, DATA_DIR, uppercase)
+    target_of = {p: t for t, (p, _s) in placed.items()}
     products: list[VolumeProduct] = []
     seen_ids: dict[str, str] = {}
     for target, (p, s) in sorted(placed.items()):
@@ -528,14 +528,10 @@ def build_volume(
         if unknown:
             raise ArchiveInputError(f"DATA_SET_ID {s.data_set_id!r} is not one of the volume's "
                                     f"({', '.join(info.data_set_ids)}); add it with --data-set-id", path=str(p))
-        by_label[p] = target
-        products.append(VolumeProduct(target, s.product_id, s.data_set_id, *s.times))
+        products.append(VolumeProduct(target, s.product_id, s.data_set_id, *s.times,
+                                      files=sorted(target_of[f] for f in s.files)))
     if not products:
         raise ArchiveInputError("no PDS3 products (labels) under the source folder", path=str(src))
-    for prod in products:
-        src_label = next(p for p, t in by_label.items() if t == prod.label)
-        source = next(s for s in sources if s.label == src_label)
-        prod.files = sorted(t for t, (p, _s) in placed.items() if p in source.files)
     doc_placed: dict[str, tuple[Path, _Source | None]] = {}
     if documents is not None:
         _doc_sources, doc_placed = _plan(Path(documents), "DOCUMENT", uppercase)

@@ -3,7 +3,8 @@ for a folder with ``VOLDESC.CAT`` at its top).
 
 On top of the per-label PDS3 checks (`pdsgen.validate.pds3`) of every label of the volume,
 the volume as a whole (PDS3 Standards Reference chapter 19, Appendix A VOLUME and
-INDEX_TABLE):
+INDEX_TABLE), with VOLDESC.CAT, AAREADME.TXT and the catalog files (``CATALOG/*.CAT``)
+validated as PDS3 labels too:
 
 - the required files: ``AAREADME.TXT``, ``VOLDESC.CAT``, ``INDEX/INDEX.LBL`` and
   ``INDEX/INDEX.TAB``; VOLDESC.CAT's VOLUME object and DATA_PRODUCER with their required
@@ -59,6 +60,13 @@ def _find(root: Path, rel: str) -> Path | None:
     return found if found is not None and found.is_file() else None
 
 
+def _find_folder(root: Path, name: str) -> Path | None:
+    from pdsgen.pds3.pointers import find_case_insensitive
+
+    found = find_case_insensitive(root, name)
+    return found if found is not None and found.is_dir() else None
+
+
 def volume_checks(result: RunResult, root: Path, opts: Options,
                   validate: Callable[[Path], ProductResult]) -> None:
     """Check the volume at ``root``; ``validate`` validates one label as a product of the run."""
@@ -69,7 +77,10 @@ def volume_checks(result: RunResult, root: Path, opts: Options,
                                f"{rel} is missing (a PDS3 volume holds AAREADME.TXT, VOLDESC.CAT and "
                                "INDEX/INDEX.LBL + INDEX.TAB)", file=str(root / rel)))
     validated = {os.path.abspath(p.label) for p in result.products}
-    for rel in ("VOLDESC.CAT", "AAREADME.TXT"):
+    catalog = _find_folder(root, "CATALOG")
+    catalogs = sorted(p.relative_to(root).as_posix() for p in catalog.iterdir()
+                      if p.suffix.upper() == ".CAT" and p.is_file()) if catalog is not None else []
+    for rel in ("VOLDESC.CAT", "AAREADME.TXT", *catalogs):  # labels attached to text files
         found = _find(root, rel)
         if found is not None and os.path.abspath(found) not in validated:
             result.products.append(validate(found))
@@ -134,7 +145,8 @@ def _catalog_pointers(catalog: Any, root: Path, path: Path) -> list[Finding]:
     for key, value in catalog.items():
         if not str(key).startswith("^"):
             continue
-        names = value if isinstance(value, list | tuple) else [value]
+        names = sorted(value) if isinstance(value, set | frozenset) else (
+            value if isinstance(value, list | tuple) else [value])
         for name in names:
             if not isinstance(name, str):
                 continue
