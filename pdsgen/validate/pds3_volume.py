@@ -186,11 +186,28 @@ def _text(value: Any) -> str:
     return "" if value is None or getattr(value, "mask", False) is True else str(value).strip()
 
 
+def _row_file(root: Path, label: Path, spec: str, number: int, missing: str, out: list[Finding]) -> Path | None:
+    """The file a table row's FILE_SPECIFICATION_NAME names inside the volume, or None with
+    the finding added to ``out`` (a name leading out of the volume; no such file: ``missing``)."""
+    from pdsgen.untrusted import ReferenceEscapeError, confine
+
+    try:
+        confine(root, spec, label=label, what="FILE_SPECIFICATION_NAME")
+    except ReferenceEscapeError as exc:
+        out.append(Finding("error.validation.file_naming_problem", f"row {number}: {exc.message}", file=str(label),
+                           record=number))
+        return None
+    target = _find(root, spec)
+    if target is None:
+        out.append(Finding(missing, f"row {number}: {spec!r} is not a file of the volume", file=str(label),
+                           record=number))
+    return target
+
+
 def _index(root: Path, label: Path, volume_id: str | None, result: RunResult, validated: set[str],
            validate: Callable[[Path], ProductResult]) -> list[Finding]:
     from pdsgen.errors import PdsgenError
     from pdsgen.pds3 import load
-    from pdsgen.untrusted import ReferenceEscapeError, confine
 
     file = str(label)
     out: list[Finding] = []
@@ -227,16 +244,8 @@ def _index(root: Path, label: Path, volume_id: str | None, result: RunResult, va
             out.append(Finding("error.volume.index_file_not_found", f"row {number}: no file named", file=file,
                                record=number))
             continue
-        try:
-            confine(root, spec, label=label, what="FILE_SPECIFICATION_NAME")
-        except ReferenceEscapeError as exc:
-            out.append(Finding("error.validation.file_naming_problem", f"row {number}: {exc.message}", file=file,
-                               record=number))
-            continue
-        target = _find(root, spec)
+        target = _row_file(root, label, spec, number, "error.volume.index_file_not_found", out)
         if target is None:
-            out.append(Finding("error.volume.index_file_not_found",
-                               f"row {number}: {spec!r} is not a file of the volume", file=file, record=number))
             continue
         key = os.path.abspath(target)
         if key in listed:
@@ -290,7 +299,6 @@ def _index(root: Path, label: Path, volume_id: str | None, result: RunResult, va
 
 # ------------------------------------------------------------------ checksums
 def _checksums(root: Path, label: Path, opts: Options) -> list[Finding]:
-    from pdsgen.untrusted import ReferenceEscapeError, confine
     from pdsgen.validate.pds4label import md5_of
 
     file = str(label)
@@ -306,16 +314,8 @@ def _checksums(root: Path, label: Path, opts: Options) -> list[Finding]:
     listed: set[str] = set()
     for number, row in enumerate(table, start=1):
         spec, expected = _text(row[names["FILE_SPECIFICATION_NAME"]]), _text(row[names["MD5_CHECKSUM"]]).lower()
-        try:
-            confine(root, spec, label=label, what="FILE_SPECIFICATION_NAME")
-        except ReferenceEscapeError as exc:
-            out.append(Finding("error.validation.file_naming_problem", f"row {number}: {exc.message}", file=file,
-                               record=number))
-            continue
-        target = _find(root, spec)
+        target = _row_file(root, label, spec, number, "error.label.missing_file", out)
         if target is None:
-            out.append(Finding("error.label.missing_file", f"row {number}: {spec!r} is not a file of the volume",
-                               file=file, record=number))
             continue
         listed.add(os.path.abspath(target))
         if opts.content and md5_of(target) != expected:
