@@ -7,6 +7,7 @@ the table's text, MD5s by hashlib); each refusal and each problem `validate` mus
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -128,6 +129,10 @@ def test_volume_from_recipe_output(recipe_output, tmp_path):
     assert not vol.exists() and not list(tmp_path.iterdir())
     res = _build_cli(recipe_output, vol, "--uppercase", dsid=dsid)
     assert res.exit_code == 0, res.output
+    again = _build_cli(recipe_output, tmp_path / "VOL2", "--uppercase", "--json", dsid=dsid)
+    doc = json.loads(again.output)
+    assert doc["volume_id"] == "COMIMI_0001" and len(doc["products"]) == 3
+    assert doc["products"][0]["files"] == [f"DATA/{sorted(recipe_output.glob('*.tab'))[0].name.upper()}"]
 
     data = [f"DATA/{p.name.upper()}" for p in sorted(recipe_output.iterdir())]
     assert _files(vol) == sorted(["AAREADME.TXT", "VOLDESC.CAT", "INDEX/INDEX.LBL", "INDEX/INDEX.TAB",
@@ -368,6 +373,15 @@ def test_unlabelled_file_escape_and_existing_output(tmp_path):
         build_volume(src, tmp_path / "VOL", _info(), creation_time=CREATED)
     with pytest.raises(ArchiveInputError, match="DATA_PRODUCER requires"):
         build_volume(src, tmp_path / "VOL2", VolumeInfo("V1", "S1", (DSID,), DataProducer("", "I", "F", "A")))
+
+
+def test_a_symbolic_link_out_of_the_source_is_refused(tmp_path):
+    src = tmp_path / "src"
+    _minimal(src, "P1", f'PRODUCT_ID = "P1"\nDATA_SET_ID = "{DSID}"')
+    (tmp_path / "SECRET.TXT").write_text("PDS_VERSION_ID = PDS3\r\nEND\r\n")
+    (src / "LINK.TXT").symlink_to(tmp_path / "SECRET.TXT")
+    err = _refused(tmp_path, "symbolic link leading outside", error=ReferenceEscapeError)
+    assert err.path.endswith("LINK.TXT")
 
 
 def test_a_failure_part_way_leaves_nothing(tmp_path):
