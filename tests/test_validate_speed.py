@@ -128,20 +128,20 @@ def test_executables_hold_the_rules_a_label_can_fire_and_find_the_same(cache, tm
     assert [n for n, _t in rules.rules] == [{"{urn:t}item"}, {"{urn:t}item"}, {"{urn:t}name"}, None]
     items = messages(check_schematron(ITEMS, sch))
     (entry,) = schematron._executables.values()
-    ((kept, _exe),) = entry.executables
+    ((kept, _exe, _covered),) = entry.executables
     assert kept == {0, 1, 3}  # the t:name rule cannot fire on ITEMS: left out
     # a label that needs the left-out rule gets an executable that has it
     names = messages(check_schematron(NAMES, sch))
     assert names == [("error.label.schematron", "no items", 1, "/root[1]"),
                      ("error.label.schematron", "bad direction Up", 1, "/root[1]/name[1]")]
-    assert [k for k, _e in entry.executables] == [{0, 1, 3}, {2, 3}]
+    assert [k for k, _e, _c in entry.executables] == [{0, 1, 3}, {2, 3}]
     # the same findings as the whole Schematron
     schematron._executables.clear()
     schematron.MAX_PRUNED, saved = 0, schematron.MAX_PRUNED
     try:
         assert messages(check_schematron(ITEMS, sch)) == items
         assert messages(check_schematron(NAMES, sch)) == names
-        assert [k for k, _e in next(iter(schematron._executables.values())).executables] == [None]
+        assert [k for k, _e, _c in next(iter(schematron._executables.values())).executables] == [None]
     finally:
         schematron.MAX_PRUNED = saved
 
@@ -153,7 +153,7 @@ def test_expected_elements_make_one_executable_for_the_run(cache, tmp_path):
     check_schematron(ITEMS, sch)
     check_schematron(NAMES, sch)
     (entry,) = schematron._executables.values()
-    assert [k for k, _e in entry.executables] == [None]  # every rule was expected: all compiled once
+    assert [k for k, _e, _c in entry.executables] == [None]  # every rule was expected: all compiled once
 
 
 def _products(folder: Path) -> list[Path]:
@@ -210,3 +210,20 @@ def test_jobs_is_a_number_or_auto(tmp_path, given, ok):
         assert res.exit_code == 1 and "target does not exist" in res.output
     else:
         assert res.exit_code == 2 and "--jobs" in res.output
+
+
+@pytest.mark.parametrize("rows", [3, 20_000])  # a small column (re first) and a large one (Arrow only)
+def test_reals_a_double_cannot_hold_are_found_in_small_and_large_columns(rows):
+    import numpy as np
+
+    from pdsgen.validate.fieldtypes import joined_rows, real_out_of_range
+
+    values = np.full(rows, b"   1.5E+02", dtype="S10")
+    values[0], values[-1] = b"  1e999999", b" 1.0E-400"  # overflows to inf; underflows to 0
+    values[1] = b"     0e999"  # zero: a double holds it
+    matrix = values.view(np.uint8).reshape(rows, 10)
+    expected = np.zeros(rows, dtype=bool)
+    expected[0] = expected[-1] = True
+    assert np.array_equal(real_out_of_range(matrix, joined=joined_rows(matrix)), expected)
+    fine = np.full(3, b" 2.5E+101 ", dtype="S10").view(np.uint8).reshape(3, 10)
+    assert not real_out_of_range(fine).any()

@@ -323,6 +323,7 @@ def manifest_findings(label: Path, files: list[Path], checksums: dict[str, str],
 
 
 _registries: dict[tuple, ContextRegistry] = {}
+_registries_given: dict[tuple, ContextRegistry] = {}  # by the options' file names
 
 
 def _registry(opts: Options) -> ContextRegistry:
@@ -330,6 +331,9 @@ def _registry(opts: Options) -> ContextRegistry:
     (downloaded, else shipped) list plus --add-context-products."""
     from pdsgen.validate.context_products import default_context_products
 
+    given = (tuple(opts.context_products), tuple(opts.add_context_products))
+    if given in _registries_given:
+        return _registries_given[given]
     files = [Path(f) for f in opts.context_products] or default_context_products()
     files += [Path(f) for f in opts.add_context_products]
     key = tuple(str(f) for f in files)
@@ -337,6 +341,8 @@ def _registry(opts: Options) -> ContextRegistry:
     if reg is None:
         reg = ContextRegistry.load(*files)
         _registries[key] = reg
+    if opts.context_products:  # (the default list can change: --update-context-products)
+        _registries_given[given] = reg
     return reg
 
 

@@ -72,7 +72,13 @@ INSTALL_HINT = "pip install 'pdsgen[schematron]'"
 
 def available() -> bool:
     """Whether saxonche is installed (it is the ``schematron`` extra, not a core dependency)."""
-    return importlib.util.find_spec("saxonche") is not None
+    found = _found.get("saxonche")
+    if found is None:
+        found = _found["saxonche"] = importlib.util.find_spec("saxonche") is not None
+    return found
+
+
+_found: dict[str, bool] = {}
 
 
 def not_run_finding(sch_names: list[str], file: str | None) -> Finding:
@@ -242,6 +248,18 @@ class CompiledRules:
         self.head, self.rules, self.tail = head, rules, tail
         self._locals = [None if names is None else frozenset(n.rsplit("}", 1)[-1] for n in names)
                         for names, _text in rules]
+        #: every element some rule names, and the rules of each
+        self.by_element: dict[str, set[int]] = {}
+        for i, (names, _text) in enumerate(rules):
+            for n in names or ():
+                self.by_element.setdefault(n, set()).add(i)
+        self.elements = frozenset(self.by_element)
+
+    def covered(self, keep: frozenset[int] | None) -> frozenset[str] | None:
+        """The elements all of whose rules are among `keep` (None: every rule kept)."""
+        if keep is None:
+            return None
+        return frozenset(n for n, rules in self.by_element.items() if rules <= keep)
 
     def text(self, keep: frozenset[int] | None = None) -> str:
         """The stylesheet with every rule (None) or the rules of the indices `keep`."""
@@ -479,7 +497,8 @@ class _Compiled:
 
     def __init__(self, rules: CompiledRules):
         self.rules = rules
-        self.executables: list[tuple[frozenset[int] | None, Any]] = []
+        #: (rule indices kept or None: all, executable, elements all of whose rules it holds or None: all)
+        self.executables: list[tuple[frozenset[int] | None, Any, frozenset[str] | None]] = []
         self.pruned = 0  # executables compiled with some rules left out
 
 
@@ -556,8 +575,13 @@ def _executable(sch_path: str | os.PathLike[str], confine_to: Path | None = None
         entry = _executables.get(key)
         if entry is None:
             entry = _executables[key] = _Compiled(compiled_rules(sch_path, confine_to=confine_to))
+        if elements is not None and not local:
+            relevant = entry.rules.elements.intersection(elements)
+            for kept, exe, covered in entry.executables:
+                if covered is None or relevant <= covered:
+                    return exe
         needed = None if elements is None or local else entry.rules.needed(elements)
-        for kept, exe in entry.executables:
+        for kept, exe, _covered in entry.executables:
             if kept is None or (needed is not None and needed <= kept):
                 return exe
         keep = None
@@ -566,7 +590,7 @@ def _executable(sch_path: str | os.PathLike[str], confine_to: Path | None = None
             if len(keep) == len(entry.rules.rules):
                 keep = None
         keep, exe = _compile(entry, p, keep, confine_to)
-        entry.executables.append((keep, exe))
+        entry.executables.append((keep, exe, entry.rules.covered(keep)))
         entry.pruned += keep is not None
         return exe
 
