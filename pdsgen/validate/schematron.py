@@ -29,9 +29,12 @@ Compilation (`compile_schematron`, a pure function on the .sch text):
   ``sch:include`` is inlined. Abstract patterns and phases are not supported (the PDS
   files use neither): an `UnsupportedError` says so.
 
-Compiled stylesheets are cached on disk (``<user cache>/pdsgen/schematron/<sha256>.xsl``,
-keyed by the hash of the .sch file and the compiler version) and the Saxon executable in
-memory, once per process.
+Compiled stylesheets are cached on disk (``<user cache>/pdsgen/schematron/<sha256>.json``,
+keyed by the hash of the .sch file and the compiler version, with a digest of the content:
+a damaged file is compiled again) as `CompiledRules`: one template per rule with the
+elements its context can match. Saxon compiles, once per process, only the rules that the
+labels of the run can fire (`expect_elements`, told by the runner; each label is checked
+against the executable it gets), and keeps the executables in memory.
 
 API (used by the writers' tests too)::
 
@@ -577,7 +580,7 @@ def _executable(sch_path: str | os.PathLike[str], confine_to: Path | None = None
             entry = _executables[key] = _Compiled(compiled_rules(sch_path, confine_to=confine_to))
         if elements is not None and not local:
             relevant = entry.rules.elements.intersection(elements)
-            for kept, exe, covered in entry.executables:
+            for _kept, exe, covered in entry.executables:
                 if covered is None or relevant <= covered:
                     return exe
         needed = None if elements is None or local else entry.rules.needed(elements)
