@@ -80,7 +80,7 @@ def test_xpath2_semantics_first_rule_per_pattern_lets_and_messages(sch):
 
 def test_compiled_stylesheet_is_cached_on_disk(sch, tmp_path):
     check_schematron(DOC, sch)
-    cached = list((tmp_path / "cache").rglob("*.xsl"))
+    cached = list((tmp_path / "cache").rglob("*.json"))
     assert len(cached) == 1
     assert "next-match" in cached[0].read_text()
 

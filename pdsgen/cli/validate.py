@@ -66,6 +66,25 @@ def normalise_argv(args: list[str], long_names: set[str]) -> list[str]:
     return out
 
 
+class JobsType(click.ParamType):
+    """``--jobs``: a number of processes (>= 1) or ``auto`` (0: decided from the run's size)."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        if isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return 0
+        try:
+            n = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a number of processes nor 'auto'", param, ctx)
+        if n < 1:
+            self.fail(f"{n} processes: give 1 or more, or 'auto'", param, ctx)
+        return n
+
+
 class ValidateCommand(click.Command):
     """A click command that also reads validate's argument spellings."""
 
@@ -168,8 +187,10 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
 @click.option("-L", "--local", is_flag=True, help="Do not walk target folders recursively.")
 @click.option("--allow-unlabeled-files", "allow_unlabeled", is_flag=True,
               help="Do not report files that no label references.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Parallel processes (as every pdsgen command: 1 unless asked).")
+@click.option("--jobs", "-j", type=JobsType(), default="auto", show_default=True,
+              help="Parallel processes, or auto: one process unless the run is large enough for worker "
+                   "processes on every core to pay for compiling its Schematron files in each of them "
+                   "(at least 100 labels per Schematron file the labels cite).")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Validate the labels on a Dask cluster: tcp://HOST:8786, or 'local' for a LocalCluster "
                    "of --jobs workers (the files must be at the same paths on the workers).")

@@ -10,6 +10,8 @@ fields.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 _Y = r"\d{4}"
@@ -203,6 +205,9 @@ def parse_format(fmt: str) -> tuple[str, int | None, int | None, str] | None:
 #: values that could lie outside an IEEE 754 double (|x| > 1.8e308, or a non-zero |x| below
 #: 5e-324): a three-digit or longer exponent, or 300 digits; only these few are parsed
 _HUGE_REAL = r"[eE][+-]?0*[1-9]\d{2,}|\d{300,}"
+_HUGE_REAL_BYTES = re.compile(_HUGE_REAL.encode("ascii"))
+#: columns up to this many bytes are searched for candidates with `re` first
+_SMALL_COLUMN = 1 << 16
 
 
 def real_out_of_range(values, *, joined: np.ndarray | None = None) -> np.ndarray:
@@ -212,7 +217,10 @@ def real_out_of_range(values, *, joined: np.ndarray | None = None) -> np.ndarray
     import pyarrow.compute as pc
 
     if isinstance(values, np.ndarray):
-        values = rows_array(joined if joined is not None else joined_rows(values))
+        joined = joined if joined is not None else joined_rows(values)
+        if joined.nbytes <= _SMALL_COLUMN and _HUGE_REAL_BYTES.search(joined.tobytes()) is None:
+            return np.zeros(len(values), dtype=bool)  # a small column without candidates (Arrow's set-up is not)
+        values = rows_array(joined)
     candidates = np.flatnonzero(pc.match_substring_regex(values, _HUGE_REAL).to_numpy(zero_copy_only=False))
     out = np.zeros(len(values), dtype=bool)
     for i in candidates:

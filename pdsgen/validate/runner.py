@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -322,6 +323,7 @@ def manifest_findings(label: Path, files: list[Path], checksums: dict[str, str],
 
 
 _registries: dict[tuple, ContextRegistry] = {}
+_registries_given: dict[tuple, ContextRegistry] = {}  # by the options' file names
 
 
 def _registry(opts: Options) -> ContextRegistry:
@@ -329,6 +331,9 @@ def _registry(opts: Options) -> ContextRegistry:
     (downloaded, else shipped) list plus --add-context-products."""
     from pdsgen.validate.context_products import default_context_products
 
+    given = (tuple(opts.context_products), tuple(opts.add_context_products))
+    if given in _registries_given:
+        return _registries_given[given]
     files = [Path(f) for f in opts.context_products] or default_context_products()
     files += [Path(f) for f in opts.add_context_products]
     key = tuple(str(f) for f in files)
@@ -336,6 +341,8 @@ def _registry(opts: Options) -> ContextRegistry:
     if reg is None:
         reg = ContextRegistry.load(*files)
         _registries[key] = reg
+    if opts.context_products:  # (the default list can change: --update-context-products)
+        _registries_given[given] = reg
     return reg
 
 
@@ -408,10 +415,14 @@ def _work(args) -> ProductResult:
     return validate_label(path, opts, walked=walked)
 
 
-def _init_worker() -> None:
+def _init_worker(expected: dict[str, frozenset[str]] | None = None) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if expected:  # spawned workers do not inherit the run's Schematron plan
+        from pdsgen.validate import schematron
+
+        schematron.expect_elements(expected)
 
 
 def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], None] | None = None) -> RunResult:
@@ -451,6 +462,8 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
             result.products.append(bad)
         else:
             todo.append((p, walked))
+    if opts.product and todo:
+        schematron_plan([p for p, _ in todo], opts)
     jobs = opts.jobs or os.cpu_count() or 1
     log.info("validating %d label(s) with %d process(es), rule %s", len(todo), jobs if len(todo) >= 8 else 1, rule)
     done = 0
@@ -521,10 +534,50 @@ def _distributed(todo: list[tuple[Path, bool]], opts: Options,
     return [r for r in out if r is not None]
 
 
+#: element names in a label's text (start tags: an optional prefix and the local name)
+_START_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+_XML_MODEL = re.compile(rb"<\?xml-model\s[^>]*?href\s*=\s*[\"']([^\"']+)")
+
+
+def schematron_plan(labels: list[Path], opts: Options, sample: int = 512) -> dict[str, frozenset[str]]:
+    """The element local names the labels citing each Schematron file hold (up to `sample`
+    labels spread over the run, read as text: start tags and xml-model citations that the
+    catalog resolves without downloading), handed to `schematron.expect_elements`: each
+    Schematron is then compiled once with the rules those labels can fire, not all of them."""
+    from pdsgen.validate import schematron
+
+    cat = replace(opts.get_catalog(), offline=True)
+    step = max(1, len(labels) // sample)
+    every: set[str] = set()
+    found: dict[str, set[str]] = {}
+    for q in labels[::step]:
+        if q.suffix.lower() in PDS3_SUFFIXES:
+            continue
+        try:
+            with open(q, "rb") as fh:
+                data = fh.read(1 << 20)
+        except OSError:
+            continue
+        names = {n.decode("ascii", "replace") for n in _START_TAG.findall(data)}
+        every |= names
+        for href in _XML_MODEL.findall(data[:8192]):
+            url = href.decode("utf-8", "replace")
+            if not url.endswith(".sch") or "://" not in url:
+                continue  # label-local Schematron files are compiled with every rule
+            try:
+                found.setdefault(str(cat.resolve(url)), set()).update(names)
+            except ValidationRunError:
+                continue
+    for s in opts.schematrons:
+        found.setdefault(str(Path(s)), set()).update(every)
+    plan = {k: frozenset(v) for k, v in found.items()}
+    schematron.expect_elements(plan)
+    return plan
+
+
 #: labels a worker process must validate to pay for compiling one Schematron (≈ 0.3–1.5 s
 #: for a core PDS Schematron in Saxon, against ≈ 5 ms per small label)
 LABELS_PER_SCHEMATRON = 100
-_XML_MODEL = None
 
 
 def worth_parallel(labels: list[Path], sample: int = 256) -> bool:
@@ -532,11 +585,6 @@ def worth_parallel(labels: list[Path], sample: int = 256) -> bool:
     (Saxon executables cannot be shared between processes), so a folder of few labels citing
     many Information Model versions runs faster in one process. Decided on the xml-model
     citations in the first bytes of up to `sample` labels spread over the run."""
-    import re
-
-    global _XML_MODEL
-    if _XML_MODEL is None:
-        _XML_MODEL = re.compile(rb"<\?xml-model\s[^>]*?href\s*=\s*[\"']([^\"']+)")
     step = max(1, len(labels) // sample)
     cited: set[bytes] = set()
     for q in labels[::step]:
@@ -569,7 +617,7 @@ def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):
         if opts.context:
             _registry(opts)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
-                             initializer=_init_worker) as pool:
+                             initializer=_init_worker, initargs=(dict(schematron.expected_elements()),)) as pool:
         chunk = max(1, min(64, len(todo) // (jobs * 4) or 1))
         worker_opts = replace(opts, content_threads=1)  # the processes already use the cores
         yield from pool.map(_work, [(p, worker_opts, w) for p, w in todo], chunksize=chunk)

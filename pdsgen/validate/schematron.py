@@ -29,9 +29,12 @@ Compilation (`compile_schematron`, a pure function on the .sch text):
   ``sch:include`` is inlined. Abstract patterns and phases are not supported (the PDS
   files use neither): an `UnsupportedError` says so.
 
-Compiled stylesheets are cached on disk (``<user cache>/pdsgen/schematron/<sha256>.xsl``,
-keyed by the hash of the .sch file and the compiler version) and the Saxon executable in
-memory, once per process.
+Compiled stylesheets are cached on disk (``<user cache>/pdsgen/schematron/<sha256>.json``,
+keyed by the hash of the .sch file and the compiler version, with a digest of the content:
+a damaged file is compiled again) as `CompiledRules`: one template per rule with the
+elements its context can match. Saxon compiles, once per process, only the rules that the
+labels of the run can fire (`expect_elements`, told by the runner; each label is checked
+against the executable it gets), and keeps the executables in memory.
 
 API (used by the writers' tests too)::
 
@@ -49,6 +52,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import threading
@@ -71,7 +75,13 @@ INSTALL_HINT = "pip install 'pdsgen[schematron]'"
 
 def available() -> bool:
     """Whether saxonche is installed (it is the ``schematron`` extra, not a core dependency)."""
-    return importlib.util.find_spec("saxonche") is not None
+    found = _found.get("saxonche")
+    if found is None:
+        found = _found["saxonche"] = importlib.util.find_spec("saxonche") is not None
+    return found
+
+
+_found: dict[str, bool] = {}
 
 
 def not_run_finding(sch_names: list[str], file: str | None) -> Finding:
@@ -82,7 +92,7 @@ def not_run_finding(sch_names: list[str], file: str | None) -> Finding:
 
 
 #: bump when the generated XSLT changes, so that disk caches are invalidated
-COMPILER_VERSION = "3"
+COMPILER_VERSION = "4"
 _MODE = "sch"
 
 
@@ -96,6 +106,12 @@ def compile_schematron(sch_text: bytes, *, source: str = "<schematron>", confine
     ``confine_to``: a label's folder for a label-local Schematron (`local_schematron_problem`
     must pass, and ``sch:include``s must stay inside it).
     """
+    return compile_parts(sch_text, source=source, confine_to=confine_to).text()
+
+
+def compile_parts(sch_text: bytes, *, source: str = "<schematron>", confine_to: Path | None = None) -> CompiledRules:
+    """`compile_schematron`'s stylesheet as `CompiledRules`: one template per rule, each with
+    the element names its context can match, so that a label runs only the rules that can fire."""
     try:
         root = etree.fromstring(sch_text, xml_parser(remove_comments=True))
     except etree.XMLSyntaxError as exc:
@@ -163,7 +179,10 @@ def compile_schematron(sch_text: bytes, *, source: str = "<schematron>", confine
     etree.SubElement(leaf, _X + "value-of", select="normalize-space(.)")
 
     n = len(rules)
+    contexts: list[frozenset[str] | None] = []
     for i, (pat, rule, match) in enumerate(rules):
+        sheet.append(etree.Comment(_RULE_MARK))
+        contexts.append(context_elements((rule.get("context") or "").strip(), nsmap))
         tpl = etree.SubElement(sheet, _X + "template", match=match, mode=_MODE, priority=str(n - i + 1))
         for let in pat.findall(_S + "let"):
             _variable(tpl, let, document_context=True)
@@ -175,11 +194,116 @@ def compile_schematron(sch_text: bytes, *, source: str = "<schematron>", confine
                 _assertion(tpl, child, role)
         etree.SubElement(tpl, _X + "next-match")
 
+    sheet.append(etree.Comment(_RULE_MARK))
     walk = etree.SubElement(
         sheet, _X + "template", match="document-node()|*|@*", mode=_MODE, priority="0"
     )
     etree.SubElement(walk, _X + "apply-templates", select="@*|*", mode=_MODE)
-    return etree.tostring(sheet, encoding="unicode")
+    head, *templates, tail = etree.tostring(sheet, encoding="unicode").split(f"<!--{_RULE_MARK}-->")
+    return CompiledRules(head, [(names, text) for names, text in zip(contexts, templates, strict=True)], tail)
+
+
+#: the comment that separates the rule templates in the generated stylesheet's text
+_RULE_MARK = "pdsgen-rule"
+#: one step of a pattern that names an element: ``prefix:name`` (optionally ``child::``)
+_ELEMENT_STEP = re.compile(r"^(?:child::)?([A-Za-z_][\w.\-]*):([A-Za-z_][\w.\-]*)$")
+
+
+def context_elements(context: str, nsmap: dict[str, str]) -> frozenset[str] | None:
+    """The elements (Clark names) a rule context can match, or None when that cannot be told
+    from its text (a wildcard, an attribute, a function, an unprefixed name, …: the rule is
+    then always run). Each ``|`` alternative's last step, predicates dropped, must be a
+    prefixed element name: ``pds:File_Area_Observational//pds:Field_Character[…]``."""
+    alternatives: list[tuple[str, bool]] = []  # (text outside predicates, has parentheses/quotes)
+    depth, quote, cur, odd = 0, "", [], False
+    for ch in context:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote, odd = ch, odd or depth == 0
+        elif ch in "([":
+            odd = odd or (ch == "(" and depth == 0)
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and ch == "|":
+            alternatives.append(("".join(cur), odd))
+            cur, odd = [], False
+        elif depth == 0:
+            cur.append(ch)
+    alternatives.append(("".join(cur), odd))
+    names = set()
+    for alt, odd in alternatives:
+        m = _ELEMENT_STEP.match(alt.strip().rsplit("/", 1)[-1].strip())
+        if odd or m is None or m.group(1) not in nsmap:
+            return None
+        names.add(f"{{{nsmap[m.group(1)]}}}{m.group(2)}")
+    return frozenset(names) if names else None
+
+
+class CompiledRules:
+    """A compiled Schematron: the stylesheet's text as head, one template per rule (with the
+    elements its context can match, None: any) and tail. `text` joins them, keeping every
+    rule or only those given: a rule whose context matches no element of a label cannot fire
+    on it, so leaving it out changes no finding (and Saxon compiles a third of the text)."""
+
+    def __init__(self, head: str, rules: list[tuple[frozenset[str] | None, str]], tail: str):
+        self.head, self.rules, self.tail = head, rules, tail
+        self._locals = [None if names is None else frozenset(n.rsplit("}", 1)[-1] for n in names)
+                        for names, _text in rules]
+        #: every element some rule names, and the rules of each
+        self.by_element: dict[str, set[int]] = {}
+        for i, (names, _text) in enumerate(rules):
+            for n in names or ():
+                self.by_element.setdefault(n, set()).add(i)
+        self.elements = frozenset(self.by_element)
+
+    def covered(self, keep: frozenset[int] | None) -> frozenset[str] | None:
+        """The elements all of whose rules are among `keep` (None: every rule kept)."""
+        if keep is None:
+            return None
+        return frozenset(n for n, rules in self.by_element.items() if rules <= keep)
+
+    def text(self, keep: frozenset[int] | None = None) -> str:
+        """The stylesheet with every rule (None) or the rules of the indices `keep`."""
+        return "".join((self.head, *(t for i, (_n, t) in enumerate(self.rules) if keep is None or i in keep),
+                        self.tail))
+
+    def needed(self, elements: set[str] | frozenset[str]) -> frozenset[int]:
+        """Indices of the rules that can fire on a document with these elements (Clark names)."""
+        return frozenset(i for i, (names, _t) in enumerate(self.rules) if names is None or not names.isdisjoint(elements))
+
+    def needed_by_local_names(self, local_names: set[str] | frozenset[str]) -> frozenset[int]:
+        """As `needed`, from local names only (a superset: namespaces not told apart)."""
+        return frozenset(i for i, names in enumerate(self._locals) if names is None or not names.isdisjoint(local_names))
+
+    def to_json(self) -> dict:
+        """A JSON-able dict with a digest of its content (`from_json` checks it)."""
+        rules = [[None if n is None else sorted(n), t] for n, t in self.rules]
+        return {"compiler": COMPILER_VERSION, "head": self.head, "tail": self.tail, "rules": rules,
+                "sha256": _digest(self.head, self.tail, rules)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> CompiledRules:
+        """From `to_json`'s dict; ValueError if it is not one (a damaged cache file)."""
+        if not isinstance(data, dict) or data.get("compiler") != COMPILER_VERSION:
+            raise ValueError("not a compiled Schematron of this version")
+        head, tail, rules = data.get("head"), data.get("tail"), data.get("rules")
+        if not isinstance(head, str) or not isinstance(tail, str) or not isinstance(rules, list):
+            raise ValueError("not a compiled Schematron")
+        out = []
+        for item in rules:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], str)
+                    and (item[0] is None or isinstance(item[0], list))):
+                raise ValueError("not a compiled Schematron rule")
+            out.append((None if item[0] is None else frozenset(map(str, item[0])), item[1]))
+        if data.get("sha256") != _digest(head, tail, rules):
+            raise ValueError("compiled Schematron damaged (digest differs)")
+        return cls(head, out, tail)
+
+
+def _digest(head: str, tail: str, rules: list) -> str:
+    return hashlib.sha256(json.dumps([head, tail, rules]).encode("utf-8")).hexdigest()
 
 
 def _inline_includes(root: etree._Element, base: Path, source: str, confine_to: Path | None = None) -> None:
@@ -318,45 +442,88 @@ def local_schematron_problem(root: etree._Element, label_dir: Path) -> str | Non
 # --------------------------------------------------------------------------- cache
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where compiled Schematrons are kept: ``<user cache>/pdsgen/schematron`` (never a
+    folder being validated)."""
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("pdsgen")) / "schematron"
 
 
-def compiled_xslt(sch_path: str | os.PathLike[str], *, confine_to: Path | None = None) -> str:
-    """The compiled XSLT for `sch_path`, from the disk cache or compiled and cached now.
+def compiled_rules(sch_path: str | os.PathLike[str], *, confine_to: Path | None = None,
+                   refresh: bool = False) -> CompiledRules:
+    """The compiled `sch_path`, from the disk cache or compiled and cached now.
 
-    ``confine_to``: the label's folder of a label-local Schematron (checked, never cached)."""
+    The cache file (``<sha256 of compiler version and .sch bytes>.json``) changes with the
+    .sch file's content; one that cannot be read or is damaged is compiled again and
+    replaced, as with ``refresh``. ``confine_to``: the label's folder of a label-local
+    Schematron (checked, never cached)."""
     p = Path(sch_path)
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise ValidationRunError(f"cannot read Schematron: {exc.strerror}", path=str(p)) from exc
     if confine_to is not None:
-        return compile_schematron(data, source=str(p), confine_to=confine_to)
+        return compile_parts(data, source=str(p), confine_to=confine_to)
     key = hashlib.sha256(COMPILER_VERSION.encode() + b"\0" + data).hexdigest()
-    cache = _cache_dir() / f"{key}.xsl"
-    try:
-        return cache.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    text = compile_schematron(data, source=str(p))
+    cache = cache_dir() / f"{key}.json"
+    if not refresh:
+        try:
+            return CompiledRules.from_json(json.loads(cache.read_bytes()))
+        except (OSError, ValueError):  # absent, unreadable or damaged: compiled again below
+            pass
+    rules = compile_parts(data, source=str(p))
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(json.dumps(rules.to_json()), encoding="utf-8")
         os.replace(tmp, cache)
     except OSError:  # a read-only cache is not a reason to fail validation
         pass
-    return text
+    return rules
+
+
+def compiled_xslt(sch_path: str | os.PathLike[str], *, confine_to: Path | None = None) -> str:
+    """The whole compiled XSLT for `sch_path` (`compiled_rules`, every rule)."""
+    return compiled_rules(sch_path, confine_to=confine_to).text()
 
 
 # --------------------------------------------------------------------------- run
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
-_executables: dict[str, Any] = {}
+
+
+class _Compiled:
+    """One Schematron file in this process: its rules and the Saxon executables compiled
+    from them so far, each with the rule indices it holds (None: all)."""
+
+    def __init__(self, rules: CompiledRules):
+        self.rules = rules
+        #: (rule indices kept or None: all, executable, elements all of whose rules it holds or None: all)
+        self.executables: list[tuple[frozenset[int] | None, Any, frozenset[str] | None]] = []
+        self.pruned = 0  # executables compiled with some rules left out
+
+
+_executables: dict[str, _Compiled] = {}
+#: element local names expected per Schematron file (`expect_elements`)
+_expected: dict[str, frozenset[str]] = {}
+#: executables of one Schematron compiled with rules left out, before all its rules are compiled
+MAX_PRUNED = 3
+
+
+def expect_elements(expected: dict[str, set[str] | frozenset[str]]) -> None:
+    """Tell which element local names the labels of a run that cite each Schematron file
+    (resolved path) hold. The first compilation then keeps the rules any of them needs and
+    later labels reuse it; without it each executable holds the rules of the label that
+    asked for it. Only a hint: a label is always run with every rule that can fire on it."""
+    _expected.clear()
+    _expected.update({str(k): frozenset(v) for k, v in expected.items()})
+
+
+def expected_elements() -> dict[str, frozenset[str]]:
+    """What `expect_elements` was last told (for worker processes)."""
+    return dict(_expected)
 
 
 def saxon_started() -> bool:
@@ -394,7 +561,11 @@ def _processor(local: bool = False):
     return proc
 
 
-def _executable(sch_path: str | os.PathLike[str], confine_to: Path | None = None):
+def _executable(sch_path: str | os.PathLike[str], confine_to: Path | None = None,
+                elements: set[str] | None = None):
+    """The Saxon executable that runs `sch_path` on a label with these `elements` (Clark
+    names; None: unknown, every rule): one compiled before that holds every rule the label
+    needs, else one compiled now with them (and those `expect_elements` announced)."""
     p = str(sch_path)
     try:
         st = os.stat(p)
@@ -404,20 +575,47 @@ def _executable(sch_path: str | os.PathLike[str], confine_to: Path | None = None
     local = confine_to is not None
     with _lock:
         _processor(local)
-        exe = _executables.get(key)
-        if exe is None:
-            text = compiled_xslt(sch_path, confine_to=confine_to)
-            xslt = _state["local-xslt" if local else "proc-xslt"]
-            try:
-                if local:  # relative file names resolve against the label's folder
-                    xslt.set_cwd(str(confine_to) + os.sep)
-                exe = xslt.compile_stylesheet(stylesheet_text=text)
-            except Exception as exc:  # saxonche raises PySaxonApiError
-                raise ValidationRunError(f"Schematron does not compile: {exc}", path=p) from exc
-            if exe is None:
-                raise ValidationRunError("Schematron does not compile", path=p)
-            _executables[key] = exe
+        entry = _executables.get(key)
+        if entry is None:
+            entry = _executables[key] = _Compiled(compiled_rules(sch_path, confine_to=confine_to))
+        if elements is not None and not local:
+            relevant = entry.rules.elements.intersection(elements)
+            for _kept, exe, covered in entry.executables:
+                if covered is None or relevant <= covered:
+                    return exe
+        needed = None if elements is None or local else entry.rules.needed(elements)
+        for kept, exe, _covered in entry.executables:
+            if kept is None or (needed is not None and needed <= kept):
+                return exe
+        keep = None
+        if needed is not None and entry.pruned < MAX_PRUNED:
+            keep = needed | entry.rules.needed_by_local_names(_expected.get(p, frozenset()))
+            if len(keep) == len(entry.rules.rules):
+                keep = None
+        keep, exe = _compile(entry, p, keep, confine_to)
+        entry.executables.append((keep, exe, entry.rules.covered(keep)))
+        entry.pruned += keep is not None
         return exe
+
+
+def _compile(entry: _Compiled, p: str, keep: frozenset[int] | None, confine_to: Path | None):
+    """(rules kept, Saxon executable) of `entry`'s rules (`keep`); a cached stylesheet Saxon
+    rejects is compiled again from the .sch file, with every rule, once."""
+    xslt = _state["local-xslt" if confine_to is not None else "proc-xslt"]
+    if confine_to is not None:  # relative file names resolve against the label's folder
+        xslt.set_cwd(str(confine_to) + os.sep)
+    for attempt in (0, 1):
+        try:
+            exe = xslt.compile_stylesheet(stylesheet_text=entry.rules.text(keep))
+        except Exception as exc:  # saxonche raises PySaxonApiError
+            if attempt == 0 and confine_to is None:
+                entry.rules, keep = compiled_rules(p, refresh=True), None
+                continue
+            raise ValidationRunError(f"Schematron does not compile: {exc}", path=p) from exc
+        if exe is None:
+            raise ValidationRunError("Schematron does not compile", path=p)
+        return keep, exe
+    raise AssertionError("unreachable")
 
 
 def check_schematron(
@@ -461,7 +659,8 @@ def check_schematron(
         if tree.docinfo.doctype:  # a bare DOCTYPE: hand Saxon the document without it
             xml = etree.tostring(tree.getroot(), encoding="UTF-8")
     normalise = tree is None  # lxml could not parse it: Saxon collapses the values itself
-    exe = _executable(sch_path, local_to)
+    elements = None if tree is None else {el.tag for el in tree.iter() if isinstance(el.tag, str)}
+    exe = _executable(sch_path, local_to, elements)
     with _lock:  # (also guards the shared compiled XPath of _collapsed_xml)
         if tree is not None:
             collapsed = _collapsed_xml(tree)
