@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pdsgen.errors import PdsgenError
@@ -90,16 +90,42 @@ def batches(items: Sequence[Any], workers: int, *, most: int = 64) -> Iterator[l
         yield list(items[i:i + size])
 
 
+#: Seconds a run waits for the scheduler to have a worker (at the start, or after every
+#: worker was lost) before it gives up with `NoWorkers`.
+NO_WORKERS_SECONDS = 60.0
+
+
+class NoWorkers(PdsgenError):
+    """The scheduler has had no worker for `NO_WORKERS_SECONDS`: the batches sent would
+    never run. What finished is recorded by the caller; run again to resume."""
+
+
+def _workers(client: Any) -> int:
+    return len(client.scheduler_info().get("workers", {}))
+
+
 def map_batches(client: Any, fn: Callable[[list[Any]], list[Any]], items: Sequence[Any],
                 on_batch: Callable[[list[Any], list[Any] | None, BaseException | None], None],
-                *, most: int = 64, per_worker: int = 3, key: str = "pdsgen") -> None:
+                *, most: int = 64, per_worker: int = 3, key: str = "pdsgen",
+                no_workers_s: float | None = None) -> None:
     """Run ``fn`` over bounded batches of ``items`` on the cluster; ``on_batch(batch,
-    results, error)`` on the client as each batch finishes (``results`` one per item)."""
-    from distributed import as_completed
+    results, error)`` on the client as each batch finishes (``results`` one per item).
 
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    todo: Iterable[tuple[int, list[Any]]] = enumerate(batches(items, workers, most=most))
-    todo = iter(todo)
+    A worker lost mid-batch (killed, out of memory) is the scheduler's to handle: it gives
+    the batch to another worker (``fn`` must be safe to run again), up to its
+    ``allowed-failures``, after which the batch's error is a ``KilledWorker``. A
+    scheduler without any worker for ``no_workers_s`` (default `NO_WORKERS_SECONDS`)
+    raises `NoWorkers` instead of waiting for ever."""
+    from distributed import wait
+
+    grace = NO_WORKERS_SECONDS if no_workers_s is None else no_workers_s
+    try:
+        client.wait_for_workers(1, timeout=grace)
+    except TimeoutError as exc:
+        raise NoWorkers(f"the Dask scheduler {client.scheduler.address} has no workers "
+                        f"(waited {grace:g} s)") from exc
+    workers = max(1, _workers(client))
+    todo = enumerate(batches(items, workers, most=most))
     by_key: dict[str, list[Any]] = {}
     tag = os.urandom(4).hex()
 
@@ -112,15 +138,42 @@ def map_batches(client: Any, fn: Callable[[list[Any]], list[Any]], items: Sequen
         by_key[fut.key] = batch
         return fut
 
-    first = [f for f in (submit() for _ in range(per_worker * workers)) if f is not None]
-    queue = as_completed(first)
-    for fut in queue:
-        batch = by_key.pop(fut.key)
-        if fut.status == "error":
-            on_batch(batch, None, fut.exception())
-        else:
-            on_batch(batch, fut.result(), None)
-        fut.release()
-        nxt = submit()
-        if nxt is not None:
-            queue.add(nxt)
+    running = {f for f in (submit() for _ in range(per_worker * workers)) if f is not None}
+    idle_since: float | None = None
+    while running:
+        try:
+            done, running = wait(list(running), timeout=min(5.0, max(grace / 4, 0.1)),
+                                 return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            # nothing finished for a while: fine while workers are busy, not when none are left
+            if _workers(client):
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > grace:
+                for fut in running:
+                    fut.cancel()
+                raise NoWorkers(f"every worker of the Dask scheduler {client.scheduler.address} is gone "
+                                f"(none for {grace:g} s) with {len(running)} batches unfinished") from None
+            continue
+        idle_since = None
+        running = set(running)
+        for fut in done:
+            if fut.status == "error":
+                outcome: tuple[list[Any] | None, BaseException | None] = (None, fut.exception())
+            elif fut.status == "cancelled":
+                outcome = (None, PdsgenError(f"the scheduler cancelled batch {fut.key}"))
+            else:
+                try:
+                    # "lost" (the worker holding it died): the scheduler computes it again
+                    outcome = (fut.result(timeout=grace), None) if fut.status == "finished" else (None, None)
+                except TimeoutError:
+                    outcome = (None, None)
+                if outcome[0] is None:
+                    running.add(fut)
+                    continue
+            on_batch(by_key.pop(fut.key), *outcome)
+            fut.release()
+            nxt = submit()
+            if nxt is not None:
+                running.add(nxt)

@@ -257,8 +257,18 @@ def make_calibrated(root: str | os.PathLike[str], *, gain: float = 2.0, bundle: 
     return written
 
 
+#: Seconds each remake waits first, read in the worker process (set on Dask workers started
+#: by a test, so that a run lasts long enough to kill one of them mid-run).
+REMAKE_DELAY_ENV = "PDSGEN_SYNTHETIC_REMAKE_DELAY"
+
+
 def remake(spec: dict[str, Any], staging: Path) -> None:
     """The regeneration maker of the synthetic recipe (see `pdsgen.archive.regenerate`)."""
+    delay = float(os.environ.get(REMAKE_DELAY_ENV) or 0)
+    if delay > 0:
+        import time
+
+        time.sleep(delay)
     (raw,) = spec["inputs"]
     (cal,) = spec["calibrations"]
     calibrate_one(Path(raw["label"]), Path(cal["label"]), staging, spec["lid"], spec["new_vid"],

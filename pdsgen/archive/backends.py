@@ -22,7 +22,14 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pdsgen.archive.errors import ArchiveInputError
-from pdsgen.distributed import DaskClient, SchedulerError, batches, map_batches, watch_parent
+from pdsgen.distributed import (
+    DaskClient,
+    NoWorkers,
+    SchedulerError,
+    batches,
+    map_batches,
+    watch_parent,
+)
 from pdsgen.errors import PdsgenError
 
 Outcome = tuple[dict[str, Any] | None, str | None]
@@ -121,6 +128,8 @@ class DaskBackend:
                 map_batches(client, fn, specs, on_batch, key="pdsgen-regen")
         except SchedulerError as exc:
             raise ArchiveInputError(str(exc)) from exc
+        except NoWorkers as exc:
+            raise WorkerLost(f"{exc}; finished products are recorded: run again to resume") from exc
 
 
 def make_backend(jobs: int = 1, scheduler: str | None = None) -> LocalBackend | DaskBackend:
