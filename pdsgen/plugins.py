@@ -224,12 +224,10 @@ class Instrument:
         out: dict[str, Path] = {}
         for path in self.recipe_files():
             try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-                name = data["recipe"]["name"]
+                out[_recipe_name(path)] = path
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
                 raise InstrumentError(f"instrument {self.name!r}: recipe file has no readable [recipe] name "
                                       f"({type(exc).__name__}: {exc})", path=str(path)) from None
-            out[str(name)] = path
         return out
 
     def demo_module(self) -> ModuleType:
@@ -237,6 +235,22 @@ class Instrument:
         if not self.demo:
             raise InstrumentError(f"instrument {self.name!r} has no demo data generator")
         return importlib.import_module(self.demo)
+
+
+#: recipe file -> (its mtime and size, its [recipe] name): a file is parsed again only when it changed
+_RECIPE_NAMES: dict[Path, tuple[tuple[int, int], str]] = {}
+
+
+def _recipe_name(path: Path) -> str:
+    """``[recipe] name`` of a recipe file (every recipe lookup by name asks for all of them)."""
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _RECIPE_NAMES.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    name = str(tomllib.loads(path.read_text(encoding="utf-8"))["recipe"]["name"])
+    _RECIPE_NAMES[path] = (stamp, name)
+    return name
 
 
 def _module_folder(mod: ModuleType) -> Path:

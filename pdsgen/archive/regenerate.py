@@ -260,9 +260,35 @@ def task_spec(root: Path, stale: StaleProduct, resolver: Resolver, *, run_id: st
     }
 
 
+def _worker_staging(spec: dict[str, Any]) -> Path:
+    """This worker process's staging folder in the run's staging folder, emptied: made once
+    per process and run, and reused by its tasks (a folder per task costs a mkdir and an
+    rmdir per product, slow on some file systems). Whatever a dead worker left in its
+    folder goes with the run's staging folder at the end of the run."""
+    import socket
+
+    folder = Path(spec["staging"]).parent / f"worker-{socket.gethostname()}-{os.getpid()}"
+    if str(folder) in _STAGING_MADE:
+        with os.scandir(folder) as entries:
+            for entry in entries:  # leftovers: a failed task, or a group's other products
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+    else:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        _STAGING_MADE.add(str(folder))
+    return folder
+
+
+_STAGING_MADE: set[str] = set()
+
+
 def run_task(spec: dict[str, Any]) -> dict[str, Any]:
-    """Worker side: remake one product into its (emptied) staging folder, checksum and
-    describe it (its index record), and validate it when the spec asks.
+    """Worker side: remake one product into the worker's (emptied) staging folder,
+    checksum and describe it (its index record), and validate it when the spec asks.
 
     Only the product's own files count (its label and the files the label names): a
     multi-part recipe writes the whole group of products into the staging folder, and
@@ -270,10 +296,7 @@ def run_task(spec: dict[str, Any]) -> dict[str, Any]:
     their own tasks; otherwise they keep their version)."""
     from pdsgen.archive.scan import read_product
 
-    staging = Path(spec["staging"])
-    if staging.exists():
-        shutil.rmtree(staging)  # leftovers of a task cut off before
-    staging.mkdir(parents=True)
+    staging = _worker_staging(spec)
     _load(spec["maker"])(spec, staging)
     label_name = spec["label_path"].rsplit("/", 1)[-1]
     label = staging / label_name
@@ -293,12 +316,11 @@ def run_task(spec: dict[str, Any]) -> dict[str, Any]:
     }
     if spec.get("validate"):
         result["invalid"], result["notes"] = _validate_one(label, spec["label_path"])
-    # the product's files wait beside the task folder under task-unique names, and the task
-    # folder (with any other products of a multi-part remake) is removed here, on the
-    # worker: the client only renames
+    # the product's files wait in the run's staging folder under task-unique names (the
+    # client only renames them into place); what else the remake wrote is removed before
+    # the worker's next task, or with the run's staging folder
     for f in own:
         os.replace(staging / f.path, _ready_path(spec, f.path))
-    shutil.rmtree(staging)
     return result
 
 
@@ -427,21 +449,45 @@ def collection_folder_of(root: Path, label_path: str, collections: set[str] | No
 def remake_with_recipe(spec: dict[str, Any], staging: Path) -> None:
     """Remake one product with its recipe through the recipe engine (`pdsgen run`'s code):
     the same inputs (latest versions), calibration files and parameters, the new VID."""
-    import dataclasses
-
-    from pdsgen.recipes import load_recipe
     from pdsgen.recipes.run import run_recipe
-
-    recipe = load_recipe(spec["recipe"])
-    recipe = dataclasses.replace(recipe, product=dataclasses.replace(recipe.product, vid=spec["new_vid"]))
     from pdsgen.render.provenance import from_json, setting_text
 
+    recipe = _recipe_with_vid(spec["recipe"], spec["new_vid"])
     params = {k: setting_text(from_json(v)) for k, v in spec["parameters"].items()}
+    # only this task's product: the group's other browse plots are not drawn
     report = run_recipe(recipe, [i["path"] for i in spec["inputs"]], staging,
                         cal_files=[c["path"] for c in spec["calibrations"]], params=params,
-                        creation_time=spec["creation_time"], jobs=1)
+                        creation_time=spec["creation_time"], jobs=1,
+                        only={spec["label_path"].rsplit("/", 1)[-1]})
     if report.failed:
         raise PdsgenError(f"recipe {recipe.name} failed: {report.failed[0].error}", path=spec["label_path"])
+
+
+#: (recipe name, new VID) -> (the recipe file's stat, the recipe with that VID), per worker
+_RECIPES: dict[tuple[str, str], tuple[tuple[int, int], Any]] = {}
+
+
+def _recipe_with_vid(name: str, vid: str) -> Any:
+    """The installed recipe ``name`` with product VID ``vid``, loaded once per worker
+    process (again when its file changed)."""
+    from pdsgen.recipes import load_recipe
+
+    cached = _RECIPES.get((name, vid))
+    if cached is not None and cached[1].path is not None:
+        try:
+            st = os.stat(cached[1].path)
+        except OSError:
+            st = None
+        if st is not None and (st.st_mtime_ns, st.st_size) == cached[0]:
+            return cached[1]
+    recipe = load_recipe(name)
+    recipe = dataclasses.replace(recipe, product=dataclasses.replace(recipe.product, vid=vid))
+    if recipe.path is not None:
+        st = os.stat(recipe.path)
+        if len(_RECIPES) > 64:
+            _RECIPES.clear()
+        _RECIPES[(name, vid)] = ((st.st_mtime_ns, st.st_size), recipe)
+    return recipe
 
 
 def _old_data(spec: dict[str, Any]) -> list[str]:

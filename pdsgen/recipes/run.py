@@ -18,7 +18,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,8 +256,10 @@ def process(
     standard: str,
     templates_dir: Path | None,
     creation_time: Any,
+    only: Collection[str] | None = None,
 ) -> ProductOutcome:
-    """Compute and write one product into its own staging folder (no move into --out)."""
+    """Compute and write one product into its own staging folder (no move into --out);
+    ``only``: see `write_products`."""
     t0 = time.perf_counter()
     outcome = ProductOutcome(inputs=list(paths), group=group)
     stage = stage_root / uuid.uuid4().hex
@@ -274,7 +276,7 @@ def process(
             outcome.inputs = list(paths)
         stage.mkdir(parents=True)
         written = write_products(recipe, computed, paths, group, stage, cal_files, params, standard,
-                                 templates_dir, creation_time)
+                                 templates_dir, creation_time, only=only)
         outcome.records = sum(len(t) for t in computed.tables.values())
         for label, files in written:
             outcome.outputs.append(stage_root.parent / label.name)
@@ -315,8 +317,14 @@ def write_products(
     standard: str,
     templates_dir: Path | None,
     creation_time: Any,
+    *,
+    only: Collection[str] | None = None,
 ) -> list[tuple[Path, list[Path]]]:
-    """Write each output table (and browse plot) through `pdsgen.render`; ``[(label, files)]``."""
+    """Write each output table (and browse plot) through `pdsgen.render`; ``[(label, files)]``.
+
+    ``only``: the label file names wanted (regeneration remakes one product of a group): a
+    browse plot whose label is not among them is neither drawn nor written. Tables and
+    arrays are always written (the browse labels cite their LIDVIDs)."""
     from pdsgen.render import (
         ContextReference,
         ProductContext,
@@ -415,10 +423,12 @@ def write_products(
         else:
             base_fields = name_fields(recipe, paths, group, "")
             for pname, fig in computed.plots.items():
-                png = _png_bytes(fig)
                 bname = _safe(f"{os.path.splitext(_format(spec.file_name, {**base_fields, 'part': pname}))[0]}")
                 if pname not in bname:
                     bname = f"{bname}_{_safe(pname).lower()}"
+                if only is not None and f"{bname}.xml" not in only:
+                    continue  # drawing a plot costs more than the rest of the product
+                png = _png_bytes(fig)
                 bctx = ProductContext(
                     lid=f"{_format(spec.lid, base_fields).lower()}_{_safe(pname).lower()}", vid=spec.vid,
                     title=f"{recipe.title}: {pname}", recipe_name=recipe.name, recipe_version=recipe.version,
@@ -554,8 +564,10 @@ def run_recipe(
     creation_time: Any = None,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[ProductOutcome], None] | None = None,
+    only: Collection[str] | None = None,
 ) -> RunReport:
-    """Run ``recipe`` over ``inputs`` into ``out_dir``; never raises for a bad product."""
+    """Run ``recipe`` over ``inputs`` into ``out_dir``; never raises for a bad product.
+    ``only``: the label file names wanted (see `write_products`; default: every product)."""
     t0 = time.perf_counter()
     standard = (standard or recipe.standard).lower()
     if standard not in ("pds4", "pds3"):
@@ -599,7 +611,7 @@ def run_recipe(
     report_rejected(ungrouped)
     outcomes: list[ProductOutcome | None] = [None] * len(groups)
     taken: dict[Path, str] = {}
-    args = (stage_root, cals, coerced, standard, tdir, creation_time)
+    args = (stage_root, cals, coerced, standard, tdir, creation_time, only)
 
     def finish(i: int, o: ProductOutcome) -> None:
         commit(o, out, taken)
