@@ -83,6 +83,26 @@ def test_deterministic_and_parallel(chems_data, tmp_path):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+def test_only_some_products_skips_the_other_browse_plots(chems_data, tmp_path):
+    """``only`` (regeneration keeps one product of a group): browse plots not named are not
+    drawn nor written; what is written has the bytes of a full run."""
+    r = load_recipe("chems-pha")
+    full, part = tmp_path / "full", tmp_path / "part"
+    run_recipe(r, chems_data.inputs, full, cal_files=chems_data.calibrations, creation_time=CT)
+    plots = sorted(p.name for p in full.glob("*.xml") if p.with_suffix(".png").is_file())
+    assert len(plots) == 3
+    wanted = {"cpha0_2004183_0001_cal.xml", plots[1]}
+    rep = run_recipe(r, chems_data.inputs, part, cal_files=chems_data.calibrations, creation_time=CT,
+                     only=wanted)
+    assert not rep.failed
+    written = sorted(p.name for p in part.iterdir())
+    # every table (the browse labels cite them), one browse plot
+    assert [n for n in written if n.endswith(".png")] == [plots[1].replace(".xml", ".png")]
+    assert len(written) == 3 * 2 + 2
+    for name in written:
+        assert (part / name).read_bytes() == (full / name).read_bytes(), name
+
+
 def _bad_chems(folder, stem, step_value, n=3):
     names = ["Purpose", "UTC", "DPPS_Level", "Time_of_Flight(Microsec)", "Energy(keV)"]
     kinds = ["CHARACTER", "CHARACTER", "ASCII_INTEGER", "ASCII_REAL", "ASCII_REAL"]
