@@ -127,7 +127,10 @@ def main() -> None:
 def bench_regeneration(base: Path, n: int, backends: tuple[str, ...] = ("local1", "pool", "dask")) -> None:
     """Remake the 40% of n calibrated products whose calibration changed (2 of 5
     calibration tables), per backend: plan, remake + validate + checksum (workers), commit
-    with superseded copies kept, repackage, manifests. ``base/template`` is kept for reruns."""
+    with superseded copies kept, repackage, manifests. ``base/template`` is kept for reruns.
+    Per backend: wall time and CPU time (client + worker processes) per remade product,
+    the client's share of the CPU, and the load average before and after (the machine may
+    be shared: compare CPU more than wall)."""
     from synthetic_archive import make_bundle, make_calibrated
 
     from pdsgen.archive.index import SQLiteIndex
@@ -158,19 +161,34 @@ def bench_regeneration(base: Path, n: int, backends: tuple[str, ...] = ("local1"
             cal = work / f"synth/calibration/cal00{k}.tab"
             cal.write_bytes(b"     1500" + cal.read_bytes()[9:])
         with SQLiteIndex(work / "i.sqlite") as idx:
+            load0 = os.getloadavg()[0]
             t = time.perf_counter()
             c0 = time.process_time()
+            k0 = _children_cpu()
             rep = regenerate(work / "synth", idx, creation_time="2024-02-01T00:00:00Z", keep=True, **kw)
             dt = time.perf_counter() - t
             client = time.process_time() - c0
+            # the pool's and the LocalCluster's worker processes, once they have ended
+            workers = _children_cpu() - k0
+            load1 = os.getloadavg()[0]
         assert len(rep.remade) == stale and not rep.failed and not rep.invalid, (rep.failed[:2], rep.invalid[:2])
         trees[key] = {p.relative_to(work).as_posix(): p.stat().st_size
                       for p in sorted((work / "synth").rglob("*")) if p.is_file() and ".pdsgen" not in p.parts}
-        share = f"client CPU {client:6.1f} s ({100 * client / dt:3.0f}% of wall)" if key != "local1" else ""
-        print(f"  {name:30s} {dt:8.1f} s  {stale / dt:7.0f} products/s  {1000 * dt / stale:6.1f} ms/product  {share}")
+        cpu = client + workers
+        share = f"client CPU {client:6.1f} s ({100 * client / cpu:3.0f}% of all CPU)" if key != "local1" else ""
+        print(f"  {name:30s} {dt:8.1f} s wall {1000 * dt / stale:6.1f} ms/product, CPU {cpu:7.1f} s "
+              f"{1000 * cpu / stale:6.1f} ms/product  {share}  load {load0:.0f}-{load1:.0f}")
         shutil.rmtree(work, ignore_errors=True)
     first = next(iter(trees.values()))
     print("  same files and sizes across backends:", all(t == first for t in trees.values()))
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's ended (waited-for) child processes."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 if __name__ == "__main__":
