@@ -354,3 +354,31 @@ def test_commit_cut_off_is_finished_on_resume(archive, monkeypatch):
     assert _vid(label) == "1.1"
     tree = etree.parse(str(label))
     assert tree.findtext(f".//{NS}File/{NS}md5_checksum") == hashlib.md5(tab.read_bytes()).hexdigest()
+
+
+def test_calibration_in_force_is_the_latest_started_at_or_before_the_product():
+    """`successor_in_force` over a family of calibration products (cal000 … cal003 started on
+    days 1, 10, 20, 30): the answer for each case worked out by hand from the start days."""
+    from pdsgen.archive.index import ProductRecord
+    from pdsgen.archive.regenerate import _family, successor_in_force
+
+    def rec(name: str, day: int, cal: bool = True) -> ProductRecord:
+        coll = "calibration" if cal else "data"
+        return ProductRecord(label_path=f"{coll}/{name}.xml", standard="pds4", label_size=1, label_mtime_ns=0,
+                             label_md5="", lid=f"urn:nasa:pds:s:{coll}:{name}", vid="1.0",
+                             product_class="Product_Ancillary" if cal else "Product_Observational",
+                             start_time=f"2005-01-{day:02d}T00:00:00.000000Z", is_calibration=cal)
+
+    cals = [rec(f"cal{k:03d}", day) for k, day in enumerate((1, 10, 20, 30))]
+    families = {_family(cals[0]): list(cals)}
+    assert all(_family(c) == _family(cals[0]) for c in cals)
+    # a product of day 25 made with cal000: cal002 (day 20) is in force now, not cal001 (day 10)
+    assert successor_in_force(families, cals[0], rec("p1", 25, cal=False)) is cals[2]
+    # made with cal002, day 25: still in force
+    assert successor_in_force(families, cals[2], rec("p2", 25, cal=False)) is None
+    # day 10 exactly: cal001 starts at the product's start, so it is in force
+    assert successor_in_force(families, cals[0], rec("p3", 10, cal=False)) is cals[1]
+    # day 5: none started after cal000 yet
+    assert successor_in_force(families, cals[0], rec("p4", 5, cal=False)) is None
+    # day 31, made with cal001: cal003
+    assert successor_in_force(families, cals[1], rec("p5", 31, cal=False)) is cals[3]

@@ -9,7 +9,7 @@ product is stale when an input's current checksum differs, when an input or cali
 has a newer version, or when the recipe or pdsgen version differs from the current one.
 
 A run is recorded in the index before any work starts (its task specs and its creation
-time), each task writes the new version into a private staging folder, and the client
+time), each task writes the new version into its worker's staging folder, and the client
 moves the staged files into place (data first, label last) and marks the task done in
 one step per product. Rerunning after an interruption resumes the recorded run: done
 tasks are not redone, a commit that was cut off is finished, and every other unfinished
@@ -218,12 +218,19 @@ def successor_in_force(families: dict[tuple[str, ...], list[ProductRecord]], cal
                        product: ProductRecord) -> ProductRecord | None:
     """A calibration of ``cal``'s family dated after it and at or before the product's start
     (the latest such), i.e. the one in force for the product now; None when ``cal`` still is."""
+    import bisect
+
     key = _family(cal)
     if key is None or not product.start_time:
         return None
-    later = [c for c in families.get(key, ()) if cal.start_time < c.start_time <= product.start_time
-             and c.label_path != cal.label_path]
-    return later[-1] if later else None
+    members = families.get(key, [])  # in start-time order: a bisection, not a scan per product
+
+    def start(r: ProductRecord) -> str:
+        return r.start_time or ""
+
+    lo = bisect.bisect_right(members, cal.start_time or "", key=start)
+    hi = bisect.bisect_right(members, product.start_time, key=start)
+    return next((c for c in reversed(members[lo:hi]) if c.label_path != cal.label_path), None)
 
 
 # ------------------------------------------------------------------ tasks
