@@ -39,6 +39,10 @@ def watch_parent(parent: int, every_s: float = 0.5) -> None:
     threading.Thread(target=loop, name="pdsgen-watch-parent", daemon=True).start()
 
 
+#: how long connecting to a ``--scheduler`` address may take before it is an error (s)
+CONNECT_SECONDS = 30
+
+
 class DaskClient:
     """``with DaskClient(address) as client:`` — ``local``: a LocalCluster of ``workers``
     single-threaded worker processes on 127.0.0.1, closed at the end."""
@@ -66,7 +70,7 @@ class DaskClient:
                 self.client.run(watch_parent, os.getpid())
             else:
                 try:
-                    self.client = Client(self.scheduler, timeout=30)
+                    self.client = Client(self.scheduler, timeout=CONNECT_SECONDS)
                 except OSError as exc:
                     raise SchedulerError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from exc
         except BaseException:

@@ -107,7 +107,10 @@ def test_validate_on_a_scheduler_equals_local(template, tmp_path, cluster):
     assert res.exit_code == 1 and "p0000021" in res.output
 
 
-def test_unreachable_scheduler_is_a_clear_error(tmp_path):
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
+    import pdsgen.distributed
+
+    monkeypatch.setattr(pdsgen.distributed, "CONNECT_SECONDS", 2)  # a refused port: no need to wait 30 s
     root = synthetic.make_bundle(tmp_path / "s", 1, n_calibrations=0)
     res = CliRunner().invoke(main, ["validate", str(root), "--scheduler", "tcp://127.0.0.1:9", "--offline"])
     assert res.exit_code == 2 and "cannot reach the Dask scheduler tcp://127.0.0.1:9" in res.output
