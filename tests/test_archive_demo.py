@@ -35,6 +35,7 @@ def demo(tmp_path_factory):
         scan(root, idx)  # `pdsgen archive index` first: the baselines of the provenance checksums
         for inst in ("chems", "fips"):
             package_collection(root, root / "calibrated" / inst, idx, creation_time=T0)
+            package_collection(root, root / "browse" / inst, idx, creation_time=T0)
     return root
 
 
@@ -103,13 +104,14 @@ def test_regenerate_demo_after_calibration_change(copy, tmp_path):
     with SQLiteIndex(copy.parent / "i.sqlite") as idx:
         rep = regenerate(copy, idx, creation_time=T1)
     assert not rep.failed and rep.invalid == []
-    # the tables; their M vs M/Q browse plots do not cite the calibration (as INMS's plots,
-    # tests/test_archive_regen_defects.py) and keep their version
-    assert sorted(rep.remade) == [f"calibrated/chems/cpha0_200418{d}_0001_cal.xml" for d in (3, 4, 5)]
+    # the tables and their M vs M/Q browse plots (which cite the calibration too: a plot shows
+    # the calibrated values)
+    assert sorted(rep.remade) == sorted([f"calibrated/chems/cpha0_200418{d}_0001_cal.xml" for d in (3, 4, 5)]
+                                        + [f"browse/chems/cpha0_200418{d}_0001_cal_m_vs_mq.xml" for d in (3, 4, 5)])
     # FIPS and everything else untouched
     for p, content in before.items():
         rel = p.relative_to(copy).as_posix()
-        if not rel.startswith("calibrated/chems/") and rel != CAL:
+        if not rel.startswith(("calibrated/chems/", "browse/chems/")) and rel != CAL:
             assert p.read_bytes() == content, rel
     # the remade products are what `pdsgen run` makes with the new calibration
     from pdsgen.recipes import load_recipe
@@ -126,11 +128,22 @@ def test_regenerate_demo_after_calibration_change(copy, tmp_path):
         assert new_tab != before[copy / f"calibrated/chems/{name}.tab"]
         label = etree.parse(str(copy / f"calibrated/chems/{name}.xml")).getroot()
         assert label.findtext(f"{NS}Identification_Area/{NS}version_id") == "1.1"
+        # the plot: remade from the new values (the fresh run's PNG), pointing at the new table
+        png = copy / f"browse/chems/{name}_m_vs_mq.png"
+        assert png.read_bytes() == (out / png.name).read_bytes() != before[png]
+        browse = etree.parse(str(png.with_suffix(".xml"))).getroot()
+        assert browse.findtext(f"{NS}Identification_Area/{NS}version_id") == "1.1"
+        assert browse.xpath("//p:Internal_Reference[p:reference_type='browse_to_data']/p:lidvid_reference/text()",
+                            namespaces={"p": NS[1:-1]}) == [
+            f"urn:nasa:pds:cassini_mimi_calibrated:data_chems_pha:{name}::1.1"]
     inv = (copy / "calibrated/chems/collection_chems_inventory.csv").read_bytes().decode()
-    assert inv.count("::1.1\r\n") == 3 and inv.count("_m_vs_mq::1.0\r\n") == 3  # tables; browse plots kept
+    assert inv.count("::1.1\r\n") == 3 and "_m_vs_mq" not in inv  # the tables; the plots are browse products
+    inv = (copy / "browse/chems/collection_chems_inventory.csv").read_bytes().decode()
+    assert inv.count("_m_vs_mq::1.1\r\n") == 3 and ":browse:" in inv
     coll = etree.parse(str(copy / "calibrated/chems/collection_chems.xml")).getroot()
     assert coll.findtext(f"{NS}Identification_Area/{NS}version_id") == "1.1"
-    assert [c.lidvid for c in rep.collections] == ["urn:nasa:pds:cassini_mimi_calibrated:data_chems_pha::1.1"]
+    assert sorted(c.lidvid for c in rep.collections) == ["urn:nasa:pds:cassini_mimi_calibrated:browse::1.1",
+                                                         "urn:nasa:pds:cassini_mimi_calibrated:data_chems_pha::1.1"]
     with SQLiteIndex(copy.parent / "i.sqlite") as idx:
         assert regenerate(copy, idx, dry_run=True).stale == []
 
@@ -190,7 +203,9 @@ def test_interrupted_regeneration_resumes(demo, tmp_path, monkeypatch, request):
     with SQLiteIndex(root.parent / "i.sqlite") as idx:
         rep = regenerate(root, idx, creation_time="2030-01-01T00:00:00Z")  # the recorded run's time wins
         assert rep.resumed and rep.skipped_done == len(done) and not rep.failed
-        assert sorted(rep.remade + done) == [f"calibrated/chems/cpha0_200418{d}_0001_cal.xml" for d in (3, 4, 5)]
+        assert sorted(rep.remade + done) == sorted(
+            [f"calibrated/chems/cpha0_200418{d}_0001_cal.xml" for d in (3, 4, 5)]
+            + [f"browse/chems/cpha0_200418{d}_0001_cal_m_vs_mq.xml" for d in (3, 4, 5)])
         assert idx.open_run() is None
     assert _tree(root) == _tree(ref)
 
@@ -201,6 +216,6 @@ def test_dask_backend_byte_identical_to_local(demo, tmp_path):
         local = regenerate(local_root, idx, creation_time=T1, keep=True)
     with SQLiteIndex(dask_root.parent / "i.sqlite") as idx:
         dask = regenerate(dask_root, idx, creation_time=T1, keep=True, scheduler="local", jobs=2)
-    assert sorted(dask.remade) == sorted(local.remade) and len(dask.remade) == 3
+    assert sorted(dask.remade) == sorted(local.remade) and len(dask.remade) == 6  # 3 tables, their 3 plots
     assert not dask.failed and dask.invalid == []
     assert _tree(dask_root) == _tree(local_root)

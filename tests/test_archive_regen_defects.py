@@ -39,7 +39,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def inms_template(tmp_path_factory):
     """The INMS demo (raw scans, dataset plan, calibrated tables and browse plots) packaged
-    as one bundle: collections raw/ and calibrated/."""
+    as one bundle: collections raw/, calibrated/ and browse/."""
     from pdsgen.recipes.demo import run_demo
 
     base = tmp_path_factory.mktemp("inms")
@@ -50,41 +50,94 @@ def inms_template(tmp_path_factory):
     return base
 
 
+TABLES = {f"calibrated/inms/inms_{k}_r{r}.xml" for k in ("crosstalk", "spectra") for r in (1020, 1021)}
+
+
+def _browse_of(label: bytes) -> list[str]:
+    return etree.fromstring(label).xpath("//p:Internal_Reference[p:reference_type='browse_to_data']"
+                                         "/p:lidvid_reference/text()", namespaces={"p": NS[1:-1]})
+
+
 def test_multipart_recipe_bumps_only_stale_products(inms_template, tmp_path):
-    """Changing the INMS dataset plan makes the 4 tables that cite it stale (2 runs x
-    crosstalk + spectra); the 12 browse plots of the same recipe groups do not cite it and
-    keep their version; every superseded copy holds the OLD bytes."""
+    """A new version of one raw scan of run 1021 makes run 1021's products stale (its 2
+    tables and 2 browse plots: one recipe group); run 1020's 12 products (same recipe,
+    another group) keep their version; every superseded copy holds the OLD bytes."""
+    shutil.copytree(inms_template, tmp_path / "w")
+    root = tmp_path / "w" / "demo"
+    before = _tree(root)
+    from pdsgen.archive.versioning import keep_superseded
+
+    scan = root / "raw/inms/REU_2015-353_R1021_MS_D002_S008.xml"
+    keep_superseded(root / "raw", [scan, scan.with_suffix(".tab")], "1.0")  # version 1.0 stays in the archive
+    scan.write_bytes(scan.read_bytes().replace(b"<version_id>1.0</version_id>", b"<version_id>1.1</version_id>", 1))
+    r1021 = {p for p in before if p.endswith(".xml") and "_r1021" in p and p.startswith(("calibrated/", "browse/"))}
+    assert len(r1021) == 4
+    with SQLiteIndex(tmp_path / "w/i.sqlite") as idx:
+        rep = regenerate(root, idx, creation_time=T1, keep=True)
+        assert not rep.failed and not rep.invalid, (rep.failed, rep.invalid)
+        assert set(rep.remade) == r1021
+    after = _tree(root)
+    kept = [p for p in before if p.startswith(("calibrated/inms/", "browse/inms/")) and p.endswith(".xml")
+            and "_r1020" in p]
+    assert len(kept) == 12
+    for rel in kept:  # not stale: untouched, same version
+        assert after[rel] == before[rel], rel
+    for rel in r1021:
+        assert _vid(root / rel) == "1.1"
+        coll, name = rel.split("/inms/")
+        assert after[f"{coll}/SUPERSEDED/v1_0/inms/{name}"] == before[rel]  # the old label, not the new one
+        data = name.replace(".xml", ".png" if coll == "browse" else ".tab")
+        assert after[f"{coll}/SUPERSEDED/v1_0/inms/{data}"] == before[f"{coll}/inms/{data}"]
+        if coll == "browse":  # the plot points at the new versions of its run's tables
+            assert _browse_of(after[rel]) == [f"urn:nasa:pds:cassini.inms.reu:calibrated:inms_{k}_r1021::1.1"
+                                              for k in ("crosstalk", "spectra")]
+    if SCHEMAS.is_dir():
+        from test_archive_package import validate_bundle
+
+        # (the INMS products cite IM 1.19, the collection and bundle labels 1.22: a warning)
+        assert [f for f in validate_bundle(root) if f.startswith("error")] == []
+
+
+def test_calibration_change_remakes_the_browse_plots(inms_template, tmp_path):
+    """Changing the INMS dataset plan makes every product citing it stale: the 4 tables and
+    the 12 browse plots, which cite the calibration file as their tables do (a plot shows
+    the calibrated values); each plot is remade from the new values and points at the new
+    table versions; the superseded copies hold the old bytes."""
     shutil.copytree(inms_template, tmp_path / "w")
     root = tmp_path / "w" / "demo"
     before = _tree(root)
     plan = root / "raw/inms/inms_datasets.csv"
     plan.write_text(plan.read_text().replace("1020,D001bkgc,1,10", "1020,D001bkgc,1,9")
                     .replace("1020,D002bkgo,11,20", "1020,D002bkgo,10,20"))
-    tables = {f"calibrated/inms/inms_{k}_r{r}.xml" for k in ("crosstalk", "spectra") for r in (1020, 1021)}
+    browse = {p for p in before if p.startswith("browse/inms/") and p.endswith(".xml")
+              and not p.startswith("browse/inms/collection_")}
+    assert len(browse) == 12
+    for rel in browse:  # the plot's label cites the calibration file, as its tables' labels do
+        assert b"inms_datasets.csv" in before[rel], rel
     with SQLiteIndex(tmp_path / "w/i.sqlite") as idx:
         rep = regenerate(root, idx, creation_time=T1, keep=True)
         assert not rep.failed and not rep.invalid, (rep.failed, rep.invalid)
-        assert set(rep.remade) == tables
+        assert set(rep.remade) == TABLES | browse
     after = _tree(root)
-    browse = [p for p in before if p.startswith("calibrated/inms/") and p.endswith(".xml") and p not in tables]
-    assert len(browse) == 12
-    for rel in browse:  # not stale: untouched, same version
-        assert after[rel] == before[rel], rel
-        assert after[rel.replace(".xml", ".png")] == before[rel.replace(".xml", ".png")]
-    for rel in tables:
+    for rel in TABLES | browse:
         assert _vid(root / rel) == "1.1"
-        old = "calibrated/SUPERSEDED/v1_0/" + rel.removeprefix("calibrated/")
-        assert after[old] == before[rel], old  # the old label, not the new one
+        coll, name = rel.split("/inms/")
+        assert after[f"{coll}/SUPERSEDED/v1_0/inms/{name}"] == before[rel]
+    for rel in browse:
+        run = "1020" if "_r1020" in rel else "1021"
+        assert _browse_of(after[rel]) == [f"urn:nasa:pds:cassini.inms.reu:calibrated:inms_{k}_r{run}::1.1"
+                                          for k in ("crosstalk", "spectra")]
+        png = rel.replace(".xml", ".png")
+        assert after["browse/SUPERSEDED/v1_0/inms/" + png.removeprefix("browse/inms/")] == before[png]
+    # run 1020's plan changed (scan 10 moved from D001 to D002): its tables and the mass
+    # spectra of D001/D002 change; run 1021's do not
+    for rel in TABLES:
         tab = rel.replace(".xml", ".tab")
-        assert after["calibrated/SUPERSEDED/v1_0/" + tab.removeprefix("calibrated/")] == before[tab]
-        # run 1020's plan changed (scans 10 moved from D001 to D002); run 1021's did not
         assert (after[tab] != before[tab]) == ("r1020" in tab)
-    assert not any("SUPERSEDED" in p and p.endswith(".png") for p in after)
-    if SCHEMAS.is_dir():
-        from test_archive_package import validate_bundle
-
-        # (the INMS products cite IM 1.19, the collection and bundle labels 1.22: a warning)
-        assert [f for f in validate_bundle(root) if f.startswith("error")] == []
+    for d in ("d001bkgc", "d002bkgo"):
+        png = f"browse/inms/inms_crosstalk_r1020_ms_{d}.png"
+        assert after[png] != before[png], png
+    assert after["browse/inms/inms_crosstalk_r1021_ms_d001.png"] == before["browse/inms/inms_crosstalk_r1021_ms_d001.png"]
 
 
 @pytest.fixture()

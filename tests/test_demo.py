@@ -54,10 +54,13 @@ def test_demo_cli_all_instruments(tmp_path):
     # must match the registered context products, deprecated values must not be used)
     from pdsgen.validate.runner import Options, run
 
-    report = run([str(tmp_path / "calibrated")], Options(**validate_options()))
+    report = run([str(tmp_path / "calibrated"), str(tmp_path / "browse")], Options(**validate_options()))
     findings = [f for f in report.all_findings() if not f.type.startswith("info.")]  # PNG: "not checked"
     assert [str(f) for f in findings] == []
     assert len(report.products) >= 35
+    # browse plots are products of their bundle's browse collection, in browse/<instrument>/
+    for label in (tmp_path / "browse").rglob("*.xml"):
+        assert ":browse:" in label.read_text(), label
 
 
 def test_demo_cli_reports_a_broken_validator_catalog(tmp_path):

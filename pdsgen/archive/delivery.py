@@ -115,7 +115,7 @@ def prepare(workspace: str | os.PathLike[str], instrument: str, *, seed: int = 0
 
     from pdsgen.archive.ancillary import label_delimited
     from pdsgen.archive.documents import write_recipe_document
-    from pdsgen.archive.workspace import init_workspace, recipe_collections
+    from pdsgen.archive.workspace import browse_folder, init_workspace, recipe_collections
     from pdsgen.recipes import load_recipe
     from pdsgen.recipes.demo_data import DemoData, generate
     from pdsgen.recipes.run import run_recipe
@@ -169,7 +169,8 @@ def prepare(workspace: str | os.PathLike[str], instrument: str, *, seed: int = 0
             cal_files.append(moved[c])
     data = DemoData(data.recipe, [moved[p] for p in data.inputs], cal_files, dict(data.params), data.description)
     report = run_recipe(recipe, data.inputs, ws.collection_dir(coll_name), cal_files=cal_files,
-                        params=dict(data.params), jobs=jobs, creation_time=created)
+                        params=dict(data.params), jobs=jobs, creation_time=created,
+                        browse_dir=browse_folder(ws.path, recipe))
     if report.failed:
         raise RuntimeError(f"{recipe.name} failed: {report.failed[0].error}")
     write_recipe_document(recipe, ws.collection_dir("document"), ws.collections["document"].lid,

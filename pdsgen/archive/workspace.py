@@ -8,6 +8,7 @@ the folders::
       workspace.toml          bundle LID, collections (name, LID, type, recipes)
       bundle/                 the delivery: one folder per collection
         <collection>/         ... named as the 5th field of the recipes' product LIDs
+        browse/               the recipes' browse plots (`pdsgen.recipes.run.browse_lid`)
         document/             the recipes' algorithm descriptions (Product_Document)
       inputs/                 raw inputs and calibration files that are not delivered
 
@@ -77,6 +78,14 @@ def recipe_collections(recipe: object) -> set[str]:
     return out
 
 
+def recipe_browse_collections(recipe: object) -> set[str]:
+    """Collection LIDs of a recipe's browse plots: ``urn:nasa:pds:<bundle>:browse`` for each
+    bundle of its products (`pdsgen.recipes.run.browse_lid`)."""
+    from pdsgen.recipes.run import BROWSE_COLLECTION
+
+    return {f"{lid.rsplit(':', 1)[0]}:{BROWSE_COLLECTION}" for lid in recipe_collections(recipe)}
+
+
 def init_workspace(path: str | os.PathLike[str], bundle_lid: str, *,
                    extra: list[str] | tuple[str, ...] = ()) -> Workspace:
     """Create (or complete) a workspace for the bundle ``bundle_lid``: a collection folder
@@ -92,7 +101,7 @@ def init_workspace(path: str | os.PathLike[str], bundle_lid: str, *,
     collections: dict[str, Collection] = {}
     for name in list_builtin():
         recipe = load_recipe(name)
-        for lid in sorted(recipe_collections(recipe)):
+        for lid in sorted(recipe_collections(recipe) | recipe_browse_collections(recipe)):
             if lid.startswith(bundle_lid + ":"):
                 cname = lid.rsplit(":", 1)[-1]
                 coll = collections.setdefault(cname, Collection(cname, lid, collection_type_for(cname)))
@@ -146,6 +155,19 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ArchiveInputError(f"unreadable workspace file: {type(exc).__name__}: {exc}", path=str(cfg)) from None
     return Workspace(ws, bundle, collections)
+
+
+def browse_folder(workspace: str | os.PathLike[str], recipe: object) -> Path | None:
+    """Where `pdsgen run --workspace WS` writes the recipe's browse plots: the workspace's
+    collection of the recipe's browse LIDs (``None`` when it has none: beside the products)."""
+    ws = load_workspace(workspace)
+    lids = recipe_browse_collections(recipe)
+    for coll in ws.collections.values():
+        if coll.lid in lids:
+            folder = ws.bundle_dir / coll.name
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
+    return None
 
 
 def output_folder(workspace: str | os.PathLike[str], collection: str, recipe: object | None = None) -> Path:

@@ -27,7 +27,8 @@ class InstrumentName(click.ParamType):
 
 @main.command("demo")
 @click.option("-o", "--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the raw archive (raw/) and the calibrated products (calibrated/).")
+              help="Folder for the raw archive (raw/), the calibrated products (calibrated/) and their "
+              "browse plots (browse/).")
 @click.option("--only", "only", multiple=True, type=InstrumentName(),
               help="Run only these instruments (repeatable).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the generated data.")

@@ -26,7 +26,8 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Output folder; with --workspace, the name of one of its collections.")
 @click.option("--workspace", type=click.Path(exists=True, file_okay=False), default=None,
-              help="A delivery workspace (pdsgen archive init): --out names its collection.")
+              help="A delivery workspace (pdsgen archive init): --out names its collection; browse "
+                   "plots go to its browse collection.")
 @click.option("--cal", "cal_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Calibration file (repeatable).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Recipe parameter (repeatable).")
@@ -59,10 +60,12 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, workspace: str |
 
     quiet = quiet or quiet_requested()
     r = load_recipe(recipe)
+    browse_dir = None
     if workspace is not None:
-        from pdsgen.archive.workspace import output_folder
+        from pdsgen.archive.workspace import browse_folder, output_folder
 
         out_dir = str(output_folder(workspace, out_dir, r))
+        browse_dir = browse_folder(workspace, r)  # browse plots: the workspace's browse collection
     params = parse_sets(sets)
     err = Console(stderr=True)
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -89,7 +92,7 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, workspace: str |
     with progress:
         report = run_recipe(r, inputs, out_dir, cal_files=cal_files, params=params, standard=standard, jobs=jobs,
                             templates_dir=templates_dir, creation_time=creation_time, on_start=on_start,
-                            on_done=on_done)
+                            on_done=on_done, browse_dir=browse_dir)
     if as_json:
         import json
 

@@ -1,8 +1,9 @@
 """`pdsgen demo`: generate a small raw archive for the registered instruments (five built
 in), run their recipes on it and validate every product written.
 
-Layout of ``--out``: ``raw/<instrument>/`` (generated raw products and calibration files)
-and ``calibrated/<instrument>/`` (the recipes' products). Validation uses pdsgen's own
+Layout of ``--out``: ``raw/<instrument>/`` (generated raw products and calibration files),
+``calibrated/<instrument>/`` (the recipes' products) and ``browse/<instrument>/`` (their
+browse plots, whose LIDs name the bundle's browse collection). Validation uses pdsgen's own
 validator (`pdsgen.validate.runner.validate_label`: XML Schema, Schematron, content)
 with the XML catalog given, else ``$PDSGEN_CATALOG``, else the schemas of a development
 checkout (``../shared/pds4-schemas``) when present, else the download cache.
@@ -128,7 +129,8 @@ def run_demo(
         try:
             raw = out / "raw" / inst
             cal_out = out / "calibrated" / inst
-            for d in (raw, cal_out):
+            browse_out = out / "browse" / inst  # browse plots: products of the bundle's browse collection
+            for d in (raw, cal_out, browse_out):
                 if d.exists():
                     shutil.rmtree(d)
             data = generate(inst, raw, seed)
@@ -137,7 +139,7 @@ def run_demo(
             row.inputs = len(data.inputs)
             report = run_recipe(recipe, data.inputs, cal_out, cal_files=data.calibrations,
                                 params=dict(data.params), jobs=jobs,
-                                creation_time=creation_time)
+                                creation_time=creation_time, browse_dir=browse_out)
             row.report = report
             row.failed = len(report.failed)
             row.records = report.records

@@ -32,6 +32,8 @@ from pdsgen.recipes.loader import Recipe
 log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".pdsgen-staging-"
+#: the collection of a recipe's browse plots, beside its data products' collection
+BROWSE_COLLECTION = "browse"
 #: an empty staging folder of another machine's run is left alone this long (it may be live)
 STALE_EMPTY_SECONDS = 3600.0
 
@@ -233,6 +235,18 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "product"
 
 
+def browse_lid(product_lid: str, plot: str) -> str:
+    """The LID of the browse plot ``plot`` of the product ``product_lid``: in the bundle's
+    browse collection (``urn:nasa:pds:<bundle>:browse:<product>_<plot>``), so that browse
+    products are a collection of their own; a LID without a collection field keeps the
+    plot beside the product (``<lid>_<plot>``)."""
+    name = _safe(plot).lower()
+    fields = product_lid.split(":")
+    if len(fields) >= 6:
+        return ":".join([*fields[:4], BROWSE_COLLECTION, f"{fields[-1]}_{name}"])
+    return f"{product_lid}_{name}"
+
+
 def name_fields(recipe: Recipe, paths: list[Path], group: str | None, part: str) -> dict[str, str]:
     stem = _safe(group if group is not None else paths[0].stem)
     return {"stem": stem.lower(), "STEM": stem.upper(), "group": stem.lower(), "GROUP": stem.upper(),
@@ -257,9 +271,10 @@ def process(
     templates_dir: Path | None,
     creation_time: Any,
     only: Collection[str] | None = None,
+    browse_dir: Path | None = None,
 ) -> ProductOutcome:
-    """Compute and write one product into its own staging folder (no move into --out);
-    ``only``: see `write_products`."""
+    """Compute and write one product into its own staging folder (no move into --out;
+    browse plots go to ``browse_dir`` when given); ``only``: see `write_products`."""
     t0 = time.perf_counter()
     outcome = ProductOutcome(inputs=list(paths), group=group)
     stage = stage_root / uuid.uuid4().hex
@@ -278,10 +293,11 @@ def process(
         written = write_products(recipe, computed, paths, group, stage, cal_files, params, standard,
                                  templates_dir, creation_time, only=only)
         outcome.records = sum(len(t) for t in computed.tables.values())
-        for label, files in written:
-            outcome.outputs.append(stage_root.parent / label.name)
+        for label, files, browse in written:
+            dest = browse_dir if browse and browse_dir is not None else stage_root.parent
+            outcome.outputs.append(dest / label.name)
             for f in files:
-                outcome.staged.append((f, stage_root.parent / f.name))
+                outcome.staged.append((f, dest / f.name))
     except PdsgenError as exc:
         outcome.error = _error_text(exc, paths)
         outcome.rejected = []
@@ -319,8 +335,11 @@ def write_products(
     creation_time: Any,
     *,
     only: Collection[str] | None = None,
-) -> list[tuple[Path, list[Path]]]:
-    """Write each output table (and browse plot) through `pdsgen.render`; ``[(label, files)]``.
+) -> list[tuple[Path, list[Path], bool]]:
+    """Write each output table (and browse plot) through `pdsgen.render`;
+    ``[(label, files, is_browse)]``. A browse plot cites the data products it shows
+    (``browse_to_data``) and the run's inputs and calibration files, so a calibration
+    change makes it stale together with its data products.
 
     ``only``: the label file names wanted (regeneration remakes one product of a group): a
     browse plot whose label is not among them is neither drawn nor written. Tables and
@@ -344,7 +363,7 @@ def write_products(
     notes = computed.notes
     shown_params = {k: _param_text(v) for k, v in params.items()}
     spec = recipe.product
-    out: list[tuple[Path, list[Path]]] = []
+    out: list[tuple[Path, list[Path], bool]] = []
     lidvids: list[str] = []
     for part, table in computed.tables.items():
         over = spec.for_part(part)
@@ -382,7 +401,7 @@ def write_products(
             product_class=over["product_class"], template=recipe.template if standard == recipe.standard else None,
             templates_dir=templates_dir, creation_time=creation_time, data_extension=ext or None,
         )
-        out.append((written.label_path, [*written.data_paths, written.label_path]))
+        out.append((written.label_path, [*written.data_paths, written.label_path], False))
         if written.lid:
             lidvids.append(f"{written.lid}::{written.vid}")
     for part, arr in getattr(computed, "arrays", {}).items():
@@ -414,7 +433,7 @@ def write_products(
             product_class=over["product_class"], unit=unit, description=arr.description or None,
             templates_dir=templates_dir, creation_time=creation_time, data_extension=ext or None,
         )
-        out.append((written.label_path, [*written.data_paths, written.label_path]))
+        out.append((written.label_path, [*written.data_paths, written.label_path], False))
         if written.lid:
             lidvids.append(f"{written.lid}::{written.vid}")
     if computed.plots:
@@ -430,13 +449,14 @@ def write_products(
                     continue  # drawing a plot costs more than the rest of the product
                 png = _png_bytes(fig)
                 bctx = ProductContext(
-                    lid=f"{_format(spec.lid, base_fields).lower()}_{_safe(pname).lower()}", vid=spec.vid,
+                    lid=browse_lid(_format(spec.lid, base_fields).lower(), pname), vid=spec.vid,
                     title=f"{recipe.title}: {pname}", recipe_name=recipe.name, recipe_version=recipe.version,
-                    input_products=inputs, parameters=shown_params, checksums=sums, notes=notes)
+                    input_products=inputs, calibration_files=cals, parameters=shown_params, checksums=sums,
+                    notes=notes)
                 written = write_browse(png, stage, basename=bname, context=bctx, browse_of=lidvids,
                                        templates_dir=templates_dir, creation_time=creation_time,
                                        description=f"{pname} plot made by pdsgen recipe {recipe.name}")
-                out.append((written.label_path, [*written.data_paths, written.label_path]))
+                out.append((written.label_path, [*written.data_paths, written.label_path], True))
     return out
 
 
@@ -565,8 +585,10 @@ def run_recipe(
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[ProductOutcome], None] | None = None,
     only: Collection[str] | None = None,
+    browse_dir: str | Path | None = None,
 ) -> RunReport:
-    """Run ``recipe`` over ``inputs`` into ``out_dir``; never raises for a bad product.
+    """Run ``recipe`` over ``inputs`` into ``out_dir`` (browse plots into ``browse_dir``,
+    default ``out_dir``); never raises for a bad product.
     ``only``: the label file names wanted (see `write_products`; default: every product)."""
     t0 = time.perf_counter()
     standard = (standard or recipe.standard).lower()
@@ -597,6 +619,12 @@ def run_recipe(
     except OSError as exc:
         raise RecipeError(f"cannot write to the output folder: {exc.strerror or exc}", path=str(out)) from None
     tdir = Path(templates_dir) if templates_dir else None
+    bdir = Path(browse_dir) if browse_dir is not None else None
+    if bdir is not None:
+        try:
+            bdir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RecipeError(f"cannot write to the browse folder: {exc.strerror or exc}", path=str(bdir)) from None
     if on_start:
         on_start(len(groups))
     rejected_outcomes: list[ProductOutcome] = []
@@ -611,7 +639,7 @@ def run_recipe(
     report_rejected(ungrouped)
     outcomes: list[ProductOutcome | None] = [None] * len(groups)
     taken: dict[Path, str] = {}
-    args = (stage_root, cals, coerced, standard, tdir, creation_time, only)
+    args = (stage_root, cals, coerced, standard, tdir, creation_time, only, bdir)
 
     def finish(i: int, o: ProductOutcome) -> None:
         commit(o, out, taken)
