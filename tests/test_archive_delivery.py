@@ -122,17 +122,38 @@ def test_regenerate_says_what_it_could_not_check(tmp_path):
 # ---------------------------------------------------------------- the delivery walk-through
 T0 = "2026-01-01T00:00:00Z"
 T1 = "2026-01-02T00:00:00Z"
+NS = {"p": "http://pds.nasa.gov/pds4/pds/v1"}
 
-
-@pytest.fixture(scope="module")
-def delivered(tmp_path_factory):
-    """The walk-through, run twice: regeneration on the local pool and on a Dask LocalCluster."""
-    from pdsgen.archive.delivery import deliver
-
-    base = tmp_path_factory.mktemp("delivery")
-    pool = deliver(base / "pool", creation_time=T0, change_time=T1, jobs=2)
-    dask = deliver(base / "dask", creation_time=T0, change_time=T1, jobs=2, scheduler="local")
-    return pool, dask
+#: instrument → (bundle, the recipe's data collection, collections holding delivered raw
+#: inputs (label count), calibration tables labelled in calibration/, raw inputs left in
+#: inputs/ (not delivered), products per collection remade after the scripted calibration
+#: change (None: no change), data files whose values do NOT change with it)
+WALK = {
+    # the dataset plan: scan 10 of run 1020 moves from D001 to D002 → the 4 tables and the 12
+    # plots cite it; run 1021's values do not change, nor do the plain spectra of run 1020's
+    # datasets D003-D005 (their background-subtracted ones do: the backgrounds D001/D002 changed)
+    "inms": ("urn:nasa:pds:cassini.inms.reu", "calibrated", {"raw": 58}, ["inms_datasets.csv"], 0,
+             {"calibrated": 4, "browse": 12},
+             {"calibrated/inms_crosstalk_r1021.tab", "calibrated/inms_spectra_r1021.tab",
+              "browse/inms_crosstalk_r1021_ms_d001.png", "browse/inms_crosstalk_r1021_ms_d002.png",
+              *(f"browse/inms_crosstalk_r1020_ms_d00{d}.png" for d in (3, 4, 5))}),
+    # ACA's raw dark calibrations are products of the recipe's bundle (…:calibration:acadark_…);
+    # the recipe has no calibration files, so no change
+    "aca": ("urn:nasa:pds:chandra.aca.dark", "calibrated", {"calibration": 6}, [], 0, None, set()),
+    # IUVS's raw darks belong to another bundle (maven.iuvs.raw): not delivered, left in inputs/;
+    # DET_TEMP's offset +0.5 degC changes both channels' trend tables and all 6 plots
+    "iuvs": ("urn:nasa:pds:maven.iuvs.calibrated", "dark_trend", {}, ["iuvs_temperature_polynomials.csv"], 36,
+             {"dark_trend": 2, "browse": 6}, set()),
+    # CHEMS and FIPS read PDS3 products: not PDS4 members, they stay in inputs/; CHEMS's PDS3
+    # calibration table is delivered with a PDS4 label, and the recipe reads it through that
+    "chems": ("urn:nasa:pds:cassini_mimi_calibrated", "data_chems_pha", {}, ["CHEMS_PHA_CAL_V01.CSV"], 3,
+              {"data_chems_pha": 3, "browse": 3}, set()),
+    # the proton efficiency at 1 keV/e: every product cites the three tables, so all 6 are
+    # remade; the velocity distributions do not use the efficiency and keep their values
+    "fips": ("urn:nasa:pds:mess_epps_fips_cdr", "data", {}, ["fips_eq_table.csv", "fips_proton_efficiency.csv",
+                                                            "fips_angle_constants.csv"], 4,
+             {"data": 6, "browse": 2}, {"data/fips_pha_2008280_edr_vdist.tab", "data/fips_pha_2011100_edr_vdist.tab"}),
+}
 
 
 def _files(root):
@@ -140,47 +161,143 @@ def _files(root):
             if p.is_file() and ".pdsgen" not in p.parts}
 
 
-def _vid_of(data: bytes) -> str:
+def _ident(data: bytes) -> tuple[str, str, str]:
+    """(LID, VID, product class) of a label."""
     from lxml import etree
 
-    return etree.fromstring(data).findtext("{*}Identification_Area/{*}version_id")
+    root = etree.fromstring(data)
+    return (root.findtext("p:Identification_Area/p:logical_identifier", namespaces=NS),
+            root.findtext("p:Identification_Area/p:version_id", namespaces=NS), etree.QName(root).localname)
 
 
-@pytest.mark.slow
-def test_walkthrough_versions_inventories_and_validity(delivered):
+def _browse_of(data: bytes) -> list[str]:
+    from lxml import etree
+
+    return etree.fromstring(data).xpath("//p:Internal_Reference[p:reference_type='browse_to_data']"
+                                        "/p:lidvid_reference/text()", namespaces=NS)
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory):
+    """instrument → (the delivery after the change, the delivery without the change (the
+    state before it, same seed and creation time), the products a plain `pdsgen run`
+    makes with the changed calibration file); made once per instrument. INMS's
+    regeneration runs on the local pool; ``walk("inms-dask")`` on a Dask LocalCluster."""
+    from pdsgen.archive.delivery import deliver
+
+    made = {}
+
+    def get(name):
+        if name not in made:
+            inst = name.split("-")[0]
+            base = tmp_path_factory.mktemp(name)
+            kw = {"jobs": 2, "scheduler": "local"} if name.endswith("-dask") else {"jobs": 2 if inst == "inms" else 1}
+            after = deliver(base / "ws", inst, creation_time=T0, change_time=T1, **kw)
+            before = deliver(base / "first", inst, creation_time=T0, change=False)
+            made[name] = (after, before, _fresh_run(base / "fresh", inst) if WALK[inst][5] else None)
+        return made[name]
+
+    return get
+
+
+def _fresh_run(folder, instrument):
+    """What `pdsgen run` writes from the same inputs with the changed calibration file (made
+    independently of regeneration: the file is edited, relabelled at 1.0, the recipe run)."""
+    from pdsgen.archive.ancillary import label_delimited
+    from pdsgen.archive.delivery import prepare
+    from pdsgen.recipes.demo_data import calibration_change
+    from pdsgen.recipes.run import run_recipe
+
+    prep = prepare(folder / "ws", instrument, created=T1)
+    change = calibration_change(instrument)
+    cal_dir = prep.workspace.collection_dir("calibration")
+    table = cal_dir / change.file
+    change.apply(table)
+    lid = _ident((cal_dir / f"{table.stem}.xml").read_bytes())[0]
+    label_delimited(table, cal_dir, lid, title="changed", creation_time=T1)
+    out = folder / "out"
+    rep = run_recipe(prep.recipe, prep.data.inputs, out, cal_files=prep.cal_files, params=dict(prep.data.params),
+                     creation_time=T1)
+    assert not rep.failed
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".tab", ".png", ".img")}
+
+
+def check_walkthrough(instrument, after, before, fresh):
     import hashlib
 
-    d, _ = delivered
-    steps = {s.step: s for s in d.steps}
-    # valid before and after the change: 0 errors, 0 warnings (the delivered raw scans cite
-    # the IM of pdsgen's labels, so no pds4_version_mismatch)
-    for name in ("package + validate", "validate"):
-        assert (steps[name].errors, steps[name].warnings) == (0, 0), d.findings
-    assert d.findings == []
-    assert steps["package + validate"].versions == "bundle 1.0, calibrated 1.0, calibration 1.0, document 1.0, raw 1.0"
-    assert steps["validate"].versions == "bundle 1.1, calibrated 1.1, calibration 1.1, document 1.0, raw 1.0"
-    files = _files(d.bundle)
-    inv = files["calibrated/collection_calibrated_inventory.csv"].decode().splitlines()
-    tables = {f"inms_{k}_r{r}" for k in ("crosstalk", "spectra") for r in (1020, 1021)}
-    assert len(inv) == 16
-    for line in inv:
-        name, vid = line.split(":")[-3], line.split("::")[1]
-        assert vid == ("1.1" if name in tables else "1.0"), line
-    assert files["calibration/collection_calibration_inventory.csv"] == \
-        b"P,urn:nasa:pds:cassini.inms.reu:calibration:inms_datasets::1.1\r\n"
-    doc = files["document/inms_crosstalk_algorithm.txt"].decode("ascii")
-    assert "Cassini INMS REU calibration analysis code (seed 000)" in doc.replace("\r\n", " ")
-    # superseded copies: the old versions, self-consistent (label checksum = kept table)
-    for t in tables:
-        old_label = files[f"calibrated/SUPERSEDED/v1_0/{t}.xml"]
-        old_tab = files[f"calibrated/SUPERSEDED/v1_0/{t}.tab"]
-        assert _vid_of(old_label) == "1.0" and _vid_of(files[f"calibrated/{t}.xml"]) == "1.1"
-        assert hashlib.md5(old_tab).hexdigest().encode() in old_label
-    assert files["calibrated/SUPERSEDED/v1_0/inms_crosstalk_r1020.tab"] != files["calibrated/inms_crosstalk_r1020.tab"]
-    assert _vid_of(files["SUPERSEDED/v1_0/bundle_cassini.inms.reu.xml"]) == "1.0"
-    # manifests: every line's checksum is the file's MD5; the transfer manifest lists every label
-    checksum, transfer = d.manifests
-    assert checksum.name == "cassini.inms.reu_v1.1_checksum_manifest.txt"
+    bundle, coll, raw_colls, cal_tables, _left, remade, unchanged = WALK[instrument]
+    bid = bundle.rsplit(":", 1)[1]
+    steps = {s.step.split(";")[0]: s for s in after.steps}
+    checked = ["package + validate"] + (["validate"] if remade else [])
+    for name in checked:  # valid before and after the change: 0 errors, 0 warnings
+        assert (steps[name].errors, steps[name].warnings) == (0, 0), after.findings
+    assert after.findings == []
+    old, files = _files(before.bundle), _files(after.bundle)
+    collections = sorted({coll, "browse", "document", *raw_colls, *(["calibration"] if cal_tables else [])})
+    assert steps["package + validate"].versions == ", ".join(sorted(f"{c} 1.0" for c in [*collections, "bundle"]))
+    # the bundle: one member per collection, the browse collection among them
+    members = sorted(etree_xpath(files[f"bundle_{bid}.xml"], "//p:Bundle_Member_Entry/p:lidvid_reference/text()"))
+    vid = "1.1" if remade else "1.0"
+    bumped = {*(remade or {}), *(["calibration"] if remade else [])}
+    assert members == sorted(f"{bundle}:{c}::{'1.1' if c in bumped else '1.0'}" for c in collections)
+    assert f"{bundle}:browse::" in " ".join(members)
+    # browse plots are their own collection: only Product_Browse in browse/, none elsewhere
+    labels = {rel: _ident(data) for rel, data in files.items() if rel.endswith(".xml") and "SUPERSEDED" not in rel
+              and not rel.split("/")[-1].startswith(("collection_", "bundle_")) and "/" in rel}
+    browse = {rel for rel, (_l, _v, cls) in labels.items() if cls == "Product_Browse"}
+    assert browse and browse == {rel for rel in labels if rel.startswith("browse/")}
+    assert all(labels[rel][0].startswith(f"{bundle}:browse:") for rel in browse)
+    # inventories: exactly the current members with their current versions
+    for c in collections:
+        inv = files[f"{c}/collection_{c}_inventory.csv"].decode("ascii")
+        assert inv.endswith("\r\n")
+        expected = sorted(f"P,{lid}::{v}" for rel, (lid, v, _c) in labels.items() if rel.startswith(c + "/"))
+        assert inv.split("\r\n")[:-1] == expected, c
+    if not remade:
+        assert after.remade == [] and len(after.manifests) == 2
+        return
+    # what regeneration remade: every product of the data and browse collections, as new versions
+    assert {c: sum(r.startswith(c + "/") for r in after.remade) for c in remade} == remade
+    assert len(after.remade) == sum(remade.values())
+    for rel in after.remade:
+        assert labels[rel][1] == "1.1" and _ident(old[rel])[1] == "1.0", rel
+    # superseded copies: byte-equal to the old version (labels, data files, collection and bundle labels)
+    for rel in after.remade:
+        c, name = rel.split("/", 1)
+        assert files[f"{c}/SUPERSEDED/v1_0/{name}"] == old[rel], rel
+        for f in etree_xpath(old[rel], "//p:File/p:file_name/text()"):
+            assert files[f"{c}/SUPERSEDED/v1_0/{f}"] == old[f"{c}/{f}"], f
+    for c in bumped:
+        for f in (f"collection_{c}.xml", f"collection_{c}_inventory.csv"):
+            assert files[f"{c}/SUPERSEDED/v1_0/{f}"] == old[f"{c}/{f}"], f
+    assert files[f"SUPERSEDED/v1_0/bundle_{bid}.xml"] == old[f"bundle_{bid}.xml"]
+    from pdsgen.recipes.demo_data import calibration_change
+
+    changed = calibration_change(instrument).file
+    for t in cal_tables:  # the changed calibration product: old version kept, the new one has the change
+        stem = t.rsplit(".", 1)[0]
+        if t != changed:  # the others: untouched
+            assert files[f"calibration/{t}"] == old[f"calibration/{t}"] and f"calibration/SUPERSEDED/v1_0/{t}" not in files
+            continue
+        assert files[f"calibration/SUPERSEDED/v1_0/{t}"] == old[f"calibration/{t}"] != files[f"calibration/{t}"]
+        assert files[f"calibration/SUPERSEDED/v1_0/{stem}.xml"] == old[f"calibration/{stem}.xml"]
+        assert _ident(files[f"calibration/{stem}.xml"])[1] == "1.1"
+        for old_text, new_text in calibration_change(instrument).replace:
+            assert new_text in files[f"calibration/{t}"].decode() and old_text not in files[f"calibration/{t}"].decode()
+    # the remade values are what a plain run with the changed calibration makes; the plots too
+    for rel in after.remade:
+        for f in etree_xpath(files[rel], "//p:File/p:file_name/text()"):
+            data = files[f"{rel.split('/')[0]}/{f}"]
+            assert data == fresh[f], f
+            assert (data == old[f"{rel.split('/')[0]}/{f}"]) == (f"{rel.split('/')[0]}/{f}" in unchanged), f
+    # each plot points at the current (remade) versions of the data products it shows
+    current = {f"{lid}::{v}" for lid, v, _c in labels.values()}
+    for rel in browse:
+        refs = _browse_of(files[rel])
+        assert refs and set(refs) <= current and all(r.endswith("::1.1") for r in refs), rel
+    # manifests: every checksum line is the file's MD5 (hashlib); the transfer manifest lists every label
+    checksum, transfer = after.manifests
+    assert checksum.name == f"{bid}_v{vid}_checksum_manifest.txt"
     lines = checksum.read_bytes().decode().split("\r\n")[:-1]
     assert {line.split("  ", 1)[1] for line in lines} == set(files)
     for line in lines:
@@ -188,14 +305,84 @@ def test_walkthrough_versions_inventories_and_validity(delivered):
         assert hashlib.md5(files[rel]).hexdigest() == md5, rel
     listed = {line.split()[1]: line.split()[0] for line in transfer.read_text().splitlines()}
     assert set(listed) == {p for p in files if p.endswith(".xml")}
-    assert listed["calibrated/SUPERSEDED/v1_0/collection_calibrated.xml"] == "urn:nasa:pds:cassini.inms.reu:calibrated::1.0"
+    assert listed[f"{coll}/SUPERSEDED/v1_0/collection_{coll}.xml"] == f"{bundle}:{coll}::1.0"
+
+
+def etree_xpath(data: bytes, path: str) -> list[str]:
+    from lxml import etree
+
+    return [t.strip() for t in etree.fromstring(data).xpath(path, namespaces=NS)]
 
 
 @pytest.mark.slow
-def test_walkthrough_pool_and_dask_byte_identical(delivered):
-    pool, dask = delivered
+def test_walkthrough_inms(walk):
+    after, before, fresh = walk("inms")
+    check_walkthrough("inms", after, before, fresh)
+    steps = {s.step.split(";")[0]: s for s in after.steps}
+    assert steps["validate"].versions == ("browse 1.1, bundle 1.1, calibrated 1.1, calibration 1.1, document 1.0, "
+                                          "raw 1.0")
+    files = _files(after.bundle)
+    assert files["calibration/collection_calibration_inventory.csv"] == \
+        b"P,urn:nasa:pds:cassini.inms.reu:calibration:inms_datasets::1.1\r\n"
+    doc = files["document/inms_crosstalk_algorithm.txt"].decode("ascii")
+    assert "Cassini INMS REU calibration analysis code (seed 000)" in doc.replace("\r\n", " ")
+    # run 1020's plan changed: its tables and the mass spectra of D001/D002 are new values
+    old = _files(before.bundle)
+    for f in ("calibrated/inms_crosstalk_r1020.tab", "browse/inms_crosstalk_r1020_ms_d001bkgc.png",
+              "browse/inms_crosstalk_r1020_ms_d002bkgo.png"):
+        assert files[f] != old[f], f
+
+
+@pytest.mark.slow
+def test_walkthrough_pool_and_dask_byte_identical(walk):
+    pool, dask = walk("inms")[0], walk("inms-dask")[0]
     assert _files(pool.bundle) == _files(dask.bundle)
     assert [m.read_bytes() for m in pool.manifests] == [m.read_bytes() for m in dask.manifests]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("instrument", ["aca", "chems", "fips", "iuvs"])
+def test_walkthrough_other_instruments(walk, instrument):
+    import csv
+    import hashlib
+
+    from lxml import etree
+
+    after, before, fresh = walk(instrument)
+    check_walkthrough(instrument, after, before, fresh)
+    bundle, coll, raw_colls, cal_tables, not_delivered, _remade, _u = WALK[instrument]
+    # the recipe's products: as many as a plain run of the same demo data writes
+    d = before
+    from pdsgen.recipes.demo_data import generate
+
+    data = generate(instrument, d.workspace.parent / "plain" / "in", 0)
+    made = 0
+    for c in (coll, "browse"):
+        made += len((d.bundle / c / f"collection_{c}_inventory.csv").read_text().splitlines())
+    from pdsgen.recipes import load_recipe
+    from pdsgen.recipes.run import run_recipe
+
+    rep = run_recipe(load_recipe(data.recipe), data.inputs, d.workspace.parent / "plain" / "out",
+                     cal_files=data.calibrations, params=dict(data.params), creation_time=T0)
+    assert made == sum(len(o.outputs) for o in rep.written)
+    # delivered raw inputs: every one listed, citing pdsgen's Information Model (1.22, not the 1.19
+    # of the plain demo's raw labels); raw inputs that are not delivered stay in inputs/
+    for name, n in raw_colls.items():
+        labels = [p for p in (d.bundle / name).glob("*.xml") if not p.name.startswith("collection_")]
+        assert len(labels) == n
+        for p in labels:
+            assert etree.parse(str(p)).findtext("{*}Identification_Area/{*}information_model_version") == "1.22.0.0"
+    assert len([p for p in data.inputs if (d.workspace / "inputs" / p.name).is_file()]) == not_delivered
+    # calibration tables: Product_Ancillary labels whose checksum and record count match the file
+    for name in cal_tables:
+        stem = name.rsplit(".", 1)[0]
+        table = (d.bundle / "calibration" / name).read_bytes()
+        cal = etree.parse(str(d.bundle / "calibration" / f"{stem}.xml")).getroot()
+        assert cal.findtext(".//p:md5_checksum", namespaces=NS) == hashlib.md5(table).hexdigest()
+        rows = list(csv.reader(table.decode("ascii").splitlines()))
+        assert cal.findtext(".//p:Table_Delimited/p:records", namespaces=NS) == str(len(rows) - 1)
+        lengths = [int(t) for t in cal.xpath(".//p:Field_Delimited/p:maximum_field_length/text()", namespaces=NS)]
+        assert lengths == [max(len(r[i]) for r in rows[1:]) for i in range(len(rows[0]))]
 
 
 def test_workspace_init_and_run_into_a_collection(tmp_path):
@@ -257,77 +444,6 @@ def test_recipe_document_written_from_the_recipe(tmp_path):
         "urn:nasa:pds:cassini.inms.reu:document:inms_crosstalk_algorithm"
 
 
-# ------------------------------------------------- the other instruments, delivered the same way
-#: instrument → (bundle, the recipe's collection, collections holding delivered raw inputs,
-#: CSV calibration files labelled in calibration/, raw inputs left in inputs/ (not delivered))
-OTHERS = {
-    # ACA's raw dark calibrations are products of the recipe's bundle (…:calibration:acadark_…)
-    "aca": ("urn:nasa:pds:chandra.aca.dark", "calibrated", {"calibration": 6}, [], 0),
-    # IUVS's raw darks belong to another bundle (maven.iuvs.raw): not delivered
-    "iuvs": ("urn:nasa:pds:maven.iuvs.calibrated", "dark_trend", {}, ["iuvs_temperature_polynomials.csv"], 36),
-    # CHEMS and FIPS read PDS3 products: not PDS4 members, they stay in inputs/
-    "chems": ("urn:nasa:pds:cassini_mimi_calibrated", "data_chems_pha", {}, [], 3),
-    "fips": ("urn:nasa:pds:mess_epps_fips_cdr", "data", {}, ["fips_eq_table.csv", "fips_proton_efficiency.csv",
-                                                            "fips_angle_constants.csv"], 4),
-}
-
-
-@pytest.mark.parametrize("instrument", sorted(OTHERS))
-def test_other_instruments_delivered_as_valid_bundles(tmp_path, instrument):
-    import csv
-    import hashlib
-
-    from lxml import etree
-
-    from pdsgen.archive.delivery import deliver_instrument
-    from pdsgen.recipes.demo_data import generate
-
-    bundle, coll, raw_colls, csv_cals, not_delivered = OTHERS[instrument]
-    d = deliver_instrument(tmp_path / "ws", instrument, creation_time=T0)
-    step = {s.step: s for s in d.steps}["package + validate"]
-    assert (step.errors, step.warnings) == (0, 0), d.findings
-    assert d.findings == []
-    bid = bundle.rsplit(":", 1)[1]
-    label = etree.parse(str(d.bundle / f"bundle_{bid}.xml")).getroot()
-    ns = {"p": "http://pds.nasa.gov/pds4/pds/v1"}
-    members = sorted(label.xpath("//p:Bundle_Member_Entry/p:lidvid_reference/text()", namespaces=ns))
-    expected = {coll, "document", *raw_colls, *(["calibration"] if csv_cals else [])}
-    assert members == sorted(f"{bundle}:{c}::1.0" for c in expected)
-    # the recipe's products: as many as a plain run of the same demo data writes
-    plain = tmp_path / "plain"
-    data = generate(instrument, plain / "in", 0)
-    from pdsgen.recipes import load_recipe
-    from pdsgen.recipes.run import run_recipe
-
-    rep = run_recipe(load_recipe(data.recipe), data.inputs, plain / "out", cal_files=data.calibrations,
-                     params=dict(data.params), creation_time=T0)
-    made = sorted(p.name for p in (plain / "out").glob("*.xml"))
-    inv = (d.bundle / coll / f"collection_{coll}_inventory.csv").read_text().splitlines()
-    assert len(inv) == len(made) == sum(len(o.outputs) for o in rep.written)
-    # delivered raw inputs: every one listed, citing pdsgen's Information Model (1.22, not the 1.19
-    # of the plain demo's raw labels); raw inputs that are not delivered stay in inputs/
-    for name, n in raw_colls.items():
-        labels = [p for p in (d.bundle / name).glob("*.xml") if not p.name.startswith("collection_")]
-        assert len(labels) == n
-        for p in labels:
-            assert etree.parse(str(p)).findtext("{*}Identification_Area/{*}information_model_version") == "1.22.0.0"
-    assert len([p for p in data.inputs if (d.workspace / "inputs" / p.name).is_file()]) == not_delivered
-    # CSV calibration files: Product_Ancillary labels whose checksum and record count match the file
-    for name in csv_cals:
-        stem = name.rsplit(".", 1)[0]
-        table = (d.bundle / "calibration" / name).read_bytes()
-        cal = etree.parse(str(d.bundle / "calibration" / f"{stem}.xml")).getroot()
-        assert cal.findtext(".//p:md5_checksum", namespaces=ns) == hashlib.md5(table).hexdigest()
-        rows = list(csv.reader(table.decode("ascii").splitlines()))
-        assert cal.findtext(".//p:Table_Delimited/p:records", namespaces=ns) == str(len(rows) - 1)
-        lengths = [int(t) for t in cal.xpath(".//p:Field_Delimited/p:maximum_field_length/text()", namespaces=ns)]
-        assert lengths == [max(len(r[i]) for r in rows[1:]) for i in range(len(rows[0]))]
-    # the checksum manifest covers the bundle's files with their MD5s
-    lines = d.manifests[0].read_text().splitlines()
-    files = {p.relative_to(d.bundle).as_posix() for p in d.bundle.rglob("*") if p.is_file() and ".pdsgen" not in p.parts}
-    assert {line.split("  ", 1)[1] for line in lines} == files
-
-
 def test_ancillary_field_lengths_from_the_text(tmp_path):
     """maximum_field_length is the longest value as written, not as astropy prints the number."""
     from lxml import etree
@@ -345,8 +461,9 @@ def test_cli_demo_deliver_one_bundle_per_instrument(tmp_path):
     res = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--deliver", "--only", "chems", "--only", "fips",
                                     "--creation-time", T0])
     assert res.exit_code == 0, res.output
-    assert "pdsgen delivery: chems" in res.output and "pdsgen delivery: fips" in res.output
-    for name, bid, vid in (("chems", "cassini_mimi_calibrated", "1.0"), ("fips", "mess_epps_fips_cdr", "1.0")):
+    assert "pdsgen delivery walk-through: chems" in res.output and "walk-through: fips" in res.output
+    assert "archive regenerate" in res.output and "proton efficiency" in res.output
+    for name, bid, vid in (("chems", "cassini_mimi_calibrated", "1.1"), ("fips", "mess_epps_fips_cdr", "1.1")):
         assert (tmp_path / "delivery" / name / "bundle" / f"bundle_{bid}.xml").is_file()
         assert (tmp_path / "delivery" / name / "manifests" / f"{bid}_v{vid}_checksum_manifest.txt").is_file()
     assert not (tmp_path / "delivery" / "inms").exists()  # --only

@@ -41,10 +41,10 @@ class InstrumentName(click.ParamType):
 @click.option("--no-validate", is_flag=True, help="Skip validation of the products.")
 @click.option("--creation-time", default=None, help="Creation time written in labels (ISO 8601).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (a row per instrument) instead of tables.")
-@click.option("--deliver", is_flag=True, help="Run the delivery walk-through instead (INMS): workspace, "
-              "calibrated products and documents in one bundle, package, validate, change a calibration "
-              "file, regenerate, validate again; then every other instrument's bundle delivered and "
-              "validated the same way (--only: those instruments); in OUT/delivery/<instrument>/.")
+@click.option("--deliver", is_flag=True, help="Run the delivery walk-through instead, one bundle per "
+              "instrument (--only: those): workspace; calibrated products, browse plots and documents; "
+              "package, validate; change a calibration file (a scripted change per instrument), "
+              "regenerate, validate again; in OUT/delivery/<instrument>/.")
 @click.option("--scheduler", default=None, help="With --deliver: regenerate on this Dask scheduler "
               "(tcp://HOST:PORT or 'local').")
 def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog: str | None, offline: bool,
@@ -135,14 +135,14 @@ def _missing_extras(rows, *, validated: bool) -> list[str]:
 
 def _deliver(folder, *, only: tuple[str, ...], seed: int, jobs: int, scheduler: str | None,
              creation_time: str | None) -> None:
-    """`pdsgen demo --deliver`: the walk-through's table (INMS), then one bundle per other
-    instrument; exit 1 unless every validation is clean (no errors)."""
+    """`pdsgen demo --deliver`: the walk-through's table for each instrument's bundle;
+    exit 1 unless every validation is clean (no errors)."""
     import datetime as dt
 
     from rich.console import Console
     from rich.table import Table
 
-    from pdsgen.archive.delivery import deliver, deliver_instrument
+    from pdsgen.archive.delivery import deliver
     from pdsgen.recipes.demo_data import demo_instruments
     from pdsgen.render import resolve_creation_time
 
@@ -153,14 +153,9 @@ def _deliver(folder, *, only: tuple[str, ...], seed: int, jobs: int, scheduler: 
     later = first + dt.timedelta(days=1)  # the calibration change comes a day later
     runs = []
     for name in names:
-        if name == "inms":
-            d = deliver(folder / name, seed=seed, jobs=jobs, scheduler=scheduler, creation_time=first,
-                        change_time=later)
-            title = "pdsgen delivery walk-through (INMS bundle urn:nasa:pds:cassini.inms.reu)"
-        else:
-            d = deliver_instrument(folder / name, name, seed=seed, jobs=jobs, creation_time=first)
-            title = f"pdsgen delivery: {name}"
-        runs.append((title, d))
+        d = deliver(folder / name, name, seed=seed, jobs=jobs, scheduler=scheduler, creation_time=first,
+                    change_time=later)
+        runs.append((f"pdsgen delivery walk-through: {name} (bundle {d.bundle_lid})", d))
     for title, d in runs:
         table = Table(title=title)
         for col in ("step", "what", "bundle and collection versions", "errors", "warnings", "seconds"):

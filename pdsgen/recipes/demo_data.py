@@ -2,7 +2,9 @@
 demo generators (``pdsgen/instruments/<name>/demo.py``, declared by the unit's ``demo``).
 
 Interface (every generator module): ``RECIPE = "<recipe name>"`` and
-``generate(out_dir: Path, seed: int = 0) -> DemoData``. ``generate`` writes raw products
+``generate(out_dir: Path, seed: int = 0) -> DemoData``; optionally
+``CALIBRATION_CHANGE = CalibrationChange(...)``: the scripted change of one calibration
+file that `pdsgen demo --deliver` makes before it regenerates. ``generate`` writes raw products
 in the instrument's documented format (data files with their PDS3/PDS4 labels) and the
 calibration files the recipe needs under ``out_dir`` (created if missing), and returns
 what to pass to `pdsgen run`. Same seed → byte-identical files. Keep it small and fast:
@@ -29,6 +31,31 @@ class DemoData:
     calibrations: list[Path] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+
+
+@dataclass(frozen=True)
+class CalibrationChange:
+    """A documented change of one of the demo's calibration files: in the file named
+    ``file``, each ``(old, new)`` text of ``replace`` is replaced once; ``description``
+    says what the change means (which value, from what to what)."""
+
+    file: str
+    replace: tuple[tuple[str, str], ...]
+    description: str
+
+    def apply(self, path: Path) -> None:
+        """Edit ``path`` in place; ValueError naming the file when a text to replace is missing."""
+        text = path.read_bytes().decode("ascii")
+        for old, new in self.replace:
+            if old not in text:
+                raise ValueError(f"{path}: the calibration file does not hold {old!r}, which the demo changes")
+            text = text.replace(old, new, 1)
+        write_atomic(path, text.encode("ascii"))
+
+
+def calibration_change(instrument: str) -> CalibrationChange | None:
+    """The scripted calibration change of ``instrument``'s demo (``None``: it has none)."""
+    return getattr(generator(instrument), "CALIBRATION_CHANGE", None)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -18,9 +18,14 @@ from pathlib import Path
 import astropy.constants as const
 import numpy as np
 
-from pdsgen.recipes.demo_data import DemoData
+from pdsgen.recipes.demo_data import CalibrationChange, DemoData
 
 RECIPE = "chems-pha"
+#: `pdsgen demo --deliver`'s calibration change: the E/Q of deflection step 0
+CALIBRATION_CHANGE = CalibrationChange(
+    "CHEMS_PHA_CAL_V01.CSV", (('"cal","CPHA",1,10.00,220,', '"cal","CPHA",1,10.00,230,'),),
+    "PHA calibration: E/Q of deflection step 0 220 -> 230 keV/e")
+
 # the constants the algorithm uses (astropy.constants, CODATA 2022 with astropy 7+), so that
 # the demo's masses come back exactly
 KEV_J = float(1e3 * const.e.si.value)

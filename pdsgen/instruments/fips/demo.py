@@ -33,9 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
-from pdsgen.recipes.demo_data import DemoData
+from pdsgen.recipes.demo_data import CalibrationChange, DemoData
 
 RECIPE = "fips-cdr"
+#: `pdsgen demo --deliver`'s calibration change: the proton efficiency at E/q = 1 keV/e
+#: (used by the scan spectra's differential flux and phase-space density)
+CALIBRATION_CHANGE = CalibrationChange(
+    "fips_proton_efficiency.csv", (("1,0.1762", "1,0.1862"),),
+    "proton efficiency: ETA at E/q = 1 keV/e 0.1762 -> 0.1862")
+
 #: the angle constants shipped beside the unit's recipe (its default calibration)
 ANGLE_CONSTANTS = Path(__file__).resolve().parent / "fips_angle_constants.csv"
 STEPS = 64

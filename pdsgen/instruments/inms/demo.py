@@ -20,9 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from pdsgen.model import Field
-from pdsgen.recipes.demo_data import DemoData, render_label, write_atomic
+from pdsgen.recipes.demo_data import CalibrationChange, DemoData, render_label, write_atomic
 
 RECIPE = "inms-crosstalk"
+#: `pdsgen demo --deliver`'s calibration change: in the dataset plan, scan 10 of run 1020
+#: moves from dataset D001 (background, CS closed) to D002 (background, CS open)
+CALIBRATION_CHANGE = CalibrationChange(
+    "inms_datasets.csv", (("1020,D001bkgc,1,10", "1020,D001bkgc,1,9"), ("1020,D002bkgo,11,20", "1020,D002bkgo,10,20")),
+    "dataset plan: scan 10 of run 1020 moves from D001 (scans 1-10 -> 1-9) to D002 (11-20 -> 10-20)")
 
 #: mass channels of the crosstalk scans (19 channels, 1-23 amu/e: index 1 = H2, 14 = H2O as in the seed)
 MASSES = (1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18, 19, 20, 22, 23)

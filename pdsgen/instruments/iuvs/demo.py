@@ -18,9 +18,20 @@ from pathlib import Path
 
 import numpy as np
 
-from pdsgen.recipes.demo_data import DemoData, render_label, write_atomic, write_fits
+from pdsgen.recipes.demo_data import (
+    CalibrationChange,
+    DemoData,
+    render_label,
+    write_atomic,
+    write_fits,
+)
 
 RECIPE = "iuvs-dark"
+#: `pdsgen demo --deliver`'s calibration change: the detector-temperature polynomial's
+#: offset c0 (DN -> degC) rises by 0.5 degC
+CALIBRATION_CHANGE = CalibrationChange(
+    "iuvs_temperature_polynomials.csv", (("DET_TEMP,0,16383,174.08,", "DET_TEMP,0,16383,174.58,"),),
+    "temperature polynomials: DET_TEMP offset c0 174.08 -> 174.58 degC (every detector temperature +0.5 degC)")
 
 #: The L1B pipeline's DN -> degC conversions (D. Theiling, LASP, 2013): on-chip detector
 #: temperature linear, every other (thermistor) temperature a split 4th-order polynomial.
