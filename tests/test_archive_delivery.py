@@ -394,6 +394,7 @@ def test_workspace_init_and_run_into_a_collection(tmp_path):
     assert res.exit_code == 0, res.output
     loaded = load_workspace(ws)
     assert {n: (c.lid, c.collection_type) for n, c in loaded.collections.items()} == {
+        "browse": ("urn:nasa:pds:cassini.inms.reu:browse", "Browse"),
         "calibrated": ("urn:nasa:pds:cassini.inms.reu:calibrated", "Data"),
         "calibration": ("urn:nasa:pds:cassini.inms.reu:calibration", "Calibration"),
         "document": ("urn:nasa:pds:cassini.inms.reu:document", "Document"),
@@ -409,6 +410,11 @@ def test_workspace_init_and_run_into_a_collection(tmp_path):
                                     "--creation-time", T0])
     assert res.exit_code == 0, res.output
     assert (ws / "bundle/calibrated/inms_crosstalk_r1020.xml").is_file()
+    # the plots: products of the browse collection, in its folder
+    plots = sorted(p.name for p in (ws / "bundle/browse").glob("*.xml"))
+    assert len(plots) == 12 and not list((ws / "bundle/calibrated").glob("*.png"))
+    assert "<logical_identifier>urn:nasa:pds:cassini.inms.reu:browse:inms_crosstalk_r1020_ms_d003<" in \
+        (ws / "bundle/browse/inms_crosstalk_r1020_ms_d003.xml").read_text()
     res = CliRunner().invoke(main, ["run", "chems-pha", str(data.inputs[0]), "--workspace", str(ws),
                                     "--out", "calibrated"])
     assert res.exit_code == 2 and "not of collection calibrated" in res.output
@@ -462,7 +468,7 @@ def test_cli_demo_deliver_one_bundle_per_instrument(tmp_path):
                                     "--creation-time", T0])
     assert res.exit_code == 0, res.output
     assert "pdsgen delivery walk-through: chems" in res.output and "walk-through: fips" in res.output
-    assert "archive regenerate" in res.output and "proton efficiency" in res.output
+    assert "change calibration" in res.output and "efficiency" in res.output
     for name, bid, vid in (("chems", "cassini_mimi_calibrated", "1.1"), ("fips", "mess_epps_fips_cdr", "1.1")):
         assert (tmp_path / "delivery" / name / "bundle" / f"bundle_{bid}.xml").is_file()
         assert (tmp_path / "delivery" / name / "manifests" / f"{bid}_v{vid}_checksum_manifest.txt").is_file()

@@ -32,7 +32,7 @@ def test_archive_init_index_collection_bundle_json(tmp_path):
     names = {c["name"] for c in init["collections"]}
     assert "document" in names and all((ws / "bundle" / n).is_dir() for n in names)
 
-    target = next(c["name"] for c in init["collections"] if "inms-crosstalk" in c["recipes"])
+    target = next(c["name"] for c in init["collections"] if "inms-crosstalk" in c["recipes"] and c["name"] != "browse")
     demo = generate("inms", tmp_path / "raw")
     out = ws / "bundle" / target
     res = _cli("-q", "run", "inms-crosstalk", *[str(p) for p in demo.inputs], "--workspace", ws,
@@ -44,7 +44,8 @@ def test_archive_init_index_collection_bundle_json(tmp_path):
     assert res.exit_code == 0, res.output
     idx = json.loads(res.stdout)
     n_labels = len(list(out.glob("*.xml")))
-    assert idx["added"] == idx["products"] == n_labels and idx["unreadable"] == []
+    n_browse = len(list((ws / "bundle" / "browse").glob("*.xml")))  # the browse plots: their own collection
+    assert n_browse > 0 and idx["added"] == idx["products"] == n_labels + n_browse and idx["unreadable"] == []
 
     res = _cli("archive", "collection", out, "--json", "--creation-time", "2026-01-01T00:00:00Z")
     assert res.exit_code == 0, res.output

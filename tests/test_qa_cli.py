@@ -162,15 +162,17 @@ def test_bundle_with_a_bad_collection_writes_nothing(chems_raw, tmp_path):
 
     pha, cal = chems_raw
     root = tmp_path / "bundle"
-    res = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(cal), "--out", str(root / "a_data"), "-q"])
+    res = CliRunner().invoke(main, ["run", "chems-pha", str(pha), "--cal", str(cal), "--out", str(root / "a_data"),
+                                    "--browse-out", str(root / "browse"), "-q"])
     assert res.exit_code == 0, res.output
     (root / "z_raw").mkdir()
     for f in pha.parent.glob(pha.stem + ".*"):
         shutil.copy(f, root / "z_raw" / f.name)
     res = CliRunner().invoke(main, ["archive", "bundle", str(root), "--lid", "urn:nasa:pds:qa", "--no-manifests"])
     assert res.exit_code == 2 and "has no LID/VID" in res.output and pha.name in res.output
-    assert sorted(p.name for p in (root / "a_data").iterdir()) == [  # the table and its M vs M/Q browse plot
-        "cpha0_2004183_0001_cal.tab", "cpha0_2004183_0001_cal.xml",
+    assert sorted(p.name for p in (root / "a_data").iterdir()) == [  # the table; its M vs M/Q plot in browse/
+        "cpha0_2004183_0001_cal.tab", "cpha0_2004183_0001_cal.xml"]
+    assert sorted(p.name for p in (root / "browse").iterdir()) == [
         "cpha0_2004183_0001_cal_m_vs_mq.png", "cpha0_2004183_0001_cal_m_vs_mq.xml"]
     assert not list(root.glob("bundle_*"))
 
@@ -254,7 +256,8 @@ def test_regenerate_after_calibration_change_and_failure(chems_raw, tmp_path):
     fields[sep_at] = f"{old_sep * 1.1:.2f}"
     csv.write_text(head + "\n" + ",".join(fields))
     res = CliRunner().invoke(main, ["archive", "regenerate", str(root), "--dry-run"])
-    assert res.exit_code == 0 and "1 products to remake" in res.output and "calibration" in res.output
+    # the table and its M vs M/Q browse plot (which cites the calibration too)
+    assert res.exit_code == 0 and "2 products to remake" in res.output and "calibration" in res.output
     broken = list(fields)
     broken[sep_at] = "abc"
     csv.write_text(head + "\n" + ",".join(broken))
@@ -262,7 +265,7 @@ def test_regenerate_after_calibration_change_and_failure(chems_raw, tmp_path):
     before = label.read_bytes()
     res = CliRunner().invoke(main, ["archive", "regenerate", str(root), "--no-validate"])
     assert res.exit_code == 1, res.output
-    line = next(ln for ln in res.output.splitlines() if ln.startswith("failed: "))
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("failed: ") and label.name in ln)
     assert line.count(label.name) == 1 and "'abc'" in line
     assert label.read_bytes() == before
     csv.write_text(head + "\n" + ",".join(fields))

@@ -44,7 +44,7 @@ def test_every_tour_command_runs_as_written(tmp_path):
         assert res.returncode == 0, (cmd, res.stdout[-2000:], res.stderr[-2000:])
     for made in ("demo-out/calibrated/chems/cpha0_2004183_0001_cal.xml", "out.parquet", "chems.toml",
                  "bundle/chems/cpha0_2004183_0001_cal.xml", "r.html", "bundle/.pdsgen/archive.sqlite",
-                 "bundle/chems/collection_chems_inventory.csv"):
+                 "bundle/chems/collection_chems_inventory.csv", "bundle/browse/collection_browse_inventory.csv"):
         assert (tmp_path / made).is_file(), made
     res = subprocess.run([sys.executable, "-c", python], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]

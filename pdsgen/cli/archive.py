@@ -51,8 +51,8 @@ def _as_dict(result: object) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def init_cmd(workspace: Path, bundle_lid: str, extra: tuple[str, ...], as_json: bool) -> None:
     """Set up a delivery workspace: WORKSPACE/bundle/<collection>/ for every collection the
-    recipes write into the bundle, document/, further --collection folders, and inputs/
-    for raw and calibration files that are not delivered."""
+    recipes write into the bundle, browse/ (their browse plots), document/, further
+    --collection folders, and inputs/ for raw and calibration files that are not delivered."""
     from pdsgen.archive.workspace import init_workspace
 
     ws = init_workspace(workspace, bundle_lid, extra=extra)

@@ -28,6 +28,9 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--workspace", type=click.Path(exists=True, file_okay=False), default=None,
               help="A delivery workspace (pdsgen archive init): --out names its collection; browse "
                    "plots go to its browse collection.")
+@click.option("--browse-out", "browse_out", type=click.Path(file_okay=False), default=None,
+              help="Folder for the browse plots (Product_Browse of the bundle's browse collection; default: "
+                   "beside the products, with --workspace its browse collection).")
 @click.option("--cal", "cal_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Calibration file (repeatable).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Recipe parameter (repeatable).")
@@ -41,7 +44,7 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
               "SOURCE_DATE_EPOCH or now) — for byte-identical reruns.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no notes: failures and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome of every product as JSON.")
-def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, workspace: str | None,
+def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, workspace: str | None, browse_out: str | None,
             cal_files: tuple[str, ...], sets: tuple[str, ...],
             standard: str | None, jobs: int, templates_dir: str | None, creation_time: str | None,
             quiet: bool, as_json: bool) -> None:
@@ -60,12 +63,12 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, workspace: str |
 
     quiet = quiet or quiet_requested()
     r = load_recipe(recipe)
-    browse_dir = None
+    browse_dir = browse_out
     if workspace is not None:
         from pdsgen.archive.workspace import browse_folder, output_folder
 
         out_dir = str(output_folder(workspace, out_dir, r))
-        browse_dir = browse_folder(workspace, r)  # browse plots: the workspace's browse collection
+        browse_dir = browse_out or browse_folder(workspace, r)  # browse plots: the workspace's browse collection
     params = parse_sets(sets)
     err = Console(stderr=True)
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
