@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -63,7 +64,7 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, workspace: str |
 
     quiet = quiet or quiet_requested()
     r = load_recipe(recipe)
-    browse_dir = browse_out
+    browse_dir: str | Path | None = browse_out
     if workspace is not None:
         from pdsgen.archive.workspace import browse_folder, output_folder
 
