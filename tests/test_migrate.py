@@ -597,11 +597,11 @@ def test_cli_exit_codes_and_packaging(tmp_path, ctx_file):
     res = runner.invoke(main, args)
     assert res.exit_code == 1, res.output  # one product failed
     assert "MIGRATED" in res.output and f"FAILED   {bad}" in res.output
-    # a and b have the same file names: the second is refused, never written over the first
-    assert "already exists for another product; not replaced" in res.output
+    # a and b have the same file names: b (second in input order) is refused, never written over a
+    assert f"FAILED   {tmp_path / 'in/b/BIN.LBL'}: would overwrite {out / 'BIN.xml'}, the PDS4 label of " \
+           f"{tmp_path / 'in/a/BIN.LBL'} migrated in this run; not replaced" in res.output
     assert sorted(p.name for p in out.iterdir()) == ["BIN.DAT", "BIN.xml"]
-    text = (out / "BIN.xml").read_text()  # whichever worker came first
-    assert ("urn:nasa:pds:test_bundle:data:a_1<" in text) != ("urn:nasa:pds:test_bundle:data:b_2<" in text)
+    assert "urn:nasa:pds:test_bundle:data:a_1<" in (out / "BIN.xml").read_text()
     res = runner.invoke(main, ["migrate", str(tmp_path / "nothing"), "--out", str(out)])
     assert res.exit_code == 2
     m = tmp_path / "bad.toml"
