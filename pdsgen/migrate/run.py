@@ -241,8 +241,9 @@ class _Staging:
     (`remove`): a product's files are checked there under their own names, then renamed
     to a name unique in the folder (``<n>.<name>``) until they are placed in ``out``."""
 
-    def __init__(self, run: str | None = None):
+    def __init__(self, run: str | None = None, *, park: bool = False):
         self.run = run or secrets.token_hex(4)
+        self.parks = park  # a worker's products are placed later, by another process
         self._folders: dict[tuple[Path, int], Path] = {}
         self._count = 0
 
@@ -256,7 +257,10 @@ class _Staging:
         return found
 
     def park(self, staged: Path) -> Path:
-        """``staged`` renamed to a name no later product of this process uses."""
+        """``staged`` renamed to a name no later product of this process uses (when the
+        products are placed later by another process; else as it is)."""
+        if not self.parks:
+            return staged
         self._count += 1
         parked = staged.with_name(f"{self._count}.{staged.name}")
         os.replace(staged, parked)
@@ -393,7 +397,7 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     result = MigrationResult(str(label), "migrated", pds4_label=str(out / label_name), lid=lid, notes=notes.items,
                              objects=[f"{o['source'].name} → {o.get('class_name', 'Header')}"
                                       for f in files for o in f["objects"]])
-    # parked under names of their own: the next product of this process stages the same names
+    # (a worker's files are parked under names of their own: its next product stages the same names)
     placed = [(staging.park(stage / f["file_name"]), f["file_name"], f["md5"]) for f in files]
     staged.clear()
     return _Prepared(result, [*placed, (staging.park(staged_label), label_name, None)])
@@ -501,7 +505,7 @@ def _init_worker(run: str) -> None:
 
     global _worker_staging
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_staging = _Staging(run)
+    _worker_staging = _Staging(run, park=True)
 
 
 def _prepare_in_worker(args: tuple[Path, MigrateOptions]) -> _Prepared:

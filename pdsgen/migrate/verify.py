@@ -86,12 +86,17 @@ def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[st
     constants are compared as stored. Objects pair in label order, table fields in label
     order; pds4_tools gives a bit-string field with Packed_Data_Fields as the whole field,
     not its Field_Bits, so those are compared through pdsgen's reading only."""
+    import sys
+
     import pds4_tools
 
+    hook = sys.excepthook  # pds4_tools.read installs its own
     try:
         structures = pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True).structures
     except Exception as exc:  # noqa: BLE001 - the reference reader's failure is the finding
         return [f"pds4_tools cannot read the label: {type(exc).__name__}: {exc}"]
+    finally:
+        sys.excepthook = hook
     if len(structures) != len(objects):
         return [f"pds4_tools reads {len(structures)} objects, pdsgen {len(objects)}"]
     problems: list[str] = []
