@@ -70,7 +70,7 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "pdsgen", "migrate", str(target), "--out", str(out),
                             "--bundle-lid", "urn:nasa:pds:bench", "--context-products", str(ctx),
                             "--creation-time", "2026-01-01T00:00:00Z", "--jobs", str(jobs)],
-                           check=True, stdout=subprocess.DEVNULL)
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
         cli(base / "warm", base / "warm_out", 1)  # the compiled Schematron is cached on disk after a first run
         rates = {}
