@@ -511,6 +511,17 @@ def test_failed_read_back_leaves_nothing(tmp_path, ctx_file, monkeypatch, check)
     assert list((tmp_path / "out").iterdir()) == []  # no label, no data file, no staging folder
 
 
+def test_without_pds4_tools_a_note_says_so(tmp_path, ctx_file, monkeypatch):
+    import pdsgen.migrate.run as run
+
+    monkeypatch.setattr(run, "_pds4_tools", lambda: False)
+    monkeypatch.setattr(run, "pds4_tools_difference", lambda *args: pytest.fail("pds4_tools used"))
+    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert "pds4_tools is not installed (pip install 'pdsgen[migrate]'): the values were not read back " \
+           "through it" in r.notes
+
+
 def test_pds4_tools_read_back_tells_values_apart(tmp_path, ctx_file):
     import pdsgen
     from pdsgen.migrate.verify import pds4_tools_difference

@@ -27,7 +27,7 @@ from typing import Any
 from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
 from pdsgen.migrate.describe import Notes, describe_header, describe_image, describe_table
 from pdsgen.migrate.mapping import MigrationMap
-from pdsgen.migrate.verify import compare_objects, pds4_tools_difference
+from pdsgen.migrate.verify import compare_objects, pds4_tools_available, pds4_tools_difference
 from pdsgen.migrate.vocabulary import (
     ContextIndex,
     context_index,
@@ -235,6 +235,11 @@ def _validate(tree: Any, text: bytes, label: Path, opts: MigrateOptions) -> list
     return [f"{f.type}: {f.message}" for f in res.findings if str(f.type).startswith("error.")]
 
 
+@lru_cache(maxsize=1)
+def _pds4_tools() -> bool:
+    return pds4_tools_available()
+
+
 class _Staging:
     """Staging folders inside the output folders, one per process and output folder
     (``.migrate-<run>-<pid>-*``), made on first use and removed by whoever started the run
@@ -390,7 +395,10 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
         raise UnsupportedError(f"values differ between the PDS3 and PDS4 labels: {'; '.join(problems[:5])}")
     staged.append(staged_label)
     staged_label.write_bytes(text)
-    problems = pds4_tools_difference(staged_label, new_objects)
+    problems = pds4_tools_difference(staged_label, new_objects) if _pds4_tools() else []
+    if not _pds4_tools():
+        notes.add("pds4_tools is not installed (pip install 'pdsgen[migrate]'): the values were not read back "
+                  "through it")
     if problems:
         raise UnsupportedError(f"values differ between pds4_tools' and pdsgen's readings of the PDS4 label: "
                                f"{'; '.join(problems[:5])}")

@@ -78,6 +78,13 @@ def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]
     return problems
 
 
+def pds4_tools_available() -> bool:
+    """Whether pds4_tools (the optional extra ``pdsgen[migrate]``) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("pds4_tools") is not None
+
+
 def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[str]:
     """Differences between pds4_tools' reading of the PDS4 ``label`` and pdsgen's reading
     of the same label (``objects``, in label order); empty = equal.
