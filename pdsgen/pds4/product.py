@@ -114,7 +114,7 @@ def open_pds4(path: Path) -> Product:
     return product_from_tree(parse(path), path)
 
 
-def product_from_tree(tree, path: Path) -> Product:
+def product_from_tree(tree: etree._ElementTree, path: Path) -> Product:
     """A `Product` from a label already parsed (`pdsgen.untrusted.parse_label_xml`):
     ``path`` is where the label is (or will be), its data files resolve beside it."""
     root = tree.getroot()
