@@ -537,6 +537,12 @@ def test_pds4_tools_read_back_tells_values_apart(tmp_path, ctx_file):
     r2 = migrate_product(other, options(tmp_path, ctx_file, out=tmp_path / "out2"))
     assert pds4_tools_difference(Path(r.pds4_label), pdsgen.open(r2.pds4_label).objects) == [
         "object 'TABLE' field 'U' (pds4_tools): 1 values differ, first at (2,): np.uint16(7) vs np.uint16(65535)"]
+    # a table pds4_tools does not find under its name is a difference too
+    import dataclasses
+
+    renamed = dataclasses.replace(pdsgen.open(r.pds4_label).objects[0], name="OTHER")
+    assert pds4_tools_difference(Path(r.pds4_label), [renamed]) == [
+        "object 'OTHER': pds4_tools reads no such structure (['TABLE'])"]
 
 
 def test_context_notes_and_unknown_target(tmp_path, ctx_file):
