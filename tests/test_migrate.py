@@ -501,13 +501,48 @@ def test_bit_columns_to_packed_data_fields(tmp_path, ctx_file):
     assert [f.meta_data["name"] for f in s.fields][:2] == ["COUNT", "U"]
 
 
-def test_failed_read_back_leaves_nothing(tmp_path, ctx_file, monkeypatch):
+@pytest.mark.parametrize("check", ["compare_objects", "pds4_tools_difference"])
+def test_failed_read_back_leaves_nothing(tmp_path, ctx_file, monkeypatch, check):
     import pdsgen.migrate.run as run
 
-    monkeypatch.setattr(run, "compare_objects", lambda pairs: ["object 'TABLE' field 'U': 1 values differ"])
+    monkeypatch.setattr(run, check, lambda *args: ["object 'TABLE' field 'U': 1 values differ"])
     r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
     assert r.status == "failed" and "values differ" in r.reason
     assert list((tmp_path / "out").iterdir()) == []  # no label, no data file, no staging folder
+
+
+def test_without_pds4_tools_a_note_says_so(tmp_path, ctx_file, monkeypatch):
+    import pdsgen.migrate.run as run
+
+    monkeypatch.setattr(run, "_pds4_tools", lambda: False)
+    monkeypatch.setattr(run, "pds4_tools_difference", lambda *args: pytest.fail("pds4_tools used"))
+    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert "pds4_tools is not installed (pip install 'pdsgen[migrate]'): the values were not read back " \
+           "through it" in r.notes
+
+
+def test_pds4_tools_read_back_tells_values_apart(tmp_path, ctx_file):
+    import pdsgen
+    from pdsgen.migrate.verify import pds4_tools_difference
+
+    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert pds4_tools_difference(Path(r.pds4_label), pdsgen.open(r.pds4_label).objects) == []
+    # the same label over other values (U[2] = 7, not 65535): pds4_tools' reading differs there
+    other = make_binary(tmp_path / "other")
+    values = binary_values()
+    values["U"][2] = 7
+    (tmp_path / "other" / "BIN.DAT").write_bytes(values.tobytes())
+    r2 = migrate_product(other, options(tmp_path, ctx_file, out=tmp_path / "out2"))
+    assert pds4_tools_difference(Path(r.pds4_label), pdsgen.open(r2.pds4_label).objects) == [
+        "object 'TABLE' field 'U' (pds4_tools): 1 values differ, first at (2,): np.uint16(7) vs np.uint16(65535)"]
+    # a table pds4_tools does not find under its name is a difference too
+    import dataclasses
+
+    renamed = dataclasses.replace(pdsgen.open(r.pds4_label).objects[0], name="OTHER")
+    assert pds4_tools_difference(Path(r.pds4_label), [renamed]) == [
+        "object 'OTHER': pds4_tools reads no such structure (['TABLE'])"]
 
 
 def test_context_notes_and_unknown_target(tmp_path, ctx_file):
@@ -597,11 +632,11 @@ def test_cli_exit_codes_and_packaging(tmp_path, ctx_file):
     res = runner.invoke(main, args)
     assert res.exit_code == 1, res.output  # one product failed
     assert "MIGRATED" in res.output and f"FAILED   {bad}" in res.output
-    # a and b have the same file names: the second is refused, never written over the first
-    assert "already exists for another product; not replaced" in res.output
+    # a and b have the same file names: b (second in input order) is refused, never written over a
+    assert f"FAILED   {tmp_path / 'in/b/BIN.LBL'}: would overwrite {out / 'BIN.xml'}, the PDS4 label of " \
+           f"{tmp_path / 'in/a/BIN.LBL'} migrated in this run; not replaced" in res.output
     assert sorted(p.name for p in out.iterdir()) == ["BIN.DAT", "BIN.xml"]
-    text = (out / "BIN.xml").read_text()  # whichever worker came first
-    assert ("urn:nasa:pds:test_bundle:data:a_1<" in text) != ("urn:nasa:pds:test_bundle:data:b_2<" in text)
+    assert "urn:nasa:pds:test_bundle:data:a_1<" in (out / "BIN.xml").read_text()
     res = runner.invoke(main, ["migrate", str(tmp_path / "nothing"), "--out", str(out)])
     assert res.exit_code == 2
     m = tmp_path / "bad.toml"
@@ -625,6 +660,40 @@ def test_many_products_in_parallel(tmp_path, ctx_file):
     assert [r.source for r in results] == [str(p) for p in labels]
     assert all(r.status == "migrated" for r in results), [r.reason for r in results]
     assert len({r.lid for r in results}) == 6
+
+
+def test_same_names_in_one_run_first_in_input_order_wins(tmp_path, ctx_file):
+    """Products of one run that map to the same file name or LID: the first in input order
+    is placed, each later one refused as a whole with the reason, with any number of
+    workers; what is placed is one product's label and data, never a mix."""
+    a = make_binary(tmp_path / "a", pid="A_1")
+    b = make_binary(tmp_path / "b", pid="B_2")  # same label and data file names, same data bytes
+    c = make_binary(tmp_path / "c", pid="C_3")  # same data file name, other bytes, another label name
+    c = c.rename(c.with_name("X.LBL"))
+    other = binary_values()
+    other["COUNT"][0] = 6
+    (tmp_path / "c" / "BIN.DAT").write_bytes(other.tobytes())
+    d = make_binary(tmp_path / "d", pid="A_1", stem="D")  # a's PRODUCT_ID: a's LID
+    e = make_binary(tmp_path / "e", pid="E_5", stem="E")
+    out = tmp_path / "out"
+    want = {
+        a: None,
+        b: f"would overwrite {out / 'BIN.xml'}, the PDS4 label of {a} migrated in this run; not replaced",
+        c: f"would overwrite {out / 'BIN.DAT'}, the data file (other bytes) of {a} migrated in this run; "
+           "not replaced",
+        d: f"LID urn:nasa:pds:test_bundle:data:a_1 is already that of {a} in this run; not written",
+        e: None,
+    }
+    a_md5 = hashlib.md5((tmp_path / "a" / "BIN.DAT").read_bytes()).hexdigest()
+    for jobs in (2, 1, 2):
+        results = migrate([tmp_path / x for x in "abcde"], options(tmp_path, ctx_file), jobs=jobs)
+        assert [Path(r.source) for r in results] == list(want)
+        for r, reason in zip(results, want.values(), strict=True):
+            assert (r.status, r.reason) == (("migrated", None) if reason is None else ("failed", reason))
+        assert sorted(p.name for p in out.iterdir()) == ["BIN.DAT", "BIN.xml", "E.DAT", "E.xml"]  # no staging
+        t = xml(out / "BIN.xml")
+        assert texts(t, "//p:logical_identifier") == ["urn:nasa:pds:test_bundle:data:a_1"]
+        assert texts(t, "//p:md5_checksum") == [a_md5] == [hashlib.md5((out / "BIN.DAT").read_bytes()).hexdigest()]
 
 
 # --------------------------------------------------------------------------- the dual corpus

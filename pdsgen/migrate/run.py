@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,7 @@ from typing import Any
 from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
 from pdsgen.migrate.describe import Notes, describe_header, describe_image, describe_table
 from pdsgen.migrate.mapping import MigrationMap
-from pdsgen.migrate.verify import compare_objects
+from pdsgen.migrate.verify import compare_objects, pds4_tools_available, pds4_tools_difference
 from pdsgen.migrate.vocabulary import (
     ContextIndex,
     context_index,
@@ -224,39 +225,101 @@ def _validate_options(catalog_path: str | None, offline: bool, context_products:
                    context_products=files)
 
 
-def _validate(label: Path, opts: MigrateOptions) -> list[str]:
-    from pdsgen.validate.runner import validate_label
+def _validate(tree: Any, text: bytes, label: Path, opts: MigrateOptions) -> list[str]:
+    """Error findings of pdsgen's validation of the label ``tree`` (parsed from ``text``,
+    to be written at ``label``): schema, Schematron and content, on the in-memory tree."""
+    from pdsgen.validate.runner import validate_pds4
 
     vopts = _validate_options(opts.catalog_path, opts.offline, tuple(opts.context_products))
-    res = validate_label(label, vopts)
+    res = validate_pds4(tree, label, vopts, data=text).finish()
     return [f"{f.type}: {f.message}" for f in res.findings if str(f.type).startswith("error.")]
+
+
+@lru_cache(maxsize=1)
+def _pds4_tools() -> bool:
+    return pds4_tools_available()
+
+
+class _Staging:
+    """Staging folders inside the output folders, one per process and output folder
+    (``.migrate-<run>-<pid>-*``), made on first use and removed by whoever started the run
+    (`remove`): a product's files are checked there under their own names, then renamed
+    to a name unique in the folder (``<n>.<name>``) until they are placed in ``out``."""
+
+    def __init__(self, run: str | None = None, *, park: bool = False):
+        self.run = run or secrets.token_hex(4)
+        self.parks = park  # a worker's products are placed later, by another process
+        self._folders: dict[tuple[Path, int], Path] = {}
+        self._count = 0
+
+    def folder(self, out: Path) -> Path:
+        key = (out, os.getpid())
+        found = self._folders.get(key)
+        if found is None or not found.is_dir():
+            out.mkdir(parents=True, exist_ok=True)
+            found = Path(tempfile.mkdtemp(prefix=f".migrate-{self.run}-{os.getpid()}-", dir=out))
+            self._folders[key] = found
+        return found
+
+    def park(self, staged: Path) -> Path:
+        """``staged`` renamed to a name no later product of this process uses (when the
+        products are placed later by another process; else as it is)."""
+        if not self.parks:
+            return staged
+        self._count += 1
+        parked = staged.with_name(f"{self._count}.{staged.name}")
+        os.replace(staged, parked)
+        return parked
+
+    def remove(self, out: Path) -> None:
+        for folder in out.glob(f".migrate-{self.run}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class _Prepared:
+    """A product checked in its staging folder: files to place in ``out`` in order (data
+    first, label last) as (staged path, final name, md5 or None for the label)."""
+
+    result: MigrationResult
+    files: list[tuple[Path, str, str | None]] = field(default_factory=list)
 
 
 def migrate_product(label: Path, opts: MigrateOptions) -> MigrationResult:
     """Migrate one PDS3 product; never raises for bad input (the result says why)."""
+    staging = _Staging()
+    try:
+        return _Placer(Path(opts.out)).place(_prepare(Path(label), opts, staging))
+    finally:
+        staging.remove(Path(opts.out))
+
+
+def _prepare(label: Path, opts: MigrateOptions, staging: _Staging) -> _Prepared:
+    """Everything but the placing: read, describe, stage, render, validate, read back."""
     notes = Notes()
-    stage: Path | None = None
+    staged: list[Path] = []
     try:
         import pdsgen
 
         product = pdsgen.open(label)
         if product.standard != "PDS3":
             raise UnsupportedError(f"{label} is a {product.standard} label, not PDS3")
-        result = _migrate(product, label, opts, notes)
-        return result
+        return _migrate(product, label, opts, notes, staging, staged)
     except PdsgenError as exc:
-        return MigrationResult(str(label), "failed", reason=str(exc), notes=notes.items)
+        failed = MigrationResult(str(label), "failed", reason=str(exc), notes=notes.items)
     except (OSError, ValueError) as exc:
-        return MigrationResult(str(label), "failed", reason=f"{type(exc).__name__}: {exc}", notes=notes.items)
-    finally:
-        if stage is not None:
-            shutil.rmtree(stage, ignore_errors=True)
+        failed = MigrationResult(str(label), "failed", reason=f"{type(exc).__name__}: {exc}", notes=notes.items)
+    for p in staged:  # nothing of a failed product stays
+        p.unlink(missing_ok=True)
+    return _Prepared(failed)
 
 
-def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) -> MigrationResult:
+def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, staging: _Staging,
+             staged: list[Path]) -> _Prepared:
     from pdsgen.render.env import render_label
     from pdsgen.render.ids import check_lid, information_model
     from pdsgen.times import iso_date, iso_utc, resolve_creation_time
+    from pdsgen.untrusted import parse_label_xml
 
     m = opts.mapping
     by_file = _describe(product, notes, m.units)
@@ -287,62 +350,86 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
     ctx = _context(product, opts, notes)
 
     out = Path(opts.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".migrate-", dir=out))
-    try:
-        files: list[dict[str, Any]] = []
-        for src, objects in by_file.items():
-            if src.resolve() == label.resolve() and len(by_file) > 0:
-                notes.add(f"attached label: {src.name} is the data file; objects addressed by offset")
-            size, md5 = _place(src, stage / src.name)
-            files.append({"file_name": src.name, "size": size, "md5": md5, "objects": objects})
-        label_name = f"{label.stem}.xml"
-        if any(f["file_name"] == label_name for f in files):
-            label_name = f"{label.stem}_pds4.xml"
-        variables = {
-            "product": {"lid": lid, "vid": "1.0", "title": title, "start_time": start, "stop_time": stop,
-                        "purpose": m.product.get("purpose", "Science"), "processing_level": level,
-                        "discipline": m.product.get("discipline"), "pds3_reference": ref,
-                        "modification": f"Migrated from PDS3 ({ref}) by pdsgen migrate; data bytes unchanged.",
-                        "comment": f"PDS3 label {label.name} migrated to PDS4 by pdsgen; the data files are "
-                                   "the PDS3 product's, byte for byte.",
-                        **ctx},
-            "im": information_model(opts.im_version), "creation_time": iso_utc(created),
-            "creation_date": iso_date(created), "files": files, "with_formats": True,
-        }
-        staged_label = stage / label_name
-        staged_label.write_text(render_label(TEMPLATE, variables, opts.templates_dir), encoding="utf-8")
-        if opts.validate:
-            errors = _validate(staged_label, opts)
-            if errors and all(_FORMAT_FINDING in e for e in errors):
-                # PDS3 FORMATs are often looser than the values (F6.2 over "-3.5"); PDS4
-                # validation checks them: the label is written again without field formats.
-                variables["with_formats"] = False
-                staged_label.write_text(render_label(TEMPLATE, variables, opts.templates_dir), encoding="utf-8")
-                notes.add(f"field formats left out: the values do not follow the PDS3 FORMATs ({errors[0]})")
-                errors = _validate(staged_label, opts)
-            if errors:
-                raise UnsupportedError(f"the new label does not validate: {'; '.join(errors[:5])}")
-        problems = _read_back(staged_label, [o for f in files for o in f["objects"]])
-        if problems:
-            raise UnsupportedError(f"values differ between the PDS3 and PDS4 labels: {'; '.join(problems[:5])}")
-        _check_collisions(out, stage, [f["file_name"] for f in files], label_name, lid)
-        names = [f["file_name"] for f in files] + [label_name]
-        for name in names:  # data first, label last
-            os.replace(stage / name, out / name)
-        return MigrationResult(str(label), "migrated", pds4_label=str(out / label_name), lid=lid, notes=notes.items,
-                               objects=[f"{o['source'].name} → {o.get('class_name', 'Header')}"
-                                        for f in files for o in f["objects"]])
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    names = [src.name for src in by_file]
+    if len(set(names)) != len(names):  # objects in files of one name in other folders
+        raise UnsupportedError(f"two data files named {names}; a PDS4 product's files share one folder")
+    stage = staging.folder(out)
+    files: list[dict[str, Any]] = []
+    for src, objects in by_file.items():
+        if src.resolve() == label.resolve() and len(by_file) > 0:
+            notes.add(f"attached label: {src.name} is the data file; objects addressed by offset")
+        staged.append(stage / src.name)
+        size, md5 = _place(src, stage / src.name)
+        files.append({"file_name": src.name, "size": size, "md5": md5, "objects": objects})
+    label_name = f"{label.stem}.xml"
+    if any(f["file_name"] == label_name for f in files):
+        label_name = f"{label.stem}_pds4.xml"
+    variables = {
+        "product": {"lid": lid, "vid": "1.0", "title": title, "start_time": start, "stop_time": stop,
+                    "purpose": m.product.get("purpose", "Science"), "processing_level": level,
+                    "discipline": m.product.get("discipline"), "pds3_reference": ref,
+                    "modification": f"Migrated from PDS3 ({ref}) by pdsgen migrate; data bytes unchanged.",
+                    "comment": f"PDS3 label {label.name} migrated to PDS4 by pdsgen; the data files are "
+                               "the PDS3 product's, byte for byte.",
+                    **ctx},
+        "im": information_model(opts.im_version), "creation_time": iso_utc(created),
+        "creation_date": iso_date(created), "files": files, "with_formats": True,
+    }
+    staged_label = stage / label_name
+    text = render_label(TEMPLATE, variables, opts.templates_dir).encode("utf-8")
+    tree = parse_label_xml(text, path=staged_label, remove_comments=False)
+    if opts.validate:
+        errors = _validate(tree, text, staged_label, opts)
+        if errors and all(_FORMAT_FINDING in e for e in errors):
+            # PDS3 FORMATs are often looser than the values (F6.2 over "-3.5"); PDS4
+            # validation checks them: the label is written again without field formats.
+            variables["with_formats"] = False
+            text = render_label(TEMPLATE, variables, opts.templates_dir).encode("utf-8")
+            tree = parse_label_xml(text, path=staged_label, remove_comments=False)
+            notes.add(f"field formats left out: the values do not follow the PDS3 FORMATs ({errors[0]})")
+            errors = _validate(tree, text, staged_label, opts)
+        if errors:
+            raise UnsupportedError(f"the new label does not validate: {'; '.join(errors[:5])}")
+    new_objects, problems = _read_back(tree, staged_label, [o for f in files for o in f["objects"]])
+    if problems:
+        raise UnsupportedError(f"values differ between the PDS3 and PDS4 labels: {'; '.join(problems[:5])}")
+    staged.append(staged_label)
+    staged_label.write_bytes(text)
+    problems = pds4_tools_difference(staged_label, new_objects) if _pds4_tools() else []
+    if not _pds4_tools():
+        notes.add("pds4_tools is not installed (pip install 'pdsgen[migrate]'): the values were not read back "
+                  "through it")
+    if problems:
+        raise UnsupportedError(f"values differ between pds4_tools' and pdsgen's readings of the PDS4 label: "
+                               f"{'; '.join(problems[:5])}")
+    result = MigrationResult(str(label), "migrated", pds4_label=str(out / label_name), lid=lid, notes=notes.items,
+                             objects=[f"{o['source'].name} → {o.get('class_name', 'Header')}"
+                                      for f in files for o in f["objects"]])
+    # (a worker's files are parked under names of their own: its next product stages the same names)
+    placed = [(staging.park(stage / f["file_name"]), f["file_name"], f["md5"]) for f in files]
+    staged.clear()
+    return _Prepared(result, [*placed, (staging.park(staged_label), label_name, None)])
 
 
-def _same_bytes(a: Path, b: Path) -> bool:
-    if a.stat().st_size != b.stat().st_size:
-        return False
-    if os.path.samefile(a, b):
-        return True
-    return _md5(a) == _md5(b)
+def _read_back(tree: Any, pds4_label: Path, objects: Sequence[dict[str, Any]]) -> tuple[list[DataObject], list[str]]:
+    """pdsgen's PDS4 reading of the new label (the in-memory ``tree``, data beside
+    ``pds4_label``) and its differences from the PDS3 reading of each object."""
+    from pdsgen.pds4.product import product_from_tree
+
+    new = product_from_tree(tree, pds4_label)
+    if len(new.objects) != len(objects):
+        return new.objects, [f"the PDS4 label reads as {len(new.objects)} objects, {len(objects)} were written"]
+    pairs: list[tuple[DataObject, DataObject]] = []
+    by_name = {o.name: o for o in new.objects}
+    for o in objects:
+        new_obj = by_name.get(o["source"].name)
+        if new_obj is None:
+            return new.objects, [f"object {o['source'].name!r} missing from the PDS4 reading"]
+        pairs.append((o["source"], new_obj))
+    return new.objects, compare_objects(pairs)
+
+
+# --------------------------------------------------------------------------- placing
 
 
 def _md5(p: Path) -> str:
@@ -353,53 +440,110 @@ def _md5(p: Path) -> str:
     return h.hexdigest()
 
 
-def _check_collisions(out: Path, stage: Path, data_names: list[str], label_name: str, lid: str) -> None:
-    """Refuse to replace a different product's files in ``out``: a data file of the same
-    name with other bytes, or a label of the same name with another LID (a re-run of the
-    same product replaces its own files)."""
-    for name in data_names:
-        if (out / name).exists() and not _same_bytes(out / name, stage / name):
-            raise UnsupportedError(f"{out / name} already exists with other bytes (another product's data "
-                                   "file of the same name?); not replaced")
-    existing = out / label_name
-    if existing.exists():
-        text = existing.read_text(encoding="utf-8", errors="replace")
-        if f"<logical_identifier>{lid}</logical_identifier>" not in text:
-            raise UnsupportedError(f"{existing} already exists for another product; not replaced")
+class _Placer:
+    """Moves checked products into ``out``, one at a time in input order (the only writer
+    of ``out`` in a run, whatever the number of workers): a product that would replace
+    another product's files — written earlier in this run, or already in ``out`` — is
+    refused as a whole; a re-run of the same product replaces its own files."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        #: file name -> (PDS3 label, md5 of a data file or None for a PDS4 label) of this run
+        self.claimed: dict[str, tuple[str, str | None]] = {}
+        self.lids: dict[str, str] = {}
+
+    def place(self, prepared: _Prepared) -> MigrationResult:
+        r = prepared.result
+        try:
+            if r.status == "migrated":
+                self._check(r, prepared.files)
+                for staged, name, _md5sum in prepared.files:  # data first, label last
+                    os.replace(staged, self.out / name)
+                for _staged, name, md5sum in prepared.files:
+                    self.claimed.setdefault(name, (r.source, md5sum))
+                self.lids[str(r.lid)] = r.source
+            return r
+        except (UnsupportedError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, UnsupportedError) else f"{type(exc).__name__}: {exc}"
+            return MigrationResult(r.source, "failed", reason=reason, notes=r.notes)
+        finally:
+            for staged, _name, _md5sum in prepared.files:
+                staged.unlink(missing_ok=True)
+
+    def _check(self, r: MigrationResult, files: list[tuple[Path, str, str | None]]) -> None:
+        if r.lid in self.lids:
+            raise UnsupportedError(f"LID {r.lid} is already that of {self.lids[str(r.lid)]} in this run; "
+                                   "not written")
+        for staged, name, md5sum in files:
+            target = self.out / name
+            earlier = self.claimed.get(name)
+            if earlier is not None:
+                if md5sum is None or earlier[1] != md5sum:  # the same data bytes may be shared
+                    what = "PDS4 label" if earlier[1] is None else "data file (other bytes)"
+                    raise UnsupportedError(f"would overwrite {target}, the {what} of {earlier[0]} migrated "
+                                           "in this run; not replaced")
+            elif md5sum is not None:
+                if target.exists() and not _same_bytes(target, staged, md5sum):
+                    raise UnsupportedError(f"{target} already exists with other bytes (another product's data "
+                                           "file of the same name?); not replaced")
+            elif target.exists():
+                text = target.read_text(encoding="utf-8", errors="replace")
+                if f"<logical_identifier>{r.lid}</logical_identifier>" not in text:
+                    raise UnsupportedError(f"{target} already exists for another product; not replaced")
 
 
-def _read_back(pds4_label: Path, objects: Sequence[dict[str, Any]]) -> list[str]:
-    import pdsgen
-
-    new = pdsgen.open(pds4_label)
-    if len(new.objects) != len(objects):
-        return [f"the PDS4 label reads as {len(new.objects)} objects, {len(objects)} were written"]
-    pairs: list[tuple[DataObject, DataObject]] = []
-    by_name = {o.name: o for o in new.objects}
-    for o in objects:
-        new_obj = by_name.get(o["source"].name)
-        if new_obj is None:
-            return [f"object {o['source'].name!r} missing from the PDS4 reading"]
-        pairs.append((o["source"], new_obj))
-    return compare_objects(pairs)
+def _same_bytes(existing: Path, staged: Path, md5sum: str) -> bool:
+    if existing.stat().st_size != staged.stat().st_size:
+        return False
+    if os.path.samefile(existing, staged):
+        return True
+    return _md5(existing) == md5sum
 
 
 # --------------------------------------------------------------------------- many products
 
+#: the staging of a worker process of `migrate` (set by `_init_worker`)
+_worker_staging: _Staging | None = None
 
-def _one(args: tuple[Path, MigrateOptions]) -> MigrationResult:
-    return migrate_product(*args)
+
+def _init_worker(run: str) -> None:
+    """A worker of `migrate --jobs`: its own staging folder and warm caches (templates,
+    catalog, Schematron, context list: loaded on its first product, kept for the others)."""
+    import signal
+
+    global _worker_staging
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_staging = _Staging(run, park=True)
+
+
+def _prepare_in_worker(args: tuple[Path, MigrateOptions]) -> _Prepared:
+    assert _worker_staging is not None
+    return _prepare(args[0], args[1], _worker_staging)
 
 
 def migrate(targets: Iterable[str | os.PathLike[str]], opts: MigrateOptions, *, jobs: int = 1) -> list[MigrationResult]:
     """Migrate every PDS3 label given or found under the given folders; one result each,
-    in input order. ``jobs`` > 1 uses forked worker processes."""
+    in input order. ``jobs`` > 1 prepares products in worker processes; this process alone
+    places them into ``opts.out``, in input order (two products of one file name or LID:
+    the first is placed, the second refused, whatever the timing)."""
     labels = find_labels(targets)
-    if jobs <= 1 or len(labels) < 2:
-        return [migrate_product(p, opts) for p in labels]
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    out = Path(opts.out)
+    staging = _Staging()
+    placer = _Placer(out)
+    try:
+        if jobs <= 1 or len(labels) < 2:
+            return [placer.place(_prepare(p, opts, staging)) for p in labels]
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
 
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        return list(pool.map(_one, [(p, opts) for p in labels], chunksize=max(1, len(labels) // (jobs * 8))))
+        from pdsgen.validate import schematron
+
+        # fork unless this process runs Saxon (a GraalVM isolate does not survive fork)
+        method = "spawn" if schematron.saxon_started() or "fork" not in mp.get_all_start_methods() else "fork"
+        chunk = max(1, min(32, len(labels) // (jobs * 8)))
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method), initializer=_init_worker,
+                                 initargs=(staging.run,)) as pool:
+            return [placer.place(p) for p in pool.map(_prepare_in_worker, [(p, opts) for p in labels],
+                                                      chunksize=chunk)]
+    finally:
+        staging.remove(out)

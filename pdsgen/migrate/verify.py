@@ -1,10 +1,12 @@
 """Read one data file through both labels and compare: the PDS3 reading of the old label
 and the PDS4 reading of the new one must give equal values, field by field, element by
-element (whole-column numpy comparisons; NaN equals NaN in the same place)."""
+element (whole-column numpy comparisons; NaN equals NaN in the same place); and
+pds4_tools' reading of the new label must equal pdsgen's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,4 +75,63 @@ def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]
             diff = values_difference(a, b)
             if diff:
                 problems.append(f"object {old.name!r}: {diff}")
+    return problems
+
+
+def pds4_tools_available() -> bool:
+    """Whether pds4_tools (the optional extra ``pdsgen[migrate]``) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("pds4_tools") is not None
+
+
+def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[str]:
+    """Differences between pds4_tools' reading of the PDS4 ``label`` and pdsgen's reading
+    of the same label (``objects``); empty = equal.
+
+    pds4_tools reads unscaled (``no_scale``), as pdsgen's ``.data`` is; its masked special
+    constants are compared as stored. Objects pair by name (in label order among equal
+    names), table fields in label order; every table and array must be read by both.
+    pds4_tools gives a bit-string field with Packed_Data_Fields as the whole field, not
+    its Field_Bits: those are compared through pdsgen's reading only."""
+    import sys
+
+    import pds4_tools
+
+    hook = sys.excepthook  # pds4_tools.read installs its own
+    try:
+        structures = pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True).structures
+    except Exception as exc:  # noqa: BLE001 - the reference reader's failure is the finding
+        return [f"pds4_tools cannot read the label: {type(exc).__name__}: {exc}"]
+    finally:
+        sys.excepthook = hook
+    by_name: dict[str, list[Any]] = {}
+    for st in structures:
+        by_name.setdefault(st.id, []).append(st)
+    problems: list[str] = []
+    for obj in objects:
+        found = by_name.get(obj.name)
+        if not found:
+            if obj.kind in ("table", "array"):  # what pds4_tools reads; not encoded or document bytes
+                problems.append(f"object {obj.name!r}: pds4_tools reads no such structure "
+                                f"({[st.id for st in structures]})")
+            continue
+        st = found.pop(0)
+        try:
+            if st.is_table():
+                fields = [f for f in obj.fields if f.bits is None]
+                if len(st.fields) != len(fields):
+                    problems.append(f"object {obj.name!r}: pds4_tools reads {len(st.fields)} fields, "
+                                    f"pdsgen {len(fields)}")
+                    continue
+                for f, values in zip(fields, st.fields, strict=True):
+                    diff = values_difference(obj.data[f.name], np.ma.getdata(values))
+                    if diff:
+                        problems.append(f"object {obj.name!r} field {f.name!r} (pds4_tools): {diff}")
+            else:
+                diff = values_difference(obj.data, st.data if st.is_header() else np.ma.getdata(st.data))
+                if diff:
+                    problems.append(f"object {obj.name!r} (pds4_tools): {diff}")
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"object {obj.name!r}: pds4_tools cannot read it: {type(exc).__name__}: {exc}")
     return problems

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -204,15 +205,23 @@ def _constants(d: PVLObject, data_type: str | None, nbytes: int | None) -> dict[
 def unknown_constants(obj: DataObject, d: PVLObject, field: str | None = None) -> None:
     """Warn about keywords that look like a misspelt special constant (``SATURATED_CONSTNT``):
     they are ignored, never applied."""
-    import difflib
-
     for key, value in d.items():
         if not isinstance(key, str) or key in SPECIAL_CONSTANTS or key.startswith("^"):
             continue
-        close = difflib.get_close_matches(key, SPECIAL_CONSTANTS, n=1, cutoff=0.85)
+        close = _close_constant(key)
         if close:
-            obj.warn(f"unknown keyword {key} (did you mean {close[0]}?): ignored", field=field,
+            obj.warn(f"unknown keyword {key} (did you mean {close}?): ignored", field=field,
                      value=str(_value(value)), file=obj.details.get("label"))
+
+
+@lru_cache(maxsize=4096)
+def _close_constant(key: str) -> str | None:
+    """The special-constant keyword ``key`` looks like a misspelling of, if any (the same
+    keywords recur in every column and label: remembered)."""
+    import difflib
+
+    close = difflib.get_close_matches(key, SPECIAL_CONSTANTS, n=1, cutoff=0.85)
+    return close[0] if close else None
 
 
 def _band_constants(obj: DataObject, d: PVLObject, bands: int, data_type: str,

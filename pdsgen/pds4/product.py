@@ -111,7 +111,12 @@ def _instrument(root: etree._Element) -> str | None:
 def open_pds4(path: Path) -> Product:
     """Open a PDS4 label (``.xml``/``.lblx``) as a `Product`."""
     path = Path(path)
-    tree = parse(path)
+    return product_from_tree(parse(path), path)
+
+
+def product_from_tree(tree: etree._ElementTree, path: Path) -> Product:
+    """A `Product` from a label already parsed (`pdsgen.untrusted.parse_label_xml`):
+    ``path`` is where the label is (or will be), its data files resolve beside it."""
     root = tree.getroot()
     product_class = local(root)
     if not product_class.startswith("Product"):
