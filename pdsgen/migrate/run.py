@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
-from pdsgen.migrate.describe import Notes, describe_header, describe_image, describe_table
+from pdsgen.migrate.describe import Notes, describe_object, document_file, product_class
 from pdsgen.migrate.mapping import MigrationMap
-from pdsgen.migrate.verify import compare_objects
+from pdsgen.migrate.verify import compare_objects, region_difference
 from pdsgen.migrate.vocabulary import (
     ContextIndex,
     context_index,
@@ -35,7 +35,7 @@ from pdsgen.migrate.vocabulary import (
 )
 from pdsgen.model import DataObject, Product
 
-TEMPLATE = "pds4/migrate/Product_Observational.xml.j2"
+TEMPLATE = "pds4/migrate/{product_class}.xml.j2"
 _FORMAT_FINDING = "error.table.field_value_format"
 PDS3_SUFFIXES = (".lbl",)
 #: CODMAC level in a PDS3 DATA_SET_ID (``ODY-M-ACCEL-5-DERIVED-V1.0``, ``LRO-L-LEND-4/5-RDR-V1.0``)
@@ -176,18 +176,8 @@ def _describe(product: Product, notes: Notes, units: dict[str, str]) -> dict[Pat
     by_file: dict[Path, list[dict[str, Any]]] = {}
     objs = sorted(product.objects, key=lambda o: (str(o.file), o.offset))
     for i, obj in enumerate(objs):
-        if obj.error is not None:
-            raise UnsupportedError(f"object {obj.name!r} cannot be read: {obj.error}")
-        if obj.kind == "table":
-            d = {"kind": "table", **describe_table(obj, notes=notes, units=units)}
-        elif obj.kind == "array" and obj.layout in ("array", "pds3_image") and "IMAGE" in obj.label_type.upper():
-            d = {"kind": "array", **describe_image(obj, notes=notes, units=units)}
-        elif obj.kind == "header":
-            nxt = objs[i + 1] if i + 1 < len(objs) and objs[i + 1].file == obj.file else None
-            d = {"kind": "header", **describe_header(obj, length=(nxt.offset - obj.offset) if nxt else None)}
-        else:
-            raise UnsupportedError(f"object {obj.name!r} ({obj.label_type}, {obj.kind}) is not migrated: "
-                                   "only TABLE, SPREADSHEET, IMAGE and HEADER objects are")
+        nxt = objs[i + 1] if i + 1 < len(objs) and objs[i + 1].file == obj.file else None
+        d = describe_object(obj, next_offset=nxt.offset if nxt else None, notes=notes, units=units)
         d["source"] = obj
         by_file.setdefault(obj.file, []).append(d)
     if not by_file:
@@ -272,8 +262,9 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
     created = resolve_creation_time(opts.creation_time)
     title = m.product.get("title") or _keyword(product, m, "PRODUCT_NAME", "TITLE") or " ".join(
         x for x in (data_set_id, product_id) if x)
+    cls = product_class([d for objects in by_file.values() for d in objects])
     level = m.product.get("processing_level")
-    if level is None:
+    if level is None and cls == "Product_Observational":
         found = _LEVEL.search((data_set_id or "").upper())
         level = _LEVELS[found.group(1)] if found else None
         if level is None:
@@ -284,7 +275,13 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
     if not start:
         notes.add("no START_TIME: start_date_time is nil (missing)")
     ref = f"PDS3 product DATA_SET_ID = {data_set_id or 'N/A'}, PRODUCT_ID = {product_id}"
-    ctx = _context(product, opts, notes)
+    try:
+        ctx = _context(product, opts, notes)
+    except UnsupportedError as exc:
+        if cls == "Product_Observational":
+            raise
+        ctx = {"investigations": [], "observing_system": [], "targets": []}  # optional outside data products
+        notes.add(f"no Context_Area: {exc}")
 
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -295,7 +292,10 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
             if src.resolve() == label.resolve() and len(by_file) > 0:
                 notes.add(f"attached label: {src.name} is the data file; objects addressed by offset")
             size, md5 = _place(src, stage / src.name)
-            files.append({"file_name": src.name, "size": size, "md5": md5, "objects": objects})
+            files.append({"file_name": src.name, "size": size, "md5": md5, "objects": objects,
+                          "supplemental": any(o["kind"] == "encoded" for o in objects),
+                          "document": document_file(objects[0]["source"], objects[0])
+                          if cls == "Product_Document" else None})
         label_name = f"{label.stem}.xml"
         if any(f["file_name"] == label_name for f in files):
             label_name = f"{label.stem}_pds4.xml"
@@ -306,24 +306,26 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
                         "modification": f"Migrated from PDS3 ({ref}) by pdsgen migrate; data bytes unchanged.",
                         "comment": f"PDS3 label {label.name} migrated to PDS4 by pdsgen; the data files are "
                                    "the PDS3 product's, byte for byte.",
-                        **ctx},
+                        "document": _document_info(product, by_file, title), **ctx},
             "im": information_model(opts.im_version), "creation_time": iso_utc(created),
             "creation_date": iso_date(created), "files": files, "with_formats": True,
+            "product_class": cls,
         }
         staged_label = stage / label_name
-        staged_label.write_text(render_label(TEMPLATE, variables, opts.templates_dir), encoding="utf-8")
+        template = TEMPLATE.format(product_class=cls)
+        staged_label.write_text(render_label(template, variables, opts.templates_dir), encoding="utf-8")
         if opts.validate:
             errors = _validate(staged_label, opts)
             if errors and all(_FORMAT_FINDING in e for e in errors):
                 # PDS3 FORMATs are often looser than the values (F6.2 over "-3.5"); PDS4
                 # validation checks them: the label is written again without field formats.
                 variables["with_formats"] = False
-                staged_label.write_text(render_label(TEMPLATE, variables, opts.templates_dir), encoding="utf-8")
+                staged_label.write_text(render_label(template, variables, opts.templates_dir), encoding="utf-8")
                 notes.add(f"field formats left out: the values do not follow the PDS3 FORMATs ({errors[0]})")
                 errors = _validate(staged_label, opts)
             if errors:
                 raise UnsupportedError(f"the new label does not validate: {'; '.join(errors[:5])}")
-        problems = _read_back(staged_label, [o for f in files for o in f["objects"]])
+        problems = _read_back(staged_label, [o for f in files for o in f["objects"]], stage)
         if problems:
             raise UnsupportedError(f"values differ between the PDS3 and PDS4 labels: {'; '.join(problems[:5])}")
         _check_collisions(out, stage, [f["file_name"] for f in files], label_name, lid)
@@ -331,10 +333,28 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
         for name in names:  # data first, label last
             os.replace(stage / name, out / name)
         return MigrationResult(str(label), "migrated", pds4_label=str(out / label_name), lid=lid, notes=notes.items,
-                               objects=[f"{o['source'].name} → {o.get('class_name', 'Header')}"
+                               objects=[f"{o['source'].name} → {_class_name(o, cls)}"
                                         for f in files for o in f["objects"]])
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _document_info(product: Product, by_file: dict[Path, list[dict[str, Any]]], title: str) -> dict[str, Any]:
+    """Document name, publication date and description of the first TEXT/DOCUMENT object
+    (its PDS3 DOCUMENT_NAME, PUBLICATION_DATE, DESCRIPTION)."""
+    first = next(iter(by_file.values()))[0]["source"]
+    definition = product.label.get(first.label_type) if hasattr(product.label, "get") else None
+    keys = definition if hasattr(definition, "get") else {}
+    date = _time(str(keys.get("PUBLICATION_DATE"))) if keys.get("PUBLICATION_DATE") else None
+    name = " ".join(str(keys.get("DOCUMENT_NAME") or "").split()) or None
+    return {"name": name, "publication_date": date[:10] if date else None,
+            "description": " ".join(str(first.description or "").split()) or title}
+
+
+def _class_name(desc: dict[str, Any], product_class: str) -> str:
+    if product_class == "Product_Document":
+        return "Document_File"
+    return desc.get("class_name") or "Header"
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
@@ -368,9 +388,19 @@ def _check_collisions(out: Path, stage: Path, data_names: list[str], label_name:
             raise UnsupportedError(f"{existing} already exists for another product; not replaced")
 
 
-def _read_back(pds4_label: Path, objects: Sequence[dict[str, Any]]) -> list[str]:
+def _read_back(pds4_label: Path, objects: Sequence[dict[str, Any]], stage: Path) -> list[str]:
     import pdsgen
 
+    # encoded images and documents: the bytes the new label points at are the PDS3 object's
+    # (a Document_File is the whole file)
+    documents = all(o["kind"] in ("document", "text") for o in objects)
+    problems = [diff for o in objects if o["kind"] in ("encoded", "document") or documents
+                for diff in [region_difference(o["source"].file, stage / o["source"].file.name,
+                                               0 if documents else o["offset"],
+                                               o["source"].file.stat().st_size if documents else o["object_length"],
+                                               what=f"object {o['name']!r}")] if diff]
+    if documents:
+        return problems
     new = pdsgen.open(pds4_label)
     if len(new.objects) != len(objects):
         return [f"the PDS4 label reads as {len(new.objects)} objects, {len(objects)} were written"]
@@ -380,8 +410,9 @@ def _read_back(pds4_label: Path, objects: Sequence[dict[str, Any]]) -> list[str]
         new_obj = by_name.get(o["source"].name)
         if new_obj is None:
             return [f"object {o['source'].name!r} missing from the PDS4 reading"]
-        pairs.append((o["source"], new_obj))
-    return compare_objects(pairs)
+        if o["kind"] not in ("encoded", "document"):
+            pairs.append((o["source"], new_obj))
+    return problems + compare_objects(pairs)
 
 
 # --------------------------------------------------------------------------- many products
