@@ -796,3 +796,215 @@ def test_dual_browse_against_published_label(dual_migrated):
     out = Path(results["mer_thm/s_00168901_thm.lbl"].pds4_label).parent
     with PIL.open(out / jpg.name) as a, PIL.open(jpg) as b:
         assert a.format == "JPEG" and np.array_equal(np.asarray(a), np.asarray(b))
+
+
+# --------------------------------------------------------------------------- images with line prefixes/suffixes
+
+LINE_STORAGE = {"BAND_SEQUENTIAL": ("BAND", "LINE", "SAMPLE"), "LINE_INTERLEAVED": ("LINE", "BAND", "SAMPLE"),
+                "SAMPLE_INTERLEAVED": ("LINE", "SAMPLE", "BAND")}
+
+
+def make_lines_image(folder: Path, *, bands: int, storage: str, prefix: int, suffix: int
+                     ) -> tuple[Path, np.ndarray, np.ndarray, np.ndarray]:
+    """A PDS3 IMAGE (PDS3 Standards Reference A.20) of 5 lines x 3 samples x ``bands``, LSB
+    unsigned 16-bit, each stored line carrying ``prefix`` and ``suffix`` bytes. Returns the
+    label, the image in storage axis order, and the prefix and suffix bytes per stored line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    lines, samples = 5, 3
+    order = LINE_STORAGE[storage]
+    sizes = {"LINE": lines, "SAMPLE": samples, "BAND": bands}
+    img = rng.integers(0, 65535, [sizes[a] for a in order]).astype("<u2")
+    img.reshape(-1)[4] = 0
+    stored = img.reshape(-1, samples * (bands if storage != "BAND_SEQUENTIAL" else 1))
+    pre = rng.integers(0, 256, (len(stored), prefix)).astype(np.uint8)
+    suf = rng.integers(0, 256, (len(stored), suffix)).astype(np.uint8)
+    (folder / "L.IMG").write_bytes(b"".join(p.tobytes() + line.tobytes() + s.tobytes()
+                                            for p, line, s in zip(pre, stored, suf, strict=True)))
+    (folder / "L.LBL").write_text(ident("LINES_1") + f"""RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = {prefix + stored.shape[1] * 2 + suffix}
+FILE_RECORDS = {len(stored)}
+^IMAGE = "L.IMG"
+OBJECT = IMAGE
+  LINES = {lines}
+  LINE_SAMPLES = {samples}
+  BANDS = {bands}
+  BAND_STORAGE_TYPE = {storage}
+  SAMPLE_TYPE = LSB_UNSIGNED_INTEGER
+  SAMPLE_BITS = 16
+  LINE_PREFIX_BYTES = {prefix}
+  LINE_SUFFIX_BYTES = {suffix}
+  MISSING_CONSTANT = 0
+  SCALING_FACTOR = 0.25
+END_OBJECT = IMAGE
+END
+""")
+    return folder / "L.LBL", img, pre, suf
+
+
+@pytest.mark.parametrize(("bands", "storage", "prefix", "suffix"), [
+    (1, "BAND_SEQUENTIAL", 4, 0), (1, "BAND_SEQUENTIAL", 0, 3), (2, "BAND_SEQUENTIAL", 2, 1),
+    (2, "LINE_INTERLEAVED", 3, 2), (2, "SAMPLE_INTERLEAVED", 1, 0)])
+def test_image_line_prefix_suffix_as_table_of_lines(tmp_path, ctx_file, bands, storage, prefix, suffix):
+    label, img, pre, suf = make_lines_image(tmp_path / "in", bands=bands, storage=storage, prefix=prefix,
+                                            suffix=suffix)
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert r.objects == ["IMAGE → Table_Binary"]
+    t = xml(r.pds4_label)
+    records = len(pre)  # one record per stored line
+    assert texts(t, "//p:Table_Binary/p:records") == [str(records)]
+    assert texts(t, "//p:Record_Binary/p:record_length") == [str(prefix + 2 * img.size // records + suffix)]
+    # the samples of a line: one group (BSQ), bands of samples (BIL), samples of bands (BIP)
+    nested = {"BAND_SEQUENTIAL": ["SAMPLES"], "LINE_INTERLEAVED": ["BANDS", "SAMPLES"],
+              "SAMPLE_INTERLEAVED": ["SAMPLES", "BANDS"]}[storage]
+    assert texts(t, "//p:Record_Binary/p:Group_Field_Binary/p:name") == (
+        ["LINE_PREFIX"] * bool(prefix) + nested[:1] + ["LINE_SUFFIX"] * bool(suffix))
+    assert texts(t, "//p:Group_Field_Binary[p:Field_Binary/p:name='SAMPLE']/ancestor-or-self::p:Group_Field_Binary"
+                    "/p:name") == nested
+    assert texts(t, "//p:Group_Field_Binary[p:Field_Binary/p:name='SAMPLE']/ancestor-or-self::p:Group_Field_Binary"
+                    "/p:repetitions") == [str({"SAMPLES": 3, "BANDS": bands}[n]) for n in nested]
+    sample = "//p:Field_Binary[p:name='SAMPLE']"
+    assert texts(t, f"{sample}/p:data_type") == ["UnsignedLSB2"]
+    assert texts(t, f"{sample}/p:scaling_factor") == ["0.25"]
+    assert texts(t, f"{sample}/p:Special_Constants/p:missing_constant") == ["0"]
+    # pds4_tools: the samples of each record, in storage order, are the image's; the prefix
+    # and suffix bytes are the ones written
+    pds4_tools = pytest.importorskip("pds4_tools")
+    s = pds4_tools.read(r.pds4_label, quiet=True)["IMAGE"]
+    values = np.ma.getdata(s["SAMPLE"])
+    raw = np.where(values == 0, 0, values / 0.25)  # pds4_tools scales all but the missing constant
+    assert np.array_equal(raw.reshape(img.shape), img)
+    if prefix:
+        assert np.array_equal(np.asarray(s["LINE_PREFIX_BYTE"]).reshape(pre.shape), pre)
+    if suffix:
+        assert np.array_equal(np.asarray(s["LINE_SUFFIX_BYTE"]).reshape(suf.shape), suf)
+    import pdsgen
+
+    tab = pdsgen.open(r.pds4_label)["IMAGE"].data
+    assert np.array_equal(tab["SAMPLE"].reshape(img.shape), img)
+
+
+# --------------------------------------------------------------------------- QUBE
+
+ISIS_NULL = np.frombuffer(bytes.fromhex("FF7FFFFB"), ">f4")[0]  # ISIS CORE_NULL of real cores
+
+
+def make_qube(folder: Path, *, axis_names: tuple[str, str, str], core: tuple[int, int, int],
+              suffix: tuple[int, int, int] = (0, 0, 0), extra: str = "", history: bool = False,
+              raw: bytes | None = None) -> tuple[Path, np.ndarray, np.ndarray]:
+    """A PDS3 QUBE (Standards Reference A.23, ISIS qube): a 32-bit MSB real core in storage
+    order (AXIS_NAME fastest first) followed by ``suffix[2]`` backplanes of 4-byte MSB
+    reals; optionally a 128-byte ISIS HISTORY object before it. ``raw`` replaces the qube
+    bytes (for layouts the values are not needed for)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shape = tuple(reversed(core))  # slowest first
+    values = (np.arange(np.prod(shape)).reshape(shape) / 8 - 2).astype(">f4")
+    values.reshape(-1)[5] = ISIS_NULL
+    back = (np.arange(suffix[2] * shape[1] * shape[2]).reshape(suffix[2], *shape[1:]) + 100).astype(">f4")
+    hist = b"OBJECT = HISTORY\r\n  PROGRAM = TEST\r\nEND_OBJECT = HISTORY\r\nEND\r\n".ljust(128, b" ")
+    data = raw if raw is not None else values.tobytes() + back.tobytes()
+    (folder / "Q.QUB").write_bytes((hist if history else b"") + data)
+    qube_at = 129 if history else 1
+    names = ", ".join(axis_names)
+    (folder / "Q.LBL").write_text(ident("QUBE_1", instrument="SPECTROMETER") + f"""RECORD_TYPE = UNDEFINED
+{'^HISTORY = ("Q.QUB", 1 <BYTES>)' if history else ''}
+^QUBE = ("Q.QUB", {qube_at} <BYTES>)
+{'OBJECT = HISTORY' + chr(10) + 'END_OBJECT = HISTORY' if history else ''}
+OBJECT = QUBE
+  AXES = 3
+  AXIS_NAME = ({names})
+  CORE_ITEMS = ({', '.join(map(str, core))})
+  CORE_ITEM_BYTES = 4
+  CORE_ITEM_TYPE = IEEE_REAL
+  CORE_BASE = 0.5
+  CORE_MULTIPLIER = 2.0
+  CORE_NULL = 16#FF7FFFFB#
+  CORE_NAME = RADIANCE
+  CORE_UNIT = "W/M**2/UM/SR"
+  SUFFIX_BYTES = 4
+  SUFFIX_ITEMS = ({', '.join(map(str, suffix))})
+{extra}END_OBJECT = QUBE
+END
+""")
+    return folder / "Q.LBL", values, back
+
+
+BACKPLANES = """  BAND_SUFFIX_NAME = (LATITUDE, LONGITUDE)
+  BAND_SUFFIX_UNIT = (DEGREE, DEGREE)
+  BAND_SUFFIX_ITEM_BYTES = 4
+  BAND_SUFFIX_ITEM_TYPE = (IEEE_REAL, IEEE_REAL)
+"""
+
+
+def test_qube_core_and_backplanes_with_history(tmp_path, ctx_file):
+    label, core, back = make_qube(tmp_path / "in", axis_names=("SAMPLE", "LINE", "BAND"), core=(4, 3, 5),
+                                  suffix=(0, 0, 2), extra=BACKPLANES, history=True)
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert r.objects == ["HISTORY → Header", "QUBE → Array_3D_Spectrum", "QUBE.BAND_SUFFIX → Array_3D"]
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Header/p:offset") == ["0"] and texts(t, "//p:Header/p:object_length") == ["128"]
+    q = "//p:Array_3D_Spectrum"
+    assert texts(t, f"{q}/p:offset") == ["128"]
+    assert texts(t, f"{q}/p:Axis_Array/p:axis_name") == ["Band", "Line", "Sample"]  # slowest first
+    assert texts(t, f"{q}/p:Axis_Array/p:elements") == ["5", "3", "4"]
+    assert texts(t, f"{q}/p:Element_Array/p:data_type") == ["IEEE754MSBSingle"]
+    assert texts(t, f"{q}/p:Element_Array/p:scaling_factor") == ["2.0"]
+    assert texts(t, f"{q}/p:Element_Array/p:value_offset") == ["0.5"]
+    assert texts(t, f"{q}/p:Element_Array/p:unit") == ["W*m**-2*sr**-1*um**-1"]
+    # the ISIS null bit pattern 16#FF7FFFFB# as the real number it encodes
+    assert texts(t, f"{q}/p:Special_Constants/p:missing_constant") == [repr(float(ISIS_NULL))]
+    b = "//p:Array_3D[p:name='QUBE.BAND_SUFFIX']"
+    assert texts(t, f"{b}/p:offset") == [str(128 + core.nbytes)]  # the backplanes follow the core
+    assert texts(t, f"{b}/p:Axis_Array/p:axis_name") == ["BAND_SUFFIX", "Line", "Sample"]
+    assert texts(t, f"{b}/p:Element_Array/p:unit") == ["deg"]
+    pds4_tools = pytest.importorskip("pds4_tools")
+    s = pds4_tools.read(r.pds4_label, quiet=True)
+    got = np.ma.getdata(s["QUBE"].data)
+    # pds4_tools scales every value except the special constant, which stays as stored
+    assert np.array_equal(got, np.where(core == ISIS_NULL, core, core.astype(float) * 2.0 + 0.5))
+    assert np.array_equal(np.asarray(s["QUBE.BAND_SUFFIX"].data), back)
+    import pdsgen
+
+    new = pdsgen.open(r.pds4_label)
+    assert np.array_equal(new["QUBE"].data, core) and np.array_equal(new["QUBE.BAND_SUFFIX"].data, back)
+
+
+@pytest.mark.parametrize(("axis_names", "core", "cls", "pds4_axes"), [
+    (("BAND", "SAMPLE", "LINE"), (6, 4, 3), "Array_3D_Spectrum", ["Line", "Sample", "Band"]),  # BIP
+    (("SAMPLE", "LINE", "BAND"), (4, 3, 1), "Array_3D_Image", ["Band", "Line", "Sample"]),
+    (("SAMPLE", "LINE", "TIME"), (4, 3, 2), "Array_3D", ["TIME", "Line", "Sample"]),
+])
+def test_qube_class_and_axes_by_axis_name(tmp_path, ctx_file, axis_names, core, cls, pds4_axes):
+    label, values, _ = make_qube(tmp_path / "in", axis_names=axis_names, core=core)
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    assert texts(t, f"//p:{cls}/p:Axis_Array/p:axis_name") == pds4_axes
+    assert texts(t, f"//p:{cls}/p:Axis_Array/p:elements") == [str(n) for n in values.shape]
+    pds4_tools = pytest.importorskip("pds4_tools")
+    got = np.ma.getdata(pds4_tools.read(r.pds4_label, quiet=True)["QUBE"].data)
+    assert np.array_equal(got, np.where(values == ISIS_NULL, values, values.astype(float) * 2.0 + 0.5))
+
+
+def test_qube_refusals_name_the_suffix_dimensions(tmp_path, ctx_file):
+    # BIP with one sideplane item after every spectrum: the core is not contiguous
+    label, _, _ = make_qube(tmp_path / "side", axis_names=("BAND", "SAMPLE", "LINE"), core=(5, 4, 3),
+                            suffix=(1, 0, 0), raw=bytes((5 * 4 + 4) * 4 * 3),
+                            extra="  BAND_SUFFIX_ITEM_BYTES = 4\n  BAND_SUFFIX_ITEM_TYPE = IEEE_REAL\n")
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "failed"
+    assert r.reason == ("object 'QUBE': SUFFIX_ITEMS = (1, 0, 0) along AXIS_NAME (BAND, SAMPLE, LINE): suffix "
+                        "items along BAND (1 sideplane items) interleave with the core; PDS4 arrays are "
+                        "contiguous, so neither the core nor the suffix planes can be described without "
+                        "rewriting the data")
+    # backplanes of 2-byte integers in 4-byte slots: no PDS4 array steps over the padding
+    label, _, _ = make_qube(tmp_path / "pad", axis_names=("SAMPLE", "LINE", "BAND"), core=(4, 3, 2),
+                            suffix=(0, 0, 1), raw=bytes(4 * 3 * 3 * 4),
+                            extra="  BAND_SUFFIX_ITEM_BYTES = 2\n  BAND_SUFFIX_ITEM_TYPE = MSB_INTEGER\n")
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.reason == ("object 'QUBE.BAND_SUFFIX': suffix items of 2 bytes in 4-byte slots (SUFFIX_BYTES) "
+                        "have no PDS4 array form")
+    out = tmp_path / "out"
+    assert not out.exists() or list(out.iterdir()) == []

@@ -65,6 +65,21 @@ def constant_text(value: Any) -> str:
     return f"0x{m.group(1).upper()}" if m else text
 
 
+def typed_constant_text(value: Any, data_type: str) -> str:
+    """`constant_text`, except that a bit pattern of an IEEE 754 real (ISIS ``CORE_NULL =
+    16#FF7FFFFB#``) is written as the real number it encodes (``-3.4028226550889045e+38``)
+    when that number is finite: PDS4 readers (pds4_tools) match special constants by value."""
+    text = constant_text(value)
+    if text.startswith("0x") and data_type.startswith("IEEE754"):
+        width = 4 if data_type.endswith("Single") else 8
+        bits = int(text, 16)
+        if bits < 1 << (8 * width):
+            real = float(np.frombuffer(bits.to_bytes(width, "big"), f">f{width}")[0])
+            if np.isfinite(real):
+                return repr(real)
+    return text
+
+
 def field_format(pds3_format: str | None) -> str | None:
     """PDS3 FORTRAN-style FORMAT → PDS4 field_format (``F13.5`` → ``%13.5f``); None when
     the PDS3 format has no PDS4 form."""
@@ -123,7 +138,7 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
         "field_format": field_format(f.field_format) if data_type in CHARACTER_TYPES else None,
         "unit": unit, "scaling_factor": f.scaling_factor, "value_offset": f.value_offset,
         "description": f.description,
-        "special_constants": {k: constant_text(v) for k, v in f.special_constants.items()},
+        "special_constants": {k: typed_constant_text(v, data_type) for k, v in f.special_constants.items()},
     }
 
 
@@ -279,7 +294,7 @@ def _element(obj: DataObject, where: str, notes: Notes, units: dict[str, str]) -
     notes.add(f"{where}: {note}" if note else None)
     return {"data_type": data_type, "unit": unit, "scaling_factor": obj.scaling_factor,
             "value_offset": obj.value_offset,
-            "special_constants": {k: constant_text(v) for k, v in obj.special_constants.items()}}
+            "special_constants": {k: typed_constant_text(v, data_type) for k, v in obj.special_constants.items()}}
 
 
 def _byte_group(name: str, field_name: str, count: int, location: int, number: int) -> dict[str, Any]:
