@@ -1008,3 +1008,208 @@ def test_qube_refusals_name_the_suffix_dimensions(tmp_path, ctx_file):
                         "have no PDS4 array form")
     out = tmp_path / "out"
     assert not out.exists() or list(out.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- documents and encoded images
+
+
+def make_document(folder: Path, *, name: str, content: bytes, obj: str = "TEXT", fmt: str | None = None,
+                  interchange: str = "ASCII") -> Path:
+    """A PDS3 TEXT/DOCUMENT product (Standards Reference A.27 TEXT, A.12 DOCUMENT): the
+    document in a file of its own, pointed to by ``^<obj>``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(content)
+    label = folder / (Path(name).stem + ".LBL")
+    label.write_text(ident("DOC_1") + f"""RECORD_TYPE = STREAM
+^{obj} = "{name}"
+OBJECT = {obj}
+  DOCUMENT_NAME = "Calibration notes"
+  PUBLICATION_DATE = 2004-05-06
+  INTERCHANGE_FORMAT = {interchange}
+{'  DOCUMENT_FORMAT = ' + fmt + chr(10) if fmt else ''}  DESCRIPTION = "How the camera was calibrated."
+END_OBJECT = {obj}
+END
+""")
+    return label
+
+
+@pytest.mark.parametrize(("content", "standard"), [
+    (b"Calibration notes\r\nLine two\r\n", "7-Bit ASCII Text"),
+    ("Calibration notes\r\n\u00b5m and \u00c5ngstr\u00f6m\r\n".encode(), "UTF-8 Text"),
+])
+def test_text_to_product_document(tmp_path, ctx_file, content, standard):
+    label = make_document(tmp_path / "in", name="NOTES.TXT", content=content)
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert r.objects == ["TEXT → Document_File"]
+    t = xml(r.pds4_label)
+    assert t.getroot().tag == "{http://pds.nasa.gov/pds4/pds/v1}Product_Document"
+    assert texts(t, "//p:Document/p:document_name") == ["Calibration notes"]
+    assert texts(t, "//p:Document/p:publication_date") == ["2004-05-06"]
+    assert texts(t, "//p:Citation_Information/p:description") == ["How the camera was calibrated."]
+    assert texts(t, "//p:Document_File/p:document_standard_id") == [standard]
+    assert texts(t, "//p:Context_Area//p:Internal_Reference/p:reference_type") == [
+        "document_to_investigation", "is_instrument_host", "is_instrument", "document_to_target"]
+    # the document file is the PDS3 one, byte for byte; pds4_tools reads the label's checksum
+    pds4_tools = pytest.importorskip("pds4_tools")
+    lab = pds4_tools.read(r.pds4_label, quiet=True).label
+    out = tmp_path / "out" / lab.findall(".//Document_File/file_name")[0].text
+    assert out.read_bytes() == content
+    assert lab.findall(".//Document_File/md5_checksum")[0].text == hashlib.md5(content).hexdigest()
+
+
+def test_pdf_document_and_document_refusals(tmp_path, ctx_file):
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    label = make_document(tmp_path / "in", name="CAL.PDF", content=pdf, obj="DOCUMENT", fmt="PDF",
+                          interchange="BINARY")
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Document_File/p:document_standard_id") == ["PDF"]
+    assert texts(t, "//p:Document_File/p:file_size") == [str(len(pdf))]
+    assert (tmp_path / "out/CAL.PDF").read_bytes() == pdf
+    # a label that claims PDF over other bytes; text that is neither ASCII nor UTF-8
+    bad = make_document(tmp_path / "bad", name="CAL.PDF", content=b"<html></html>", obj="DOCUMENT", fmt="PDF",
+                        interchange="BINARY")
+    r = migrate_product(bad, options(tmp_path, ctx_file))
+    assert r.reason == "object 'DOCUMENT': DOCUMENT_FORMAT = PDF but CAL.PDF at byte 0 does not begin like a PDF file"
+    latin = make_document(tmp_path / "latin", name="L.TXT", content=b"caf\xe9\r\n")
+    r = migrate_product(latin, options(tmp_path, ctx_file))
+    assert r.reason == ("object 'TEXT': text that is neither 7-bit ASCII nor UTF-8 (byte 3); PDS4 text documents "
+                        "are one or the other")
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["CAL.PDF", "CAL.xml"]  # only the good product
+
+
+def test_text_beside_a_table_is_stream_text(tmp_path, ctx_file):
+    label = make_binary(tmp_path / "in")
+    (tmp_path / "in/NOTES.TXT").write_bytes(b"Table notes\nsecond line\n")
+    label.write_text(label.read_text().replace('^TABLE = "BIN.DAT"', '^TABLE = "BIN.DAT"\n^TEXT = "NOTES.TXT"')
+                     .replace("END\n", "OBJECT = TEXT\n  INTERCHANGE_FORMAT = ASCII\nEND_OBJECT = TEXT\nEND\n"))
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert r.objects == ["TABLE → Table_Binary", "TEXT → Stream_Text"]
+    t = xml(r.pds4_label)
+    st = "//p:File_Area_Observational[p:File/p:file_name='NOTES.TXT']/p:Stream_Text"
+    assert texts(t, f"{st}/p:parsing_standard_id") == ["7-Bit ASCII Text"]
+    assert texts(t, f"{st}/p:record_delimiter") == ["Line-Feed"]
+    assert texts(t, f"{st}/p:object_length") == ["24"]
+    import pdsgen
+
+    assert pdsgen.open(r.pds4_label)["TEXT"].data == "Table notes\nsecond line\n"
+    pds4_tools = pytest.importorskip("pds4_tools")  # it reads the table (Stream_Text is not a structure)
+    assert np.array_equal(np.asarray(pds4_tools.read(r.pds4_label, quiet=True)["TABLE"]["U"]), binary_values()["U"])
+
+
+def png(pixels: np.ndarray) -> bytes:
+    """A grayscale 8-bit PNG (ISO/IEC 15948) of ``pixels``, written here with zlib: chunks
+    IHDR, IDAT (filter type 0 per row), IEND."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    h, w = pixels.shape
+    rows = b"".join(b"\0" + row.tobytes() for row in pixels.astype(np.uint8))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def make_encoded_image(folder: Path, encoding: str, *, with_table: bool = False) -> tuple[Path, np.ndarray]:
+    """An IMAGE with ENCODING_TYPE (Standards Reference A.20) whose file holds a PNG;
+    optionally a binary TABLE in a second file of the same product."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pixels = (np.arange(6 * 7).reshape(6, 7) * 5).astype(np.uint8)
+    (folder / "E.PNG").write_bytes(png(pixels))
+    if with_table:
+        (folder / "T.DAT").write_bytes(binary_values().tobytes())
+    tab = BINARY_LABEL[BINARY_LABEL.index("OBJECT = TABLE"):BINARY_LABEL.index("END\n")] if with_table else ""
+    (folder / "E.LBL").write_text(ident("ENC_1") + f"""RECORD_TYPE = UNDEFINED
+^IMAGE = "E.PNG"
+{'^TABLE = "T.DAT"' if with_table else ''}
+OBJECT = IMAGE
+  LINES = 6
+  LINE_SAMPLES = 7
+  SAMPLE_TYPE = MSB_UNSIGNED_INTEGER
+  SAMPLE_BITS = 8
+  ENCODING_TYPE = "{encoding}"
+  DESCRIPTION = "Browse image."
+END_OBJECT = IMAGE
+{tab}END
+""")
+    return folder / "E.LBL", pixels
+
+
+def test_encoded_image_to_product_browse(tmp_path, ctx_file):
+    label, pixels = make_encoded_image(tmp_path / "in", "PNG")
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert r.objects == ["IMAGE → Encoded_Image"]
+    t = xml(r.pds4_label)
+    assert t.getroot().tag == "{http://pds.nasa.gov/pds4/pds/v1}Product_Browse"
+    enc = "//p:File_Area_Browse/p:Encoded_Image"
+    assert texts(t, f"{enc}/p:encoding_standard_id") == ["PNG"]
+    assert texts(t, f"{enc}/p:offset") == ["0"]
+    assert texts(t, f"{enc}/p:object_length") == [str(len(png(pixels)))]
+    assert texts(t, "//p:Context_Area//p:Internal_Reference/p:reference_type") == [
+        "browse_to_investigation", "is_instrument_host", "is_instrument", "browse_to_target"]
+    PIL = pytest.importorskip("PIL.Image")
+    with PIL.open(tmp_path / "out/E.PNG") as im:
+        assert im.format == "PNG" and np.array_equal(np.asarray(im), pixels)
+
+
+def test_encoded_image_beside_a_table_is_supplemental(tmp_path, ctx_file):
+    label, pixels = make_encoded_image(tmp_path / "in", "PNG", with_table=True)
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    assert t.getroot().tag == "{http://pds.nasa.gov/pds4/pds/v1}Product_Observational"
+    sup = "//p:File_Area_Observational_Supplemental"
+    assert texts(t, f"{sup}/p:File/p:file_name") == ["E.PNG"]
+    assert texts(t, f"{sup}/p:Encoded_Image/p:encoding_standard_id") == ["PNG"]
+    assert texts(t, "//p:File_Area_Observational/p:File/p:file_name") == ["T.DAT"]
+    pds4_tools = pytest.importorskip("pds4_tools")
+    s = pds4_tools.read(r.pds4_label, quiet=True)["TABLE"]
+    assert np.array_equal(np.asarray(s["SPECTRUM"]), binary_values()["SPECTRUM"])
+    PIL = pytest.importorskip("PIL.Image")
+    with PIL.open(tmp_path / "out/E.PNG") as im:
+        assert np.array_equal(np.asarray(im), pixels)
+
+
+def test_encoded_image_refusals(tmp_path, ctx_file):
+    label, _ = make_encoded_image(tmp_path / "jpeg", "JPEG")  # the bytes are a PNG
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.reason == "object 'IMAGE': ENCODING_TYPE = JPEG but E.PNG at byte 0 does not begin like a JPEG file"
+    label, _ = make_encoded_image(tmp_path / "clem", "CLEM-JPEG-1")
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "failed" and r.reason.startswith("object 'IMAGE': ENCODING_TYPE = CLEM-JPEG-1 has no PDS4 form")
+    import pdsgen
+
+    from pdsgen.errors import UnsupportedError
+
+    image = pdsgen.open(label)["IMAGE"]
+    with pytest.raises(UnsupportedError, match=r"encoded image \(ENCODING_TYPE = CLEM-JPEG-1\)"):
+        _ = image.data  # the PDS3 reader never decodes compressed bytes as samples
+
+
+# --------------------------------------------------------------------------- VAX / IBM types
+
+
+def test_vax_and_ibm_integers_map_vax_ibm_reals_refused(tmp_path, ctx_file):
+    label = make_binary(tmp_path / "in")
+    label.write_text(label.read_text().replace("DATA_TYPE = MSB_INTEGER\n    START_BYTE = 1", "DATA_TYPE = "
+                                               "IBM_INTEGER\n    START_BYTE = 1")
+                     .replace("DATA_TYPE = LSB_UNSIGNED_INTEGER", "DATA_TYPE = VAX_UNSIGNED_INTEGER"))
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Record_Binary/p:Field_Binary/p:data_type")[:2] == ["SignedMSB4", "UnsignedLSB2"]
+    pds4_tools = pytest.importorskip("pds4_tools")
+    assert np.array_equal(np.asarray(pds4_tools.read(r.pds4_label, quiet=True)["TABLE"]["U"]), binary_values()["U"])
+    img, _ = make_image(tmp_path / "ibm", name="IBM")
+    img.write_text(img.read_text().replace("SAMPLE_TYPE = MSB_INTEGER\n  SAMPLE_BITS = 16",
+                                           "SAMPLE_TYPE = IBM_REAL\n  SAMPLE_BITS = 32"))
+    r = migrate_product(img, options(tmp_path, ctx_file, out=tmp_path / "o2"))
+    assert r.reason == ("object 'IMAGE': PDS3 data type 'IBM_REAL' has no PDS4 data type (VAX/IBM reals, binary "
+                        "BOOLEAN and LSB bit strings cannot be described without rewriting the data)")

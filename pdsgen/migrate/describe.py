@@ -490,13 +490,20 @@ def encoding_of(obj: DataObject) -> tuple[str, str] | None:
                            f"{', '.join(sorted(set(DOCUMENT_STANDARDS.values())))} and text)")
 
 
-def describe_encoded_image(obj: DataObject) -> dict[str, Any]:
+def _length(obj: DataObject, next_offset: int | None) -> int:
+    """Bytes of an object: the label's size, else up to the next object, else to the end of the file."""
+    if obj.size is not None:
+        return obj.size
+    return (next_offset if next_offset is not None else obj.file.stat().st_size) - obj.offset
+
+
+def describe_encoded_image(obj: DataObject, next_offset: int | None = None) -> dict[str, Any]:
     """An encoded image (JPEG, PNG, GIF, TIFF, JPEG 2000) → Encoded_Image over the same bytes."""
     fmt, _ = encoding_of(obj) or ("", "")
     standard = IMAGE_ENCODINGS["_".join(fmt.upper().split())]
     key = "ENCODING_TYPE" if "encoding_type" in obj.details else "DOCUMENT_FORMAT"
     _check_magic(obj, standard, f"{key} = {fmt}")
-    size = obj.size if obj.size is not None else obj.file.stat().st_size - obj.offset
+    size = _length(obj, next_offset)
     return {"kind": "encoded", "class_name": "Encoded_Image", "name": obj.name, "offset": obj.offset,
             "object_length": size, "encoding_standard_id": standard, "description": obj.description}
 
@@ -555,9 +562,8 @@ def describe_object(obj: DataObject, *, next_offset: int | None, notes: Notes,
     encoded = encoding_of(obj) if (obj.details.get("encoding_type") or obj.details.get("document_format")) else None
     if encoded is not None:
         if encoded[1] == "image":
-            return describe_encoded_image(obj)
-        size = obj.size if obj.size is not None else obj.file.stat().st_size - obj.offset
-        return {"kind": "document", "name": obj.name, "offset": obj.offset, "object_length": size,
+            return describe_encoded_image(obj, next_offset)
+        return {"kind": "document", "name": obj.name, "offset": obj.offset, "object_length": _length(obj, None),
                 "description": obj.description}
     if obj.error is not None:
         raise UnsupportedError(f"object {obj.name!r} cannot be read: {obj.error}")
