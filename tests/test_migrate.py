@@ -1185,7 +1185,6 @@ def test_encoded_image_refusals(tmp_path, ctx_file):
     r = migrate_product(label, options(tmp_path, ctx_file))
     assert r.status == "failed" and r.reason.startswith("object 'IMAGE': ENCODING_TYPE = CLEM-JPEG-1 has no PDS4 form")
     import pdsgen
-
     from pdsgen.errors import UnsupportedError
 
     image = pdsgen.open(label)["IMAGE"]
