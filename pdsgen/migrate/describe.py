@@ -332,7 +332,7 @@ def _image_lines_table(obj: DataObject, axes: list[dict[str, Any]], element: dic
                 "fields": 1 if node is value else 0, "groups": 0 if node is value else 1,
                 "location": 1, "length": length, "items": [node]}
     node["location"] = prefix + 1
-    items = []
+    items: list[dict[str, Any]] = []
     if prefix:
         items.append(_byte_group("LINE_PREFIX", PREFIX_FIELD, prefix, 1, len(items) + 1))
     node["number"] = len(items) + 1

@@ -344,7 +344,7 @@ def _document_info(product: Product, by_file: dict[Path, list[dict[str, Any]]], 
     (its PDS3 DOCUMENT_NAME, PUBLICATION_DATE, DESCRIPTION)."""
     first = next(iter(by_file.values()))[0]["source"]
     definition = product.label.get(first.label_type) if hasattr(product.label, "get") else None
-    keys = definition if hasattr(definition, "get") else {}
+    keys: Any = definition if hasattr(definition, "get") else {}
     date = _time(str(keys.get("PUBLICATION_DATE"))) if keys.get("PUBLICATION_DATE") else None
     name = " ".join(str(keys.get("DOCUMENT_NAME") or "").split()) or None
     return {"name": name, "publication_date": date[:10] if date else None,
