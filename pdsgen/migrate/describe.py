@@ -1,7 +1,8 @@
 """PDS3 data objects (as pdsgen's PDS3 reader describes them) → PDS4 File_Area objects.
 
 Each function takes one `pdsgen.model.DataObject` read from a PDS3 label and returns the
-plain dictionary the migration template renders; nothing here reads data bytes. A PDS3
+plain dictionary the migration templates render; only the first bytes of encoded files
+(their signature) and text objects (7-bit or UTF-8) are read here. A PDS3
 construct PDS4 cannot express over the same bytes raises `UnsupportedError` naming the
 object (and field) and why — migration never rewrites data to make it fit.
 
@@ -13,7 +14,12 @@ object (and field) and why — migration never rewrites data to make it fit.
 | COLUMN with BIT_COLUMNs | Field_Binary (UnsignedBitString) with Packed_Data_Fields / Field_Bit |
 | SPREADSHEET | Table_Delimited (FIELD ITEMS → Group_Field_Delimited) |
 | IMAGE (1 band / n bands) | Array_2D_Image / Array_3D_Image |
-| HEADER, `*_HEADER` | Header |
+| IMAGE with line prefixes/suffixes | Table_Binary, one record per stored line |
+| QUBE core / backplanes | Array_3D_Spectrum (Image, Array_3D) / Array_3D |
+| HEADER, `*_HEADER`, ISIS HISTORY | Header |
+| TEXT | Stream_Text; Document_File in a Product_Document of documents only |
+| DOCUMENT (PDF, HTML …) | Document_File of a Product_Document |
+| encoded IMAGE / image DOCUMENT | Encoded_Image (Product_Browse or supplemental file area) |
 """
 
 from __future__ import annotations
