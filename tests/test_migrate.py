@@ -1058,6 +1058,26 @@ def test_text_to_product_document(tmp_path, ctx_file, content, standard):
     assert lab.findall(".//Document_File/md5_checksum")[0].text == hashlib.md5(content).hexdigest()
 
 
+def test_attached_ascii_document(tmp_path, ctx_file):
+    """An ASCII_DOCUMENT with its text after the label's END (no pointer): the label file,
+    unchanged, is the Document_File."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = ("\r\n".join(ident("ADOC_1").splitlines()) + "\r\nRECORD_TYPE = STREAM\r\nOBJECT = ASCII_DOCUMENT\r\n"
+            '  DOCUMENT_NAME = "Algorithm description"\r\n  PUBLICATION_DATE = 2005-02-28\r\n'
+            "END_OBJECT = ASCII_DOCUMENT\r\nEND\r\nThe algorithm.\r\nSecond line.\r\n").encode()
+    (folder / "ADOC.LBL").write_bytes(text)
+    r = migrate_product(folder / "ADOC.LBL", options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert r.notes[-1] == "attached label: ADOC.LBL (the PDS3 label and its text) is the Document_File"
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Document_File/p:file_name") == ["ADOC.LBL"]
+    assert texts(t, "//p:Document_File/p:document_standard_id") == ["7-Bit ASCII Text"]
+    assert texts(t, "//p:Document/p:document_name") == ["Algorithm description"]
+    assert texts(t, "//p:Document/p:publication_date") == ["2005-02-28"]
+    assert (tmp_path / "out/ADOC.LBL").read_bytes() == text
+
+
 def test_pdf_document_and_document_refusals(tmp_path, ctx_file):
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     label = make_document(tmp_path / "in", name="CAL.PDF", content=pdf, obj="DOCUMENT", fmt="PDF",

@@ -290,7 +290,9 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes) 
         files: list[dict[str, Any]] = []
         for src, objects in by_file.items():
             if src.resolve() == label.resolve() and len(by_file) > 0:
-                notes.add(f"attached label: {src.name} is the data file; objects addressed by offset")
+                notes.add(f"attached label: {src.name} (the PDS3 label and its text) is the Document_File"
+                          if cls == "Product_Document" else
+                          f"attached label: {src.name} is the data file; objects addressed by offset")
             size, md5 = _place(src, stage / src.name)
             files.append({"file_name": src.name, "size": size, "md5": md5, "objects": objects,
                           "supplemental": any(o["kind"] == "encoded" for o in objects),
