@@ -885,6 +885,29 @@ def test_image_line_prefix_suffix_as_table_of_lines(tmp_path, ctx_file, bands, s
     assert np.array_equal(tab["SAMPLE"].reshape(img.shape), img)
 
 
+def test_image_line_read_back_catches_changed_samples_and_prefixes(tmp_path, ctx_file):
+    """The read-back of a table of lines fails when a sample or a prefix byte the new label
+    describes differs from the PDS3 reading (each changed in a copy of the data file)."""
+    import pdsgen
+    from pdsgen.migrate.verify import compare_objects
+
+    label, img, _, _ = make_lines_image(tmp_path / "in", bands=2, storage="LINE_INTERLEAVED", prefix=3,
+                                        suffix=2)
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    old = pdsgen.open(label)["IMAGE"]
+    data = (tmp_path / "out/L.IMG").read_bytes()
+    record = 3 + 2 * 2 * 3 + 2
+    for where, what in ((record + 3, "values differ"), (2 * record + 1, "line prefixes")):
+        changed = bytearray(data)
+        changed[where] ^= 0xFF
+        (tmp_path / "out/L.IMG").unlink()  # a hard link to the input: replaced, not written through
+        (tmp_path / "out/L.IMG").write_bytes(bytes(changed))
+        problems = compare_objects([(old, pdsgen.open(r.pds4_label)["IMAGE"])])
+        assert len(problems) == 1 and what in problems[0], problems
+    assert label.with_suffix(".IMG").read_bytes() == data
+
+
 # --------------------------------------------------------------------------- QUBE
 
 ISIS_NULL = np.frombuffer(bytes.fromhex("FF7FFFFB"), ">f4")[0]  # ISIS CORE_NULL of real cores
