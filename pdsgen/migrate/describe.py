@@ -1,7 +1,8 @@
 """PDS3 data objects (as pdsgen's PDS3 reader describes them) → PDS4 File_Area objects.
 
 Each function takes one `pdsgen.model.DataObject` read from a PDS3 label and returns the
-plain dictionary the migration template renders; nothing here reads data bytes. A PDS3
+plain dictionary the migration templates render; only the first bytes of encoded files
+(their signature) and text objects (7-bit or UTF-8) are read here. A PDS3
 construct PDS4 cannot express over the same bytes raises `UnsupportedError` naming the
 object (and field) and why — migration never rewrites data to make it fit.
 
@@ -13,7 +14,12 @@ object (and field) and why — migration never rewrites data to make it fit.
 | COLUMN with BIT_COLUMNs | Field_Binary (UnsignedBitString) with Packed_Data_Fields / Field_Bit |
 | SPREADSHEET | Table_Delimited (FIELD ITEMS → Group_Field_Delimited) |
 | IMAGE (1 band / n bands) | Array_2D_Image / Array_3D_Image |
-| HEADER, `*_HEADER` | Header |
+| IMAGE with line prefixes/suffixes | Table_Binary, one record per stored line |
+| QUBE core / backplanes | Array_3D_Spectrum (Image, Array_3D) / Array_3D |
+| HEADER, `*_HEADER`, ISIS HISTORY | Header |
+| TEXT | Stream_Text; Document_File in a Product_Document of documents only |
+| DOCUMENT (PDF, HTML …) | Document_File of a Product_Document |
+| encoded IMAGE / image DOCUMENT | Encoded_Image (Product_Browse or supplemental file area) |
 """
 
 from __future__ import annotations
@@ -63,6 +69,21 @@ def constant_text(value: Any) -> str:
     text = str(value).strip()
     m = re.fullmatch(r"16#([0-9A-Fa-f]+)#", text)
     return f"0x{m.group(1).upper()}" if m else text
+
+
+def typed_constant_text(value: Any, data_type: str) -> str:
+    """`constant_text`, except that a bit pattern of an IEEE 754 real (ISIS ``CORE_NULL =
+    16#FF7FFFFB#``) is written as the real number it encodes (``-3.4028226550889045e+38``)
+    when that number is finite: PDS4 readers (pds4_tools) match special constants by value."""
+    text = constant_text(value)
+    if text.startswith("0x") and data_type.startswith("IEEE754"):
+        width = 4 if data_type.endswith("Single") else 8
+        bits = int(text, 16)
+        if bits < 1 << (8 * width):
+            real = float(np.frombuffer(bits.to_bytes(width, "big"), f">f{width}")[0])
+            if np.isfinite(real):
+                return repr(real)
+    return text
 
 
 def field_format(pds3_format: str | None) -> str | None:
@@ -123,7 +144,7 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
         "field_format": field_format(f.field_format) if data_type in CHARACTER_TYPES else None,
         "unit": unit, "scaling_factor": f.scaling_factor, "value_offset": f.value_offset,
         "description": f.description,
-        "special_constants": {k: constant_text(v) for k, v in f.special_constants.items()},
+        "special_constants": {k: typed_constant_text(v, data_type) for k, v in f.special_constants.items()},
     }
 
 
@@ -265,21 +286,83 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
 
 _AXIS = {"LINE": "Line", "SAMPLE": "Sample", "BAND": "Band"}
 
+#: field names of an IMAGE with line prefixes/suffixes described as a Table_Binary of lines
+IMAGE_VALUE_FIELD = "SAMPLE"
+PREFIX_FIELD = "LINE_PREFIX_BYTE"
+SUFFIX_FIELD = "LINE_SUFFIX_BYTE"
+
+
+def _element(obj: DataObject, where: str, notes: Notes, units: dict[str, str]) -> dict[str, Any]:
+    """Element type, unit, scaling and special constants of an array object."""
+    data_type = pds4_data_type(str(obj.element_type), NUMERIC_TYPES, where=where,
+                               label_type=obj.label_element_type)
+    unit, note = _unit(obj.unit, units)
+    notes.add(f"{where}: {note}" if note else None)
+    return {"data_type": data_type, "unit": unit, "scaling_factor": obj.scaling_factor,
+            "value_offset": obj.value_offset,
+            "special_constants": {k: typed_constant_text(v, data_type) for k, v in obj.special_constants.items()}}
+
+
+def _byte_group(name: str, field_name: str, count: int, location: int, number: int) -> dict[str, Any]:
+    """``count`` opaque bytes (a line prefix or suffix) as a group of UnsignedByte fields."""
+    byte = {"kind": "field", "name": field_name, "number": 1, "location": 1, "length": 1,
+            "data_type": "UnsignedByte", "field_format": None, "unit": None, "scaling_factor": None,
+            "value_offset": None, "description": None, "special_constants": {}}
+    return {"kind": "group", "name": name, "number": number, "repetitions": count, "fields": 1, "groups": 0,
+            "location": location, "length": count, "items": [byte]}
+
+
+def _image_lines_table(obj: DataObject, axes: list[dict[str, Any]], element: dict[str, Any],
+                       itemsize: int) -> dict[str, Any]:
+    """An IMAGE whose stored lines carry LINE_PREFIX_BYTES / LINE_SUFFIX_BYTES as a
+    Table_Binary with one record per stored line: the prefix bytes (a group of
+    UnsignedByte), the line's samples (a group of SAMPLE fields of the image's type; for
+    line- or sample-interleaved bands two nested groups in storage order), the suffix
+    bytes. PDS4 arrays cannot skip bytes between lines; a table of lines describes the
+    same bytes unchanged (PDS4 Standards Reference: Table_Binary, Group_Field_Binary)."""
+    prefix = int(obj.details.get("line_prefix_bytes") or 0)
+    suffix = int(obj.details.get("line_suffix_bytes") or 0)
+    storage = str(obj.details.get("band_storage_type") or "BAND_SEQUENTIAL")
+    # the axes within one stored line, slowest first: BSQ lines hold one band's samples
+    interleaved = len(axes) == 3 and storage in ("LINE_INTERLEAVED", "SAMPLE_INTERLEAVED")
+    inner = axes[1:] if interleaved else axes[-1:]
+    records = axes[0]["elements"] if interleaved else int(np.prod([a["elements"] for a in axes[:-1]]))
+    value = {"kind": "field", "name": IMAGE_VALUE_FIELD, "number": 1, "location": 1, "length": itemsize,
+             "field_format": None, "description": obj.description, **element}
+    node: dict[str, Any] = value
+    length = itemsize
+    for ax in reversed(inner):  # innermost (fastest) group first
+        length *= ax["elements"]
+        name = f"{ax['axis_name'].upper()}S"
+        node = {"kind": "group", "name": name, "number": 1, "repetitions": ax["elements"],
+                "fields": 1 if node is value else 0, "groups": 0 if node is value else 1,
+                "location": 1, "length": length, "items": [node]}
+    node["location"] = prefix + 1
+    items: list[dict[str, Any]] = []
+    if prefix:
+        items.append(_byte_group("LINE_PREFIX", PREFIX_FIELD, prefix, 1, len(items) + 1))
+    node["number"] = len(items) + 1
+    items.append(node)
+    if suffix:
+        items.append(_byte_group("LINE_SUFFIX", SUFFIX_FIELD, suffix, prefix + length + 1, len(items) + 1))
+    return {"kind": "table", "class_name": "Table_Binary", "format": "binary", "name": obj.name,
+            "offset": obj.offset, "records": records,
+            "description": (obj.description + " " if obj.description else "")
+            + f"PDS3 IMAGE ({' x '.join(str(a['elements']) for a in axes)} {storage.lower().replace('_', ' ')}) "
+            f"with {prefix} prefix and {suffix} suffix bytes per stored line: one record per line.",
+            "record_delimiter": None, "record_length": prefix + length + suffix, "fields": 0,
+            "groups": len(items), "items": items, "image_lines": True}
+
 
 def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> dict[str, Any]:
     where = f"object {obj.name!r}"
     d = obj.details
-    for key in ("line_prefix_bytes", "line_suffix_bytes"):
-        if d.get(key):
-            raise UnsupportedError(f"{where}: {key.upper()} = {d[key]}: PDS4 arrays have no per-line "
-                                   "prefix/suffix; describing them would need a rewritten data file")
     bits = d.get("sample_bits")
     if bits is not None and int(bits) % 8:
         raise UnsupportedError(f"{where}: SAMPLE_BITS = {bits} (packed samples) has no PDS4 array type")
     if d.get("band_special_constants"):
         raise UnsupportedError(f"{where}: per-band special constants have no PDS4 form")
-    data_type = pds4_data_type(str(obj.element_type), NUMERIC_TYPES, where=where,
-                               label_type=obj.label_element_type)
+    element = _element(obj, where, notes, units)
     names = [_AXIS.get(a.name.upper()) for a in obj.axes]
     if None in names:
         raise UnsupportedError(f"{where}: axes {[a.name for a in obj.axes]} are not LINE/SAMPLE/BAND")
@@ -289,13 +372,66 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
         axes = [dict(a, sequence_number=i + 1) for i, a in enumerate(axes[1:])]
     if len(axes) not in (2, 3):
         raise UnsupportedError(f"{where}: {len(axes)} axes; an image has 2 or 3")
-    unit, note = _unit(obj.unit, units)
-    notes.add(f"{where}: {note}" if note else None)
-    return {"class_name": "Array_2D_Image" if len(axes) == 2 else "Array_3D_Image", "name": obj.name,
-            "offset": obj.offset, "axes": axes, "ndim": len(axes), "data_type": data_type, "unit": unit,
-            "scaling_factor": obj.scaling_factor, "value_offset": obj.value_offset,
-            "description": obj.description,
-            "special_constants": {k: constant_text(v) for k, v in obj.special_constants.items()}}
+    if d.get("line_prefix_bytes") or d.get("line_suffix_bytes"):
+        notes.add(f"{where}: LINE_PREFIX_BYTES = {d.get('line_prefix_bytes') or 0}, LINE_SUFFIX_BYTES = "
+                  f"{d.get('line_suffix_bytes') or 0}: described as a Table_Binary of image lines "
+                  "(PDS4 arrays cannot skip bytes per line)")
+        return _image_lines_table(obj, axes, element, int(bits) // 8 if bits else 1)
+    return {"kind": "array", "class_name": "Array_2D_Image" if len(axes) == 2 else "Array_3D_Image",
+            "name": obj.name, "offset": obj.offset, "axes": axes, "ndim": len(axes), "description": obj.description,
+            **element}
+
+
+def describe_qube(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> dict[str, Any]:
+    """A QUBE core (or its backplanes, the suffix object ``<QUBE>.<AXIS>_SUFFIX`` of the
+    slowest storage axis) as one PDS4 array over the same bytes.
+
+    PDS4 arrays are contiguous. The core is contiguous only when no suffix items follow
+    it along the two faster storage axes (sideplanes, bottomplanes); backplanes (suffix
+    items along the slowest axis) follow the whole core and form an array of their own
+    when each item fills its SUFFIX_BYTES slot. Anything else is refused naming the
+    suffix dimensions. Axes: storage order, slowest first (AXIS_NAME read backwards);
+    class by the axes: SAMPLE/LINE/BAND with BAND > 1 → Array_3D_Spectrum, BAND = 1 →
+    Array_3D_Image, other axis names → Array_3D (Array_2D for two axes)."""
+    g = obj.details["qube"]
+    names = list(g["axis_names"])
+    suffix = tuple(g["suffix"])[: len(names)]
+    where = f"object {obj.name!r}"
+    interleaved = [f"{names[k]} ({suffix[k]} {('sideplane', 'bottomplane')[k]} items)"
+                   for k in range(min(2, len(names), len(suffix))) if suffix[k]]
+    qube = obj.name.rsplit(".", 1)[0] if g.get("part") is not None else obj.name
+    if interleaved:
+        raise UnsupportedError(f"object {qube!r}: SUFFIX_ITEMS = ({', '.join(map(str, suffix))}) along "
+                               f"AXIS_NAME ({', '.join(names)}): suffix items along {' and '.join(interleaved)} "
+                               "interleave with the core; PDS4 arrays are contiguous, so neither the core nor "
+                               "the suffix planes can be described without rewriting the data")
+    part = g.get("part")
+    (n0, n1, n2), (_s0, _s1, s2) = tuple(g["core"]), tuple(g["suffix"])
+    offset = obj.offset
+    if part is not None:
+        if g["item_bytes"] != g["suffix_bytes"]:
+            raise UnsupportedError(f"{where}: suffix items of {g['item_bytes']} bytes in "
+                                   f"{g['suffix_bytes']}-byte slots (SUFFIX_BYTES) have no PDS4 array form")
+        offset += n2 * n1 * n0 * g["core_bytes"]
+    element = _element(obj, where, notes, units)
+    upper = [a.name.upper() for a in obj.axes]
+    spatial = set(upper) <= {"SAMPLE", "LINE", "BAND"}
+    axes = [{"axis_name": _AXIS.get(n, a.name), "elements": a.elements, "sequence_number": i + 1}
+            for i, (n, a) in enumerate(zip(upper, obj.axes, strict=True))]
+    if part is not None:
+        cls = f"Array_{len(axes)}D"
+    elif len(axes) == 3 and spatial and set(upper) == {"SAMPLE", "LINE", "BAND"}:
+        bands = obj.axes[upper.index("BAND")].elements
+        cls = "Array_3D_Spectrum" if bands > 1 else "Array_3D_Image"
+    elif len(axes) == 2 and set(upper) == {"SAMPLE", "LINE"}:
+        cls = "Array_2D_Image"
+    else:
+        cls = f"Array_{len(axes)}D"
+    if part is None and s2:
+        notes.add(f"{where}: {s2} backplanes ({names[2]} suffix) follow the core: described as "
+                  f"{obj.name}.{names[2]}_SUFFIX")
+    return {"kind": "array", "class_name": cls, "name": obj.name, "offset": offset, "axes": axes,
+            "ndim": len(axes), "description": obj.description, **element}
 
 
 def describe_header(obj: DataObject, *, length: int | None) -> dict[str, Any]:
@@ -307,3 +443,167 @@ def describe_header(obj: DataObject, *, length: int | None) -> dict[str, Any]:
                                                                                               "7-Bit ASCII Text")
     return {"name": obj.name, "offset": obj.offset, "object_length": size, "parsing_standard_id": standard,
             "description": obj.description}
+
+
+# --------------------------------------------------------------------------- documents, encoded images
+
+#: PDS3 DOCUMENT_FORMAT → PDS4 Document_File document_standard_id (the 1M00 Schematron's list)
+DOCUMENT_STANDARDS = {
+    "PDF": "PDF", "PDFA": "PDF/A", "PDF/A": "PDF/A", "HTML": "HTML", "HTM": "HTML", "PS": "Postscript",
+    "POSTSCRIPT": "Postscript", "EPS": "Encapsulated Postscript", "TEX": "LaTEX", "LATEX": "LaTEX",
+    "DOC": "Microsoft Word", "DOCX": "Microsoft Word", "WORD": "Microsoft Word", "MSWORD": "Microsoft Word",
+    "XLS": "Microsoft Excel", "XLSX": "Microsoft Excel", "EXCEL": "Microsoft Excel", "RTF": "Rich Text",
+    "MP4": "MPEG-4", "MPEG-4": "MPEG-4",
+}
+#: PDS3 DOCUMENT_FORMAT / IMAGE ENCODING_TYPE → PDS4 Encoded_Image encoding_standard_id
+IMAGE_ENCODINGS = {"JPG": "JPEG", "JPEG": "JPEG", "GIF": "GIF", "PNG": "PNG", "TIF": "TIFF", "TIFF": "TIFF",
+                   "JP2": "J2C", "J2C": "J2C", "JPEG2000": "J2C", "JPEG_2000": "J2C"}
+#: how files of each standard begin (checked: a label never claims a format its bytes do not have)
+_MAGIC = {"JPEG": (b"\xff\xd8\xff",), "PNG": (b"\x89PNG\r\n\x1a\n",), "GIF": (b"GIF87a", b"GIF89a"),
+          "TIFF": (b"II*\0", b"MM\0*"), "J2C": (b"\xff\x4f\xff\x51", b"\0\0\0\x0cjP  \r\n\x87\n"),
+          "PDF": (b"%PDF",), "PDF/A": (b"%PDF",), "Postscript": (b"%!",),
+          "Encapsulated Postscript": (b"%!", b"\xc5\xd0\xd3\xc6"), "Rich Text": (b"{\\rtf",)}
+
+
+def _head(obj: DataObject, n: int = 16) -> bytes:
+    with open(obj.file, "rb") as fh:
+        fh.seek(obj.offset)
+        return fh.read(n)
+
+
+def _check_magic(obj: DataObject, standard: str, said: str) -> None:
+    magic = _MAGIC.get(standard)
+    if magic and not _head(obj).startswith(magic):
+        raise UnsupportedError(f"object {obj.name!r}: {said} but {obj.file.name} at byte {obj.offset} does not "
+                               f"begin like a {standard} file")
+
+
+def encoding_of(obj: DataObject) -> tuple[str, str] | None:
+    """(PDS3 spelling, kind) of an encoded object: kind "image" (an IMAGE with an
+    ENCODING_TYPE, or a DOCUMENT in an image format), "document" (PDF, HTML ...), None
+    when the object is not encoded."""
+    fmt = obj.details.get("encoding_type") or obj.details.get("document_format")
+    if not fmt:
+        return None
+    key = "_".join(str(fmt).upper().split())
+    if key in IMAGE_ENCODINGS:
+        return str(fmt), "image"
+    if key in DOCUMENT_STANDARDS and "encoding_type" not in obj.details:
+        return str(fmt), "document"
+    what = "ENCODING_TYPE" if "encoding_type" in obj.details else "DOCUMENT_FORMAT"
+    raise UnsupportedError(f"object {obj.name!r}: {what} = {fmt} has no PDS4 form (Encoded_Image takes "
+                           f"{', '.join(sorted(set(IMAGE_ENCODINGS.values())))}; Document_File takes "
+                           f"{', '.join(sorted(set(DOCUMENT_STANDARDS.values())))} and text)")
+
+
+def _length(obj: DataObject, next_offset: int | None) -> int:
+    """Bytes of an object: the label's size, else up to the next object, else to the end of the file."""
+    if obj.size is not None:
+        return obj.size
+    return (next_offset if next_offset is not None else obj.file.stat().st_size) - obj.offset
+
+
+def describe_encoded_image(obj: DataObject, next_offset: int | None = None) -> dict[str, Any]:
+    """An encoded image (JPEG, PNG, GIF, TIFF, JPEG 2000) → Encoded_Image over the same bytes."""
+    fmt, _ = encoding_of(obj) or ("", "")
+    standard = IMAGE_ENCODINGS["_".join(fmt.upper().split())]
+    key = "ENCODING_TYPE" if "encoding_type" in obj.details else "DOCUMENT_FORMAT"
+    _check_magic(obj, standard, f"{key} = {fmt}")
+    size = _length(obj, next_offset)
+    return {"kind": "encoded", "class_name": "Encoded_Image", "name": obj.name, "offset": obj.offset,
+            "object_length": size, "encoding_standard_id": standard, "description": obj.description}
+
+
+def _text_standard(raw: bytes, where: str) -> str:
+    arr = np.frombuffer(raw, np.uint8)
+    if arr.size == 0 or int(arr.max()) < 0x80:
+        return "7-Bit ASCII Text"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnsupportedError(f"{where}: text that is neither 7-bit ASCII nor UTF-8 (byte {exc.start}); "
+                               "PDS4 text documents are one or the other") from None
+    return "UTF-8 Text"
+
+
+def describe_text(obj: DataObject) -> dict[str, Any]:
+    """A PDS3 TEXT (or plain-text DOCUMENT) object: Stream_Text over its bytes in an
+    observational product; in a product of documents only, its whole file is the
+    Document_File (`document_file`)."""
+    where = f"object {obj.name!r}"
+    size = obj.size if obj.size is not None else obj.file.stat().st_size - obj.offset
+    with open(obj.file, "rb") as fh:
+        fh.seek(obj.offset)
+        raw = fh.read(size)
+    standard = _text_standard(raw, where)
+    return {"kind": "text", "class_name": "Stream_Text", "name": obj.name, "offset": obj.offset,
+            "object_length": size, "parsing_standard_id": standard,
+            "record_delimiter": "Carriage-Return Line-Feed" if b"\r\n" in raw else "Line-Feed",
+            "description": obj.description}
+
+
+def document_file(obj: DataObject, desc: dict[str, Any]) -> dict[str, Any]:
+    """The Document_File standard of a document object's whole file (text: 7-bit ASCII
+    or UTF-8 decided from the file's bytes; encoded: from DOCUMENT_FORMAT, checked
+    against the file's first bytes)."""
+    where = f"object {obj.name!r}"
+    if desc["kind"] == "text":
+        standard = _text_standard(obj.file.read_bytes(), f"{where}: file {obj.file.name}")
+    else:
+        fmt = str(obj.details.get("document_format"))
+        standard = DOCUMENT_STANDARDS["_".join(fmt.upper().split())]
+        _check_magic(obj, standard, f"DOCUMENT_FORMAT = {fmt}")
+    return {"standard": standard, "edition": f"{obj.name} ({standard})"}
+
+
+def describe_object(obj: DataObject, *, next_offset: int | None, notes: Notes,
+                    units: dict[str, str]) -> dict[str, Any]:
+    """One PDS3 data object → the dictionary the migration templates render (``kind``:
+    table, array, header, text, encoded; ``document`` for a DOCUMENT in a non-image
+    format, which only a Product_Document can hold). ``next_offset``: where the next
+    object of the same file starts (a header without BYTES ends there)."""
+    if obj.error is not None and obj.kind == "other" and obj.label_type.upper().endswith("HISTORY"):
+        # ISIS HISTORY: PVL text the PDS3 reader does not parse; PDS4 Header (issue 18: HEADER/HISTORY)
+        return {"kind": "header", **describe_header(obj, length=next_offset - obj.offset if next_offset else None)}
+    encoded = encoding_of(obj) if (obj.details.get("encoding_type") or obj.details.get("document_format")) else None
+    if encoded is not None:
+        if encoded[1] == "image":
+            return describe_encoded_image(obj, next_offset)
+        return {"kind": "document", "name": obj.name, "offset": obj.offset, "object_length": _length(obj, None),
+                "description": obj.description}
+    if obj.error is not None:
+        raise UnsupportedError(f"object {obj.name!r} cannot be read: {obj.error}")
+    if obj.kind == "table":
+        return {"kind": "table", **describe_table(obj, notes=notes, units=units)}
+    if obj.kind == "array" and obj.layout == "pds3_qube":
+        return describe_qube(obj, notes=notes, units=units)
+    if obj.kind == "array" and obj.layout in ("array", "pds3_image") and "IMAGE" in obj.label_type.upper():
+        return describe_image(obj, notes=notes, units=units)
+    if obj.kind == "header":
+        return {"kind": "header", **describe_header(obj, length=next_offset - obj.offset if next_offset else None)}
+    if obj.kind == "text":
+        return describe_text(obj)
+    raise UnsupportedError(f"object {obj.name!r} ({obj.label_type}, {obj.kind}) is not migrated: only TABLE, "
+                           "SPREADSHEET, IMAGE, QUBE, HEADER, HISTORY, TEXT and DOCUMENT objects are")
+
+
+def product_class(descs: list[dict[str, Any]]) -> str:
+    """The PDS4 product class of a migrated product, from its objects' kinds: data
+    objects → Product_Observational (encoded images in a File_Area_Observational_Supplemental,
+    text as Stream_Text); only documents → Product_Document (each file a Document_File);
+    only encoded images (and headers) → Product_Browse."""
+    kinds = {d["kind"] for d in descs}
+    if kinds & {"table", "array"}:
+        if "document" in kinds:
+            names = [d["name"] for d in descs if d["kind"] == "document"]
+            raise UnsupportedError(f"object(s) {', '.join(map(repr, names))}: an encoded document beside data "
+                                   "objects; PDS4 holds it only in a Product_Document of its own (migrate its "
+                                   "PDS3 label separately)")
+        return "Product_Observational"
+    if kinds <= {"text", "document"}:
+        return "Product_Document"
+    if "encoded" in kinds and kinds <= {"encoded", "header"}:
+        return "Product_Browse"
+    names = [d["name"] for d in descs]
+    raise UnsupportedError(f"objects {', '.join(map(repr, names))} ({', '.join(sorted(kinds))}) make neither an "
+                           "observational product (no table or array), a document nor a browse product")

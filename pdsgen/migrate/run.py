@@ -25,9 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
-from pdsgen.migrate.describe import Notes, describe_header, describe_image, describe_table
+from pdsgen.migrate.describe import Notes, describe_object, document_file, product_class
 from pdsgen.migrate.mapping import MigrationMap
-from pdsgen.migrate.verify import compare_objects, pds4_tools_available, pds4_tools_difference
+from pdsgen.migrate.verify import (
+    compare_objects,
+    pds4_tools_available,
+    pds4_tools_difference,
+    region_difference,
+)
 from pdsgen.migrate.vocabulary import (
     ContextIndex,
     context_index,
@@ -36,7 +41,7 @@ from pdsgen.migrate.vocabulary import (
 )
 from pdsgen.model import DataObject, Product
 
-TEMPLATE = "pds4/migrate/Product_Observational.xml.j2"
+TEMPLATE = "pds4/migrate/{product_class}.xml.j2"
 _FORMAT_FINDING = "error.table.field_value_format"
 PDS3_SUFFIXES = (".lbl",)
 #: CODMAC level in a PDS3 DATA_SET_ID (``ODY-M-ACCEL-5-DERIVED-V1.0``, ``LRO-L-LEND-4/5-RDR-V1.0``)
@@ -177,18 +182,8 @@ def _describe(product: Product, notes: Notes, units: dict[str, str]) -> dict[Pat
     by_file: dict[Path, list[dict[str, Any]]] = {}
     objs = sorted(product.objects, key=lambda o: (str(o.file), o.offset))
     for i, obj in enumerate(objs):
-        if obj.error is not None:
-            raise UnsupportedError(f"object {obj.name!r} cannot be read: {obj.error}")
-        if obj.kind == "table":
-            d = {"kind": "table", **describe_table(obj, notes=notes, units=units)}
-        elif obj.kind == "array" and obj.layout in ("array", "pds3_image") and "IMAGE" in obj.label_type.upper():
-            d = {"kind": "array", **describe_image(obj, notes=notes, units=units)}
-        elif obj.kind == "header":
-            nxt = objs[i + 1] if i + 1 < len(objs) and objs[i + 1].file == obj.file else None
-            d = {"kind": "header", **describe_header(obj, length=(nxt.offset - obj.offset) if nxt else None)}
-        else:
-            raise UnsupportedError(f"object {obj.name!r} ({obj.label_type}, {obj.kind}) is not migrated: "
-                                   "only TABLE, SPREADSHEET, IMAGE and HEADER objects are")
+        nxt = objs[i + 1] if i + 1 < len(objs) and objs[i + 1].file == obj.file else None
+        d = describe_object(obj, next_offset=nxt.offset if nxt else None, notes=notes, units=units)
         d["source"] = obj
         by_file.setdefault(obj.file, []).append(d)
     if not by_file:
@@ -335,8 +330,9 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     created = resolve_creation_time(opts.creation_time)
     title = m.product.get("title") or _keyword(product, m, "PRODUCT_NAME", "TITLE") or " ".join(
         x for x in (data_set_id, product_id) if x)
+    cls = product_class([d for objects in by_file.values() for d in objects])
     level = m.product.get("processing_level")
-    if level is None:
+    if level is None and cls == "Product_Observational":
         found = _LEVEL.search((data_set_id or "").upper())
         level = _LEVELS[found.group(1)] if found else None
         if level is None:
@@ -347,7 +343,13 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     if not start:
         notes.add("no START_TIME: start_date_time is nil (missing)")
     ref = f"PDS3 product DATA_SET_ID = {data_set_id or 'N/A'}, PRODUCT_ID = {product_id}"
-    ctx = _context(product, opts, notes)
+    try:
+        ctx = _context(product, opts, notes)
+    except UnsupportedError as exc:
+        if cls == "Product_Observational":
+            raise
+        ctx = {"investigations": [], "observing_system": [], "targets": []}  # optional outside data products
+        notes.add(f"no Context_Area: {exc}")
 
     out = Path(opts.out)
     names = [src.name for src in by_file]
@@ -357,10 +359,15 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     files: list[dict[str, Any]] = []
     for src, objects in by_file.items():
         if src.resolve() == label.resolve() and len(by_file) > 0:
-            notes.add(f"attached label: {src.name} is the data file; objects addressed by offset")
+            notes.add(f"attached label: {src.name} (the PDS3 label and its text) is the Document_File"
+                      if cls == "Product_Document" else
+                      f"attached label: {src.name} is the data file; objects addressed by offset")
         staged.append(stage / src.name)
         size, md5 = _place(src, stage / src.name)
-        files.append({"file_name": src.name, "size": size, "md5": md5, "objects": objects})
+        files.append({"file_name": src.name, "size": size, "md5": md5, "objects": objects,
+                      "supplemental": any(o["kind"] == "encoded" for o in objects),
+                      "document": document_file(objects[0]["source"], objects[0])
+                      if cls == "Product_Document" else None})
     label_name = f"{label.stem}.xml"
     if any(f["file_name"] == label_name for f in files):
         label_name = f"{label.stem}_pds4.xml"
@@ -371,12 +378,14 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
                     "modification": f"Migrated from PDS3 ({ref}) by pdsgen migrate; data bytes unchanged.",
                     "comment": f"PDS3 label {label.name} migrated to PDS4 by pdsgen; the data files are "
                                "the PDS3 product's, byte for byte.",
-                    **ctx},
+                    "document": _document_info(product, by_file, title), **ctx},
         "im": information_model(opts.im_version), "creation_time": iso_utc(created),
         "creation_date": iso_date(created), "files": files, "with_formats": True,
+        "product_class": cls,
     }
     staged_label = stage / label_name
-    text = render_label(TEMPLATE, variables, opts.templates_dir).encode("utf-8")
+    template = TEMPLATE.format(product_class=cls)
+    text = render_label(template, variables, opts.templates_dir).encode("utf-8")
     tree = parse_label_xml(text, path=staged_label, remove_comments=False)
     if opts.validate:
         errors = _validate(tree, text, staged_label, opts)
@@ -384,13 +393,13 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
             # PDS3 FORMATs are often looser than the values (F6.2 over "-3.5"); PDS4
             # validation checks them: the label is written again without field formats.
             variables["with_formats"] = False
-            text = render_label(TEMPLATE, variables, opts.templates_dir).encode("utf-8")
+            text = render_label(template, variables, opts.templates_dir).encode("utf-8")
             tree = parse_label_xml(text, path=staged_label, remove_comments=False)
             notes.add(f"field formats left out: the values do not follow the PDS3 FORMATs ({errors[0]})")
             errors = _validate(tree, text, staged_label, opts)
         if errors:
             raise UnsupportedError(f"the new label does not validate: {'; '.join(errors[:5])}")
-    new_objects, problems = _read_back(tree, staged_label, [o for f in files for o in f["objects"]])
+    new_objects, problems = _read_back(tree, staged_label, [o for f in files for o in f["objects"]], stage)
     if problems:
         raise UnsupportedError(f"values differ between the PDS3 and PDS4 labels: {'; '.join(problems[:5])}")
     staged.append(staged_label)
@@ -403,7 +412,7 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
         raise UnsupportedError(f"values differ between pds4_tools' and pdsgen's readings of the PDS4 label: "
                                f"{'; '.join(problems[:5])}")
     result = MigrationResult(str(label), "migrated", pds4_label=str(out / label_name), lid=lid, notes=notes.items,
-                             objects=[f"{o['source'].name} → {o.get('class_name', 'Header')}"
+                             objects=[f"{o['source'].name} → {_class_name(o, cls)}"
                                       for f in files for o in f["objects"]])
     # (a worker's files are parked under names of their own: its next product stages the same names)
     placed = [(staging.park(stage / f["file_name"]), f["file_name"], f["md5"]) for f in files]
@@ -411,22 +420,56 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     return _Prepared(result, [*placed, (staging.park(staged_label), label_name, None)])
 
 
-def _read_back(tree: Any, pds4_label: Path, objects: Sequence[dict[str, Any]]) -> tuple[list[DataObject], list[str]]:
+def _read_back(tree: Any, pds4_label: Path, objects: Sequence[dict[str, Any]],
+               stage: Path) -> tuple[list[DataObject], list[str]]:
     """pdsgen's PDS4 reading of the new label (the in-memory ``tree``, data beside
-    ``pds4_label``) and its differences from the PDS3 reading of each object."""
+    ``pds4_label`` in ``stage``) and its differences from the PDS3 reading of each object.
+
+    Encoded images, documents and objects the PDS3 reader does not read (ISIS HISTORY)
+    are compared as bytes: those the new label points at must be the PDS3 object's (a
+    Document_File is the whole file)."""
     from pdsgen.pds4.product import product_from_tree
 
+    documents = all(o["kind"] in ("document", "text") for o in objects)
+    as_bytes = [documents or o["kind"] in ("encoded", "document") or o["source"].error is not None
+                for o in objects]
+    problems = [diff for o, whole in zip(objects, as_bytes, strict=True) if whole
+                for diff in [region_difference(o["source"].file, stage / o["source"].file.name,
+                                               0 if documents else o["offset"],
+                                               o["source"].file.stat().st_size if documents else o["object_length"],
+                                               what=f"object {o['name']!r}")] if diff]
+    if documents:
+        return [], problems
     new = product_from_tree(tree, pds4_label)
     if len(new.objects) != len(objects):
         return new.objects, [f"the PDS4 label reads as {len(new.objects)} objects, {len(objects)} were written"]
     pairs: list[tuple[DataObject, DataObject]] = []
     by_name = {o.name: o for o in new.objects}
-    for o in objects:
+    for o, whole in zip(objects, as_bytes, strict=True):
         new_obj = by_name.get(o["source"].name)
         if new_obj is None:
             return new.objects, [f"object {o['source'].name!r} missing from the PDS4 reading"]
-        pairs.append((o["source"], new_obj))
-    return new.objects, compare_objects(pairs)
+        if not whole:
+            pairs.append((o["source"], new_obj))
+    return new.objects, problems + compare_objects(pairs)
+
+
+def _document_info(product: Product, by_file: dict[Path, list[dict[str, Any]]], title: str) -> dict[str, Any]:
+    """Document name, publication date and description of the first TEXT/DOCUMENT object
+    (its PDS3 DOCUMENT_NAME, PUBLICATION_DATE, DESCRIPTION)."""
+    first = next(iter(by_file.values()))[0]["source"]
+    definition = product.label.get(first.label_type) if hasattr(product.label, "get") else None
+    keys: Any = definition if hasattr(definition, "get") else {}
+    date = _time(str(keys.get("PUBLICATION_DATE"))) if keys.get("PUBLICATION_DATE") else None
+    name = " ".join(str(keys.get("DOCUMENT_NAME") or "").split()) or None
+    return {"name": name, "publication_date": date[:10] if date else None,
+            "description": " ".join(str(first.description or "").split()) or title}
+
+
+def _class_name(desc: dict[str, Any], product_class: str) -> str:
+    if product_class == "Product_Document":
+        return "Document_File"
+    return desc.get("class_name") or "Header"
 
 
 # --------------------------------------------------------------------------- placing

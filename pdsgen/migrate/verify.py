@@ -5,6 +5,7 @@ pds4_tools' reading of the new label must equal pdsgen's."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,8 @@ def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]
                 diff = values_difference(a[name], b[name])
                 if diff:
                     problems.append(f"object {old.name!r} field {name!r}: {diff}")
+        elif new.kind == "table":  # an IMAGE with line prefixes/suffixes as a table of lines
+            problems.extend(image_lines_difference(old, new))
         else:
             diff = values_difference(a, b)
             if diff:
@@ -135,3 +138,49 @@ def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[st
         except Exception as exc:  # noqa: BLE001
             problems.append(f"object {obj.name!r}: pds4_tools cannot read it: {type(exc).__name__}: {exc}")
     return problems
+
+
+def image_lines_difference(old: DataObject, new: DataObject) -> list[str]:
+    """A PDS3 IMAGE (samples without their line prefixes/suffixes) against the PDS4
+    Table_Binary of its stored lines: the SAMPLE values in storage order equal the
+    image's, the prefix bytes equal the PDS3 reader's line prefixes."""
+    from pdsgen.data.pds3_image import line_prefixes
+    from pdsgen.migrate.describe import IMAGE_VALUE_FIELD, PREFIX_FIELD
+
+    table = new.data
+    names = table.dtype.names or ()
+    if IMAGE_VALUE_FIELD not in names:
+        return [f"object {old.name!r}: no {IMAGE_VALUE_FIELD} field in the PDS4 reading ({list(names)})"]
+    image, values = np.asarray(old.data), np.asarray(table[IMAGE_VALUE_FIELD])
+    if values.size != image.size:
+        return [f"object {old.name!r}: {values.shape} line values vs image {image.shape}"]
+    problems = []
+    diff = values_difference(image, values.reshape(image.shape))
+    if diff:
+        problems.append(f"object {old.name!r}: {diff}")
+    if old.details.get("line_prefix_bytes"):
+        if PREFIX_FIELD not in names:
+            return [*problems, f"object {old.name!r}: no {PREFIX_FIELD} field in the PDS4 reading"]
+        diff = values_difference(line_prefixes(old), np.asarray(table[PREFIX_FIELD]).reshape(
+            -1, int(old.details["line_prefix_bytes"])))
+        if diff:
+            problems.append(f"object {old.name!r} line prefixes: {diff}")
+    return problems
+
+
+def region_difference(a: Path, b: Path, offset: int, length: int, *, what: str) -> str | None:
+    """None when bytes ``offset … offset + length`` of files ``a`` and ``b`` are equal
+    (compared by MD5 in 4 MiB chunks), else what differs."""
+    digests = []
+    for path in (a, b):
+        h = hashlib.md5(usedforsecurity=False)
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            left = length
+            while left > 0 and (chunk := fh.read(min(left, 1 << 22))):
+                h.update(chunk)
+                left -= len(chunk)
+        if left > 0:
+            return f"{what}: {path.name} ends {left} bytes before the object does"
+        digests.append(h.hexdigest())
+    return None if digests[0] == digests[1] else f"{what}: bytes differ between {a} and {b}"

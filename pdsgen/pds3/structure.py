@@ -569,6 +569,14 @@ def _image(obj: DataObject, d: PVLObject) -> None:
     suffix = _int(d, "LINE_SUFFIX_BYTES", obj) or 0
     obj.details.update(band_storage_type=storage, line_prefix_bytes=prefix, line_suffix_bytes=suffix,
                        sample_bits=bits)
+    encoding = (_text(d.get("ENCODING_TYPE")) or "").strip()
+    if encoding and encoding.upper() not in ("N/A", "NONE", "UNK", "NULL", "UNCOMPRESSED"):
+        # A compressed image (JPEG, JPEG 2000, CLEM-JPEG, Huffman first difference ...):
+        # its bytes are not samples; reading them as such would give wrong numbers.
+        obj.details["encoding_type"] = encoding
+        obj.error = UnsupportedError(f"{obj.name} is an encoded image (ENCODING_TYPE = {encoding}); pdsgen "
+                                     "reads uncompressed samples only", path=str(obj.file), obj=obj.name)
+        return
     itemsize = bits // 8
     if packed:
         # Each stored line starts on a byte boundary; its samples are a continuous bit stream.

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 #: Binary kinds: PDS3 spelling → (kind, byte order). kind: int, uint, real, complex, bits, bool.
 BINARY_KINDS: dict[str, tuple[str, str]] = {}
-for _name in ("MSB_INTEGER", "INTEGER", "MAC_INTEGER", "SUN_INTEGER", "MSB_SIGNED_INTEGER", "SIGNED_INTEGER"):
+for _name in ("MSB_INTEGER", "INTEGER", "MAC_INTEGER", "SUN_INTEGER", "MSB_SIGNED_INTEGER", "SIGNED_INTEGER",
+              "IBM_INTEGER"):
     BINARY_KINDS[_name] = ("int", "MSB")
 for _name in ("LSB_INTEGER", "PC_INTEGER", "VAX_INTEGER", "LSB_SIGNED_INTEGER"):
     BINARY_KINDS[_name] = ("int", "LSB")
-for _name in ("MSB_UNSIGNED_INTEGER", "UNSIGNED_INTEGER", "MAC_UNSIGNED_INTEGER", "SUN_UNSIGNED_INTEGER"):
+for _name in ("MSB_UNSIGNED_INTEGER", "UNSIGNED_INTEGER", "MAC_UNSIGNED_INTEGER", "SUN_UNSIGNED_INTEGER",
+              "IBM_UNSIGNED_INTEGER"):
     BINARY_KINDS[_name] = ("uint", "MSB")
 for _name in ("LSB_UNSIGNED_INTEGER", "PC_UNSIGNED_INTEGER", "VAX_UNSIGNED_INTEGER"):
     BINARY_KINDS[_name] = ("uint", "LSB")
@@ -34,6 +36,7 @@ for _name in ("IBM_REAL", "IBM_DOUBLE"):
 for _name in ("MSB_BIT_STRING", "BIT_STRING"):
     BINARY_KINDS[_name] = ("bits", "MSB")
 BINARY_KINDS["LSB_BIT_STRING"] = ("bits", "LSB")
+BINARY_KINDS["VAX_BIT_STRING"] = ("bits", "LSB")
 BINARY_KINDS["BOOLEAN"] = ("bool", "MSB")
 
 #: Text types (ASCII tables, and CHARACTER fields inside binary tables).
