@@ -46,8 +46,8 @@ def children(element: etree._Element, name: str | None = None) -> list[etree._El
     """Child elements (any namespace), optionally only those named ``name``."""
     if name is None:
         return [c for c in element if isinstance(c.tag, str)]
-    found: list[etree._Element] = element.findall(f"{{*}}{name}")
-    return found
+    # (iterchildren's tag matcher runs in C: ~2x faster than find's path language)
+    return list(element.iterchildren(f"{{*}}{name}"))
 
 
 def child(element: etree._Element | None, name: str) -> etree._Element | None:
@@ -55,14 +55,13 @@ def child(element: etree._Element | None, name: str) -> etree._Element | None:
     ``element``)."""
     if element is None:
         return None
-    found: etree._Element | None = element.find(f"{{*}}{name}")
-    return found
+    return next(element.iterchildren(f"{{*}}{name}"), None)
 
 
 def child_text(element: etree._Element | None, name: str) -> str | None:
     """Stripped text of the first child ``name`` of ``element`` (None if ``element`` or the
     child is missing, or the text is empty)."""
-    c = element.find(f"{{*}}{name}") if element is not None else None
+    c = next(element.iterchildren(f"{{*}}{name}"), None) if element is not None else None
     if c is None or c.text is None:
         return None
     t = c.text.strip()
