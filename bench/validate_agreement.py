@@ -34,7 +34,7 @@ CONTEXT = SHARED / "pds4-context" / "registered_context_products.json"
 
 OUT_OF_SCOPE_PREFIXES = ("error.pdf.", "error.file.not_", "warning.file.not_")
 #: validate options pdsgen does not take (debug output, progress, registry-only checks): dropped
-DROPPED_FLAGS = {"--debug-mode", "--skip-strict-collection-membership"}
+DROPPED_FLAGS = {"--debug-mode"}
 DROPPED_WITH_VALUE = {"-progress", "--progress"}
 
 

@@ -72,12 +72,14 @@ def test_distinct_files_and_non_observational_areas_are_not_duplicates(tmp_path)
     assert "error.label.file_areas_duplicated_reference" in types(run([str(c), str(e)], opts()))
 
 
-# --- error.integrity.missing_parent_prefix, warning.integrity.member_not_found
-#     (validate: Bundle/CollectionReferentialIntegrityRule, verifyLidPrefix; its issue 140)
+# --- error.integrity.missing_parent_prefix, error/warning.integrity.member_not_found
+#     (validate: Bundle/CollectionReferentialIntegrityRule, verifyLidPrefix; its issues 140, 1601)
 
 
-def bundle(root: Path, bundle_lid: str, collection_lid: str, product_lid: str, *, listed: list[str] | None = None):
-    """bundle.xml → data/collection.xml (inventory) → data/p.xml."""
+def bundle(root: Path, bundle_lid: str, collection_lid: str, product_lid: str, *, listed: list[str] | None = None,
+           bundle_member: str | None = None):
+    """bundle.xml → data/collection.xml (inventory) → data/p.xml; `bundle_member`: the bundle's
+    member entry (default: the collection's LIDVID)."""
     data = root / "data"
     data.mkdir(parents=True)
     observational(data, "p.xml", product_lid, "p.tab")
@@ -100,7 +102,8 @@ def bundle(root: Path, bundle_lid: str, collection_lid: str, product_lid: str, *
     (root / "bundle.xml").write_text(
         f'<?xml version="1.0"?>\n<Product_Bundle xmlns="{PDS}">{ident(bundle_lid, "Product_Bundle")}'
         f"<Bundle><bundle_type>Archive</bundle_type></Bundle><Bundle_Member_Entry>"
-        f"<lidvid_reference>{collection_lid}::1.0</lidvid_reference><member_status>Primary</member_status>"
+        f"{bundle_member or f'<lidvid_reference>{collection_lid}::1.0</lidvid_reference>'}"
+        f"<member_status>Primary</member_status>"
         f"<reference_type>bundle_has_data_collection</reference_type></Bundle_Member_Entry></Product_Bundle>")
     return root
 
@@ -140,10 +143,56 @@ def test_a_prefix_is_whole_lid_fields(tmp_path):
 def test_primary_member_not_in_the_run(tmp_path):
     root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
                   listed=["urn:nasa:pds:b:data:p::1.0", "urn:nasa:pds:b:data:gone::1.0"])
-    found = integrity_types(run([str(root)], opts(rule="bundle")))
-    assert ("warning.integrity.member_not_found", "collection.xml") in found
+    r = run([str(root)], opts(rule="bundle"))
+    found = integrity_types(r)
+    # an error by default (validate's issue 1601), on the collection whose inventory lists it
+    assert ("error.integrity.member_not_found", "collection.xml") in found
+    assert [f.type for f in r.integrity if f.is_error] == ["error.integrity.member_not_found"]
     # a member that is not found is not prefix-checked (validate checks found members)
     assert not [t for t in found if t[0] == "error.integrity.missing_parent_prefix"]
+    # validate's --skip-strict-collection-membership (accumulating bundles): a warning
+    r = run([str(root)], opts(rule="bundle", allow_unlisted_members=True))
+    assert ("warning.integrity.member_not_found", "collection.xml") in integrity_types(r)
+    assert not [f for f in r.integrity if f.is_error]
+
+
+def test_bundle_member_entry_of_another_version_is_not_found(tmp_path):
+    # the collection label is version 1.0; the bundle lists version 2.0 of it
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
+                  bundle_member="<lidvid_reference>urn:nasa:pds:b:data::2.0</lidvid_reference>")
+    r = run([str(root)], opts(rule="bundle"))
+    found = integrity_types(r)
+    assert ("error.integrity.member_not_found", "bundle.xml") in found
+    # the 1.0 collection then is no member of the bundle
+    assert ("warning.integrity.unreferenced_member", "collection.xml") in found
+    # a LID member entry matches any version of the collection (validate: Identifier.nearNeighbor)
+    root = bundle(tmp_path / "c", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
+                  bundle_member="<lid_reference>urn:nasa:pds:b:data</lid_reference>")
+    assert not [t for t in integrity_types(run([str(root)], opts(rule="bundle"))) if "member" in t[0]]
+
+
+def test_secondary_members_are_not_looked_up(tmp_path):
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p")
+    inv = root / "data" / "inventory.csv"
+    inv.write_bytes(inv.read_bytes() + b"S,urn:nasa:pds:other:data:q::1.0\r\n")
+    label = root / "data" / "collection.xml"
+    label.write_text(label.read_text().replace("<records>1</records>", "<records>2</records>"))
+    assert not [t for t in integrity_types(run([str(root)], opts(rule="bundle"))) if "member_not_found" in t[0]]
+
+
+def test_skip_strict_collection_membership_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from pdsgen.cli.app import main
+
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
+                  listed=["urn:nasa:pds:b:data:p::1.0", "urn:nasa:pds:b:data:gone::1.0"])
+    base = ["validate", "--offline", "--skip-context-validation", "-R", "pds4.bundle", "-t", str(root)]
+    strict = CliRunner().invoke(main, base)
+    assert strict.exit_code == 1 and "error.integrity.member_not_found" in strict.output
+    lenient = CliRunner().invoke(main, [*base, "--skip-strict-collection-membership"])
+    assert "warning.integrity.member_not_found" in lenient.output
+    assert "error.integrity.member_not_found" not in lenient.output
 
 
 # --- error.validation.invalid_field_value in labels (validate: LabelUtil.getIdentifiersCommon,

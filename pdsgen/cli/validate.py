@@ -185,6 +185,9 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
               type=click.Path(file_okay=False),
               help="More folders whose products count for bundle/collection member checks.")
 @click.option("-L", "--local", is_flag=True, help="Do not walk target folders recursively.")
+@click.option("--allow-unlisted-members", "--skip-strict-collection-membership", "allow_unlisted_members",
+              is_flag=True, help="A bundle/collection member no product of the run has is a warning, not an "
+                                 "error (accumulating bundles).")
 @click.option("--allow-unlabeled-files", "allow_unlabeled", is_flag=True,
               help="Do not report files that no label references.")
 @click.option("--jobs", "-j", type=JobsType(), default="auto", show_default=True,
@@ -214,7 +217,7 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
 def validate_cmd(targets, rule, no_content, no_product, no_context, skip_context_reference_check,
                  no_context_mismatch_warnings, catalogs, context_products, add_context, update_context, offline,
                  schema_hosts, allow_local_schematron, extensions, schemas, schematrons, checksum_manifest, base_path,
-                 target_manifests, alternate_paths, local, allow_unlabeled, jobs, scheduler, report_file, fmt, as_json,
+                 target_manifests, alternate_paths, local, allow_unlisted_members, allow_unlabeled, jobs, scheduler, report_file, fmt, as_json,
                  strict_fields,
                  max_reported, verbose_report, verbosity, spot_check_data, max_errors, debug_mode) -> None:
     """Validate PDS4/PDS3 labels (files or folders) like NASA's validate, much faster.
@@ -258,6 +261,7 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, skip_context
                    label_extensions=label_extensions(extensions), schemas=tuple(schemas),
                    schematrons=tuple(schematrons), max_reported=max_reported, strict_fields=strict_fields,
                    checksums=checksums, local=local, allow_unlabeled=allow_unlabeled,
+                   allow_unlisted_members=allow_unlisted_members,
                    alternate_paths=tuple(alternate_paths), schema_hosts=tuple(schema_hosts),
                    allow_local_schematron=allow_local_schematron, scheduler=scheduler)
     progress = None

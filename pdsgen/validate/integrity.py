@@ -59,14 +59,16 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
         folder = Path(b.label).parent
         cands = {c.lidvid: c.label for c in collections if c.lidvid and _under(c.label, folder)}
         result.integrity += inv.integrity_findings(b.label, b.members, present, present_lidvids, cands,
-                                                   what="bundle", parent_lid=b.lid)
+                                                   what="bundle", parent_lid=b.lid,
+                                                   allow_unlisted=opts.allow_unlisted_members)
     for c in collections:
         folder = Path(c.label).parent
         cands = {pr.lidvid: pr.label for pr in result.products
                  if pr.lidvid and pr.product_class not in ("Product_Collection", "Product_Bundle")
                  and _under(pr.label, folder) and pr.lid and c.lid and pr.lid.startswith(c.lid + ":")}
         result.integrity += inv.integrity_findings(c.label, c.members, present, present_lidvids, cands,
-                                                   what="collection", parent_lid=c.lid)
+                                                   what="collection", parent_lid=c.lid,
+                                                   allow_unlisted=opts.allow_unlisted_members)
         result.integrity += inv.missing_versions(c.members, c.label)
     result.integrity += _unlisted_products(result, bundles, collections)
     # files under the bundle/collection folder that no label references
@@ -164,7 +166,7 @@ def _unlisted_products(result: RunResult, bundles: list[ProductResult],
     if not bundles:
         return []
     listed = {m.ident for c in collections for m in c.members}
-    listed_lids = {m.lid for c in collections for m in c.members}
+    listed_lids = {m.lid for c in collections for m in c.members if m.vid is None}
     claimed = {f.file for f in result.integrity if f.type == "warning.integrity.unreferenced_member"}
     folders = [Path(b.label).resolve().parent for b in bundles]
     out: list[Finding] = []

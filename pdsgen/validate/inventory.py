@@ -119,6 +119,7 @@ def integrity_findings(
     *,
     what: str,
     parent_lid: str | None = None,
+    allow_unlisted: bool = False,
 ) -> list[Finding]:
     """Members not found among the products of the run, members found whose LID does not
     start with the parent's LID, and products no member lists.
@@ -126,8 +127,12 @@ def integrity_findings(
     ``present``: LID → VIDs found; ``candidates``: LIDVID → label file of the products that
     should be members (those under the parent's folder, of the right kind). validate checks
     the prefix of primary members it found (L5.PRP.VA.36, its issue 140):
-    ``error.integrity.missing_parent_prefix`` on the bundle/collection label.
+    ``error.integrity.missing_parent_prefix`` on the bundle/collection label. A primary member
+    no product has is ``error.integrity.member_not_found`` (validate's issue 1601: an error by
+    default), ``warning.integrity.member_not_found`` with `allow_unlisted` (validate's
+    ``--skip-strict-collection-membership``, for accumulating bundles).
     """
+    not_found = "warning.integrity.member_not_found" if allow_unlisted else "error.integrity.member_not_found"
     out: list[Finding] = []
     for m in members:
         if m.status != "P":
@@ -137,13 +142,13 @@ def integrity_findings(
         else:
             found = m.lid in present
         if not found:
-            out.append(Finding("warning.integrity.member_not_found",
-                               f"{what} member {m.ident} was not found", file=parent_file, line=m.line))
+            out.append(Finding(not_found, f"{what} member {m.ident} was not found", file=parent_file, line=m.line))
         elif parent_lid and not m.lid.startswith(parent_lid + ":"):
             out.append(Finding("error.integrity.missing_parent_prefix",
                                f"{what} member LID {m.lid} does not begin with the {what}'s LID {parent_lid}",
                                file=parent_file, line=m.line))
-    listed_lids = {m.lid for m in members}
+    # a LIDVID entry lists that version only, a LID entry every version (validate: Identifier.nearNeighbor)
+    listed_lids = {m.lid for m in members if m.vid is None}
     listed = {m.ident for m in members}
     for lidvid, label in sorted(candidates.items()):
         lid = lidvid.split("::", 1)[0]

@@ -43,6 +43,8 @@ class Options:
     local: bool = False  # validate's --local: folders are not walked recursively
     allow_unlabeled: bool = False  # validate's --allow-unlabeled-files
     alternate_paths: tuple[str, ...] = ()  # validate's --alternate_file_paths: more products for integrity
+    # validate's --skip-strict-collection-membership: a primary member not found is a warning, not an error
+    allow_unlisted_members: bool = False
 
     def get_catalog(self) -> Catalog:
         if self.catalog is None:
