@@ -356,3 +356,46 @@ def test_field_format_flags_against_the_data_type(tmp_path):
     label.write_text(text.replace("<data_type>ASCII_Integer</data_type>",
                                   "<data_type>ASCII_Integer</data_type><field_format>%+1d</field_format>"))
     assert "error.label.invalid_object_definition" not in types(run([str(label)], opts()))
+
+
+# --- error.label.invalid_object_definition: objects of a file in the label's order
+#     (validate: DataDefinitionAndContentValidationRule.checkOffset)
+
+
+def two_tables(folder: Path, first: int, second: int) -> Path:
+    """Two 2-record character tables of 3-byte records in one 12-byte file, at the offsets given,
+    listed in that order."""
+    (folder / "t.tab").write_bytes(b"1\r\n2\r\n3\r\n4\r\n")
+
+    def table(offset: int) -> str:
+        return (f"<Table_Character><offset unit='byte'>{offset}</offset><records>2</records>"
+                "<record_delimiter>Carriage-Return Line-Feed</record_delimiter><Record_Character><fields>1</fields>"
+                "<groups>0</groups><record_length unit='byte'>3</record_length><Field_Character><name>N</name>"
+                "<field_number>1</field_number><field_location unit='byte'>1</field_location>"
+                "<data_type>ASCII_Integer</data_type><field_length unit='byte'>1</field_length></Field_Character>"
+                "</Record_Character></Table_Character>")
+
+    label = folder / "p.xml"
+    label.write_text(f'<?xml version="1.0"?>\n<Product_Observational xmlns="{PDS}">'
+                     f"{ident('urn:nasa:pds:b:data:p', 'Product_Observational')}<File_Area_Observational><File>"
+                     f"<file_name>t.tab</file_name></File>{table(first)}{table(second)}</File_Area_Observational>"
+                     f"</Product_Observational>")
+    return label
+
+
+def object_definition(result) -> list[str]:
+    return [f.message for f in result.all_findings() if f.type == "error.label.invalid_object_definition"]
+
+
+def test_objects_listed_in_their_order_in_the_file(tmp_path):
+    assert object_definition(run([str(two_tables(tmp_path, 0, 6))], opts())) == []
+    # the second table starts inside the first (bytes 0..5): an overlap
+    found = object_definition(run([str(two_tables(tmp_path, 0, 3))], opts()))
+    assert len(found) == 1 and "offset 3 overlaps" in found[0]
+
+
+def test_objects_listed_out_of_their_order_in_the_file(tmp_path):
+    # no overlap, but the table listed second lies before the one listed first: validate
+    # compares each offset with the end of the object listed before it
+    found = object_definition(run([str(two_tables(tmp_path, 6, 0))], opts()))
+    assert len(found) == 1 and "offset 0 comes before" in found[0]

@@ -467,19 +467,27 @@ def md5_of(path: Path, chunk: int = 1 << 22) -> str:
 
 
 def check_object_layout(areas: list[FileArea], file: str) -> list[Finding]:
-    """Objects of one file must not overlap (validate: ``invalid_object_definition``)."""
+    """Objects of one file in the label's order, each starting at or after the end of the one
+    before it (validate's DataDefinitionAndContentValidationRule.checkOffset:
+    ``invalid_object_definition``): overlapping objects, and objects listed out of their
+    order in the file, are reported on the later one. An object of unknown size ends where it
+    starts; the expectation starts afresh with each file."""
     out: list[Finding] = []
     for fa in areas:
-        placed = [o for o in fa.objects if o.offset is not None and o.size is not None]
-        placed.sort(key=lambda o: o.offset)
-        for prev, nxt in zip(placed, placed[1:], strict=False):
-            end = prev.offset + prev.size
-            if nxt.offset < end:
+        prev: ObjectRef | None = None
+        for o in fa.objects:
+            if o.offset is None:
+                continue
+            end = prev.offset + (prev.size or 0) if prev is not None and prev.offset is not None else None
+            if end is not None and prev is not None and o.offset < end:
+                what = "overlaps" if o.offset + (o.size or 0) > prev.offset else "comes before"
                 out.append(Finding(
                     "error.label.invalid_object_definition",
-                    f"{nxt.tag} at offset {nxt.offset} overlaps the preceding {prev.tag} "
-                    f"(bytes {prev.offset}..{end - 1}) in {fa.file_name!r}",
-                    file=file, line=nxt.element.sourceline))
+                    f"{o.tag} at offset {o.offset} {what} the {prev.tag} listed before it "
+                    f"(bytes {prev.offset}..{end - 1}) in {fa.file_name!r}; objects of a file are "
+                    f"listed in their order in the file",
+                    file=file, line=o.element.sourceline))
+            prev = o
         for o in fa.objects:
             if o.offset is not None and o.offset < 0:
                 out.append(Finding("error.label.invalid_object_definition",
