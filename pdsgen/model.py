@@ -103,6 +103,9 @@ class Field:
     special_constants: dict[str, Any] = field(default_factory=dict)
     description: str | None = None
     field_format: str | None = None
+    #: PDS4 validation_format (IM 1.20+, equal to field_format when given): the format validate
+    #: checks the values of a character table against
+    validation_format: str | None = None
     minimum: Any = None
     maximum: Any = None
     shape: tuple[int, ...] = ()

@@ -43,6 +43,12 @@ def run(tmp_path: Path, objects: str, data: bytes, file_name: str = "t.tab"):
     return out
 
 
+def formats(fmt: str) -> str:
+    """A field's field_format and the validation_format (equal to it) that validate checks the
+    values of a character table against (CCB-214)."""
+    return f"<field_format>{fmt}</field_format><validation_format>{fmt}</validation_format>"
+
+
 def char_table(records: int, reclen: int, fields: str, n_fields: int) -> str:
     return (f"<Table_Character><offset unit='byte'>0</offset><records>{records}</records>"
             f"<record_delimiter>Carriage-Return Line-Feed</record_delimiter><Record_Character>"
@@ -126,7 +132,7 @@ def test_overlapping_fields(tmp_path):
 
 
 def test_field_format_precision(tmp_path):
-    fields = fchar(1, "X", 1, "ASCII_Real", 8, "<field_format>%8.2f</field_format>")
+    fields = fchar(1, "X", 1, "ASCII_Real", 8, formats("%8.2f"))
     found = run(tmp_path, char_table(3, 10, fields, 1), b"    1.25\r\n   1.250\r\n   -0.50\r\n")
     assert [(f.type, f.severity, f.record) for f in found] == [
         ("error.table.field_value_format_precision_mismatch", "warning", 2)]
@@ -276,14 +282,14 @@ def test_strict_field_checks_warn_about_characters_between_fields(tmp_path):
 
 
 def test_field_format_without_decimals(tmp_path):
-    fields = fchar(1, "X", 1, "ASCII_Real", 6, "<field_format>%6.0f</field_format>")
+    fields = fchar(1, "X", 1, "ASCII_Real", 6, formats("%6.0f"))
     found = run(tmp_path, char_table(3, 8, fields, 1), b"    12\r\n   -3.\r\n   1.5\r\n")
     assert [(f.type, f.record) for f in found] == [("error.table.field_value_format_precision_mismatch", 3)]
 
 
 def test_field_format_specifier_and_width(tmp_path):
-    fields = (fchar(1, "N", 1, "ASCII_Real", 6, "<field_format>%6d</field_format>")
-              + fchar(2, "S", 8, "ASCII_String", 6, "<field_format>%4s</field_format>"))
+    fields = (fchar(1, "N", 1, "ASCII_Real", 6, formats("%6d"))
+              + fchar(2, "S", 8, "ASCII_String", 6, formats("%4s")))
     found = run(tmp_path, char_table(2, 15, fields, 2), b"    12 abc   \r\n   1.5 abcdef\r\n")
     assert sorted((f.type, f.severity, f.record, f.field) for f in found) == [
         ("error.table.field_value_format_specifier_mismatch", "warning", 2, 1),
@@ -291,7 +297,7 @@ def test_field_format_specifier_and_width(tmp_path):
 
 
 def test_exponent_formats(tmp_path):
-    fields = fchar(1, "X", 1, "ASCII_Real", 10, "<field_format>%10.3E</field_format>")
+    fields = fchar(1, "X", 1, "ASCII_Real", 10, formats("%10.3E"))
     data = b" 1.234E+05\r\n     1.234\r\n  1.23E+05\r\n"
     found = run(tmp_path, char_table(3, 12, fields, 1), data)
     assert sorted((f.type, f.record) for f in found) == [
@@ -410,12 +416,12 @@ def test_group_fields_are_compared_repetition_by_repetition(tmp_path):
 @pytest.mark.parametrize("fmt", ["%.3f", "% 8.2f", "%8.3g", "%8.3F"])
 def test_field_formats_validate_does_not_check(tmp_path, fmt):
     # validate checks a field_format only of its pattern %[+,-]<width>[.<precision>]<d|o|x|f|e|E|s>
-    fields = fchar(1, "X", 1, "ASCII_Real", 8, f"<field_format>{fmt}</field_format>")
+    fields = fchar(1, "X", 1, "ASCII_Real", 8, formats(fmt))
     assert run(tmp_path, char_table(2, 10, fields, 1), b"  1.5000\r\n     2.0\r\n") == []
 
 
 def test_field_format_precision_is_exact(tmp_path):
-    fields = fchar(1, "X", 1, "ASCII_Real", 8, "<field_format>%8.3f</field_format>")
+    fields = fchar(1, "X", 1, "ASCII_Real", 8, formats("%8.3f"))
     found = run(tmp_path, char_table(3, 10, fields, 1), b"   1.500\r\n  2.5000\r\n       3\r\n")
     assert [(f.type, f.record, f.severity) for f in found] == [
         ("error.table.field_value_format_precision_mismatch", 2, "warning"),
@@ -457,3 +463,25 @@ def test_double_quotes_inside_unquoted_delimited_values_are_text(tmp_path):
     assert [f.type for f in found if f.type == "error.validation.invalid_field_value"] == []
     found = run(tmp_path, delimited(1, DFIELDS, 2), b'1,"a ""b"""\r\n')
     assert [(f.type, f.record) for f in found] == [("error.validation.invalid_field_value", 1)]
+
+
+def test_character_tables_are_checked_against_validation_format_only(tmp_path):
+    # validate's FieldValueValidator (CCB-214): a character table's values against the field's
+    # validation_format; its field_format alone is description, not checked
+    data = b"   1.250\r\n  12.5  \r\n"
+    only_field_format = fchar(1, "X", 1, "ASCII_Real", 8, "<field_format>%4.2f</field_format>")
+    assert run(tmp_path, char_table(2, 10, only_field_format, 1), data) == []
+    found = run(tmp_path, char_table(2, 10, fchar(1, "X", 1, "ASCII_Real", 8, formats("%4.2f")), 1), data)
+    # 1.250: 3 decimals and 5 characters wide (format width 4); 12.5: 1 decimal
+    assert sorted((f.type, f.record) for f in found) == [
+        ("error.table.field_value_format_precision_mismatch", 1),
+        ("error.table.field_value_format_precision_mismatch", 2),
+        ("warning.table.field_value_too_long", 1),
+    ]
+
+
+def test_delimited_tables_are_checked_against_field_format(tmp_path):
+    # a delimited table's values are checked against field_format (validate: DelimitedTableRecord)
+    fields = fdel(1, "ID", "ASCII_Integer") + fdel(2, "X", "ASCII_Real", "<field_format>%6.2f</field_format>")
+    found = run(tmp_path, delimited(2, fields, 2), b"1,1.25\r\n2,1.5\r\n")
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_format_precision_mismatch", 2)]

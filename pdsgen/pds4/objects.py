@@ -105,6 +105,7 @@ def _field_common(el: etree._Element, *, path: Path, obj: str) -> dict[str, Any]
         "special_constants": special_constants(el),
         "description": text(el, "description"),
         "field_format": text(el, "field_format"),
+        "validation_format": text(el, "validation_format"),
     }
 
 

@@ -191,8 +191,14 @@ def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits,
 
 
 def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int, obj: str,
-                        numeric_values: Callable[[np.ndarray], np.ndarray | None]) -> None:
-    """Type grammar, field_format and ranges of one text column (matrix or Arrow array).
+                        numeric_values: Callable[[np.ndarray], np.ndarray | None],
+                        value_format: str | None = None) -> None:
+    """Type grammar, format and ranges of one text column (matrix or Arrow array).
+
+    `value_format`: the printf format the values are checked against, as validate's
+    FieldValueValidator chooses it: a delimited table's ``field_format``, a character
+    table's ``validation_format`` (CCB-214; its ``field_format`` alone is not checked), none
+    for the text fields of a binary table.
 
     Big fixed-width columns go into Arrow once and every check (RE2 grammar, precision,
     number parsing) runs on that array; small ones stay in numpy / one `re` call.
@@ -206,7 +212,7 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
         if len(col) > fieldtypes.SMALL_COLUMN:
             col = fieldtypes.rows_array(joined)
             numeric_values = _arrow_numbers(col)
-    fmt = fieldtypes.parse_format(f.field_format) if f.field_format else None
+    fmt = fieldtypes.parse_format(value_format) if value_format else None
     precision = None
     if fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
         precision = _precision_ok(col, fmt[2], fmt[3], joined=joined)  # None: all values have the format's shape
@@ -240,7 +246,8 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
                     lambda i: f"field {f.name!r} value {shown(i)!r} is outside the range of an ASCII_Real "
                               "(an IEEE 754 double)", ctx, field=field_no, obj=obj)
     if fmt is not None:
-        _format_checks(out, col, f, fmt, bad, ctx, field_no=field_no, obj=obj, shown=shown, precision=precision,
+        _format_checks(out, col, f, fmt, value_format, bad, ctx, field_no=field_no, obj=obj, shown=shown,
+                       precision=precision,
                        width_bytes=joined.shape[1] - 1 if joined is not None else None, joined=joined)
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return
@@ -341,7 +348,7 @@ _SPECIFIER = {
 }
 
 
-def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj: str, shown,
+def _format_checks(out, col, f: Field, fmt, text: str, bad, ctx: Ctx, *, field_no: int, obj: str, shown,
                    precision: np.ndarray | None, width_bytes: int | None = None,
                    joined: np.ndarray | None = None) -> None:
     """field_format: value no wider than the format, the conversion's shape, reals with exactly
@@ -361,7 +368,7 @@ def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj
         arr = fieldtypes.arrow_binary(col) if fixed else col
         lengths = pc.binary_length(pc.utf8_trim_whitespace(arr.cast("string"))).to_numpy(zero_copy_only=False)
         _report(out, good & (lengths > width), "warning.table.field_value_too_long",
-                lambda i: f"field {f.name!r} value {shown(i)!r} is longer than its field_format {f.field_format}",
+                lambda i: f"field {f.name!r} value {shown(i)!r} is longer than its format {text}",
                 ctx, field=field_no, obj=obj)
     shape = _SPECIFIER.get(conv)
     checked_by_precision = conv in "feE" and prec is not None and f.data_type == "ASCII_Real"
@@ -385,15 +392,15 @@ def _format_checks(out, col, f: Field, fmt, bad, ctx: Ctx, *, field_no: int, obj
             pattern = rf"^{_EDGE}({shape}{_EDGE})?$"
             shape_ok[idx] = pc.match_substring_regex(sub, pattern).to_numpy(zero_copy_only=False)
         _report(out, good & ~shape_ok, "error.table.field_value_format_specifier_mismatch",
-                lambda i: f"field {f.name!r} value {shown(i)!r} does not match the %{conv} of field_format "
-                          f"{f.field_format}", ctx, field=field_no, obj=obj, severity="warning")
+                lambda i: f"field {f.name!r} value {shown(i)!r} does not match the %{conv} of format "
+                          f"{text}", ctx, field=field_no, obj=obj, severity="warning")
     if not checked_by_precision or precision is None:
         return
     if shape_ok is not None:
         precision = precision | ~shape_ok  # a value of the wrong shape is reported once, above
     _report(out, good & ~precision, "error.table.field_value_format_precision_mismatch",
             lambda i: f"field {f.name!r} value {shown(i)!r} does not have the {prec} decimals of "
-                      f"field_format {f.field_format}", ctx, field=field_no, obj=obj, severity="warning")
+                      f"format {text}", ctx, field=field_no, obj=obj, severity="warning")
 
 
 def _parse_numbers(matrix: np.ndarray, ok: np.ndarray, data_type: str) -> np.ndarray | None:

@@ -237,7 +237,8 @@ def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, 
         label = f"{name}{suffix}"
         if character or fieldtypes.anchored(f.data_type) or f.data_type.startswith(("ASCII_", "UTF8_")):
             _text_column_checks(found, col, f, lim, ctx, field_no=number, obj=label,
-                                numeric_values=lambda ok: _parse_numbers(col, ok, f.data_type))
+                                numeric_values=lambda ok: _parse_numbers(col, ok, f.data_type),
+                                value_format=f.validation_format if character else None)
         else:
             _binary_column_checks(found, col, f, lim, ctx, field_no=number, obj=label)
         return found
@@ -549,7 +550,8 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 return None
 
-        _text_column_checks(found, col, f, lim, ctx, field_no=number, obj=name, numeric_values=numbers)
+        _text_column_checks(found, col, f, lim, ctx, field_no=number, obj=name, numeric_values=numbers,
+                            value_format=f.field_format)
         if len(col_indexes) > 1 and nrows:
             for finding in found:
                 if finding.record is not None:
