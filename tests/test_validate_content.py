@@ -91,6 +91,7 @@ def test_bad_values_are_reported_with_record_and_field_numbers(tmp_path):
     assert got == [
         ("error.table.field_value_data_type_mismatch", 5, 1),
         ("error.table.field_value_data_type_mismatch", 6, 2),
+        ("error.table.field_value_not_a_number", 6, 2),  # N has a minimum/maximum to compare with
         ("error.table.field_value_out_of_min_max_range", 7, 2),
         ("warning.table.field_value_out_of_special_constant_min_max_range", 8, 3),
     ]
@@ -99,8 +100,10 @@ def test_bad_values_are_reported_with_record_and_field_numbers(tmp_path):
 def test_many_bad_records_first_few_then_a_count(tmp_path):
     rows = [row(b"2020-01-01T00:00:00Z", b"abc", b"1.50")] * 7
     found = run(tmp_path, char_table(7, 38, FIELDS, 3), b"".join(rows))
-    assert [f.record for f in found] == [1, 2, None]
-    assert found[-1].extra["count"] == 7 and "5 more" in found[-1].message
+    for kind in ("error.table.field_value_data_type_mismatch", "error.table.field_value_not_a_number"):
+        of_kind = [f for f in found if f.type == kind]
+        assert [f.record for f in of_kind] == [1, 2, None]
+        assert of_kind[-1].extra["count"] == 7 and "5 more" in of_kind[-1].message
 
 
 def test_record_delimiter_and_extent(tmp_path):
@@ -227,8 +230,10 @@ def test_big_tables_are_checked_in_blocks_with_one_count(tmp_path, monkeypatch):
     monkeypatch.setattr(columns, "BLOCK_BYTES", 38 * 3)  # 3 records per block
     rows = [row(b"2020-01-01T00:00:00Z", b"abc", b"1.50")] * 7 + [row(b"2020-01-01T00:00:00Z", b"1", b"1")]
     found = run(tmp_path, char_table(8, 38, FIELDS, 3), b"".join(rows))
-    assert [f.record for f in found] == [1, 2, None]
-    assert found[-1].extra["count"] == 7
+    for kind in ("error.table.field_value_data_type_mismatch", "error.table.field_value_not_a_number"):
+        of_kind = [f for f in found if f.type == kind]
+        assert [f.record for f in of_kind] == [1, 2, None]
+        assert of_kind[-1].extra["count"] == 7
 
 
 def test_special_constants_are_checked_before_the_data_type(tmp_path):
@@ -485,3 +490,32 @@ def test_delimited_tables_are_checked_against_field_format(tmp_path):
     fields = fdel(1, "ID", "ASCII_Integer") + fdel(2, "X", "ASCII_Real", "<field_format>%6.2f</field_format>")
     found = run(tmp_path, delimited(2, fields, 2), b"1,1.25\r\n2,1.5\r\n")
     assert [(f.type, f.record) for f in found] == [("error.table.field_value_format_precision_mismatch", 2)]
+
+
+STATS = "<Field_Statistics><maximum>500</maximum><minimum>-10</minimum></Field_Statistics>"
+
+
+def test_values_compared_with_a_minimum_must_be_numbers(tmp_path):
+    # validate's checkSpecialMinMax: with a minimum/maximum every non-blank value must be a
+    # number (Java's NumberUtils.isCreatable: decimal, hexadecimal 0x.., exponent), whatever
+    # the field's data type; blanks are not compared
+    dates = fchar(1, "T", 1, "ASCII_Date_Time_YMD", 20, STATS)
+    found = run(tmp_path, char_table(2, 22, dates, 1), b"2020-01-01T00:00:00Z\r\n" + b" " * 20 + b"\r\n")
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_not_a_number", 1)]
+    strings = fchar(1, "S", 1, "ASCII_String", 5, STATS)
+    found = run(tmp_path, char_table(3, 7, strings, 1), b"abc  \r\n12   \r\n0x1F \r\n")
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_not_a_number", 1)]
+    # a number field: a value that fails its grammar cannot be compared either
+    reals = fchar(1, "X", 1, "ASCII_Real", 5, STATS)
+    found = run(tmp_path, char_table(2, 7, reals, 1), b"  NaN\r\n   12\r\n")
+    assert sorted((f.type, f.record) for f in found) == [
+        ("error.table.field_value_data_type_mismatch", 1), ("error.table.field_value_not_a_number", 1)]
+    # without a minimum/maximum nothing is compared
+    assert run(tmp_path, char_table(2, 7, fchar(1, "S", 1, "ASCII_String", 5), 1), b"abc  \r\n12   \r\n") == []
+
+
+def test_valid_range_alone_asks_for_numbers_too(tmp_path):
+    valid = "<Special_Constants><valid_maximum>9</valid_maximum></Special_Constants>"
+    fields = fdel(1, "A", "ASCII_String", valid) + fdel(2, "B", "ASCII_Integer")
+    found = run(tmp_path, delimited(2, fields, 2), b'x,1\r\n"5",2\r\n')
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_not_a_number", 1)]

@@ -251,6 +251,7 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
                        width_bytes=joined.shape[1] - 1 if joined is not None else None, joined=joined)
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return
+    _not_a_number(out, col, f, bad, lim, ctx, field_no=field_no, obj=obj, shown=shown)
     if f.data_type not in fieldtypes.NUMERIC:
         return
     ok = ~bad if bad is not None else np.ones(len(col), dtype=bool)
@@ -259,6 +260,36 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
         return
     values, blank = parsed if isinstance(parsed, tuple) else (parsed, _blank(col))
     _range_checks(out, values, ok & ~blank, lim, ctx, kind="table", field=field_no, name=repr(f.name), obj=obj)
+
+
+#: a value Java's NumberUtils.isCreatable accepts (validate's test before a min/max comparison):
+#: decimal or hexadecimal, an optional exponent and type suffix, blanks around it
+_CREATABLE = r"[+-]?(0[xX][0-9a-fA-F]+[lL]?|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdDlL]?)"
+
+
+def _not_a_number(out, col, f: Field, bad, lim: FieldLimits, ctx: Ctx, *, field_no: int, obj: str,
+                  shown) -> None:
+    """A field with a minimum/maximum (Field_Statistics or valid_minimum/valid_maximum): every
+    non-blank value must be a number to be compared (validate's checkSpecialMinMax:
+    ``error.table.field_value_not_a_number``), whatever its data type (dates and strings
+    too); a number field's values that fail their grammar fail this too."""
+    if f.data_type in fieldtypes.NUMERIC:
+        if bad is None or not bad.any():
+            return
+        mask = bad
+    else:
+        import pyarrow.compute as pc
+
+        arr = fieldtypes.arrow_binary(col) if isinstance(col, np.ndarray) else col
+        number = pc.match_substring_regex(arr, rf"^{_EDGE}({_CREATABLE}{_EDGE})?$")
+        mask = ~number.fill_null(True).to_numpy(zero_copy_only=False)
+        if not mask.any():
+            return
+        if lim.constant_texts:
+            mask = _exempt_constants(col, mask, lim.constant_texts)
+    _report(out, mask, "error.table.field_value_not_a_number",
+            lambda i: f"field {f.name!r} value {shown(i)!r} is not a number to compare with the field's "
+                      f"minimum/maximum", ctx, field=field_no, obj=obj)
 
 
 def _arrow_numbers(arr):
