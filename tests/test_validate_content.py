@@ -519,3 +519,36 @@ def test_valid_range_alone_asks_for_numbers_too(tmp_path):
     fields = fdel(1, "A", "ASCII_String", valid) + fdel(2, "B", "ASCII_Integer")
     found = run(tmp_path, delimited(2, fields, 2), b'x,1\r\n"5",2\r\n')
     assert [(f.type, f.record) for f in found] == [("error.table.field_value_not_a_number", 1)]
+
+
+def test_array_statistics_are_compared_to_their_own_digits(tmp_path):
+    # validate's checkObjectStats: a value beyond Object_Statistics maximum/minimum is an error
+    # only if it still is once cut to the statistic's digits (3.4028235 against a maximum
+    # written 3.4028 is no error; against 3.4027 it is)
+    values = np.array([[1.0, 3.4028235]], dtype=">f4")
+    stats = "<Object_Statistics><maximum>{}</maximum><minimum>-0.1234</minimum></Object_Statistics>"
+    assert run(tmp_path, array("IEEE754MSBSingle", 1, 2, stats.format("3.4028")), values.tobytes(), "a.img") == []
+    found = run(tmp_path, array("IEEE754MSBSingle", 1, 2, stats.format("3.4027")), values.tobytes(), "a.img")
+    assert [(f.type, f.record) for f in found] == [("error.array.value_out_of_min_max_range", 2)]
+    # below a minimum: -0.12349 cut to 4 decimals is -0.1234, the minimum itself; -0.1235 is below it
+    values = np.array([[-0.12349, -0.1235]], dtype=">f8")
+    found = run(tmp_path, array("IEEE754MSBDouble", 1, 2, stats.format("9")), values.tobytes(), "a.img")
+    assert [(f.type, f.record) for f in found] == [("error.array.value_out_of_min_max_range", 2)]
+
+
+def test_array_scaled_values_against_the_scaled_statistics(tmp_path):
+    # scaled value = value × scaling_factor + value_offset, against minimum/maximum_scaled_value
+    # (validate: error.array.value_out_of_scaled_min_max_range), only with a scaling_factor or
+    # value_offset; special constants are not scaled values
+    values = np.array([[2, 4, -1]], dtype=">i2")
+    element = ("<Element_Array><data_type>SignedMSB2</data_type><scaling_factor>0.5</scaling_factor>"
+               "<value_offset>10</value_offset></Element_Array>")
+    stats = ("<Special_Constants><missing_constant>-1</missing_constant></Special_Constants><Object_Statistics>"
+             "<maximum_scaled_value>11</maximum_scaled_value><minimum_scaled_value>10.5</minimum_scaled_value>"
+             "</Object_Statistics>")
+    table = array("SignedMSB2", 1, 3, stats).replace(
+        "<Element_Array><data_type>SignedMSB2</data_type></Element_Array>", element)
+    found = run(tmp_path, table, values.tobytes(), "a.img")
+    assert [(f.type, f.record) for f in found] == [("error.array.value_out_of_scaled_min_max_range", 2)]
+    # without scaling_factor and value_offset the scaled statistics are not compared
+    assert run(tmp_path, array("SignedMSB2", 1, 3, stats), values.tobytes(), "a.img") == []

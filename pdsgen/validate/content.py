@@ -22,7 +22,7 @@ import numpy as np
 from pdsgen.model import DataObject
 from pdsgen.pds4.label import child, child_text, children, local
 from pdsgen.validate import columns as C
-from pdsgen.validate.columns import Ctx, _limits, _line, _num, _range_checks
+from pdsgen.validate.columns import Ctx, _limits, _line, _num, _range_checks, _report
 from pdsgen.validate.findings import Finding
 from pdsgen.validate.tables import check_delimited_table, check_fixed_table
 
@@ -57,10 +57,15 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         return out
     stats = child(el, "Object_Statistics") if el is not None else None
     lim = _limits(None, obj.special_constants, bt.dtype)
+    scaled_lo = scaled_hi = None
     if stats is not None:
         lim.minimum = _num(child_text(stats, "minimum"))
         lim.maximum = _num(child_text(stats, "maximum"))
-    if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
+        if obj.scaling_factor is not None or obj.value_offset is not None:
+            scaled_lo = _num(child_text(stats, "minimum_scaled_value"))
+            scaled_hi = _num(child_text(stats, "maximum_scaled_value"))
+    if (lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None
+            and scaled_lo is None and scaled_hi is None):
         return out
     if bt.dtype is None or bt.kind in ("complex", "bits", "bytes"):
         return out
@@ -73,13 +78,32 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         values = mapped if count <= step else np.array(mapped[b0: b0 + step])
         found: list[Finding] = []
         _range_checks(found, values, np.ones(len(values), dtype=bool), lim, ctx, kind="array", field=None,
-                      name="element", obj=name)
+                      name="element", obj=name, statistics_digits=True)
+        if scaled_lo is not None or scaled_hi is not None:
+            _scaled_range_checks(found, values, lim, obj, scaled_lo, scaled_hi, ctx, name=name)
         for f in found:
             if f.record is not None:
                 f.record += b0
         out.extend(found)
     del mapped
     return out
+
+
+def _scaled_range_checks(out: list[Finding], values: np.ndarray, lim, obj: DataObject, lo: float | None,
+                         hi: float | None, ctx: Ctx, *, name: str) -> None:
+    """Elements (special constants and NaN aside) whose scaled value, value × scaling_factor +
+    value_offset, is outside Object_Statistics minimum_scaled_value/maximum_scaled_value
+    (validate's checkObjectStats: ``error.array.value_out_of_scaled_min_max_range``; only when
+    the Element_Array has a scaling_factor or value_offset)."""
+    vals = values.astype(np.float64, copy=False)
+    use = ~np.isnan(vals)
+    for c in lim.constants:
+        use &= vals != c
+    scaled = vals * (1.0 if obj.scaling_factor is None else obj.scaling_factor) + (obj.value_offset or 0.0)
+    bad = use & ((scaled < (-np.inf if lo is None else lo)) | (scaled > (np.inf if hi is None else hi)))
+    _report(out, bad, "error.array.value_out_of_scaled_min_max_range",
+            lambda i: f"element value {vals[i]:g} scales to {scaled[i]:g}, outside minimum_scaled_value/"
+                      f"maximum_scaled_value [{lo}, {hi}]", ctx, field=None, obj=name)
 
 
 # --------------------------------------------------------------------------- dispatch
