@@ -399,3 +399,43 @@ def test_objects_listed_out_of_their_order_in_the_file(tmp_path):
     # compares each offset with the end of the object listed before it
     found = object_definition(run([str(two_tables(tmp_path, 6, 0))], opts()))
     assert len(found) == 1 and "offset 0 comes before" in found[0]
+
+
+# --- objects after a table validate cannot open are not read
+#     (validate: DataDefinitionAndContentValidationRule, one try around the label's objects)
+
+
+def two_file_areas(folder: Path, first_records: int) -> Path:
+    """Two File_Areas, each one 2-byte-record character table of one ASCII_Integer field; the
+    first table says `first_records` records of its 2-record file, the second's file holds a bad value."""
+    (folder / "a.tab").write_bytes(b"1\r\n2\r\n")
+    (folder / "b.tab").write_bytes(b"x\r\n2\r\n")
+
+    def area(name: str, records: int) -> str:
+        return (f"<File_Area_Observational><File><file_name>{name}</file_name></File><Table_Character>"
+                f"<offset unit='byte'>0</offset><records>{records}</records>"
+                "<record_delimiter>Carriage-Return Line-Feed</record_delimiter><Record_Character><fields>1</fields>"
+                "<groups>0</groups><record_length unit='byte'>3</record_length><Field_Character><name>N</name>"
+                "<field_number>1</field_number><field_location unit='byte'>1</field_location>"
+                "<data_type>ASCII_Integer</data_type><field_length unit='byte'>1</field_length></Field_Character>"
+                "</Record_Character></Table_Character></File_Area_Observational>")
+
+    label = folder / "p.xml"
+    label.write_text(f'<?xml version="1.0"?>\n<Product_Observational xmlns="{PDS}">'
+                     f"{ident('urn:nasa:pds:b:data:p', 'Product_Observational')}{area('a.tab', first_records)}"
+                     f"{area('b.tab', 2)}</Product_Observational>")
+    return label
+
+
+def table_types(result) -> list[str]:
+    return sorted(f.type for f in result.all_findings() if f.type.startswith(("error.table.", "error.label.table")))
+
+
+def test_objects_after_a_table_that_cannot_be_read_are_not_read(tmp_path):
+    # the first table is readable: the second one's bad value is reported
+    assert table_types(run([str(two_file_areas(tmp_path, 2))], opts())) == [
+        "error.table.field_value_data_type_mismatch"]
+    # the first table needs 9 bytes of a 6-byte file: validate stops there, the second table
+    # (in another File_Area) is not read
+    assert table_types(run([str(two_file_areas(tmp_path, 3))], opts())) == [
+        "error.label.table_definition_problem"]

@@ -27,7 +27,7 @@ from pdsgen.validate.findings import Finding
 from pdsgen.validate.tables import check_delimited_table, check_fixed_table
 
 __all__ = ["Ctx", "check_object", "reading_findings", "describe_objects", "check_array", "check_fixed_table",
-           "check_delimited_table"]
+           "check_delimited_table", "stops_reading"]
 
 
 # --------------------------------------------------------------------------- arrays
@@ -107,6 +107,15 @@ def _scaled_range_checks(out: list[Finding], values: np.ndarray, lim, obj: DataO
 
 
 # --------------------------------------------------------------------------- dispatch
+
+
+def stops_reading(found: list[Finding]) -> bool:
+    """Whether the objects after this one go unread: validate reads a label's data objects in
+    one pass that a table it cannot open ends (DataDefinitionAndContentValidationRule: the
+    InvalidTableException it reports as ``error.label.table_definition_problem`` leaves the
+    loop over the label's objects, in every File_Area)."""
+    return any(f.type == "error.label.table_definition_problem" for f in found)
+
 
 NOT_CHECKED = "info.validation.not_checked"
 #: What the lenient reader recovered from (pdsgen.model.ReadWarning) becomes this finding:

@@ -217,7 +217,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
 
     # content
     if opts.content:
-        from pdsgen.validate.content import Ctx, check_object, describe_objects
+        from pdsgen.validate.content import Ctx, check_object, describe_objects, stops_reading
 
         ctx = Ctx(file, max_reported=opts.max_reported, threads=opts.content_threads,
                   strict_fields=opts.strict_fields)
@@ -233,11 +233,14 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
             if not tables_readable and L.local(el).startswith("Table_"):
                 continue  # validate reads no table of a label whose field definitions it rejects
             try:
-                res.findings += check_object(obj, el, ctx, limit=limit)
+                found = check_object(obj, el, ctx, limit=limit)
             except Exception as exc:  # noqa: BLE001
-                res.findings.append(Finding("error.validation.internal_error",
-                                            f"{obj.name}: content check failed: {type(exc).__name__}: {exc}",
-                                            file=file, line=el.sourceline))
+                found = [Finding("error.validation.internal_error",
+                                 f"{obj.name}: content check failed: {type(exc).__name__}: {exc}",
+                                 file=file, line=el.sourceline)]
+            res.findings += found
+            if stops_reading(found):
+                break
     return res
 
 
