@@ -171,6 +171,19 @@ def test_bundle_member_entry_of_another_version_is_not_found(tmp_path):
     assert not [t for t in integrity_types(run([str(root)], opts(rule="bundle"))) if "member" in t[0]]
 
 
+def test_only_the_bundle_label_of_the_walked_folder_has_its_members_looked_up(tmp_path):
+    # validate's BundleReferentialIntegrityRule reads the target folder's own files (not its
+    # sub-folders) and looks up the members of the first bundle label there
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p")
+    bundle(root / "old", "urn:nasa:pds:o", "urn:nasa:pds:o:data", "urn:nasa:pds:o:data:p",
+           bundle_member="<lidvid_reference>urn:nasa:pds:o:gone::1.0</lidvid_reference>")
+    found = integrity_types(run([str(root)], opts(rule="bundle")))
+    assert not [t for t in found if "member_not_found" in t[0]]
+    # the same bundle as the walked folder's own: its member is looked up
+    found = integrity_types(run([str(root / "old")], opts(rule="bundle")))
+    assert ("error.integrity.member_not_found", "bundle.xml") in found
+
+
 def test_secondary_members_are_not_looked_up(tmp_path):
     root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p")
     inv = root / "data" / "inventory.csv"

@@ -55,12 +55,15 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                 present_lidvids.add(pr.lidvid)
     collections = [pr for pr in result.products if pr.product_class == "Product_Collection"]
     bundles = [pr for pr in result.products if pr.product_class == "Product_Bundle"]
+    looked_up = _member_checked_bundles(bundles, roots)
     for b in bundles:
         folder = Path(b.label).parent
         cands = {c.lidvid: c.label for c in collections if c.lidvid and _under(c.label, folder)}
-        result.integrity += inv.integrity_findings(b.label, b.members, present, present_lidvids, cands,
-                                                   what="bundle", parent_lid=b.lid,
-                                                   allow_unlisted=opts.allow_unlisted_members)
+        found = inv.integrity_findings(b.label, b.members, present, present_lidvids, cands,
+                                       what="bundle", parent_lid=b.lid, allow_unlisted=opts.allow_unlisted_members)
+        if b not in looked_up:
+            found = [f for f in found if not f.type.endswith((".member_not_found", ".missing_parent_prefix"))]
+        result.integrity += found
     for c in collections:
         folder = Path(c.label).parent
         cands = {pr.lidvid: pr.label for pr in result.products
@@ -100,6 +103,19 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                 result.integrity.append(Finding("warning.integrity.reference_not_found",
                                                 f"reference {ref} was not found in the bundle", file=pr.label,
                                                 line=line))
+
+
+def _member_checked_bundles(bundles: list[ProductResult], roots: set[Path]) -> list[ProductResult]:
+    """The bundle labels whose member entries validate looks up: the first Product_Bundle label
+    (in name order) among the files directly in each walked folder. validate's
+    BundleReferentialIntegrityRule lists the target folder's own files, not its sub-folders,
+    and stops at the first bundle label it finds."""
+    first: dict[Path, ProductResult] = {}
+    for b in sorted(bundles, key=lambda b: Path(b.label).name):
+        folder = Path(b.label).resolve().parent
+        if folder in roots and folder not in first:
+            first[folder] = b
+    return list(first.values())
 
 
 def _duplicated_file_areas(result: RunResult) -> None:
