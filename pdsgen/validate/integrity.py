@@ -182,7 +182,7 @@ def _unlisted_products(result: RunResult, bundles: list[ProductResult],
     if not bundles:
         return []
     listed = {m.ident for c in collections for m in c.members}
-    listed_lids = {m.lid for c in collections for m in c.members if m.vid is None}
+    listed_lids = {m.lid for c in collections for m in c.members}
     claimed = {f.file for f in result.integrity if f.type == "warning.integrity.unreferenced_member"}
     folders = [Path(b.label).resolve().parent for b in bundles]
     out: list[Finding] = []

@@ -147,8 +147,9 @@ def integrity_findings(
             out.append(Finding("error.integrity.missing_parent_prefix",
                                f"{what} member LID {m.lid} does not begin with the {what}'s LID {parent_lid}",
                                file=parent_file, line=m.line))
-    # a LIDVID entry lists that version only, a LID entry every version (validate: Identifier.nearNeighbor)
-    listed_lids = {m.lid for m in members if m.vid is None}
+    # any entry of a LID counts for every version of it (superseded versions kept in place are
+    # listed by their LID's current entry; validate's nearNeighbor would list that version only)
+    listed_lids = {m.lid for m in members}
     listed = {m.ident for m in members}
     for lidvid, label in sorted(candidates.items()):
         lid = lidvid.split("::", 1)[0]
