@@ -1,5 +1,6 @@
 """`Table.read(path, format="pds4" | "pds3", object=...)`: pdsgen's readers in astropy's
-unified I/O registry (registered when `pdsgen` is imported).
+unified I/O registry (registered by ``import pdsgen``, or, when astropy.table is not imported
+yet, the moment it is: `RegisterOnImport`).
 
 >>> from astropy.table import Table
 >>> t = Table.read("demo-out/calibrated/chems/cpha0_2004183_0001_cal.xml", format="pds4")
@@ -14,7 +15,14 @@ a bare table does not carry; use `pdsgen.render.write_table`.
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import logging
 import os
+import sys
+from collections.abc import Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from pdsgen.errors import UnsupportedError
@@ -55,3 +63,39 @@ def register() -> None:
         name = standard.lower()
         if name not in {f for f in registry.get_formats(Table, "Read")["Format"]}:
             registry.register_reader(name, Table, _reader(standard))
+
+
+class RegisterOnImport(importlib.abc.MetaPathFinder):
+    """A one-shot import hook: when ``astropy.table`` is first imported, it is imported by
+    the usual finders and loader, then `register` runs (installed by ``import pdsgen``)."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "astropy.table":
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)  # one shot: the finders below find the real module
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _RegisteringLoader(spec.loader)
+        return spec
+
+
+class _RegisteringLoader(importlib.abc.Loader):
+    """astropy.table's own loader, then `register` once the module has run."""
+
+    def __init__(self, loader: importlib.abc.Loader):
+        self.loader = loader
+
+    def __getattr__(self, name: str) -> object:  # get_source, get_resource_reader, is_package …
+        return getattr(self.loader, name)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        try:
+            register()
+        except Exception as exc:  # noqa: BLE001 - never break the user's astropy import
+            logging.getLogger(__name__).warning("pdsgen: Table.read formats not registered: %s", exc)
