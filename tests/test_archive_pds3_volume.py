@@ -550,3 +550,31 @@ def test_volume_from_corpus_products(shared, tmp_path):
             build_volume(bad, tmp_path / "VOL2", _info(*dsids), uppercase=True)
         assert info.value.path.endswith(".lbl")
         assert not (tmp_path / "VOL2").exists()
+
+
+def test_archive_index_of_a_volume_holds_its_products_only(recipe_output, tmp_path):
+    """INDEX/INDEX.LBL (an INDEX_TABLE) and INDEX/CHECKSUM.LBL describe the volume, not
+    products: `archive index` on the volume records the three data products, nothing else."""
+    from pdsgen.archive.index import SQLiteIndex
+    from pdsgen.archive.scan import scan
+
+    dsid = pvl.load(str(sorted(recipe_output.glob("*.lbl"))[0]))["DATA_SET_ID"]
+    vol = tmp_path / "VOL"
+    assert _build_cli(recipe_output, vol, "--uppercase", dsid=dsid).exit_code == 0
+    with SQLiteIndex(tmp_path / "index.sqlite") as index:
+        report = scan(vol, index)
+        products = index.products()
+    assert not report.errors
+    assert sorted(p.label_path for p in products) == sorted(
+        f"DATA/{p.name.upper()}" for p in recipe_output.glob("*.lbl"))
+    ids = {str(pvl.load(str(p))["PRODUCT_ID"]) for p in recipe_output.glob("*.lbl")}
+    assert {p.product_id for p in products} == ids
+    # an INDEX_TABLE is an index wherever it lies; a TABLE in a folder named INDEX that is
+    # not at a volume's root is a product like any other
+    loose = tmp_path / "loose" / "INDEX"
+    loose.mkdir(parents=True)
+    shutil.copy(vol / "INDEX" / "INDEX.LBL", loose / "IDX.LBL")
+    shutil.copy(vol / "INDEX" / "CHECKSUM.LBL", loose / "CHECKSUM.LBL")
+    with SQLiteIndex(tmp_path / "other.sqlite") as other:
+        scan(tmp_path / "loose", other)
+        assert [p.label_path for p in other.products()] == ["INDEX/CHECKSUM.LBL"]

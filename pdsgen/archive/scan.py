@@ -78,6 +78,8 @@ def read_product(root: Path, rel: str, st: os.stat_result) -> ProductRecord | No
     if not _is_product_label(data[:4096], rel):
         return None
     info = read_label(path, data)
+    if info.standard == "PDS3" and _volume_index_file(root, rel, info.product_class):
+        return None
     start, stop = normalized_times(info)
     files = [FileRecord(rel, st.st_size, st.st_mtime_ns, hashlib.md5(data).hexdigest())]
     base = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
@@ -116,6 +118,25 @@ def read_product(root: Path, rel: str, st: os.stat_result) -> ProductRecord | No
         files=files,
         provenance=info.provenance,
     )
+
+
+def _volume_index_file(root: Path, rel: str, first_object: str | None) -> bool:
+    """Whether a PDS3 label describes a volume's index rather than a product.
+
+    The PDS3 Standards (chapter 19) keep a volume's index tables, and pdsgen's checksum
+    table, in the INDEX folder at the volume's root (beside VOLDESC.CAT); an INDEX_TABLE
+    object is an index wherever it lies. Neither is a product of the archive.
+    """
+    if (first_object or "").upper() == "INDEX_TABLE":
+        return True
+    parts = rel.split("/")
+    if len(parts) < 2 or parts[-2].upper() != "INDEX":
+        return False
+    volume = root.joinpath(*parts[:-2])
+    try:
+        return any(e.name.upper() == "VOLDESC.CAT" and e.is_file() for e in os.scandir(volume))
+    except OSError:
+        return False
 
 
 def _join(base: str, name: str) -> str:
