@@ -116,6 +116,10 @@ def test_chems_alpha_bounds_exclusive():
     (('[product]', '[prodct]'), "unknown top-level table"),
     (('column = "A"', 'column = "A"\nbind = { s = "x" }'), "apply to shorthand"),
     (('column = "A"', 'ref = "CPHA:dp:X"\nlatest = 3'), "latest"),
+    (('file_name = "{stem}.tab"', 'file_name = "{stem}.tab"\ntable_format = "fixed"'),
+     r"\[product.table_format\] 'fixed': use character, delimited or binary"),
+    (('file_name = "{stem}.tab"', 'file_name = "{stem}.tab"\nparts.x = { table_format = "csv" }'),
+     r"\[product.parts.x.table_format\] 'csv': use character, delimited or binary"),
 ])
 def test_mistakes_are_named(tmp_path, edit, message):
     old, new = edit

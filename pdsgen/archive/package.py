@@ -312,7 +312,7 @@ def _collection_plan(root: Path, folder: Path, index: ArchiveIndex, rel: str, li
             confine(folder, existing.extra["inventory"], label=existing.path, what="inventory file_name")
     elif not lid:
         lid = _common_lid(list(by_lid), 5, "collection", folder)
-    check_prefix(lid, [(m.lid, m.label_path) for m in by_lid.values()], "collection", folder)
+    check_prefix(lid, [(k, m.label_path) for k, m in by_lid.items()], "collection", folder)
     ctype = collection_type or (existing.extra.get("collection_type") if existing else None) or collection_type_for(folder.name)
     if ctype not in BUNDLE_REFERENCE:
         raise ArchiveInputError(f"collection type {ctype!r} is not one of {', '.join(BUNDLE_REFERENCE)}", path=str(folder))
@@ -346,7 +346,7 @@ def package_collection(
     bundle = _find_label(root, "Product_Bundle") if root.resolve() != folder.resolve() else None
     if bundle is not None:
         check_prefix(bundle.lid, [(lid, rel)], "bundle", root)
-    primary = sorted(m.lidvid for m in members)
+    primary = sorted(lv for m in members if (lv := m.lidvid))  # every member has both: see the plan
     secondary = sorted(set(secondary))
     stem = f"collection_{folder.name.lower()}"
     inv_name = (existing.extra.get("inventory") if existing else None) or f"{stem}_inventory.csv"
@@ -536,9 +536,13 @@ def _derived_names(root: Path, out: Path, lid: str, vid: str, label: Path) -> tu
     from the bundle LID and VID; a LID or VID that would lead elsewhere (``/``, ``..``) →
     `ReferenceEscapeError`, before anything is written."""
     last = lid.rsplit(":", 1)[-1]
+
+    def manifest(kind: str) -> Path:
+        return confine(out, f"{last}_v{vid}_{kind}_manifest.txt", label=label, single=True,
+                       what=f"manifest name from LID {lid} and VID {vid}")
+
     return (confine(root, f"bundle_{last}.xml", label=label, single=True, what=f"bundle label name from LID {lid}"),
-            *(confine(out, f"{last}_v{vid}_{kind}_manifest.txt", label=label, single=True,
-                      what=f"manifest name from LID {lid} and VID {vid}") for kind in ("checksum", "transfer")))
+            manifest("checksum"), manifest("transfer"))
 
 
 def _collection_time(index: ArchiveIndex, r: CollectionResult, which: int) -> str | None:

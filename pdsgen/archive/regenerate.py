@@ -141,7 +141,7 @@ def find_stale(
         if newest is not None and newest.label_path != rec.label_path and vid_key(newest.vid) > vid_key(rec.vid):
             continue  # an older copy; the newest version is the one to check
         reasons: list[str] = []
-        unchecked: list[str] = []
+        not_checked: list[str] = []
         inputs: list[tuple[str, ProductRecord]] = []
         cals: list[tuple[str, ProductRecord]] = []
         for p in rec.provenance:
@@ -152,7 +152,7 @@ def find_stale(
             if now is None:
                 # not in the archive (outside ROOT, or a file shipped with the recipe): it
                 # cannot be checked, and a remake passes only what it can find
-                unchecked.append(f"{p.role} {p.ref}")
+                not_checked.append(f"{p.role} {p.ref}")
                 if unchecked_out is not None:
                     unchecked_out.setdefault(f"{p.role} {p.ref}: not in the archive (not indexed under the "
                                              "root, no file of that name there)", []).append(rec.label_path)
@@ -180,7 +180,7 @@ def find_stale(
         if rec.pdsgen_version and rec.pdsgen_version != pdsgen.__version__:
             reasons.append(f"pdsgen is now {pdsgen.__version__} (made with {rec.pdsgen_version})")
         if reasons:
-            out.append(StaleProduct(rec, reasons, inputs, cals, unchecked))
+            out.append(StaleProduct(rec, reasons, inputs, cals, not_checked))
     return out
 
 
@@ -605,9 +605,9 @@ def regenerate(
 
     def on_done(spec: dict[str, Any], result: dict[str, Any] | None, error: str | None) -> None:
         nonlocal finished
-        if error is not None:
+        if error is not None or result is None:
             # the report pairs the label with the reason: do not name the label twice
-            text = error.removeprefix(f"{spec['label_path']}: ")
+            text = (error or "no result").removeprefix(f"{spec['label_path']}: ")
             index.set_task(run_id, spec["label_path"], "failed", {"error": text})
             report.failed.append((spec["label_path"], text))
         else:

@@ -321,12 +321,12 @@ def _compare(
     root: Path, rel: str, st: os.stat_result, state: list[tuple[str, int, int, str]]
 ) -> tuple[str, list[tuple[str, str, int, int]]]:
     """"same" (stat unchanged), "touched" (stat changed, checksums equal) or "changed"."""
-    stats: list[tuple[str, str, int, int, str, os.stat_result | None]] = []
+    stats: list[tuple[str, str, int, int, str, os.stat_result]] = []
     differs = False
     base = os.fspath(root)
     for path, size, mtime, md5 in state:
         if path == rel:
-            cur: os.stat_result | None = st
+            cur = st
         else:
             try:
                 cur = os.stat(os.path.join(base, path))

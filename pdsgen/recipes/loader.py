@@ -28,6 +28,8 @@ DATA_TYPES = {
     "datetime",  # numpy datetime64: written as ISO 8601 UTC (PDS4 ASCII_Date_Time_YMD_UTC, PDS3 TIME)
 }
 STANDARDS = ("pds4", "pds3")
+#: a product's table_format: "" = from the data file's extension
+TABLE_FORMATS = ("", "character", "delimited", "binary")
 
 
 @dataclass(frozen=True)
@@ -546,8 +548,11 @@ def recipe_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Recip
             raise _err(path, f"product.parts.{part}", "must be a table")
         _check_keys(over, {"lid", "product_id", "file_name", "title", "description", "product_type",
                            "table_format", "product_class"}, path, f"product.parts.{part}")
+        if over.get("table_format", "") not in TABLE_FORMATS:
+            raise _err(path, f"product.parts.{part}.table_format",
+                       f"{over['table_format']!r}: use character, delimited or binary")
     tf = pr.get("table_format", "")
-    if tf not in ("", "character", "delimited", "binary"):
+    if tf not in TABLE_FORMATS:
         raise _err(path, "product.table_format", f"{tf!r}: use character, delimited or binary")
     product = ProductSpec(
         lid=_str(pr, "lid", path, "product"), product_id=_str(pr, "product_id", path, "product"),

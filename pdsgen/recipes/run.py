@@ -22,12 +22,15 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from pdsgen.errors import PdsgenError, RecipeError
 from pdsgen.recipes.loader import Recipe
+
+if TYPE_CHECKING:
+    from pdsgen.render.writers import Standard, TableFormat
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ def remove_stale_staging(out: Path) -> list[Path]:
     import socket
 
     host = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in out.iterdir() if p.name.startswith(STAGING_PREFIX) and p.is_dir()
                       and not p.is_symlink()]
@@ -267,7 +270,7 @@ def process(
     stage_root: Path,
     cal_files: list[Path],
     params: Mapping[str, Any],
-    standard: str,
+    standard: Standard,
     templates_dir: Path | None,
     creation_time: Any,
     only: Collection[str] | None = None,
@@ -330,7 +333,7 @@ def write_products(
     stage: Path,
     cal_files: list[Path],
     params: Mapping[str, Any],
-    standard: str,
+    standard: Standard,
     templates_dir: Path | None,
     creation_time: Any,
     *,
@@ -376,8 +379,8 @@ def write_products(
         fields = name_fields(recipe, paths, group, part)
         file_name = _format(over["file_name"], fields)
         basename, ext = os.path.splitext(file_name)
-        table_format = over["table_format"] or {".csv": "delimited", ".dat": "binary", ".bin": "binary"}.get(
-            ext.lower(), "character")
+        table_format = cast("TableFormat", over["table_format"] or {  # checked by the recipe loader
+            ".csv": "delimited", ".dat": "binary", ".bin": "binary"}.get(ext.lower(), "character"))
         pctx = ProductContext(
             lid=_format(over["lid"], fields).lower(), vid=spec.vid,
             title=_format(over["title"] or recipe.title, fields),
@@ -560,14 +563,14 @@ def check_calibrations(recipe: Recipe, cal_files: list[Path]) -> None:
             if spec.ref and spec.required and parse(spec.ref).file_type != "dp":
                 raise RecipeError(f"recipe {recipe.name!r}: input {spec.name!r} ({spec.ref}) comes from a "
                                   "calibration data file: give it with --cal FILE")
-    for name, spec in recipe.calibrations.items():
-        if not spec.required or spec.default:
+    for name, cal in recipe.calibrations.items():
+        if not cal.required or cal.default:
             continue
-        pats = [q.strip().lower() for q in spec.match.split("|")]
+        pats = [q.strip().lower() for q in cal.match.split("|")]
         if not any(fnmatch.fnmatch(c.name.lower(), q) for c in cal_files for q in pats):
             given = ", ".join(c.name for c in cal_files) or "none"
             raise RecipeError(f"recipe {recipe.name!r} needs calibration {name!r} "
-                              f"({spec.description or spec.match}): give a file matching {spec.match!r} with "
+                              f"({cal.description or cal.match}): give a file matching {cal.match!r} with "
                               f"--cal (given: {given})")
 
 
@@ -591,9 +594,10 @@ def run_recipe(
     default ``out_dir``); never raises for a bad product.
     ``only``: the label file names wanted (see `write_products`; default: every product)."""
     t0 = time.perf_counter()
-    standard = (standard or recipe.standard).lower()
-    if standard not in ("pds4", "pds3"):
-        raise RecipeError(f"--standard {standard!r}: use pds4 or pds3")
+    chosen = (standard or recipe.standard).lower()
+    if chosen not in ("pds4", "pds3"):
+        raise RecipeError(f"--standard {chosen!r}: use pds4 or pds3")
+    fmt = cast("Standard", chosen)
     coerced = recipe.resolve_params(dict(params or {}))
     cals = [Path(c) for c in cal_files]
     for c in cals:
@@ -639,7 +643,7 @@ def run_recipe(
     report_rejected(ungrouped)
     outcomes: list[ProductOutcome | None] = [None] * len(groups)
     taken: dict[Path, str] = {}
-    args = (stage_root, cals, coerced, standard, tdir, creation_time, only, bdir)
+    args = (stage_root, cals, coerced, fmt, tdir, creation_time, only, bdir)
 
     def finish(i: int, o: ProductOutcome) -> None:
         commit(o, out, taken)

@@ -149,17 +149,17 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     on_min = float(u.Quantity(p["filament_on_min"], u.uA).value)
 
     plan_rows = []
-    for f in ctx.calibrations("datasets"):
-        plan_rows += [r for r in read_dataset_plan(f) if r["run"] == run]
+    for plan_file in ctx.calibrations("datasets"):
+        plan_rows += [r for r in read_dataset_plan(plan_file) if r["run"] == run]
     sets: dict[str, list[tuple[str, str]]] = {}
     if plan_rows:
         ranges: dict[str, tuple[int, int]] = {}
-        for r in plan_rows:
-            rng_ = (r["first"], r["last"])
-            if ranges.setdefault(r["dataset"], rng_) != rng_:
-                raise DataError(f"run {run}: dataset {r['dataset']} is given two scan ranges in the plan",
+        for entry in plan_rows:
+            rng_ = (entry["first"], entry["last"])
+            if ranges.setdefault(entry["dataset"], rng_) != rng_:
+                raise DataError(f"run {run}: dataset {entry['dataset']} is given two scan ranges in the plan",
                                 path=str(paths[0]))
-            sets.setdefault(r["set"], []).append((r["dataset"], r["role"]))
+            sets.setdefault(entry["set"], []).append((entry["dataset"], entry["role"]))
         # Plan ranges may overlap (shared datasets): membership by range, per dataset.
         members_of = {name: np.flatnonzero((scan_no >= a) & (scan_no <= b)) for name, (a, b) in ranges.items()}
         source = "dataset plan"
@@ -184,7 +184,7 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
         notes.append(f"run {run}: {int(np.sum(~used))} scans outside every dataset range, not used")
 
     # ---- per dataset: scale, sum, H2/H2O statistics (once, even when sets share it)
-    stats: dict[str, dict] = {}
+    stats: dict[str, dict[str, Any]] = {}
     sums: dict[str, np.ndarray] = {}
     masses_of: dict[str, np.ndarray] = {}
     for name, members in members_of.items():
@@ -210,20 +210,20 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
         f = scale_factors(press[members], emission[members])
         scaled = counts * f[:, None]
         one = np.zeros(len(members), dtype=np.intp)
-        row = {"DATASET": name, "MODE": str(mode[members[-1]]),
+        row: dict[str, Any] = {"DATASET": name, "MODE": str(mode[members[-1]]),
                "CS_FILAMENT": "on" if iset[members[-1]] >= on_min else "off",
                "FIRST_SCAN": int(scan_no[members[0]]), "LAST_SCAN": int(scan_no[members[-1]]),
                "N_SCANS": len(members), "IP": float(ip[members[-1]]),
                "MEAN_PRESSURE": float(np.mean(press[members])), "MEAN_EMISSION": float(np.mean(emission[members]))}
         for label, mass in (("H2", H2_MASS), ("H2O", H2O_MASS)):
             try:
-                col = mass_column(m0, mass)
+                channel = mass_column(m0, mass)
             except KeyError:
                 notes.append(f"run {run}: dataset {name} has no {mass:g} amu/e channel")
                 for key in ("SUM", "MEAN", "STD", "VAR"):
                     row[f"{label}_{key}"] = np.nan
                 continue
-            st = dataset_stats(scaled[:, col], one, 1)
+            st = dataset_stats(scaled[:, channel], one, 1)
             for key in ("sum", "mean", "std", "var"):
                 row[f"{label}_{key.upper()}"] = float(st[key][0])
         r, sig = counting_ratio(row["H2_MEAN"], row["H2O_MEAN"])
@@ -233,7 +233,7 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
         masses_of[name] = m0
 
     # ---- per crosstalk set: background subtraction and ratios
-    out_rows: list[dict] = []
+    out_rows: list[dict[str, Any]] = []
     bkgsub: dict[tuple[str, str], np.ndarray] = {}
     variance: dict[tuple[str, str], np.ndarray] = {}
     ratio: dict[tuple[str, str], np.ndarray] = {}
@@ -252,7 +252,7 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
                 raise DataError(f"run {run}{tag}: {exc.args[0]} in a dataset of the crosstalk set",
                                 path=str(paths[0])) from None
             n_of = {role: stats[role_of[role]]["N_SCANS"] for role in ROLES}
-            x = crosstalk(aligned, {role: stats[role_of[role]]["H2_MEAN"] for role in ROLES}, n_of)
+            x: dict[str, Any] = crosstalk(aligned, {role: stats[role_of[role]]["H2_MEAN"] for role in ROLES}, n_of)
             for role, bkg in (("csn", "bkgc"), ("osnb_on", "bkgo"), ("osnb_off", "bkgo")):
                 if n_of[role] != n_of[bkg]:
                     notes.append(f"run {run}{tag}: background {role_of[bkg]} ({n_of[bkg]} scans) scaled by "
@@ -320,13 +320,13 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
 
     sp_rows = []
     for row in out_rows:
-        key = (row["SET"], row["DATASET"])
+        pair = (row["SET"], row["DATASET"])
         for j, m in enumerate(masses_of[row["DATASET"]]):
             sp_rows.append((row["SET"], row["DATASET"], row["ROLE"], float(m), float(sums[row["DATASET"]][j]),
-                            float(bkgsub[key][j]) if key in bkgsub else np.nan,
-                            float(ratio[key][j]) if key in ratio else np.nan,
-                            float(np.sqrt(variance[key][j])) if key in variance else np.nan,
-                            float(ratio_sigma[key][j]) if key in ratio_sigma else np.nan))
+                            float(bkgsub[pair][j]) if pair in bkgsub else np.nan,
+                            float(ratio[pair][j]) if pair in ratio else np.nan,
+                            float(np.sqrt(variance[pair][j])) if pair in variance else np.nan,
+                            float(ratio_sigma[pair][j]) if pair in ratio_sigma else np.nan))
     spec = Table()
     spec["RUN"] = [run] * len(sp_rows)
     spec["SET"] = [r[0] for r in sp_rows]
