@@ -182,6 +182,55 @@ def test_only_the_bundle_label_of_the_walked_folder_has_its_members_looked_up(tm
     assert ("error.integrity.member_not_found", "bundle.xml") in found
 
 
+def test_bundle_member_references_are_read_as_written(tmp_path):
+    # validate matches the entry's text, untrimmed, with the products' identifiers: a LIDVID
+    # written over several lines is not found
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
+                  bundle_member="<lidvid_reference>\n  urn:nasa:pds:b:data::1.0\n</lidvid_reference>")
+    found = [t for t in integrity_types(run([str(root)], opts(rule="bundle"))) if "member_not_found" in t[0]]
+    assert found == [("error.integrity.member_not_found", "bundle.xml")]
+    # the first reference in document order is the entry's identifier
+    root = bundle(tmp_path / "c", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
+                  bundle_member="<lid_reference>urn:nasa:pds:b:gone</lid_reference>"
+                                "<lidvid_reference>urn:nasa:pds:b:data::1.0</lidvid_reference>")
+    found = [t for t in integrity_types(run([str(root)], opts(rule="bundle"))) if "member_not_found" in t[0]]
+    assert found == [("error.integrity.member_not_found", "bundle.xml")]
+
+
+def test_bundle_members_are_primary_only_when_they_say_so(tmp_path):
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
+                  bundle_member="<lidvid_reference>urn:nasa:pds:b:gone::1.0</lidvid_reference>")
+    label = root / "bundle.xml"
+    assert ("error.integrity.member_not_found", "bundle.xml") in integrity_types(run([str(root)], opts(rule="bundle")))
+    label.write_text(label.read_text().replace("<member_status>Primary", "<member_status>PRIMARY"))
+    assert ("error.integrity.member_not_found", "bundle.xml") in integrity_types(run([str(root)], opts(rule="bundle")))
+    label.write_text(label.read_text().replace("<member_status>PRIMARY", "<member_status>Secondary"))
+    assert not [t for t in integrity_types(run([str(root)], opts(rule="bundle"))) if "member_not_found" in t[0]]
+
+
+def test_members_are_looked_up_in_labels_named_bundle_and_collection(tmp_path):
+    # validate finds the bundle label as .*bundle.*\.xml in the target folder and the
+    # collection labels as .xml files whose name holds "collection" (any case)
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
+                  listed=["urn:nasa:pds:b:data:gone::1.0", "urn:nasa:pds:b:data:p"],
+                  bundle_member="<lidvid_reference>urn:nasa:pds:b:gone::1.0</lidvid_reference>")
+
+    def member_findings() -> list[tuple[str, str]]:
+        return [t for t in integrity_types(run([str(root)], opts(rule="bundle")))
+                if t[0].endswith(("member_not_found", "missing_version"))]
+
+    assert member_findings() == [("error.integrity.member_not_found", "bundle.xml"),
+                                 ("error.integrity.member_not_found", "collection.xml"),
+                                 ("error.integrity.missing_version", "collection.xml")]
+    (root / "bundle.xml").rename(root / "Archive_BUNDLE_v2.xml")
+    (root / "data" / "collection.xml").rename(root / "data" / "My_Collection_data.xml")
+    assert [n for _, n in member_findings()] == ["Archive_BUNDLE_v2.xml", "My_Collection_data.xml",
+                                                 "My_Collection_data.xml"]
+    (root / "Archive_BUNDLE_v2.xml").rename(root / "archive.xml")
+    (root / "data" / "My_Collection_data.xml").rename(root / "data" / "inventory_label.xml")
+    assert member_findings() == []
+
+
 def test_secondary_members_are_not_looked_up(tmp_path):
     root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p")
     inv = root / "data" / "inventory.csv"
@@ -298,6 +347,52 @@ def test_names_in_a_walked_folder_are_reported_once(tmp_path):
                      "error.file.unallowed_base_name"]
 
 
+def test_data_file_names_checked_with_the_label_by_product_class(tmp_path):
+    # validate's FileAreaExtractor: the file names of observational, inventory, ancillary and
+    # browse File_Areas are checked with the label; other areas' files are not (a walked folder
+    # checks every name)
+    def file_errors(name: str, area: str, cls: str) -> list[str]:
+        folder = tmp_path / name
+        folder.mkdir()
+        label = observational(folder, "p.xml", "urn:nasa:pds:b:data:p", "bad#name.tab", area, cls)
+        return [f.type for f in run([str(label)], opts()).all_findings() if f.type.startswith("error.file.")]
+
+    assert file_errors("obs", "File_Area_Observational", "Product_Observational") == [
+        "error.file.name_has_invalid_characters"]
+    assert file_errors("anc", "File_Area_Ancillary", "Product_Ancillary") == ["error.file.name_has_invalid_characters"]
+    assert file_errors("sup", "File_Area_Observational_Supplemental", "Product_Observational") == []
+    assert file_errors("txt", "File_Area_Text", "Product_Bundle") == []
+    # in a walked folder, the supplemental area's file is a name of the folder
+    r = run([str(tmp_path / "sup")], opts())
+    assert [Path(f.file).name for f in r.all_findings() if f.type == "error.file.name_has_invalid_characters"] == [
+        "bad#name.tab"]
+
+
+def test_prohibited_names_are_matched_as_written():
+    from pdsgen.validate.integrity import name_problems
+
+    # validate looks the whole name up in a set (case-sensitive); a.out in any case
+    assert [k for k, _ in name_problems("core", False)] == ["error.file.unallowed_base_name"]
+    assert name_problems("CORE", False) == [] and name_problems("Nul", False) == []
+    assert [k for k, _ in name_problems("A.OUT", False)] == ["error.file.unallowed_name"]
+    assert [k for k, _ in name_problems("aux", True)] == ["error.directory.unallowed_name"]
+    assert name_problems("AUX", True) == []
+
+
+def test_names_differing_only_in_case_conflict(tmp_path):
+    from pdsgen.validate.integrity import naming_findings
+
+    (tmp_path / "A.tab").write_bytes(b"")
+    (tmp_path / "a.tab").write_bytes(b"")
+    (tmp_path / "b.tab").write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "B.TAB").write_bytes(b"")  # another folder: no conflict
+    (tmp_path / "SUB").write_bytes(b"")  # a file SUB and a folder sub: files are listed first
+    found = sorted((f.type, Path(f.file).name) for f in naming_findings(tmp_path))
+    assert found == [("error.validation.file_naming_problem", "a.tab"),
+                     ("error.validation.file_naming_problem", "sub")]
+
+
 def test_name_too_long():
     from pdsgen.validate.integrity import name_problems
 
@@ -307,8 +402,8 @@ def test_name_too_long():
 
 
 def test_context_name_and_type_against_the_registry(tmp_path):
-    # validate compares name and type only when the enclosing element gives both: a name of
-    # another case is info, another name a warning (info with mismatch warnings disabled)
+    # a name of another case is info, another name a warning (info with mismatch warnings
+    # disabled)
     registry = tmp_path / "ctx.json"
     registry.write_text('{"Product_Context": [{"lidvid": "urn:nasa:pds:context:investigation:mission.x::1.0",'
                         ' "name": ["Mission X"], "type": ["Mission"]}]}')
@@ -323,6 +418,71 @@ def test_context_name_and_type_against_the_registry(tmp_path):
     assert found("MISSION X") == ["info.label.context_ref_case_mismatch"]
     assert found("Other") == ["warning.label.context_ref_mismatch"]
     assert found("Other", context_mismatch_warnings=False) == ["info.label.context_ref_mismatch"]
+
+
+def context_registry(tmp_path: Path) -> Options:
+    registry = tmp_path / "ctx.json"
+    registry.write_text('{"Product_Context": [{"lidvid": "urn:nasa:pds:context:investigation:mission.x::2.0",'
+                        ' "name": ["Mission X"], "type": ["Mission"]}]}')
+    return opts(context=True, context_products=(str(registry),))
+
+
+def context_types(tmp_path: Path, refs: str, o: Options) -> list[str]:
+    """Context message types of a label whose Investigation_Area holds `refs` (the inner
+    elements of one Internal_Reference of type data_to_investigation)."""
+    area = (f"<Observation_Area><Investigation_Area><name>Mission X</name><type>Mission</type>"
+            f"<Internal_Reference>{refs}<reference_type>data_to_investigation</reference_type>"
+            f"</Internal_Reference></Investigation_Area></Observation_Area>")
+    label = with_references(tmp_path, area)
+    return sorted(f.type for f in run([str(label)], o).all_findings() if "context_ref" in f.type)
+
+
+def test_every_reference_of_a_context_reference_is_checked(tmp_path):
+    # validate loops over all lid_reference and lidvid_reference children of the reference
+    o = context_registry(tmp_path)
+    refs = ("<lid_reference>urn:nasa:pds:context:investigation:mission.x</lid_reference>"
+            "<lidvid_reference>urn:nasa:pds:context:investigation:mission.y::1.0</lidvid_reference>"
+            "<lid_reference>urn:nasa:pds:context:investigation:mission.z</lid_reference>")
+    assert context_types(tmp_path, refs, o) == ["error.label.context_ref_not_found"] * 2
+
+
+def test_context_lidvid_versions(tmp_path):
+    # the list holds the latest version (2.0): an older version is found, a later one is not;
+    # the LID compares without case for the version as written, with case for the older ones
+    o = context_registry(tmp_path)
+
+    def lidvid(value: str) -> list[str]:
+        return context_types(tmp_path, f"<lidvid_reference>{value}</lidvid_reference>", o)
+
+    assert lidvid("urn:nasa:pds:context:investigation:mission.x::2.0") == []
+    assert lidvid("urn:nasa:pds:context:investigation:mission.x::1.0") == []
+    assert lidvid("urn:nasa:pds:context:investigation:mission.x::1.5") == []
+    assert lidvid("urn:nasa:pds:context:investigation:mission.x::3.0") == ["error.label.context_ref_not_found"]
+    assert lidvid("urn:nasa:pds:context:investigation:MISSION.X::2.0") == []
+    assert lidvid("urn:nasa:pds:context:investigation:MISSION.X::1.0") == ["error.label.context_ref_not_found"]
+    # a LID reference is found whatever the registered version
+    assert context_types(tmp_path, "<lid_reference>urn:nasa:pds:context:investigation:MISSION.X</lid_reference>",
+                         o) == []
+
+
+def test_context_names_and_types_are_compared_each_on_its_own(tmp_path):
+    o = context_registry(tmp_path)
+    lid = "<lid_reference>urn:nasa:pds:context:investigation:mission.x</lid_reference>"
+
+    def found(name_and_type: str, refs: str = lid) -> list[str]:
+        label = with_references(tmp_path, f"<Observation_Area><Investigation_Area>{name_and_type}<Internal_Reference>"
+                                          f"{refs}<reference_type>data_to_investigation</reference_type>"
+                                          f"</Internal_Reference></Investigation_Area></Observation_Area>")
+        return sorted(f.type for f in run([str(label)], o).all_findings() if "context_ref" in f.type)
+
+    # a name without a type (and a type without a name) is compared too
+    assert found("<name>Other</name>") == ["warning.label.context_ref_mismatch"]
+    assert found("<type>Other</type>") == ["warning.label.context_ref_mismatch"]
+    assert found("<name>Other</name><type>MISSION</type>") == ["info.label.context_ref_case_mismatch",
+                                                                "warning.label.context_ref_mismatch"]
+    # an older version, found by validate's version search, is not compared
+    old = "<lidvid_reference>urn:nasa:pds:context:investigation:mission.x::1.0</lidvid_reference>"
+    assert found("<name>Other</name><type>Other</type>", old) == []
 
 
 def test_worker_processes_only_when_they_pay_for_their_schematron_compiles(tmp_path):

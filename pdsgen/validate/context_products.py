@@ -2,14 +2,21 @@
 
 The list is validate's ``registered_context_products.json`` shape:
 ``{"Product_Context": [{"lidvid": "...::1.0", "name": [...], "type": [...]}, ...]}``.
-Which references are context references is decided by their ``reference_type`` (``is_*``
-and ``*_to_target``, ``*_to_instrument``, … ``*_to_context``), as validate decides, not by
-the LID. A reference whose LID (or LIDVID) is not registered is ``error.label.context_ref_not_found``;
-when the enclosing element gives both ``name`` and ``type``, a name (or, except for
-Observing_System_Component, a type) matching none of the registered ones is
-``warning.label.context_ref_mismatch`` (``info.`` when mismatch warnings are disabled), one
-differing only in case ``info.label.context_ref_case_mismatch`` — validate's rules. LIDs
-compare case-insensitively, as in the PDS registry.
+The rule is validate's ContextProductReferenceValidationRule:
+
+* which references: Internal_References (anywhere in the label) whose ``reference_type``
+  starts with ``is_`` or ends with ``_to_target``, ``_to_instrument``, … ``_to_context``;
+  the type decides, not the LID; every ``lid_reference`` and ``lidvid_reference`` child of
+  such a reference is checked, in document order;
+* found: a registered product of the same LID (case-insensitive) — for a LIDVID, with that
+  version. Otherwise a LIDVID still counts as found when a registered product of exactly
+  that LID has a version that is the same or later as a number (the list holds the latest
+  versions only); else ``error.label.context_ref_not_found``;
+* then, for a reference found as written, each ``name`` and each ``type`` of the enclosing
+  element (each one compared on its own, whether or not the other is given) against the
+  registered names/types: only a case difference is ``info.label.context_ref_case_mismatch``,
+  no match ``warning.label.context_ref_mismatch`` (``info.`` when mismatch warnings are
+  disabled); the type of an Observing_System_Component is not compared.
 """
 
 from __future__ import annotations
@@ -60,11 +67,12 @@ class ContextRegistry:
             if not lid:
                 continue
             slot = self.products.setdefault(lid.lower(), {"names_exact": set(), "types_exact": set(),
-                                                           "vids": set()})
+                                                           "vids": set(), "versions": set()})
             slot["names_exact"].update(" ".join(str(n).split()) for n in _list(e.get("name")))
             slot["types_exact"].update(str(t).strip() for t in _list(e.get("type")))
             if vid:
                 slot["vids"].add(vid)
+                slot["versions"].add((lid, vid))  # exact-case LID: validate's version search
 
     def __contains__(self, lid: str) -> bool:
         return lid.lower() in self.products
@@ -219,49 +227,69 @@ def is_context_reference_type(reference_type: str | None) -> bool:
     return t.startswith("is_") or t.endswith(CONTEXT_REFERENCE_SUFFIXES)
 
 
+def _found(registry: ContextRegistry, lid: str, vid: str | None) -> tuple[dict | None, bool]:
+    """(registered slot, found as written?) of one reference, or (None, False) when validate
+    reports it not found. A LIDVID of an older version than the registered one is found,
+    but not as written (its name and type are then not compared)."""
+    slot = registry.products.get(lid.lower())
+    if slot is None:
+        return None, False
+    if vid is None or vid in slot["vids"]:
+        return slot, True
+    try:
+        wanted = float(vid)
+    except ValueError:  # validate's version search fails on it and reports nothing
+        return slot, False
+    for reg_lid, reg_vid in slot["versions"]:
+        try:
+            if reg_lid == lid and float(reg_vid) >= wanted:
+                return slot, False
+        except ValueError:
+            continue
+    return None, False
+
+
 def check_context_refs(
     tree: etree._ElementTree, registry: ContextRegistry, file: str, *, mismatch_warnings: bool = True
 ) -> list[Finding]:
-    """Context references of a label that are not registered, or whose name does not match."""
+    """Context references of a label that are not registered, or whose names or types do not
+    match the registered ones (module docstring: validate's rule)."""
     out: list[Finding] = []
     root = tree.getroot()
+    level = "warning" if mismatch_warnings else "info"
     for ref in root.iter(f"{{{PDS_NS}}}Internal_Reference"):
         if not is_context_reference_type(child_text(ref, "reference_type")):
             continue
-        value = child_text(ref, "lid_reference") or child_text(ref, "lidvid_reference")
-        if not value:
-            continue
-        lid, _, vid = value.partition("::")
-        line = ref.sourceline
-        slot = registry.products.get(lid.lower())
-        if slot is None or (vid and slot["vids"] and vid not in slot["vids"]):
-            what = f"{lid}::{vid}" if vid else lid
-            out.append(Finding("error.label.context_ref_not_found",
-                               f"context reference {what} is not a registered context product",
-                               file=file, line=line))
-            continue
         parent = ref.getparent()
-        if parent is None:
-            continue
-        name, kind_ = child_text(parent, "name"), child_text(parent, "type")
-        if not name or not kind_:  # validate compares only when both are given
-            continue
-        level = "warning" if mismatch_warnings else "info"
-        for what, value, registered, checked in (
-            ("name", " ".join(name.split()), slot["names_exact"], True),
-            # the type of an Observing_System_Component is not compared (validate neither)
-            ("type", kind_, slot["types_exact"], local(parent) != "Observing_System_Component"),
-        ):
-            if not registered or not checked:
+        names = [" ".join((c.text or "").split()) for c in parent.iterchildren(f"{{{PDS_NS}}}name")] \
+            if parent is not None else []
+        kinds = [(c.text or "").strip() for c in parent.iterchildren(f"{{{PDS_NS}}}type")] \
+            if parent is not None else []
+        for el in ref.iterchildren(f"{{{PDS_NS}}}lid_reference", f"{{{PDS_NS}}}lidvid_reference"):
+            value = (el.text or "").strip()
+            if not value:
                 continue
-            if value in registered:
+            lid, sep, vid = value.partition("::")
+            slot, as_written = _found(registry, lid, vid if sep else None)
+            if slot is None:
+                out.append(Finding("error.label.context_ref_not_found",
+                                   f"context reference {value} is not a registered context product",
+                                   file=file, line=el.sourceline))
                 continue
-            if value.lower() in {r.lower() for r in registered}:
-                out.append(Finding("info.label.context_ref_case_mismatch",
-                                   f"{what} {value!r} of {local(parent)} differs only in case from the registered "
-                                   f"{what}s of {lid}", file=file, line=line))
-            else:
-                out.append(Finding(f"{level}.label.context_ref_mismatch",
-                                   f"{what} {value!r} of {local(parent)} does not match the registered {what}s of "
-                                   f"{lid} ({', '.join(sorted(registered))})", file=file, line=line))
+            if not as_written:
+                continue
+            checks = [("name", n, slot["names_exact"]) for n in names]
+            if parent is not None and local(parent) != "Observing_System_Component":
+                checks += [("type", t, slot["types_exact"]) for t in kinds]
+            for what, given, registered in checks:
+                if not registered or given in registered:
+                    continue
+                if given.lower() in {r.lower() for r in registered}:
+                    out.append(Finding("info.label.context_ref_case_mismatch",
+                                       f"{what} {given!r} of {local(parent)} differs only in case from the "
+                                       f"registered {what}s of {lid}", file=file, line=el.sourceline))
+                else:
+                    out.append(Finding(f"{level}.label.context_ref_mismatch",
+                                       f"{what} {given!r} of {local(parent)} does not match the registered {what}s "
+                                       f"of {lid} ({', '.join(sorted(registered))})", file=file, line=el.sourceline))
     return out

@@ -8,6 +8,7 @@ members, references, referenced files), so it costs no extra label parsing.
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -65,6 +66,8 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
             found = [f for f in found if not f.type.endswith((".member_not_found", ".missing_parent_prefix"))]
         result.integrity += found
     for c in collections:
+        if not _is_collection_label_name(Path(c.label).name):
+            continue  # validate looks members up only in collection*.xml labels
         folder = Path(c.label).parent
         cands = {pr.lidvid: pr.label for pr in result.products
                  if pr.lidvid and pr.product_class not in ("Product_Collection", "Product_Bundle")
@@ -105,13 +108,24 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                                                 line=line))
 
 
+#: the label names validate's Bundle/CollectionReferentialIntegrityRule look members up in:
+#: ``.*bundle.*\.xml`` (any case), and ``.xml`` files whose name holds ``collection`` (any case)
+BUNDLE_LABEL_NAME = re.compile(r".*bundle.*\.xml", re.IGNORECASE | re.DOTALL)
+
+
+def _is_collection_label_name(name: str) -> bool:
+    return name.endswith(".xml") and "collection" in name.lower()
+
+
 def _member_checked_bundles(bundles: list[ProductResult], roots: set[Path]) -> list[ProductResult]:
     """The bundle labels whose member entries validate looks up: the first Product_Bundle label
-    (in name order) among the files directly in each walked folder. validate's
+    named ``*bundle*.xml`` (in name order) among the files directly in each walked folder. validate's
     BundleReferentialIntegrityRule lists the target folder's own files, not its sub-folders,
     and stops at the first bundle label it finds."""
     first: dict[Path, ProductResult] = {}
     for b in sorted(bundles, key=lambda b: Path(b.label).name):
+        if not BUNDLE_LABEL_NAME.fullmatch(Path(b.label).name):
+            continue
         folder = Path(b.label).resolve().parent
         if folder in roots and folder not in first:
             first[folder] = b
@@ -232,7 +246,8 @@ def name_problems(name: str, is_dir: bool) -> list[tuple[str, str]]:
     """(message type, message) of each naming rule a file or folder name breaks (PDS4
     Standards Reference 6C; validate's FileAndDirectoryNamingRule): longer than 255
     characters, characters outside ``[A-Za-z0-9][A-Za-z0-9_.-]*``, a folder with an
-    extension, ``a.out``, a prohibited name (the whole name: ``core`` is, ``core.vmac`` is not)."""
+    extension, ``a.out`` (any case), a prohibited name (the whole name, as written: ``core``
+    is, ``core.vmac`` and ``CORE`` are not — validate's set lookup is case-sensitive)."""
     from pdsgen.untrusted import name_problem
 
     what = "directory" if is_dir else "file"
@@ -244,21 +259,37 @@ def name_problems(name: str, is_dir: bool) -> list[tuple[str, str]]:
         out.append((f"error.{what}.name_has_invalid_characters",
                     f"{what} {problem or f'name {name!r} has an extension'}"
                     + (" (folders may not have extensions)" if is_dir and "." in name else "")))
-    if name.lower() in PROHIBITED_NAMES or (not is_dir and name.lower() == "a.out"):
-        kind = "error.directory.unallowed_name" if is_dir else (
-            "error.file.unallowed_name" if name.lower() == "a.out" else "error.file.unallowed_base_name")
+    if not is_dir and name.lower() == "a.out":
+        out.append(("error.file.unallowed_name", f"file name {name!r} is not allowed in a PDS archive"))
+    if name in PROHIBITED_NAMES:
+        kind = "error.directory.unallowed_name" if is_dir else "error.file.unallowed_base_name"
         out.append((kind, f"{what} name {name!r} is not allowed in a PDS archive"))
     return out
 
 
 def naming_findings(root: Path, *, skip: set[str] = frozenset()) -> list[Finding]:
     """File and folder names under `root` (validate's rule on a walked folder), but for the
-    files in `skip` (reported with their label already)."""
+    files in `skip` (reported with their label already). Names of one folder that differ only
+    in case conflict (``error.validation.file_naming_problem`` on the later one: validate
+    lists a folder's files, then its sub-folders)."""
     out: list[Finding] = []
-    for q, is_dir in walk_names(root):
+    entries = walk_names(root)
+    for q, is_dir in entries:
         if not is_dir and os.path.abspath(q) in skip:
             continue
         out += [Finding(kind, message, file=str(q)) for kind, message in name_problems(q.name, is_dir)]
+    by_folder: dict[Path, list[tuple[Path, bool]]] = defaultdict(list)
+    for q, is_dir in entries:
+        by_folder[q.parent].append((q, is_dir))
+    for listed in by_folder.values():
+        seen: dict[str, str] = {}
+        for q, is_dir in sorted(listed, key=lambda e: (e[1], e[0].name)):
+            first = seen.setdefault(q.name.lower(), q.name)
+            if first != q.name:
+                what = "directory" if is_dir else "file"
+                out.append(Finding("error.validation.file_naming_problem",
+                                   f"{what} name {q.name!r} conflicts in case with {first!r} in the same folder",
+                                   file=str(q)))
     return out
 
 

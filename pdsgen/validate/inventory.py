@@ -40,12 +40,18 @@ class Member:
 
 
 def bundle_members(tree: etree._ElementTree) -> list[Member]:
+    """Bundle_Member_Entry identifiers as validate's BundleReferentialIntegrityRule reads them:
+    the text of the first ``lidvid_reference`` or ``lid_reference`` in document order, as
+    written (not trimmed: blanks or line breaks around it make an identifier no product has),
+    and Primary only for a ``member_status`` of exactly ``Primary`` (any case)."""
     out = []
     for entry in children(tree.getroot(), "Bundle_Member_Entry"):
-        ident = child_text(entry, "lidvid_reference") or child_text(entry, "lid_reference")
-        if ident:
-            status = (child_text(entry, "member_status") or "P")[:1].upper()
-            out.append(Member(status, ident, entry.sourceline))
+        ref = next((c for c in entry.iterchildren("{*}lidvid_reference", "{*}lid_reference")), None)
+        ident = "".join(ref.itertext()) if ref is not None else ""
+        if ident.strip():
+            status_el = next(entry.iterchildren("{*}member_status"), None)
+            status = "".join(status_el.itertext()) if status_el is not None else ""
+            out.append(Member("P" if status.lower() == "primary" else "S", ident, entry.sourceline))
     return out
 
 

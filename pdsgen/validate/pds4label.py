@@ -329,6 +329,27 @@ def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
     return out
 
 
+#: the File_Areas whose file names validate checks with the label, by product class
+#: (FileAreaExtractor.getTableFileAreas: observational, inventory, ancillary and browse
+#: areas; a collection's only when it holds an Inventory)
+NAME_CHECKED_AREAS = {
+    "Product_Observational": "File_Area_Observational",
+    "Product_Collection": "File_Area_Inventory",
+    "Product_Ancillary": "File_Area_Ancillary",
+    "Product_Browse": "File_Area_Browse",
+}
+
+
+def name_checked_files(tree: etree._ElementTree, areas: list[FileArea]) -> list[Path]:
+    """The data files whose names validate checks with every label (the label's own name is
+    checked too): those of the File_Areas of `NAME_CHECKED_AREAS` — not documents, not a
+    bundle's or context product's text files, not supplemental observational areas."""
+    wanted = NAME_CHECKED_AREAS.get(local(tree.getroot()))
+    return [fa.path for fa in areas
+            if fa.path is not None and wanted is not None and local(fa.area) == wanted
+            and (wanted != "File_Area_Inventory" or child(fa.area, "Inventory") is not None)]
+
+
 def _confined(label_dir: Path, name: str | None, what: str) -> tuple[Path | None, str | None]:
     """(path, None) of a referenced file inside the label's folder, else (None, why)."""
     if not name:

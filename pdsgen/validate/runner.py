@@ -189,7 +189,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     res.findings += L.check_files(areas, file, content=opts.content)
     from pdsgen.validate.integrity import label_name_findings
 
-    data_files = [fa.path for fa in areas if fa.path is not None and L.local(fa.area).startswith("File_Area")]
+    data_files = L.name_checked_files(tree, areas)
     res.findings += label_name_findings(p, data_files, file)
     res.named_files = [str(p), *map(str, data_files)]
     if opts.checksums is not None:
