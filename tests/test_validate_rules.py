@@ -231,6 +231,17 @@ def test_members_are_looked_up_in_labels_named_bundle_and_collection(tmp_path):
     assert member_findings() == []
 
 
+def test_a_missing_member_listed_twice_is_reported_per_entry(tmp_path):
+    # validate's CollectionReferentialIntegrityRule looks every inventory entry up, one
+    # member_not_found per entry
+    root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
+                  listed=["urn:nasa:pds:b:data:p::1.0", "urn:nasa:pds:b:data:gone::1.0",
+                          "urn:nasa:pds:b:data:gone::1.0"])
+    r = run([str(root)], opts(rule="bundle"))
+    assert [t for t in integrity_types(r) if "member_not_found" in t[0]] == [
+        ("error.integrity.member_not_found", "collection.xml")] * 2
+
+
 def test_secondary_members_are_not_looked_up(tmp_path):
     root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p")
     inv = root / "data" / "inventory.csv"
