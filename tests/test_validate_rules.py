@@ -379,6 +379,22 @@ def test_data_file_names_checked_with_the_label_by_product_class(tmp_path):
         "bad#name.tab"]
 
 
+def test_hidden_names_of_a_walked_folder_are_checked(tmp_path):
+    from pdsgen.validate.integrity import naming_findings
+
+    # validate's crawler lists every file and folder (wildcard *): editor and OS leftovers
+    # are names of the delivery; pdsgen's own index folder and .git are not walked
+    (tmp_path / ".DS_Store").write_bytes(b"")
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "x.tab").write_bytes(b"")
+    (tmp_path / ".pdsgen").mkdir()
+    (tmp_path / ".pdsgen" / "archive.sqlite").write_bytes(b"")
+    (tmp_path / ".git").mkdir()
+    found = sorted((f.type, Path(f.file).name) for f in naming_findings(tmp_path))
+    assert found == [("error.directory.name_has_invalid_characters", ".cache"),
+                     ("error.file.name_has_invalid_characters", ".DS_Store")]
+
+
 def test_prohibited_names_are_matched_as_written():
     from pdsgen.validate.integrity import name_problems
 

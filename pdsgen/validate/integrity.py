@@ -230,14 +230,23 @@ PROHIBITED_NAMES = {"aux", "con", "core", "nul", "prn", *(f"com{i}" for i in ran
 MAX_NAME = 255
 
 
-def walk_names(root: Path) -> list[tuple[Path, bool]]:
-    """(path, is folder) of everything under `root` but hidden files and folders (.git,
-    editor/OS leftovers: not archive members), in path order; one scandir per folder."""
+#: hidden entries that are pdsgen's own or version control's, never archive content: the
+#: archive index and staging folders pdsgen keeps in a bundle folder, .git
+TOOL_ENTRIES = (".pdsgen", ".git")
+
+
+def walk_names(root: Path, *, hidden: bool = False) -> list[tuple[Path, bool]]:
+    """(path, is folder) of everything under `root`, in path order; one scandir per folder.
+    Hidden files and folders (editor/OS leftovers) are left out unless `hidden`; pdsgen's
+    own and version control's (`TOOL_ENTRIES`) always."""
+    def keep(name: str) -> bool:
+        return not name.startswith(TOOL_ENTRIES) if hidden else not name.startswith(".")
+
     found: list[tuple[str, bool]] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames[:] = [d for d in dirnames if keep(d)]
         found += [(os.path.join(dirpath, d), True) for d in dirnames]
-        found += [(os.path.join(dirpath, f), False) for f in filenames if not f.startswith(".")]
+        found += [(os.path.join(dirpath, f), False) for f in filenames if keep(f)]
     found.sort(key=lambda entry: entry[0].split(os.sep))  # the order of sorted Paths, on strings
     return [(Path(q), is_dir) for q, is_dir in found]
 
@@ -269,11 +278,13 @@ def name_problems(name: str, is_dir: bool) -> list[tuple[str, str]]:
 
 def naming_findings(root: Path, *, skip: set[str] = frozenset()) -> list[Finding]:
     """File and folder names under `root` (validate's rule on a walked folder), but for the
-    files in `skip` (reported with their label already). Names of one folder that differ only
-    in case conflict (``error.validation.file_naming_problem`` on the later one: validate
-    lists a folder's files, then its sub-folders)."""
+    files in `skip` (reported with their label already). Hidden files and folders are names
+    of the folder too (validate's crawler lists them: a ``.DS_Store`` is an invalid name), but
+    for pdsgen's own and version control's. Names of one folder that differ only in case
+    conflict (``error.validation.file_naming_problem`` on the later one: validate lists a
+    folder's files, then its sub-folders)."""
     out: list[Finding] = []
-    entries = walk_names(root)
+    entries = walk_names(root, hidden=True)
     for q, is_dir in entries:
         if not is_dir and os.path.abspath(q) in skip:
             continue
