@@ -233,6 +233,12 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
     number parsing) runs on that array; small ones stay in numpy / one `re` call.
     """
     shown = _shower(col)
+    fmt = fieldtypes.parse_format(value_format) if value_format else None
+    if fmt is not None and fmt[0] in ("+", "-"):
+        from pdsgen.validate.justification import justification_findings
+
+        out.extend(justification_findings(col, fmt[0], name=f.name, field_no=field_no, obj=obj, ctx=ctx,
+                                           fmt=value_format or ""))
     joined = None
     if isinstance(col, np.ndarray) and fieldtypes.anchored(f.data_type):
         # one copy of the column, newline-joined: whole-column matches first, Arrow rows
@@ -241,7 +247,6 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
         if len(col) > fieldtypes.SMALL_COLUMN:
             col = fieldtypes.rows_array(joined)
             numeric_values = _arrow_numbers(col)
-    fmt = fieldtypes.parse_format(value_format) if value_format else None
     precision = None
     if fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
         precision = _precision_ok(col, fmt[2], fmt[3], joined=joined)  # None: all values have the format's shape

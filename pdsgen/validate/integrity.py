@@ -49,7 +49,8 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                                         f"{', '.join(versions)}"))
     present: dict[str, list[str]] = defaultdict(list)
     present_lidvids: set[str] = set()
-    for pr in [*result.products, *_alternate_products(opts)]:
+    known = [*result.products, *_alternate_products(opts)]
+    for pr in known:
         if pr.lid:
             present[pr.lid].append(pr.vid or "")
             if pr.lidvid:
@@ -77,6 +78,8 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                                                    allow_unlisted=opts.allow_unlisted_members)
         result.integrity += inv.missing_versions(c.members, c.label)
     result.integrity += _unlisted_products(result, bundles, collections)
+    checked = [c for c in collections if _is_collection_label_name(Path(c.label).name)]
+    result.integrity += _bundle_rule_findings(result, known, looked_up, checked, roots, rule)
     # files under the bundle/collection folder that no label references
     referenced = {str(Path(f).resolve()) for pr in result.products for f in pr.files}
     # (a file that is not understood as a label is not one: validate lists it as unreferenced too)
@@ -115,6 +118,22 @@ BUNDLE_LABEL_NAME = re.compile(r".*bundle.*\.xml", re.IGNORECASE | re.DOTALL)
 
 def _is_collection_label_name(name: str) -> bool:
     return name.endswith(".xml") and "collection" in name.lower()
+
+
+def _bundle_rule_findings(result: RunResult, known: list[ProductResult], looked_up: list[ProductResult],
+                          collections: list[ProductResult], roots: set[Path], rule: str) -> list[Finding]:
+    """validate's duplicate members and reserved sub-folder names (`bundle_rules`)."""
+    from pdsgen.validate import bundle_rules as B
+
+    defined = B.definitions(known)
+    out: list[Finding] = []
+    for b in looked_up:
+        out += B.duplicate_member_findings(b, b.members, defined, what="bundle")
+    for c in collections:
+        out += B.duplicate_member_findings(c, c.members, defined, what="collection")
+    for root in sorted(roots):
+        out += B.subdirectory_name_findings(root, rule)
+    return out
 
 
 def _member_checked_bundles(bundles: list[ProductResult], roots: set[Path]) -> list[ProductResult]:

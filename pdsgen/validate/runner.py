@@ -187,6 +187,12 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
                        fa.file_element.sourceline if fa.file_element is not None else None)
                       for fa in areas if fa.path is not None and L.local(fa.area).startswith("File_Area")]
     res.findings += L.check_files(areas, file, content=opts.content)
+    if opts.content:  # validate checks file names and their case with the content (FileReferenceValidationRule)
+        from pdsgen.validate.fileref import file_reference_findings
+
+        res.findings += file_reference_findings(
+            tree, {fa.file_element: fa.path for fa in areas if fa.file_element is not None and fa.path is not None},
+            file)
     from pdsgen.validate.integrity import label_name_findings
 
     data_files = L.name_checked_files(tree, areas)
@@ -437,6 +443,13 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
         if not Path(f).is_file():
             raise ValidationRunError("context-products file not found", path=f)
     result = RunResult(targets=list(targets))
+    if opts.add_context_products:
+        # validate's launcher says once per run that non-registered context products were added,
+        # whether context references are checked or not (ValidateLauncher: NON_REGISTERED_PRODUCT)
+        result.execution.append(Finding(
+            "warning.product_not_registered",
+            "Non-registered context products should only be used during archive development. All context "
+            f"products must be registered for a valid, released archive bundle ({', '.join(opts.add_context_products)})"))
     if opts.context:
         reg = _registry(opts)
         result.context_sources = list(reg.sources)
