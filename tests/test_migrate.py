@@ -609,6 +609,27 @@ PRODUCT_ID = "Other Id/7"
         MigrationMap.load(bad)
 
 
+def test_map_context_lids_without_names_in_the_label(tmp_path, ctx_file):
+    """A label that names no host, instrument or target: the LIDs given in --map are written
+    with the names and types they are registered under (the context list above)."""
+    m = tmp_path / "map.toml"
+    m.write_text('[context]\ninstrument_host = "urn:nasa:pds:context:instrument_host:spacecraft.tsc"\n'
+                 'target = "urn:nasa:pds:context:target:planet.mars"\n')
+    label = make_binary(tmp_path / "in")
+    text = label.read_text()
+    for key in ("INSTRUMENT_HOST_NAME", "INSTRUMENT_NAME", "TARGET_NAME"):
+        text = "\n".join(line for line in text.splitlines() if not line.startswith(key)) + "\n"
+    label.write_text(text)
+    r = migrate_product(label, options(tmp_path, ctx_file, mapping=MigrationMap.load(m)))
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Observing_System_Component/p:name") == ["TEST SPACECRAFT"]
+    assert texts(t, "//p:Observing_System_Component/p:type") == ["Host"]
+    assert texts(t, "//p:Target_Identification/p:name") == ["Mars"]
+    assert texts(t, "//p:Target_Identification/p:type") == ["Planet"]
+    assert texts(t, "//p:Target_Identification//p:lid_reference") == ["urn:nasa:pds:context:target:planet.mars"]
+
+
 # --------------------------------------------------------------------------- small pieces
 
 

@@ -198,13 +198,14 @@ def _read_csv(raw: bytes, names: list[str], delimiter: str, handler: Callable[[A
                                                  check_utf8=check_utf8),
         )
 
+    # Bytes that are not UTF-8 are kept as they are (`_decode` decides per field what they
+    # mean). Decided before the one pass: a second pass would call ``handler`` (which
+    # records rows) twice for the same rows.
     try:
-        return read(True)
-    except pa.ArrowInvalid as exc:
-        if "UTF8" not in str(exc):
-            raise
-    # Bytes that are not UTF-8: kept as they are; `_decode` decides per field what they mean.
-    return read(False)
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return read(False)
+    return read(True)
 
 
 def checked_slice(obj: DataObject, table: Any) -> tuple[Any, int]:

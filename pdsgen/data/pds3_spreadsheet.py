@@ -74,7 +74,7 @@ def _parse(obj: DataObject) -> tuple[Any, int, np.ndarray | None]:
                         obj=obj.name) from None
     missing = None
     if short:
-        table, missing = _merge(table, short, raw, delimiter, ncols)
+        table, missing = _merge(obj, table, short, raw, delimiter, ncols)
         first = min(number for number, _ in short)
         obj.warn(f"{len(short)} of {table.num_rows} records have fewer fields than the label's {ncols}: "
                  f"their missing trailing values are masked", record=first, count=len(short))
@@ -85,7 +85,7 @@ def _parse(obj: DataObject) -> tuple[Any, int, np.ndarray | None]:
     return table, n, missing
 
 
-def _merge(table: Any, short: list[tuple[int, str]], raw: bytes, delimiter: str,
+def _merge(obj: DataObject, table: Any, short: list[tuple[int, str]], raw: bytes, delimiter: str,
            ncols: int) -> tuple[Any, np.ndarray]:
     """Slot the short records back at their places; mask of their absent values."""
     import pyarrow as pa
@@ -97,8 +97,15 @@ def _merge(table: Any, short: list[tuple[int, str]], raw: bytes, delimiter: str,
     body = stops - starts - (np.frombuffer(raw, dtype=np.uint8)[np.maximum(stops - 1, 0)] == 13)
     empty_before = np.cumsum(body <= 0) - (body <= 0)
     lines = np.array([number for number, _ in short], dtype=np.int64) - 1
+    if lines.size and (lines.min() < 0 or lines.max() >= len(body)):
+        raise DataError(f"record at line {int(lines.max()) + 1} lies past the file's last line",
+                        path=str(obj.file), obj=obj.name)
     positions = lines - empty_before[lines]
     total = table.num_rows + len(short)
+    if positions.min() < 0 or positions.max() >= total or np.unique(positions).size != positions.size:
+        # the parser's records and the file's lines disagree: refuse rather than misplace values
+        raise DataError(f"the short records cannot be put back at their lines (near line "
+                        f"{int(lines.min()) + 1}): records and lines disagree", path=str(obj.file), obj=obj.name)
     # Short records are exceptions (the invalid-row callback saw each one): split them
     # with the csv module, which applies the same quoting rules as the arrow parser.
     cells = [next(csv.reader([text], delimiter=delimiter, quotechar='"', doublequote=True), [])

@@ -141,7 +141,10 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
     def pick(kind: str, names: list[str | None], within: str | None = None
              ) -> tuple[str | None, str | None, str | None]:
         given = [n for n in names if n]
-        if kind in ctx:
+        if kind in ctx:  # a LID from --map: the name and type it is registered under (validate compares them)
+            known = idx.registered(ctx[kind])
+            if known:
+                return ctx[kind], known[1], known[0]
             return ctx[kind], None, given[0] if given else None
         lid, type_, note, name = idx.find(kind, given, within=within)
         if lid is None:

@@ -167,6 +167,8 @@ class ContextIndex:
     """Registered context products by kind and upper-case name: name → [(lid, type)]."""
 
     by_name: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
+    #: LID → (its first registered name, its type)
+    by_lid: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, paths: list[Path]) -> ContextIndex:
@@ -182,11 +184,18 @@ class ContextIndex:
                 if kind is None:
                     continue
                 types = [str(t) for t in (e.get("type") or [])] or ["N/A"]
-                for n in e.get("name") or []:
+                names = [str(n) for n in e.get("name") or []]
+                if names:
+                    idx.by_lid.setdefault(lid, (names[0], types[0]))
+                for n in names:
                     slot = idx.by_name[kind].setdefault(" ".join(str(n).upper().split()), [])
                     if (lid, types[0]) not in slot:
                         slot.append((lid, types[0]))
         return idx
+
+    def registered(self, lid: str) -> tuple[str, str] | None:
+        """(name, type) of the registered context product ``lid`` (a LIDVID's version ignored)."""
+        return self.by_lid.get(lid.partition("::")[0].lower())
 
     def find(self, kind: str, names: list[str], *, within: str | None = None
              ) -> tuple[str | None, str | None, str, str | None]:
