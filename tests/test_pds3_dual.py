@@ -98,26 +98,6 @@ def test_fsb_with_a_byte_that_is_not_utf8_reads_its_short_record_once(tmp_path):
         assert d[name][same].tolist() == good[name][same].tolist()
 
 
-# --- fsb: a PDS3 SPREADSHEET whose first line has 1 field of 3 ------------------------------
-def test_fsb_with_a_quote_lost_far_below_is_a_clear_error(tmp_path):
-    """One opening quote lost at line 3206 (of 3489; the label reads 116): the parser's
-    records no longer follow the file's lines, so the short title record cannot be put back
-    at its place. A DataError naming file, object and cause, not an index error."""
-    import shutil
-
-    base = DUAL / "fsb" / "fsb_01500_rhk_xib_85s238_v1"
-    for suffix in (".lbl", ".csv"):
-        shutil.copy(base.with_suffix(suffix), tmp_path / base.with_suffix(suffix).name)
-    data = (tmp_path / base.with_suffix(".csv").name).read_bytes()
-    at = sum(len(line) for line in data.splitlines(keepends=True)[:3205])
-    assert data[at:at + 10] == b'"MSR ANT T'
-    (tmp_path / base.with_suffix(".csv").name).write_bytes(data[:at] + b"\x02" + data[at + 1:])
-    obj = pdsgen.open(tmp_path / base.with_suffix(".lbl").name)["SPREADSHEET"]
-    with pytest.raises(DataError, match=r"fsb_01500_rhk_xib_85s238_v1.csv: object 'SPREADSHEET': the records "
-                                        r"cannot be matched to lines .* quote"):
-        _ = obj.data
-
-
 def test_fsb_short_title_record_and_values_equal_csv_module():
     base = DUAL / "fsb" / "fsb_01500_rhk_xib_85s238_v1"
     rows = _csv(base.with_suffix(".csv"))
