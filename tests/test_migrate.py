@@ -33,6 +33,7 @@ CONTEXT = {"Product_Context": [
     {"lidvid": "urn:nasa:pds:context:instrument:other.spec::1.0", "name": ["SPECTROMETER"],
      "type": ["Spectrometer"]},
     {"lidvid": "urn:nasa:pds:context:target:planet.mars::1.0", "name": ["Mars"], "type": ["Planet"]},
+    {"lidvid": "urn:nasa:pds:context:target:satellite.mars.phobos::1.0", "name": ["Phobos"], "type": ["Satellite"]},
 ]}
 
 IDENT = """PDS_VERSION_ID = PDS3
@@ -731,9 +732,9 @@ DUAL_OUTCOMES = {
     "odya/ACCANCP007.LBL": "migrated",
     "odya/ACCANCP008.LBL": "migrated",
     "mer_cif/m0154651923f6_2p_cif_gbl.lbl": "migrated",
-    # the first record has 1 of the 3 fields (a title line): no PDS4 Table_Delimited describes
-    # that; the archive's PDS4 label made it a 40-byte Header, which needs a new PDS3 reading
-    "fsb/fsb_01500_rhk_xib_85s238_v1.lbl": "records have fewer fields",
+    # the first record has 1 of the 3 fields (a title line): a 40-byte Header, the
+    # Table_Delimited after it (as the archive's PDS4 label does); context LIDs of ISRO
+    "fsb/fsb_01500_rhk_xib_85s238_v1.lbl": "migrated",
     # ^STRUCTURE files the corpus does not hold: pdsgen cannot read the PDS3 product
     "lend/lend_rdr_dld_20240615.lbl": "LEND_RDR_DLD.FMT",
     "lend/lend_rdr_dlx_20240615.lbl": "LEND_RDR_DLX.FMT",
@@ -842,8 +843,11 @@ def test_dual_values_through_both_labels(dual_migrated):
                 continue  # an Encoded_Image: pds4_tools has no structure for it (see the browse test)
             s = new[obj.name]
             if obj.kind == "table":
+                # leading title lines (fsb) are a Header: the table starts after them
+                skip = len(obj.data) - len(s.data)
+                assert skip == (1 if name.startswith("fsb/") else 0), (name, skip)
                 for f in obj.fields:
-                    a, b = obj.data[f.name], np.asarray(s[f.name])
+                    a, b = obj.data[f.name][skip:], np.asarray(s[f.name])
                     if a.dtype.kind == "S":
                         assert [x.strip() for x in a.astype(str)] == [x.strip() for x in b.astype(str)]
                     else:
@@ -858,6 +862,19 @@ def test_dual_values_through_both_labels(dual_migrated):
     arrays_pub = [s for s in pub.structures if s.is_array()]
     assert len(arrays_pub) == 1
     assert np.array_equal(np.asarray(arrays_pub[0].data), np.asarray(ours["IMAGE"].data), equal_nan=True)
+    # the Mini-RF spreadsheet: title line as a 40-byte Header and the table after it, as published
+    # (the published table holds all 3488 lines; ours the PDS3 label's ROWS = 116 less the title)
+    pub_fsb = pds4_tools.read(str(dual / "fsb/fsb_01500_rhk_xib_85s238_v1.xml"), quiet=True, lazy_load=True)
+    ours_fsb = pds4_tools.read(results["fsb/fsb_01500_rhk_xib_85s238_v1.lbl"].pds4_label, quiet=True,
+                               lazy_load=True)
+    head_pub, head_ours = ([s for s in x.structures if s.is_header()][0] for x in (pub_fsb, ours_fsb))
+    assert (head_pub.meta_data["offset"], head_pub.meta_data["object_length"]) == (0, 40)
+    assert (head_ours.meta_data["offset"], head_ours.meta_data["object_length"]) == (0, 40)
+    tab_pub, tab_ours = ([s for s in x.structures if s.is_table()][0] for x in (pub_fsb, ours_fsb))
+    assert tab_pub.meta_data["offset"] == tab_ours.meta_data["offset"] == 40
+    for k in range(3):
+        a, b = np.asarray(tab_pub.data.field(k))[:115], np.asarray(tab_ours.data.field(k))
+        assert [x.strip() for x in a.astype(str)] == [x.strip() for x in b.astype(str)]
     hdr_ours = ours["HEADER"]
     hdr_pub = [s for s in pub.structures if s.is_header()]
     assert hdr_pub and hdr_pub[0].meta_data["offset"] == hdr_ours.meta_data["offset"] == 0

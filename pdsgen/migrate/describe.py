@@ -16,6 +16,8 @@ object (and field) and why — migration never rewrites data to make it fit.
 | IMAGE (1 band / n bands) | Array_2D_Image / Array_3D_Image |
 | IMAGE with line prefixes/suffixes | Table_Binary, one record per stored line |
 | QUBE core / backplanes | Array_3D_Spectrum (Image, Array_3D) / Array_3D |
+| ARRAY of ELEMENT, HISTOGRAM | Array_1D / Array_2D / Array_3D |
+| COLLECTION, ARRAY of COLLECTION | Table_Binary (one record per cell) |
 | HEADER, `*_HEADER`, ISIS HISTORY | Header |
 | TEXT | Stream_Text; Document_File in a Product_Document of documents only |
 | DOCUMENT (PDF, HTML …) | Document_File of a Product_Document |
@@ -257,7 +259,8 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
     if obj.layout == "delimited":
         if obj.details.get("short_record_count"):
             raise UnsupportedError(f"{where}: {obj.details['short_record_count']} records have fewer fields "
-                                   "than the label; PDS4 Table_Delimited cannot describe them")
+                                   "than the label (not only leading title lines); PDS4 Table_Delimited cannot "
+                                   "describe them")
         items, nf, ng = _items(_tree(obj.fields), 0, delimited=True, allowed=CHARACTER_TYPES, where=where,
                                notes=notes, units=units, **kw)
         delim = str(obj.details.get("field_delimiter", "comma"))
@@ -434,6 +437,22 @@ def describe_qube(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> di
             "ndim": len(axes), "description": obj.description, **element}
 
 
+def describe_array(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> dict[str, Any]:
+    """A PDS3 ARRAY of one ELEMENT (any ``*_ARRAY``) or a HISTOGRAM (any ``*_HISTOGRAM``:
+    ITEMS values of one type) → Array_1D / Array_2D / Array_3D over the same bytes, axes
+    in storage order (PDS3 AXIS_ITEMS: last axis fastest, as PDS4's Last Index Fastest),
+    names as the label gives them (AXIS_NAME; a histogram's one axis ``ITEM``). PDS4 has
+    no array class for more than 3 axes: those are refused."""
+    where = f"object {obj.name!r}"
+    if not 1 <= len(obj.axes) <= 3:
+        raise UnsupportedError(f"{where}: {len(obj.axes)} axes (AXIS_ITEMS); PDS4 arrays (Array_1D/2D/3D) have "
+                               "1 to 3")
+    element = _element(obj, where, notes, units)
+    axes = [{"axis_name": a.name, "elements": a.elements, "sequence_number": i + 1} for i, a in enumerate(obj.axes)]
+    return {"kind": "array", "class_name": f"Array_{len(axes)}D", "name": obj.name, "offset": obj.offset,
+            "axes": axes, "ndim": len(axes), "description": obj.description, **element}
+
+
 def describe_header(obj: DataObject, *, length: int | None) -> dict[str, Any]:
     size = obj.size if obj.size is not None else length
     if not size:
@@ -556,6 +575,73 @@ def document_file(obj: DataObject, desc: dict[str, Any]) -> dict[str, Any]:
     return {"standard": standard, "edition": f"{obj.name} ({standard})"}
 
 
+def leading_short_records(obj: DataObject) -> int | None:
+    """Bytes of the leading records of a delimited table when they are exactly its short
+    records (fewer fields than the label: a title line above a CSV's data, as in Mini-RF's
+    housekeeping files), else None. Only those few records are split here (csv module,
+    the reader's quoting rules); the rest of the table is not touched."""
+    import csv
+
+    count = int(obj.details.get("short_record_count") or 0)
+    ncols = int(obj.details.get("fields_per_record") or len(obj.fields))
+    if not count or obj.records is None or count >= obj.records:
+        return None
+    delimiter = {"comma": ",", "horizontal tab": "\t", "semicolon": ";", "vertical bar": "|"}.get(
+        str(obj.details.get("field_delimiter", "comma")))
+    if delimiter is None:
+        return None
+    size = 0
+    with open(obj.file, "rb") as fh:
+        fh.seek(obj.offset)
+        for k in range(count + 1):
+            line = fh.readline()
+            if not line.strip():
+                return None  # a blank line: the reader skips it, record numbers would not follow the bytes
+            cells = next(csv.reader([line.decode("latin-1").rstrip("\r\n")], delimiter=delimiter,
+                                    quotechar='"', doublequote=True), [])
+            if (len(cells) < ncols) != (k < count):
+                return None
+            if k < count:
+                size += len(line)
+    return size
+
+
+def _leading_header(obj: DataObject, size: int, count: int, notes: Notes,
+                    units: dict[str, str]) -> list[dict[str, Any]]:
+    """A delimited table whose first ``count`` records (``size`` bytes) are short: those
+    bytes as a Header, the table after them with ``count`` fewer records. The PDS3 side
+    of the comparison becomes the same records (a copy of ``obj`` starting after them)."""
+    from dataclasses import replace
+
+    from pdsgen.model import DataObject as _DataObject
+
+    head = _DataObject(name=f"{obj.name}_TITLE_LINES", kind="header", layout="header", file=obj.file,
+                       offset=obj.offset, label_type="HEADER", size=size,
+                       description=f"The first {count} line(s) of the PDS3 {obj.label_type}: fewer fields than "
+                                   "its records (a title)")
+    rest = replace(obj, offset=obj.offset + size, records=int(obj.records or 0) - count,
+                   details={k: v for k, v in obj.details.items() if k != "short_record_count"},
+                   _data=obj.data[count:])
+    notes.add(f"object {obj.name!r}: the first {count} record(s) have fewer fields than the label (a title): "
+              f"described as Header {head.name!r} ({size} bytes), the Table_Delimited starts after them with "
+              f"{rest.records} records")
+    table = {"kind": "table", **describe_table(rest, notes=notes, units=units), "source": rest}
+    return [{"kind": "header", **describe_header(head, length=size), "source": head}, table]
+
+
+def describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes,
+                     units: dict[str, str]) -> list[dict[str, Any]]:
+    """`describe_object`, except that one PDS3 object may become several PDS4 objects
+    (a delimited table's leading title lines → Header + Table_Delimited); each dictionary
+    carries the PDS3 object its values are compared with as ``source``."""
+    if obj.kind == "table" and obj.layout == "delimited" and obj.error is None and \
+            obj.data is not None and obj.details.get("short_record_count"):
+        size = leading_short_records(obj)
+        if size is not None:
+            return _leading_header(obj, size, int(obj.details["short_record_count"]), notes, units)
+    return [{**describe_object(obj, next_offset=next_offset, notes=notes, units=units), "source": obj}]
+
+
 def describe_object(obj: DataObject, *, next_offset: int | None, notes: Notes,
                     units: dict[str, str]) -> dict[str, Any]:
     """One PDS3 data object → the dictionary the migration templates render (``kind``:
@@ -577,14 +663,17 @@ def describe_object(obj: DataObject, *, next_offset: int | None, notes: Notes,
         return {"kind": "table", **describe_table(obj, notes=notes, units=units)}
     if obj.kind == "array" and obj.layout == "pds3_qube":
         return describe_qube(obj, notes=notes, units=units)
-    if obj.kind == "array" and obj.layout in ("array", "pds3_image") and "IMAGE" in obj.label_type.upper():
-        return describe_image(obj, notes=notes, units=units)
+    if obj.kind == "array" and obj.layout in ("array", "pds3_image") and "sample_bits" in obj.details:
+        return describe_image(obj, notes=notes, units=units)  # an IMAGE (LINES, LINE_SAMPLES, SAMPLE_BITS)
+    if obj.kind == "array" and obj.layout == "array":  # ARRAY of ELEMENT, HISTOGRAM
+        return describe_array(obj, notes=notes, units=units)
     if obj.kind == "header":
         return {"kind": "header", **describe_header(obj, length=next_offset - obj.offset if next_offset else None)}
     if obj.kind == "text":
         return describe_text(obj)
     raise UnsupportedError(f"object {obj.name!r} ({obj.label_type}, {obj.kind}) is not migrated: only TABLE, "
-                           "SPREADSHEET, IMAGE, QUBE, HEADER, HISTORY, TEXT and DOCUMENT objects are")
+                           "SPREADSHEET, IMAGE, QUBE, ARRAY, HISTOGRAM, COLLECTION, HEADER, HISTORY, TEXT and "
+                           "DOCUMENT objects are")
 
 
 def product_class(descs: list[dict[str, Any]]) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
-from pdsgen.migrate.describe import Notes, describe_object, document_file, product_class
+from pdsgen.migrate.describe import Notes, describe_objects, document_file, product_class
 from pdsgen.migrate.mapping import MigrationMap
 from pdsgen.migrate.verify import (
     compare_objects,
@@ -105,13 +105,31 @@ def find_labels(targets: Iterable[str | os.PathLike[str]]) -> list[Path]:
 # --------------------------------------------------------------------------- one product
 
 
+_NO_VALUE = ("N/A", "UNK", "UNKNOWN", "NULL", "NONE")
+
+
+def _keywords(product: Product, mapping: MigrationMap, name: str) -> list[str]:
+    """The values of a PDS3 keyword (a sequence or set — ``TARGET_NAME = {MARS, PHOBOS}``
+    — gives each, in label order, once), without the PDS3 no-value words (N/A, UNK …);
+    the ``--map`` [keywords] value instead when there is one."""
+    if name in mapping.keywords:
+        return [str(mapping.keywords[name])]
+    v = product.label.get(name) if hasattr(product.label, "get") else None
+    values = sorted(v, key=str) if isinstance(v, (set, frozenset)) else v if isinstance(v, (list, tuple)) else [v]
+    out: list[str] = []
+    for x in values:
+        text = " ".join(str(x).split()) if x is not None else ""
+        if text and text.upper() not in _NO_VALUE and text not in out:
+            out.append(text)
+    return out
+
+
 def _keyword(product: Product, mapping: MigrationMap, *names: str) -> str | None:
+    """The first value of the first of ``names`` the label (or ``--map``) gives."""
     for n in names:
-        if n in mapping.keywords:
-            return str(mapping.keywords[n])
-        v = product.label.get(n) if hasattr(product.label, "get") else None
-        if v is not None and str(v).strip() and str(v).strip().upper() not in ("N/A", "UNK", "NULL", "NONE"):
-            return " ".join(str(v).split())
+        values = _keywords(product, mapping, n)
+        if values:
+            return values[0]
     return None
 
 
@@ -135,8 +153,9 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
     mission = _keyword(product, m, "MISSION_NAME")
     host_name = _keyword(product, m, "INSTRUMENT_HOST_NAME", "SPACECRAFT_NAME")
     host_id = _keyword(product, m, "INSTRUMENT_HOST_ID", "SPACECRAFT_ID")
-    inst_names = [_keyword(product, m, "INSTRUMENT_NAME"), _keyword(product, m, "INSTRUMENT_ID")]
-    target = _keyword(product, m, "TARGET_NAME")
+    inst_names = _keywords(product, m, "INSTRUMENT_NAME")
+    inst_ids = _keywords(product, m, "INSTRUMENT_ID")
+    targets = _keywords(product, m, "TARGET_NAME")
 
     def pick(kind: str, names: list[str | None], within: str | None = None
              ) -> tuple[str | None, str | None, str | None]:
@@ -154,31 +173,41 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
     inv_lid, _, inv_name = pick("investigation", [mission, host_name, host_id])
     host_lid, _, host_label = pick("instrument_host", [host_name, host_id, mission])
     within = host_lid.rsplit(".", 1)[-1] if host_lid else (host_id or "").lower() or None
-    inst_lid, _, inst_label = pick("instrument", [*inst_names], within=within)
-    tgt_lid, tgt_type, tgt_name = pick("target", [target])
+    # one instrument per INSTRUMENT_NAME (its INSTRUMENT_ID at the same place as a second name)
+    instruments = [pick("instrument", [n, inst_ids[k] if k < len(inst_ids) else None], within=within)
+                   for k, n in enumerate(inst_names or inst_ids[:1] or [None])]
     if inv_lid is None:
         raise UnsupportedError("no investigation context product found for MISSION_NAME/INSTRUMENT_HOST_NAME "
                                f"{mission or host_name or host_id!r}; PDS4 needs one: give [context] investigation "
                                "in --map")
-    if target is None and tgt_lid is None:
+    if not targets and "target" not in ctx:
+        notes.add("no target name in the PDS3 label")
         raise UnsupportedError("the PDS3 label names no TARGET_NAME; give [keywords] TARGET_NAME and "
                                "[context] target in --map")
-    tgt_type = ctx.get("target_type") or tgt_type
-    if not tgt_type or tgt_type == "N/A":
-        raise UnsupportedError(f"target {target!r} has no registered context product, so its PDS4 type is "
-                               "unknown; give [context] target and target_type in --map")
+    found_targets = []
+    for target in list[str | None](targets) or [None]:
+        tgt_lid, tgt_type, tgt_name = pick("target", [target] if target else [])
+        tgt_type = ctx.get("target_type") or tgt_type
+        if not tgt_type or tgt_type == "N/A":
+            raise UnsupportedError(f"target {target!r} has no registered context product, so its PDS4 type is "
+                                   "unknown; give [context] target and target_type in --map")
+        found_targets.append({"name": tgt_name or str(tgt_lid).rsplit(".", 1)[-1], "type": tgt_type,
+                              "lid": tgt_lid})
+        if "target" in ctx:  # the --map names one target
+            break
     observing = []
     if host_label:
         observing.append({"name": host_label, "type": "Host", "lid": host_lid,
                           "reference_type": "is_instrument_host"})
-    if inst_label:
-        observing.append({"name": inst_label, "type": "Instrument", "lid": inst_lid,
-                          "reference_type": "is_instrument"})
+    for inst_lid, _, inst_label in instruments:
+        if inst_label:
+            observing.append({"name": inst_label, "type": "Instrument", "lid": inst_lid,
+                              "reference_type": "is_instrument"})
     if not observing:
         raise UnsupportedError("the PDS3 label names no instrument or host (Observing_System needs one)")
     return {"investigations": [{"name": inv_name, "type": "Mission", "lid": inv_lid}],
             "observing_system": observing,
-            "targets": [{"name": tgt_name or str(tgt_lid).rsplit(".", 1)[-1], "type": tgt_type, "lid": tgt_lid}]}
+            "targets": found_targets}
 
 
 def _describe(product: Product, notes: Notes, units: dict[str, str]) -> dict[Path, list[dict[str, Any]]]:
@@ -186,9 +215,8 @@ def _describe(product: Product, notes: Notes, units: dict[str, str]) -> dict[Pat
     objs = sorted(product.objects, key=lambda o: (str(o.file), o.offset))
     for i, obj in enumerate(objs):
         nxt = objs[i + 1] if i + 1 < len(objs) and objs[i + 1].file == obj.file else None
-        d = describe_object(obj, next_offset=nxt.offset if nxt else None, notes=notes, units=units)
-        d["source"] = obj
-        by_file.setdefault(obj.file, []).append(d)
+        by_file.setdefault(obj.file, []).extend(
+            describe_objects(obj, next_offset=nxt.offset if nxt else None, notes=notes, units=units))
     if not by_file:
         raise UnsupportedError("the PDS3 label describes no data object")
     return by_file

@@ -154,12 +154,9 @@ def lid_component(text: str) -> str:
 
 # --------------------------------------------------------------------------- context products
 
-_KINDS = {
-    "investigation": "urn:nasa:pds:context:investigation:",
-    "instrument_host": "urn:nasa:pds:context:instrument_host:",
-    "instrument": "urn:nasa:pds:context:instrument:",
-    "target": "urn:nasa:pds:context:target:",
-}
+_KINDS = ("investigation", "instrument_host", "instrument", "target")
+#: a registered context LID of any agency and its kind
+_CONTEXT_LID = re.compile(r"^urn:[a-z0-9-]+:[a-z0-9_.-]+:context:(investigation|instrument_host|instrument|target):")
 
 
 @dataclass
@@ -180,9 +177,11 @@ class ContextIndex:
             entries = json.loads(raw).get("Product_Context", [])
             for e in entries:
                 lid = str(e.get("lidvid") or e.get("lid") or "").partition("::")[0].lower()
-                kind = next((k for k, pre in _KINDS.items() if lid.startswith(pre)), None)
-                if kind is None:
+                # context products of every agency (urn:nasa:pds:…, urn:isro:isda:…, urn:esa:psa:…)
+                found = _CONTEXT_LID.match(lid)
+                if found is None:
                     continue
+                kind = found.group(1)
                 types = [str(t) for t in (e.get("type") or [])] or ["N/A"]
                 names = [str(n) for n in e.get("name") or []]
                 if names:
