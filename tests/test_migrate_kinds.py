@@ -434,3 +434,100 @@ def test_spreadsheet_leading_title_lines_become_a_header(tmp_path, ctx_file):
     # a short record that is not a leading one stays refused
     r = run(tmp_path / "mid", ctx_file, CSV_LABEL.format(rows=3), {"S.CSV": b'"A",1.5\r\n"B"\r\n"C",3\r\n'})
     assert r.status == "failed" and "1 records have fewer fields than the label" in r.reason, r.reason
+
+
+# --------------------------------------------------------------------------- images: packed samples, per-band constants
+
+
+def packed_12bit(values: np.ndarray) -> bytes:
+    """12-bit samples packed most significant bit first, two in three bytes (by hand)."""
+    a, b = values.reshape(-1, 2).T.astype(np.uint16)
+    return np.stack([a >> 4, ((a & 0xF) << 4) | (b >> 8), b & 0xFF], axis=1).astype(np.uint8).tobytes()
+
+
+PACKED_IMAGE = """RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = {record}
+^IMAGE = "I.IMG"
+OBJECT = IMAGE
+  LINES = 3
+  LINE_SAMPLES = {samples}
+  {prefix}SAMPLE_TYPE = {type}
+  SAMPLE_BITS = {bits}
+  MISSING_CONSTANT = 4095
+  UNIT = "DN"
+END_OBJECT = IMAGE
+END
+"""
+
+
+def test_packed_12_bit_image_as_table_of_lines_with_field_bits(tmp_path, ctx_file):
+    import pdsgen
+
+    samples = np.array([[0, 4095, 1, 2048], [17, 300, 4000, 5], [1234, 2345, 3456, 7]], dtype=np.uint16)
+    prefix = b"PF"
+    data = b"".join(prefix + packed_12bit(line) for line in samples)
+    label = PACKED_IMAGE.format(record=8, samples=4, type="MSB_UNSIGNED_INTEGER", bits=12,
+                                prefix="LINE_PREFIX_BYTES = 2\n  ")
+    r = run(tmp_path, ctx_file, label, {"I.IMG": data})
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Table_Binary/p:records") == ["3"]
+    assert texts(t, "//p:Record_Binary/p:record_length") == ["8"]
+    g = "//p:Group_Field_Binary[p:name='SAMPLES']"
+    assert texts(t, f"{g}/p:repetitions") == ["2"] and texts(t, f"{g}/p:group_location") == ["3"]
+    assert texts(t, f"{g}/p:Field_Binary/p:field_length") == ["3"]
+    bits = f"{g}/p:Field_Binary/p:Packed_Data_Fields/p:Field_Bit"
+    assert texts(t, f"{bits}/p:start_bit_location") == ["1", "13"]
+    assert texts(t, f"{bits}/p:stop_bit_location") == ["12", "24"]
+    assert texts(t, f"{bits}/p:Special_Constants/p:missing_constant") == ["4095", "4095"]
+    # pdsgen's PDS4 reading of the Field_Bits gives the hand-packed samples back
+    # (pds4_tools 1.3 does not expose Field_Bit values)
+    table = pdsgen.open(r.pds4_label)["IMAGE"].data
+    got = np.stack([table["SAMPLE_1"], table["SAMPLE_2"]], axis=-1).reshape(3, 4)
+    assert np.array_equal(got, samples)
+    assert np.asarray(table["LINE_PREFIX_BYTE"]).tolist() == [[80, 70]] * 3
+
+
+def test_packed_image_refusals(tmp_path, ctx_file):
+    # 3 samples of 12 bits: the second 3-byte unit would reach past the 5-byte line
+    label = PACKED_IMAGE.format(record=5, samples=3, type="MSB_UNSIGNED_INTEGER", bits=12, prefix="")
+    r = run(tmp_path / "odd", ctx_file, label, {"I.IMG": bytes(15)})
+    assert r.status == "failed" and "object 'IMAGE': 3 samples of 12 bits per stored line do not fill whole " \
+        "3-byte units of 2 samples" in r.reason, r.reason
+    label = PACKED_IMAGE.format(record=6, samples=4, type="LSB_UNSIGNED_INTEGER", bits=12, prefix="")
+    r = run(tmp_path / "lsb", ctx_file, label, {"I.IMG": bytes(18)})
+    assert r.status == "failed" and "object 'IMAGE': SAMPLE_BITS = 12 packed least significant bit first" in \
+        r.reason, r.reason
+
+
+def test_per_band_special_constants_one_array_per_band(tmp_path, ctx_file):
+    cube = (np.arange(24, dtype=np.uint8) * 11).reshape(2, 3, 4)
+    label = """RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 4
+^IMAGE = "I.IMG"
+OBJECT = IMAGE
+  LINES = 3
+  LINE_SAMPLES = 4
+  BANDS = 2
+  BAND_STORAGE_TYPE = {storage}
+  SAMPLE_TYPE = UNSIGNED_INTEGER
+  SAMPLE_BITS = 8
+  MISSING_CONSTANT = (0, 253)
+  INVALID_CONSTANT = 1
+END_OBJECT = IMAGE
+END
+"""
+    r = run(tmp_path, ctx_file, label.format(storage="BAND_SEQUENTIAL"), {"I.IMG": cube.tobytes()})
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Array_2D_Image/p:name") == ["IMAGE_BAND_1", "IMAGE_BAND_2"]
+    assert texts(t, "//p:Array_2D_Image/p:offset") == ["0", "12"]
+    assert texts(t, "//p:Array_2D_Image/p:Special_Constants/p:missing_constant") == ["0", "253"]
+    assert texts(t, "//p:Array_2D_Image/p:Special_Constants/p:invalid_constant") == ["1", "1"]
+    got = pds4_read(r.pds4_label)
+    for b in range(2):
+        assert np.array_equal(np.ma.getdata(got[f"IMAGE_BAND_{b + 1}"].data), cube[b])
+    # line-interleaved bands are not contiguous arrays: refused, naming the constants
+    r = run(tmp_path / "bil", ctx_file, label.format(storage="LINE_INTERLEAVED"), {"I.IMG": cube.tobytes()})
+    assert r.status == "failed" and "object 'IMAGE': per-band special constants (missing_constant) in a line " \
+        "interleaved image" in r.reason, r.reason

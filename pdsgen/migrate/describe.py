@@ -357,14 +357,100 @@ def _image_lines_table(obj: DataObject, axes: list[dict[str, Any]], element: dic
             "groups": len(items), "items": items, "image_lines": True}
 
 
+def _packed_image_table(obj: DataObject, axes: list[dict[str, Any]], element: dict[str, Any],
+                        bits: int) -> dict[str, Any]:
+    """An IMAGE of packed samples (SAMPLE_BITS not a multiple of 8; PDS3 Standards
+    Reference, IMAGE: each stored line a continuous bit stream starting on a byte
+    boundary, most significant bit first) as a Table_Binary with one record per stored
+    line. Bit offsets repeat every lcm(SAMPLE_BITS, 8) bits (12-bit samples: 2 in 3
+    bytes), so a line is a group ``SAMPLES`` of that many bytes, each a bit-string field
+    ``PACKED_SAMPLES`` whose Packed_Data_Fields hold the samples as Field_Bits
+    ``SAMPLE_1`` … ``SAMPLE_k`` (start/stop bit counted from the field's first bit), with
+    the image's unit, scaling and special constants; line prefix/suffix bytes as groups
+    of UnsignedByte around it. Refused when the samples of a line do not fill whole units
+    (the last unit would reach past the line) or are packed least significant bit first
+    (Field_Bit counts bits in storage order)."""
+    import math
+
+    where = f"object {obj.name!r}"
+    d = obj.details
+    if str(d.get("packed_bit_order") or "MSB") == "LSB":
+        raise UnsupportedError(f"{where}: SAMPLE_BITS = {bits} packed least significant bit first "
+                               f"({obj.label_element_type}); PDS4 Field_Bit counts bits from the most significant "
+                               "bit of the stored bytes")
+    prefix = int(d.get("line_prefix_bytes") or 0)
+    suffix = int(d.get("line_suffix_bytes") or 0)
+    storage = str(d.get("band_storage_type") or "BAND_SEQUENTIAL")
+    per_line_axes = axes[1:] if len(axes) == 3 and storage != "BAND_SEQUENTIAL" else axes[-1:]
+    values = int(np.prod([a["elements"] for a in per_line_axes]))
+    records = int(np.prod([a["elements"] for a in axes])) // values
+    per_unit = math.lcm(bits, 8) // bits
+    unit_bytes = per_unit * bits // 8
+    if values % per_unit:
+        raise UnsupportedError(f"{where}: {values} samples of {bits} bits per stored line do not fill whole "
+                               f"{unit_bytes}-byte units of {per_unit} samples; PDS4 Packed_Data_Fields describe "
+                               "whole fields")
+    bit_type = "SignedBitString" if element["data_type"].startswith("Signed") else "UnsignedBitString"
+    samples = [{"kind": "field", "name": f"{IMAGE_VALUE_FIELD}_{k + 1}", "number": k + 1, "location": None,
+                "length": unit_bytes, "field_format": None, "description": None, **element, "data_type": bit_type,
+                "start_bit": k * bits + 1, "stop_bit": (k + 1) * bits} for k in range(per_unit)]
+    packed = {"kind": "packed", "name": "PACKED_SAMPLES", "number": 1, "location": 1, "length": unit_bytes,
+              "data_type": "UnsignedBitString", "bits": samples}
+    length = values // per_unit * unit_bytes
+    group = {"kind": "group", "name": f"{IMAGE_VALUE_FIELD}S", "number": 1, "repetitions": values // per_unit,
+             "fields": 1, "groups": 0, "location": prefix + 1, "length": length, "items": [packed]}
+    items: list[dict[str, Any]] = []
+    if prefix:
+        items.append(_byte_group("LINE_PREFIX", PREFIX_FIELD, prefix, 1, 1))
+    group["number"] = len(items) + 1
+    items.append(group)
+    if suffix:
+        items.append(_byte_group("LINE_SUFFIX", SUFFIX_FIELD, suffix, prefix + length + 1, len(items) + 1))
+    return {"kind": "table", "class_name": "Table_Binary", "format": "binary", "name": obj.name,
+            "offset": obj.offset, "records": records,
+            "description": (obj.description + " " if obj.description else "")
+            + f"PDS3 IMAGE ({' x '.join(str(a['elements']) for a in axes)} {storage.lower().replace('_', ' ')}) "
+            f"of {bits}-bit samples packed most significant bit first: one record per stored line, "
+            f"{per_unit} samples in each {unit_bytes}-byte unit.",
+            "record_delimiter": None, "record_length": prefix + length + suffix, "fields": 0,
+            "groups": len(items), "items": items, "image_lines": True}
+
+
+def _band_images(obj: DataObject) -> list[DataObject] | None:
+    """A band-sequential IMAGE with per-band special constants (``MISSING_CONSTANT =
+    (0, 255)``) as one 2-D image per band — each band's bytes are contiguous, so each is
+    an Array_2D_Image of its own with its own Special_Constants (``<IMAGE>_BAND_<n>``);
+    None when the bands are interleaved or the lines carry prefix/suffix bytes or packed
+    samples (the bands are then not contiguous arrays)."""
+    from dataclasses import replace
+
+    d = obj.details
+    per_band: dict[str, list[Any]] = d["band_special_constants"]
+    bits = int(d.get("sample_bits") or 0)
+    if (str(d.get("band_storage_type") or "BAND_SEQUENTIAL") != "BAND_SEQUENTIAL" or bits % 8
+            or d.get("line_prefix_bytes") or d.get("line_suffix_bytes") or len(obj.axes) != 3):
+        return None
+    bands, lines, samples = (a.elements for a in obj.axes)
+    band_bytes = lines * samples * bits // 8
+    data = obj.data
+    details = {k: v for k, v in d.items() if k != "band_special_constants"}
+    return [replace(obj, name=f"{obj.name}_BAND_{b + 1}", offset=obj.offset + b * band_bytes,
+                    axes=[replace(a, sequence_number=i + 1) for i, a in enumerate(obj.axes[1:])],
+                    special_constants={**obj.special_constants, **{k: v[b] for k, v in per_band.items()}},
+                    size=band_bytes, details=details, _data=data[b], _physical=None)
+            for b in range(bands)]
+
+
 def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> dict[str, Any]:
     where = f"object {obj.name!r}"
     d = obj.details
     bits = d.get("sample_bits")
-    if bits is not None and int(bits) % 8:
-        raise UnsupportedError(f"{where}: SAMPLE_BITS = {bits} (packed samples) has no PDS4 array type")
     if d.get("band_special_constants"):
-        raise UnsupportedError(f"{where}: per-band special constants have no PDS4 form")
+        raise UnsupportedError(f"{where}: per-band special constants "
+                               f"({', '.join(sorted(d['band_special_constants']))}) in a "
+                               f"{str(d.get('band_storage_type') or 'BAND_SEQUENTIAL').lower().replace('_', ' ')} "
+                               "image whose bands are not contiguous arrays (interleaved, line prefixes/suffixes or "
+                               "packed samples); PDS4 Special_Constants apply to a whole array or field")
     element = _element(obj, where, notes, units)
     names = [_AXIS.get(a.name.upper()) for a in obj.axes]
     if None in names:
@@ -375,6 +461,10 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
         axes = [dict(a, sequence_number=i + 1) for i, a in enumerate(axes[1:])]
     if len(axes) not in (2, 3):
         raise UnsupportedError(f"{where}: {len(axes)} axes; an image has 2 or 3")
+    if bits is not None and int(bits) % 8:
+        notes.add(f"{where}: SAMPLE_BITS = {bits} (packed samples): described as a Table_Binary of image lines "
+                  "with Packed_Data_Fields (PDS4 arrays have no packed element types)")
+        return _packed_image_table(obj, axes, element, int(bits))
     if d.get("line_prefix_bytes") or d.get("line_suffix_bytes"):
         notes.add(f"{where}: LINE_PREFIX_BYTES = {d.get('line_prefix_bytes') or 0}, LINE_SUFFIX_BYTES = "
                   f"{d.get('line_suffix_bytes') or 0}: described as a Table_Binary of image lines "
@@ -639,6 +729,12 @@ def describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes,
         size = leading_short_records(obj)
         if size is not None:
             return _leading_header(obj, size, int(obj.details["short_record_count"]), notes, units)
+    if obj.kind == "array" and obj.error is None and obj.details.get("band_special_constants"):
+        bands = _band_images(obj)
+        if bands is not None:
+            notes.add(f"object {obj.name!r}: per-band special constants: one Array_2D_Image per band "
+                      f"({', '.join(b.name for b in bands)})")
+            return [{**describe_image(b, notes=notes, units=units), "source": b} for b in bands]
     return [{**describe_object(obj, next_offset=next_offset, notes=notes, units=units), "source": obj}]
 
 

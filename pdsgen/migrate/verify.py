@@ -149,9 +149,14 @@ def image_lines_difference(old: DataObject, new: DataObject) -> list[str]:
 
     table = new.data
     names = table.dtype.names or ()
-    if IMAGE_VALUE_FIELD not in names:
+    # packed samples: Field_Bits SAMPLE_1 … SAMPLE_k of each packed unit, in storage order
+    packed = [n for n in names if n.startswith(f"{IMAGE_VALUE_FIELD}_") and n.rpartition("_")[2].isdigit()]
+    if IMAGE_VALUE_FIELD not in names and not packed:
         return [f"object {old.name!r}: no {IMAGE_VALUE_FIELD} field in the PDS4 reading ({list(names)})"]
-    image, values = np.asarray(old.data), np.asarray(table[IMAGE_VALUE_FIELD])
+    image = np.asarray(old.data)
+    values = (np.asarray(table[IMAGE_VALUE_FIELD]) if IMAGE_VALUE_FIELD in names else
+              np.stack([np.asarray(table[n]) for n in sorted(packed, key=lambda n: int(n.rpartition("_")[2]))],
+                       axis=-1))
     if values.size != image.size:
         return [f"object {old.name!r}: {values.shape} line values vs image {image.shape}"]
     problems = []
