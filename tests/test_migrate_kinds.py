@@ -531,3 +531,73 @@ END
     r = run(tmp_path / "bil", ctx_file, label.format(storage="LINE_INTERLEAVED"), {"I.IMG": cube.tobytes()})
     assert r.status == "failed" and "object 'IMAGE': per-band special constants (missing_constant) in a line " \
         "interleaved image" in r.reason, r.reason
+
+
+# --------------------------------------------------------------------------- QUBE sideplanes, bottomplanes
+
+
+def test_qube_sideplanes_bottomplanes_backplanes_as_tables_of_planes(tmp_path, ctx_file):
+    """A band-sequential QUBE (PDS3 Standards Reference A.23) with one sideplane item per
+    line, one bottomplane line per band and one backplane of 2-byte integers in 4-byte
+    slots, its bytes laid out here by hand: each core plane a record of the first table,
+    the backplane a record of the second."""
+    from test_migrate import make_qube
+
+    n0, n1, n2 = 4, 3, 2  # SAMPLE, LINE, BAND (fastest first)
+    core = (np.arange(n2 * n1 * n0).reshape(n2, n1, n0) * 0.25 - 1).astype(">f4")
+    side = (np.arange(n2 * n1).reshape(n2, n1, 1) + 1000).astype(">i4")
+    bottom = (np.arange(n2 * n0).reshape(n2, 1, n0) / 2 + 50).astype(">f4")
+    back = (np.arange(n1 * n0).reshape(1, n1, n0) - 6).astype(">i2")
+    corner = b"\xee" * 4
+    raw = b""
+    for b in range(n2):
+        for line in range(n1):
+            raw += core[b, line].tobytes() + side[b, line].tobytes()
+        raw += bottom[b, 0].tobytes() + corner
+    for line in range(n1):
+        raw += b"".join(back[0, line, k:k + 1].tobytes() + b"\0\0" for k in range(n0)) + corner
+    raw += corner * (n0 + 1)
+    extra = """  SAMPLE_SUFFIX_NAME = SIDE
+  SAMPLE_SUFFIX_ITEM_BYTES = 4
+  SAMPLE_SUFFIX_ITEM_TYPE = MSB_INTEGER
+  LINE_SUFFIX_NAME = BOTTOM
+  LINE_SUFFIX_ITEM_BYTES = 4
+  LINE_SUFFIX_ITEM_TYPE = IEEE_REAL
+  BAND_SUFFIX_NAME = BACK
+  BAND_SUFFIX_ITEM_BYTES = 2
+  BAND_SUFFIX_ITEM_TYPE = MSB_INTEGER
+"""
+    label, _, _ = make_qube(tmp_path / "in", axis_names=("SAMPLE", "LINE", "BAND"), core=(n0, n1, n2),
+                            suffix=(1, 1, 1), raw=raw, extra=extra)
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Table_Binary/p:name") == ["QUBE", "QUBE.BAND_SUFFIX"]
+    assert texts(t, "//p:Table_Binary/p:offset") == ["0", str(n2 * (n1 * 20 + 20))]
+    assert texts(t, "//p:Table_Binary/p:records") == ["2", "1"]
+    assert texts(t, "//p:Record_Binary/p:record_length") == ["80", "80"]
+    assert texts(t, "//p:Field_Binary[p:name='CORE']/p:scaling_factor") == ["2.0"]
+    assert texts(t, "//p:Field_Binary[p:name='LINE_SUFFIX']/p:data_type") == ["IEEE754MSBSingle"]
+    assert texts(t, "//p:Field_Binary[p:name='BAND_SUFFIX']/p:field_length") == ["2"]
+    got = pds4_read(r.pds4_label)
+    qube, backs = got["QUBE"], got["QUBE.BAND_SUFFIX"]
+    # pds4_tools scales CORE (CORE_MULTIPLIER 2, CORE_BASE 0.5)
+    assert np.array_equal(np.asarray(qube["CORE"]), core.astype(float) * 2.0 + 0.5)
+    assert np.array_equal(np.asarray(qube["SAMPLE_SUFFIX"]), side)
+    assert np.array_equal(np.asarray(qube["LINE_SUFFIX"]), bottom)
+    assert np.array_equal(np.asarray(backs["BAND_SUFFIX"]), back)
+    # the read-back compares every suffix set: a changed sideplane item is found
+    from dataclasses import replace
+
+    import pdsgen
+    from pdsgen.migrate.verify import compare_objects
+
+    old = pdsgen.open(label)
+    src = replace(old["QUBE"], details={**old["QUBE"].details, "qube_parts": [old["QUBE.SAMPLE_SUFFIX"]]})
+    out = tmp_path / "out/Q.QUB"
+    changed = bytearray(out.read_bytes())
+    changed[16 + 3] ^= 0x01  # the first line's sideplane item (after 4 core reals)
+    out.unlink()  # a hard link to the input: replaced, not written through
+    out.write_bytes(bytes(changed))
+    problems = compare_objects([(src, pdsgen.open(r.pds4_label)["QUBE"])])
+    assert len(problems) == 1 and problems[0].startswith("object 'QUBE.SAMPLE_SUFFIX': 1 values differ"), problems

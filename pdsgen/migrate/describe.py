@@ -27,6 +27,7 @@ object (and field) and why — migration never rewrites data to make it fit.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -543,6 +544,111 @@ def describe_array(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
             "axes": axes, "ndim": len(axes), "description": obj.description, **element}
 
 
+#: field of the core values in a QUBE described as a table of planes (sideplanes/bottomplanes)
+QUBE_CORE_FIELD = "CORE"
+
+
+def _typed_group(name: str, field_name: str, count: int, stride: int, location: int, number: int,
+                 element: dict[str, Any], item_bytes: int) -> dict[str, Any]:
+    """``count`` typed items in ``stride``-byte slots (the value in the slot's first ``item_bytes``)."""
+    item = {"kind": "field", "name": field_name, "number": 1, "location": 1, "length": item_bytes,
+            "field_format": None, "description": None, **element}
+    return {"kind": "group", "name": name, "number": number, "repetitions": count, "fields": 1, "groups": 0,
+            "location": location, "length": count * stride, "items": [item]}
+
+
+def _slots(name: str, count: int, value: dict[str, Any], corner: int, stride: int, location: int,
+           number: int, corner_name: str) -> dict[str, Any]:
+    """A group of ``count`` lines, each ``value`` (a group) then ``corner`` suffix slots of
+    ``stride`` bytes (corner items, suffixes of suffixes: opaque bytes)."""
+    inner = [dict(value, number=1)]
+    length = value["length"]
+    if corner:
+        inner.append(_byte_group(corner_name, f"{corner_name}_BYTE", corner * stride, length + 1, 2))
+        length += corner * stride
+    return {"kind": "group", "name": name, "number": number, "repetitions": count, "fields": 0,
+            "groups": len(inner), "location": location, "length": count * length, "items": inner}
+
+
+def qube_planes_table(obj: DataObject, parts: list[DataObject], *, notes: Notes,
+                      units: dict[str, str]) -> dict[str, Any]:
+    """A QUBE with sideplanes or bottomplanes (suffix items along the two faster storage
+    axes, which interleave with the core) as a Table_Binary with one record per core
+    plane of the slowest axis (PDS3 Standards Reference A.23 layout): a group of the n1
+    lines, each the n0 core items (field ``CORE``, the core's type, unit, scaling and
+    special constants) then the s0 sideplane items (field ``<A0>_SUFFIX``, the suffix
+    type, in SUFFIX_BYTES slots); then the s1 bottomplane lines (field ``<A1>_SUFFIX``),
+    their s0 corner slots as opaque bytes. Backplanes are `qube_backplanes_table`.
+    ``parts``: the PDS3 reader's sideplane/bottomplane objects, compared with the table's
+    suffix fields on read-back."""
+    g = obj.details["qube"]
+    names = list(g["axis_names"])
+    (n0, n1, n2), (s0, s1, _s2) = tuple(g["core"]), tuple(g["suffix"])
+    cb, sb = int(g["core_bytes"]), int(g["suffix_bytes"])
+    where = f"object {obj.name!r}"
+    a0, a1 = names[0], names[1] if len(names) > 1 else "AXIS_2"
+    by_part = {int(q.details["qube"]["part"]): q for q in parts}
+    for q in by_part.values():
+        if q.error is not None:
+            raise UnsupportedError(f"object {q.name!r} cannot be described: {q.error}")
+    core = _typed_group(f"{a0}S", QUBE_CORE_FIELD, n0, cb, 1, 1, _element(obj, where, notes, units), cb)
+    line_items = [core]
+    if s0:
+        q = by_part[0]
+        line_items.append(_typed_group(f"{a0}_SUFFIX_ITEMS", f"{a0}_SUFFIX", s0, sb, n0 * cb + 1, 2,
+                                       _element(q, f"object {q.name!r}", notes, units),
+                                       int(q.details["qube"]["item_bytes"])))
+    row = n0 * cb + s0 * sb
+    lines = {"kind": "group", "name": f"{a1}S", "number": 1, "repetitions": n1, "fields": 0,
+             "groups": len(line_items), "location": 1, "length": n1 * row, "items": line_items}
+    items = [lines]
+    if s1:
+        q = by_part[1]
+        value = _typed_group(f"{a1}_SUFFIX_ITEMS", f"{a1}_SUFFIX", n0, sb, 1, 1,
+                             _element(q, f"object {q.name!r}", notes, units), int(q.details["qube"]["item_bytes"]))
+        items.append(_slots(f"{a1}_SUFFIX_LINES", s1, value, s0, sb, n1 * row + 1, 2, "CORNER"))
+    plane = n1 * row + s1 * (n0 + s0) * sb
+    notes.add(f"{where}: SUFFIX_ITEMS = ({', '.join(map(str, g['suffix'][:len(names)]))}) along AXIS_NAME "
+              f"({', '.join(names)}): sideplanes/bottomplanes interleave with the core, so the qube is described "
+              f"as a Table_Binary of its {n2} core planes (fields {QUBE_CORE_FIELD}"
+              + "".join(f", {names[k]}_SUFFIX" for k in (0, 1) if k in by_part) + ")")
+    return {"kind": "table", "class_name": "Table_Binary", "format": "binary", "name": obj.name,
+            "offset": obj.offset, "records": n2,
+            "description": (obj.description + " " if obj.description else "")
+            + f"PDS3 QUBE (AXIS_NAME {', '.join(names)}; CORE_ITEMS {n0}, {n1}, {n2}; SUFFIX_ITEMS "
+            f"{s0}, {s1}, {_s2}): one record per {names[2] if len(names) > 2 else 'qube'} plane.",
+            "record_delimiter": None, "record_length": plane, "fields": 0, "groups": len(items), "items": items}
+
+
+def qube_backplanes_table(part: DataObject, *, notes: Notes, units: dict[str, str]) -> dict[str, Any]:
+    """The backplanes (suffix planes along the slowest axis) of a QUBE that also has
+    sideplanes or bottomplanes, or whose items do not fill their SUFFIX_BYTES slots (no
+    array steps over the padding): a Table_Binary of the s2 suffix planes right after the
+    core planes, each (n1 + s1) lines of (n0 + s0) SUFFIX_BYTES slots; the backplane items
+    are field ``<A2>_SUFFIX``, corner slots opaque bytes."""
+    g = part.details["qube"]
+    names = list(g["axis_names"])
+    (n0, n1, n2), (s0, s1, s2) = tuple(g["core"]), tuple(g["suffix"])
+    cb, sb = int(g["core_bytes"]), int(g["suffix_bytes"])
+    if part.error is not None:
+        raise UnsupportedError(f"object {part.name!r} cannot be described: {part.error}")
+    value = _typed_group(f"{names[0]}S", f"{names[2]}_SUFFIX", n0, sb, 1, 1,
+                         _element(part, f"object {part.name!r}", notes, units), int(g["item_bytes"]))
+    items = [_slots(f"{names[1]}S", n1, value, s0, sb, 1, 1, "CORNER")]
+    if s1:
+        items.append(_byte_group("CORNER_LINES", "CORNER_LINE_BYTE", s1 * (n0 + s0) * sb, n1 * (n0 + s0) * sb + 1, 2))
+    plane = n1 * (n0 * cb + s0 * sb) + s1 * (n0 + s0) * sb
+    return {"kind": "table", "class_name": "Table_Binary", "format": "binary", "name": part.name,
+            "offset": part.offset + n2 * plane, "records": s2, "description": part.description,
+            "record_delimiter": None, "record_length": (n1 + s1) * (n0 + s0) * sb, "fields": 0,
+            "groups": len(items), "items": items}
+
+
+def _interleaved_suffix(obj: DataObject) -> bool:
+    g = obj.details.get("qube") or {}
+    return obj.layout == "pds3_qube" and any(tuple(g.get("suffix") or (0, 0, 0))[:2])
+
+
 def describe_header(obj: DataObject, *, length: int | None) -> dict[str, Any]:
     size = obj.size if obj.size is not None else length
     if not size:
@@ -719,11 +825,28 @@ def _leading_header(obj: DataObject, size: int, count: int, notes: Notes,
     return [{"kind": "header", **describe_header(head, length=size), "source": head}, table]
 
 
-def describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes,
-                     units: dict[str, str]) -> list[dict[str, Any]]:
+def describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes, units: dict[str, str],
+                     siblings: Sequence[DataObject] = ()) -> list[dict[str, Any]]:
     """`describe_object`, except that one PDS3 object may become several PDS4 objects
-    (a delimited table's leading title lines → Header + Table_Delimited); each dictionary
-    carries the PDS3 object its values are compared with as ``source``."""
+    (a delimited table's leading title lines → Header + Table_Delimited; a band-sequential
+    image with per-band constants → one image per band) or none (the sideplanes and
+    bottomplanes of a QUBE, fields of the core's table of planes); each dictionary
+    carries the PDS3 object its values are compared with as ``source``. ``siblings``:
+    the product's other objects (a QUBE core finds its suffix objects there)."""
+    padded = obj.layout == "pds3_qube" and obj.details["qube"].get("part") == 2 and \
+        obj.details["qube"].get("item_bytes") != obj.details["qube"].get("suffix_bytes")
+    if (_interleaved_suffix(obj) or padded) and obj.error is None:
+        part = obj.details["qube"].get("part")
+        if part in (0, 1):
+            return []  # in the core's table of planes (compared there)
+        if part == 2:
+            return [{**qube_backplanes_table(obj, notes=notes, units=units), "source": obj}]
+        from dataclasses import replace
+
+        parts = [q for q in siblings if q.layout == "pds3_qube" and q.name.startswith(f"{obj.name}.")
+                 and q.details["qube"].get("part") in (0, 1)]
+        desc = qube_planes_table(obj, parts, notes=notes, units=units)
+        return [{**desc, "source": replace(obj, details={**obj.details, "qube_parts": parts})}]
     if obj.kind == "table" and obj.layout == "delimited" and obj.error is None and \
             obj.data is not None and obj.details.get("short_record_count"):
         size = leading_short_records(obj)

@@ -216,7 +216,7 @@ def _describe(product: Product, notes: Notes, units: dict[str, str]) -> dict[Pat
     for i, obj in enumerate(objs):
         nxt = objs[i + 1] if i + 1 < len(objs) and objs[i + 1].file == obj.file else None
         by_file.setdefault(obj.file, []).extend(
-            describe_objects(obj, next_offset=nxt.offset if nxt else None, notes=notes, units=units))
+            describe_objects(obj, next_offset=nxt.offset if nxt else None, notes=notes, units=units, siblings=objs))
     if not by_file:
         raise UnsupportedError("the PDS3 label describes no data object")
     return by_file

@@ -72,6 +72,8 @@ def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]
                 diff = values_difference(a[name], b[name])
                 if diff:
                     problems.append(f"object {old.name!r} field {name!r}: {diff}")
+        elif new.kind == "table" and old.layout == "pds3_qube":  # a QUBE with side/bottomplanes
+            problems.extend(qube_planes_difference(old, new))
         elif new.kind == "table":  # an IMAGE with line prefixes/suffixes as a table of lines
             problems.extend(image_lines_difference(old, new))
         else:
@@ -170,6 +172,34 @@ def image_lines_difference(old: DataObject, new: DataObject) -> list[str]:
             -1, int(old.details["line_prefix_bytes"])))
         if diff:
             problems.append(f"object {old.name!r} line prefixes: {diff}")
+    return problems
+
+
+def qube_planes_difference(old: DataObject, new: DataObject) -> list[str]:
+    """A PDS3 QUBE with sideplanes/bottomplanes (core, and the suffix objects the
+    description kept in ``details["qube_parts"]``) or its backplanes against the PDS4
+    Table_Binary of its planes: each array equals the table's field of the same values
+    (``CORE``, ``<AXIS>_SUFFIX``), element by element in storage order."""
+    from pdsgen.migrate.describe import QUBE_CORE_FIELD
+
+    g = old.details["qube"]
+    names = list(g["axis_names"])
+    if g.get("part") is None:
+        checks = [(old, QUBE_CORE_FIELD)] + [(q, f"{names[q.details['qube']['part']]}_SUFFIX")
+                                             for q in old.details.get("qube_parts", [])]
+    else:
+        checks = [(old, f"{names[g['part']]}_SUFFIX")]
+    table = new.data
+    problems = []
+    for obj, name in checks:
+        if name not in (table.dtype.names or ()):
+            problems.append(f"object {obj.name!r}: no field {name!r} in the PDS4 reading")
+            continue
+        a, b = np.asarray(obj.data), np.asarray(table[name])
+        diff = (values_difference(a, b.reshape(a.shape)) if a.size == b.size
+                else f"{b.shape} table values vs {a.shape}")
+        if diff:
+            problems.append(f"object {obj.name!r}: {diff}")
     return problems
 
 
