@@ -601,3 +601,30 @@ def test_qube_sideplanes_bottomplanes_backplanes_as_tables_of_planes(tmp_path, c
     out.write_bytes(bytes(changed))
     problems = compare_objects([(src, pdsgen.open(r.pds4_label)["QUBE"])])
     assert len(problems) == 1 and problems[0].startswith("object 'QUBE.SAMPLE_SUFFIX': 1 values differ"), problems
+
+
+# --------------------------------------------------------------------------- field names, text bytes, empty tables
+
+
+def test_repeated_column_names_renamed_as_the_reader_names_them(tmp_path, ctx_file):
+    r = run(tmp_path, ctx_file, binary_table("TABLE").replace("NAME = B", "NAME = A"), {"T.DAT": PAIRS.tobytes()})
+    assert r.status == "migrated", r.reason
+    assert texts(xml(r.pds4_label), "//p:Field_Binary/p:name") == ["A", "A_2"]
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert np.asarray(s["A"]).tolist() == [1, -2, 300] and np.asarray(s["A_2"]).tolist() == [0.5, 1.5, -2.25]
+
+
+def test_character_columns_utf8_described_latin1_refused_and_empty_tables(tmp_path, ctx_file):
+    label = "RECORD_TYPE = STREAM\n" + ASCII_TABLE.format(pointer='"T.TAB"').replace(
+        "ROW_BYTES = 13", "ROW_BYTES = 14").replace("START_BYTE = 10\n    BYTES = 3", "START_BYTE = 10\n    BYTES = 4")
+    r = run(tmp_path / "utf8", ctx_file, label, {"T.TAB": "  1, 2.5,\u00c5BC\n  2, 3.5,DEFG\n".encode()})
+    assert r.status == "migrated", r.reason
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_Integer", "ASCII_Real", "UTF8_String"]
+    assert [x.strip() for x in np.asarray(pds4_read(r.pds4_label)["TABLE"]["S"]).astype(str)] == ["\u00c5BC", "DEFG"]
+    r = run(tmp_path / "latin1", ctx_file, label, {"T.TAB": b"  1, 2.5,\xc5BCD\n  2, 3.5,DEFG\n"})
+    assert r.status == "failed" and r.reason == (
+        "object 'TABLE': field 'S': CHARACTER values with bytes that are neither 7-bit ASCII nor UTF-8 (Latin-1?); "
+        "PDS4 character fields are ASCII_String or UTF8_String"), r.reason
+    r = run(tmp_path / "empty", ctx_file, label.replace("ROWS = 2", "ROWS = 0"), {"T.TAB": b""})
+    assert r.status == "failed" and r.reason == "object 'TABLE': ROWS = 0; a PDS4 table has at least 1 record"

@@ -128,6 +128,39 @@ def _date_type(base: str, values: np.ndarray, where: str) -> str:
                            "day-of-year dates; no single PDS4 type describes them")
 
 
+def _string_type(values: np.ndarray, where: str, notes: Notes) -> str:
+    """``ASCII_String`` for a PDS3 CHARACTER column of 7-bit bytes; ``UTF8_String`` when
+    some values hold other bytes that are UTF-8 (``Å`` as C3 85); refused otherwise
+    (Latin-1 text: no PDS4 character type takes it)."""
+    raw = np.ascontiguousarray(values.astype("S") if values.dtype.kind == "U" else values)
+    if raw.dtype.kind != "S" or raw.size == 0 or int(np.frombuffer(raw.tobytes(), np.uint8).max()) < 0x80:
+        return "ASCII_String"
+    try:
+        b"\n".join(raw.reshape(-1).tolist()).decode("utf-8")  # only columns with non-ASCII bytes get here
+    except UnicodeDecodeError:
+        raise UnsupportedError(f"{where}: CHARACTER values with bytes that are neither 7-bit ASCII nor UTF-8 "
+                               "(Latin-1?); PDS4 character fields are ASCII_String or UTF8_String") from None
+    notes.add(f"{where}: CHARACTER values with UTF-8 bytes: described as UTF8_String")
+    return "UTF8_String"
+
+
+def _unique_names(obj: DataObject, notes: Notes) -> list[Field]:
+    """The table's fields, a top-level name that repeats (``SPARE`` twice) renamed as the
+    PDS3 reader names its column (``SPARE_2``): PDS4 readers would pair such fields by
+    position, pds4_tools and pdsgen differently."""
+    from dataclasses import replace
+
+    from pdsgen.data.io import column_names
+
+    out = []
+    for f, name in zip(obj.fields, column_names(obj), strict=True):
+        if name != f.name and not f.group_path and f.bits is None:
+            notes.add(f"object {obj.name!r}: a second field named {f.name!r} is named {name!r}")
+            f = replace(f, name=name)
+        out.append(f)
+    return out
+
+
 def _field_item(f: Field, *, location: int | None, length: int, allowed: frozenset[str], where: str,
                 notes: Notes, units: dict[str, str], data: np.ndarray | None = None,
                 real_in_integer: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -140,6 +173,8 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                   "described as ASCII_Real (same values)")
     data_type = pds4_data_type(source_type, allowed, where=f"{where}: field {f.name!r}",
                                label_type=f.label_data_type)
+    if data_type == "ASCII_String" and data is not None and f.name in (data.dtype.names or ()):
+        data_type = _string_type(data[f.name], f"{where}: field {f.name!r}", notes)
     unit, note = _unit(f.unit, units)
     notes.add(f"{where}: field {f.name!r}: {note}" if note else None)
     return {
@@ -257,12 +292,14 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
     kw = {"data": data, "real_in_integer": real_in_integer}
     if obj.records is None:
         raise UnsupportedError(f"{where}: the label gives no ROWS")
+    if obj.records == 0:
+        raise UnsupportedError(f"{where}: ROWS = 0; a PDS4 table has at least 1 record")
     if obj.layout == "delimited":
         if obj.details.get("short_record_count"):
             raise UnsupportedError(f"{where}: {obj.details['short_record_count']} records have fewer fields "
                                    "than the label (not only leading title lines); PDS4 Table_Delimited cannot "
                                    "describe them")
-        items, nf, ng = _items(_tree(obj.fields), 0, delimited=True, allowed=CHARACTER_TYPES, where=where,
+        items, nf, ng = _items(_tree(_unique_names(obj, notes)), 0, delimited=True, allowed=CHARACTER_TYPES, where=where,
                                notes=notes, units=units, **kw)
         delim = str(obj.details.get("field_delimiter", "comma"))
         if delim not in _FIELD_DELIMITERS:
@@ -274,7 +311,7 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
     character = obj.layout == "fixed_character"
     if obj.record_length is None:
         raise UnsupportedError(f"{where}: the label gives no ROW_BYTES")
-    items, nf, ng = _items(_tree(obj.fields), 0, delimited=False,
+    items, nf, ng = _items(_tree(_unique_names(obj, notes)), 0, delimited=False,
                            allowed=CHARACTER_TYPES if character else BINARY_FIELD_TYPES, where=where,
                            notes=notes, units=units, **kw)
     delim = str(obj.details.get("record_delimiter") or "")

@@ -16,8 +16,11 @@ from pdsgen.model import DataObject
 
 
 def _norm_text(values: np.ndarray) -> np.ndarray:
-    if values.dtype.kind == "S":
-        values = np.char.decode(values, "latin-1")
+    if values.dtype.kind == "S":  # UTF-8 text (UTF8_String fields) as characters, other bytes one by one
+        try:
+            values = np.char.decode(values, "utf-8")
+        except UnicodeDecodeError:
+            values = np.char.decode(values, "latin-1")
     return np.char.strip(values.astype(str))
 
 
