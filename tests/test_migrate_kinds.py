@@ -628,3 +628,103 @@ def test_character_columns_utf8_described_latin1_refused_and_empty_tables(tmp_pa
         "PDS4 character fields are ASCII_String or UTF8_String"), r.reason
     r = run(tmp_path / "empty", ctx_file, label.replace("ROWS = 2", "ROWS = 0"), {"T.TAB": b""})
     assert r.status == "failed" and r.reason == "object 'TABLE': ROWS = 0; a PDS4 table has at least 1 record"
+
+
+# --------------------------------------------------------------------------- a table of line prefixes over an image
+
+
+def test_line_prefix_table_over_an_image_becomes_fields_of_its_lines(tmp_path, ctx_file):
+    """Cassini ISS's layout (PDS3 Standards Reference A.20/A.29 pointers into one file): a
+    binary TABLE whose rows are the image's 4 line-prefix bytes (ROW_SUFFIX_BYTES over the
+    samples), a VICAR header and a telemetry table before them. PDS4 objects of a file may
+    not overlap: the prefix table's columns become fields of the image's table of lines."""
+    import pdsgen
+    from pdsgen.migrate.verify import compare_objects
+
+    header = b"LBLSIZE=16      "
+    telemetry = np.array([(7, 2.5, b"  ")], dtype=[("ID", ">u2"), ("V", ">f4"), ("PAD", "S2")])
+    prefixes = np.zeros(3, dtype=[("LINE", ">u2"), ("FLAGS", ">u2")])
+    prefixes["LINE"], prefixes["FLAGS"] = [1, 2, 3], [0x8001, 0, 0x00FF]
+    samples = (np.arange(12) * 1000).astype(">u2").reshape(3, 4)
+    lines = b"".join(prefixes[i:i + 1].tobytes() + samples[i].tobytes() for i in range(3))
+    label = """RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 8
+^IMAGE_HEADER = ("N1.IMG", 1)
+^TELEMETRY_TABLE = ("N1.IMG", 3)
+^LINE_PREFIX_TABLE = ("N1.IMG", 4)
+^IMAGE = ("N1.IMG", 4)
+OBJECT = IMAGE_HEADER
+  HEADER_TYPE = VICAR2
+  BYTES = 16
+END_OBJECT = IMAGE_HEADER
+OBJECT = TELEMETRY_TABLE
+  INTERCHANGE_FORMAT = BINARY
+  ROWS = 1
+  ROW_BYTES = 8
+  COLUMNS = 2
+  OBJECT = COLUMN
+    NAME = ID
+    DATA_TYPE = MSB_UNSIGNED_INTEGER
+    START_BYTE = 1
+    BYTES = 2
+  END_OBJECT = COLUMN
+  OBJECT = COLUMN
+    NAME = V
+    DATA_TYPE = IEEE_REAL
+    START_BYTE = 3
+    BYTES = 4
+  END_OBJECT = COLUMN
+END_OBJECT = TELEMETRY_TABLE
+OBJECT = LINE_PREFIX_TABLE
+  INTERCHANGE_FORMAT = BINARY
+  ROWS = 3
+  ROW_BYTES = 4
+  ROW_SUFFIX_BYTES = 8
+  COLUMNS = 2
+  OBJECT = COLUMN
+    NAME = LINE
+    DATA_TYPE = MSB_UNSIGNED_INTEGER
+    START_BYTE = 1
+    BYTES = 2
+  END_OBJECT = COLUMN
+  OBJECT = COLUMN
+    NAME = FLAGS
+    DATA_TYPE = MSB_UNSIGNED_INTEGER
+    START_BYTE = 3
+    BYTES = 2
+  END_OBJECT = COLUMN
+END_OBJECT = LINE_PREFIX_TABLE
+OBJECT = IMAGE
+  LINES = 3
+  LINE_SAMPLES = 4
+  SAMPLE_TYPE = MSB_UNSIGNED_INTEGER
+  SAMPLE_BITS = 16
+  LINE_PREFIX_BYTES = 4
+END_OBJECT = IMAGE
+END
+"""
+    r = run(tmp_path, ctx_file, label, {"N1.IMG": header + telemetry.tobytes() + lines})
+    assert r.status == "migrated", r.reason
+    assert r.objects == ["IMAGE_HEADER → Header", "TELEMETRY_TABLE → Table_Binary", "IMAGE → Table_Binary"]
+    t = xml(r.pds4_label)
+    assert texts(t, "//p:Header/p:parsing_standard_id") == ["VICAR2"]
+    assert texts(t, "//p:Table_Binary/p:offset") == ["16", "24"]
+    rec = "//p:Table_Binary[p:name='IMAGE']/p:Record_Binary"
+    assert texts(t, f"{rec}/p:Field_Binary/p:name") == ["LINE", "FLAGS"]
+    assert texts(t, f"{rec}/p:Field_Binary/p:field_location") == ["1", "3"]
+    assert texts(t, f"{rec}/p:Group_Field_Binary/p:group_location") == ["5"]
+    s = pds4_read(r.pds4_label)["IMAGE"]
+    assert np.asarray(s["FLAGS"]).tolist() == [0x8001, 0, 0x00FF]
+    assert np.array_equal(np.asarray(s["SAMPLE"]), samples)
+    # the read-back compares the prefix table's columns: a changed prefix is found
+    old = pdsgen.open(tmp_path / "in/P.lbl")
+    src_image = old["IMAGE"]
+    src_image.details.update(line_tables=[old["LINE_PREFIX_TABLE"]], line_prefix_table=True)
+    out = tmp_path / "out/N1.IMG"
+    changed = bytearray(out.read_bytes())
+    changed[24 + 12 + 3] ^= 0x10  # FLAGS of the second line
+    out.unlink()
+    out.write_bytes(bytes(changed))
+    problems = compare_objects([(src_image, pdsgen.open(r.pds4_label)["IMAGE"])])
+    assert problems == ["object 'LINE_PREFIX_TABLE' field 'FLAGS': 1 values differ, first at (1,): "
+                        "np.uint16(0) vs np.uint16(16)"], problems

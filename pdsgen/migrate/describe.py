@@ -354,7 +354,7 @@ def _byte_group(name: str, field_name: str, count: int, location: int, number: i
 
 
 def _image_lines_table(obj: DataObject, axes: list[dict[str, Any]], element: dict[str, Any],
-                       itemsize: int) -> dict[str, Any]:
+                       itemsize: int, overlay: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """An IMAGE whose stored lines carry LINE_PREFIX_BYTES / LINE_SUFFIX_BYTES as a
     Table_Binary with one record per stored line: the prefix bytes (a group of
     UnsignedByte), the line's samples (a group of SAMPLE fields of the image's type; for
@@ -380,19 +380,66 @@ def _image_lines_table(obj: DataObject, axes: list[dict[str, Any]], element: dic
                 "location": 1, "length": length, "items": [node]}
     node["location"] = prefix + 1
     items: list[dict[str, Any]] = []
-    if prefix:
-        items.append(_byte_group("LINE_PREFIX", PREFIX_FIELD, prefix, 1, len(items) + 1))
-    node["number"] = len(items) + 1
+    overlay = overlay or {}
+    if "prefix" in overlay:
+        items.extend(overlay["prefix"])
+    elif prefix:
+        items.append(_byte_group("LINE_PREFIX", PREFIX_FIELD, prefix, 1, 1))
     items.append(node)
-    if suffix:
-        items.append(_byte_group("LINE_SUFFIX", SUFFIX_FIELD, suffix, prefix + length + 1, len(items) + 1))
+    if "suffix" in overlay:
+        items.extend(overlay["suffix"])
+    elif suffix:
+        items.append(_byte_group("LINE_SUFFIX", SUFFIX_FIELD, suffix, prefix + length + 1, 1))
+    n_fields = n_groups = 0
+    for it in items:  # fields and groups are numbered apart, in record order
+        if it["kind"] == "group":
+            n_groups += 1
+            it["number"] = n_groups
+        else:
+            n_fields += 1
+            it["number"] = n_fields
     return {"kind": "table", "class_name": "Table_Binary", "format": "binary", "name": obj.name,
             "offset": obj.offset, "records": records,
             "description": (obj.description + " " if obj.description else "")
             + f"PDS3 IMAGE ({' x '.join(str(a['elements']) for a in axes)} {storage.lower().replace('_', ' ')}) "
             f"with {prefix} prefix and {suffix} suffix bytes per stored line: one record per line.",
-            "record_delimiter": None, "record_length": prefix + length + suffix, "fields": 0,
-            "groups": len(items), "items": items, "image_lines": True}
+            "record_delimiter": None, "record_length": prefix + length + suffix, "fields": n_fields,
+            "groups": n_groups, "items": items, "image_lines": True}
+
+
+def line_tables(image: DataObject, siblings: Sequence[DataObject]) -> dict[str, DataObject]:
+    """PDS3 TABLEs whose rows are an IMAGE's line prefixes or suffixes (Cassini ISS's
+    LINE_PREFIX_TABLE: ROW_BYTES of prefix, ROW_SUFFIX_BYTES over the line's samples):
+    same file and start, one row per stored line, the stored line's length, every column
+    inside the prefix (``"prefix"``) or the suffix (``"suffix"``) bytes. PDS4 objects of
+    one file may not overlap, so their columns become fields of the image's table of lines."""
+    d = image.details
+    prefix, suffix = int(d.get("line_prefix_bytes") or 0), int(d.get("line_suffix_bytes") or 0)
+    bits = int(d.get("sample_bits") or 0)
+    if not (prefix or suffix) or bits % 8 or image.size is None:
+        return {}
+    storage = str(d.get("band_storage_type") or "BAND_SEQUENTIAL")
+    shape = [a.elements for a in image.axes]
+    lines = int(np.prod(shape[:-1])) if len(shape) < 3 or storage == "BAND_SEQUENTIAL" else shape[0]
+    width = image.size // max(lines, 1)
+    found: dict[str, DataObject] = {}
+    for t in siblings:
+        if (t.kind != "table" or t.layout != "fixed_binary" or t.file != image.file or t.offset != image.offset
+                or t.records != lines or t.record_length != width or not t.fields or t.error is not None):
+            continue
+        start = min(f.location for f in t.fields)
+        end = max(f.location + (f.strides[0] * f.shape[0] if f.shape else f.length) for f in t.fields)
+        if end <= prefix:
+            found.setdefault("prefix", t)
+        elif start >= width - suffix and suffix:
+            found.setdefault("suffix", t)
+    return found
+
+
+def _line_table_items(table: DataObject, notes: Notes, units: dict[str, str]) -> list[dict[str, Any]]:
+    items, _, _ = _items(_tree(_unique_names(table, notes)), 0, delimited=False, allowed=BINARY_FIELD_TYPES,
+                         where=f"object {table.name!r}", notes=notes, units=units, data=table.data)
+    return items
 
 
 def _packed_image_table(obj: DataObject, axes: list[dict[str, Any]], element: dict[str, Any],
@@ -479,7 +526,11 @@ def _band_images(obj: DataObject) -> list[DataObject] | None:
             for b in range(bands)]
 
 
-def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> dict[str, Any]:
+def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str],
+                   line_tables: dict[str, DataObject] | None = None) -> dict[str, Any]:
+    """An IMAGE → Array_2D_Image / Array_3D_Image, or a Table_Binary of its stored lines
+    (line prefix/suffix bytes, packed samples); ``line_tables``: PDS3 tables of its line
+    prefixes/suffixes (`line_tables`), whose columns take the place of those bytes."""
     where = f"object {obj.name!r}"
     d = obj.details
     bits = d.get("sample_bits")
@@ -507,7 +558,11 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
         notes.add(f"{where}: LINE_PREFIX_BYTES = {d.get('line_prefix_bytes') or 0}, LINE_SUFFIX_BYTES = "
                   f"{d.get('line_suffix_bytes') or 0}: described as a Table_Binary of image lines "
                   "(PDS4 arrays cannot skip bytes per line)")
-        return _image_lines_table(obj, axes, element, int(bits) // 8 if bits else 1)
+        overlay = {part: _line_table_items(t, notes, units) for part, t in (line_tables or {}).items()}
+        for part, t in (line_tables or {}).items():
+            notes.add(f"object {t.name!r}: its rows are the line {part}es of {obj.name!r}: its columns are "
+                      f"fields of {obj.name!r}'s table of lines (PDS4 objects of a file may not overlap)")
+        return _image_lines_table(obj, axes, element, int(bits) // 8 if bits else 1, overlay)
     return {"kind": "array", "class_name": "Array_2D_Image" if len(axes) == 2 else "Array_3D_Image",
             "name": obj.name, "offset": obj.offset, "axes": axes, "ndim": len(axes), "description": obj.description,
             **element}
@@ -889,6 +944,17 @@ def describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes, 
         size = leading_short_records(obj)
         if size is not None:
             return _leading_header(obj, size, int(obj.details["short_record_count"]), notes, units)
+    if obj.kind == "table" and obj.error is None and any(
+            line_tables(o, siblings).get(k) is obj for o in siblings if o.kind == "array" and o is not obj
+            for k in ("prefix", "suffix")):
+        return []  # an image's line prefixes/suffixes: fields of its table of lines (compared there)
+    if obj.kind == "array" and obj.error is None and "sample_bits" in obj.details and line_tables(obj, siblings):
+        from dataclasses import replace
+
+        tables = line_tables(obj, siblings)
+        desc = describe_image(obj, notes=notes, units=units, line_tables=tables)
+        return [{**desc, "source": replace(obj, details={**obj.details, "line_tables": list(tables.values()),
+                                                         "line_prefix_table": "prefix" in tables})}]
     if obj.kind == "array" and obj.error is None and obj.details.get("band_special_constants"):
         bands = _band_images(obj)
         if bands is not None:

@@ -168,7 +168,15 @@ def image_lines_difference(old: DataObject, new: DataObject) -> list[str]:
     diff = values_difference(image, values.reshape(image.shape))
     if diff:
         problems.append(f"object {old.name!r}: {diff}")
-    if old.details.get("line_prefix_bytes"):
+    for t in old.details.get("line_tables", []):  # PDS3 tables of the line prefixes/suffixes
+        for name in t.data.dtype.names or ():
+            if name not in names:
+                problems.append(f"object {t.name!r}: no field {name!r} in {old.name!r}'s PDS4 table of lines")
+                continue
+            diff = values_difference(t.data[name], table[name])
+            if diff:
+                problems.append(f"object {t.name!r} field {name!r}: {diff}")
+    if old.details.get("line_prefix_bytes") and not old.details.get("line_prefix_table"):
         if PREFIX_FIELD not in names:
             return [*problems, f"object {old.name!r}: no {PREFIX_FIELD} field in the PDS4 reading"]
         diff = values_difference(line_prefixes(old), np.asarray(table[PREFIX_FIELD]).reshape(
