@@ -728,3 +728,9 @@ END
     problems = compare_objects([(src_image, pdsgen.open(r.pds4_label)["IMAGE"])])
     assert problems == ["object 'LINE_PREFIX_TABLE' field 'FLAGS': 1 values differ, first at (1,): "
                         "np.uint16(0) vs np.uint16(16)"], problems
+
+
+def test_data_file_shorter_than_the_label_refused_before_anything_else(tmp_path, ctx_file):
+    r = run(tmp_path, ctx_file, binary_table("TABLE"), {"T.DAT": PAIRS.tobytes()[:20]})
+    assert r.status == "failed" and r.reason == ("object 'TABLE': T.DAT has 20 bytes; the label places 24 bytes at "
+                                                 "offset 0 (file shorter than the label says)"), r.reason
