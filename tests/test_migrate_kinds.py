@@ -730,7 +730,14 @@ END
                         "np.uint16(0) vs np.uint16(16)"], problems
 
 
-def test_data_file_shorter_than_the_label_refused_before_anything_else(tmp_path, ctx_file):
-    r = run(tmp_path, ctx_file, binary_table("TABLE"), {"T.DAT": PAIRS.tobytes()[:20]})
-    assert r.status == "failed" and r.reason == ("object 'TABLE': T.DAT has 20 bytes; the label places 24 bytes at "
+def test_data_file_shorter_than_the_label_refused_naming_the_sizes(tmp_path, ctx_file):
+    # a table is read while it is described: the PDS3 reader's reason
+    r = run(tmp_path / "t", ctx_file, binary_table("TABLE"), {"T.DAT": PAIRS.tobytes()[:20]})
+    assert r.status == "failed" and r.reason.endswith(
+        "T.DAT: object 'TABLE': file is shorter than the label says: object needs bytes 0..24 but the file has "
+        "20 bytes"), r.reason
+    # an image is not: its size is checked against the file before validation could report it
+    label = "RECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 4\n^IMAGE = \"I.IMG\"\n" + IMAGE_3X4 + "END\n"
+    r = run(tmp_path / "i", ctx_file, label, {"I.IMG": bytes(10)})
+    assert r.status == "failed" and r.reason == ("object 'IMAGE': I.IMG has 10 bytes; the label places 12 bytes at "
                                                  "offset 0 (file shorter than the label says)"), r.reason

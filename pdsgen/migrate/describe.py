@@ -919,17 +919,23 @@ def _leading_header(obj: DataObject, size: int, count: int, notes: Notes,
 
 def describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes, units: dict[str, str],
                      siblings: Sequence[DataObject] = ()) -> list[dict[str, Any]]:
+    descs = _describe_objects(obj, next_offset=next_offset, notes=notes, units=units, siblings=siblings)
+    if obj.error is None and obj.size and obj.kind in ("table", "array") and obj.file.is_file():
+        have = obj.file.stat().st_size
+        if obj.offset + obj.size > have:  # the reason, rather than a later validation or read-back finding
+            raise UnsupportedError(f"object {obj.name!r}: {obj.file.name} has {have} bytes; the label places "
+                                   f"{obj.size} bytes at offset {obj.offset} (file shorter than the label says)")
+    return descs
+
+
+def _describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes, units: dict[str, str],
+                      siblings: Sequence[DataObject]) -> list[dict[str, Any]]:
     """`describe_object`, except that one PDS3 object may become several PDS4 objects
     (a delimited table's leading title lines → Header + Table_Delimited; a band-sequential
     image with per-band constants → one image per band) or none (the sideplanes and
     bottomplanes of a QUBE, fields of the core's table of planes); each dictionary
     carries the PDS3 object its values are compared with as ``source``. ``siblings``:
     the product's other objects (a QUBE core finds its suffix objects there)."""
-    if obj.error is None and obj.size and obj.kind in ("table", "array") and obj.file.is_file():
-        have = obj.file.stat().st_size
-        if obj.offset + obj.size > have:  # before anything is described: the reader's reason, not a later one
-            raise UnsupportedError(f"object {obj.name!r}: {obj.file.name} has {have} bytes; the label places "
-                                   f"{obj.size} bytes at offset {obj.offset} (file shorter than the label says)")
     padded = obj.layout == "pds3_qube" and obj.details["qube"].get("part") == 2 and \
         obj.details["qube"].get("item_bytes") != obj.details["qube"].get("suffix_bytes")
     if (_interleaved_suffix(obj) or padded) and obj.error is None:
