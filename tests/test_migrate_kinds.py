@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -69,6 +70,13 @@ def run(tmp_path: Path, ctx_file: Path, label: str | bytes, files: dict[str, byt
     return migrate_product(path, options(tmp_path, ctx_file))
 
 
+def migrated(*args: Any, **kw: Any) -> tuple[MigrationResult, Any]:
+    """`run`, which must migrate; (result, the new label's tree)."""
+    r = run(*args, **kw)
+    assert r.status == "migrated", r.reason
+    return r, xml(r.pds4_label)
+
+
 def pds4_read(label: str | None):
     pds4_tools = pytest.importorskip("pds4_tools")
     return pds4_tools.read(label, quiet=True, lazy_load=True)
@@ -80,9 +88,7 @@ def pds4_read(label: str | None):
 @pytest.mark.parametrize("obj", ["SERIES", "TIME_SERIES", "SPECTRUM", "PALETTE", "INDEX_TABLE",
                                  "GAZETTEER_TABLE", "ENGINEERING_TABLE"])
 def test_table_like_objects_to_table_binary(tmp_path, ctx_file, obj):
-    r = run(tmp_path, ctx_file, binary_table(obj), {"T.DAT": PAIRS.tobytes()})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, binary_table(obj), {"T.DAT": PAIRS.tobytes()})
     assert texts(t, "//p:Table_Binary/p:name") == [obj]
     assert texts(t, "//p:Field_Binary/p:data_type") == ["SignedMSB4", "IEEE754MSBSingle"]
     assert texts(t, "//p:Field_Binary/p:unit") == ["km/s"]
@@ -95,9 +101,7 @@ def test_row_prefix_and_suffix_bytes_shift_the_fields(tmp_path, ctx_file):
     rows = np.zeros(3, dtype=[("P", "S4"), ("A", ">i4"), ("B", ">f4"), ("S", "S2")])
     rows["P"], rows["S"] = b"pref", b"zz"
     rows["A"], rows["B"] = PAIRS["A"], PAIRS["B"]
-    r = run(tmp_path, ctx_file, binary_table("TABLE", prefix=4, suffix=2), {"T.DAT": rows.tobytes()})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, binary_table("TABLE", prefix=4, suffix=2), {"T.DAT": rows.tobytes()})
     # PDS3 START_BYTE counts from the end of the prefix; PDS4 field_location from the record start
     assert texts(t, "//p:Field_Binary/p:field_location") == ["5", "9"]
     assert texts(t, "//p:Record_Binary/p:record_length") == ["14"]
@@ -135,9 +139,7 @@ OBJECT = IMAGE_HISTOGRAM
 END_OBJECT = IMAGE_HISTOGRAM
 END
 """
-    r = run(tmp_path, ctx_file, label, {"H.DAT": counts.tobytes()})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, label, {"H.DAT": counts.tobytes()})
     assert texts(t, "//p:Array_1D/p:name") == ["IMAGE_HISTOGRAM"]
     assert texts(t, "//p:Array_1D/p:Element_Array/p:data_type") == ["UnsignedMSB4"]
     assert texts(t, "//p:Array_1D/p:Axis_Array/p:axis_name") == ["ITEM"]
@@ -163,9 +165,7 @@ OBJECT = ARRAY
 END_OBJECT = ARRAY
 END
 """
-    r = run(tmp_path, ctx_file, label, {"A.DAT": a.tobytes()})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, label, {"A.DAT": a.tobytes()})
     assert texts(t, "//p:Array_2D/p:Axis_Array/p:axis_name") == ["ROW", "COLUMN"]
     assert texts(t, "//p:Array_2D/p:Axis_Array/p:elements") == ["4", "6"]
     assert texts(t, "//p:Array_2D/p:Element_Array/p:data_type") == ["SignedLSB2"]
@@ -208,9 +208,7 @@ OBJECT = COLLECTION
 END_OBJECT = COLLECTION
 END
 """
-    r = run(tmp_path, ctx_file, label, {"C.DAT": rec.tobytes()})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, label, {"C.DAT": rec.tobytes()})
     assert texts(t, "//p:Table_Binary/p:records") == ["1"]
     assert texts(t, "//p:Group_Field_Binary/p:repetitions") == ["3"]
     s = pds4_read(r.pds4_label)["COLLECTION"]
@@ -262,9 +260,7 @@ SKIP = b"skip-me-row\r\n"  # one 13-byte record before the table
 ])
 def test_pointer_forms_and_record_types_lf_only(tmp_path, ctx_file, record_type, pointer, data, offset):
     head = f"RECORD_TYPE = {record_type}\n" + ("RECORD_BYTES = 13\n" if record_type == "FIXED_LENGTH" else "")
-    r = run(tmp_path, ctx_file, head + ASCII_TABLE.format(pointer=pointer), {"T.TAB": data})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, head + ASCII_TABLE.format(pointer=pointer), {"T.TAB": data})
     assert texts(t, "//p:Table_Character/p:offset") == [str(offset)]
     assert texts(t, "//p:Table_Character/p:record_delimiter") == ["Line-Feed"]  # LF only, as in the file
     assert texts(t, "//p:Field_Character/p:unit") == []  # UNIT = "N/A": no unit
@@ -285,9 +281,7 @@ def test_attached_label_record_and_byte_pointers(tmp_path, ctx_file, form):
         if -(-len(text) // 14) == n:
             break
         n = -(-len(text) // 14)
-    r = run(tmp_path, ctx_file, text.ljust(n * 14, b" ") + rows, name="att")
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, text.ljust(n * 14, b" ") + rows, name="att")
     assert texts(t, "//p:File/p:file_name") == ["att.lbl"]  # the label file is the data file
     assert texts(t, "//p:Table_Character/p:offset") == [str(n * 14)]
     assert texts(t, "//p:Table_Character/p:record_delimiter") == ["Carriage-Return Line-Feed"]
@@ -307,17 +301,13 @@ def test_several_objects_in_one_file_and_objects_in_several_files(tmp_path, ctx_
     img = (np.arange(12, dtype=np.uint8) * 19).reshape(3, 4)
     one = ("RECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 8\n^TABLE = (\"D.DAT\", 1)\n^IMAGE = (\"D.DAT\", 4)\n"
            f"OBJECT = TABLE{TABLE_OBJECT}{IMAGE_3X4}END\n")
-    r = run(tmp_path / "one", ctx_file, one, {"D.DAT": PAIRS.tobytes() + img.tobytes()})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path / "one", ctx_file, one, {"D.DAT": PAIRS.tobytes() + img.tobytes()})
     assert texts(t, "//p:File/p:file_name") == ["D.DAT"]
     assert texts(t, "//p:Table_Binary/p:offset") == ["0"] and texts(t, "//p:Array_2D_Image/p:offset") == ["24"]
     assert np.array_equal(pds4_read(r.pds4_label)["IMAGE"].data, img)
     two = ("RECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 8\n^TABLE = \"T.DAT\"\n^IMAGE = \"I.IMG\"\n"
            f"OBJECT = TABLE{TABLE_OBJECT}{IMAGE_3X4}END\n")
-    r = run(tmp_path / "two", ctx_file, two, {"T.DAT": PAIRS.tobytes(), "I.IMG": img.tobytes()})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path / "two", ctx_file, two, {"T.DAT": PAIRS.tobytes(), "I.IMG": img.tobytes()})
     assert texts(t, "//p:File/p:file_name") == ["I.IMG", "T.DAT"]
     assert texts(t, "//p:File_Area_Observational[p:File/p:file_name='I.IMG']/p:Array_2D_Image/p:offset") == ["0"]
     # FILE objects (PDS3 Standards Reference 5.3.3: one FILE object per data file)
@@ -367,9 +357,7 @@ def test_target_lists_unknown_instrument_and_non_ascii_text(tmp_path, ctx_file):
     head = head_with("P", TARGET_NAME='{"MARS", "PHOBOS"}', INSTRUMENT_NAME='"UNK"', INSTRUMENT_ID='"CAM"')
     body = ("RECORD_TYPE = STREAM\n" + ASCII_TABLE.format(pointer='"T.TAB"').replace(
         "NAME = S\n", 'NAME = S\n    DESCRIPTION = "\xb5m in \xc5ngstr\xf6m"\n'))
-    r = run(tmp_path, ctx_file, (head + body).encode("latin-1"), {"T.TAB": ASCII_ROWS})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, (head + body).encode("latin-1"), {"T.TAB": ASCII_ROWS})
     assert texts(t, "//p:Target_Identification/p:name") == ["MARS", "PHOBOS"]
     assert texts(t, "//p:Target_Identification/p:type") == ["Planet", "Satellite"]
     assert texts(t, "//p:Target_Identification/p:Internal_Reference/p:lid_reference") == [
@@ -423,9 +411,7 @@ END
 def test_spreadsheet_leading_title_lines_become_a_header(tmp_path, ctx_file):
     title = b'"Housekeeping, file 1"\r\n"version 2"\r\n'  # 1 field each (the comma is quoted)
     body = b'"A",1.5\r\n"B",-2\r\n"C",3e2\r\n'
-    r = run(tmp_path, ctx_file, CSV_LABEL.format(rows=5), {"S.CSV": title + body})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, CSV_LABEL.format(rows=5), {"S.CSV": title + body})
     assert texts(t, "//p:Header/p:offset") == ["0"] and texts(t, "//p:Header/p:object_length") == [str(len(title))]
     assert texts(t, "//p:Table_Delimited/p:offset") == [str(len(title))]
     assert texts(t, "//p:Table_Delimited/p:records") == ["3"]
@@ -468,9 +454,7 @@ def test_packed_12_bit_image_as_table_of_lines_with_field_bits(tmp_path, ctx_fil
     data = b"".join(prefix + packed_12bit(line) for line in samples)
     label = PACKED_IMAGE.format(record=8, samples=4, type="MSB_UNSIGNED_INTEGER", bits=12,
                                 prefix="LINE_PREFIX_BYTES = 2\n  ")
-    r = run(tmp_path, ctx_file, label, {"I.IMG": data})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, label, {"I.IMG": data})
     assert texts(t, "//p:Table_Binary/p:records") == ["3"]
     assert texts(t, "//p:Record_Binary/p:record_length") == ["8"]
     g = "//p:Group_Field_Binary[p:name='SAMPLES']"
@@ -517,9 +501,7 @@ OBJECT = IMAGE
 END_OBJECT = IMAGE
 END
 """
-    r = run(tmp_path, ctx_file, label.format(storage="BAND_SEQUENTIAL"), {"I.IMG": cube.tobytes()})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path, ctx_file, label.format(storage="BAND_SEQUENTIAL"), {"I.IMG": cube.tobytes()})
     assert texts(t, "//p:Array_2D_Image/p:name") == ["IMAGE_BAND_1", "IMAGE_BAND_2"]
     assert texts(t, "//p:Array_2D_Image/p:offset") == ["0", "12"]
     assert texts(t, "//p:Array_2D_Image/p:Special_Constants/p:missing_constant") == ["0", "253"]
@@ -617,9 +599,7 @@ def test_repeated_column_names_renamed_as_the_reader_names_them(tmp_path, ctx_fi
 def test_character_columns_utf8_described_latin1_refused_and_empty_tables(tmp_path, ctx_file):
     label = "RECORD_TYPE = STREAM\n" + ASCII_TABLE.format(pointer='"T.TAB"').replace(
         "ROW_BYTES = 13", "ROW_BYTES = 14").replace("START_BYTE = 10\n    BYTES = 3", "START_BYTE = 10\n    BYTES = 4")
-    r = run(tmp_path / "utf8", ctx_file, label, {"T.TAB": "  1, 2.5,\u00c5BC\n  2, 3.5,DEFG\n".encode()})
-    assert r.status == "migrated", r.reason
-    t = xml(r.pds4_label)
+    r, t = migrated(tmp_path / "utf8", ctx_file, label, {"T.TAB": "  1, 2.5,\u00c5BC\n  2, 3.5,DEFG\n".encode()})
     assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_Integer", "ASCII_Real", "UTF8_String"]
     assert [x.strip() for x in np.asarray(pds4_read(r.pds4_label)["TABLE"]["S"]).astype(str)] == ["\u00c5BC", "DEFG"]
     r = run(tmp_path / "latin1", ctx_file, label, {"T.TAB": b"  1, 2.5,\xc5BCD\n  2, 3.5,DEFG\n"})
