@@ -721,3 +721,15 @@ def test_data_file_shorter_than_the_label_refused_naming_the_sizes(tmp_path, ctx
     r = run(tmp_path / "i", ctx_file, label, {"I.IMG": bytes(10)})
     assert r.status == "failed" and r.reason == ("object 'IMAGE': I.IMG has 10 bytes; the label places 12 bytes at "
                                                  "offset 0 (file shorter than the label says)"), r.reason
+
+
+def test_processing_level_from_processing_level_id_when_the_data_set_id_has_none(tmp_path, ctx_file):
+    body = "RECORD_TYPE = STREAM\n" + ASCII_TABLE.format(pointer='"T.TAB"')
+    head = head_with("P", DATA_SET_ID='"TSC-M-CAM-EDR-V1.0"', PROCESSING_LEVEL_ID="3")
+    r, t = migrated(tmp_path / "id", ctx_file, body, {"T.TAB": ASCII_ROWS}, head=head)
+    assert texts(t, "//p:processing_level") == ["Calibrated"]
+    head = head_with("P", DATA_SET_ID='"TSC-M-CAM-EDR-V1.0"')
+    r = run(tmp_path / "none", ctx_file, body, {"T.TAB": ASCII_ROWS}, head=head)
+    assert r.status == "failed" and r.reason == (
+        "DATA_SET_ID 'TSC-M-CAM-EDR-V1.0' and PROCESSING_LEVEL_ID None give no processing level; give [product] "
+        "processing_level in --map"), r.reason

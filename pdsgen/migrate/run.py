@@ -365,10 +365,12 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     level = m.product.get("processing_level")
     if level is None and cls == "Product_Observational":
         found = _LEVEL.search((data_set_id or "").upper())
-        level = _LEVELS[found.group(1)] if found else None
+        # else the PDS3 PROCESSING_LEVEL_ID keyword (the CODMAC level: 2, "1B" …)
+        codmac = (_keyword(product, m, "PROCESSING_LEVEL_ID") or "").strip().upper()
+        level = _LEVELS[found.group(1)] if found else _LEVELS.get(codmac)
         if level is None:
-            raise UnsupportedError(f"DATA_SET_ID {data_set_id!r} gives no processing level; "
-                                   "give [product] processing_level in --map")
+            raise UnsupportedError(f"DATA_SET_ID {data_set_id!r} and PROCESSING_LEVEL_ID {codmac or None!r} give no "
+                                   "processing level; give [product] processing_level in --map")
     start = _time(m.keywords.get("START_TIME") or product.start_time)
     stop = _time(m.keywords.get("STOP_TIME") or product.stop_time)
     if not start:
