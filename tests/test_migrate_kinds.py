@@ -509,10 +509,24 @@ END
     got = pds4_read(r.pds4_label)
     for b in range(2):
         assert np.array_equal(np.ma.getdata(got[f"IMAGE_BAND_{b + 1}"].data), cube[b])
-    # line-interleaved bands are not contiguous arrays: refused, naming the constants
-    r = run(tmp_path / "bil", ctx_file, label.format(storage="LINE_INTERLEAVED"), {"I.IMG": cube.tobytes()})
-    assert r.status == "failed" and "object 'IMAGE': per-band special constants (missing_constant) in a line " \
-        "interleaved image" in r.reason, r.reason
+    # interleaved bands: a table of lines with one field per band, each with its own constants
+    for storage in ("LINE_INTERLEAVED", "SAMPLE_INTERLEAVED"):
+        stored = cube.transpose(1, 0, 2) if storage == "LINE_INTERLEAVED" else cube.transpose(1, 2, 0)
+        r, t = migrated(tmp_path / storage, ctx_file, label.format(storage=storage), {"I.IMG": stored.tobytes()})
+        assert texts(t, "//p:Field_Binary/p:name") == ["SAMPLE_BAND_1", "SAMPLE_BAND_2"]
+        assert texts(t, "//p:Field_Binary/p:Special_Constants/p:missing_constant") == ["0", "253"]
+        assert texts(t, "//p:Field_Binary/p:field_location") == (
+            ["1", "1"] if storage == "LINE_INTERLEAVED" else ["1", "2"])
+        got = pds4_read(r.pds4_label)["IMAGE"]
+        for b in range(2):  # (lines, samples) of band b, as written
+            assert np.array_equal(np.ma.getdata(np.asarray(got[f"SAMPLE_BAND_{b + 1}"])), cube[b])
+    # band-sequential with line prefixes: each record holds one band's line; refused
+    prefixed = label.format(storage="BAND_SEQUENTIAL").replace("  SAMPLE_BITS = 8\n",
+                                                               "  SAMPLE_BITS = 8\n  LINE_PREFIX_BYTES = 2\n")
+    r = run(tmp_path / "bsq", ctx_file, prefixed, {"I.IMG": bytes(36)})
+    assert r.status == "failed" and r.reason.startswith(
+        "object 'IMAGE': per-band special constants (missing_constant) in a band sequential image whose bands are "
+        "neither contiguous arrays nor fields of its lines"), r.reason
 
 
 # --------------------------------------------------------------------------- QUBE sideplanes, bottomplanes

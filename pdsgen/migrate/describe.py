@@ -353,6 +353,31 @@ def _byte_group(name: str, field_name: str, count: int, location: int, number: i
             "location": location, "length": count, "items": [byte]}
 
 
+def _band_nodes(storage: str, axes: list[dict[str, Any]], element: dict[str, Any], itemsize: int,
+                per_band: dict[str, list[Any]], location: int, description: str | None) -> list[dict[str, Any]]:
+    """The samples of one stored line of a line- or sample-interleaved image with per-band
+    special constants: one field per band (``SAMPLE_BAND_<n>``, its own Special_Constants),
+    in a group of its own per band (line-interleaved: ``BAND_<n>_SAMPLES``) or side by side
+    in one group of samples (sample-interleaved: ``SAMPLES``)."""
+    bands = next(a["elements"] for a in axes if a["axis_name"] == "Band")
+    samples = next(a["elements"] for a in axes if a["axis_name"] == "Sample")
+
+    def value(b: int, at: int) -> dict[str, Any]:
+        constants = {**element["special_constants"],
+                     **{k: typed_constant_text(v[b], element["data_type"]) for k, v in per_band.items()}}
+        return {"kind": "field", "name": f"{IMAGE_VALUE_FIELD}_BAND_{b + 1}", "number": b + 1, "location": at,
+                "length": itemsize, "field_format": None, "description": description,
+                **element, "special_constants": constants}
+
+    if storage == "LINE_INTERLEAVED":
+        return [{"kind": "group", "name": f"BAND_{b + 1}_SAMPLES", "number": b + 1, "repetitions": samples,
+                 "fields": 1, "groups": 0, "location": location + b * samples * itemsize,
+                 "length": samples * itemsize, "items": [value(b, 1)]} for b in range(bands)]
+    return [{"kind": "group", "name": f"{IMAGE_VALUE_FIELD}S", "number": 1, "repetitions": samples,
+             "fields": bands, "groups": 0, "location": location, "length": samples * bands * itemsize,
+             "items": [value(b, 1 + b * itemsize) for b in range(bands)]}]
+
+
 def _image_lines_table(obj: DataObject, axes: list[dict[str, Any]], element: dict[str, Any],
                        itemsize: int, overlay: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """An IMAGE whose stored lines carry LINE_PREFIX_BYTES / LINE_SUFFIX_BYTES as a
@@ -379,13 +404,17 @@ def _image_lines_table(obj: DataObject, axes: list[dict[str, Any]], element: dic
                 "fields": 1 if node is value else 0, "groups": 0 if node is value else 1,
                 "location": 1, "length": length, "items": [node]}
     node["location"] = prefix + 1
+    nodes = [node]
+    per_band = obj.details.get("band_special_constants")
+    if per_band and interleaved:
+        nodes = _band_nodes(storage, axes, element, itemsize, per_band, prefix + 1, obj.description)
     items: list[dict[str, Any]] = []
     overlay = overlay or {}
     if "prefix" in overlay:
         items.extend(overlay["prefix"])
     elif prefix:
         items.append(_byte_group("LINE_PREFIX", PREFIX_FIELD, prefix, 1, 1))
-    items.append(node)
+    items.extend(nodes)
     if "suffix" in overlay:
         items.extend(overlay["suffix"])
     elif suffix:
@@ -534,12 +563,15 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str],
     where = f"object {obj.name!r}"
     d = obj.details
     bits = d.get("sample_bits")
-    if d.get("band_special_constants"):
+    storage = str(d.get("band_storage_type") or "BAND_SEQUENTIAL")
+    interleaved_bands = storage in ("LINE_INTERLEAVED", "SAMPLE_INTERLEAVED") and len(obj.axes) == 3
+    if d.get("band_special_constants") and not (interleaved_bands and not (bits and int(bits) % 8)):
         raise UnsupportedError(f"{where}: per-band special constants "
                                f"({', '.join(sorted(d['band_special_constants']))}) in a "
                                f"{str(d.get('band_storage_type') or 'BAND_SEQUENTIAL').lower().replace('_', ' ')} "
-                               "image whose bands are not contiguous arrays (interleaved, line prefixes/suffixes or "
-                               "packed samples); PDS4 Special_Constants apply to a whole array or field")
+                               "image whose bands are neither contiguous arrays nor fields of its lines (band "
+                               "sequential with line prefixes/suffixes, or packed samples); PDS4 Special_Constants "
+                               "apply to a whole array or field")
     element = _element(obj, where, notes, units)
     names = [_AXIS.get(a.name.upper()) for a in obj.axes]
     if None in names:
@@ -554,10 +586,14 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str],
         notes.add(f"{where}: SAMPLE_BITS = {bits} (packed samples): described as a Table_Binary of image lines "
                   "with Packed_Data_Fields (PDS4 arrays have no packed element types)")
         return _packed_image_table(obj, axes, element, int(bits))
+    if d.get("band_special_constants"):  # interleaved bands: one field per band in a table of lines
+        notes.add(f"{where}: per-band special constants in a {storage.lower().replace('_', ' ')} image: described "
+                  "as a Table_Binary of image lines with one field per band (SAMPLE_BAND_<n>)")
     if d.get("line_prefix_bytes") or d.get("line_suffix_bytes"):
         notes.add(f"{where}: LINE_PREFIX_BYTES = {d.get('line_prefix_bytes') or 0}, LINE_SUFFIX_BYTES = "
                   f"{d.get('line_suffix_bytes') or 0}: described as a Table_Binary of image lines "
                   "(PDS4 arrays cannot skip bytes per line)")
+    if d.get("line_prefix_bytes") or d.get("line_suffix_bytes") or d.get("band_special_constants"):
         overlay = {part: _line_table_items(t, notes, units) for part, t in (line_tables or {}).items()}
         for part, t in (line_tables or {}).items():
             notes.add(f"object {t.name!r}: its rows are the line {part}es of {obj.name!r}: its columns are "

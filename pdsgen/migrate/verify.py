@@ -159,9 +159,13 @@ def image_lines_difference(old: DataObject, new: DataObject) -> list[str]:
     if IMAGE_VALUE_FIELD not in names and not packed:
         return [f"object {old.name!r}: no {IMAGE_VALUE_FIELD} field in the PDS4 reading ({list(names)})"]
     image = np.asarray(old.data)
+    # one field per band (SAMPLE_BAND_<n>, interleaved bands with per-band constants): bands
+    # sit between lines and samples (line-interleaved) or after the samples (sample-interleaved)
+    by_band = bool(packed) and all(n.startswith(f"{IMAGE_VALUE_FIELD}_BAND_") for n in packed)
+    axis = 1 if by_band and old.details.get("band_storage_type") == "LINE_INTERLEAVED" else -1
     values = (np.asarray(table[IMAGE_VALUE_FIELD]) if IMAGE_VALUE_FIELD in names else
               np.stack([np.asarray(table[n]) for n in sorted(packed, key=lambda n: int(n.rpartition("_")[2]))],
-                       axis=-1))
+                       axis=axis))
     if values.size != image.size:
         return [f"object {old.name!r}: {values.shape} line values vs image {image.shape}"]
     problems = []
