@@ -79,9 +79,7 @@ def special_constants(element: etree._Element | None) -> dict[str, str]:
 
 def unknown_elements(el: etree._Element, obj: DataObject, label_path: Path) -> None:
     """Warn about Special_Constants children the PDS4 dictionary does not define (ignored)."""
-    for sc in el.iter():
-        if not isinstance(sc.tag, str) or local(sc) != "Special_Constants":
-            continue
+    for sc in el.iter("{*}Special_Constants"):  # (lxml's tag matcher, in C)
         owner = sc.getparent()
         for c in children(sc):
             if local(c) not in SPECIAL_CONSTANTS_CHILDREN:
@@ -207,9 +205,9 @@ def check_counts(record: etree._Element, *, path: Path, obj: str) -> None:
     stack = [record]
     while stack:
         element = stack.pop()
-        kids = [local(c) for c in children(element)]
-        groups = [c for c in children(element) if local(c).startswith("Group_Field")]
-        for tag, found in (("fields", sum(k.startswith("Field_") for k in kids)), ("groups", len(groups))):
+        kids = [(local(c), c) for c in children(element)]
+        groups = [c for tag, c in kids if tag.startswith("Group_Field")]
+        for tag, found in (("fields", sum(tag.startswith("Field_") for tag, _c in kids)), ("groups", len(groups))):
             declared = integer(element, tag, path=path, obj=obj, required=False)
             if declared is not None and declared != found:
                 what = "Field_*" if tag == "fields" else "Group_Field_*"

@@ -515,10 +515,9 @@ def _run_tasks(run, tasks, nbytes: int, ctx: Ctx) -> list[Finding]:
 def _dtype_of(data_type: str) -> np.dtype | None:
     from pdsgen.data import types
 
-    try:
-        return types.binary_type(data_type).dtype
-    except KeyError:
+    if data_type not in types.BINARY_TYPES:  # character types (the registry's miss builds a message)
         return None
+    return types.binary_type(data_type).dtype
 
 
 def _binary_column_checks(out, col: np.ndarray, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int,
