@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -419,22 +420,15 @@ def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]]
     exts = tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in opts.label_extensions)
     labels: list[tuple[Path, bool]] = []
     problems: list[Finding] = []
+    real: dict[Path, Path] = {}  # the real path of walked labels that are no symbolic links
     for t in targets:
         p = Path(t)
         if p.is_dir():
-            # hidden folders (.git, .pdsgen's archive index, editor leftovers) are not archive content
-            from pdsgen.untrusted import inside
-            from pdsgen.validate.integrity import walk_names
-
-            entries = walk_names(p) if not opts.local else [(q, q.is_dir()) for q in sorted(p.iterdir())
-                                                             if not q.name.startswith(".")]
-            found = [q for q, is_dir in entries if not is_dir and q.suffix.lower() in exts and q.is_file()]
-            outside = [q for q in found if q.is_symlink() and not inside(q, p)]
+            found, outside = _walked_labels(p, exts, opts, real)
             for q in outside:  # a label linked in from elsewhere is not part of the delivery: not read
                 problems.append(Finding("error.validation.file_naming_problem",
                                         "the label is a symbolic link leading outside the folder validated; "
                                         "not read", file=str(q)))
-            found = [q for q in found if q not in outside]
             if not found:
                 problems.append(Finding("error.execution.no_products_found",
                                         f"no labels ({', '.join(exts)}) found under {p}", file=str(p)))
@@ -446,14 +440,46 @@ def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]]
     seen: set[Path] = set()
     unique = []
     for q, w in labels:
-        try:
-            key = q.resolve()
-        except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
-            key = q.absolute()
+        key = real.get(q) if w else None
+        if key is None:
+            try:
+                key = q.resolve()
+            except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+                key = q.absolute()
         if key not in seen:
             seen.add(key)
             unique.append((q, w))
     return unique, problems
+
+
+def _walked_labels(p: Path, exts: tuple[str, ...], opts: Options, real: dict[Path, Path]) -> tuple[list[Path],
+                                                                                                  list[Path]]:
+    """The labels under folder `p` (hidden folders and files left out: .git, .pdsgen's archive
+    index, editor leftovers are not archive content) and those that are symbolic links
+    leading outside it. One ``lstat`` per label; the real path of a label that is no link is
+    `p`'s real path and its path below it (the walk enters no linked folder), put in `real`."""
+    from pdsgen.untrusted import inside
+    from pdsgen.validate.integrity import walk_names
+
+    entries = walk_names(p) if not opts.local else [(q, q.is_dir()) for q in sorted(p.iterdir())
+                                                     if not q.name.startswith(".")]
+    found: list[Path] = []
+    outside: list[Path] = []
+    real_p = os.path.realpath(p)
+    for q, is_dir in entries:
+        if is_dir or q.suffix.lower() not in exts:
+            continue
+        try:
+            mode = os.lstat(q).st_mode
+        except OSError:
+            continue
+        if stat.S_ISLNK(mode):
+            if q.is_file():
+                (found if inside(q, p) else outside).append(q)
+        elif stat.S_ISREG(mode):
+            found.append(q)
+            real[q] = Path(real_p, os.path.relpath(q, p))
+    return found, outside
 
 
 def _bad_extension(p: Path, opts: Options) -> ProductResult | None:
@@ -727,9 +753,12 @@ def _folder_kind(folder: Path, opts: Options) -> str | None:
     if is_volume(folder):
         return "volume"
     exts = tuple(e if e.startswith(".") else f".{e}" for e in opts.label_extensions)
-    for q in sorted(folder.iterdir()):
-        if q.is_file() and q.suffix.lower() in exts:
-            head = q.read_bytes()[:4000]
+    with os.scandir(folder) as it:
+        entries = sorted((e for e in it), key=lambda e: e.name)
+    for entry in entries:
+        if Path(entry.name).suffix.lower() in exts and entry.is_file():
+            with open(entry.path, "rb", buffering=0) as fh:
+                head = fh.read(4000)
             if b"<Product_Bundle" in head:
                 return "bundle"
             if b"<Product_Collection" in head:
