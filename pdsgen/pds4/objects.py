@@ -15,7 +15,7 @@ from lxml import etree
 
 from pdsgen.errors import LabelError, PdsgenError
 from pdsgen.model import Axis, DataObject, Field, Kind, Layout
-from pdsgen.pds4.label import child, children, integer, local, number, text
+from pdsgen.pds4.label import child, children, integer, local, number, text, texts, to_number
 from pdsgen.untrusted import ReferenceEscapeError
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts")
@@ -88,22 +88,28 @@ def unknown_elements(el: etree._Element, obj: DataObject, label_path: Path) -> N
                          value=(c.text or "").strip(), file=label_path)
 
 
+#: the children of a field `_field_common` reads
+_FIELD_VALUES = ("data_type", "name", "field_number", "unit", "scaling_factor", "value_offset", "description",
+                 "field_format", "validation_format")
+
+
 def _field_common(el: etree._Element, *, path: Path, obj: str) -> dict[str, Any]:
-    dtype = text(el, "data_type")
+    values = texts(el, *_FIELD_VALUES)
+    dtype = values["data_type"]
     if dtype is None:
-        raise LabelError(f"field {text(el, 'name')!r} has no <data_type>", path=str(path), obj=obj,
+        raise LabelError(f"field {values['name']!r} has no <data_type>", path=str(path), obj=obj,
                          line=el.sourceline)
     return {
-        "name": text(el, "name") or f"field_{text(el, 'field_number') or '?'}",
+        "name": values["name"] or f"field_{values['field_number'] or '?'}",
         "data_type": dtype,
         "label_data_type": dtype,
-        "unit": text(el, "unit"),
-        "scaling_factor": number(el, "scaling_factor"),
-        "value_offset": number(el, "value_offset"),
+        "unit": values["unit"],
+        "scaling_factor": to_number(values["scaling_factor"]),
+        "value_offset": to_number(values["value_offset"]),
         "special_constants": special_constants(el),
-        "description": text(el, "description"),
-        "field_format": text(el, "field_format"),
-        "validation_format": text(el, "validation_format"),
+        "description": values["description"],
+        "field_format": values["field_format"],
+        "validation_format": values["validation_format"],
     }
 
 

@@ -674,7 +674,7 @@ def _prepare(label: str | os.PathLike[str] | bytes | etree._ElementTree | etree.
         xml = collapsed
         if tree.docinfo.doctype:
             xml = etree.tostring(etree.fromstring(collapsed, xml_parser()), encoding="UTF-8")
-    return _Prepared(tree, xml, file, {el.tag for el in tree.iter() if isinstance(el.tag, str)})
+    return _Prepared(tree, xml, file, {el.tag for el in tree.iter(etree.Element)})
 
 
 def check_schematron(
