@@ -323,8 +323,11 @@ def test_validate_unreadable_data_file_is_a_finding(tmp_path, monkeypatch):
         def refuse(*args, **kwargs):
             raise PermissionError(13, "Permission denied", str(data))
 
+        from pdsgen.validate import columns
+
         monkeypatch.setattr(np, "fromfile", refuse)
         monkeypatch.setattr(np, "memmap", refuse)
+        monkeypatch.setattr(columns, "read_block", refuse)  # (small tables are read with it)
     result = _validate(label)
     assert result.exit_code == 1
     assert "error.table.bad_file_read" in result.output and "Permission denied" in result.output

@@ -552,3 +552,36 @@ def test_array_scaled_values_against_the_scaled_statistics(tmp_path):
     assert [(f.type, f.record) for f in found] == [("error.array.value_out_of_scaled_min_max_range", 2)]
     # without scaling_factor and value_offset the scaled statistics are not compared
     assert run(tmp_path, array("SignedMSB2", 1, 3, stats), values.tobytes(), "a.img") == []
+
+
+def test_texts_reads_several_children_as_text_reads_each():
+    from pdsgen.pds4.label import text, texts, to_number
+
+    el = etree.fromstring(f"""<Field_Character xmlns="{PDS}" xmlns:o="urn:other"><name> A </name><!-- c -->
+        <description>two
+          lines</description><o:unit>m</o:unit><unit>s</unit><name>second</name><field_format/>
+        <scaling_factor>1e-3</scaling_factor><value_offset>12</value_offset></Field_Character>""")
+    names = ("name", "description", "unit", "field_format", "scaling_factor", "value_offset", "data_type")
+    assert texts(el, *names) == {n: text(el, n) for n in names} == {
+        "name": "A", "description": "two lines", "unit": "m", "field_format": None, "scaling_factor": "1e-3",
+        "value_offset": "12", "data_type": None}
+    assert (to_number("1e-3"), to_number("12"), to_number("x"), to_number(None)) == (0.001, 12, None, None)
+
+
+def test_a_block_of_a_table_is_read_from_its_offset(tmp_path):
+    from pdsgen.validate.columns import read_block
+
+    f = tmp_path / "t.dat"
+    f.write_bytes(bytes(range(256)) * 3)
+    assert read_block(f, 250, 10).tolist() == [250, 251, 252, 253, 254, 255, 0, 1, 2, 3]
+    assert read_block(f, 760, 100).tolist() == list(range(248, 256))  # the end of the file: fewer
+    assert read_block(f, 0, 768).flags.writeable
+
+
+def test_blank_values_of_a_number_field_with_limits_are_no_range_errors(tmp_path):
+    # (a column that parses whole has no blank value; one with blanks is parsed patched)
+    rows = [row(b"2020-01-01T00:00:00Z", b"", b""), row(b"2020-01-01T00:00:01Z", b"600", b"101")]
+    found = run(tmp_path, char_table(2, 38, FIELDS, 3), b"".join(rows))
+    assert sorted((f.type, f.record) for f in found) == [
+        ("error.table.field_value_out_of_min_max_range", 2),
+        ("warning.table.field_value_out_of_special_constant_min_max_range", 2)]

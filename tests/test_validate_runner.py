@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -368,3 +369,26 @@ def test_malformed_references_are_not_integrity_questions(tmp_path):
     res = RunResult(products=[b], roots=[])
     cross_product_checks(res, Options(offline=True), "bundle")
     assert [f.line for f in res.integrity if f.type == "warning.integrity.reference_not_found"] == [5]
+
+
+def test_discovery_reads_each_label_once_and_refuses_links_leading_out(tmp_path):
+    from pdsgen.validate.runner import discover
+
+    folder = tmp_path / "delivery"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.xml").write_text("<x/>")
+    (folder / "sub" / "b.XML").write_text("<x/>")
+    (folder / "sub" / "notes.txt").write_text("not a label")
+    (folder / "sub" / "sub.xml").mkdir()  # a folder named like a label
+    (folder / ".hidden.xml").write_text("<x/>")
+    (folder / "sub" / "again.xml").symlink_to(folder / "a.xml")  # the same label by a link inside
+    (tmp_path / "elsewhere.xml").write_text("<x/>")
+    (folder / "out.xml").symlink_to(tmp_path / "elsewhere.xml")
+    (folder / "linked").symlink_to(folder / "sub", target_is_directory=True)  # a linked folder: not entered
+    labels, problems = discover([str(folder), str(folder / "a.xml"), str(tmp_path / "delivery" / "sub")],
+                                Options(catalog_path=None, offline=True))
+    assert [(q.relative_to(tmp_path).as_posix(), walked) for q, walked in labels] == [
+        ("delivery/a.xml", True), ("delivery/sub/b.XML", True)]
+    # (walked as a target of its own, sub/ holds a link leading out of it)
+    assert [(f.type, Path(f.file).name) for f in problems] == [("error.validation.file_naming_problem", "out.xml"),
+                                                               ("error.validation.file_naming_problem", "again.xml")]

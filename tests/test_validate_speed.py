@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import PDS_V1, validate_options
 
+from pdsgen.errors import ValidationRunError
 from pdsgen.validate import schematron
 from pdsgen.validate.runner import Options, run, schematron_plan
 from pdsgen.validate.schematron import check_schematron, compiled_rules, context_elements
@@ -227,3 +228,76 @@ def test_reals_a_double_cannot_hold_are_found_in_small_and_large_columns(rows):
     assert np.array_equal(real_out_of_range(matrix, joined=joined_rows(matrix)), expected)
     fine = np.full(3, b" 2.5E+101 ", dtype="S10").view(np.uint8).reshape(3, 10)
     assert not real_out_of_range(fine).any()
+
+
+SCH_GLOBAL = SCH.replace(b'<sch:ns uri="urn:t" prefix="t"/>',
+                         b'<sch:ns uri="urn:t" prefix="t"/><sch:let name="items" value="count(//t:item)"/>').replace(
+    b'<sch:report test="count(//t:item) = 0">', b'<sch:report test="$items = 0">')
+BARE_DOCTYPE = b'<!DOCTYPE root><root xmlns="urn:t"><item v="8"/>\n<name>Left  to\n Right</name></root>'
+
+
+def _trees(*docs: bytes) -> list[tuple[object, bytes, str]]:
+    from lxml import etree
+
+    from pdsgen.untrusted import xml_parser
+
+    return [(etree.ElementTree(etree.fromstring(d, xml_parser())), d, f"label{i}.xml") for i, d in enumerate(docs)]
+
+
+def test_a_batch_of_labels_gets_each_label_its_own_findings(cache, tmp_path):
+    # several labels in one Saxon transform: each label's findings (messages, lines, XPaths
+    # from its own root) are those it gets alone
+    sch = tmp_path / "t.sch"
+    sch.write_bytes(SCH)
+    labels = _trees(ITEMS, NAMES, b'<root xmlns="urn:t"><item v="2"/></root>', BARE_DOCTYPE, ITEMS)
+    alone = [messages(check_schematron(tree, sch, file=file, xml=xml)) for tree, xml, file in labels]
+    assert alone[1] == [("error.label.schematron", "no items", 1, "/root[1]"),
+                        ("error.label.schematron", "bad direction Up", 1, "/root[1]/name[1]")]
+    assert alone[2] == [] and alone[0] == alone[4]
+    assert alone[3] == [("error.label.schematron", "item value 8 exceeds 3", 1, "/root[1]/item[1]")]
+    batched = schematron.check_schematron_batch(labels, sch)
+    assert [messages(found) for found in batched] == alone
+    assert [f.file for found in batched for f in found] == [f"label{i}.xml" for i, n in enumerate(alone) for _ in n]
+
+
+def test_a_label_whose_run_fails_gets_the_error_a_run_alone_raises(cache, tmp_path):
+    # a schema-level sch:let is evaluated on "the document": Saxon has none for it (alone or
+    # in a batch), so the run fails; each label of the batch gets the error it gets alone
+    sch = tmp_path / "t.sch"
+    sch.write_bytes(SCH_GLOBAL)
+    labels = _trees(ITEMS, NAMES)
+    with pytest.raises(ValidationRunError) as alone:
+        check_schematron(labels[1][0], sch, file=labels[1][2], xml=labels[1][1])
+    batched = schematron.check_schematron_batch(labels, sch)
+    assert all(isinstance(out, ValidationRunError) for out in batched)
+    assert batched[1].message == alone.value.message and "context item is absent" in alone.value.message
+
+
+def test_a_batch_whose_transform_fails_runs_each_label_alone(cache, tmp_path, monkeypatch):
+    sch = tmp_path / "t.sch"
+    sch.write_bytes(SCH)
+    labels = _trees(ITEMS, NAMES)
+    alone = [messages(check_schematron(tree, sch, xml=xml)) for tree, xml, _f in labels]
+    monkeypatch.setattr(schematron, "_run_batch", lambda exe, texts: None)
+    assert [messages(found) for found in schematron.check_schematron_batch(labels, sch)] == alone
+
+
+def test_validate_labels_gives_each_product_what_validate_label_gives(cache, tmp_path):
+    from pdsgen.validate.runner import validate_label, validate_labels
+
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    labels = _products(folder)
+    (folder / "t1.tab").write_bytes(b"x")  # a content finding besides Schematron's
+    opts = Options(**validate_options(context=False))
+    items = [(p, True) for p in labels]
+    one_by_one = [validate_label(p, opts, walked=True) for p in labels]
+    together = validate_labels(items, opts)
+
+    def summary(res):
+        return res.label, res.status, [(f.type, f.message, f.line, f.context) for f in res.findings]
+
+    assert [summary(r) for r in together] == [summary(r) for r in one_by_one]
+    assert {f.type for r in together for f in r.findings} >= {"error.label.schematron",
+                                                                "error.label.table_definition_problem"}
+    assert [r.status for r in together] == [r.status for r in one_by_one] and "FAIL" in {r.status for r in together}

@@ -80,10 +80,29 @@ def find_path(element: etree._Element | None, *names: str) -> etree._Element | N
 def text(element: etree._Element | None, name: str | None = None, default: str | None = None) -> str | None:
     """Stripped text of ``element`` (or of its child ``name``)."""
     node = element if name is None else (child(element, name) if element is not None else None)
+    return _value(node, name, default)
+
+
+def _value(node: etree._Element | None, name: str | None, default: str | None = None) -> str | None:
+    """`text`'s value of `node`, the child called `name` (title and description: blanks collapsed)."""
     if node is None or node.text is None:
         return default
     value = " ".join(node.text.split()) if name in ("title", "description") else node.text.strip()
     return value if value != "" else default
+
+
+def texts(element: etree._Element, *names: str) -> dict[str, str | None]:
+    """``text(element, name)`` of each of `names`, from one pass over the children (cheaper
+    than a look-up per name when several are read)."""
+    wanted = set(names)
+    first: dict[str, etree._Element] = {}
+    for c in element:
+        tag = c.tag
+        if isinstance(tag, str):
+            name = tag.rsplit("}", 1)[-1]
+            if name in wanted and name not in first:
+                first[name] = c
+    return {name: _value(first.get(name), name) for name in names}
 
 
 @overload
@@ -120,7 +139,11 @@ INT64 = 2**63
 
 
 def number(element: etree._Element | None, name: str) -> float | int | None:
-    value = text(element, name)
+    return to_number(text(element, name))
+
+
+def to_number(value: str | None) -> float | int | None:
+    """A label value as `number` reads it: an int (64-bit), else a float, else None."""
     if value is None:
         return None
     try:

@@ -15,7 +15,7 @@ from lxml import etree
 
 from pdsgen.errors import LabelError, PdsgenError
 from pdsgen.model import Axis, DataObject, Field, Kind, Layout
-from pdsgen.pds4.label import child, children, integer, local, number, text
+from pdsgen.pds4.label import child, children, integer, local, number, text, texts, to_number
 from pdsgen.untrusted import ReferenceEscapeError
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts")
@@ -79,9 +79,7 @@ def special_constants(element: etree._Element | None) -> dict[str, str]:
 
 def unknown_elements(el: etree._Element, obj: DataObject, label_path: Path) -> None:
     """Warn about Special_Constants children the PDS4 dictionary does not define (ignored)."""
-    for sc in el.iter():
-        if not isinstance(sc.tag, str) or local(sc) != "Special_Constants":
-            continue
+    for sc in el.iter("{*}Special_Constants"):  # (lxml's tag matcher, in C)
         owner = sc.getparent()
         for c in children(sc):
             if local(c) not in SPECIAL_CONSTANTS_CHILDREN:
@@ -90,22 +88,28 @@ def unknown_elements(el: etree._Element, obj: DataObject, label_path: Path) -> N
                          value=(c.text or "").strip(), file=label_path)
 
 
+#: the children of a field `_field_common` reads
+_FIELD_VALUES = ("data_type", "name", "field_number", "unit", "scaling_factor", "value_offset", "description",
+                 "field_format", "validation_format")
+
+
 def _field_common(el: etree._Element, *, path: Path, obj: str) -> dict[str, Any]:
-    dtype = text(el, "data_type")
+    values = texts(el, *_FIELD_VALUES)
+    dtype = values["data_type"]
     if dtype is None:
-        raise LabelError(f"field {text(el, 'name')!r} has no <data_type>", path=str(path), obj=obj,
+        raise LabelError(f"field {values['name']!r} has no <data_type>", path=str(path), obj=obj,
                          line=el.sourceline)
     return {
-        "name": text(el, "name") or f"field_{text(el, 'field_number') or '?'}",
+        "name": values["name"] or f"field_{values['field_number'] or '?'}",
         "data_type": dtype,
         "label_data_type": dtype,
-        "unit": text(el, "unit"),
-        "scaling_factor": number(el, "scaling_factor"),
-        "value_offset": number(el, "value_offset"),
+        "unit": values["unit"],
+        "scaling_factor": to_number(values["scaling_factor"]),
+        "value_offset": to_number(values["value_offset"]),
         "special_constants": special_constants(el),
-        "description": text(el, "description"),
-        "field_format": text(el, "field_format"),
-        "validation_format": text(el, "validation_format"),
+        "description": values["description"],
+        "field_format": values["field_format"],
+        "validation_format": values["validation_format"],
     }
 
 
@@ -207,9 +211,9 @@ def check_counts(record: etree._Element, *, path: Path, obj: str) -> None:
     stack = [record]
     while stack:
         element = stack.pop()
-        kids = [local(c) for c in children(element)]
-        groups = [c for c in children(element) if local(c).startswith("Group_Field")]
-        for tag, found in (("fields", sum(k.startswith("Field_") for k in kids)), ("groups", len(groups))):
+        kids = [(local(c), c) for c in children(element)]
+        groups = [c for tag, c in kids if tag.startswith("Group_Field")]
+        for tag, found in (("fields", sum(tag.startswith("Field_") for tag, _c in kids)), ("groups", len(groups))):
             declared = integer(element, tag, path=path, obj=obj, required=False)
             if declared is not None and declared != found:
                 what = "Field_*" if tag == "fields" else "Group_Field_*"

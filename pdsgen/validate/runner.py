@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
@@ -23,7 +24,7 @@ from pdsgen.validate.context_products import ContextRegistry
 from pdsgen.validate.findings import Finding
 from pdsgen.validate.results import Options, ProductResult, RunResult
 
-__all__ = ["Options", "ProductResult", "RunResult", "run", "validate_label"]
+__all__ = ["Options", "ProductResult", "RunResult", "run", "validate_label", "validate_labels"]
 
 RULES = ("auto", "product", "collection", "bundle", "volume")
 #: files of these suffixes are PDS3 labels when walked or given
@@ -46,10 +47,27 @@ def _label_problem(path: Path, walked: bool, message: str) -> ProductResult:
     return res.finish()
 
 
-def validate_label(path: str | os.PathLike[str], opts: Options, *, walked: bool = False) -> ProductResult:
-    """Validate one label (PDS4 or PDS3) and its data; never raises for bad input."""
+@dataclass
+class _DeferredSchematron:
+    """One label's run of a (catalog) Schematron left to `validate_labels`, which batches
+    such runs: its findings go into ``res.findings`` at ``at``, where the run would have put them."""
+
+    res: ProductResult
+    at: int
+    tree: etree._ElementTree
+    sch: Path
+    file: str
+    data: bytes | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def validate_label(path: str | os.PathLike[str], opts: Options, *, walked: bool = False,
+                   deferred: list[_DeferredSchematron] | None = None) -> ProductResult:
+    """Validate one label (PDS4 or PDS3) and its data; never raises for bad input.
+
+    `deferred` (`validate_labels`): catalog Schematron runs are appended there instead of run."""
     try:
-        return _validate_label(Path(path), opts, walked)
+        return _validate_label(Path(path), opts, walked, deferred)
     except ValidationRunError:
         raise
     except Exception as exc:  # noqa: BLE001 - one broken product must not stop a delivery's run
@@ -59,7 +77,41 @@ def validate_label(path: str | os.PathLike[str], opts: Options, *, walked: bool 
         return res.finish()
 
 
-def _validate_label(p: Path, opts: Options, walked: bool) -> ProductResult:
+def validate_labels(items: list[tuple[Path, bool]], opts: Options) -> list[ProductResult]:
+    """`validate_label` of each (label, walked), in order, with the Schematron runs of them all
+    batched: one Saxon transform per Schematron executable (`schematron.check_schematron_batch`)
+    instead of one per label. Each result is the one `validate_label` gives alone; a label
+    whose batched run fails is validated again alone."""
+    from pdsgen.validate import schematron
+
+    results: list[ProductResult] = []
+    deferred: list[tuple[int, _DeferredSchematron]] = []
+    for i, (p, walked) in enumerate(items):
+        mine: list[_DeferredSchematron] = []
+        results.append(validate_label(p, opts, walked=walked, deferred=mine))
+        deferred += [(i, d) for d in mine]
+    redo = {i for i, d in deferred if d.res is not results[i]}  # replaced after a later failure
+    by_sch: dict[Path, list[tuple[int, _DeferredSchematron]]] = {}
+    for i, d in deferred:
+        if i not in redo:
+            by_sch.setdefault(d.sch, []).append((i, d))
+    for sch, jobs in by_sch.items():
+        outs = schematron.check_schematron_batch([(d.tree, d.data, d.file) for _i, d in jobs], sch)
+        for (i, d), out in zip(jobs, outs, strict=True):
+            if isinstance(out, ValidationRunError):
+                redo.add(i)
+            else:
+                d.findings = out
+    for i, d in reversed(deferred):  # later insertion points of a label first
+        if i not in redo:
+            d.res.findings[d.at:d.at] = d.findings
+    for i in {i for i, _d in deferred}:
+        results[i] = validate_label(items[i][0], opts, walked=items[i][1]) if i in redo else results[i].finish()
+    return results
+
+
+def _validate_label(p: Path, opts: Options, walked: bool,
+                    deferred: list[_DeferredSchematron] | None = None) -> ProductResult:
     if p.suffix.lower() in PDS3_SUFFIXES:
         from pdsgen.validate.pds3 import validate_pds3
 
@@ -102,15 +154,17 @@ def _validate_label(p: Path, opts: Options, walked: bool) -> ProductResult:
     if not local(root).startswith(("Product_", "Ingest_")):
         return _label_problem(p, walked, f"root element <{local(root)}> is not a PDS4 product")
     try:
-        return validate_pds4(tree, p, opts, data=data).finish()
+        return validate_pds4(tree, p, opts, data=data, deferred=deferred).finish()
     except ValidationRunError as exc:
         res = ProductResult(str(p), standard="PDS4")
         res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=str(p)))
         return res.finish()
 
 
-def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None) -> ProductResult:
-    """All checks of one PDS4 label (`data`: its bytes, if read already)."""
+def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None,
+                  deferred: list[_DeferredSchematron] | None = None) -> ProductResult:
+    """All checks of one PDS4 label (`data`: its bytes, if read already; `deferred`: catalog
+    Schematron runs are appended there instead of run, see `validate_labels`)."""
     from pdsgen.validate import pds4label as L
     from pdsgen.validate import schematron
     from pdsgen.validate.context_products import check_context_refs, is_context_lid
@@ -167,6 +221,9 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
         if sch in done:  # cited twice
             continue
         done.add(sch)
+        if deferred is not None and local_to is None:
+            deferred.append(_DeferredSchematron(res, len(res.findings), tree, sch, file, data))
+            continue
         try:
             res.findings += schematron.check_schematron(tree, sch, file=file, xml=data, local_to=local_to)
         except ValidationRunError as exc:
@@ -363,22 +420,15 @@ def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]]
     exts = tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in opts.label_extensions)
     labels: list[tuple[Path, bool]] = []
     problems: list[Finding] = []
+    real: dict[Path, Path] = {}  # the real path of walked labels that are no symbolic links
     for t in targets:
         p = Path(t)
         if p.is_dir():
-            # hidden folders (.git, .pdsgen's archive index, editor leftovers) are not archive content
-            from pdsgen.untrusted import inside
-            from pdsgen.validate.integrity import walk_names
-
-            entries = walk_names(p) if not opts.local else [(q, q.is_dir()) for q in sorted(p.iterdir())
-                                                             if not q.name.startswith(".")]
-            found = [q for q, is_dir in entries if not is_dir and q.suffix.lower() in exts and q.is_file()]
-            outside = [q for q in found if q.is_symlink() and not inside(q, p)]
+            found, outside = _walked_labels(p, exts, opts, real)
             for q in outside:  # a label linked in from elsewhere is not part of the delivery: not read
                 problems.append(Finding("error.validation.file_naming_problem",
                                         "the label is a symbolic link leading outside the folder validated; "
                                         "not read", file=str(q)))
-            found = [q for q in found if q not in outside]
             if not found:
                 problems.append(Finding("error.execution.no_products_found",
                                         f"no labels ({', '.join(exts)}) found under {p}", file=str(p)))
@@ -390,14 +440,46 @@ def discover(targets: list[str], opts: Options) -> tuple[list[tuple[Path, bool]]
     seen: set[Path] = set()
     unique = []
     for q, w in labels:
-        try:
-            key = q.resolve()
-        except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
-            key = q.absolute()
+        key = real.get(q) if w else None
+        if key is None:
+            try:
+                key = q.resolve()
+            except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+                key = q.absolute()
         if key not in seen:
             seen.add(key)
             unique.append((q, w))
     return unique, problems
+
+
+def _walked_labels(p: Path, exts: tuple[str, ...], opts: Options, real: dict[Path, Path]) -> tuple[list[Path],
+                                                                                                  list[Path]]:
+    """The labels under folder `p` (hidden folders and files left out: .git, .pdsgen's archive
+    index, editor leftovers are not archive content) and those that are symbolic links
+    leading outside it. One ``lstat`` per label; the real path of a label that is no link is
+    `p`'s real path and its path below it (the walk enters no linked folder), put in `real`."""
+    from pdsgen.untrusted import inside
+    from pdsgen.validate.integrity import walk_names
+
+    entries = walk_names(p) if not opts.local else [(q, q.is_dir()) for q in sorted(p.iterdir())
+                                                     if not q.name.startswith(".")]
+    found: list[Path] = []
+    outside: list[Path] = []
+    real_p = os.path.realpath(p)
+    for q, is_dir in entries:
+        if is_dir or q.suffix.lower() not in exts:
+            continue
+        try:
+            mode = os.lstat(q).st_mode
+        except OSError:
+            continue
+        if stat.S_ISLNK(mode):
+            if q.is_file():
+                (found if inside(q, p) else outside).append(q)
+        elif stat.S_ISREG(mode):
+            found.append(q)
+            real[q] = Path(real_p, os.path.relpath(q, p))
+    return found, outside
 
 
 def _bad_extension(p: Path, opts: Options) -> ProductResult | None:
@@ -419,9 +501,14 @@ def _bad_extension(p: Path, opts: Options) -> ProductResult | None:
 # --------------------------------------------------------------------------- run
 
 
-def _work(args) -> ProductResult:
-    path, opts, walked = args
-    return validate_label(path, opts, walked=walked)
+def _work_batch(args: tuple[Options, list[tuple[Path, bool]]]) -> list[ProductResult]:
+    opts, items = args
+    return validate_labels(items, opts)
+
+
+#: labels a worker process validates per task (`validate_labels`), and a serial run per batch
+MAX_BATCH = 64
+SERIAL_BATCH = 32
 
 
 def _init_worker(expected: dict[str, frozenset[str]] | None = None) -> None:
@@ -497,11 +584,13 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
                     on_progress(done, len(todo))
         except BrokenProcessPool:  # e.g. no importable __main__ for spawned workers: go on serially
             pass
-    for p, w in todo[done:]:
-        result.products.append(validate_label(p, opts, walked=w))
-        done += 1
-        if on_progress:
-            on_progress(done, len(todo))
+    while done < len(todo):
+        batch = todo[done: done + SERIAL_BATCH]
+        result.products += validate_labels(batch, opts)
+        for _ in batch:
+            done += 1
+            if on_progress:
+                on_progress(done, len(todo))
     from pdsgen.validate.integrity import cross_product_checks
 
     cross_product_checks(result, opts, rule)
@@ -514,10 +603,6 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
     return result
 
 
-def _work_batch(batch: list[tuple[Path, Options, bool]]) -> list[ProductResult]:
-    return [_work(item) for item in batch]
-
-
 def _distributed(todo: list[tuple[Path, bool]], opts: Options,
                  on_progress: Callable[[int, int], None] | None) -> list[ProductResult]:
     """Per-label validation on a Dask cluster (``opts.scheduler``) in bounded batches,
@@ -525,12 +610,12 @@ def _distributed(todo: list[tuple[Path, bool]], opts: Options,
     from pdsgen.distributed import DaskClient, SchedulerError, map_batches
 
     worker_opts = replace(opts, content_threads=1, scheduler=None)
-    items = [(i, (p, worker_opts, w)) for i, (p, w) in enumerate(todo)]
+    items = list(enumerate(todo))
     out: list[ProductResult | None] = [None] * len(todo)
     done = 0
 
-    def batch_fn(batch: list[tuple[int, tuple[Path, Options, bool]]]) -> list[ProductResult]:
-        return _work_batch([item for _i, item in batch])
+    def batch_fn(batch: list[tuple[int, tuple[Path, bool]]]) -> list[ProductResult]:
+        return validate_labels([item for _i, item in batch], worker_opts)
 
     def on_batch(batch, results, exc) -> None:
         nonlocal done
@@ -634,9 +719,13 @@ def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):
             _registry(opts)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
                              initializer=_init_worker, initargs=(dict(schematron.expected_elements()),)) as pool:
-        chunk = max(1, min(64, len(todo) // (jobs * 4) or 1))
+        # batches of labels (their Schematron runs batched too, `validate_labels`), the options
+        # sent once per batch; several batches per worker so that the workers end together
+        chunk = max(1, min(MAX_BATCH, len(todo) // (jobs * 4) or 1))
         worker_opts = replace(opts, content_threads=1)  # the processes already use the cores
-        yield from pool.map(_work, [(p, worker_opts, w) for p, w in todo], chunksize=chunk)
+        batches = [(worker_opts, todo[k: k + chunk]) for k in range(0, len(todo), chunk)]
+        for results in pool.map(_work_batch, batches):
+            yield from results
 
 
 def _expand_rule(targets: list[str], opts: Options) -> tuple[list[str], str]:
@@ -664,9 +753,12 @@ def _folder_kind(folder: Path, opts: Options) -> str | None:
     if is_volume(folder):
         return "volume"
     exts = tuple(e if e.startswith(".") else f".{e}" for e in opts.label_extensions)
-    for q in sorted(folder.iterdir()):
-        if q.is_file() and q.suffix.lower() in exts:
-            head = q.read_bytes()[:4000]
+    with os.scandir(folder) as it:
+        entries = sorted((e for e in it), key=lambda e: e.name)
+    for entry in entries:
+        if Path(entry.name).suffix.lower() in exts and entry.is_file():
+            with open(entry.path, "rb", buffering=0) as fh:
+                head = fh.read(4000)
             if b"<Product_Bundle" in head:
                 return "bundle"
             if b"<Product_Collection" in head:

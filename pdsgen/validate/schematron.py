@@ -56,6 +56,7 @@ import json
 import os
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,11 @@ def not_run_finding(sch_names: list[str], file: str | None) -> Finding:
 
 
 #: bump when the generated XSLT changes, so that disk caches are invalidated
-COMPILER_VERSION = "4"
+COMPILER_VERSION = "5"
 _MODE = "sch"
+#: the stylesheet's entry for several labels at once: a named template and its parameter
+_BATCH_TEMPLATE = "pdsgen-batch"
+_BATCH_PARAM = "pdsgen-labels"
 
 
 # --------------------------------------------------------------------------- compile
@@ -174,6 +178,13 @@ def compile_parts(sch_text: bytes, *, source: str = "<schematron>", confine_to: 
     etree.SubElement(when, _X + "apply-templates", select="$pdsgen-normalised", mode=_MODE)
     otherwise = etree.SubElement(choose, _X + "otherwise")
     etree.SubElement(otherwise, _X + "apply-templates", select=".", mode=_MODE)
+    # several labels in one transform (`check_schematron_batch`): each label's text parsed
+    # into a document of its own (its own root for "/", root(.) and path()), one <r> each
+    labels = etree.SubElement(sheet, _X + "param", name=_BATCH_PARAM, select="()")
+    labels.set("as", "xs:string*")
+    batch = etree.SubElement(sheet, _X + "template", name=_BATCH_TEMPLATE)
+    each = etree.SubElement(etree.SubElement(batch, "b"), _X + "for-each", select=f"${_BATCH_PARAM}")
+    etree.SubElement(each, _X + "apply-templates", select="parse-xml(.)")
     etree.SubElement(sheet, _X + "mode", name="pdsgen-norm", **{"on-no-match": "shallow-copy"})
     leaf = etree.SubElement(sheet, _X + "template", match="*[not(*)]/text()", mode="pdsgen-norm")
     etree.SubElement(leaf, _X + "value-of", select="normalize-space(.)")
@@ -618,6 +629,54 @@ def _compile(entry: _Compiled, p: str, keep: frozenset[int] | None, confine_to: 
     raise AssertionError("unreachable")
 
 
+@dataclass
+class _Prepared:
+    """A label as Saxon is handed it: its lxml tree (None: lxml could not parse it), the
+    bytes to parse, the file named in findings, and its element names (None: unknown)."""
+
+    tree: etree._ElementTree | None
+    xml: bytes
+    file: str | None
+    elements: set[str] | None
+
+
+def _prepare(label: str | os.PathLike[str] | bytes | etree._ElementTree | etree._Element, *,
+             file: str | None, xml: bytes | None) -> _Prepared | list[Finding]:
+    """The label ready for Saxon, or the findings that stop it (a DOCTYPE declaring entities)."""
+    tree: etree._ElementTree | None = None
+    if isinstance(label, (etree._ElementTree, etree._Element)):
+        tree = label if isinstance(label, etree._ElementTree) else label.getroottree()
+        if xml is None:
+            xml = etree.tostring(tree, encoding="UTF-8")
+        file = file or (tree.docinfo.URL if tree.docinfo.URL else None)
+    elif isinstance(label, bytes):
+        xml = label
+    else:
+        file = file or str(label)
+        try:
+            xml = Path(label).read_bytes()
+        except OSError as exc:
+            raise ValidationRunError(f"cannot read label: {exc.strerror}", path=str(label)) from exc
+    assert xml is not None
+    if tree is None:
+        try:
+            tree = etree.ElementTree(etree.fromstring(xml, xml_parser()))
+        except etree.XMLSyntaxError:
+            return _Prepared(None, xml, file, None)  # Saxon collapses the values itself
+    refused = doctype_problem(tree)
+    if refused is not None:
+        return [Finding("error.label.schema", refused, file=file, line=1)]
+    if tree.docinfo.doctype:  # a bare DOCTYPE: hand Saxon the document without it
+        xml = etree.tostring(tree.getroot(), encoding="UTF-8")
+    with _lock:  # (guards the shared compiled XPath of _collapsed_xml)
+        collapsed = _collapsed_xml(tree)
+    if collapsed is not None:
+        xml = collapsed
+        if tree.docinfo.doctype:
+            xml = etree.tostring(etree.fromstring(collapsed, xml_parser()), encoding="UTF-8")
+    return _Prepared(tree, xml, file, {el.tag for el in tree.iter(etree.Element)})
+
+
 def check_schematron(
     label: str | os.PathLike[str] | bytes | etree._ElementTree | etree._Element,
     sch_path: str | os.PathLike[str],
@@ -633,52 +692,86 @@ def check_schematron(
     after `local_schematron_problem` passes, its file access limited to that folder).
     A label whose DOCTYPE declares entities gets one ``error.label.schema`` finding and is
     not handed to Saxon; Saxon only ever sees documents without a DOCTYPE."""
-    tree: etree._ElementTree | None = None
-    if isinstance(label, (etree._ElementTree, etree._Element)):
-        tree = label if isinstance(label, etree._ElementTree) else label.getroottree()
-        if xml is None:
-            xml = etree.tostring(tree, encoding="UTF-8")
-        file = file or (tree.docinfo.URL if tree.docinfo.URL else None)
-    elif isinstance(label, bytes):
-        xml = label
-    else:
-        file = file or str(label)
+    prepared = _prepare(label, file=file, xml=xml)
+    if isinstance(prepared, list):
+        return prepared
+    return _run_one(_executable(sch_path, local_to, prepared.elements), prepared, sch_path, local_to is not None)
+
+
+def _run_one(exe, prepared: _Prepared, sch_path: str | os.PathLike[str], local: bool) -> list[Finding]:
+    """The findings of one transform of one label (`ValidationRunError` if Saxon fails)."""
+    with _lock:
+        proc = _processor(local)
         try:
-            xml = Path(label).read_bytes()
-        except OSError as exc:
-            raise ValidationRunError(f"cannot read label: {exc.strerror}", path=str(label)) from exc
-    if tree is None:
-        try:
-            tree = etree.ElementTree(etree.fromstring(xml, xml_parser()))
-        except etree.XMLSyntaxError:
-            tree = None
-    if tree is not None:
-        refused = doctype_problem(tree)
-        if refused is not None:
-            return [Finding("error.label.schema", refused, file=file, line=1)]
-        if tree.docinfo.doctype:  # a bare DOCTYPE: hand Saxon the document without it
-            xml = etree.tostring(tree.getroot(), encoding="UTF-8")
-    normalise = tree is None  # lxml could not parse it: Saxon collapses the values itself
-    elements = None if tree is None else {el.tag for el in tree.iter() if isinstance(el.tag, str)}
-    exe = _executable(sch_path, local_to, elements)
-    with _lock:  # (also guards the shared compiled XPath of _collapsed_xml)
-        if tree is not None:
-            collapsed = _collapsed_xml(tree)
-            if collapsed is not None:
-                xml = collapsed
-                if tree.docinfo.doctype:
-                    xml = etree.tostring(etree.fromstring(collapsed, xml_parser()), encoding="UTF-8")
-        proc = _processor(local_to is not None)
-        try:
-            doc = proc.parse_xml(xml_text=_xml_text(xml))
-            exe.set_parameter("pdsgen-normalise", proc.make_boolean_value(normalise))
+            doc = proc.parse_xml(xml_text=_xml_text(prepared.xml))
+            exe.set_parameter("pdsgen-normalise", proc.make_boolean_value(prepared.tree is None))
             result = exe.apply_templates_returning_string(xdm_value=doc)
         except Exception as exc:
             raise ValidationRunError(f"Schematron {Path(sch_path).name} failed to run: {exc}",
-                                     path=file) from exc
+                                     path=prepared.file) from exc
     if not result:
         return []
-    out = etree.fromstring(result.encode("utf-8"))
+    return _findings(etree.fromstring(result.encode("utf-8")), prepared, sch_path)
+
+
+def check_schematron_batch(labels: list[tuple[etree._ElementTree, bytes | None, str]],
+                           sch_path: str | os.PathLike[str]) -> list[list[Finding] | ValidationRunError]:
+    """`check_schematron` (tree, `sch_path`, file=, xml=) of each (tree, bytes, file) label, with
+    one Saxon transform per executable for all of them instead of one per label: the labels'
+    texts go in as a sequence, each is parsed into a document of its own and gets its own
+    result, in order, so every label's findings are exactly those it gets alone.
+
+    A label whose run fails gets its `ValidationRunError` (as `check_schematron` would
+    raise it); when a transform of several labels fails, each of them is run alone."""
+    out: list[list[Finding] | ValidationRunError] = []
+    groups: dict[int, tuple[Any, list[tuple[int, _Prepared]]]] = {}
+    for i, (tree, xml, file) in enumerate(labels):
+        out.append([])
+        try:
+            prepared = _prepare(tree, file=file, xml=xml)
+            if isinstance(prepared, list):
+                out[i] = prepared
+                continue
+            exe = _executable(sch_path, None, prepared.elements)
+        except ValidationRunError as exc:
+            out[i] = exc
+            continue
+        groups.setdefault(id(exe), (exe, []))[1].append((i, prepared))
+    for exe, members in groups.values():
+        results = _run_batch(exe, [p.xml for _i, p in members]) if len(members) > 1 else None
+        for k, (i, prepared) in enumerate(members):
+            try:
+                out[i] = (_findings(results[k], prepared, sch_path) if results is not None else
+                          _run_one(exe, prepared, sch_path, False))
+            except ValidationRunError as exc:
+                out[i] = exc
+    return out
+
+
+def _run_batch(exe, texts: list[bytes]) -> list[etree._Element] | None:
+    """One ``<r>`` result per label text from a single transform; None if it fails."""
+    with _lock:
+        proc = _processor(False)
+        try:
+            seq = proc.empty_sequence()
+            for xml in texts:
+                seq.add_xdm_item(proc.make_string_value(_xml_text(xml)))
+            exe.set_parameter("pdsgen-normalise", proc.make_boolean_value(False))
+            exe.set_parameter(_BATCH_PARAM, seq)
+            try:
+                result = exe.call_template_returning_string(_BATCH_TEMPLATE)
+            finally:
+                exe.remove_parameter(_BATCH_PARAM)
+        except Exception:  # noqa: BLE001 - saxonche raises PySaxonApiError: each label alone says why
+            return None
+    if not result:
+        return None
+    results = list(etree.fromstring(result.encode("utf-8")))
+    return results if len(results) == len(texts) else None
+
+
+def _findings(out: etree._Element, prepared: _Prepared, sch_path: str | os.PathLike[str]) -> list[Finding]:
+    """The findings of one label's ``<r>`` result."""
     if len(out) == 0:
         return []
     findings = []
@@ -693,7 +786,7 @@ def check_schematron(
         msg = " ".join((f.findtext("m") or "").split())
         loc = f.get("loc") or ""
         findings.append(
-            Finding(kind, msg, file=file, line=_line_of(tree, loc), context=_pretty_path(loc),
+            Finding(kind, msg, file=prepared.file, line=_line_of(prepared.tree, loc), context=_pretty_path(loc),
                     extra={"test": f.get("test"), "title": (f.findtext("t") or "").strip(),
                            "schematron": Path(sch_path).name})
         )

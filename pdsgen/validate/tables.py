@@ -87,8 +87,7 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
 
     rows = max(1, C.BLOCK_BYTES // reclen)
     if records <= rows:  # one block: a plain read is cheaper than a memory map
-        mapped = np.fromfile(obj.file, dtype=np.uint8, count=records * reclen, offset=obj.offset)
-        mapped = mapped.reshape(records, reclen)
+        mapped = C.read_block(obj.file, obj.offset, records * reclen).reshape(records, reclen)
     else:
         mapped = np.memmap(obj.file, dtype=np.uint8, mode="r", offset=obj.offset, shape=(records, reclen))
     blocks = []
