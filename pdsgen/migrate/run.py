@@ -251,13 +251,17 @@ def _validate_options(catalog_path: str | None, offline: bool, context_products:
                    context_products=files)
 
 
-def _validate(tree: Any, text: bytes, label: Path, opts: MigrateOptions) -> list[str]:
+def _validate(tree: Any, text: bytes, label: Path, opts: MigrateOptions,
+              described: list[DataObject]) -> list[str]:
     """Error findings of pdsgen's validation of the label ``tree`` (parsed from ``text``,
-    to be written at ``label``): schema, Schematron and content, on the in-memory tree."""
+    to be written at ``label``): schema, Schematron and content, on the in-memory tree.
+    ``described`` receives the data objects the content check described (pdsgen's PDS4
+    reading of ``tree``, read back next without describing them again)."""
     from pdsgen.validate.runner import validate_pds4
 
     vopts = _validate_options(opts.catalog_path, opts.offline, tuple(opts.context_products))
-    res = validate_pds4(tree, label, vopts, data=text).finish()
+    described.clear()
+    res = validate_pds4(tree, label, vopts, data=text, described=described).finish()
     return [f"{f.type}: {f.message}" for f in res.findings if str(f.type).startswith("error.")]
 
 
@@ -420,8 +424,9 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     template = TEMPLATE.format(product_class=cls)
     text = render_label(template, variables, opts.templates_dir).encode("utf-8")
     tree = parse_label_xml(text, path=staged_label, remove_comments=False)
+    described: list[DataObject] = []
     if opts.validate:
-        errors = _validate(tree, text, staged_label, opts)
+        errors = _validate(tree, text, staged_label, opts, described)
         if errors and all(_FORMAT_FINDING in e for e in errors):
             # PDS3 FORMATs are often looser than the values (F6.2 over "-3.5"); PDS4
             # validation checks them: the label is written again without field formats.
@@ -429,10 +434,11 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
             text = render_label(template, variables, opts.templates_dir).encode("utf-8")
             tree = parse_label_xml(text, path=staged_label, remove_comments=False)
             notes.add(f"field formats left out: the values do not follow the PDS3 FORMATs ({errors[0]})")
-            errors = _validate(tree, text, staged_label, opts)
+            errors = _validate(tree, text, staged_label, opts, described)
         if errors:
             raise UnsupportedError(f"the new label does not validate: {'; '.join(errors[:5])}")
-    new_objects, problems = _read_back(tree, staged_label, [o for f in files for o in f["objects"]], stage)
+    new_objects, problems = _read_back(tree, staged_label, [o for f in files for o in f["objects"]], stage,
+                                       described)
     if problems:
         raise UnsupportedError(f"values differ between the PDS3 and PDS4 labels: {'; '.join(problems[:5])}")
     staged.append(staged_label)
@@ -454,9 +460,14 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
 
 
 def _read_back(tree: Any, pds4_label: Path, objects: Sequence[dict[str, Any]],
-               stage: Path) -> tuple[list[DataObject], list[str]]:
+               stage: Path, described: Sequence[DataObject] = ()) -> tuple[list[DataObject], list[str]]:
     """pdsgen's PDS4 reading of the new label (the in-memory ``tree``, data beside
     ``pds4_label`` in ``stage``) and its differences from the PDS3 reading of each object.
+
+    ``described``: the objects validation's content check described from ``tree`` (the
+    same reader, `pdsgen.pds4.objects.build_object`, on the same elements and files);
+    used when they are the label's objects one for one, by name, else the label is read
+    through `product_from_tree`.
 
     Encoded images, documents and objects the PDS3 reader does not read (ISIS HISTORY)
     are compared as bytes: those the new label points at must be the PDS3 object's (a
@@ -473,18 +484,22 @@ def _read_back(tree: Any, pds4_label: Path, objects: Sequence[dict[str, Any]],
                                                what=f"object {o['name']!r}")] if diff]
     if documents:
         return [], problems
-    new = product_from_tree(tree, pds4_label)
-    if len(new.objects) != len(objects):
-        return new.objects, [f"the PDS4 label reads as {len(new.objects)} objects, {len(objects)} were written"]
+    names = {o["source"].name for o in objects}
+    if len(described) == len(objects) and all(o.name in names for o in described):
+        new_objects = list(described)
+    else:
+        new_objects = product_from_tree(tree, pds4_label).objects
+    if len(new_objects) != len(objects):
+        return new_objects, [f"the PDS4 label reads as {len(new_objects)} objects, {len(objects)} were written"]
     pairs: list[tuple[DataObject, DataObject]] = []
-    by_name = {o.name: o for o in new.objects}
+    by_name = {o.name: o for o in new_objects}
     for o, whole in zip(objects, as_bytes, strict=True):
         new_obj = by_name.get(o["source"].name)
         if new_obj is None:
-            return new.objects, [f"object {o['source'].name!r} missing from the PDS4 reading"]
+            return new_objects, [f"object {o['source'].name!r} missing from the PDS4 reading"]
         if not whole:
             pairs.append((o["source"], new_obj))
-    return new.objects, problems + compare_objects(pairs)
+    return new_objects, problems + compare_objects(pairs)
 
 
 def _document_info(product: Product, by_file: dict[Path, list[dict[str, Any]]], title: str) -> dict[str, Any]:

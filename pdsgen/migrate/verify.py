@@ -6,7 +6,9 @@ pds4_tools' reading of the new label must equal pdsgen's."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +110,83 @@ def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[st
 
     hook = sys.excepthook  # pds4_tools.read installs its own
     try:
-        structures = pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True).structures
+        with table_descriptions_per_shape():
+            structures = pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True).structures
+            return _pds4_tools_difference(structures, objects)
     except Exception as exc:  # noqa: BLE001 - the reference reader's failure is the finding
         return [f"pds4_tools cannot read the label: {type(exc).__name__}: {exc}"]
     finally:
         sys.excepthook = hook
+
+
+#: pds4_tools' table descriptions by the exact XML of their table element (see
+#: `table_descriptions_per_shape`), most recently used last
+_SHAPES: OrderedDict[tuple[str, tuple[Any, ...]], Any] = OrderedDict()
+_SHAPES_KEPT = 64
+
+
+@contextmanager
+def table_descriptions_per_shape() -> Iterator[None]:
+    """Within this block, pds4_tools builds the description of a table (its
+    ``TableManifest``: fields, groups, locations, shapes; and its ``Meta_TableStructure``)
+    once per distinct table element and reuses it for a table element of the same XML.
+
+    Both are pure functions of that element's XML (pds4_tools' own parsed element,
+    serialised whole: names, types, locations, lengths, records, offset, special
+    constants), so a reused one is exactly what pds4_tools would build again; a table with
+    a ``local_identifier`` (whose meta data also looks at the full label) is never reused.
+    The data are still read by pds4_tools from each product's own file with that
+    description. Migrating many products of one shape spends most of pds4_tools' time
+    building these descriptions (~1 ms a table)."""
+    from pds4_tools.reader import table_objects as T
+
+    manifest_from_label = T.TableManifest.__dict__["from_label"]
+    meta_from_label = T.Meta_TableStructure.__dict__["from_label"]
+
+    def manifest(cls: Any, table_label: Any) -> Any:
+        key = ("manifest", _element_xml(table_label))
+        found = _SHAPES.get(key)
+        if found is None:
+            found = manifest_from_label.__func__(cls, table_label)
+            _keep(key, found)
+        else:
+            _SHAPES.move_to_end(key)
+        return found
+
+    def meta(cls: Any, xml_table: Any, full_label: Any = None) -> Any:
+        key = ("meta", _element_xml(xml_table))
+        found = _SHAPES.get(key)
+        if found is None:
+            found = meta_from_label.__func__(cls, xml_table, full_label)
+            if "local_identifier" not in found:
+                _keep(key, found)
+        else:
+            _SHAPES.move_to_end(key)
+        return found
+
+    T.TableManifest.from_label = classmethod(manifest)  # type: ignore[method-assign,assignment]
+    T.Meta_TableStructure.from_label = classmethod(meta)  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        T.TableManifest.from_label = manifest_from_label  # type: ignore[method-assign]
+        T.Meta_TableStructure.from_label = meta_from_label  # type: ignore[method-assign]
+
+
+def _element_xml(label: Any) -> tuple[Any, ...]:
+    """The whole XML of pds4_tools' parsed element ``label``: for each element in document
+    order its tag, text, tail, attributes and number of children (which fixes the tree)."""
+    root = label.getroot() if hasattr(label, "getroot") else label
+    return tuple((e.tag, e.text, e.tail, tuple(e.attrib.items()), len(e)) for e in root.iter())
+
+
+def _keep(key: tuple[str, tuple[Any, ...]], value: Any) -> None:
+    _SHAPES[key] = value
+    while len(_SHAPES) > _SHAPES_KEPT:
+        _SHAPES.popitem(last=False)
+
+
+def _pds4_tools_difference(structures: Sequence[Any], objects: Sequence[DataObject]) -> list[str]:
     by_name: dict[str, list[Any]] = {}
     for st in structures:
         by_name.setdefault(st.id, []).append(st)

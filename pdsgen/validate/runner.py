@@ -15,6 +15,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -162,9 +163,14 @@ def _validate_label(p: Path, opts: Options, walked: bool,
 
 
 def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None,
-                  deferred: list[_DeferredSchematron] | None = None) -> ProductResult:
+                  deferred: list[_DeferredSchematron] | None = None,
+                  described: list[Any] | None = None) -> ProductResult:
     """All checks of one PDS4 label (`data`: its bytes, if read already; `deferred`: catalog
-    Schematron runs are appended there instead of run, see `validate_labels`)."""
+    Schematron runs are appended there instead of run, see `validate_labels`).
+
+    `described`: when given, the data objects the content check described from `tree`
+    are appended to it (a caller that reads the label's objects next uses them rather
+    than describing them again)."""
     from pdsgen.validate import pds4label as L
     from pdsgen.validate import schematron
     from pdsgen.validate.context_products import check_context_refs, is_context_lid
@@ -290,6 +296,8 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
             res.findings.append(Finding("error.validation.internal_error",
                                         f"data objects could not be described: {exc}", file=file))
             objects = []
+        if described is not None:
+            described.extend(obj for obj, _el, _limit in objects)
         definition, tables_readable = L.table_definition_findings(tree, file)
         res.findings += definition
         for obj, el, limit in objects:
