@@ -554,6 +554,84 @@ def test_pds4_tools_read_back_tells_values_apart(tmp_path, ctx_file):
         "object 'OTHER': pds4_tools reads no such structure (['TABLE'])"]
 
 
+def test_pds4_tools_table_description_per_shape(tmp_path, ctx_file, monkeypatch):
+    """pds4_tools builds a table's description once per exact table element: a label of the
+    same shape over other bytes reads its own values, a table element that differs in one
+    value (a data type) is described anew, and pds4_tools is itself again after the block."""
+    pds4_tools = pytest.importorskip("pds4_tools")
+    from collections import OrderedDict
+
+    from pds4_tools.reader.table_objects import Meta_TableStructure, TableManifest
+
+    from pdsgen.migrate import verify
+
+    def read(label: Path) -> dict[str, np.ndarray]:
+        s = pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True)["TABLE"]
+        return {f.meta_data["name"]: np.ma.getdata(f).copy() for f in s.fields}
+
+    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
+    values = binary_values()
+    values["U"][2] = 7
+    other = make_binary(tmp_path / "other")
+    (tmp_path / "other" / "BIN.DAT").write_bytes(values.tobytes())
+    r2 = migrate_product(other, options(tmp_path, ctx_file, out=tmp_path / "out2"))
+    assert r.status == r2.status == "migrated"
+    # U stored little-endian; the same bytes described as big-endian (one element differs)
+    swapped = tmp_path / "out2" / "SWAPPED.xml"
+    swapped.write_text(Path(r2.pds4_label).read_text().replace("UnsignedLSB2", "UnsignedMSB2"))
+    plain = [read(Path(r.pds4_label)), read(Path(r2.pds4_label)), read(swapped)]
+    built = []
+    build = TableManifest.__dict__["from_label"].__func__
+    monkeypatch.setattr(TableManifest, "from_label", classmethod(lambda cls, t: built.append(1) or build(cls, t)))
+    monkeypatch.setattr(verify, "_SHAPES", OrderedDict())  # (descriptions of earlier tests' labels)
+    manifest, meta = TableManifest.__dict__["from_label"], Meta_TableStructure.__dict__["from_label"]
+    with verify.table_descriptions_per_shape():
+        cached = [read(Path(r.pds4_label)), read(Path(r2.pds4_label)), read(swapped)]
+    assert TableManifest.__dict__["from_label"] is manifest and Meta_TableStructure.__dict__["from_label"] is meta
+    for want, got in zip(plain, cached, strict=True):
+        assert list(want) == list(got)
+        for name in want:
+            assert np.array_equal(want[name], got[name], equal_nan=want[name].dtype.kind == "f"), name
+    assert cached[1]["U"].tolist() == [0, 1, 7, 2, 3] and cached[0]["U"].tolist() == [0, 1, 65535, 2, 3]
+    assert cached[2]["U"].tolist() == [0, 256, 1792, 512, 768]  # the same bytes read big-endian
+    assert len(built) == 2  # one description for the two labels of one shape, one for the changed table
+
+
+def test_read_back_uses_the_objects_validation_described(tmp_path, ctx_file, monkeypatch):
+    """pdsgen's PDS4 read-back compares the objects validation's content check described
+    from the new label (no second description); without validation it describes them."""
+    import pdsgen.migrate.run as run
+    import pdsgen.pds4.product as p4
+    import pdsgen.validate.runner as vr
+
+    described, compared = [], []
+    validate_pds4, compare_objects = vr.validate_pds4, run.compare_objects
+
+    def spy_validate(*args, **kwargs):
+        res = validate_pds4(*args, **kwargs)
+        described.append(list(kwargs["described"]))
+        return res
+
+    def spy_compare(pairs):
+        pairs = list(pairs)
+        compared.append([new for _old, new in pairs])
+        return compare_objects(pairs)
+
+    monkeypatch.setattr(run, "compare_objects", spy_compare)
+    monkeypatch.setattr(vr, "validate_pds4", spy_validate)
+    monkeypatch.setattr(p4, "product_from_tree", lambda *a: pytest.fail("objects described twice"))
+    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert [o.name for o in described[-1]] == ["TABLE"]
+    assert compared[-1][0] is described[-1][0]
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "compare_objects", spy_compare)
+    r = migrate_product(make_binary(tmp_path / "in2"), options(tmp_path, ctx_file, out=tmp_path / "out2",
+                                                               validate=False))
+    assert r.status == "migrated", r.reason
+    assert [o.name for o in compared[-1]] == ["TABLE"] and compared[-1][0] is not described[-1][0]
+
+
 def test_context_notes_and_unknown_target(tmp_path, ctx_file):
     label = make_binary(tmp_path / "in")
     # an instrument name registered under two hosts: only the one of this host is taken
