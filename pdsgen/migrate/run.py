@@ -612,6 +612,34 @@ def _prepare_in_worker(args: tuple[Path, MigrateOptions]) -> _Prepared:
     return _prepare(args[0], args[1], _worker_staging)
 
 
+def _warm(opts: MigrateOptions) -> None:
+    """Load before the workers are forked what each of them would load on its first
+    product — the modules, the unit vocabulary, the compiled templates, the context list,
+    the XML catalog — so that they share it (Saxon is not started here: it does not
+    survive fork; each worker loads its compiled Schematron). A failure here is left for
+    the products to report."""
+    try:
+        import pdsgen.pds3.product
+        import pdsgen.pds4.product
+        import pdsgen.validate.runner  # noqa: F401
+        from pdsgen.migrate.vocabulary import unit_vocabulary
+        from pdsgen.render.env import label_environment
+
+        unit_vocabulary()
+        env = label_environment(opts.templates_dir)
+        for cls in ("Product_Observational", "Product_Document", "Product_Browse"):
+            env.get_template(TEMPLATE.format(product_class=cls))
+        files = tuple(opts.context_products) or tuple(str(p) for p in default_context_files())
+        if files:
+            context_index(files)
+        if opts.validate:
+            _validate_options(opts.catalog_path, opts.offline, tuple(opts.context_products)).get_catalog()
+        if _pds4_tools():
+            import pds4_tools  # noqa: F401
+    except (PdsgenError, OSError, ValueError):
+        pass
+
+
 def migrate(targets: Iterable[str | os.PathLike[str]], opts: MigrateOptions, *, jobs: int = 1) -> list[MigrationResult]:
     """Migrate every PDS3 label given or found under the given folders; one result each,
     in input order. ``jobs`` > 1 prepares products in worker processes; this process alone
@@ -631,6 +659,8 @@ def migrate(targets: Iterable[str | os.PathLike[str]], opts: MigrateOptions, *, 
 
         # fork unless this process runs Saxon (a GraalVM isolate does not survive fork)
         method = "spawn" if schematron.saxon_started() or "fork" not in mp.get_all_start_methods() else "fork"
+        if method == "fork":
+            _warm(opts)
         chunk = max(1, min(32, len(labels) // (jobs * 8)))
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method), initializer=_init_worker,
                                  initargs=(staging.run,)) as pool:

@@ -142,6 +142,14 @@ def table_descriptions_per_shape() -> Iterator[None]:
 
     manifest_from_label = T.TableManifest.__dict__["from_label"]
     meta_from_label = T.Meta_TableStructure.__dict__["from_label"]
+    keys: dict[int, tuple[Any, tuple[Any, ...]]] = {}  # id(element) -> (element, its XML), in this block
+
+    def _element_xml(label: Any) -> tuple[Any, ...]:
+        root = label.getroot() if hasattr(label, "getroot") else label
+        found = keys.get(id(root))
+        if found is None or found[0] is not root:
+            found = keys[id(root)] = (root, element_xml(root))
+        return found[1]
 
     def manifest(cls: Any, table_label: Any) -> Any:
         key = ("manifest", _element_xml(table_label))
@@ -173,10 +181,9 @@ def table_descriptions_per_shape() -> Iterator[None]:
         T.Meta_TableStructure.from_label = meta_from_label  # type: ignore[method-assign]
 
 
-def _element_xml(label: Any) -> tuple[Any, ...]:
-    """The whole XML of pds4_tools' parsed element ``label``: for each element in document
+def element_xml(root: Any) -> tuple[Any, ...]:
+    """The whole XML of an ElementTree element ``root``: for each element in document
     order its tag, text, tail, attributes and number of children (which fixes the tree)."""
-    root = label.getroot() if hasattr(label, "getroot") else label
     return tuple((e.tag, e.text, e.tail, tuple(e.attrib.items()), len(e)) for e in root.iter())
 
 
