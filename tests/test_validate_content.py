@@ -49,6 +49,18 @@ def formats(fmt: str) -> str:
     return f"<field_format>{fmt}</field_format><validation_format>{fmt}</validation_format>"
 
 
+def vformat(fmt: str) -> str:
+    """A validation_format only: validate checks a character table's values against it as a
+    rule (error.table.*, exact precision; its issue 817)."""
+    return f"<validation_format>{fmt}</validation_format>"
+
+
+def fformat(fmt: str) -> str:
+    """A field_format only: validate checks values against it as a description
+    (warning.table.*, the precision a maximum; its issues 815/816)."""
+    return f"<field_format>{fmt}</field_format>"
+
+
 def char_table(records: int, reclen: int, fields: str, n_fields: int) -> str:
     return (f"<Table_Character><offset unit='byte'>0</offset><records>{records}</records>"
             f"<record_delimiter>Carriage-Return Line-Feed</record_delimiter><Record_Character>"
@@ -135,10 +147,15 @@ def test_overlapping_fields(tmp_path):
 
 
 def test_field_format_precision(tmp_path):
-    fields = fchar(1, "X", 1, "ASCII_Real", 8, formats("%8.2f"))
-    found = run(tmp_path, char_table(3, 10, fields, 1), b"    1.25\r\n   1.250\r\n   -0.50\r\n")
+    data = b"    1.25\r\n   1.250\r\n    -0.5\r\n"
+    found = run(tmp_path, char_table(3, 10, fchar(1, "X", 1, "ASCII_Real", 8, vformat("%8.2f")), 1), data)
     assert [(f.type, f.severity, f.record) for f in found] == [
-        ("error.table.field_value_format_precision_mismatch", "warning", 2)]
+        ("error.table.field_value_format_precision_mismatch", "error", 2),
+        ("error.table.field_value_format_precision_mismatch", "error", 3)]
+    # the same as a field_format: 3 decimals are more than 2 (a warning), 1 is fewer (fine)
+    found = run(tmp_path, char_table(3, 10, fchar(1, "X", 1, "ASCII_Real", 8, fformat("%8.2f")), 1), data)
+    assert [(f.type, f.severity, f.record) for f in found] == [
+        ("warning.table.field_value_format_precision_mismatch", "warning", 2)]
 
 
 def delimited(records: int, fields: str, n: int, extra: str = "") -> str:
@@ -203,16 +220,24 @@ def test_hex_special_constants_of_float_arrays_are_bit_patterns(tmp_path):
 
 @pytest.mark.parametrize(("dtype", "good", "bad"), [
     ("ASCII_Integer", [b"  12", b"-3  ", b"+0  ", b"    "], [b"1.0 ", b"1 2 ", b"--1 "]),
-    ("ASCII_NonNegative_Integer", [b"0012", b"+5  "], [b"-5  ", b"5e3 "]),
+    # validate: Guava's UnsignedLong takes no sign; a Java long / unsigned long holds the value
+    ("ASCII_NonNegative_Integer", [b"0012", b"18446744073709551615"], [b"-5  ", b"5e3 ", b"+5  ",
+                                                                       b"18446744073709551616"]),
+    ("ASCII_Integer", [b"-9223372036854775808"], [b"9223372036854775808"]),
     ("ASCII_Real", [b"1.5E3 ", b"-.5   ", b"7     ", b"3.    "], [b"1.5.3 ", b"e5    ", b"NaN   "]),
-    ("ASCII_Boolean", [b"true ", b"0    "], [b"yes  "]),
+    # validate checks no grammar of ASCII_Boolean: only the INF/NaN spellings it rejects everywhere
+    ("ASCII_Boolean", [b"true ", b"yes  "], [b"NaN  ", b"-inf "]),
     ("ASCII_Date_DOY", [b"2020-366", b"2020    "], [b"2020-367", b"20-1    "]),
     ("ASCII_Date_Time_YMD", [b"2020-02-29T23:59:60.5", b"2020-02-29           "],
      [b"2020-02-29T24:59:00  ", b"2020-02-30x          "]),
     ("ASCII_Date_Time_DOY_UTC", [b"2020-001T12:00Z"], [b"2020-001T12:00 "]),
+    # DateTimeValidator: a minus-signed year, hours alone, at most 6 decimals of a second
+    ("ASCII_Date_Time_DOY", [b"-2020-100", b"2020-100T12"], [b"2020-100T12:30:00.1234567"]),
     ("ASCII_MD5_Checksum", [b"0123456789abcdef0123456789ABCDEF"], [b"0123456789abcdef0123456789ABCDEG"]),
     ("ASCII_LIDVID", [b"urn:nasa:pds:b:c:p::1.0 "], [b"urn:nasa:pds:b:c:p      "]),
-    ("ASCII_String", [b"any text"], [b"caf\xe9    "]),
+    ("ASCII_LID", [b"urn:nasa:pds:b:c"], [b"urn:NASA:pds:b:c"]),  # validate's LID pattern: lower case
+    ("ASCII_Directory_Path_Name", [b"ab/c_d/"], [b"a/cd  "]),  # names of two or more characters
+    ("ASCII_String", [b"any text", b"tab\x01   "], [b"caf\xe9    ", b"nan     "]),
 ])
 def test_value_grammars(dtype, good, bad):
     width = max(map(len, good + bad))
@@ -287,22 +312,57 @@ def test_strict_field_checks_warn_about_characters_between_fields(tmp_path):
 
 
 def test_field_format_without_decimals(tmp_path):
-    fields = fchar(1, "X", 1, "ASCII_Real", 6, formats("%6.0f"))
-    found = run(tmp_path, char_table(3, 8, fields, 1), b"    12\r\n   -3.\r\n   1.5\r\n")
-    assert [(f.type, f.record) for f in found] == [("error.table.field_value_format_precision_mismatch", 3)]
+    data = b"    12\r\n   -3.\r\n   1.5\r\n"  # "-3." has no digit after its point
+    for spelled, kind in ((vformat("%6.0f"), "error"), (fformat("%6.0f"), "warning")):
+        found = run(tmp_path, char_table(3, 8, fchar(1, "X", 1, "ASCII_Real", 6, spelled), 1), data)
+        assert [(f.type, f.record) for f in found] == [(f"{kind}.table.field_value_format_precision_mismatch", 3)]
 
 
 def test_field_format_specifier_and_width(tmp_path):
-    fields = (fchar(1, "N", 1, "ASCII_Real", 6, formats("%6d"))
-              + fchar(2, "S", 8, "ASCII_String", 6, formats("%4s")))
-    found = run(tmp_path, char_table(2, 15, fields, 2), b"    12 abc   \r\n   1.5 abcdef\r\n")
-    assert sorted((f.type, f.severity, f.record, f.field) for f in found) == [
-        ("error.table.field_value_format_specifier_mismatch", "warning", 2, 1),
-        ("warning.table.field_value_too_long", "warning", 2, 2)]
+    for spelled, kind in ((vformat, "error"), (fformat, "warning")):
+        fields = (fchar(1, "N", 1, "ASCII_Real", 6, spelled("%6d"))
+                  + fchar(2, "S", 8, "ASCII_String", 6, spelled("%4s")))
+        found = run(tmp_path, char_table(2, 15, fields, 2), b"    12 abc   \r\n   1.5 abcdef\r\n")
+        assert sorted((f.type, f.severity, f.record, f.field) for f in found) == [
+            (f"{kind}.table.field_value_format_specifier_mismatch", kind, 2, 1),
+            (f"{kind}.table.field_value_too_long", kind, 2, 2)]
+
+
+def test_format_conversions_as_validate_parses_them(tmp_path):
+    # %o is read as a non-negative decimal BigInteger, %x as a hexadecimal one, %d takes a sign
+    fields = (fchar(1, "O", 1, "ASCII_Integer", 3, vformat("%3o")) + fchar(2, "X", 5, "ASCII_String", 3, vformat("%3x"))
+              + fchar(3, "D", 9, "ASCII_Integer", 3, vformat("%3d")))
+    found = run(tmp_path, char_table(2, 13, fields, 3), b"  9 0fF +12\r\n -1 -fF -12\r\n")
+    assert sorted((f.type, f.record, f.field) for f in found) == [
+        ("error.table.field_value_format_specifier_mismatch", 2, 1),
+        ("error.table.field_value_format_specifier_mismatch", 2, 2)]
+
+
+def test_formats_are_checked_whatever_the_data_type_says(tmp_path):
+    # checkFormat runs on every non-blank value, also one that failed its data type, and on
+    # any data type (an ASCII_Integer with an %f format has 0 decimals)
+    fields = fchar(1, "N", 1, "ASCII_Integer", 5, vformat("%5.2f"))
+    found = run(tmp_path, char_table(2, 7, fields, 1), b"   12\r\n  1.x\r\n")
+    assert sorted((f.type, f.record) for f in found) == [
+        ("error.table.field_value_data_type_mismatch", 2),
+        ("error.table.field_value_format_precision_mismatch", 1),
+        ("error.table.field_value_format_precision_mismatch", 2),
+        ("error.table.field_value_format_specifier_mismatch", 2)]
+
+
+def test_justification_flags(tmp_path):
+    # '+' (right-justified): no trailing blank; '-' (left-justified): no leading blank; the
+    # fixed-width value is checked as read, blanks included
+    fields = (fchar(1, "S", 1, "ASCII_String", 5, fformat("%-5s")) + fchar(2, "N", 7, "ASCII_Integer", 4,
+                                                                           fformat("%+4d")))
+    found = run(tmp_path, char_table(2, 12, fields, 2), b"abc     12\r\n abc  12  \r\n")
+    assert sorted((f.type, f.record, f.field) for f in found) == [
+        ("warning.table.field_value_not_left_justified", 2, 1),
+        ("warning.table.field_value_not_right_justified", 2, 2)]
 
 
 def test_exponent_formats(tmp_path):
-    fields = fchar(1, "X", 1, "ASCII_Real", 10, formats("%10.3E"))
+    fields = fchar(1, "X", 1, "ASCII_Real", 10, vformat("%10.3E"))
     data = b" 1.234E+05\r\n     1.234\r\n  1.23E+05\r\n"
     found = run(tmp_path, char_table(3, 12, fields, 1), data)
     assert sorted((f.type, f.record) for f in found) == [
@@ -425,12 +485,15 @@ def test_field_formats_validate_does_not_check(tmp_path, fmt):
     assert run(tmp_path, char_table(2, 10, fields, 1), b"  1.5000\r\n     2.0\r\n") == []
 
 
-def test_field_format_precision_is_exact(tmp_path):
-    fields = fchar(1, "X", 1, "ASCII_Real", 8, formats("%8.3f"))
-    found = run(tmp_path, char_table(3, 10, fields, 1), b"   1.500\r\n  2.5000\r\n       3\r\n")
+def test_validation_format_precision_is_exact_field_format_a_maximum(tmp_path):
+    data = b"   1.500\r\n  2.5000\r\n       3\r\n"
+    found = run(tmp_path, char_table(3, 10, fchar(1, "X", 1, "ASCII_Real", 8, vformat("%8.3f")), 1), data)
     assert [(f.type, f.record, f.severity) for f in found] == [
-        ("error.table.field_value_format_precision_mismatch", 2, "warning"),
-        ("error.table.field_value_format_precision_mismatch", 3, "warning")]
+        ("error.table.field_value_format_precision_mismatch", 2, "error"),
+        ("error.table.field_value_format_precision_mismatch", 3, "error")]
+    found = run(tmp_path, char_table(3, 10, fchar(1, "X", 1, "ASCII_Real", 8, fformat("%8.3f")), 1), data)
+    assert [(f.type, f.record, f.severity) for f in found] == [
+        ("warning.table.field_value_format_precision_mismatch", 2, "warning")]
 
 
 def test_array_valid_range_and_missing_data_file(tmp_path):
@@ -470,26 +533,37 @@ def test_double_quotes_inside_unquoted_delimited_values_are_text(tmp_path):
     assert [(f.type, f.record) for f in found] == [("error.validation.invalid_field_value", 1)]
 
 
-def test_character_tables_are_checked_against_validation_format_only(tmp_path):
-    # validate's FieldValueValidator (CCB-214): a character table's values against the field's
-    # validation_format; its field_format alone is description, not checked
+def test_character_tables_check_validation_format_as_a_rule_and_field_format_as_a_description(tmp_path):
+    # validate's FieldValueValidator (CCB-214, issues 816/817): a character table's values
+    # against the validation_format (errors) and the field_format (warnings)
     data = b"   1.250\r\n  12.5  \r\n"
-    only_field_format = fchar(1, "X", 1, "ASCII_Real", 8, "<field_format>%4.2f</field_format>")
-    assert run(tmp_path, char_table(2, 10, only_field_format, 1), data) == []
-    found = run(tmp_path, char_table(2, 10, fchar(1, "X", 1, "ASCII_Real", 8, formats("%4.2f")), 1), data)
-    # 1.250: 3 decimals and 5 characters wide (format width 4); 12.5: 1 decimal
+    only_field_format = fchar(1, "X", 1, "ASCII_Real", 8, fformat("%4.2f"))
+    # 1.250: 3 decimals (more than 2) and 5 characters wide (format width 4); 12.5: fine
+    assert sorted((f.type, f.record) for f in run(tmp_path, char_table(2, 10, only_field_format, 1), data)) == [
+        ("warning.table.field_value_format_precision_mismatch", 1),
+        ("warning.table.field_value_too_long", 1)]
+    found = run(tmp_path, char_table(2, 10, fchar(1, "X", 1, "ASCII_Real", 8, vformat("%4.2f")), 1), data)
     assert sorted((f.type, f.record) for f in found) == [
         ("error.table.field_value_format_precision_mismatch", 1),
         ("error.table.field_value_format_precision_mismatch", 2),
-        ("warning.table.field_value_too_long", 1),
+        ("error.table.field_value_too_long", 1),
     ]
 
 
 def test_delimited_tables_are_checked_against_field_format(tmp_path):
     # a delimited table's values are checked against field_format (validate: DelimitedTableRecord)
     fields = fdel(1, "ID", "ASCII_Integer") + fdel(2, "X", "ASCII_Real", "<field_format>%6.2f</field_format>")
-    found = run(tmp_path, delimited(2, fields, 2), b"1,1.25\r\n2,1.5\r\n")
-    assert [(f.type, f.record) for f in found] == [("error.table.field_value_format_precision_mismatch", 2)]
+    assert run(tmp_path, delimited(2, fields, 2), b"1,1.25\r\n2,1.5\r\n") == []  # fewer decimals: fine
+    found = run(tmp_path, delimited(2, fields, 2), b"1,1.25\r\n2,1.555\r\n")
+    assert [(f.type, f.record) for f in found] == [("warning.table.field_value_format_precision_mismatch", 2)]
+
+
+def test_delimited_values_of_blanks_only_are_blank(tmp_path):
+    # an empty delimited value and one of blanks only are both blank: no data type check
+    # (the FieldValueValidator source read suggests otherwise for the blanks; validate's
+    # own visible cases accept them, so its release does not)
+    fields = fdel(1, "ID", "ASCII_Integer") + fdel(2, "S", "ASCII_String")
+    assert run(tmp_path, delimited(3, fields, 2), b"1,a\r\n,\r\n  ,  \r\n") == []
 
 
 STATS = "<Field_Statistics><maximum>500</maximum><minimum>-10</minimum></Field_Statistics>"

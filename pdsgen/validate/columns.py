@@ -221,50 +221,29 @@ def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits,
 
 def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int, obj: str,
                         numeric_values: Callable[[np.ndarray], np.ndarray | None],
-                        value_format: str | None = None) -> None:
-    """Type grammar, format and ranges of one text column (matrix or Arrow array).
+                        formats: tuple[tuple[str, str], ...] = ()) -> None:
+    """Type grammar, formats and ranges of one text column (matrix or Arrow array).
 
-    `value_format`: the printf format the values are checked against, as validate's
-    FieldValueValidator chooses it: a delimited table's ``field_format``, a character
-    table's ``validation_format`` (CCB-214; its ``field_format`` alone is not checked), none
-    for the text fields of a binary table.
+    `formats`: (kind, printf format) pairs the non-blank values are checked against, as
+    validate's FieldValueValidator chooses them: a character table's ``validation_format``
+    (errors) and ``field_format`` (warnings), a delimited table's ``field_format``
+    (warnings), none for the text fields of a binary table. Values of blanks only are blank
+    (no type, format or range check) in fixed-width and delimited fields alike.
 
-    Big fixed-width columns go into Arrow once and every check (RE2 grammar, precision,
+    Big fixed-width columns go into Arrow once and every check (RE2 grammar, formats,
     number parsing) runs on that array; small ones stay in numpy / one `re` call.
     """
     shown = _shower(col)
-    fmt = fieldtypes.parse_format(value_format) if value_format else None
-    if fmt is not None and fmt[0] in ("+", "-"):
-        from pdsgen.validate.justification import justification_findings
-
-        out.extend(justification_findings(col, fmt[0], name=f.name, field_no=field_no, obj=obj, ctx=ctx,
-                                           fmt=value_format or ""))
+    matrix = col if isinstance(col, np.ndarray) else None
     joined = None
-    if isinstance(col, np.ndarray) and fieldtypes.anchored(f.data_type):
+    if matrix is not None and (fieldtypes.anchored(f.data_type) or formats):
         # one copy of the column, newline-joined: whole-column matches first, Arrow rows
         # (same bytes) for the per-value checks and numbers
-        joined = fieldtypes.joined_rows(col)
-        if len(col) > fieldtypes.SMALL_COLUMN:
+        joined = fieldtypes.joined_rows(matrix)
+        if len(matrix) > fieldtypes.SMALL_COLUMN:
             col = fieldtypes.rows_array(joined)
             numeric_values = _arrow_numbers(col)
-    precision = None
-    if fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
-        precision = _precision_ok(col, fmt[2], fmt[3], joined=joined)  # None: all values have the format's shape
-    if precision is not None and not isinstance(col, np.ndarray):
-        # a value with the format's decimals is a valid real: only check the others' grammar
-        bad = np.zeros(len(col), dtype=bool)
-        idx = np.flatnonzero(~precision)
-        if idx.size:
-            import pyarrow as pa
-
-            sub = fieldtypes.invalid_rows(col.take(pa.array(idx)), f.data_type)
-            bad[idx] = sub
-    elif precision is None and fmt is not None and f.data_type == "ASCII_Real" and fmt[3] in "feE" and fmt[2] is not None:
-        bad = np.zeros(len(col), dtype=bool)
-    elif joined is not None:
-        bad = fieldtypes.invalid_rows(col, f.data_type, joined=joined)
-    else:
-        bad = fieldtypes.invalid_rows(col, f.data_type)
+    bad = fieldtypes.invalid_rows(col, f.data_type, joined=joined)
     if bad is not None and bad.any() and lim.constant_texts:
         bad = _exempt_constants(col, bad, lim.constant_texts)
     if bad is not None and bad.any():
@@ -279,10 +258,11 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
             _report(out, huge, "error.table.field_value_data_type_mismatch",
                     lambda i: f"field {f.name!r} value {shown(i)!r} is outside the range of an ASCII_Real "
                               "(an IEEE 754 double)", ctx, field=field_no, obj=obj)
-    if fmt is not None:
-        _format_checks(out, col, f, fmt, value_format, bad, ctx, field_no=field_no, obj=obj, shown=shown,
-                       precision=precision,
-                       width_bytes=joined.shape[1] - 1 if joined is not None else None, joined=joined)
+    if formats:
+        filled = ~_blank(col)
+        for kind, text in formats:
+            _format_checks(out, col, matrix, joined, f, kind, text, filled, ctx, field_no=field_no, obj=obj,
+                           shown=shown)
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return
     _not_a_number(out, col, f, bad, lim, ctx, field_no=field_no, obj=obj, shown=shown)
@@ -355,33 +335,6 @@ def _arrow_numbers(arr):
     return numbers
 
 
-def _precision_value(prec: int, conv: str = "f") -> str:
-    """A number written as printf's %.<prec><conv> writes it: exactly `prec` decimals (``%.0f``
-    writes no point), an exponent for e/E and none for f."""
-    exponent = "[eE][+-]?\\d+" if conv in "eE" else ""
-    if prec == 0:
-        return rf"[+-]?\d+\.?{exponent}"
-    return rf"[+-]?\d*\.\d{{{prec}}}{exponent}"
-
-
-def _precision_ok(col, prec: int, conv: str = "f", *, joined: np.ndarray | None = None) -> np.ndarray | None:
-    """Rows whose value has exactly `prec` decimals (blank rows count as ok); None if all do.
-
-    `joined`: the column as `fieldtypes.joined_rows` (one whole-column match first)."""
-    value = _precision_value(prec, conv)
-    if joined is None and isinstance(col, np.ndarray):
-        joined = fieldtypes.joined_rows(col)
-    if joined is not None:
-        if fieldtypes.joined_match(joined, value):
-            return None
-        if isinstance(col, np.ndarray):
-            col = fieldtypes.rows_array(joined)
-    import pyarrow.compute as pc
-
-    ok = pc.match_substring_regex(col, rf"^{_EDGE}({value}{_EDGE})?$").to_numpy(zero_copy_only=False)
-    return None if ok.all() else ok
-
-
 #: blanks around a value (the newline closes values of `fieldtypes.rows_array`)
 _EDGE = r"[ \t\r\n\x00]*"
 
@@ -405,67 +358,96 @@ def _blank(col) -> np.ndarray:
     return pc.equal(pc.binary_length(pc.utf8_trim_whitespace(text)), 0).to_numpy(zero_copy_only=False)
 
 
-#: value shapes each printf conversion of a field_format implies (checked on valid numbers)
+#: value shapes of each printf conversion, as validate's checkFormat parses the trimmed value:
+#: %d a BigInteger, %o a non-negative decimal BigInteger, %x a non-negative hexadecimal
+#: one, %e/%E a real with an exponent, %f one without; %s anything
 _SPECIFIER = {
-    "d": r"[+-]?\d+", "i": r"[+-]?\d+", "o": r"[0-7]+", "x": r"[0-9a-fA-F]+", "X": r"[0-9a-fA-F]+",
-    "e": r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", "E": r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+",
-    "f": r"[+-]?(\d+\.?\d*|\.\d+)",
+    "d": r"[+-]?\d+", "o": r"(\+?\d+|-0+)", "x": r"(\+?[0-9a-fA-F]+|-0+)",
+    "e": r"[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+", "E": r"[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+",
+    "f": r"[+-]?(\d+(\.\d*)?|\.\d+)",
 }
+#: what validate trims (String.trim: every character up to the blank)
+_TRIMMED = "".join(map(chr, range(33)))
 
 
-def _format_checks(out, col, f: Field, fmt, text: str, bad, ctx: Ctx, *, field_no: int, obj: str, shown,
-                   precision: np.ndarray | None, width_bytes: int | None = None,
-                   joined: np.ndarray | None = None) -> None:
-    """field_format: value no wider than the format, the conversion's shape, reals with exactly
-    its decimals. Like validate since its issue 816 these are warnings (types as validate names them).
+def _decimals_pattern(prec: int, exact: bool) -> str:
+    """A trimmed value whose digits after the first point (before any e/E) are exactly (or at
+    most) `prec` in number, as validate counts them: any value, numbers or not."""
+    if not exact:
+        return rf"[^eE.\s]*(\.[^eE\s]{{0,{prec}}})?([eE]\S*)?"
+    if prec == 0:
+        return r"[^eE.\s]*\.?([eE]\S*)?"
+    return rf"[^eE.\s]*\.[^eE\s]{{{prec}}}([eE]\S*)?"
 
-    `width_bytes`: the fixed width of the column's values (none can be longer); `joined`: the
-    column as `fieldtypes.joined_rows` (whole-column match first)."""
-    _flags, width, prec, conv = fmt
-    good = ~bad if bad is not None else np.ones(len(col), dtype=bool)
-    fixed = isinstance(col, np.ndarray)
-    if fixed:
-        width_bytes = col.shape[1]
-    arr = None
-    if width is not None and not (width_bytes is not None and width_bytes <= width):
-        import pyarrow.compute as pc
 
-        arr = fieldtypes.arrow_binary(col) if fixed else col
-        lengths = pc.binary_length(pc.utf8_trim_whitespace(arr.cast("string"))).to_numpy(zero_copy_only=False)
-        _report(out, good & (lengths > width), "warning.table.field_value_too_long",
-                lambda i: f"field {f.name!r} value {shown(i)!r} is longer than its format {text}",
-                ctx, field=field_no, obj=obj)
-    shape = _SPECIFIER.get(conv)
-    checked_by_precision = conv in "feE" and prec is not None and f.data_type == "ASCII_Real"
-    if checked_by_precision and precision is None:
-        return  # every value has the format's decimals and shape (one regex did both)
-    shape_ok = None
-    if shape is not None and f.data_type in fieldtypes.NUMERIC:
-        shape_ok = np.ones(len(col), dtype=bool)
-        idx = np.flatnonzero(good & ~precision) if checked_by_precision else np.arange(len(col))
-        if idx.size == len(col) and joined is not None and fieldtypes.joined_match(joined, shape):
-            idx = idx[:0]  # the whole column has the conversion's shape: no per-value pass
-        if idx.size:
-            import pyarrow as pa
+def _all_match(col, joined: np.ndarray | None, core: str) -> np.ndarray:
+    """Rows whose value is blank or `core` between blanks."""
+    if joined is not None and fieldtypes.joined_match(joined, core):
+        return np.ones(joined.shape[0], dtype=bool)
+    import pyarrow.compute as pc
+
+    arr = fieldtypes.rows_array(joined) if joined is not None and isinstance(col, np.ndarray) else col
+    return pc.match_substring_regex(arr, rf"^{_EDGE}({core}{_EDGE})?$").to_numpy(zero_copy_only=False)
+
+
+def _trimmed_lengths(col, matrix: np.ndarray | None) -> np.ndarray:
+    """Length of each value once trimmed as Java trims (bytes up to the blank at both ends)."""
+    if matrix is not None:
+        kept = matrix > 32
+        first = np.argmax(kept, axis=1)
+        last = matrix.shape[1] - np.argmax(kept[:, ::-1], axis=1)
+        return np.where(kept.any(axis=1), last - first, 0)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = col if pa.types.is_string(col.type) else col.cast(pa.string())
+    return pc.binary_length(pc.utf8_trim(text, characters=_TRIMMED)).to_numpy(zero_copy_only=False)
+
+
+def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | None, f: Field, kind: str,
+                   text: str, filled: np.ndarray, ctx: Ctx, *, field_no: int, obj: str, shown) -> None:
+    """One format against the non-blank values (validate's FieldValueValidator.checkFormat).
+
+    Only formats of validate's pattern ``%[+,-]<width>[.<precision>]<d|o|x|f|e|E|s>`` are
+    checked, in validate's order: justification (``+``: no trailing blank, ``-``: no leading
+    one), the conversion's shape, the width (trimmed value no longer), the digits after the
+    point for f/e/E. A ``validation_format`` is a rule (``error.table.*``, exact precision,
+    validate's issue 817); a ``field_format`` a description (``warning.table.*``, the
+    precision a maximum: issues 815/816). Values failing their data type are checked too."""
+    fmt = fieldtypes.parse_format(text)
+    if fmt is None or not filled.any():
+        return
+    flags, width, prec, conv = fmt
+    strict = kind == "validation_format"
+    level = "error" if strict else "warning"
+
+    def report(bad: np.ndarray, problem: str, what: str) -> None:
+        _report(out, filled & bad, f"{level}.table.{problem}",
+                lambda i: f"field {f.name!r} value {shown(i)!r} {what} ({kind} {text})", ctx, field=field_no,
+                obj=obj)
+
+    if flags in ("+", "-"):
+        if matrix is not None:
+            edge = matrix[:, -1] if flags == "+" else matrix[:, 0]
+            blank_edge = np.isin(edge, (9, 10, 11, 12, 13, 32))
+        else:
             import pyarrow.compute as pc
 
-            if arr is None:
-                arr = fieldtypes.rows_array(joined) if joined is not None else (
-                    fieldtypes.arrow_binary(col) if fixed else col)
-
-            sub = arr.take(pa.array(idx)) if idx.size < len(col) else arr
-            pattern = rf"^{_EDGE}({shape}{_EDGE})?$"
-            shape_ok[idx] = pc.match_substring_regex(sub, pattern).to_numpy(zero_copy_only=False)
-        _report(out, good & ~shape_ok, "error.table.field_value_format_specifier_mismatch",
-                lambda i: f"field {f.name!r} value {shown(i)!r} does not match the %{conv} of format "
-                          f"{text}", ctx, field=field_no, obj=obj, severity="warning")
-    if not checked_by_precision or precision is None:
-        return
-    if shape_ok is not None:
-        precision = precision | ~shape_ok  # a value of the wrong shape is reported once, above
-    _report(out, good & ~precision, "error.table.field_value_format_precision_mismatch",
-            lambda i: f"field {f.name!r} value {shown(i)!r} does not have the {prec} decimals of "
-                      f"format {text}", ctx, field=field_no, obj=obj, severity="warning")
+            blank_edge = pc.match_substring_regex(col, r"\s$" if flags == "+" else r"^\s").to_numpy(
+                zero_copy_only=False)
+        if flags == "+":
+            report(blank_edge, "field_value_not_right_justified", "is not right-justified")
+        else:
+            report(blank_edge, "field_value_not_left_justified", "is not left-justified")
+    shape = _SPECIFIER.get(conv)
+    if shape is not None:
+        report(~_all_match(col, joined, shape), "field_value_format_specifier_mismatch",
+               f"does not match the %{conv} conversion")
+    if width is not None and not (matrix is not None and matrix.shape[1] <= width):
+        report(_trimmed_lengths(col, matrix) > width, "field_value_too_long", f"is longer than {width} characters")
+    if prec is not None and conv in "feE":
+        report(~_all_match(col, joined, _decimals_pattern(prec, strict)), "field_value_format_precision_mismatch",
+               f"does not have {'' if strict else 'at most '}{prec} digit(s) after the point")
 
 
 def _parse_numbers(matrix: np.ndarray, ok: np.ndarray,

@@ -14,46 +14,65 @@ import re
 
 import numpy as np
 
-_Y = r"\d{4}"
-_M = r"(0[1-9]|1[0-2])"
-_D = r"(0[1-9]|[12]\d|3[01])"
-_DOY = r"(00[1-9]|0[1-9]\d|[12]\d\d|3[0-5]\d|36[0-6])"
-_TIME = r"([01]\d|2[0-3])(:[0-5]\d(:([0-5]\d|60)(\.\d+)?)?)?"
-_YMD = rf"{_Y}(-{_M}(-{_D})?)?"
-_YDOY = rf"{_Y}(-{_DOY})?"
 _SEG = r"[A-Za-z0-9][A-Za-z0-9._\-]*"
 _LID = rf"urn:{_SEG}:{_SEG}(:{_SEG}){{1,6}}"
 _VID = r"\d+\.\d+"
+#: the PDS4 grammar of a LID or LIDVID reference (Standards Reference 6D), for label references
+LIDVID_LID_REFERENCE = rf"{_LID}(::{_VID})?"
 
-#: data type → pattern for the (trimmed) value; types not listed are checked as strings
+# validate's own value grammars (FieldValueValidator.checkType and DateTimeValidator): a
+# year may carry a minus sign, fractions of a second have 1..6 digits (ASCII_Time: any),
+# hours run to 24 (24:00[:00[.0…]] only), a trailing Z is optional but for the *_UTC types
+_YEAR = r"-?\d{4}"
+_MONTH = r"(0[1-9]|1[0-2])"
+_DAY = r"(0[1-9]|[12]\d|3[01])"
+_DOY = r"(00[1-9]|0[1-9]\d|[12]\d\d|3[0-5]\d|36[0-6])"
+_HOUR = r"([01]\d|2[0-3])"
+_T = rf"T({_HOUR}:[0-5]\d(:([0-5]\d|60)(\.\d{{1,6}})?)?|[01]\d|2[0-4]|24(:00|:00:00)?|24:00:00\.0{{1,6}})"
+_DATE_YMD = rf"{_YEAR}(-{_MONTH}(-{_DAY})?)?"
+_DATE_DOY = rf"{_YEAR}(-{_DOY})?"
+_DATE_TIME_YMD = rf"{_YEAR}(-{_MONTH}|-{_MONTH}-{_DAY}({_T})?)?"
+_DATE_TIME_DOY = rf"{_YEAR}(-{_DOY}({_T})?)?"
+# LIDs as validate matches them: lower case only, VIDs without a leading zero
+_JLID = r"urn:[a-z]+:[a-z]+:([-0-9a-z._]:?)+"
+_JLIDVID = rf"{_JLID}::[1-9]\d*\.\d+"
+_FILE_NAME = r"[A-Za-z0-9]+[A-Za-z0-9_.\-]*\.[A-Za-z0-9_\-]*[A-Za-z0-9]+"
+_DIR_NAME = r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]"
+
+#: data type → pattern for the (trimmed) value, as validate checks it; data types validate
+#: does not check (ASCII_Boolean, ASCII_Date, ASCII_Date_Time, ASCII_Date_Time_UTC, the
+#: ASCII_*_Collapsed/Preserved strings …) are not listed: only the INF/NaN rule applies to them
 PATTERNS: dict[str, str] = {
     "ASCII_Integer": r"[+-]?\d+",
-    "ASCII_NonNegative_Integer": r"\+?\d+",
+    "ASCII_NonNegative_Integer": r"\d+",  # Guava's UnsignedLong.valueOf takes no sign
     "ASCII_Real": r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
-    "ASCII_Numeric_Base2": r"[01]+",
-    "ASCII_Numeric_Base8": r"[0-7]+",
-    "ASCII_Numeric_Base16": r"[0-9a-fA-F]+",
-    "ASCII_Boolean": r"(true|false|TRUE|FALSE|True|False|0|1)",
-    "ASCII_Date_YMD": _YMD,
-    "ASCII_Date_DOY": _YDOY,
-    "ASCII_Date": rf"({_YMD}|{_YDOY})",
-    "ASCII_Time": rf"{_TIME}Z?",
-    "ASCII_Date_Time_YMD": rf"{_Y}(-{_M}(-{_D}(T{_TIME})?)?)?Z?",
-    "ASCII_Date_Time_DOY": rf"{_Y}(-{_DOY}(T{_TIME})?)?Z?",
-    "ASCII_Date_Time_YMD_UTC": rf"{_Y}(-{_M}(-{_D}(T{_TIME})?)?)?Z",
-    "ASCII_Date_Time_DOY_UTC": rf"{_Y}(-{_DOY}(T{_TIME})?)?Z",
-    "ASCII_Date_Time": rf"({_Y}(-{_M}(-{_D}(T{_TIME})?)?)?|{_Y}(-{_DOY}(T{_TIME})?)?)Z?",
-    "ASCII_Date_Time_UTC": rf"({_Y}(-{_M}(-{_D}(T{_TIME})?)?)?|{_Y}(-{_DOY}(T{_TIME})?)?)Z",
-    "ASCII_AnyURI": r"\S+",
+    "ASCII_Numeric_Base2": r"[01]{1,255}",
+    "ASCII_Numeric_Base8": r"[0-7]{1,255}",
+    "ASCII_Numeric_Base16": r"[0-9a-fA-F]{1,255}",
     "ASCII_MD5_Checksum": r"[0-9a-fA-F]{32}",
-    "ASCII_LID": _LID,
-    "ASCII_LIDVID": rf"{_LID}::{_VID}",
-    "ASCII_LIDVID_LID": rf"{_LID}(::{_VID})?",
-    "ASCII_VID": _VID,
-    "ASCII_Directory_Path_Name": r"[A-Za-z0-9_./\-]+",
-    "ASCII_File_Name": r"[^\s/\\]+",
-    "ASCII_File_Specification_Name": r"[^\s\\]+",
+    "ASCII_DOI": r"10\.\S+/\S+",
+    "ASCII_BibCode": r"\d{4}[A-Za-z\d.&]{5}[A-Za-z\d.]{9}[A-Z]",
+    "ASCII_LID": _JLID,
+    "ASCII_LIDVID": _JLIDVID,
+    "ASCII_LIDVID_LID": rf"({_JLIDVID}|{_JLID})",
+    "ASCII_VID": r"[1-9]\d*\.\d+(\.\d+)?(\.\d+)?",
+    # java.net.URI: no blanks, none of "<>\^`{|}, % only as an escape
+    "ASCII_AnyURI": r"([^\s\"<>\\^`{|}%]|%[0-9A-Fa-f]{2})+",
+    "ASCII_Date_YMD": rf"{_DATE_YMD}Z?",
+    "ASCII_Date_DOY": rf"{_DATE_DOY}Z?",
+    "ASCII_Date_Time_YMD": rf"{_DATE_TIME_YMD}Z?",
+    "ASCII_Date_Time_DOY": rf"{_DATE_TIME_DOY}Z?",
+    "ASCII_Date_Time_YMD_UTC": rf"{_DATE_TIME_YMD}Z",
+    "ASCII_Date_Time_DOY_UTC": rf"{_DATE_TIME_DOY}Z",
+    "ASCII_Time": r"(([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?|[01]\d|2[0-4]|24:00(:00(\.0+)?)?)Z?",
+    # each "/"-separated name two or more letters/digits/_/- (trailing slashes allowed)
+    "ASCII_Directory_Path_Name": rf"{_DIR_NAME}(/{_DIR_NAME})*/*",
+    "ASCII_File_Name": _FILE_NAME,
+    "ASCII_File_Specification_Name": rf"/?(({_DIR_NAME}|[A-Za-z0-9][^-_/\s]?)/+)*{_FILE_NAME}",
 }
+
+#: values validate rejects in every text field but IEEE 754 ones (checkType's INF_NAN_VALUES)
+INF_NAN = r"[+-]?(?i:INF|INFINITY|NAN)"
 
 NUMERIC = {"ASCII_Integer", "ASCII_NonNegative_Integer", "ASCII_Real"}
 
@@ -138,44 +157,107 @@ def joined_match(joined: np.ndarray, core: str) -> bool:
 
 
 def invalid_rows(values, data_type: str, *, joined: np.ndarray | None = None) -> np.ndarray | None:
-    """Boolean mask of values that do not match `data_type`, or None if the type has no grammar.
+    """Boolean mask of values validate's checkType rejects for `data_type`, or None if it
+    checks nothing of the type.
 
     `values` is an Arrow string/binary array or a (n, width) uint8 matrix; `joined`, when
-    given, is the same column as `joined_rows` (matched whole first).
+    given, is the same column as `joined_rows` (matched whole first). Besides each type's
+    grammar: ASCII_String takes no byte above 127, UTF8_String no literal ``\\s`` (validate
+    tests ``contains("\\\\s")``), ASCII_Integer must fit a Java long and
+    ASCII_NonNegative_Integer an unsigned one, and INF/NaN spellings are rejected in every
+    text field.
     """
     pattern = anchored(data_type)
     if pattern is None:
-        if data_type.startswith("ASCII_"):
-            return non_ascii_rows(values)
-        return None
+        if data_type == "ASCII_String":
+            bad = non_ascii_rows(values)
+        elif data_type == "UTF8_String":
+            bad = _rows_matching(values, r"\\s", joined)
+        else:
+            bad = None
+        inf = _rows_matching(values, rf"^{_BLANK}{INF_NAN}{_BLANK}$", joined)
+        if inf is None:
+            return bad
+        return inf if bad is None else bad | inf
     if joined is None and isinstance(values, np.ndarray):
         joined = joined_rows(values)
     if joined is not None and joined_match(joined, PATTERNS[data_type]):
-        return np.zeros(joined.shape[0], dtype=bool)
-    import pyarrow.compute as pc  # only now: small valid columns never need Arrow
+        bad = np.zeros(joined.shape[0], dtype=bool)
+    else:
+        import pyarrow.compute as pc  # only now: small valid columns never need Arrow
 
-    if isinstance(values, np.ndarray):
+        arr = rows_array(joined) if isinstance(values, np.ndarray) else values
+        bad = ~pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+    if data_type in _INTEGER_LIMITS:
+        bad |= integer_out_of_range(values, data_type, joined=joined)
+    if data_type in ("ASCII_AnyURI", "ASCII_Directory_Path_Name"):  # grammars "NaN" would pass
+        inf = _rows_matching(values, rf"^{_BLANK}{INF_NAN}{_BLANK}$", joined)
+        if inf is not None:
+            bad |= inf
+    return bad
+
+
+#: (lowest, highest) value of the integer types as validate parses them (Long.parseLong,
+#: Guava's UnsignedLong.valueOf)
+_INTEGER_LIMITS = {"ASCII_Integer": (-(1 << 63), (1 << 63) - 1), "ASCII_NonNegative_Integer": (0, (1 << 64) - 1)}
+_LONG_DIGITS = re.compile(rb"\d{19,}")
+
+
+def integer_out_of_range(values, data_type: str, *, joined: np.ndarray | None = None) -> np.ndarray:
+    """Integer values of 19 or more digits outside the type's range (only those few parsed)."""
+    import pyarrow.compute as pc
+
+    n = joined.shape[0] if joined is not None else len(values)
+    out = np.zeros(n, dtype=bool)
+    if joined is not None and joined.nbytes <= _SMALL_COLUMN and _LONG_DIGITS.search(joined.tobytes()) is None:
+        return out
+    arr = rows_array(joined) if joined is not None else values
+    lo, hi = _INTEGER_LIMITS[data_type]
+    for i in np.flatnonzero(pc.match_substring_regex(arr, r"\d{19,}").to_numpy(zero_copy_only=False)):
+        raw = arr[int(i)].as_py()
+        text = (raw.decode("latin-1") if isinstance(raw, bytes) else raw).strip(" \t\r\n\x00")
+        try:
+            number = int(text)
+        except ValueError:
+            continue  # not an integer at all: the grammar reports it
+        out[i] = not lo <= number <= hi
+    return out
+
+
+def _rows_matching(values, pattern: str, joined: np.ndarray | None) -> np.ndarray | None:
+    """Rows (of a matrix or Arrow array) where `pattern` (RE2, Python-compatible) is found;
+    None when none is (a small column is searched whole first)."""
+    if isinstance(values, np.ndarray) or joined is not None:
+        joined = joined if joined is not None else joined_rows(values)
+        if joined.shape[0] <= SMALL_COLUMN:
+            rx = _column_res.get("search:" + pattern)
+            if rx is None:
+                rx = re.compile(pattern.replace("^", "(?m)^", 1).encode() if pattern.startswith("^")
+                                else pattern.encode())
+                _column_res["search:" + pattern] = rx
+            if rx.search(joined.tobytes()) is None:
+                return None
         values = rows_array(joined)
-    ok = pc.match_substring_regex(values, pattern)
-    return ~ok.to_numpy(zero_copy_only=False)
+    import pyarrow.compute as pc
+
+    found = pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)
+    return found if found.any() else None
 
 
 def non_ascii_rows(values) -> np.ndarray:
-    """Rows holding bytes outside printable 7-bit ASCII (tab allowed): ASCII_* strings."""
+    """Rows holding a byte above 127 (validate's ASCII_String test: a character > 127 once
+    the bytes are read as US-ASCII; control characters pass)."""
     if isinstance(values, np.ndarray):
-        # one wrap-around subtraction: bytes outside 32..126 become > 94; a flat test first
-        # (cheap), rows only when something is there
-        if not ((values - np.uint8(32)) > np.uint8(94)).any():
+        if not (values > 127).any():
             return np.zeros(values.shape[0], dtype=bool)
-        suspect = ((values - np.uint8(32)) > np.uint8(94)).any(axis=1)
-        if suspect.any():
-            rows = values[suspect]
-            bad = (rows > 126) | ((rows < 32) & (rows != 9) & (rows != 0) & (rows != 10) & (rows != 13))
-            suspect[suspect] = bad.any(axis=1)
-        return suspect
+        return (values > 127).any(axis=1)
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    ok = pc.match_substring_regex(values, r"^[\x09\x0a\x0d\x20-\x7e]*$")
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        ok = pc.string_is_ascii(values)
+    else:
+        ok = pc.match_substring_regex(values, r"^[\x00-\x7f]*$")
     return ~ok.to_numpy(zero_copy_only=False)
 
 

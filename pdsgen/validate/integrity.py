@@ -202,9 +202,9 @@ def well_formed(ref: str) -> bool:
     """Whether `ref` is a LID or LIDVID by the PDS4 grammar."""
     import re
 
-    from pdsgen.validate.fieldtypes import PATTERNS
+    from pdsgen.validate.fieldtypes import LIDVID_LID_REFERENCE
 
-    return re.fullmatch(PATTERNS["ASCII_LIDVID_LID"], ref) is not None
+    return re.fullmatch(LIDVID_LID_REFERENCE, ref) is not None
 
 
 def _unlisted_products(result: RunResult, bundles: list[ProductResult],

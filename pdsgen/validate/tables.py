@@ -237,7 +237,7 @@ def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, 
         if character or fieldtypes.anchored(f.data_type) or f.data_type.startswith(("ASCII_", "UTF8_")):
             _text_column_checks(found, col, f, lim, ctx, field_no=number, obj=label,
                                 numeric_values=lambda ok: _parse_numbers(col, ok, f.data_type),
-                                value_format=f.validation_format if character else None)
+                                formats=_formats(f) if character else ())
         else:
             _binary_column_checks(found, col, f, lim, ctx, field_no=number, obj=label)
         return found
@@ -252,6 +252,14 @@ def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, 
                           name=repr(f.name), obj=f"{name}{suffix}")
     out.extend(_run_tasks(run, tasks, mat.nbytes, ctx))
     return out, False
+
+
+def _formats(f: Field) -> tuple[tuple[str, str], ...]:
+    """The formats a character table's field is checked against: its validation_format (a
+    rule) and field_format (a description), as validate's FieldValueValidator since its
+    issues 816/817."""
+    return tuple((kind, text) for kind, text in (("validation_format", f.validation_format),
+                                                 ("field_format", f.field_format)) if text)
 
 
 def field_sequence(table_el) -> list[tuple[int, int, int, str]]:
@@ -550,7 +558,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
                 return None
 
         _text_column_checks(found, col, f, lim, ctx, field_no=number, obj=name, numeric_values=numbers,
-                            value_format=f.field_format)
+                            formats=(("field_format", f.field_format),) if f.field_format else ())
         if len(col_indexes) > 1 and nrows:
             for finding in found:
                 if finding.record is not None:
