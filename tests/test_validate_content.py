@@ -432,6 +432,31 @@ def test_delimited_quoted_line_break_counts_two_lines(tmp_path):
     assert [(f.type, f.record) for f in found] == [("error.validation.invalid_field_value", 2)]
 
 
+def test_delimited_csv_records_running_out_before_the_lines(tmp_path):
+    # validate reads lines and CSV records side by side: with a quoted line break the 4 lines
+    # hold 3 records, so a label counting 4 records reads a 4th record with no values
+    # (bad_field_read, fatal); counting 5, the records read fall short as well
+    data = b'1,alpha\r\n2,"be\r\nta"\r\n3,gamma\r\n'
+    found = run(tmp_path, delimited(4, DFIELDS, 2), data)
+    assert sorted((f.type, f.record) for f in found) == [
+        ("error.table.bad_field_read", 4), ("error.validation.invalid_field_value", 2)]
+    found = run(tmp_path, delimited(5, DFIELDS, 2), data)
+    assert sorted((f.type, f.record or 0) for f in found) == [
+        ("error.table.bad_field_read", 4), ("error.table.records_mismatch", 0),
+        ("error.validation.invalid_field_value", 2)]
+
+
+def test_delimited_value_with_a_line_break_is_checked_for_nothing_else(tmp_path):
+    # FieldValueValidator: a line break in a delimited value is invalid_field_value, and the
+    # value's type, length and format are then not checked; maximum_field_length counts the
+    # trimmed value
+    fields = fdel(1, "N", "ASCII_Integer") + fdel(2, "S", "ASCII_String",
+                                                  "<maximum_field_length unit='byte'>3</maximum_field_length>")
+    found = run(tmp_path, delimited(2, fields, 2), b'"1\r\n2", abc \r\n3,"x\r\ny"\r\n')
+    assert sorted((f.type, f.record, f.field) for f in found) == [
+        ("error.validation.invalid_field_value", 1, 1), ("error.validation.invalid_field_value", 2, 2)]
+
+
 def test_delimited_maximum_record_length(tmp_path):
     # maximum_record_length counts the record delimiter (validate compares the line read)
     extra = "<maximum_record_length unit='byte'>5</maximum_record_length>"

@@ -404,6 +404,36 @@ def _enclosed_in_quotes(col, holds_quote: np.ndarray, raw: bytes) -> np.ndarray:
     return out
 
 
+def _csv_records_run_out(obj: DataObject, raw: bytes, ends: np.ndarray, size: int) -> tuple[int | None, bytes | None]:
+    """The line at which validate finds no CSV record left, or None (and the table's bytes
+    to the end of the file when they had to be read for this).
+
+    validate (TableValidator.validateTableCharacterContent over pds4-jparser's
+    RawTableReader) reads a delimited table's physical lines and its CSV records side by
+    side, one each per record, up to the label's count: a quoted value holding a line break
+    takes two lines for one record, so the CSV records (read to the end of the file) can run
+    out before the lines do. The record read then has no values: ``bad_field_read``, fatal
+    (reading stops; fewer records than the label says are then ``records_mismatch``)."""
+    records = obj.records
+    if not records or b'"' not in raw:
+        return None, None
+    lines = min(records, len(ends))
+
+    def csv_records(buf: bytes, line_end: np.ndarray) -> int:
+        quotes = np.cumsum(np.frombuffer(buf, dtype=np.uint8) == 34)
+        return int((quotes[line_end - 1] % 2 == 0).sum())
+
+    if csv_records(raw, ends) >= lines:
+        return None, None
+    whole = None
+    if obj.offset + len(raw) < size:  # the CSV reader goes on to the end of the file
+        with open(obj.file, "rb") as fh:
+            fh.seek(obj.offset + len(raw))
+            whole = raw + fh.read()
+    found = csv_records(whole, line_ends(whole)) if whole is not None else csv_records(raw, ends)
+    return (found + 1 if found < lines else None), whole
+
+
 def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = None) -> list[Finding]:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -441,6 +471,15 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
             fh.seek(obj.offset + len(raw))
             raw += fh.read()
         ends = line_ends(raw)
+    fatal, raw_whole = _csv_records_run_out(obj, raw, ends, size)
+    if fatal is not None:
+        out.append(Finding("error.table.bad_field_read",
+                           f"{name}: line {fatal} has no CSV record left to read (a quoted value holds a line "
+                           f"break, so the lines outnumber the records); reading stops", file=ctx.label,
+                           record=fatal, line=_line(el)))
+        ends = ends[:fatal]
+    if fatal is not None and raw_whole is not None:
+        raw = raw_whole
     if records is not None and len(ends) > records:
         # the fields of the first <records> CSV records are checked: a quoted value may hold
         # a line break, so a record ends at a line end outside quotes (even count of quotes)
@@ -506,8 +545,9 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
                            f"{name}: {len(bad_rows) - ctx.max_reported} more record(s) with a wrong number of "
                            f"fields", file=ctx.label))
     if records is not None and len(ends) < records and obj.label_type != "Inventory":
+        read = "reading stopped after line" if fatal is not None else "the file has"
         out.append(Finding("error.table.records_mismatch",
-                           f"{name}: the label says {records} records, the file has {len(ends)}",
+                           f"{name}: the label says {records} records, {read} {len(ends)}",
                            file=ctx.label, line=_line(el)))
     field_els = _field_elements(el)
     tasks = []
@@ -530,20 +570,25 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
             col = table.column(col_indexes[0]).combine_chunks()
         else:
             col = pa.concat_arrays([table.column(i).combine_chunks() for i in col_indexes])
-        # PDS DSV: no double quotes inside values, no record delimiters inside quoted values
+        # PDS DSV: no record delimiters inside (quoted) values, no double quotes inside quoted
+        # ones. validate (FieldValueValidator) reports a line break and checks nothing else
+        # of that value; a quote only in a value it does not skip
+        broken = pc.match_substring_regex(col, "[\r\n]").to_numpy(zero_copy_only=False)
         quoted = pc.match_substring(col, '"').to_numpy(zero_copy_only=False)
         if quoted.any():
-            quoted &= _enclosed_in_quotes(col, quoted, raw)
-        broken = pc.match_substring_regex(col, "[\r\n]").to_numpy(zero_copy_only=False)
+            quoted &= _enclosed_in_quotes(col, quoted, raw) & ~broken
         shown = _shower(col)
+        _report(found, broken, "error.validation.invalid_field_value",
+                lambda i: f"field {f.name!r} value {shown(i)!r} contains a line break", ctx,
+                field=number, obj=name)
         _report(found, quoted, "error.validation.invalid_field_value",
                 lambda i: f"field {f.name!r} value {shown(i)!r} contains a double quote", ctx,
                 field=number, obj=name)
-        _report(found, broken & ~quoted, "error.validation.invalid_field_value",
-                lambda i: f"field {f.name!r} value {shown(i)!r} contains a line break", ctx,
-                field=number, obj=name)
-        if lim.max_length is not None:
-            too_long = (pc.binary_length(col).to_numpy(zero_copy_only=False) > lim.max_length)
+        if broken.any():
+            col = pc.if_else(pa.array(broken), pa.scalar("", col.type), col)
+        if lim.max_length is not None:  # the trimmed value (String.trim) against maximum_field_length
+            trimmed_length = pc.binary_length(pc.utf8_trim(col, characters="".join(map(chr, range(33)))))
+            too_long = trimmed_length.to_numpy(zero_copy_only=False) > lim.max_length
             _report(found, too_long, "warning.table.field_value_too_long",
                     lambda i: f"field {f.name!r} value is longer than maximum_field_length {lim.max_length}",
                     ctx, field=number, obj=name)
