@@ -496,11 +496,28 @@ def test_group_fields_are_compared_repetition_by_repetition(tmp_path):
     fields = group + fchar(3, "R", 14, "ASCII_Integer", 2)
     table = char_table(1, 17, fields, 1).replace("<groups>0</groups><record_length", "<groups>1</groups><record_length")
     assert run(tmp_path, table, b" 1 2 3 4 5 6  7\r\n") == []
-    # the group's repetitions run into field R (group_length 14 > 13 bytes before R)
-    bad = table.replace("<group_length unit='byte'>12</group_length>", "<group_length unit='byte'>15</group_length>")
-    bad = bad.replace("<record_length unit='byte'>17</record_length>", "<record_length unit='byte'>17</record_length>")
+    # field R starting inside the group's last repetition (byte 12): they overlap
+    bad = table.replace(fchar(3, "R", 14, "ASCII_Integer", 2), fchar(3, "R", 12, "ASCII_Integer", 2))
     found = run(tmp_path, bad, b" 1 2 3 4 5 6  7\r\n")
     assert [f.type for f in found] == ["error.table.field_value_overlap"]
+
+
+def test_group_length_must_be_the_extent_of_its_fields(tmp_path):
+    # pds4-jparser (TableCharacterAdapter.expandGroupField) refuses a group whose
+    # group_length / repetitions is larger or smaller than its fields reach: the table
+    # cannot be opened (table_definition_problem), no record is read
+    group = ("<Group_Field_Character><repetitions>3</repetitions><fields>2</fields><groups>0</groups>"
+             "<group_location unit='byte'>1</group_location><group_length unit='byte'>12</group_length>"
+             + fchar(1, "P", 1, "ASCII_Integer", 2) + fchar(2, "Q", 3, "ASCII_Integer", 2)
+             + "</Group_Field_Character>")
+    table = char_table(1, 18, group + fchar(3, "R", 16, "ASCII_Integer", 1), 1).replace(
+        "<groups>0</groups><record_length", "<groups>1</groups><record_length")
+    assert run(tmp_path, table, b" 1 2 3 4 5 6   7\r\n") == []
+    for length in (15, 9):  # 5 bytes a repetition (fields reach 4), 3 bytes (fields reach 4)
+        bad = table.replace("<group_length unit='byte'>12</group_length>",
+                            f"<group_length unit='byte'>{length}</group_length>")
+        found = run(tmp_path, bad, b" 1 2 3 4 5 6   7\r\n")
+        assert [f.type for f in found] == ["error.label.table_definition_problem"]
 
 
 @pytest.mark.parametrize("fmt", ["%.3f", "% 8.2f", "%8.3g", "%8.3F"])

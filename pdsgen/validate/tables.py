@@ -52,8 +52,51 @@ def _columns(f: Field) -> list[tuple[int, str]]:
     return locs
 
 
-def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+def _group_extent(group) -> int:
+    """Bytes one repetition of a group's fields reach, as pds4-jparser's getGroupExtent counts
+    them: a field to location + length - 1, an inner group to its location + the extent of
+    ONE of its repetitions - 1 (jparser's count, kept as validate has it)."""
+    extent = 0
+    for child in group:
+        tag = local(child) if isinstance(child.tag, str) else ""
+        if tag in ("Field_Character", "Field_Binary"):
+            start, length = _int(child_text(child, "field_location")), _int(child_text(child, "field_length"))
+            if start is not None and length is not None:
+                extent = max(extent, start + length - 1)
+        elif tag.startswith("Group_Field_"):
+            start = _int(child_text(child, "group_location"))
+            if start is not None:
+                extent = max(extent, start + _group_extent(child) - 1)
+    return extent
+
+
+def _group_length_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+    """Groups whose group_length / repetitions is not the extent of their fields.
+
+    pds4-jparser's TableCharacterAdapter/TableBinaryAdapter refuse such a group (larger or
+    smaller alike) with an InvalidTableException when the table is opened, before any
+    record is read: validate reports ``error.label.table_definition_problem`` and reads no
+    further object of the label (`content.stops_reading`)."""
     out: list[Finding] = []
+    for group in (el.iter("{*}Group_Field_Character", "{*}Group_Field_Binary") if el is not None else ()):
+        reps, glen = _int(child_text(group, "repetitions")), _int(child_text(group, "group_length"))
+        if not reps or glen is None:
+            continue
+        per_rep, extent = glen // reps, _group_extent(group)
+        if per_rep != extent:
+            size = "larger" if per_rep > extent else "smaller"
+            out.append(Finding("error.label.table_definition_problem",
+                               f"{obj.name}: {local(group)} {child_text(group, 'name')!r}: group_length {glen} over "
+                               f"{reps} repetition(s) is {per_rep} bytes each, {size} than its fields ({extent})",
+                               file=ctx.label, line=group.sourceline))
+            break  # the first one ends the reading of the table
+    return out
+
+
+def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+    out: list[Finding] = _group_length_problems(obj, el, ctx)
+    if out:
+        return out
     name = obj.name
     records, reclen = obj.records or 0, obj.record_length or 0
     size = obj.file.stat().st_size
