@@ -112,9 +112,11 @@ def _scaled_range_checks(out: list[Finding], values: np.ndarray, lim, obj: DataO
 def stops_reading(found: list[Finding]) -> bool:
     """Whether the objects after this one go unread: validate reads a label's data objects in
     one pass that a table it cannot open ends (DataDefinitionAndContentValidationRule: the
-    InvalidTableException it reports as ``error.label.table_definition_problem`` leaves the
-    loop over the label's objects, in every File_Area)."""
-    return any(f.type == "error.label.table_definition_problem" for f in found)
+    InvalidTableException it reports as ``error.label.table_definition_problem``, and any other
+    exception of a table it cannot open, reported as ``error.table.bad_field_read`` — a bit
+    field outside its packed field — leave the loop over the label's objects, in every
+    File_Area)."""
+    return any(f.type == "error.label.table_definition_problem" or f.extra.get("stops_reading") for f in found)
 
 
 NOT_CHECKED = "info.validation.not_checked"

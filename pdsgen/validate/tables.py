@@ -70,6 +70,23 @@ def _group_extent(group) -> int:
     return extent
 
 
+def _binary_count_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+    """A binary record or group whose <fields>/<groups> is not the number of its Field_Binary
+    / Group_Field_Binary children: pds4-jparser's TableBinaryAdapter checks both counts
+    (Utility.validateCounts) when it opens the table (``table_definition_problem``)."""
+    if el is None:
+        return []
+    for parent in [*el.iter("{*}Record_Binary"), *el.iter("{*}Group_Field_Binary")]:
+        kids = [local(c) for c in parent if isinstance(c.tag, str)]
+        for count, tag in (("fields", "Field_Binary"), ("groups", "Group_Field_Binary")):
+            said = _int(child_text(parent, count))
+            if said is not None and said != kids.count(tag):
+                return [Finding("error.label.table_definition_problem",
+                                f"{obj.name}: {local(parent)} says {count} {said}, it holds {kids.count(tag)} "
+                                f"{tag}", file=ctx.label, line=parent.sourceline)]
+    return []
+
+
 def _group_length_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     """Groups whose group_length / repetitions is not the extent of their fields.
 
@@ -77,7 +94,9 @@ def _group_length_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     smaller alike) with an InvalidTableException when the table is opened, before any
     record is read: validate reports ``error.label.table_definition_problem`` and reads no
     further object of the label (`content.stops_reading`)."""
-    out: list[Finding] = []
+    out: list[Finding] = _binary_count_problems(obj, el, ctx)
+    if out:
+        return out
     for group in (el.iter("{*}Group_Field_Character", "{*}Group_Field_Binary") if el is not None else ()):
         reps, glen = _int(child_text(group, "repetitions")), _int(child_text(group, "group_length"))
         if not reps or glen is None:
@@ -351,13 +370,6 @@ def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
             out.append(Finding("error.label.table_definition_problem",
                                f"{obj.name}: field {fname!r} (bytes {start + 1}..{end}) lies outside the "
                                f"{body}-byte record", file=ctx.label, field=number, line=_line(el)))
-    # validate compares each field with the next one in the label's order: a next field that
-    # starts before this one ends, or before this one starts (fields out of order), overlaps
-    for (s0, e0, n0, f0), (s1, _e1, _n1, f1) in zip(spans, spans[1:], strict=False):
-        if s1 < e0 or s1 < s0:
-            out.append(Finding("error.table.field_value_overlap",
-                               f"{obj.name}: field {f0!r} (bytes {s0 + 1}..{e0}) overlaps the next field {f1!r} "
-                               f"(starts at byte {s1 + 1})", file=ctx.label, field=n0, line=_line(el)))
     for fb in (el.iter("{*}Field_Bit") if el is not None else ()):
         packed_field = fb.getparent().getparent() if fb.getparent() is not None else None
         length = child_text(packed_field, "field_length") if packed_field is not None else None
@@ -370,7 +382,19 @@ def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
         if not 1 <= first <= last <= nbits:
             out.append(Finding("error.table.bad_field_read",
                                f"{obj.name}: bit field {child_text(fb, 'name')!r} (bits {first}..{last}) lies "
-                               f"outside its {nbits}-bit packed field", file=ctx.label, line=fb.sourceline))
+                               f"outside its {nbits}-bit packed field", file=ctx.label, line=fb.sourceline,
+                               extra={"stops_reading": True}))
+    if any(f.type == "error.table.bad_field_read" for f in out):
+        return out  # validate cannot open the table: it compares no fields (FAIL-style bit layouts)
+    # validate compares each field with the next one in the label's order: a next field that
+    # starts before this one ends, or before this one starts (fields out of order), overlaps.
+    # Bit fields are not compared with each other: validate's source compares their bits,
+    # but its releases accept bit fields whose bit ranges overlap
+    for (s0, e0, n0, f0), (s1, _e1, _n1, f1) in zip(spans, spans[1:], strict=False):
+        if s1 < e0 or s1 < s0:
+            out.append(Finding("error.table.field_value_overlap",
+                               f"{obj.name}: field {f0!r} (bytes {s0 + 1}..{e0}) overlaps the next field {f1!r} "
+                               f"(starts at byte {s1 + 1})", file=ctx.label, field=n0, line=_line(el)))
     return out
 
 
