@@ -237,6 +237,14 @@ def _rows_matching(values, pattern: str, joined: np.ndarray | None) -> np.ndarra
                 _column_res["search:" + pattern] = rx
             if rx.search(joined.tobytes()) is None:
                 return None
+        else:  # one RE2 pass over the whole column first (most columns hold no such value)
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            whole = pa.Array.from_buffers(pa.large_binary(), 1, [
+                None, pa.py_buffer(np.array([0, joined.size], dtype=np.int64)), pa.py_buffer(joined)])
+            if not pc.match_substring_regex(whole, "(?m)" + pattern)[0].as_py():
+                return None
         values = rows_array(joined)
     import pyarrow.compute as pc
 

@@ -54,8 +54,10 @@ def _columns(f: Field) -> list[tuple[int, str]]:
 
 def _group_extent(group) -> int:
     """Bytes one repetition of a group's fields reach, as pds4-jparser's getGroupExtent counts
-    them: a field to location + length - 1, an inner group to its location + the extent of
-    ONE of its repetitions - 1 (jparser's count, kept as validate has it)."""
+    them: a field to location + length - 1, an inner group to its location + its
+    group_length - 1. (jparser counts an inner group by ONE of its repetitions, which refuses
+    every nested repeated group; pdsgen counts the whole inner group, as the Standards
+    Reference defines group_length.)"""
     extent = 0
     for child in group:
         tag = local(child) if isinstance(child.tag, str) else ""
@@ -64,9 +66,9 @@ def _group_extent(group) -> int:
             if start is not None and length is not None:
                 extent = max(extent, start + length - 1)
         elif tag.startswith("Group_Field_"):
-            start = _int(child_text(child, "group_location"))
-            if start is not None:
-                extent = max(extent, start + _group_extent(child) - 1)
+            start, length = _int(child_text(child, "group_location")), _int(child_text(child, "group_length"))
+            if start is not None and length is not None:
+                extent = max(extent, start + length - 1)
     return extent
 
 
