@@ -328,12 +328,17 @@ def test_field_format_specifier_and_width(tmp_path):
             (f"{kind}.table.field_value_too_long", kind, 2, 2)]
 
 
+def char_findings(tmp_path, fields: str, n_fields: int, reclen: int, data: bytes) -> list[tuple]:
+    """(type, record, field) of the findings of a character table, sorted."""
+    records = data.count(b"\r\n")
+    return sorted((f.type, f.record, f.field) for f in run(tmp_path, char_table(records, reclen, fields, n_fields), data))
+
+
 def test_format_conversions_as_validate_parses_them(tmp_path):
     # %o is read as a non-negative decimal BigInteger, %x as a hexadecimal one, %d takes a sign
     fields = (fchar(1, "O", 1, "ASCII_Integer", 3, vformat("%3o")) + fchar(2, "X", 5, "ASCII_String", 3, vformat("%3x"))
               + fchar(3, "D", 9, "ASCII_Integer", 3, vformat("%3d")))
-    found = run(tmp_path, char_table(2, 13, fields, 3), b"  9 0fF +12\r\n -1 -fF -12\r\n")
-    assert sorted((f.type, f.record, f.field) for f in found) == [
+    assert char_findings(tmp_path, fields, 3, 13, b"  9 0fF +12\r\n -1 -fF -12\r\n") == [
         ("error.table.field_value_format_specifier_mismatch", 2, 1),
         ("error.table.field_value_format_specifier_mismatch", 2, 2)]
 
@@ -342,12 +347,11 @@ def test_formats_are_checked_whatever_the_data_type_says(tmp_path):
     # checkFormat runs on every non-blank value, also one that failed its data type, and on
     # any data type (an ASCII_Integer with an %f format has 0 decimals)
     fields = fchar(1, "N", 1, "ASCII_Integer", 5, vformat("%5.2f"))
-    found = run(tmp_path, char_table(2, 7, fields, 1), b"   12\r\n  1.x\r\n")
-    assert sorted((f.type, f.record) for f in found) == [
-        ("error.table.field_value_data_type_mismatch", 2),
-        ("error.table.field_value_format_precision_mismatch", 1),
-        ("error.table.field_value_format_precision_mismatch", 2),
-        ("error.table.field_value_format_specifier_mismatch", 2)]
+    assert char_findings(tmp_path, fields, 1, 7, b"   12\r\n  1.x\r\n") == [
+        ("error.table.field_value_data_type_mismatch", 2, 1),
+        ("error.table.field_value_format_precision_mismatch", 1, 1),
+        ("error.table.field_value_format_precision_mismatch", 2, 1),
+        ("error.table.field_value_format_specifier_mismatch", 2, 1)]
 
 
 def test_justification_flags(tmp_path):
@@ -355,8 +359,7 @@ def test_justification_flags(tmp_path):
     # fixed-width value is checked as read, blanks included
     fields = (fchar(1, "S", 1, "ASCII_String", 5, fformat("%-5s")) + fchar(2, "N", 7, "ASCII_Integer", 4,
                                                                            fformat("%+4d")))
-    found = run(tmp_path, char_table(2, 12, fields, 2), b"abc     12\r\n abc  12  \r\n")
-    assert sorted((f.type, f.record, f.field) for f in found) == [
+    assert char_findings(tmp_path, fields, 2, 12, b"abc     12\r\n abc  12  \r\n") == [
         ("warning.table.field_value_not_left_justified", 2, 1),
         ("warning.table.field_value_not_right_justified", 2, 2)]
 
@@ -747,3 +750,15 @@ def test_binary_record_field_and_group_counts(tmp_path):
     for n_fields, n_groups in ((3, 0), (2, 1)):
         found = run(tmp_path, bin_table(1, 2, fields, n_fields, n_groups), bytes(2), "t.dat")
         assert [f.type for f in found] == ["error.label.table_definition_problem"]
+
+
+def test_formats_skip_blank_values_in_big_columns_with_stray_bytes(tmp_path):
+    # the big-column (Arrow) path: blank values stay blank for the format checks even when
+    # another value of the column holds a byte that is not UTF-8
+    rows = [b" 1.25"] * 5000 + [b"     ", b"1.2\xb0 "]
+    data = b"".join(r + b"\r\n" for r in rows)
+    fields = fchar(1, "X", 1, "ASCII_Real", 5, vformat("%5.2f"))
+    found = run(tmp_path, char_table(len(rows), 7, fields, 1), data)
+    assert sorted({(f.type, f.record) for f in found}) == [
+        ("error.table.field_value_data_type_mismatch", 5002),  # its 2 characters after the point are
+        ("error.table.field_value_format_specifier_mismatch", 5002)]  # the precision (no precision error)

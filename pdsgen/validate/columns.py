@@ -259,7 +259,7 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
                     lambda i: f"field {f.name!r} value {shown(i)!r} is outside the range of an ASCII_Real "
                               "(an IEEE 754 double)", ctx, field=field_no, obj=obj)
     if formats:
-        filled = ~_blank(col)
+        filled = ~(fieldtypes.blank_rows(matrix) if matrix is not None else _blank(col))
         for kind, text in formats:
             _format_checks(out, col, matrix, joined, f, kind, text, filled, ctx, field_no=field_no, obj=obj,
                            shown=shown)
