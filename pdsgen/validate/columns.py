@@ -259,10 +259,11 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
                     lambda i: f"field {f.name!r} value {shown(i)!r} is outside the range of an ASCII_Real "
                               "(an IEEE 754 double)", ctx, field=field_no, obj=obj)
     if formats:
-        filled = ~(fieldtypes.blank_rows(matrix) if matrix is not None else _blank(col))
+        flat = joined if joined is not None else _arrow_joined(col)
+        valid = bad is None or not bad.any()
         for kind, text in formats:
-            _format_checks(out, col, matrix, joined, f, kind, text, filled, ctx, field_no=field_no, obj=obj,
-                           shown=shown)
+            _format_checks(out, col, matrix, flat, f, kind, text, ctx, field_no=field_no, obj=obj, shown=shown,
+                           valid_type=valid)
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return
     _not_a_number(out, col, f, bad, lim, ctx, field_no=field_no, obj=obj, shown=shown)
@@ -380,13 +381,43 @@ def _decimals_pattern(prec: int, exact: bool) -> str:
     return rf"[^eE.\s]*\.[^eE\s]{{{prec}}}([eE]\S*)?"
 
 
+def _arrow_joined(col) -> np.ndarray | None:
+    """The values of an Arrow string/binary array as one byte buffer, each value closed by a
+    newline (a (n, 1) view serves `fieldtypes.joined_match`); None if a value holds a newline."""
+    import pyarrow as pa
+
+    if col.null_count or not (pa.types.is_string(col.type) or pa.types.is_binary(col.type)):
+        return None
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
+    data = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]] if len(col) else \
+        np.zeros(0, np.uint8)
+    if (data == 10).any():
+        return None
+    flat = np.full(data.size + len(col), 10, dtype=np.uint8)
+    keep = np.ones(flat.size, dtype=bool)
+    keep[offsets[1:] - offsets[0] + np.arange(len(col))] = False
+    flat[keep] = data
+    return flat
+
+
+def _shaped_decimals(prec: int, conv: str, exact: bool) -> str:
+    """A number of the f/e/E conversion's shape with exactly (or at most) `prec` decimals: a
+    whole column matching it passes both checks at once."""
+    digits = f"{{{prec}}}" if exact else f"{{0,{prec}}}"
+    mantissa = r"\d+\.?" if prec == 0 else rf"(\d+\.\d{digits}|\.\d{digits})" if exact else \
+        rf"(\d+(\.\d{digits})?|\.\d{{1,{prec}}})"
+    return rf"[+-]?{mantissa}" + (r"[eE][+-]?\d+" if conv in "eE" else "")
+
+
 def _all_match(col, joined: np.ndarray | None, core: str) -> np.ndarray:
-    """Rows whose value is blank or `core` between blanks."""
-    if joined is not None and fieldtypes.joined_match(joined, core):
-        return np.ones(joined.shape[0], dtype=bool)
+    """Rows whose value is blank or `core` between blanks (`joined`: the column as
+    `fieldtypes.joined_rows`, or as `_arrow_joined` for an Arrow column)."""
+    if joined is not None and fieldtypes.joined_match(joined if joined.ndim == 2 else joined.reshape(-1, 1), core):
+        return np.ones(len(col), dtype=bool)
     import pyarrow.compute as pc
 
-    arr = fieldtypes.rows_array(joined) if joined is not None and isinstance(col, np.ndarray) else col
+    arr = fieldtypes.rows_array(joined) if joined is not None and joined.ndim == 2 and isinstance(col, np.ndarray) \
+        else col
     return pc.match_substring_regex(arr, rf"^{_EDGE}({core}{_EDGE})?$").to_numpy(zero_copy_only=False)
 
 
@@ -404,8 +435,12 @@ def _trimmed_lengths(col, matrix: np.ndarray | None) -> np.ndarray:
     return pc.binary_length(pc.utf8_trim(text, characters=_TRIMMED)).to_numpy(zero_copy_only=False)
 
 
+#: conversions whose shape every valid value of a data type has (no need to match them again)
+_IMPLIED = {("ASCII_Integer", "d"), ("ASCII_NonNegative_Integer", "d"), ("ASCII_NonNegative_Integer", "o")}
+
+
 def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | None, f: Field, kind: str,
-                   text: str, filled: np.ndarray, ctx: Ctx, *, field_no: int, obj: str, shown) -> None:
+                   text: str, ctx: Ctx, *, field_no: int, obj: str, shown, valid_type: bool = False) -> None:
     """One format against the non-blank values (validate's FieldValueValidator.checkFormat).
 
     Only formats of validate's pattern ``%[+,-]<width>[.<precision>]<d|o|x|f|e|E|s>`` are
@@ -415,14 +450,15 @@ def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | Non
     validate's issue 817); a ``field_format`` a description (``warning.table.*``, the
     precision a maximum: issues 815/816). Values failing their data type are checked too."""
     fmt = fieldtypes.parse_format(text)
-    if fmt is None or not filled.any():
+    if fmt is None or not len(col):
         return
     flags, width, prec, conv = fmt
     strict = kind == "validation_format"
     level = "error" if strict else "warning"
 
     def report(bad: np.ndarray, problem: str, what: str) -> None:
-        _report(out, filled & bad, f"{level}.table.{problem}",
+        # every check but the justification passes blank values by itself
+        _report(out, bad, f"{level}.table.{problem}",
                 lambda i: f"field {f.name!r} value {shown(i)!r} {what} ({kind} {text})", ctx, field=field_no,
                 obj=obj)
 
@@ -435,17 +471,25 @@ def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | Non
 
             blank_edge = pc.match_substring_regex(col, r"\s$" if flags == "+" else r"^\s").to_numpy(
                 zero_copy_only=False)
+        if blank_edge.any():
+            # a value of blanks only is blank, not badly justified (String.trim: up to the blank)
+            blank_edge &= (matrix > 32).any(axis=1) if matrix is not None else ~_blank(col)
         if flags == "+":
             report(blank_edge, "field_value_not_right_justified", "is not right-justified")
         else:
             report(blank_edge, "field_value_not_left_justified", "is not left-justified")
     shape = _SPECIFIER.get(conv)
-    if shape is not None:
+    decimals = prec is not None and conv in "feE"
+    if decimals and joined is not None and fieldtypes.joined_match(
+            joined if joined.ndim == 2 else joined.reshape(-1, 1), _shaped_decimals(prec, conv, strict)):
+        shape = None  # one whole-column match: every value has the conversion's shape and decimals
+        decimals = False
+    if shape is not None and not (valid_type and (f.data_type, conv) in _IMPLIED):
         report(~_all_match(col, joined, shape), "field_value_format_specifier_mismatch",
                f"does not match the %{conv} conversion")
     if width is not None and not (matrix is not None and matrix.shape[1] <= width):
         report(_trimmed_lengths(col, matrix) > width, "field_value_too_long", f"is longer than {width} characters")
-    if prec is not None and conv in "feE":
+    if decimals:
         report(~_all_match(col, joined, _decimals_pattern(prec, strict)), "field_value_format_precision_mismatch",
                f"does not have {'' if strict else 'at most '}{prec} digit(s) after the point")
 

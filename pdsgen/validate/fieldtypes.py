@@ -209,7 +209,10 @@ def integer_out_of_range(values, data_type: str, *, joined: np.ndarray | None = 
 
     n = joined.shape[0] if joined is not None else len(values)
     out = np.zeros(n, dtype=bool)
-    if joined is not None and joined.nbytes <= _SMALL_COLUMN and _LONG_DIGITS.search(joined.tobytes()) is None:
+    if joined is not None:
+        if joined.shape[1] < 20 or (joined.nbytes <= _SMALL_COLUMN and _LONG_DIGITS.search(joined.tobytes()) is None):
+            return out
+    elif not n or (pc.max(pc.binary_length(values)).as_py() or 0) < 19:
         return out
     arr = rows_array(joined) if joined is not None else values
     lo, hi = _INTEGER_LIMITS[data_type]
@@ -256,7 +259,7 @@ def non_ascii_rows(values) -> np.ndarray:
     """Rows holding a byte above 127 (validate's ASCII_String test: a character > 127 once
     the bytes are read as US-ASCII; control characters pass)."""
     if isinstance(values, np.ndarray):
-        if not (values > 127).any():
+        if not values.size or values.max() <= 127:
             return np.zeros(values.shape[0], dtype=bool)
         return (values > 127).any(axis=1)
     import pyarrow as pa
