@@ -37,10 +37,15 @@ def test_binary_layout_by_hand():
 
 def test_character_layout_by_hand():
     fields = encode_character(columns_from(_table())).fields
-    # "  3" "0.5" then the vector: each element then one blank ("0 1 "), fields one blank apart
-    assert [(f.location, f.length) for f in fields] == [(0, 3), (4, 4), (9, 1), (14, 3)]
+    # "  3" "0.5" then the vector: each element then one blank ("0 1 "), the blank part of the
+    # element's field in PDS4 (a group's fields fill group_length / repetitions, as
+    # pds4-jparser and so validate require), fields one blank apart
+    assert [(f.location, f.length) for f in fields] == [(0, 3), (4, 4), (9, 2), (14, 3)]
     v = fields[2]
-    assert (v.item_offset, v.group_length, v.span) == (2, 4, 3)
+    assert (v.item_offset, v.group_length, v.span) == (2, 4, 4)
+    # PDS3 (ITEM_BYTES, ITEM_OFFSET): the element alone, the blank between items
+    v3 = encode_character(columns_from(_table()), pds3=True).fields[2]
+    assert (v3.location, v3.length, v3.item_offset, v3.span) == (9, 1, 2, 3)
     assert [f.label_data_type for f in fields] == [f.data_type for f in fields]
 
 

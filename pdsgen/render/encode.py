@@ -346,12 +346,14 @@ def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool 
                "str": f"%-{width}s"}.get(col.kind)
         if col.repetitions > 1:  # each element then one blank
             groups += 1
-            spec = _grouped(spec, location, width, groups, col.repetitions, width + 1)
+            # PDS4: the blank belongs to the element's field (a group's fields must fill its
+            # group_length / repetitions: pds4-jparser, hence validate, refuses gaps)
+            spec = _grouped(spec, location, width if pds3 else width + 1, groups, col.repetitions, width + 1)
         else:
             fields += 1
             spec = replace(spec, location=location, length=width, number=fields)
         spec.field_format = fmt
-        location += spec.span + (1 if col.repetitions > 1 else 0) + len(separator)
+        location += spec.span + (1 if col.repetitions > 1 and pds3 else 0) + len(separator)
         specs.append(spec)
         cells.append(mat)
     record_length = location - len(separator) + len(CRLF)
