@@ -36,9 +36,11 @@ def test_justification_needs_a_flag_and_a_validation_format(tmp_path):
     # no flag: padding on either side is fine
     plain = fchar(1, "N", 1, "ASCII_Integer", 5, vformat("%5d"))
     assert content(tmp_path, char_table(2, 7, plain, 1), rows) == []
-    # a character table's field_format alone is not checked (CCB-214: validation_format)
+    # a character table's field_format alone is a description: a warning (validate's issue
+    # 816, "a delimited or character table value", ProblemType FIELD_VALUE_NOT_RIGHT_JUSTIFIED)
     ff = fchar(1, "N", 1, "ASCII_Integer", 5, "<field_format>%+5d</field_format>")
-    assert content(tmp_path, char_table(2, 7, ff, 1), rows) == []
+    assert [(f.type, f.record) for f in content(tmp_path, char_table(2, 7, ff, 1), rows)] == [
+        ("warning.table.field_value_not_right_justified", 1)]
 
 
 def test_delimited_field_format_justification_is_a_warning(tmp_path):

@@ -462,22 +462,11 @@ def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | Non
                 lambda i: f"field {f.name!r} value {shown(i)!r} {what} ({kind} {text})", ctx, field=field_no,
                 obj=obj)
 
-    if flags in ("+", "-"):
-        if matrix is not None:
-            edge = matrix[:, -1] if flags == "+" else matrix[:, 0]
-            blank_edge = np.isin(edge, (9, 10, 11, 12, 13, 32))
-        else:
-            import pyarrow.compute as pc
+    if flags in ("+", "-"):  # validate's justification rule (pdsgen.validate.justification)
+        from pdsgen.validate.justification import justification_findings
 
-            blank_edge = pc.match_substring_regex(col, r"\s$" if flags == "+" else r"^\s").to_numpy(
-                zero_copy_only=False)
-        if blank_edge.any():
-            # a value of blanks only is blank, not badly justified (String.trim: up to the blank)
-            blank_edge &= (matrix > 32).any(axis=1) if matrix is not None else ~_blank(col)
-        if flags == "+":
-            report(blank_edge, "field_value_not_right_justified", "is not right-justified")
-        else:
-            report(blank_edge, "field_value_not_left_justified", "is not left-justified")
+        out.extend(justification_findings(matrix if matrix is not None else col, flags, name=f.name,
+                                          field_no=field_no, obj=obj, ctx=ctx, fmt=f"{kind} {text}", level=level))
     shape = _SPECIFIER.get(conv)
     decimals = prec is not None and conv in "feE"
     if decimals and joined is not None and fieldtypes.joined_match(

@@ -22,7 +22,7 @@ _JAVA_BLANK_CLASS = "[ \\t\\n\\x0B\\f\\r]"
 
 
 def justification_findings(col, flag: str, *, name: str, field_no: int, obj: str, ctx: Ctx,
-                           fmt: str) -> list[Finding]:
+                           fmt: str, level: str | None = None) -> list[Finding]:
     """Values not justified as their format's flag asks (validate's FieldValueValidator.checkFormat).
 
     ``+`` (right-justified): a value ending in a blank; ``-`` (left-justified): a value
@@ -35,7 +35,8 @@ def justification_findings(col, flag: str, *, name: str, field_no: int, obj: str
     ``validation_format``) gives ``error.table.field_value_not_{right,left}_justified``; a
     delimited table's Arrow string column (format: its ``field_format``) the
     ``warning.table.…`` types (validate's issues 816/817: field_format mismatches are
-    warnings, validation_format ones errors).
+    warnings, validation_format ones errors); `level` ("error"/"warning") says which format
+    it is when given (a character table's field_format: warnings).
     """
     if flag not in ("+", "-"):
         return []
@@ -52,7 +53,8 @@ def justification_findings(col, flag: str, *, name: str, field_no: int, obj: str
     bad = edge & ~_blank(text)
     shown = _shown(text)
     out: list[Finding] = []
-    _report(out, bad, f"{'error' if fixed else 'warning'}.table.field_value_not_{side}_justified",
+    level = level or ("error" if fixed else "warning")
+    _report(out, bad, f"{level}.table.field_value_not_{side}_justified",
             lambda i: f"field {name!r} value {shown(i)!r} is not {side}-justified (format {fmt})", ctx,
             field=field_no, obj=obj)
     return out
