@@ -237,7 +237,9 @@ def test_hex_special_constants_of_float_arrays_are_bit_patterns(tmp_path):
     ("ASCII_LIDVID", [b"urn:nasa:pds:b:c:p::1.0 "], [b"urn:nasa:pds:b:c:p      "]),
     ("ASCII_LID", [b"urn:nasa:pds:b:c"], [b"urn:NASA:pds:b:c"]),  # validate's LID pattern: lower case
     ("ASCII_Directory_Path_Name", [b"ab/c_d/"], [b"a/cd  "]),  # names of two or more characters
-    ("ASCII_String", [b"any text", b"tab\x01   "], [b"caf\xe9    ", b"nan     "]),
+    # (validate also rejects INF/NaN spellings in strings; pdsgen leaves that until migrate
+    # describes PDS3 "NaN" columns otherwise)
+    ("ASCII_String", [b"any text", b"tab\x01   ", b"nan     "], [b"caf\xe9    "]),
 ])
 def test_value_grammars(dtype, good, bad):
     width = max(map(len, good + bad))
