@@ -105,8 +105,8 @@ def _absurd_values(label, file: str) -> list[Finding]:
     parser, so nothing else notices)."""
     import math
 
-    out = []
-    stack = [((), label)]
+    out: list[Finding] = []
+    stack: list[tuple[tuple[str, ...], Any]] = [((), label)]
     while stack:
         where, block = stack.pop()
         for key, value in block.items():
@@ -188,7 +188,7 @@ def _columns(table, where: str, file: str) -> list[Finding]:
         start, nbytes = _int(col.get("START_BYTE")), _int(col.get("BYTES"))
         items = _int(col.get("ITEMS")) or 1
         item_bytes = _int(col.get("ITEM_BYTES")) or (nbytes // items if nbytes and items else nbytes)
-        offset = _int(col.get("ITEM_OFFSET")) or item_bytes
+        offset = _int(col.get("ITEM_OFFSET")) or item_bytes or 0
         if start is None or nbytes is None:
             continue
         end = start - 1 + (offset * (items - 1) + item_bytes if items > 1 and item_bytes else nbytes)

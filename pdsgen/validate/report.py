@@ -164,8 +164,8 @@ def to_text(result: RunResult, *, verbose: bool = False) -> str:
         if shown:
             lines.append(f"{title}:")
             for f in shown:
-                where = f"{f.file}: " if f.file else ""
-                lines.append(f"  {f.severity.upper():7} {f.type}: {where}{f.message}")
+                at = f"{f.file}: " if f.file else ""
+                lines.append(f"  {f.severity.upper():7} {f.type}: {at}{f.message}")
     lines = [_one_line(line) for line in lines]  # a file name with a newline must not forge a line
     s = summary(result)
     pv = s["productValidation"]
