@@ -575,6 +575,18 @@ def test_qube_sideplanes_bottomplanes_backplanes_as_tables_of_planes(tmp_path, c
     assert texts(t, "//p:Field_Binary[p:name='CORE']/p:scaling_factor") == ["2.0"]
     assert texts(t, "//p:Field_Binary[p:name='LINE_SUFFIX']/p:data_type") == ["IEEE754MSBSingle"]
     assert texts(t, "//p:Field_Binary[p:name='BAND_SUFFIX']/p:field_length") == ["2"]
+    # the 2 bytes after each backplane item are a pad field: the group's fields reach its
+    # group_length (4 bytes a repetition), which pds4-jparser requires
+    assert texts(t, "//p:Group_Field_Binary[p:Field_Binary/p:name='BAND_SUFFIX_PAD']/p:group_length") == [
+        str(n0 * 4)]
+    assert texts(t, "//p:Field_Binary[p:name='BAND_SUFFIX_PAD']/p:field_location") == ["3"]
+    assert texts(t, "//p:Field_Binary[p:name='BAND_SUFFIX_PAD']/p:data_type") == ["UnsignedMSB2"]
+    from conftest import validate_options
+
+    from pdsgen.validate import validate
+
+    res = validate([r.pds4_label], **validate_options(rule="product", context_products=(str(ctx_file),)))
+    assert res.total_errors == 0, [str(f) for p in res.products for f in p.findings]
     got = pds4_read(r.pds4_label)
     qube, backs = got["QUBE"], got["QUBE.BAND_SUFFIX"]
     # pds4_tools scales CORE (CORE_MULTIPLIER 2, CORE_BASE 0.5)
@@ -582,6 +594,11 @@ def test_qube_sideplanes_bottomplanes_backplanes_as_tables_of_planes(tmp_path, c
     assert np.array_equal(np.asarray(qube["SAMPLE_SUFFIX"]), side)
     assert np.array_equal(np.asarray(qube["LINE_SUFFIX"]), bottom)
     assert np.array_equal(np.asarray(backs["BAND_SUFFIX"]), back)
+    assert np.asarray(backs["BAND_SUFFIX_PAD"]).tolist() == [[[0] * n0] * n1]  # the "\0\0" after each item
+    import pdsgen
+
+    ours = pdsgen.open(r.pds4_label)["QUBE.BAND_SUFFIX"].data
+    assert np.array_equal(np.asarray(ours["BAND_SUFFIX"]).reshape(back.shape), back)
     # the read-back compares every suffix set: a changed sideplane item is found
     from dataclasses import replace
 

@@ -518,11 +518,14 @@ def test_group_length_must_be_the_extent_of_its_fields(tmp_path):
     table = char_table(1, 18, group + fchar(3, "R", 16, "ASCII_Integer", 1), 1).replace(
         "<groups>0</groups><record_length", "<groups>1</groups><record_length")
     assert run(tmp_path, table, b" 1 2 3 4 5 6   7\r\n") == []
-    # 3 bytes a repetition, the fields reach 4 (a larger group_length, with a gap after the
-    # fields, jparser refuses too; pdsgen's migrate still writes such groups, so it passes)
-    bad = table.replace("<group_length unit='byte'>12</group_length>", "<group_length unit='byte'>9</group_length>")
-    found = run(tmp_path, bad, b" 1 2 3 4 5 6   7\r\n")
-    assert [f.type for f in found] == ["error.label.table_definition_problem"]
+    # 5 bytes a repetition (a gap after the fields, which reach 4), 3 bytes (fields reach 4):
+    # jparser's `group_length / repetitions != extent` refuses both
+    for length, size in ((15, "larger"), (9, "smaller")):
+        bad = table.replace("<group_length unit='byte'>12</group_length>",
+                            f"<group_length unit='byte'>{length}</group_length>")
+        found = run(tmp_path, bad, b" 1 2 3 4 5 6   7\r\n")
+        assert [f.type for f in found] == ["error.label.table_definition_problem"]
+        assert f"{length // 3} bytes each, {size} than its fields (4)" in found[0].message
 
 
 @pytest.mark.parametrize("fmt", ["%.3f", "% 8.2f", "%8.3g", "%8.3F"])

@@ -676,13 +676,35 @@ def describe_array(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
 QUBE_CORE_FIELD = "CORE"
 
 
+#: unsigned types of the pad fields filling a slot after its value, widest first
+_PAD_TYPES = ((8, "UnsignedMSB8"), (4, "UnsignedMSB4"), (2, "UnsignedMSB2"), (1, "UnsignedByte"))
+
+
+def _pad_fields(field_name: str, start: int, count: int, number: int) -> list[dict[str, Any]]:
+    """``count`` opaque bytes from ``start`` (1-based) as unsigned integer fields
+    (``<field>_PAD``, ``<field>_PAD_2`` …; 8-, 4-, 2- and 1-byte ones, widest first): a
+    group's fields must reach its group_length (pds4-jparser refuses a gap after them)."""
+    out: list[dict[str, Any]] = []
+    for width, data_type in _PAD_TYPES:
+        while count >= width:
+            out.append({"kind": "field", "name": f"{field_name}_PAD" + (f"_{len(out) + 1}" if out else ""),
+                        "number": number + len(out), "location": start, "length": width, "data_type": data_type,
+                        "field_format": None, "unit": None, "scaling_factor": None, "value_offset": None,
+                        "description": "Unused bytes of the PDS3 suffix slot after its value.",
+                        "special_constants": {}})
+            start, count = start + width, count - width
+    return out
+
+
 def _typed_group(name: str, field_name: str, count: int, stride: int, location: int, number: int,
                  element: dict[str, Any], item_bytes: int) -> dict[str, Any]:
-    """``count`` typed items in ``stride``-byte slots (the value in the slot's first ``item_bytes``)."""
+    """``count`` typed items in ``stride``-byte slots (the value in the slot's first
+    ``item_bytes``, the rest of the slot `_pad_fields`)."""
     item = {"kind": "field", "name": field_name, "number": 1, "location": 1, "length": item_bytes,
             "field_format": None, "description": None, **element}
-    return {"kind": "group", "name": name, "number": number, "repetitions": count, "fields": 1, "groups": 0,
-            "location": location, "length": count * stride, "items": [item]}
+    items = [item, *_pad_fields(field_name, item_bytes + 1, stride - item_bytes, 2)]
+    return {"kind": "group", "name": name, "number": number, "repetitions": count, "fields": len(items),
+            "groups": 0, "location": location, "length": count * stride, "items": items}
 
 
 def _slots(name: str, count: int, value: dict[str, Any], corner: int, stride: int, location: int,

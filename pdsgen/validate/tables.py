@@ -93,8 +93,8 @@ def _group_length_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     """Groups whose group_length / repetitions is not the extent of their fields.
 
     pds4-jparser's TableCharacterAdapter/TableBinaryAdapter refuse such a group (larger or
-    smaller alike; pdsgen reports the smaller one, see below) with an InvalidTableException when the table is opened, before any
-    record is read: validate reports ``error.label.table_definition_problem`` and reads no
+    smaller alike: ``group_length / repetitions != extent``) with an InvalidTableException
+    when the table is opened, before any record is read: validate reports ``error.label.table_definition_problem`` and reads no
     further object of the label (`content.stops_reading`)."""
     out: list[Finding] = _binary_count_problems(obj, el, ctx)
     if out:
@@ -104,11 +104,8 @@ def _group_length_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         if not reps or glen is None:
             continue
         per_rep, extent = glen // reps, _group_extent(group)
-        # jparser refuses a larger group_length as well (a gap after the fields); pdsgen's
-        # migrate still writes such groups (QUBE suffix planes), so only a smaller one is
-        # reported for now
-        if per_rep < extent:
-            size = "smaller"
+        if per_rep != extent:  # a gap after the fields (larger) or fields beyond the group (smaller)
+            size = "larger" if per_rep > extent else "smaller"
             out.append(Finding("error.label.table_definition_problem",
                                f"{obj.name}: {local(group)} {child_text(group, 'name')!r}: group_length {glen} over "
                                f"{reps} repetition(s) is {per_rep} bytes each, {size} than its fields ({extent})",
