@@ -627,6 +627,32 @@ def test_repeated_column_names_renamed_as_the_reader_names_them(tmp_path, ctx_fi
     assert np.asarray(s["A"]).tolist() == [1, -2, 300] and np.asarray(s["A_2"]).tolist() == [0.5, 1.5, -2.25]
 
 
+def test_inf_nan_text_values_become_special_constants(tmp_path, ctx_file):
+    """A PDS3 CHARACTER column holding "NaN" and "inf": validate rejects INF/NaN spellings in
+    every PDS4 character field unless written as a special constant, so each spelling is
+    one (NaN the missing_constant); the product validates with 0 errors and reads back
+    the same text through pds4_tools and pdsgen."""
+    label = "RECORD_TYPE = STREAM\n" + ASCII_TABLE.format(pointer='"T.TAB"').replace("ROWS = 2", "ROWS = 3")
+    text = b"  1, 2.5,NaN\n  2, 3.5,inf\n  3, 4.5,abc\n"
+    r, t = migrated(tmp_path, ctx_file, label, {"T.TAB": text})
+    assert texts(t, "//p:Field_Character[p:name='S']/p:data_type") == ["ASCII_String"]
+    assert texts(t, "//p:Field_Character[p:name='S']/p:Special_Constants/p:missing_constant") == ["NaN"]
+    assert texts(t, "//p:Field_Character[p:name='S']/p:Special_Constants/p:invalid_constant") == ["inf"]
+    assert texts(t, "//p:Field_Character[p:name!='S']/p:Special_Constants") == []
+    from conftest import validate_options
+
+    from pdsgen.validate import validate
+
+    res = validate([r.pds4_label], **validate_options(rule="product", context_products=(str(ctx_file),)))
+    assert res.total_errors == 0, [str(f) for p in res.products for f in p.findings]
+    expected = ["NaN", "inf", "abc"]
+    assert [x.strip() for x in np.asarray(pds4_read(r.pds4_label)["TABLE"]["S"]).astype(str)] == expected
+    import pdsgen
+
+    ours = pdsgen.open(r.pds4_label)["TABLE"].data["S"]
+    assert [bytes(x).strip().decode() for x in np.ma.getdata(ours)] == expected
+
+
 def test_character_columns_utf8_described_latin1_refused_and_empty_tables(tmp_path, ctx_file):
     label = "RECORD_TYPE = STREAM\n" + ASCII_TABLE.format(pointer='"T.TAB"').replace(
         "ROW_BYTES = 13", "ROW_BYTES = 14").replace("START_BYTE = 10\n    BYTES = 3", "START_BYTE = 10\n    BYTES = 4")

@@ -237,9 +237,12 @@ def test_hex_special_constants_of_float_arrays_are_bit_patterns(tmp_path):
     ("ASCII_LIDVID", [b"urn:nasa:pds:b:c:p::1.0 "], [b"urn:nasa:pds:b:c:p      "]),
     ("ASCII_LID", [b"urn:nasa:pds:b:c"], [b"urn:NASA:pds:b:c"]),  # validate's LID pattern: lower case
     ("ASCII_Directory_Path_Name", [b"ab/c_d/"], [b"a/cd  "]),  # names of two or more characters
-    # (validate also rejects INF/NaN spellings in strings; pdsgen leaves that until migrate
-    # describes PDS3 "NaN" columns otherwise)
-    ("ASCII_String", [b"any text", b"tab\x01   ", b"nan     "], [b"caf\xe9    "]),
+    # INF/NaN spellings (checkType's INF_NAN_VALUES, any case, one sign) in strings too; other
+    # words that contain them, or two signs, are just text
+    ("ASCII_String", [b"any text", b"tab\x01   ", b"nano", b"-INFINITE", b"+-nan", b"NaN NaN"],
+     [b"caf\xe9    ", b"nan     ", b"  -Inf", b"+INFINITY", b"-NaN"]),
+    ("UTF8_String", ["\u00c5 text".encode(), b"infinit"], [b"NaN", b" +inf ", b"a\\sb"]),
+    ("ASCII_Real", [b"1.5", b"-2e3"], [b"NaN", b"-Infinity", b"inf"]),
 ])
 def test_value_grammars(dtype, good, bad):
     width = max(map(len, good + bad))
@@ -261,6 +264,21 @@ def test_big_tables_are_checked_in_blocks_with_one_count(tmp_path, monkeypatch):
         of_kind = [f for f in found if f.type == kind]
         assert [f.record for f in of_kind] == [1, 2, None]
         assert of_kind[-1].extra["count"] == 7
+
+
+def test_inf_nan_spellings_pass_only_as_special_constants(tmp_path):
+    """validate rejects "NaN" in a string field (FieldValueValidator.checkType) but accepts a
+    value written as one of the field's special constants (SpecialConstantChecker
+    .isNonConformantSpecialConstant): what `pdsgen migrate` writes for PDS3 "NaN" columns."""
+    fields = fchar(1, "X", 1, "ASCII_String", 6)
+    data = b"  1.50\r\n   NaN\r\n  -inf\r\n"
+    found = run(tmp_path, char_table(3, 8, fields, 1), data)
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_data_type_mismatch", 2),
+                                                   ("error.table.field_value_data_type_mismatch", 3)]
+    declared = fchar(1, "X", 1, "ASCII_String", 6,
+                     "<Special_Constants><missing_constant>NaN</missing_constant></Special_Constants>")
+    found = run(tmp_path, char_table(3, 8, declared, 1), data)
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_data_type_mismatch", 3)]
 
 
 def test_special_constants_are_checked_before_the_data_type(tmp_path):

@@ -177,13 +177,53 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
         data_type = _string_type(data[f.name], f"{where}: field {f.name!r}", notes)
     unit, note = _unit(f.unit, units)
     notes.add(f"{where}: field {f.name!r}: {note}" if note else None)
+    constants = {k: typed_constant_text(v, data_type) for k, v in f.special_constants.items()}
+    if data_type in CHARACTER_TYPES and data is not None and f.name in (data.dtype.names or ()):
+        constants.update(_inf_nan_constants(data[f.name], constants, f"{where}: field {f.name!r}", notes))
     return {
         "kind": "field", "name": f.name, "location": location, "length": length, "data_type": data_type,
         "field_format": field_format(f.field_format) if data_type in CHARACTER_TYPES else None,
         "unit": unit, "scaling_factor": f.scaling_factor, "value_offset": f.value_offset,
-        "description": f.description,
-        "special_constants": {k: typed_constant_text(v, data_type) for k, v in f.special_constants.items()},
+        "description": f.description, "special_constants": constants,
     }
+
+
+#: Special_Constants a value validate's type check rejects may still be written as (validate's
+#: SpecialConstantChecker.isNonConformantSpecialConstant compares these as text), in the order
+#: INF/NaN spellings of a text column take them
+_TEXT_CONSTANTS = ("missing_constant", "invalid_constant", "unknown_constant", "not_applicable_constant",
+                   "error_constant", "saturated_constant")
+
+
+def _inf_nan_constants(values: np.ndarray, constants: dict[str, str], where: str, notes: Notes) -> dict[str, str]:
+    """Special constants for the INF/NaN spellings (``NaN``, ``-Inf`` …) of a PDS3 text
+    column: validate rejects them in every PDS4 character field type (strings included)
+    unless a value is written as one of the field's special constants. Each spelling not
+    yet a constant takes the next free one of `_TEXT_CONSTANTS` (``NaN`` → missing_constant
+    first); refused when they run out."""
+    from pdsgen.validate.fieldtypes import INF_NAN_SPELLINGS
+
+    raw = np.ma.getdata(values).reshape(-1)
+    if raw.dtype.kind not in "SU" or raw.size == 0:
+        return {}
+    flat = np.char.strip(raw)
+    upper = np.char.upper(flat)
+    spellings = sorted({str(v.decode() if isinstance(v, bytes) else v)
+                        for v in np.unique(flat[np.isin(upper, np.array(INF_NAN_SPELLINGS, dtype=upper.dtype))])},
+                       key=lambda t: ("NAN" not in t.upper(), t))
+    taken = set(constants.values())
+    free = [k for k in _TEXT_CONSTANTS if k not in constants]
+    out: dict[str, str] = {}
+    for text in (t for t in spellings if t not in taken):
+        if not free:
+            raise UnsupportedError(f"{where}: values {', '.join(map(repr, spellings))}: validate rejects INF/NaN "
+                                   "spellings in PDS4 character fields unless each is a special constant, and "
+                                   "the field has no free Special_Constants left")
+        out[free.pop(0)] = text
+    if out:
+        notes.add(f"{where}: values {', '.join(f'{v!r} as {k}' for k, v in out.items())} (Special_Constants): "
+                  "validate accepts INF/NaN spellings in a character field only as special constants")
+    return out
 
 
 @dataclass

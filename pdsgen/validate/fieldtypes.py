@@ -71,11 +71,11 @@ PATTERNS: dict[str, str] = {
     "ASCII_File_Specification_Name": rf"/?(({_DIR_NAME}|[A-Za-z0-9][^-_/\s]?)/+)*{_FILE_NAME}",
 }
 
-#: values validate rejects in every text field but IEEE 754 ones (checkType's INF_NAN_VALUES)
+#: values validate rejects in every field type but the IEEE 754 ones, strings included
+#: (FieldValueValidator.checkType: the trimmed value, upper-cased, in INF_NAN_VALUES), unless
+#: the value is written as one of the field's special constants
+INF_NAN_SPELLINGS = ("INF", "-INF", "+INF", "INFINITY", "-INFINITY", "+INFINITY", "NAN", "-NAN", "+NAN")
 INF_NAN = r"[+-]?(?i:INF|INFINITY|NAN)"
-#: string types where pdsgen does not apply that rule yet: `pdsgen migrate` describes PDS3
-#: columns holding "NaN" as ASCII_String (no PDS4 text type would pass validate's rule)
-_INF_NAN_LEFT_TO_MIGRATE = frozenset({"ASCII_String", "UTF8_String"})
 
 NUMERIC = {"ASCII_Integer", "ASCII_NonNegative_Integer", "ASCII_Real"}
 
@@ -178,8 +178,6 @@ def invalid_rows(values, data_type: str, *, joined: np.ndarray | None = None) ->
             bad = _rows_matching(values, r"\\s", joined)
         else:
             bad = None
-        if data_type in _INF_NAN_LEFT_TO_MIGRATE:
-            return bad
         inf = _rows_matching(values, rf"^{_BLANK}{INF_NAN}{_BLANK}$", joined)
         if inf is None:
             return bad
