@@ -1,8 +1,8 @@
 """Agreement of `pdsgen validate` with NASA validate on the corpus scenarios.
 
 For each case of ``../shared/corpus/validate/scenarios.json`` the validate arguments are
-passed to pdsgen's CLI, which reads validate's options itself (see ``map_args``: only
-``-C`` is replaced by the shared catalog, the shared registered-context-products list is
+passed to pdsgen's CLI, which reads validate's options itself (see ``map_args``: the
+shared catalog stands in for validate's online schema look-ups, the shared registered-context-products list is
 the default list, debugging options are dropped), pdsgen runs in-process through its CLI
 with a JSON report, and two things are compared:
 
@@ -68,19 +68,23 @@ def map_args(args: str, datasrc: Path) -> list[str]:
 
     pdsgen's CLI reads validate's spellings itself (``-t``, ``-R pds4.*``, ``-x``/``-S``,
     single-dash long options, ``-M``, ``--target-manifest``, …), so the arguments are passed
-    on as they are, but: ``-C`` catalogs are replaced by the shared catalog (offline), the
+    on as they are, but: the shared catalog stands in for validate's online schema look-ups
+    (``--schema-catalog``: pdsgen's chain, offline), a ``-C`` catalog of the case is kept
+    when the case holds it (validate's catalog-alone semantics) and dropped otherwise, the
     shared registered context products are the default list, and options of validate's
     debugging and registry modes are dropped.
     """
     toks = shlex.split(args.replace("{datasrc}", str(datasrc)))
-    out = ["-C", str(CATALOG), "--context-products", str(CONTEXT), "--offline"]
+    out = ["--context-products", str(CONTEXT), "--offline"]
+    kept: list[str] = []
     i = 0
     while i < len(toks):
         t = toks[i]
         if t in ("-C", "--catalog", "-catalog"):
-            i += 2
-            while i < len(toks) and not toks[i].startswith("-") and toks[i].lower().endswith(".xml") \
-                    and "catalog" in Path(toks[i]).name.lower():
+            i += 1
+            while i < len(toks) and not toks[i].startswith("-") and toks[i].lower().endswith(".xml"):
+                if Path(toks[i]).is_file():
+                    kept += ["-C", toks[i]]
                 i += 1
             continue
         if t in DROPPED_FLAGS:
@@ -91,7 +95,7 @@ def map_args(args: str, datasrc: Path) -> list[str]:
             continue
         out.append(t)
         i += 1
-    return out
+    return (kept or ["--schema-catalog", str(CATALOG)]) + out
 
 
 def run_pdsgen(argv: list[str]) -> tuple[int, dict]:

@@ -74,7 +74,7 @@ def validate_options(**kw) -> dict:
 def validate_cli_args() -> list[str]:
     """The same as `validate_options`, as `pdsgen validate` arguments."""
     if CATALOG.is_file():
-        base = ["-C", str(CATALOG), "--context-products", str(CONTEXT)]
+        base = ["--schema-catalog", str(CATALOG), "--context-products", str(CONTEXT)]
     else:
         base = ["--no-context"]
     return [*base, "--offline", "--jobs", "1"]

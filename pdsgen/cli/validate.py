@@ -155,7 +155,12 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
               "no_context_mismatch_warnings", is_flag=True,
               help="Report context name mismatches as info, not warnings.")
 @click.option("-C", "--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
-              help="OASIS XML catalog for schema URLs (repeatable; default: the user cache).")
+              help="OASIS XML catalog, as validate uses it: every schema and Schematron resolves through it "
+                   "alone (no shipped copy, cache or download); one it does not map is an "
+                   "error.catalog.unresolvable_* error (repeatable).")
+@click.option("--schema-catalog", "schema_catalogs", multiple=True, type=click.Path(dir_okay=False),
+              help="OASIS XML catalog tried first in pdsgen's own chain (then the shipped schemas, the user "
+                   "cache and bounded downloads); ignored with -C (repeatable).")
 @click.option("--context-products", type=click.Path(dir_okay=False), multiple=True,
               help="Registered context products JSON used instead of the default list (repeatable).")
 @click.option("--add-context-products", "add_context", multiple=True, type=click.Path(),
@@ -215,7 +220,7 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
               help="validate's error cap: accepted, not applied.")
 @click.option("--debug-mode", is_flag=True, hidden=True, help="validate's debugging output: accepted, no effect.")
 def validate_cmd(targets, rule, no_content, no_product, no_context, skip_context_reference_check,
-                 no_context_mismatch_warnings, catalogs, context_products, add_context, update_context, offline,
+                 no_context_mismatch_warnings, catalogs, schema_catalogs, context_products, add_context, update_context, offline,
                  schema_hosts, allow_local_schematron, extensions, schemas, schematrons, checksum_manifest, base_path,
                  target_manifests, alternate_paths, local, allow_unlisted_members, allow_unlabeled, jobs, scheduler, report_file, fmt, as_json,
                  strict_fields,
@@ -255,7 +260,8 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, skip_context
         raise click.UsageError("no target given (a label, a folder, -t, or --target-manifest)")
     checksums = read_checksum_manifest(checksum_manifest, base_path) if checksum_manifest else None
     opts = Options(rule=rule_name, product=not no_product, content=not no_content, context=not no_context,
-                   context_mismatch_warnings=not no_context_mismatch_warnings, catalog_path=_catalog(catalogs),
+                   context_mismatch_warnings=not no_context_mismatch_warnings, catalog_path=_catalog(catalogs or schema_catalogs),
+                   catalog_alone=bool(catalogs),
                    offline=offline, context_products=tuple(context_products),
                    add_context_products=_context_files(add_context), jobs=jobs,
                    label_extensions=label_extensions(extensions), schemas=tuple(schemas),

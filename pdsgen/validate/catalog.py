@@ -8,6 +8,14 @@ relative to the catalog file). lxml resolves catalogs only through libxml2's glo
 ``XML_CATALOG_FILES`` (process-wide, no error reporting), so the small subset PDS uses is
 read here.
 
+With ``exclusive`` (``pdsgen validate -C``, validate's ``-C/--catalog``) the given catalog
+is the only source: every schema and Schematron a label cites — http(s) URL or file beside
+the label alike, made absolute first — resolves through it (the URL, then for schemas the
+namespace, as validate's XMLCatalogResolver.resolveSchema/resolveSchematron try them) or
+not at all; nothing is taken from the shipped schemas, the cache or the network, and what
+it does not map raises `CatalogUnresolvable` (``error.catalog.unresolvable_schema`` /
+``…_schematron`` / ``…_resource`` for a schema's import).
+
 Without ``--catalog`` the default catalog is ``<user cache>/pdsgen/schemas/catalog.xml``; a
 URL not found there is taken from the core schemas shipped with pdsgen (the versions it
 writes), else downloaded into that cache only when downloading is allowed (not
@@ -56,6 +64,29 @@ def _url_to_cache_path(url: str, root: Path) -> Path:
     return root.joinpath(*safe)
 
 
+class CatalogUnresolvable(ValidationRunError):
+    """A schema (``kind`` "schema"), Schematron ("schematron") or schema import
+    ("resource") that an exclusive catalog does not map to an existing file."""
+
+    def __init__(self, kind: str, message: str, **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.kind = kind
+
+    @property
+    def finding_type(self) -> str:
+        return f"error.catalog.unresolvable_{self.kind}"
+
+
+def absolute_reference(ref: str, base: Path | None) -> str:
+    """A label's schema or Schematron reference as validate makes it absolute before the
+    catalog look-up: URLs as written, a bare name as the ``file:`` URL of that name in the
+    label's folder."""
+    scheme = urllib.parse.urlsplit(ref).scheme
+    if (scheme and not (len(scheme) == 1 and os.name == "nt")) or base is None:
+        return ref
+    return (base / urllib.parse.unquote(ref)).resolve().as_uri()
+
+
 @dataclass
 class Catalog:
     """An OASIS XML catalog (or none) plus the download cache behind it."""
@@ -66,6 +97,7 @@ class Catalog:
     offline: bool = True
     allowed_hosts: tuple[str, ...] = ()  # () means DEFAULT_SCHEMA_HOSTS
     base_dir: Path | None = None  # for relative references in labels (e.g. "PDS4_PDS_1Q00.sch")
+    exclusive: bool = False  # validate's -C: the catalog alone (no shipped schemas, cache or download)
     _resolved: dict[str, Path] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -76,8 +108,10 @@ class Catalog:
         offline: bool = False,
         cache_dir: str | os.PathLike[str] | None = None,
         allowed_hosts: tuple[str, ...] = (),
+        exclusive: bool = False,
     ) -> Catalog:
-        """Read catalog `path`, or the default catalog in the user cache (may not exist yet)."""
+        """Read catalog `path`, or the default catalog in the user cache (may not exist yet).
+        ``exclusive`` (with a `path`): resolve through that catalog alone (validate's ``-C``)."""
         cache = Path(cache_dir) if cache_dir else default_cache_dir()
         if path is None:
             default = cache / "catalog.xml"
@@ -91,7 +125,7 @@ class Catalog:
             raise ValidationRunError("catalog file not found", path=str(p))
         # URLs the explicit catalog does not map still go to the download cache (offline: no).
         return cls(entries=_read_catalog(p, set()), path=p, cache_dir=cache, offline=offline,
-                   allowed_hosts=tuple(allowed_hosts))
+                   allowed_hosts=tuple(allowed_hosts), exclusive=exclusive)
 
     def lookup(self, url: str) -> Path | None:
         """Local file for `url` from the catalog entries (exact match wins, then longest rewrite)."""
@@ -107,6 +141,27 @@ class Catalog:
                 if best is None or len(key) > best[0]:
                     best = (len(key), Path(target))
         return best[1] if best else None
+
+    def through_catalog(self, url: str, *, namespace: str | None = None, base: Path | None = None,
+                        kind: str = "schema") -> Path:
+        """`url` (made absolute against the label folder `base`) through the catalog entries
+        alone, then `namespace` (validate's resolveSchema tries the namespace after the URL);
+        the mapped file must exist. Raises `CatalogUnresolvable` (``kind``) otherwise."""
+        absolute = absolute_reference(url, base)
+        keys = [absolute]
+        if absolute.startswith("file:///"):  # Java writes file URLs as file:/path
+            keys.append("file:" + absolute[len("file://"):])
+        if namespace:
+            keys.append(namespace)
+        for key in keys:
+            found = self.lookup(key)
+            if found is not None:
+                if found.is_file():
+                    return found
+                raise CatalogUnresolvable(kind, f"Could not resolve {kind} '{absolute}' through the catalog: it "
+                                          f"maps it to {found}, which does not exist", path=str(self.path))
+        what = f"{kind} '{absolute}'" if kind != "resource" else f"uri '{absolute}'"
+        raise CatalogUnresolvable(kind, f"Could not resolve {what} through the catalog {self.path}")
 
     def resolve(self, url: str, *, base: Path | None = None) -> Path:
         """Local path of `url`: catalog, then relative to `base`, then the download cache.
@@ -125,6 +180,8 @@ class Catalog:
     def _resolve(self, url: str, *, base: Path | None = None) -> Path:
         if not url:
             raise ValidationRunError("empty schema reference")
+        if self.exclusive:
+            return self.through_catalog(url, base=base, kind="resource")
         scheme = urllib.parse.urlsplit(url).scheme
         if scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
             found = self.lookup(url)

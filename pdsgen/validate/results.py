@@ -25,6 +25,7 @@ class Options:
     context_mismatch_warnings: bool = True
     catalog: Catalog | None = None
     catalog_path: str | None = None
+    catalog_alone: bool = False  # validate's -C: schemas and Schematron through catalog_path only
     offline: bool = False
     context_products: tuple[str, ...] = ()  # instead of the default list
     add_context_products: tuple[str, ...] = ()  # validate's --add-context-products: added to it
@@ -51,7 +52,8 @@ class Options:
             from pdsgen.validate.catalog import DEFAULT_SCHEMA_HOSTS
 
             hosts = DEFAULT_SCHEMA_HOSTS + tuple(h for h in self.schema_hosts if h not in DEFAULT_SCHEMA_HOSTS)
-            self.catalog = Catalog.load(self.catalog_path, offline=self.offline, allowed_hosts=hosts)
+            self.catalog = Catalog.load(self.catalog_path, offline=self.offline, allowed_hosts=hosts,
+                                        exclusive=self.catalog_alone and self.catalog_path is not None)
         return self.catalog
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 
 from pdsgen.errors import ValidationRunError
-from pdsgen.validate.catalog import Catalog
+from pdsgen.validate.catalog import Catalog, CatalogUnresolvable
 from pdsgen.validate.context_products import ContextRegistry
 from pdsgen.validate.findings import Finding
 from pdsgen.validate.results import Options, ProductResult, RunResult
@@ -204,7 +204,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     try:
         res.findings += check_xsd(tree, cat, file=file, extra_schemas=schemas)
     except ValidationRunError as exc:
-        res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file))
+        res.findings.append(Finding(_unresolvable(exc), exc.message, file=file))
     # Schematron: the label's xml-model citations (or --schematron)
     sch_paths: list[tuple[Path, Path | None]] = []  # (file, label folder if label-local)
     if opts.schematrons:
@@ -218,7 +218,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
             try:
                 sch_paths.append(_cited_schematron(href, p, cat, opts, res, line))
             except ValidationRunError as exc:
-                res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file, line=line))
+                res.findings.append(Finding(_unresolvable(exc), exc.message, file=file, line=line))
     if sch_paths and not schematron.available():  # the optional extra: say so, never fail
         res.findings.append(schematron.not_run_finding(sorted({Path(s).name for s, _local in sch_paths}), file))
         sch_paths = []
@@ -315,6 +315,12 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     return res
 
 
+def _unresolvable(exc: ValidationRunError) -> str:
+    """The finding type of a schema or Schematron that could not be had: validate's
+    ``error.catalog.unresolvable_*`` with ``-C`` (`CatalogUnresolvable`), else pdsgen's own."""
+    return exc.finding_type if isinstance(exc, CatalogUnresolvable) else "error.label.unresolvable_resource"
+
+
 def _cited_schematron(href: str, p: Path, cat: Catalog, opts: Options, res: ProductResult,
                       line: int | None) -> tuple[Path, Path | None]:
     """The Schematron file an xml-model cites, and the label's folder when it is label-local.
@@ -327,6 +333,8 @@ def _cited_schematron(href: str, p: Path, cat: Catalog, opts: Options, res: Prod
 
     from pdsgen.untrusted import ReferenceEscapeError, confine
 
+    if cat.exclusive:  # validate's -C: through the catalog alone, label-local names included
+        return cat.through_catalog(href, base=p.parent, kind="schematron"), None
     scheme = urllib.parse.urlsplit(href).scheme
     if scheme not in ("", "file") and not (len(scheme) == 1 and os.name == "nt"):
         return cat.resolve(href, base=p.parent), None

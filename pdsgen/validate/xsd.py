@@ -24,7 +24,7 @@ from lxml import etree
 from pdsgen.errors import ValidationRunError
 from pdsgen.pds4.label import PDS_NS
 from pdsgen.untrusted import doctype_problem
-from pdsgen.validate.catalog import Catalog
+from pdsgen.validate.catalog import Catalog, CatalogUnresolvable
 from pdsgen.validate.findings import Finding
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -47,7 +47,7 @@ class _CatalogResolver(etree.Resolver):
         super().__init__()
         self.catalog = catalog
         self.base = base
-        self.failures: list[str] = []
+        self.failures: list[ValidationRunError] = []
 
     def resolve(self, url, pubid, context):
         if url is None:
@@ -56,17 +56,18 @@ class _CatalogResolver(etree.Resolver):
             try:
                 return self.resolve_filename(str(self.catalog.resolve(url)), context)
             except ValidationRunError as exc:
-                self.failures.append(str(exc))
+                self.failures.append(exc)
                 return self.resolve_string("", context)  # never left to libxml2 to fetch
         if "://" in url and not url.startswith("file:"):
-            self.failures.append(f"schema import {url!r}: only http/https URLs and local files are resolved")
+            self.failures.append(ValidationRunError(
+                f"schema import {url!r}: only http/https URLs and local files are resolved"))
             return self.resolve_string("", context)
         return None
 
 
 def load_schema(pairs: list[tuple[str, Path]], catalog: Catalog) -> etree.XMLSchema:
     """One `XMLSchema` importing every (namespace, local file); cached."""
-    key = tuple((ns, str(p)) for ns, p in pairs) + ((catalog.path and str(catalog.path)),)
+    key = tuple((ns, str(p)) for ns, p in pairs) + ((catalog.path and str(catalog.path)), catalog.exclusive)
     with _lock:
         schema = _cache.get(key)
         if schema is not None:
@@ -85,11 +86,11 @@ def load_schema(pairs: list[tuple[str, Path]], catalog: Catalog) -> etree.XMLSch
             schema = etree.XMLSchema(doc.getroottree())
         except etree.XMLSchemaParseError as exc:
             if resolver.failures:
-                raise ValidationRunError(resolver.failures[0]) from exc
+                raise resolver.failures[0] from exc
             files = ", ".join(str(p) for _, p in pairs)
             raise ValidationRunError(f"schema does not load ({files}): {exc}") from exc
         if resolver.failures:
-            raise ValidationRunError(resolver.failures[0])
+            raise resolver.failures[0]
         _cache[key] = schema
         return schema
 
@@ -114,11 +115,22 @@ def check_xsd(
     for p in extra_schemas or []:
         tns = etree.parse(str(p)).getroot().get("targetNamespace") or ""
         overrides[tns] = Path(p)
+    unresolved: list[Finding] = []
     for ns, url in schema_locations(tree):
         if ns in seen:
             continue
         seen.add(ns)
-        pairs.append((ns, overrides.pop(ns) if ns in overrides else catalog.resolve(url, base=base)))
+        if ns in overrides:
+            pairs.append((ns, overrides.pop(ns)))
+        elif catalog.exclusive:  # validate's -C: each schema through the catalog alone
+            try:
+                pairs.append((ns, catalog.through_catalog(url, namespace=ns, base=base, kind="schema")))
+            except CatalogUnresolvable as exc:
+                unresolved.append(Finding(exc.finding_type, exc.message, file=file))
+        else:
+            pairs.append((ns, catalog.resolve(url, base=base)))
+    if unresolved:  # validate then has no schema set to check the label against
+        return unresolved
     pairs.extend(overrides.items())
     if not pairs:
         return [Finding("error.label.missing_schema",
