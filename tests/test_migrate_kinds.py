@@ -627,6 +627,70 @@ def test_repeated_column_names_renamed_as_the_reader_names_them(tmp_path, ctx_fi
     assert np.asarray(s["A"]).tolist() == [1, -2, 300] and np.asarray(s["A_2"]).tolist() == [0.5, 1.5, -2.25]
 
 
+ITEMS_TABLE = """^TABLE = "T.DAT"
+OBJECT = TABLE
+  INTERCHANGE_FORMAT = {fmt}
+  ROWS = 2
+  ROW_BYTES = {row}
+  COLUMNS = 2
+  OBJECT = COLUMN
+    NAME = V
+    DATA_TYPE = {vtype}
+    START_BYTE = 1
+    BYTES = {vbytes}
+    ITEMS = 3
+    ITEM_BYTES = {item}
+    ITEM_OFFSET = {offset}
+  END_OBJECT = COLUMN
+  OBJECT = COLUMN
+    NAME = W
+    DATA_TYPE = {vtype}
+    START_BYTE = {wstart}
+    BYTES = {wbytes}
+  END_OBJECT = COLUMN
+END_OBJECT = TABLE
+END
+"""
+
+
+@pytest.mark.parametrize("fmt", ["BINARY", "ASCII"])
+def test_items_with_a_gap_after_each_get_pad_fields(tmp_path, ctx_file, fmt):
+    """A PDS3 ITEMS column whose ITEM_OFFSET is larger than ITEM_BYTES leaves bytes after each
+    item: a Group_Field whose group_length is larger than its fields, which validate refuses
+    (pds4-jparser), so those bytes are pad fields (`V_PAD`): binary unsigned integers, ASCII
+    text in a character table. The product validates with 0 errors and reads back the same
+    values through pds4_tools and pdsgen."""
+    if fmt == "BINARY":
+        label = "RECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 16\nFILE_RECORDS = 2\n" + ITEMS_TABLE.format(
+            fmt=fmt, row=16, vtype="MSB_INTEGER", vbytes=12, item=2, offset=4, wstart=13, wbytes=4)
+        data = b"".join(b"".join(np.array([r * 10 + k], ">i2").tobytes() + b"\xff\xff" for k in range(3))
+                        + np.array([r - 7], ">i4").tobytes() for r in range(2))
+        pad, pad_type = ["65535"] * 3, "UnsignedMSB2"
+    else:
+        label = "RECORD_TYPE = STREAM\n" + ITEMS_TABLE.format(
+            fmt=fmt, row=9, vtype="ASCII_INTEGER", vbytes=6, item=1, offset=2, wstart=7, wbytes=2)
+        data = b"0,1,2,-7\n" + b"3,4,5,-6\n"
+        pad, pad_type = [","] * 3, "ASCII_String"
+    r, t = migrated(tmp_path, ctx_file, label, {"T.DAT": data})
+    assert texts(t, "//p:*[p:name='V_PAD']/p:data_type") == [pad_type]
+    assert texts(t, "//p:*[starts-with(local-name(), 'Group_Field')]/p:group_length") == [
+        "12" if fmt == "BINARY" else "6"]
+    from conftest import validate_options
+
+    from pdsgen.validate import validate
+
+    res = validate([r.pds4_label], **validate_options(rule="product", context_products=(str(ctx_file),)))
+    assert res.total_errors == 0, [str(f) for p in res.products for f in p.findings]
+    values = [[0, 1, 2], [3, 4, 5]] if fmt == "ASCII" else [[0, 1, 2], [10, 11, 12]]
+    table = pds4_read(r.pds4_label)["TABLE"]
+    assert np.asarray(table["V"]).tolist() == values and np.asarray(table["W"]).tolist() == [-7, -6]
+    assert [str(v).strip() for v in np.asarray(table["V_PAD"]).astype(str)[0]] == pad
+    import pdsgen
+
+    ours = pdsgen.open(r.pds4_label)["TABLE"].data
+    assert np.asarray(ours["V"]).tolist() == values
+
+
 def test_inf_nan_text_values_become_special_constants(tmp_path, ctx_file):
     """A PDS3 CHARACTER column holding "NaN" and "inf": validate rejects INF/NaN spellings in
     every PDS4 character field unless written as a special constant, so each spelling is

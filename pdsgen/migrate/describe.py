@@ -307,6 +307,13 @@ def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[s
             start = node.start()
             kids, kf, kg = _items(node.children, start, delimited=delimited, allowed=allowed, where=where,
                                   notes=notes, units=units, data=data, real_in_integer=real_in_integer)
+            extent = 0 if delimited else max(k["location"] + k["length"] - 1 for k in kids)
+            if extent < node.stride and not delimited:  # bytes after the fields of each repetition
+                pads = _pad_fields(node.name, extent + 1, node.stride - extent, kf + 1,
+                                   text=allowed is CHARACTER_TYPES)
+                kids, kf = kids + pads, kf + len(pads)
+                notes.add(f"{where}: group {node.name!r}: the {node.stride - extent} byte(s) after its fields in "
+                          f"each repetition are described as pad field(s) {', '.join(p['name'] for p in pads)}")
             n_groups += 1
             out.append({"kind": "group", "name": node.name, "number": n_groups, "repetitions": node.repetitions,
                         "fields": kf, "groups": kg, "location": None if delimited else start - base + 1,
@@ -716,21 +723,24 @@ def describe_array(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
 QUBE_CORE_FIELD = "CORE"
 
 
+#: description of the pad fields (`_pad_fields`), by which the read-back leaves them out
+PAD_DESCRIPTION = "Unused bytes after the values of the PDS3 group or slot."
 #: unsigned types of the pad fields filling a slot after its value, widest first
 _PAD_TYPES = ((8, "UnsignedMSB8"), (4, "UnsignedMSB4"), (2, "UnsignedMSB2"), (1, "UnsignedByte"))
 
 
-def _pad_fields(field_name: str, start: int, count: int, number: int) -> list[dict[str, Any]]:
+def _pad_fields(field_name: str, start: int, count: int, number: int, *, text: bool = False) -> list[dict[str, Any]]:
     """``count`` opaque bytes from ``start`` (1-based) as unsigned integer fields
-    (``<field>_PAD``, ``<field>_PAD_2`` …; 8-, 4-, 2- and 1-byte ones, widest first): a
-    group's fields must reach its group_length (pds4-jparser refuses a gap after them)."""
+    (``<field>_PAD``, ``<field>_PAD_2`` …; 8-, 4-, 2- and 1-byte ones, widest first), or one
+    ASCII_String field in a character table (``text``): a group's fields must reach its
+    group_length (pds4-jparser refuses a gap after them)."""
     out: list[dict[str, Any]] = []
-    for width, data_type in _PAD_TYPES:
+    for width, data_type in ((count, "ASCII_String"),) if text else _PAD_TYPES:
         while count >= width:
             out.append({"kind": "field", "name": f"{field_name}_PAD" + (f"_{len(out) + 1}" if out else ""),
                         "number": number + len(out), "location": start, "length": width, "data_type": data_type,
                         "field_format": None, "unit": None, "scaling_factor": None, "value_offset": None,
-                        "description": "Unused bytes of the PDS3 suffix slot after its value.",
+                        "description": PAD_DESCRIPTION,
                         "special_constants": {}})
             start, count = start + width, count - width
     return out
