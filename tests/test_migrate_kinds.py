@@ -692,17 +692,20 @@ def test_items_with_a_gap_after_each_get_pad_fields(tmp_path, ctx_file, fmt):
 
 
 def test_inf_nan_text_values_become_special_constants(tmp_path, ctx_file):
-    """A PDS3 CHARACTER column holding "NaN" and "inf": validate rejects INF/NaN spellings in
-    every PDS4 character field unless written as a special constant, so each spelling is
-    one (NaN the missing_constant); the product validates with 0 errors and reads back
-    the same text through pds4_tools and pdsgen."""
+    """PDS3 CHARACTER and ASCII_REAL columns holding "NaN" and "inf": validate rejects INF/NaN
+    spellings in every PDS4 character field unless written as a special constant, so each
+    spelling, as the file writes it, is one (NaN the missing_constant); the product
+    validates with 0 errors and reads back the same values through pds4_tools and pdsgen."""
     label = "RECORD_TYPE = STREAM\n" + ASCII_TABLE.format(pointer='"T.TAB"').replace("ROWS = 2", "ROWS = 3")
-    text = b"  1, 2.5,NaN\n  2, 3.5,inf\n  3, 4.5,abc\n"
+    text = b"  1, 2.5,NaN\n  2, NAN,inf\n  3,-Inf,abc\n"
     r, t = migrated(tmp_path, ctx_file, label, {"T.TAB": text})
     assert texts(t, "//p:Field_Character[p:name='S']/p:data_type") == ["ASCII_String"]
     assert texts(t, "//p:Field_Character[p:name='S']/p:Special_Constants/p:missing_constant") == ["NaN"]
     assert texts(t, "//p:Field_Character[p:name='S']/p:Special_Constants/p:invalid_constant") == ["inf"]
-    assert texts(t, "//p:Field_Character[p:name!='S']/p:Special_Constants") == []
+    assert texts(t, "//p:Field_Character[p:name='X']/p:data_type") == ["ASCII_Real"]
+    assert texts(t, "//p:Field_Character[p:name='X']/p:Special_Constants/p:missing_constant") == ["NAN"]
+    assert texts(t, "//p:Field_Character[p:name='X']/p:Special_Constants/p:invalid_constant") == ["-Inf"]
+    assert texts(t, "//p:Field_Character[p:name='N']/p:Special_Constants") == []
     from conftest import validate_options
 
     from pdsgen.validate import validate
@@ -710,11 +713,14 @@ def test_inf_nan_text_values_become_special_constants(tmp_path, ctx_file):
     res = validate([r.pds4_label], **validate_options(rule="product", context_products=(str(ctx_file),)))
     assert res.total_errors == 0, [str(f) for p in res.products for f in p.findings]
     expected = ["NaN", "inf", "abc"]
-    assert [x.strip() for x in np.asarray(pds4_read(r.pds4_label)["TABLE"]["S"]).astype(str)] == expected
+    theirs = pds4_read(r.pds4_label)["TABLE"]
+    assert [x.strip() for x in np.asarray(theirs["S"]).astype(str)] == expected
+    assert np.array_equal(np.ma.getdata(theirs["X"]), [2.5, np.nan, -np.inf], equal_nan=True)
     import pdsgen
 
-    ours = pdsgen.open(r.pds4_label)["TABLE"].data["S"]
-    assert [bytes(x).strip().decode() for x in np.ma.getdata(ours)] == expected
+    ours = pdsgen.open(r.pds4_label)["TABLE"].data
+    assert [bytes(x).strip().decode() for x in np.ma.getdata(ours["S"])] == expected
+    assert np.array_equal(np.ma.getdata(ours["X"]), [2.5, np.nan, -np.inf], equal_nan=True)
 
 
 def test_character_columns_utf8_described_latin1_refused_and_empty_tables(tmp_path, ctx_file):

@@ -27,7 +27,7 @@ object (and field) and why — migration never rewrites data to make it fit.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,7 +163,8 @@ def _unique_names(obj: DataObject, notes: Notes) -> list[Field]:
 
 def _field_item(f: Field, *, location: int | None, length: int, allowed: frozenset[str], where: str,
                 notes: Notes, units: dict[str, str], data: np.ndarray | None = None,
-                real_in_integer: frozenset[str] = frozenset()) -> dict[str, Any]:
+                real_in_integer: frozenset[str] = frozenset(),
+                raw_text: Callable[[Field], np.ndarray | None] | None = None) -> dict[str, Any]:
     source_type = f.data_type
     if source_type in ("ASCII_Date_Time", "ASCII_Date") and data is not None:
         source_type = _date_type(source_type, data[f.name], f"{where}: field {f.name!r}")
@@ -179,7 +180,12 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
     notes.add(f"{where}: field {f.name!r}: {note}" if note else None)
     constants = {k: typed_constant_text(v, data_type) for k, v in f.special_constants.items()}
     if data_type in CHARACTER_TYPES and data is not None and f.name in (data.dtype.names or ()):
-        constants.update(_inf_nan_constants(data[f.name], constants, f"{where}: field {f.name!r}", notes))
+        values: np.ndarray | None = data[f.name]
+        if (values is not None and values.dtype.kind == "f" and raw_text is not None
+                and not np.isfinite(np.ma.getdata(values)).all()):
+            values = raw_text(f)  # a real column holding NaN/inf: their spellings, as written
+        if values is not None:
+            constants.update(_inf_nan_constants(values, constants, f"{where}: field {f.name!r}", notes))
     return {
         "kind": "field", "name": f.name, "location": location, "length": length, "data_type": data_type,
         "field_format": field_format(f.field_format) if data_type in CHARACTER_TYPES else None,
@@ -288,7 +294,8 @@ def _tree(fields: list[Field]) -> list[Any]:
 
 def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[str], where: str,
            notes: Notes, units: dict[str, str], data: np.ndarray | None = None,
-           real_in_integer: frozenset[str] = frozenset()) -> tuple[list[dict[str, Any]], int, int]:
+           real_in_integer: frozenset[str] = frozenset(),
+           raw_text: Callable[[Field], np.ndarray | None] | None = None) -> tuple[list[dict[str, Any]], int, int]:
     out: list[dict[str, Any]] = []
     n_fields = n_groups = 0
     for node in nodes:
@@ -306,7 +313,8 @@ def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[s
         elif isinstance(node, _Group):
             start = node.start()
             kids, kf, kg = _items(node.children, start, delimited=delimited, allowed=allowed, where=where,
-                                  notes=notes, units=units, data=data, real_in_integer=real_in_integer)
+                                  notes=notes, units=units, data=data, real_in_integer=real_in_integer,
+                                  raw_text=raw_text)
             extent = 0 if delimited else max(k["location"] + k["length"] - 1 for k in kids)
             if extent < node.stride and not delimited:  # bytes after the fields of each repetition
                 pads = _pad_fields(node.name, extent + 1, node.stride - extent, kf + 1,
@@ -322,10 +330,28 @@ def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[s
             n_fields += 1
             item = _field_item(node, location=None if delimited else node.location - base + 1,
                                length=node.length, allowed=allowed, where=where, notes=notes, units=units,
-                               data=data, real_in_integer=real_in_integer)
+                               data=data, real_in_integer=real_in_integer, raw_text=raw_text)
             item["number"] = n_fields
             out.append(item)
     return out, n_fields, n_groups
+
+
+def _raw_text(obj: DataObject) -> Callable[[Field], np.ndarray | None]:
+    """The bytes of a scalar column of a fixed-width character table as written (``S<n>``
+    values, one per record; None for repeated columns), read when first asked for."""
+    from pdsgen.data.io import read_uint8
+
+    records: list[np.ndarray] = []
+
+    def column(f: Field) -> np.ndarray | None:
+        if f.shape or obj.records is None or obj.record_length is None:
+            return None
+        if not records:
+            records.append(read_uint8(obj, obj.records * obj.record_length).reshape(obj.records, obj.record_length))
+        cells = np.ascontiguousarray(records[0][:, f.location:f.location + f.length])  # 0-based location
+        return cells.view(f"S{f.length}").reshape(-1)
+
+    return column
 
 
 def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> dict[str, Any]:
@@ -360,7 +386,7 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
         raise UnsupportedError(f"{where}: the label gives no ROW_BYTES")
     items, nf, ng = _items(_tree(_unique_names(obj, notes)), 0, delimited=False,
                            allowed=CHARACTER_TYPES if character else BINARY_FIELD_TYPES, where=where,
-                           notes=notes, units=units, **kw)
+                           notes=notes, units=units, raw_text=_raw_text(obj) if character else None, **kw)
     delim = str(obj.details.get("record_delimiter") or "")
     if character and delim not in _RECORD_DELIMITERS:
         raise UnsupportedError(f"{where}: ASCII table records end in {delim or 'nothing'!r}; "
