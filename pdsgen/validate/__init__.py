@@ -23,6 +23,8 @@ from pdsgen.validate.findings import Finding
 def validate(targets: str | os.PathLike[str] | list[str | os.PathLike[str]], **options: Any):
     """Validate labels or folders; ``options`` are `runner.Options` fields (``rule``,
     ``content``, ``context``, ``catalog_path``, ``offline``, ``context_products``, ``jobs`` …).
+    ``catalog_path`` is tried first in pdsgen's chain (shipped schemas, cache, downloads);
+    with ``catalog_alone=True`` it is the only source, as validate's ``-C``.
 
     >>> result = validate("bundle/", catalog_path="catalog.xml", offline=True)  # doctest: +SKIP
     >>> result.exit_code, result.total_errors  # doctest: +SKIP
