@@ -83,6 +83,8 @@ def test_next_catalog_chain_with_uri_entries(tmp_path, product):
     cat = catalog(tmp_path / "cat.xml", '<nextCatalog catalog="sub/child.xml"/>')
     p, errors = check(label, cat)
     assert errors == [] and p.status == "PASS"
+    res = run([str(label)], Options(catalog_path=cat, catalog_alone=True, context=False, offline=True, jobs=1))
+    assert res.catalog == f"{cat} (alone, as validate -C)"  # the report's configuration block
 
 
 def test_a_catalog_mapping_the_schema_only(tmp_path, product):

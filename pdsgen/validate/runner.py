@@ -565,7 +565,8 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
     if not opts.product:
         result.skipped.append("product labels (--skip-product-validation)")
     cat = opts.get_catalog()
-    result.catalog = str(cat.path) if cat.path is not None else None
+    result.catalog = (f"{cat.path}{' (alone, as validate -C)' if cat.exclusive else ''}"
+                      if cat.path is not None else None)
     result.checks = {"product labels": opts.product, "content": opts.content, "context references": opts.context,
                      "strict field checks": opts.strict_fields}
     roots, rule = _expand_rule(targets, opts)
