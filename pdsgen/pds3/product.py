@@ -135,7 +135,8 @@ def _collect(agg: PVLModule | PVLObject, ctx: _FileContext, out: list[DataObject
     for key, value in agg.items():
         if not isinstance(value, PVLObject):
             continue
-        if key == "FILE":
+        if key == "FILE" or (isinstance(key, str) and key.endswith(("COMPRESSED_FILE", "UNCOMPRESSED_FILE"))):
+            # OBJECT = FILE, and HiRISE/MOC-style COMPRESSED_FILE / UNCOMPRESSED_FILE blocks
             out_ctx = _file_object_context(value, ctx)
             _collect(value, out_ctx, out)
             continue

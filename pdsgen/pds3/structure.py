@@ -277,6 +277,7 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     if fmt not in ("ASCII", "BINARY"):
         fmt = "ASCII" if _all_character(items) else "BINARY"
     ascii_table = fmt == "ASCII"
+    items = _last_column_bytes(obj, items, row_bytes, ascii_table)
     fields: list[Field] = []
     _columns(obj, items, prefix, (), (), (), ascii_table, fields, label)
     if not fields:
@@ -303,15 +304,51 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     )
 
 
+def _last_column_bytes(obj: DataObject, items: list[tuple[str, Any]], row_bytes: int,
+                       ascii_table: bool) -> list[tuple[str, Any]]:
+    """Older labels leave BYTES off the last COLUMN (it runs to the end of the row, before
+    an ASCII row's CR LF): that column gets the bytes up to there, with a warning."""
+    cols = [i for i, (k, v) in enumerate(items) if k == "COLUMN" and isinstance(v, PVLObject)]
+    if not cols or any(k == "CONTAINER" for k, _ in items):
+        return items
+    i = cols[-1]
+    c = items[i][1]
+    start = _int(c, "START_BYTE", obj)
+    if "BYTES" in c or "ITEMS" in c or "BIT_COLUMN" in c or not start:
+        return items
+    nbytes = row_bytes - (start - 1) - (2 if ascii_table else 0)
+    if nbytes <= 0:
+        return items
+    name = _text(c.get("NAME"))
+    obj.warn(f"the last column has no BYTES: {nbytes} bytes to the end of the row assumed", field=name,
+             file=obj.details.get("label"), code="column_bytes_missing")
+    return [*items[:i], ("COLUMN", PVLObject([*c.items(), ("BYTES", nbytes)])), *items[i + 1:]]
+
+
 def _sniff_delimiter(obj: DataObject) -> str:
-    """PDS3 asks for CR LF after each ASCII row; many files have LF only: look at row 1."""
+    """PDS3 asks for CR LF after each ASCII row; many files have LF only: look at rows 1 and 2.
+
+    Labels often count only the values in ROW_BYTES (the line end, which PDS3 includes,
+    left out): when row 1 does not end with a line end but one follows it right after,
+    and row 2 ends at the same stride, the records are that much longer (a warning)."""
+    n = obj.record_length or 0
     try:
         with open(obj.file, "rb") as fh:
-            fh.seek(obj.offset + (obj.record_length or 0) - 2)
-            end = fh.read(2)
+            fh.seek(obj.offset)
+            head = fh.read(2 * n + 4)
     except (OSError, ValueError):
-        end = b""
-    return "line-feed" if end[-1:] == b"\n" and end[:1] != b"\r" else "carriage-return line-feed"
+        head = b""
+    if n and head[n - 1:n] != b"\n" and obj.records:
+        for end in (b"\r\n", b"\n"):
+            stride = n + len(end)
+            if head[n:stride] == end and (obj.records == 1 or head[2 * stride - len(end):2 * stride] == end):
+                obj.warn(f"ROW_BYTES does not count the line end {end!r} that follows each row: "
+                         f"records read as {stride} bytes", code="row_bytes_without_line_end")
+                obj.record_length, obj.size = stride, obj.records * stride
+                n = stride
+                break
+    end2 = head[max(n - 2, 0):n]
+    return "line-feed" if end2[-1:] == b"\n" and end2[:1] != b"\r" else "carriage-return line-feed"
 
 
 def _all_character(items: list[tuple[str, Any]]) -> bool:
@@ -593,10 +630,13 @@ def _image(obj: DataObject, d: PVLObject) -> None:
 
 def _histogram(obj: DataObject, d: PVLObject) -> None:
     items = _int(d, "ITEMS", obj, required=True)
-    label_type = d.get("DATA_TYPE")
+    # Older labels (Voyager, Viking) give ITEM_TYPE / ITEM_BITS instead of DATA_TYPE / ITEM_BYTES.
+    label_type = d.get("DATA_TYPE", d.get("ITEM_TYPE"))
     if label_type is None:
-        raise _err(obj, "DATA_TYPE is missing")
-    item_bytes = _int(d, "ITEM_BYTES", obj) or (_int(d, "BYTES", obj) or 0) // max(items, 1)
+        raise _err(obj, "DATA_TYPE (or ITEM_TYPE) is missing")
+    item_bits = _int(d, "ITEM_BITS", obj)
+    item_bytes = (_int(d, "ITEM_BYTES", obj) or (item_bits // 8 if item_bits and item_bits % 8 == 0 else 0)
+                  or (_int(d, "BYTES", obj) or 0) // max(items, 1))
     etype = _element_type(obj, label_type, item_bytes)
     _array_common(obj, d, etype, label_type)
     obj.axes = [Axis("ITEM", items, 1)]
