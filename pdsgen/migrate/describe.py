@@ -538,6 +538,62 @@ def line_tables(image: DataObject, siblings: Sequence[DataObject]) -> dict[str, 
     return found
 
 
+def _byte_span(t: DataObject) -> tuple[int, int]:
+    """First byte and end (exclusive) of a table's fields within its records."""
+    start = min(f.location for f in t.fields)
+    end = max(f.location + (f.strides[0] * f.shape[0] if f.shape else f.length) for f in t.fields)
+    return start, end
+
+
+def merge_shared_record_tables(objects: Sequence[DataObject], notes: Notes) -> list[DataObject]:
+    """``objects`` with the PDS3 tables that share their records merged into one table.
+
+    Some PDS3 products describe one file's records with two tables over the same bytes,
+    each skipping the other's part (Cassini RPWS: a ``ROW_PREFIX_TABLE`` whose
+    ROW_SUFFIX_BYTES cover the samples, and a ``TIME_SERIES`` whose ROW_PREFIX_BYTES
+    cover the prefix table's columns). PDS4 objects of one file may not overlap
+    (validate: ``invalid_object_definition``), so tables of one file with the same start,
+    records, record length and layout whose fields lie in disjoint byte ranges become one
+    table with the fields of each, in byte order, named ``A+B``; its
+    ``details["merged_tables"]`` are the PDS3 tables whose values the read-back compares.
+    An image's line prefix/suffix tables are left to `line_tables`."""
+    from dataclasses import replace
+
+    in_images = {id(t) for o in objects if o.kind == "array" and o.error is None and "sample_bits" in o.details
+                 for t in line_tables(o, objects).values()}
+    groups: dict[tuple[Any, ...], list[DataObject]] = {}
+    for o in objects:
+        if (o.kind == "table" and o.error is None and o.fields and id(o) not in in_images
+                and o.layout in ("fixed_binary", "fixed_character")):
+            groups.setdefault((o.file, o.offset, o.records, o.record_length, o.layout), []).append(o)
+    merged: dict[int, DataObject | None] = {}
+    for tables in groups.values():
+        if len(tables) < 2:
+            continue
+        tables = sorted(tables, key=lambda t: _byte_span(t)[0])
+        spans = [_byte_span(t) for t in tables]
+        if any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1)):
+            continue  # overlapping columns: left to validation, which names the overlap
+        name = "+".join(t.name for t in tables)
+        first = tables[0]
+        one = replace(first, name=name, label_type=name, fields=[f for t in tables for f in t.fields],
+                      description=" / ".join(t.description for t in tables if t.description) or None,
+                      details={**first.details, "merged_tables": tables}, warnings=[], _data=None,
+                      _physical=None)
+        notes.add(f"objects {', '.join(repr(t.name) for t in tables)} describe the same records of "
+                  f"{first.file.name} (disjoint bytes): one table {name!r} with the fields of each "
+                  "(PDS4 objects of a file may not overlap)")
+        merged[id(tables[0])] = one
+        merged.update({id(t): None for t in tables[1:]})
+    out: list[DataObject] = []
+    for o in objects:
+        if id(o) not in merged:
+            out.append(o)
+        elif merged[id(o)] is not None:
+            out.append(merged[id(o)])  # type: ignore[arg-type]
+    return out
+
+
 def _line_table_items(table: DataObject, notes: Notes, units: dict[str, str]) -> list[dict[str, Any]]:
     items, _, _ = _items(_tree(_unique_names(table, notes)), 0, delimited=False, allowed=BINARY_FIELD_TYPES,
                          where=f"object {table.name!r}", notes=notes, units=units, data=table.data)

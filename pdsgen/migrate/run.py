@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
-from pdsgen.migrate.describe import Notes, describe_objects, document_file, product_class
+from pdsgen.migrate.describe import (
+    Notes,
+    describe_objects,
+    document_file,
+    merge_shared_record_tables,
+    product_class,
+)
 from pdsgen.migrate.mapping import MigrationMap
 from pdsgen.migrate.verify import (
     compare_objects,
@@ -212,7 +218,7 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
 
 def _describe(product: Product, notes: Notes, units: dict[str, str]) -> dict[Path, list[dict[str, Any]]]:
     by_file: dict[Path, list[dict[str, Any]]] = {}
-    objs = sorted(product.objects, key=lambda o: (str(o.file), o.offset))
+    objs = merge_shared_record_tables(sorted(product.objects, key=lambda o: (str(o.file), o.offset)), notes)
     for i, obj in enumerate(objs):
         nxt = objs[i + 1] if i + 1 < len(objs) and objs[i + 1].file == obj.file else None
         by_file.setdefault(obj.file, []).extend(
@@ -379,7 +385,8 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     stop = _time(m.keywords.get("STOP_TIME") or product.stop_time)
     if not start:
         notes.add("no START_TIME: start_date_time is nil (missing)")
-    ref = f"PDS3 product DATA_SET_ID = {data_set_id or 'N/A'}, PRODUCT_ID = {product_id}"
+    # a product of several data sets (DATA_SET_ID = {"A", "B"}) names each
+    ref = f"PDS3 product DATA_SET_ID = {', '.join(_keywords(product, m, 'DATA_SET_ID')) or 'N/A'}, PRODUCT_ID = {product_id}"
     try:
         ctx = _context(product, opts, notes)
     except UnsupportedError as exc:

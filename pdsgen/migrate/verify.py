@@ -80,6 +80,7 @@ def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]
                 diff = values_difference(a[name], b[name])
                 if diff:
                     problems.append(f"object {old.name!r} field {name!r}: {diff}")
+            problems.extend(_merged_tables_difference(old, b, names_a))
         elif new.kind == "table" and old.layout == "pds3_qube":  # a QUBE with side/bottomplanes
             problems.extend(qube_planes_difference(old, new))
         elif new.kind == "table":  # an IMAGE with line prefixes/suffixes as a table of lines
@@ -88,6 +89,21 @@ def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]
             diff = values_difference(a, b)
             if diff:
                 problems.append(f"object {old.name!r}: {diff}")
+    return problems
+
+
+def _merged_tables_difference(old: DataObject, b: np.ndarray, names: list[str]) -> list[str]:
+    """Tables merged into ``old`` (`describe.merge_shared_record_tables`): each PDS3 table's
+    own reading against the PDS4 fields made from its columns (in order, so a name the
+    merge renamed, ``SPARE`` → ``SPARE_2``, pairs with its column)."""
+    problems: list[str] = []
+    names_b = iter(names)
+    for t in old.details.get("merged_tables", ()):
+        a = t.data
+        for name in a.dtype.names or ():
+            diff = values_difference(a[name], b[next(names_b)])
+            if diff:
+                problems.append(f"object {t.name!r} field {name!r}: {diff}")
     return problems
 
 
