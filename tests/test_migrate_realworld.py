@@ -635,3 +635,117 @@ END
     assert texts(t, sc + "high_representation_saturation") == ["-32764"]
     assert texts(t, "//p:Array_2D_Image/p:Element_Array/p:unit") == []
     assert np.allclose(np.ma.getdata(pds4_read(r.pds4_label)["IMAGE"].data), img * 1e-4, rtol=1e-12, atol=0)
+
+
+def test_msl_style_vicar_header_without_bytes_ends_at_the_image(tmp_path, ctx_file):
+    """MSL / MER EDR style: GROUP blocks and namespaced keywords in the label, an
+    ^IMAGE_HEADER (VICAR2) with neither BYTES nor RECORDS, the IMAGE right after it.
+    The header ends where the image starts (before: the PDS3 reader read it to the end of
+    the file and the read-back refused the product: "bytes of 38 vs 32")."""
+    vic = b"LBLSIZE=32 FORMAT='BYTE'".ljust(32)
+    img = np.arange(6, dtype="u1").reshape(2, 3)
+    lbl = ident("MSL_1") + """MSL:LOCAL_MEAN_SOLAR_TIME = "Sol-00100M12:00:00"
+GROUP = IDENTIFICATION
+  SOFTWARE_NAME = "X"
+END_GROUP = IDENTIFICATION
+RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 3
+^IMAGE_HEADER = ("M.IMG", 1 <BYTES>)
+^IMAGE = ("M.IMG", 33 <BYTES>)
+OBJECT = IMAGE_HEADER
+  HEADER_TYPE = VICAR2
+  INTERCHANGE_FORMAT = ASCII
+END_OBJECT = IMAGE_HEADER
+OBJECT = IMAGE
+  LINES = 2
+  LINE_SAMPLES = 3
+  SAMPLE_TYPE = UNSIGNED_INTEGER
+  SAMPLE_BITS = 8
+END_OBJECT = IMAGE
+END
+"""
+    r, t = migrated(tmp_path, ctx_file, {"M.IMG": vic + img.tobytes(), "M.LBL": lbl}, "M.LBL")
+    assert pdsgen.open(tmp_path / "in" / "M.LBL").objects[0].data == vic
+    assert texts(t, "//p:Header/p:object_length") == ["32"]
+    assert np.asarray(pds4_read(r.pds4_label)["IMAGE"].data).tolist() == img.tolist()
+
+
+def test_image_and_thumbnail_in_one_file(tmp_path, ctx_file):
+    """MER/MSL browse style: ^IMAGE and ^THUMBNAIL_IMAGE by <BYTES> in one file,
+    RECORD_TYPE = UNDEFINED: two Array_2D_Image in one File_Area."""
+    a = np.arange(6, dtype="u1").reshape(2, 3)
+    b = np.arange(4, dtype="u1").reshape(2, 2) + 100
+    lbl = ident("TI_1") + """RECORD_TYPE = UNDEFINED
+^IMAGE = ("T.IMG", 1 <BYTES>)
+^THUMBNAIL_IMAGE = ("T.IMG", 7 <BYTES>)
+OBJECT = IMAGE
+  LINES = 2
+  LINE_SAMPLES = 3
+  SAMPLE_TYPE = UNSIGNED_INTEGER
+  SAMPLE_BITS = 8
+END_OBJECT = IMAGE
+OBJECT = THUMBNAIL_IMAGE
+  LINES = 2
+  LINE_SAMPLES = 2
+  SAMPLE_TYPE = UNSIGNED_INTEGER
+  SAMPLE_BITS = 8
+END_OBJECT = THUMBNAIL_IMAGE
+END
+"""
+    r, t = migrated(tmp_path, ctx_file, {"T.IMG": a.tobytes() + b.tobytes(), "T.LBL": lbl}, "T.LBL")
+    assert texts(t, "//p:Array_2D_Image/p:offset") == ["0", "6"]
+    assert np.asarray(pds4_read(r.pds4_label)["THUMBNAIL_IMAGE"].data).tolist() == b.tolist()
+
+
+def ascii_product(pid: str, recs: list[str], cols: str) -> tuple[dict[str, bytes | str], str]:
+    rb = len(recs[0]) + 2
+    return {"A.TAB": "".join(x + "\r\n" for x in recs), "A.LBL": ident(pid) + f"""RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = {rb}
+FILE_RECORDS = {len(recs)}
+^TABLE = "A.TAB"
+OBJECT = TABLE
+  INTERCHANGE_FORMAT = ASCII
+  ROWS = {len(recs)}
+  ROW_BYTES = {rb}
+  COLUMNS = {cols.count("OBJECT = COLUMN")}
+{cols}END_OBJECT = TABLE
+END
+"""}, "A.LBL"
+
+
+def test_time_column_with_a_blank_separator_is_text(tmp_path, ctx_file):
+    """Ground-data / older mission tables: a TIME column written ``2004-01-01 12:00:00``
+    (blank instead of T), which no PDS4 date type takes (before: refused by validation):
+    ASCII_String with the same text, a note; a DATE column of day-of-year dates next to
+    it stays ASCII_Date_DOY."""
+    files, lbl = ascii_product("TS_1", ["2004-01-01 12:00:00,2004-001", "2004-01-02 13:00:00,2004-002"],
+                               col("T", "TIME", 1, 19) + col("D", "DATE", 21, 8))
+    r, t = migrated(tmp_path, ctx_file, files, lbl)
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String", "ASCII_Date_DOY"]
+    assert any("no PDS4 date type takes (e.g. '2004-01-01 12:00:00')" in n for n in r.notes)
+    assert [str(x) for x in np.asarray(pds4_read(r.pds4_label)["TABLE"]["T"])] == \
+        ["2004-01-01 12:00:00", "2004-01-02 13:00:00"]
+
+
+def test_time_column_mixing_calendar_and_day_of_year_is_text(tmp_path, ctx_file):
+    """A TIME column holding both ``2004-01-01T…`` and ``2004-002T…``: ASCII_String (before:
+    refused, no single PDS4 date type)."""
+    files, lbl = ascii_product("TM_1", ["2004-01-01T12:00:00", "2004-002T13:00:00  "], col("T", "TIME", 1, 19))
+    r, t = migrated(tmp_path, ctx_file, files, lbl)
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String"]
+    assert any("calendar and day-of-year dates mixed" in n for n in r.notes)
+
+
+@pytest.mark.parametrize("recs,reason", [
+    # Fortran D exponents: the PDS3 reader reads them; PDS4 ASCII_Real has no D form
+    ([" 1.000D+05", "-2.500D-01"], "'1.000D+05' is not a valid ASCII_Real"),
+    # blank numeric fields: masked by the PDS3 reader; pds4_tools cannot read them
+    ([" 1.5", "    "], "Unable to convert field 'X'"),
+])
+def test_numeric_text_pds4_cannot_hold_is_refused(tmp_path, ctx_file, recs, reason):
+    """Values of an ASCII_REAL column that PDS4 ASCII_Real (or its reference reader) does
+    not take: refused with the field and the value named, nothing written."""
+    files, lbl = ascii_product("NR_1", recs, col("X", "ASCII_REAL", 1, len(recs[0])))
+    r = product(tmp_path, ctx_file, files, lbl)
+    assert r.status == "failed" and reason in r.reason
+    assert not list((tmp_path / "out").glob("*.xml"))

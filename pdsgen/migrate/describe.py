@@ -113,19 +113,26 @@ def _unit(text: str | None, units: dict[str, str]) -> tuple[str | None, str | No
 _REAL_IN_INTEGER = "real number in an integer field"
 
 
-def _date_type(base: str, values: np.ndarray, where: str) -> str:
+def _date_type(base: str, values: np.ndarray, where: str, notes: Notes) -> str:
     """PDS3 DATE/TIME text → the PDS4 calendar (``_YMD``) or day-of-year (``_DOY``) type,
     decided from the values (PDS3 allows both forms under one type): the date part holds
-    two dashes (YMD) or one (DOY) in every non-blank value."""
+    two dashes (YMD) or one (DOY) in every non-blank value. Values no single PDS4 date
+    type takes — both forms in one column, a blank or slash inside (``2004-01-01 12:00:00``,
+    ``01/02/2004``) — are described as ASCII_String (the same text), with a note."""
     flat = np.char.strip(values.reshape(-1).astype("S") if values.dtype.kind == "U" else values.reshape(-1))
-    date_part = np.char.partition(flat, b"T")[:, 0]
-    dashes = np.char.count(date_part, b"-")[np.char.str_len(flat) > 0]
-    if dashes.size == 0 or (dashes == 2).all():
-        return f"{base}_YMD"
-    if (dashes == 1).all():
-        return f"{base}_DOY"
-    raise UnsupportedError(f"{where}: PDS3 {base.removeprefix('ASCII_').upper()} values mix calendar and "
-                           "day-of-year dates; no single PDS4 type describes them")
+    flat = flat[np.char.str_len(flat) > 0]
+    dashes = np.char.count(np.char.partition(flat, b"T")[:, 0], b"-")
+    odd = (np.char.count(flat, b" ") + np.char.count(flat, b"/")) > 0
+    if not odd.any():
+        if dashes.size == 0 or (dashes == 2).all():
+            return f"{base}_YMD"
+        if (dashes == 1).all():
+            return f"{base}_DOY"
+    first = flat[odd][0] if odd.any() else flat[0]
+    notes.add(f"{where}: date/time values that no PDS4 date type takes "
+              f"({'e.g. ' + repr(first.decode('ascii', 'replace')) if odd.any() else 'calendar and day-of-year dates mixed'}"
+              "): described as ASCII_String (same text)")
+    return "ASCII_String"
 
 
 def _string_type(values: np.ndarray, where: str, notes: Notes) -> str:
@@ -167,7 +174,7 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                 raw_text: Callable[[Field], np.ndarray | None] | None = None) -> dict[str, Any]:
     source_type = f.data_type
     if source_type in ("ASCII_Date_Time", "ASCII_Date") and data is not None:
-        source_type = _date_type(source_type, data[f.name], f"{where}: field {f.name!r}")
+        source_type = _date_type(source_type, data[f.name], f"{where}: field {f.name!r}", notes)
     elif source_type == "ASCII_Integer" and f.name in real_in_integer:
         source_type = "ASCII_Real"
         notes.add(f"{where}: field {f.name!r}: PDS3 ASCII_INTEGER holding real numbers (e.g. 1.00000) is "

@@ -95,6 +95,7 @@ def open_pds3(path: Path) -> Product:
     )
     objects: list[DataObject] = []
     _collect(module, ctx, objects)
+    _bound_headers(objects)
     return Product(
         standard="PDS3",
         path=path,
@@ -148,6 +149,17 @@ def _collect(agg: PVLModule | PVLObject, ctx: _FileContext, out: list[DataObject
         if obj is not None:
             out.append(obj)
             out.extend(obj.details.pop("extra_objects", []))  # e.g. a QUBE's suffix planes
+
+
+def _bound_headers(objects: list[DataObject]) -> None:
+    """A HEADER without BYTES or RECORDS (MSL/MER ``IMAGE_HEADER``s) ends where the next
+    object of its file starts, not at the end of the file."""
+    for obj in objects:
+        if obj.kind != "header" or obj.size is not None or obj.error is not None:
+            continue
+        after = [o.offset for o in objects if o.file == obj.file and o.offset > obj.offset]
+        if after:
+            obj.size = min(after) - obj.offset
 
 
 def _file_object_context(fobj: PVLObject, ctx: _FileContext) -> _FileContext:
