@@ -749,3 +749,49 @@ def test_numeric_text_pds4_cannot_hold_is_refused(tmp_path, ctx_file, recs, reas
     r = product(tmp_path, ctx_file, files, lbl)
     assert r.status == "failed" and reason in r.reason
     assert not list((tmp_path / "out").glob("*.xml"))
+
+
+def test_vims_style_spectral_qube_with_qube_pointer_structure_file_and_suffixes(tmp_path, ctx_file):
+    """Cassini VIMS style: ``OBJECT = SPECTRAL_QUBE`` located by ``^QUBE`` (no pointer of the
+    object's own name), the core keywords in a ^STRUCTURE file, BIL axes (SAMPLE, BAND,
+    LINE) with a sideplane (SAMPLE_SUFFIX, 4-byte integers) and a bottomplane
+    (BAND_SUFFIX, 4-byte reals). Before: "describes no data object" (the object had no
+    pointer)."""
+    s_, b_, l_ = 3, 2, 2
+    core = (np.arange(l_ * b_ * s_).reshape(l_, b_, s_) * 10 - 20).astype(">i2")
+    side = (np.arange(l_ * b_).reshape(l_, b_) + 1000).astype(">i4")
+    bottom = (np.arange(l_ * s_).reshape(l_, s_) / 4).astype(">f4")
+    raw = b"".join(b"".join(core[ln, b].tobytes() + side[ln, b:b + 1].tobytes() for b in range(b_))
+                   + bottom[ln].tobytes() + b"\0" * 4 for ln in range(l_))
+    fmt = ("CORE_ITEM_BYTES = 2\nCORE_ITEM_TYPE = SUN_INTEGER\nCORE_BASE = 0.0\nCORE_MULTIPLIER = 1.0\n"
+           "CORE_NULL = -8192\nCORE_NAME = RAW_DATA_NUMBER\nCORE_UNIT = DIMENSIONLESS\n")
+    lbl = ident("VIMS_2") + f"""RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = {len(raw) // l_}
+FILE_RECORDS = {l_}
+^QUBE = ("V.QUB", 1)
+OBJECT = SPECTRAL_QUBE
+  AXES = 3
+  AXIS_NAME = (SAMPLE, BAND, LINE)
+  CORE_ITEMS = ({s_}, {b_}, {l_})
+  ^STRUCTURE = "core_description.fmt"
+  SUFFIX_BYTES = 4
+  SUFFIX_ITEMS = (1, 1, 0)
+  SAMPLE_SUFFIX_NAME = BACKGROUND
+  SAMPLE_SUFFIX_ITEM_BYTES = 4
+  SAMPLE_SUFFIX_ITEM_TYPE = SUN_INTEGER
+  BAND_SUFFIX_NAME = X
+  BAND_SUFFIX_ITEM_BYTES = 4
+  BAND_SUFFIX_ITEM_TYPE = SUN_REAL
+  BAND_BIN_CENTER = (0.35, 0.36)
+END_OBJECT = SPECTRAL_QUBE
+END
+"""
+    files = {"V.QUB": raw, "core_description.fmt": fmt, "V.LBL": lbl}
+    r, t = migrated(tmp_path, ctx_file, files, "V.LBL")
+    prod = pdsgen.open(tmp_path / "in" / "V.LBL")
+    assert any(w.code == "pointer_name_mismatch" for w in prod.objects[0].warnings)
+    assert texts(t, "//p:Table_Binary/p:name") == ["SPECTRAL_QUBE"]
+    s = pds4_read(r.pds4_label)["SPECTRAL_QUBE"]
+    assert np.asarray(s["CORE"]).reshape(-1).tolist() == core.reshape(-1).tolist()
+    assert np.asarray(s["SAMPLE_SUFFIX"]).reshape(-1).tolist() == side.reshape(-1).tolist()
+    assert np.asarray(s["BAND_SUFFIX"]).reshape(-1).tolist() == bottom.reshape(-1).tolist()

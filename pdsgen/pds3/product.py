@@ -133,6 +133,7 @@ def _collect(agg: PVLModule | PVLObject, ctx: _FileContext, out: list[DataObject
             if not _STRUCTURE_POINTER.fullmatch(name):
                 pointers.setdefault(name, []).append(value)
     seen: dict[str, int] = {}
+    orphans = _orphan_pointers(agg, pointers)
     for key, value in agg.items():
         if not isinstance(value, PVLObject):
             continue
@@ -145,10 +146,35 @@ def _collect(agg: PVLModule | PVLObject, ctx: _FileContext, out: list[DataObject
         seen[key] = k + 1
         values = pointers.get(key, [])
         pointer = values[k] if k < len(values) else None
+        stand_in = orphans.get(key) if pointer is None and k == 0 else None
+        if stand_in is not None:
+            pointer = pointers[stand_in][0]
         obj = _object(key, value, pointer, ctx)
         if obj is not None:
+            if stand_in is not None:
+                obj.warn(f"no ^{key} pointer: ^{stand_in} (no object of that name) is taken as its pointer",
+                         file=ctx.label, code="pointer_name_mismatch")
             out.append(obj)
             out.extend(obj.details.pop("extra_objects", []))  # e.g. a QUBE's suffix planes
+
+
+def _orphan_pointers(agg: PVLModule | PVLObject, pointers: dict[str, list[Any]]) -> dict[str, str]:
+    """Objects without a pointer of their name → the one pointer without an object of its
+    name that names the same thing (``OBJECT = SPECTRAL_QUBE`` with ``^QUBE``, as Cassini
+    VIMS labels have it): one name ends with ``_`` + the other. Ambiguous pairs are left."""
+    objects = {k for k, v in agg.items() if isinstance(v, PVLObject) and isinstance(k, str)
+               and structure.object_kind(k, v) not in ("other", "text")}
+    named = {k for k, v in agg.items() if isinstance(v, PVLObject)}
+    free = [p for p in pointers if p not in named and len(pointers[p]) == 1]
+    out: dict[str, str] = {}
+    for name in objects - set(pointers):
+        hits = [p for p in free if name.endswith(f"_{p}") or p.endswith(f"_{name}")]
+        if len(hits) == 1:
+            out[name] = hits[0]
+    if len(set(out.values())) != len(out):  # one pointer claimed by two objects: neither
+        counts = {p: list(out.values()).count(p) for p in out.values()}
+        out = {k: p for k, p in out.items() if counts[p] == 1}
+    return out
 
 
 def _bound_headers(objects: list[DataObject]) -> None:
