@@ -795,3 +795,81 @@ END
     assert np.asarray(s["CORE"]).reshape(-1).tolist() == core.reshape(-1).tolist()
     assert np.asarray(s["SAMPLE_SUFFIX"]).reshape(-1).tolist() == side.reshape(-1).tolist()
     assert np.asarray(s["BAND_SUFFIX"]).reshape(-1).tolist() == bottom.reshape(-1).tolist()
+
+
+def test_two_table_pointers_of_one_name(tmp_path, ctx_file):
+    """Labels that repeat ``^TABLE`` (one per file) with two ``OBJECT = TABLE`` (against the
+    standard, seen in practice): the second PDS4 table is named TABLE_2, a note; before,
+    the read-back paired both with one table ("2 vs 3 records")."""
+    one = col("A", "MSB_INTEGER", 1, 2)
+    lbl = ident("RT_1") + f"""RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 2
+^TABLE = "A.DAT"
+^TABLE = "B.DAT"
+OBJECT = TABLE
+  INTERCHANGE_FORMAT = BINARY
+  ROWS = 2
+  ROW_BYTES = 2
+  COLUMNS = 1
+{one}END_OBJECT = TABLE
+OBJECT = TABLE
+  INTERCHANGE_FORMAT = BINARY
+  ROWS = 3
+  ROW_BYTES = 2
+  COLUMNS = 1
+{one}END_OBJECT = TABLE
+END
+"""
+    files = {"A.DAT": np.array([1, 2], ">i2").tobytes(), "B.DAT": np.array([3, 4, 5], ">i2").tobytes(), "R.LBL": lbl}
+    r, t = migrated(tmp_path, ctx_file, files, "R.LBL")
+    assert texts(t, "//p:Table_Binary/p:name") == ["TABLE", "TABLE_2"]
+    s = pds4_read(r.pds4_label)
+    assert np.asarray(s["TABLE"]["A"]).tolist() == [1, 2]
+    assert np.asarray(s["TABLE_2"]["A"]).tolist() == [3, 4, 5]
+
+
+def test_galileo_ssi_style_headers_telemetry_table_and_prefixed_image(tmp_path, ctx_file):
+    """Galileo SSI REDR style: BAD_DATA_VALUES_HEADER (binary, no HEADER_TYPE), a VICAR2
+    IMAGE_HEADER, a TELEMETRY_TABLE and an IMAGE with LINE_PREFIX_BYTES, all in one file
+    by <BYTES> pointers: Headers, a Table_Binary, and the image as a table of lines."""
+    bdv = b"\x00\x01" * 8
+    vic = b"LBLSIZE=32".ljust(32)
+    tel = np.array([(7, 1.5)], dtype=[("A", ">i4"), ("B", ">f4")]).tobytes()
+    img = np.arange(8, dtype="u1").reshape(2, 4)
+    data = bdv + vic + tel + b"".join(b"PFX" + line.tobytes() for line in img)
+    lbl = ident("GLL_1") + """RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 7
+^BAD_DATA_VALUES_HEADER = ("G.IMG", 1 <BYTES>)
+^IMAGE_HEADER = ("G.IMG", 17 <BYTES>)
+^TELEMETRY_TABLE = ("G.IMG", 49 <BYTES>)
+^IMAGE = ("G.IMG", 57 <BYTES>)
+OBJECT = BAD_DATA_VALUES_HEADER
+  BYTES = 16
+  INTERCHANGE_FORMAT = BINARY
+END_OBJECT = BAD_DATA_VALUES_HEADER
+OBJECT = IMAGE_HEADER
+  BYTES = 32
+  HEADER_TYPE = VICAR2
+  INTERCHANGE_FORMAT = ASCII
+END_OBJECT = IMAGE_HEADER
+OBJECT = TELEMETRY_TABLE
+  INTERCHANGE_FORMAT = BINARY
+  ROWS = 1
+  ROW_BYTES = 8
+  COLUMNS = 2
+""" + col("A", "MSB_INTEGER", 1, 4) + col("B", "IEEE_REAL", 5, 4) + """END_OBJECT = TELEMETRY_TABLE
+OBJECT = IMAGE
+  LINES = 2
+  LINE_SAMPLES = 4
+  SAMPLE_TYPE = UNSIGNED_INTEGER
+  SAMPLE_BITS = 8
+  LINE_PREFIX_BYTES = 3
+END_OBJECT = IMAGE
+END
+"""
+    r, t = migrated(tmp_path, ctx_file, {"G.IMG": data, "G.LBL": lbl}, "G.LBL")
+    assert texts(t, "//p:Header/p:offset") == ["0", "16"]
+    assert texts(t, "//p:Table_Binary/p:offset") == ["48", "56"]
+    s = pds4_read(r.pds4_label)
+    assert np.asarray(s["TELEMETRY_TABLE"]["B"]).tolist() == [1.5]
+    assert np.asarray(s["IMAGE"]["SAMPLE"]).tolist() == img.tolist()

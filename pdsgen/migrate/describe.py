@@ -552,6 +552,25 @@ def _byte_span(t: DataObject) -> tuple[int, int]:
     return start, end
 
 
+def unique_object_names(objects: Sequence[DataObject], notes: Notes) -> list[DataObject]:
+    """``objects`` with a repeated name (two ``OBJECT = TABLE`` with two ``^TABLE`` pointers,
+    which some labels have) numbered from the second on in label order (``TABLE_2``):
+    PDS4 readers and the read-back pair objects by name."""
+    from dataclasses import replace
+
+    seen: dict[str, int] = {}
+    out: list[DataObject] = []
+    for o in objects:
+        seen[o.name] = seen.get(o.name, 0) + 1
+        if seen[o.name] > 1:
+            name = f"{o.name}_{seen[o.name]}"
+            notes.add(f"object {o.name!r} is named more than once in the label: its object number "
+                      f"{seen[o.name]} is named {name!r}")
+            o = replace(o, name=name, _data=None, _physical=None)
+        out.append(o)
+    return out
+
+
 def merge_shared_record_tables(objects: Sequence[DataObject], notes: Notes) -> list[DataObject]:
     """``objects`` with the PDS3 tables that share their records merged into one table.
 

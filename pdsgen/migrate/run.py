@@ -31,6 +31,7 @@ from pdsgen.migrate.describe import (
     document_file,
     merge_shared_record_tables,
     product_class,
+    unique_object_names,
 )
 from pdsgen.migrate.mapping import MigrationMap
 from pdsgen.migrate.verify import (
@@ -218,7 +219,8 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
 
 def _describe(product: Product, notes: Notes, units: dict[str, str]) -> dict[Path, list[dict[str, Any]]]:
     by_file: dict[Path, list[dict[str, Any]]] = {}
-    objs = merge_shared_record_tables(sorted(product.objects, key=lambda o: (str(o.file), o.offset)), notes)
+    objs = merge_shared_record_tables(sorted(unique_object_names(product.objects, notes),
+                                             key=lambda o: (str(o.file), o.offset)), notes)
     for i, obj in enumerate(objs):
         nxt = objs[i + 1] if i + 1 < len(objs) and objs[i + 1].file == obj.file else None
         by_file.setdefault(obj.file, []).extend(
