@@ -873,3 +873,30 @@ END
     s = pds4_read(r.pds4_label)
     assert np.asarray(s["TELEMETRY_TABLE"]["B"]).tolist() == [1.5]
     assert np.asarray(s["IMAGE"]["SAMPLE"]).tolist() == img.tolist()
+
+
+def test_hand_written_label_in_lower_case(tmp_path, ctx_file):
+    """Hand-written labels (small ground-based and lab data sets) with lower-case keywords,
+    object names and pointers, and a lower-case ^structure file: ODL keywords are
+    case-insensitive. Before: "ROWS is missing"."""
+    fmt = ("object = column\n  name = a\n  data_type = msb_integer\n  start_byte = 1\n  bytes = 4\n"
+           "  unit = \"km\"\nend_object = column\n")
+    lbl = ident("LC_1") + """record_type = FIXED_LENGTH
+record_bytes = 4
+file_records = 2
+^table = "L.DAT"
+object = table
+  interchange_format = BINARY
+  rows = 2
+  row_bytes = 4
+  columns = 1
+  ^structure = "l.fmt"
+end_object = table
+end
+"""
+    files = {"L.DAT": np.array([5, -6], ">i4").tobytes(), "l.fmt": fmt, "L.LBL": lbl}
+    r, t = migrated(tmp_path, ctx_file, files, "L.LBL")
+    assert texts(t, "//p:Table_Binary/p:name") == ["TABLE"]
+    assert texts(t, "//p:Field_Binary/p:name") == ["a"]
+    assert texts(t, "//p:Field_Binary/p:unit") == ["km"]
+    assert np.asarray(pds4_read(r.pds4_label)["TABLE"]["a"]).tolist() == [5, -6]

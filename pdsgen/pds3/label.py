@@ -265,3 +265,21 @@ def _equals_column(text: str, line: int) -> int | None:
         col = lines[line - 1].find("=")
         return col + 1 if col >= 0 else None
     return None
+
+
+def upper_keywords(module: PVLModule) -> PVLModule:
+    """``module`` with every keyword and object/group name in upper case (ODL keywords are
+    case-insensitive; hand-written labels use ``object = table``, ``^table``); the module
+    itself when it has none in lower case. Values are left as written."""
+    from pvl.collections import PVLGroup, PVLObject
+
+    def lower(m: object) -> bool:
+        return isinstance(m, (PVLModule, PVLObject, PVLGroup)) and any(
+            (isinstance(k, str) and k != k.upper()) or lower(v) for k, v in m.items())
+
+    def up(m: object) -> object:
+        if isinstance(m, (PVLModule, PVLObject, PVLGroup)):
+            return type(m)([(k.upper() if isinstance(k, str) else k, up(v)) for k, v in m.items()])
+        return m
+
+    return up(module) if lower(module) else module

@@ -22,7 +22,7 @@ from pvl.collections import PVLModule, PVLObject
 from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
 from pdsgen.model import DataObject, Product
 from pdsgen.pds3 import structure
-from pdsgen.pds3.label import read_label
+from pdsgen.pds3.label import read_label, upper_keywords
 from pdsgen.pds3.pointers import Location, line_offset, parse_pointer, resolve_file
 from pdsgen.registry import register_reader
 from pdsgen.untrusted import ReferenceEscapeError
@@ -84,6 +84,7 @@ def open_pds3(path: Path) -> Product:
     _ensure_readers()
     path = Path(path)
     module, text = read_label(path, strict=True)
+    module = upper_keywords(module)
     if not len(module):
         raise LabelError("no keywords: not a PDS3 label (an empty or comment-only file)", path=str(path))
     ctx = _FileContext(

@@ -240,7 +240,7 @@ def _band_constants(obj: DataObject, d: PVLObject, bands: int, data_type: str,
 
 def expand(d: PVLObject, label: Path, depth: int = 0) -> list[tuple[str, Any]]:
     """The object's items with ``^STRUCTURE`` format files spliced in place."""
-    from pdsgen.pds3.label import load
+    from pdsgen.pds3.label import load, upper_keywords
     from pdsgen.pds3.pointers import find_format_file
 
     items: list[tuple[str, Any]] = []
@@ -258,7 +258,7 @@ def expand(d: PVLObject, label: Path, depth: int = 0) -> list[tuple[str, Any]]:
                     )
                 if depth > 8:
                     raise LabelError(f"{key} includes nest deeper than 8 levels", path=str(path))
-                included = load(path, strict=True)
+                included = upper_keywords(load(path, strict=True))
                 items.extend(expand(included, path, depth + 1))
         else:
             items.append((key, value))
