@@ -900,3 +900,31 @@ end
     assert texts(t, "//p:Field_Binary/p:name") == ["a"]
     assert texts(t, "//p:Field_Binary/p:unit") == ["km"]
     assert np.asarray(pds4_read(r.pds4_label)["TABLE"]["a"]).tolist() == [5, -6]
+
+
+def test_stream_table_of_comma_separated_lines_of_varying_length(tmp_path, ctx_file):
+    """STREAM ASCII tables whose lines are comma-separated values of varying length, the
+    label's START_BYTEs and ROW_BYTES those of the longest line (quoted text, an ITEMS
+    column, LF line ends; derived-data tables of several archives). The PDS3 reader
+    splits the lines (with a warning); PDS4 Table_Character needs fixed positions, so a
+    Table_Delimited over the same lines. Before: refused ("file shorter than the label
+    says", ROWS × ROW_BYTES)."""
+    recs = ['"AB",1,2,3.5', '"C D",10,20,-4', '"E",7,8,0.125']
+    lbl = ident("SQ_1") + """RECORD_TYPE = STREAM
+^TABLE = "S.TAB"
+OBJECT = TABLE
+  INTERCHANGE_FORMAT = ASCII
+  ROWS = 3
+  ROW_BYTES = 20
+  COLUMNS = 3
+""" + (col("NAME", "CHARACTER", 2, 5) + col("N", "ASCII_INTEGER", 8, 6, "    ITEMS = 2\n    ITEM_BYTES = 2\n    ITEM_OFFSET = 3\n")
+       + col("X", "ASCII_REAL", 14, 6)) + "END_OBJECT = TABLE\nEND\n"
+    r, t = migrated(tmp_path, ctx_file, {"S.TAB": "".join(x + "\n" for x in recs), "S.LBL": lbl}, "S.LBL")
+    assert texts(t, "//p:Table_Delimited/p:field_delimiter") == ["Comma"]
+    assert texts(t, "//p:Table_Delimited/p:record_delimiter") == ["Line-Feed"]
+    assert texts(t, "//p:Group_Field_Delimited/p:repetitions") == ["2"]
+    assert any("described as Table_Delimited" in n for n in r.notes)
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert [str(x) for x in np.asarray(s["NAME"])] == ["AB", "C D", "E"]
+    assert np.asarray(s["N"]).tolist() == [[1, 2], [10, 20], [7, 8]]
+    assert np.asarray(s["X"]).tolist() == [3.5, -4.0, 0.125]

@@ -317,7 +317,9 @@ def _separated(obj: DataObject, lines: np.ndarray | None) -> np.ndarray | None:
     if records is None or separator is None or (lines is not None and same_values(obj, lines, records)):
         return None
     obj.warn(f"records are {SEPARATORS[separator]}-separated, not at the label's START_BYTE columns: "
-             f"read by splitting each line on {separator!r} (quoted values unquoted)", count=obj.records or 0)
+             f"read by splitting each line on {separator!r} (quoted values unquoted)", count=obj.records or 0,
+             code="separated_records")
+    obj.details["separator"] = separator  # the records are delimited (pdsgen.migrate: Table_Delimited)
     return records
 
 

@@ -361,6 +361,38 @@ def _raw_text(obj: DataObject) -> Callable[[Field], np.ndarray | None]:
     return column
 
 
+#: the separator the PDS3 reader found a "fixed" ASCII table's records split on → its name
+_SEPARATOR_NAMES = {",": "comma", "\t": "horizontal tab"}
+
+
+def _first_line_end(obj: DataObject) -> str:
+    """The record delimiter of the object's first line: CR LF or LF."""
+    with open(obj.file, "rb") as fh:
+        fh.seek(obj.offset)
+        head = fh.read(max(obj.record_length or 0, 1) * 4 + 2)
+    at = head.find(b"\n")
+    return "carriage-return line-feed" if at > 0 and head[at - 1:at] == b"\r" else "line-feed"
+
+
+def _separated_table(obj: DataObject, *, notes: Notes, units: dict[str, str], data: Any,
+                     real_in_integer: frozenset[str]) -> dict[str, Any]:
+    """A PDS3 ASCII TABLE whose records are comma- or tab-separated rather than at their
+    START_BYTE columns (lines of varying length; the PDS3 reader split them, with a
+    warning): PDS4 Table_Character needs fixed positions, so a Table_Delimited over the
+    same lines, one Field_Delimited per column in label order (ITEMS and CONTAINERs as
+    Group_Field_Delimited)."""
+    where = f"object {obj.name!r}"
+    name = _SEPARATOR_NAMES[obj.details["separator"]]
+    items, nf, ng = _items(_tree(_unique_names(obj, notes)), 0, delimited=True, allowed=CHARACTER_TYPES,
+                           where=where, notes=notes, units=units, data=data, real_in_integer=real_in_integer)
+    notes.add(f"{where}: the records are {name}-separated, not at the label's START_BYTE columns (the PDS3 "
+              "reader splits them): described as Table_Delimited")
+    return {"class_name": "Table_Delimited", "format": "delimited", "name": obj.name, "offset": obj.offset,
+            "records": obj.records, "description": obj.description,
+            "record_delimiter": _RECORD_DELIMITERS[_first_line_end(obj)],
+            "field_delimiter": _FIELD_DELIMITERS[name], "fields": nf, "groups": ng, "items": items}
+
+
 def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> dict[str, Any]:
     """``obj.data`` is read (it is compared with the PDS4 reading afterwards anyway): PDS3
     types whose PDS4 counterpart depends on the values (DATE/TIME forms, ASCII_INTEGER
@@ -389,6 +421,8 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
                 "record_delimiter": obj.details.get("record_delimiter_pds4", "Carriage-Return Line-Feed"),
                 "field_delimiter": _FIELD_DELIMITERS[delim], "fields": nf, "groups": ng, "items": items}
     character = obj.layout == "fixed_character"
+    if character and obj.details.get("separator") in _SEPARATOR_NAMES:
+        return _separated_table(obj, notes=notes, units=units, **kw)
     if obj.record_length is None:
         raise UnsupportedError(f"{where}: the label gives no ROW_BYTES")
     items, nf, ng = _items(_tree(_unique_names(obj, notes)), 0, delimited=False,
@@ -1136,7 +1170,8 @@ def _leading_header(obj: DataObject, size: int, count: int, notes: Notes,
 def describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes, units: dict[str, str],
                      siblings: Sequence[DataObject] = ()) -> list[dict[str, Any]]:
     descs = _describe_objects(obj, next_offset=next_offset, notes=notes, units=units, siblings=siblings)
-    if obj.error is None and obj.size and obj.kind in ("table", "array") and obj.file.is_file():
+    if obj.error is None and obj.size and obj.kind in ("table", "array") and obj.file.is_file() \
+            and not obj.details.get("separator"):  # separated records: lines, not ROWS × ROW_BYTES
         have = obj.file.stat().st_size
         if obj.offset + obj.size > have:  # the reason, rather than a later validation or read-back finding
             raise UnsupportedError(f"object {obj.name!r}: {obj.file.name} has {have} bytes; the label places "
