@@ -727,13 +727,20 @@ def test_time_column_with_a_blank_separator_is_text(tmp_path, ctx_file):
         ["2004-01-01 12:00:00", "2004-01-02 13:00:00"]
 
 
-def test_time_column_mixing_calendar_and_day_of_year_is_text(tmp_path, ctx_file):
-    """A TIME column holding both ``2004-01-01T…`` and ``2004-002T…``: ASCII_String (before:
-    refused, no single PDS4 date type)."""
-    files, lbl = ascii_product("TM_1", ["2004-01-01T12:00:00", "2004-002T13:00:00  "], col("T", "TIME", 1, 19))
+def test_time_columns_mixing_forms_or_holding_unk_are_text(tmp_path, ctx_file):
+    """A TIME column holding both ``2004-01-01T…`` and ``2004-002T…`` (before: refused, no
+    single PDS4 date type), and an index-table TIME column holding ``UNK`` (before: refused
+    the same way): ASCII_String, a note naming a value unlike the others."""
+    files, lbl = ascii_product("TM_1", ["2004-01-01T12:00:00,2004-01-01T12:00:00",
+                                        "2004-01-02T12:00:00,2004-002T13:00:00  ",
+                                        "UNK                ,2004-01-03T12:00:00"],
+                               col("START_TIME", "TIME", 1, 19) + col("T", "TIME", 21, 19))
     r, t = migrated(tmp_path, ctx_file, files, lbl)
-    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String"]
-    assert any("calendar and day-of-year dates mixed" in n for n in r.notes)
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String", "ASCII_String"]
+    assert any("field 'START_TIME': date/time values that no PDS4 date type takes (e.g. 'UNK')" in n
+               for n in r.notes)
+    assert any("field 'T': date/time values that no PDS4 date type takes (e.g. '2004-002T13:00:00')" in n
+               for n in r.notes)
 
 
 @pytest.mark.parametrize("recs,reason", [

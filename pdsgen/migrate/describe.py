@@ -117,8 +117,9 @@ def _date_type(base: str, values: np.ndarray, where: str, notes: Notes) -> str:
     """PDS3 DATE/TIME text → the PDS4 calendar (``_YMD``) or day-of-year (``_DOY``) type,
     decided from the values (PDS3 allows both forms under one type): the date part holds
     two dashes (YMD) or one (DOY) in every non-blank value. Values no single PDS4 date
-    type takes — both forms in one column, a blank or slash inside (``2004-01-01 12:00:00``,
-    ``01/02/2004``) — are described as ASCII_String (the same text), with a note."""
+    type takes — both forms in one column, placeholders (``UNK``), a blank or slash inside
+    (``2004-01-01 12:00:00``, ``01/02/2004``) — are described as ASCII_String (the same
+    text), with a note."""
     flat = np.char.strip(values.reshape(-1).astype("S") if values.dtype.kind == "U" else values.reshape(-1))
     flat = flat[np.char.str_len(flat) > 0]
     dashes = np.char.count(np.char.partition(flat, b"T")[:, 0], b"-")
@@ -128,10 +129,10 @@ def _date_type(base: str, values: np.ndarray, where: str, notes: Notes) -> str:
             return f"{base}_YMD"
         if (dashes == 1).all():
             return f"{base}_DOY"
-    first = flat[odd][0] if odd.any() else flat[0]
-    notes.add(f"{where}: date/time values that no PDS4 date type takes "
-              f"({'e.g. ' + repr(first.decode('ascii', 'replace')) if odd.any() else 'calendar and day-of-year dates mixed'}"
-              "): described as ASCII_String (same text)")
+        # a placeholder (UNK, N/A) or a value of the other form: the first unlike the most common
+        odd = dashes != np.bincount(dashes).argmax()
+    notes.add(f"{where}: date/time values that no PDS4 date type takes (e.g. "
+              f"{flat[odd][0].decode('ascii', 'replace')!r}): described as ASCII_String (same text)")
     return "ASCII_String"
 
 
