@@ -935,3 +935,39 @@ OBJECT = TABLE
     assert [str(x) for x in np.asarray(s["NAME"])] == ["AB", "C D", "E"]
     assert np.asarray(s["N"]).tolist() == [[1, 2], [10, 20], [7, 8]]
     assert np.asarray(s["X"]).tolist() == [3.5, -4.0, 0.125]
+
+
+def test_cumulative_index_table_with_unk_time(tmp_path, ctx_file):
+    """The index tables every PDS3 volume carries (MRO CTX CUMINDEX style): INDEX_TABLE of
+    quoted, comma-separated fixed-width values, an INDEX_TYPE, a START_TIME column holding
+    ``UNK`` for one product (→ ASCII_String, a note), a clock string ``N/A``, an
+    EMISSION_ANGLE with MISSING_CONSTANT -99.0 (→ Special_Constants)."""
+    recs = ['"MROX_0001","DATA/B01_0001.IMG","B01_0001",2006-09-29T04:45:30.123,"0844059947:110", 45.123',
+            '"MROX_0001","DATA/B01_0002.IMG","B01_0002",2006-09-29T05:45:30.123,"0844063547:110",-12.000',
+            '"MROX_0002","DATA/B02_0003.IMG","B02_0003",UNK                    ,"N/A           ",-99.000']
+    cols = (col("VOLUME_ID", "CHARACTER", 2, 9) + col("FILE_SPECIFICATION_NAME", "CHARACTER", 14, 17)
+            + col("PRODUCT_ID", "CHARACTER", 34, 8) + col("START_TIME", "TIME", 44, 23)
+            + col("SPACECRAFT_CLOCK_START_COUNT", "CHARACTER", 69, 14)
+            + col("EMISSION_ANGLE", "ASCII_REAL", 85, 7, '    UNIT = "DEGREE"\n    MISSING_CONSTANT = -99.0\n'))
+    rb = len(recs[0]) + 2
+    lbl = ident("CUMINDEX") + f"""RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = {rb}
+FILE_RECORDS = 3
+^INDEX_TABLE = "CUMINDEX.TAB"
+VOLUME_ID = "MROX_0002"
+OBJECT = INDEX_TABLE
+  INTERCHANGE_FORMAT = ASCII
+  ROWS = 3
+  ROW_BYTES = {rb}
+  COLUMNS = 6
+  INDEX_TYPE = CUMULATIVE
+{cols}END_OBJECT = INDEX_TABLE
+END
+"""
+    files = {"CUMINDEX.TAB": "".join(x + "\r\n" for x in recs), "CUMINDEX.LBL": lbl}
+    r, t = migrated(tmp_path, ctx_file, files, "CUMINDEX.LBL")
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String"] * 5 + ["ASCII_Real"]
+    assert texts(t, "//p:Field_Character/p:Special_Constants/p:missing_constant") == ["-99.0"]
+    s = pds4_read(r.pds4_label)["INDEX_TABLE"]
+    assert np.ma.getdata(s["EMISSION_ANGLE"]).tolist() == [45.123, -12.0, -99.0]
+    assert [str(x).strip() for x in np.asarray(s["START_TIME"])][2] == "UNK"
