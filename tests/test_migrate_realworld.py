@@ -53,6 +53,17 @@ def col(name: str, data_type: str, start: int, nbytes: int | None, extra: str = 
             f"{size}{extra}  END_OBJECT = COLUMN\n")
 
 
+def table_label(pid: str, cols: str, *, file: str, rows: int, row_bytes: int, fmt: str = "BINARY",
+                record_bytes: int | None = None, stream: bool = False, pointer: str | None = None,
+                obj: str = "TABLE", extra: str = "") -> str:
+    """A detached label of one table (``cols`` its COLUMN objects) in ``file``."""
+    records = "RECORD_TYPE = STREAM\n" if stream else (
+        f"RECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = {record_bytes or row_bytes}\nFILE_RECORDS = {rows}\n")
+    return (ident(pid) + records + f'^{obj} = {pointer or chr(34) + file + chr(34)}\nOBJECT = {obj}\n'
+            f"  INTERCHANGE_FORMAT = {fmt}\n  ROWS = {rows}\n  ROW_BYTES = {row_bytes}\n"
+            f'  COLUMNS = {cols.count("OBJECT = COLUMN")}\n{extra}{cols}END_OBJECT = {obj}\nEND\n')
+
+
 def attached(label_for, record_bytes: int) -> bytes:
     """An attached label padded to whole records; ``label_for(label_records)`` gives its text."""
     lr = -(-len(label_for(99).encode()) // record_bytes)
@@ -190,16 +201,8 @@ def test_ascii_row_bytes_without_the_line_end(tmp_path, ctx_file):
     ROW_BYTES counts only the values, RECORD_BYTES includes the CR LF. Read with a
     warning as records of ROW_BYTES + 2; before, rows 2.. were read shifted by 2 bytes."""
     recs = ["  1.0  2", "  3.5 14", " -7.2  0"]
-    lbl = ident("RB_1") + """RECORD_TYPE = FIXED_LENGTH
-RECORD_BYTES = 10
-FILE_RECORDS = 3
-^TABLE = "W.TAB"
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 3
-  ROW_BYTES = 8
-  COLUMNS = 2
-""" + col("X", "ASCII_REAL", 1, 5) + col("N", "ASCII_INTEGER", 6, 3) + "END_OBJECT = TABLE\nEND\n"
+    lbl = table_label("RB_1", col("X", "ASCII_REAL", 1, 5) + col("N", "ASCII_INTEGER", 6, 3), file="W.TAB", rows=3,
+                      row_bytes=8, record_bytes=10, fmt="ASCII")
     files = {"W.TAB": "".join(x + "\r\n" for x in recs), "W.LBL": lbl}
     r, t = migrated(tmp_path, ctx_file, files, "W.LBL")
     prod = pdsgen.open(tmp_path / "in" / "W.LBL")
@@ -213,16 +216,8 @@ OBJECT = TABLE
 
 def test_last_column_without_bytes(tmp_path, ctx_file):
     """Older hand-written labels leave BYTES off the last COLUMN: it runs to the CR LF."""
-    lbl = ident("NB_1") + """RECORD_TYPE = FIXED_LENGTH
-RECORD_BYTES = 9
-FILE_RECORDS = 2
-^TABLE = "N.TAB"
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 2
-  ROW_BYTES = 9
-  COLUMNS = 2
-""" + col("N", "ASCII_INTEGER", 1, 3) + col("S", "CHARACTER", 5, None) + "END_OBJECT = TABLE\nEND\n"
+    lbl = table_label("NB_1", col("N", "ASCII_INTEGER", 1, 3) + col("S", "CHARACTER", 5, None), file="N.TAB",
+                      rows=2, row_bytes=9, fmt="ASCII")
     r, t = migrated(tmp_path, ctx_file, {"N.TAB": "  1 abc\r\n  2 xyz\r\n", "N.LBL": lbl}, "N.LBL")
     assert texts(t, "//p:Field_Character/p:field_length") == ["3", "3"]
     assert [str(x) for x in np.asarray(pds4_read(r.pds4_label)["TABLE"]["S"])] == ["abc", "xyz"]
@@ -268,17 +263,9 @@ def test_quoted_strings_in_a_fixed_width_ascii_table(tmp_path, ctx_file):
     """PDS Geosciences / LRO index style: comma-separated fixed-width ASCII rows with
     quoted strings (START_BYTE inside the quotes)."""
     recs = ['"A1 ",  1.50,  12', '"B22", -2.25, 345', '"C  ",100.00,   6']
-    lbl = ident("Q_1") + """RECORD_TYPE = FIXED_LENGTH
-RECORD_BYTES = 19
-FILE_RECORDS = 3
-^TABLE = "Q.TAB"
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 3
-  ROW_BYTES = 19
-  COLUMNS = 3
-""" + (col("NAME", "CHARACTER", 2, 3) + col("X", "ASCII_REAL", 7, 6, '    FORMAT = "F6.2"\n    UNIT = "KM"\n')
-       + col("N", "ASCII_INTEGER", 14, 4, '    FORMAT = "I4"\n')) + "END_OBJECT = TABLE\nEND\n"
+    cols = (col("NAME", "CHARACTER", 2, 3) + col("X", "ASCII_REAL", 7, 6, '    FORMAT = "F6.2"\n    UNIT = "KM"\n')
+            + col("N", "ASCII_INTEGER", 14, 4, '    FORMAT = "I4"\n'))
+    lbl = table_label("Q_1", cols, file="Q.TAB", rows=3, row_bytes=19, fmt="ASCII")
     r, t = migrated(tmp_path, ctx_file, {"Q.TAB": "".join(x + "\r\n" for x in recs), "Q.LBL": lbl}, "Q.LBL")
     assert texts(t, "//p:Field_Character/p:field_location") == ["2", "7", "14"]
     s = pds4_read(r.pds4_label)["TABLE"]
@@ -290,14 +277,8 @@ def test_lf_only_stream_table_without_file_records(tmp_path, ctx_file):
     """RECORD_TYPE = STREAM, LF-only lines, no FILE_RECORDS / RECORD_BYTES (derived tables
     of LRO/Juno-era archives), a TIME column and UNIT "NT"."""
     recs = ["2010-01-01T00:00:00.000,  1.25", "2010-01-01T00:01:00.000, -2.50"]
-    lbl = ident("S_1") + """RECORD_TYPE = STREAM
-^TABLE = "S.TAB"
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 2
-  ROW_BYTES = 31
-  COLUMNS = 2
-""" + col("UTC", "TIME", 1, 23) + col("V", "ASCII_REAL", 25, 6, '    UNIT = "NT"\n') + "END_OBJECT = TABLE\nEND\n"
+    lbl = table_label("S_1", col("UTC", "TIME", 1, 23) + col("V", "ASCII_REAL", 25, 6, '    UNIT = "NT"\n'),
+                      file="S.TAB", rows=2, row_bytes=31, fmt="ASCII", stream=True)
     r, t = migrated(tmp_path, ctx_file, {"S.TAB": "".join(x + "\n" for x in recs), "S.LBL": lbl}, "S.LBL")
     assert texts(t, "//p:Record_Character/../p:record_delimiter") == ["Line-Feed"]
     assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_Date_Time_YMD", "ASCII_Real"]
@@ -309,17 +290,8 @@ def test_binary_table_bare_integer_types_and_na_spare(tmp_path, ctx_file):
     order (MSB), a SPARE column of DATA_TYPE "N/A"."""
     rows = np.zeros(2, dtype=[("A", ">u2"), ("SP", "S2"), ("B", ">i4")])
     rows["A"], rows["SP"], rows["B"] = [1, 65535], b"  ", [-1, 7]
-    lbl = ident("B_1") + """RECORD_TYPE = FIXED_LENGTH
-RECORD_BYTES = 8
-FILE_RECORDS = 2
-^TABLE = "B.DAT"
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = BINARY
-  ROWS = 2
-  ROW_BYTES = 8
-  COLUMNS = 3
-""" + col("A", "UNSIGNED_INTEGER", 1, 2) + col("SPARE", '"N/A"', 3, 2) + col("B", "INTEGER", 5, 4) + \
-        "END_OBJECT = TABLE\nEND\n"
+    lbl = table_label("B_1", col("A", "UNSIGNED_INTEGER", 1, 2) + col("SPARE", '"N/A"', 3, 2)
+                      + col("B", "INTEGER", 5, 4), file="B.DAT", rows=2, row_bytes=8)
     r, t = migrated(tmp_path, ctx_file, {"B.DAT": rows.tobytes(), "B.LBL": lbl}, "B.LBL")
     assert texts(t, "//p:Field_Binary/p:data_type") == ["UnsignedMSB2", "ASCII_String", "SignedMSB4"]
     s = pds4_read(r.pds4_label)["TABLE"]
@@ -332,18 +304,9 @@ def test_lola_style_items_with_item_offset_and_pc_real_scaling(tmp_path, ctx_fil
     PC_REAL with SCALING_FACTOR and OFFSET, UNIT = COUNTS (kept as written)."""
     rows = np.zeros(2, dtype=[("C", "<u2", (4,)), ("D", "<f8")])
     rows["C"], rows["D"] = [[1, 2, 3, 4], [5, 6, 7, 8]], [1e10, -2.0]
-    lbl = ident("L_1") + """RECORD_TYPE = FIXED_LENGTH
-RECORD_BYTES = 16
-FILE_RECORDS = 2
-^TABLE = ("L.DAT", 1)
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = BINARY
-  ROWS = 2
-  ROW_BYTES = 16
-  COLUMNS = 2
-""" + col("COUNTS", "LSB_UNSIGNED_INTEGER", 1, 8, "    ITEMS = 4\n    ITEM_BYTES = 2\n    ITEM_OFFSET = 2\n") \
-        + col("D", "PC_REAL", 9, 8, '    UNIT = "METERS"\n    SCALING_FACTOR = 0.5\n    OFFSET = 1.0\n') \
-        + "END_OBJECT = TABLE\nEND\n"
+    cols = (col("COUNTS", "LSB_UNSIGNED_INTEGER", 1, 8, "    ITEMS = 4\n    ITEM_BYTES = 2\n    ITEM_OFFSET = 2\n")
+            + col("D", "PC_REAL", 9, 8, '    UNIT = "METERS"\n    SCALING_FACTOR = 0.5\n    OFFSET = 1.0\n'))
+    lbl = table_label("L_1", cols, file="L.DAT", rows=2, row_bytes=16, pointer='("L.DAT", 1)')
     r, t = migrated(tmp_path, ctx_file, {"L.DAT": rows.tobytes(), "L.LBL": lbl}, "L.LBL")
     assert texts(t, "//p:Field_Binary/p:data_type") == ["UnsignedLSB2", "IEEE754LSBDouble"]
     assert texts(t, "//p:Field_Binary/p:unit") == ["m"]
@@ -391,16 +354,7 @@ OBJECT = FILE
 
 def test_column_past_the_row_is_refused_naming_it(tmp_path, ctx_file):
     """A label error (a COLUMN placed past ROW_BYTES): refused, naming file, object, field."""
-    lbl = ident("PB_1") + """RECORD_TYPE = FIXED_LENGTH
-RECORD_BYTES = 4
-FILE_RECORDS = 2
-^TABLE = "P.DAT"
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = BINARY
-  ROWS = 2
-  ROW_BYTES = 4
-  COLUMNS = 1
-""" + col("A", "MSB_INTEGER", 3, 4) + "END_OBJECT = TABLE\nEND\n"
+    lbl = table_label("PB_1", col("A", "MSB_INTEGER", 3, 4), file="P.DAT", rows=2, row_bytes=4)
     r = product(tmp_path, ctx_file, {"P.DAT": np.array([5, 6], ">i4").tobytes(), "P.LBL": lbl}, "P.LBL")
     assert r.status == "failed"
     assert "P.DAT" in r.reason and "'TABLE'" in r.reason and "'A'" in r.reason and "beyond the record" in r.reason
@@ -698,19 +652,9 @@ END
 
 
 def ascii_product(pid: str, recs: list[str], cols: str) -> tuple[dict[str, bytes | str], str]:
-    rb = len(recs[0]) + 2
-    return {"A.TAB": "".join(x + "\r\n" for x in recs), "A.LBL": ident(pid) + f"""RECORD_TYPE = FIXED_LENGTH
-RECORD_BYTES = {rb}
-FILE_RECORDS = {len(recs)}
-^TABLE = "A.TAB"
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = {len(recs)}
-  ROW_BYTES = {rb}
-  COLUMNS = {cols.count("OBJECT = COLUMN")}
-{cols}END_OBJECT = TABLE
-END
-"""}, "A.LBL"
+    files: dict[str, bytes | str] = {"A.TAB": "".join(x + "\r\n" for x in recs)}
+    files["A.LBL"] = table_label(pid, cols, file="A.TAB", rows=len(recs), row_bytes=len(recs[0]) + 2, fmt="ASCII")
+    return files, "A.LBL"
 
 
 def test_time_column_with_a_blank_separator_is_text(tmp_path, ctx_file):
@@ -917,15 +861,10 @@ def test_stream_table_of_comma_separated_lines_of_varying_length(tmp_path, ctx_f
     Table_Delimited over the same lines. Before: refused ("file shorter than the label
     says", ROWS × ROW_BYTES)."""
     recs = ['"AB",1,2,3.5', '"C D",10,20,-4', '"E",7,8,0.125']
-    lbl = ident("SQ_1") + """RECORD_TYPE = STREAM
-^TABLE = "S.TAB"
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 3
-  ROW_BYTES = 20
-  COLUMNS = 3
-""" + (col("NAME", "CHARACTER", 2, 5) + col("N", "ASCII_INTEGER", 8, 6, "    ITEMS = 2\n    ITEM_BYTES = 2\n    ITEM_OFFSET = 3\n")
-       + col("X", "ASCII_REAL", 14, 6)) + "END_OBJECT = TABLE\nEND\n"
+    cols = (col("NAME", "CHARACTER", 2, 5)
+            + col("N", "ASCII_INTEGER", 8, 6, "    ITEMS = 2\n    ITEM_BYTES = 2\n    ITEM_OFFSET = 3\n")
+            + col("X", "ASCII_REAL", 14, 6))
+    lbl = table_label("SQ_1", cols, file="S.TAB", rows=3, row_bytes=20, fmt="ASCII", stream=True)
     r, t = migrated(tmp_path, ctx_file, {"S.TAB": "".join(x + "\n" for x in recs), "S.LBL": lbl}, "S.LBL")
     assert texts(t, "//p:Table_Delimited/p:field_delimiter") == ["Comma"]
     assert texts(t, "//p:Table_Delimited/p:record_delimiter") == ["Line-Feed"]
