@@ -910,3 +910,34 @@ END
     s = pds4_read(r.pds4_label)["INDEX_TABLE"]
     assert np.ma.getdata(s["EMISSION_ANGLE"]).tolist() == [45.123, -12.0, -99.0]
     assert [str(x).strip() for x in np.asarray(s["START_TIME"])][2] == "UNK"
+
+
+@pytest.mark.parametrize("sample_type,bits,stored,extra,pds4_type", [
+    ("UNSIGNED_INTEGER", 8, "u1", '  ENCODING_TYPE = "N/A"\n', "UnsignedByte"),  # no encoding, spelt N/A
+    ("UNSIGNED_INTEGER", 8, "u1", "  ENCODING_TYPE = NONE\n", "UnsignedByte"),
+    ('"UNSIGNED INTEGER"', 8, "u1", "", "UnsignedByte"),  # a blank for the underscore (old labels)
+    ("IEEE_REAL", 64, ">f8", '  MISSING_CONSTANT = "N/A"\n', "IEEE754MSBDouble"),  # a no-value constant
+    ("MSB_INTEGER", 16, ">i2", "  DERIVED_MINIMUM = 0\n  MEAN = 2.5\n  CHECKSUM = 15\n  SCALING_FACTOR = 2\n",
+     "SignedMSB2"),
+])
+def test_image_keyword_spellings_of_older_labels(tmp_path, ctx_file, sample_type, bits, stored, extra, pds4_type):
+    """Image keyword forms of older labels (Viking, Voyager, Clementine, MGS volumes):
+    ENCODING_TYPE "N/A"/NONE on raw samples, SAMPLE_TYPE with a blank, a 64-bit real with
+    MISSING_CONSTANT "N/A", statistics keywords and an integer SCALING_FACTOR."""
+    img = (np.arange(6).reshape(2, 3) * 5).astype(stored)
+    lbl = ident("OLD_1") + f"""RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = {img.shape[1] * img.itemsize}
+FILE_RECORDS = 2
+^IMAGE = "E.IMG"
+OBJECT = IMAGE
+  LINES = 2
+  LINE_SAMPLES = 3
+  SAMPLE_TYPE = {sample_type}
+  SAMPLE_BITS = {bits}
+{extra}END_OBJECT = IMAGE
+END
+"""
+    r, t = migrated(tmp_path, ctx_file, {"E.IMG": img.tobytes(), "E.LBL": lbl}, "E.LBL")
+    assert texts(t, "//p:Array_2D_Image/p:Element_Array/p:data_type") == [pds4_type]
+    scale = 2 if "SCALING_FACTOR" in extra else 1
+    assert np.asarray(pds4_read(r.pds4_label)["IMAGE"].data).tolist() == (img * scale).tolist()
