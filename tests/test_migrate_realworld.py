@@ -214,10 +214,12 @@ def test_ascii_row_bytes_without_the_line_end(tmp_path, ctx_file):
     assert np.asarray(s["X"]).tolist() == [1.0, 3.5, -7.2]
 
 
-def test_last_column_without_bytes(tmp_path, ctx_file):
-    """Older hand-written labels leave BYTES off the last COLUMN: it runs to the CR LF."""
+@pytest.mark.parametrize("row_bytes", [9, 7])
+def test_last_column_without_bytes(tmp_path, ctx_file, row_bytes):
+    """Older hand-written labels leave BYTES off the last COLUMN: it runs to the CR LF,
+    also when ROW_BYTES leaves the CR LF out (7 of the 9 bytes of each record)."""
     lbl = table_label("NB_1", col("N", "ASCII_INTEGER", 1, 3) + col("S", "CHARACTER", 5, None), file="N.TAB",
-                      rows=2, row_bytes=9, fmt="ASCII")
+                      rows=2, row_bytes=row_bytes, record_bytes=9, fmt="ASCII")
     r, t = migrated(tmp_path, ctx_file, {"N.TAB": "  1 abc\r\n  2 xyz\r\n", "N.LBL": lbl}, "N.LBL")
     assert texts(t, "//p:Field_Character/p:field_length") == ["3", "3"]
     assert [str(x) for x in np.asarray(pds4_read(r.pds4_label)["TABLE"]["S"])] == ["abc", "xyz"]

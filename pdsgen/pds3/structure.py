@@ -277,7 +277,15 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     if fmt not in ("ASCII", "BINARY"):
         fmt = "ASCII" if _all_character(items) else "BINARY"
     ascii_table = fmt == "ASCII"
-    items = _last_column_bytes(obj, items, row_bytes, ascii_table)
+    obj.records = rows
+    obj.record_length = prefix + row_bytes + suffix
+    obj.size = rows * obj.record_length
+    if ascii_table:  # may find the records longer than the label says (ROW_BYTES without the line end)
+        obj.details["record_delimiter"] = _sniff_delimiter(obj)
+    # where a row's values end: ROW_BYTES, less an ASCII row's line end unless suffix bytes follow
+    values_end = row_bytes if not ascii_table or suffix else obj.record_length - prefix - (
+        1 if obj.details["record_delimiter"] == "line-feed" else 2)
+    items = _last_column_bytes(obj, items, values_end)
     fields: list[Field] = []
     _columns(obj, items, prefix, (), (), (), ascii_table, fields, label)
     if not fields:
@@ -289,12 +297,7 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
         raise _err(obj, overlap)
     obj.kind = "table"
     obj.layout = "fixed_character" if ascii_table else "fixed_binary"
-    obj.records = rows
-    obj.record_length = prefix + row_bytes + suffix
-    obj.size = rows * obj.record_length
     obj.fields = fields
-    if ascii_table:
-        obj.details["record_delimiter"] = _sniff_delimiter(obj)
     obj.details.update(
         interchange_format=fmt,
         row_bytes=row_bytes,
@@ -304,10 +307,10 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     )
 
 
-def _last_column_bytes(obj: DataObject, items: list[tuple[str, Any]], row_bytes: int,
-                       ascii_table: bool) -> list[tuple[str, Any]]:
-    """Older labels leave BYTES off the last COLUMN (it runs to the end of the row, before
-    an ASCII row's CR LF): that column gets the bytes up to there, with a warning."""
+def _last_column_bytes(obj: DataObject, items: list[tuple[str, Any]], values_end: int) -> list[tuple[str, Any]]:
+    """Older labels leave BYTES off the last COLUMN (it runs to the end of the row's values,
+    ``values_end`` bytes after the prefix: before an ASCII row's line end): that column
+    gets the bytes up to there, with a warning."""
     cols = [i for i, (k, v) in enumerate(items) if k == "COLUMN" and isinstance(v, PVLObject)]
     if not cols or any(k == "CONTAINER" for k, _ in items):
         return items
@@ -316,7 +319,7 @@ def _last_column_bytes(obj: DataObject, items: list[tuple[str, Any]], row_bytes:
     start = _int(c, "START_BYTE", obj)
     if "BYTES" in c or "ITEMS" in c or "BIT_COLUMN" in c or not start:
         return items
-    nbytes = row_bytes - (start - 1) - (2 if ascii_table else 0)
+    nbytes = values_end - (start - 1)
     if nbytes <= 0:
         return items
     name = _text(c.get("NAME"))
