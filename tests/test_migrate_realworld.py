@@ -943,3 +943,37 @@ END
     assert texts(t, "//p:Array_2D_Image/p:Element_Array/p:data_type") == [pds4_type]
     scale = 2 if "SCALING_FACTOR" in extra else 1
     assert np.asarray(pds4_read(r.pds4_label)["IMAGE"].data).tolist() == (img * scale).tolist()
+
+
+def test_mola_style_map_projected_image_with_a_catalog_pointer(tmp_path, ctx_file):
+    """MGS MOLA MEGDR / map-projected mosaics: ``^DATA_SET_MAP_PROJECTION`` names a catalog
+    file that is not in the product folder and no object; IMAGE_MAP_PROJECTION is a
+    description without data. Only the IMAGE is migrated (the catalog pointer is not taken
+    for any object's)."""
+    img = (np.arange(6).reshape(2, 3) * 100 - 200).astype(">i2")
+    lbl = ident("MEGT90N000CB") + """RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 6
+FILE_RECORDS = 2
+^IMAGE = "MEGT.IMG"
+^DATA_SET_MAP_PROJECTION = "DSMAP.CAT"
+OBJECT = IMAGE
+  NAME = TOPOGRAPHY
+  LINES = 2
+  LINE_SAMPLES = 3
+  SAMPLE_TYPE = MSB_INTEGER
+  SAMPLE_BITS = 16
+  UNIT = METER
+END_OBJECT = IMAGE
+OBJECT = IMAGE_MAP_PROJECTION
+  ^DATA_SET_MAP_PROJECTION = "DSMAP.CAT"
+  MAP_PROJECTION_TYPE = "SIMPLE CYLINDRICAL"
+  A_AXIS_RADIUS = 3396.0 <KM>
+  MAP_RESOLUTION = 4 <PIXEL/DEGREE>
+END_OBJECT = IMAGE_MAP_PROJECTION
+END
+"""
+    r, t = migrated(tmp_path, ctx_file, {"MEGT.IMG": img.tobytes(), "MEGT.LBL": lbl}, "MEGT.LBL")
+    assert texts(t, "//p:Array_2D_Image/p:name") == ["IMAGE"]
+    assert texts(t, "//p:Array_2D_Image/p:Element_Array/p:unit") == ["m"]
+    assert [o.name for o in pdsgen.open(tmp_path / "in" / "MEGT.LBL").objects] == ["IMAGE"]
+    assert np.asarray(pds4_read(r.pds4_label)["IMAGE"].data).tolist() == img.tolist()
