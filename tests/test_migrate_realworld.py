@@ -977,3 +977,23 @@ END
     assert texts(t, "//p:Array_2D_Image/p:Element_Array/p:unit") == ["m"]
     assert [o.name for o in pdsgen.open(tmp_path / "in" / "MEGT.LBL").objects] == ["IMAGE"]
     assert np.asarray(pds4_read(r.pds4_label)["IMAGE"].data).tolist() == img.tolist()
+
+
+@pytest.mark.parametrize("tb_bytes", [7, 8, 9])
+def test_stream_table_after_a_heading_line_and_a_column_into_the_line_end(tmp_path, ctx_file, tb_bytes):
+    """LRO Diviner / derived-data style: a STREAM file whose first line is a heading, the
+    table from line 2 (``^TABLE = ("D.TAB", 2)``), a DATE column, a time-of-day string. The
+    last column's BYTES run 0, 1 or 2 bytes into the CR LF (a frequent label error): the
+    PDS4 field ends before the line end, a note (before: refused by validation, "lies
+    outside the 33-byte record")."""
+    recs = ["# date, utc, tb", "2009-07-05, 12:00:01.000, 245.125", "2009-07-05, 12:00:01.128, 244.5  "]
+    cols = (col("DATE", "DATE", 1, 10) + col("UTC", "CHARACTER", 13, 12)
+            + col("TB", "ASCII_REAL", 27, tb_bytes, '    UNIT = "K"\n'))
+    lbl = table_label("DIV_1", cols, file="D.TAB", rows=2, row_bytes=35, fmt="ASCII", stream=True,
+                      pointer='("D.TAB", 2)')
+    r, t = migrated(tmp_path, ctx_file, {"D.TAB": "".join(x + "\r\n" for x in recs), "D.LBL": lbl}, "D.LBL")
+    assert texts(t, "//p:Table_Character/p:offset") == ["17"]
+    assert texts(t, "//p:Field_Character/p:field_length") == ["10", "12", "7"]
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_Date_YMD", "ASCII_String", "ASCII_Real"]
+    assert any("runs" in n and "into the line end" in n for n in r.notes) == (tb_bytes > 7)
+    assert np.asarray(pds4_read(r.pds4_label)["TABLE"]["TB"]).tolist() == [245.125, 244.5]

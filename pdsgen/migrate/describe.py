@@ -362,6 +362,27 @@ def _raw_text(obj: DataObject) -> Callable[[Field], np.ndarray | None]:
     return column
 
 
+def _within_line(obj: DataObject, fields: list[Field], notes: Notes) -> list[Field]:
+    """An ASCII table's fields whose BYTES run into the record's line end (a frequent label
+    error: the last column counted with its CR) end before it, with a note: a PDS4
+    Table_Character field lies inside the record's values (validate:
+    ``table_definition_problem``). The values are the same (the PDS3 reading ignores the
+    trailing CR as a blank)."""
+    from dataclasses import replace
+
+    if not obj.record_length:
+        return fields
+    end = obj.record_length - (1 if obj.details.get("record_delimiter") == "line-feed" else 2)
+    out = []
+    for f in fields:
+        if not f.shape and f.bits is None and f.location < end < f.location + f.length <= obj.record_length:
+            notes.add(f"object {obj.name!r}: field {f.name!r} runs {f.location + f.length - end} byte(s) into the "
+                      f"line end: described as {end - f.location} bytes")
+            f = replace(f, length=end - f.location)
+        out.append(f)
+    return out
+
+
 #: the separator the PDS3 reader found a "fixed" ASCII table's records split on → its name
 _SEPARATOR_NAMES = {",": "comma", "\t": "horizontal tab"}
 
@@ -426,7 +447,8 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
         return _separated_table(obj, notes=notes, units=units, **kw)
     if obj.record_length is None:
         raise UnsupportedError(f"{where}: the label gives no ROW_BYTES")
-    items, nf, ng = _items(_tree(_unique_names(obj, notes)), 0, delimited=False,
+    fields = _unique_names(obj, notes)
+    items, nf, ng = _items(_tree(_within_line(obj, fields, notes) if character else fields), 0, delimited=False,
                            allowed=CHARACTER_TYPES if character else BINARY_FIELD_TYPES, where=where,
                            notes=notes, units=units, raw_text=_raw_text(obj) if character else None, **kw)
     delim = str(obj.details.get("record_delimiter") or "")
