@@ -120,19 +120,26 @@ def test_many_bad_records_first_few_then_a_count(tmp_path):
 
 def test_record_delimiter_and_extent(tmp_path):
     data = b"".join(GOOD_ROWS)
-    # record_length one byte short: records no longer end with CR/LF at the declared length
+    # record_length one byte short (the fields still fit): validate reads 37-byte windows, none
+    # ends in CR/LF (missing_CRLF, every record), and reads the fields of the shifted windows:
+    # record 2 starts with record 1's LF, so its time loses its Z, and so on
     found = run(tmp_path, char_table(4, 37, FIELDS.replace("<field_length unit='byte'>9<", "<field_length unit='byte'>8<"), 3), data)
-    assert [f.type for f in found] == ["error.table.record_length_mismatch"]
-    # the same with fields that no longer fit: the record length is still what is reported
+    crlf = [f for f in found if f.type == "error.table.missing_CRLF"]
+    assert [f.record for f in crlf] == [1, 2, None] and crlf[-1].extra["count"] == 4
+    assert ("error.table.field_value_data_type_mismatch", 2, 1) in [(f.type, f.record, f.field) for f in found]
+    assert "'2020-01-01T00:00:01'" in next(f.message for f in found if f.record == 2 and f.field == 1)
+    # the same with fields that no longer fit (field X ends at byte 36, CR/LF needs 2 more):
+    # record_length_mismatch once, and the table is not read
     found = run(tmp_path, char_table(4, 37, FIELDS, 3), data)
-    assert [f.type for f in found] == ["error.table.record_length_mismatch"]
+    assert [(f.type, f.record) for f in found] == [("error.table.record_length_mismatch", 1)]
     # more records than the file holds
     found = run(tmp_path, char_table(5, 38, FIELDS, 3), data)
     assert [f.type for f in found] == ["error.label.table_definition_problem"]
     # LF-only records where the label says CR/LF
     lf = b"".join(r[:-2] + b" \n" for r in GOOD_ROWS)
     found = run(tmp_path, char_table(4, 38, FIELDS, 3), lf)
-    assert [f.type for f in found] == ["error.table.missing_CRLF"]
+    assert [(f.type, f.record) for f in found] == [("error.table.missing_CRLF", 1), ("error.table.missing_CRLF", 2),
+                                                   ("error.table.missing_CRLF", None)]
 
 
 def test_overlapping_fields(tmp_path):
@@ -299,10 +306,13 @@ def test_line_breaks_inside_quoted_delimited_values(tmp_path):
 
 
 def test_records_without_any_line_feed(tmp_path):
-    lf_table = char_table(4, 37, FIELDS, 3).replace("Carriage-Return Line-Feed", "Line-Feed")
-    data = b"".join(r[:-2] + b" \r" for r in GOOD_ROWS)[: 4 * 37]  # CR-only records
-    found = run(tmp_path, lf_table, data.ljust(4 * 37))
-    assert [f.type for f in found] == ["error.table.missing_LF"]
+    lf_table = char_table(4, 38, FIELDS, 3).replace("Carriage-Return Line-Feed", "Line-Feed")
+    data = b"".join(r[:-2] + b" \r" for r in GOOD_ROWS)  # CR-only records
+    found = run(tmp_path, lf_table, data)
+    # every record read (a window of record_length bytes) is checked: first two, then a count
+    assert [(f.type, f.record) for f in found] == [
+        ("error.table.missing_LF", 1), ("error.table.missing_LF", 2), ("error.table.missing_LF", None)]
+    assert found[-1].extra["count"] == 4
 
 
 def test_crlf_where_the_label_says_line_feed(tmp_path):
@@ -311,9 +321,10 @@ def test_crlf_where_the_label_says_line_feed(tmp_path):
     # validate checks the end of every record it reads: one finding per record
     found = run(tmp_path, lf_delimited, b"1,a\r\n2,b\r\n")
     assert [(f.type, f.record) for f in found] == [("error.table.missing_LF", 1), ("error.table.missing_LF", 2)]
-    lf_fixed = char_table(4, 37, FIELDS, 3).replace("Carriage-Return Line-Feed", "Line-Feed")
-    found = run(tmp_path, lf_fixed, b"".join(GOOD_ROWS)[: 4 * 37])
-    assert [f.type for f in found] == ["error.table.missing_LF"]
+    lf_fixed = char_table(4, 38, FIELDS, 3).replace("Carriage-Return Line-Feed", "Line-Feed")
+    found = run(tmp_path, lf_fixed, b"".join(GOOD_ROWS))
+    assert [(f.type, f.record) for f in found] == [
+        ("error.table.missing_LF", 1), ("error.table.missing_LF", 2), ("error.table.missing_LF", None)]
 
 
 def test_strict_field_checks_warn_about_characters_between_fields(tmp_path):

@@ -158,24 +158,28 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     for b0 in range(0, records, rows):
         mat = mapped if records <= rows else np.array(mapped[b0: b0 + rows])
         if b0 == 0:
-            # records first (a wrong record_length explains everything after it), then fields
-            found = _delimiter_findings(name, el, ctx, mat, delim, body, lambda: _sample(obj, size))
-            found = found or _field_layout(obj, el, body, ctx)
+            if delim:
+                # validate reads a character table's records as windows of record_length bytes
+                # (a record shorter than its fields and delimiter ends the table's reading)
+                short = _record_shorter_than_its_fields(obj, el, ctx, mat, delim)
+                if short:
+                    return out + short
+            found = _field_layout(obj, el, body, ctx)
             if any(f.type.startswith("error.") for f in found):
+                # the record delimiter of record 1 is checked before its fields are read
+                out.extend(_delimiter_findings(name, el, ctx, mat[:1], delim))
                 out.extend(found)
                 out.extend(_unread_records(obj, el, ctx, found, character))
                 break
             out.extend(found)
-        found, stop = _check_fixed_block(obj, el, ctx, mat, delim if b0 else None, body, tasks, bit_tasks,
-                                         character)
+        found = _check_fixed_block(obj, el, ctx, mat, delim, body, tasks, bit_tasks, character)
         for f in found:
             if f.record is not None:
                 f.record += b0
         blocks.append(found)
-        if stop:
-            break
     del mapped
-    out.extend(blocks[0] if len(blocks) == 1 else _merge_blocks(blocks, ctx))
+    if blocks:
+        out.extend(blocks[0] if len(blocks) == 1 else _merge_blocks(blocks, ctx))
     return out
 
 
@@ -229,60 +233,54 @@ def _merge_blocks(blocks: list[list[Finding]], ctx: Ctx) -> list[Finding]:
     return out
 
 
-def _sample(obj: DataObject, size: int, nbytes: int = 1 << 16) -> bytes:
-    """The first bytes of a table (at least 64 KiB, or to the end of the file)."""
-    need = max(nbytes, (obj.records or 0) * (obj.record_length or 0) if (obj.records or 0) < 4096 else nbytes)
-    with open(obj.file, "rb") as fh:
-        fh.seek(obj.offset)
-        return fh.read(min(need, max(size - obj.offset, 0)))
+def _record_shorter_than_its_fields(obj: DataObject, el, ctx: Ctx, mat: np.ndarray,
+                                    delim: bytes) -> list[Finding]:
+    """validate's first check of a character table's content (since its issue 680): the
+    first record read (record_length bytes) must hold every field and the record delimiter;
+    otherwise ``record_length_mismatch`` once, and no record is read (TableValidator).
+
+    validate measures that record, and each record after it, as a Java string decoded from
+    UTF-8, so a multi-byte character makes its record "shorter"; pdsgen counts bytes, as
+    the Standards Reference defines record_length (and as pdsgen writes UTF8_String fields)."""
+    extent = max((loc + f.length for f in obj.fields if f.bits is None for loc, _ in _columns(f)), default=0)
+    need = extent + len(delim)
+    got = mat.shape[1]
+    if got >= need:
+        return []
+    return [Finding("error.table.record_length_mismatch",
+                    f"{obj.name}: record_length {got} is less than its fields and record delimiter need ({need}); "
+                    f"the table is not read", file=ctx.label, record=1, line=_line(el))]
 
 
-def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int,
-                        sample=None) -> list[Finding]:
-    """Records that do not end with the record delimiter at record_length.
-
-    Which problem it is is decided on ``sample()`` (the file from the table's offset, at least
-    64 KiB; only read when records are wrong) when given, else on the block: no delimiter at all (or CR/LF where the label
-    says LF) is ``missing_CRLF``/``missing_LF``; delimiters elsewhere mean the records are
-    not record_length long (``record_length_mismatch``), as validate's line-wise reading says.
-    """
-    if not delim:
+def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None) -> list[Finding]:
+    """validate's end-of-line check of each record of a character table, read as a window of
+    record_length bytes (TableValidator.checkEOL): a window that does not end in CR/LF where
+    the label says Carriage-Return Line-Feed is ``missing_CRLF``; one that does not end in
+    LF, or ends in CR/LF, where it says Line-Feed is ``missing_LF`` — a wrong record_length
+    included (validate's issue 680: the fields of the shifted windows are still read)."""
+    if delim not in (b"\r\n", b"\n") or not mat.shape[0]:
         return []
     n, reclen = mat.shape
-    ends = np.ones(n, dtype=bool)
-    for k, byte in enumerate(delim):
-        ends &= mat[:, body + k] == byte
-    if ends.all():
-        return []
-    # which problem: the delimiter is not used at all (missing_CRLF / missing_LF), or it is,
-    # but records are not record_length long (record_length_mismatch)
-    flat = np.frombuffer(sample(), dtype=np.uint8) if sample is not None else mat.ravel()
-    lf = flat == 10
-    has_lf = bool(lf.any())
-    has_crlf = has_lf and bool((lf[1:] & (flat[:-1] == 13)).any())
+    crlf = (mat[:, reclen - 2] == 13) & (mat[:, reclen - 1] == 10) if reclen >= 2 else np.zeros(n, bool)
     if delim == b"\r\n":
-        kind = "error.table.record_length_mismatch" if has_crlf else "error.table.missing_CRLF"
-    elif delim == b"\n":
-        # no LF at all, or CR/LF where the label says a bare LF (validate: missing_LF)
-        kind = "error.table.record_length_mismatch" if has_lf and not has_crlf else "error.table.missing_LF"
+        bad, kind, said = ~crlf, "error.table.missing_CRLF", "carriage-return line-feed"
     else:
-        kind = "error.table.record_length_mismatch"
-    first = int(np.flatnonzero(~ends)[0])
-    return [Finding(kind, f"{name}: {int((~ends).sum())} of {n} records do not end with the record delimiter "
-                          f"at record_length {reclen} (first: record {first + 1})", file=ctx.label,
-                    record=first + 1, line=_line(el))]
+        bad, kind, said = (mat[:, reclen - 1] != 10) | crlf, "error.table.missing_LF", "a bare line feed"
+    out: list[Finding] = []
+    _report(out, bad, kind, lambda i: f"record {i + 1} (its {reclen} bytes at record_length) does not end in "
+                                      f"{said}, the label's record_delimiter", ctx, obj=name)
+    for f in out:
+        f.line = f.line or _line(el)
+    return out
 
 
 def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int, tasks, bit_tasks,
-                       character: bool) -> tuple[list[Finding], bool]:
-    """Findings of one block of records (record numbers relative to the block); stop?
-
-    `delim` is None when the block's record delimiters are checked already (the first block)."""
+                       character: bool) -> list[Finding]:
+    """Findings of one block of records (record numbers relative to the block): record
+    delimiters, then the fields (read in each record_length window, as validate reads them)."""
     name = obj.name
     n = mat.shape[0]
-    out = _delimiter_findings(name, el, ctx, mat, delim, body)
-    if out:
-        return out, True
+    out = _delimiter_findings(name, el, ctx, mat, delim)
     if character and ctx.strict_fields:
         covered = np.zeros(body, dtype=bool)
         for _number, f, _suffix, loc, _lim in tasks:
@@ -315,7 +313,7 @@ def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, 
             _range_checks(out, vals, np.ones(n, bool), lim, ctx, kind="table", field=None,
                           name=repr(f.name), obj=f"{name}{suffix}")
     out.extend(_run_tasks(run, tasks, mat.nbytes, ctx))
-    return out, False
+    return out
 
 
 def _formats(f: Field) -> tuple[tuple[str, str], ...]:

@@ -1,0 +1,67 @@
+"""Variants of the table rules read from validate's TableValidator (its newer releases) that
+no visible case shows: how a character table's records are read (windows of record_length
+bytes, decoded as UTF-8) and which message a record that does not fit gets."""
+
+from __future__ import annotations
+
+from test_validate_content import char_table, fchar, run
+
+INTS = fchar(1, "A", 1, "ASCII_Integer", 3) + fchar(2, "B", 5, "ASCII_Integer", 3)
+ROWS = b"  1   2\r\n  3   4\r\n  5   6\r\n"  # three 9-byte records: fields end at byte 7, then CR/LF
+
+
+def kinds(found) -> list[tuple[str, int | None]]:
+    return [(f.type, f.record) for f in found]
+
+
+def test_the_fixed_table_read_as_it_is_described_has_no_findings(tmp_path):
+    assert run(tmp_path, char_table(3, 9, INTS, 2), ROWS) == []
+
+
+def test_a_field_beyond_the_record_is_a_record_length_mismatch_and_ends_the_reading(tmp_path):
+    # validate's first check of the content: the first record (record_length characters)
+    # must hold the fields' extent and the delimiter; else record_length_mismatch, once, and
+    # no record is read (no field value, no record count) — not a table_definition_problem
+    past = INTS + fchar(3, "C", 8, "ASCII_Integer", 3)  # bytes 8..10 of a 9-byte record
+    assert kinds(run(tmp_path, char_table(3, 9, past, 3), ROWS)) == [("error.table.record_length_mismatch", 1)]
+    # a field running into the CR/LF: 8 bytes of fields + 2 of delimiter > 9
+    into = fchar(1, "A", 1, "ASCII_Integer", 3) + fchar(2, "B", 5, "ASCII_Integer", 4)
+    assert kinds(run(tmp_path, char_table(3, 9, into, 2), ROWS)) == [("error.table.record_length_mismatch", 1)]
+    # LF-only records where the label says CR/LF and record_length 8: 7 bytes of fields + 2 > 8
+    found = run(tmp_path, char_table(3, 8, INTS, 2), b"  1   2\n  3   4\n  5   6\n")
+    assert kinds(found) == [("error.table.record_length_mismatch", 1)]
+
+
+def test_a_record_length_that_misses_the_delimiters_is_missing_crlf_on_every_record(tmp_path):
+    # fields end at byte 6 and fit a record_length of 8, but the records are 9 bytes: the
+    # 8-byte windows do not end in CR/LF (missing_CRLF, each record); the fields of the
+    # shifted windows are still read (here they stay blank or numbers)
+    fields = fchar(1, "A", 1, "ASCII_Integer", 3) + fchar(2, "B", 5, "ASCII_Integer", 2)
+    found = run(tmp_path, char_table(3, 8, fields, 2), ROWS)
+    assert [f.type for f in found] == ["error.table.missing_CRLF"] * 3
+    assert found[-1].extra["count"] == 3
+    # one byte longer than the records: 2 windows of 10 bytes, both end in "\n " / "\n  "
+    found = run(tmp_path, char_table(2, 10, INTS, 2), ROWS)
+    assert kinds(found) == [("error.table.missing_CRLF", 1), ("error.table.missing_CRLF", 2)]
+
+
+def test_a_misplaced_record_delimiter_leaves_the_field_checks_on(tmp_path):
+    # 10-byte windows over 9-byte records: window 3 is "x   6\r\n   ", so field A reads "x  "
+    # (not an integer) while every window misses its CR/LF
+    data = b"  1   2\r\n  3   4\r\n  x   6\r\n   "
+    found = run(tmp_path, char_table(3, 10, INTS, 2), data)
+    assert [f.record for f in found if f.type == "error.table.missing_CRLF"] == [1, 2, None]
+    bad = [(f.record, f.field) for f in found if f.type == "error.table.field_value_data_type_mismatch"]
+    assert bad == [(3, 1)]
+
+
+def test_multi_byte_utf8_counts_in_bytes(tmp_path):
+    # validate decodes each record_length window into a Java string and compares its
+    # characters with record_length, so "é" (2 bytes) would make the record one short; pdsgen
+    # counts bytes, as the Standards Reference defines record_length (a documented divergence)
+    utf8 = fchar(1, "S", 1, "UTF8_String", 6)
+    assert run(tmp_path, char_table(2, 9, utf8, 1), "abcdef \r\nabcdé \r\n".encode()) == []
+    # a byte above 127 in an ASCII_String value is a value error, nothing else
+    found = run(tmp_path, char_table(2, 9, utf8.replace("UTF8_String", "ASCII_String"), 1),
+                b"abcdef \r\nab\xff\xffef \r\n")
+    assert kinds(found) == [("error.table.field_value_data_type_mismatch", 2)]
