@@ -40,7 +40,7 @@ def test_objects_overlapping_in_their_file():
     bad = tree_of(body.format(hl=101))
     found = check_object_layout(file_areas(bad, Path(".")), "x")
     assert [f.type for f in found] == ["error.label.invalid_object_definition"]
-    assert "offset 100 overlaps the Header listed before it" in found[0].message
+    assert "offset 100 overlaps the Header before it" in found[0].message
 
 
 def test_file_name_against_encoding(tmp_path):

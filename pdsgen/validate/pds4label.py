@@ -488,27 +488,37 @@ def md5_of(path: Path, chunk: int = 1 << 22) -> str:
 
 
 def check_object_layout(areas: list[FileArea], file: str) -> list[Finding]:
-    """Objects of one file in the label's order, each starting at or after the end of the one
-    before it (validate's DataDefinitionAndContentValidationRule.checkOffset:
-    ``invalid_object_definition``): overlapping objects, and objects listed out of their
-    order in the file, are reported on the later one. An object of unknown size ends where it
-    starts; the expectation starts afresh with each file."""
+    """Data objects against each other, as validate's DataDefinitionAndContentValidationRule
+    (its newer releases) checks them: the objects of the label sorted by offset, each starting
+    at or after the end (offset + size) of the one before it in that order when both lie in
+    the same file (the expectation starts afresh whenever the file changes in that order):
+    ``invalid_object_definition`` on the later one. Objects that do not overlap but are listed
+    in another order than their offsets are no error: ``warning.data_objects.out_of_order``.
+    An object of unknown size ends where it starts."""
     out: list[Finding] = []
+    listed = [(fa, o) for fa in areas for o in fa.objects if o.offset is not None]
+    prev: tuple[FileArea, ObjectRef] | None = None
+    for fa, o in sorted(listed, key=lambda pair: pair[1].offset):
+        if prev is not None and prev[0].file_name == fa.file_name:
+            p = prev[1]
+            end = p.offset + (p.size or 0)
+            if o.offset < end:
+                out.append(Finding(
+                    "error.label.invalid_object_definition",
+                    f"{o.tag} at offset {o.offset} overlaps the {p.tag} before it (bytes {p.offset}..{end - 1}) "
+                    f"in {fa.file_name!r}", file=file, line=o.element.sourceline))
+        prev = (fa, o)
     for fa in areas:
-        prev: ObjectRef | None = None
+        last = None
         for o in fa.objects:
             if o.offset is None:
                 continue
-            end = prev.offset + (prev.size or 0) if prev is not None and prev.offset is not None else None
-            if end is not None and prev is not None and o.offset < end:
-                what = "overlaps" if o.offset + (o.size or 0) > prev.offset else "comes before"
-                out.append(Finding(
-                    "error.label.invalid_object_definition",
-                    f"{o.tag} at offset {o.offset} {what} the {prev.tag} listed before it "
-                    f"(bytes {prev.offset}..{end - 1}) in {fa.file_name!r}; objects of a file are "
-                    f"listed in their order in the file",
-                    file=file, line=o.element.sourceline))
-            prev = o
+            if last is not None and o.offset < last.offset and o.offset + (o.size or 0) <= last.offset:
+                out.append(Finding("warning.data_objects.out_of_order",
+                                   f"{o.tag} at offset {o.offset} is listed after the {last.tag} at offset "
+                                   f"{last.offset} in {fa.file_name!r}; objects are read in their order in the "
+                                   f"file", file=file, line=o.element.sourceline))
+            last = o
         for o in fa.objects:
             if o.offset is not None and o.offset < 0:
                 out.append(Finding("error.label.invalid_object_definition",

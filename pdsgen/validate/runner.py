@@ -300,7 +300,9 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
             described.extend(obj for obj, _el, _limit in objects)
         definition, tables_readable = L.table_definition_findings(tree, file)
         res.findings += definition
-        for obj, el, limit in objects:
+        # validate reads a label's objects in offset order (DataObjectCompareViaOffset, a
+        # stable sort over all files): a table that ends the reading stops the later ones
+        for obj, el, limit in sorted(objects, key=lambda o: o[0].offset or 0):
             if not tables_readable and L.local(el).startswith("Table_"):
                 continue  # validate reads no table of a label whose field definitions it rejects
             try:
