@@ -65,3 +65,16 @@ def test_multi_byte_utf8_counts_in_bytes(tmp_path):
     found = run(tmp_path, char_table(2, 9, utf8.replace("UTF8_String", "ASCII_String"), 1),
                 b"abcdef \r\nab\xff\xffef \r\n")
     assert kinds(found) == [("error.table.field_value_data_type_mismatch", 2)]
+
+
+def test_a_binary_field_beyond_the_record_cannot_be_read(tmp_path):
+    # pds4-jparser's binary adapter does not compare fields with record_length; reading the
+    # field in record 1 fails (FieldValueValidator: bad_field_read, fatal for the table; the
+    # binary path counts no records)
+    from test_validate_content import bin_table, fbin
+
+    fields = fbin(1, "A", 1, "UnsignedByte", 1) + fbin(2, "B", 2, "UnsignedMSB2", 2)
+    data = bytes([1, 0, 2, 3, 0, 4])
+    assert run(tmp_path, bin_table(2, 3, fields, 2), data) == []
+    past = fbin(1, "A", 1, "UnsignedByte", 1) + fbin(2, "B", 3, "UnsignedMSB2", 2)  # bytes 3..4 of 3
+    assert kinds(run(tmp_path, bin_table(2, 3, past, 2), data)) == [("error.table.bad_field_read", 1)]

@@ -362,14 +362,20 @@ def _int(text: str | None) -> int | None:
 
 
 def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
-    """Fields inside the record, not overlapping; bit fields inside their packed field."""
+    """Fields inside the record, not overlapping; bit fields inside their packed field.
+
+    A binary table's field beyond its record cannot be read: validate's FieldValueValidator
+    fails reading it in record 1 (``bad_field_read``, fatal for the table, the later objects
+    are still read); a character table's is found before (`_record_shorter_than_its_fields`)."""
     out: list[Finding] = []
     spans = field_sequence(el)
     for start, end, number, fname in spans:
         if start < 0 or end > body:
-            out.append(Finding("error.label.table_definition_problem",
-                               f"{obj.name}: field {fname!r} (bytes {start + 1}..{end}) lies outside the "
-                               f"{body}-byte record", file=ctx.label, field=number, line=_line(el)))
+            kind = "error.table.bad_field_read" if obj.layout == "fixed_binary" else \
+                "error.label.table_definition_problem"
+            out.append(Finding(kind, f"{obj.name}: field {fname!r} (bytes {start + 1}..{end}) lies outside the "
+                                     f"{body}-byte record", file=ctx.label, field=number, record=1, line=_line(el)))
+            break  # the first field that cannot be read ends the reading of the table
     for fb in (el.iter("{*}Field_Bit") if el is not None else ()):
         packed_field = fb.getparent().getparent() if fb.getparent() is not None else None
         length = child_text(packed_field, "field_length") if packed_field is not None else None
