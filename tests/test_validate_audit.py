@@ -78,3 +78,31 @@ def test_a_binary_field_beyond_the_record_cannot_be_read(tmp_path):
     assert run(tmp_path, bin_table(2, 3, fields, 2), data) == []
     past = fbin(1, "A", 1, "UnsignedByte", 1) + fbin(2, "B", 3, "UnsignedMSB2", 2)  # bytes 3..4 of 3
     assert kinds(run(tmp_path, bin_table(2, 3, past, 2), data)) == [("error.table.bad_field_read", 1)]
+
+
+def test_only_validate_s_own_count_rules_are_findings(tmp_path):
+    # validate counts <fields> in one rule only (TableFieldDefinitionRule: the Record_Characters'
+    # fields added up against their Field_Characters) and pds4-jparser refuses a binary
+    # record whose counts differ; a delimited record's or a group's counts are the
+    # Schematron's. The content is read from the Field_* elements as described.
+    from lxml import etree
+
+    from pdsgen.validate.pds4label import check_record_counts
+    from test_validate_content import DFIELDS, bin_table, delimited, fbin, label
+
+    # a delimited record saying 3 fields for its 2 Field_Delimited: read with the 2, no finding
+    table = delimited(2, DFIELDS, 3)
+    assert run(tmp_path, table, b"1,a\r\n2,b\r\n") == []
+    (tmp_path / "d.xml").write_text(label(table, "t.tab"))
+    assert check_record_counts(etree.parse(str(tmp_path / "d.xml")), "x") == []
+    # a binary record: the table cannot be opened (table_definition_problem), no label finding
+    table = bin_table(1, 4, fbin(1, "V", 1, "SignedMSB4", 4), 3)
+    assert [f.type for f in run(tmp_path, table, b"\0\0\0\7")] == ["error.label.table_definition_problem"]
+    (tmp_path / "b.xml").write_text(label(table, "t.tab"))
+    assert check_record_counts(etree.parse(str(tmp_path / "b.xml")), "x") == []
+    # a character record of a Product_Observational: invalid_object_definition
+    table = char_table(3, 9, INTS, 3)
+    (tmp_path / "c.xml").write_text(label(table, "t.tab"))
+    found = check_record_counts(etree.parse(str(tmp_path / "c.xml")), "x")
+    assert [f.type for f in found] == ["error.label.invalid_object_definition"]
+    assert "add up to 3, the tables have 2" in found[0].message

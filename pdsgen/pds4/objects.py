@@ -204,10 +204,10 @@ def delimited_fields(record: etree._Element, *, path: Path, obj: str) -> tuple[l
     return fields, columns
 
 
-def check_counts(record: etree._Element, *, path: Path, obj: str) -> None:
-    """A record's (and each group's) ``<fields>``/``<groups>`` must count its direct
-    Field_*/Group_Field_* children: a count that disagrees means the description lost or
-    gained a field, and values read from it could be silently wrong."""
+def count_problems(record: etree._Element, *, path: Path, obj: str) -> list[tuple[str, etree._Element]]:
+    """A record's (and each group's) ``<fields>``/``<groups>`` that do not count its direct
+    Field_*/Group_Field_* children: (problem, element), outermost first."""
+    out: list[tuple[str, etree._Element]] = []
     stack = [record]
     while stack:
         element = stack.pop()
@@ -217,9 +217,28 @@ def check_counts(record: etree._Element, *, path: Path, obj: str) -> None:
             declared = integer(element, tag, path=path, obj=obj, required=False)
             if declared is not None and declared != found:
                 what = "Field_*" if tag == "fields" else "Group_Field_*"
-                raise LabelError(f"<{local(element)}> says <{tag}>{declared}</{tag}> but has {found} {what}",
-                                 path=str(path), obj=obj, line=element.sourceline)
+                out.append((f"<{local(element)}> says <{tag}>{declared}</{tag}> but has {found} {what}", element))
         stack.extend(groups)
+    return out
+
+
+def check_counts(record: etree._Element, *, path: Path, obj: str) -> None:
+    """A binary record's (and each group's) ``<fields>``/``<groups>`` must count its direct
+    Field_Binary/Group_Field_Binary children, as pds4-jparser requires of a binary table: a
+    count that disagrees means the description lost or gained a field, and values read from
+    it could be silently wrong."""
+    problems = count_problems(record, path=path, obj=obj)
+    if problems:
+        message, element = problems[0]
+        raise LabelError(message, path=str(path), obj=obj, line=element.sourceline)
+
+
+def warn_counts(target: DataObject, record: etree._Element, *, path: Path) -> None:
+    """The same counts of a character or delimited record, read leniently: the fields are read
+    as the Field_* elements describe them (pds4-jparser does not count them either); each
+    disagreement is a reading warning (``record_counts``)."""
+    for message, _element in count_problems(record, path=path, obj=target.name):
+        target.warn(message, file=path, code="record_counts")
 
 
 def _axes(el: etree._Element, *, path: Path, obj: str) -> list[Axis]:
@@ -288,7 +307,10 @@ def _describe(obj: DataObject, el: etree._Element, tag: str, label_path: Path) -
         if record is None:
             raise LabelError(f"table has no <{rec_tag}>", path=str(label_path), obj=name, line=el.sourceline)
         obj.record_length = integer(record, "record_length", path=label_path, obj=name)
-        check_counts(record, path=label_path, obj=name)
+        if obj.layout == "fixed_binary":
+            check_counts(record, path=label_path, obj=name)
+        else:
+            warn_counts(obj, record, path=label_path)
         problems: list[str] = []
         obj.fields = fixed_fields(record, path=label_path, obj=name, problems=problems)
         from pdsgen.data.io import field_overlap
@@ -310,7 +332,7 @@ def _describe(obj: DataObject, el: etree._Element, tag: str, label_path: Path) -
         record = child(el, "Record_Delimited")
         if record is None:
             raise LabelError("table has no <Record_Delimited>", path=str(label_path), obj=name, line=el.sourceline)
-        check_counts(record, path=label_path, obj=name)
+        warn_counts(obj, record, path=label_path)
         obj.fields, columns = delimited_fields(record, path=label_path, obj=name)
         obj.details["fields_per_record"] = columns
         obj.details["maximum_record_length"] = integer(record, "maximum_record_length", path=label_path,

@@ -123,8 +123,9 @@ NOT_CHECKED = "info.validation.not_checked"
 #: What the lenient reader recovered from (pdsgen.model.ReadWarning) becomes this finding:
 #: reading is lenient, validation always reports.
 READ_RECOVERY = "warning.data.read_recovery"
-#: reading warnings validation reports with its own message type (not twice)
-CHECKED_HERE = frozenset({"field_overlap"})
+#: reading warnings validation reports with its own message type (not twice): overlapping
+#: fields (field_value_overlap), <fields>/<groups> counts (the label rules and Schematron)
+CHECKED_HERE = frozenset({"field_overlap", "record_counts"})
 
 
 def reading_findings(obj: DataObject) -> list[Finding]:

@@ -362,26 +362,35 @@ def _confined(label_dir: Path, name: str | None, what: str) -> tuple[Path | None
         return None, exc.message
 
 
-RECORD_TAGS = tuple(f"{{*}}{t}" for t in (
-    "Record_Character", "Record_Binary", "Record_Delimited",
-    "Group_Field_Character", "Group_Field_Binary", "Group_Field_Delimited"))
+def character_field_counts(tree: etree._ElementTree) -> tuple[int, int]:
+    """(the Record_Characters' ``fields`` added up, their Field_Character children) of a
+    Product_Observational's File_Area_Observational tables, as validate's
+    TableFieldDefinitionRule counts them (nested groups' fields are not counted)."""
+    root = tree.getroot()
+    declared = found = 0
+    if local(root) != "Product_Observational":
+        return 0, 0
+    for area in root.iterchildren(f"{{{PDS_NS}}}File_Area_Observational"):
+        for table in area.iterchildren(f"{{{PDS_NS}}}Table_Character"):
+            for rec in table.iterchildren(f"{{{PDS_NS}}}Record_Character"):
+                declared += _int(child_text(rec, "fields")) or 0
+                found += sum(1 for c in rec if isinstance(c.tag, str) and local(c) == "Field_Character")
+    return declared, found
 
 
 def check_record_counts(tree: etree._ElementTree, file: str) -> list[Finding]:
-    """``fields``/``groups`` of each Record_* and Group_* against the elements they contain."""
-    out: list[Finding] = []
-    for el in tree.getroot().iter(*RECORD_TAGS):
-        tag = local(el)
-        names = [local(c) for c in el if isinstance(c.tag, str)]
-        fields = [n for n in names if n.startswith("Field_") and n != "Field_Statistics"]
-        groups = [n for n in names if n.startswith("Group_Field_")]
-        for what, declared, actual in (("fields", _int(child_text(el, "fields")), len(fields)),
-                                       ("groups", _int(child_text(el, "groups")), len(groups))):
-            if declared is not None and declared != actual:
-                out.append(Finding("error.label.invalid_object_definition",
-                                   f"{tag} says {what} = {declared} but contains {actual}", file=file,
-                                   line=el.sourceline))
-    return out
+    """validate's one count rule (TableFieldDefinitionRule): the Record_Characters' ``fields``
+    added up against their Field_Character children (`character_field_counts`), when there is
+    at least one: ``invalid_object_definition``, and then no table of the label is read
+    (`table_definition_findings`). Other ``fields``/``groups`` counts are the Schematron's
+    (Record_Delimited, groups), and a binary record's pds4-jparser's when the table is opened
+    (``table_definition_problem``, `tables._binary_count_problems`)."""
+    declared, found = character_field_counts(tree)
+    if not found or declared == found:
+        return []
+    return [Finding("error.label.invalid_object_definition",
+                    f"Record_Character fields add up to {declared}, the tables have {found} Field_Character",
+                    file=file)]
 
 
 #: data types whose field_format may not have a ``+`` flag / a ``-`` flag (validate's
@@ -399,16 +408,15 @@ def table_definition_findings(tree: etree._ElementTree, file: str) -> tuple[list
     Field_Characters (reported by `check_record_counts`), means validate reads no table of the
     label. (findings, tables readable?)"""
     out: list[Finding] = []
-    declared = 0
     fields: list[etree._Element] = []
     for rec in tree.getroot().iter(f"{{{PDS_NS}}}Record_Character"):
         parent = rec.getparent()
         if parent is None or local(parent) != "Table_Character":
             continue
-        declared += _int(child_text(rec, "fields")) or 0
         fields += [c for c in rec if isinstance(c.tag, str) and local(c) == "Field_Character"]
     if not fields:
         return out, True
+    declared, found = character_field_counts(tree)
     for f in fields:
         fmt, dtype = child_text(f, "field_format") or "", (child_text(f, "data_type") or "").strip()
         if dtype.upper() in {t.upper() for t in _STRING_TYPES} and "%+" in fmt:
@@ -419,7 +427,7 @@ def table_definition_findings(tree: etree._ElementTree, file: str) -> tuple[list
             out.append(Finding("error.label.invalid_object_definition",
                                f"field {child_text(f, 'name')!r}: a number field_format may not have '-' ({fmt})",
                                file=file, line=f.sourceline))
-    return out, not out and declared == len(fields)
+    return out, not out and (not found or declared == found)
 
 
 def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> list[Finding]:
