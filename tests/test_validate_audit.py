@@ -106,3 +106,20 @@ def test_only_validate_s_own_count_rules_are_findings(tmp_path):
     found = check_record_counts(etree.parse(str(tmp_path / "c.xml")), "x")
     assert [f.type for f in found] == ["error.label.invalid_object_definition"]
     assert "add up to 3, the tables have 2" in found[0].message
+
+
+def test_a_quote_that_never_closes_is_a_fields_mismatch(tmp_path):
+    # validate pairs each line with a CSV record (opencsv): the record opening a quote that
+    # never closes makes the CSV reader fail (validate: fields_mismatch on that record, no
+    # value checked); the next line has no record left (bad_field_read, fatal), and the
+    # label's count is then reached, so no records_mismatch
+    from test_validate_content import DFIELDS, delimited
+
+    found = run(tmp_path, delimited(3, DFIELDS, 2), b'1,a\r\n2,"b\r\n3,c\r\n')
+    assert sorted(kinds(found)) == [("error.table.bad_field_read", 3), ("error.table.fields_mismatch", 2)]
+    # the last record: nothing is left to read after it
+    found = run(tmp_path, delimited(3, DFIELDS, 2), b'1,a\r\n2,b\r\n3,"c\r\n')
+    assert kinds(found) == [("error.table.fields_mismatch", 3)]
+    # a quote closing on a later line is one record of 3 values over two lines
+    found = run(tmp_path, delimited(3, DFIELDS, 2), b'1,a\r\n2,"b\r\nx",3\r\n4,c\r\n')
+    assert [f.type for f in found] == ["error.table.fields_mismatch"]

@@ -477,34 +477,42 @@ def _enclosed_in_quotes(col, holds_quote: np.ndarray, raw: bytes) -> np.ndarray:
     return out
 
 
-def _csv_records_run_out(obj: DataObject, raw: bytes, ends: np.ndarray, size: int) -> tuple[int | None, bytes | None]:
-    """The line at which validate finds no CSV record left, or None (and the table's bytes
-    to the end of the file when they had to be read for this).
+def _csv_records_run_out(obj: DataObject, raw: bytes, ends: np.ndarray,
+                         size: int) -> tuple[int | None, int | None, int | None, bytes | None]:
+    """(the line at which validate finds no CSV record left, the line whose CSV record has a
+    quote that never closes, the byte where the complete CSV records end — the last two only
+    for such a quote —, the table's bytes to the end of the file when they had to be read).
 
     validate (TableValidator.validateTableCharacterContent over pds4-jparser's
     RawTableReader) reads a delimited table's physical lines and its CSV records side by
     side, one each per record, up to the label's count: a quoted value holding a line break
     takes two lines for one record, so the CSV records (read to the end of the file) can run
     out before the lines do. The record read then has no values: ``bad_field_read``, fatal
-    (reading stops; fewer records than the label says are then ``records_mismatch``)."""
+    (reading stops; fewer records than the label says are then ``records_mismatch``). A
+    quote that never closes makes the CSV reader (opencsv) fail on its record, which
+    validate reports as ``fields_mismatch``; the lines after it have no record left."""
     records = obj.records
     if not records or b'"' not in raw:
-        return None, None
+        return None, None, None, None
     lines = min(records, len(ends))
 
-    def csv_records(buf: bytes, line_end: np.ndarray) -> int:
+    def complete_records(buf: bytes, line_end: np.ndarray) -> tuple[int, int, bool]:
         quotes = np.cumsum(np.frombuffer(buf, dtype=np.uint8) == 34)
-        return int((quotes[line_end - 1] % 2 == 0).sum())
+        closed = line_end[quotes[line_end - 1] % 2 == 0]
+        return int(closed.size), int(closed[-1]) if closed.size else 0, bool(quotes[-1] % 2)
 
-    if csv_records(raw, ends) >= lines:
-        return None, None
+    if complete_records(raw, ends)[0] >= lines:
+        return None, None, None, None
     whole = None
     if obj.offset + len(raw) < size:  # the CSV reader goes on to the end of the file
         with open(obj.file, "rb") as fh:
             fh.seek(obj.offset + len(raw))
             whole = raw + fh.read()
-    found = csv_records(whole, line_ends(whole)) if whole is not None else csv_records(raw, ends)
-    return (found + 1 if found < lines else None), whole
+    found, cut, open_quote = complete_records(whole, line_ends(whole)) if whole is not None else \
+        complete_records(raw, ends)
+    unterminated = found + 1 if open_quote and found < lines else None
+    empty = found + 1 + (unterminated is not None)
+    return (empty if empty <= lines else None), unterminated, (cut if unterminated else None), whole
 
 
 def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = None) -> list[Finding]:
@@ -544,7 +552,11 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
             fh.seek(obj.offset + len(raw))
             raw += fh.read()
         ends = line_ends(raw)
-    fatal, raw_whole = _csv_records_run_out(obj, raw, ends, size)
+    fatal, unterminated, complete_end, raw_whole = _csv_records_run_out(obj, raw, ends, size)
+    if unterminated is not None:
+        out.append(Finding("error.table.fields_mismatch",
+                           f"{name}: line {unterminated}: a quoted value that never closes (the CSV reader fails "
+                           f"on its record)", file=ctx.label, record=unterminated, line=_line(el)))
     if fatal is not None:
         out.append(Finding("error.table.bad_field_read",
                            f"{name}: line {fatal} has no CSV record left to read (a quoted value holds a line "
@@ -566,6 +578,8 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
             raw = raw[: int(record_ends[records - 1])]
         ends = ends[:records]
     out += _terminator_findings(name, raw, ends, delim, el, ctx)
+    # only the complete CSV records have values to check (a quote that never closes ends them)
+    csv_raw = raw[:complete_end] if complete_end is not None else raw
     max_len = child_text(el.find("{*}Record_Delimited") if el is not None else None, "maximum_record_length")
     if max_len and max_len.strip().isdigit() and ends.size:
         lengths = np.diff(np.concatenate(([0], ends)))
@@ -588,7 +602,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
     try:
         with quiet_row_handlers():
             table = pacsv.read_csv(
-                io.BytesIO(raw),
+                io.BytesIO(csv_raw),
                 read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(raw) + 1)),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter_char(obj), quote_char='"', double_quote=True,
                                                   newlines_in_values=True, invalid_row_handler=on_invalid),
@@ -596,7 +610,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        if not raw.strip():  # an empty table: no records
+        if not csv_raw.strip():  # an empty table: no records
             if records and len(ends) < records and obj.label_type != "Inventory":
                 out.append(Finding("error.table.records_mismatch",
                                    f"{name}: the label says {records} records, the file has {len(ends)}",
@@ -608,6 +622,8 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
     # a blank line is a record of one empty field for validate's CSV reader (Arrow skips it)
     if ncols > 1 and ends.size:
         blank = np.flatnonzero(np.diff(np.concatenate(([0], ends))) == _terminators(raw, ends)[0])
+        if unterminated is not None:  # the lines from there on have no CSV record of their own
+            blank = blank[blank + 1 < unterminated]
         bad_rows += [f"line {i + 1}: blank, 1 empty field, the label says {ncols}" for i in blank]
     if records is not None and table.num_rows + len(bad_rows) > records:
         table = table.slice(0, max(records - len(bad_rows), 0))
@@ -649,7 +665,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
         broken = pc.match_substring_regex(col, "[\r\n]").to_numpy(zero_copy_only=False)
         quoted = pc.match_substring(col, '"').to_numpy(zero_copy_only=False)
         if quoted.any():
-            quoted &= _enclosed_in_quotes(col, quoted, raw) & ~broken
+            quoted &= _enclosed_in_quotes(col, quoted, csv_raw) & ~broken
         shown = _shower(col)
         _report(found, broken, "error.validation.invalid_field_value",
                 lambda i: f"field {f.name!r} value {shown(i)!r} contains a line break", ctx,
