@@ -244,6 +244,13 @@ def test_hex_special_constants_of_float_arrays_are_bit_patterns(tmp_path):
     ("ASCII_LIDVID", [b"urn:nasa:pds:b:c:p::1.0 "], [b"urn:nasa:pds:b:c:p      "]),
     ("ASCII_LID", [b"urn:nasa:pds:b:c"], [b"urn:NASA:pds:b:c"]),  # validate's LID pattern: lower case
     ("ASCII_Directory_Path_Name", [b"ab/c_d/"], [b"a/cd  "]),  # names of two or more characters
+    # validate's file name pattern: a letter or digit before the last period, letters and
+    # digits after it, a leading "_" or "." allowed
+    ("ASCII_File_Name", [b"a.txt", b"_a.txt", b"x.y.z", b"A-1.TAB"], [b"a", b"a-.txt", b"a.b_c", b"a..txt"]),
+    # its folder part as validate's dirPattern matches it (one letter and any character but
+    # "-" or "_" make a name: "a b/" passes), the name as above
+    ("ASCII_File_Specification_Name", [b"/d/e/a.txt", b"a b/x.txt", b"ab-cd/_x.t"],
+     [b"d_/a.txt", b"../a.txt", b"x y.txt", b"dir/"]),
     # INF/NaN spellings (checkType's INF_NAN_VALUES, any case, one sign) in strings too; other
     # words that contain them, or two signs, are just text
     ("ASCII_String", [b"any text", b"tab\x01   ", b"nano", b"-INFINITE", b"+-nan", b"NaN NaN"],

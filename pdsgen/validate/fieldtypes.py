@@ -36,8 +36,15 @@ _DATE_TIME_DOY = rf"{_YEAR}(-{_DOY}({_T})?)?"
 # LIDs as validate matches them: lower case only, VIDs without a leading zero
 _JLID = r"urn:[a-z]+:[a-z]+:([-0-9a-z._]:?)+"
 _JLIDVID = rf"{_JLID}::[1-9]\d*\.\d+"
-_FILE_NAME = r"[A-Za-z0-9]+[A-Za-z0-9_.\-]*\.[A-Za-z0-9_\-]*[A-Za-z0-9]+"
+# file names as validate's FieldValueValidator matches them (its issue 299 pattern): a letter
+# or digit right before the last period, letters and digits only after it, and before it any
+# of letters, digits, "_", "-", "." (a leading "_" or "." included)
+_FILE_NAME = r"[A-Za-z0-9]*[A-Za-z0-9_.\-]*[A-Za-z0-9]\.[A-Za-z0-9]+"
 _DIR_NAME = r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]"
+# the folder part of a file specification (FilenameUtils.getFullPath: up to the last "/") as
+# validate's dirPattern matches it, `/?(DIR/?|[A-Za-z0-9][^-_]/?)*`, ending in that "/"
+_SPEC_DIR_PART = rf"({_DIR_NAME}/?|[A-Za-z0-9][^-_]/?)"
+_SPEC_DIR = rf"(/|/?{_SPEC_DIR_PART}*({_DIR_NAME}/|[A-Za-z0-9][^-_]/|[A-Za-z0-9]/))"
 
 #: data type → pattern for the (trimmed) value, as validate checks it; data types validate
 #: does not check (ASCII_Boolean, ASCII_Date, ASCII_Date_Time, ASCII_Date_Time_UTC, the
@@ -68,7 +75,7 @@ PATTERNS: dict[str, str] = {
     # each "/"-separated name two or more letters/digits/_/- (trailing slashes allowed)
     "ASCII_Directory_Path_Name": rf"{_DIR_NAME}(/{_DIR_NAME})*/*",
     "ASCII_File_Name": _FILE_NAME,
-    "ASCII_File_Specification_Name": rf"/?(({_DIR_NAME}|[A-Za-z0-9][^-_/\s]?)/+)*{_FILE_NAME}",
+    "ASCII_File_Specification_Name": rf"{_SPEC_DIR}?{_FILE_NAME}",
 }
 
 #: values validate rejects in every field type but the IEEE 754 ones, strings included
