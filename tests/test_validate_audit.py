@@ -86,9 +86,9 @@ def test_only_validate_s_own_count_rules_are_findings(tmp_path):
     # record whose counts differ; a delimited record's or a group's counts are the
     # Schematron's. The content is read from the Field_* elements as described.
     from lxml import etree
+    from test_validate_content import DFIELDS, bin_table, delimited, fbin, label
 
     from pdsgen.validate.pds4label import check_record_counts
-    from test_validate_content import DFIELDS, bin_table, delimited, fbin, label
 
     # a delimited record saying 3 fields for its 2 Field_Delimited: read with the 2, no finding
     table = delimited(2, DFIELDS, 3)
