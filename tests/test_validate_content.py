@@ -249,6 +249,10 @@ def test_hex_special_constants_of_float_arrays_are_bit_patterns(tmp_path):
     ("ASCII_File_Name", [b"a.txt", b"_a.txt", b"x.y.z", b"A-1.TAB"], [b"a", b"a-.txt", b"a.b_c", b"a..txt"]),
     # its folder part as validate's dirPattern matches it (one letter and any character but
     # "-" or "_" make a name: "a b/" passes), the name as above
+    # java.net.URI: a scheme before the first ":" (ahead of "/", "?", "#") and something after
+    # it, one "#" at most, % only as an escape
+    ("ASCII_AnyURI", [b"http://a.b/c?d=e", b"urn:x:y", b"#frag", b"rel/pa:th", b"a?b:c"],
+     [b"x:", b"a:b#c#d", b"1a:b", b":x", b"%zz", b"a b"]),
     ("ASCII_File_Specification_Name", [b"/d/e/a.txt", b"a b/x.txt", b"ab-cd/_x.t"],
      [b"d_/a.txt", b"../a.txt", b"x y.txt", b"dir/"]),
     # INF/NaN spellings (checkType's INF_NAN_VALUES, any case, one sign) in strings too; other

@@ -41,6 +41,10 @@ _JLIDVID = rf"{_JLID}::[1-9]\d*\.\d+"
 # of letters, digits, "_", "-", "." (a leading "_" or "." included)
 _FILE_NAME = r"[A-Za-z0-9]*[A-Za-z0-9_.\-]*[A-Za-z0-9]\.[A-Za-z0-9]+"
 _DIR_NAME = r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]"
+# java.net.URI's characters (escapes as %XX), those of a first segment (no ":", "/", "?") and a scheme
+_URI_CHAR = r"([^\s\"<>\\^`{|}%#]|%[0-9A-Fa-f]{2})"
+_URI_FIRST = r"([^\s\"<>\\^`{|}%#:/?]|%[0-9A-Fa-f]{2})"
+_URI_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*"
 # the folder part of a file specification (FilenameUtils.getFullPath: up to the last "/") as
 # validate's dirPattern matches it, `/?(DIR/?|[A-Za-z0-9][^-_]/?)*`, ending in that "/"
 _SPEC_DIR_PART = rf"({_DIR_NAME}/?|[A-Za-z0-9][^-_]/?)"
@@ -63,8 +67,10 @@ PATTERNS: dict[str, str] = {
     "ASCII_LIDVID": _JLIDVID,
     "ASCII_LIDVID_LID": rf"({_JLIDVID}|{_JLID})",
     "ASCII_VID": r"[1-9]\d*\.\d+(\.\d+)?(\.\d+)?",
-    # java.net.URI: no blanks, none of "<>\^`{|}, % only as an escape
-    "ASCII_AnyURI": r"([^\s\"<>\\^`{|}%]|%[0-9A-Fa-f]{2})+",
+    # java.net.URI: no blanks, none of "<>\^`{|}, % only as an escape; a ":" before the first
+    # "/", "?" or "#" ends a scheme (a letter, then letters, digits, "+", "-", ".") that a
+    # scheme-specific part follows; one "#" at most
+    "ASCII_AnyURI": rf"({_URI_SCHEME}:{_URI_CHAR}+|{_URI_FIRST}*([/?]{_URI_CHAR}*)?)(#{_URI_CHAR}*)?",
     "ASCII_Date_YMD": rf"{_DATE_YMD}Z?",
     "ASCII_Date_DOY": rf"{_DATE_DOY}Z?",
     "ASCII_Date_Time_YMD": rf"{_DATE_TIME_YMD}Z?",
