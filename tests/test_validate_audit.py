@@ -123,3 +123,13 @@ def test_a_quote_that_never_closes_is_a_fields_mismatch(tmp_path):
     # a quote closing on a later line is one record of 3 values over two lines
     found = run(tmp_path, delimited(3, DFIELDS, 2), b'1,a\r\n2,"b\r\nx",3\r\n4,c\r\n')
     assert [f.type for f in found] == ["error.table.fields_mismatch"]
+
+
+def test_a_delimited_table_of_no_records_with_lines_after_its_offset(tmp_path):
+    # validate reads the first line and asks the table reader for record 1 of 0: refused
+    # (an IllegalArgumentException, reported as bad_file_read); with nothing after the
+    # offset there is nothing to read
+    from test_validate_content import DFIELDS, delimited
+
+    assert kinds(run(tmp_path, delimited(0, DFIELDS, 2), b"1,a\r\n")) == [("error.table.bad_file_read", 1)]
+    assert run(tmp_path, delimited(0, DFIELDS, 2), b"") == []

@@ -540,6 +540,15 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
     with open(obj.file, "rb") as fh:
         fh.seek(obj.offset)
         raw = fh.read(length)
+        if obj.records == 0:
+            # validate's line reader goes on to the end of the file; a first line there is a
+            # record the table reader refuses to give (its index is past the label's count):
+            # the exception ends the table's reading as a file read error
+            rest = raw + fh.read(2) if len(raw) < 2 else raw
+            if rest and rest != b"\r":
+                return [Finding("error.table.bad_file_read",
+                                f"{name}: the label says 0 records, but a line follows the table's offset "
+                                f"{obj.offset} in {obj.file.name!r}", file=ctx.label, record=1, line=_line(el))]
     delim = _record_delimiter(obj)
     # validate reads a delimited table line by line and stops at the label's record count:
     # lines after it are not read (no error), every line before it is a record (a blank line
