@@ -8,6 +8,7 @@ with ``shape``/``strides`` (bytes for fixed tables, columns for delimited ones).
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,50 @@ def fixed_fields(record: etree._Element, *, path: Path, obj: str, base: int = 0,
                                        strides=(*strides, glen // reps), groups=(*groups, name),
                                        problems=problems))
     return fields
+
+
+#: `described_fields` results by the record's serialisation (products of one kind share them)
+_described: dict[tuple[bool, bytes], tuple[list[Field], list[str], list[str]]] = {}
+_DESCRIBED_MAX = 256
+
+
+def described_fields(record: etree._Element, *, path: Path, obj: DataObject) -> tuple[list[Field], list[str]]:
+    """The counts and `fixed_fields` of a Record_Character/Record_Binary: (fields, label
+    problems confined to one bit field). A binary record's counts must agree
+    (`check_counts`); a character record's disagreements are reading warnings on `obj`
+    (`warn_counts`), given before the fields are read.
+
+    Deliveries hold many products of one kind, whose records are described alike: the result
+    is kept by the record's serialisation (what the description is read from, nothing else),
+    and each caller gets fresh copies of the fields. A record whose description is refused
+    (`LabelError`, naming the label and line) is described again each time."""
+    binary = obj.layout == "fixed_binary"
+    key = etree.tostring(record, with_tail=False)
+    hit = _described.get((binary, key))
+    if hit is None:
+        if binary:
+            check_counts(record, path=path, obj=obj.name)
+            counts: list[str] = []
+        else:
+            counts = [message for message, _element in count_problems(record, path=path, obj=obj.name)]
+        for message in counts:
+            obj.warn(message, file=path, code="record_counts")
+        problems: list[str] = []
+        fields = fixed_fields(record, path=path, obj=obj.name, problems=problems)
+        if len(_described) >= _DESCRIBED_MAX:
+            _described.clear()
+        _described[(binary, key)] = (fields, problems, counts)
+        return [_copy_field(f) for f in fields], list(problems)
+    fields, problems, counts = hit
+    for message in counts:
+        obj.warn(message, file=path, code="record_counts")
+    return [_copy_field(f) for f in fields], list(problems)
+
+
+def _copy_field(f: Field) -> Field:
+    new = copy.copy(f)
+    new.special_constants, new.extra = dict(f.special_constants), dict(f.extra)
+    return new
 
 
 def _bit_fields(packed: etree._Element, location: int, length: int, *, path: Path, obj: str, shape: tuple[int, ...],
@@ -307,12 +352,7 @@ def _describe(obj: DataObject, el: etree._Element, tag: str, label_path: Path) -
         if record is None:
             raise LabelError(f"table has no <{rec_tag}>", path=str(label_path), obj=name, line=el.sourceline)
         obj.record_length = integer(record, "record_length", path=label_path, obj=name)
-        if obj.layout == "fixed_binary":
-            check_counts(record, path=label_path, obj=name)
-        else:
-            warn_counts(obj, record, path=label_path)
-        problems: list[str] = []
-        obj.fields = fixed_fields(record, path=label_path, obj=name, problems=problems)
+        obj.fields, problems = described_fields(record, path=label_path, obj=obj)
         from pdsgen.data.io import field_overlap
 
         overlap = field_overlap(obj.fields)

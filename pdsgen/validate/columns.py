@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pdsgen.model import Field
-from pdsgen.pds4.label import child, child_text
+from pdsgen.pds4.label import child_text
 from pdsgen.validate import fieldtypes
 from pdsgen.validate.findings import Finding
 
@@ -121,18 +121,31 @@ def _num_typed(text: str | float | None, dtype: np.dtype | None) -> float | None
     return _num(text)
 
 
+#: the children of a field `_limits` reads (one pass over the field's children)
+_LIMIT_CHILDREN = ("Field_Statistics", "Object_Statistics", "maximum_field_length")
+
+
 def _limits(field_el, special: dict | None, dtype: np.dtype | None = None) -> FieldLimits:
     lim = FieldLimits()
     if field_el is not None:
-        stats = child(field_el, "Field_Statistics")
+        found = {}
+        for c in field_el:
+            tag = c.tag
+            if isinstance(tag, str):
+                name = tag.rsplit("}", 1)[-1]
+                if name in _LIMIT_CHILDREN and name not in found:
+                    found[name] = c
+        stats = found.get("Field_Statistics")
         if stats is None:
-            stats = child(field_el, "Object_Statistics")
+            stats = found.get("Object_Statistics")
         if stats is not None:
             lim.minimum = _num(child_text(stats, "minimum"))
             lim.maximum = _num(child_text(stats, "maximum"))
-        ml = child_text(field_el, "maximum_field_length")
+        ml = found.get("maximum_field_length")
+        ml = ml.text.strip() if ml is not None and ml.text is not None else None
         lim.max_length = int(ml) if ml and ml.isdigit() else None
-    special = special or {}
+    if not special:
+        return lim
     lim.valid_min = _num_typed(special.get("valid_minimum"), dtype)
     lim.valid_max = _num_typed(special.get("valid_maximum"), dtype)
     lim.constants = tuple(v for k, s in special.items() if k not in RANGE_CONSTANTS

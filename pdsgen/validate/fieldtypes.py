@@ -10,6 +10,7 @@ fields.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -161,7 +162,10 @@ def joined_match(joined: np.ndarray, core: str) -> bool:
         if rx is None:
             import re
 
-            rx = re.compile(rf"(?:{_BLANKS}(?:(?:{core}){_BLANKS})?\n)*".encode())
+            # each value's group atomic: it can only end at the value's own newline (neither
+            # the blanks nor any grammar matches one), so no match is lost, and Python's
+            # backtracking into earlier values (costly for the date grammars) is skipped
+            rx = re.compile(rf"(?>{_BLANKS}(?:(?:{core}){_BLANKS})?\n)*".encode())
             _column_res[core] = rx
         return rx.fullmatch(joined.tobytes()) is not None
     import pyarrow as pa
@@ -221,14 +225,14 @@ _LONG_DIGITS = re.compile(rb"\d{19,}")
 
 def integer_out_of_range(values, data_type: str, *, joined: np.ndarray | None = None) -> np.ndarray:
     """Integer values of 19 or more digits outside the type's range (only those few parsed)."""
-    import pyarrow.compute as pc
-
     n = joined.shape[0] if joined is not None else len(values)
     out = np.zeros(n, dtype=bool)
     if joined is not None:
         if joined.shape[1] < 20 or (joined.nbytes <= _SMALL_COLUMN and _LONG_DIGITS.search(joined.tobytes()) is None):
-            return out
-    elif not n or (pc.max(pc.binary_length(values)).as_py() or 0) < 19:
+            return out  # (Arrow not even imported: small columns never need it)
+    import pyarrow.compute as pc
+
+    if joined is None and (not n or (pc.max(pc.binary_length(values)).as_py() or 0) < 19):
         return out
     arr = rows_array(joined) if joined is not None else values
     lo, hi = _INTEGER_LIMITS[data_type]
@@ -297,14 +301,17 @@ def blank_rows(matrix: np.ndarray) -> np.ndarray:
     return blank[matrix].all(axis=1)
 
 
+#: validate's formatPattern (one flag, a width, an optional precision, one conversion)
+_FORMAT = re.compile(r"%([+,-])?(\d+)(?:\.(\d+))?([doxfeEs])")
+
+
+@functools.lru_cache(maxsize=1024)
 def parse_format(fmt: str) -> tuple[str, int | None, int | None, str] | None:
     """``%-10.3f`` → (flags, width, precision, conversion); None when validate does not check
     the format: its pattern is one optional ``+``/``-``/``,`` flag, a width (required), an
     optional precision and one of ``d o x f e E s`` (FieldValueValidator's formatPattern), so
     ``%.3f``, ``%05.2f`` or ``%8.3g`` are not checked."""
-    import re
-
-    m = re.fullmatch(r"%([+,-])?(\d+)(?:\.(\d+))?([doxfeEs])", fmt.strip())
+    m = _FORMAT.fullmatch(fmt.strip())
     if m is None:
         return None
     flags, width, prec, conv = m.groups()
@@ -323,13 +330,13 @@ def real_out_of_range(values, *, joined: np.ndarray | None = None) -> np.ndarray
     """Boolean mask of ASCII_Real values a double cannot hold (overflow to ±inf, or a
     non-zero value that underflows to 0), e.g. ``1e999999``. Candidates are found by one
     RE2 pass over the column; only they are parsed."""
-    import pyarrow.compute as pc
-
     if isinstance(values, np.ndarray):
         joined = joined if joined is not None else joined_rows(values)
         if joined.nbytes <= _SMALL_COLUMN and _HUGE_REAL_BYTES.search(joined.tobytes()) is None:
             return np.zeros(len(values), dtype=bool)  # a small column without candidates (Arrow's set-up is not)
         values = rows_array(joined)
+    import pyarrow.compute as pc
+
     candidates = np.flatnonzero(pc.match_substring_regex(values, _HUGE_REAL).to_numpy(zero_copy_only=False))
     out = np.zeros(len(values), dtype=bool)
     for i in candidates:

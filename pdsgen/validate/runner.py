@@ -731,7 +731,12 @@ def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):
     method = "spawn" if schematron.saxon_started() or "fork" not in mp.get_all_start_methods() else "fork"
     if method == "fork":
         # what every worker needs, imported and loaded once here and shared by the forked workers
-        # (instead of once per worker): the per-label modules and the context registry
+        # (instead of once per worker): the per-label modules and the context registry, the data
+        # layer the content checks import on their first table, saxonche's module (no Saxon
+        # processor is started: that happens in each worker)
+        if schematron.available():  # (the optional extra)
+            import saxonche  # noqa: F401
+        from pdsgen.data import io, types  # noqa: F401
         from pdsgen.validate import content, context_products, inventory, pds4label, tables, xsd  # noqa: F401
 
         if opts.context:

@@ -14,7 +14,7 @@ import io
 import numpy as np
 
 from pdsgen.model import DataObject, Field
-from pdsgen.pds4.label import child_text, local
+from pdsgen.pds4.label import child_text, local, texts
 from pdsgen.validate import columns as C
 from pdsgen.validate import fieldtypes
 from pdsgen.validate.columns import (
@@ -334,14 +334,16 @@ def field_sequence(table_el) -> list[tuple[int, int, int, str]]:
         for child in parent:
             tag = local(child) if isinstance(child.tag, str) else ""
             if tag in ("Field_Character", "Field_Binary"):
-                start, length = _int(child_text(child, "field_location")), _int(child_text(child, "field_length"))
+                values = texts(child, "field_location", "field_length", "name")  # (one pass)
+                start, length = _int(values["field_location"]), _int(values["field_length"])
                 if start is None or length is None:
                     continue
                 out.append((base + start - 1, base + start - 1 + length, len(out) + 1,
-                            f"{child_text(child, 'name')}{suffix}"))
+                            f"{values['name']}{suffix}"))
             elif tag.startswith("Group_Field_"):
-                reps, glen, gloc = (_int(child_text(child, "repetitions")), _int(child_text(child, "group_length")),
-                                    _int(child_text(child, "group_location")))
+                values = texts(child, "repetitions", "group_length", "group_location")
+                reps, glen, gloc = (_int(values["repetitions"]), _int(values["group_length"]),
+                                    _int(values["group_location"]))
                 if not reps or glen is None or gloc is None:
                     continue
                 for r in range(reps):
