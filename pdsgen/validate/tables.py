@@ -10,8 +10,10 @@ reader (quotes, CR/LF), records counted, fields per record checked.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
+from lxml import etree
 
 from pdsgen.model import DataObject, Field
 from pdsgen.pds4.label import child_text, local, texts
@@ -114,8 +116,53 @@ def _group_length_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     return out
 
 
+@dataclass
+class _Plan:
+    """What `check_fixed_table` reads from a table's label description before any record:
+    the limits of each field (plain fields, then bit fields, in order) and whether the
+    group lengths and the field layout are free of problems."""
+
+    limits: list[C.FieldLimits]
+    bit_limits: list[C.FieldLimits]
+    layout_clean: bool | None = None  # None: not known yet
+
+
+#: plans of problem-free table descriptions by their serialisation (products of one kind share it)
+_plans: dict[tuple[bytes, ...], _Plan] = {}
+_PLANS_MAX = 256
+#: children of a table that differ between products of one kind and that no plan reads
+_NOT_PLANNED = frozenset({"offset", "records"})
+
+
+def _plan_key(el, delim: bytes | None) -> tuple[bytes, ...] | None:
+    if el is None:
+        return None
+    return (delim or b"", *(etree.tostring(c, with_tail=False) for c in el
+                            if not (isinstance(c.tag, str) and local(c) in _NOT_PLANNED)))
+
+
+def _plan(obj: DataObject, el, key: tuple[bytes, ...] | None) -> _Plan:
+    plan = _plans.get(key) if key is not None else None
+    if plan is not None:
+        return plan
+    field_els = _field_elements(el)
+    plain = [f for f in obj.fields if f.bits is None]
+    el_of = dict(zip(map(id, plain), field_els, strict=False))
+    plan = _Plan([_limits(el_of.get(id(f)), f.special_constants, _dtype_of(f.data_type)) for f in plain],
+                 [_limits(None, f.special_constants) for f in obj.fields if f.bits is not None])
+    if key is not None:
+        if len(_plans) >= _PLANS_MAX:
+            _plans.clear()
+        _plans[key] = plan
+    return plan
+
+
 def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
-    out: list[Finding] = _group_length_problems(obj, el, ctx)
+    character = obj.layout == "fixed_character"
+    delim = _record_delimiter(obj) if character else None
+    key = _plan_key(el, delim)
+    known = _plans.get(key) if key is not None else None
+    out: list[Finding] = [] if known is not None else _group_length_problems(obj, el, ctx)
     if out:
         return out
     name = obj.name
@@ -130,22 +177,15 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         return out
     if records == 0 or reclen == 0:
         return out
-    character = obj.layout == "fixed_character"
-    delim = _record_delimiter(obj) if character else None
     body = reclen - len(delim) if delim else reclen
-    field_els = _field_elements(el)
+    plan = _plan(obj, el, key)  # (kept only once the layout is known to be clean, below)
     plain = [f for f in obj.fields if f.bits is None]
-    el_of = dict(zip(map(id, plain), field_els, strict=False))
     tasks = []
-    for number, f in enumerate(plain, start=1):
-        lim = _limits(el_of.get(id(f)), f.special_constants, _dtype_of(f.data_type))
+    for number, (f, lim) in enumerate(zip(plain, plan.limits, strict=True), start=1):
         for loc, suffix in _columns(f):
             tasks.append((number, f, suffix, loc, lim))
     bit_tasks = []
-    for f in obj.fields:
-        if f.bits is None:
-            continue
-        lim = _limits(None, f.special_constants)
+    for f, lim in zip([f for f in obj.fields if f.bits is not None], plan.bit_limits, strict=True):
         if lim.valid_min is not None or lim.valid_max is not None:
             bit_tasks += [(f, suffix, loc, lim) for loc, suffix in _columns(f)]
 
@@ -164,7 +204,12 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
                 short = _record_shorter_than_its_fields(obj, el, ctx, mat, delim)
                 if short:
                     return out + short
-            found = _field_layout(obj, el, body, ctx)
+            found = [] if plan.layout_clean else _field_layout(obj, el, body, ctx)
+            if not plan.layout_clean and key is not None and key in _plans:
+                if found:  # (findings name the object and lines: never kept)
+                    del _plans[key]
+                else:
+                    plan.layout_clean = True
             if any(f.type.startswith("error.") for f in found):
                 # the record delimiter of record 1 is checked before its fields are read
                 out.extend(_delimiter_findings(name, el, ctx, mat[:1], delim))
