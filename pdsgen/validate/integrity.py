@@ -258,16 +258,22 @@ def walk_names(root: Path, *, hidden: bool = False) -> list[tuple[Path, bool]]:
     """(path, is folder) of everything under `root`, in path order; one scandir per folder.
     Hidden files and folders (editor/OS leftovers) are left out unless `hidden`; pdsgen's
     own and version control's (`TOOL_ENTRIES`) always."""
+    return [(Path(q), is_dir) for q, _name, is_dir in walk_strings(root, hidden=hidden)]
+
+
+def walk_strings(root: str | os.PathLike[str], *, hidden: bool = False) -> list[tuple[str, str, bool]]:
+    """`walk_names` as (path, name, is folder) strings, the paths joined onto ``str(root)``
+    (no `Path` made per entry: a delivery's folder holds thousands)."""
     def keep(name: str) -> bool:
         return not name.startswith(TOOL_ENTRIES) if hidden else not name.startswith(".")
 
-    found: list[tuple[str, bool]] = []
+    found: list[tuple[str, str, bool]] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if keep(d)]
-        found += [(os.path.join(dirpath, d), True) for d in dirnames]
-        found += [(os.path.join(dirpath, f), False) for f in filenames if keep(f)]
+        found += [(os.path.join(dirpath, d), d, True) for d in dirnames]
+        found += [(os.path.join(dirpath, f), f, False) for f in filenames if keep(f)]
     found.sort(key=lambda entry: entry[0].split(os.sep))  # the order of sorted Paths, on strings
-    return [(Path(q), is_dir) for q, is_dir in found]
+    return found
 
 
 def name_problems(name: str, is_dir: bool) -> list[tuple[str, str]]:
@@ -303,23 +309,25 @@ def naming_findings(root: Path, *, skip: set[str] = frozenset()) -> list[Finding
     conflict (``error.validation.file_naming_problem`` on the later one: validate lists a
     folder's files, then its sub-folders)."""
     out: list[Finding] = []
-    entries = walk_names(root, hidden=True)
-    for q, is_dir in entries:
+    # (on strings: the walk's paths are those of `walk_names`, as `str(Path)` spells them, for
+    # a root that is resolved — absolute, no "." or ".." parts, no trailing separator)
+    entries = walk_strings(Path(root), hidden=True)
+    for q, name, is_dir in entries:
         if not is_dir and os.path.abspath(q) in skip:
             continue
-        out += [Finding(kind, message, file=str(q)) for kind, message in name_problems(q.name, is_dir)]
-    by_folder: dict[Path, list[tuple[Path, bool]]] = defaultdict(list)
-    for q, is_dir in entries:
-        by_folder[q.parent].append((q, is_dir))
+        out += [Finding(kind, message, file=q) for kind, message in name_problems(name, is_dir)]
+    by_folder: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    for entry in entries:
+        by_folder[os.path.dirname(entry[0])].append(entry)
     for listed in by_folder.values():
         seen: dict[str, str] = {}
-        for q, is_dir in sorted(listed, key=lambda e: (e[1], e[0].name)):
-            first = seen.setdefault(q.name.lower(), q.name)
-            if first != q.name:
+        for q, name, is_dir in sorted(listed, key=lambda e: (e[2], e[1])):
+            first = seen.setdefault(name.lower(), name)
+            if first != name:
                 what = "directory" if is_dir else "file"
                 out.append(Finding("error.validation.file_naming_problem",
-                                   f"{what} name {q.name!r} conflicts in case with {first!r} in the same folder",
-                                   file=str(q)))
+                                   f"{what} name {name!r} conflicts in case with {first!r} in the same folder",
+                                   file=q))
     return out
 
 

@@ -477,27 +477,37 @@ def _walked_labels(p: Path, exts: tuple[str, ...], opts: Options, real: dict[Pat
     leading outside it. One ``lstat`` per label; the real path of a label that is no link is
     `p`'s real path and its path below it (the walk enters no linked folder), put in `real`."""
     from pdsgen.untrusted import inside
-    from pdsgen.validate.integrity import walk_names
+    from pdsgen.validate.integrity import walk_strings
 
-    entries = walk_names(p) if not opts.local else [(q, q.is_dir()) for q in sorted(p.iterdir())
-                                                     if not q.name.startswith(".")]
+    # (strings until a label is found: a delivery's folder holds thousands of entries)
+    entries = walk_strings(p) if not opts.local else [(str(q), q.name, q.is_dir()) for q in sorted(p.iterdir())
+                                                      if not q.name.startswith(".")]
     found: list[Path] = []
     outside: list[Path] = []
+    top = os.fspath(p)
+    cut = len(top) if top.endswith(os.sep) else len(top) + 1  # entries are top + os.sep + below
     real_p = os.path.realpath(p)
-    for q, is_dir in entries:
-        if is_dir or q.suffix.lower() not in exts:
+    for s, name, is_dir in entries:
+        if is_dir or _suffix(name).lower() not in exts:
             continue
         try:
-            mode = os.lstat(q).st_mode
+            mode = os.lstat(s).st_mode
         except OSError:
             continue
+        q = Path(s)
         if stat.S_ISLNK(mode):
             if q.is_file():
                 (found if inside(q, p) else outside).append(q)
         elif stat.S_ISREG(mode):
             found.append(q)
-            real[q] = Path(real_p, os.path.relpath(q, p))
+            real[q] = Path(real_p, s[cut:])
     return found, outside
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix` of a file name, without making a `Path`."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
 
 
 def _bad_extension(p: Path, opts: Options) -> ProductResult | None:
@@ -780,9 +790,12 @@ def _folder_kind(folder: Path, opts: Options) -> str | None:
     with os.scandir(folder) as it:
         entries = sorted((e for e in it), key=lambda e: e.name)
     for entry in entries:
-        if Path(entry.name).suffix.lower() in exts and entry.is_file():
-            with open(entry.path, "rb", buffering=0) as fh:
-                head = fh.read(4000)
+        if _suffix(entry.name).lower() in exts and entry.is_file():
+            fd = os.open(entry.path, os.O_RDONLY)
+            try:
+                head = os.read(fd, 4000)
+            finally:
+                os.close(fd)
             if b"<Product_Bundle" in head:
                 return "bundle"
             if b"<Product_Collection" in head:
