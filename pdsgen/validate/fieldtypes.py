@@ -96,6 +96,7 @@ NUMERIC = {"ASCII_Integer", "ASCII_NonNegative_Integer", "ASCII_Real"}
 _BLANK = r"[ \t\r\n\x00]*"
 
 
+@functools.lru_cache(maxsize=256)
 def anchored(data_type: str) -> str | None:
     """The full-value pattern (blank values and surrounding blanks allowed) or None."""
     core = PATTERNS.get(data_type)

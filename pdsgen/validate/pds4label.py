@@ -8,6 +8,7 @@ Message types are validate's.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ def schematron_citations(tree: etree._ElementTree, file: str) -> tuple[list[tupl
 _URL_SCHEMES = {"http", "https", "file", "ftp", "jar"}
 
 
+@functools.lru_cache(maxsize=1024)
 def _url_stem(text: str, ext: str) -> str | None:
     """Path (with query) of an absolute URL, lower-cased, without `ext`; None if not such a URL."""
     from urllib.parse import urlsplit
@@ -400,6 +402,9 @@ _STRING_TYPES = {"ASCII_Short_String_Collapsed", "ASCII_Short_String_Preserved",
 _NUMBER_TYPES = {"ASCII_NonNegative_Integer", "ASCII_Numeric_Base16", "ASCII_Numeric_Base2", "ASCII_Numeric_Base8",
                  "ASCII_Real", "ASCII_Integer"}
 
+_STRING_TYPES_UPPER = frozenset(t.upper() for t in _STRING_TYPES)
+_NUMBER_TYPES_UPPER = frozenset(t.upper() for t in _NUMBER_TYPES)
+
 
 def table_definition_findings(tree: etree._ElementTree, file: str) -> tuple[list[Finding], bool]:
     """validate's field definition rule, run before any table's content: a ``%+`` field_format
@@ -419,11 +424,11 @@ def table_definition_findings(tree: etree._ElementTree, file: str) -> tuple[list
     declared, found = character_field_counts(tree)
     for f in fields:
         fmt, dtype = child_text(f, "field_format") or "", (child_text(f, "data_type") or "").strip()
-        if dtype.upper() in {t.upper() for t in _STRING_TYPES} and "%+" in fmt:
+        if dtype.upper() in _STRING_TYPES_UPPER and "%+" in fmt:
             out.append(Finding("error.label.invalid_object_definition",
                                f"field {child_text(f, 'name')!r}: a string field_format may not have '+' ({fmt})",
                                file=file, line=f.sourceline))
-        elif dtype.upper() in {t.upper() for t in _NUMBER_TYPES} and "%-" in fmt:
+        elif dtype.upper() in _NUMBER_TYPES_UPPER and "%-" in fmt:
             out.append(Finding("error.label.invalid_object_definition",
                                f"field {child_text(f, 'name')!r}: a number field_format may not have '-' ({fmt})",
                                file=file, line=f.sourceline))
