@@ -105,6 +105,12 @@ def _real(folder: str) -> str:
     return os.path.realpath(folder)
 
 
+def real_folder(folder: str) -> str:
+    """`os.path.realpath` of a folder, kept for the process (folders of a delivery are
+    looked up once per label otherwise)."""
+    return _real(folder)
+
+
 def _inside(target: str, folder: str) -> bool:
     return target == folder or target.startswith(folder.rstrip(os.sep) + os.sep)
 

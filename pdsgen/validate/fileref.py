@@ -10,6 +10,7 @@ in validate's ``src/main/java``, run with the content checks):
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from lxml import etree
@@ -57,7 +58,7 @@ def file_reference_findings(tree: etree._ElementTree, paths: dict[etree._Element
 def canonical_path(path: Path) -> str:
     """The real path of an existing file with symbolic links resolved and the name's case as
     stored (Java's File.getCanonicalPath); on a case-sensitive file system one extra stat."""
-    real = os.path.realpath(path)
+    real = _realpath(os.fspath(path))
     folder, name = os.path.split(real)
     other = name.swapcase()
     if other == name or not os.path.exists(os.path.join(folder, other)):
@@ -69,3 +70,17 @@ def canonical_path(path: Path) -> str:
     except OSError:
         return real
     return os.path.join(folder, stored[0]) if len(stored) == 1 else real
+
+
+def _realpath(path: str) -> str:
+    """`os.path.realpath` of a file: its folder's real path (cached, as `confine` keeps it) and
+    its name when the file is no symbolic link (one ``lstat``), else resolved in full."""
+    from pdsgen.untrusted import real_folder
+
+    folder, name = os.path.split(os.path.abspath(path))
+    try:
+        if name and not stat.S_ISLNK(os.lstat(path).st_mode):
+            return os.path.join(real_folder(folder), name)
+    except OSError:
+        pass
+    return os.path.realpath(path)

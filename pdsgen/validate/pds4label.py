@@ -8,9 +8,12 @@ Message types are validate's.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -435,6 +438,10 @@ def table_definition_findings(tree: etree._ElementTree, file: str) -> tuple[list
     return out, not out and (not found or declared == found)
 
 
+#: the errors of a stat that mean "no such file" (those `Path.is_file` answers False to)
+_NOT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
 def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> list[Finding]:
     """Referenced files: missing, file_size, md5_checksum, extension versus encoding."""
     from pdsgen.untrusted import name_problem
@@ -460,10 +467,18 @@ def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> li
                                        severity="warning"))
         if not content:
             continue
-        if not fa.path.is_file():
+        try:
+            st = os.stat(fa.path)  # (one stat: is it a file, its size; errors as Path.is_file)
+        except OSError as exc:
+            if exc.errno not in _NOT_THERE:
+                raise
+            st = None
+        except ValueError:
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode):
             out.append(_missing(fa, file, line))
             continue
-        actual = fa.path.stat().st_size
+        actual = st.st_size
         if fa.file_size is not None and fa.file_size != actual:
             out.append(Finding("error.label.filesize_mismatch",
                                f"file_size of {fa.file_name!r} is {fa.file_size} bytes in the label, "
