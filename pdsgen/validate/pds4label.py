@@ -19,7 +19,16 @@ from pathlib import Path
 
 from lxml import etree
 
-from pdsgen.pds4.label import PDS_NS, SCHEMATRON_NS, XSI_NS, child, child_text, children, local
+from pdsgen.pds4.label import (
+    PDS_NS,
+    SCHEMATRON_NS,
+    XSI_NS,
+    child,
+    child_text,
+    children,
+    local,
+    texts,
+)
 from pdsgen.validate.findings import Finding
 
 #: LID: urn:<agency>:<authority>:<bundle>[:<collection>[:<product>]] (context LIDs have
@@ -426,7 +435,8 @@ def table_definition_findings(tree: etree._ElementTree, file: str) -> tuple[list
         return out, True
     declared, found = character_field_counts(tree)
     for f in fields:
-        fmt, dtype = child_text(f, "field_format") or "", (child_text(f, "data_type") or "").strip()
+        values = texts(f, "field_format", "data_type")  # (one pass over the field's children)
+        fmt, dtype = values["field_format"] or "", (values["data_type"] or "").strip()
         if dtype.upper() in _STRING_TYPES_UPPER and "%+" in fmt:
             out.append(Finding("error.label.invalid_object_definition",
                                f"field {child_text(f, 'name')!r}: a string field_format may not have '+' ({fmt})",

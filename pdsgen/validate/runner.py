@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -132,10 +133,10 @@ def _validate_label(p: Path, opts: Options, walked: bool,
 
             return validate_pds3(p, opts).finish()
         return _label_problem(p, walked, "not XML, not a PDS label")
-    from pdsgen.untrusted import doctype_problem, xml_parser
+    from pdsgen.untrusted import doctype_problem
 
     try:
-        tree = etree.ElementTree(etree.fromstring(data, xml_parser(), base_url=str(p)))
+        tree = etree.ElementTree(etree.fromstring(data, _label_parser(), base_url=str(p)))
     except etree.XMLSyntaxError as exc:
         if b"pds.nasa.gov/pds4" not in data[:5000] and b"<Product_" not in data[:5000]:
             return _label_problem(p, walked, f"not well-formed XML: {exc.msg}")
@@ -160,6 +161,19 @@ def _validate_label(p: Path, opts: Options, walked: bool,
         res = ProductResult(str(p), standard="PDS4")
         res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=str(p)))
         return res.finish()
+
+
+_local = threading.local()
+
+
+def _label_parser() -> etree.XMLParser:
+    """This thread's label parser (`untrusted.xml_parser`; a parser serves one thread at a time)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        from pdsgen.untrusted import xml_parser
+
+        parser = _local.parser = xml_parser()
+    return parser
 
 
 def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None,
@@ -688,7 +702,7 @@ def schematron_plan(labels: list[Path], opts: Options, sample: int = 512) -> dic
                 data = fh.read(1 << 20)
         except OSError:
             continue
-        names = {n.decode("ascii", "replace") for n in _START_TAG.findall(data)}
+        names = {n.decode("ascii", "replace") for n in set(_START_TAG.findall(data))}  # (each name once)
         every |= names
         for href in _XML_MODEL.findall(data[:8192]):
             url = href.decode("utf-8", "replace")
