@@ -9,6 +9,7 @@ others; look-ups go by local name (lxml's C-level ``{*}name`` wildcard) so that 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -91,17 +92,22 @@ def _value(node: etree._Element | None, name: str | None, default: str | None = 
     return value if value != "" else default
 
 
-def texts(element: etree._Element, *names: str) -> dict[str, str | None]:
-    """``text(element, name)`` of each of `names`, from one pass over the children (cheaper
-    than a look-up per name when several are read)."""
-    wanted = set(names)
+def first_children(element: etree._Element, names: Collection[str]) -> dict[str, etree._Element]:
+    """The first child element of each of `names` that `element` has (any namespace), from
+    one pass over the children (cheaper than a look-up per name when several are read)."""
     first: dict[str, etree._Element] = {}
     for c in element:
         tag = c.tag
         if isinstance(tag, str):
             name = tag.rsplit("}", 1)[-1]
-            if name in wanted and name not in first:
+            if name in names and name not in first:
                 first[name] = c
+    return first
+
+
+def texts(element: etree._Element, *names: str) -> dict[str, str | None]:
+    """``text(element, name)`` of each of `names`, from one pass over the children."""
+    first = first_children(element, set(names))
     return {name: _value(first.get(name), name) for name in names}
 
 

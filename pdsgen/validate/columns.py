@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pdsgen.model import Field
-from pdsgen.pds4.label import child_text
+from pdsgen.pds4.label import child_text, first_children
 from pdsgen.validate import fieldtypes
 from pdsgen.validate.findings import Finding
 
@@ -122,19 +122,13 @@ def _num_typed(text: str | float | None, dtype: np.dtype | None) -> float | None
 
 
 #: the children of a field `_limits` reads (one pass over the field's children)
-_LIMIT_CHILDREN = ("Field_Statistics", "Object_Statistics", "maximum_field_length")
+_LIMIT_CHILDREN = frozenset({"Field_Statistics", "Object_Statistics", "maximum_field_length"})
 
 
 def _limits(field_el, special: dict | None, dtype: np.dtype | None = None) -> FieldLimits:
     lim = FieldLimits()
     if field_el is not None:
-        found = {}
-        for c in field_el:
-            tag = c.tag
-            if isinstance(tag, str):
-                name = tag.rsplit("}", 1)[-1]
-                if name in _LIMIT_CHILDREN and name not in found:
-                    found[name] = c
+        found = first_children(field_el, _LIMIT_CHILDREN)
         stats = found.get("Field_Statistics")
         if stats is None:
             stats = found.get("Object_Statistics")
