@@ -999,14 +999,38 @@ def test_stream_table_after_a_heading_line_and_a_column_into_the_line_end(tmp_pa
     assert np.asarray(pds4_read(r.pds4_label)["TABLE"]["TB"]).tolist() == [245.125, 244.5]
 
 
-@pytest.mark.xfail(strict=True, reason="pad fields of gapped ITEMS (c9cd613): the pad after the last item lies "
-                                       "over the CR LF when the column ends the row (docs/migrate.md)")
 def test_ascii_items_column_last_in_the_row(tmp_path, ctx_file):
     """MGS TES / Mars Express ASCII tables: the last COLUMN has ITEMS with ITEM_OFFSET >
     ITEM_BYTES (a blank between items) and BYTES ending at its last item, the standard
-    PDS3 form. Migrated before the pad fields of gapped groups; refused since."""
+    PDS3 form. Refused after the pad fields of gapped groups (the pad after the last item
+    lay over the CR LF); now the blank before each item is the pad: the group starts at
+    the blank before the first item (byte 2), group_length 3 × 4 ends at the last item."""
     files, lbl = ascii_product("AI_1", ["A 1.0 2.0 3.0", "B 4.0 5.0 6.0"],
                                col("K", "CHARACTER", 1, 1)
                                + col("V", "ASCII_REAL", 3, 11, "    ITEMS = 3\n    ITEM_BYTES = 3\n    ITEM_OFFSET = 4\n"))
-    r, _ = migrated(tmp_path, ctx_file, files, lbl)
+    r, t = migrated(tmp_path, ctx_file, files, lbl)
+    assert texts(t, "//p:Group_Field_Character/p:group_location") == ["2"]
+    assert texts(t, "//p:Group_Field_Character/p:group_length") == ["12"]
+    assert texts(t, "//p:Group_Field_Character/p:Field_Character/p:name") == ["V_PAD", "V"]
+    assert texts(t, "//p:Group_Field_Character/p:Field_Character/p:field_location") == ["1", "2"]
+    assert any("1 byte(s) before its fields" in n for n in r.notes)
     assert np.asarray(pds4_read(r.pds4_label)["TABLE"]["V"]).tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+
+
+def test_binary_items_column_last_in_the_row(tmp_path, ctx_file):
+    """The binary analogue: 2-byte items every 4 bytes, BYTES = 10 ending at the last item,
+    the last column of a 12-byte row: the two bytes before each item are its pad
+    (UnsignedMSB2), the group starts at byte 3 (after the 2-byte column K)."""
+    k = np.array([7, 8], ">u2")
+    v = np.array([[1, 2, 3], [-4, 5, -6]], ">i2")
+    rows = b"".join(k[i:i + 1].tobytes() + b"".join(b"\xee\xee" + v[i, j:j + 1].tobytes() for j in range(3)) for i in range(2))
+    cols = col("K", "MSB_UNSIGNED_INTEGER", 1, 2) + col(
+        "V", "MSB_INTEGER", 5, 10, "    ITEMS = 3\n    ITEM_BYTES = 2\n    ITEM_OFFSET = 4\n")
+    lbl = table_label("BI_1", cols, file="B.DAT", rows=2, row_bytes=14)
+    r, t = migrated(tmp_path, ctx_file, {"B.DAT": rows, "B.LBL": lbl}, "B.LBL")
+    assert texts(t, "//p:Group_Field_Binary/p:group_location") == ["3"]
+    assert texts(t, "//p:Group_Field_Binary/p:group_length") == ["12"]
+    assert texts(t, "//p:Group_Field_Binary/p:Field_Binary/p:data_type") == ["UnsignedMSB2", "SignedMSB2"]
+    table = pds4_read(r.pds4_label)["TABLE"]
+    assert np.asarray(table["V"]).tolist() == [[1, 2, 3], [-4, 5, -6]]
+    assert np.asarray(table["K"]).tolist() == [7, 8]

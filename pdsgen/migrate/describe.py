@@ -300,13 +300,39 @@ def _tree(fields: list[Field]) -> list[Any]:
     return root
 
 
+def _span(node: Any) -> tuple[int, int]:
+    """Bytes [start, end) of a `_tree` node in the record (0-based), all repetitions."""
+    if isinstance(node, Field):
+        return node.location, node.location + node.length
+    if isinstance(node, _Packed):
+        return node.location, node.location + node.length
+    spans = [_span(c) for c in node.children]
+    start = min(s for s, _ in spans)
+    return start, max(e for _, e in spans) + (node.repetitions - 1) * node.stride
+
+
+def _free(lo: int, hi: int, bounds: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    """Bytes [lo, hi) lie inside ``bounds`` and no other node's span."""
+    return bounds[0] <= lo and hi <= bounds[1] and not any(s < hi and lo < e for s, e in others)
+
+
+def _renumbered(items: list[dict[str, Any]], by: int) -> list[dict[str, Any]]:
+    """Items of one group level with their field numbers moved up by ``by``."""
+    return [{**it, "number": it["number"] + by} if it["kind"] in ("field", "packed") else it for it in items]
+
+
 def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[str], where: str,
            notes: Notes, units: dict[str, str], data: np.ndarray | None = None,
            real_in_integer: frozenset[str] = frozenset(),
-           raw_text: Callable[[Field], np.ndarray | None] | None = None) -> tuple[list[dict[str, Any]], int, int]:
+           raw_text: Callable[[Field], np.ndarray | None] | None = None,
+           bounds: tuple[int, int] | None = None) -> tuple[list[dict[str, Any]], int, int]:
+    """PDS4 fields and groups of one level of `_tree` (locations relative to ``base``).
+    ``bounds``: the bytes [lo, hi) this level's fields may occupy (a record's values, a
+    group's repetition), where the unused bytes of a gapped group's repetitions go."""
     out: list[dict[str, Any]] = []
     n_fields = n_groups = 0
-    for node in nodes:
+    spans = [_span(n) for n in nodes] if bounds is not None else []
+    for index, node in enumerate(nodes):
         if isinstance(node, _Packed):
             n_fields += 1
             bits = []
@@ -322,14 +348,27 @@ def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[s
             start = node.start()
             kids, kf, kg = _items(node.children, start, delimited=delimited, allowed=allowed, where=where,
                                   notes=notes, units=units, data=data, real_in_integer=real_in_integer,
-                                  raw_text=raw_text)
+                                  raw_text=raw_text, bounds=None if delimited else (start, start + node.stride))
             extent = 0 if delimited else max(k["location"] + k["length"] - 1 for k in kids)
-            if extent < node.stride and not delimited:  # bytes after the fields of each repetition
-                pads = _pad_fields(node.name, extent + 1, node.stride - extent, kf + 1,
-                                   text=allowed is CHARACTER_TYPES)
-                kids, kf = kids + pads, kf + len(pads)
-                notes.add(f"{where}: group {node.name!r}: the {node.stride - extent} byte(s) after its fields in "
-                          f"each repetition are described as pad field(s) {', '.join(p['name'] for p in pads)}")
+            gap = node.stride - extent
+            if gap > 0 and not delimited:  # unused bytes in each repetition
+                others = spans[:index] + spans[index + 1:]
+                end = spans[index][1] if spans else start
+                if bounds is not None and not _free(end, end + gap, bounds, others) \
+                        and _free(start - gap, start, bounds, others):
+                    # the bytes after the last repetition are taken (the line end, the next column: a
+                    # PDS3 ITEMS column whose BYTES end at its last item): the gap goes before each item
+                    pads = _pad_fields(node.name, 1, gap, 1, text=allowed is CHARACTER_TYPES)
+                    kids = pads + [{**k, "location": k["location"] + gap} for k in _renumbered(kids, len(pads))]
+                    start -= gap
+                    where_pad = "before"
+                else:
+                    pads = _pad_fields(node.name, extent + 1, gap, kf + 1, text=allowed is CHARACTER_TYPES)
+                    kids = kids + pads
+                    where_pad = "after"
+                kf += len(pads)
+                notes.add(f"{where}: group {node.name!r}: the {gap} byte(s) {where_pad} its fields in each "
+                          f"repetition are described as pad field(s) {', '.join(p['name'] for p in pads)}")
             n_groups += 1
             out.append({"kind": "group", "name": node.name, "number": n_groups, "repetitions": node.repetitions,
                         "fields": kf, "groups": kg, "location": None if delimited else start - base + 1,
@@ -362,6 +401,11 @@ def _raw_text(obj: DataObject) -> Callable[[Field], np.ndarray | None]:
     return column
 
 
+def _line_end_bytes(obj: DataObject) -> int:
+    """Bytes of a fixed-width ASCII table's record delimiter (LF 1, CR LF 2)."""
+    return 1 if obj.details.get("record_delimiter") == "line-feed" else 2
+
+
 def _within_line(obj: DataObject, fields: list[Field], notes: Notes) -> list[Field]:
     """An ASCII table's fields whose BYTES run into the record's line end (a frequent label
     error: the last column counted with its CR) end before it, with a note: a PDS4
@@ -372,7 +416,7 @@ def _within_line(obj: DataObject, fields: list[Field], notes: Notes) -> list[Fie
 
     if not obj.record_length:
         return fields
-    end = obj.record_length - (1 if obj.details.get("record_delimiter") == "line-feed" else 2)
+    end = obj.record_length - _line_end_bytes(obj)
     out = []
     for f in fields:
         if not f.shape and f.bits is None and f.location < end < f.location + f.length <= obj.record_length:
@@ -448,9 +492,11 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
     if obj.record_length is None:
         raise UnsupportedError(f"{where}: the label gives no ROW_BYTES")
     fields = _unique_names(obj, notes)
+    values_end = obj.record_length - (_line_end_bytes(obj) if character else 0)
     items, nf, ng = _items(_tree(_within_line(obj, fields, notes) if character else fields), 0, delimited=False,
                            allowed=CHARACTER_TYPES if character else BINARY_FIELD_TYPES, where=where,
-                           notes=notes, units=units, raw_text=_raw_text(obj) if character else None, **kw)
+                           notes=notes, units=units, raw_text=_raw_text(obj) if character else None,
+                           bounds=(0, values_end), **kw)
     delim = str(obj.details.get("record_delimiter") or "")
     if character and delim not in _RECORD_DELIMITERS:
         raise UnsupportedError(f"{where}: ASCII table records end in {delim or 'nothing'!r}; "
