@@ -692,8 +692,6 @@ def test_time_columns_mixing_forms_or_holding_unk_are_text(tmp_path, ctx_file):
 @pytest.mark.parametrize("recs,reason", [
     # Fortran D exponents: the PDS3 reader reads them; PDS4 ASCII_Real has no D form
     ([" 1.000D+05", "-2.500D-01"], "'1.000D+05' is not a valid ASCII_Real"),
-    # blank numeric fields: masked by the PDS3 reader; pds4_tools cannot read them
-    ([" 1.5", "    "], "Unable to convert field 'X'"),
 ])
 def test_numeric_text_pds4_cannot_hold_is_refused(tmp_path, ctx_file, recs, reason):
     """Values of an ASCII_REAL column that PDS4 ASCII_Real (or its reference reader) does
@@ -702,6 +700,31 @@ def test_numeric_text_pds4_cannot_hold_is_refused(tmp_path, ctx_file, recs, reas
     r = product(tmp_path, ctx_file, files, lbl)
     assert r.status == "failed" and reason in r.reason
     assert not list((tmp_path / "out").glob("*.xml"))
+
+
+def test_index_table_numeric_columns_holding_blank_na_unk_are_text(tmp_path, ctx_file):
+    """PDS3 index tables: an ASCII_REAL column holding blanks and ``N/A`` (beside a
+    MISSING_CONSTANT -999 that stays a number) and an ASCII_INTEGER column holding ``UNK``
+    (before: refused, pds4_tools "Unable to convert field"). pds4_tools converts every cell
+    of a numeric Table_Character field before matching special constants, so they are
+    described as ASCII_String (same text, a note); the PDS3 reading's numbers equal the
+    text read as numbers, its masked values are the non-numbers. A clean numeric column
+    beside them stays ASCII_Real."""
+    recs = ["  1.5,  3, 2.25", "     ,  4, 0.5 ", "  N/A,UNK,-1.0 ", " -999,  7, 8.0 "]
+    files, lbl = ascii_product("IX_1", recs, col("X", "ASCII_REAL", 1, 5, "    MISSING_CONSTANT = -999\n")
+                               + col("N", "ASCII_INTEGER", 7, 3) + col("Y", "ASCII_REAL", 11, 5))
+    r, t = migrated(tmp_path, ctx_file, files, lbl)
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String", "ASCII_String", "ASCII_Real"]
+    assert texts(t, "//p:Field_Character[p:name='X']//p:missing_constant") == ["-999"]
+    assert any("field 'X': ASCII_Real values that are not numbers ('     ')" in n for n in r.notes)
+    assert any("field 'N': ASCII_Integer values that are not numbers ('UNK')" in n for n in r.notes)
+    table = pds4_read(r.pds4_label)["TABLE"]
+    assert [str(x).strip() for x in np.asarray(table["X"])] == ["1.5", "", "N/A", "-999"]
+    assert [str(x).strip() for x in np.asarray(table["N"])] == ["3", "4", "UNK", "7"]
+    assert np.asarray(table["Y"]).tolist() == [2.25, 0.5, -1.0, 8.0]
+    pds3 = pdsgen.open(tmp_path / "in" / lbl)["TABLE"].data
+    assert np.ma.getmaskarray(pds3["X"]).tolist() == [False, True, True, False]
+    assert np.ma.getdata(pds3["X"])[[0, 3]].tolist() == [1.5, -999.0]
 
 
 def test_vims_style_spectral_qube_with_qube_pointer_structure_file_and_suffixes(tmp_path, ctx_file):

@@ -173,6 +173,12 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                 notes: Notes, units: dict[str, str], data: np.ndarray | None = None,
                 real_in_integer: frozenset[str] = frozenset(),
                 raw_text: Callable[[Field], np.ndarray | None] | None = None) -> dict[str, Any]:
+    """One PDS3 column → a PDS4 field. ``raw_text`` (fixed-width character tables only)
+    gives a column's cells as written. A numeric column of such a table holding values
+    the PDS3 reader masks as not numbers (blank, ``N/A``, ``UNK``: frequent in index
+    tables) is described as ASCII_String with a note: pds4_tools converts every cell of a
+    numeric Table_Character field before any special constant is matched (its
+    ``data_type_convert_table_ascii``), so no Special_Constants entry would let it read them."""
     source_type = f.data_type
     if source_type in ("ASCII_Date_Time", "ASCII_Date") and data is not None:
         source_type = _date_type(source_type, data[f.name], f"{where}: field {f.name!r}", notes)
@@ -182,7 +188,18 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                   "described as ASCII_Real (same values)")
     data_type = pds4_data_type(source_type, allowed, where=f"{where}: field {f.name!r}",
                                label_type=f.label_data_type)
-    if data_type == "ASCII_String" and data is not None and f.name in (data.dtype.names or ()):
+    numeric_text = False
+    if data_type in _ASCII_NUMBERS and raw_text is not None and data is not None \
+            and f.name in (data.dtype.names or ()) and np.ma.getmaskarray(data[f.name]).any():
+        data_type, numeric_text = "ASCII_String", True
+        notes.add(f"{where}: field {f.name!r}: {source_type} values that are not numbers "
+                  f"({_first_masked_text(f, data[f.name], raw_text)}): described as ASCII_String (same text; "
+                  "pds4_tools converts every value of a numeric Table_Character field, special constants "
+                  "included, and fails on them)"
+                  + ("; its scaling_factor/value_offset are left out" if f.scaling_factor is not None
+                     or f.value_offset is not None else ""))
+    if data_type == "ASCII_String" and data is not None and f.name in (data.dtype.names or ()) \
+            and not numeric_text:
         data_type = _string_type(data[f.name], f"{where}: field {f.name!r}", notes)
     unit, note = _unit(f.unit, units)
     notes.add(f"{where}: field {f.name!r}: {note}" if note else None)
@@ -196,10 +213,26 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
             constants.update(_inf_nan_constants(values, constants, f"{where}: field {f.name!r}", notes))
     return {
         "kind": "field", "name": f.name, "location": location, "length": length, "data_type": data_type,
-        "field_format": field_format(f.field_format) if data_type in CHARACTER_TYPES else None,
-        "unit": unit, "scaling_factor": f.scaling_factor, "value_offset": f.value_offset,
+        "field_format": field_format(f.field_format) if data_type in CHARACTER_TYPES and not numeric_text else None,
+        "unit": unit, "scaling_factor": None if numeric_text else f.scaling_factor,
+        "value_offset": None if numeric_text else f.value_offset,
         "description": f.description, "special_constants": constants,
     }
+
+
+#: PDS4 numeric character types (a PDS3 column of them holding blanks or ``N/A``, which the
+#: PDS3 reader masks, is described as ASCII_String: see `_field_item`)
+_ASCII_NUMBERS = frozenset({"ASCII_Real", "ASCII_Integer", "ASCII_NonNegative_Integer", "ASCII_Numeric_Base2",
+                            "ASCII_Numeric_Base8", "ASCII_Numeric_Base16"})
+
+
+def _first_masked_text(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.ndarray | None]) -> str:
+    """The first value of a column the PDS3 reader masked (not a number), as written
+    (``'N/A'``, ``'    '``); "blank, N/A …" for a repeated column."""
+    raw = raw_text(f)
+    if raw is None:
+        return "blank, N/A …"
+    return repr(raw[np.ma.getmaskarray(values).reshape(-1)][0].decode("latin-1"))
 
 
 #: Special_Constants a value validate's type check rejects may still be written as (validate's
