@@ -716,7 +716,7 @@ def test_index_table_numeric_columns_holding_blank_na_unk_are_text(tmp_path, ctx
     r, t = migrated(tmp_path, ctx_file, files, lbl)
     assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String", "ASCII_String", "ASCII_Real"]
     assert texts(t, "//p:Field_Character[p:name='X']//p:missing_constant") == ["-999"]
-    assert any("field 'X': ASCII_Real values that are not numbers ('     ')" in n for n in r.notes)
+    assert any("field 'X': ASCII_Real values that are not numbers ('  N/A')" in n for n in r.notes)
     assert any("field 'N': ASCII_Integer values that are not numbers ('UNK')" in n for n in r.notes)
     table = pds4_read(r.pds4_label)["TABLE"]
     assert [str(x).strip() for x in np.asarray(table["X"])] == ["1.5", "", "N/A", "-999"]

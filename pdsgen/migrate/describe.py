@@ -190,7 +190,7 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                                label_type=f.label_data_type)
     numeric_text = False
     if data_type in _ASCII_NUMBERS and raw_text is not None and data is not None \
-            and f.name in (data.dtype.names or ()) and np.ma.getmaskarray(data[f.name]).any():
+            and f.name in (data.dtype.names or ()) and _not_numbers(f, data[f.name], raw_text, location is None):
         data_type, numeric_text = "ASCII_String", True
         notes.add(f"{where}: field {f.name!r}: {source_type} values that are not numbers "
                   f"({_first_masked_text(f, data[f.name], raw_text)}): described as ASCII_String (same text; "
@@ -226,13 +226,27 @@ _ASCII_NUMBERS = frozenset({"ASCII_Real", "ASCII_Integer", "ASCII_NonNegative_In
                             "ASCII_Numeric_Base8", "ASCII_Numeric_Base16"})
 
 
+def _not_numbers(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.ndarray | None],
+                 delimited: bool) -> bool:
+    """Whether a numeric column holds values the PDS3 reader masked as not numbers that a
+    PDS4 numeric field cannot hold: any in a fixed-width table; in a delimited table only
+    non-empty ones (pds4_tools and validate take an empty delimited value as null)."""
+    masked = np.ma.getmaskarray(values)
+    if not masked.any() or not delimited:
+        return bool(masked.any())
+    raw = raw_text(f)
+    return raw is not None and bool((np.char.str_len(np.char.strip(raw[masked.reshape(-1)])) > 0).any())
+
+
 def _first_masked_text(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.ndarray | None]) -> str:
     """The first value of a column the PDS3 reader masked (not a number), as written
     (``'N/A'``, ``'    '``); "blank, N/A …" for a repeated column."""
     raw = raw_text(f)
     if raw is None:
         return "blank, N/A …"
-    return repr(raw[np.ma.getmaskarray(values).reshape(-1)][0].decode("latin-1"))
+    cells = raw[np.ma.getmaskarray(values).reshape(-1)]
+    shown = cells[np.char.str_len(np.char.strip(cells)) > 0]  # a non-empty one first
+    return repr((shown if shown.size else cells)[0].decode("latin-1"))
 
 
 #: Special_Constants a value validate's type check rejects may still be written as (validate's
@@ -439,6 +453,21 @@ def _line_end_bytes(obj: DataObject) -> int:
     return 1 if obj.details.get("record_delimiter") == "line-feed" else 2
 
 
+def _delimited_text(obj: DataObject) -> Callable[[Field], np.ndarray | None]:
+    """`_raw_text` of a delimited table: a scalar column's values as written, split when
+    first asked for (pdsgen's delimited reader, arrow)."""
+    from pdsgen.data.delimited import column_text
+
+    columns: dict[str, np.ndarray | None] = {}
+
+    def column(f: Field) -> np.ndarray | None:
+        if f.name not in columns:
+            columns[f.name] = column_text(obj, f)
+        return columns[f.name]
+
+    return column
+
+
 def _within_line(obj: DataObject, fields: list[Field], notes: Notes) -> list[Field]:
     """An ASCII table's fields whose BYTES run into the record's line end (a frequent label
     error: the last column counted with its CR) end before it, with a note: a PDS4
@@ -511,7 +540,7 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
                                    "than the label (not only leading title lines); PDS4 Table_Delimited cannot "
                                    "describe them")
         items, nf, ng = _items(_tree(_unique_names(obj, notes)), 0, delimited=True, allowed=CHARACTER_TYPES, where=where,
-                               notes=notes, units=units, **kw)
+                               notes=notes, units=units, raw_text=_delimited_text(obj), **kw)
         delim = str(obj.details.get("field_delimiter", "comma"))
         if delim not in _FIELD_DELIMITERS:
             raise UnsupportedError(f"{where}: field delimiter {delim!r} has no PDS4 equivalent")
