@@ -422,6 +422,38 @@ def test_spreadsheet_leading_title_lines_become_a_header(tmp_path, ctx_file):
     assert r.status == "failed" and "1 records have fewer fields than the label" in r.reason, r.reason
 
 
+def test_spreadsheet_real_column_nan_inf_na_and_blank(tmp_path, ctx_file):
+    """A SPREADSHEET (Table_Delimited) ASCII_REAL column holding ``NaN`` and ``-Inf`` (before:
+    refused by validation, the reader kept no spelling): each spelling as written becomes a
+    special constant, the field stays ASCII_Real, values equal through pds4_tools. A blank
+    value stays a null (pds4_tools masks it, validate takes it); an ``N/A`` in another
+    real column makes that column ASCII_String (pds4_tools cannot convert it)."""
+    label = CSV_LABEL.format(rows=4).replace("FIELDS = 2", "FIELDS = 3").replace("END_OBJECT = SPREADSHEET", """\
+  OBJECT = FIELD
+    NAME = "OTHER"
+    FIELD_NUMBER = 3
+    BYTES = 5
+    DATA_TYPE = ASCII_REAL
+  END_OBJECT = FIELD
+END_OBJECT = SPREADSHEET""")
+    body = b'"A",1.5,1\r\n"B",NaN,N/A\r\n"C",-Inf,2\r\n"D",,3\r\n'
+    r, t = migrated(tmp_path, ctx_file, label, {"S.CSV": body})
+    assert texts(t, "//p:Field_Delimited/p:data_type") == ["ASCII_String", "ASCII_Real", "ASCII_String"]
+    assert texts(t, "//p:Field_Delimited[p:name='VALUE']/p:Special_Constants/p:missing_constant") == ["NaN"]
+    assert texts(t, "//p:Field_Delimited[p:name='VALUE']/p:Special_Constants/p:invalid_constant") == ["-Inf"]
+    assert any("field 'OTHER': ASCII_Real values that are not numbers ('N/A')" in n for n in r.notes)
+    s = pds4_read(r.pds4_label)["SPREADSHEET"]
+    value = s["VALUE"]  # (pds4_tools masks -Inf, equal to its constant, and the blank; NaN equals nothing)
+    assert np.array_equal(np.ma.getdata(value)[:3], [1.5, np.nan, -np.inf], equal_nan=True)
+    assert np.ma.getmaskarray(value).tolist() == [False, False, True, True]
+    assert [str(x).strip() for x in np.asarray(s["OTHER"])] == ["1", "N/A", "2", "3"]
+    import pdsgen
+
+    ours = pdsgen.open(r.pds4_label)["SPREADSHEET"].data["VALUE"]
+    assert np.array_equal(np.ma.getdata(ours)[:3], [1.5, np.nan, -np.inf], equal_nan=True)
+    assert np.ma.getmaskarray(ours)[3]
+
+
 # --------------------------------------------------------------------------- images: packed samples, per-band constants
 
 

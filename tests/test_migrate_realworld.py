@@ -692,8 +692,6 @@ def test_time_columns_mixing_forms_or_holding_unk_are_text(tmp_path, ctx_file):
 @pytest.mark.parametrize("recs,reason", [
     # Fortran D exponents: the PDS3 reader reads them; PDS4 ASCII_Real has no D form
     ([" 1.000D+05", "-2.500D-01"], "'1.000D+05' is not a valid ASCII_Real"),
-    # blank numeric fields: masked by the PDS3 reader; pds4_tools cannot read them
-    ([" 1.5", "    "], "Unable to convert field 'X'"),
 ])
 def test_numeric_text_pds4_cannot_hold_is_refused(tmp_path, ctx_file, recs, reason):
     """Values of an ASCII_REAL column that PDS4 ASCII_Real (or its reference reader) does
@@ -702,6 +700,31 @@ def test_numeric_text_pds4_cannot_hold_is_refused(tmp_path, ctx_file, recs, reas
     r = product(tmp_path, ctx_file, files, lbl)
     assert r.status == "failed" and reason in r.reason
     assert not list((tmp_path / "out").glob("*.xml"))
+
+
+def test_index_table_numeric_columns_holding_blank_na_unk_are_text(tmp_path, ctx_file):
+    """PDS3 index tables: an ASCII_REAL column holding blanks and ``N/A`` (beside a
+    MISSING_CONSTANT -999 that stays a number) and an ASCII_INTEGER column holding ``UNK``
+    (before: refused, pds4_tools "Unable to convert field"). pds4_tools converts every cell
+    of a numeric Table_Character field before matching special constants, so they are
+    described as ASCII_String (same text, a note); the PDS3 reading's numbers equal the
+    text read as numbers, its masked values are the non-numbers. A clean numeric column
+    beside them stays ASCII_Real."""
+    recs = ["  1.5,  3, 2.25", "     ,  4, 0.5 ", "  N/A,UNK,-1.0 ", " -999,  7, 8.0 "]
+    files, lbl = ascii_product("IX_1", recs, col("X", "ASCII_REAL", 1, 5, "    MISSING_CONSTANT = -999\n")
+                               + col("N", "ASCII_INTEGER", 7, 3) + col("Y", "ASCII_REAL", 11, 5))
+    r, t = migrated(tmp_path, ctx_file, files, lbl)
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String", "ASCII_String", "ASCII_Real"]
+    assert texts(t, "//p:Field_Character[p:name='X']//p:missing_constant") == ["-999"]
+    assert any("field 'X': ASCII_Real values that are not numbers ('  N/A')" in n for n in r.notes)
+    assert any("field 'N': ASCII_Integer values that are not numbers ('UNK')" in n for n in r.notes)
+    table = pds4_read(r.pds4_label)["TABLE"]
+    assert [str(x).strip() for x in np.asarray(table["X"])] == ["1.5", "", "N/A", "-999"]
+    assert [str(x).strip() for x in np.asarray(table["N"])] == ["3", "4", "UNK", "7"]
+    assert np.asarray(table["Y"]).tolist() == [2.25, 0.5, -1.0, 8.0]
+    pds3 = pdsgen.open(tmp_path / "in" / lbl)["TABLE"].data
+    assert np.ma.getmaskarray(pds3["X"]).tolist() == [False, True, True, False]
+    assert np.ma.getdata(pds3["X"])[[0, 3]].tolist() == [1.5, -999.0]
 
 
 def test_vims_style_spectral_qube_with_qube_pointer_structure_file_and_suffixes(tmp_path, ctx_file):
@@ -999,14 +1022,38 @@ def test_stream_table_after_a_heading_line_and_a_column_into_the_line_end(tmp_pa
     assert np.asarray(pds4_read(r.pds4_label)["TABLE"]["TB"]).tolist() == [245.125, 244.5]
 
 
-@pytest.mark.xfail(strict=True, reason="pad fields of gapped ITEMS (c9cd613): the pad after the last item lies "
-                                       "over the CR LF when the column ends the row (docs/migrate.md)")
 def test_ascii_items_column_last_in_the_row(tmp_path, ctx_file):
     """MGS TES / Mars Express ASCII tables: the last COLUMN has ITEMS with ITEM_OFFSET >
     ITEM_BYTES (a blank between items) and BYTES ending at its last item, the standard
-    PDS3 form. Migrated before the pad fields of gapped groups; refused since."""
+    PDS3 form. Refused after the pad fields of gapped groups (the pad after the last item
+    lay over the CR LF); now the blank before each item is the pad: the group starts at
+    the blank before the first item (byte 2), group_length 3 × 4 ends at the last item."""
     files, lbl = ascii_product("AI_1", ["A 1.0 2.0 3.0", "B 4.0 5.0 6.0"],
                                col("K", "CHARACTER", 1, 1)
                                + col("V", "ASCII_REAL", 3, 11, "    ITEMS = 3\n    ITEM_BYTES = 3\n    ITEM_OFFSET = 4\n"))
-    r, _ = migrated(tmp_path, ctx_file, files, lbl)
+    r, t = migrated(tmp_path, ctx_file, files, lbl)
+    assert texts(t, "//p:Group_Field_Character/p:group_location") == ["2"]
+    assert texts(t, "//p:Group_Field_Character/p:group_length") == ["12"]
+    assert texts(t, "//p:Group_Field_Character/p:Field_Character/p:name") == ["V_PAD", "V"]
+    assert texts(t, "//p:Group_Field_Character/p:Field_Character/p:field_location") == ["1", "2"]
+    assert any("1 byte(s) before its fields" in n for n in r.notes)
     assert np.asarray(pds4_read(r.pds4_label)["TABLE"]["V"]).tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+
+
+def test_binary_items_column_last_in_the_row(tmp_path, ctx_file):
+    """The binary analogue: 2-byte items every 4 bytes, BYTES = 10 ending at the last item,
+    the last column of a 12-byte row: the two bytes before each item are its pad
+    (UnsignedMSB2), the group starts at byte 3 (after the 2-byte column K)."""
+    k = np.array([7, 8], ">u2")
+    v = np.array([[1, 2, 3], [-4, 5, -6]], ">i2")
+    rows = b"".join(k[i:i + 1].tobytes() + b"".join(b"\xee\xee" + v[i, j:j + 1].tobytes() for j in range(3)) for i in range(2))
+    cols = col("K", "MSB_UNSIGNED_INTEGER", 1, 2) + col(
+        "V", "MSB_INTEGER", 5, 10, "    ITEMS = 3\n    ITEM_BYTES = 2\n    ITEM_OFFSET = 4\n")
+    lbl = table_label("BI_1", cols, file="B.DAT", rows=2, row_bytes=14)
+    r, t = migrated(tmp_path, ctx_file, {"B.DAT": rows, "B.LBL": lbl}, "B.LBL")
+    assert texts(t, "//p:Group_Field_Binary/p:group_location") == ["3"]
+    assert texts(t, "//p:Group_Field_Binary/p:group_length") == ["12"]
+    assert texts(t, "//p:Group_Field_Binary/p:Field_Binary/p:data_type") == ["UnsignedMSB2", "SignedMSB2"]
+    table = pds4_read(r.pds4_label)["TABLE"]
+    assert np.asarray(table["V"]).tolist() == [[1, 2, 3], [-4, 5, -6]]
+    assert np.asarray(table["K"]).tolist() == [7, 8]

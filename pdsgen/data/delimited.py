@@ -63,6 +63,16 @@ def _parse(obj: DataObject, raw: bytes | None) -> tuple[Any, int]:
     return checked_slice(obj, table)
 
 
+def column_text(obj: DataObject, f: Field) -> np.ndarray | None:
+    """The values of a scalar field of a delimited table as written (``S<n>``, one per
+    record, quotes removed as the reader removes them); None for a repeated field or an
+    empty table."""
+    if f.shape:
+        return None
+    table, _ = _parse(obj, record_bytes(obj))
+    return None if table is None else fixed_width(table.column(int(f.location)))
+
+
 def record_bytes(obj: DataObject) -> bytes | None:
     """The object's bytes up to the label's record count; None for an empty table the
     label allows (a label promising records of an empty file is a ShortFileError)."""
@@ -438,4 +448,4 @@ def decode_table(obj: DataObject, table: Any, n: int, absent: np.ndarray | None 
     return assemble(columns, n, masks)
 
 
-__all__ = ["read_delimited", "delimiter_char", "as_bytes"]
+__all__ = ["read_delimited", "delimiter_char", "as_bytes", "column_text"]

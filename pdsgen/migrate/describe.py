@@ -173,6 +173,12 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                 notes: Notes, units: dict[str, str], data: np.ndarray | None = None,
                 real_in_integer: frozenset[str] = frozenset(),
                 raw_text: Callable[[Field], np.ndarray | None] | None = None) -> dict[str, Any]:
+    """One PDS3 column → a PDS4 field. ``raw_text`` (fixed-width character tables only)
+    gives a column's cells as written. A numeric column of such a table holding values
+    the PDS3 reader masks as not numbers (blank, ``N/A``, ``UNK``: frequent in index
+    tables) is described as ASCII_String with a note: pds4_tools converts every cell of a
+    numeric Table_Character field before any special constant is matched (its
+    ``data_type_convert_table_ascii``), so no Special_Constants entry would let it read them."""
     source_type = f.data_type
     if source_type in ("ASCII_Date_Time", "ASCII_Date") and data is not None:
         source_type = _date_type(source_type, data[f.name], f"{where}: field {f.name!r}", notes)
@@ -182,7 +188,18 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                   "described as ASCII_Real (same values)")
     data_type = pds4_data_type(source_type, allowed, where=f"{where}: field {f.name!r}",
                                label_type=f.label_data_type)
-    if data_type == "ASCII_String" and data is not None and f.name in (data.dtype.names or ()):
+    numeric_text = False
+    if data_type in _ASCII_NUMBERS and raw_text is not None and data is not None \
+            and f.name in (data.dtype.names or ()) and _not_numbers(f, data[f.name], raw_text, location is None):
+        data_type, numeric_text = "ASCII_String", True
+        notes.add(f"{where}: field {f.name!r}: {source_type} values that are not numbers "
+                  f"({_first_masked_text(f, data[f.name], raw_text)}): described as ASCII_String (same text; "
+                  "pds4_tools converts every value of a numeric Table_Character field, special constants "
+                  "included, and fails on them)"
+                  + ("; its scaling_factor/value_offset are left out" if f.scaling_factor is not None
+                     or f.value_offset is not None else ""))
+    if data_type == "ASCII_String" and data is not None and f.name in (data.dtype.names or ()) \
+            and not numeric_text:
         data_type = _string_type(data[f.name], f"{where}: field {f.name!r}", notes)
     unit, note = _unit(f.unit, units)
     notes.add(f"{where}: field {f.name!r}: {note}" if note else None)
@@ -196,10 +213,40 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
             constants.update(_inf_nan_constants(values, constants, f"{where}: field {f.name!r}", notes))
     return {
         "kind": "field", "name": f.name, "location": location, "length": length, "data_type": data_type,
-        "field_format": field_format(f.field_format) if data_type in CHARACTER_TYPES else None,
-        "unit": unit, "scaling_factor": f.scaling_factor, "value_offset": f.value_offset,
+        "field_format": field_format(f.field_format) if data_type in CHARACTER_TYPES and not numeric_text else None,
+        "unit": unit, "scaling_factor": None if numeric_text else f.scaling_factor,
+        "value_offset": None if numeric_text else f.value_offset,
         "description": f.description, "special_constants": constants,
     }
+
+
+#: PDS4 numeric character types (a PDS3 column of them holding blanks or ``N/A``, which the
+#: PDS3 reader masks, is described as ASCII_String: see `_field_item`)
+_ASCII_NUMBERS = frozenset({"ASCII_Real", "ASCII_Integer", "ASCII_NonNegative_Integer", "ASCII_Numeric_Base2",
+                            "ASCII_Numeric_Base8", "ASCII_Numeric_Base16"})
+
+
+def _not_numbers(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.ndarray | None],
+                 delimited: bool) -> bool:
+    """Whether a numeric column holds values the PDS3 reader masked as not numbers that a
+    PDS4 numeric field cannot hold: any in a fixed-width table; in a delimited table only
+    non-empty ones (pds4_tools and validate take an empty delimited value as null)."""
+    masked = np.ma.getmaskarray(values)
+    if not masked.any() or not delimited:
+        return bool(masked.any())
+    raw = raw_text(f)
+    return raw is not None and bool((np.char.str_len(np.char.strip(raw[masked.reshape(-1)])) > 0).any())
+
+
+def _first_masked_text(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.ndarray | None]) -> str:
+    """The first value of a column the PDS3 reader masked (not a number), as written
+    (``'N/A'``, ``'    '``); "blank, N/A …" for a repeated column."""
+    raw = raw_text(f)
+    if raw is None:
+        return "blank, N/A …"
+    cells = raw[np.ma.getmaskarray(values).reshape(-1)]
+    shown = cells[np.char.str_len(np.char.strip(cells)) > 0]  # a non-empty one first
+    return repr((shown if shown.size else cells)[0].decode("latin-1"))
 
 
 #: Special_Constants a value validate's type check rejects may still be written as (validate's
@@ -300,13 +347,39 @@ def _tree(fields: list[Field]) -> list[Any]:
     return root
 
 
+def _span(node: Any) -> tuple[int, int]:
+    """Bytes [start, end) of a `_tree` node in the record (0-based), all repetitions."""
+    if isinstance(node, Field):
+        return node.location, node.location + node.length
+    if isinstance(node, _Packed):
+        return node.location, node.location + node.length
+    spans = [_span(c) for c in node.children]
+    start = min(s for s, _ in spans)
+    return start, max(e for _, e in spans) + (node.repetitions - 1) * node.stride
+
+
+def _free(lo: int, hi: int, bounds: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    """Bytes [lo, hi) lie inside ``bounds`` and no other node's span."""
+    return bounds[0] <= lo and hi <= bounds[1] and not any(s < hi and lo < e for s, e in others)
+
+
+def _renumbered(items: list[dict[str, Any]], by: int) -> list[dict[str, Any]]:
+    """Items of one group level with their field numbers moved up by ``by``."""
+    return [{**it, "number": it["number"] + by} if it["kind"] in ("field", "packed") else it for it in items]
+
+
 def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[str], where: str,
            notes: Notes, units: dict[str, str], data: np.ndarray | None = None,
            real_in_integer: frozenset[str] = frozenset(),
-           raw_text: Callable[[Field], np.ndarray | None] | None = None) -> tuple[list[dict[str, Any]], int, int]:
+           raw_text: Callable[[Field], np.ndarray | None] | None = None,
+           bounds: tuple[int, int] | None = None) -> tuple[list[dict[str, Any]], int, int]:
+    """PDS4 fields and groups of one level of `_tree` (locations relative to ``base``).
+    ``bounds``: the bytes [lo, hi) this level's fields may occupy (a record's values, a
+    group's repetition), where the unused bytes of a gapped group's repetitions go."""
     out: list[dict[str, Any]] = []
     n_fields = n_groups = 0
-    for node in nodes:
+    spans = [_span(n) for n in nodes] if bounds is not None else []
+    for index, node in enumerate(nodes):
         if isinstance(node, _Packed):
             n_fields += 1
             bits = []
@@ -322,14 +395,27 @@ def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[s
             start = node.start()
             kids, kf, kg = _items(node.children, start, delimited=delimited, allowed=allowed, where=where,
                                   notes=notes, units=units, data=data, real_in_integer=real_in_integer,
-                                  raw_text=raw_text)
+                                  raw_text=raw_text, bounds=None if delimited else (start, start + node.stride))
             extent = 0 if delimited else max(k["location"] + k["length"] - 1 for k in kids)
-            if extent < node.stride and not delimited:  # bytes after the fields of each repetition
-                pads = _pad_fields(node.name, extent + 1, node.stride - extent, kf + 1,
-                                   text=allowed is CHARACTER_TYPES)
-                kids, kf = kids + pads, kf + len(pads)
-                notes.add(f"{where}: group {node.name!r}: the {node.stride - extent} byte(s) after its fields in "
-                          f"each repetition are described as pad field(s) {', '.join(p['name'] for p in pads)}")
+            gap = node.stride - extent
+            if gap > 0 and not delimited:  # unused bytes in each repetition
+                others = spans[:index] + spans[index + 1:]
+                end = spans[index][1] if spans else start
+                if bounds is not None and not _free(end, end + gap, bounds, others) \
+                        and _free(start - gap, start, bounds, others):
+                    # the bytes after the last repetition are taken (the line end, the next column: a
+                    # PDS3 ITEMS column whose BYTES end at its last item): the gap goes before each item
+                    pads = _pad_fields(node.name, 1, gap, 1, text=allowed is CHARACTER_TYPES)
+                    kids = pads + [{**k, "location": k["location"] + gap} for k in _renumbered(kids, len(pads))]
+                    start -= gap
+                    where_pad = "before"
+                else:
+                    pads = _pad_fields(node.name, extent + 1, gap, kf + 1, text=allowed is CHARACTER_TYPES)
+                    kids = kids + pads
+                    where_pad = "after"
+                kf += len(pads)
+                notes.add(f"{where}: group {node.name!r}: the {gap} byte(s) {where_pad} its fields in each "
+                          f"repetition are described as pad field(s) {', '.join(p['name'] for p in pads)}")
             n_groups += 1
             out.append({"kind": "group", "name": node.name, "number": n_groups, "repetitions": node.repetitions,
                         "fields": kf, "groups": kg, "location": None if delimited else start - base + 1,
@@ -362,6 +448,26 @@ def _raw_text(obj: DataObject) -> Callable[[Field], np.ndarray | None]:
     return column
 
 
+def _line_end_bytes(obj: DataObject) -> int:
+    """Bytes of a fixed-width ASCII table's record delimiter (LF 1, CR LF 2)."""
+    return 1 if obj.details.get("record_delimiter") == "line-feed" else 2
+
+
+def _delimited_text(obj: DataObject) -> Callable[[Field], np.ndarray | None]:
+    """`_raw_text` of a delimited table: a scalar column's values as written, split when
+    first asked for (pdsgen's delimited reader, arrow)."""
+    from pdsgen.data.delimited import column_text
+
+    columns: dict[str, np.ndarray | None] = {}
+
+    def column(f: Field) -> np.ndarray | None:
+        if f.name not in columns:
+            columns[f.name] = column_text(obj, f)
+        return columns[f.name]
+
+    return column
+
+
 def _within_line(obj: DataObject, fields: list[Field], notes: Notes) -> list[Field]:
     """An ASCII table's fields whose BYTES run into the record's line end (a frequent label
     error: the last column counted with its CR) end before it, with a note: a PDS4
@@ -372,7 +478,7 @@ def _within_line(obj: DataObject, fields: list[Field], notes: Notes) -> list[Fie
 
     if not obj.record_length:
         return fields
-    end = obj.record_length - (1 if obj.details.get("record_delimiter") == "line-feed" else 2)
+    end = obj.record_length - _line_end_bytes(obj)
     out = []
     for f in fields:
         if not f.shape and f.bits is None and f.location < end < f.location + f.length <= obj.record_length:
@@ -434,7 +540,7 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
                                    "than the label (not only leading title lines); PDS4 Table_Delimited cannot "
                                    "describe them")
         items, nf, ng = _items(_tree(_unique_names(obj, notes)), 0, delimited=True, allowed=CHARACTER_TYPES, where=where,
-                               notes=notes, units=units, **kw)
+                               notes=notes, units=units, raw_text=_delimited_text(obj), **kw)
         delim = str(obj.details.get("field_delimiter", "comma"))
         if delim not in _FIELD_DELIMITERS:
             raise UnsupportedError(f"{where}: field delimiter {delim!r} has no PDS4 equivalent")
@@ -448,9 +554,11 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
     if obj.record_length is None:
         raise UnsupportedError(f"{where}: the label gives no ROW_BYTES")
     fields = _unique_names(obj, notes)
+    values_end = obj.record_length - (_line_end_bytes(obj) if character else 0)
     items, nf, ng = _items(_tree(_within_line(obj, fields, notes) if character else fields), 0, delimited=False,
                            allowed=CHARACTER_TYPES if character else BINARY_FIELD_TYPES, where=where,
-                           notes=notes, units=units, raw_text=_raw_text(obj) if character else None, **kw)
+                           notes=notes, units=units, raw_text=_raw_text(obj) if character else None,
+                           bounds=(0, values_end), **kw)
     delim = str(obj.details.get("record_delimiter") or "")
     if character and delim not in _RECORD_DELIMITERS:
         raise UnsupportedError(f"{where}: ASCII table records end in {delim or 'nothing'!r}; "

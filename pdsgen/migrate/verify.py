@@ -31,9 +31,11 @@ def values_difference(a: Any, b: Any) -> str | None:
     """None if ``a`` and ``b`` hold equal values element by element, else what differs."""
     if isinstance(a, bytes | str) or isinstance(b, bytes | str):
         return None if a == b else f"{type(a).__name__} of {len(a)} vs {len(b)}: contents differ"
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = np.asanyarray(a), np.asanyarray(b)
     if a.shape != b.shape:
         return f"shape {a.shape} vs {b.shape}"
+    if a.dtype.kind in "iuf" and b.dtype.kind in "SU":
+        return _numbers_as_text_difference(a, b)
     if np.ma.isMaskedArray(a) or np.ma.isMaskedArray(b):
         a, b = np.ma.getdata(a), np.ma.getdata(b)
     if a.dtype.kind in "SUO" or b.dtype.kind in "SUO":
@@ -55,6 +57,35 @@ def values_difference(a: Any, b: Any) -> str | None:
     bad = np.argwhere(~eq) if eq.ndim else np.zeros((1, 0), int)
     first = tuple(int(i) for i in bad[0])
     return f"{int((~eq).sum())} values differ, first at {first}: {a[first]!r} vs {b[first]!r}"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _numbers_as_text_difference(a: np.ndarray, b: np.ndarray) -> str | None:
+    """A PDS3 numeric column (``a``, masked where its text is not a number: blank, ``N/A``)
+    against the same cells described as text (``b``): each unmasked value equals its text
+    read as a number, each masked one's text is not a number."""
+    text = _norm_text(np.ma.getdata(b))
+    masked = np.ma.getmaskarray(a)
+    values = np.ma.getdata(a)
+    eq = np.zeros(a.shape, bool)
+    try:
+        read = text[~masked].astype(np.float64 if values.dtype.kind == "f" else np.int64)
+    except (ValueError, OverflowError) as exc:
+        return f"text that the PDS3 reading took as numbers does not read as numbers: {exc}"
+    eq[~masked] = (read == values[~masked]) | (np.isnan(read) & np.isnan(values[~masked].astype(np.float64)))
+    numbers = [t for t in np.unique(text[masked]).tolist() if _is_number(t)]  # of few distinct spellings
+    eq[masked] = ~np.isin(text[masked], np.array(numbers, dtype=text.dtype))
+    if eq.all():
+        return None
+    first = tuple(int(i) for i in np.argwhere(~eq)[0])
+    return f"{int((~eq).sum())} values differ, first at {first}: {a[first]!r} vs {text[first]!r}"
 
 
 def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]:
