@@ -807,3 +807,47 @@ def test_formats_skip_blank_values_in_big_columns_with_stray_bytes(tmp_path):
     assert sorted({(f.type, f.record) for f in found}) == [
         ("error.table.field_value_data_type_mismatch", 5002),  # its 2 characters after the point are
         ("error.table.field_value_format_specifier_mismatch", 5002)]  # the precision (no precision error)
+
+
+@pytest.mark.parametrize("name", ["error_constant", "invalid_constant", "missing_constant", "not_applicable_constant",
+                                  "saturated_constant", "unknown_constant"])
+def test_the_six_non_range_constants_exempt_a_value_from_its_grammar(tmp_path, name):
+    # validate's SpecialConstantChecker.isNonConformantSpecialConstant: a value that fails its
+    # data type passes when written exactly as one of these six constants
+    fields = fchar(1, "X", 1, "ASCII_Integer", 4, f"<Special_Constants><{name}>N/A</{name}></Special_Constants>")
+    found = run(tmp_path, char_table(3, 6, fields, 1), b"  12\r\n N/A\r\n  NA\r\n")
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_data_type_mismatch", 3)]
+
+
+@pytest.mark.parametrize("name", ["high_instrument_saturation", "high_representation_saturation",
+                                  "low_instrument_saturation", "low_representation_saturation",
+                                  "valid_maximum"])
+def test_saturation_and_range_constants_do_not_exempt_a_value(tmp_path, name):
+    # the saturation constants (commented out of isNonConformantSpecialConstant) and the valid
+    # range must conform to the data type: a value written as them is still a grammar error
+    fields = fchar(1, "X", 1, "ASCII_String", 4, f"<Special_Constants><{name}>NaN</{name}></Special_Constants>")
+    found = run(tmp_path, char_table(2, 6, fields, 1), b"  ab\r\n NaN\r\n")
+    assert ("error.table.field_value_data_type_mismatch", 2) in [(f.type, f.record) for f in found]
+
+
+def test_nan_and_infinity_in_binary_floats_are_not_numbers_to_compare(tmp_path):
+    # validate reads a binary float as Java text ("NaN", "Infinity", "-Infinity"), which
+    # checkSpecialMinMax cannot cast to a number: field_value_not_a_number, and no range error
+    values = np.array([1.0, np.nan, np.inf, -np.inf, 600.0], dtype=">f4")
+    stats = "<Field_Statistics><maximum>500</maximum><minimum>-10</minimum></Field_Statistics>"
+    fields = fbin(1, "F", 1, "IEEE754MSBSingle", 4, stats)
+    found = run(tmp_path, bin_table(5, 4, fields, 1), values.tobytes(), "t.dat")
+    assert [(f.type, f.record) for f in found] == [
+        ("error.table.field_value_not_a_number", 2), ("error.table.field_value_not_a_number", 3),
+        ("error.table.field_value_not_a_number", None), ("error.table.field_value_out_of_min_max_range", 5)]
+    assert found[2].extra["count"] == 3
+    # a valid range alone asks for numbers too, and a NaN missing_constant does not exempt a NaN
+    # (the special constants are compared only with values that are numbers)
+    doubles = np.array([np.nan, 2.0], dtype="<f8")
+    valid = ("<Special_Constants><missing_constant>NaN</missing_constant><valid_maximum>9.0</valid_maximum>"
+             "</Special_Constants>")
+    found = run(tmp_path, bin_table(2, 8, fbin(1, "D", 1, "IEEE754LSBDouble", 8, valid), 1), doubles.tobytes(),
+                "t.dat")
+    assert [(f.type, f.record) for f in found] == [("error.table.field_value_not_a_number", 1)]
+    # nothing to compare with: NaN and infinities are accepted
+    assert run(tmp_path, bin_table(5, 4, fbin(1, "F", 1, "IEEE754MSBSingle", 4), 1), values.tobytes(), "t.dat") == []

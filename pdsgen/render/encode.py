@@ -563,6 +563,10 @@ def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3:
             pds4_type, pds3_type = binary_types(values.dtype, byte_order)
             consts = {k: _scalar_text(v, values.dtype) for k, v in col.special_constants.items()}
             lo, hi = _statistics(col)
+            if values.dtype.kind == "f" and not np.isfinite(values).all():
+                # validate reads a NaN/infinity as text it cannot compare with a minimum/maximum
+                # (error.table.field_value_not_a_number): no Field_Statistics then
+                lo = hi = None
             spec = replace(col.field, data_type=pds4_type, label_data_type=pds3_type if pds3 else pds4_type,
                            special_constants=consts, minimum=lo, maximum=hi)
             arr, fmt, width = values, dt.str, dt.itemsize

@@ -29,6 +29,11 @@ RECORD_DELIMITERS = {
 #: tables bigger than this are checked field by field in a thread pool (Arrow/numpy release the GIL)
 PARALLEL_BYTES = 8 << 20
 RANGE_CONSTANTS = ("valid_minimum", "valid_maximum")
+#: the special constants a value written exactly as them exempts from its data type's grammar
+#: (validate's SpecialConstantChecker.isNonConformantSpecialConstant: a text comparison; the
+#: four saturation constants and the valid range must conform to the data type, so never exempt)
+TEXT_CONSTANTS = ("error_constant", "invalid_constant", "missing_constant", "not_applicable_constant",
+                  "saturated_constant", "unknown_constant")
 
 
 @dataclass
@@ -144,7 +149,7 @@ def _limits(field_el, special: dict | None, dtype: np.dtype | None = None) -> Fi
     lim.valid_max = _num_typed(special.get("valid_maximum"), dtype)
     lim.constants = tuple(v for k, s in special.items() if k not in RANGE_CONSTANTS
                           and (v := _num_typed(s, dtype)) is not None)
-    lim.constant_texts = frozenset(str(s).strip() for k, s in special.items() if k not in RANGE_CONSTANTS)
+    lim.constant_texts = frozenset(str(s).strip() for k, s in special.items() if k in TEXT_CONSTANTS)
     return lim
 
 
@@ -575,5 +580,14 @@ def _binary_column_checks(out, col: np.ndarray, f: Field, lim: FieldLimits, ctx:
         values = bt.decode(np.ascontiguousarray(col))
     except (KeyError, ValueError):
         return
-    _range_checks(out, values, np.ones(len(values), bool), lim, ctx, kind="table", field=field_no,
-                  name=repr(f.name), obj=obj)
+    usable = np.ones(len(values), bool)
+    if values.dtype.kind == "f":
+        # validate reads the value as text (Java's "NaN", "Infinity", "-Infinity"), which
+        # checkSpecialMinMax cannot cast to a number (NumberUtils.isCreatable): an error and no
+        # range or special-constant comparison, a NaN special constant included
+        usable = np.isfinite(values)
+        if not usable.all():
+            _report(out, ~usable, "error.table.field_value_not_a_number",
+                    lambda i: f"field {f.name!r} value {values[i]} is not a number to compare with the "
+                              "field's minimum/maximum", ctx, field=field_no, obj=obj)
+    _range_checks(out, values, usable, lim, ctx, kind="table", field=field_no, name=repr(f.name), obj=obj)
