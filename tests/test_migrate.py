@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -1432,3 +1434,69 @@ def test_vax_and_ibm_integers_map_vax_ibm_reals_refused(tmp_path, ctx_file):
     r = migrate_product(img, options(tmp_path, ctx_file, out=tmp_path / "o2"))
     assert r.reason == ("object 'IMAGE': PDS3 data type 'IBM_REAL' has no PDS4 data type (VAX/IBM reals, binary "
                         "BOOLEAN and LSB bit strings cannot be described without rewriting the data)")
+
+
+def test_pdsgen_record_description_per_shape(tmp_path, ctx_file, monkeypatch):
+    """pdsgen's PDS4 reader describes a fixed-width record once per exact Record_* XML:
+    a label of the same shape over other bytes reads its own values with equal fields; a
+    record that differs in one text deep inside (a data type, a grouped field's location)
+    is described anew; callers get fields of their own; a record whose description fails
+    fails every time."""
+    import pdsgen
+    from pdsgen.errors import LabelError
+    from pdsgen.pds4 import objects
+
+    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
+    values = binary_values()
+    values["U"][2] = 7
+    other = make_binary(tmp_path / "other")
+    (tmp_path / "other" / "BIN.DAT").write_bytes(values.tobytes())
+    r2 = migrate_product(other, options(tmp_path, ctx_file, out=tmp_path / "out2"))
+    assert r.status == r2.status == "migrated"
+    text = Path(r2.pds4_label).read_text()
+    variants = {  # the same bytes: U read big-endian; PAIR's A (inside a group) read unsigned
+        "SWAPPED": text.replace("UnsignedLSB2", "UnsignedMSB2"),
+        "UNSIGNED": text.replace("SignedMSB2", "UnsignedMSB2"),
+    }
+    assert all(v != text for v in variants.values())
+    for name, variant in variants.items():
+        (tmp_path / "out2" / f"{name}.xml").write_text(variant)
+    labels = [Path(r.pds4_label), Path(r2.pds4_label), *(tmp_path / "out2" / f"{n}.xml" for n in variants)]
+
+    def layout(obj):
+        return [(f.name, f.data_type, f.location, f.length, f.shape, f.strides, f.group_path, f.bits,
+                 f.special_constants, f.unit, f.scaling_factor) for f in obj.fields]
+
+    built = []
+    import pdsgen.data.io as dio
+
+    overlap = dio.field_overlap  # (once per description of a record)
+    monkeypatch.setattr(dio, "field_overlap", lambda *a, **k: built.append(1) or overlap(*a, **k))
+    monkeypatch.setattr(objects, "_RECORDS", OrderedDict())
+    monkeypatch.setattr(objects, "_RECORDS_KEPT", 0)  # nothing remembered: each described alone
+    plain = [pdsgen.open(p).objects[0] for p in labels]
+    assert len(built) == 4
+    built.clear()
+    monkeypatch.setattr(objects, "_RECORDS_KEPT", 64)
+    cached = [pdsgen.open(p).objects[0] for p in labels]
+    assert len(built) == 3  # the two labels of one shape share one description
+    for want, got in zip(plain, cached, strict=True):
+        assert layout(want) == layout(got)
+        assert want.data.tobytes() == got.data.tobytes() and want.data.dtype == got.data.dtype
+    assert cached[1].data["U"].tolist() == [0, 1, 7, 2, 3] and cached[0].data["U"].tolist() == [0, 1, 65535, 2, 3]
+    assert cached[2].data["U"].tolist() == [0, 256, 1792, 512, 768]  # the same bytes read big-endian
+    assert {f.name: f.data_type for f in cached[3].fields}["A"] == "UnsignedMSB2"
+    signed = cached[1].data["A"]
+    assert (signed < 0).any() and cached[3].data["A"].tolist() == (signed.astype(np.int32) % 65536).tolist()
+    # fields of their own: changing one changes no later description
+    first = cached[0].fields[0]
+    first.location += 100
+    first.special_constants["missing_constant"] = 12345
+    again = pdsgen.open(labels[0]).objects[0]
+    assert layout(again) == layout(plain[0]) and len(built) == 3
+    # a description that fails is never remembered
+    bad = tmp_path / "out2" / "BAD.xml"
+    bad.write_text(re.sub(r"(<Record_Binary>\s*<fields>)5(</fields>)", r"\g<1>6\2", text))
+    for _ in range(2):
+        obj = pdsgen.open(bad).objects[0]
+        assert isinstance(obj.error, LabelError) and "fields" in str(obj.error)

@@ -8,6 +8,9 @@ with ``shape``/``strides`` (bytes for fixed tables, columns for delimited ones).
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +281,49 @@ def build_object(el: etree._Element, tag: str, index: int, data_file: Path, *, l
     return obj
 
 
+#: fixed-width record descriptions by the exact XML of their Record_* element (see
+#: `record_fields`), most recently used last
+_RECORDS: OrderedDict[bytes, tuple[tuple[Field, ...], tuple[str, ...], str | None]] = OrderedDict()
+_RECORDS_KEPT = 64
+_RECORDS_LOCK = threading.Lock()
+
+
+def record_fields(record: etree._Element, *, path: Path, obj: str) -> tuple[list[Field], list[str], str | None]:
+    """The fields of a Record_Character/Record_Binary (`fixed_fields`), the bit-field
+    problems `fixed_fields` reports and the first overlap of two fields
+    (`pdsgen.data.io.field_overlap`), or the `LabelError` that stops its description.
+
+    All three are pure functions of the record element's XML (``path`` and ``obj`` only
+    name the label in errors, which are never remembered), so they are remembered per
+    exact serialisation of that element — every tag with its namespace, text, attribute
+    and child — and a record of the same XML (many products of one shape: a migration,
+    a delivery's validation) gets copies of them instead of being described again. Each
+    caller gets fields of its own (fresh `Field` objects and dicts)."""
+    key = etree.tostring(record, with_tail=False)
+    with _RECORDS_LOCK:
+        found = _RECORDS.get(key)
+        if found is not None:
+            _RECORDS.move_to_end(key)
+    if found is None:
+        problems: list[str] = []
+        fields = fixed_fields(record, path=path, obj=obj, problems=problems)
+        from pdsgen.data.io import field_overlap
+
+        found = (tuple(_field_copy(f) for f in fields), tuple(problems), field_overlap(fields))
+        with _RECORDS_LOCK:
+            _RECORDS[key] = found
+            while len(_RECORDS) > _RECORDS_KEPT:
+                _RECORDS.popitem(last=False)
+    return [_field_copy(f) for f in found[0]], list(found[1]), found[2]
+
+
+def _field_copy(f: Field) -> Field:
+    out = copy.copy(f)
+    out.special_constants = dict(f.special_constants)
+    out.extra = dict(f.extra)
+    return out
+
+
 def _describe(obj: DataObject, el: etree._Element, tag: str, label_path: Path) -> None:
     name = obj.name
     if obj.kind == "array":
@@ -311,11 +357,7 @@ def _describe(obj: DataObject, el: etree._Element, tag: str, label_path: Path) -
             check_counts(record, path=label_path, obj=name)
         else:
             warn_counts(obj, record, path=label_path)
-        problems: list[str] = []
-        obj.fields = fixed_fields(record, path=label_path, obj=name, problems=problems)
-        from pdsgen.data.io import field_overlap
-
-        overlap = field_overlap(obj.fields)
+        obj.fields, problems, overlap = record_fields(record, path=label_path, obj=name)
         for problem in problems:
             obj.warn(problem, file=label_path)
         if overlap:  # archived products do this (by a byte); read as labelled, said loudly
