@@ -1500,3 +1500,63 @@ def test_pdsgen_record_description_per_shape(tmp_path, ctx_file, monkeypatch):
     for _ in range(2):
         obj = pdsgen.open(bad).objects[0]
         assert isinstance(obj.error, LabelError) and "fields" in str(obj.error)
+
+
+def test_products_prepared_in_one_batch_as_alone(tmp_path, ctx_file, monkeypatch):
+    """Products prepared together (their Schematron runs in one Saxon transform, each staged
+    in a slot of its own): each is what it is migrated alone — the one the Schematron
+    rejects (a purpose outside the PDS4 values, from a --templates override for that LID
+    only) fails with its own finding and leaves nothing in --out, the others' labels are
+    byte for byte those migrated alone, and two of them whose data files share a name and
+    bytes (staged side by side) share the file."""
+    import pdsgen.validate.schematron as sch
+    from pdsgen.migrate import run
+
+    templates = tmp_path / "templates"
+    (templates / "pds4" / "migrate").mkdir(parents=True)
+    original = (Path(__file__).parent.parent / "templates/pds4/migrate/Product_Observational.xml.j2").read_text()
+    assert original.count("{{ product.purpose }}") == 1
+    (templates / "pds4/migrate/Product_Observational.xml.j2").write_text(original.replace(
+        "{{ product.purpose }}", "{{ 'Nonsense' if product.lid.endswith(':bad') else product.purpose }}"))
+    make_binary(tmp_path / "in" / "a", pid="GOOD_1")
+    make_binary(tmp_path / "in" / "b", pid="BAD", stem="B")
+    (make_binary(tmp_path / "in" / "c", pid="GOOD_2")).rename(tmp_path / "in" / "c" / "C.LBL")
+    batches = []
+    batch_run = sch.check_schematron_batch
+    monkeypatch.setattr(sch, "check_schematron_batch", lambda labels, p: batches.append(len(labels)) or
+                        batch_run(labels, p))
+    results = migrate([tmp_path / "in"], options(tmp_path, ctx_file, templates_dir=str(templates)))
+    assert batches == [3] and run.BATCH >= 3  # one transform for the three
+    assert [r.status for r in results] == ["migrated", "failed", "migrated"], [r.reason for r in results]
+    assert "error.label.schematron: The attribute pds:Primary_Result_Summary/pds:purpose" in results[1].reason
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["BIN.DAT", "BIN.xml", "C.xml"]  # no staging left
+    assert (out / "BIN.DAT").read_bytes() == (tmp_path / "in/a/BIN.DAT").read_bytes()
+    for k, label in enumerate([tmp_path / "in/a/BIN.LBL", tmp_path / "in/b/B.LBL", tmp_path / "in/c/C.LBL"]):
+        alone = migrate_product(label, options(tmp_path, ctx_file, templates_dir=str(templates),
+                                               out=tmp_path / f"alone{k}"))
+        assert (alone.status, alone.reason, alone.notes) == (results[k].status, results[k].reason, results[k].notes)
+        if alone.status == "migrated":
+            assert Path(alone.pds4_label).read_bytes() == Path(results[k].pds4_label).read_bytes()
+        else:
+            assert not (tmp_path / f"alone{k}").exists() or not any((tmp_path / f"alone{k}").iterdir())
+    assert batches[1:] == [1, 1, 1]  # (alone: a transform each)
+
+
+def test_a_failed_batched_schematron_run_validates_that_label_alone(tmp_path, ctx_file, monkeypatch):
+    """A label whose batched Schematron run failed (`check_schematron_batch` gives its
+    ValidationRunError) is validated again alone, with the same outcome as unbatched."""
+    import pdsgen.validate.schematron as sch
+    from pdsgen.errors import ValidationRunError
+
+    for k in range(3):
+        make_binary(tmp_path / "in", pid=f"P_{k}", stem=f"B{k}")
+    batch_run, alone = sch.check_schematron_batch, []
+    single = sch.check_schematron
+    monkeypatch.setattr(sch, "check_schematron", lambda *a, **k: alone.append(1) or single(*a, **k))
+    monkeypatch.setattr(sch, "check_schematron_batch", lambda labels, p: [
+        ValidationRunError("Saxon stopped") if i == 1 else r for i, r in enumerate(batch_run(labels, p))])
+    results = migrate([tmp_path / "in"], options(tmp_path, ctx_file))
+    assert [r.status for r in results] == ["migrated"] * 3 and len(alone) == 1
+    plain = migrate_product(tmp_path / "in/B1.LBL", options(tmp_path, ctx_file, out=tmp_path / "plain"))
+    assert Path(plain.pds4_label).read_bytes() == Path(results[1].pds4_label).read_bytes()
