@@ -556,6 +556,18 @@ def test_pds4_tools_read_back_tells_values_apart(tmp_path, ctx_file):
         "object 'OTHER': pds4_tools reads no such structure (['TABLE'])"]
 
 
+def two_of_one_shape(tmp_path: Path, ctx_file: Path):
+    """Two migrated binary products of one shape (out/, out2/); the second's U[2] is 7."""
+    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
+    values = binary_values()
+    values["U"][2] = 7
+    other = make_binary(tmp_path / "other")
+    (tmp_path / "other" / "BIN.DAT").write_bytes(values.tobytes())
+    r2 = migrate_product(other, options(tmp_path, ctx_file, out=tmp_path / "out2"))
+    assert r.status == r2.status == "migrated"
+    return r, r2
+
+
 def test_pds4_tools_table_description_per_shape(tmp_path, ctx_file, monkeypatch):
     """pds4_tools builds a table's description once per exact table element: a label of the
     same shape over other bytes reads its own values, a table element that differs in one
@@ -571,13 +583,7 @@ def test_pds4_tools_table_description_per_shape(tmp_path, ctx_file, monkeypatch)
         s = pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True)["TABLE"]
         return {f.meta_data["name"]: np.ma.getdata(f).copy() for f in s.fields}
 
-    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
-    values = binary_values()
-    values["U"][2] = 7
-    other = make_binary(tmp_path / "other")
-    (tmp_path / "other" / "BIN.DAT").write_bytes(values.tobytes())
-    r2 = migrate_product(other, options(tmp_path, ctx_file, out=tmp_path / "out2"))
-    assert r.status == r2.status == "migrated"
+    r, r2 = two_of_one_shape(tmp_path, ctx_file)
     # U stored little-endian; the same bytes described as big-endian (one element differs)
     swapped = tmp_path / "out2" / "SWAPPED.xml"
     swapped.write_text(Path(r2.pds4_label).read_text().replace("UnsignedLSB2", "UnsignedMSB2"))
@@ -1446,13 +1452,7 @@ def test_pdsgen_record_description_per_shape(tmp_path, ctx_file, monkeypatch):
     from pdsgen.errors import LabelError
     from pdsgen.pds4 import objects
 
-    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
-    values = binary_values()
-    values["U"][2] = 7
-    other = make_binary(tmp_path / "other")
-    (tmp_path / "other" / "BIN.DAT").write_bytes(values.tobytes())
-    r2 = migrate_product(other, options(tmp_path, ctx_file, out=tmp_path / "out2"))
-    assert r.status == r2.status == "migrated"
+    r, r2 = two_of_one_shape(tmp_path, ctx_file)
     text = Path(r2.pds4_label).read_text()
     variants = {  # the same bytes: U read big-endian; PAIR's A (inside a group) read unsigned
         "SWAPPED": text.replace("UnsignedLSB2", "UnsignedMSB2"),
