@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -554,6 +556,18 @@ def test_pds4_tools_read_back_tells_values_apart(tmp_path, ctx_file):
         "object 'OTHER': pds4_tools reads no such structure (['TABLE'])"]
 
 
+def two_of_one_shape(tmp_path: Path, ctx_file: Path):
+    """Two migrated binary products of one shape (out/, out2/); the second's U[2] is 7."""
+    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
+    values = binary_values()
+    values["U"][2] = 7
+    other = make_binary(tmp_path / "other")
+    (tmp_path / "other" / "BIN.DAT").write_bytes(values.tobytes())
+    r2 = migrate_product(other, options(tmp_path, ctx_file, out=tmp_path / "out2"))
+    assert r.status == r2.status == "migrated"
+    return r, r2
+
+
 def test_pds4_tools_table_description_per_shape(tmp_path, ctx_file, monkeypatch):
     """pds4_tools builds a table's description once per exact table element: a label of the
     same shape over other bytes reads its own values, a table element that differs in one
@@ -569,13 +583,7 @@ def test_pds4_tools_table_description_per_shape(tmp_path, ctx_file, monkeypatch)
         s = pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True)["TABLE"]
         return {f.meta_data["name"]: np.ma.getdata(f).copy() for f in s.fields}
 
-    r = migrate_product(make_binary(tmp_path / "in"), options(tmp_path, ctx_file))
-    values = binary_values()
-    values["U"][2] = 7
-    other = make_binary(tmp_path / "other")
-    (tmp_path / "other" / "BIN.DAT").write_bytes(values.tobytes())
-    r2 = migrate_product(other, options(tmp_path, ctx_file, out=tmp_path / "out2"))
-    assert r.status == r2.status == "migrated"
+    r, r2 = two_of_one_shape(tmp_path, ctx_file)
     # U stored little-endian; the same bytes described as big-endian (one element differs)
     swapped = tmp_path / "out2" / "SWAPPED.xml"
     swapped.write_text(Path(r2.pds4_label).read_text().replace("UnsignedLSB2", "UnsignedMSB2"))
@@ -1432,3 +1440,123 @@ def test_vax_and_ibm_integers_map_vax_ibm_reals_refused(tmp_path, ctx_file):
     r = migrate_product(img, options(tmp_path, ctx_file, out=tmp_path / "o2"))
     assert r.reason == ("object 'IMAGE': PDS3 data type 'IBM_REAL' has no PDS4 data type (VAX/IBM reals, binary "
                         "BOOLEAN and LSB bit strings cannot be described without rewriting the data)")
+
+
+def test_pdsgen_record_description_per_shape(tmp_path, ctx_file, monkeypatch):
+    """pdsgen's PDS4 reader describes a fixed-width record once per exact Record_* XML:
+    a label of the same shape over other bytes reads its own values with equal fields; a
+    record that differs in one text deep inside (a data type, a grouped field's location)
+    is described anew; callers get fields of their own; a record whose description fails
+    fails every time."""
+    import pdsgen
+    from pdsgen.errors import LabelError
+    from pdsgen.pds4 import objects
+
+    r, r2 = two_of_one_shape(tmp_path, ctx_file)
+    text = Path(r2.pds4_label).read_text()
+    variants = {  # the same bytes: U read big-endian; PAIR's A (inside a group) read unsigned
+        "SWAPPED": text.replace("UnsignedLSB2", "UnsignedMSB2"),
+        "UNSIGNED": text.replace("SignedMSB2", "UnsignedMSB2"),
+    }
+    assert all(v != text for v in variants.values())
+    for name, variant in variants.items():
+        (tmp_path / "out2" / f"{name}.xml").write_text(variant)
+    labels = [Path(r.pds4_label), Path(r2.pds4_label), *(tmp_path / "out2" / f"{n}.xml" for n in variants)]
+
+    def layout(obj):
+        return [(f.name, f.data_type, f.location, f.length, f.shape, f.strides, f.group_path, f.bits,
+                 f.special_constants, f.unit, f.scaling_factor) for f in obj.fields]
+
+    built = []
+    import pdsgen.data.io as dio
+
+    overlap = dio.field_overlap  # (once per description of a record)
+    monkeypatch.setattr(dio, "field_overlap", lambda *a, **k: built.append(1) or overlap(*a, **k))
+    monkeypatch.setattr(objects, "_RECORDS", OrderedDict())
+    monkeypatch.setattr(objects, "_RECORDS_KEPT", 0)  # nothing remembered: each described alone
+    plain = [pdsgen.open(p).objects[0] for p in labels]
+    assert len(built) == 4
+    built.clear()
+    monkeypatch.setattr(objects, "_RECORDS_KEPT", 64)
+    cached = [pdsgen.open(p).objects[0] for p in labels]
+    assert len(built) == 3  # the two labels of one shape share one description
+    for want, got in zip(plain, cached, strict=True):
+        assert layout(want) == layout(got)
+        assert want.data.tobytes() == got.data.tobytes() and want.data.dtype == got.data.dtype
+    assert cached[1].data["U"].tolist() == [0, 1, 7, 2, 3] and cached[0].data["U"].tolist() == [0, 1, 65535, 2, 3]
+    assert cached[2].data["U"].tolist() == [0, 256, 1792, 512, 768]  # the same bytes read big-endian
+    assert {f.name: f.data_type for f in cached[3].fields}["A"] == "UnsignedMSB2"
+    signed = cached[1].data["A"]
+    assert (signed < 0).any() and cached[3].data["A"].tolist() == (signed.astype(np.int32) % 65536).tolist()
+    # fields of their own: changing one changes no later description
+    first = cached[0].fields[0]
+    first.location += 100
+    first.special_constants["missing_constant"] = 12345
+    again = pdsgen.open(labels[0]).objects[0]
+    assert layout(again) == layout(plain[0]) and len(built) == 3
+    # a description that fails is never remembered
+    bad = tmp_path / "out2" / "BAD.xml"
+    bad.write_text(re.sub(r"(<Record_Binary>\s*<fields>)5(</fields>)", r"\g<1>6\2", text))
+    for _ in range(2):
+        obj = pdsgen.open(bad).objects[0]
+        assert isinstance(obj.error, LabelError) and "fields" in str(obj.error)
+
+
+def test_products_prepared_in_one_batch_as_alone(tmp_path, ctx_file, monkeypatch):
+    """Products prepared together (their Schematron runs in one Saxon transform, each staged
+    in a slot of its own): each is what it is migrated alone — the one the Schematron
+    rejects (a purpose outside the PDS4 values, from a --templates override for that LID
+    only) fails with its own finding and leaves nothing in --out, the others' labels are
+    byte for byte those migrated alone, and two of them whose data files share a name and
+    bytes (staged side by side) share the file."""
+    import pdsgen.validate.schematron as sch
+    from pdsgen.migrate import run
+
+    templates = tmp_path / "templates"
+    (templates / "pds4" / "migrate").mkdir(parents=True)
+    original = (Path(__file__).parent.parent / "templates/pds4/migrate/Product_Observational.xml.j2").read_text()
+    assert original.count("{{ product.purpose }}") == 1
+    (templates / "pds4/migrate/Product_Observational.xml.j2").write_text(original.replace(
+        "{{ product.purpose }}", "{{ 'Nonsense' if product.lid.endswith(':bad') else product.purpose }}"))
+    make_binary(tmp_path / "in" / "a", pid="GOOD_1")
+    make_binary(tmp_path / "in" / "b", pid="BAD", stem="B")
+    (make_binary(tmp_path / "in" / "c", pid="GOOD_2")).rename(tmp_path / "in" / "c" / "C.LBL")
+    batches = []
+    batch_run = sch.check_schematron_batch
+    monkeypatch.setattr(sch, "check_schematron_batch", lambda labels, p: batches.append(len(labels)) or
+                        batch_run(labels, p))
+    results = migrate([tmp_path / "in"], options(tmp_path, ctx_file, templates_dir=str(templates)))
+    assert batches == [3] and run.BATCH >= 3  # one transform for the three
+    assert [r.status for r in results] == ["migrated", "failed", "migrated"], [r.reason for r in results]
+    assert "error.label.schematron: The attribute pds:Primary_Result_Summary/pds:purpose" in results[1].reason
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["BIN.DAT", "BIN.xml", "C.xml"]  # no staging left
+    assert (out / "BIN.DAT").read_bytes() == (tmp_path / "in/a/BIN.DAT").read_bytes()
+    for k, label in enumerate([tmp_path / "in/a/BIN.LBL", tmp_path / "in/b/B.LBL", tmp_path / "in/c/C.LBL"]):
+        alone = migrate_product(label, options(tmp_path, ctx_file, templates_dir=str(templates),
+                                               out=tmp_path / f"alone{k}"))
+        assert (alone.status, alone.reason, alone.notes) == (results[k].status, results[k].reason, results[k].notes)
+        if alone.status == "migrated":
+            assert Path(alone.pds4_label).read_bytes() == Path(results[k].pds4_label).read_bytes()
+        else:
+            assert not (tmp_path / f"alone{k}").exists() or not any((tmp_path / f"alone{k}").iterdir())
+    assert batches[1:] == [1, 1, 1]  # (alone: a transform each)
+
+
+def test_a_failed_batched_schematron_run_validates_that_label_alone(tmp_path, ctx_file, monkeypatch):
+    """A label whose batched Schematron run failed (`check_schematron_batch` gives its
+    ValidationRunError) is validated again alone, with the same outcome as unbatched."""
+    import pdsgen.validate.schematron as sch
+    from pdsgen.errors import ValidationRunError
+
+    for k in range(3):
+        make_binary(tmp_path / "in", pid=f"P_{k}", stem=f"B{k}")
+    batch_run, alone = sch.check_schematron_batch, []
+    single = sch.check_schematron
+    monkeypatch.setattr(sch, "check_schematron", lambda *a, **k: alone.append(1) or single(*a, **k))
+    monkeypatch.setattr(sch, "check_schematron_batch", lambda labels, p: [
+        ValidationRunError("Saxon stopped") if i == 1 else r for i, r in enumerate(batch_run(labels, p))])
+    results = migrate([tmp_path / "in"], options(tmp_path, ctx_file))
+    assert [r.status for r in results] == ["migrated"] * 3 and len(alone) == 1
+    plain = migrate_product(tmp_path / "in/B1.LBL", options(tmp_path, ctx_file, out=tmp_path / "plain"))
+    assert Path(plain.pds4_label).read_bytes() == Path(results[1].pds4_label).read_bytes()

@@ -18,7 +18,7 @@ import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +51,8 @@ from pdsgen.model import DataObject, Product
 TEMPLATE = "pds4/migrate/{product_class}.xml.j2"
 _FORMAT_FINDING = "error.table.field_value_format"
 PDS3_SUFFIXES = (".lbl",)
+#: products prepared together (their Schematron runs in one Saxon transform; a worker's unit of work)
+BATCH = 16
 #: CODMAC level in a PDS3 DATA_SET_ID (``ODY-M-ACCEL-5-DERIVED-V1.0``, ``LRO-L-LEND-4/5-RDR-V1.0``)
 _LEVEL = re.compile(r"-(1A|1B|[1-6])(?:/[1-6])?-")
 _LEVELS = {"1": "Raw", "1A": "Raw", "1B": "Partially Processed", "2": "Partially Processed", "3": "Calibrated",
@@ -269,7 +271,31 @@ def _validate(tree: Any, text: bytes, label: Path, opts: MigrateOptions,
 
     vopts = _validate_options(opts.catalog_path, opts.offline, tuple(opts.context_products))
     described.clear()
-    res = validate_pds4(tree, label, vopts, data=text, described=described).finish()
+    return _errors(validate_pds4(tree, label, vopts, data=text, described=described).finish())
+
+
+def _validate_steps(tree: Any, text: bytes, label: Path, opts: MigrateOptions,
+                    described: list[DataObject]) -> Generator[list[Any], list[Any], list[str]]:
+    """`_validate` with the catalog Schematron runs yielded (`_DeferredSchematron`s) and
+    their outcomes received (findings, or the `ValidationRunError` of a batched run that
+    failed: then the label is validated again alone, as `validate_labels` does)."""
+    from pdsgen.validate.runner import validate_pds4
+
+    vopts = _validate_options(opts.catalog_path, opts.offline, tuple(opts.context_products))
+    described.clear()
+    runs: list[Any] = []
+    res = validate_pds4(tree, label, vopts, data=text, described=described, deferred=runs)
+    if runs:
+        outcomes = yield runs
+        if any(not isinstance(o, list) for o in outcomes):
+            return _validate(tree, text, label, opts, described)
+        for run, found in reversed(list(zip(runs, outcomes, strict=True))):  # later insertion points first
+            res.findings[run.at:run.at] = found
+    res.finish()
+    return _errors(res)
+
+
+def _errors(res: Any) -> list[str]:
     return [f"{f.type}: {f.message}" for f in res.findings if str(f.type).startswith("error.")]
 
 
@@ -287,15 +313,22 @@ class _Staging:
     def __init__(self, run: str | None = None, *, park: bool = False):
         self.run = run or secrets.token_hex(4)
         self.parks = park  # a worker's products are placed later, by another process
-        self._folders: dict[tuple[Path, int], Path] = {}
+        self._folders: dict[tuple[Path, int, int], Path] = {}
         self._count = 0
 
-    def folder(self, out: Path) -> Path:
-        key = (out, os.getpid())
+    def folder(self, out: Path, slot: int = 0) -> Path:
+        """This process's staging folder in ``out``; ``slot`` k > 0: its subfolder ``k``
+        (the k-th product of a batch stages there: products of one batch are staged at
+        the same time and may have files of one name). Made once, used by every batch."""
+        key = (out, os.getpid(), slot)
         found = self._folders.get(key)
         if found is None or not found.is_dir():
-            out.mkdir(parents=True, exist_ok=True)
-            found = Path(tempfile.mkdtemp(prefix=f".migrate-{self.run}-{os.getpid()}-", dir=out))
+            if slot:
+                found = self.folder(out) / str(slot)
+                found.mkdir(exist_ok=True)
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                found = Path(tempfile.mkdtemp(prefix=f".migrate-{self.run}-{os.getpid()}-", dir=out))
             self._folders[key] = found
         return found
 
@@ -332,8 +365,56 @@ def migrate_product(label: Path, opts: MigrateOptions) -> MigrationResult:
         staging.remove(Path(opts.out))
 
 
+#: the steps of one product (`_steps`): they stop once, with the label's catalog
+#: Schematron runs for `_prepare_batch` to batch, and are sent those runs' outcomes
+_Steps = Generator[list[Any], list[Any], _Prepared]
+
+
 def _prepare(label: Path, opts: MigrateOptions, staging: _Staging) -> _Prepared:
-    """Everything but the placing: read, describe, stage, render, validate, read back."""
+    """Everything but the placing, for one product."""
+    return _prepare_batch([label], opts, staging)[0]
+
+
+def _prepare_batch(labels: Sequence[Path], opts: MigrateOptions, staging: _Staging) -> list[_Prepared]:
+    """`_steps` of each label, with the Schematron runs of them all batched: one Saxon
+    transform per Schematron for the batch (`schematron.check_schematron_batch`: each
+    label its own document and its own findings, exactly those of a run alone). Each
+    product stages in a slot of its own; nothing else is shared between them."""
+    from pdsgen.validate import schematron
+
+    out: list[_Prepared | None] = [None] * len(labels)
+    waiting: list[tuple[int, _Steps, list[Any]]] = []
+    for i, label in enumerate(labels):
+        steps = _steps(Path(label), opts, staging, slot=i)
+        try:
+            waiting.append((i, steps, next(steps)))
+        except StopIteration as done:
+            out[i] = done.value
+    outcomes: list[list[Any]] = [[None] * len(runs) for _i, _s, runs in waiting]
+    by_sch: dict[Path, list[tuple[int, int]]] = {}
+    for k, (_i, _s, runs) in enumerate(waiting):
+        for j, run in enumerate(runs):
+            by_sch.setdefault(run.sch, []).append((k, j))
+    for sch, members in by_sch.items():
+        runs = [waiting[k][2][j] for k, j in members]
+        found = schematron.check_schematron_batch([(r.tree, r.data, r.file) for r in runs], sch)
+        for (k, j), outcome in zip(members, found, strict=True):
+            outcomes[k][j] = outcome
+    for (i, steps, _runs), outcome in zip(waiting, outcomes, strict=True):
+        try:
+            steps.send(outcome)
+        except StopIteration as done:
+            out[i] = done.value
+        else:  # (the steps stop once)
+            steps.close()
+            raise AssertionError("migrate steps stopped twice")
+    assert all(p is not None for p in out)
+    return out  # type: ignore[return-value]
+
+
+def _steps(label: Path, opts: MigrateOptions, staging: _Staging, slot: int = 0) -> _Steps:
+    """Everything but the placing: read, describe, stage, render, validate, read back;
+    stops once at the catalog Schematron runs of the validation (see `_Steps`)."""
     notes = Notes()
     staged: list[Path] = []
     try:
@@ -342,7 +423,7 @@ def _prepare(label: Path, opts: MigrateOptions, staging: _Staging) -> _Prepared:
         product = pdsgen.open(label)
         if product.standard != "PDS3":
             raise UnsupportedError(f"{label} is a {product.standard} label, not PDS3")
-        return _migrate(product, label, opts, notes, staging, staged)
+        return (yield from _migrate(product, label, opts, notes, staging, staged, slot))
     except PdsgenError as exc:
         failed = MigrationResult(str(label), "failed", reason=str(exc), notes=notes.items)
     except (OSError, ValueError) as exc:
@@ -353,7 +434,7 @@ def _prepare(label: Path, opts: MigrateOptions, staging: _Staging) -> _Prepared:
 
 
 def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, staging: _Staging,
-             staged: list[Path]) -> _Prepared:
+             staged: list[Path], slot: int = 0) -> _Steps:
     from pdsgen.render.env import render_label
     from pdsgen.render.ids import check_lid, information_model
     from pdsgen.times import iso_date, iso_utc, resolve_creation_time
@@ -401,7 +482,7 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     names = [src.name for src in by_file]
     if len(set(names)) != len(names):  # objects in files of one name in other folders
         raise UnsupportedError(f"two data files named {names}; a PDS4 product's files share one folder")
-    stage = staging.folder(out)
+    stage = staging.folder(out, slot)
     files: list[dict[str, Any]] = []
     for src, objects in by_file.items():
         if src.resolve() == label.resolve() and len(by_file) > 0:
@@ -435,7 +516,7 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     tree = parse_label_xml(text, path=staged_label, remove_comments=False)
     described: list[DataObject] = []
     if opts.validate:
-        errors = _validate(tree, text, staged_label, opts, described)
+        errors = yield from _validate_steps(tree, text, staged_label, opts, described)
         if errors and all(_FORMAT_FINDING in e for e in errors):
             # PDS3 FORMATs are often looser than the values (F6.2 over "-3.5"); PDS4
             # validation checks them: the label is written again without field formats.
@@ -616,9 +697,9 @@ def _init_worker(run: str) -> None:
     _worker_staging = _Staging(run, park=True)
 
 
-def _prepare_in_worker(args: tuple[Path, MigrateOptions]) -> _Prepared:
+def _prepare_in_worker(args: tuple[list[Path], MigrateOptions]) -> list[_Prepared]:
     assert _worker_staging is not None
-    return _prepare(args[0], args[1], _worker_staging)
+    return _prepare_batch(args[0], args[1], _worker_staging)
 
 
 def _warm(opts: MigrateOptions) -> None:
@@ -658,9 +739,11 @@ def migrate(targets: Iterable[str | os.PathLike[str]], opts: MigrateOptions, *, 
     out = Path(opts.out)
     staging = _Staging()
     placer = _Placer(out)
+    size = BATCH if jobs <= 1 else max(1, min(BATCH, len(labels) // (jobs * 4)))  # (workers: 4 batches each at least)
+    batches = [labels[k:k + size] for k in range(0, len(labels), size)]
     try:
         if jobs <= 1 or len(labels) < 2:
-            return [placer.place(_prepare(p, opts, staging)) for p in labels]
+            return [placer.place(p) for batch in batches for p in _prepare_batch(batch, opts, staging)]
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
@@ -670,10 +753,9 @@ def migrate(targets: Iterable[str | os.PathLike[str]], opts: MigrateOptions, *, 
         method = "spawn" if schematron.saxon_started() or "fork" not in mp.get_all_start_methods() else "fork"
         if method == "fork":
             _warm(opts)
-        chunk = max(1, min(32, len(labels) // (jobs * 8)))
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method), initializer=_init_worker,
                                  initargs=(staging.run,)) as pool:
-            return [placer.place(p) for p in pool.map(_prepare_in_worker, [(p, opts) for p in labels],
-                                                      chunksize=chunk)]
+            return [placer.place(p) for prepared in pool.map(_prepare_in_worker, [(b, opts) for b in batches])
+                    for p in prepared]
     finally:
         staging.remove(out)

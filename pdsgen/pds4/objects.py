@@ -8,6 +8,9 @@ with ``shape``/``strides`` (bytes for fixed tables, columns for delimited ones).
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -150,52 +153,6 @@ def fixed_fields(record: etree._Element, *, path: Path, obj: str, base: int = 0,
     return fields
 
 
-#: `described_fields` results by the record's serialisation (products of one kind share them)
-_described: dict[tuple[bool, bytes], tuple[list[Field], list[str], list[str]]] = {}
-_DESCRIBED_MAX = 256
-
-
-def described_fields(record: etree._Element, *, path: Path, obj: DataObject) -> tuple[list[Field], list[str]]:
-    """The counts and `fixed_fields` of a Record_Character/Record_Binary: (fields, label
-    problems confined to one bit field). A binary record's counts must agree
-    (`check_counts`); a character record's disagreements are reading warnings on `obj`
-    (`warn_counts`), given before the fields are read.
-
-    Deliveries hold many products of one kind, whose records are described alike: the result
-    is kept by the record's serialisation (what the description is read from, nothing else),
-    and each caller gets fresh copies of the fields. A record whose description is refused
-    (`LabelError`, naming the label and line) is described again each time."""
-    binary = obj.layout == "fixed_binary"
-    key = etree.tostring(record, with_tail=False)
-    hit = _described.get((binary, key))
-    if hit is None:
-        if binary:
-            check_counts(record, path=path, obj=obj.name)
-            counts: list[str] = []
-        else:
-            counts = [message for message, _element in count_problems(record, path=path, obj=obj.name)]
-        for message in counts:
-            obj.warn(message, file=path, code="record_counts")
-        problems: list[str] = []
-        fields = fixed_fields(record, path=path, obj=obj.name, problems=problems)
-        if len(_described) >= _DESCRIBED_MAX:
-            _described.clear()
-        _described[(binary, key)] = (fields, problems, counts)
-        return [_copy_field(f) for f in fields], list(problems)
-    fields, problems, counts = hit
-    for message in counts:
-        obj.warn(message, file=path, code="record_counts")
-    return [_copy_field(f) for f in fields], list(problems)
-
-
-def _copy_field(f: Field) -> Field:
-    """A copy of `f` with its own dicts (what `copy.copy` gives, at a third of its cost)."""
-    new = object.__new__(Field)
-    new.__dict__.update(f.__dict__)
-    new.special_constants, new.extra = dict(f.special_constants), dict(f.extra)
-    return new
-
-
 def _bit_fields(packed: etree._Element, location: int, length: int, *, path: Path, obj: str, shape: tuple[int, ...],
                 strides: tuple[int, ...], groups: tuple[str, ...],
                 problems: list[str]) -> list[Field]:
@@ -324,6 +281,49 @@ def build_object(el: etree._Element, tag: str, index: int, data_file: Path, *, l
     return obj
 
 
+#: fixed-width record descriptions by the exact XML of their Record_* element (see
+#: `record_fields`), most recently used last
+_RECORDS: OrderedDict[bytes, tuple[tuple[Field, ...], tuple[str, ...], str | None]] = OrderedDict()
+_RECORDS_KEPT = 64
+_RECORDS_LOCK = threading.Lock()
+
+
+def record_fields(record: etree._Element, *, path: Path, obj: str) -> tuple[list[Field], list[str], str | None]:
+    """The fields of a Record_Character/Record_Binary (`fixed_fields`), the bit-field
+    problems `fixed_fields` reports and the first overlap of two fields
+    (`pdsgen.data.io.field_overlap`), or the `LabelError` that stops its description.
+
+    All three are pure functions of the record element's XML (``path`` and ``obj`` only
+    name the label in errors, which are never remembered), so they are remembered per
+    exact serialisation of that element — every tag with its namespace, text, attribute
+    and child — and a record of the same XML (many products of one shape: a migration,
+    a delivery's validation) gets copies of them instead of being described again. Each
+    caller gets fields of its own (fresh `Field` objects and dicts)."""
+    key = etree.tostring(record, with_tail=False)
+    with _RECORDS_LOCK:
+        found = _RECORDS.get(key)
+        if found is not None:
+            _RECORDS.move_to_end(key)
+    if found is None:
+        problems: list[str] = []
+        fields = fixed_fields(record, path=path, obj=obj, problems=problems)
+        from pdsgen.data.io import field_overlap
+
+        found = (tuple(_field_copy(f) for f in fields), tuple(problems), field_overlap(fields))
+        with _RECORDS_LOCK:
+            _RECORDS[key] = found
+            while len(_RECORDS) > _RECORDS_KEPT:
+                _RECORDS.popitem(last=False)
+    return [_field_copy(f) for f in found[0]], list(found[1]), found[2]
+
+
+def _field_copy(f: Field) -> Field:
+    out = copy.copy(f)
+    out.special_constants = dict(f.special_constants)
+    out.extra = dict(f.extra)
+    return out
+
+
 def _describe(obj: DataObject, el: etree._Element, tag: str, label_path: Path) -> None:
     name = obj.name
     if obj.kind == "array":
@@ -353,10 +353,11 @@ def _describe(obj: DataObject, el: etree._Element, tag: str, label_path: Path) -
         if record is None:
             raise LabelError(f"table has no <{rec_tag}>", path=str(label_path), obj=name, line=el.sourceline)
         obj.record_length = integer(record, "record_length", path=label_path, obj=name)
-        obj.fields, problems = described_fields(record, path=label_path, obj=obj)
-        from pdsgen.data.io import field_overlap
-
-        overlap = field_overlap(obj.fields)
+        if obj.layout == "fixed_binary":
+            check_counts(record, path=label_path, obj=name)
+        else:
+            warn_counts(obj, record, path=label_path)
+        obj.fields, problems, overlap = record_fields(record, path=label_path, obj=name)
         for problem in problems:
             obj.warn(problem, file=label_path)
         if overlap:  # archived products do this (by a byte); read as labelled, said loudly
