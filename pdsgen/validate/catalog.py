@@ -185,7 +185,7 @@ class Catalog:
         scheme = urllib.parse.urlsplit(url).scheme
         if scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
             found = self.lookup(url)
-            local = Path(urllib.parse.urlsplit(url).path if scheme == "file" else url)
+            local: Path | None = Path(urllib.parse.urlsplit(url).path if scheme == "file" else url)
             if base is not None:  # a label's own reference: only inside the label's folder
                 try:
                     local = confine(base, str(local), what="schema location") if scheme == "" else None
@@ -198,7 +198,7 @@ class Catalog:
                         return found
                     raise ValidationRunError(f"schema location {url!r} is a file: URL; a label may only cite "
                                              "schemas by http(s) URL or by a name inside its folder; not read")
-            if local.is_file():
+            if local is not None and local.is_file():
                 return local
             if found is not None and found.is_file():
                 return found
@@ -277,7 +277,7 @@ def _read_catalog(path: Path, seen: set[Path]) -> list[tuple[str, str, str]]:
         elif kind == "nextCatalog":
             nxt = el.get("catalog")
             if nxt:
-                entries.extend(_read_catalog(_target(base, el, nxt, keep_slash=False), seen))
+                entries.extend(_read_catalog(Path(_target(base, el, nxt, keep_slash=False)), seen))
             continue
         else:
             continue

@@ -211,7 +211,7 @@ def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits,
         if statistics_digits:
             for mask, limit, beyond in ((below, lim.minimum, np.less), (above, lim.maximum, np.greater)):
                 digits = stat_decimals(limit) if limit is not None and mask.any() else None
-                if digits is not None:
+                if digits is not None and limit is not None:
                     idx = np.flatnonzero(mask)
                     mask[idx] = beyond(truncated_decimals(vals[idx], digits), limit)
         bad = below | above
@@ -232,7 +232,7 @@ def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits,
 
 
 def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int, obj: str,
-                        numeric_values: Callable[[np.ndarray], np.ndarray | None],
+                        numeric_values: Callable[[np.ndarray], np.ndarray | tuple[np.ndarray, np.ndarray] | None],
                         formats: tuple[tuple[str, str], ...] = ()) -> None:
     """Type grammar, formats and ranges of one text column (matrix or Arrow array).
 
@@ -481,7 +481,7 @@ def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | Non
                                           field_no=field_no, obj=obj, ctx=ctx, fmt=f"{kind} {text}", level=level))
     shape = _SPECIFIER.get(conv)
     decimals = prec is not None and conv in "feE"
-    if decimals and joined is not None and fieldtypes.joined_match(
+    if decimals and prec is not None and joined is not None and fieldtypes.joined_match(
             joined if joined.ndim == 2 else joined.reshape(-1, 1), _shaped_decimals(prec, conv, strict)):
         shape = None  # one whole-column match: every value has the conversion's shape and decimals
         decimals = False
@@ -490,7 +490,7 @@ def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | Non
                f"does not match the %{conv} conversion")
     if width is not None and not (matrix is not None and matrix.shape[1] <= width):
         report(_trimmed_lengths(col, matrix) > width, "field_value_too_long", f"is longer than {width} characters")
-    if decimals:
+    if decimals and prec is not None:
         report(~_all_match(col, joined, _decimals_pattern(prec, strict)), "field_value_format_precision_mismatch",
                f"does not have {'' if strict else 'at most '}{prec} digit(s) after the point")
 
@@ -534,7 +534,7 @@ def read_block(path: str | os.PathLike[str], offset: int, count: int) -> np.ndar
     one unbuffered open and read into the array, cheaper than ``np.fromfile`` for the small
     blocks most tables are."""
     out = np.empty(count, dtype=np.uint8)
-    view = memoryview(out)
+    view = memoryview(out.data)
     got = 0
     with open(path, "rb", buffering=0) as fh:
         fh.seek(offset)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from lxml import etree
 
 from pdsgen.model import DataObject
 from pdsgen.pds4.label import child, child_text, children, local
@@ -210,7 +211,7 @@ def _check_content(obj: DataObject, el, ctx: Ctx, limit: int | None) -> list[Fin
                                  f"(format outside its scope)", file=ctx.label, line=_line(el))]
 
 
-def describe_objects(tree, label_path: Path) -> list[tuple[DataObject, object, int | None]]:
+def describe_objects(tree, label_path: Path) -> list[tuple[DataObject, etree._Element, int | None]]:
     """(DataObject, element, next offset) for every data object of every File_Area.
 
     Objects come from the shared reader; "next offset" is where the next object of the

@@ -121,7 +121,7 @@ def arrow_binary(matrix: np.ndarray):
 #: whole column (values joined by newlines): one C call, no per-value Python, and far less
 #: fixed cost than an Arrow kernel call for the small tables most products have
 SMALL_COLUMN = 4096
-_column_res: dict[str, object] = {}
+_column_res: dict[str, re.Pattern[bytes]] = {}
 _BLANKS = r"[ \t\r\x00]*"
 
 
@@ -189,6 +189,7 @@ def invalid_rows(values, data_type: str, *, joined: np.ndarray | None = None) ->
     text field.
     """
     pattern = anchored(data_type)
+    bad: np.ndarray | None
     if pattern is None:
         if data_type == "ASCII_String":
             bad = non_ascii_rows(values)
@@ -207,7 +208,7 @@ def invalid_rows(values, data_type: str, *, joined: np.ndarray | None = None) ->
     else:
         import pyarrow.compute as pc  # only now: small valid columns never need Arrow
 
-        arr = rows_array(joined) if isinstance(values, np.ndarray) else values
+        arr = rows_array(joined) if isinstance(values, np.ndarray) and joined is not None else values
         bad = ~pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
     if data_type in _INTEGER_LIMITS:
         bad |= integer_out_of_range(values, data_type, joined=joined)
@@ -282,7 +283,7 @@ def non_ascii_rows(values) -> np.ndarray:
     if isinstance(values, np.ndarray):
         if not values.size or values.max() <= 127:
             return np.zeros(values.shape[0], dtype=bool)
-        return (values > 127).any(axis=1)
+        return np.asarray((values > 127).any(axis=1))
     import pyarrow as pa
     import pyarrow.compute as pc
 

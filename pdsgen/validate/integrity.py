@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from collections.abc import Set
 from pathlib import Path
 
 from pdsgen.validate import inventory as inv
@@ -85,8 +86,8 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
     # (a file that is not understood as a label is not one: validate lists it as unreferenced too)
     referenced |= {str(Path(pr.label).resolve()) for pr in result.products
                    if not any(f.type.endswith(".label.not_understandable") for f in pr.findings)}
-    roots = [Path(pr.label).parent for pr in (bundles or collections)]
-    for root in (roots[:1] if not opts.allow_unlabeled else []):
+    tops = [Path(pr.label).parent for pr in (bundles or collections)]
+    for root in (tops[:1] if not opts.allow_unlabeled else []):
         for q in sorted(root.rglob("*")):
             hidden = any(part.startswith(".") for part in q.relative_to(root).parts)
             if q.is_file() and not hidden and str(q.resolve()) not in referenced:
@@ -301,7 +302,7 @@ def name_problems(name: str, is_dir: bool) -> list[tuple[str, str]]:
     return out
 
 
-def naming_findings(root: Path, *, skip: set[str] = frozenset()) -> list[Finding]:
+def naming_findings(root: Path, *, skip: Set[str] = frozenset()) -> list[Finding]:
     """File and folder names under `root` (validate's rule on a walked folder), but for the
     files in `skip` (reported with their label already). Hidden files and folders are names
     of the folder too (validate's crawler lists them: a ``.DS_Store`` is an invalid name), but

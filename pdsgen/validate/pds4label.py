@@ -486,7 +486,7 @@ def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> li
         except ValueError:
             st = None
         if st is None or not stat.S_ISREG(st.st_mode):
-            out.append(_missing(fa, file, line))
+            out.append(_missing(fa.path, fa.file_name, file, line))
             continue
         actual = st.st_size
         if fa.file_size is not None and fa.file_size != actual:
@@ -502,11 +502,11 @@ def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> li
     return out
 
 
-def _missing(fa: FileArea, file: str, line: int | None) -> Finding:
-    folder = fa.path.parent
-    msg = f"file {fa.file_name!r} referenced by the label does not exist"
+def _missing(path: Path, file_name: str | None, file: str, line: int | None) -> Finding:
+    folder = path.parent
+    msg = f"file {file_name!r} referenced by the label does not exist"
     if folder.is_dir():
-        lowered = fa.path.name.lower()
+        lowered = path.name.lower()
         for cand in folder.iterdir():
             if cand.name.lower() == lowered:
                 msg += f" (a file {cand.name!r} differs only in case)"
@@ -534,29 +534,29 @@ def check_object_layout(areas: list[FileArea], file: str) -> list[Finding]:
     in another order than their offsets are no error: ``warning.data_objects.out_of_order``.
     An object of unknown size ends where it starts."""
     out: list[Finding] = []
-    listed = [(fa, o) for fa in areas for o in fa.objects if o.offset is not None]
-    prev: tuple[FileArea, ObjectRef] | None = None
-    for fa, o in sorted(listed, key=lambda pair: pair[1].offset):
-        if prev is not None and prev[0].file_name == fa.file_name:
-            p = prev[1]
-            end = p.offset + (p.size or 0)
-            if o.offset < end:
+    listed = [(o.offset, fa, o) for fa in areas for o in fa.objects if o.offset is not None]
+    prev: tuple[int, FileArea, ObjectRef] | None = None
+    for offset, fa, o in sorted(listed, key=lambda item: item[0]):
+        if prev is not None and prev[1].file_name == fa.file_name:
+            p_offset, _, p = prev
+            end = p_offset + (p.size or 0)
+            if offset < end:
                 out.append(Finding(
                     "error.label.invalid_object_definition",
-                    f"{o.tag} at offset {o.offset} overlaps the {p.tag} before it (bytes {p.offset}..{end - 1}) "
+                    f"{o.tag} at offset {offset} overlaps the {p.tag} before it (bytes {p_offset}..{end - 1}) "
                     f"in {fa.file_name!r}", file=file, line=o.element.sourceline))
-        prev = (fa, o)
+        prev = (offset, fa, o)
     for fa in areas:
-        last = None
+        last: tuple[int, ObjectRef] | None = None
         for o in fa.objects:
             if o.offset is None:
                 continue
-            if last is not None and o.offset < last.offset and o.offset + (o.size or 0) <= last.offset:
+            if last is not None and o.offset < last[0] and o.offset + (o.size or 0) <= last[0]:
                 out.append(Finding("warning.data_objects.out_of_order",
-                                   f"{o.tag} at offset {o.offset} is listed after the {last.tag} at offset "
-                                   f"{last.offset} in {fa.file_name!r}; objects are read in their order in the "
+                                   f"{o.tag} at offset {o.offset} is listed after the {last[1].tag} at offset "
+                                   f"{last[0]} in {fa.file_name!r}; objects are read in their order in the "
                                    f"file", file=file, line=o.element.sourceline))
-            last = o
+            last = (o.offset, o)
         for o in fa.objects:
             if o.offset is not None and o.offset < 0:
                 out.append(Finding("error.label.invalid_object_definition",

@@ -206,9 +206,9 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
         if res.product_class == "Product_Bundle":
             res.members = inv.bundle_members(tree)
         elif res.product_class == "Product_Collection":
-            found = inv.inventory_file(tree, p)
-            if found is not None and found[0].is_file():
-                res.members = inv.collection_members(*found)
+            inventory = inv.inventory_file(tree, p)
+            if inventory is not None and inventory[0].is_file():
+                res.members = inv.collection_members(*inventory)
         return res
     cat = opts.get_catalog()
 
@@ -292,11 +292,11 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
         res.members = inv.bundle_members(tree)
         res.findings += inv.duplicate_findings(res.members, file, what="the bundle")
     elif res.product_class == "Product_Collection":
-        found = inv.inventory_file(tree, p)
-        if found is not None and found[0].is_file():
-            res.members = inv.collection_members(*found)
+        inventory = inv.inventory_file(tree, p)
+        if inventory is not None and inventory[0].is_file():
+            res.members = inv.collection_members(*inventory)
             res.findings += inv.duplicate_findings(res.members, file, what="the inventory")
-            res.findings += inv.record_count_findings(found[1], res.members, file)
+            res.findings += inv.record_count_findings(inventory[1], res.members, file)
 
     # content
     if opts.content:

@@ -56,6 +56,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -226,7 +227,8 @@ def context_elements(context: str, nsmap: dict[str, str]) -> frozenset[str] | No
     then always run). Each ``|`` alternative's last step, predicates dropped, must be a
     prefixed element name: ``pds:File_Area_Observational//pds:Field_Character[…]``."""
     alternatives: list[tuple[str, bool]] = []  # (text outside predicates, has parentheses/quotes)
-    depth, quote, cur, odd = 0, "", [], False
+    cur: list[str] = []
+    depth, quote, odd = 0, "", False
     for ch in context:
         if quote:
             quote = "" if ch == quote else quote
@@ -523,7 +525,7 @@ _expected: dict[str, frozenset[str]] = {}
 MAX_PRUNED = 3
 
 
-def expect_elements(expected: dict[str, set[str] | frozenset[str]]) -> None:
+def expect_elements(expected: Mapping[str, Set[str]]) -> None:
     """Tell which element local names the labels of a run that cite each Schematron file
     (resolved path) hold. The first compilation then keeps the rules any of them needs and
     later labels reuse it; without it each executable holds the rules of the label that
@@ -842,7 +844,9 @@ _STEP = re.compile(r"^(@?)(?:Q\{([^}]*)\})?([^\[\]]+)(?:\[(\d+)\])?$")
 
 
 def _steps(loc: str) -> list[str]:
-    steps, depth, cur = [], 0, []
+    steps: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in loc:
         if ch == "{":
             depth += 1

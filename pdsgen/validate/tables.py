@@ -218,9 +218,9 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
                 break
             out.extend(found)
         found = _check_fixed_block(obj, el, ctx, mat, delim, body, tasks, bit_tasks, character)
-        for f in found:
-            if f.record is not None:
-                f.record += b0
+        for finding in found:
+            if finding.record is not None:
+                finding.record += b0
         blocks.append(found)
     del mapped
     if blocks:
@@ -426,11 +426,13 @@ def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
     for fb in (el.iter("{*}Field_Bit") if el is not None else ()):
         packed_field = fb.getparent().getparent() if fb.getparent() is not None else None
         length = child_text(packed_field, "field_length") if packed_field is not None else None
-        start, stop = child_text(fb, "start_bit_location") or child_text(fb, "start_bit"), \
-            child_text(fb, "stop_bit_location") or child_text(fb, "stop_bit")
+        start_text = child_text(fb, "start_bit_location") or child_text(fb, "start_bit")
+        stop_text = child_text(fb, "stop_bit_location") or child_text(fb, "stop_bit")
+        if length is None or start_text is None or stop_text is None:
+            continue
         try:
-            nbits, first, last = int(length) * 8, int(start), int(stop)
-        except (TypeError, ValueError):
+            nbits, first, last = int(length) * 8, int(start_text), int(stop_text)
+        except ValueError:
             continue
         if not 1 <= first <= last <= nbits:
             out.append(Finding("error.table.bad_field_read",
