@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from contextlib import AbstractContextManager
 
 import astropy.constants as const
 import astropy.units as u
@@ -228,7 +229,7 @@ def unit_string(unit: u.UnitBase) -> str:
         return unit.to_string()
 
 
-def enabled():
+def enabled() -> AbstractContextManager[object]:
     """Context manager making ``e`` parseable inside astropy calls (Quantity(..., 'keV/e'))."""
     return u.add_enabled_units([E_CHARGE])
 

@@ -33,6 +33,8 @@ Contract (full format and semantics in docs/recipes.md):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 from pdsgen.recipes.loader import (
     CalibrationSpec,
@@ -47,8 +49,11 @@ from pdsgen.recipes.loader import (
 )
 from pdsgen.recipes.registry import available_algorithms, get_algorithm, register_algorithm
 
+if TYPE_CHECKING:
+    from pdsgen.recipes.engine import Computed
 
-def compute(*args, **kwargs):
+
+def compute(*args: Any, **kwargs: Any) -> Computed:
     """See `pdsgen.recipes.engine.compute` (imported lazily: it pulls in astropy)."""
     from pdsgen.recipes.engine import compute as _compute
 

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pdsgen.errors import RecipeError
 
@@ -182,17 +182,23 @@ class RecipeContext:
         self.notes.append(text)
 
 
-class _LazyProducts(Sequence):
+class _LazyProducts(Sequence["Product"]):
     """``pdsgen.open`` of each path on first access, cached."""
 
-    def __init__(self, paths: list[Path], opened: dict[int, Any] | None = None) -> None:
+    def __init__(self, paths: list[Path], opened: Mapping[int, Product] | None = None) -> None:
         self._paths = paths
-        self._opened: dict[int, Any] = dict(opened or {})
+        self._opened: dict[int, Product] = dict(opened or {})
 
     def __len__(self) -> int:
         return len(self._paths)
 
-    def __getitem__(self, i: Any) -> Any:
+    @overload
+    def __getitem__(self, i: int) -> Product: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Product]: ...
+
+    def __getitem__(self, i: int | slice) -> Product | list[Product]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
         if i < 0:

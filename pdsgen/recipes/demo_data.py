@@ -65,7 +65,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_fits(path: Path, hdus: list) -> list[dict[str, Any]]:
+def write_fits(path: Path, hdus: list[Any]) -> list[dict[str, Any]]:
     """Write ``hdus`` as one FITS file (atomically, verified) and return astropy's
     ``fileinfo`` of each HDU (header and data byte offsets, for the PDS4 label)."""
     from astropy.io import fits
@@ -143,7 +143,7 @@ def generate(instrument: str, out_dir: Path, seed: int = 0, *, im_version: str |
     """Run ``instrument``'s demo generator; ``im_version``: the IM its PDS4 raw labels cite."""
     mod = generator(instrument)
     with raw_information_model(im_version or _raw_im_version.get()):
-        data = mod.generate(Path(out_dir), seed)
+        data: DemoData = mod.generate(Path(out_dir), seed)
     if not data.recipe:
         data.recipe = mod.RECIPE
     return data

@@ -332,7 +332,7 @@ def _err(path: Path | None, key: str, msg: str) -> RecipeError:
     return RecipeError(f"[{key}] {msg}", path=str(path) if path else None)
 
 
-def _table(d: dict, key: str, path: Path | None, required: bool = False) -> dict:
+def _table(d: dict[str, Any], key: str, path: Path | None, required: bool = False) -> dict[str, Any]:
     v = d.get(key)
     if v is None:
         if required:
@@ -343,13 +343,13 @@ def _table(d: dict, key: str, path: Path | None, required: bool = False) -> dict
     return v
 
 
-def _check_keys(d: dict, allowed: set[str], path: Path | None, where: str) -> None:
+def _check_keys(d: dict[str, Any], allowed: set[str], path: Path | None, where: str) -> None:
     extra = sorted(set(d) - allowed)
     if extra:
         raise _err(path, where, f"unknown key {extra[0]!r} (allowed: {', '.join(sorted(allowed))})")
 
 
-def _str(d: dict, key: str, path: Path | None, where: str, default: Any = ..., ) -> Any:
+def _str(d: dict[str, Any], key: str, path: Path | None, where: str, default: Any = ..., ) -> Any:
     if key not in d:
         if default is ...:
             raise _err(path, where, f"missing {key!r}")
@@ -590,7 +590,7 @@ def _check_ref(text: Any, path: Path | None, where: str) -> None:
     if not isinstance(text, str):
         raise _err(path, f"{where}.ref", "must be a string")
     try:
-        from pdsgen.shorthand import parse  # type: ignore[attr-defined]
+        from pdsgen.shorthand import parse
     except ImportError:  # shorthand module not there: checked when resolved
         return
     from pdsgen.errors import ShorthandError

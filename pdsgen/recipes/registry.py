@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from pdsgen.errors import RecipeError
 from pdsgen.plugins import Registry, algorithm_targets
@@ -48,7 +48,17 @@ def _load() -> None:
 ALGORITHMS: Registry[Algorithm | str] = Registry("algorithm", loader=_load)
 
 
-def register_algorithm(name: str, func: Algorithm | None = None, *, priority: int = RUNTIME_PRIORITY):
+@overload
+def register_algorithm(name: str, func: Algorithm, *, priority: int = RUNTIME_PRIORITY) -> Algorithm: ...
+
+
+@overload
+def register_algorithm(name: str, func: None = None, *,
+                       priority: int = RUNTIME_PRIORITY) -> Callable[[Algorithm], Algorithm]: ...
+
+
+def register_algorithm(name: str, func: Algorithm | None = None, *,
+                       priority: int = RUNTIME_PRIORITY) -> Algorithm | Callable[[Algorithm], Algorithm]:
     """Register ``func`` under ``name`` (replacing an earlier run-time registration); usable as
     a decorator (``@register_algorithm("x")``)."""
 
@@ -68,7 +78,7 @@ def _import_target(target: str, name: str) -> Algorithm:
     except ImportError as exc:
         raise RecipeError(f"algorithm {name!r}: cannot import {module!r} ({exc})") from None
     try:
-        func = getattr(mod, attr)
+        func: Algorithm = getattr(mod, attr)
     except AttributeError:
         raise RecipeError(f"algorithm {name!r}: module {module!r} has no {attr!r}") from None
     if not callable(func):
@@ -79,7 +89,7 @@ def _import_target(target: str, name: str) -> Algorithm:
 def _load_entry_point(name: str) -> Algorithm:
     ep = next(e for e in entry_points(group=ENTRY_POINT_GROUP) if e.name == name)
     try:
-        func = ep.load()
+        func: Algorithm = ep.load()
     except Exception as exc:  # a broken plug-in must name itself, not crash pdsgen
         raise RecipeError(f"algorithm {name!r}: entry point {ep.value!r} failed to load ({exc})") from None
     return func

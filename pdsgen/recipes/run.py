@@ -489,8 +489,8 @@ def _reference(r: Mapping[str, str], cls: Any) -> Any:
 
 def _identifier(product: Any, path: Path) -> str:
     if getattr(product, "lidvid", None):
-        return product.lidvid
-    return getattr(product, "product_id", None) or path.name
+        return str(product.lidvid)
+    return str(getattr(product, "product_id", None) or path.name)
 
 
 def _md5(product: Any, path: Path) -> str:

@@ -213,15 +213,15 @@ def _paragraph(lines: list[tuple[int, str]]) -> str:
 def _entries(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
     """Group a section's lines into entries: a line at column 0 starts one, indented
     lines continue it. Returns (line number, head, continuation text)."""
-    out: list[list] = []
+    out: list[tuple[int, str, list[str]]] = []
     for number, text in lines:
         if not text:
             continue
         if not text[0].isspace() or not out:
-            out.append([number, text.strip(), ""])
+            out.append((number, text.strip(), []))
         else:
-            out[-1][2] += " " + text.strip()
-    return [(n, h, r) for n, h, r in out]
+            out[-1][2].append(text.strip())
+    return [(n, h, "".join(" " + r for r in rest)) for n, h, rest in out]
 
 
 def _input(head: str, rest: str, number: int, path: Path | None) -> InputEntry:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from pdsgen.errors import ShorthandError
 
@@ -449,8 +450,9 @@ class Conversion:
     text: str
     steps: tuple[tuple[str, float], ...]
 
-    def apply(self, values):
-        """Apply the conversion to a number or numpy array (no I/O, pure)."""
+    def apply(self, values: Any) -> Any:
+        """Apply the conversion to a number or numpy array (no I/O, pure; the result has
+        the type of `values`, which is why both are Any)."""
         out = values
         for op, number in self.steps:
             out = out / number if op == "/" else out * number

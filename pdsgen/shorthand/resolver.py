@@ -23,8 +23,9 @@ Semantics (the README's "Resolution semantics" section says the same in prose):
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from pdsgen.errors import ResolutionError
 from pdsgen.shorthand.grammar import Reference, format_value, parse
 from pdsgen.shorthand.sources import SENSOR_INSTRUMENTS, Source, load_source, to_datetime64
 
-SourceLike = Source | str | os.PathLike
+SourceLike = Source | str | os.PathLike[str]
 _SHOW = 5  # how many failing values / candidate records an error message lists
 
 
@@ -52,7 +53,7 @@ class Resolution:
         return self.values.ndim == 0
 
     @property
-    def value(self):
+    def value(self) -> Any:
         """The single value as a Python scalar (ResolutionError if there are several)."""
         if not self.scalar:
             raise ResolutionError(
@@ -114,7 +115,7 @@ def _sensor_sources(ref: Reference, sources: list[Source]) -> list[Source]:
     return chosen
 
 
-def _as_query(value) -> np.ndarray:
+def _as_query(value: object) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind == "O":
         arr = arr.astype(str)
@@ -278,7 +279,7 @@ def resolve(
     raise _fail(ref, None, f"several files match ({names}); pass only the one meant")
 
 
-def _listed(sources) -> list:
+def _listed(sources: SourceLike | Iterable[SourceLike]) -> list[SourceLike]:
     """One source or several: a lone path or Source is not iterated character by character."""
     if isinstance(sources, (str, os.PathLike, Source)):
         return [sources]
@@ -291,7 +292,8 @@ class _Env:
     length: int | None  # per-record length, None when all scalars
 
 
-def _environment(ref, variables, bind, data, dps) -> _Env:
+def _environment(ref: Reference, variables: Mapping[str, object], bind: Mapping[str, str] | None,
+                 data: SourceLike | None, dps: Sequence[Source]) -> _Env:
     values: dict[str, np.ndarray] = {}
     if bind:
         if data is None:
@@ -364,7 +366,8 @@ def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, inverse.reshape(-1)
 
 
-def _resolve_in(ref, src: Source, colnames, col_inverse, env: _Env, latest, one, fold_case) -> Resolution:
+def _resolve_in(ref: Reference, src: Source, colnames: list[str], col_inverse: np.ndarray | None, env: _Env,
+                latest: Sequence[str], one: bool, fold_case: bool) -> Resolution:
     nfields = len(src.names)
     if len(ref.rows) > nfields:
         raise _fail(ref, src, f"{len(ref.rows)} row values but the file has only {nfields} fields")
@@ -422,7 +425,12 @@ def _sample(values: np.ndarray) -> str:
     return shown + (", ..." if uniq.size > 8 else "")
 
 
-def _join(ref, src, cands, joins, env: _Env, latest, fold_case) -> np.ndarray:
+#: (field position, variable name, query values) of each variable row value
+_Joins = list[tuple[int, str, np.ndarray]]
+
+
+def _join(ref: Reference, src: Source, cands: np.ndarray, joins: _Joins, env: _Env, latest: Sequence[str],
+          fold_case: bool) -> np.ndarray:
     """Record index for every query (vectorised): exact selectors must be equal, latest
     selectors pick the greatest key not after the query."""
     n = env.length
@@ -454,7 +462,7 @@ def _join(ref, src, cands, joins, env: _Env, latest, fold_case) -> np.ndarray:
     bad = np.flatnonzero(count != 1)
     if bad.size:
         _join_error(ref, src, cands, joins, env, latest, count, bad, fe * nt + ft, chosen, fold_case)
-    idx = cands[idx_in_cands]
+    idx: np.ndarray = cands[idx_in_cands]
     return idx if n is not None else idx.reshape(())
 
 
@@ -469,7 +477,8 @@ def _densify(fk: np.ndarray, qk: np.ndarray, n: int) -> tuple[np.ndarray, np.nda
     return _codes(fk, qk)
 
 
-def _lookup_table(fe, qe, ne, ft, qt, nt):
+def _lookup_table(fe: np.ndarray, qe: np.ndarray, ne: int, ft: np.ndarray, qt: np.ndarray,
+                  nt: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Direct-addressed join: a grid of (exact key, latest key) cells holding how many
     records fall in each and one record's position; "latest at or before" is a running
     maximum along the latest axis. Work is O(records + queries + cells)."""
@@ -488,7 +497,7 @@ def _lookup_table(fe, qe, ne, ft, qt, nt):
     return chosen, count, cell_index
 
 
-def _sorted_search(fkey, qkey, nt):
+def _sorted_search(fkey: np.ndarray, qkey: np.ndarray, nt: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The same join for large key spaces: binary search in the sorted record keys."""
     order = np.argsort(fkey, kind="stable")
     sk = fkey[order]
@@ -509,7 +518,7 @@ def _sorted_search(fkey, qkey, nt):
     return chosen, count, order[pos]
 
 
-def _case_hint(src, cands, joins, qcols, rows) -> str:
+def _case_hint(src: Source, cands: np.ndarray, joins: _Joins, qcols: list[np.ndarray], rows: np.ndarray) -> str:
     """A hint when failing text variables would match if case were ignored."""
     for (i, _v, _q), qc in zip(joins, qcols, strict=True):
         fvals = src.columns[src.names[i]][cands]
@@ -523,7 +532,9 @@ def _case_hint(src, cands, joins, qcols, rows) -> str:
     return ""
 
 
-def _join_error(ref, src, cands, joins, env, latest, count, bad, fkey, chosen, fold_case=False):
+def _join_error(ref: Reference, src: Source, cands: np.ndarray, joins: _Joins, env: _Env, latest: Sequence[str],
+                count: np.ndarray, bad: np.ndarray, fkey: np.ndarray, chosen: np.ndarray,
+                fold_case: bool = False) -> NoReturn:
     names = [var for _i, var, _q in joins]
     n = env.length
     qcols = [np.broadcast_to(q, (n,)) if n is not None else q.reshape(1) for _i, _v, q in joins]
@@ -547,9 +558,9 @@ def _join_error(ref, src, cands, joins, env, latest, count, bad, fkey, chosen, f
     raise _fail(ref, src, f"{count[first]} records match {shown[0]}{mode} where one value is needed: {listed}")
 
 
-def _distinct(qcols, rows: np.ndarray) -> np.ndarray:
+def _distinct(qcols: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
     """First row of each distinct query combination among ``rows`` (for messages)."""
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[str, ...], int] = {}
     for r in rows[: 10_000]:
         key = tuple(format_value(c[r]) for c in qcols)
         seen.setdefault(key, int(r))
@@ -570,7 +581,8 @@ def _gather(src: Source, colnames: list[str], inverse: np.ndarray | None, idx: n
     if idx.ndim == 1 and idx.size and np.all(idx == idx[0]):
         # one record (calibration constant) for all: a small lookup table per name
         table = np.array([c[idx[0]] for c in cols], dtype=dtype)
-        return table[inverse]
+        picked: np.ndarray = table[inverse]
+        return picked
     out = np.empty(idx.shape, dtype=dtype)
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(cols) + 1))

@@ -19,12 +19,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pdsgen.errors import DataError, PdsgenError, RecipeError, ResolutionError
 from pdsgen.shorthand.grammar import KNOWN_SENSORS
 from pdsgen.times import parse_times
+
+if TYPE_CHECKING:
+    from pdsgen.model import DataObject, Product
 
 #: Sensor data type → MIMI sensor (instrument part) whose calibration files apply.
 SENSOR_INSTRUMENTS: dict[str, str] = {
@@ -163,7 +167,7 @@ def _finish_strings(values: np.ndarray) -> np.ndarray:
     return np.char.strip(values)
 
 
-def _text_to_numpy(col) -> np.ndarray:
+def _text_to_numpy(col: Any) -> np.ndarray:
     """A pyarrow text column → numpy str; repeated values (purpose fields) go through a
     dictionary so that only the distinct strings are converted."""
     import pyarrow.compute as pc
@@ -171,11 +175,12 @@ def _text_to_numpy(col) -> np.ndarray:
     encoded = pc.dictionary_encode(col).combine_chunks()
     if len(encoded.dictionary) * 4 < len(encoded):
         words = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
-        return words[encoded.indices.to_numpy(zero_copy_only=False)]
+        picked: np.ndarray = words[encoded.indices.to_numpy(zero_copy_only=False)]
+        return picked
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=str)
 
 
-def _typed_column(col) -> np.ndarray:
+def _typed_column(col: Any) -> np.ndarray:
     """A pyarrow column → int64, float64 (empty → NaN) or trimmed str array.
 
     Text columns are trimmed and cast as a whole: a column of numbers with empty cells
@@ -183,10 +188,14 @@ def _typed_column(col) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    # (pyarrow is untyped: its arrays are Any; what leaves here is a writable numpy copy)
+    out: np.ndarray
     if pa.types.is_integer(col.type):
-        return col.to_numpy(zero_copy_only=False).astype(np.int64)
+        out = col.to_numpy(zero_copy_only=False).astype(np.int64)
+        return out
     if pa.types.is_floating(col.type):
-        return col.to_numpy(zero_copy_only=False).astype(np.float64)
+        out = col.to_numpy(zero_copy_only=False).astype(np.float64)
+        return out
     col = pc.utf8_trim_whitespace(col)
     nonempty = pc.not_equal(col, "")
     nulled = pc.if_else(nonempty, col, pa.scalar(None, pa.string()))
@@ -198,8 +207,10 @@ def _typed_column(col) -> np.ndarray:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 continue
             if target == pa.float64():
-                return cast.to_numpy(zero_copy_only=False).astype(np.float64)
-            return cast.to_numpy(zero_copy_only=False)
+                out = cast.to_numpy(zero_copy_only=False).astype(np.float64)
+                return out
+            out = cast.to_numpy(zero_copy_only=False)
+            return out
     return _text_to_numpy(col)
 
 
@@ -258,7 +269,7 @@ def read_csv(path: str | os.PathLike[str], *, skip_rows: int = 0) -> tuple[list[
     return names, columns
 
 
-def _table_object(product, path: Path, object_name: str | None):
+def _table_object(product: Product, path: Path, object_name: str | None) -> DataObject:
     tables = [o for o in product.objects if o.kind == "table"]
     if object_name is not None:
         try:
@@ -271,7 +282,7 @@ def _table_object(product, path: Path, object_name: str | None):
     return tables[0]
 
 
-def _label_keywords(product) -> dict[str, str | None]:
+def _label_keywords(product: Product) -> dict[str, str | None]:
     keys: dict[str, str | None] = {
         "PRODUCT_ID": product.product_id,
         "PRODUCT_TYPE": product.product_type,
@@ -384,7 +395,7 @@ def from_arrays(path: str, columns: dict[str, np.ndarray], *, sensor: str | None
 
 # ---------------------------------------------------------------------------- times
 
-def to_datetime64(values) -> np.ndarray:
+def to_datetime64(values: object) -> np.ndarray:
     """ISO calendar (``2004-07-01T00:00:01``) or day-of-year (``2004-183T00:00:01``)
     times, mixed freely → datetime64[us]; blanks around and a trailing ``Z`` are ignored.
     The grammar is `pdsgen.times.parse_times`'s; raises ValueError on anything else."""
@@ -399,7 +410,7 @@ def to_datetime64(values) -> np.ndarray:
     return out.astype("datetime64[us]").reshape(arr.shape)
 
 
-def year_ddoy(times) -> tuple[np.ndarray, np.ndarray]:
+def year_ddoy(times: object) -> tuple[np.ndarray, np.ndarray]:
     """datetime64 (or time strings) → (year, decimal day of year, 1.0 = Jan 1 00:00)."""
     t = to_datetime64(times)
     year_start = t.astype("datetime64[Y]")
