@@ -38,13 +38,29 @@ def _long_names(command: click.Command) -> set[str]:
     return {name for p in command.params for name in getattr(p, "opts", []) if name.startswith("--")}
 
 
+#: validate's configuration-file option (read here, before click sees the arguments)
+CONFIG_FLAGS = ("-c", "--config", "-config")
+
+
 def normalise_argv(args: list[str], long_names: set[str]) -> list[str]:
     """validate's spellings → click's: ``-schema`` → ``--schema``; ``-x a.xsd b.xsd`` →
-    ``-x a.xsd -x b.xsd``; ``-t a b`` → positional targets."""
+    ``-x a.xsd -x b.xsd``; ``-t a b`` → positional targets; ``-c FILE`` → the arguments its
+    validate configuration file stands for (`pdsgen.cli.validate_config`)."""
     out: list[str] = []
     i = 0
     while i < len(args):
         tok = args[i]
+        if tok in CONFIG_FLAGS or tok.startswith("--config="):
+            from pdsgen.cli.validate_config import config_arguments
+
+            if "=" in tok:
+                value, i = tok.split("=", 1)[1], i + 1
+            elif i + 1 < len(args):
+                value, i = args[i + 1], i + 2
+            else:
+                raise click.UsageError(f"option {tok} needs a configuration file")
+            out += normalise_argv(config_arguments(value), long_names)
+            continue
         if tok.startswith("-") and not tok.startswith("--") and len(tok) > 2 and f"-{tok}" in long_names:
             tok = f"-{tok}"  # a single-dash long option
         spec = MULTI_VALUE.get(tok)
@@ -104,6 +120,34 @@ def target_path(target: str) -> str:
     return target
 
 
+def split_commas(values: tuple[str, ...]) -> tuple[str, ...]:
+    """validate's multi-value options and targets take ``a,b`` as two values (commons-cli's
+    value separator ``,``); a name that exists as given is kept whole."""
+    out: list[str] = []
+    for v in values:
+        if "," in v and not Path(v).exists() and not Path(target_path(v)).exists():
+            out += [p.strip() for p in v.split(",") if p.strip()]
+        else:
+            out.append(v)
+    return tuple(out)
+
+
+def _deprecated(ctx: click.Context, param: click.Parameter, value: object) -> object:
+    if value:
+        click.echo(f"warning: {param.opts[0]} is deprecated by validate and has no effect: labels are checked "
+                   "against the schemas and Schematron they cite unless -x/-S/-C say otherwise", err=True)
+    return value
+
+
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    click.echo(f"pdsgen validate {version('pdsgen')} (NASA validate's command line accepted)")
+    ctx.exit(0)
+
+
 def label_extensions(patterns: tuple[str, ...]) -> tuple[str, ...]:
     """validate's -e (``xml``, ``.xml``, ``*.xml``, ``*.lblx``) → suffixes."""
     out = []
@@ -143,7 +187,7 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
 @click.option("-R", "--rule", default="auto", show_default=True,
               help="What the targets are: auto, product, collection, bundle, volume (a PDS3 volume; or "
                    "validate's pds4.label, pds4.product, pds4.folder, pds4.collection, pds4.bundle, pds3.volume).")
-@click.option("--no-content", "-D", "--skip-content-validation", "no_content", is_flag=True,
+@click.option("--no-content", "-D", "--skip-content-validation", "--no-data-check", "no_content", is_flag=True,
               help="Skip data content, file size and checksum checks.")
 @click.option("--no-product", "--skip-product-validation", "no_product", is_flag=True,
               help="Skip per-product validation; only cross-product (bundle/collection) checks.")
@@ -219,12 +263,23 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
 @click.option("-E", "--max-errors", type=int, default=None, hidden=True,
               help="validate's error cap: accepted, not applied.")
 @click.option("--debug-mode", is_flag=True, hidden=True, help="validate's debugging output: accepted, no effect.")
+@click.option("--everyN", "every_n", type=int, default=None, hidden=True,
+              help="validate's file sampling: accepted (N >= 1), every file is checked.")
+@click.option("-f", "--force", is_flag=True, hidden=True, callback=_deprecated, expose_value=False,
+              help="Deprecated by validate: no effect.")
+@click.option("-m", "--model-version", hidden=True, callback=_deprecated, expose_value=False,
+              help="Deprecated by validate: no effect.")
+@click.option("--config-target", "config_targets", multiple=True, hidden=True,
+              help="A target from a validate configuration file (-c): used when no target is given.")
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and exit.")
 def validate_cmd(targets, rule, no_content, no_product, no_context, skip_context_reference_check,
                  no_context_mismatch_warnings, catalogs, schema_catalogs, context_products, add_context, update_context, offline,
                  schema_hosts, allow_local_schematron, extensions, schemas, schematrons, checksum_manifest, base_path,
                  target_manifests, alternate_paths, local, allow_unlisted_members, allow_unlabeled, jobs, scheduler, report_file, fmt, as_json,
                  strict_fields,
-                 max_reported, verbose_report, verbosity, spot_check_data, max_errors, debug_mode) -> None:
+                 max_reported, verbose_report, verbosity, spot_check_data, max_errors, debug_mode, every_n,
+                 config_targets) -> None:
     """Validate PDS4/PDS3 labels (files or folders) like NASA's validate, much faster.
 
     Exit status: 0 no errors, 1 errors found, 2 validation could not run.
@@ -247,8 +302,12 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, skip_context
 
         dest, n = update_context_products()
         click.echo(f"{n} registered context products written to {dest}", err=True)
-    todo = [target_path(t) for t in targets]
-    for manifest in target_manifests:
+    if every_n is not None and every_n < 1:
+        raise click.BadParameter(f"value must be greater than or equal to 1, not {every_n}", param_hint="'--everyN'")
+    catalogs, schemas, schematrons = split_commas(catalogs), split_commas(schemas), split_commas(schematrons)
+    add_context, alternate_paths = split_commas(add_context), split_commas(alternate_paths)
+    todo = [target_path(t) for t in split_commas(targets or config_targets)]
+    for manifest in split_commas(target_manifests):
         try:
             lines = Path(manifest).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
