@@ -21,7 +21,7 @@ import importlib.util
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from astropy.table import Table
 
 
-def _reader(standard: str):
+def _reader(standard: str) -> Callable[..., Table]:
     def read(path: str | os.PathLike[str], object: int | str | None = None,  # noqa: A002 - astropy style
              times: str | None = None) -> Table:
         import pdsgen

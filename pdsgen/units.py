@@ -226,12 +226,13 @@ def unit_string(unit: u.UnitBase) -> str:
     if unit == u.dimensionless_unscaled:
         return ""
     with u.add_enabled_units([E_CHARGE]):
-        return unit.to_string()
+        return str(unit.to_string())
 
 
 def enabled() -> AbstractContextManager[object]:
     """Context manager making ``e`` parseable inside astropy calls (Quantity(..., 'keV/e'))."""
-    return u.add_enabled_units([E_CHARGE])
+    context: AbstractContextManager[object] = u.add_enabled_units([E_CHARGE])
+    return context
 
 
 # --------------------------------------------------------------------------- PDS4 vocabulary

@@ -30,6 +30,7 @@ import stat
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -37,7 +38,7 @@ from pdsgen.errors import LabelError
 
 
 # --------------------------------------------------------------------------- XML
-def xml_parser(**options) -> etree.XMLParser:
+def xml_parser(**options: Any) -> etree.XMLParser:
     """An lxml parser that expands no entity, loads no DTD and opens no network connection."""
     settings = dict(resolve_entities=False, load_dtd=False, no_network=True, dtd_validation=False,
                     huge_tree=True)
@@ -70,7 +71,7 @@ def check_doctype(tree: etree._ElementTree, path: str | os.PathLike[str]) -> Non
 
 
 def parse_label_xml(source: bytes | str | os.PathLike[str], path: str | os.PathLike[str] | None = None,
-                    **options) -> etree._ElementTree:
+                    **options: Any) -> etree._ElementTree:
     """A label parsed by `xml_parser` with its DOCTYPE checked; `LabelError` (with line and
     column) for malformed XML, refused entities and unreadable files."""
     where = str(path if path is not None else source)
