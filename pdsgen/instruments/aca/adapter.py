@@ -19,7 +19,9 @@ from pdsgen.instruments.aca.algorithm import (
 from pdsgen.recipes.api import with_product_check
 
 if TYPE_CHECKING:
+    from pathlib import Path
 
+    from pdsgen.model import Product
     from pdsgen.recipes.api import AlgorithmResult, RecipeContext
 
 class _DarkRow(TypedDict):
@@ -60,10 +62,10 @@ def _day_start(secs: float) -> float:
 def _iso(secs: float) -> str:
     from astropy.time import Time
 
-    return Time(secs, format="cxcsec").utc.isot + "Z"
+    return str(Time(secs, format="cxcsec").utc.isot) + "Z"
 
 
-def _dark_image(product, path):
+def _dark_image(product: Product, path: Path) -> np.ndarray:
     from pdsgen.errors import DataError
 
     arrays = [o for o in product.objects if o.kind == "array"]
@@ -77,14 +79,14 @@ def _dark_image(product, path):
     return img
 
 
-def _cal_id(product, path) -> str:
+def _cal_id(product: Product, path: Path) -> str:
     import re
 
     m = re.search(r"(\d{7})", path.stem)
     return m.group(1) if m else path.stem
 
 
-def _checked_calibration(product, path, t_ccd_input) -> tuple[float, np.ndarray, float]:
+def _checked_calibration(product: Product, path: Path, t_ccd_input: object) -> tuple[float, np.ndarray, float]:
     """(date in Chandra seconds, replica temperatures, mean T_CCD) of one calibration, or a
     DataError naming it."""
     from pdsgen.errors import DataError

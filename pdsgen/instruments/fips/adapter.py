@@ -188,7 +188,8 @@ def edr_date(start_time: Any, path: Path) -> np.datetime64:
     """The EDR file date: the label's start time, else YYYYDDD in the file name."""
     if start_time is not None and str(start_time).strip():
         try:  # ISO or day-of-year (PDS3 START_TIME = 2011-100T...)
-            return parse_times(np.array([str(start_time).strip()]))[0].astype("datetime64[D]")
+            day: np.datetime64 = parse_times(np.array([str(start_time).strip()]))[0].astype("datetime64[D]")
+            return day
         except RecipeError:
             pass
     m = re.search(r"(\d{4})(\d{3})", path.name)

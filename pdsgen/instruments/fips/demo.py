@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def write_solid_angle_table(path: Path) -> Path:
     return path
 
 
-def _context(kind: str, stem: str, start: np.datetime64, stop: np.datetime64, fsw: str) -> dict:
+def _context(kind: str, stem: str, start: np.datetime64, stop: np.datetime64, fsw: str) -> dict[str, Any]:
     from pdsgen.render import ContextReference
 
     return {

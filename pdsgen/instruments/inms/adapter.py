@@ -3,7 +3,8 @@ parameters) to the pure functions of `pdsgen.instruments.inms.algorithm`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ PLAN_COLUMNS = ("run", "dataset", "first_scan", "last_scan", "role")
 DEFAULT_SET = "main"  # the set of plan rows without one, and of runs without a plan
 
 
-def read_dataset_plan(path) -> list[dict]:
+def read_dataset_plan(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Rows of a dataset plan CSV: ``run,dataset,first_scan,last_scan,role[,set]``.
 
     ``set`` names a crosstalk set; several sets of one run may share a dataset (the seed's
@@ -74,11 +75,11 @@ def read_dataset_plan(path) -> list[dict]:
     return out
 
 
-def _values(v) -> np.ndarray:
+def _values(v: object) -> np.ndarray:
     return np.asarray(getattr(v, "value", v))
 
 
-def _scalar(values: list, name: str, paths) -> np.ndarray:
+def _scalar(values: Sequence[object], name: str, paths: Sequence[object]) -> np.ndarray:
     from pdsgen.errors import DataError
 
     out = []
@@ -297,7 +298,7 @@ def inms_crosstalk_algorithm(ctx: RecipeContext) -> AlgorithmResult:
         else:
             notes.append(f"run {run}{tag}: no dataset roles (no dataset plan): statistics only")
 
-    def col(key, unit=None):
+    def col(key: str, unit: Any = None) -> MaskedColumn:
         v = np.array([r.get(key, np.nan) for r in out_rows], dtype=float)
         return MaskedColumn(v, mask=~np.isfinite(v), unit=unit)
 

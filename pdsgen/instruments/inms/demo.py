@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -76,7 +77,7 @@ def _record_length(fields: tuple[Field, ...]) -> int:
     return fields[-1].location + fields[-1].length + 2
 
 
-def _records(fields: tuple[Field, ...], rows: list[tuple]) -> bytes:
+def _records(fields: tuple[Field, ...], rows: list[tuple[Any, ...]]) -> bytes:
     """Numbers right-justified in their printf format, text left-justified."""
     lines = []
     for row in rows:

@@ -3,7 +3,8 @@ parameters) to the pure functions of `pdsgen.instruments.iuvs.algorithm`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 PLOT_INT_TIMES_MS = (14400, 10200, 6000, 4200, 4000, 1400)
 
 
-def read_temperature_polynomials(path) -> dict[str, list[PolySegment]]:
+def read_temperature_polynomials(path: str | os.PathLike[str]) -> dict[str, list[PolySegment]]:
     """``sensor -> segments`` from the calibration CSV (columns sensor, dn_min, dn_max,
     c0, c1, ...). Blank cells and NaN are errors naming the file and line."""
     import csv
@@ -72,7 +73,7 @@ def read_temperature_polynomials(path) -> dict[str, list[PolySegment]]:
     return out
 
 
-def _first_values(values: list, name: str, paths: list) -> NDArray:
+def _first_values(values: Sequence[object], name: str, paths: Sequence[object]) -> NDArray[Any]:
     """One value per product from per-product arrays (the Engineering table has one row)."""
     from pdsgen.errors import DataError
 
@@ -85,7 +86,7 @@ def _first_values(values: list, name: str, paths: list) -> NDArray:
     return np.asarray(out)
 
 
-def _observation_time(product, path) -> np.datetime64:
+def _observation_time(product: Product, path: Path) -> np.datetime64:
     """The label's start time, else the L1A file-name time stamp (what the seed uses)."""
     import re
 
@@ -94,7 +95,8 @@ def _observation_time(product, path) -> np.datetime64:
     text = (getattr(product, "start_time", None) or "").strip()
     if text:
         try:
-            return parse_times(np.array([text]))[0].astype("datetime64[ns]")
+            when: np.datetime64 = parse_times(np.array([text]))[0].astype("datetime64[ns]")
+            return when
         except RecipeError:
             pass
     m = re.search(r"_(\d{8})T(\d{6})_", str(path))
@@ -105,7 +107,7 @@ def _observation_time(product, path) -> np.datetime64:
                     path=str(path))
 
 
-def _dark_frame(product, path):
+def _dark_frame(product: Product, path: Path) -> tuple[float, int]:
     from pdsgen.errors import DataError
 
     arrays = [o for o in product.objects if o.kind == "array"]
@@ -124,7 +126,8 @@ def _product_values(ctx: RecipeContext, product: Product, path: Path) -> tuple[f
     if key not in ctx.cache:
         m, f = _dark_frame(product, path)
         ctx.cache[key] = (m, f, _observation_time(product, path))
-    return ctx.cache[key]
+    values: tuple[float, int, np.datetime64] = ctx.cache[key]
+    return values
 
 
 _ONE_VALUE_INPUTS = ("int_time", "spe_size", "spa_size", "mcp_volt", "det_temp_dn", "case_temp_dn", "xuv")
@@ -174,7 +177,7 @@ def iuvs_dark_algorithm(ctx: RecipeContext) -> AlgorithmResult:
     when = np.asarray(times, dtype="datetime64[ns]")
     order = time_order(when.astype(np.int64))
 
-    def masked(values, unit):
+    def masked(values: object, unit: str) -> MaskedColumn:
         v = np.asarray(values, dtype=np.float64)[order]
         return MaskedColumn(v, mask=~np.isfinite(v), unit=unit)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ def write_dark(
     xuv: str,
     orbit: int,
     image_dn: np.ndarray,
-    keywords: dict,
+    keywords: dict[str, Any],
 ) -> Path:
     """Write one L1A dark FITS file and its PDS4 label; returns the label path."""
     from astropy.io import fits
