@@ -227,7 +227,8 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
 @click.option("-M", "--checksum-manifest", "checksum_manifest", type=click.Path(dir_okay=False), default=None,
               help="Check the labels and their files against this checksum manifest (<md5> <path> lines).")
 @click.option("-B", "--base-path", "base_path", type=click.Path(file_okay=False), default=None,
-              help="Folder the checksum manifest's paths are relative to (default: the manifest's).")
+              help="Folder the checksum manifest's paths are relative to (default: the first target if a "
+                   "folder, else the first target's folder, as validate).")
 @click.option("--target-manifest", "target_manifests", multiple=True, type=click.Path(dir_okay=False),
               help="A file listing targets, one per line.")
 @click.option("--alternate_file_paths", "--alternate-file-paths", "alternate_paths", multiple=True,
@@ -317,7 +318,10 @@ def validate_cmd(targets, rule, no_content, no_product, no_context, skip_context
         if update_context:
             return
         raise click.UsageError("no target given (a label, a folder, -t, or --target-manifest)")
-    checksums = read_checksum_manifest(checksum_manifest, base_path) if checksum_manifest else None
+    checksums = None
+    if checksum_manifest:  # paths relative to -B, else to the first target (a folder) or its folder
+        first = Path(todo[0])
+        checksums = read_checksum_manifest(checksum_manifest, base_path or (first if first.is_dir() else first.parent))
     opts = Options(rule=rule_name, product=not no_product, content=not no_content, context=not no_context,
                    context_mismatch_warnings=not no_context_mismatch_warnings, catalog_path=_catalog(catalogs or schema_catalogs),
                    catalog_alone=bool(catalogs),

@@ -87,7 +87,9 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
     referenced |= {str(Path(pr.label).resolve()) for pr in result.products
                    if not any(f.type.endswith(".label.not_understandable") for f in pr.findings)}
     tops = [Path(pr.label).parent for pr in (bundles or collections)]
-    for root in (tops[:1] if not opts.allow_unlabeled else []):
+    # (validate's FindUnreferencedFiles: not with --allow-unlabeled-files, nor with
+    # --skip-product-validation, whose labels name no files)
+    for root in (tops[:1] if opts.product and not opts.allow_unlabeled else []):
         for q in sorted(root.rglob("*")):
             hidden = any(part.startswith(".") for part in q.relative_to(root).parts)
             if q.is_file() and not hidden and str(q.resolve()) not in referenced:

@@ -1,7 +1,7 @@
 """Collections and bundles: inventory tables, bundle member entries, referential integrity.
 
-`collection_members` parses a collection's Inventory (PDS DSV: member status, LIDVID or
-LID per record) with Arrow's CSV reader; `bundle_members` reads Bundle_Member_Entry.
+`collection_members` reads a collection's Inventory (member status, LIDVID or LID per
+record) as validate's inventory reader does; `bundle_members` reads Bundle_Member_Entry.
 `duplicate_findings` reports identifiers listed twice (``error.inventory.duplicate_lidvid``);
 `integrity_findings` compares members with the products found in a run
 (``warning.integrity.member_not_found``, ``warning.integrity.unreferenced_member``).
@@ -10,8 +10,9 @@ Pure functions on identifiers; I/O is limited to reading the inventory file.
 
 from __future__ import annotations
 
-import io
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,36 +72,79 @@ def inventory_file(tree: etree._ElementTree, label_path: Path) -> tuple[Path, et
     return None
 
 
-def collection_members(path: Path, inv: etree._Element) -> list[Member]:
-    """Members of an inventory file (records numbered from 1); unreadable → []."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+#: validate's InventoryKeys: the field delimiters its inventory reader knows, by the label's
+#: value in lower case (as validate spells them: a value with a blank, "horizontal tab",
+#: is not among them and stops validate's reader)
+INVENTORY_DELIMITERS = {"comma": ",", "horizontal_tab": "\t", "semicolon": ";", "vertical_bar": "|",
+                        # (PDS4's own spellings: read, though validate's reader refuses them)
+                        "horizontal tab": "\t", "vertical bar": "|"}
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
+
+@dataclass
+class InventoryRead:
+    """An inventory as validate's InventoryTableReader reads it: `members` (records with an
+    identifier), `entries` (records read: lines that are not blank), `problem` (why reading
+    stopped early — validate's ``error.validation.internal_error`` — or None)."""
+
+    members: list[Member]
+    entries: int
+    problem: str | None = None
+
+
+def _field_number(inv: etree._Element, test: Callable[[etree._Element], bool], default: int) -> int:
+    for fd in inv.iter("{*}Field_Delimited"):
+        number = child_text(fd, "field_number")
+        if test(fd) and number and number.strip().isdigit():
+            return int(number)
+    return default
+
+
+def collection_members(path: Path, inv: etree._Element) -> InventoryRead:
+    """The records of an inventory file, read as validate's InventoryTableReader reads them
+    (not as a CSV table: its Table_Delimited content is checked with the tables): the file
+    from its first byte, line by line (a line ends at LF, CR/LF or a lone CR); a blank line
+    is no record; each other line split at the field delimiter (no quoting: quotes stay part
+    of the value; empty fields at the end of a line dropped, as Java's ``String.split``), the
+    member status and the identifier taken from the fields the label numbers
+    (``Member_Status``, the ``ASCII_LIDVID_LID`` field; 1 and 2 if the label does not say)
+    and trimmed. A line without those fields stops the reading (`InventoryRead.problem`).
+    Records are numbered from 1; status is kept as written but ``P`` for ``p``/``P``."""
     try:
         raw = path.read_bytes()
-    except OSError:
-        return []
-    offset = child_text(inv, "offset")
-    if offset and offset.isdigit():
-        raw = raw[int(offset):]
-    delim = {"comma": ",", "horizontal tab": "\t", "semicolon": ";", "vertical bar": "|"}.get(
-        (child_text(inv, "field_delimiter") or "comma").lower(), ",")
-    from pdsgen.data.delimited import quiet_row_handlers, row_handler
+    except OSError as exc:
+        return InventoryRead([], 0, f"cannot read the inventory {path.name}: {exc.strerror}")
+    delim = INVENTORY_DELIMITERS.get((child_text(inv, "field_delimiter") or "comma").strip().lower(), ",")
+    status_at = _field_number(inv, lambda fd: (child_text(fd, "name") or "") in ("Member_Status", "Member Status"), 1)
+    ident_at = _field_number(inv, lambda fd: (child_text(fd, "data_type") or "") == "ASCII_LIDVID_LID", 2)
+    members: list[Member] = []
+    entries = 0
+    for number, line in enumerate(_LINE_END.split(raw.decode("utf-8", errors="replace")), start=1):
+        if not line.strip():
+            continue
+        fields = line.split(delim)
+        while fields and not fields[-1]:
+            fields.pop()
+        if len(fields) < max(status_at, ident_at):
+            what = "member status" if len(fields) < status_at else "LIDVID-LID value"
+            return InventoryRead(members, entries, f"{path.name} line {number}: could not retrieve the {what} "
+                                 f"(field {max(status_at, ident_at)} of {len(fields)})")
+        entries += 1
+        status, ident = fields[status_at - 1].strip(), fields[ident_at - 1].strip()
+        if ident:
+            members.append(Member("P" if status.upper() == "P" else status, ident, entries))
+    return InventoryRead(members, entries)
 
-    try:
-        with quiet_row_handlers():
-            table = pacsv.read_csv(
-                io.BytesIO(raw),
-                read_options=pacsv.ReadOptions(column_names=["status", "ident"], block_size=max(1 << 20, len(raw) + 1)),
-                parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=row_handler(lambda row: "skip")),
-                convert_options=pacsv.ConvertOptions(column_types={"status": pa.string(), "ident": pa.string()}),
-            )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        return []
-    status = table.column("status").to_pylist()
-    ident = table.column("ident").to_pylist()
-    return [Member((s or "").strip()[:1].upper(), (i or "").strip(), n + 1)
-            for n, (s, i) in enumerate(zip(status, ident, strict=True)) if i]
+
+def inventory_findings(read: InventoryRead, inv: etree._Element, file: str) -> list[Finding]:
+    """What validate reports on reading a collection's inventory: the reader stopping
+    (``error.validation.internal_error``: validate's uncaught exception, no further check),
+    identifiers listed twice, records against the Inventory's <records>."""
+    if read.problem is not None:
+        return [Finding("error.validation.internal_error", f"the inventory cannot be read: {read.problem}",
+                        file=file, line=inv.sourceline)]
+    return [*duplicate_findings(read.members, file, what="the inventory"),
+            *record_count_findings(inv, read.entries, file)]
 
 
 def duplicate_findings(members: list[Member], file: str, *, what: str) -> list[Finding]:
@@ -166,15 +210,15 @@ def integrity_findings(
     return out
 
 
-def record_count_findings(inv: etree._Element, members: list[Member], file: str) -> list[Finding]:
-    """The Inventory's <records> against the records in its file (checked even without --content)."""
+def record_count_findings(inv: etree._Element, entries: int, file: str) -> list[Finding]:
+    """The Inventory's <records> against the records read from its file (checked even without --content)."""
     declared = child_text(inv, "records")
     if declared is None or not declared.isdigit():
         return []
-    if int(declared) == len(members):
+    if int(declared) == entries:
         return []
     return [Finding("error.table.records_mismatch",
-                    f"the inventory says {declared} records, its file has {len(members)}", file=file,
+                    f"the inventory says {declared} records, its file has {entries}", file=file,
                     line=inv.sourceline)]
 
 

@@ -203,12 +203,14 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
         from pdsgen.validate import inventory as inv
 
         res.status = "SKIP"
+        if opts.checksums:  # validate checks the label's own checksum before it skips the product
+            res.findings += manifest_findings(p, [], opts.checksums, file)
         if res.product_class == "Product_Bundle":
             res.members = inv.bundle_members(tree)
         elif res.product_class == "Product_Collection":
             inventory = inv.inventory_file(tree, p)
             if inventory is not None and inventory[0].is_file():
-                res.members = inv.collection_members(*inventory)
+                res.members = inv.collection_members(*inventory).members
         return res
     cat = opts.get_catalog()
 
@@ -275,8 +277,11 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     data_files = L.name_checked_files(tree, areas)
     res.findings += label_name_findings(p, data_files, file)
     res.named_files = [str(p), *map(str, data_files)]
-    if opts.checksums is not None:
-        res.findings += manifest_findings(p, [fa.path for fa in areas if fa.path is not None], opts.checksums, file)
+    if opts.checksums:  # (an empty manifest checks nothing: validate's checksumManifest.isEmpty())
+        # the label always; the files its File_Areas and Document_Files name with the content
+        # checks only (FileReferenceValidationRule: getCheckData)
+        named = [fa.path for fa in areas if fa.path is not None] if opts.content else []
+        res.findings += manifest_findings(p, named, opts.checksums, file)
     if opts.context and _registry(opts).products:
         res.findings += check_context_refs(tree, _registry(opts), file,
                                            mismatch_warnings=opts.context_mismatch_warnings)
@@ -294,9 +299,9 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     elif res.product_class == "Product_Collection":
         inventory = inv.inventory_file(tree, p)
         if inventory is not None and inventory[0].is_file():
-            res.members = inv.collection_members(*inventory)
-            res.findings += inv.duplicate_findings(res.members, file, what="the inventory")
-            res.findings += inv.record_count_findings(inventory[1], res.members, file)
+            read = inv.collection_members(*inventory)
+            res.members = read.members
+            res.findings += inv.inventory_findings(read, inventory[1], file)
 
     # content
     if opts.content:
@@ -377,8 +382,10 @@ def _cited_schematron(href: str, p: Path, cat: Catalog, opts: Options, res: Prod
 
 
 def read_checksum_manifest(path: str | os.PathLike[str], base: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """validate's checksum manifest: ``<md5> <path>`` per line (one or two blanks between),
-    paths relative to `base` (default: the manifest's folder); {absolute path: md5}."""
+    """validate's checksum manifest: ``<md5> <path>`` per line (one or two blanks between,
+    ``\\`` read as ``/``), paths relative to `base` (default: the manifest's folder; the
+    CLI's, as validate's, is ``-B``, else the first target if a folder, else its folder);
+    {absolute path: md5 in lower case} (validate compares MD5s in any case)."""
     manifest = Path(path)
     root = Path(base) if base is not None else manifest.parent
     try:
@@ -386,16 +393,23 @@ def read_checksum_manifest(path: str | os.PathLike[str], base: str | os.PathLike
     except OSError as exc:
         raise ValidationRunError(f"cannot read the checksum manifest: {exc.strerror}", path=str(manifest)) from exc
     out: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
+    for number, line in enumerate(_MANIFEST_LINE_END.split(text), start=1):
+        line = line.strip(_JAVA_BLANKS)
         if not line:
             continue
-        parts = line.split(None, 1)
+        parts = _MANIFEST_SEPARATOR.split(line, maxsplit=1)
         if len(parts) != 2:
             raise ValidationRunError(f"line {number}: not '<md5> <path>': {line[:80]!r}", path=str(manifest))
         digest, rel = parts
-        out[os.path.abspath(root / rel.strip().replace("\\", "/"))] = digest.lower()
+        out[os.path.abspath(root / rel.replace("\\", "/"))] = digest.lower()
     return out
+
+
+#: validate's ChecksumManifest: lines end at LF, CR/LF or CR; each is trimmed, then split once
+#: at one or two blanks (Java's ``\s{1,2}``): a third blank is part of the path
+_JAVA_BLANKS = " \t\n\x0b\f\r"
+_MANIFEST_LINE_END = re.compile(r"\r\n|\r|\n")
+_MANIFEST_SEPARATOR = re.compile(r"[ \t\n\x0b\f\r]{1,2}")
 
 
 def manifest_findings(label: Path, files: list[Path], checksums: dict[str, str], file: str) -> list[Finding]:
