@@ -93,6 +93,30 @@ def test_inventory_lines_end_at_a_lone_carriage_return(tmp_path):
     assert found(run([str(root)], opts(rule="bundle", content=False))) == []
 
 
+def test_a_primary_written_out_is_checked_for_the_parents_prefix(tmp_path):
+    # verifyLidPrefix runs on a member found whose status is "Primary" or "P" (any case): an
+    # inventory's "Primary" is no primary member for the look-up, but its prefix is checked
+    root = bundle(tmp_path / "b", BUNDLE, COLLECTION, "urn:nasa:pds:b:other:p")
+    (root / "data" / "inventory.csv").write_bytes(b"Primary,urn:nasa:pds:b:other:p::1.0\r\n")
+    assert found(run([str(root)], opts(rule="bundle")), severity=("error",)) == [
+        ("error.integrity.missing_parent_prefix", "collection.xml")]
+    (root / "data" / "inventory.csv").write_bytes(b"S,urn:nasa:pds:b:other:p::1.0\r\n")  # secondary: not
+    assert found(run([str(root)], opts(rule="bundle")), severity=("error",)) == []
+
+
+def test_a_missing_inventory_file_stops_the_reader(tmp_path):
+    # InventoryTableReader opens the file in its constructor: the exception is validate's
+    # uncaught exception (error.validation.internal_error) on the collection — with or without
+    # the content checks (InventoryTableValidator runs from the definition rule); the file
+    # checks report the missing file with the content
+    root = make(tmp_path / "b", b"", 1)
+    (root / "data" / "inventory.csv").unlink()
+    label = root / "data" / "collection.xml"
+    assert found(run([str(label)], opts(content=False))) == [("error.validation.internal_error", "collection.xml")]
+    assert {"error.validation.internal_error", "error.label.missing_file"} <= {
+        t for t, _f in found(run([str(label)], opts()))}
+
+
 # --- --skip-product-validation (validate's issue 42)
 
 

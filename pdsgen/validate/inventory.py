@@ -112,8 +112,8 @@ def collection_members(path: Path, inv: etree._Element) -> InventoryRead:
     Records are numbered from 1; status is kept as written but ``P`` for ``p``/``P``."""
     try:
         raw = path.read_bytes()
-    except OSError as exc:
-        return InventoryRead([], 0, f"cannot read the inventory {path.name}: {exc.strerror}")
+    except OSError as exc:  # (also reported as error.label.missing_file by the file checks)
+        return InventoryRead([], 0, f"cannot read the inventory file {path.name}: {exc.strerror}")
     delim = INVENTORY_DELIMITERS.get((child_text(inv, "field_delimiter") or "comma").strip().lower(), ",")
     status_at = _field_number(inv, lambda fd: (child_text(fd, "name") or "") in ("Member_Status", "Member Status"), 1)
     ident_at = _field_number(inv, lambda fd: (child_text(fd, "data_type") or "") == "ASCII_LIDVID_LID", 2)
@@ -176,7 +176,9 @@ def integrity_findings(
 
     ``present``: LID → VIDs found; ``candidates``: LIDVID → label file of the products that
     should be members (those under the parent's folder, of the right kind). validate checks
-    the prefix of primary members it found (L5.PRP.VA.36, its issue 140):
+    the prefix of members it found whose status is ``P`` or ``Primary`` (any case: an
+    inventory's ``Primary``, not primary for the look-up, is for the prefix;
+    AbstractValidationRule.verifyLidPrefix, L5.PRP.VA.36, its issue 140):
     ``error.integrity.missing_parent_prefix`` on the bundle/collection label. A primary member
     no product has is ``error.integrity.member_not_found`` (validate's issue 1601: an error by
     default), ``warning.integrity.member_not_found`` with `allow_unlisted` (validate's
@@ -185,15 +187,15 @@ def integrity_findings(
     not_found = "warning.integrity.member_not_found" if allow_unlisted else "error.integrity.member_not_found"
     out: list[Finding] = []
     for m in members:
-        if m.status != "P":
-            continue  # secondary members live elsewhere
         if m.vid is not None:
             found = m.ident in present_lidvids
         else:
             found = m.lid in present
         if not found:
-            out.append(Finding(not_found, f"{what} member {m.ident} was not found", file=parent_file, line=m.line))
-        elif parent_lid and not m.lid.startswith(parent_lid + ":"):
+            if m.status == "P":  # (secondary members live elsewhere)
+                out.append(Finding(not_found, f"{what} member {m.ident} was not found", file=parent_file,
+                                   line=m.line))
+        elif parent_lid and m.status.upper() in ("P", "PRIMARY") and not m.lid.startswith(parent_lid + ":"):
             out.append(Finding("error.integrity.missing_parent_prefix",
                                f"{what} member LID {m.lid} does not begin with the {what}'s LID {parent_lid}",
                                file=parent_file, line=m.line))

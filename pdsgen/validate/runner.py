@@ -298,7 +298,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
         res.findings += inv.duplicate_findings(res.members, file, what="the bundle")
     elif res.product_class == "Product_Collection":
         inventory = inv.inventory_file(tree, p)
-        if inventory is not None and inventory[0].is_file():
+        if inventory is not None:  # (a missing file stops validate's inventory reader: reported as such)
             read = inv.collection_members(*inventory)
             res.members = read.members
             res.findings += inv.inventory_findings(read, inventory[1], file)
