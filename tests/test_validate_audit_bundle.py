@@ -117,6 +117,28 @@ def test_a_missing_inventory_file_stops_the_reader(tmp_path):
         t for t, _f in found(run([str(label)], opts()))}
 
 
+def test_a_collection_run_reports_products_no_member_names_whatever_their_lid(tmp_path):
+    # FindUnreferencedIdentifiers: every product definition of the run that no member entry
+    # names is unreferenced_member — in a collection run too, and a LID outside the
+    # collection's does not exempt it
+    root = bundle(tmp_path / "b", BUNDLE, COLLECTION, PRODUCT)
+    observational(root / "data", "o.xml", "urn:nasa:pds:b:other:o", "o.tab")
+    for target, rule in ((root / "data", "collection"), (root, "bundle")):
+        assert found(run([str(target)], opts(rule=rule))) == [("warning.integrity.unreferenced_member", "o.xml")]
+
+
+def test_a_bundle_run_of_a_folder_without_the_bundle_label(tmp_path):
+    # -R pds4.bundle on a collection folder: BundleReferentialIntegrityRule finds no bundle
+    # label there, so no bundle references the collection (unreferenced_member, a warning);
+    # its own members are still looked up; a collection run says nothing of bundles
+    root = bundle(tmp_path / "b", BUNDLE, COLLECTION, PRODUCT, listed=[f"{PRODUCT}::1.0", f"{COLLECTION}:q::1.0"])
+    assert found(run([str(root / "data")], opts(rule="bundle"))) == [
+        ("error.integrity.member_not_found", "collection.xml"),
+        ("warning.integrity.unreferenced_member", "collection.xml")]
+    assert found(run([str(root / "data")], opts(rule="collection"))) == [
+        ("error.integrity.member_not_found", "collection.xml")]
+
+
 # --- --skip-product-validation (validate's issue 42)
 
 

@@ -209,7 +209,8 @@ def test_bundle_members_are_primary_only_when_they_say_so(tmp_path):
 
 
 def test_members_are_looked_up_in_labels_named_bundle_and_collection(tmp_path):
-    # validate finds the bundle label as .*bundle.*\.xml in the target folder and the
+    # validate finds the bundle label by its content in the target folder (the newest
+    # BundleReferentialIntegrityRule: TargetExaminer.isTargetBundleType, any name) and the
     # collection labels as .xml files whose name holds "collection" (any case)
     root = bundle(tmp_path / "b", "urn:nasa:pds:b", "urn:nasa:pds:b:data", "urn:nasa:pds:b:data:p",
                   listed=["urn:nasa:pds:b:data:gone::1.0", "urn:nasa:pds:b:data:p"],
@@ -228,7 +229,7 @@ def test_members_are_looked_up_in_labels_named_bundle_and_collection(tmp_path):
                                                  "My_Collection_data.xml"]
     (root / "Archive_BUNDLE_v2.xml").rename(root / "archive.xml")
     (root / "data" / "My_Collection_data.xml").rename(root / "data" / "inventory_label.xml")
-    assert member_findings() == []
+    assert member_findings() == [("error.integrity.member_not_found", "archive.xml")]
 
 
 def test_a_missing_member_listed_twice_is_reported_per_entry(tmp_path):

@@ -67,6 +67,12 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
         if b not in looked_up:
             found = [f for f in found if not f.type.endswith((".member_not_found", ".missing_parent_prefix"))]
         result.integrity += found
+    if rule == "bundle" and not bundles:
+        # no bundle label in the run (a bundle run of a sub-folder): no collection is any
+        # bundle's member (FindUnreferencedIdentifiers; a collection run does not say so)
+        result.integrity += [Finding("warning.integrity.unreferenced_member",
+                                     f"{c.lidvid or c.lid} is not a member of any bundle within the given target",
+                                     file=c.label) for c in collections if c.lid]
     for c in collections:
         if not _is_collection_label_name(Path(c.label).name):
             continue  # validate looks members up only in collection*.xml labels
@@ -78,7 +84,7 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                                                    what="collection", parent_lid=c.lid,
                                                    allow_unlisted=opts.allow_unlisted_members)
         result.integrity += inv.missing_versions(c.members, c.label)
-    result.integrity += _unlisted_products(result, bundles, collections)
+    result.integrity += _unlisted_products(result, bundles or collections, collections)
     checked = [c for c in collections if _is_collection_label_name(Path(c.label).name)]
     result.integrity += _bundle_rule_findings(result, known, looked_up, checked, roots, rule)
     # files under the bundle/collection folder that no label references
@@ -114,12 +120,9 @@ def cross_product_checks(result: RunResult, opts: Options, rule: str) -> None:
                                                 line=line))
 
 
-#: the label names validate's Bundle/CollectionReferentialIntegrityRule look members up in:
-#: ``.*bundle.*\.xml`` (any case), and ``.xml`` files whose name holds ``collection`` (any case)
-BUNDLE_LABEL_NAME = re.compile(r".*bundle.*\.xml", re.IGNORECASE | re.DOTALL)
-
-
 def _is_collection_label_name(name: str) -> bool:
+    """validate's CollectionReferentialIntegrityRule looks members up in the ``.xml`` labels
+    whose name holds ``collection`` (any case)."""
     return name.endswith(".xml") and "collection" in name.lower()
 
 
@@ -141,13 +144,13 @@ def _bundle_rule_findings(result: RunResult, known: list[ProductResult], looked_
 
 def _member_checked_bundles(bundles: list[ProductResult], roots: set[Path]) -> list[ProductResult]:
     """The bundle labels whose member entries validate looks up: the first Product_Bundle label
-    named ``*bundle*.xml`` (in name order) among the files directly in each walked folder. validate's
-    BundleReferentialIntegrityRule lists the target folder's own files, not its sub-folders,
-    and stops at the first bundle label it finds."""
+    (in name order, whatever its name: the newest BundleReferentialIntegrityRule asks
+    TargetExaminer.isTargetBundleType, the label's content, where older ones matched
+    ``.*bundle.*\.xml``) among the labels directly in each walked folder. validate's rule
+    lists the target folder's own files, not its sub-folders, and stops at the first bundle
+    label it finds."""
     first: dict[Path, ProductResult] = {}
     for b in sorted(bundles, key=lambda b: Path(b.label).name):
-        if not BUNDLE_LABEL_NAME.fullmatch(Path(b.label).name):
-            continue
         folder = Path(b.label).resolve().parent
         if folder in roots and folder not in first:
             first[folder] = b
@@ -210,17 +213,19 @@ def well_formed(ref: str) -> bool:
     return re.fullmatch(LIDVID_LID_REFERENCE, ref) is not None
 
 
-def _unlisted_products(result: RunResult, bundles: list[ProductResult],
+def _unlisted_products(result: RunResult, parents: list[ProductResult],
                        collections: list[ProductResult]) -> list[Finding]:
-    """Basic products under a bundle's folder that no collection of the run lists (validate's
-    ``warning.integrity.unreferenced_member``), beyond those a collection's own LID prefix
-    already claims (reported per collection)."""
-    if not bundles:
+    """Basic products under a bundle's folder (a collection run: a collection's folder) that no
+    collection of the run lists (validate's FindUnreferencedIdentifiers:
+    ``warning.integrity.unreferenced_member`` for every product of the run no member entry
+    names, whatever its LID), beyond those a collection's own LID prefix already claims
+    (reported per collection)."""
+    if not parents:
         return []
     listed = {m.ident for c in collections for m in c.members}
     listed_lids = {m.lid for c in collections for m in c.members}
     claimed = {f.file for f in result.integrity if f.type == "warning.integrity.unreferenced_member"}
-    folders = [Path(b.label).resolve().parent for b in bundles]
+    folders = [Path(b.label).resolve().parent for b in parents]
     out: list[Finding] = []
     reported: set[str] = set()  # one warning per identifier (as validate), not per label carrying it
     for pr in result.products:
@@ -233,7 +238,7 @@ def _unlisted_products(result: RunResult, bundles: list[ProductResult],
         if any(f in where.parents for f in folders):
             reported.add(ident)
             out.append(Finding("warning.integrity.unreferenced_member",
-                               f"{ident} is not a member of any collection of the bundle",
+                               f"{ident} is not a member of any collection within the given target",
                                file=pr.label))
     return out
 
