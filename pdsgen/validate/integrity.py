@@ -8,7 +8,6 @@ members, references, referenced files), so it costs no extra label parsing.
 from __future__ import annotations
 
 import os
-import re
 from collections import defaultdict
 from collections.abc import Set
 from pathlib import Path
@@ -146,7 +145,7 @@ def _member_checked_bundles(bundles: list[ProductResult], roots: set[Path]) -> l
     """The bundle labels whose member entries validate looks up: the first Product_Bundle label
     (in name order, whatever its name: the newest BundleReferentialIntegrityRule asks
     TargetExaminer.isTargetBundleType, the label's content, where older ones matched
-    ``.*bundle.*\.xml``) among the labels directly in each walked folder. validate's rule
+    ``.*bundle.*[.]xml``) among the labels directly in each walked folder. validate's rule
     lists the target folder's own files, not its sub-folders, and stops at the first bundle
     label it finds."""
     first: dict[Path, ProductResult] = {}
