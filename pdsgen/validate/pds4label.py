@@ -262,8 +262,14 @@ class FileArea:
     path: Path | None
     file_size: int | None = None
     md5: str | None = None
+    #: ``file_size`` / ``md5_checksum`` as written (validate compares these strings with the
+    #: file's size in decimal and its lower-case MD5, exactly: ``06``, `` 6 `` or an upper-case
+    #: checksum do not match)
+    file_size_text: str | None = None
+    md5_text: str | None = None
     objects: list[ObjectRef] = field(default_factory=list)
     refused: str | None = None  # why `path` is None: the name leads outside the label's folder
+    absolute_dir: str | None = None  # a directory_path_name starting with "/" (not looked up)
 
 
 def _int(text: str | None) -> int | None:
@@ -320,9 +326,7 @@ def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
         fa = FileArea(area, f, name, None)
         fa.path, fa.refused = _confined(label_dir, name, "file_name")
         if f is not None:
-            fa.file_size = _int(child_text(f, "file_size"))
-            md5 = child_text(f, "md5_checksum")
-            fa.md5 = md5.lower() if md5 else None
+            _size_and_md5(fa, f)
         for el in area:
             tag = local(el)
             if not tag or tag == "File":
@@ -331,16 +335,31 @@ def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
         out.append(fa)
     for doc_file in tree.getroot().iter(f"{{{PDS_NS}}}Document_File"):
         name = child_text(doc_file, "file_name")
+        folder = _written(doc_file, "directory_path_name") or ""
+        if folder.startswith("/"):  # (validate's issue 349: whatever the file name)
+            out.append(FileArea(doc_file, doc_file, name, None, absolute_dir=folder))
+            continue
         if not name:
             continue
-        folder = child_text(doc_file, "directory_path_name")
+        folder = folder.strip()
         fa = FileArea(doc_file, doc_file, name, None)
         fa.path, fa.refused = _confined(label_dir, f"{folder}/{name}" if folder else name, "Document_File")
-        fa.file_size = _int(child_text(doc_file, "file_size"))
-        md5 = child_text(doc_file, "md5_checksum")
-        fa.md5 = md5.lower() if md5 else None
+        _size_and_md5(fa, doc_file)
         out.append(fa)
     return out
+
+
+def _written(element: etree._Element, name: str) -> str | None:
+    """The text of the first child `name` as written (blanks kept), None without one."""
+    c = next(element.iterchildren(f"{{*}}{name}"), None)
+    return None if c is None else "".join(c.itertext())
+
+
+def _size_and_md5(fa: FileArea, f: etree._Element) -> None:
+    fa.file_size_text, fa.md5_text = _written(f, "file_size"), _written(f, "md5_checksum")
+    fa.file_size = _int(fa.file_size_text.strip()) if fa.file_size_text else None
+    md5 = (fa.md5_text or "").strip()
+    fa.md5 = md5.lower() if md5 else None
 
 
 #: the File_Areas whose file names validate checks with the label, by product class
@@ -457,8 +476,16 @@ def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> li
     from pdsgen.untrusted import name_problem
 
     out: list[Finding] = []
-    for fa in areas:
+    for fa in sorted(areas, key=lambda fa: fa.area.sourceline or 0):  # (in label order)
         line = fa.file_element.sourceline if fa.file_element is not None else None
+        if fa.absolute_dir is not None:
+            # validate (FileReferenceValidationRule, its issue 349): an absolute
+            # directory_path_name is an error, and the label's file references after it
+            # are not checked (the rule returns), with or without the content checks
+            out.append(Finding("error.directory.unallowed_name",
+                               f"the directory name {fa.absolute_dir!r} for tag 'directory_path_name' cannot be "
+                               f"absolute", file=file, line=line))
+            break
         if fa.refused is not None:
             out.append(Finding("error.validation.file_naming_problem", fa.refused, file=file, line=line))
         if fa.path is None:
@@ -488,17 +515,22 @@ def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> li
         if st is None or not stat.S_ISREG(st.st_mode):
             out.append(_missing(fa.path, fa.file_name, file, line))
             continue
+        # validate (FileReferenceValidationRule.handleFilesize/handleChecksum) compares the
+        # label's text with the file's size in decimal and its lower-case hexadecimal MD5 as
+        # strings: a size written "06" or " 6 ", or an upper-case checksum, is a mismatch
         actual = st.st_size
-        if fa.file_size is not None and fa.file_size != actual:
+        if fa.file_size_text and fa.file_size_text != str(actual):
             out.append(Finding("error.label.filesize_mismatch",
-                               f"file_size of {fa.file_name!r} is {fa.file_size} bytes in the label, "
-                               f"the file has {actual}", file=file, line=line))
-        if fa.md5 is not None:
+                               f"file_size of {fa.file_name!r} is {fa.file_size_text!r} in the label, "
+                               f"the file has {actual} bytes", file=file, line=line))
+        if fa.md5_text:
             digest = md5_of(fa.path)
-            if digest != fa.md5:
+            if digest != fa.md5_text:
+                why = " (validate compares the lower-case hexadecimal digest as written)" \
+                    if digest == fa.md5_text.strip().lower() else ""
                 out.append(Finding("error.label.checksum_mismatch",
-                                   f"md5_checksum of {fa.file_name!r} is {fa.md5} in the label, the "
-                                   f"file's is {digest}", file=file, line=line))
+                                   f"md5_checksum of {fa.file_name!r} is {fa.md5_text!r} in the label, the "
+                                   f"file's is {digest}{why}", file=file, line=line))
     return out
 
 
