@@ -315,12 +315,27 @@ def _object_size(el, tag: str) -> int | None:
     return None
 
 
+def _file_area_elements(root: etree._Element) -> list[etree._Element]:
+    """The File_Area_* elements of a label in document order: the product's own, and those of
+    its Information_Package_Component(_Deep_Archive)s (Product_AIP's File_Area_Transfer_Manifest,
+    Product_SIP_Deep_Archive's File_Area_SIP_Deep_Archive) — validate's
+    ``//*[starts-with(name(), 'File_Area')]``, where File_Areas are."""
+    out = []
+    for el in root:
+        if not isinstance(el.tag, str):
+            continue
+        name = local(el)
+        if name.startswith("File_Area"):
+            out.append(el)
+        elif name.startswith("Information_Package_Component"):
+            out += [c for c in el if isinstance(c.tag, str) and local(c).startswith("File_Area")]
+    return out
+
+
 def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
     """Every File_Area_* of the label with its File and object positions."""
     out = []
-    for area in tree.getroot():
-        if not isinstance(area.tag, str) or not local(area).startswith("File_Area"):
-            continue
+    for area in _file_area_elements(tree.getroot()):
         f = child(area, "File")
         name = child_text(f, "file_name") if f is not None else None
         fa = FileArea(area, f, name, None)
@@ -364,12 +379,15 @@ def _size_and_md5(fa: FileArea, f: etree._Element) -> None:
 
 #: the File_Areas whose file names validate checks with the label, by product class
 #: (FileAreaExtractor.getTableFileAreas: observational, inventory, ancillary and browse
-#: areas; a collection's only when it holds an Inventory)
+#: areas, an AIP's transfer manifests and a SIP's deep-archive area; a collection's only when
+#: it holds an Inventory)
 NAME_CHECKED_AREAS = {
     "Product_Observational": "File_Area_Observational",
     "Product_Collection": "File_Area_Inventory",
     "Product_Ancillary": "File_Area_Ancillary",
     "Product_Browse": "File_Area_Browse",
+    "Product_AIP": "File_Area_Transfer_Manifest",
+    "Product_SIP_Deep_Archive": "File_Area_SIP_Deep_Archive",
 }
 
 
