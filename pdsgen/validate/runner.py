@@ -69,10 +69,7 @@ def validate_label(path: str | os.PathLike[str], opts: Options, *, walked: bool 
 
     `deferred` (`validate_labels`): catalog Schematron runs are appended there instead of run."""
     try:
-        res = _validate_label(Path(path), opts, walked, deferred)
-        if not walked and res.standard == "PDS4":
-            _label_extension(res, Path(path))
-        return res
+        return _validate_label(Path(path), opts, walked, deferred)
     except ValidationRunError:
         raise
     except Exception as exc:  # noqa: BLE001 - one broken product must not stop a delivery's run
@@ -80,18 +77,6 @@ def validate_label(path: str | os.PathLike[str], opts: Options, *, walked: bool 
         res.findings.append(Finding("error.validation.internal_error",
                                     f"validation stopped: {type(exc).__name__}: {exc}", file=str(path)))
         return res.finish()
-
-
-def _label_extension(res: ProductResult, p: Path) -> None:
-    """validate's LabelValidationRule.checkLabelExtension: a PDS4 label given as target whose
-    name does not end in ``.xml`` exactly (``P.XML``) is ``error.label.bad_extension``; the
-    label is validated all the same. (Other extensions are refused before reading,
-    `_bad_extension`; ``.lblx`` is accepted as the newer Standards Reference allows.)"""
-    if p.suffix.lower() == ".xml" and p.suffix != ".xml":
-        res.findings.append(Finding("error.label.bad_extension",
-                                    f"{p.name!r}: label file names must end with the extension '.xml' "
-                                    f"(lower case)", file=str(p)))
-        res.finish()
 
 
 def validate_labels(items: list[tuple[Path, bool]], opts: Options) -> list[ProductResult]:
