@@ -260,9 +260,13 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     if opts.content:
         res.findings += L.not_checked_documents(tree, file)
     res.files = [str(fa.path) for fa in areas if fa.path is not None]
+    # (validate keys a Document_File by directory_path_name + ":" + file_name, so only one
+    # without a directory can name the file a File_Area names: CrossLabelFileAreaReferenceChecker)
     res.area_files = [(os.path.abspath(fa.path), L.local(fa.area).startswith("File_Area_Observational"),
                        fa.file_element.sourceline if fa.file_element is not None else None)
-                      for fa in areas if fa.path is not None and L.local(fa.area).startswith("File_Area")]
+                      for fa in areas if fa.path is not None and (
+                          L.local(fa.area).startswith("File_Area")
+                          or L.child(fa.area, "directory_path_name") is None)]
     res.findings += L.check_files(areas, file, content=opts.content)
     if opts.content:  # validate checks file names and their case with the content (FileReferenceValidationRule)
         from pdsgen.validate.fileref import file_reference_findings

@@ -1,0 +1,164 @@
+"""Variants of validate's single-label rules (not table or array content), built from the rule
+text in validate's ``src/main/java`` (FileReferenceValidationRule, LabelValidationRule,
+FileAreaExtractor, CrossLabelFileAreaReferenceChecker) and checked against what that code
+reports: message type and severity, per label."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from test_validate_rules import PDS, ident, observational, opts
+
+from pdsgen.validate.runner import run
+
+#: findings every schema-less test label of this file gets (no xsi:schemaLocation, no xml-model)
+SCHEMALESS = {"error.label.schema", "warning.label.schema", "warning.label.schematron",
+              "warning.label.missing_schematron_spec"}
+DATA = b"1\r\n2\r\n"  # the data file `observational` writes: 6 bytes
+FILE = "<file_name>p.tab</file_name>"
+
+
+def found(label: Path, **kw) -> list[tuple[str, str]]:
+    """(type, severity) of the run's findings on `label`, schema-less noise and info left out."""
+    r = run([str(label)], opts(**kw))
+    return sorted((f.type, f.severity) for f in r.all_findings()
+                  if f.severity != "info" and f.type not in SCHEMALESS)
+
+
+def with_file_children(tmp_path: Path, extra: str) -> Path:
+    label = observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    label.write_text(label.read_text().replace(FILE, FILE + extra))
+    return label
+
+
+# --- file_size and md5_checksum are compared as written (handleFilesize, handleChecksum)
+
+
+def test_md5_checksum_is_compared_with_the_lower_case_digest_as_written(tmp_path):
+    digest = hashlib.md5(DATA).hexdigest()  # noqa: S324 - the PDS4 checksum
+    assert found(with_file_children(tmp_path, f"<md5_checksum>{digest}</md5_checksum>")) == []
+    # the schema allows A-F; validate's String.equals against its lower-case hex does not
+    upper = with_file_children(tmp_path, f"<md5_checksum>{digest.upper()}</md5_checksum>")
+    assert found(upper) == [("error.label.checksum_mismatch", "error")]
+    assert found(upper, content=False) == []  # a content check
+
+
+def test_file_size_is_compared_as_the_decimal_text(tmp_path):
+    assert found(with_file_children(tmp_path, "<file_size unit='byte'>6</file_size>")) == []
+    for written in ("06", " 6 ", "6.0"):
+        label = with_file_children(tmp_path, f"<file_size unit='byte'>{written}</file_size>")
+        assert found(label) == [("error.label.filesize_mismatch", "error")], written
+    assert found(with_file_children(tmp_path, "<file_size unit='byte'>7</file_size>")) == [
+        ("error.label.filesize_mismatch", "error")]
+    assert found(with_file_children(tmp_path, "<file_size unit='byte'>06</file_size>"), content=False) == []
+
+
+# --- an absolute directory_path_name (validate's issue 349)
+
+
+def document(folder: Path, *files: str) -> Path:
+    """A Product_Document whose Document_Files have the given children; a.txt under sub/."""
+    (folder / "sub").mkdir(exist_ok=True)
+    (folder / "sub" / "a.txt").write_bytes(b"hello\n")
+    body = "".join(f"<Document_File>{f}<document_standard_id>7-Bit ASCII Text</document_standard_id>"
+                   f"</Document_File>" for f in files)
+    label = folder / "doc.xml"
+    label.write_text(f'<?xml version="1.0"?>\n<Product_Document xmlns="{PDS}">'
+                     f'{ident("urn:nasa:pds:b:document:doc", "Product_Document")}'
+                     f"<Document><publication_date>2020-01-01</publication_date><Document_Edition>"
+                     f"<edition_name>e</edition_name><language>English</language><files>{len(files)}</files>"
+                     f"{body}</Document_Edition></Document></Product_Document>")
+    return label
+
+
+SUB = "<file_name>a.txt</file_name><directory_path_name>sub</directory_path_name>"
+ABSOLUTE = "<file_name>a.txt</file_name><directory_path_name>/sub</directory_path_name>"
+GONE = "<file_name>gone.txt</file_name>"
+
+
+def test_an_absolute_directory_path_name_is_an_unallowed_directory_name(tmp_path):
+    assert found(document(tmp_path, SUB)) == []
+    assert found(document(tmp_path, SUB.replace("sub<", "sub/<"))) == []
+    assert found(document(tmp_path, ABSOLUTE)) == [("error.directory.unallowed_name", "error")]
+    # not a content check: the rule reads the File_Areas with or without it
+    assert found(document(tmp_path, ABSOLUTE), content=False) == [("error.directory.unallowed_name", "error")]
+
+
+def test_file_references_after_an_absolute_directory_are_not_checked(tmp_path):
+    # the rule returns on the first absolute directory: a later missing file is not looked for,
+    # an earlier one is
+    assert found(document(tmp_path, ABSOLUTE, GONE)) == [("error.directory.unallowed_name", "error")]
+    assert found(document(tmp_path, GONE, ABSOLUTE)) == [("error.directory.unallowed_name", "error"),
+                                                          ("error.label.missing_file", "error")]
+
+
+# --- File_Areas inside Information_Package_Components (//*[starts-with(name(), 'File_Area')])
+
+
+def aip(folder: Path, name: str, write: bool = True) -> Path:
+    if write:
+        (folder / name).write_bytes(b"x\r\n")
+    label = folder / "aip.xml"
+    label.write_text(f'<?xml version="1.0"?>\n<Product_AIP xmlns="{PDS}">{ident("urn:nasa:pds:b:aip:a", "Product_AIP")}'
+                     "<Information_Package_Component><checksum_manifest_checksum>x</checksum_manifest_checksum>"
+                     f"<File_Area_Transfer_Manifest><File><file_name>{name}</file_name></File>"
+                     "</File_Area_Transfer_Manifest></Information_Package_Component></Product_AIP>")
+    return label
+
+
+def test_a_transfer_manifest_is_a_referenced_file(tmp_path):
+    assert found(aip(tmp_path, "m.tab")) == []
+    (tmp_path / "m.tab").unlink()
+    assert found(aip(tmp_path, "m.tab", write=False)) == [("error.label.missing_file", "error")]
+
+
+def test_a_transfer_manifest_name_is_checked_with_the_label(tmp_path):
+    # FileAreaExtractor.getTableFileAreas: an AIP's File_Area_Transfer_Manifest names
+    assert found(aip(tmp_path, "m b.tab")) == [("error.file.name_has_invalid_characters", "error")]
+
+
+# --- the label's schemas (LabelValidationRule.getSchemaLocations)
+
+
+def test_a_label_without_schemas_is_a_schema_error(tmp_path):
+    label = observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    r = run([str(label)], opts())
+    assert [(f.type, f.severity) for f in r.all_findings() if f.severity == "error"] == [
+        ("error.label.schema", "error")]
+    assert "no schema(s) found" in next(f.message for f in r.all_findings() if f.type == "error.label.schema")
+
+
+def test_an_odd_schema_location_has_no_matching_pairs(tmp_path):
+    label = observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    text = label.read_text().replace(f'xmlns="{PDS}"', f'xmlns="{PDS}" xmlns:xsi="http://www.w3.org/2001/'
+                                     f'XMLSchema-instance" xsi:schemaLocation="{PDS}"')
+    label.write_text(text)
+    r = run([str(label)], opts())
+    schema = [f.message for f in r.all_findings() if f.type == "error.label.schema"]
+    assert len(schema) == 1 and "matching sets" in schema[0]
+
+
+def test_the_label_extension_is_compared_ignoring_case(tmp_path):
+    # validate's newest checkLabelExtension: the suffix equalsIgnoreCase the label extension
+    label = observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    upper = label.rename(tmp_path / "P.XML")
+    assert found(upper) == []
+
+
+# --- the same file named by two labels (CrossLabelFileAreaReferenceChecker)
+
+
+def test_a_document_file_and_an_observational_area_naming_one_file(tmp_path):
+    a = observational(tmp_path, "a.xml", "urn:nasa:pds:b:data:a", "shared.tab")
+    doc = document(tmp_path, "<file_name>shared.tab</file_name>")
+    r = run([str(a), str(doc)], opts())
+    dup = [(Path(f.file).name, f.severity) for f in r.all_findings()
+           if f.type == "error.label.file_areas_duplicated_reference"]
+    assert dup == [("doc.xml", "error")]
+    # a Document_File with a directory is keyed "<directory>:<name>" by validate, never the
+    # path a File_Area's name gives: sub/shared.tab named by both is no duplicate
+    b = observational(tmp_path / "sub", "b.xml", "urn:nasa:pds:b:data:b", "shared.tab")
+    doc = document(tmp_path, "<file_name>shared.tab</file_name><directory_path_name>sub</directory_path_name>")
+    r = run([str(b), str(doc)], opts())
+    assert not [f for f in r.all_findings() if f.type == "error.label.file_areas_duplicated_reference"]
