@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from test_validate_rules import PDS, ident, observational, opts
 
 from pdsgen.validate.runner import run
@@ -162,3 +163,50 @@ def test_a_document_file_and_an_observational_area_naming_one_file(tmp_path):
     doc = document(tmp_path, "<file_name>shared.tab</file_name><directory_path_name>sub</directory_path_name>")
     r = run([str(b), str(doc)], opts())
     assert not [f for f in r.all_findings() if f.type == "error.label.file_areas_duplicated_reference"]
+
+
+# --- --skip-product-validation still runs the Schematron on bundle and collection labels
+#     (LabelValidator.determineSchematronValidationFlag: TargetExaminer, by root element)
+
+TITLE_SCH = b"""<?xml version="1.0"?>
+<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
+  <sch:ns uri="http://pds.nasa.gov/pds4/pds/v1" prefix="pds"/>
+  <sch:pattern>
+    <sch:rule context="pds:Identification_Area">
+      <sch:assert test="pds:title != 't'">the title must not be 't'</sch:assert>
+    </sch:rule>
+  </sch:pattern>
+</sch:schema>
+"""
+
+
+def test_skipping_products_keeps_the_schematron_of_bundle_and_collection_labels(tmp_path, monkeypatch):
+    from pdsgen.validate import schematron
+
+    if not schematron.available():
+        pytest.skip("the Schematron extra (saxonche) is not installed")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    sch = tmp_path / "title.sch"
+    sch.write_bytes(TITLE_SCH)
+    folder = tmp_path / "b"
+    folder.mkdir()
+    product = observational(folder, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    bundle = folder / "bundle.xml"
+    bundle.write_text(f'<?xml version="1.0"?>\n<Product_Bundle xmlns="{PDS}">'
+                      f'{ident("urn:nasa:pds:b", "Product_Bundle")}<Bundle><bundle_type>Archive</bundle_type>'
+                      f"</Bundle></Product_Bundle>")
+
+    def schematron_errors(label: Path, **kw) -> list[str]:
+        r = run([str(label)], opts(schematrons=(str(sch),), **kw))
+        return [f.type for f in r.all_findings() if f.type == "error.label.schematron"]
+
+    # both labels break the rule (title 't') when products are validated
+    assert schematron_errors(product) == schematron_errors(bundle) == ["error.label.schematron"]
+    # skipped products: the bundle label is still checked, the observational one is not
+    assert schematron_errors(bundle, product=False) == ["error.label.schematron"]
+    assert schematron_errors(product, product=False) == []
+    r = run([str(product), str(bundle)], opts(schematrons=(str(sch),), product=False))
+    assert {Path(p.label).name: p.status for p in r.products} == {"p.xml": "SKIP", "bundle.xml": "FAIL"}
+    bundle.write_text(bundle.read_text().replace("<title>t</title>", "<title>a bundle</title>"))
+    r = run([str(product), str(bundle)], opts(schematrons=(str(sch),), product=False))
+    assert {p.status for p in r.products} == {"SKIP"} and r.total_errors == 0

@@ -176,50 +176,14 @@ def _label_parser() -> etree.XMLParser:
     return parser
 
 
-def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None,
-                  deferred: list[_DeferredSchematron] | None = None,
-                  described: list[Any] | None = None) -> ProductResult:
-    """All checks of one PDS4 label (`data`: its bytes, if read already; `deferred`: catalog
-    Schematron runs are appended there instead of run, see `validate_labels`).
-
-    `described`: when given, the data objects the content check described from `tree`
-    are appended to it (a caller that reads the label's objects next uses them rather
-    than describing them again)."""
+def _schematron(tree: etree._ElementTree, p: Path, opts: Options, cat: Catalog, res: ProductResult,
+                data: bytes | None, deferred: list[_DeferredSchematron] | None) -> None:
+    """The Schematron runs of one label (its xml-model citations, or --schematron), their
+    findings added to ``res`` (or left to `validate_labels` in ``deferred``)."""
     from pdsgen.validate import pds4label as L
     from pdsgen.validate import schematron
-    from pdsgen.validate.context_products import check_context_refs, is_context_lid
-    from pdsgen.validate.xsd import check_xsd
 
     file = str(p)
-    res = ProductResult(file, standard="PDS4")
-    root = tree.getroot()
-    res.product_class = L.local(root)
-    res.lid, res.vid = L.identification(tree)
-    ia = L.child(root, "Identification_Area")
-    res.im_version = L.child_text(ia, "information_model_version") if ia is not None else None
-    if not opts.product:
-        # validate's --skip-product-validation: identifiers and members only, for the
-        # cross-product (bundle/collection) checks
-        from pdsgen.validate import inventory as inv
-
-        res.status = "SKIP"
-        if res.product_class == "Product_Bundle":
-            res.members = inv.bundle_members(tree)
-        elif res.product_class == "Product_Collection":
-            inventory = inv.inventory_file(tree, p)
-            if inventory is not None and inventory[0].is_file():
-                res.members = inv.collection_members(*inventory)
-        return res
-    cat = opts.get_catalog()
-
-    # XML Schema (first: schemas and Schematron files in pairs, as validate checks)
-    res.findings += L.schema_schematron_versions(tree, file)
-    schemas = [Path(s) for s in opts.schemas]
-    try:
-        res.findings += check_xsd(tree, cat, file=file, extra_schemas=schemas)
-    except ValidationRunError as exc:
-        res.findings.append(Finding(_unresolvable(exc), exc.message, file=file))
-    # Schematron: the label's xml-model citations (or --schematron)
     sch_paths: list[tuple[Path, Path | None]] = []  # (file, label folder if label-local)
     if opts.schematrons:
         sch_paths = [(Path(s), None) for s in opts.schematrons]
@@ -250,6 +214,59 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
             if local_to is None:
                 raise
             res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file))
+
+
+def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None,
+                  deferred: list[_DeferredSchematron] | None = None,
+                  described: list[Any] | None = None) -> ProductResult:
+    """All checks of one PDS4 label (`data`: its bytes, if read already; `deferred`: catalog
+    Schematron runs are appended there instead of run, see `validate_labels`).
+
+    `described`: when given, the data objects the content check described from `tree`
+    are appended to it (a caller that reads the label's objects next uses them rather
+    than describing them again)."""
+    from pdsgen.validate import pds4label as L
+    from pdsgen.validate.context_products import check_context_refs, is_context_lid
+    from pdsgen.validate.xsd import check_xsd
+
+    file = str(p)
+    res = ProductResult(file, standard="PDS4")
+    root = tree.getroot()
+    res.product_class = L.local(root)
+    res.lid, res.vid = L.identification(tree)
+    ia = L.child(root, "Identification_Area")
+    res.im_version = L.child_text(ia, "information_model_version") if ia is not None else None
+    if not opts.product:
+        # validate's --skip-product-validation: identifiers and members only, for the
+        # cross-product (bundle/collection) checks
+        from pdsgen.validate import inventory as inv
+
+        res.status = "SKIP"
+        if res.product_class == "Product_Bundle":
+            res.members = inv.bundle_members(tree)
+        elif res.product_class == "Product_Collection":
+            inventory = inv.inventory_file(tree, p)
+            if inventory is not None and inventory[0].is_file():
+                res.members = inv.collection_members(*inventory)
+        if res.product_class in ("Product_Bundle", "Product_Collection"):
+            # validate still runs the Schematron on bundle and collection labels
+            # (LabelValidator.determineSchematronValidationFlag, TargetExaminer: by root element)
+            # (run here, not batched: a handful of labels; skipped unless the Schematron fails)
+            _schematron(tree, p, opts, opts.get_catalog(), res, data, None)
+            if any(f.is_error for f in res.findings):
+                res.status = "FAIL"
+        return res
+    cat = opts.get_catalog()
+
+    # XML Schema (first: schemas and Schematron files in pairs, as validate checks)
+    res.findings += L.schema_schematron_versions(tree, file)
+    schemas = [Path(s) for s in opts.schemas]
+    try:
+        res.findings += check_xsd(tree, cat, file=file, extra_schemas=schemas)
+    except ValidationRunError as exc:
+        res.findings.append(Finding(_unresolvable(exc), exc.message, file=file))
+    # Schematron: the label's xml-model citations (or --schematron)
+    _schematron(tree, p, opts, cat, res, data, deferred)
 
     # label rules
     res.findings += L.check_identifiers(tree, file)
@@ -612,7 +629,7 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
             result.products.append(bad)
         else:
             todo.append((p, walked))
-    if opts.product and todo:
+    if todo:  # (with --skip-product-validation, bundle and collection labels still run it)
         schematron_plan([p for p, _ in todo], opts)
     jobs = opts.jobs or os.cpu_count() or 1
     log.info("validating %d label(s) with %d process(es), rule %s", len(todo), jobs if len(todo) >= 8 else 1, rule)
