@@ -210,3 +210,33 @@ def test_skipping_products_keeps_the_schematron_of_bundle_and_collection_labels(
     bundle.write_text(bundle.read_text().replace("<title>t</title>", "<title>a bundle</title>"))
     r = run([str(product), str(bundle)], opts(schematrons=(str(sch),), product=False))
     assert {p.status for p in r.products} == {"SKIP"} and r.total_errors == 0
+
+
+# --- the checksum manifest (-M), as FileReferenceValidationRule.handleChecksum reads it
+
+
+def test_checksum_manifest_entries_as_validate_reads_them(tmp_path):
+    label = observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    data_md5 = hashlib.md5(DATA).hexdigest()  # noqa: S324
+    manifest = tmp_path / "manifest.txt"
+
+    def checksum_types(**kw) -> list[str]:
+        from pdsgen.validate.runner import read_checksum_manifest
+
+        r = run([str(label)], opts(checksums=read_checksum_manifest(manifest), **kw))
+        return sorted(f.type for f in r.all_findings() if "checksum" in f.type)
+
+    # neither the label nor p.tab listed, the label gives no md5_checksum: nothing to compare
+    manifest.write_text(f"{'0' * 32}  other.tab\n")
+    assert checksum_types() == []
+    # listed with another MD5 (the label, p.tab): mismatches; the data file with the content only
+    manifest.write_text(f"{'0' * 32}  p.xml\n{'0' * 32}  p.tab\n")
+    assert checksum_types() == ["error.label.checksum_mismatch"] * 2
+    assert checksum_types(content=False) == ["error.label.checksum_mismatch"]
+    # compared ignoring case
+    manifest.write_text(f"{data_md5.upper()}  p.tab\n")
+    assert checksum_types() == []
+    # p.tab unlisted while the label gives its md5_checksum: missing
+    label.write_text(label.read_text().replace(FILE, FILE + f"<md5_checksum>{data_md5}</md5_checksum>"))
+    manifest.write_text(f"{'0' * 32}  other.tab\n")
+    assert checksum_types() == ["error.label.missing_checksum"]

@@ -297,7 +297,10 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     res.findings += label_name_findings(p, data_files, file)
     res.named_files = [str(p), *map(str, data_files)]
     if opts.checksums is not None:
-        res.findings += manifest_findings(p, [fa.path for fa in areas if fa.path is not None], opts.checksums, file)
+        # (the referenced files with the content checks only, as validate's file-area checks)
+        res.findings += manifest_findings(
+            p, [(fa.path, bool(fa.md5_text)) for fa in areas if fa.path is not None] if opts.content else [],
+            opts.checksums, file)
     if opts.context and _registry(opts).products:
         res.findings += check_context_refs(tree, _registry(opts), file,
                                            mismatch_warnings=opts.context_mismatch_warnings)
@@ -419,22 +422,30 @@ def read_checksum_manifest(path: str | os.PathLike[str], base: str | os.PathLike
     return out
 
 
-def manifest_findings(label: Path, files: list[Path], checksums: dict[str, str], file: str) -> list[Finding]:
-    """The label and the files it references against the checksum manifest (validate's rule):
-    a different MD5 is ``error.label.checksum_mismatch``, a file the manifest does not list
-    ``error.label.missing_checksum``."""
+def manifest_findings(label: Path, files: list[tuple[Path, bool]], checksums: dict[str, str],
+                      file: str) -> list[Finding]:
+    """The label and the files it references against the checksum manifest, as validate's
+    FileReferenceValidationRule.handleChecksum does it: a listed file whose MD5 differs is
+    ``error.label.checksum_mismatch`` (compared ignoring case); an unlisted one is
+    ``error.label.missing_checksum`` only when the label gives an ``md5_checksum`` for it
+    (`files`: (path, has a label checksum)) — the label itself, and files without a label
+    checksum, are then not checked at all; an empty manifest checks nothing."""
     from pdsgen.validate.pds4label import md5_of
 
     out: list[Finding] = []
-    for f in [label, *files]:
+    if not checksums:
+        return out
+    for f, labelled in [(label, False), *files]:
         key = os.path.abspath(f)
         if not Path(key).is_file():
             continue  # a missing file is reported as such
         expected = checksums.get(key)
         if expected is None:
-            out.append(Finding("error.label.missing_checksum",
-                               f"no checksum for {Path(key).name!r} in the checksum manifest", file=file))
-        elif md5_of(Path(key)) != expected:
+            if labelled:
+                out.append(Finding("error.label.missing_checksum",
+                                   f"no checksum for {Path(key).name!r} in the checksum manifest (the label gives "
+                                   f"one)", file=file))
+        elif md5_of(Path(key)) != expected.lower():
             out.append(Finding("error.label.checksum_mismatch",
                                f"MD5 of {Path(key).name!r} does not match {expected} of the checksum manifest",
                                file=file))
