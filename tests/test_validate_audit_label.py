@@ -240,3 +240,27 @@ def test_checksum_manifest_entries_as_validate_reads_them(tmp_path):
     label.write_text(label.read_text().replace(FILE, FILE + f"<md5_checksum>{data_md5}</md5_checksum>"))
     manifest.write_text(f"{'0' * 32}  other.tab\n")
     assert checksum_types() == ["error.label.missing_checksum"]
+
+
+# --- the product's LID and VID: the XML Schema's patterns, no type of their own
+
+
+def test_identifier_grammar_is_left_to_the_schema(tmp_path):
+    import re
+
+    from lxml import etree
+
+    label = observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    # a VID of one number, a LID with an upper-case letter: no message type of pdsgen's own
+    label.write_text(label.read_text().replace("<version_id>1.0</version_id>", "<version_id>1</version_id>")
+                     .replace("urn:nasa:pds:b:data:p", "urn:nasa:pds:b:data:P"))
+    assert found(label) == []
+    # the core schema decides them: ASCII_VID takes "1", ASCII_LID refuses upper case
+    xsd = Path(__file__).resolve().parents[1] / "pdsgen/validate/schemas/pds/v1/PDS4_PDS_1M00.xsd"
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    patterns = {t.get("name"): [q.get("value") for q in t.iter(f"{xs}pattern")]
+                for t in etree.parse(str(xsd)).getroot().iter(f"{xs}simpleType")}
+    as_python = lambda pat: pat.replace(r"\p{Ll}", "a-z").replace(r"\p{Nd}", "0-9")  # noqa: E731
+    assert any(re.fullmatch(as_python(pat), "1") for pat in patterns["ASCII_VID"])
+    assert any(re.fullmatch(as_python(pat), "urn:nasa:pds:b:data:p") for pat in patterns["ASCII_LID"])
+    assert not any(re.fullmatch(as_python(pat), "urn:nasa:pds:b:data:P") for pat in patterns["ASCII_LID"])

@@ -179,22 +179,16 @@ def identification(tree: etree._ElementTree) -> tuple[str | None, str | None]:
 
 
 def check_identifiers(tree: etree._ElementTree, file: str) -> list[Finding]:
-    """Syntax of the product's LID/VID and of every lid_reference / lidvid_reference."""
+    """Line feeds in the product's LID and in Reference_List references (validate's rule), and
+    the syntax of every other lid_reference / lidvid_reference (pdsgen's own warning). The
+    product's own LID and VID grammar is the XML Schema's (ASCII_LID, ASCII_VID patterns:
+    ``error.label.schema``) and the Schematron's: validate has no message type of its own
+    for them, so none is added here (a VID ``1`` is valid there)."""
     out: list[Finding] = []
     root = tree.getroot()
     ia = child(root, "Identification_Area")
     if ia is not None:
         lid_el = child(ia, "logical_identifier")
-        if lid_el is not None:
-            msg = lid_problem((lid_el.text or "").strip())
-            if msg:
-                out.append(Finding("error.label.invalid_lid", f"logical_identifier: {msg}", file=file,
-                                   line=lid_el.sourceline))
-        vid_el = child(ia, "version_id")
-        if vid_el is not None and not VID_RE.match((vid_el.text or "").strip()):
-            out.append(Finding("error.label.invalid_vid",
-                               f"version_id {(vid_el.text or '').strip()!r} is not M.n", file=file,
-                               line=vid_el.sourceline))
         # validate (its issue 401, LabelUtil): a logical_identifier whose text holds a line feed
         if lid_el is not None and "\n" in "".join(lid_el.itertext()):
             out.append(Finding("error.validation.invalid_field_value",
