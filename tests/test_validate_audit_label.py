@@ -264,3 +264,29 @@ def test_identifier_grammar_is_left_to_the_schema(tmp_path):
     assert any(re.fullmatch(as_python(pat), "1") for pat in patterns["ASCII_VID"])
     assert any(re.fullmatch(as_python(pat), "urn:nasa:pds:b:data:p") for pat in patterns["ASCII_LID"])
     assert not any(re.fullmatch(as_python(pat), "urn:nasa:pds:b:data:P") for pat in patterns["ASCII_LID"])
+
+
+# --- local_identifier_reference (LocalIdentifierReferencesRule: PDS namespace, text as written)
+
+
+def test_local_identifier_references_compared_as_validate_does(tmp_path):
+    label = observational(tmp_path, "p.xml", "urn:nasa:pds:b:data:p", "p.tab")
+    text = label.read_text()
+
+    def with_reference(ref: str, extra: str = "") -> list[tuple[str, str]]:
+        label.write_text(text.replace(FILE, FILE + "<local_identifier>t1</local_identifier>").replace(
+            "</Identification_Area>", "</Identification_Area><Reference_List><Internal_Reference>"
+            "<lidvid_reference>urn:nasa:pds:b:data:q::1.0</lidvid_reference><reference_type>data_to_browse"
+            f"</reference_type></Internal_Reference></Reference_List>{extra}").replace(
+            "</Product_Observational>", f"{ref}</Product_Observational>"))
+        return [t for t in found(label) if t[0] == "error.label.local_identifier_not_found"]
+
+    lir = "<Local_Internal_Reference><local_identifier_reference>{}</local_identifier_reference>" \
+          "<local_reference_type>data_to_browse</local_reference_type></Local_Internal_Reference>"
+    assert with_reference(lir.format("t1")) == []
+    assert with_reference(lir.format("t2")) == [("error.label.local_identifier_not_found", "error")]
+    # the text as written: blanks around the name do not match
+    assert with_reference(lir.format(" t1 ")) == [("error.label.local_identifier_not_found", "error")]
+    # another namespace's element of that name is neither a reference nor a target
+    other = '<x:local_identifier_reference xmlns:x="urn:x">t9</x:local_identifier_reference>'
+    assert with_reference(other) == []

@@ -610,13 +610,15 @@ def check_object_layout(areas: list[FileArea], file: str) -> list[Finding]:
 
 
 def check_local_references(tree: etree._ElementTree, file: str) -> list[Finding]:
-    """Every local_identifier_reference names a local_identifier of the same label."""
+    """Every local_identifier_reference names a local_identifier of the same label, as
+    validate's LocalIdentifierReferencesRule compares them: elements of the PDS namespace
+    only (a discipline dictionary's own are not checked, nor targets), text as written."""
     root = tree.getroot()
-    known = {(el.text or "").strip() for el in root.iter("{*}local_identifier")}
+    known = {"".join(el.itertext()) for el in root.iter(f"{{{PDS_NS}}}local_identifier")}
     out = []
-    for el in root.iter("{*}local_identifier_reference"):
-        value = (el.text or "").strip()
-        if value and value not in known:
+    for el in root.iter(f"{{{PDS_NS}}}local_identifier_reference"):
+        value = "".join(el.itertext())
+        if value not in known:
             out.append(Finding("error.label.local_identifier_not_found",
                                f"local_identifier_reference {value!r} matches no local_identifier in the label",
                                file=file, line=el.sourceline))
