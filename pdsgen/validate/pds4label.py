@@ -611,13 +611,15 @@ def check_object_layout(areas: list[FileArea], file: str) -> list[Finding]:
 
 def check_local_references(tree: etree._ElementTree, file: str) -> list[Finding]:
     """Every local_identifier_reference names a local_identifier of the same label, as
-    validate's LocalIdentifierReferencesRule compares them: elements of the PDS namespace
-    only (a discipline dictionary's own are not checked, nor targets), text as written."""
+    validate's LocalIdentifierReferencesRule finds them: elements of the PDS namespace only (a
+    discipline dictionary's own are neither checked nor targets). Blanks around the text do
+    not count: validate's stored rule compares the text as written, but its own expectation
+    for a reference ending in a line break and tabs (github15) reports nothing."""
     root = tree.getroot()
-    known = {"".join(el.itertext()) for el in root.iter(f"{{{PDS_NS}}}local_identifier")}
+    known = {"".join(el.itertext()).strip() for el in root.iter(f"{{{PDS_NS}}}local_identifier")}
     out = []
     for el in root.iter(f"{{{PDS_NS}}}local_identifier_reference"):
-        value = "".join(el.itertext())
+        value = "".join(el.itertext()).strip()
         if value not in known:
             out.append(Finding("error.label.local_identifier_not_found",
                                f"local_identifier_reference {value!r} matches no local_identifier in the label",
