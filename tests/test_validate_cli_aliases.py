@@ -87,7 +87,9 @@ def test_checksum_manifest(tmp_path):
     bad = report(cli("--checksum-manifest", str(manifest), "-s", "json", "-r", str(out),
                      "--skip-context-validation", str(label)), out)
     assert "error.label.checksum_mismatch" in types_of(bad)
-    manifest.write_text(f"{md5['p.tab']}  p.tab\n")  # the label itself is not listed
+    # p.tab not listed: missing when the label gives its md5_checksum (validate's handleChecksum)
+    label.write_text(label.read_text().replace("</file_name>", f"</file_name><md5_checksum>{md5['p.tab']}</md5_checksum>"))
+    manifest.write_text(f"{hashlib.md5(label.read_bytes()).hexdigest()}  p.xml\n")
     missing = report(cli("-M", str(manifest), "-s", "json", "-r", str(out), "--skip-context-validation",
                          str(label)), out)
     assert "error.label.missing_checksum" in types_of(missing)

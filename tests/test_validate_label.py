@@ -87,7 +87,7 @@ def test_label_without_schema_location(tmp_path):
                    "urn:nasa:pds:b:c:p</logical_identifier><version_id>1.0</version_id></Identification_Area>"
                    "</Product_Observational>")
     types = [f.type for f in run([str(lab)], opts(context=False)).all_findings()]
-    assert "error.label.missing_schema" in types
+    assert "error.label.schema" in types
     assert "warning.label.missing_schematron_spec" in types
 
 

@@ -534,8 +534,8 @@ def test_worker_processes_only_when_they_pay_for_their_schematron_compiles(tmp_p
 
 
 def content_types(label: Path) -> list[str]:
-    """Error types but the missing schema of these schema-less test labels."""
-    return [t for t in types(run([str(label)], opts())) if t != "error.label.missing_schema"]
+    """Error types but the missing schema (error.label.schema) of these schema-less test labels."""
+    return [t for t in types(run([str(label)], opts())) if t != "error.label.schema"]
 
 
 def test_field_format_flags_against_the_data_type(tmp_path):

@@ -179,22 +179,16 @@ def identification(tree: etree._ElementTree) -> tuple[str | None, str | None]:
 
 
 def check_identifiers(tree: etree._ElementTree, file: str) -> list[Finding]:
-    """Syntax of the product's LID/VID and of every lid_reference / lidvid_reference."""
+    """Line feeds in the product's LID and in Reference_List references (validate's rule), and
+    the syntax of every other lid_reference / lidvid_reference (pdsgen's own warning). The
+    product's own LID and VID grammar is the XML Schema's (ASCII_LID, ASCII_VID patterns:
+    ``error.label.schema``) and the Schematron's: validate has no message type of its own
+    for them, so none is added here (a VID ``1`` is valid there)."""
     out: list[Finding] = []
     root = tree.getroot()
     ia = child(root, "Identification_Area")
     if ia is not None:
         lid_el = child(ia, "logical_identifier")
-        if lid_el is not None:
-            msg = lid_problem((lid_el.text or "").strip())
-            if msg:
-                out.append(Finding("error.label.invalid_lid", f"logical_identifier: {msg}", file=file,
-                                   line=lid_el.sourceline))
-        vid_el = child(ia, "version_id")
-        if vid_el is not None and not VID_RE.match((vid_el.text or "").strip()):
-            out.append(Finding("error.label.invalid_vid",
-                               f"version_id {(vid_el.text or '').strip()!r} is not M.n", file=file,
-                               line=vid_el.sourceline))
         # validate (its issue 401, LabelUtil): a logical_identifier whose text holds a line feed
         if lid_el is not None and "\n" in "".join(lid_el.itertext()):
             out.append(Finding("error.validation.invalid_field_value",
@@ -262,8 +256,14 @@ class FileArea:
     path: Path | None
     file_size: int | None = None
     md5: str | None = None
+    #: ``file_size`` / ``md5_checksum`` as written (validate compares these strings with the
+    #: file's size in decimal and its lower-case MD5, exactly: ``06``, `` 6 `` or an upper-case
+    #: checksum do not match)
+    file_size_text: str | None = None
+    md5_text: str | None = None
     objects: list[ObjectRef] = field(default_factory=list)
     refused: str | None = None  # why `path` is None: the name leads outside the label's folder
+    absolute_dir: str | None = None  # a directory_path_name starting with "/" (not looked up)
 
 
 def _int(text: str | None) -> int | None:
@@ -309,20 +309,33 @@ def _object_size(el, tag: str) -> int | None:
     return None
 
 
+def _file_area_elements(root: etree._Element) -> list[etree._Element]:
+    """The File_Area_* elements of a label in document order: the product's own, and those of
+    its Information_Package_Component(_Deep_Archive)s (Product_AIP's File_Area_Transfer_Manifest,
+    Product_SIP_Deep_Archive's File_Area_SIP_Deep_Archive) — validate's
+    ``//*[starts-with(name(), 'File_Area')]``, where File_Areas are."""
+    out = []
+    for el in root:
+        if not isinstance(el.tag, str):
+            continue
+        name = local(el)
+        if name.startswith("File_Area"):
+            out.append(el)
+        elif name.startswith("Information_Package_Component"):
+            out += [c for c in el if isinstance(c.tag, str) and local(c).startswith("File_Area")]
+    return out
+
+
 def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
     """Every File_Area_* of the label with its File and object positions."""
     out = []
-    for area in tree.getroot():
-        if not isinstance(area.tag, str) or not local(area).startswith("File_Area"):
-            continue
+    for area in _file_area_elements(tree.getroot()):
         f = child(area, "File")
         name = child_text(f, "file_name") if f is not None else None
         fa = FileArea(area, f, name, None)
         fa.path, fa.refused = _confined(label_dir, name, "file_name")
         if f is not None:
-            fa.file_size = _int(child_text(f, "file_size"))
-            md5 = child_text(f, "md5_checksum")
-            fa.md5 = md5.lower() if md5 else None
+            _size_and_md5(fa, f)
         for el in area:
             tag = local(el)
             if not tag or tag == "File":
@@ -331,26 +344,44 @@ def file_areas(tree: etree._ElementTree, label_dir: Path) -> list[FileArea]:
         out.append(fa)
     for doc_file in tree.getroot().iter(f"{{{PDS_NS}}}Document_File"):
         name = child_text(doc_file, "file_name")
+        folder = _written(doc_file, "directory_path_name") or ""
+        if folder.startswith("/"):  # (validate's issue 349: whatever the file name)
+            out.append(FileArea(doc_file, doc_file, name, None, absolute_dir=folder))
+            continue
         if not name:
             continue
-        folder = child_text(doc_file, "directory_path_name")
+        folder = folder.strip()
         fa = FileArea(doc_file, doc_file, name, None)
         fa.path, fa.refused = _confined(label_dir, f"{folder}/{name}" if folder else name, "Document_File")
-        fa.file_size = _int(child_text(doc_file, "file_size"))
-        md5 = child_text(doc_file, "md5_checksum")
-        fa.md5 = md5.lower() if md5 else None
+        _size_and_md5(fa, doc_file)
         out.append(fa)
     return out
 
 
+def _written(element: etree._Element, name: str) -> str | None:
+    """The text of the first child `name` as written (blanks kept), None without one."""
+    c = next(element.iterchildren(f"{{*}}{name}"), None)
+    return None if c is None else "".join(c.itertext())
+
+
+def _size_and_md5(fa: FileArea, f: etree._Element) -> None:
+    fa.file_size_text, fa.md5_text = _written(f, "file_size"), _written(f, "md5_checksum")
+    fa.file_size = _int(fa.file_size_text.strip()) if fa.file_size_text else None
+    md5 = (fa.md5_text or "").strip()
+    fa.md5 = md5.lower() if md5 else None
+
+
 #: the File_Areas whose file names validate checks with the label, by product class
 #: (FileAreaExtractor.getTableFileAreas: observational, inventory, ancillary and browse
-#: areas; a collection's only when it holds an Inventory)
+#: areas, an AIP's transfer manifests and a SIP's deep-archive area; a collection's only when
+#: it holds an Inventory)
 NAME_CHECKED_AREAS = {
     "Product_Observational": "File_Area_Observational",
     "Product_Collection": "File_Area_Inventory",
     "Product_Ancillary": "File_Area_Ancillary",
     "Product_Browse": "File_Area_Browse",
+    "Product_AIP": "File_Area_Transfer_Manifest",
+    "Product_SIP_Deep_Archive": "File_Area_SIP_Deep_Archive",
 }
 
 
@@ -457,8 +488,16 @@ def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> li
     from pdsgen.untrusted import name_problem
 
     out: list[Finding] = []
-    for fa in areas:
+    for fa in sorted(areas, key=lambda fa: fa.area.sourceline or 0):  # (in label order)
         line = fa.file_element.sourceline if fa.file_element is not None else None
+        if fa.absolute_dir is not None:
+            # validate (FileReferenceValidationRule, its issue 349): an absolute
+            # directory_path_name is an error, and the label's file references after it
+            # are not checked (the rule returns), with or without the content checks
+            out.append(Finding("error.directory.unallowed_name",
+                               f"the directory name {fa.absolute_dir!r} for tag 'directory_path_name' cannot be "
+                               f"absolute", file=file, line=line))
+            break
         if fa.refused is not None:
             out.append(Finding("error.validation.file_naming_problem", fa.refused, file=file, line=line))
         if fa.path is None:
@@ -488,17 +527,22 @@ def check_files(areas: list[FileArea], file: str, *, content: bool = True) -> li
         if st is None or not stat.S_ISREG(st.st_mode):
             out.append(_missing(fa.path, fa.file_name, file, line))
             continue
+        # validate (FileReferenceValidationRule.handleFilesize/handleChecksum) compares the
+        # label's text with the file's size in decimal and its lower-case hexadecimal MD5 as
+        # strings: a size written "06" or " 6 ", or an upper-case checksum, is a mismatch
         actual = st.st_size
-        if fa.file_size is not None and fa.file_size != actual:
+        if fa.file_size_text and fa.file_size_text != str(actual):
             out.append(Finding("error.label.filesize_mismatch",
-                               f"file_size of {fa.file_name!r} is {fa.file_size} bytes in the label, "
-                               f"the file has {actual}", file=file, line=line))
-        if fa.md5 is not None:
+                               f"file_size of {fa.file_name!r} is {fa.file_size_text!r} in the label, "
+                               f"the file has {actual} bytes", file=file, line=line))
+        if fa.md5_text:
             digest = md5_of(fa.path)
-            if digest != fa.md5:
+            if digest != fa.md5_text:
+                why = " (validate compares the lower-case hexadecimal digest as written)" \
+                    if digest == fa.md5_text.strip().lower() else ""
                 out.append(Finding("error.label.checksum_mismatch",
-                                   f"md5_checksum of {fa.file_name!r} is {fa.md5} in the label, the "
-                                   f"file's is {digest}", file=file, line=line))
+                                   f"md5_checksum of {fa.file_name!r} is {fa.md5_text!r} in the label, the "
+                                   f"file's is {digest}{why}", file=file, line=line))
     return out
 
 
@@ -566,13 +610,17 @@ def check_object_layout(areas: list[FileArea], file: str) -> list[Finding]:
 
 
 def check_local_references(tree: etree._ElementTree, file: str) -> list[Finding]:
-    """Every local_identifier_reference names a local_identifier of the same label."""
+    """Every local_identifier_reference names a local_identifier of the same label, as
+    validate's LocalIdentifierReferencesRule finds them: elements of the PDS namespace only (a
+    discipline dictionary's own are neither checked nor targets). Blanks around the text do
+    not count: validate's stored rule compares the text as written, but its own expectation
+    for a reference ending in a line break and tabs (github15) reports nothing."""
     root = tree.getroot()
-    known = {(el.text or "").strip() for el in root.iter("{*}local_identifier")}
+    known = {"".join(el.itertext()).strip() for el in root.iter(f"{{{PDS_NS}}}local_identifier")}
     out = []
-    for el in root.iter("{*}local_identifier_reference"):
-        value = (el.text or "").strip()
-        if value and value not in known:
+    for el in root.iter(f"{{{PDS_NS}}}local_identifier_reference"):
+        value = "".join(el.itertext()).strip()
+        if value not in known:
             out.append(Finding("error.label.local_identifier_not_found",
                                f"local_identifier_reference {value!r} matches no local_identifier in the label",
                                file=file, line=el.sourceline))

@@ -176,52 +176,14 @@ def _label_parser() -> etree.XMLParser:
     return parser
 
 
-def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None,
-                  deferred: list[_DeferredSchematron] | None = None,
-                  described: list[Any] | None = None) -> ProductResult:
-    """All checks of one PDS4 label (`data`: its bytes, if read already; `deferred`: catalog
-    Schematron runs are appended there instead of run, see `validate_labels`).
-
-    `described`: when given, the data objects the content check described from `tree`
-    are appended to it (a caller that reads the label's objects next uses them rather
-    than describing them again)."""
+def _schematron(tree: etree._ElementTree, p: Path, opts: Options, cat: Catalog, res: ProductResult,
+                data: bytes | None, deferred: list[_DeferredSchematron] | None) -> None:
+    """The Schematron runs of one label (its xml-model citations, or --schematron), their
+    findings added to ``res`` (or left to `validate_labels` in ``deferred``)."""
     from pdsgen.validate import pds4label as L
     from pdsgen.validate import schematron
-    from pdsgen.validate.context_products import check_context_refs, is_context_lid
-    from pdsgen.validate.xsd import check_xsd
 
     file = str(p)
-    res = ProductResult(file, standard="PDS4")
-    root = tree.getroot()
-    res.product_class = L.local(root)
-    res.lid, res.vid = L.identification(tree)
-    ia = L.child(root, "Identification_Area")
-    res.im_version = L.child_text(ia, "information_model_version") if ia is not None else None
-    if not opts.product:
-        # validate's --skip-product-validation: identifiers and members only, for the
-        # cross-product (bundle/collection) checks
-        from pdsgen.validate import inventory as inv
-
-        res.status = "SKIP"
-        if opts.checksums:  # validate checks the label's own checksum before it skips the product
-            res.findings += manifest_findings(p, [], opts.checksums, file)
-        if res.product_class == "Product_Bundle":
-            res.members = inv.bundle_members(tree)
-        elif res.product_class == "Product_Collection":
-            inventory = inv.inventory_file(tree, p)
-            if inventory is not None and inventory[0].is_file():
-                res.members = inv.collection_members(*inventory).members
-        return res
-    cat = opts.get_catalog()
-
-    # XML Schema (first: schemas and Schematron files in pairs, as validate checks)
-    res.findings += L.schema_schematron_versions(tree, file)
-    schemas = [Path(s) for s in opts.schemas]
-    try:
-        res.findings += check_xsd(tree, cat, file=file, extra_schemas=schemas)
-    except ValidationRunError as exc:
-        res.findings.append(Finding(_unresolvable(exc), exc.message, file=file))
-    # Schematron: the label's xml-model citations (or --schematron)
     sch_paths: list[tuple[Path, Path | None]] = []  # (file, label folder if label-local)
     if opts.schematrons:
         sch_paths = [(Path(s), None) for s in opts.schematrons]
@@ -253,6 +215,61 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
                 raise
             res.findings.append(Finding("error.label.unresolvable_resource", exc.message, file=file))
 
+
+def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None,
+                  deferred: list[_DeferredSchematron] | None = None,
+                  described: list[Any] | None = None) -> ProductResult:
+    """All checks of one PDS4 label (`data`: its bytes, if read already; `deferred`: catalog
+    Schematron runs are appended there instead of run, see `validate_labels`).
+
+    `described`: when given, the data objects the content check described from `tree`
+    are appended to it (a caller that reads the label's objects next uses them rather
+    than describing them again)."""
+    from pdsgen.validate import pds4label as L
+    from pdsgen.validate.context_products import check_context_refs, is_context_lid
+    from pdsgen.validate.xsd import check_xsd
+
+    file = str(p)
+    res = ProductResult(file, standard="PDS4")
+    root = tree.getroot()
+    res.product_class = L.local(root)
+    res.lid, res.vid = L.identification(tree)
+    ia = L.child(root, "Identification_Area")
+    res.im_version = L.child_text(ia, "information_model_version") if ia is not None else None
+    if not opts.product:
+        # validate's --skip-product-validation: identifiers and members only, for the
+        # cross-product (bundle/collection) checks
+        from pdsgen.validate import inventory as inv
+
+        res.status = "SKIP"
+        if opts.checksums:  # validate checks the label's own checksum before it skips the product
+            res.findings += manifest_findings(p, [], opts.checksums, file)
+        if res.product_class == "Product_Bundle":
+            res.members = inv.bundle_members(tree)
+        elif res.product_class == "Product_Collection":
+            inventory = inv.inventory_file(tree, p)
+            if inventory is not None and inventory[0].is_file():
+                res.members = inv.collection_members(*inventory).members
+        if res.product_class in ("Product_Bundle", "Product_Collection"):
+            # validate still runs the Schematron on bundle and collection labels
+            # (LabelValidator.determineSchematronValidationFlag, TargetExaminer: by root element)
+            # (run here, not batched: a handful of labels; skipped unless the Schematron fails)
+            _schematron(tree, p, opts, opts.get_catalog(), res, data, None)
+            if any(f.is_error for f in res.findings):
+                res.status = "FAIL"
+        return res
+    cat = opts.get_catalog()
+
+    # XML Schema (first: schemas and Schematron files in pairs, as validate checks)
+    res.findings += L.schema_schematron_versions(tree, file)
+    schemas = [Path(s) for s in opts.schemas]
+    try:
+        res.findings += check_xsd(tree, cat, file=file, extra_schemas=schemas)
+    except ValidationRunError as exc:
+        res.findings.append(Finding(_unresolvable(exc), exc.message, file=file))
+    # Schematron: the label's xml-model citations (or --schematron)
+    _schematron(tree, p, opts, cat, res, data, deferred)
+
     # label rules
     res.findings += L.check_identifiers(tree, file)
     areas = L.file_areas(tree, p.parent)
@@ -262,9 +279,13 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     if opts.content:
         res.findings += L.not_checked_documents(tree, file)
     res.files = [str(fa.path) for fa in areas if fa.path is not None]
+    # (validate keys a Document_File by directory_path_name + ":" + file_name, so only one
+    # without a directory can name the file a File_Area names: CrossLabelFileAreaReferenceChecker)
     res.area_files = [(os.path.abspath(fa.path), L.local(fa.area).startswith("File_Area_Observational"),
                        fa.file_element.sourceline if fa.file_element is not None else None)
-                      for fa in areas if fa.path is not None and L.local(fa.area).startswith("File_Area")]
+                      for fa in areas if fa.path is not None and (
+                          L.local(fa.area).startswith("File_Area")
+                          or L.child(fa.area, "directory_path_name") is None)]
     res.findings += L.check_files(areas, file, content=opts.content)
     if opts.content:  # validate checks file names and their case with the content (FileReferenceValidationRule)
         from pdsgen.validate.fileref import file_reference_findings
@@ -277,11 +298,11 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     data_files = L.name_checked_files(tree, areas)
     res.findings += label_name_findings(p, data_files, file)
     res.named_files = [str(p), *map(str, data_files)]
-    if opts.checksums:  # (an empty manifest checks nothing: validate's checksumManifest.isEmpty())
-        # the label always; the files its File_Areas and Document_Files name with the content
-        # checks only (FileReferenceValidationRule: getCheckData)
-        named = [fa.path for fa in areas if fa.path is not None] if opts.content else []
-        res.findings += manifest_findings(p, named, opts.checksums, file)
+    if opts.checksums is not None:
+        # (the referenced files with the content checks only, as validate's file-area checks)
+        res.findings += manifest_findings(
+            p, [(fa.path, bool(fa.md5_text)) for fa in areas if fa.path is not None] if opts.content else [],
+            opts.checksums, file)
     if opts.context and _registry(opts).products:
         res.findings += check_context_refs(tree, _registry(opts), file,
                                            mismatch_warnings=opts.context_mismatch_warnings)
@@ -412,22 +433,30 @@ _MANIFEST_LINE_END = re.compile(r"\r\n|\r|\n")
 _MANIFEST_SEPARATOR = re.compile(r"[ \t\n\x0b\f\r]{1,2}")
 
 
-def manifest_findings(label: Path, files: list[Path], checksums: dict[str, str], file: str) -> list[Finding]:
-    """The label and the files it references against the checksum manifest (validate's rule):
-    a different MD5 is ``error.label.checksum_mismatch``, a file the manifest does not list
-    ``error.label.missing_checksum``."""
+def manifest_findings(label: Path, files: list[tuple[Path, bool]], checksums: dict[str, str],
+                      file: str) -> list[Finding]:
+    """The label and the files it references against the checksum manifest, as validate's
+    FileReferenceValidationRule.handleChecksum does it: a listed file whose MD5 differs is
+    ``error.label.checksum_mismatch`` (compared ignoring case); an unlisted one is
+    ``error.label.missing_checksum`` only when the label gives an ``md5_checksum`` for it
+    (`files`: (path, has a label checksum)) — the label itself, and files without a label
+    checksum, are then not checked at all; an empty manifest checks nothing."""
     from pdsgen.validate.pds4label import md5_of
 
     out: list[Finding] = []
-    for f in [label, *files]:
+    if not checksums:
+        return out
+    for f, labelled in [(label, False), *files]:
         key = os.path.abspath(f)
         if not Path(key).is_file():
             continue  # a missing file is reported as such
         expected = checksums.get(key)
         if expected is None:
-            out.append(Finding("error.label.missing_checksum",
-                               f"no checksum for {Path(key).name!r} in the checksum manifest", file=file))
-        elif md5_of(Path(key)) != expected:
+            if labelled:
+                out.append(Finding("error.label.missing_checksum",
+                                   f"no checksum for {Path(key).name!r} in the checksum manifest (the label gives "
+                                   f"one)", file=file))
+        elif md5_of(Path(key)) != expected.lower():
             out.append(Finding("error.label.checksum_mismatch",
                                f"MD5 of {Path(key).name!r} does not match {expected} of the checksum manifest",
                                file=file))
@@ -622,7 +651,7 @@ def run(targets: list[str], opts: Options, *, on_progress: Callable[[int, int], 
             result.products.append(bad)
         else:
             todo.append((p, walked))
-    if opts.product and todo:
+    if todo:  # (with --skip-product-validation, bundle and collection labels still run it)
         schematron_plan([p for p, _ in todo], opts)
     jobs = opts.jobs or os.cpu_count() or 1
     log.info("validating %d label(s) with %d process(es), rule %s", len(todo), jobs if len(todo) >= 8 else 1, rule)

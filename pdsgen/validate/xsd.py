@@ -42,6 +42,18 @@ def schema_locations(tree: etree._ElementTree | etree._Element) -> list[tuple[st
     return [(toks[i], toks[i + 1]) for i in range(0, len(toks) - 1, 2)]
 
 
+def _odd_schema_location(tree: etree._ElementTree | etree._Element, file: str | None) -> Finding | None:
+    """validate's LabelValidationRule.getSchemaLocations: an ``xsi:schemaLocation`` of an odd
+    number of tokens has no matching namespace/URI pairs — ``error.label.schema``, and no schema
+    is checked."""
+    root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
+    toks = (root.get(f"{{{XSI}}}schemaLocation") or "").split()
+    if len(toks) % 2:
+        return Finding("error.label.schema", f"schemaLocation value does not appear to have matching sets of "
+                       f"namespaces to URIs ({len(toks)} tokens)", file=file, line=root.sourceline)
+    return None
+
+
 class _CatalogResolver(etree.Resolver):
     def __init__(self, catalog: Catalog, base: Path | None):
         super().__init__()
@@ -109,6 +121,9 @@ def check_xsd(
     instead of the label's citations.
     """
     base = Path(file).parent if file else None
+    odd = None if extra_schemas else _odd_schema_location(tree, file)
+    if odd is not None:
+        return [odd]
     pairs: list[tuple[str, Path]] = []
     seen: set[str] = set()
     overrides = {}
@@ -133,9 +148,12 @@ def check_xsd(
         return unresolved
     pairs.extend(overrides.items())
     if not pairs:
-        return [Finding("error.label.missing_schema",
-                        "the label cites no XML Schema (no xsi:schemaLocation): it cannot be schema-validated",
+        # validate (LabelValidationRule.getSchemaLocations): "No schema(s) found in the label.",
+        # a fatal error.label.schema
+        return [Finding("error.label.schema",
+                        "no schema(s) found in the label (no xsi:schemaLocation): it cannot be schema-validated",
                         file=file)]
+
     schema = load_schema(pairs, catalog)
     refused = doctype_problem(tree)
     if refused is not None:
