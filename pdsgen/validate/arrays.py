@@ -1,0 +1,313 @@
+"""Array elements against their label, as validate's ArrayContentValidator compares them.
+
+validate reads an array element by element (in file order, last index fastest) as the Java
+number of its data type (Byte, Short, Integer, Long, Float, Double) and, per element:
+
+1. with Special_Constants, asks `SpecialConstantChecker.isConformantSpecialConstant`
+   whether the element is a special constant. A constant matches when the element written
+   as Java writes it (``Float.toString``: ``-999.0``, ``1.0E10``, ``NaN``) is the constant's
+   text; a constant spelt INF/INFINITY/NAN (any case, one sign) matches any infinity/NaN of
+   a float array; a constant with a ``.`` (or an exponent, not hex) matches nothing else —
+   ``-999.0`` never matches an integer element; any other constant is an integer (``0x``,
+   ``16#…#``, ``0o``, ``0b`` radixes) compared with the element's low 64 bits — for a float
+   array its *bit pattern* (``0xFF7FFFFF``; ``-999`` never matches the float ``-999.0``).
+   The valid range is compared likewise (a constant with a ``.`` as a double, any other as
+   an integer or, for floats, a bit pattern), by Java's ``compareTo`` (NaN above every
+   number, so a NaN element is above any valid_maximum): a value beyond it is
+   ``warning.array.value_out_of_special_constant_min_max_range``, and a value *equal* to
+   valid_minimum (or, with no valid_minimum, to valid_maximum) counts as a special constant;
+2. any other element is compared with Object_Statistics (`checkObjectStats`): below
+   ``minimum`` / above ``maximum`` as doubles, then again on the value's Java text cut to
+   the length of the statistic's Java text (``Double.toString``) — ``-0.5`` against a
+   minimum ``0.0`` is cut to ``-0.`` and passes; a cut text that is no number (``1.0E-``,
+   ``Infin``) throws, which ends the array: one ``error.array.bad_file_read``;
+3. with a scaling_factor or value_offset, value × scaling_factor + value_offset against
+   ``minimum_scaled_value`` / ``maximum_scaled_value`` (a NaN or infinite scaled value
+   throws the same way).
+
+All of it runs on whole blocks of elements with numpy; Java texts are built only for the
+elements already beyond a statistic, once per distinct value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+
+from pdsgen.validate.columns import RANGE_CONSTANTS
+
+ARRAY_BAD_READ = "error.array.bad_file_read"
+OUT_OF_RANGE = "error.array.value_out_of_min_max_range"
+OUT_OF_SCALED = "error.array.value_out_of_scaled_min_max_range"
+OUT_OF_VALID = "warning.array.value_out_of_special_constant_min_max_range"
+
+_INF = ("INF", "-INF", "+INF", "INFINITY", "-INFINITY", "+INFINITY")
+_NAN = ("NAN", "-NAN", "+NAN")
+_U64 = (1 << 64) - 1
+
+
+# --------------------------------------------------------------------------- Java texts
+
+
+def java_text(x: float, *, single: bool) -> str:
+    """``Float.toString`` / ``Double.toString`` of x: the shortest digits that read back as
+    x, plain from 1e-3 to 1e7 (``0.001``, ``100.0``), else ``d.dddE±n`` (``1.0E7``)."""
+    if x != x:
+        return "NaN"
+    if x in (np.inf, -np.inf):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "-0.0" if np.signbit(x) else "0.0"
+    sign, digits, exponent = Decimal(str(np.float32(x)) if single else repr(float(x))).as_tuple()
+    ds = "".join(map(str, digits)).rstrip("0") or "0"
+    exp = int(exponent) + len(digits) - len(ds)  # value = int(ds) × 10**exp
+    point = len(ds) + exp  # digits before the decimal point
+    head = "-" if sign else ""
+    if 1e-3 <= abs(x) < 1e7:
+        if point <= 0:
+            return f"{head}0.{'0' * -point}{ds}"
+        if point >= len(ds):
+            return f"{head}{ds}{'0' * (point - len(ds))}.0"
+        return f"{head}{ds[:point]}.{ds[point:]}"
+    return f"{head}{ds[0]}.{ds[1:] or '0'}E{point - 1}"
+
+
+def _decimal_text(text: str) -> bool:
+    """validate's test for a constant written as a decimal number (not an integer or bit pattern)."""
+    return "." in text or (("e" in text or "E" in text) and not text.startswith(("0x", "0X", "16#")))
+
+
+def _big_int(text: str) -> int | None:
+    """``SpecialConstantBitPatternTransforms.asBigInt``: an integer with an optional radix
+    prefix (``0x``/``16#``, ``0o``/``8#``, ``0b``/``2#``) and trailing ``#``."""
+    t, radix = text.strip(), 10
+    for prefixes, r in ((("0x", "0X", "16#"), 16), (("0o", "0O", "8#"), 8), (("0b", "0B", "2#"), 2)):
+        for p in prefixes:
+            if t.startswith(p):
+                t, radix = t[len(p):], r
+                break
+    t = t[:-1] if t.endswith("#") else t
+    try:
+        return int(t, radix) if t and "_" not in t and t.strip() == t else None
+    except ValueError:
+        return None
+
+
+def _signed64(n: int) -> int:
+    n &= _U64
+    return n - (1 << 64) if n >> 63 else n
+
+
+# --------------------------------------------------------------------------- special constants
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """Raw IEEE bits of float elements as unsigned integers (native byte order)."""
+    native = values.astype(values.dtype.newbyteorder("="), copy=False)
+    return native.view(f"u{native.dtype.itemsize}")
+
+
+def constant_mask(values: np.ndarray, constants: dict[str, str]) -> np.ndarray:
+    """Elements validate takes for one of the ten non-range special constants (sameContent)."""
+    hit = np.zeros(values.shape, dtype=bool)
+    floats = values.dtype.kind == "f"
+    single = floats and values.dtype.itemsize == 4
+    bits = _bits(values) if floats else None
+    for key, text in constants.items():
+        if key in RANGE_CONSTANTS:
+            continue
+        up = text.upper()
+        if floats and up in _INF:
+            hit |= np.isinf(values)
+            continue
+        if floats and up in _NAN:
+            hit |= np.isnan(values)
+            continue
+        if floats:
+            try:
+                c = values.dtype.type(float(text))
+            except (ValueError, OverflowError):
+                c = None
+            if c is not None and not np.isnan(c) and java_text(float(c), single=single) == text:
+                hit |= bits == _bits(np.array([c], dtype=values.dtype))[0]
+                continue
+        if _decimal_text(text):
+            continue  # a decimal constant equals no integer nor bit pattern (BigDecimal.equals)
+        n = _big_int(text)
+        if n is None:
+            continue
+        if floats:
+            low = n & _U64
+            if low < (1 << (8 * values.dtype.itemsize)):
+                hit |= bits == low
+        elif values.dtype.kind == "u":
+            hit |= values == n if 0 <= n <= np.iinfo(values.dtype).max else False
+        else:
+            hit |= values.astype(np.int64, copy=False) == _signed64(n)
+    return hit
+
+
+def _java_compare(a: np.ndarray, b) -> np.ndarray:
+    """Java's Double/Float.compare of each element of a with b: NaN above all numbers and
+    equal to itself, -0.0 below 0.0."""
+    b = np.asarray(b, dtype=a.dtype)
+    out = np.where(a < b, -1, np.where(a > b, 1, 0)).astype(np.int8)
+    na, nb = np.isnan(a), bool(np.isnan(b))
+    out[na] = 0 if nb else 1
+    if nb:
+        out[~na] = -1
+    zero = (a == 0) & (b == 0)
+    if zero.any():
+        sa = np.signbit(a)
+        out[zero & sa & ~np.signbit(b)] = -1
+        out[zero & ~sa & np.signbit(b)] = 1
+    return out
+
+
+def range_compare(values: np.ndarray, text: str) -> np.ndarray | None:
+    """-1/0/1 per element against a valid_minimum/valid_maximum as validate compares them
+    (None: a constant validate could not read)."""
+    floats = values.dtype.kind == "f"
+    if _decimal_text(text):
+        try:
+            ref = float(Decimal(text))
+        except InvalidOperation:
+            return None
+        vals = values.astype(np.float64, copy=False) if floats else values.astype(np.float64)
+        return _java_compare(vals, ref)
+    n = _big_int(text)
+    if n is None:
+        return None
+    con = _signed64(n)
+    if floats:
+        bits = _bits(values).astype(np.int64) if values.dtype.itemsize == 4 else _bits(values).view(np.int64)
+        if values.dtype.itemsize == 4:
+            ref = np.array([con & 0xFFFFFFFF], dtype=np.uint32).view(np.float32)[0]
+            out = _java_compare(values.astype(np.float32, copy=False), ref)
+        else:
+            ref = np.array([con], dtype=np.int64).view(np.float64)[0]
+            out = _java_compare(values.astype(np.float64, copy=False), ref)
+        out[bits == con] = 0
+        return out
+    vals = values.astype(np.int64, copy=False)  # Number.longValue (an unsigned long wraps)
+    return np.sign(vals - np.int64(con)).astype(np.int8) if abs(con) < (1 << 62) else \
+        np.where(vals < con, -1, np.where(vals > con, 1, 0)).astype(np.int8)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _cut_beyond(values: np.ndarray, idx: np.ndarray, limit: float, below: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Of the elements idx (already beyond the limit as doubles): which are still beyond once
+    their Java text is cut to the length of the limit's (reported), and which cut texts are
+    no number (validate throws: the array's reading ends)."""
+    m = java_text(limit, single=False)
+    length = len(m)
+    beyond = np.zeros(idx.size, dtype=bool)
+    broken = np.zeros(idx.size, dtype=bool)
+    if idx.size == 0:
+        return beyond, broken
+    vals = values[idx]
+    if vals.dtype.kind in "iu":  # Integer/Long texts: digits only, always a number once cut
+        cut = vals.astype(str).astype(f"U{length}").astype(np.float64)
+        beyond = cut < limit if below else cut > limit
+        return beyond, broken
+    single = vals.dtype.itemsize == 4
+    uniq, inverse = np.unique(vals, return_inverse=True)
+    ub = np.zeros(uniq.size, dtype=bool)
+    ux = np.zeros(uniq.size, dtype=bool)
+    lim = Decimal(m)
+    for i, u in enumerate(uniq.tolist()):
+        s = java_text(u, single=single)[:length]
+        try:
+            if "I" in s or "N" in s:
+                raise InvalidOperation
+            d = Decimal(s)
+        except InvalidOperation:
+            ux[i] = True
+            continue
+        ub[i] = d < lim if below else d > lim
+    return ub[inverse.ravel()], ux[inverse.ravel()]
+
+
+@dataclass
+class Step:
+    """One check of validate's per-element sequence: reported elements and, where the check
+    throws, the elements that end the reading."""
+
+    type: str
+    bad: np.ndarray
+    fatal: np.ndarray | None = None
+    what: str = ""
+    values: np.ndarray | None = field(default=None, repr=False)
+
+
+def check_block(values: np.ndarray, constants: dict[str, str], stats: dict[str, float | None],
+                scale: tuple[float, float] | None) -> list[Step]:
+    """validate's per-element sequence on a block of elements, in its order (warnings of the
+    valid range, minimum, maximum, scaled minimum, scaled maximum)."""
+    steps: list[Step] = []
+    special = np.zeros(values.shape, dtype=bool)
+    if constants:
+        special = constant_mask(values, constants)
+        edge = None
+        for key, below in (("valid_maximum", False), ("valid_minimum", True)):
+            text = constants.get(key)
+            if text is None:
+                continue
+            cmp = range_compare(values, text)
+            if cmp is None:
+                continue
+            bad = ~special & ((cmp < 0) if below else (cmp > 0))
+            steps.append(Step(OUT_OF_VALID, bad, what=f"outside {key} {text}"))
+            edge = cmp == 0  # the last range compared decides (validate's matchEdge)
+        if edge is not None:
+            special |= edge
+    check = ~special
+    vals = values.astype(np.float64, copy=False)
+    for key, below in (("minimum", True), ("maximum", False)):
+        limit = stats.get(key)
+        if limit is None:
+            continue
+        idx = np.flatnonzero(check & ((vals < limit) if below else (vals > limit)))
+        beyond, broken = _cut_beyond(values, idx, limit, below)
+        bad = np.zeros(values.shape, dtype=bool)
+        fatal = np.zeros(values.shape, dtype=bool)
+        bad[idx[beyond & ~broken]] = True
+        fatal[idx[broken]] = True
+        steps.append(Step(OUT_OF_RANGE, bad, fatal, what=f"{'below minimum' if below else 'above maximum'} {limit:g}",
+                          values=vals))
+    if scale is not None:
+        scaled = vals * scale[0] + scale[1]
+        for key, below in (("minimum_scaled_value", True), ("maximum_scaled_value", False)):
+            limit = stats.get(key)
+            if limit is None:
+                continue
+            broken = check & ~np.isfinite(scaled)
+            bad = check & ~broken & ((scaled < limit) if below else (scaled > limit))
+            steps.append(Step(OUT_OF_SCALED, bad, broken, what=f"scaled value {'below' if below else 'above'} "
+                                                               f"{key} {limit:g}", values=scaled))
+    return steps
+
+
+def first_fatal(steps: list[Step]) -> tuple[int, int] | None:
+    """(element, step) where validate's reading of the array ends, if it does in this block."""
+    best = None
+    for s, step in enumerate(steps):
+        if step.fatal is not None and step.fatal.any():
+            i = int(np.argmax(step.fatal))
+            if best is None or i < best[0]:
+                best = (i, s)
+    return best
+
+
+def truncate(steps: list[Step], stop: tuple[int, int]) -> None:
+    """Keep only what validate reports before its reading ends at `stop` (element, step):
+    earlier elements, and the stopping element's checks that come before the one that threw."""
+    i, s = stop
+    for k, step in enumerate(steps):
+        keep_to = i + 1 if k < s else i
+        step.bad = step.bad.copy()
+        step.bad[keep_to:] = False

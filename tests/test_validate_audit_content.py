@@ -1,0 +1,194 @@
+"""Array content as validate's ArrayContentValidator reads it (its newest stored sources with
+SpecialConstantChecker.isConformantSpecialConstant and checkObjectStats), on small arrays
+built here: which special constants exempt an element (text as Java writes it, integers
+and bit patterns), the valid range (Java's compareTo: NaN above all), the statistics
+compared on the value's Java text cut to the statistic's length, what ends the reading of
+an array (``error.array.bad_file_read``), and arrays whose label and file disagree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_validate_content import PDS, array, run
+
+from pdsgen.validate.arrays import java_text
+from pdsgen.validate.runner import Options
+from pdsgen.validate.runner import run as run_validate
+
+RANGE = "error.array.value_out_of_min_max_range"
+SCALED = "error.array.value_out_of_scaled_min_max_range"
+VALID = "warning.array.value_out_of_special_constant_min_max_range"
+READ = "error.array.bad_file_read"
+
+
+def stats(minimum=None, maximum=None, **more) -> str:
+    items = {"maximum": maximum, "minimum": minimum, **more}
+    return "<Object_Statistics>" + "".join(f"<{k}>{v}</{k}>" for k, v in items.items() if v is not None) + \
+        "</Object_Statistics>"
+
+
+def consts(**items) -> str:
+    return "<Special_Constants>" + "".join(f"<{k}>{v}</{k}>" for k, v in items.items()) + "</Special_Constants>"
+
+
+def found(tmp_path: Path, dtype: str, values, np_dtype: str, extra: str = "", *, elements: int | None = None,
+          element_array: str | None = None) -> list[tuple[str, int | None]]:
+    """(type, element number) of the findings of a 1 × n array of `values`."""
+    data = np.array(values, dtype=np_dtype).tobytes()
+    n = len(values) if elements is None else elements
+    obj = array(dtype, 1, n, extra)
+    if element_array is not None:
+        obj = obj.replace(f"<Element_Array><data_type>{dtype}</data_type></Element_Array>", element_array)
+    return [(f.type, f.record) for f in run(tmp_path, obj, data, "a.img")]
+
+
+def test_java_texts_of_numbers():
+    # Float.toString / Double.toString: plain from 1e-3 up to 1e7, else d.dddE±n
+    assert [java_text(x, single=False) for x in (100.0, 0.001, 1e7, 1.2e-4, 12345678.0, -0.0, 1234.5)] == [
+        "100.0", "0.001", "1.0E7", "1.2E-4", "1.2345678E7", "-0.0", "1234.5"]
+    assert [java_text(x, single=True) for x in (0.1, 1e-5, 3.4028235e38, -999.0)] == [
+        "0.1", "1.0E-5", "3.4028235E38", "-999.0"]
+
+
+def test_a_float_constant_matches_as_java_writes_the_float_or_as_its_bit_pattern(tmp_path):
+    # sameContent: Float.toString(-999.0f) is "-999.0"; "-999" is an integer, compared with
+    # the float's bit pattern (0xC479C000), so it exempts nothing
+    base = stats(0, 10)
+    assert found(tmp_path, "IEEE754MSBSingle", [1.0, -999.0], ">f4", consts(missing_constant="-999") + base) == [
+        (RANGE, 2)]
+    assert found(tmp_path, "IEEE754MSBSingle", [1.0, -999.0], ">f4", consts(missing_constant="-999.0") + base) == []
+    assert found(tmp_path, "IEEE754MSBSingle", [1.0, -999.0], ">f4",
+                 consts(missing_constant="0xC479C000") + base) == []
+    # written otherwise than Java writes it: no match
+    assert found(tmp_path, "IEEE754MSBSingle", [1.0, -999.0], ">f4", consts(missing_constant="-999.00") + base) == [
+        (RANGE, 2)]
+    # a double: 16#…# radix notation of the bit pattern
+    bits = f"16#{np.array([-1e32]).view(np.uint64)[0]:016X}#"
+    assert found(tmp_path, "IEEE754MSBDouble", [1.0, -1e32], ">f8", consts(missing_constant=bits) + base) == []
+
+
+def test_an_integer_constant_matches_integer_elements_a_decimal_one_never(tmp_path):
+    base = stats(0, 10)
+    assert found(tmp_path, "SignedMSB2", [1, -999], ">i2", consts(missing_constant="-999") + base) == []
+    # BigDecimal("-999.0").equals(BigInteger) is false: the element is checked
+    assert found(tmp_path, "SignedMSB2", [1, -999], ">i2", consts(missing_constant="-999.0") + base) == [(RANGE, 2)]
+    # an unsigned byte 255 is 0xFF; a signed byte -1 is not (the integers' low 64 bits differ)
+    assert found(tmp_path, "UnsignedByte", [255, 3], "u1", consts(saturated_constant="0xFF") + base) == []
+    assert found(tmp_path, "SignedByte", [-1, 3], "i1", consts(saturated_constant="0xFF") + base) == [(RANGE, 1)]
+
+
+def test_infinity_and_nan_constants_match_any_infinity_or_nan(tmp_path):
+    # a constant spelt INF/NaN (one sign, any case) matches every infinity (whatever its
+    # sign) or NaN of a float array
+    values = [1.0, np.inf, -np.inf, 20.0]
+    assert found(tmp_path, "IEEE754LSBSingle", values, "<f4", consts(missing_constant="-INF") + stats(0, 10)) == [
+        (RANGE, 4)]
+
+
+def test_nan_elements_against_the_valid_range_and_the_statistics(tmp_path):
+    # Java's compareTo puts NaN above every number: above valid_maximum, never below
+    # valid_minimum; against Object_Statistics (doubles compared with < and >) it is nothing
+    nan = [1.0, np.nan]
+    assert found(tmp_path, "IEEE754MSBSingle", nan, ">f4", consts(valid_maximum="100.0")) == [(VALID, 2)]
+    assert found(tmp_path, "IEEE754MSBSingle", nan, ">f4", consts(valid_minimum="0.0")) == []
+    assert found(tmp_path, "IEEE754MSBSingle", nan, ">f4", stats(0, 10)) == []
+
+
+def test_a_float_valid_range_written_as_an_integer_is_a_bit_pattern(tmp_path):
+    # valid_maximum "1000" (no point) is read as the bits of a float (1.4e-42): 500.0 is
+    # above it; "1000.0" is a number
+    assert found(tmp_path, "IEEE754MSBSingle", [500.0], ">f4", consts(valid_maximum="1000")) == [(VALID, 1)]
+    assert found(tmp_path, "IEEE754MSBSingle", [500.0], ">f4", consts(valid_maximum="1000.0")) == []
+
+
+def test_a_value_equal_to_valid_minimum_counts_as_a_special_constant(tmp_path):
+    # isConformantSpecialConstant returns whether the last valid bound compared (valid_minimum
+    # when given) equals the value: that element is not compared with the statistics
+    assert found(tmp_path, "SignedMSB2", [5, 6, 12], ">i2", consts(valid_minimum="5") + stats(10, 20)) == [
+        (RANGE, 2)]
+    # with both bounds only valid_minimum decides: a value equal to valid_maximum is checked
+    assert found(tmp_path, "SignedMSB2", [30, 12], ">i2", consts(valid_minimum="0", valid_maximum="30")
+                 + stats(10, 20)) == [(RANGE, 1)]
+    assert found(tmp_path, "SignedMSB2", [30, 12], ">i2", consts(valid_maximum="30") + stats(10, 20)) == []
+
+
+def test_statistics_are_compared_on_the_value_text_cut_to_the_statistic_length(tmp_path):
+    # minimum 0.0 is "0.0": -0.5 is cut to "-0." (zero, not below), -1.5 to "-1." (below)
+    assert found(tmp_path, "IEEE754MSBSingle", [-0.5, -1.5, 1.0], ">f4", stats(0, 10)) == [(RANGE, 2)]
+    # maximum 3.4028 (6 characters): 3.4028235 is cut to 3.4028, not above; 3.4029 is
+    assert found(tmp_path, "IEEE754MSBSingle", [3.4028235, 3.4029], ">f4", stats(0, "3.4028")) == [(RANGE, 2)]
+    # an integer against a maximum from 1e7 on ("1.0E7", 5 characters): 12345678 is cut to 12345
+    assert found(tmp_path, "SignedMSB4", [12345678, 5], ">i4", stats(0, "1e7")) == []
+    assert found(tmp_path, "SignedMSB4", [1001, 5], ">i4", stats(0, "1000")) == [(RANGE, 1)]
+
+
+@pytest.mark.parametrize(("values", "limits", "expected"), [
+    # 1.0E-5 below a minimum "0.001" is cut to "1.0E-": no number, the reading ends there
+    ([1e-5, -3.0, 50.0], (0.001, 10), [(READ, 1)]),
+    # an infinity beyond the maximum: "Infinity" cut is no number
+    ([11.0, np.inf, 20.0], (0, 10), [(RANGE, 1), (READ, 2)]),
+])
+def test_a_cut_text_that_is_no_number_ends_the_array(tmp_path, values, limits, expected):
+    assert found(tmp_path, "IEEE754MSBSingle", values, ">f4", stats(*limits)) == expected
+
+
+def test_scaled_statistics_and_values_that_cannot_be_scaled(tmp_path):
+    element = ("<Element_Array><data_type>IEEE754MSBSingle</data_type><scaling_factor>2</scaling_factor>"
+               "</Element_Array>")
+    scaled = stats(minimum_scaled_value="0", maximum_scaled_value="10")
+    assert found(tmp_path, "IEEE754MSBSingle", [1.0, 6.0], ">f4", scaled, element_array=element) == [(SCALED, 2)]
+    # NaN × 2 is NaN: Double.toString gives "NaN", which BigDecimal refuses: the reading ends
+    assert found(tmp_path, "IEEE754MSBSingle", [1.0, np.nan, 6.0], ">f4", scaled, element_array=element) == [
+        (READ, 2)]
+    # without a scaling_factor or value_offset the scaled statistics are not compared
+    assert found(tmp_path, "IEEE754MSBSingle", [1.0, np.nan, 6.0], ">f4", scaled) == []
+
+
+def test_an_array_running_past_its_file_is_checked_up_to_the_end_then_unreadable(tmp_path):
+    # 3 elements of 2 bytes, the file holds 2: the second is above the maximum, the third
+    # cannot be read (validate's reading fails there; not a label file size problem)
+    data = np.array([5, 60], dtype=">i2").tobytes()
+    obj = array("SignedMSB2", 1, 3, stats(0, 20))
+    assert [(f.type, f.record) for f in run(tmp_path, obj, data, "a.img")] == [(RANGE, 2), (READ, 3)]
+    # without anything to compare the elements are still read: the third fails
+    assert [(f.type, f.record) for f in run(tmp_path, array("SignedMSB2", 1, 3), data, "a.img")] == [(READ, 3)]
+    # an offset past the end of the file: the first element fails
+    far = array("SignedMSB2", 1, 2).replace("<offset unit='byte'>0</offset>", "<offset unit='byte'>100</offset>")
+    assert [(f.type, f.record) for f in run(tmp_path, far, data, "a.img")] == [(READ, 1)]
+
+
+def _label(folder: Path, arrays: str) -> Path:
+    (folder / "a.img").write_bytes(bytes(8))
+    label = folder / "p.xml"
+    label.write_text(f'<?xml version="1.0"?>\n<Product_Observational xmlns="{PDS}"><Identification_Area>'
+                     "<logical_identifier>urn:nasa:pds:b:data:p</logical_identifier><version_id>1.0</version_id>"
+                     "<title>t</title><information_model_version>1.20.0.0</information_model_version>"
+                     "<product_class>Product_Observational</product_class></Identification_Area>"
+                     f"<File_Area_Observational><File><file_name>a.img</file_name></File>{arrays}"
+                     "</File_Area_Observational></Product_Observational>")
+    return label
+
+
+def _content_types(label: Path) -> list[str]:
+    result = run_validate([str(label)], Options(offline=True, jobs=1, context=False))
+    return [f.type for f in result.all_findings()
+            if f.type.startswith(("error.array.", "error.table.", "error.label.invalid_object_definition"))]
+
+
+def test_axes_more_than_the_axis_arrays_leaves_the_label_unread(tmp_path):
+    # pds4-jparser builds every object of the label before any is read; an array whose
+    # <axes> exceeds its Axis_Array elements fails there (index out of bounds): validate
+    # reports error.table.bad_field_read and reads no object, the good array before it neither
+    good = array("UnsignedByte", 1, 4, stats(0, 0))  # its elements (zeros) pass; 9 would not
+    bad = array("UnsignedByte", 1, 4).replace("<axes>2</axes>", "<axes>3</axes>").replace(
+        "<offset unit='byte'>0</offset>", "<offset unit='byte'>4</offset>")
+    assert _content_types(_label(tmp_path, good + bad)) == ["error.table.bad_field_read"]
+
+
+def test_axes_fewer_than_the_axis_arrays_makes_the_elements_unreadable(tmp_path):
+    # the array is opened by <axes>, its elements read by the Axis_Array count: the first
+    # read has the wrong number of dimensions (error.array.bad_file_read)
+    bad = array("UnsignedByte", 2, 4).replace("<axes>2</axes>", "<axes>1</axes>")
+    assert _content_types(_label(tmp_path, bad)) == [READ]
