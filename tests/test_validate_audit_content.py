@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from test_validate_content import PDS, array, run
 
-from pdsgen.validate.arrays import java_text
+from pdsgen.data.types import java_text
 from pdsgen.validate.runner import Options
 from pdsgen.validate.runner import run as run_validate
 
@@ -96,11 +96,29 @@ def test_nan_elements_against_the_valid_range_and_the_statistics(tmp_path):
     assert found(tmp_path, "IEEE754MSBSingle", nan, ">f4", stats(0, 10)) == []
 
 
-def test_a_float_valid_range_written_as_an_integer_is_a_bit_pattern(tmp_path):
-    # valid_maximum "1000" (no point) is read as the bits of a float (1.4e-42): 500.0 is
-    # above it; "1000.0" is a number
-    assert found(tmp_path, "IEEE754MSBSingle", [500.0], ">f4", consts(valid_maximum="1000")) == [(VALID, 1)]
+def test_a_float_valid_range_is_a_number_or_a_radix_bit_pattern(tmp_path):
+    # float elements are compared as doubles with the constant as asBigDecimal reads it:
+    # "1000" and "1000.0" are numbers, "0x43C80000" the bits of 400.0f
+    assert found(tmp_path, "IEEE754MSBSingle", [500.0], ">f4", consts(valid_maximum="1000")) == []
     assert found(tmp_path, "IEEE754MSBSingle", [500.0], ">f4", consts(valid_maximum="1000.0")) == []
+    assert found(tmp_path, "IEEE754MSBSingle", [500.0], ">f4", consts(valid_maximum="0x43C80000")) == [(VALID, 1)]
+    # a double's bit pattern needs more than 32 bits set, else it is read as a float's:
+    # 0x4079000000000000 (400.0, 4 bits set) becomes the float of its low 32 bits, 0.0
+    bits = f"0x{np.array([400.0]).view(np.uint64)[0]:016X}"
+    assert found(tmp_path, "IEEE754MSBDouble", [500.0], ">f8", consts(valid_maximum=bits)) == [(VALID, 1)]
+    bits = "0x408FFFFFFFFEA867"  # 1023.99999999: 45 bits set
+    assert found(tmp_path, "IEEE754MSBDouble", [500.0], ">f8", consts(valid_maximum=bits)) == []
+
+
+def test_unsigned_four_byte_elements_and_constants(tmp_path):
+    # an UnsignedInteger equals a constant written as its decimal text; as bits it is
+    # compared through intValue (signed): 0xFFFFFFFF is not 4294967295
+    values = [4294967295, 3]
+    base = stats(0, 10)
+    assert found(tmp_path, "UnsignedMSB4", values, ">u4", consts(missing_constant="4294967295") + base) == []
+    assert found(tmp_path, "UnsignedMSB4", values, ">u4", consts(missing_constant="0xFFFFFFFF") + base) == [
+        (RANGE, 1)]
+    assert found(tmp_path, "UnsignedMSB4", values, ">u4", consts(missing_constant="-1") + base) == []
 
 
 def test_a_value_equal_to_valid_minimum_counts_as_a_special_constant(tmp_path):
@@ -192,3 +210,13 @@ def test_axes_fewer_than_the_axis_arrays_makes_the_elements_unreadable(tmp_path)
     # read has the wrong number of dimensions (error.array.bad_file_read)
     bad = array("UnsignedByte", 2, 4).replace("<axes>2</axes>", "<axes>1</axes>")
     assert _content_types(_label(tmp_path, bad)) == [READ]
+
+
+def test_a_header_past_the_end_of_its_file_is_only_a_warning(tmp_path):
+    # validate builds a Header (or Stream_Text) as a GenericObject from its offset and
+    # object_length and reads none of it: no error whatever its length (pdsgen warns)
+    header = ("<Header><offset unit='byte'>0</offset><object_length unit='byte'>2880</object_length>"
+              "<parsing_standard_id>FITS 3.0</parsing_standard_id></Header>")
+    got = [(f.type, f.severity) for f in run(tmp_path, header, b"SIMPLE  =", "h.fits")]
+    assert got == [("warning.data.object_beyond_file", "warning")]
+    assert run(tmp_path, header.replace("2880", "9"), b"SIMPLE  =", "h.fits") == []

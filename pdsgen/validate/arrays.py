@@ -11,9 +11,10 @@ number of its data type (Byte, Short, Integer, Long, Float, Double) and, per ele
    ``-999.0`` never matches an integer element; any other constant is an integer (``0x``,
    ``16#…#``, ``0o``, ``0b`` radixes) compared with the element's low 64 bits — for a float
    array its *bit pattern* (``0xFF7FFFFF``; ``-999`` never matches the float ``-999.0``).
-   The valid range is compared likewise (a constant with a ``.`` as a double, any other as
-   an integer or, for floats, a bit pattern), by Java's ``compareTo`` (NaN above every
-   number, so a NaN element is above any valid_maximum): a value beyond it is
+   The valid range is compared as doubles for a float array or a decimal constant (a
+   radix-prefixed constant is a bit pattern: a float's, a double's when more than 32 bits
+   are set), as longs otherwise, by Java's ``compareTo`` (NaN above every number, so a NaN
+   element is above any valid_maximum): a value beyond it is
    ``warning.array.value_out_of_special_constant_min_max_range``, and a value *equal* to
    valid_minimum (or, with no valid_minimum, to valid_maximum) counts as a special constant;
 2. any other element is compared with Object_Statistics (`checkObjectStats`): below
@@ -36,6 +37,7 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
+from pdsgen.data.types import java_text
 from pdsgen.validate.columns import RANGE_CONSTANTS
 
 ARRAY_BAD_READ = "error.array.bad_file_read"
@@ -49,29 +51,6 @@ _U64 = (1 << 64) - 1
 
 
 # --------------------------------------------------------------------------- Java texts
-
-
-def java_text(x: float, *, single: bool) -> str:
-    """``Float.toString`` / ``Double.toString`` of x: the shortest digits that read back as
-    x, plain from 1e-3 to 1e7 (``0.001``, ``100.0``), else ``d.dddE±n`` (``1.0E7``)."""
-    if x != x:
-        return "NaN"
-    if x in (np.inf, -np.inf):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "-0.0" if np.signbit(x) else "0.0"
-    sign, digits, exponent = Decimal(str(np.float32(x)) if single else repr(float(x))).as_tuple()
-    ds = "".join(map(str, digits)).rstrip("0") or "0"
-    exp = int(exponent) + len(digits) - len(ds)  # value = int(ds) × 10**exp
-    point = len(ds) + exp  # digits before the decimal point
-    head = "-" if sign else ""
-    if 1e-3 <= abs(x) < 1e7:
-        if point <= 0:
-            return f"{head}0.{'0' * -point}{ds}"
-        if point >= len(ds):
-            return f"{head}{ds}{'0' * (point - len(ds))}.0"
-        return f"{head}{ds[:point]}.{ds[point:]}"
-    return f"{head}{ds[0]}.{ds[1:] or '0'}E{point - 1}"
 
 
 def _decimal_text(text: str) -> bool:
@@ -142,11 +121,20 @@ def constant_mask(values: np.ndarray, constants: dict[str, str]) -> np.ndarray:
             low = n & _U64
             if low < (1 << (8 * values.dtype.itemsize)):
                 hit |= bits == low
-        elif values.dtype.kind == "u":
-            hit |= values == n if 0 <= n <= np.iinfo(values.dtype).max else False
         else:
-            hit |= values.astype(np.int64, copy=False) == _signed64(n)
+            if values.dtype.kind == "u" and str(n) == text and 0 <= n <= np.iinfo(values.dtype).max:
+                hit |= values == n  # UnsignedInteger/UnsignedLong.toString equals the text
+            hit |= _wrapped(values) == _signed64(n)
     return hit
+
+
+def _wrapped(values: np.ndarray) -> np.ndarray:
+    """Integer elements as the BigInteger sameContent compares: unsigned 4- and 8-byte ones
+    through intValue/longValue (wrapped to signed), the others as they are."""
+    if values.dtype.kind == "u" and values.dtype.itemsize in (4, 8):
+        native = values.astype(values.dtype.newbyteorder("="), copy=False)
+        return native.view(f"i{native.dtype.itemsize}").astype(np.int64)
+    return values.astype(np.int64)
 
 
 def _java_compare(a: np.ndarray, b) -> np.ndarray:
@@ -166,34 +154,43 @@ def _java_compare(a: np.ndarray, b) -> np.ndarray:
     return out
 
 
+def _big_decimal(text: str) -> float | None:
+    """``SpecialConstantBitPatternTransforms.asBigDecimal`` as a double: a radix-prefixed
+    constant is a bit pattern (a double's when more than 32 bits are set, else a float's),
+    any other a decimal number."""
+    t = text.strip()
+    if t.startswith(("0x", "0X", "16#", "0o", "0O", "8#", "0b", "0B", "2#")):
+        n = _big_int(t)
+        if n is None:
+            return None
+        if bin(n & _U64).count("1") > 32:
+            return float(np.array([_signed64(n)], dtype=np.int64).view(np.float64)[0])
+        return float(np.array([n & 0xFFFFFFFF], dtype=np.uint32).view(np.float32)[0])
+    try:
+        return float(Decimal(t))
+    except InvalidOperation:
+        return None
+
+
 def range_compare(values: np.ndarray, text: str) -> np.ndarray | None:
     """-1/0/1 per element against a valid_minimum/valid_maximum as validate compares them
-    (None: a constant validate could not read)."""
-    floats = values.dtype.kind == "f"
-    if _decimal_text(text):
-        try:
-            ref = float(Decimal(text))
-        except InvalidOperation:
-            return None
-        vals = values.astype(np.float64, copy=False) if floats else values.astype(np.float64)
-        return _java_compare(vals, ref)
+    (None: a constant validate could not read): float elements and decimal constants as
+    doubles (Java's compareTo), integer elements with an integer constant as longs."""
+    if values.dtype.kind == "f" or _decimal_text(text):
+        ref = _big_decimal(text)
+        return None if ref is None else _java_compare(values.astype(np.float64), ref)
     n = _big_int(text)
     if n is None:
         return None
     con = _signed64(n)
-    if floats:
-        bits = _bits(values).astype(np.int64) if values.dtype.itemsize == 4 else _bits(values).view(np.int64)
-        if values.dtype.itemsize == 4:
-            ref = np.array([con & 0xFFFFFFFF], dtype=np.uint32).view(np.float32)[0]
-            out = _java_compare(values.astype(np.float32, copy=False), ref)
-        else:
-            ref = np.array([con], dtype=np.int64).view(np.float64)[0]
-            out = _java_compare(values.astype(np.float64, copy=False), ref)
-        out[bits == con] = 0
-        return out
-    vals = values.astype(np.int64, copy=False)  # Number.longValue (an unsigned long wraps)
-    return np.sign(vals - np.int64(con)).astype(np.int8) if abs(con) < (1 << 62) else \
-        np.where(vals < con, -1, np.where(vals > con, 1, 0)).astype(np.int8)
+    vals = _long_values(values)  # Number.longValue (an unsigned long wraps)
+    return np.where(vals < con, -1, np.where(vals > con, 1, 0)).astype(np.int8)
+
+
+def _long_values(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind == "u" and values.dtype.itemsize == 8:
+        return values.astype(values.dtype.newbyteorder("="), copy=False).view(np.int64)
+    return values.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- statistics

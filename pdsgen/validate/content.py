@@ -127,6 +127,9 @@ NOT_CHECKED = "info.validation.not_checked"
 #: What the lenient reader recovered from (pdsgen.model.ReadWarning) becomes this finding:
 #: reading is lenient, validation always reports.
 READ_RECOVERY = "warning.data.read_recovery"
+#: a Header or Stream_Text running past the end of its file (pdsgen's own: validate reads
+#: nothing of such objects)
+BEYOND_FILE = "warning.data.object_beyond_file"
 #: reading warnings validation reports with its own message type (not twice): overlapping
 #: fields (field_value_overlap), <fields>/<groups> counts (the label rules and Schematron)
 CHECKED_HERE = frozenset({"field_overlap", "record_counts"})
@@ -232,9 +235,12 @@ def _check_content(obj: DataObject, el, ctx: Ctx, limit: int | None) -> list[Fin
     if obj.layout in ("array", "fits"):
         return check_array(obj, el, ctx)
     if obj.kind in ("header", "text"):
+        # validate reads nothing of a Header or Stream_Text (pds4-jparser's GenericObject:
+        # only its offset and object_length, for the object layout): one that runs past the
+        # end of its file is pdsgen's own warning, not an error
         size = obj.file.stat().st_size
         if obj.size is not None and obj.offset + obj.size > size:
-            return [Finding("error.label.invalid_object_definition",
+            return [Finding(BEYOND_FILE,
                             f"{obj.name}: object_length {obj.size} from offset {obj.offset} runs past the end of "
                             f"{obj.file.name!r} ({size} bytes)", file=ctx.label, line=_line(el))]
         return []
