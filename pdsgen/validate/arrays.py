@@ -167,9 +167,10 @@ def _big_decimal(text: str) -> float | None:
             return float(np.array([_signed64(n)], dtype=np.int64).view(np.float64)[0])
         return float(np.array([n & 0xFFFFFFFF], dtype=np.uint32).view(np.float32)[0])
     try:
-        return float(Decimal(t))
+        d = Decimal(t)
     except InvalidOperation:
         return None
+    return float(d) if d.is_finite() else None  # BigDecimal reads no Infinity/NaN
 
 
 def range_compare(values: np.ndarray, text: str) -> np.ndarray | None:
