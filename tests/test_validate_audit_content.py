@@ -94,6 +94,11 @@ def test_nan_elements_against_the_valid_range_and_the_statistics(tmp_path):
     assert found(tmp_path, "IEEE754MSBSingle", nan, ">f4", consts(valid_maximum="100.0")) == [(VALID, 2)]
     assert found(tmp_path, "IEEE754MSBSingle", nan, ">f4", consts(valid_minimum="0.0")) == []
     assert found(tmp_path, "IEEE754MSBSingle", nan, ">f4", stats(0, 10)) == []
+    # compareTo puts -0.0 below 0.0: below a valid_minimum of 0.0 (as a double, < does not)
+    zeros = [0.0, -0.0]
+    assert found(tmp_path, "IEEE754MSBSingle", zeros, ">f4", consts(valid_minimum="0.0") + stats(0, 10)) == [
+        (VALID, 2)]
+    assert found(tmp_path, "IEEE754MSBSingle", zeros, ">f4", consts(valid_maximum="-0.0")) == [(VALID, 1)]
 
 
 def test_a_float_valid_range_is_a_number_or_a_radix_bit_pattern(tmp_path):

@@ -82,18 +82,14 @@ def _signed64(n: int) -> int:
 # --------------------------------------------------------------------------- special constants
 
 
-def _bits(values: np.ndarray) -> np.ndarray:
-    """Raw IEEE bits of float elements as unsigned integers (native byte order)."""
-    native = values.astype(values.dtype.newbyteorder("="), copy=False)
-    return native.view(f"u{native.dtype.itemsize}")
-
-
 def constant_mask(values: np.ndarray, constants: dict[str, str]) -> np.ndarray:
-    """Elements validate takes for one of the ten non-range special constants (sameContent)."""
+    """Elements (native byte order) validate takes for one of the ten non-range special
+    constants (sameContent)."""
     hit = np.zeros(values.shape, dtype=bool)
     floats = values.dtype.kind == "f"
     single = floats and values.dtype.itemsize == 4
-    bits = _bits(values) if floats else None
+    bits = values.view(f"u{values.dtype.itemsize}") if floats else None
+    wrapped = None
     for key, text in constants.items():
         if key in RANGE_CONSTANTS:
             continue
@@ -110,7 +106,7 @@ def constant_mask(values: np.ndarray, constants: dict[str, str]) -> np.ndarray:
             except (ValueError, OverflowError):
                 c = None
             if c is not None and not np.isnan(c) and java_text(float(c), single=single) == text:
-                hit |= bits == _bits(np.array([c], dtype=values.dtype))[0]
+                hit |= bits == np.array([c], dtype=values.dtype).view(f"u{values.dtype.itemsize}")[0]
                 continue
         if _decimal_text(text):
             continue  # a decimal constant equals no integer nor bit pattern (BigDecimal.equals)
@@ -124,7 +120,9 @@ def constant_mask(values: np.ndarray, constants: dict[str, str]) -> np.ndarray:
         else:
             if values.dtype.kind == "u" and str(n) == text and 0 <= n <= np.iinfo(values.dtype).max:
                 hit |= values == n  # UnsignedInteger/UnsignedLong.toString equals the text
-            hit |= _wrapped(values) == _signed64(n)
+            if wrapped is None:
+                wrapped = _wrapped(values)
+            hit |= wrapped == _signed64(n)
     return hit
 
 
@@ -132,26 +130,8 @@ def _wrapped(values: np.ndarray) -> np.ndarray:
     """Integer elements as the BigInteger sameContent compares: unsigned 4- and 8-byte ones
     through intValue/longValue (wrapped to signed), the others as they are."""
     if values.dtype.kind == "u" and values.dtype.itemsize in (4, 8):
-        native = values.astype(values.dtype.newbyteorder("="), copy=False)
-        return native.view(f"i{native.dtype.itemsize}").astype(np.int64)
-    return values.astype(np.int64)
-
-
-def _java_compare(a: np.ndarray, b) -> np.ndarray:
-    """Java's Double/Float.compare of each element of a with b: NaN above all numbers and
-    equal to itself, -0.0 below 0.0."""
-    b = np.asarray(b, dtype=a.dtype)
-    out = np.where(a < b, -1, np.where(a > b, 1, 0)).astype(np.int8)
-    na, nb = np.isnan(a), bool(np.isnan(b))
-    out[na] = 0 if nb else 1
-    if nb:
-        out[~na] = -1
-    zero = (a == 0) & (b == 0)
-    if zero.any():
-        sa = np.signbit(a)
-        out[zero & sa & ~np.signbit(b)] = -1
-        out[zero & ~sa & np.signbit(b)] = 1
-    return out
+        return values.view(f"i{values.dtype.itemsize}").astype(np.int64, copy=False)
+    return values.astype(np.int64, copy=False)
 
 
 def _big_decimal(text: str) -> float | None:
@@ -173,25 +153,39 @@ def _big_decimal(text: str) -> float | None:
     return float(d) if d.is_finite() else None  # BigDecimal reads no Infinity/NaN
 
 
-def range_compare(values: np.ndarray, text: str) -> np.ndarray | None:
-    """-1/0/1 per element against a valid_minimum/valid_maximum as validate compares them
-    (None: a constant validate could not read): float elements and decimal constants as
-    doubles (Java's compareTo), integer elements with an integer constant as longs."""
+def range_beyond(values: np.ndarray, vals: np.ndarray, text: str, *, below: bool,
+                 edge: bool = True) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """(beyond, equal) of each element against a valid_minimum (below) / valid_maximum as
+    validate compares them: float elements and decimal constants as doubles by Java's
+    compareTo (NaN above every number, -0.0 below 0.0), integer elements with an integer
+    constant as longs. `vals`: the elements as doubles. None: a constant validate could not
+    read. `edge`: whether the elements equal to the bound are wanted (else None)."""
     if values.dtype.kind == "f" or _decimal_text(text):
         ref = _big_decimal(text)
-        return None if ref is None else _java_compare(values.astype(np.float64), ref)
+        if ref is None:
+            return None
+        if below:
+            beyond = vals < ref
+        else:  # NaN compares above every number
+            beyond = ~(vals <= ref) if values.dtype.kind == "f" else vals > ref
+        if not edge and ref != 0:
+            return beyond, None
+        equal = vals == ref
+        if values.dtype.kind == "f":
+            if ref == 0:  # -0.0 is below 0.0 and 0.0 above -0.0 (only the zeros looked at)
+                idx = np.flatnonzero(equal)
+                flip = idx[np.signbit(vals[idx]) != np.signbit(ref)]
+                equal[flip] = False
+                if below != bool(np.signbit(ref)):
+                    beyond[flip] = True
+        return beyond, equal
     n = _big_int(text)
     if n is None:
         return None
     con = _signed64(n)
-    vals = _long_values(values)  # Number.longValue (an unsigned long wraps)
-    return np.where(vals < con, -1, np.where(vals > con, 1, 0)).astype(np.int8)
-
-
-def _long_values(values: np.ndarray) -> np.ndarray:
-    if values.dtype.kind == "u" and values.dtype.itemsize == 8:
-        return values.astype(values.dtype.newbyteorder("="), copy=False).view(np.int64)
-    return values.astype(np.int64)
+    longs = values.view(np.int64) if values.dtype.kind == "u" and values.dtype.itemsize == 8 else values
+    # Number.longValue (unsigned longs wrap)
+    return (longs < con if below else longs > con), (longs == con if edge else None)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -247,29 +241,30 @@ def check_block(values: np.ndarray, constants: dict[str, str], stats: dict[str, 
     """validate's per-element sequence on a block of elements, in its order (warnings of the
     valid range, minimum, maximum, scaled minimum, scaled maximum)."""
     steps: list[Step] = []
-    special = np.zeros(values.shape, dtype=bool)
+    values = values.astype(values.dtype.newbyteorder("="), copy=False)
+    vals = values.astype(np.float64, copy=False)
+    special = None
     if constants:
         special = constant_mask(values, constants)
         edge = None
+        last = "valid_minimum" if "valid_minimum" in constants else "valid_maximum"
         for key, below in (("valid_maximum", False), ("valid_minimum", True)):
             text = constants.get(key)
-            if text is None:
+            found = None if text is None else range_beyond(values, vals, text, below=below, edge=key == last)
+            if found is None:
                 continue
-            cmp = range_compare(values, text)
-            if cmp is None:
-                continue
-            bad = ~special & ((cmp < 0) if below else (cmp > 0))
-            steps.append(Step(OUT_OF_VALID, bad, what=f"outside {key} {text}"))
-            edge = cmp == 0  # the last range compared decides (validate's matchEdge)
+            steps.append(Step(OUT_OF_VALID, found[0] & ~special, what=f"outside {key} {text}"))
+            if found[1] is not None:
+                edge = found[1]  # the last bound compared decides (validate's matchEdge)
         if edge is not None:
             special |= edge
-    check = ~special
-    vals = values.astype(np.float64, copy=False)
+    check = None if special is None or not special.any() else ~special
     for key, below in (("minimum", True), ("maximum", False)):
         limit = stats.get(key)
         if limit is None:
             continue
-        idx = np.flatnonzero(check & ((vals < limit) if below else (vals > limit)))
+        beyond = (vals < limit) if below else (vals > limit)
+        idx = np.flatnonzero(beyond if check is None else check & beyond)
         beyond, broken = _cut_beyond(values, idx, limit, below)
         bad = np.zeros(values.shape, dtype=bool)
         fatal = np.zeros(values.shape, dtype=bool)
@@ -283,8 +278,10 @@ def check_block(values: np.ndarray, constants: dict[str, str], stats: dict[str, 
             limit = stats.get(key)
             if limit is None:
                 continue
-            broken = check & ~np.isfinite(scaled)
-            bad = check & ~broken & ((scaled < limit) if below else (scaled > limit))
+            broken = ~np.isfinite(scaled) if check is None else check & ~np.isfinite(scaled)
+            bad = ~broken & ((scaled < limit) if below else (scaled > limit))
+            if check is not None:
+                bad &= check
             steps.append(Step(OUT_OF_SCALED, bad, broken, what=f"scaled value {'below' if below else 'above'} "
                                                                f"{key} {limit:g}", values=scaled))
     return steps
