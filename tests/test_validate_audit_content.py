@@ -240,3 +240,19 @@ def test_every_message_type_pdsgen_emits_has_a_rule_row():
                                   src.read_text()))
     assert {"error.array.bad_file_read", "warning.data.object_beyond_file"} <= emitted  # the scan sees them
     assert sorted(t for t in emitted if t not in rules) == []
+
+
+def test_pds3_typed_constants_are_compared_by_their_value():
+    # PDS3 labels give typed values (pvl): pdsgen writes them as the text that matches the
+    # elements of that value (validate has no such PDS3 array rule)
+    from pdsgen.validate.arrays import check_block, label_texts
+
+    floats = np.array([-1e32, 5.0, 2000.0], dtype=">f4")
+    texts = label_texts({"missing_constant": -1e32, "valid_maximum": 1000.0}, floats.dtype)
+    assert texts == {"missing_constant": "-1.0E32", "valid_maximum": "1000.0"}
+    steps = check_block(floats, texts, {}, None)
+    assert [(s.type, np.flatnonzero(s.bad).tolist()) for s in steps] == [(VALID, [2])]
+    ints = np.array([-32768, 5], dtype=">i2")
+    texts = label_texts({"missing_constant": -32768.0, "valid_minimum": 0}, ints.dtype)
+    assert texts == {"missing_constant": "-32768", "valid_minimum": "0"}
+    assert [np.flatnonzero(s.bad).tolist() for s in check_block(ints, texts, {}, None)] == [[]]

@@ -82,6 +82,29 @@ def _signed64(n: int) -> int:
 # --------------------------------------------------------------------------- special constants
 
 
+def label_texts(constants: dict, dtype: np.dtype) -> dict[str, str]:
+    """Special constants as label text: PDS4 labels give text (kept as written); PDS3 labels
+    give typed values (pvl), written here as their own text — an integer's digits, a real as
+    Java writes it in the array's type (so it matches the elements of that value), the valid
+    range as the exact double."""
+    out = {}
+    for key, v in constants.items():
+        if isinstance(v, str):
+            out[key] = v
+        elif isinstance(v, bool) or v is None:
+            continue
+        elif isinstance(v, int):
+            out[key] = str(v)
+        elif isinstance(v, float):
+            if key in RANGE_CONSTANTS:
+                out[key] = repr(v)
+            elif dtype.kind == "f":
+                out[key] = java_text(float(dtype.type(v)), single=dtype.itemsize == 4)
+            else:
+                out[key] = str(int(v)) if v.is_integer() else repr(v)
+    return out
+
+
 def constant_mask(values: np.ndarray, constants: dict[str, str]) -> np.ndarray:
     """Elements (native byte order) validate takes for one of the ten non-range special
     constants (sameContent)."""

@@ -70,7 +70,7 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         if obj.scaling_factor is not None or obj.value_offset is not None:
             scale = (1.0 if obj.scaling_factor is None else obj.scaling_factor, obj.value_offset or 0.0)
             stats.update({k: _num(child_text(stats_el, k)) for k in ("minimum_scaled_value", "maximum_scaled_value")})
-    constants = obj.special_constants or {}
+    constants = A.label_texts(obj.special_constants or {}, bt.dtype) if bt.dtype is not None else {}
     dtype = bt.dtype
     checked = (any(v is not None for v in stats.values()) or constants) and bt.kind not in ("complex", "bits", "bytes")
     if not checked or dtype is None or readable == 0:
