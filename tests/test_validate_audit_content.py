@@ -256,3 +256,26 @@ def test_pds3_typed_constants_are_compared_by_their_value():
     texts = label_texts({"missing_constant": -32768.0, "valid_minimum": 0}, ints.dtype)
     assert texts == {"missing_constant": "-32768", "valid_minimum": "0"}
     assert [np.flatnonzero(s.bad).tolist() for s in check_block(ints, texts, {}, None)] == [[]]
+
+
+def test_table_statistics_compare_the_stored_values_not_the_scaled_ones(tmp_path):
+    # FieldValueValidator compares the field's value as the record holds it (pds4-jparser's
+    # getString): scaling_factor and value_offset play no part in Field_Statistics or the
+    # valid range, unlike an array's scaled statistics
+    from test_validate_content import bin_table, fbin
+
+    extra = ("<scaling_factor>100</scaling_factor><value_offset>5</value_offset>"
+             "<Field_Statistics><maximum>10</maximum><minimum>0</minimum></Field_Statistics>")
+    table = bin_table(2, 2, fbin(1, "N", 1, "SignedMSB2", 2, extra), 1)
+    data = np.array([3, 11], dtype=">i2").tobytes()
+    assert [(f.type, f.record) for f in run(tmp_path, table, data, "t.dat")] == [
+        ("error.table.field_value_out_of_min_max_range", 2)]
+    # a bit field: its unsigned value from the bits against its valid range, not scaled either
+    bits = ("<Packed_Data_Fields><bit_fields>1</bit_fields><Field_Bit><name>B</name><start_bit_location>1"
+            "</start_bit_location><data_type>UnsignedBitString</data_type><stop_bit_location>4</stop_bit_location>"
+            "<scaling_factor>10</scaling_factor><Special_Constants><valid_maximum>9</valid_maximum>"
+            "</Special_Constants></Field_Bit></Packed_Data_Fields>")  # (a Field_Bit has no Field_Statistics)
+    table = bin_table(2, 1, fbin(1, "P", 1, "UnsignedByte", 1, bits), 1)
+    data = bytes([0x90, 0xA0])  # high nibbles 9 and 10
+    assert [(f.type, f.record) for f in run(tmp_path, table, data, "t.dat")] == [
+        ("warning.table.field_value_out_of_special_constant_min_max_range", 2)]
