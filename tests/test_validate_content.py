@@ -216,7 +216,8 @@ def test_array_min_max_special_constants_and_size(tmp_path):
     found = run(tmp_path, array("SignedMSB2", 2, 3, stats + consts), values.tobytes(), "a.img")
     assert [(f.type, f.record) for f in found] == [("error.array.value_out_of_min_max_range", 6)]
     found = run(tmp_path, array("SignedMSB2", 3, 3), values.tobytes(), "a.img")
-    assert [f.type for f in found] == ["error.label.filesize_mismatch"]  # validate's type for this
+    # validate's reading fails at the first element past the end (ArrayContentValidator)
+    assert [f.type for f in found] == ["error.array.bad_file_read"]
 
 
 def test_hex_special_constants_of_float_arrays_are_bit_patterns(tmp_path):

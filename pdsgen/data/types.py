@@ -47,6 +47,7 @@ same priority is an error unless ``replace=True``.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -131,6 +132,30 @@ def register_character_type(
 
 def binary_type(name: str) -> BinaryType:
     return BINARY_TYPES.get(name)
+
+
+def java_text(x: float, *, single: bool) -> str:
+    """``Float.toString`` / ``Double.toString`` of x (how NASA validate, in Java, writes an
+    element it compares with a label's special constants and statistics): the shortest digits that read back as
+    x, plain from 1e-3 to 1e7 (``0.001``, ``100.0``), else ``d.dddE±n`` (``1.0E7``)."""
+    if x != x:
+        return "NaN"
+    if x in (np.inf, -np.inf):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "-0.0" if np.signbit(x) else "0.0"
+    sign, digits, exponent = decimal.Decimal(str(np.float32(x)) if single else repr(float(x))).as_tuple()
+    ds = "".join(map(str, digits)).rstrip("0") or "0"
+    exp = int(exponent) + len(digits) - len(ds)  # value = int(ds) × 10**exp
+    point = len(ds) + exp  # digits before the decimal point
+    head = "-" if sign else ""
+    if 1e-3 <= abs(x) < 1e7:
+        if point <= 0:
+            return f"{head}0.{'0' * -point}{ds}"
+        if point >= len(ds):
+            return f"{head}{ds}{'0' * (point - len(ds))}.0"
+        return f"{head}{ds[:point]}.{ds[point:]}"
+    return f"{head}{ds[0]}.{ds[1:] or '0'}E{point - 1}"
 
 
 def character_type(name: str) -> CharacterType:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from pdsgen.data.types import java_text
 from pdsgen.errors import DataError, UnsupportedError
 from pdsgen.render.encode import binary_types
 
@@ -60,9 +61,16 @@ class ArrayInfo:
         return int(np.prod(self.shape)) * self.itemsize
 
 
-def _text(value: Any, dtype: np.dtype) -> str:
+def _text(value: Any, dtype: np.dtype, name: str) -> str:
+    """A special constant as the label gives it: an integer's digits; a float constant as
+    Java writes the float (``-1.0E30``: what NASA validate compares an element's text
+    with, `types.java_text`); the valid range and the statistics as the exact double
+    (validate compares them as numbers)."""
     v = np.asarray(value).astype(dtype).item()
-    return repr(float(v)) if dtype.kind == "f" else str(int(v))
+    if dtype.kind != "f":
+        return str(int(v))
+    return repr(float(v)) if name in ("valid_minimum", "valid_maximum", "minimum", "maximum") else \
+        java_text(float(v), single=dtype.itemsize == 4)
 
 
 def encode_array(
@@ -114,7 +122,7 @@ def encode_array(
         class_name=array_class, shape=tuple(int(s) for s in values.shape), axis_names=tuple(axis_names),
         data_type=pds4_type, pds3_sample_type=pds3_type, itemsize=values.dtype.itemsize,
         byte_order=byte_order, unit=unit, scaling_factor=scaling_factor, value_offset=value_offset,
-        special_constants={k: _text(v, values.dtype) for k, v in sc.items()},
+        special_constants={k: _text(v, values.dtype, k) for k, v in sc.items()},
         description=description,
     )
     if statistics:
@@ -125,8 +133,8 @@ def encode_array(
             good &= np.isfinite(values)
         valid = values[good]
         if valid.size:
-            info.minimum = _text(valid.min(), values.dtype)
-            info.maximum = _text(valid.max(), values.dtype)
+            info.minimum = _text(valid.min(), values.dtype, "minimum")
+            info.maximum = _text(valid.max(), values.dtype, "maximum")
             with np.errstate(over="ignore", invalid="ignore"):
                 mean = float(valid.mean(dtype=np.float64))
                 std = float(valid.std(dtype=np.float64))

@@ -172,31 +172,10 @@ def _exempt_constants(col, bad: np.ndarray, texts: frozenset[str]) -> np.ndarray
     return bad
 
 
-def stat_decimals(limit: float) -> int | None:
-    """Decimals of a statistic as Java's Double.toString writes it (``100`` → ``100.0``: 1),
-    None where it writes an exponent (below 1e-3 or from 1e7 on in magnitude)."""
-    if limit != 0 and not 1e-3 <= abs(limit) < 1e7:
-        return None
-    text = repr(float(limit))
-    return len(text.split(".", 1)[1]) if "." in text and "e" not in text else None
-
-
-def truncated_decimals(values: np.ndarray, decimals: int) -> np.ndarray:
-    """Values cut (toward zero) to `decimals` decimals as their shortest decimal writing reads
-    (4.35 stays 4.35, not 4.34 from its binary 4.3499…)."""
-    scale = 10.0 ** decimals
-    return np.trunc(np.round(values * scale, 6)) / scale
-
-
 def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits, ctx: Ctx, *,
-                  kind: str, field: int | None, name: str, obj: str, file: str | None = None,
-                  statistics_digits: bool = False) -> None:
-    """Minimum/maximum (statistics) and valid_minimum/valid_maximum (special constants).
-
-    `statistics_digits` (arrays, validate's ArrayContentValidator.checkObjectStats): a value
-    beyond Object_Statistics minimum/maximum is reported only if it is still beyond once cut
-    to the statistic's decimals (validate compares the value's digits up to the length of the
-    statistic's), so a statistic written with fewer digits than the data is no error."""
+                  kind: str, field: int | None, name: str, obj: str, file: str | None = None) -> None:
+    """Minimum/maximum (statistics) and valid_minimum/valid_maximum (special constants) of a
+    table's column (arrays: `arrays.check_block`)."""
     if lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None:
         return
     vals = values.astype(np.float64, copy=False)
@@ -207,14 +186,7 @@ def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits,
     if lim.minimum is not None or lim.maximum is not None:
         lo = -np.inf if lim.minimum is None else lim.minimum
         hi = np.inf if lim.maximum is None else lim.maximum
-        below, above = use & (vals < lo), use & (vals > hi)
-        if statistics_digits:
-            for mask, limit, beyond in ((below, lim.minimum, np.less), (above, lim.maximum, np.greater)):
-                digits = stat_decimals(limit) if limit is not None and mask.any() else None
-                if digits is not None and limit is not None:
-                    idx = np.flatnonzero(mask)
-                    mask[idx] = beyond(truncated_decimals(vals[idx], digits), limit)
-        bad = below | above
+        bad = use & ((vals < lo) | (vals > hi))
         _report(out, bad, sev, lambda i: f"{name} value {vals[i]:g} is outside minimum/maximum [{lo:g}, {hi:g}]",
                 ctx, field=field, obj=obj, file=file)
     if lim.valid_min is not None or lim.valid_max is not None:

@@ -22,19 +22,25 @@ from lxml import etree
 
 from pdsgen.model import DataObject
 from pdsgen.pds4.label import child, child_text, children, local
+from pdsgen.validate import arrays as A
 from pdsgen.validate import columns as C
-from pdsgen.validate.columns import Ctx, _limits, _line, _num, _range_checks, _report
+from pdsgen.validate.columns import Ctx, _line, _num, _report
 from pdsgen.validate.findings import Finding
 from pdsgen.validate.tables import check_delimited_table, check_fixed_table
 
 __all__ = ["Ctx", "check_object", "reading_findings", "describe_objects", "check_array", "check_fixed_table",
-           "check_delimited_table", "stops_reading"]
+           "check_delimited_table", "stops_reading", "unreadable_objects"]
 
 
 # --------------------------------------------------------------------------- arrays
 
 
 def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+    """An array's elements as validate's ArrayContentValidator reads them (`arrays`): every
+    element in the file compared with the special constants, the valid range and
+    Object_Statistics; an array running past the end of its file (or starting past it) is
+    checked up to the file's end, then ``error.array.bad_file_read`` (validate's reading
+    fails there)."""
     from pdsgen.data import types
 
     out: list[Finding] = []
@@ -49,62 +55,59 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     itemsize = bt.itemsize or 1
     size = obj.file.stat().st_size
     needed = obj.offset + count * itemsize
+    readable = count if needed <= size else max(0, size - obj.offset) // itemsize
+    past_end = None
     if needed > size:
-        # validate's wording for this (issue 303): object-defined size + offset beyond the file
-        out.append(Finding("error.label.filesize_mismatch",
-                           f"{name}: object-defined size + offset is greater than the file: {count} elements of "
-                           f"{itemsize} bytes from offset {obj.offset} need {needed} bytes, {obj.file.name!r} has "
-                           f"{size}", file=ctx.label, line=_line(el)))
-        return out
-    stats = child(el, "Object_Statistics") if el is not None else None
-    lim = _limits(None, obj.special_constants, bt.dtype)
-    scaled_lo = scaled_hi = None
-    if stats is not None:
-        lim.minimum = _num(child_text(stats, "minimum"))
-        lim.maximum = _num(child_text(stats, "maximum"))
+        past_end = Finding(A.ARRAY_BAD_READ,
+                           f"{name}: error reading element {readable + 1}: {count} elements of {itemsize} bytes "
+                           f"from offset {obj.offset} need {needed} bytes, {obj.file.name!r} has {size}",
+                           file=ctx.label, line=_line(el), record=readable + 1)
+    stats_el = child(el, "Object_Statistics") if el is not None else None
+    stats: dict[str, float | None] = {}
+    scale = None
+    if stats_el is not None:
+        stats = {k: _num(child_text(stats_el, k)) for k in ("minimum", "maximum")}
         if obj.scaling_factor is not None or obj.value_offset is not None:
-            scaled_lo = _num(child_text(stats, "minimum_scaled_value"))
-            scaled_hi = _num(child_text(stats, "maximum_scaled_value"))
-    if (lim.minimum is None and lim.maximum is None and lim.valid_min is None and lim.valid_max is None
-            and scaled_lo is None and scaled_hi is None):
-        return out
-    if bt.dtype is None or bt.kind in ("complex", "bits", "bytes"):
-        return out
+            scale = (1.0 if obj.scaling_factor is None else obj.scaling_factor, obj.value_offset or 0.0)
+            stats.update({k: _num(child_text(stats_el, k)) for k in ("minimum_scaled_value", "maximum_scaled_value")})
+    constants = A.label_texts(obj.special_constants or {}, bt.dtype) if bt.dtype is not None else {}
+    dtype = bt.dtype
+    checked = (any(v is not None for v in stats.values()) or constants) and bt.kind not in ("complex", "bits", "bytes")
+    if not checked or dtype is None or readable == 0:
+        return out + ([past_end] if past_end else [])
     step = max(1, C.BLOCK_BYTES // itemsize)
-    if count <= step:  # one block: a plain read is cheaper than a memory map
-        mapped = np.fromfile(obj.file, dtype=bt.dtype, count=count, offset=obj.offset)
+    if readable <= step:  # one block: a plain read is cheaper than a memory map
+        mapped = np.fromfile(obj.file, dtype=dtype, count=readable, offset=obj.offset)
     else:
-        mapped = np.memmap(obj.file, dtype=bt.dtype, mode="r", offset=obj.offset, shape=(count,))
-    for b0 in range(0, count, step):
-        values = mapped if count <= step else np.array(mapped[b0: b0 + step])
+        mapped = np.memmap(obj.file, dtype=dtype, mode="r", offset=obj.offset, shape=(readable,))
+    stopped = None
+    for b0 in range(0, readable, step):
+        values = mapped if readable <= step else np.array(mapped[b0: b0 + step])
+        steps = A.check_block(values, constants, stats, scale)
+        stop = A.first_fatal(steps)
+        if stop is not None:
+            A.truncate(steps, stop)
+            stopped = Finding(A.ARRAY_BAD_READ, f"{name}: element {b0 + stop[0] + 1} ({values[stop[0]]!r}) cannot be "
+                                                f"compared with {steps[stop[1]].what}: validate's reading of the "
+                                                f"array ends there", file=ctx.label, line=_line(el),
+                              record=b0 + stop[0] + 1)
         found: list[Finding] = []
-        _range_checks(found, values, np.ones(len(values), dtype=bool), lim, ctx, kind="array", field=None,
-                      name="element", obj=name, statistics_digits=True)
-        if scaled_lo is not None or scaled_hi is not None:
-            _scaled_range_checks(found, values, lim, obj, scaled_lo, scaled_hi, ctx, name=name)
+        for s in steps:
+            _report(found, s.bad, s.type, _describer(s, values), ctx, field=None, obj=name)
         for f in found:
             if f.record is not None:
                 f.record += b0
         out.extend(found)
+        if stopped is not None:
+            out.append(stopped)
+            break
     del mapped
-    return out
+    return out + ([past_end] if past_end and stopped is None else [])
 
 
-def _scaled_range_checks(out: list[Finding], values: np.ndarray, lim, obj: DataObject, lo: float | None,
-                         hi: float | None, ctx: Ctx, *, name: str) -> None:
-    """Elements (special constants and NaN aside) whose scaled value, value × scaling_factor +
-    value_offset, is outside Object_Statistics minimum_scaled_value/maximum_scaled_value
-    (validate's checkObjectStats: ``error.array.value_out_of_scaled_min_max_range``; only when
-    the Element_Array has a scaling_factor or value_offset)."""
-    vals = values.astype(np.float64, copy=False)
-    use = ~np.isnan(vals)
-    for c in lim.constants:
-        use &= vals != c
-    scaled = vals * (1.0 if obj.scaling_factor is None else obj.scaling_factor) + (obj.value_offset or 0.0)
-    bad = use & ((scaled < (-np.inf if lo is None else lo)) | (scaled > (np.inf if hi is None else hi)))
-    _report(out, bad, "error.array.value_out_of_scaled_min_max_range",
-            lambda i: f"element value {vals[i]:g} scales to {scaled[i]:g}, outside minimum_scaled_value/"
-                      f"maximum_scaled_value [{lo}, {hi}]", ctx, field=None, obj=name)
+def _describer(step: A.Step, values: np.ndarray):
+    shown = step.values if step.values is not None else values
+    return lambda i: f"element value {shown[i]!r} is {step.what}"
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -124,6 +127,9 @@ NOT_CHECKED = "info.validation.not_checked"
 #: What the lenient reader recovered from (pdsgen.model.ReadWarning) becomes this finding:
 #: reading is lenient, validation always reports.
 READ_RECOVERY = "warning.data.read_recovery"
+#: a Header or Stream_Text running past the end of its file (pdsgen's own: validate reads
+#: nothing of such objects)
+BEYOND_FILE = "warning.data.object_beyond_file"
 #: reading warnings validation reports with its own message type (not twice): overlapping
 #: fields (field_value_overlap), <fields>/<groups> counts (the label rules and Schematron)
 CHECKED_HERE = frozenset({"field_overlap", "record_counts"})
@@ -150,7 +156,36 @@ def check_object(obj: DataObject, el, ctx: Ctx, *, limit: int | None = None) -> 
     return reading_findings(obj) + _check_object(obj, el, ctx, limit=limit)
 
 
+def axes_counts(el) -> tuple[int | None, int]:
+    """An array's ``<axes>`` (None when absent or not a number) and its Axis_Array count."""
+    declared = child_text(el, "axes") if el is not None else None
+    n = len(children(el, "Axis_Array")) if el is not None else 0
+    return (int(declared) if declared and declared.strip().isdigit() else None), n
+
+
+def unreadable_objects(objects: list[tuple[DataObject, object, int | None]], label: str) -> Finding | None:
+    """validate builds all data objects of a label before reading any (pds4-jparser's
+    Label.getObjects): an array whose ``<axes>`` is more than its Axis_Array elements fails
+    there (index out of bounds), DataDefinitionAndContentValidationRule reports the
+    exception as ``error.table.bad_field_read``, and no object of the label is read."""
+    for obj, el, _ in objects:
+        if obj.kind == "array":
+            declared, n = axes_counts(el)
+            if declared is not None and declared > n:
+                return Finding("error.table.bad_field_read",
+                               f"{obj.name}: <axes> is {declared} but {n} Axis_Array are given: the label's data "
+                               f"objects cannot be read", file=label, line=_line(el), extra={"stops_reading": True})
+    return None
+
+
 def _check_object(obj: DataObject, el, ctx: Ctx, *, limit: int | None = None) -> list[Finding]:
+    declared, n = axes_counts(el) if obj.error is not None and obj.kind == "array" else (None, 0)
+    if declared is not None and declared < n:
+        # validate reads each element by the Axis_Array count, the array by <axes>: the
+        # first read has the wrong number of dimensions (ArrayContentValidator)
+        return [Finding("error.array.bad_file_read",
+                        f"{obj.name}: <axes> is {declared} but {n} Axis_Array are given: the elements "
+                        f"cannot be read", file=ctx.label, line=_line(el), record=1)]
     if obj.error is not None:
         kind = "error.label.table_definition_problem" if obj.kind == "table" else "error.label.invalid_object_definition"
         return [Finding(kind, f"{obj.name}: {getattr(obj.error, 'message', obj.error)}", file=ctx.label,
@@ -200,9 +235,12 @@ def _check_content(obj: DataObject, el, ctx: Ctx, limit: int | None) -> list[Fin
     if obj.layout in ("array", "fits"):
         return check_array(obj, el, ctx)
     if obj.kind in ("header", "text"):
+        # validate reads nothing of a Header or Stream_Text (pds4-jparser's GenericObject:
+        # only its offset and object_length, for the object layout): one that runs past the
+        # end of its file is pdsgen's own warning, not an error
         size = obj.file.stat().st_size
         if obj.size is not None and obj.offset + obj.size > size:
-            return [Finding("error.label.invalid_object_definition",
+            return [Finding(BEYOND_FILE,
                             f"{obj.name}: object_length {obj.size} from offset {obj.offset} runs past the end of "
                             f"{obj.file.name!r} ({size} bytes)", file=ctx.label, line=_line(el))]
         return []

@@ -326,7 +326,13 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
 
     # content
     if opts.content:
-        from pdsgen.validate.content import Ctx, check_object, describe_objects, stops_reading
+        from pdsgen.validate.content import (
+            Ctx,
+            check_object,
+            describe_objects,
+            stops_reading,
+            unreadable_objects,
+        )
 
         ctx = Ctx(file, max_reported=opts.max_reported, threads=opts.content_threads,
                   strict_fields=opts.strict_fields)
@@ -340,6 +346,10 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
             described.extend(obj for obj, _el, _limit in objects)
         definition, tables_readable = L.table_definition_findings(tree, file)
         res.findings += definition
+        unreadable = unreadable_objects(objects, file)
+        if unreadable is not None:
+            res.findings.append(unreadable)
+            objects = []
         # validate reads a label's objects in offset order (DataObjectCompareViaOffset, a
         # stable sort over all files): a table that ends the reading stops the later ones
         for obj, el, limit in sorted(objects, key=lambda o: o[0].offset or 0):
