@@ -437,19 +437,19 @@ def _local_sch(folder: Path, test: str, name: str = "local.sch") -> Path:
     return sch
 
 
-def test_label_local_schematron_needs_the_option(sandbox, tmp_path):
+def test_label_local_schematron_runs_sandboxed_unless_refused(sandbox, tmp_path):
     delivery, _ = sandbox
     label = _write_product(delivery / "p", sch_href="local.sch")
     _local_sch(label.parent, "false()")
-    code, text, report, _ = _validate([str(label)], tmp_path)
+    code, text, report, _ = _validate([str(label), "--no-local-schematron"], tmp_path)
     assert code == 1
     assert "error.label.unresolvable_resource" in _types(report)
-    assert "--allow-local-schematron" in text and "LOCAL-RULE-FIRED" not in text
-    code, text, report, _ = _validate([str(label), "--allow-local-schematron"], tmp_path)
+    assert "--no-local-schematron" in text and "LOCAL-RULE-FIRED" not in text
+    code, text, report, _ = _validate([str(label)], tmp_path)  # validate runs it: so does pdsgen
     assert "LOCAL-RULE-FIRED" in text and "error.label.schematron" in _types(report)
     said = [m for r in report["productLevelValidationResults"] for m in r["messages"]
             if m.get("type", m.get("messageType")) == "info.validation.general"]
-    assert len(said) == 1 and "label-local Schematron 'local.sch' run" in said[0]["message"]
+    assert len(said) == 1 and "label-local Schematron 'local.sch' run sandboxed" in said[0]["message"]
 
 
 @pytest.mark.parametrize("test, why", [

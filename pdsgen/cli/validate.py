@@ -215,9 +215,10 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
               "the shipped copies and the cache).")
 @click.option("--schema-host", "schema_hosts", multiple=True,
               help="Also download schemas from this host (repeatable; default: PDS, PSA, JAXA, ISRO hosts).")
-@click.option("--allow-local-schematron", is_flag=True,
-              help="Run xml-model Schematron files of the delivery itself, their file access limited to the "
-                   "label's folder (default: only catalog, shipped or cached Schematron).")
+@click.option("--allow-local-schematron/--no-local-schematron", default=True, show_default=True,
+              help="Run xml-model Schematron files of the delivery itself, as validate does, sandboxed: no "
+                   "embedded XSLT or extension functions, file access only inside the label's folder "
+                   "(--no-local-schematron: only catalog, shipped or cached Schematron).")
 @click.option("-e", "--label-extension", "--regexp", "extensions", multiple=True, default=("xml",),
               show_default=True, help="Label file extension or pattern (*.xml) to walk folders for (repeatable).")
 @click.option("-x", "--schema", "schemas", multiple=True, type=click.Path(dir_okay=False),

@@ -37,7 +37,7 @@ class Options:
     progress: bool = False
     content_threads: int = 0  # threads for one big table (0: all cores; 1 inside worker processes)
     strict_fields: bool = False  # warn about characters between the fields of character tables
-    allow_local_schematron: bool = False  # run xml-model Schematron files beside the label (confined)
+    allow_local_schematron: bool = True  # run xml-model Schematron files beside the label (sandboxed), as validate
     schema_hosts: tuple[str, ...] = ()  # extra hosts schemas may be downloaded from (besides the defaults)
     scheduler: str | None = None  # Dask scheduler address (or "local"): labels validated on its workers
     checksums: dict[str, str] | None = None  # validate's --checksum-manifest: absolute path → md5

@@ -379,8 +379,9 @@ def _cited_schematron(href: str, p: Path, cat: Catalog, opts: Options, res: Prod
 
     URLs resolve through the catalog, the shipped schemas and the (bounded) download cache.
     A file name or ``file:`` reference is label-local: the catalog may still map it;
-    otherwise it runs only with ``allow_local_schematron``, confined to the label's folder
-    (a finding says so); refused: `ValidationRunError`, reported as unresolvable."""
+    otherwise it runs, as validate runs it, unless ``allow_local_schematron`` is off, sandboxed
+    in the label's folder (a finding says so); refused: `ValidationRunError`, reported as
+    unresolvable."""
     import urllib.parse
 
     from pdsgen.untrusted import ReferenceEscapeError, confine
@@ -395,8 +396,8 @@ def _cited_schematron(href: str, p: Path, cat: Catalog, opts: Options, res: Prod
         return mapped, None
     if not opts.allow_local_schematron:
         raise ValidationRunError(f"Schematron {href!r} is a file of the delivery, not one the catalog or the "
-                                 "shipped/cached schemas provide: not run (--allow-local-schematron runs it, "
-                                 "confined to the label's folder)", path=str(p))
+                                 "shipped/cached schemas provide: not run (--no-local-schematron; without it, "
+                                 "it runs sandboxed in the label's folder)", path=str(p))
     if scheme == "file":
         raise ValidationRunError(f"Schematron {href!r} is a file: URL; a label-local Schematron must be named "
                                  "relative to the label's folder: not run", path=str(p))
@@ -407,8 +408,8 @@ def _cited_schematron(href: str, p: Path, cat: Catalog, opts: Options, res: Prod
     if not found.is_file():
         raise ValidationRunError(f"Schematron file {href!r} not found beside the label", path=str(p))
     res.findings.append(Finding("info.validation.general",
-                                f"label-local Schematron {href!r} run (--allow-local-schematron), its file "
-                                "access limited to the label's folder", file=str(p), line=line))
+                                f"label-local Schematron {href!r} run sandboxed: no embedded XSLT or extension "
+                                "functions, file access limited to the label's folder", file=str(p), line=line))
     return found, p.parent
 
 
