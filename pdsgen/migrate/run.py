@@ -375,11 +375,37 @@ def _prepare(label: Path, opts: MigrateOptions, staging: _Staging) -> _Prepared:
     return _prepare_batch([label], opts, staging)[0]
 
 
+#: the process whose long-lived objects `_settle_heap` has frozen
+_settled_pid: int | None = None
+
+
+def _settle_heap() -> None:
+    """Once per process, after its first batch: collect, then move everything alive —
+    modules, compiled templates, schemas, caches, the loaded vocabularies — out of the
+    garbage collector's reach (`gc.freeze`). Otherwise every full collection walks those
+    ~100,000 long-lived objects again, ~0.5 ms of CPU a product over a run; what the
+    products allocate later is collected as usual."""
+    import gc
+
+    global _settled_pid
+    if _settled_pid != os.getpid():
+        _settled_pid = os.getpid()
+        gc.collect()
+        gc.freeze()
+
+
 def _prepare_batch(labels: Sequence[Path], opts: MigrateOptions, staging: _Staging) -> list[_Prepared]:
     """`_steps` of each label, with the Schematron runs of them all batched: one Saxon
     transform per Schematron for the batch (`schematron.check_schematron_batch`: each
     label its own document and its own findings, exactly those of a run alone). Each
     product stages in a slot of its own; nothing else is shared between them."""
+    try:
+        return _prepare_batch_steps(labels, opts, staging)
+    finally:
+        _settle_heap()
+
+
+def _prepare_batch_steps(labels: Sequence[Path], opts: MigrateOptions, staging: _Staging) -> list[_Prepared]:
     from pdsgen.validate import schematron
 
     out: list[_Prepared | None] = [None] * len(labels)
