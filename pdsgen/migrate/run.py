@@ -779,6 +779,7 @@ def migrate(targets: Iterable[str | os.PathLike[str]], opts: MigrateOptions, *, 
         method = "spawn" if schematron.saxon_started() or "fork" not in mp.get_all_start_methods() else "fork"
         if method == "fork":
             _warm(opts)
+            _settle_heap()  # (and the workers never walk, nor copy on write, what they inherit)
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method), initializer=_init_worker,
                                  initargs=(staging.run,)) as pool:
             return [placer.place(p) for prepared in pool.map(_prepare_in_worker, [(b, opts) for b in batches])
