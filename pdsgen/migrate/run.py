@@ -53,7 +53,7 @@ TEMPLATE = "pds4/migrate/{product_class}.xml.j2"
 _FORMAT_FINDING = "error.table.field_value_format"
 PDS3_SUFFIXES = (".lbl",)
 #: products prepared together (their Schematron runs in one Saxon transform; a worker's unit of work)
-BATCH = 16
+BATCH = 32
 #: CODMAC level in a PDS3 DATA_SET_ID (``ODY-M-ACCEL-5-DERIVED-V1.0``, ``LRO-L-LEND-4/5-RDR-V1.0``)
 _LEVEL = re.compile(r"-(1A|1B|[1-6])(?:/[1-6])?-")
 _LEVELS = {"1": "Raw", "1A": "Raw", "1B": "Partially Processed", "2": "Partially Processed", "3": "Calibrated",
@@ -240,6 +240,16 @@ def _without_file_suffix(product_id: str, suffixes: list[str]) -> str:
         if suffix and product_id.upper().endswith(suffix.upper()) and len(product_id) > len(suffix):
             return product_id[: -len(suffix)]
     return product_id
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    """``a.resolve() == b.resolve()``, without resolving (a system call per folder of
+    each) two paths of different files."""
+    try:
+        sa, sb = a.stat(), b.stat()
+    except OSError:
+        return a.resolve() == b.resolve()
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino) and a.resolve() == b.resolve()
 
 
 def _place(src: Path, dst: Path) -> tuple[int, str]:
@@ -539,7 +549,7 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     stage = staging.folder(out, slot)
     files: list[dict[str, Any]] = []
     for src, objects in by_file.items():
-        if src.resolve() == label.resolve() and len(by_file) > 0:
+        if _same_path(src, label) and len(by_file) > 0:
             notes.add(f"attached label: {src.name} (the PDS3 label and its text) is the Document_File"
                       if cls == "Product_Document" else
                       f"attached label: {src.name} is the data file; objects addressed by offset")
