@@ -154,11 +154,20 @@ def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[st
     names), table fields in label order; every table and array must be read by both.
     pds4_tools gives a bit-string field with Packed_Data_Fields as the whole field, not
     its Field_Bits: those are compared through pdsgen's reading only."""
+    import logging
     import sys
 
     import pds4_tools
+    from pds4_tools.utils.logging import logger_init
 
     hook = sys.excepthook  # pds4_tools.read installs its own
+    # pds4_tools keeps every record it logs, in every process, for good (its log
+    # handler's ``records``): its "Processing label"/"Now processing" notes are not made
+    # (WARNING and above still are) and what this read recorded is let go after it
+    log = logger_init()
+    level, kept = log.level, log.get_handler("log_handler")
+    recorded = len(kept.records)
+    log.setLevel(max(level, logging.WARNING))
     try:
         with table_descriptions_per_shape():
             structures = pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True).structures
@@ -167,6 +176,8 @@ def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[st
         return [f"pds4_tools cannot read the label: {type(exc).__name__}: {exc}"]
     finally:
         sys.excepthook = hook
+        log.setLevel(level)
+        del kept.records[recorded:]
 
 
 #: pds4_tools' table descriptions by the exact XML of their table element (see

@@ -48,6 +48,10 @@ def _fmt_real(value: Any) -> str:
     return repr(float(value)) if not isinstance(value, int) else str(value)
 
 
+#: names a plain dict has as attributes (``d.items``): Jinja gives those before any item
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class _Environment(jinja2.Environment):
     """Jinja's environment, refusing ``field.location`` on a `pdsgen.model.Field`.
 
@@ -58,6 +62,13 @@ class _Environment(jinja2.Environment):
     """
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            # Jinja's own order — the attribute, else the item — without the AttributeError
+            # a plain dict raises for every name that is not one of dict's own attributes
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
         if attribute == "location" and isinstance(obj, Field):
             raise ValueError(  # `render` turns it into a TemplateError naming the template and line
                 f"field {obj.name!r}: 'location' is the 0-based byte offset of pdsgen.model.Field; "
