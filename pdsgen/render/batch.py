@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pdsgen.render.atomic import commit_files
-from pdsgen.render.env import PathLike, label_environment
+from pdsgen.render.env import PathLike, TemplateDirs, label_environment
 from pdsgen.render.writers import Standard, _render
 
 Item = tuple[PathLike, str, Mapping[str, Any]]
@@ -30,7 +30,7 @@ _ITEMS: Sequence[Item] = ()
 _LOCK = threading.Lock()
 
 
-def _write_range(items: Sequence[Item], lo: int, hi: int, templates_dir, standard: Standard,
+def _write_range(items: Sequence[Item], lo: int, hi: int, templates_dir: TemplateDirs, standard: Standard,
                  fsync: bool) -> None:
     for path, template, variables in items[lo:hi]:
         commit_files([(Path(path), _render(template, variables, templates_dir, standard))], fsync=fsync)

@@ -16,7 +16,7 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +26,10 @@ from pdsgen.errors import DataError
 from pdsgen.model import Field
 from pdsgen.render.atomic import md5_hex
 from pdsgen.render.columns import CHARACTER_TYPES, Column
+
+_T = TypeVar("_T")
+#: called with each finished block of the encoded data, in order (to stream it to a file)
+Sink = Callable[[memoryview], object]
 
 ByteOrder = Literal["big", "little"]
 
@@ -53,7 +57,7 @@ def _scalar_text(value: Any, dtype: np.dtype) -> str:
     arr = np.asarray([value]).astype(dtype) if dtype.kind in "iufb" else np.asarray([value])
     if dtype.kind in "iu" and arr[0] != value:
         raise DataError(f"special constant {value!r} does not fit in {dtype}")
-    return _to_text(arr)[0].as_py()
+    return str(_to_text(arr)[0].as_py())
 
 
 def _to_text(values: np.ndarray) -> pa.Array:
@@ -304,7 +308,7 @@ def _join_bytes(parts: list[pa.Array], sep: str) -> bytes | memoryview:
     return memoryview(rows.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
 
-def _map_columns(fn, columns: list[Column]) -> list:
+def _map_columns(fn: Callable[[Column], _T], columns: list[Column]) -> list[_T]:
     """``[fn(c) for c in columns]``, on a thread per CPU for big tables: the Arrow
     formatting kernels release the GIL, and the result order (hence the bytes) is fixed."""
     rows = len(columns[0].values) if columns else 0
@@ -320,14 +324,14 @@ def _map_columns(fn, columns: list[Column]) -> list:
 
 
 def encode_character(columns: list[Column], *, separator: str = " ", pds3: bool = False,
-                     sink=None) -> EncodedTable:
+                     sink: Sink | None = None) -> EncodedTable:
     """Fixed-width character table: fields ``separator``-separated, records end in CRLF.
 
     Each field is as wide as its longest value (at least 1 byte), so nothing is
     truncated; numbers are right-justified, strings left-justified. ``sink`` is called
     with the table's bytes block by block, in order, as they are produced.
     """
-    def one(col: Column):
+    def one(col: Column) -> tuple[Field, np.ndarray, int]:
         flat = col.flat()
         found = _ascii_cells(flat, pds3=pds3)
         if found is not None:  # ASCII text: straight from numpy's bytes, no Arrow round trip
@@ -387,7 +391,7 @@ def _grouped(spec: Field, location: int, length: int, group_number: int, repetit
 
 
 def _assemble(specs: list[Field], cells: list[np.ndarray], n: int, record_length: int,
-              separator: str, sink=None) -> tuple[bytes | memoryview, str]:
+              separator: str, sink: Sink | None = None) -> tuple[bytes | memoryview, str]:
     """Fixed-width records from per-field byte matrices, ``separator`` between fields (a
     vector column's elements each followed by one blank), CRLF at the end.
 
@@ -465,7 +469,7 @@ def _fill_records(dtype: np.dtype, sources: Sequence[np.ndarray | np.void], n: i
 
 def encode_delimited(columns: list[Column], *, pds3: bool = False) -> EncodedTable:
     """Comma-separated table (PDS4 Table_Delimited, PDS3 SPREADSHEET); strings in double quotes."""
-    def one(col: Column):
+    def one(col: Column) -> tuple[Field, Any, Any]:  # (spec, Arrow texts, Arrow lengths)
         spec, text, numeric = _text_column(col.flat(), delimited=True, pds3=pds3)
         spec.length = max(1, _max_len(text))
         if not numeric:
@@ -523,7 +527,7 @@ def binary_types(dtype: np.dtype, byte_order: ByteOrder) -> tuple[str, str]:
 
 
 def encode_binary(columns: list[Column], *, byte_order: ByteOrder = "big", pds3: bool = False,
-                  sink=None) -> EncodedTable:
+                  sink: Sink | None = None) -> EncodedTable:
     """Fixed-length binary records, fields packed without padding, in ``byte_order``;
     ``sink`` as in `encode_character`."""
     if byte_order not in ("big", "little"):

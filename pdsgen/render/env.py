@@ -22,7 +22,9 @@ from pdsgen.errors import TemplateError
 from pdsgen.model import Field
 from pdsgen.times import iso_date, iso_utc
 
-PathLike = str | os.PathLike
+PathLike = str | os.PathLike[str]
+#: a templates folder, a chain of them (first wins), or None for the built-ins only
+TemplateDirs = PathLike | Iterable[PathLike] | None
 
 SPECIAL_CONSTANT_ORDER = (
     "saturated_constant", "missing_constant", "error_constant", "invalid_constant",

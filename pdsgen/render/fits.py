@@ -57,7 +57,8 @@ def fits_bytes(data: Any, *, header: dict[str, Any] | None = None, extname: str 
     return buf.getvalue()
 
 
-def describe_fits(raw: bytes, *, statistics: bool = True, axis_names=None, array_class=None) -> list[dict[str, Any]]:
+def describe_fits(raw: bytes, *, statistics: bool = True, axis_names: tuple[str, ...] | None = None,
+                  array_class: str | None = None) -> list[dict[str, Any]]:
     """For each HDU: its header's offset/length and an `ArrayInfo` or a table description."""
     from astropy.io import fits
 

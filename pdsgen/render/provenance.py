@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,7 +155,7 @@ def setting_text(value: Any) -> str:
     return json.dumps(value)
 
 
-def parameters_text(parameters: dict) -> str:
+def parameters_text(parameters: Mapping[Any, Any]) -> str:
     """Parameters as deterministic statement text, sorted by name."""
     return encode_value(dict(sorted(parameters.items(), key=lambda kv: str(kv[0]))))
 

@@ -41,7 +41,7 @@ def quicklook_png(obj: DataObject, *, band: int = 0, title: str | None = None) -
     return buf.getvalue()
 
 
-def _table_figure(Figure: Any, obj: DataObject, title: str):
+def _table_figure(Figure: Any, obj: DataObject, title: str) -> Any:
     table = obj.to_table(times="Time")
     times = [n for n in table.colnames if hasattr(table[n], "datetime64")]
     numeric = [n for n in table.colnames if n not in times and table[n].ndim == 1 and table[n].dtype.kind in "iuf"]
@@ -66,7 +66,7 @@ def _table_figure(Figure: Any, obj: DataObject, title: str):
     return fig
 
 
-def _array_figure(Figure: Any, obj: DataObject, band: int, title: str):
+def _array_figure(Figure: Any, obj: DataObject, band: int, title: str) -> Any:
     values = obj.physical
     if values.ndim == 3:
         if not -values.shape[0] <= band < values.shape[0]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,7 @@ from pdsgen.render.arrays import ArrayInfo, encode_array
 from pdsgen.render.atomic import StagedFile, commit_files, md5_hex
 from pdsgen.render.columns import columns_from
 from pdsgen.render.encode import EncodedTable, encode_binary, encode_character, encode_delimited
-from pdsgen.render.env import PathLike, label_environment
+from pdsgen.render.env import PathLike, TemplateDirs, label_environment
 from pdsgen.render.ids import (
     DEFAULT_IM_VERSION,
     check_lid,
@@ -105,7 +105,7 @@ class FileInfo:
 
 
 @contextmanager
-def _discarded_on_error(staged: StagedFile | None):
+def _discarded_on_error(staged: StagedFile | None) -> Iterator[None]:
     """Remove a staged (partly written) data file when writing the product fails."""
     try:
         yield
@@ -190,7 +190,7 @@ def _base_context(ctx: ProductContext, created: str, im_version: str, standard: 
     }
 
 
-def _render(template: str, variables: Mapping[str, Any], templates_dir, standard: Standard) -> bytes:
+def _render(template: str, variables: Mapping[str, Any], templates_dir: TemplateDirs, standard: Standard) -> bytes:
     text = label_environment(templates_dir).render(template, variables)
     if standard == "pds3":
         if not text.isascii():
@@ -199,7 +199,8 @@ def _render(template: str, variables: Mapping[str, Any], templates_dir, standard
     return text.encode("utf-8")
 
 
-def _render_attached(template: str, variables: dict[str, Any], templates_dir, *, record_bytes: int | None) -> bytes:
+def _render_attached(template: str, variables: dict[str, Any], templates_dir: TemplateDirs, *,
+                     record_bytes: int | None) -> bytes:
     """A PDS3 attached label whose pointer/LABEL_RECORDS agree with its own padded length.
 
     Fixed-length records: the label is padded with spaces to whole records and the data
@@ -370,7 +371,7 @@ def _pds3_variables(data_name: str, attached: bool, record_bytes: int | None, re
     }
 
 
-def _commit(directory: Path, template: str, variables: dict[str, Any], templates_dir, standard: Standard,
+def _commit(directory: Path, template: str, variables: dict[str, Any], templates_dir: TemplateDirs, standard: Standard,
             attached: bool, label_name: str, data_name: str, data: bytes | memoryview, ctx: ProductContext,
             created: str, record_bytes: int | None, fsync: bool,
             extra_files: list[tuple[Path, bytes | memoryview]] | None = None,
