@@ -83,7 +83,8 @@ def _label_lid(path: Path) -> str | None:
         root = parse_label_xml(path).getroot()
     except LabelError:
         return None
-    return root.findtext("{*}Identification_Area/{*}logical_identifier")
+    lid: str | None = root.findtext("{*}Identification_Area/{*}logical_identifier")
+    return lid
 
 
 def _label_files(path: Path) -> list[str]:

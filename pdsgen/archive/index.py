@@ -235,11 +235,12 @@ class ArchiveIndex(abc.ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         cur = self._conn.cursor()
         try:
             cur.execute(self._sql(sql), tuple(params))
-            return cur.fetchall()
+            rows: list[tuple[Any, ...]] = cur.fetchall()
+            return rows
         except self.db_errors as exc:
             raise ArchiveInputError(f"cannot read the archive index: {exc}", path=self.location) from exc
         finally:

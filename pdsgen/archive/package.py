@@ -549,7 +549,8 @@ def _collection_time(index: ArchiveIndex, r: CollectionResult, which: int) -> st
     rows = index.execute("SELECT start_time, stop_time FROM products WHERE lidvid = ?", (r.lidvid,))
     if not rows:
         return None
-    return rows[0][0] if which == 0 else (rows[0][1] or rows[0][0])
+    value = rows[0][0] if which == 0 else (rows[0][1] or rows[0][0])
+    return None if value is None else str(value)
 
 
 # ------------------------------------------------------------------ manifests

@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -214,7 +215,7 @@ def _time_text(value: Any) -> str:
     return text or NOT_GIVEN
 
 
-def _pointers(block: Any):
+def _pointers(block: Any) -> Iterator[tuple[str, Any]]:
     """(key, value) of every ^POINTER of a label, nested objects included."""
     for key, value in block.items():
         if str(key).startswith("^"):

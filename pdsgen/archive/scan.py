@@ -246,7 +246,11 @@ def _read_batch(batch: list[tuple[str, str, os.stat_result]]) -> list[ProductRec
     return [_read_one(a) for a in batch]
 
 
-def _read_distributed(root: Path, todo: list[tuple[str, os.stat_result, bool]], scheduler: str, jobs: int):
+_Todo = tuple[str, os.stat_result, bool]  # (relative path, stat, whether it is known)
+_Outcome = ProductRecord | str | None  # a record, an error text, or None (not a label)
+
+
+def _read_distributed(root: Path, todo: list[_Todo], scheduler: str, jobs: int) -> Iterator[tuple[_Todo, _Outcome]]:
     """(todo item, outcome) read on a Dask cluster, yielded batch by batch as they finish."""
     import queue
     import threading
@@ -254,14 +258,15 @@ def _read_distributed(root: Path, todo: list[tuple[str, os.stat_result, bool]], 
     from pdsgen.distributed import DaskClient, map_batches
 
     items = [(i, (os.fspath(root), rel, st)) for i, (rel, st, _k) in enumerate(todo)]
-    results: queue.Queue = queue.Queue(maxsize=64)
+    results: queue.Queue[list[tuple[_Todo, _Outcome]] | None] = queue.Queue(maxsize=64)
     failure: list[BaseException] = []
 
-    def batch_fn(batch):
+    def batch_fn(batch: list[tuple[int, tuple[str, str, os.stat_result]]]) -> list[_Outcome]:
         return _read_batch([a for _i, a in batch])
 
-    def on_batch(batch, outcomes, exc) -> None:
-        if exc is not None:
+    def on_batch(batch: list[tuple[int, tuple[str, str, os.stat_result]]], outcomes: list[_Outcome] | None,
+                 exc: BaseException | None) -> None:
+        if exc is not None or outcomes is None:
             outcomes = [f"{root / a[1]}: a Dask worker failed: {exc}" for _i, a in batch]
         results.put([(todo[i], o) for (i, _a), o in zip(batch, outcomes, strict=True)])
 
@@ -284,7 +289,8 @@ def _read_distributed(root: Path, todo: list[tuple[str, os.stat_result, bool]], 
         raise failure[0]
 
 
-def _read_all(root: Path, todo: list[tuple[str, os.stat_result, bool]], jobs: int, scheduler: str | None = None):
+def _read_all(root: Path, todo: list[_Todo], jobs: int,
+              scheduler: str | None = None) -> Iterator[tuple[_Todo, _Outcome]]:
     """(todo item, record | error text | None) in order, read by ``jobs`` processes (or
     on a Dask cluster, in completion order)."""
     if scheduler and todo:
