@@ -182,6 +182,10 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
     source_type = f.data_type
     if source_type in ("ASCII_Date_Time", "ASCII_Date") and data is not None:
         source_type = _date_type(source_type, data[f.name], f"{where}: field {f.name!r}", notes)
+    elif source_type in _BIT_STRINGS and f.bits is None and f.length in (1, 2, 4, 8):
+        source_type = _whole_bit_string_type(source_type, f.length)
+        notes.add(f"{where}: field {f.name!r}: a {_label_type(f)} without BIT_COLUMNs is described as "
+                  f"{source_type} (the same bits, read as one unsigned integer)")
     elif source_type == "ASCII_Integer" and f.name in real_in_integer:
         source_type = "ASCII_Real"
         notes.add(f"{where}: field {f.name!r}: PDS3 ASCII_INTEGER holding real numbers (e.g. 1.00000) is "
@@ -218,6 +222,23 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
         "value_offset": None if numeric_text else f.value_offset,
         "description": f.description, "special_constants": constants,
     }
+
+
+#: pdsgen's names of the PDS3 bit-string types (MSB_BIT_STRING / LSB_BIT_STRING, VAX_BIT_STRING)
+_BIT_STRINGS = {"UnsignedBitString": "MSB", "PDS3_LSBBitString": "LSB"}
+
+
+def _whole_bit_string_type(data_type: str, nbytes: int) -> str:
+    """A PDS3 bit-string column read whole (no BIT_COLUMNs) of 1, 2, 4 or 8 bytes → the
+    PDS4 unsigned integer of its size and byte order: the same bits, one value. PDS4 has
+    no little-endian bit string (Field_Bit counts bits in storage order), so this is the
+    only faithful PDS4 form of a whole LSB_BIT_STRING; an MSB one is read by every PDS4
+    reader as a number rather than raw bytes."""
+    return "UnsignedByte" if nbytes == 1 else f"Unsigned{_BIT_STRINGS[data_type]}{nbytes}"
+
+
+def _label_type(f: Field) -> str:
+    return f.label_data_type or f.data_type
 
 
 #: PDS4 numeric character types (a PDS3 column of them holding blanks or ``N/A``, which the
@@ -497,7 +518,7 @@ def _first_line_end(obj: DataObject) -> str:
     """The record delimiter of the object's first line: CR LF or LF."""
     with open(obj.file, "rb") as fh:
         fh.seek(obj.offset)
-        head = fh.read(max(obj.record_length or 0, 1) * 4 + 2)
+        head = fh.read(max((obj.record_length or 0) * 4 + 2, 65536))
     at = head.find(b"\n")
     return "carriage-return line-feed" if at > 0 and head[at - 1:at] == b"\r" else "line-feed"
 
@@ -546,7 +567,7 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
             raise UnsupportedError(f"{where}: field delimiter {delim!r} has no PDS4 equivalent")
         return {"class_name": "Table_Delimited", "format": "delimited", "name": obj.name, "offset": obj.offset,
                 "records": obj.records, "description": obj.description,
-                "record_delimiter": obj.details.get("record_delimiter_pds4", "Carriage-Return Line-Feed"),
+                "record_delimiter": _RECORD_DELIMITERS[_first_line_end(obj)],
                 "field_delimiter": _FIELD_DELIMITERS[delim], "fields": nf, "groups": ng, "items": items}
     character = obj.layout == "fixed_character"
     if character and obj.details.get("separator") in _SEPARATOR_NAMES:

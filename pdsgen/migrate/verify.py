@@ -38,6 +38,10 @@ def values_difference(a: Any, b: Any) -> str | None:
         return _numbers_as_text_difference(a, b)
     if np.ma.isMaskedArray(a) or np.ma.isMaskedArray(b):
         a, b = np.ma.getdata(a), np.ma.getdata(b)
+    if a.dtype.kind == "S" and b.dtype.kind == "u" and a.dtype.itemsize == b.dtype.itemsize:
+        # a PDS3 bit string read whole (its bytes, most significant first) against the
+        # PDS4 unsigned integer describing it
+        a = np.ascontiguousarray(a).view(f">u{a.dtype.itemsize}").astype(b.dtype)
     if a.dtype.kind in "SUO" or b.dtype.kind in "SUO":
         if a.dtype.kind in "SUO" and b.dtype.kind in "SUO":
             eq = _norm_text(a) == _norm_text(b)
