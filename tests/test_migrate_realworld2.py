@@ -14,13 +14,24 @@ values with the arrays written."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
-from test_migrate import ident, texts
+from test_migrate import CONTEXT, ident, texts
 from test_migrate_kinds import pds4_read
-from test_migrate_realworld import attached, col, ctx_file, migrated, product, table_label  # noqa: F401
+from test_migrate_realworld import attached, col, migrated, product, table_label
 
 import pdsgen
+
+
+@pytest.fixture
+def ctx_file(tmp_path: Path) -> Path:
+    """The registered context products of the test mission."""
+    (tmp_path / "context.json").write_text(json.dumps(CONTEXT))
+    return tmp_path / "context.json"
+
 
 PDS3_TYPES = {">u": "MSB_UNSIGNED_INTEGER", "<u": "LSB_UNSIGNED_INTEGER", "|u": "UNSIGNED_INTEGER",
               ">i": "MSB_INTEGER", "<i": "LSB_INTEGER", "|i": "INTEGER", ">f": "IEEE_REAL", "<f": "PC_REAL",
@@ -52,10 +63,10 @@ def binary(pid: str, rows: np.ndarray, *, types=None, extra=None, obj: str = "TA
 def ascii_rows(specs: list[tuple[str, str, str, str]], values: list[tuple], sep: str = ",") -> tuple[list[str], str]:
     """Fixed-width ASCII records: ``specs`` (name, PDS3 type, python format, extra keywords),
     fields joined by ``sep``; gives the records and the COLUMN objects."""
-    recs = [sep.join(format(v, f) for v, (_, _, f, _) in zip(row, specs)) for row in values]
-    widths = [len(format(v, f)) for v, (_, _, f, _) in zip(values[0], specs)]
+    recs = [sep.join(format(v, f) for v, (_, _, f, _) in zip(row, specs, strict=False)) for row in values]
+    widths = [len(format(v, f)) for v, (_, _, f, _) in zip(values[0], specs, strict=False)]
     cols, start = "", 1
-    for (name, kind, _, more), w in zip(specs, widths):
+    for (name, kind, _, more), w in zip(specs, widths, strict=False):
         cols += col(name, kind, start, w, more)
         start += w + len(sep)
     return recs, cols
@@ -111,7 +122,7 @@ def test_lend_style_ascii_items_of_counts_with_a_structure_file(tmp_path, ctx_fi
     counts of 8 detectors as ITEMS of ASCII_INTEGER (ITEM_BYTES 6, ITEM_OFFSET 7)."""
     counts = np.arange(16).reshape(2, 8) * 37
     times = ["2009-07-05T00:00:01.000", "2009-07-05T00:00:02.000"]
-    recs = [t + "," + ",".join(f"{c:6d}" for c in row) for t, row in zip(times, counts)]
+    recs = [t + "," + ",".join(f"{c:6d}" for c in row) for t, row in zip(times, counts, strict=False)]
     fmt = col("UTC_TIME", "TIME", 1, 23) + col("COUNTS", "ASCII_INTEGER", 25, 55,
                                                 "    ITEMS = 8\n    ITEM_BYTES = 6\n    ITEM_OFFSET = 7\n")
     lbl = ident("LEND_1") + f"""RECORD_TYPE = FIXED_LENGTH
@@ -815,7 +826,7 @@ def test_imp8_style_stream_table_with_vector_items(tmp_path, ctx_file):
     """IMP-8 MAG: a STREAM table whose field vector is an ASCII_REAL column of 3 ITEMS
     (ITEM_BYTES 8, ITEM_OFFSET 9), a decimal day column."""
     vec = np.array([[1.5, -2.25, 3.0], [0.0, 100.125, -7.5]])
-    recs = [f"{d:9.5f} " + " ".join(f"{x:8.3f}" for x in v) for d, v in zip([1.0, 1.00069], vec)]
+    recs = [f"{d:9.5f} " + " ".join(f"{x:8.3f}" for x in v) for d, v in zip([1.0, 1.00069], vec, strict=False)]
     cols = col("DDAY", "ASCII_REAL", 1, 9) + col("B", "ASCII_REAL", 11, 26,
                                                  "    ITEMS = 3\n    ITEM_BYTES = 8\n    ITEM_OFFSET = 9\n")
     lbl = table_label("IMP_1", cols, file="I.TAB", rows=2, row_bytes=len(recs[0]) + 2, fmt="ASCII", stream=True)
@@ -867,3 +878,138 @@ def test_clementine_style_vax_real_table_is_refused_naming_the_type(tmp_path, ct
     assert r.status == "failed"
     assert "'V'" in r.reason and "VAX_REAL" in r.reason
     assert not list((tmp_path / "out").glob("*.xml"))
+
+
+# --------------------------------------------------------------------------- structures refused before
+
+
+def test_fortran_d_exponents_are_text(tmp_path, ctx_file):
+    """Lunar Prospector / Viking-era Fortran output: ASCII_REAL values written ``1.000D+05``
+    (the PDS3 reader reads them; before: refused, PDS4 ASCII_Real has no D form): described
+    as ASCII_String with the same text and a note; the read-back compares the PDS3 numbers
+    with the text read with D as E. A clean column beside it stays ASCII_Real."""
+    recs = [" 1.000D+05, 2.5", "-2.500d-01,-1.0"]
+    cols = col("X", "ASCII_REAL", 1, 10, "    SCALING_FACTOR = 2.0\n") + col("Y", "ASCII_REAL", 12, 4)
+    r, t = migrated(tmp_path, ctx_file, *ascii_product("FD_1", recs, cols))
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String", "ASCII_Real"]
+    assert texts(t, "//p:Field_Character/p:scaling_factor") == []
+    assert any("field 'X': reals written with a Fortran D exponent ('1.000D+05')" in n for n in r.notes)
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert strings(s, "X") == ["1.000D+05", "-2.500d-01"]
+    assert np.ma.getdata(pdsgen.open(tmp_path / "in" / "A.LBL")["TABLE"].data["X"]).tolist() == [1.0e5, -0.25]
+
+
+def _nested_array_label(pid: str, inner_bytes: str = "", leaf: str | None = None) -> str:
+    leaf = leaf or """      OBJECT = ELEMENT
+        NAME = COUNT
+        DATA_TYPE = LSB_INTEGER
+        BYTES = 2
+        UNIT = "COUNTS"
+      END_OBJECT = ELEMENT
+"""
+    return ident(pid, "SPECTROMETER") + f"""RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 8
+FILE_RECORDS = 3
+^SPECTRA_ARRAY = "S.DAT"
+OBJECT = SPECTRA_ARRAY
+  AXES = 1
+  AXIS_ITEMS = 3
+  AXIS_NAME = TIME
+  OBJECT = ARRAY
+    NAME = SPECTRUM
+    AXES = 1
+    AXIS_ITEMS = 4
+    AXIS_NAME = CHANNEL
+{inner_bytes}{leaf}  END_OBJECT = ARRAY
+END_OBJECT = SPECTRA_ARRAY
+END
+"""
+
+
+def test_array_of_array_is_one_array_of_their_axes(tmp_path, ctx_file):
+    """Rosetta / Giotto / PSA spectra: an ARRAY (TIME) of ARRAY (CHANNEL) of ELEMENT
+    (before: refused by the PDS3 reader, "ARRAY of ARRAY objects"). The inner arrays are
+    stored one after the other, so the whole is one Array_2D (TIME, CHANNEL) over the
+    same bytes, with a note."""
+    a = (np.arange(12).reshape(3, 4) * 300 - 1000).astype("<i2")
+    r, t = migrated(tmp_path, ctx_file, {"S.DAT": a.tobytes(), "S.LBL": _nested_array_label("AA_1")}, "S.LBL")
+    assert texts(t, "//p:Array_2D/p:name") == ["SPECTRA_ARRAY"]
+    assert texts(t, "//p:Axis_Array/p:axis_name") == ["TIME", "CHANNEL"]
+    assert texts(t, "//p:Axis_Array/p:elements") == ["3", "4"]
+    assert any("an ARRAY of ARRAY (2 levels) is one array of 2 axes" in n for n in r.notes)
+    assert np.asarray(pds4_read(r.pds4_label)["SPECTRA_ARRAY"].data).tolist() == a.tolist()
+
+
+def test_array_of_array_of_collection_is_a_table_of_cells(tmp_path, ctx_file):
+    """An ARRAY of ARRAY of COLLECTION: one binary record per cell of both arrays (3 × 2),
+    as an ARRAY of COLLECTION is."""
+    rows = np.zeros(6, dtype=[("T", "<u2"), ("V", "<f4")])
+    rows["T"], rows["V"] = np.arange(6), np.arange(6) / 4
+    leaf = """      OBJECT = COLLECTION
+        NAME = CELL
+        BYTES = 6
+        OBJECT = ELEMENT
+          NAME = T
+          DATA_TYPE = LSB_UNSIGNED_INTEGER
+          START_BYTE = 1
+          BYTES = 2
+        END_OBJECT = ELEMENT
+        OBJECT = ELEMENT
+          NAME = V
+          DATA_TYPE = PC_REAL
+          START_BYTE = 3
+          BYTES = 4
+        END_OBJECT = ELEMENT
+      END_OBJECT = COLLECTION
+"""
+    lbl = _nested_array_label("AC_1", leaf=leaf).replace("AXIS_ITEMS = 4", "AXIS_ITEMS = 2")
+    r, t = migrated(tmp_path, ctx_file, {"S.DAT": rows.tobytes(), "S.LBL": lbl}, "S.LBL")
+    assert texts(t, "//p:Table_Binary/p:records") == ["6"]
+    s = pds4_read(r.pds4_label)["SPECTRA_ARRAY"]
+    assert values(s, "V") == (np.arange(6) / 4).tolist()
+
+
+def test_array_of_array_with_bytes_between_the_inner_arrays_is_refused(tmp_path, ctx_file):
+    """An inner ARRAY whose BYTES exceed its cells (padding between the inner arrays) is
+    no single array: refused by the PDS3 reader, naming it (exit 1, nothing written)."""
+    lbl = _nested_array_label("AP_1", inner_bytes="    BYTES = 10\n")
+    r = product(tmp_path, ctx_file, {"S.DAT": bytes(30), "S.LBL": lbl}, "S.LBL")
+    assert r.status == "failed"
+    assert "inner ARRAY 1: BYTES = 10 is not its 4 cells of 2 bytes" in r.reason
+
+
+def test_three_and_six_byte_msb_integers_are_bit_fields(tmp_path, ctx_file):
+    """Telemetry tables with a 3-byte MSB_INTEGER and a 6-byte MSB_UNSIGNED_INTEGER
+    spacecraft clock (before: refused by the PDS3 reader, "MSB_INTEGER of 3 bytes"): read
+    as one big-endian bit field over the column, described as a bit-string field
+    ``<name>_BYTES`` with Packed_Data_Fields / one Field_Bit of the column's name (bits
+    1..24, 1..48). pds4_tools gives the packed bytes whole; the values through pdsgen's
+    PDS4 reading equal those computed here from the bytes."""
+    v3 = np.array([-1, 8388607, -8388608, 1000])
+    v6 = np.array([0, 2 ** 48 - 1, 123456789012, 1])
+    raw = np.zeros((4, 10), "u1")
+    raw[:, 0:3] = ((v3[:, None] & 0xFFFFFF) >> np.array([16, 8, 0])) & 0xFF
+    raw[:, 3:9] = (v6[:, None] >> np.array([40, 32, 24, 16, 8, 0])) & 0xFF
+    raw[:, 9] = [1, 2, 3, 4]
+    cols = (col("DELTA", "MSB_INTEGER", 1, 3, "    SCALING_FACTOR = 0.5\n") + col("SCLK", "MSB_UNSIGNED_INTEGER", 4, 6)
+            + col("Q", "UNSIGNED_INTEGER", 10, 1))
+    lbl = table_label("TB_1", cols, file="T.DAT", rows=4, row_bytes=10)
+    r, t = migrated(tmp_path, ctx_file, {"T.DAT": raw.tobytes(), "T.LBL": lbl}, "T.LBL")
+    assert texts(t, "//p:Field_Binary/p:name") == ["DELTA_BYTES", "SCLK_BYTES", "Q"]
+    assert texts(t, "//p:Field_Bit/p:name") == ["DELTA", "SCLK"]
+    assert texts(t, "//p:Field_Bit/p:stop_bit_location") == ["24", "48"]
+    assert texts(t, "//p:Field_Bit/p:data_type") == ["SignedBitString", "UnsignedBitString"]
+    pds3 = pdsgen.open(tmp_path / "in" / "T.LBL")["TABLE"].data
+    assert np.asarray(pds3["DELTA"]).tolist() == v3.tolist()
+    pds4 = pdsgen.open(r.pds4_label)["TABLE"].data
+    assert np.asarray(pds4["DELTA"]).tolist() == v3.tolist()
+    assert np.asarray(pds4["SCLK"]).tolist() == v6.tolist()
+    assert values(pds4_read(r.pds4_label)["TABLE"], "Q") == [1, 2, 3, 4]
+
+
+def test_three_byte_lsb_integers_are_still_refused(tmp_path, ctx_file):
+    """A 3-byte LSB integer: its bits are not contiguous in storage order, so no Field_Bit
+    describes it; the PDS3 reader refuses it naming the column (exit 1, nothing written)."""
+    lbl = table_label("TL_1", col("X", "LSB_INTEGER", 1, 3), file="T.DAT", rows=2, row_bytes=3)
+    r = product(tmp_path, ctx_file, {"T.DAT": bytes(6), "T.LBL": lbl}, "T.LBL")
+    assert r.status == "failed" and "column 'X': LSB_INTEGER of 3 bytes" in r.reason

@@ -568,13 +568,14 @@ OBJECT = TABLE
   ROW_BYTES = 4
   OBJECT = COLUMN
     NAME = X
-    DATA_TYPE = MSB_INTEGER
+    DATA_TYPE = LSB_INTEGER
     START_BYTE = 1
     BYTES = 3
   END_OBJECT = COLUMN
 END_OBJECT = TABLE
 END
 """
+    # (a 3-byte LSB integer: no numpy type, and unlike an MSB one not one bit field either)
     (tmp_path / "q.dat").write_bytes(b"\0")
     (tmp_path / "t.dat").write_bytes(b"\0" * 4)
     product = pdsgen.open(write(tmp_path / "u.lbl", label))

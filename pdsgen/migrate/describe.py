@@ -202,6 +202,15 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                   "included, and fails on them)"
                   + ("; its scaling_factor/value_offset are left out" if f.scaling_factor is not None
                      or f.value_offset is not None else ""))
+    if data_type == "ASCII_Real" and not numeric_text and raw_text is not None and data is not None \
+            and f.name in (data.dtype.names or ()):
+        example = _fortran_exponent(f, data[f.name], raw_text)
+        if example:
+            data_type, numeric_text = "ASCII_String", True
+            notes.add(f"{where}: field {f.name!r}: reals written with a Fortran D exponent ({example}), which "
+                      "PDS4 ASCII_Real does not take: described as ASCII_String (same text)"
+                      + ("; its scaling_factor/value_offset are left out" if f.scaling_factor is not None
+                         or f.value_offset is not None else ""))
     if data_type == "ASCII_String" and data is not None and f.name in (data.dtype.names or ()) \
             and not numeric_text:
         data_type = _string_type(data[f.name], f"{where}: field {f.name!r}", notes)
@@ -257,6 +266,18 @@ def _not_numbers(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.nd
         return bool(masked.any())
     raw = raw_text(f)
     return raw is not None and bool((np.char.str_len(np.char.strip(raw[masked.reshape(-1)])) > 0).any())
+
+
+def _fortran_exponent(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.ndarray | None]) -> str | None:
+    """The first value of a real column written with a Fortran ``D`` exponent (``1.0D+05``,
+    which the PDS3 reader reads as a number and PDS4 ASCII_Real does not take), as written;
+    None when there is none (or the column is repeated: its cells are not at hand)."""
+    raw = raw_text(f)
+    if raw is None:
+        return None
+    cells = raw[~np.ma.getmaskarray(values).reshape(-1)]
+    hit = np.char.find(np.char.upper(cells), b"D") >= 0
+    return repr(cells[hit][0].decode("latin-1").strip()) if hit.any() else None
 
 
 def _first_masked_text(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.ndarray | None]) -> str:
@@ -1008,6 +1029,9 @@ def describe_array(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
         raise UnsupportedError(f"{where}: {len(obj.axes)} axes (AXIS_ITEMS); PDS4 arrays (Array_1D/2D/3D) have "
                                "1 to 3")
     element = _element(obj, where, notes, units)
+    if obj.details.get("array_levels"):
+        notes.add(f"{where}: an ARRAY of ARRAY ({obj.details['array_levels']} levels) is one array of "
+                  f"{len(obj.axes)} axes (the inner arrays stored one after the other)")
     axes = [{"axis_name": a.name, "elements": a.elements, "sequence_number": i + 1} for i, a in enumerate(obj.axes)]
     return {"kind": "array", "class_name": f"Array_{len(axes)}D", "name": obj.name, "offset": obj.offset,
             "axes": axes, "ndim": len(axes), "description": obj.description, **element}

@@ -79,8 +79,11 @@ def _numbers_as_text_difference(a: np.ndarray, b: np.ndarray) -> str | None:
     masked = np.ma.getmaskarray(a)
     values = np.ma.getdata(a)
     eq = np.zeros(a.shape, bool)
+    cells = text[~masked]
+    if values.dtype.kind == "f":  # Fortran D exponents (1.0D+05), as the PDS3 reader reads them
+        cells = np.char.replace(np.char.replace(cells, "D", "E"), "d", "e")
     try:
-        read = text[~masked].astype(np.float64 if values.dtype.kind == "f" else np.int64)
+        read = cells.astype(np.float64 if values.dtype.kind == "f" else np.int64)
     except (ValueError, OverflowError) as exc:
         return f"text that the PDS3 reading took as numbers does not read as numbers: {exc}"
     eq[~masked] = (read == values[~masked]) | (np.isnan(read) & np.isnan(values[~masked].astype(np.float64)))

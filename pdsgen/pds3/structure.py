@@ -411,7 +411,21 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
     except KeyError:
         raise _err(obj, f"{where}unknown DATA_TYPE {label_type!r}") from None
     except ValueError as exc:
-        raise _err(obj, f"{where}{exc}") from None
+        bits_type = pds3_types.odd_size_msb_integer(label_type, length)
+        if bits_type is None or items:
+            raise _err(obj, f"{where}{exc}") from None
+        # an MSB integer of 3, 5, 6 or 7 bytes: numpy has no such type, but its bytes are
+        # one big-endian bit field, read as a BIT_COLUMN over the whole column would be
+        # (the column's own name; the bytes holding it named <name>_BYTES)
+        unknown_constants(obj, c, name)
+        out.append(Field(name=name, data_type=bits_type, location=location, length=length,
+                         label_data_type=str(label_type), unit=_unit(c.get("UNIT")),
+                         scaling_factor=_float(c.get("SCALING_FACTOR")), value_offset=_float(c.get("OFFSET")),
+                         special_constants=_constants(c, bits_type, None), description=_text(c.get("DESCRIPTION")),
+                         shape=shape, strides=strides, bits=(0, 8 * length - 1),
+                         group_path=(*group_path, f"{name}_BYTES"),
+                         extra={"bit_range": (0, 8 * length - 1), "column_number": _value(c.get("COLUMN_NUMBER"))}))
+        return
     unknown_constants(obj, c, name)
     fshape, fstrides = shape, strides
     if items:
@@ -666,6 +680,8 @@ def _array(obj: DataObject, d: PVLObject, label: Path) -> None:
     if len(children) != 1:
         raise UnsupportedError("ARRAY with more than one sub-object", path=str(obj.file), obj=obj.name)
     ckey, child = children[0]
+    if ckey == "ARRAY":
+        ckey, child = _nested_arrays(obj, child, label, sizes, names)
     if ckey == "ELEMENT":
         nbytes = _int(child, "BYTES", obj, required=True, where="ELEMENT ")
         label_type = child.get("DATA_TYPE")
@@ -682,6 +698,44 @@ def _array(obj: DataObject, d: PVLObject, label: Path) -> None:
         obj.details["axis_items"] = sizes
         return
     raise UnsupportedError(f"ARRAY of {ckey} objects", path=str(obj.file), obj=obj.name)
+
+
+def _nested_arrays(obj: DataObject, child: PVLObject, label: Path, sizes: list[Any],
+                   names: list[str]) -> tuple[str, PVLObject]:
+    """An ARRAY of ARRAY (of ARRAY …): each cell of the outer array is the inner array, stored
+    one after the other (PDS3 Standards Reference, ARRAY object), so the whole is one array
+    whose axes are the outer axes then the inner ones. ``sizes``/``names`` grow in place;
+    gives the innermost sub-object (an ELEMENT or a COLLECTION). An inner array whose BYTES
+    are not its cells' (padding between them) is refused."""
+    depth = 0
+    key = "ARRAY"
+    while key == "ARRAY":
+        depth += 1
+        sub_items = expand(child, label)
+        sub = PVLObject(sub_items)
+        inner = _axis_list(sub.get("AXIS_ITEMS"))
+        if not inner or not all(isinstance(n, int) for n in inner):
+            raise _err(obj, f"inner ARRAY {depth}: AXIS_ITEMS is missing or not integers")
+        inner_names = [str(n) for n in _axis_list(sub.get("AXIS_NAME"))]
+        if len(inner_names) != len(inner):
+            inner_names = [f"AXIS_{len(sizes) + k + 1}" for k in range(len(inner))]
+        grandchildren = [(k, v) for k, v in sub_items if isinstance(v, PVLObject)]
+        if len(grandchildren) != 1:
+            raise UnsupportedError(f"inner ARRAY {depth} with {len(grandchildren)} sub-objects",
+                                   path=str(obj.file), obj=obj.name)
+        key, leaf = grandchildren[0]
+        declared = _int(sub, "BYTES", obj)
+        if declared and key == "ELEMENT":
+            cell = _int(leaf, "BYTES", obj) or 0
+            if declared != math.prod(inner) * cell:
+                raise UnsupportedError(f"inner ARRAY {depth}: BYTES = {declared} is not its {math.prod(inner)} "
+                                       f"cells of {cell} bytes (bytes between the inner arrays)",
+                                       path=str(obj.file), obj=obj.name)
+        sizes.extend(inner)
+        names.extend(n if n not in names else f"{n}_{depth + 1}" for n in inner_names)
+        child = leaf
+    obj.details["array_levels"] = depth + 1  # a standard structure, not a deviation: no warning
+    return key, child
 
 
 def _collection(obj: DataObject, d: PVLObject, label: Path) -> None:

@@ -127,6 +127,15 @@ def normalise(label_type: object, nbytes: int | None, *, ascii_table: bool) -> s
     raise KeyError(key)  # pragma: no cover - every kind is handled above
 
 
+def odd_size_msb_integer(label_type: object, nbytes: int) -> str | None:
+    """The bit-string type (signed/unsigned) an MSB integer of 3, 5, 6 or 7 bytes is read
+    as (numpy has no such integer; its bytes are one big-endian bit field), else None."""
+    kind, order = BINARY_KINDS.get(clean_type(label_type), ("", ""))
+    if kind in ("int", "uint") and order == "MSB" and nbytes in (3, 5, 6, 7):
+        return "SignedBitString" if kind == "int" else "UnsignedBitString"
+    return None
+
+
 def bit_type(label_type: object) -> str:
     """BIT_DATA_TYPE → signed/unsigned bit string (bits are numbered from the MSB)."""
     key = clean_type(label_type)
