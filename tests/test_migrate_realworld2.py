@@ -1013,3 +1013,63 @@ def test_three_byte_lsb_integers_are_still_refused(tmp_path, ctx_file):
     lbl = table_label("TL_1", col("X", "LSB_INTEGER", 1, 3), file="T.DAT", rows=2, row_bytes=3)
     r = product(tmp_path, ctx_file, {"T.DAT": bytes(6), "T.LBL": lbl}, "T.LBL")
     assert r.status == "failed" and "column 'X': LSB_INTEGER of 3 bytes" in r.reason
+
+
+# --------------------------------------------------------------------------- keyword and value spellings
+
+
+def test_short_times_slashed_dates_integer_reals_and_letter_booleans(tmp_path, ctx_file):
+    """Hand-made ground and catalogue tables: times to the minute (``1998-01-01T00:00``,
+    a PDS4 date-time), dates written ``1998/01/01`` (no PDS4 date type: text, a note),
+    ASCII_REAL cells holding integers, and ASCII_BOOLEAN written ``T``/``F`` and
+    ``true``/``false`` (before: refused — pds4_tools reads ASCII_Boolean as the integers 0
+    and 1 only): described as ASCII_String with a note; a 0/1 column stays ASCII_Boolean."""
+    recs = ["1998-01-01T00:00,1998/01/01,   12,T,true ,1", "1998-01-02T10:30,1998/01/02,    3,F,FALSE,0"]
+    cols = (col("T", "TIME", 1, 16) + col("D", "DATE", 18, 10) + col("R", "ASCII_REAL", 29, 5)
+            + col("B", "ASCII_BOOLEAN", 35, 1) + col("W", "ASCII_BOOLEAN", 37, 5) + col("Z", "ASCII_BOOLEAN", 43, 1))
+    r, t = migrated(tmp_path, ctx_file, *ascii_product("ST_1", recs, cols))
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_Date_Time_YMD", "ASCII_String", "ASCII_Real",
+                                                            "ASCII_String", "ASCII_String", "ASCII_Boolean"]
+    assert any("field 'B': booleans written 'T'" in n for n in r.notes)
+    assert any("field 'W': booleans written 'true'" in n for n in r.notes)
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert values(s, "R") == [12.0, 3.0]
+    assert strings(s, "W") == ["true", "FALSE"]
+    assert values(s, "Z") == [1, 0]
+    assert np.asarray(pdsgen.open(tmp_path / "in" / "A.LBL")["TABLE"].data["W"]).tolist() == [True, False]
+
+
+def test_binary_rows_shorter_than_the_records_and_nul_padded_strings(tmp_path, ctx_file):
+    """Cassini / Rosetta binary tables: RECORD_BYTES 512 while ROW_BYTES is 12 (rows follow
+    one another; the record length is the file's, not the table's), CHARACTER columns
+    padded with NUL bytes (C strings), and label value ranges (VALID_MINIMUM …)."""
+    rows = np.zeros(3, dtype=[("S", "S8"), ("A", ">i4")])
+    rows["S"], rows["A"] = [b"ABC", b"DEFGHIJK", b""], [1, -2, 3]
+    lbl = table_label("RB_1", bcols(rows.dtype, extra={"A": "    VALID_MINIMUM = -5\n    VALID_MAXIMUM = 5\n"}),
+                      file="T.DAT", rows=3, row_bytes=12, record_bytes=512)
+    r, t = migrated(tmp_path, ctx_file, {"T.DAT": rows.tobytes(), "T.LBL": lbl}, "T.LBL")
+    assert texts(t, "//p:Record_Binary/p:record_length") == ["12"]
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert values(s, "A") == [1, -2, 3]
+    assert [x.rstrip(b"\0").decode() if isinstance(x, bytes) else str(x).rstrip("\0") for x in
+            np.asarray(s["S"]).tolist()] == ["ABC", "DEFGHIJK", ""]
+
+
+def test_out_of_range_special_constants_and_unit_spellings(tmp_path, ctx_file):
+    """Label errors seen in PPI and Cassini tables: MISSING_CONSTANT -1 on an unsigned
+    column and 1.0E+32 on a 4-byte integer one (no stored value can equal them), and unit
+    spellings (``W*M**-2*SR**-1*MICRON**-1``, ``DEGREES``, ``KM/S``, ``COUNTS/SECOND``):
+    the migrated product validates and reads back equal; units PDS4's vocabulary has are
+    spelt its way, the others kept as written with a note."""
+    rows = np.zeros(2, dtype=[("U", ">u2"), ("I", ">i4"), ("A", ">f4"), ("B", ">f4"), ("C", ">f4"), ("D", ">f4")])
+    rows["U"], rows["I"], rows["B"] = [1, 65535], [7, -7], [90.0, -45.5]
+    extra = {"U": "    MISSING_CONSTANT = -1\n", "I": "    MISSING_CONSTANT = 1.0E+32\n",
+             "A": '    UNIT = "W*M**-2*SR**-1*MICRON**-1"\n', "B": '    UNIT = "DEGREES"\n',
+             "C": '    UNIT = "KM/S"\n', "D": '    UNIT = "COUNTS/SECOND"\n'}
+    r, t = migrated(tmp_path, ctx_file, *binary("OR_1", rows, extra=extra))
+    assert texts(t, "//p:Field_Binary[p:name='B']/p:unit") == ["deg"]
+    assert texts(t, "//p:Field_Binary[p:name='C']/p:unit") == ["km/s"]
+    assert any("unit 'COUNTS/SECOND' has no PDS4 unit-vocabulary equivalent; kept as written" in n for n in r.notes)
+    s = pds4_raw(r.pds4_label)["TABLE"]
+    assert values(s, "U") == [1, 65535]
+    assert values(s, "B") == [90.0, -45.5]

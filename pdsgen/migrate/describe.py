@@ -202,6 +202,13 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
                   "included, and fails on them)"
                   + ("; its scaling_factor/value_offset are left out" if f.scaling_factor is not None
                      or f.value_offset is not None else ""))
+    if data_type == "ASCII_Boolean" and raw_text is not None and data is not None \
+            and f.name in (data.dtype.names or ()):
+        example = _not_zero_one(f, raw_text)
+        if example:
+            data_type, numeric_text = "ASCII_String", True
+            notes.add(f"{where}: field {f.name!r}: booleans written {example} (pds4_tools reads ASCII_Boolean "
+                      "values as the integers 0 and 1 only): described as ASCII_String (same text)")
     if data_type == "ASCII_Real" and not numeric_text and raw_text is not None and data is not None \
             and f.name in (data.dtype.names or ()):
         example = _fortran_exponent(f, data[f.name], raw_text)
@@ -266,6 +273,17 @@ def _not_numbers(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.nd
         return bool(masked.any())
     raw = raw_text(f)
     return raw is not None and bool((np.char.str_len(np.char.strip(raw[masked.reshape(-1)])) > 0).any())
+
+
+def _not_zero_one(f: Field, raw_text: Callable[[Field], np.ndarray | None]) -> str | None:
+    """The first value of an ASCII_BOOLEAN column not written ``0``/``1`` (``T``, ``true``),
+    as written; None when all are (or the column is repeated)."""
+    raw = raw_text(f)
+    if raw is None:
+        return None
+    cells = np.char.strip(raw)
+    other = ~np.isin(cells, np.array([b"0", b"1", b""]))
+    return repr(cells[other][0].decode("latin-1")) if other.any() else None
 
 
 def _fortran_exponent(f: Field, values: np.ndarray, raw_text: Callable[[Field], np.ndarray | None]) -> str | None:

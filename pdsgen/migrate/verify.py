@@ -36,6 +36,8 @@ def values_difference(a: Any, b: Any) -> str | None:
         return f"shape {a.shape} vs {b.shape}"
     if a.dtype.kind in "iuf" and b.dtype.kind in "SU":
         return _numbers_as_text_difference(a, b)
+    if a.dtype.kind == "b" and b.dtype.kind in "SU":
+        return _booleans_as_text_difference(a, b)
     if np.ma.isMaskedArray(a) or np.ma.isMaskedArray(b):
         a, b = np.ma.getdata(a), np.ma.getdata(b)
     if a.dtype.kind == "S" and b.dtype.kind == "u" and a.dtype.itemsize == b.dtype.itemsize:
@@ -89,6 +91,20 @@ def _numbers_as_text_difference(a: np.ndarray, b: np.ndarray) -> str | None:
     eq[~masked] = (read == values[~masked]) | (np.isnan(read) & np.isnan(values[~masked].astype(np.float64)))
     numbers = [t for t in np.unique(text[masked]).tolist() if _is_number(t)]  # of few distinct spellings
     eq[masked] = ~np.isin(text[masked], np.array(numbers, dtype=text.dtype))
+    if eq.all():
+        return None
+    first = tuple(int(i) for i in np.argwhere(~eq)[0])
+    return f"{int((~eq).sum())} values differ, first at {first}: {a[first]!r} vs {text[first]!r}"
+
+
+def _booleans_as_text_difference(a: np.ndarray, b: np.ndarray) -> str | None:
+    """A PDS3 ASCII_BOOLEAN column (``a``) against the same cells described as text
+    (``b``): each value is true where its text is ``true``/``1`` (any case), false where
+    ``false``/``0``/blank; a masked one's text is neither."""
+    text = np.char.lower(_norm_text(np.ma.getdata(b)))
+    truth, falsity = np.isin(text, ["true", "1"]), np.isin(text, ["false", "0", ""])
+    masked = np.ma.getmaskarray(a)
+    eq = np.where(masked, ~(truth | falsity), np.where(np.ma.getdata(a), truth, falsity))
     if eq.all():
         return None
     first = tuple(int(i) for i in np.argwhere(~eq)[0])
