@@ -1073,3 +1073,18 @@ def test_out_of_range_special_constants_and_unit_spellings(tmp_path, ctx_file):
     s = pds4_raw(r.pds4_label)["TABLE"]
     assert values(s, "U") == [1, 65535]
     assert values(s, "B") == [90.0, -45.5]
+
+
+def test_date_column_holding_date_times_and_markup_characters_in_text(tmp_path, ctx_file):
+    """A DATE column whose values are date-times (``2004-01-01T00:00:00``; before: refused,
+    not a valid ASCII_Date_YMD) is described as ASCII_Date_Time_YMD with a note; ``<``,
+    ``&`` and ``>`` in a PRODUCT_NAME and a column DESCRIPTION are written escaped."""
+    files, lbl = ascii_product("DT_1", ["2004-01-01T00:00:00", "2004-01-02T12:30:00"],
+                               col("D", "DATE", 1, 19, '    DESCRIPTION = "values < 0 & > 5 are bad"\n'))
+    files[lbl] = files[lbl].replace('PRODUCT_NAME = "Synthetic DT_1"', 'PRODUCT_NAME = "A < B & C"')
+    r, t = migrated(tmp_path, ctx_file, files, lbl)
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_Date_Time_YMD"]
+    assert any("a PDS3 DATE column holding date-times (e.g. '2004-01-01T00:00:00')" in n for n in r.notes)
+    assert texts(t, "//p:Field_Character/p:description") == ["values < 0 & > 5 are bad"]
+    assert texts(t, "//p:Identification_Area/p:title") == ["A < B & C"]
+    assert strings(pds4_read(r.pds4_label)["TABLE"], "D") == ["2004-01-01T00:00:00", "2004-01-02T12:30:00"]

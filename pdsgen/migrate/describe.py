@@ -124,6 +124,10 @@ def _date_type(base: str, values: np.ndarray, where: str, notes: Notes) -> str:
     flat = flat[np.char.str_len(flat) > 0]
     dashes = np.char.count(np.char.partition(flat, b"T")[:, 0], b"-")
     odd = (np.char.count(flat, b" ") + np.char.count(flat, b"/")) > 0
+    if base == "ASCII_Date" and flat.size and (np.char.find(flat, b"T") > 0).all():
+        base = "ASCII_Date_Time"  # a DATE column holding date-times (a frequent label slip)
+        notes.add(f"{where}: a PDS3 DATE column holding date-times (e.g. {flat[0].decode('ascii', 'replace')!r}): "
+                  "described as a date-time")
     if not odd.any():
         if dashes.size == 0 or (dashes == 2).all():
             return f"{base}_YMD"
