@@ -85,6 +85,32 @@ def pds4_raw(label):
     return pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True)
 
 
+def bit_column(name: str, start_bit: int, bits: int) -> str:
+    return (f"    OBJECT = BIT_COLUMN\n      NAME = {name}\n      BIT_DATA_TYPE = MSB_UNSIGNED_INTEGER\n"
+            f"      START_BIT = {start_bit}\n      BITS = {bits}\n    END_OBJECT = BIT_COLUMN\n")
+
+
+def structure_label(pid: str, pointer: str, fmt_file: str, *, rows: int, row_bytes: int, columns: int) -> str:
+    """A detached label of one ASCII table whose columns are in the ^STRUCTURE file ``fmt_file``."""
+    return ident(pid) + f"""RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = {row_bytes}
+FILE_RECORDS = {rows}
+^TABLE = {pointer}
+OBJECT = TABLE
+  INTERCHANGE_FORMAT = ASCII
+  ROWS = {rows}
+  ROW_BYTES = {row_bytes}
+  COLUMNS = {columns}
+  ^STRUCTURE = "{fmt_file}"
+END_OBJECT = TABLE
+END
+"""
+
+
+#: a minimal FITS header block (2880 bytes)
+FITS_HEADER = "".join(c.ljust(80) for c in ["SIMPLE  =                    T", "END"]).ljust(2880).encode()
+
+
 def values(table, name: str) -> list:
     return np.asarray(table[name]).tolist()
 
@@ -125,19 +151,7 @@ def test_lend_style_ascii_items_of_counts_with_a_structure_file(tmp_path, ctx_fi
     recs = [t + "," + ",".join(f"{c:6d}" for c in row) for t, row in zip(times, counts, strict=False)]
     fmt = col("UTC_TIME", "TIME", 1, 23) + col("COUNTS", "ASCII_INTEGER", 25, 55,
                                                 "    ITEMS = 8\n    ITEM_BYTES = 6\n    ITEM_OFFSET = 7\n")
-    lbl = ident("LEND_1") + f"""RECORD_TYPE = FIXED_LENGTH
-RECORD_BYTES = {len(recs[0]) + 2}
-FILE_RECORDS = 2
-^TABLE = "A.TAB"
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 2
-  ROW_BYTES = {len(recs[0]) + 2}
-  COLUMNS = 2
-  ^STRUCTURE = "LEND_RDR.FMT"
-END_OBJECT = TABLE
-END
-"""
+    lbl = structure_label("LEND_1", '"A.TAB"', "LEND_RDR.FMT", rows=2, row_bytes=len(recs[0]) + 2, columns=2)
     files = {"A.TAB": "".join(x + "\r\n" for x in recs), "LEND_RDR.FMT": fmt, "A.LBL": lbl}
     r, t = migrated(tmp_path, ctx_file, files, "A.LBL")
     assert texts(t, "//p:Group_Field_Character/p:repetitions") == ["8"]
@@ -152,19 +166,7 @@ def test_crater_style_msb_table_with_bit_columns_and_a_whole_bit_string(tmp_path
     rows = np.zeros(3, dtype=[("SCLK", ">u4"), ("FLAGS", ">u2"), ("MASK", ">u4"), ("E", ">f4")])
     rows["SCLK"], rows["FLAGS"] = [10, 20, 30], [0b1010000000000001, 0b0100000000000010, 0xFFFF]
     rows["MASK"], rows["E"] = [0xDEADBEEF, 1, 0x80000000], [1.5, -2.0, 0.25]
-    bits = """    OBJECT = BIT_COLUMN
-      NAME = MODE
-      BIT_DATA_TYPE = MSB_UNSIGNED_INTEGER
-      START_BIT = 1
-      BITS = 3
-    END_OBJECT = BIT_COLUMN
-    OBJECT = BIT_COLUMN
-      NAME = LOW
-      BIT_DATA_TYPE = MSB_UNSIGNED_INTEGER
-      START_BIT = 13
-      BITS = 4
-    END_OBJECT = BIT_COLUMN
-"""
+    bits = bit_column("MODE", 1, 3) + bit_column("LOW", 13, 4)
     r, t = migrated(tmp_path, ctx_file, *binary("CRAT_1", rows, types={"MASK": "MSB_BIT_STRING", "FLAGS":
                                                                           "MSB_BIT_STRING"},
                                                  extra={"FLAGS": bits}))
@@ -344,19 +346,7 @@ def test_venus_express_style_fmt_table_with_z_times_and_signed_integers(tmp_path
     recs = ["2006-04-13T00:00:01.000Z  +12  -3.250", "2006-04-13T00:00:02.000Z  -07  10.000"]
     fmt = (col("TIME_UTC", "TIME", 1, 24) + col("Q", "ASCII_INTEGER", 27, 3, '    FORMAT = "I3"\n')
            + col("BX", "ASCII_REAL", 31, 7, '    FORMAT = "F7.3"\n    UNIT = "NANOTESLA"\n'))
-    lbl = ident("VEX_1") + f"""RECORD_TYPE = FIXED_LENGTH
-RECORD_BYTES = {len(recs[0]) + 2}
-FILE_RECORDS = 2
-^TABLE = ("V.TAB", 1)
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 2
-  ROW_BYTES = {len(recs[0]) + 2}
-  COLUMNS = 3
-  ^STRUCTURE = "MAG.FMT"
-END_OBJECT = TABLE
-END
-"""
+    lbl = structure_label("VEX_1", '("V.TAB", 1)', "MAG.FMT", rows=2, row_bytes=len(recs[0]) + 2, columns=3)
     files = {"V.TAB": "".join(x + "\r\n" for x in recs), "MAG.FMT": fmt, "V.LBL": lbl}
     r, t = migrated(tmp_path, ctx_file, files, "V.LBL")
     assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_Date_Time_YMD_UTC", "ASCII_Integer",
@@ -453,7 +443,7 @@ def test_new_horizons_style_primary_image_and_extension_quality_array(tmp_path, 
     """New Horizons LORRI/MVIC calibrated products: a FITS primary header and IEEE_REAL
     image, then an extension header and a quality ARRAY (AXES 2, an ELEMENT of 1-byte
     unsigned integers), all by record number in 2880-byte records."""
-    card = "".join(c.ljust(80) for c in ["SIMPLE  =                    T", "END"]).ljust(2880).encode()
+    card = FITS_HEADER
     xcard = "".join(c.ljust(80) for c in ["XTENSION= 'IMAGE   '", "END"]).ljust(2880).encode()
     img = (np.arange(12).reshape(3, 4) * 0.5).astype(">f4")
     q = (np.arange(12).reshape(3, 4) % 3).astype("u1")
@@ -533,7 +523,7 @@ def test_juno_waves_style_pointer_and_object_names_that_differ(tmp_path, ctx_fil
 def test_mdis_style_fits_image_with_a_sample_bit_mask(tmp_path, ctx_file):
     """MESSENGER MDIS EDR: a FITS header then a 16-bit MSB_UNSIGNED_INTEGER image holding
     12-bit values (SAMPLE_BIT_MASK 2#0000111111111111#), ^IMAGE by byte offset."""
-    hdr = "".join(c.ljust(80) for c in ["SIMPLE  =                    T", "END"]).ljust(2880).encode()
+    hdr = FITS_HEADER
     img = (np.arange(20).reshape(4, 5) * 200).astype(">u2")
     lbl = ident("MDIS_1") + """RECORD_TYPE = FIXED_LENGTH
 RECORD_BYTES = 2880
@@ -591,7 +581,7 @@ def test_mla_style_ascii_table_with_exponent_reals(tmp_path, ctx_file):
 def test_deep_impact_style_image_with_offset_and_scaling(tmp_path, ctx_file):
     """Deep Impact / EPOXI HRI and MRI: a signed 16-bit MSB image with OFFSET 32768 and
     SCALING_FACTOR 1 (FITS BZERO), a FITS header by record, LINE_DISPLAY_DIRECTION."""
-    hdr = "".join(c.ljust(80) for c in ["SIMPLE  =                    T", "END"]).ljust(2880).encode()
+    hdr = FITS_HEADER
     img = (np.arange(6).reshape(2, 3) * 1000 - 32768).astype(">i2")
     lbl = ident("DI_1") + """RECORD_TYPE = FIXED_LENGTH
 RECORD_BYTES = 2880
@@ -756,19 +746,7 @@ def test_tes_style_msb_table_with_bit_columns_and_integer_scaling(tmp_path, ctx_
     rows["SCLK"], rows["T"] = [1000, 2000, 3000], [-100, 2500, 32767]
     rows["QUAL"] = [0x80000000 | (5 << 20), 3 << 20, 0xFFFFFFFF]
     rows["OD"] = [0, 128, 255]
-    bits = """    OBJECT = BIT_COLUMN
-      NAME = ALGOR_RISK
-      BIT_DATA_TYPE = MSB_UNSIGNED_INTEGER
-      START_BIT = 1
-      BITS = 1
-    END_OBJECT = BIT_COLUMN
-    OBJECT = BIT_COLUMN
-      NAME = SPECTRAL_MASK
-      BIT_DATA_TYPE = MSB_UNSIGNED_INTEGER
-      START_BIT = 9
-      BITS = 4
-    END_OBJECT = BIT_COLUMN
-"""
+    bits = bit_column("ALGOR_RISK", 1, 1) + bit_column("SPECTRAL_MASK", 9, 4)
     r, t = migrated(tmp_path, ctx_file, *binary("TES_1", rows, types={"OD": "UNSIGNED_INTEGER",
                                                                        "PAD": "UNSIGNED_INTEGER"},
                                                  extra={"T": "    SCALING_FACTOR = 0.01\n    OFFSET = 100\n",
