@@ -1066,3 +1066,31 @@ def test_date_column_holding_date_times_and_markup_characters_in_text(tmp_path, 
     assert texts(t, "//p:Field_Character/p:description") == ["values < 0 & > 5 are bad"]
     assert texts(t, "//p:Identification_Area/p:title") == ["A < B & C"]
     assert strings(pds4_read(r.pds4_label)["TABLE"], "D") == ["2004-01-01T00:00:00", "2004-01-02T12:30:00"]
+
+
+@pytest.mark.parametrize("target,lid,name", [
+    ('"9P/TEMPEL 1 (1867 G1)"', "urn:nasa:pds:context:target:comet.9p_tempel_1", "9P/Tempel 1"),
+    ('"19P/BORRELLY 1 (1904 Y2)"', "urn:nasa:pds:context:target:comet.19p_borrelly", "19P/Borrelly"),
+    ('"S RINGS"', "urn:nasa:pds:context:target:ring.saturn.rings", "Saturn Rings"),
+    ("SOLAR_WIND", "urn:nasa:pds:context:target:plasma_stream.solar_wind", "SOLAR WIND"),
+])
+def test_pds3_target_spellings_of_registered_targets(tmp_path, target, lid, name):
+    """Small Bodies Node comet names carry their provisional designation (``9P/TEMPEL 1
+    (1867 G1)``, ``19P/BORRELLY 1 (1904 Y2)``: registered as ``9P/Tempel 1``,
+    ``19P/Borrelly``), Rings Node products name ring systems ``S RINGS``, PPI ones
+    ``SOLAR_WIND`` (before: each failed, "no registered context product … give [context]
+    target"): found under the registered spelling (a periodic comet by its number when
+    the rest differs), with a note naming the spelling used."""
+    kinds = {"comet": "Comet", "ring": "Ring", "plasma_stream": "Plasma Stream"}
+    entry = {"lidvid": f"{lid}::1.1", "name": [name, "NAIF ID 1000093"],
+             "type": [kinds[lid.rsplit(":", 1)[1].split(".")[0]]]}
+    decoy = {"lidvid": "urn:nasa:pds:context:target:comet.190p_mueller::1.1", "name": ["190P/Mueller"],
+             "type": ["Comet"]}
+    ctx = tmp_path / "context.json"
+    ctx.write_text(json.dumps({"Product_Context": [*CONTEXT["Product_Context"], entry, decoy]}))
+    files, lbl = binary("TG_1", np.zeros(2, dtype=[("A", ">i4")]))
+    files[lbl] = files[lbl].replace("TARGET_NAME = MARS", f"TARGET_NAME = {target}")
+    r, t = migrated(tmp_path, ctx, files, lbl)
+    assert texts(t, "//p:Target_Identification/p:Internal_Reference/p:lid_reference") == [lid]
+    assert any(n.startswith(f"registered under another spelling: target {target.strip(chr(34))!r} (as ")
+               for n in r.notes)

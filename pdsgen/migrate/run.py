@@ -42,6 +42,7 @@ from pdsgen.migrate.verify import (
     region_difference,
 )
 from pdsgen.migrate.vocabulary import (
+    ALTERNATE_SPELLING,
     ContextIndex,
     context_index,
     default_context_files,
@@ -176,7 +177,7 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
                 return ctx[kind], known[1], known[0]
             return ctx[kind], None, given[0] if given else None
         lid, type_, note, name = idx.find(kind, given, within=within)
-        if lid is None:
+        if lid is None or note.startswith(ALTERNATE_SPELLING):
             notes.add(note)
         return lid, type_, name or (given[0] if given else None)
 

@@ -212,7 +212,7 @@ class ContextIndex:
         (``ody`` for ``urn:…:instrument:ody.accel``). No match or an ambiguous one → no LID."""
         tried = [n for n in names if n]
         for n in tried:
-            hits = self.by_name.get(kind, {}).get(" ".join(n.upper().split()), [])
+            hits = self._hits(kind, " ".join(n.upper().split()))
             if within is not None and len(hits) > 1:
                 hits = [h for h in hits if within in h[0].rsplit(":", 1)[-1].split(".")]
             if len(hits) == 1:
@@ -220,8 +220,51 @@ class ContextIndex:
             if len(hits) > 1:
                 return None, None, (f"{kind} {n!r} matches {len(hits)} registered context products "
                                     f"({', '.join(h[0] for h in hits[:4])}); no reference written"), None
+        for n in tried:  # PDS3 spellings of registered names (targets only)
+            for alt in (_target_alternates(n) if kind == "target" else []):
+                hits = self._hits(kind, alt)
+                if len(hits) == 1:
+                    return hits[0][0], hits[0][1], f"{ALTERNATE_SPELLING}{kind} {n!r} (as {alt!r}) → {hits[0][0]}", n
         return None, None, (f"no registered {kind} context product named {' / '.join(map(repr, tried))}; "
                             "no reference written" if tried else f"no {kind} name in the PDS3 label"), None
+
+    def _hits(self, kind: str, key: str) -> list[tuple[str, str]]:
+        """Registered products of ``kind`` under the upper-case name ``key``; a key ending in
+        ``/`` (a periodic comet's number, ``9P/``): those whose name starts with it."""
+        names = self.by_name.get(kind, {})
+        if not key.endswith("/"):
+            return names.get(key, [])
+        found: list[tuple[str, str]] = []
+        for name, hits in names.items():
+            if name.startswith(key):
+                found.extend(h for h in hits if h not in found)
+        return found
+
+
+#: how a note of a context product found under another spelling of its name begins
+ALTERNATE_SPELLING = "registered under another spelling: "
+#: PDS3 names of ring systems (``S RINGS``) → the planet's
+_RING_PLANETS = {"J": "JUPITER", "S": "SATURN", "U": "URANUS", "N": "NEPTUNE"}
+_PROVISIONAL = re.compile(r"\s*\([^()]*\)$")
+_PERIODIC_COMET = re.compile(r"^(\d+P)/")
+
+
+def _target_alternates(name: str) -> list[str]:
+    """Other spellings under which a PDS3 TARGET_NAME may be registered, most specific
+    first: underscores as blanks (``SOLAR_WIND``), without the provisional designation
+    PDS3 comet names carry (``9P/TEMPEL 1 (1867 G1)`` → ``9P/TEMPEL 1``), a ring system
+    by its planet (``S RINGS`` → ``SATURN RINGS``), and last a periodic comet by its number
+    alone (``19P/BORRELLY 1 (1904 Y2)`` → the one registered ``19P/…``)."""
+    key = " ".join(name.upper().replace("_", " ").split())
+    out = [key, _PROVISIONAL.sub("", key)]
+    ring = re.fullmatch(r"([JSUN]) RINGS?", key)
+    if ring:
+        out.append(f"{_RING_PLANETS[ring.group(1)]} RINGS")
+    comet = _PERIODIC_COMET.match(key)
+    if comet:
+        out.append(f"{comet.group(1)}/")
+    upper = " ".join(name.upper().split())
+    return [a for i, a in enumerate(out) if a and a != upper and a not in out[:i]]
 
 
 def default_context_files() -> list[Path]:
