@@ -1094,3 +1094,15 @@ def test_pds3_target_spellings_of_registered_targets(tmp_path, target, lid, name
     assert texts(t, "//p:Target_Identification/p:Internal_Reference/p:lid_reference") == [lid]
     assert any(n.startswith(f"registered under another spelling: target {target.strip(chr(34))!r} (as ")
                for n in r.notes)
+
+
+def test_context_names_written_with_underscores(tmp_path, ctx_file):
+    """``MISSION_NAME = TEST_MISSION`` (underscores for blanks, as some volumes write
+    MARS_GLOBAL_SURVEYOR): the investigation registered as ``TEST MISSION`` is found,
+    with a note."""
+    files, lbl = binary("UN_1", np.zeros(2, dtype=[("A", ">i4")]))
+    files[lbl] = files[lbl].replace('MISSION_NAME = "TEST MISSION"', "MISSION_NAME = TEST_MISSION")
+    r, t = migrated(tmp_path, ctx_file, files, lbl)
+    assert texts(t, "//p:Investigation_Area/p:Internal_Reference/p:lid_reference") == [
+        "urn:nasa:pds:context:investigation:mission.test_mission"]
+    assert any(n.startswith("registered under another spelling: investigation 'TEST_MISSION'") for n in r.notes)

@@ -220,8 +220,8 @@ class ContextIndex:
             if len(hits) > 1:
                 return None, None, (f"{kind} {n!r} matches {len(hits)} registered context products "
                                     f"({', '.join(h[0] for h in hits[:4])}); no reference written"), None
-        for n in tried:  # PDS3 spellings of registered names (targets only)
-            for alt in (_target_alternates(n) if kind == "target" else []):
+        for n in tried:  # PDS3 spellings of registered names
+            for alt in _alternate_names(kind, n):
                 hits = self._hits(kind, alt)
                 if len(hits) == 1:
                     return hits[0][0], hits[0][1], f"{ALTERNATE_SPELLING}{kind} {n!r} (as {alt!r}) → {hits[0][0]}", n
@@ -249,14 +249,18 @@ _PROVISIONAL = re.compile(r"\s*\([^()]*\)$")
 _PERIODIC_COMET = re.compile(r"^(\d+P)/")
 
 
-def _target_alternates(name: str) -> list[str]:
-    """Other spellings under which a PDS3 TARGET_NAME may be registered, most specific
-    first: underscores as blanks (``SOLAR_WIND``), without the provisional designation
+def _alternate_names(kind: str, name: str) -> list[str]:
+    """Other spellings under which a PDS3 name may be registered, most specific first:
+    underscores as blanks (``SOLAR_WIND``, ``MARS_GLOBAL_SURVEYOR``); for a target also
+    without the provisional designation
     PDS3 comet names carry (``9P/TEMPEL 1 (1867 G1)`` → ``9P/TEMPEL 1``), a ring system
     by its planet (``S RINGS`` → ``SATURN RINGS``), and last a periodic comet by its number
     alone (``19P/BORRELLY 1 (1904 Y2)`` → the one registered ``19P/…``)."""
     key = " ".join(name.upper().replace("_", " ").split())
-    out = [key, _PROVISIONAL.sub("", key)]
+    out = [key]
+    if kind != "target":
+        return [key] if key != " ".join(name.upper().split()) else []
+    out.append(_PROVISIONAL.sub("", key))
     ring = re.fullmatch(r"([JSUN]) RINGS?", key)
     if ring:
         out.append(f"{_RING_PLANETS[ring.group(1)]} RINGS")
