@@ -1169,8 +1169,11 @@ def test_qube_core_and_backplanes_with_history(tmp_path, ctx_file):
     assert texts(t, f"{q}/p:Element_Array/p:scaling_factor") == ["2.0"]
     assert texts(t, f"{q}/p:Element_Array/p:value_offset") == ["0.5"]
     assert texts(t, f"{q}/p:Element_Array/p:unit") == ["W*m**-2*sr**-1*um**-1"]
-    # the ISIS null bit pattern 16#FF7FFFFB# as the real number it encodes
-    assert texts(t, f"{q}/p:Special_Constants/p:missing_constant") == [repr(float(ISIS_NULL))]
+    # the ISIS null bit pattern 16#FF7FFFFB# as the real number it encodes, as Java's
+    # Float.toString writes it (validate matches an element's Java text): the shortest
+    # digits that read back as that single, in Java's exponent form
+    assert texts(t, f"{q}/p:Special_Constants/p:missing_constant") == ["-3.4028227E38"]
+    assert np.float32(float("-3.4028227E38")) == ISIS_NULL
     b = "//p:Array_3D[p:name='QUBE.BAND_SUFFIX']"
     assert texts(t, f"{b}/p:offset") == [str(128 + core.nbytes)]  # the backplanes follow the core
     assert texts(t, f"{b}/p:Axis_Array/p:axis_name") == ["BAND_SUFFIX", "Line", "Sample"]

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from pdsgen.data.types import java_text
 from pdsgen.errors import UnsupportedError
 from pdsgen.migrate.vocabulary import (
     BINARY_FIELD_TYPES,
@@ -76,8 +77,9 @@ def constant_text(value: Any) -> str:
 
 def typed_constant_text(value: Any, data_type: str) -> str:
     """`constant_text`, except that a bit pattern of an IEEE 754 real (ISIS ``CORE_NULL =
-    16#FF7FFFFB#``) is written as the real number it encodes (``-3.4028226550889045e+38``)
-    when that number is finite: PDS4 readers (pds4_tools) match special constants by value."""
+    16#FF7FFFFB#``) is written as the real number it encodes when that number is finite, and
+    as Java writes it (``-3.4028226E38`` for a single): PDS4 readers (pds4_tools) match special
+    constants by value, and NASA validate by the element's Java text."""
     text = constant_text(value)
     if text.startswith("0x") and data_type.startswith("IEEE754"):
         width = 4 if data_type.endswith("Single") else 8
@@ -85,7 +87,7 @@ def typed_constant_text(value: Any, data_type: str) -> str:
         if bits < 1 << (8 * width):
             real = float(np.frombuffer(bits.to_bytes(width, "big"), f">f{width}")[0])
             if np.isfinite(real):
-                return repr(real)
+                return java_text(real, single=width == 4)
     return text
 
 
