@@ -256,13 +256,13 @@ def table_descriptions_per_shape() -> Iterator[None]:
             _SHAPES.move_to_end(key)
         return found
 
-    T.TableManifest.from_label = classmethod(manifest)  # type: ignore[method-assign,assignment]
-    T.Meta_TableStructure.from_label = classmethod(meta)  # type: ignore[method-assign,assignment]
+    T.TableManifest.from_label = classmethod(manifest)
+    T.Meta_TableStructure.from_label = classmethod(meta)
     try:
         yield
     finally:
-        T.TableManifest.from_label = manifest_from_label  # type: ignore[method-assign]
-        T.Meta_TableStructure.from_label = meta_from_label  # type: ignore[method-assign]
+        T.TableManifest.from_label = manifest_from_label
+        T.Meta_TableStructure.from_label = meta_from_label
 
 
 def element_xml(root: Any) -> tuple[Any, ...]:
