@@ -15,7 +15,7 @@ investigation = "urn:nasa:pds:context:investigation:mission.x"
 instrument_host = "..."
 instrument = "..."
 target = "..."
-target_type = "Asteroid"
+target_type = "Asteroid"       # a PDS4 Target_Identification type (the Schematron's list)
 
 [keywords]                       # PDS3 keyword values used instead of the label's
 TARGET_NAME = "MARS"
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pdsgen.errors import LabelError
+from pdsgen.migrate.vocabulary import TARGET_TYPES
 
 _SECTIONS = {"lid": {"pattern"},
              "product": {"processing_level", "purpose", "discipline", "title"},
@@ -78,6 +79,10 @@ class MigrationMap:
         if level is not None and level not in PROCESSING_LEVELS:
             raise LabelError(f"[product] processing_level {level!r} is not one of {', '.join(PROCESSING_LEVELS)}",
                              path=str(p))
+        target_type = data.get("context", {}).get("target_type")
+        if target_type is not None and target_type not in TARGET_TYPES:
+            raise LabelError(f"[context] target_type {target_type!r} is not a PDS4 target type (one of "
+                             f"{', '.join(sorted(TARGET_TYPES))})", path=str(p))
         pattern = data.get("lid", {}).get("pattern", cls.lid_pattern)
         try:
             pattern.format(bundle="b", collection="c", product_id="p", data_set_id="d", stem="s")

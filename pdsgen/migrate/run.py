@@ -46,6 +46,7 @@ from pdsgen.migrate.vocabulary import (
     ContextIndex,
     context_index,
     default_context_files,
+    generic_target_type,
     lid_component,
 )
 from pdsgen.model import DataObject, Product
@@ -188,20 +189,35 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
     instruments = [pick("instrument", [n, inst_ids[k] if k < len(inst_ids) else None], within=within)
                    for k, n in enumerate(inst_names or inst_ids[:1] or [None])]
     if inv_lid is None:
-        raise UnsupportedError("no investigation context product found for MISSION_NAME/INSTRUMENT_HOST_NAME "
-                               f"{mission or host_name or host_id!r}; PDS4 needs one: give [context] investigation "
-                               "in --map")
+        # PDS4's Investigation_Area requires an Internal_Reference (schema: 1..n): no
+        # investigation LID is ever invented, so a team gives the registered one
+        tried = " / ".join(repr(n) for n in (mission, host_name, host_id) if n) or "none (no MISSION_NAME, " \
+            "INSTRUMENT_HOST_NAME or INSTRUMENT_HOST_ID)"
+        raise UnsupportedError(f"no registered investigation context product for the names {tried}; PDS4's "
+                               "Investigation_Area must reference one: give the LID of a registered context "
+                               "product in --map as [context] investigation = "
+                               '"urn:nasa:pds:context:investigation:<type>.<name>" (validate checks it is registered)')
     if not targets and "target" not in ctx:
         notes.add("no target name in the PDS3 label")
-        raise UnsupportedError("the PDS3 label names no TARGET_NAME; give [keywords] TARGET_NAME and "
-                               "[context] target in --map")
+        raise UnsupportedError("the PDS3 label names no TARGET_NAME (or N/A, UNK …); PDS4's Target_Identification "
+                               'needs one: give [keywords] TARGET_NAME = "..." in --map, with [context] target = '
+                               '"<registered target LID>" or target_type = "<PDS4 target type>"')
     found_targets = []
     for target in list[str | None](targets) or [None]:
         tgt_lid, tgt_type, tgt_name = pick("target", [target] if target else [])
-        tgt_type = ctx.get("target_type") or tgt_type
-        if not tgt_type or tgt_type == "N/A":
-            raise UnsupportedError(f"target {target!r} has no registered context product, so its PDS4 type is "
-                                   "unknown; give [context] target and target_type in --map")
+        tgt_type = ctx.get("target_type") or (tgt_type if tgt_type != "N/A" else None)
+        if not tgt_type and target:
+            # no registered body: a region, medium or calibration scene has a PDS4 type of its own; the
+            # Target_Identification is then written without an Internal_Reference (optional in the schema)
+            tgt_type = generic_target_type(target)
+            if tgt_type:
+                notes.add(f"target {target!r}: no registered context product; Target_Identification written "
+                          f"with type {tgt_type!r} (generic target) and no Internal_Reference")
+        if not tgt_type:
+            raise UnsupportedError(f"target {target!r} has no registered context product and is no generic target "
+                                   "(HELIOSPHERE, DUST, SKY …), so its PDS4 type is unknown; give [context] "
+                                   'target = "<registered target LID>" or target_type = "<PDS4 target type>" in '
+                                   "--map")
         found_targets.append({"name": tgt_name or str(tgt_lid).rsplit(".", 1)[-1], "type": tgt_type,
                               "lid": tgt_lid})
         if "target" in ctx:  # the --map names one target

@@ -225,6 +225,13 @@ class ContextIndex:
                 hits = self._hits(kind, alt)
                 if len(hits) == 1:
                     return hits[0][0], hits[0][1], f"{ALTERNATE_SPELLING}{kind} {n!r} (as {alt!r}) → {hits[0][0]}", n
+        for n in tried if kind == "target" else []:
+            number, alts = _numbered_minor_planet(n)
+            for alt in alts:  # only a product whose LID carries the same number (asteroid.433_eros)
+                hits = [h for h in self._hits(kind, alt)
+                        if h[0].rsplit(":", 1)[-1].split(".", 1)[-1].startswith(f"{number}_")]
+                if len(hits) == 1:
+                    return hits[0][0], hits[0][1], f"{ALTERNATE_SPELLING}{kind} {n!r} (as {alt!r}) → {hits[0][0]}", n
         return None, None, (f"no registered {kind} context product named {' / '.join(map(repr, tried))}; "
                             "no reference written" if tried else f"no {kind} name in the PDS3 label"), None
 
@@ -255,7 +262,8 @@ def _alternate_names(kind: str, name: str) -> list[str]:
     without the provisional designation
     PDS3 comet names carry (``9P/TEMPEL 1 (1867 G1)`` → ``9P/TEMPEL 1``), a ring system
     by its planet (``S RINGS`` → ``SATURN RINGS``), and last a periodic comet by its number
-    alone (``19P/BORRELLY 1 (1904 Y2)`` → the one registered ``19P/…``)."""
+    alone (``19P/BORRELLY 1 (1904 Y2)`` → the one registered ``19P/…``). Numbered minor
+    planets: `_numbered_minor_planet`."""
     key = " ".join(name.upper().replace("_", " ").split())
     out = [key]
     if kind != "target":
@@ -269,6 +277,91 @@ def _alternate_names(kind: str, name: str) -> list[str]:
         out.append(f"{comet.group(1)}/")
     upper = " ".join(name.upper().split())
     return [a for i, a in enumerate(out) if a and a != upper and a not in out[:i]]
+
+
+_NUMBERED = re.compile(r"^\(?(\d+)\)?(?:\s+(.*))?$")
+
+
+def _numbered_minor_planet(name: str) -> tuple[str | None, list[str]]:
+    """(number, the registered spellings) of a numbered minor planet written
+    ``486958 ARROKOTH``, ``(486958) ARROKOTH (2014 MU69)`` or ``486958``: with and without
+    the parentheses, by its name alone, and a bare number as ``MINOR PLANET 486958``. The
+    caller keeps only a product whose LID carries that number, so ``51 PEG`` (a star) or
+    ``2014 MU69`` (a provisional designation) never become asteroid 51 or 2014."""
+    key = _PROVISIONAL.sub("", " ".join(name.upper().replace("_", " ").split()))
+    found = _NUMBERED.match(key)
+    if found is None:
+        return None, []
+    number, rest = found.group(1), (found.group(2) or "").strip()
+    if not rest:
+        return number, [f"MINOR PLANET {number}"]
+    return number, [a for a in (f"({number}) {rest}", f"{number} {rest}", rest) if a != key]
+
+
+# --------------------------------------------------------------------------- generic targets
+
+#: The values of Target_Identification/type the core Schematron allows (PDS4_PDS_1M00.sch,
+#: rule ``pds:Target_Identification/pds:type``; a test compares the two).
+TARGET_TYPES = frozenset({
+    "Asteroid", "Astrophysical", "Calibration", "Calibration Field", "Calibrator", "Centaur", "Comet", "Dust",
+    "Dwarf Planet", "Equipment", "Exoplanet System", "Galaxy", "Globular Cluster", "Laboratory Analog",
+    "Lunar Sample", "Magnetic Field", "Meteorite", "Meteoroid", "Meteoroid Stream", "Nebula", "Open Cluster",
+    "Planet", "Planetary Nebula", "Planetary System", "Plasma Cloud", "Plasma Stream", "Ring", "Sample",
+    "Satellite", "Sky", "Star", "Star Cluster", "Synthetic Sample", "Terrestrial Sample",
+    "Trans-Neptunian Object",
+})
+
+#: PDS3 TARGET_NAMEs of what is no registered body — a region, a medium, a calibration
+#: scene — → the PDS4 target type, for a Target_Identification written without an
+#: Internal_Reference (the schema makes the reference optional, the type required). Each
+#: type is the one the registered context list gives the same kind of target:
+#: ``plasma_stream.solar_wind`` (Plasma Stream), ``magnetic_field.interplanetary_magnetic_field``
+#: (Magnetic Field), ``dust.dust`` (Dust), ``calibrator.bias``/``calibrator.flat_field``
+#: (Calibrator), ``calibration_field.sky`` (Calibration Field); a name that is itself one of
+#: the `TARGET_TYPES` (``SKY``, ``STAR``, ``CALIBRATION``) is that type.
+GENERIC_TARGET_TYPES: dict[str, str] = {
+    "SOLAR WIND": "Plasma Stream",
+    "HELIOSPHERE": "Plasma Stream",  # the region the solar wind fills
+    "HELIOSHEATH": "Plasma Stream",
+    "INTERPLANETARY MEDIUM": "Plasma Stream",
+    "INTERPLANETARY SPACE": "Plasma Stream",
+    "PLASMA TORUS": "Plasma Cloud",
+    "MAGNETOSPHERE": "Magnetic Field",
+    "MAGNETOTAIL": "Magnetic Field",
+    "MAGNETOSHEATH": "Magnetic Field",
+    "MAGNETIC FIELD": "Magnetic Field",
+    "DUST": "Dust",
+    "BIAS": "Calibrator",
+    "DARK": "Calibrator",
+    "DARK CURRENT": "Calibrator",
+    "FLAT FIELD": "Calibrator",
+    "FLATFIELD": "Calibrator",
+    "CALIBRATION LAMP": "Calibrator",
+    "CALIBRATION TARGET": "Calibrator",
+    "DARK SKY": "Calibration Field",
+    "BLANK SKY": "Calibration Field",
+    "STARFIELD": "Calibration Field",
+    "STAR FIELD": "Calibration Field",
+}
+#: phrases of `GENERIC_TARGET_TYPES` that also name the kind inside a longer name
+#: (``JUPITER MAGNETOSPHERE``, ``IO PLASMA TORUS``, ``INTERPLANETARY DUST``)
+_GENERIC_PHRASES = re.compile(r"\b(SOLAR WIND|MAGNETOSPHERE|MAGNETOTAIL|MAGNETOSHEATH|PLASMA TORUS|DUST)\b")
+
+
+def generic_target_type(name: str) -> str | None:
+    """The PDS4 target type of a PDS3 target name that names a kind of target rather than a
+    registered body (`GENERIC_TARGET_TYPES`): the whole name (``HELIOSPHERE``); a name equal
+    to a PDS4 target type is that type (``SKY``); else a region's or medium's phrase in it
+    (``JUPITER MAGNETOSPHERE``, ``IO PLASMA TORUS``, ``INTERPLANETARY DUST``). None if
+    nothing fits (the caller refuses: no type is guessed)."""
+    key = " ".join(name.upper().replace("_", " ").split())
+    by_type = {t.upper(): t for t in TARGET_TYPES}
+    if key in GENERIC_TARGET_TYPES:
+        return GENERIC_TARGET_TYPES[key]
+    if key in by_type:
+        return by_type[key]
+    found = _GENERIC_PHRASES.search(key)
+    return GENERIC_TARGET_TYPES[found.group(1)] if found else None
 
 
 def default_context_files() -> list[Path]:

@@ -1,0 +1,188 @@
+"""`pdsgen migrate`: context names with no registered context product (issue 18).
+
+A target that is no registered body (HELIOSPHERE, JUPITER MAGNETOSPHERE …) is written as a
+Target_Identification with its PDS4 type and no Internal_Reference (optional in the
+schema); a host or instrument that is not registered as an Observing_System_Component with
+no Internal_Reference; a numbered minor planet is found under its registered spelling. An
+investigation that is not registered is refused (Investigation_Area requires a reference)
+until ``--map`` gives the LID of a registered one. Each migrated product is checked here
+again: validation 0 errors with the test context list, and the values read back through
+pds4_tools equal the bytes the PDS3 label describes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import validate_options
+from test_migrate import CONTEXT, NS, binary_values, make_binary, options, texts, xml
+from test_migrate_kinds import pds4_read
+
+from pdsgen.errors import LabelError
+from pdsgen.migrate import MigrationMap, migrate_product
+from pdsgen.migrate.vocabulary import (
+    GENERIC_TARGET_TYPES,
+    TARGET_TYPES,
+    ContextIndex,
+    generic_target_type,
+)
+from pdsgen.validate import validate
+from pdsgen.validate.catalog import BUNDLED_DIR
+
+#: the test mission's context list plus a trans-Neptunian object and an asteroid registered
+#: as the real list registers them (names as in registered_context_products.json)
+REGISTERED = {"Product_Context": [
+    *CONTEXT["Product_Context"],
+    {"lidvid": "urn:nasa:pds:context:target:trans-neptunian_object.486958_2014_mu69::1.1",
+     "name": ["(486958) Arrokoth", "Arrokoth", "(486958) 2014 MU69", "MINOR PLANET 486958"],
+     "type": ["Trans-Neptunian Object"]},
+    {"lidvid": "urn:nasa:pds:context:target:asteroid.61_danae::1.0", "name": ["(61) Danae", "MINOR PLANET 61"],
+     "type": ["Asteroid"]},
+]}
+
+
+@pytest.fixture
+def ctx_file(tmp_path: Path) -> Path:
+    p = tmp_path / "context.json"
+    p.write_text(json.dumps(REGISTERED))
+    return p
+
+
+def relabel(tmp_path: Path, **keywords: str | None) -> Path:
+    """The test binary table with PDS3 keywords replaced (None: the keyword left out)."""
+    label = make_binary(tmp_path / "in")
+    text = label.read_text()
+    for key, value in keywords.items():
+        pattern = re.compile(rf"^{key} = .*$", re.MULTILINE)
+        text = pattern.sub(f"{key} = {value}" if value is not None else "", text)
+    label.write_text(text)
+    return label
+
+
+def checked(r, ctx_file: Path):
+    """A migrated product validated again (0 errors) and read back equal to the PDS3 bytes."""
+    assert r.status == "migrated", r.reason
+    res = validate([r.pds4_label], **validate_options(rule="product", context_products=(str(ctx_file),),
+                                                      context=True))
+    assert res.total_errors == 0, [str(f) for p in res.products for f in p.findings]
+    table = pds4_read(r.pds4_label)["TABLE"]
+    want = binary_values()
+    for name in ("U", "R8"):
+        assert np.array_equal(np.asarray(table[name]), want[name])
+    # COUNT: SCALING_FACTOR 0.5, OFFSET 10, its MISSING_CONSTANT -1 left unscaled
+    raw = want["COUNT"].astype(float)
+    assert np.array_equal(np.asarray(table["COUNT"]), np.where(raw == -1, -1, raw * 0.5 + 10))
+    return xml(r.pds4_label)
+
+
+@pytest.mark.parametrize(("target", "pds4_type"), [
+    ("HELIOSPHERE", "Plasma Stream"),
+    ("MAGNETOSPHERE", "Magnetic Field"),
+    ('"JUPITER MAGNETOSPHERE"', "Magnetic Field"),
+    ('"IO PLASMA TORUS"', "Plasma Cloud"),
+    ('"INTERPLANETARY DUST"', "Dust"),
+    ("SKY", "Sky"),
+])
+def test_generic_target_written_with_its_type_and_no_reference(tmp_path, ctx_file, target, pds4_type):
+    r = migrate_product(relabel(tmp_path, TARGET_NAME=target), options(tmp_path, ctx_file))
+    t = checked(r, ctx_file)
+    name = target.strip('"')
+    assert texts(t, "//p:Target_Identification/p:name") == [name]
+    assert texts(t, "//p:Target_Identification/p:type") == [pds4_type]
+    assert t.xpath("//p:Target_Identification/p:Internal_Reference", namespaces=NS) == []
+    assert any(f"target {name!r}: no registered context product" in n and repr(pds4_type) in n for n in r.notes)
+    # the registered mission, host and instrument keep their references
+    assert texts(t, "//p:Investigation_Area//p:lid_reference") == ["urn:nasa:pds:context:investigation:mission.test_mission"]
+
+
+def test_numbered_minor_planet_found_under_its_registered_spelling(tmp_path, ctx_file):
+    r = migrate_product(relabel(tmp_path, TARGET_NAME='"486958 ARROKOTH"'), options(tmp_path, ctx_file))
+    t = checked(r, ctx_file)
+    assert texts(t, "//p:Target_Identification//p:lid_reference") == [
+        "urn:nasa:pds:context:target:trans-neptunian_object.486958_2014_mu69"]
+    assert texts(t, "//p:Target_Identification/p:type") == ["Trans-Neptunian Object"]
+    assert any("'486958 ARROKOTH' (as '(486958) ARROKOTH')" in n for n in r.notes)
+
+
+def test_numbered_names_only_match_a_product_of_that_number(ctx_file):
+    idx = ContextIndex.load([ctx_file])
+    lid = "urn:nasa:pds:context:target:trans-neptunian_object.486958_2014_mu69"
+    assert idx.find("target", ["(486958) ARROKOTH (2014 MU69)"])[0] == lid
+    assert idx.find("target", ["486958 Arrokoth"])[0] == lid
+    assert idx.find("target", ["486958"])[0] == lid  # MINOR PLANET 486958
+    # "61 CYG" is a star, not minor planet 61: the name must be the registered one's
+    assert idx.find("target", ["61 CYG"])[0] is None
+    assert idx.find("target", ["61 DANAE"])[0] == "urn:nasa:pds:context:target:asteroid.61_danae"
+    # a provisional designation's year is no minor-planet number
+    assert idx.find("target", ["2061 AB"])[0] is None
+
+
+def test_unregistered_host_and_instrument_written_without_references(tmp_path, ctx_file):
+    r = migrate_product(relabel(tmp_path, INSTRUMENT_HOST_NAME='"SMART-1"', INSTRUMENT_NAME='"AMIE"'),
+                        options(tmp_path, ctx_file))
+    t = checked(r, ctx_file)
+    assert texts(t, "//p:Observing_System_Component/p:name") == ["SMART-1", "AMIE"]
+    assert texts(t, "//p:Observing_System_Component/p:type") == ["Host", "Instrument"]
+    assert t.xpath("//p:Observing_System_Component/p:Internal_Reference", namespaces=NS) == []
+    assert any("no registered instrument_host context product named 'SMART-1'" in n for n in r.notes)
+    assert any("no registered instrument context product named 'AMIE'" in n for n in r.notes)
+
+
+def test_unregistered_investigation_refused_until_the_map_names_a_registered_one(tmp_path, ctx_file):
+    """Investigation_Area requires an Internal_Reference: no LID is invented. The refusal
+    names what was looked for and how --map provides it; with it the product migrates."""
+    label = relabel(tmp_path, MISSION_NAME='"INTERNATIONAL HALLEY WATCH"', INSTRUMENT_HOST_NAME='"IHW NEAR NUCLEUS"')
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "failed"
+    assert "'INTERNATIONAL HALLEY WATCH' / 'IHW NEAR NUCLEUS'" in r.reason
+    assert '[context] investigation = "urn:nasa:pds:context:investigation:' in r.reason
+    assert not (tmp_path / "out" / "BIN.xml").exists()
+    m = tmp_path / "map.toml"
+    m.write_text('[context]\ninvestigation = "urn:nasa:pds:context:investigation:mission.test_mission"\n')
+    r = migrate_product(label, options(tmp_path, ctx_file, mapping=MigrationMap.load(m)))
+    t = checked(r, ctx_file)
+    assert texts(t, "//p:Investigation_Area/p:name") == ["TEST MISSION"]  # as registered
+    assert texts(t, "//p:Observing_System_Component[p:type='Host']/p:name") == ["IHW NEAR NUCLEUS"]
+
+
+def test_ground_based_product_without_a_mission(tmp_path, ctx_file):
+    label = relabel(tmp_path, MISSION_NAME=None, INSTRUMENT_HOST_NAME='"LOWELL OBSERVATORY 42-INCH TELESCOPE"')
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "failed" and "'LOWELL OBSERVATORY 42-INCH TELESCOPE'" in r.reason
+    assert "[context] investigation" in r.reason
+    label = relabel(tmp_path, MISSION_NAME=None, INSTRUMENT_HOST_NAME=None, INSTRUMENT_NAME=None)
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "failed" and "no MISSION_NAME, INSTRUMENT_HOST_NAME or INSTRUMENT_HOST_ID" in r.reason
+
+
+def test_not_applicable_target_refused_then_given_by_the_map(tmp_path, ctx_file):
+    label = relabel(tmp_path, TARGET_NAME='"N/A"')
+    r = migrate_product(label, options(tmp_path, ctx_file))
+    assert r.status == "failed" and "TARGET_NAME" in r.reason and "target_type" in r.reason
+    m = tmp_path / "map.toml"
+    m.write_text('[keywords]\nTARGET_NAME = "LAB SOURCE"\n[context]\ntarget_type = "Calibrator"\n')
+    r = migrate_product(label, options(tmp_path, ctx_file, mapping=MigrationMap.load(m)))
+    t = checked(r, ctx_file)
+    assert texts(t, "//p:Target_Identification/p:name") == ["LAB SOURCE"]
+    assert texts(t, "//p:Target_Identification/p:type") == ["Calibrator"]
+    m.write_text('[context]\ntarget_type = "Rock"\n')
+    with pytest.raises(LabelError, match="'Rock' is not a PDS4 target type"):
+        MigrationMap.load(m)
+
+
+def test_unknown_body_still_refused(tmp_path, ctx_file):
+    r = migrate_product(relabel(tmp_path, TARGET_NAME="VULCAN"), options(tmp_path, ctx_file))
+    assert r.status == "failed" and "'VULCAN'" in r.reason and "no generic target" in r.reason
+    assert generic_target_type("VULCAN") is None
+
+
+def test_target_types_are_the_schematron_list():
+    sch = (Path(BUNDLED_DIR) / "pds" / "v1" / "PDS4_PDS_1M00.sch").read_text()
+    rule = re.search(r'context="pds:Target_Identification/pds:type">\s*<sch:assert test="\. = \(([^)]*)\)', sch)
+    assert rule is not None
+    assert set(re.findall(r"'([^']*)'", rule.group(1))) == TARGET_TYPES
+    assert set(GENERIC_TARGET_TYPES.values()) <= TARGET_TYPES
