@@ -175,6 +175,8 @@ class ContextIndex:
     by_name: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
     #: LID → (its first registered name, its type)
     by_lid: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: (LID, upper-case name) → the name as registered
+    spelled: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, paths: list[Path]) -> ContextIndex:
@@ -196,7 +198,9 @@ class ContextIndex:
                 if names:
                     idx.by_lid.setdefault(lid, (names[0], types[0]))
                 for n in names:
-                    slot = idx.by_name[kind].setdefault(" ".join(str(n).upper().split()), [])
+                    key = " ".join(str(n).upper().split())
+                    idx.spelled.setdefault((lid, key), str(n))
+                    slot = idx.by_name[kind].setdefault(key, [])
                     if (lid, types[0]) not in slot:
                         slot.append((lid, types[0]))
         return idx
@@ -207,7 +211,7 @@ class ContextIndex:
 
     def find(self, kind: str, names: list[str], *, within: str | None = None
              ) -> tuple[str | None, str | None, str, str | None]:
-        """(lid, type, note, the name that matched): the one registered product of ``kind`` whose name matches one
+        """(lid, type, note, the name to write): the one registered product of ``kind`` whose name matches one
         of ``names``; ``within``: a host LID's last part that an instrument LID must carry
         (``ody`` for ``urn:…:instrument:ody.accel``). No match or an ambiguous one → no LID."""
         tried = [n for n in names if n]
@@ -224,16 +228,25 @@ class ContextIndex:
             for alt in _alternate_names(kind, n):
                 hits = self._hits(kind, alt)
                 if len(hits) == 1:
-                    return hits[0][0], hits[0][1], f"{ALTERNATE_SPELLING}{kind} {n!r} (as {alt!r}) → {hits[0][0]}", n
+                    return self._as_registered(kind, n, alt, hits[0])
         for n in tried if kind == "target" else []:
             number, alts = _numbered_minor_planet(n)
             for alt in alts:  # only a product whose LID carries the same number (asteroid.433_eros)
                 hits = [h for h in self._hits(kind, alt)
                         if h[0].rsplit(":", 1)[-1].split(".", 1)[-1].startswith(f"{number}_")]
                 if len(hits) == 1:
-                    return hits[0][0], hits[0][1], f"{ALTERNATE_SPELLING}{kind} {n!r} (as {alt!r}) → {hits[0][0]}", n
+                    return self._as_registered(kind, n, alt, hits[0])
         return None, None, (f"no registered {kind} context product named {' / '.join(map(repr, tried))}; "
                             "no reference written" if tried else f"no {kind} name in the PDS3 label"), None
+
+    def _as_registered(self, kind: str, name: str, alt: str, hit: tuple[str, str]
+                       ) -> tuple[str, str, str, str]:
+        """`find`'s answer for ``name`` found under the registered spelling ``alt``: the name
+        written is the registered one (validate compares it with the registered names), the
+        note keeps the PDS3 one."""
+        lid, type_ = hit
+        written = self.spelled.get((lid, alt)) or self.by_lid.get(lid, (name, type_))[0]
+        return lid, type_, f"{ALTERNATE_SPELLING}{kind} {name!r} (as {written!r}) → {lid}", written
 
     def _hits(self, kind: str, key: str) -> list[tuple[str, str]]:
         """Registered products of ``kind`` under the upper-case name ``key``; a key ending in
