@@ -40,6 +40,8 @@ REGISTERED = {"Product_Context": [
     {"lidvid": "urn:nasa:pds:context:target:trans-neptunian_object.486958_2014_mu69::1.1",
      "name": ["(486958) Arrokoth", "Arrokoth", "(486958) 2014 MU69", "MINOR PLANET 486958"],
      "type": ["Trans-Neptunian Object"]},
+    {"lidvid": "urn:esa:psa:context:investigation:mission.iue::1.0",
+     "name": ["International Ultraviolet Explorer Mission"], "type": ["Mission"]},
     {"lidvid": "urn:nasa:pds:context:target:asteroid.61_danae::1.0", "name": ["(61) Danae", "MINOR PLANET 61"],
      "type": ["Asteroid"]},
 ]}
@@ -189,3 +191,17 @@ def test_target_types_are_the_schematron_list():
     assert rule is not None
     assert set(re.findall(r"'([^']*)'", rule.group(1))) == TARGET_TYPES
     assert set(GENERIC_TARGET_TYPES.values()) <= TARGET_TYPES
+
+
+def test_mission_registered_with_article_and_kind_word(tmp_path, ctx_file):
+    """``MISSION_NAME = "INTERNATIONAL ULTRAVIOLET EXPLORER"``: registered as "International
+    Ultraviolet Explorer Mission"; found, written as registered, with a note."""
+    r = migrate_product(relabel(tmp_path, MISSION_NAME='"INTERNATIONAL ULTRAVIOLET EXPLORER"'),
+                        options(tmp_path, ctx_file))
+    t = checked(r, ctx_file)
+    assert texts(t, "//p:Investigation_Area//p:lid_reference") == ["urn:esa:psa:context:investigation:mission.iue"]
+    assert texts(t, "//p:Investigation_Area/p:name") == ["International Ultraviolet Explorer Mission"]
+    assert any(n.startswith("registered under another spelling: investigation 'INTERNATIONAL ULTRAVIOLET EXPLORER'")
+               for n in r.notes)
+    idx = ContextIndex.load([ctx_file])
+    assert idx.find("investigation", ["ULTRAVIOLET EXPLORER"])[0] is None  # words are not dropped

@@ -265,13 +265,16 @@ class ContextIndex:
 ALTERNATE_SPELLING = "registered under another spelling: "
 #: PDS3 names of ring systems (``S RINGS``) → the planet's
 _RING_PLANETS = {"J": "JUPITER", "S": "SATURN", "U": "URANUS", "N": "NEPTUNE"}
+#: the word registered names of a kind end with ("CASSINI-HUYGENS MISSION")
+_KIND_WORDS = {"investigation": "MISSION", "instrument_host": "SPACECRAFT"}
 _PROVISIONAL = re.compile(r"\s*\([^()]*\)$")
 _PERIODIC_COMET = re.compile(r"^(\d+P)/")
 
 
 def _alternate_names(kind: str, name: str) -> list[str]:
     """Other spellings under which a PDS3 name may be registered, most specific first:
-    underscores as blanks (``SOLAR_WIND``, ``MARS_GLOBAL_SURVEYOR``); for a target also
+    underscores as blanks (``SOLAR_WIND``, ``MARS_GLOBAL_SURVEYOR``); for a mission or host
+    with ``THE`` before and ``MISSION``/``SPACECRAFT`` after; for a target also
     without the provisional designation
     PDS3 comet names carry (``9P/TEMPEL 1 (1867 G1)`` → ``9P/TEMPEL 1``), a ring system
     by its planet (``S RINGS`` → ``SATURN RINGS``), and last a periodic comet by its number
@@ -280,7 +283,12 @@ def _alternate_names(kind: str, name: str) -> list[str]:
     key = " ".join(name.upper().replace("_", " ").split())
     out = [key]
     if kind != "target":
-        return [key] if key != " ".join(name.upper().split()) else []
+        # registered names often add an article and the kind: "INTERNATIONAL ULTRAVIOLET
+        # EXPLORER" is registered as "... EXPLORER MISSION", hosts as "THE ... SPACECRAFT"
+        word = _KIND_WORDS.get(kind)
+        out += [f"THE {key}", *([f"{key} {word}", f"THE {key} {word}"] if word else [])]
+        upper = " ".join(name.upper().split())
+        return [a for a in out if a != upper]
     out.append(_PROVISIONAL.sub("", key))
     ring = re.fullmatch(r"([JSUN]) RINGS?", key)
     if ring:
