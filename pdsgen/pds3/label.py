@@ -276,9 +276,16 @@ def upper_keywords(module: PVLModule) -> PVLModule:
     blocks = (PVLModule, PVLObject, PVLGroup)
 
     def lower(m: object) -> bool:
-        # (iterating a pvl block gives its (key, value) pairs, much faster than .items())
-        return isinstance(m, blocks) and any(
-            (isinstance(k, str) and k != k.upper()) or lower(v) for k, v in m)
+        # (a walk over the blocks, without a call a keyword; iterating a pvl block gives its
+        # (key, value) pairs, much faster than .items())
+        todo = [m]
+        while todo:
+            for k, v in todo.pop():
+                if isinstance(k, str) and k != k.upper():
+                    return True
+                if isinstance(v, blocks):
+                    todo.append(v)
+        return False
 
     def up(m: object) -> object:
         if isinstance(m, (PVLModule, PVLObject, PVLGroup)):

@@ -87,11 +87,12 @@ def open_pds3(path: Path) -> Product:
     module = upper_keywords(module)
     if not len(module):
         raise LabelError("no keywords: not a PDS3 label (an empty or comment-only file)", path=str(path))
+    kw = structure.keywords(module)  # (pvl's get is slow)
     ctx = _FileContext(
         label=path,
         file=path,
-        record_bytes=_int_or_none(module.get("RECORD_BYTES")),
-        record_type=_str_or_none(module.get("RECORD_TYPE")),
+        record_bytes=_int_or_none(kw.get("RECORD_BYTES")),
+        record_type=_str_or_none(kw.get("RECORD_TYPE")),
         label_end_byte=text.end_byte,
     )
     objects: list[DataObject] = []
@@ -102,25 +103,25 @@ def open_pds3(path: Path) -> Product:
         path=path,
         label=module,
         objects=objects,
-        product_id=_str_or_none(module.get("PRODUCT_ID")),
-        data_set_id=_join(module.get("DATA_SET_ID")),
-        product_class=_str_or_none(module.get("PRODUCT_TYPE")) or _main_object_type(objects),
-        product_type=_str_or_none(module.get("PRODUCT_TYPE")),
-        title=_str_or_none(module.get("PRODUCT_NAME")),
-        start_time=_time_text(module.get("START_TIME")),
-        stop_time=_time_text(module.get("STOP_TIME")),
-        instrument=_join(module.get("INSTRUMENT_ID") or module.get("INSTRUMENT_NAME")),
-        information_model_version=_str_or_none(module.get("PDS_VERSION_ID")),
+        product_id=_str_or_none(kw.get("PRODUCT_ID")),
+        data_set_id=_join(kw.get("DATA_SET_ID")),
+        product_class=_str_or_none(kw.get("PRODUCT_TYPE")) or _main_object_type(objects),
+        product_type=_str_or_none(kw.get("PRODUCT_TYPE")),
+        title=_str_or_none(kw.get("PRODUCT_NAME")),
+        start_time=_time_text(kw.get("START_TIME")),
+        stop_time=_time_text(kw.get("STOP_TIME")),
+        instrument=_join(kw.get("INSTRUMENT_ID") or kw.get("INSTRUMENT_NAME")),
+        information_model_version=_str_or_none(kw.get("PDS_VERSION_ID")),
         extra={
             "record_type": ctx.record_type,
             "record_bytes": ctx.record_bytes,
-            "file_records": _int_or_none(module.get("FILE_RECORDS")),
-            "label_records": _int_or_none(module.get("LABEL_RECORDS")),
+            "file_records": _int_or_none(kw.get("FILE_RECORDS")),
+            "label_records": _int_or_none(kw.get("LABEL_RECORDS")),
             "label_end_byte": text.end_byte,
             "label_repaired": text.repaired,
-            "mission": _join(module.get("MISSION_NAME")),
-            "target": _join(module.get("TARGET_NAME")),
-            "instrument_host": _join(module.get("INSTRUMENT_HOST_ID") or module.get("INSTRUMENT_HOST_NAME")),
+            "mission": _join(kw.get("MISSION_NAME")),
+            "target": _join(kw.get("TARGET_NAME")),
+            "instrument_host": _join(kw.get("INSTRUMENT_HOST_ID") or kw.get("INSTRUMENT_HOST_NAME")),
         },
     )
 
@@ -128,14 +129,14 @@ def open_pds3(path: Path) -> Product:
 def _collect(agg: PVLModule | PVLObject, ctx: _FileContext, out: list[DataObject]) -> None:
     """Data objects of one label level (the label, or a FILE object inside it)."""
     pointers: dict[str, list[Any]] = {}
-    for key, value in agg.items():
+    for key, value in agg:  # (a pvl block iterates its (key, value) pairs; .items() is slower)
         if isinstance(key, str) and key.startswith("^"):
             name = key[1:]
             if not _STRUCTURE_POINTER.fullmatch(name):
                 pointers.setdefault(name, []).append(value)
     seen: dict[str, int] = {}
     orphans = _orphan_pointers(agg, pointers)
-    for key, value in agg.items():
+    for key, value in agg:
         if not isinstance(value, PVLObject):
             continue
         if key == "FILE" or (isinstance(key, str) and key.endswith(("COMPRESSED_FILE", "UNCOMPRESSED_FILE"))):
@@ -163,9 +164,9 @@ def _orphan_pointers(agg: PVLModule | PVLObject, pointers: dict[str, list[Any]])
     """Objects without a pointer of their name → the one pointer without an object of its
     name that names the same thing (``OBJECT = SPECTRAL_QUBE`` with ``^QUBE``, as Cassini
     VIMS labels have it): one name ends with ``_`` + the other. Ambiguous pairs are left."""
-    objects = {k for k, v in agg.items() if isinstance(v, PVLObject) and isinstance(k, str)
+    objects = {k for k, v in agg if isinstance(v, PVLObject) and isinstance(k, str)
                and structure.object_kind(k, v) not in ("other", "text")}
-    named = {k for k, v in agg.items() if isinstance(v, PVLObject)}
+    named = {k for k, v in agg if isinstance(v, PVLObject)}
     free = [p for p in pointers if p not in named and len(pointers[p]) == 1]
     out: dict[str, str] = {}
     for name in objects - set(pointers):

@@ -14,9 +14,10 @@ import math
 import re
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, overload
 
-from pvl.collections import PVLObject, Quantity
+from pvl.collections import OrderedMultiDict, PVLObject, Quantity
 
 from pdsgen.errors import LabelError, UnsupportedError
 from pdsgen.model import Axis, DataObject, Field
@@ -127,15 +128,33 @@ def _err(obj: DataObject, msg: str) -> LabelError:
     return LabelError(msg, path=str(obj.file), obj=obj.name)
 
 
+def keywords(block: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain dict of ``block``'s keywords, each with its first value — what pvl's ``get``
+    and ``[]`` give, built once: pvl's ``get`` is the generic ``Mapping.get`` going through
+    two Python calls a look-up (a column's description looks up ~18 keywords)."""
+    if isinstance(block, OrderedMultiDict):  # pvl's blocks: a dict of key → [its values], in order
+        return {k: vs[0] for k, vs in dict.items(block)}
+    return first_keywords(block.items())
+
+
+def first_keywords(items: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """`keywords` of a block given as its (key, value) items (e.g. after `expand`)."""
+    out: dict[str, Any] = {}
+    for k, v in items:
+        if k not in out:
+            out[k] = v
+    return out
+
+
 def _value(v: Any) -> Any:
     return v.value if isinstance(v, Quantity) else v
 
 
 @overload
-def _int(d: PVLObject, key: str, obj: DataObject, *, required: Literal[True], where: str = "") -> int: ...
+def _int(d: Mapping[str, Any], key: str, obj: DataObject, *, required: Literal[True], where: str = "") -> int: ...
 @overload
-def _int(d: PVLObject, key: str, obj: DataObject, *, required: bool = False, where: str = "") -> int | None: ...
-def _int(d: PVLObject, key: str, obj: DataObject, *, required: bool = False, where: str = "") -> int | None:
+def _int(d: Mapping[str, Any], key: str, obj: DataObject, *, required: bool = False, where: str = "") -> int | None: ...
+def _int(d: Mapping[str, Any], key: str, obj: DataObject, *, required: bool = False, where: str = "") -> int | None:
     v = _value(d.get(key))
     if v is None or (isinstance(v, str) and v.upper() in ("N/A", "UNK", "NULL")):
         if required:
@@ -174,7 +193,7 @@ def _unit(v: Any) -> str | None:
     return text.strip()
 
 
-def _size(d: PVLObject, record_bytes: int | None) -> int | None:
+def _size(d: Mapping[str, Any], record_bytes: int | None) -> int | None:
     nbytes = _value(d.get("BYTES"))
     if isinstance(nbytes, int):
         return nbytes
@@ -184,7 +203,7 @@ def _size(d: PVLObject, record_bytes: int | None) -> int | None:
     return None
 
 
-def _constants(d: PVLObject, data_type: str | None, nbytes: int | None) -> dict[str, Any]:
+def _constants(d: Mapping[str, Any], data_type: str | None, nbytes: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     floaty = data_type is not None and ("IEEE754" in data_type or "Float" in data_type or "IBM" in data_type)
     for key, name in SPECIAL_CONSTANTS.items():
@@ -268,7 +287,7 @@ def expand(d: PVLObject, label: Path, depth: int = 0) -> list[tuple[str, Any]]:
 # --- tables -------------------------------------------------------------------------------
 def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     items = expand(d, label)
-    dd = PVLObject(items)
+    dd = first_keywords(items)
     fmt = (_text(dd.get("INTERCHANGE_FORMAT")) or "").upper()
     rows = _int(dd, "ROWS", obj, required=True)
     row_bytes = _int(dd, "ROW_BYTES", obj, required=True)
@@ -372,7 +391,7 @@ def _columns(obj: DataObject, items: list[PVLObject], base: int, shape: tuple[in
             _column(obj, value, base, shape, strides, group_path, ascii_table, out)
         elif key == "CONTAINER":
             citems = expand(value, label)
-            c = PVLObject(citems)
+            c = first_keywords(citems)
             cname = _text(c.get("NAME")) or "CONTAINER"
             where = f"container {cname!r}: "
             start = _int(c, "START_BYTE", obj, required=True, where=where)
@@ -384,6 +403,7 @@ def _columns(obj: DataObject, items: list[PVLObject], base: int, shape: tuple[in
 
 def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], strides: tuple[int, ...],
             group_path: tuple[str, ...], ascii_table: bool, out: list[Field]) -> None:
+    block, c = c, keywords(c)  # (the block itself for its repeated keywords)
     name = _text(c.get("NAME")) or f"COLUMN_{len(out) + 1}"
     where = f"column {name!r}: "
     label_type = c.get("DATA_TYPE")
@@ -402,9 +422,9 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
         raise _err(obj, f"{where}BYTES is missing")
     item_offset: int = _int(c, "ITEM_OFFSET", obj, where=where) or item_bytes or 0
     location = base + start - 1
-    bit_columns = [v for k, v in c.items() if k == "BIT_COLUMN" and isinstance(v, PVLObject)]
+    bit_columns = [v for k, v in block if k == "BIT_COLUMN" and isinstance(v, PVLObject)]
     if bit_columns:
-        _bit_columns(obj, c, bit_columns, location, length, shape, strides, group_path, out)
+        _bit_columns(obj, block, bit_columns, location, length, shape, strides, group_path, out)
         return
     try:
         data_type = pds3_types.normalise(label_type, length, ascii_table=ascii_table)
@@ -417,7 +437,7 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
         # an MSB integer of 3, 5, 6 or 7 bytes: numpy has no such type, but its bytes are
         # one big-endian bit field, read as a BIT_COLUMN over the whole column would be
         # (the column's own name; the bytes holding it named <name>_BYTES)
-        unknown_constants(obj, c, name)
+        unknown_constants(obj, block, name)
         out.append(Field(name=name, data_type=bits_type, location=location, length=length,
                          label_data_type=str(label_type), unit=_unit(c.get("UNIT")),
                          scaling_factor=_float(c.get("SCALING_FACTOR")), value_offset=_float(c.get("OFFSET")),
@@ -426,7 +446,7 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
                          group_path=(*group_path, f"{name}_BYTES"),
                          extra={"bit_range": (0, 8 * length - 1), "column_number": _value(c.get("COLUMN_NUMBER"))}))
         return
-    unknown_constants(obj, c, name)
+    unknown_constants(obj, block, name)
     fshape, fstrides = shape, strides
     if items:
         fshape, fstrides = (*shape, items), (*strides, item_offset)
