@@ -116,6 +116,13 @@ def _inside(target: str, folder: str) -> bool:
     return target == folder or target.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+def is_plain_name(ref: str) -> bool:
+    """Whether a reference is one plain file name: no folder part, not ``.`` or ``..``, no
+    drive (``C:``), no NUL — inside its folder unless it is a symbolic link."""
+    return bool(ref) and "/" not in ref and "\\" not in ref and "\0" not in ref and ref not in (".", "..") \
+        and ref[1:2] != ":"
+
+
 def confine(base: str | os.PathLike[str], reference: str, *, label: str | os.PathLike[str] | None = None,
             what: str = "file reference", roots: Iterable[str | os.PathLike[str]] = (),
             single: bool = False) -> Path:
@@ -127,7 +134,7 @@ def confine(base: str | os.PathLike[str], reference: str, *, label: str | os.Pat
     Cost: string checks and one ``lstat`` per part of the reference (``base``'s real path
     is cached); a full ``realpath`` only when a part is a symbolic link."""
     ref = str(reference)
-    if ref and "/" not in ref and "\\" not in ref and "\0" not in ref and ref not in (".", "..") and ref[1:2] != ":":
+    if is_plain_name(ref):
         joined = base / ref if isinstance(base, Path) else Path(base, ref)  # fast path: a plain name
         try:
             if not stat.S_ISLNK(os.lstat(joined).st_mode):

@@ -14,6 +14,7 @@ File names are matched case-insensitively (labels say ``F.DAT``, disks hold
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 from pvl.collections import Quantity
 
 from pdsgen.errors import LabelError
-from pdsgen.untrusted import ReferenceEscapeError, confine, inside
+from pdsgen.untrusted import ReferenceEscapeError, confine, inside, is_plain_name
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,13 @@ def find_case_insensitive(folder: Path, relative: str) -> Path | None:
 def resolve_file(label: Path, file_name: str, name: str) -> Path:
     """The data file a pointer names, next to the label (case-insensitively); a name leading
     outside the label's folder → `ReferenceEscapeError` (`pdsgen.untrusted.confine`)."""
+    if is_plain_name(file_name):  # the usual case: a regular file of that exact name beside the label
+        exact = label.parent / file_name
+        try:
+            if stat.S_ISREG(os.lstat(exact).st_mode):
+                return exact
+        except OSError:
+            pass
     confine(label.parent, file_name, label=label, what=f"^{name}")
     found = find_case_insensitive(label.parent, file_name)
     if found is not None and not inside(found, label.parent):  # a case variant that is a symbolic link
