@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Iterable, Mapping
 from typing import Any, Literal, overload
 
 from pvl.collections import OrderedMultiDict, PVLObject, Quantity
