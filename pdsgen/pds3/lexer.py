@@ -29,7 +29,10 @@ WORD_CHAR = r"(?:[^ \t\n\r\v\f&<>'{},\[\]=!#()%\";~|\x00/*]|/(?!\*)|\*(?!/))"
 # A "#" comment runs to the line end; pvl's lexer lets "/*" or "*/" inside it change
 # the comment's end, so such comments are left to pvl (they fail to match here).
 _HASH_COMMENT = r"\#(?:[^\n/*]|/(?!\*)|\*(?!/))*\n"
-_SKIP = rf"(?:{_WS}+|/\*.*?\*/|{_HASH_COMMENT})*"
+_SKIP = rf"(?:{_WS}++|/\*.*?\*/|{_HASH_COMMENT})*"
+#: a word: runs of plain characters taken whole (possessive: no backtracking into a run),
+#: and a "/" or "*" that does not open or close a comment
+_WORD_RUN = r"(?:[^ \t\n\r\v\f&<>'{},\[\]=!#()%\";~|\x00/*]++|/(?!\*)|\*(?!/))+"
 _RADIX = r"[+-]?(?:1[0-6]|[2-9])\#"
 
 #: One token per match: skip white space and comments, then capture the token text in
@@ -40,7 +43,7 @@ TOKEN_RE = re.compile(
     + r"\"[^\"]*\"|'[^']*'"  # quoted strings
     + rf"|<[^>]*>(?!{WORD_CHAR})"  # units expression
     + rf"|{_RADIX}[^#]*\#(?!{WORD_CHAR})"  # based integer
-    + rf"|(?!{_RADIX}){WORD_CHAR}+"  # words: names, numbers, dates, symbols
+    + rf"|(?!{_RADIX}){_WORD_RUN}"  # words: names, numbers, dates, symbols
     + r"|[=(){},;]"  # punctuation the parser understands
     + r")|(.)|\Z)",
     re.S,
