@@ -24,7 +24,7 @@ from pvl.collections import PVLModule
 
 from pdsgen.errors import LabelError
 from pdsgen.pds3.lexer import DASH_CONTINUATION_RE, WORD_CHAR, line_col, tokenize
-from pdsgen.pds3.parser import Fallback, parse_tokens
+from pdsgen.pds3.parser import Fallback, is_block, parse_tokens
 
 log = logging.getLogger(__name__)
 
@@ -283,12 +283,12 @@ def upper_keywords(module: PVLModule) -> PVLModule:
             for k, v in todo.pop():
                 if isinstance(k, str) and k != k.upper():
                     return True
-                if isinstance(v, blocks):
+                if is_block(v, blocks):
                     todo.append(v)
         return False
 
     def up(m: object) -> object:
-        if isinstance(m, (PVLModule, PVLObject, PVLGroup)):
+        if is_block(m, blocks):
             return type(m)([(k.upper() if isinstance(k, str) else k, up(v)) for k, v in m.items()])
         return m
 

@@ -21,6 +21,13 @@ _BEGIN = {"object": ("end_object", PVLObject), "begin_object": ("end_object", PV
 _WS = " \t\n\r\v\f"
 
 
+def is_block(value: object, kind: type | tuple[type, ...]) -> bool:
+    """``isinstance(value, kind)`` for pvl's block types (`PVLModule`, `PVLObject`,
+    `PVLGroup`), a plain ``dict`` check first: pvl's blocks are abstract-base-class
+    mappings, whose own check costs a Python call for every value tested."""
+    return isinstance(value, dict) and isinstance(value, kind)
+
+
 class Fallback(Exception):
     """The fast path met something it leaves to pvl; ``reason`` says what."""
 

@@ -23,6 +23,7 @@ from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
 from pdsgen.model import DataObject, Product
 from pdsgen.pds3 import structure
 from pdsgen.pds3.label import read_label, upper_keywords
+from pdsgen.pds3.parser import is_block
 from pdsgen.pds3.pointers import Location, line_offset, parse_pointer, resolve_file
 from pdsgen.registry import register_reader
 from pdsgen.untrusted import ReferenceEscapeError
@@ -137,7 +138,7 @@ def _collect(agg: PVLModule | PVLObject, ctx: _FileContext, out: list[DataObject
     seen: dict[str, int] = {}
     orphans = _orphan_pointers(agg, pointers)
     for key, value in agg:
-        if not isinstance(value, PVLObject):
+        if not is_block(value, PVLObject):
             continue
         if key == "FILE" or (isinstance(key, str) and key.endswith(("COMPRESSED_FILE", "UNCOMPRESSED_FILE"))):
             # OBJECT = FILE, and HiRISE/MOC-style COMPRESSED_FILE / UNCOMPRESSED_FILE blocks
@@ -164,9 +165,9 @@ def _orphan_pointers(agg: PVLModule | PVLObject, pointers: dict[str, list[Any]])
     """Objects without a pointer of their name → the one pointer without an object of its
     name that names the same thing (``OBJECT = SPECTRAL_QUBE`` with ``^QUBE``, as Cassini
     VIMS labels have it): one name ends with ``_`` + the other. Ambiguous pairs are left."""
-    objects = {k for k, v in agg if isinstance(v, PVLObject) and isinstance(k, str)
+    objects = {k for k, v in agg if is_block(v, PVLObject) and isinstance(k, str)
                and structure.object_kind(k, v) not in ("other", "text")}
-    named = {k for k, v in agg if isinstance(v, PVLObject)}
+    named = {k for k, v in agg if is_block(v, PVLObject)}
     free = [p for p in pointers if p not in named and len(pointers[p]) == 1]
     out: dict[str, str] = {}
     for name in objects - set(pointers):

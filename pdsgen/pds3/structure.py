@@ -22,6 +22,7 @@ from pvl.collections import OrderedMultiDict, PVLObject, Quantity
 from pdsgen.errors import LabelError, UnsupportedError
 from pdsgen.model import Axis, DataObject, Field
 from pdsgen.pds3 import types as pds3_types
+from pdsgen.pds3.parser import is_block
 
 _TEXT_FORMATS = {"TEXT", "ASCII", "TXT", "PLAIN_TEXT", "ASCII_TEXT"}
 _STRUCTURE_KEY = re.compile(r"\^(?:\w+_)?STRUCTURE$")
@@ -49,7 +50,7 @@ def object_kind(name: str, definition: PVLObject) -> str:
     the ODL name's last word (INDEX_TABLE is a table)."""
     n = name.upper()
     if not n.endswith(("HEADER", "TEXT", "DOCUMENT")):
-        subs = {k for k, v in definition.items() if isinstance(v, PVLObject)}
+        subs = {k for k, v in definition.items() if is_block(v, PVLObject)}
         keys = {k for k in definition.keys() if isinstance(k, str)}
         if "CORE_ITEMS" in keys:
             return "qube"  # whatever its name (QUBE, SPECTRAL_QUBE ...)
@@ -84,8 +85,8 @@ def object_kind(name: str, definition: PVLObject) -> str:
 
 def _recognised(d: PVLObject) -> str:
     """What an unread object's definition holds (for the message naming it)."""
-    subs = sorted({k for k, v in d.items() if isinstance(v, PVLObject)})
-    keys = [k for k, v in d.items() if isinstance(k, str) and not isinstance(v, PVLObject)]
+    subs = sorted({k for k, v in d.items() if is_block(v, PVLObject)})
+    keys = [k for k, v in d.items() if isinstance(k, str) and not is_block(v, PVLObject)]
     parts = []
     if subs:
         parts.append("sub-objects " + ", ".join(subs))
@@ -330,7 +331,7 @@ def _last_column_bytes(obj: DataObject, items: list[tuple[str, Any]], values_end
     """Older labels leave BYTES off the last COLUMN (it runs to the end of the row's values,
     ``values_end`` bytes after the prefix: before an ASCII row's line end): that column
     gets the bytes up to there, with a warning."""
-    cols = [i for i, (k, v) in enumerate(items) if k == "COLUMN" and isinstance(v, PVLObject)]
+    cols = [i for i, (k, v) in enumerate(items) if k == "COLUMN" and is_block(v, PVLObject)]
     if not cols or any(k == "CONTAINER" for k, _ in items):
         return items
     i = cols[-1]
@@ -375,7 +376,7 @@ def _sniff_delimiter(obj: DataObject) -> str:
 
 def _all_character(items: list[tuple[str, Any]]) -> bool:
     for key, value in items:
-        if key == "COLUMN" and isinstance(value, PVLObject):
+        if key == "COLUMN" and is_block(value, PVLObject):
             t = pds3_types.clean_type(value.get("DATA_TYPE", ""))
             if t not in pds3_types.CHARACTER_TYPES:
                 return False
@@ -385,7 +386,7 @@ def _all_character(items: list[tuple[str, Any]]) -> bool:
 def _columns(obj: DataObject, items: list[PVLObject], base: int, shape: tuple[int, ...], strides: tuple[int, ...],
              group_path: tuple[str, ...], ascii_table: bool, out: list[Field], label: Path) -> None:
     for key, value in items:
-        if not isinstance(value, PVLObject):
+        if not is_block(value, PVLObject):
             continue
         if key == "COLUMN":
             _column(obj, value, base, shape, strides, group_path, ascii_table, out)
@@ -422,7 +423,7 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
         raise _err(obj, f"{where}BYTES is missing")
     item_offset: int = _int(c, "ITEM_OFFSET", obj, where=where) or item_bytes or 0
     location = base + start - 1
-    bit_columns = [v for k, v in block if k == "BIT_COLUMN" and isinstance(v, PVLObject)]
+    bit_columns = [v for k, v in block if k == "BIT_COLUMN" and is_block(v, PVLObject)]
     if bit_columns:
         _bit_columns(obj, block, bit_columns, location, length, shape, strides, group_path, out)
         return
@@ -542,7 +543,7 @@ def _spreadsheet(obj: DataObject, d: PVLObject, label: Path) -> None:
     fields: list[Field] = []
     index = 0
     for key, f in items:
-        if key != "FIELD" or not isinstance(f, PVLObject):
+        if key != "FIELD" or not is_block(f, PVLObject):
             continue
         name = _text(f.get("NAME")) or f"FIELD_{index + 1}"
         where = f"field {name!r}: "
@@ -696,7 +697,7 @@ def _array(obj: DataObject, d: PVLObject, label: Path) -> None:
     names = [str(n) for n in _axis_list(dd.get("AXIS_NAME"))] or [f"AXIS_{k + 1}" for k in range(len(sizes))]
     if len(names) != len(sizes):
         names = [f"AXIS_{k + 1}" for k in range(len(sizes))]
-    children = [(k, v) for k, v in items if isinstance(v, PVLObject)]
+    children = [(k, v) for k, v in items if is_block(v, PVLObject)]
     if len(children) != 1:
         raise UnsupportedError("ARRAY with more than one sub-object", path=str(obj.file), obj=obj.name)
     ckey, child = children[0]
@@ -739,7 +740,7 @@ def _nested_arrays(obj: DataObject, child: PVLObject, label: Path, sizes: list[A
         inner_names = [str(n) for n in _axis_list(sub.get("AXIS_NAME"))]
         if len(inner_names) != len(inner):
             inner_names = [f"AXIS_{len(sizes) + k + 1}" for k in range(len(inner))]
-        grandchildren = [(k, v) for k, v in sub_items if isinstance(v, PVLObject)]
+        grandchildren = [(k, v) for k, v in sub_items if is_block(v, PVLObject)]
         if len(grandchildren) != 1:
             raise UnsupportedError(f"inner ARRAY {depth} with {len(grandchildren)} sub-objects",
                                    path=str(obj.file), obj=obj.name)
@@ -765,7 +766,7 @@ def _collection(obj: DataObject, d: PVLObject, label: Path) -> None:
     nbytes = _int(dd, "BYTES", obj, required=True)
     fields: list[Field] = []
     for key, child in items:
-        if not isinstance(child, PVLObject):
+        if not is_block(child, PVLObject):
             continue
         name = _text(child.get("NAME")) or key
         start = _int(child, "START_BYTE", obj, where=f"{key} {name!r}: ") or 1
@@ -781,7 +782,7 @@ def _collection(obj: DataObject, d: PVLObject, label: Path) -> None:
         elif key == "ARRAY":
             sub = PVLObject(expand(child, label))
             sizes = _axis_list(sub.get("AXIS_ITEMS"))
-            elements = [v for k, v in sub.items() if k == "ELEMENT" and isinstance(v, PVLObject)]
+            elements = [v for k, v in sub.items() if k == "ELEMENT" and is_block(v, PVLObject)]
             if not sizes or len(elements) != 1:
                 raise UnsupportedError(f"array {name!r} inside a collection is not an array of ELEMENTs",
                                        path=str(obj.file), obj=obj.name)
