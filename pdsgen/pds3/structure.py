@@ -50,8 +50,13 @@ def object_kind(name: str, definition: PVLObject) -> str:
     the ODL name's last word (INDEX_TABLE is a table)."""
     n = name.upper()
     if not n.endswith(("HEADER", "TEXT", "DOCUMENT")):
-        subs = {k for k, v in definition.items() if is_block(v, PVLObject)}
-        keys = {k for k in definition.keys() if isinstance(k, str)}
+        subs: set[str] = set()
+        keys: set[str] = set()
+        for k, v in definition:  # (a pvl block iterates its (key, value) pairs; its views are slower)
+            if isinstance(k, str):
+                keys.add(k)
+            if is_block(v, PVLObject):
+                subs.add(k)
         if "CORE_ITEMS" in keys:
             return "qube"  # whatever its name (QUBE, SPECTRAL_QUBE ...)
         if "COLUMN" in subs or "CONTAINER" in subs:
@@ -156,7 +161,10 @@ def _int(d: Mapping[str, Any], key: str, obj: DataObject, *, required: Literal[T
 @overload
 def _int(d: Mapping[str, Any], key: str, obj: DataObject, *, required: bool = False, where: str = "") -> int | None: ...
 def _int(d: Mapping[str, Any], key: str, obj: DataObject, *, required: bool = False, where: str = "") -> int | None:
-    v = _value(d.get(key))
+    v = d.get(key)
+    if type(v) is int and -(2**63) <= v < 2**63:  # the usual case, at once
+        return v
+    v = _value(v)
     if v is None or (isinstance(v, str) and v.upper() in ("N/A", "UNK", "NULL")):
         if required:
             raise _err(obj, f"{where}{key} is missing")
@@ -225,7 +233,7 @@ def _constants(d: Mapping[str, Any], data_type: str | None, nbytes: int | None) 
 def unknown_constants(obj: DataObject, d: PVLObject, field: str | None = None) -> None:
     """Warn about keywords that look like a misspelt special constant (``SATURATED_CONSTNT``):
     they are ignored, never applied."""
-    for key, value in d.items():
+    for key, value in d:  # (a pvl block iterates its (key, value) pairs)
         if not isinstance(key, str) or key in SPECIAL_CONSTANTS or key.startswith("^"):
             continue
         close = _close_constant(key)
