@@ -18,7 +18,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pvl.collections import PVLModule
 
@@ -275,10 +275,10 @@ def upper_keywords(module: PVLModule) -> PVLModule:
 
     blocks = (PVLModule, PVLObject, PVLGroup)
 
-    def lower(m: object) -> bool:
+    def lower(m: PVLModule) -> bool:
         # (a walk over the blocks, without a call a keyword; iterating a pvl block gives its
         # (key, value) pairs, much faster than .items())
-        todo = [m]
+        todo: list[Any] = [m]
         while todo:
             for k, v in todo.pop():
                 if isinstance(k, str) and k != k.upper():
@@ -288,7 +288,7 @@ def upper_keywords(module: PVLModule) -> PVLModule:
         return False
 
     def up(m: object) -> object:
-        if is_block(m, blocks):
+        if isinstance(m, (PVLModule, PVLObject, PVLGroup)):
             return type(m)([(k.upper() if isinstance(k, str) else k, up(v)) for k, v in m.items()])
         return m
 
