@@ -159,6 +159,28 @@ def test_ground_based_product_without_a_mission(tmp_path, ctx_file):
     r = migrate_product(label, options(tmp_path, ctx_file))
     assert r.status == "failed" and "'LOWELL OBSERVATORY 42-INCH TELESCOPE'" in r.reason
     assert "[context] investigation" in r.reason
+    # with PDS's registered "No Specific Investigation" in the list (the real list has it), a
+    # product with no mission and no registered host references it, named and typed as registered
+    none = {"lidvid": "urn:nasa:pds:context:investigation:individual.none::1.1",
+            "name": ["No Specific Investigation"], "type": ["Individual Investigation"]}
+    with_none = tmp_path / "with_none.json"
+    with_none.write_text(json.dumps({"Product_Context": [*REGISTERED["Product_Context"], none]}))
+    r = migrate_product(label, options(tmp_path, with_none))
+    t = checked(r, with_none)
+    assert texts(t, "//p:Investigation_Area/p:name") == ["No Specific Investigation"]
+    assert texts(t, "//p:Investigation_Area/p:type") == ["Individual Investigation"]
+    assert texts(t, "//p:Investigation_Area//p:lid_reference") == [
+        "urn:nasa:pds:context:investigation:individual.none"]
+    assert any("no MISSION_NAME and no registered instrument host" in n for n in r.notes)
+    # a named mission that is not registered is never replaced by it
+    named = relabel(tmp_path, MISSION_NAME='"INTERNATIONAL HALLEY WATCH"',
+                    INSTRUMENT_HOST_NAME='"LOWELL OBSERVATORY 42-INCH TELESCOPE"')
+    assert migrate_product(named, options(tmp_path, with_none)).status == "failed"
+    # nor is a product whose spacecraft is registered (its mission is just not named)
+    host_only = relabel(tmp_path, MISSION_NAME=None)
+    r = migrate_product(host_only, options(tmp_path, with_none))
+    assert r.status != "migrated" or "individual.none" not in str(xml(r.pds4_label).xpath(
+        "//p:Investigation_Area//p:lid_reference/text()", namespaces=NS))
     label = relabel(tmp_path, MISSION_NAME=None, INSTRUMENT_HOST_NAME=None, INSTRUMENT_NAME=None)
     r = migrate_product(label, options(tmp_path, ctx_file))
     assert r.status == "failed" and "no MISSION_NAME, INSTRUMENT_HOST_NAME or INSTRUMENT_HOST_ID" in r.reason

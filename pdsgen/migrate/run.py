@@ -52,6 +52,8 @@ from pdsgen.migrate.vocabulary import (
 from pdsgen.model import DataObject, Product
 
 TEMPLATE = "pds4/migrate/{product_class}.xml.j2"
+#: PDS's registered investigation for products that belong to none ("No Specific Investigation")
+NO_SPECIFIC_INVESTIGATION = "urn:nasa:pds:context:investigation:individual.none"
 _FORMAT_FINDING = "error.table.field_value_format"
 PDS3_SUFFIXES = (".lbl",)
 #: products prepared together (their Schematron runs in one Saxon transform; a worker's unit of work)
@@ -182,12 +184,20 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
             notes.add(note)
         return lid, type_, name or (given[0] if given else None)
 
-    inv_lid, _, inv_name = pick("investigation", [mission, host_name, host_id])
+    inv_lid, inv_type, inv_name = pick("investigation", [mission, host_name, host_id])
     host_lid, _, host_label = pick("instrument_host", [host_name, host_id, mission])
     within = host_lid.rsplit(".", 1)[-1] if host_lid else (host_id or "").lower() or None
     # one instrument per INSTRUMENT_NAME (its INSTRUMENT_ID at the same place as a second name)
     instruments = [pick("instrument", [n, inst_ids[k] if k < len(inst_ids) else None], within=within)
                    for k, n in enumerate(inst_names or inst_ids[:1] or [None])]
+    if inv_lid is None and mission is None and host_lid is None and "investigation" not in ctx:
+        # no mission and no registered spacecraft (ground-based, laboratory data): PDS registers
+        # "No Specific Investigation" for products that belong to none — referenced, not invented
+        known = idx.registered(NO_SPECIFIC_INVESTIGATION)
+        if known is not None:
+            inv_lid, (inv_name, inv_type) = NO_SPECIFIC_INVESTIGATION, known
+            notes.add(f"no MISSION_NAME and no registered instrument host: Investigation_Area references the "
+                      f"registered {inv_name!r} ({NO_SPECIFIC_INVESTIGATION})")
     if inv_lid is None:
         # PDS4's Investigation_Area requires an Internal_Reference (schema: 1..n): no
         # investigation LID is ever invented, so a team gives the registered one
@@ -232,7 +242,9 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
                               "reference_type": "is_instrument"})
     if not observing:
         raise UnsupportedError("the PDS3 label names no instrument or host (Observing_System needs one)")
-    return {"investigations": [{"name": inv_name, "type": "Mission", "lid": inv_lid}],
+    # (the type validate compares with the registered one; a mission when the list says nothing)
+    return {"investigations": [{"name": inv_name, "type": inv_type if inv_type and inv_type != "N/A" else "Mission",
+                                "lid": inv_lid}],
             "observing_system": observing,
             "targets": found_targets}
 
