@@ -227,3 +227,73 @@ def test_mission_registered_with_article_and_kind_word(tmp_path, ctx_file):
                for n in r.notes)
     idx = ContextIndex.load([ctx_file])
     assert idx.find("investigation", ["ULTRAVIOLET EXPLORER"])[0] is None  # words are not dropped
+
+
+#: hosts and missions as the real registered list names them (names copied from
+#: registered_context_products.json: spacecraft.vo1, mission.viking, spacecraft.co,
+#: mission.cassini-huygens), plus the traps the rule must not fall into
+SPACECRAFT = {"Product_Context": [
+    *REGISTERED["Product_Context"],
+    {"lidvid": "urn:nasa:pds:context:instrument_host:spacecraft.vo1::1.0",
+     "name": ["VIKING ORBITER 1", "THE VIKING ORBITER 1 SPACECRAFT"], "type": ["Spacecraft"]},
+    {"lidvid": "urn:nasa:pds:context:investigation:mission.viking::2.1",
+     "name": ["Viking", "Viking Project", "VIKING", "VIKING75"], "type": ["Mission"]},
+    {"lidvid": "urn:nasa:pds:context:instrument_host:spacecraft.co::1.0", "name": ["CASSINI ORBITER"],
+     "type": ["Spacecraft"]},
+    {"lidvid": "urn:nasa:pds:context:investigation:mission.cassini-huygens::1.5",
+     "name": ["Cassini", "Cassini-Huygens", "CASSINI-HUYGENS"], "type": ["Mission"]},
+    # a spacecraft named after a body: the body is no mission
+    {"lidvid": "urn:nasa:pds:context:instrument_host:spacecraft.mars_probe::1.0", "name": ["MARS PROBE"],
+     "type": ["Spacecraft"]},
+    {"lidvid": "urn:nasa:pds:context:investigation:mission.mars::1.0", "name": ["MARS"], "type": ["Mission"]},
+    # two missions under one prefix, and a campaign (no mission) under another
+    {"lidvid": "urn:nasa:pds:context:instrument_host:spacecraft.twin_a::1.0", "name": ["TWIN A"],
+     "type": ["Spacecraft"]},
+    {"lidvid": "urn:nasa:pds:context:investigation:mission.twin::1.0", "name": ["TWIN"], "type": ["Mission"]},
+    {"lidvid": "urn:nasa:pds:context:investigation:mission.twin2::1.0", "name": ["TWIN"], "type": ["Mission"]},
+    {"lidvid": "urn:nasa:pds:context:instrument_host:spacecraft.camp_a::1.0", "name": ["CAMP LANDER"],
+     "type": ["Spacecraft"]},
+    {"lidvid": "urn:nasa:pds:context:investigation:observing_campaign.camp::1.0", "name": ["CAMP"],
+     "type": ["Observing Campaign"]},
+]}
+
+
+def test_mission_of_a_registered_spacecraft_when_the_label_names_none(tmp_path):
+    idx = ContextIndex.load([_write(tmp_path, SPACECRAFT)])
+    vo1 = "urn:nasa:pds:context:instrument_host:spacecraft.vo1"
+    lid, type_, note, name = idx.mission_of_host(vo1, ["VIKING ORBITER 1"]) or ("", "", "", "")
+    assert (lid, type_, name) == ("urn:nasa:pds:context:investigation:mission.viking", "Mission", "Viking")
+    assert "no MISSION_NAME" in note and "'VIKING ORBITER 1'" in note
+    co = idx.mission_of_host("urn:nasa:pds:context:instrument_host:spacecraft.co", ["CASSINI ORBITER", "CO"])
+    assert co is not None and co[0].endswith("mission.cassini-huygens") and co[3] == "Cassini"
+    # a body's name is no mission, two missions under one name are ambiguous, a campaign is no mission
+    assert idx.mission_of_host("urn:nasa:pds:context:instrument_host:spacecraft.mars_probe", ["MARS PROBE"]) is None
+    assert idx.mission_of_host("urn:nasa:pds:context:instrument_host:spacecraft.twin_a", ["TWIN A"]) is None
+    assert idx.mission_of_host("urn:nasa:pds:context:instrument_host:spacecraft.camp_a", ["CAMP LANDER"]) is None
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    p = tmp_path / "spacecraft.json"
+    p.write_text(json.dumps(data))
+    return p
+
+
+def test_product_without_mission_name_migrates_under_its_spacecraft_s_mission(tmp_path):
+    ctx = _write(tmp_path, SPACECRAFT)
+    label = relabel(tmp_path, MISSION_NAME=None, INSTRUMENT_HOST_NAME='"VIKING ORBITER 1"')
+    r = migrate_product(label, options(tmp_path, ctx))
+    t = checked(r, ctx)
+    assert texts(t, "//p:Investigation_Area/p:name") == ["Viking"]
+    assert texts(t, "//p:Investigation_Area/p:type") == ["Mission"]
+    assert texts(t, "//p:Investigation_Area//p:lid_reference") == ["urn:nasa:pds:context:investigation:mission.viking"]
+    assert texts(t, "//p:Observing_System_Component[p:type='Host']//p:lid_reference") == [
+        "urn:nasa:pds:context:instrument_host:spacecraft.vo1"]
+    assert any("no MISSION_NAME" in n and "mission.viking" in n for n in r.notes)
+    # a MISSION_NAME that is not registered is never replaced by the spacecraft's mission
+    named = relabel(tmp_path, MISSION_NAME='"VIKING EXTENDED"', INSTRUMENT_HOST_NAME='"VIKING ORBITER 1"')
+    r = migrate_product(named, options(tmp_path, ctx))
+    assert r.status == "failed" and "'VIKING EXTENDED'" in r.reason
+    # nor is a spacecraft whose name leads to no single mission given one
+    twin = relabel(tmp_path, MISSION_NAME=None, INSTRUMENT_HOST_NAME='"TWIN A"')
+    r = migrate_product(twin, options(tmp_path, ctx))
+    assert r.status == "failed" and "[context] investigation" in r.reason

@@ -184,8 +184,20 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
             notes.add(note)
         return lid, type_, name or (given[0] if given else None)
 
-    inv_lid, inv_type, inv_name = pick("investigation", [mission, host_name, host_id])
     host_lid, _, host_label = pick("instrument_host", [host_name, host_id, mission])
+    inv_lid: str | None
+    inv_type: str | None
+    inv_name: str | None
+    inferred = None
+    if mission is None and host_lid and "investigation" not in ctx and \
+            idx.find("investigation", [n for n in (host_name, host_id) if n])[0] is None:
+        # no MISSION_NAME and a registered spacecraft: the mission it is named after (VIKING ORBITER 1)
+        inferred = idx.mission_of_host(host_lid, [n for n in (host_name, host_id) if n])
+    if inferred is not None:
+        inv_lid, inv_type, inv_note, inv_name = inferred
+        notes.add(inv_note)
+    else:
+        inv_lid, inv_type, inv_name = pick("investigation", [mission, host_name, host_id])
     within = host_lid.rsplit(".", 1)[-1] if host_lid else (host_id or "").lower() or None
     # one instrument per INSTRUMENT_NAME (its INSTRUMENT_ID at the same place as a second name)
     instruments = [pick("instrument", [n, inst_ids[k] if k < len(inst_ids) else None], within=within)

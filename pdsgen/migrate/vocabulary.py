@@ -177,6 +177,8 @@ class ContextIndex:
     by_lid: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: (LID, upper-case name) → the name as registered
     spelled: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: LID → its upper-case registered names
+    names: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, paths: list[Path]) -> ContextIndex:
@@ -200,6 +202,8 @@ class ContextIndex:
                 for n in names:
                     key = " ".join(str(n).upper().split())
                     idx.spelled.setdefault((lid, key), str(n))
+                    if key not in idx.names.setdefault(lid, []):
+                        idx.names[lid].append(key)
                     slot = idx.by_name[kind].setdefault(key, [])
                     if (lid, types[0]) not in slot:
                         slot.append((lid, types[0]))
@@ -238,6 +242,46 @@ class ContextIndex:
                     return self._as_registered(kind, n, alt, hits[0])
         return None, None, (f"no registered {kind} context product named {' / '.join(map(repr, tried))}; "
                             "no reference written" if tried else f"no {kind} name in the PDS3 label"), None
+
+    def mission_of_host(self, host_lid: str, host_names: list[str]
+                        ) -> tuple[str, str, str, str] | None:
+        """(lid, type, note, the name to write) of the investigation of a registered host
+        when the PDS3 label names no mission: the one registered investigation whose name is
+        the leading words of the host's name (``VIKING ORBITER 1`` → ``VIKING``, ``CASSINI
+        ORBITER`` → ``CASSINI``, ``MARS EXPLORATION ROVER 1`` → ``MARS EXPLORATION ROVER``),
+        tried on the PDS3 names and the host's registered names, the longest leading words
+        first. The registered list carries no host → investigation relation, and PDS names a
+        spacecraft after its mission; a prefix that is a registered target name (``MARS``),
+        two investigations under one prefix, or two names leading to different
+        investigations give None (the caller refuses, as before)."""
+        found: set[tuple[str, str]] = set()
+        spelled: dict[tuple[str, str], str] = {}
+        targets = self.by_name.get("target", {})
+        for name in [*host_names, *self.names.get(host_lid.lower(), [])]:
+            words = [w for w in re.split(r"[\s_-]+", name.upper()) if w]
+            if words[:1] == ["THE"]:
+                words = words[1:]
+            for k in range(len(words) - 1, 0, -1):
+                key = " ".join(words[:k])
+                # a bare prefix that names a body (PHOBOS, MARS) is no mission; "<prefix> MISSION" may be
+                hits = [] if key in targets or len(key) < 3 else self._hits("investigation", key)
+                hits = [h for h in hits or self._hits("investigation", f"{key} MISSION")
+                        or self._hits("investigation", f"THE {key} MISSION") if h[1] == "Mission"]
+                if len(hits) > 1:
+                    return None
+                if hits:
+                    found.add(hits[0])
+                    spelled.setdefault(hits[0], key)
+                    break
+        if len(found) != 1:
+            return None
+        lid, type_ = found.pop()
+        key = spelled[(lid, type_)]
+        written = next((self.spelled[(lid, k)] for k in (key, f"{key} MISSION", f"THE {key} MISSION")
+                        if (lid, k) in self.spelled), key)
+        host = host_names[0] if host_names else host_lid
+        return lid, type_, (f"no MISSION_NAME: investigation {written!r} ({lid}), the registered investigation "
+                            f"whose name begins the registered host's name {host!r}"), written
 
     def _as_registered(self, kind: str, name: str, alt: str, hit: tuple[str, str]
                        ) -> tuple[str, str, str, str]:
