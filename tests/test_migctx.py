@@ -297,3 +297,49 @@ def test_product_without_mission_name_migrates_under_its_spacecraft_s_mission(tm
     twin = relabel(tmp_path, MISSION_NAME=None, INSTRUMENT_HOST_NAME='"TWIN A"')
     r = migrate_product(twin, options(tmp_path, ctx))
     assert r.status == "failed" and "[context] investigation" in r.reason
+
+
+#: names as the real registered list gives them (comet.9p_tempel_1, comet.1p_halley; Vega by
+#: ESA and by NASA; two NASA products under one star name; Shoemaker comets)
+AGENCIES = {"Product_Context": [
+    {"lidvid": "urn:nasa:pds:context:target:comet.9p_tempel_1::1.1",
+     "name": ["9P/Tempel 1", "9P/Tempel 1 (1867 G1)"], "type": ["Comet"]},
+    {"lidvid": "urn:nasa:pds:context:target:comet.1p_halley::1.0", "name": ["1P/Halley"], "type": ["Comet"]},
+    {"lidvid": "urn:nasa:pds:context:target:comet.10p_tempel_2::1.0", "name": ["10P/Tempel 2"], "type": ["Comet"]},
+    {"lidvid": "urn:nasa:pds:context:target:comet.c1984_k1_shoemaker::1.0", "name": ["C/1984 K1 (Shoemaker)"],
+     "type": ["Comet"]},
+    {"lidvid": "urn:esa:psa:context:target:star.hd_172167::1.2", "name": ["Vega", "HD 172167"], "type": ["Star"]},
+    {"lidvid": "urn:nasa:pds:context:target:star.alf_lyr::1.0", "name": ["Vega", "alf Lyr"], "type": ["Star"]},
+    {"lidvid": "urn:nasa:pds:context:target:star.eps_gem::1.0", "name": ["Epsilon Geminorum"], "type": ["Star"]},
+    {"lidvid": "urn:nasa:pds:context:target:star.hd_44594::1.0", "name": ["Epsilon Geminorum"], "type": ["Star"]},
+    {"lidvid": "urn:esa:psa:context:target:asteroid.x::1.0", "name": ["Xena"], "type": ["Asteroid"]},
+    {"lidvid": "urn:nasa:pds:context:target:dwarf_planet.x::1.0", "name": ["Xena"], "type": ["Dwarf Planet"]},
+]}
+
+
+@pytest.mark.parametrize(("name", "lid", "written"), [
+    ("TEMPEL 1", "urn:nasa:pds:context:target:comet.9p_tempel_1", "9P/Tempel 1"),
+    ("HALLEY", "urn:nasa:pds:context:target:comet.1p_halley", "1P/Halley"),
+    ("TEMPEL 2 (1873 L1)", "urn:nasa:pds:context:target:comet.10p_tempel_2", "10P/Tempel 2"),
+    ("VEGA", "urn:nasa:pds:context:target:star.alf_lyr", "VEGA"),  # NASA's of ESA's and NASA's
+    ("EPSILON GEMINORUM", None, None),  # two NASA products: ambiguous
+    ("XENA", None, None),  # two agencies, two kinds of body: ambiguous
+    ("SHOEMAKER", None, None),  # a non-periodic comet is never found by a part of its name
+    ("TEMPEL", None, None),  # two periodic comets named Tempel: nothing is guessed
+])
+def test_target_names_of_periodic_comets_and_of_several_agencies(tmp_path, name, lid, written):
+    idx = ContextIndex.load([_write(tmp_path, AGENCIES)])
+    found, _, note, as_written = idx.find("target", [name])
+    assert (found, as_written) == (lid, written), note
+
+
+@pytest.mark.parametrize(("name", "pds4_type"), [
+    ("CALIBRATION IMAGE", "Calibration"),
+    ("SPECTRAL CALIBRATION TARGET", "Calibrator"),
+    ("RADIOMETRIC CALIBRATION SOURCE", "Calibrator"),
+    ("CALIBRATION LAMP", "Calibrator"),
+    ("CALIBRATED", None),  # a word that only begins like it
+])
+def test_calibration_scenes_are_generic_targets(name, pds4_type):
+    assert generic_target_type(name) == pds4_type
+    assert pds4_type is None or pds4_type in TARGET_TYPES

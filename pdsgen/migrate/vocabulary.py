@@ -179,6 +179,9 @@ class ContextIndex:
     spelled: dict[tuple[str, str], str] = field(default_factory=dict)
     #: LID → its upper-case registered names
     names: dict[str, list[str]] = field(default_factory=dict)
+    #: a periodic comet's registered name without its number (``TEMPEL 1`` for ``9P/TEMPEL 1``)
+    #: → [(lid, type, the registered upper-case name)]
+    comets: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, paths: list[Path]) -> ContextIndex:
@@ -204,6 +207,11 @@ class ContextIndex:
                     idx.spelled.setdefault((lid, key), str(n))
                     if key not in idx.names.setdefault(lid, []):
                         idx.names[lid].append(key)
+                    comet = _PERIODIC_COMET.match(key) if kind == "target" else None
+                    if comet is not None:
+                        rest = _PROVISIONAL.sub("", key[comet.end():]).strip()
+                        if rest and not any(c[0] == lid for c in idx.comets.get(rest, [])):
+                            idx.comets.setdefault(rest, []).append((lid, types[0], key))
                     slot = idx.by_name[kind].setdefault(key, [])
                     if (lid, types[0]) not in slot:
                         slot.append((lid, types[0]))
@@ -223,6 +231,7 @@ class ContextIndex:
             hits = self._hits(kind, " ".join(n.upper().split()))
             if within is not None and len(hits) > 1:
                 hits = [h for h in hits if within in h[0].rsplit(":", 1)[-1].split(".")]
+            hits = _one_agency(hits)
             if len(hits) == 1:
                 return hits[0][0], hits[0][1], f"{kind} {n!r} → {hits[0][0]}", n
             if len(hits) > 1:
@@ -230,7 +239,7 @@ class ContextIndex:
                                     f"({', '.join(h[0] for h in hits[:4])}); no reference written"), None
         for n in tried:  # PDS3 spellings of registered names
             for alt in _alternate_names(kind, n):
-                hits = self._hits(kind, alt)
+                hits = _one_agency(self._hits(kind, alt))
                 if len(hits) == 1:
                     return self._as_registered(kind, n, alt, hits[0])
         for n in tried if kind == "target" else []:
@@ -240,6 +249,13 @@ class ContextIndex:
                         if h[0].rsplit(":", 1)[-1].split(".", 1)[-1].startswith(f"{number}_")]
                 if len(hits) == 1:
                     return self._as_registered(kind, n, alt, hits[0])
+        for n in tried if kind == "target" else []:
+            # a periodic comet named without its number (TEMPEL 1 → the one registered 9P/Tempel 1)
+            key = _PROVISIONAL.sub("", " ".join(n.upper().replace("_", " ").split()))
+            comets = self.comets.get(key, []) if not _PERIODIC_COMET.match(key) else []
+            if len(comets) == 1:
+                lid, type_, registered = comets[0]
+                return self._as_registered(kind, n, registered, (lid, type_))
         return None, None, (f"no registered {kind} context product named {' / '.join(map(repr, tried))}; "
                             "no reference written" if tried else f"no {kind} name in the PDS3 label"), None
 
@@ -303,6 +319,17 @@ class ContextIndex:
             if name.startswith(key):
                 found.extend(h for h in hits if h not in found)
         return found
+
+
+def _one_agency(hits: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Hits of one name registered by several agencies as the same kind of thing (Vega:
+    ESA's ``star.hd_172167`` and NASA's ``star.alf_lyr``): NASA PDS's one, when there is
+    exactly one — a PDS3 product is NASA PDS's. Any other several hits stay ambiguous."""
+    if len(hits) > 1 and len({t for _, t in hits}) == 1:
+        nasa = [h for h in hits if h[0].startswith("urn:nasa:pds:")]
+        if len(nasa) == 1 and len({h[0].split(":")[1] for h in hits}) > 1:
+            return nasa
+    return hits
 
 
 #: how a note of a context product found under another spelling of its name begins
@@ -403,6 +430,9 @@ GENERIC_TARGET_TYPES: dict[str, str] = {
     "FLATFIELD": "Calibrator",
     "CALIBRATION LAMP": "Calibrator",
     "CALIBRATION TARGET": "Calibrator",
+    "CALIBRATION PLATE": "Calibrator",
+    "CALIBRATION SOURCE": "Calibrator",
+    "CALIBRATION": "Calibration",  # a name that holds the word (CALIBRATION IMAGE): the type of that name
     "DARK SKY": "Calibration Field",
     "BLANK SKY": "Calibration Field",
     "STARFIELD": "Calibration Field",
@@ -410,7 +440,8 @@ GENERIC_TARGET_TYPES: dict[str, str] = {
 }
 #: phrases of `GENERIC_TARGET_TYPES` that also name the kind inside a longer name
 #: (``JUPITER MAGNETOSPHERE``, ``IO PLASMA TORUS``, ``INTERPLANETARY DUST``)
-_GENERIC_PHRASES = re.compile(r"\b(SOLAR WIND|MAGNETOSPHERE|MAGNETOTAIL|MAGNETOSHEATH|PLASMA TORUS|DUST)\b")
+_GENERIC_PHRASES = re.compile(r"\b(SOLAR WIND|MAGNETOSPHERE|MAGNETOTAIL|MAGNETOSHEATH|PLASMA TORUS|DUST"
+                              r"|CALIBRATION (?:TARGET|LAMP|PLATE|SOURCE)|CALIBRATION)\b")
 
 
 def generic_target_type(name: str) -> str | None:
