@@ -186,10 +186,26 @@ def test_ground_based_product_without_a_mission(tmp_path, ctx_file):
     assert r.status == "failed" and "no MISSION_NAME, INSTRUMENT_HOST_NAME or INSTRUMENT_HOST_ID" in r.reason
 
 
-def test_not_applicable_target_refused_then_given_by_the_map(tmp_path, ctx_file):
+def test_not_applicable_target_is_ancillary_then_observational_with_the_map(tmp_path, ctx_file):
+    """Data that observe no target (TARGET_NAME = "N/A") are a Product_Ancillary, whose
+    Context_Area holds the registered investigation and host and no Target_Identification;
+    with a target from --map the same product is a Product_Observational."""
     label = relabel(tmp_path, TARGET_NAME='"N/A"')
     r = migrate_product(label, options(tmp_path, ctx_file))
-    assert r.status == "failed" and "TARGET_NAME" in r.reason and "target_type" in r.reason
+    t = checked(r, ctx_file)
+    assert t.getroot().tag == f"{{{NS['p']}}}Product_Ancillary"
+    assert texts(t, "//p:product_class") == ["Product_Ancillary"]
+    assert texts(t, "//p:Context_Area/p:Investigation_Area//p:lid_reference") == [
+        "urn:nasa:pds:context:investigation:mission.test_mission"]
+    assert texts(t, "//p:Context_Area/p:Investigation_Area//p:reference_type") == ["ancillary_to_investigation"]
+    assert texts(t, "//p:Observing_System_Component/p:name") == ["TEST SPACECRAFT", "TEST CAMERA"]
+    assert texts(t, "//p:Target_Identification") == []
+    assert len(t.xpath("//p:File_Area_Ancillary/p:Table_Binary", namespaces=NS)) == 1
+    assert any("Product_Ancillary" in n for n in r.notes)
+    # nothing named at all: a Context_Area of the times alone
+    bare = relabel(tmp_path / "bare", TARGET_NAME=None, MISSION_NAME=None, INSTRUMENT_HOST_NAME=None, INSTRUMENT_NAME=None)
+    t = checked(migrate_product(bare, options(tmp_path, ctx_file)), ctx_file)
+    assert t.xpath("//p:Context_Area/*[not(self::p:comment or self::p:Time_Coordinates)]", namespaces=NS) == []
     m = tmp_path / "map.toml"
     m.write_text('[keywords]\nTARGET_NAME = "LAB SOURCE"\n[context]\ntarget_type = "Calibrator"\n')
     r = migrate_product(label, options(tmp_path, ctx_file, mapping=MigrationMap.load(m)))

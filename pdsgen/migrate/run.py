@@ -158,7 +158,11 @@ def _time(text: str | None) -> str | None:
         return None
 
 
-def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, Any]:
+def _context(product: Product, opts: MigrateOptions, notes: Notes, *, required: bool = True) -> dict[str, Any]:
+    """The Investigation_Area, Observing_System and Target_Identification of the new label
+    from the PDS3 names. ``required`` (an observational product): each is required, and
+    what cannot be referenced or typed is refused; otherwise (a Context_Area, all optional)
+    what cannot be written is left out with a note."""
     m, ctx = opts.mapping, opts.mapping.context
     files = tuple(opts.context_products) or tuple(str(p) for p in default_context_files())
     idx = context_index(files) if files else ContextIndex({})
@@ -210,7 +214,9 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
             inv_lid, (inv_name, inv_type) = NO_SPECIFIC_INVESTIGATION, known
             notes.add(f"no MISSION_NAME and no registered instrument host: Investigation_Area references the "
                       f"registered {inv_name!r} ({NO_SPECIFIC_INVESTIGATION})")
-    if inv_lid is None:
+    if inv_lid is None and not required:
+        notes.add("no registered investigation: the Context_Area has no Investigation_Area")
+    elif inv_lid is None:
         # PDS4's Investigation_Area requires an Internal_Reference (schema: 1..n): no
         # investigation LID is ever invented, so a team gives the registered one
         tried = " / ".join(repr(n) for n in (mission, host_name, host_id) if n) or "none (no MISSION_NAME, " \
@@ -221,11 +227,12 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
                                '"urn:nasa:pds:context:investigation:<type>.<name>" (validate checks it is registered)')
     if not targets and "target" not in ctx:
         notes.add("no target name in the PDS3 label")
+    if not targets and "target" not in ctx and required:
         raise UnsupportedError("the PDS3 label names no TARGET_NAME (or N/A, UNK …); PDS4's Target_Identification "
                                'needs one: give [keywords] TARGET_NAME = "..." in --map, with [context] target = '
                                '"<registered target LID>" or target_type = "<PDS4 target type>"')
     found_targets = []
-    for target in list[str | None](targets) or [None]:
+    for target in list[str | None](targets) or ([None] if required or "target" in ctx else []):
         tgt_lid, tgt_type, tgt_name = pick("target", [target] if target else [])
         tgt_type = ctx.get("target_type") or (tgt_type if tgt_type != "N/A" else None)
         if not tgt_type and target:
@@ -235,6 +242,10 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
             if tgt_type:
                 notes.add(f"target {target!r}: no registered context product; Target_Identification written "
                           f"with type {tgt_type!r} (generic target) and no Internal_Reference")
+        if not tgt_type and not required:
+            notes.add(f"target {target!r}: no registered context product and no generic target: no "
+                      "Target_Identification written")
+            continue
         if not tgt_type:
             raise UnsupportedError(f"target {target!r} has no registered context product and is no generic target "
                                    "(HELIOSPHERE, DUST, SKY …), so its PDS4 type is unknown; give [context] "
@@ -252,11 +263,11 @@ def _context(product: Product, opts: MigrateOptions, notes: Notes) -> dict[str, 
         if inst_label:
             observing.append({"name": inst_label, "type": "Instrument", "lid": inst_lid,
                               "reference_type": "is_instrument"})
-    if not observing:
+    if not observing and required:
         raise UnsupportedError("the PDS3 label names no instrument or host (Observing_System needs one)")
     # (the type validate compares with the registered one; a mission when the list says nothing)
     return {"investigations": [{"name": inv_name, "type": inv_type if inv_type and inv_type != "N/A" else "Mission",
-                                "lid": inv_lid}],
+                                "lid": inv_lid}] if inv_lid else [],
             "observing_system": observing,
             "targets": found_targets}
 
@@ -560,6 +571,13 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     title = m.product.get("title") or _keyword(product, m, "PRODUCT_NAME", "TITLE") or " ".join(
         x for x in (data_set_id, product_id) if x)
     cls = product_class([d for objects in by_file.values() for d in objects])
+    if cls == "Product_Observational" and not _keywords(product, m, "TARGET_NAME") and "target" not in m.context:
+        # data that observe no target (calibration, geometry, index tables …) are PDS4's ancillary
+        # products, whose Context_Area needs neither a target nor an investigation
+        cls = "Product_Ancillary"
+        notes.add("no TARGET_NAME (or N/A, UNK …): data that observe no target are migrated as a "
+                  "Product_Ancillary; give [keywords] TARGET_NAME (and [context] target or target_type) in "
+                  "--map for a Product_Observational")
     level = m.product.get("processing_level")
     if level is None and cls == "Product_Observational":
         found = _LEVEL.search((data_set_id or "").upper())
@@ -576,7 +594,7 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     # a product of several data sets (DATA_SET_ID = {"A", "B"}) names each
     ref = f"PDS3 product DATA_SET_ID = {', '.join(_keywords(product, m, 'DATA_SET_ID')) or 'N/A'}, PRODUCT_ID = {product_id}"
     try:
-        ctx = _context(product, opts, notes)
+        ctx = _context(product, opts, notes, required=cls != "Product_Ancillary")
     except UnsupportedError as exc:
         if cls == "Product_Observational":
             raise
@@ -823,7 +841,7 @@ def _warm(opts: MigrateOptions) -> None:
 
         unit_vocabulary()
         env = label_environment(opts.templates_dir)
-        for cls in ("Product_Observational", "Product_Document", "Product_Browse"):
+        for cls in ("Product_Observational", "Product_Ancillary", "Product_Document", "Product_Browse"):
             env.get_template(TEMPLATE.format(product_class=cls))
         files = tuple(opts.context_products) or tuple(str(p) for p in default_context_files())
         if files:
