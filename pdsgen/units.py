@@ -84,6 +84,9 @@ WORDS: dict[str, str] = {
     "khz": "kHz",
     "nt": "nT",
     "gauss": "G",
+    "millibar": "mbar",  # Mars and Venus meteorology (Viking, Pathfinder, Pioneer Venus)
+    "millibars": "mbar",
+    "pascals": "Pa",
     "mm": "mm",
     "rad": "rad",
     "sr": "sr",

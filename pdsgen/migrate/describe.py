@@ -115,6 +115,24 @@ def _unit(text: str | None, units: dict[str, str]) -> tuple[str | None, str | No
 _REAL_IN_INTEGER = "real number in an integer field"
 
 
+def _time_of_day(flat: np.ndarray) -> np.ndarray:
+    """Which byte strings of ``flat`` (stripped, non-blank) are times of day as PDS4's
+    ASCII_Time takes them — ``hh:mm``, ``hh:mm:ss``, ``hh:mm:ss.fff``, each with an optional
+    ``Z`` — vectorised over the byte matrix."""
+    width = max(flat.dtype.itemsize, 10)
+    b = np.frombuffer(np.ascontiguousarray(flat.astype(f"S{width}")).tobytes(), np.uint8).reshape(-1, width)
+    length = np.char.str_len(flat)
+    core = length - (b[np.arange(len(b)), np.maximum(length - 1, 0)] == ord("Z"))
+    digit = (b >= ord("0")) & (b <= ord("9"))
+    num = (b.astype(np.int16) - ord("0"))
+    ok = digit[:, [0, 1, 3, 4]].all(1) & (b[:, 2] == ord(":")) & (num[:, 0] * 10 + num[:, 1] <= 23)
+    ok &= num[:, 3] <= 5
+    secs = (core >= 8) & (b[:, 5] == ord(":")) & digit[:, 6] & digit[:, 7] & (num[:, 6] * 10 + num[:, 7] <= 60)
+    pos = np.arange(width)
+    frac = (core >= 10) & (b[:, 8] == ord(".")) & (digit | (pos < 9) | (pos >= core[:, None])).all(1)
+    return ok & ((core == 5) | (secs & ((core == 8) | frac)))
+
+
 def _date_type(base: str, values: np.ndarray, where: str, notes: Notes) -> str:
     """PDS3 DATE/TIME text → the PDS4 calendar (``_YMD``) or day-of-year (``_DOY``) type,
     decided from the values (PDS3 allows both forms under one type): the date part holds
@@ -135,8 +153,12 @@ def _date_type(base: str, values: np.ndarray, where: str, notes: Notes) -> str:
             return f"{base}_YMD"
         if (dashes == 1).all():
             return f"{base}_DOY"
+        if base == "ASCII_Date_Time" and _time_of_day(flat).all():
+            return "ASCII_Time"  # a PDS3 TIME column of times of day (``03:15:42.5``, lightcurves, landers)
         # a placeholder (UNK, N/A) or a value of the other form: the first unlike the most common
         odd = dashes != np.bincount(dashes).argmax()
+        if not odd.any():  # every value of one form, none a PDS4 date-time (``1998``, ``12:00:00 UT``)
+            odd = np.ones(flat.shape, bool)
     notes.add(f"{where}: date/time values that no PDS4 date type takes (e.g. "
               f"{flat[odd][0].decode('ascii', 'replace')!r}): described as ASCII_String (same text)")
     return "ASCII_String"
@@ -617,13 +639,20 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
     character = obj.layout == "fixed_character"
     if character and obj.details.get("separator") in _SEPARATOR_NAMES:
         return _separated_table(obj, notes=notes, units=units, **kw)
+    if character and obj.details.get("line_ends") is False:
+        # records back to back with no line end (FITS ASCII table extensions): a Table_Character
+        # needs CR LF or LF after each record; a Table_Binary of PDS4's ASCII field types is the same bytes
+        character = False
+        notes.add(f"{where}: ASCII records with no line end (back to back): described as a Table_Binary "
+                  "whose fields have PDS4's ASCII data types")
     if obj.record_length is None:
         raise UnsupportedError(f"{where}: the label gives no ROW_BYTES")
     fields = _unique_names(obj, notes)
     values_end = obj.record_length - (_line_end_bytes(obj) if character else 0)
     items, nf, ng = _items(_tree(_within_line(obj, fields, notes) if character else fields), 0, delimited=False,
                            allowed=CHARACTER_TYPES if character else BINARY_FIELD_TYPES, where=where,
-                           notes=notes, units=units, raw_text=_raw_text(obj) if character else None,
+                           notes=notes, units=units,
+                           raw_text=_raw_text(obj) if obj.layout == "fixed_character" else None,
                            bounds=(0, values_end), **kw)
     delim = str(obj.details.get("record_delimiter") or "")
     if character and delim not in _RECORD_DELIMITERS:

@@ -310,9 +310,11 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     obj.size = rows * obj.record_length
     if ascii_table:  # may find the records longer than the label says (ROW_BYTES without the line end)
         obj.details["record_delimiter"] = _sniff_delimiter(obj)
+        if _no_line_ends(obj):
+            obj.details["line_ends"] = False
     # where a row's values end: ROW_BYTES, less an ASCII row's line end unless suffix bytes follow
-    values_end = row_bytes if not ascii_table or suffix else obj.record_length - prefix - (
-        1 if obj.details["record_delimiter"] == "line-feed" else 2)
+    values_end = row_bytes if not ascii_table or suffix or obj.details.get("line_ends") is False else (
+        obj.record_length - prefix - (1 if obj.details["record_delimiter"] == "line-feed" else 2))
     items = _last_column_bytes(obj, items, values_end)
     fields: list[Field] = []
     _columns(obj, items, prefix, (), (), (), ascii_table, fields, label)
@@ -380,6 +382,24 @@ def _sniff_delimiter(obj: DataObject) -> str:
                 break
     end2 = head[max(n - 2, 0):n]
     return "line-feed" if end2[-1:] == b"\n" and end2[:1] != b"\r" else "carriage-return line-feed"
+
+
+def _no_line_ends(obj: DataObject) -> bool:
+    """An ASCII table whose records hold no CR or LF at all (a FITS ASCII table extension,
+    records back to back): only looked at when the first record does not end in LF."""
+    n, rows = obj.record_length or 0, obj.records or 0
+    if not n or not rows:
+        return False
+    try:
+        with open(obj.file, "rb") as fh:
+            fh.seek(obj.offset)
+            if fh.read(n)[-1:] == b"\n":
+                return False
+            fh.seek(obj.offset)
+            region = fh.read(n * rows)
+    except (OSError, ValueError):
+        return False
+    return len(region) == n * rows and b"\n" not in region and b"\r" not in region
 
 
 def _all_character(items: list[tuple[str, Any]]) -> bool:
@@ -631,6 +651,13 @@ def _image(obj: DataObject, d: PVLObject) -> None:
     etype = _element_type(obj, label_type, container)
     _array_common(obj, d, etype, label_type)
     obj.special_constants = _constants(d, etype, container)
+    # ISIS-made images (HiRISE RDRs, isis2pds exports) give ISIS's special pixels as the
+    # QUBE core keywords on the IMAGE (CORE_NULL = 0, CORE_HIGH_REPR_SATURATION = 1023 …)
+    for key, name in _CORE_SPECIALS.items():
+        if key in d and name not in obj.special_constants:
+            v = _constants(PVLObject([("MISSING_CONSTANT", d[key])]), etype, container).get("missing_constant")
+            if v is not None:
+                obj.special_constants[name] = v
     per_band = _band_constants(obj, d, bands, etype, container)
     if per_band:
         # Different constants per band do not fit the model's one value per name: they
@@ -638,7 +665,15 @@ def _image(obj: DataObject, d: PVLObject) -> None:
         for name in per_band:
             obj.special_constants.pop(name, None)
         obj.details["band_special_constants"] = per_band
-    storage = pds3_types.clean_type(d.get("BAND_STORAGE_TYPE", "BAND_SEQUENTIAL"))
+    said = pds3_types.clean_type(_value(d.get("BAND_STORAGE_TYPE")) or "BAND_SEQUENTIAL")
+    storage = _BAND_STORAGE.get(said)
+    if storage is None:
+        if bands > 1:  # guessing an order would give wrong samples
+            raise _err(obj, f"BAND_STORAGE_TYPE {said!r} is not a band storage PDS3 defines "
+                            "(BAND_SEQUENTIAL, LINE_INTERLEAVED, SAMPLE_INTERLEAVED)")
+        storage = "BAND_SEQUENTIAL"
+    elif storage != said:
+        obj.warn(f"BAND_STORAGE_TYPE {said} read as {storage}", code="band_storage_spelling")
     if bands > 1 and storage == "LINE_INTERLEAVED":
         axes = [Axis("LINE", lines), Axis("BAND", bands), Axis("SAMPLE", samples)]
     elif bands > 1 and storage == "SAMPLE_INTERLEAVED":
@@ -818,6 +853,17 @@ def _collection(obj: DataObject, d: PVLObject, label: Path) -> None:
     obj.record_length = nbytes
     obj.size = nbytes
     obj.fields = fields
+
+
+#: BAND_STORAGE_TYPE spellings of real labels → the PDS3 standard's three values
+_BAND_STORAGE = {
+    "BAND_SEQUENTIAL": "BAND_SEQUENTIAL", "BSQ": "BAND_SEQUENTIAL", "N/A": "BAND_SEQUENTIAL",
+    "LINE_INTERLEAVED": "LINE_INTERLEAVED", "BAND_INTERLEAVED_BY_LINE": "LINE_INTERLEAVED", "BIL": "LINE_INTERLEAVED",
+    "LINE_INTERLEAVED_BY_BAND": "LINE_INTERLEAVED",
+    "SAMPLE_INTERLEAVED": "SAMPLE_INTERLEAVED", "BAND_INTERLEAVED_BY_PIXEL": "SAMPLE_INTERLEAVED",
+    "BAND_INTERLEAVED_BY_SAMPLE": "SAMPLE_INTERLEAVED", "PIXEL_INTERLEAVED": "SAMPLE_INTERLEAVED",
+    "BIP": "SAMPLE_INTERLEAVED",
+}
 
 
 # --- QUBE ---------------------------------------------------------------------------------
