@@ -1170,3 +1170,96 @@ def test_ascii_table_rows_padded_with_a_blank_before_lf(tmp_path, ctx_file):
     r, t = migrated(tmp_path, ctx_file, {"A.TAB": "".join(x + "\n" for x in recs), "A.LBL": lbl}, "A.LBL")
     assert texts(t, "//p:Table_Character/p:Record_Character/p:record_delimiter") in (["Line-Feed"], [])
     assert values(pds4_read(r.pds4_label)["TABLE"], "V") == [1.5, -2.25, 1000.0]
+
+
+def test_trimmed_trailing_blanks_of_a_last_character_column(tmp_path, ctx_file):
+    """PPI / SBN ASCII tables whose last CHARACTER column (a comment) had its trailing
+    blanks trimmed, so lines vary in length while every other column is at its START_BYTE.
+    Refused: PDS4 Table_Character records all have record_length bytes and no PDS4
+    delimited table separates fields by blanks; the reader names the shortfall."""
+    recs = ["2001-01-01T00:00:00  12.50 quiet", "2001-01-01T00:01:00  13.25 storm onset", "2001-01-01T00:02:00   1.00"]
+    cols = col("UTC", "TIME", 1, 19) + col("KP", "ASCII_REAL", 21, 6) + col("NOTE", "CHARACTER", 28, 12)
+    lbl = table_label("TRIM_1", cols, file="A.TAB", rows=3, row_bytes=41, fmt="ASCII", stream=True)
+    r = product(tmp_path, ctx_file, {"A.TAB": "".join(x + "\r\n" for x in recs), "A.LBL": lbl}, "A.LBL")
+    assert r.status == "failed"
+    assert r.reason.endswith("A.TAB: object 'TABLE': file is shorter than the label says: object needs bytes "
+                             "0..123 but the file has 102 bytes")
+    assert not (tmp_path / "out" / "A.xml").exists()
+
+
+def test_fortran_overflow_stars_in_a_real_column(tmp_path, ctx_file):
+    """Fortran-written tables where a value overflowed its F format (``*********``): the
+    column is text (pds4_tools would fail converting the stars), with a note."""
+    recs = [f"{i:3d} {v}" for i, v in [(1, "   12.500"), (2, "*********"), (3, "   -1.250")]]
+    cols = col("I", "ASCII_INTEGER", 1, 3) + col("V", "ASCII_REAL", 5, 9, '    FORMAT = "F9.3"\n')
+    r, t = migrated(tmp_path, ctx_file, *ascii_product("STAR_1", recs, cols))
+    assert texts(t, "//p:Field_Character[p:name='V']/p:data_type") == ["ASCII_String"]
+    assert any("'*********'" in n for n in r.notes)
+    assert strings(pds4_read(r.pds4_label)["TABLE"], "V") == ["12.500", "*********", "-1.250"]
+
+
+def test_fits_primary_cube_of_three_bands(tmp_path, ctx_file):
+    """FITS cube (NAXIS3 = 3) described as an IMAGE of 3 bands, band sequential, by record."""
+    cube = (np.arange(3 * 2 * 4).reshape(3, 2, 4) * 0.5).astype(">f4")
+    lbl = ident("CUBE_1") + """RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 2880
+FILE_RECORDS = 2
+^HEADER = ("C.FIT", 1)
+^IMAGE = ("C.FIT", 2)
+OBJECT = HEADER
+  HEADER_TYPE = FITS
+  BYTES = 2880
+END_OBJECT = HEADER
+OBJECT = IMAGE
+  LINES = 2
+  LINE_SAMPLES = 4
+  BANDS = 3
+  BAND_STORAGE_TYPE = BAND_SEQUENTIAL
+  SAMPLE_TYPE = IEEE_REAL
+  SAMPLE_BITS = 32
+END_OBJECT = IMAGE
+END
+"""
+    data = fits_block("SIMPLE  =                    T", "NAXIS   =                    3") + pad2880(cube.tobytes())
+    r, t = migrated(tmp_path, ctx_file, {"C.FIT": data, "C.LBL": lbl}, "C.LBL")
+    assert texts(t, "//p:Array_3D_Image/p:Axis_Array/p:axis_name") == ["Band", "Line", "Sample"]
+    assert np.asarray(pds4_read(r.pds4_label)["IMAGE"].data).tolist() == cube.tolist()
+
+
+def test_vax_real_image_is_refused_naming_the_type(tmp_path, ctx_file):
+    """Viking Orbiter / early Voyager processed images in VAX_REAL: PDS4 has no VAX real
+    type and migration never rewrites data, so the product is refused naming the type."""
+    lbl = ident("VAXR_1") + """^IMAGE = "V.IMG"
+OBJECT = IMAGE
+  LINES = 2
+  LINE_SAMPLES = 2
+  SAMPLE_TYPE = VAX_REAL
+  SAMPLE_BITS = 32
+END_OBJECT = IMAGE
+END
+"""
+    r = product(tmp_path, ctx_file, {"V.IMG": bytes(16), "V.LBL": lbl}, "V.LBL")
+    assert (r.status, r.reason) == ("failed", "object 'IMAGE': PDS3 data type 'VAX_REAL' has no PDS4 data type "
+                                    "(VAX/IBM reals, binary BOOLEAN and LSB bit strings cannot be described without "
+                                    "rewriting the data)")
+
+
+def test_unknown_band_storage_type_of_several_bands_is_refused(tmp_path, ctx_file):
+    """A BAND_STORAGE_TYPE that names no order PDS3 defines, over several bands: refused
+    (before: read as band sequential whatever the bytes were)."""
+    lbl = ident("BST_2") + """^IMAGE = "B.IMG"
+OBJECT = IMAGE
+  LINES = 1
+  LINE_SAMPLES = 2
+  BANDS = 2
+  BAND_STORAGE_TYPE = INTERLEAVED
+  SAMPLE_TYPE = UNSIGNED_INTEGER
+  SAMPLE_BITS = 8
+END_OBJECT = IMAGE
+END
+"""
+    r = product(tmp_path, ctx_file, {"B.IMG": bytes(4), "B.LBL": lbl}, "B.LBL")
+    assert r.status == "failed"
+    assert r.reason.startswith("object 'IMAGE' cannot be read: ")
+    assert r.reason.endswith("B.IMG: object 'IMAGE': BAND_STORAGE_TYPE 'INTERLEAVED' is not a band storage PDS3 "
+                             "defines (BAND_SEQUENTIAL, LINE_INTERLEAVED, SAMPLE_INTERLEAVED)")
