@@ -1263,3 +1263,72 @@ END
     assert r.reason.startswith("object 'IMAGE' cannot be read: ")
     assert r.reason.endswith("B.IMG: object 'IMAGE': BAND_STORAGE_TYPE 'INTERLEAVED' is not a band storage PDS3 "
                              "defines (BAND_SEQUENTIAL, LINE_INTERLEAVED, SAMPLE_INTERLEAVED)")
+
+
+# --------------------------------------------------------------------------- value spellings
+
+
+def test_integer_column_beyond_64_bits_is_text(tmp_path, ctx_file):
+    """A spacecraft clock written as a 23-digit ASCII_INTEGER (more than int64 holds): the
+    PDS3 reading cannot hold the numbers (masked, a warning); the column is described as
+    ASCII_String with the same text. Before: the read-back refused it ("masked vs '1234…'")."""
+    big = [12345678901234567890123, 12345678901234567890124]
+    recs, cols = ascii_rows([("SCLK", "ASCII_INTEGER", "23d", ""), ("N", "ASCII_INTEGER", "2d", "")],
+                            [(big[0], 1), (big[1], 2)], sep=" ")
+    r, t = migrated(tmp_path, ctx_file, *ascii_product("BIG_1", recs, cols))
+    assert texts(t, "//p:Field_Character[p:name='SCLK']/p:data_type") == ["ASCII_String"]
+    assert [int(x) for x in strings(pds4_read(r.pds4_label)["TABLE"], "SCLK")] == big
+
+
+def test_reals_with_a_leading_or_trailing_point(tmp_path, ctx_file):
+    """Fortran list-directed reals written ``.5`` and ``10.`` (no digit before or after the
+    point): PDS4 ASCII_Real takes both."""
+    recs = ["   .5  5.", "-.25  10."]
+    cols = col("A", "ASCII_REAL", 1, 5) + col("B", "ASCII_REAL", 7, 3)
+    r, t = migrated(tmp_path, ctx_file, *ascii_product("DOT_1", recs, cols))
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert values(s, "A") == [0.5, -0.25]
+    assert values(s, "B") == [5.0, 10.0]
+
+
+def test_times_with_nanoseconds_are_text_and_leap_seconds_stay_times(tmp_path, ctx_file):
+    """TIME columns with 9 fraction digits (nanosecond clocks; PDS4 date-times take at most
+    6: before, the label failed validation) are ASCII_String with a note; a leap second
+    (``23:59:60.500``) is a valid PDS4 date-time."""
+    recs = ["2015-01-01T00:00:00.123456789,1998-12-31T23:59:60.500", "2015-01-01T00:00:00.223456789,1999-01-01T00:00:00.000"]
+    cols = col("T_NS", "TIME", 1, 29) + col("T_LEAP", "TIME", 31, 23)
+    r, t = migrated(tmp_path, ctx_file, *ascii_product("NS_1", recs, cols))
+    assert texts(t, "//p:Field_Character/p:data_type") == ["ASCII_String", "ASCII_Date_Time_YMD"]
+    assert any("'2015-01-01T00:00:00.123456789'" in n for n in r.notes)
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert strings(s, "T_NS") == ["2015-01-01T00:00:00.123456789", "2015-01-01T00:00:00.223456789"]
+
+
+def test_tab_inside_a_character_column(tmp_path, ctx_file):
+    """A CHARACTER column holding a horizontal tab (hand-typed observing logs)."""
+    recs = ["a\tb   ,1", "cc  d ,2"]
+    cols = col("T", "CHARACTER", 1, 6) + col("N", "ASCII_INTEGER", 8, 1)
+    r, t = migrated(tmp_path, ctx_file, *ascii_product("TAB_1", recs, cols))
+    assert strings(pds4_read(r.pds4_label)["TABLE"], "T") == ["a\tb", "cc  d"]
+
+
+def test_band_sequential_bands_with_line_prefixes(tmp_path, ctx_file):
+    """Band-sequential bands whose every stored line carries a prefix (Voyager/Mariner
+    multi-filter products): a Table_Binary of bands × lines records."""
+    cube = np.arange(2 * 3 * 4, dtype="u1").reshape(2, 3, 4)
+    lines = np.concatenate([np.full((2, 3, 2), 255, "u1"), cube], axis=2)
+    lbl = ident("BP_1") + """^IMAGE = "B.IMG"
+OBJECT = IMAGE
+  LINES = 3
+  LINE_SAMPLES = 4
+  BANDS = 2
+  BAND_STORAGE_TYPE = BAND_SEQUENTIAL
+  LINE_PREFIX_BYTES = 2
+  SAMPLE_TYPE = UNSIGNED_INTEGER
+  SAMPLE_BITS = 8
+END_OBJECT = IMAGE
+END
+"""
+    r, t = migrated(tmp_path, ctx_file, {"B.IMG": lines.tobytes(), "B.LBL": lbl}, "B.LBL")
+    assert texts(t, "//p:Table_Binary/p:records") == ["6"]
+    assert np.asarray(pds4_read(r.pds4_label)["IMAGE"]["SAMPLE"]).tolist() == cube.reshape(6, 4).tolist()

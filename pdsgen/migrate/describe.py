@@ -144,6 +144,8 @@ def _date_type(base: str, values: np.ndarray, where: str, notes: Notes) -> str:
     flat = flat[np.char.str_len(flat) > 0]
     dashes = np.char.count(np.char.partition(flat, b"T")[:, 0], b"-")
     odd = (np.char.count(flat, b" ") + np.char.count(flat, b"/")) > 0
+    # PDS4 date-times take at most 6 digits of a second's fraction (nanosecond clocks write 9)
+    odd |= np.char.str_len(np.char.rstrip(np.char.partition(flat, b".")[:, 2], b"Z")) > 6
     if base == "ASCII_Date" and flat.size and (np.char.find(flat, b"T") > 0).all():
         base = "ASCII_Date_Time"  # a DATE column holding date-times (a frequent label slip)
         notes.add(f"{where}: a PDS3 DATE column holding date-times (e.g. {flat[0].decode('ascii', 'replace')!r}): "

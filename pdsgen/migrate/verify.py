@@ -73,6 +73,15 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _beyond_int64(text: str) -> bool:
+    """``text`` is an integer outside int64 (the PDS3 reader masks it, not a wrong number)."""
+    try:
+        n = int(text)
+    except ValueError:
+        return False
+    return not -(2 ** 63) <= n < 2 ** 63
+
+
 def _numbers_as_text_difference(a: np.ndarray, b: np.ndarray) -> str | None:
     """A PDS3 numeric column (``a``, masked where its text is not a number: blank, ``N/A``)
     against the same cells described as text (``b``): each unmasked value equals its text
@@ -89,7 +98,10 @@ def _numbers_as_text_difference(a: np.ndarray, b: np.ndarray) -> str | None:
     except (ValueError, OverflowError) as exc:
         return f"text that the PDS3 reading took as numbers does not read as numbers: {exc}"
     eq[~masked] = (read == values[~masked]) | (np.isnan(read) & np.isnan(values[~masked].astype(np.float64)))
-    numbers = [t for t in np.unique(text[masked]).tolist() if _is_number(t)]  # of few distinct spellings
+    # of few distinct spellings; an integer column's masked text may be an integer int64 cannot
+    # hold (a 20-digit clock count): no PDS3 number to compare, the text keeps it
+    numbers = [t for t in np.unique(text[masked]).tolist()
+               if _is_number(t) and not (values.dtype.kind in "iu" and _beyond_int64(t))]
     eq[masked] = ~np.isin(text[masked], np.array(numbers, dtype=text.dtype))
     if eq.all():
         return None
