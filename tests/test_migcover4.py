@@ -1332,3 +1332,37 @@ END
     r, t = migrated(tmp_path, ctx_file, {"B.IMG": lines.tobytes(), "B.LBL": lbl}, "B.LBL")
     assert texts(t, "//p:Table_Binary/p:records") == ["6"]
     assert np.asarray(pds4_read(r.pds4_label)["IMAGE"]["SAMPLE"]).tolist() == cube.reshape(6, 4).tolist()
+
+
+def test_ihw_style_80_byte_card_images_without_line_ends(tmp_path, ctx_file):
+    """IHW / early SBN tape-image files: ASCII tables of 80-byte card images one after the
+    other, no line ends, trailing blanks in each card, ^TABLE by record after a card of
+    header text. Described as a Table_Binary of ASCII fields (like FITS ASCII tables)."""
+    cards = [f"{jd:13.5f}{ra:10.5f}{dec:10.5f}{m:6.2f}".ljust(80) for jd, ra, dec, m in
+             [(2446470.5, 334.12345, -10.5, 4.25), (2446471.5, 335.0, -11.25, 4.5)]]
+    cols = (col("JD", "ASCII_REAL", 1, 13) + col("RA", "ASCII_REAL", 14, 10, '    UNIT = "DEGREE"\n')
+            + col("DEC", "ASCII_REAL", 24, 10, '    UNIT = "DEGREE"\n') + col("MAG", "ASCII_REAL", 34, 6))
+    lbl = ident("IHW_AST_1") + f"""RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 80
+FILE_RECORDS = 3
+^HEADER = ("A.DAT", 1)
+^TABLE = ("A.DAT", 2)
+OBJECT = HEADER
+  HEADER_TYPE = TEXT
+  BYTES = 80
+END_OBJECT = HEADER
+OBJECT = TABLE
+  INTERCHANGE_FORMAT = ASCII
+  ROWS = 2
+  ROW_BYTES = 80
+  COLUMNS = 4
+{cols}END_OBJECT = TABLE
+END
+"""
+    data = "IHW ASTROMETRY NETWORK  COMET HALLEY".ljust(80) + "".join(cards)
+    r, t = migrated(tmp_path, ctx_file, {"A.DAT": data, "A.LBL": lbl}, "A.LBL")
+    assert texts(t, "//p:Table_Binary/p:offset") == ["80"]
+    assert texts(t, "//p:Field_Binary/p:data_type") == ["ASCII_Real"] * 4
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert values(s, "RA") == [334.12345, 335.0]
+    assert values(s, "MAG") == [4.25, 4.5]
