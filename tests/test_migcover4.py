@@ -23,7 +23,15 @@ import pytest
 from test_migrate import CONTEXT, ident, texts
 from test_migrate_kinds import pds4_read
 from test_migrate_realworld import col, migrated, product, table_label
-from test_migrate_realworld2 import ascii_product, ascii_rows, bcols, binary, pds4_raw, strings, values
+from test_migrate_realworld2 import (
+    ascii_product,
+    ascii_rows,
+    bcols,
+    binary,
+    pds4_raw,
+    strings,
+    values,
+)
 
 import pdsgen
 
@@ -1175,15 +1183,20 @@ def test_ascii_table_rows_padded_with_a_blank_before_lf(tmp_path, ctx_file):
 def test_trimmed_trailing_blanks_of_a_last_character_column(tmp_path, ctx_file):
     """PPI / SBN ASCII tables whose last CHARACTER column (a comment) had its trailing
     blanks trimmed, so lines vary in length while every other column is at its START_BYTE.
-    Refused: PDS4 Table_Character records all have record_length bytes and no PDS4
-    delimited table separates fields by blanks; the reader names the shortfall."""
+    pdsgen's PDS3 reader reads it line by line; migration refuses it: PDS4 Table_Character
+    records all have record_length bytes and no PDS4 delimited table separates fields by
+    blanks (before: refused with the file-size error of a by-product read)."""
     recs = ["2001-01-01T00:00:00  12.50 quiet", "2001-01-01T00:01:00  13.25 storm onset", "2001-01-01T00:02:00   1.00"]
     cols = col("UTC", "TIME", 1, 19) + col("KP", "ASCII_REAL", 21, 6) + col("NOTE", "CHARACTER", 28, 12)
     lbl = table_label("TRIM_1", cols, file="A.TAB", rows=3, row_bytes=41, fmt="ASCII", stream=True)
     r = product(tmp_path, ctx_file, {"A.TAB": "".join(x + "\r\n" for x in recs), "A.LBL": lbl}, "A.LBL")
-    assert r.status == "failed"
-    assert r.reason.endswith("A.TAB: object 'TABLE': file is shorter than the label says: object needs bytes "
-                             "0..123 but the file has 102 bytes")
+    assert (r.status, r.reason) == ("failed", "object 'TABLE': 3 of 3 lines are not 39-byte records ending "
+                                    "b'\\r\\n' (lines of varying length, e.g. trimmed trailing blanks); PDS4 "
+                                    "Table_Character records are all record_length bytes and Table_Delimited takes "
+                                    "only comma, tab, semicolon or vertical-bar delimiters")
+    # pdsgen's PDS3 reading of it (line by line, padded) is what the refusal is about
+    table = pdsgen.open(tmp_path / "in" / "A.LBL")["TABLE"].data
+    assert [x.decode() for x in table["NOTE"]] == ["quiet", "storm onset", ""]
     assert not (tmp_path / "out" / "A.xml").exists()
 
 

@@ -355,7 +355,7 @@ def lines_matrix(obj: DataObject, *, quiet: bool = False) -> np.ndarray | None:
     if len(odd) and not quiet:
         obj.warn(f"{len(odd)} of {n} lines are not {data_length}-byte records ending {ending!r}: read line "
                  f"by line, short lines padded with blanks", record=int(odd[0]) + 1, count=len(odd),
-                 value=f"{int(lengths[odd[0]])} bytes")
+                 value=f"{int(lengths[odd[0]])} bytes", code="lines_not_records")
     return out
 
 

@@ -124,13 +124,14 @@ def _time_of_day(flat: np.ndarray) -> np.ndarray:
     length = np.char.str_len(flat)
     core = length - (b[np.arange(len(b)), np.maximum(length - 1, 0)] == ord("Z"))
     digit = (b >= ord("0")) & (b <= ord("9"))
-    num = (b.astype(np.int16) - ord("0"))
+    num = b.astype(np.int16) - ord("0")
     ok = digit[:, [0, 1, 3, 4]].all(1) & (b[:, 2] == ord(":")) & (num[:, 0] * 10 + num[:, 1] <= 23)
     ok &= num[:, 3] <= 5
     secs = (core >= 8) & (b[:, 5] == ord(":")) & digit[:, 6] & digit[:, 7] & (num[:, 6] * 10 + num[:, 7] <= 60)
     pos = np.arange(width)
     frac = (core >= 10) & (b[:, 8] == ord(".")) & (digit | (pos < 9) | (pos >= core[:, None])).all(1)
-    return ok & ((core == 5) | (secs & ((core == 8) | frac)))
+    out: np.ndarray = ok & ((core == 5) | (secs & ((core == 8) | frac)))
+    return out
 
 
 def _date_type(base: str, values: np.ndarray, where: str, notes: Notes) -> str:
@@ -641,6 +642,11 @@ def describe_table(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> d
     character = obj.layout == "fixed_character"
     if character and obj.details.get("separator") in _SEPARATOR_NAMES:
         return _separated_table(obj, notes=notes, units=units, **kw)
+    uneven = next((w for w in obj.warnings if w.code == "lines_not_records"), None)
+    if character and uneven is not None:
+        raise UnsupportedError(f"{where}: {uneven.message.split(':')[0]} (lines of varying length, e.g. trimmed "
+                               "trailing blanks); PDS4 Table_Character records are all record_length bytes and "
+                               "Table_Delimited takes only comma, tab, semicolon or vertical-bar delimiters")
     if character and obj.details.get("line_ends") is False:
         # records back to back with no line end (FITS ASCII table extensions): a Table_Character
         # needs CR LF or LF after each record; a Table_Binary of PDS4's ASCII field types is the same bytes
