@@ -48,6 +48,12 @@ def fits_block(*cards: str) -> bytes:
     return "".join(c.ljust(80) for c in [*cards, "END"]).ljust(2880).encode()
 
 
+def table_object(name: str, cols: str, *, rows: int, row_bytes: int, fmt: str = "ASCII") -> str:
+    """An OBJECT block of a table (``cols`` its COLUMN objects) for a label built here."""
+    return (f"OBJECT = {name}\n  INTERCHANGE_FORMAT = {fmt}\n  ROWS = {rows}\n  ROW_BYTES = {row_bytes}\n"
+            f"  COLUMNS = {cols.count('OBJECT = COLUMN')}\n{cols}END_OBJECT = {name}\n")
+
+
 def pad2880(data: bytes) -> bytes:
     return data.ljust(-(-len(data) // 2880) * 2880, b"\0")
 
@@ -83,13 +89,7 @@ OBJECT = TABLE_HEADER
   HEADER_TYPE = FITS
   BYTES = 2880
 END_OBJECT = TABLE_HEADER
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = BINARY
-  ROWS = 4
-  ROW_BYTES = 18
-  COLUMNS = 4
-{cols}END_OBJECT = TABLE
-END
+{table_object('TABLE', cols, rows=4, row_bytes=18, fmt="BINARY")}END
 """
     files = {"LC.FIT": prim + ext + pad2880(rows.tobytes()), "LC.LBL": lbl}
     r, t = migrated(tmp_path, ctx_file, files, "LC.LBL")
@@ -130,13 +130,7 @@ OBJECT = TABLE_HEADER
   HEADER_TYPE = FITS
   BYTES = 2880
 END_OBJECT = TABLE_HEADER
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 3
-  ROW_BYTES = 30
-  COLUMNS = 3
-{cols}END_OBJECT = TABLE
-END
+{table_object('TABLE', cols, rows=3, row_bytes=30)}END
 """
     files = {"A.FIT": prim + ext + pad2880("".join(recs).encode()), "A.LBL": lbl}
     r, t = migrated(tmp_path, ctx_file, files, "A.LBL")
@@ -185,13 +179,7 @@ OBJECT = APERTURE_HEADER
   HEADER_TYPE = FITS
   BYTES = 2880
 END_OBJECT = APERTURE_HEADER
-OBJECT = APERTURE_TABLE
-  INTERCHANGE_FORMAT = BINARY
-  ROWS = 2
-  ROW_BYTES = 16
-  COLUMNS = 3
-{cols}END_OBJECT = APERTURE_TABLE
-END
+{table_object('APERTURE_TABLE', cols, rows=2, row_bytes=16, fmt="BINARY")}END
 """
     r, t = migrated(tmp_path, ctx_file, {"C.FIT": data, "C.LBL": lbl}, "C.LBL")
     assert texts(t, "//p:Header/p:offset") == ["0", "5760"]
@@ -236,13 +224,7 @@ OBJECT = HEADER
   BYTES = {3 * rb}
   RECORDS = 3
 END_OBJECT = HEADER
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 2
-  ROW_BYTES = {rb}
-  COLUMNS = 3
-{cols}END_OBJECT = TABLE
-END
+{table_object('TABLE', cols, rows=2, row_bytes=rb)}END
 """
     r, t = migrated(tmp_path, ctx_file, {"S.TAB": head + "".join(recs), "S.LBL": lbl}, "S.LBL")
     assert texts(t, "//p:Header/p:parsing_standard_id") == ["7-Bit ASCII Text"]
@@ -291,19 +273,8 @@ def test_sbn_shape_model_vertex_and_facet_tables_in_one_file(tmp_path, ctx_file)
     lbl = ident("SHAPE_1", target='"MARS"') + f"""RECORD_TYPE = STREAM
 ^VERTEX_TABLE = ("SHAPE.TAB", 1)
 ^FACET_TABLE = ("SHAPE.TAB", {len(vtext) + 1} <BYTES>)
-OBJECT = VERTEX_TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 6
-  ROW_BYTES = {len(vrec[0]) + 2}
-  COLUMNS = 4
-{vcols}END_OBJECT = VERTEX_TABLE
-OBJECT = FACET_TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 8
-  ROW_BYTES = {len(frec[0]) + 2}
-  COLUMNS = 4
-{fcols}END_OBJECT = FACET_TABLE
-END
+{table_object('VERTEX_TABLE', vcols, rows=6, row_bytes=len(vrec[0]) + 2)}
+{table_object('FACET_TABLE', fcols, rows=8, row_bytes=len(frec[0]) + 2)}END
 """
     files = {"SHAPE.TAB": vtext + "".join(x + "\r\n" for x in frec), "SHAPE.LBL": lbl}
     r, t = migrated(tmp_path, ctx_file, files, "SHAPE.LBL")
@@ -326,19 +297,8 @@ def test_sbn_plate_model_tables_in_two_files(tmp_path, ctx_file):
         col(f"VERTEX_{i + 1}", "ASCII_INTEGER", 8 + 7 * i, 6) for i in range(3))
     lbl = ident("PLATE_1") + f"""^VERTEX_TABLE = "V.TAB"
 ^PLATE_TABLE = "P.TAB"
-OBJECT = VERTEX_TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 6
-  ROW_BYTES = {len(vrec[0]) + 2}
-  COLUMNS = 4
-{vcols}END_OBJECT = VERTEX_TABLE
-OBJECT = PLATE_TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 8
-  ROW_BYTES = {len(prec[0]) + 2}
-  COLUMNS = 4
-{pcols}END_OBJECT = PLATE_TABLE
-END
+{table_object('VERTEX_TABLE', vcols, rows=6, row_bytes=len(vrec[0]) + 2)}
+{table_object('PLATE_TABLE', pcols, rows=8, row_bytes=len(prec[0]) + 2)}END
 """
     files = {"V.TAB": "".join(x + "\r\n" for x in vrec), "P.TAB": "".join(x + "\r\n" for x in prec), "M.LBL": lbl}
     r, t = migrated(tmp_path, ctx_file, files, "M.LBL")
@@ -647,13 +607,7 @@ OBJECT = IMAGE_HEADER
   BYTES = 80
   RECORDS = 2
 END_OBJECT = IMAGE_HEADER
-OBJECT = ENGINEERING_TABLE
-  INTERCHANGE_FORMAT = BINARY
-  ROWS = 1
-  ROW_BYTES = 40
-  COLUMNS = 4
-{cols}END_OBJECT = ENGINEERING_TABLE
-OBJECT = IMAGE_HISTOGRAM
+{table_object('ENGINEERING_TABLE', cols, rows=1, row_bytes=40, fmt="BINARY")}OBJECT = IMAGE_HISTOGRAM
   ITEMS = 10
   ITEM_TYPE = VAX_INTEGER
   ITEM_BITS = 32
@@ -888,19 +842,8 @@ def test_mcs_ddr_style_two_tables_of_different_widths_in_one_stream_file(tmp_pat
     lbl = ident("MCS_DDR_1") + f"""RECORD_TYPE = STREAM
 ^HEADER_TABLE = ("D.TAB", 1 <BYTES>)
 ^PROFILE_TABLE = ("D.TAB", {len(htext) + 1} <BYTES>)
-OBJECT = HEADER_TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 1
-  ROW_BYTES = {len(htext)}
-  COLUMNS = 3
-{hcols}END_OBJECT = HEADER_TABLE
-OBJECT = PROFILE_TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 2
-  ROW_BYTES = {len(prof[0]) + 2}
-  COLUMNS = 3
-{pcols}END_OBJECT = PROFILE_TABLE
-END
+{table_object('HEADER_TABLE', hcols, rows=1, row_bytes=len(htext))}
+{table_object('PROFILE_TABLE', pcols, rows=2, row_bytes=len(prof[0]) + 2)}END
 """
     r, t = migrated(tmp_path, ctx_file, {"D.TAB": htext + "".join(x + "\r\n" for x in prof), "D.LBL": lbl}, "D.LBL")
     assert texts(t, "//p:Field_Character[p:name='PRESSURE']/p:unit") == ["Pa"]
@@ -1364,13 +1307,7 @@ OBJECT = HEADER
   HEADER_TYPE = TEXT
   BYTES = 80
 END_OBJECT = HEADER
-OBJECT = TABLE
-  INTERCHANGE_FORMAT = ASCII
-  ROWS = 2
-  ROW_BYTES = 80
-  COLUMNS = 4
-{cols}END_OBJECT = TABLE
-END
+{table_object('TABLE', cols, rows=2, row_bytes=80)}END
 """
     data = "IHW ASTROMETRY NETWORK  COMET HALLEY".ljust(80) + "".join(cards)
     r, t = migrated(tmp_path, ctx_file, {"A.DAT": data, "A.LBL": lbl}, "A.LBL")
