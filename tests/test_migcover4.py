@@ -54,6 +54,11 @@ def table_object(name: str, cols: str, *, rows: int, row_bytes: int, fmt: str = 
             f"  COLUMNS = {cols.count('OBJECT = COLUMN')}\n{cols}END_OBJECT = {name}\n")
 
 
+def fits_header_object(name: str) -> str:
+    """A HEADER object of one 2880-byte FITS header block, for a label built here."""
+    return f"OBJECT = {name}\n  HEADER_TYPE = FITS\n  BYTES = 2880\nEND_OBJECT = {name}\n"
+
+
 def pad2880(data: bytes) -> bytes:
     return data.ljust(-(-len(data) // 2880) * 2880, b"\0")
 
@@ -80,15 +85,8 @@ FILE_RECORDS = 3
 ^PRIMARY_HEADER = ("LC.FIT", 1)
 ^TABLE_HEADER = ("LC.FIT", 2)
 ^TABLE = ("LC.FIT", 3)
-OBJECT = PRIMARY_HEADER
-  HEADER_TYPE = FITS
-  BYTES = 2880
-  RECORDS = 1
-END_OBJECT = PRIMARY_HEADER
-OBJECT = TABLE_HEADER
-  HEADER_TYPE = FITS
-  BYTES = 2880
-END_OBJECT = TABLE_HEADER
+{fits_header_object("PRIMARY_HEADER")}
+{fits_header_object("TABLE_HEADER")}
 {table_object('TABLE', cols, rows=4, row_bytes=18, fmt="BINARY")}END
 """
     files = {"LC.FIT": prim + ext + pad2880(rows.tobytes()), "LC.LBL": lbl}
@@ -122,14 +120,8 @@ FILE_RECORDS = 3
 ^HEADER = ("A.FIT", 1)
 ^TABLE_HEADER = ("A.FIT", 2)
 ^TABLE = ("A.FIT", 3)
-OBJECT = HEADER
-  HEADER_TYPE = FITS
-  BYTES = 2880
-END_OBJECT = HEADER
-OBJECT = TABLE_HEADER
-  HEADER_TYPE = FITS
-  BYTES = 2880
-END_OBJECT = TABLE_HEADER
+{fits_header_object("HEADER")}
+{fits_header_object("TABLE_HEADER")}
 {table_object('TABLE', cols, rows=3, row_bytes=30)}END
 """
     files = {"A.FIT": prim + ext + pad2880("".join(recs).encode()), "A.LBL": lbl}
@@ -162,10 +154,7 @@ FILE_RECORDS = 4
 ^IMAGE = ("C.FIT", 2881 <BYTES>)
 ^APERTURE_HEADER = ("C.FIT", 5761 <BYTES>)
 ^APERTURE_TABLE = ("C.FIT", 8641 <BYTES>)
-OBJECT = IMAGE_HEADER
-  HEADER_TYPE = FITS
-  BYTES = 2880
-END_OBJECT = IMAGE_HEADER
+{fits_header_object("IMAGE_HEADER")}
 OBJECT = IMAGE
   LINES = 3
   LINE_SAMPLES = 4
@@ -175,10 +164,7 @@ OBJECT = IMAGE
   SCALING_FACTOR = 1
   UNIT = "DN"
 END_OBJECT = IMAGE
-OBJECT = APERTURE_HEADER
-  HEADER_TYPE = FITS
-  BYTES = 2880
-END_OBJECT = APERTURE_HEADER
+{fits_header_object("APERTURE_HEADER")}
 {table_object('APERTURE_TABLE', cols, rows=2, row_bytes=16, fmt="BINARY")}END
 """
     r, t = migrated(tmp_path, ctx_file, {"C.FIT": data, "C.LBL": lbl}, "C.LBL")
