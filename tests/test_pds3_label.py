@@ -273,3 +273,58 @@ def test_label_longer_than_first_read_uses_fast_path(tmp_path: Path, caplog):
     cols = module["TABLE"].getall("COLUMN")
     assert len(cols) == 1500 and cols[-1]["START_BYTE"] == 1500
     assert cols[7]["DESCRIPTION"] == "column 7, text /* not a comment */ here"
+
+
+END_MISMATCH = """PDS_VERSION_ID = PDS3
+OBJECT = TABLE
+  ROWS = 2
+  OBJECT = COLUMN
+    NAME = V
+{inner_end}
+{outer_end}
+AFTER = 1
+END
+"""
+
+
+@pytest.mark.parametrize(("inner_end", "outer_end", "mismatch"), [
+    # the END names another block: it closes the open one
+    ("  END_OBJECT = COLUMN", "END_OBJECT = IMAGE", ("TABLE", "IMAGE")),
+    # the column's END line is missing: the table's END closes both
+    ("", "END_OBJECT = TABLE", ("COLUMN", "TABLE (no END for COLUMN)")),
+    # case differs: ODL names are case-insensitive, no mismatch (pvl refuses it)
+    ("  END_OBJECT = column", "END_OBJECT = Table", None),
+])
+def test_end_names_that_differ_are_read_leniently_by_the_product_reader(tmp_path, inner_end, outer_end, mismatch):
+    from pdsgen.pds3.label import read_label
+
+    text = END_MISMATCH.format(inner_end=inner_end, outer_end=outer_end)
+    path = tmp_path / "x.lbl"
+    path.write_text(text)
+    module, _ = read_label(path, strict=True, lenient_ends=True)
+    assert module["TABLE"]["ROWS"] == 2 and module["TABLE"]["COLUMN"]["NAME"] == "V" and module["AFTER"] == 1
+    assert module.end_name_mismatches == ([mismatch] if mismatch else [])
+    if mismatch is None:
+        assert same(loads(text, strict=True), module)
+        return
+    # the label reader (and PDS3 validation, which uses it) still refuses it, with the line
+    with pytest.raises(LabelError, match="does not close the open block") as info:
+        loads(text, strict=True, path="x.lbl")
+    assert info.value.line == text.splitlines().index(outer_end) + 1
+
+
+def test_product_reader_warns_of_an_end_name_that_differs(tmp_path):
+    import numpy as np
+
+    import pdsgen
+
+    np.arange(4, dtype=">i4").tofile(tmp_path / "T.DAT")
+    (tmp_path / "T.LBL").write_text(
+        'PDS_VERSION_ID = PDS3\nRECORD_TYPE = FIXED_LENGTH\nRECORD_BYTES = 4\nFILE_RECORDS = 4\n^TABLE = "T.DAT"\n'
+        "OBJECT = TABLE\n  INTERCHANGE_FORMAT = BINARY\n  ROWS = 4\n  ROW_BYTES = 4\n  COLUMNS = 1\n"
+        "  OBJECT = COLUMN\n    NAME = V\n    DATA_TYPE = MSB_INTEGER\n    START_BYTE = 1\n    BYTES = 4\n"
+        "  END_OBJECT = COLUMN\nEND_OBJECT = IMAGE\nEND\n")
+    product = pdsgen.open(tmp_path / "T.LBL")
+    assert list(product.objects[0].data["V"]) == [0, 1, 2, 3]
+    assert [w.code for w in product.warnings] == ["end_name_mismatch"]
+    assert "END_OBJECT/END_GROUP = IMAGE closes the block 'TABLE'" in product.warnings[0].message

@@ -557,6 +557,8 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     from pdsgen.untrusted import parse_label_xml
 
     m = opts.mapping
+    for w in product.label_warnings:  # what the lenient PDS3 reading recovered from in the label itself
+        notes.add(f"PDS3 label: {w.message}")
     by_file = _describe(product, notes, m.units)
     product_id = _keyword(product, m, "PRODUCT_ID") or label.stem
     lid_id = _without_file_suffix(product_id, [p.suffix for p in by_file])

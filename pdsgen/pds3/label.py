@@ -86,8 +86,10 @@ def load(path_or_file: str | os.PathLike[str] | IO[bytes] | IO[str], *, strict: 
     return _parse_bytes(data, strict=strict, path=name)[0]
 
 
-def read_label(path: Path, *, strict: bool = False) -> tuple[PVLModule, LabelText]:
-    """Label and where it ends (for attached data and documents)."""
+def read_label(path: Path, *, strict: bool = False, lenient_ends: bool = False) -> tuple[PVLModule, LabelText]:
+    """Label and where it ends (for attached data and documents). ``lenient_ends``: an
+    END_OBJECT/END_GROUP naming another block is read as `parser.parse_tokens` reads it
+    (kept in the module's ``end_name_mismatches``) instead of being a `LabelError`."""
     # Attached labels sit in front of large data: read a growing head of the file until
     # it holds the END line, instead of the whole file.
     try:
@@ -99,7 +101,7 @@ def read_label(path: Path, *, strict: bool = False) -> tuple[PVLModule, LabelTex
                 if not complete and size != _HEAD_SIZES[-1] and _END_BYTES_RE.search(data) is None:
                     continue  # the label goes on beyond this head
                 try:
-                    result = _parse_bytes(data, strict=strict, path=str(path))
+                    result = _parse_bytes(data, strict=strict, path=str(path), lenient_ends=lenient_ends)
                 except LabelError:
                     if complete or size == _HEAD_SIZES[-1]:
                         raise
@@ -111,7 +113,8 @@ def read_label(path: Path, *, strict: bool = False) -> tuple[PVLModule, LabelTex
         raise LabelError(f"cannot read label: {exc.strerror or exc}", path=str(path)) from None
 
 
-def _parse_bytes(data: bytes, *, strict: bool, path: str | None) -> tuple[PVLModule, LabelText]:
+def _parse_bytes(data: bytes, *, strict: bool, path: str | None, lenient_ends: bool = False
+                 ) -> tuple[PVLModule, LabelText]:
     # Decode only up to the last candidate END line, so attached binary data is not
     # decoded (an END inside a quoted text or comment is skipped by _label_end).
     cands = []
@@ -122,7 +125,7 @@ def _parse_bytes(data: bytes, *, strict: bool, path: str | None) -> tuple[PVLMod
     limit = _end_of_line(data, cands[-1]) if cands else len(data)
     raw = data[:limit].decode("utf-8", errors="surrogateescape")
     text = raw.translate(_SURROGATE_TO_LATIN1) if _HAS_SURROGATE.search(raw) else raw
-    module, end_char, repaired = _parse_text(text, strict=strict, path=path)
+    module, end_char, repaired = _parse_text(text, strict=strict, path=path, lenient_ends=lenient_ends)
     end_byte = None
     if end_char is not None:
         end_byte = _end_of_line(data, len(raw[:end_char].encode("utf-8", errors="surrogateescape")))
@@ -144,11 +147,13 @@ def _label_end(text: str) -> tuple[int | None, list[str] | None]:
     return None, None
 
 
-def _parse_text(text: str, *, strict: bool, path: str | None) -> tuple[PVLModule, int | None, bool]:
+def _parse_text(text: str, *, strict: bool, path: str | None, lenient_ends: bool = False
+                ) -> tuple[PVLModule, int | None, bool]:
     """Fast path, then pvl; then the web-page repair. Returns (module, end char, repaired)."""
     end, tokens = _label_end(text)
     try:
-        return _parse_one(text[:end] if end else text, tokens, strict=strict, path=path), end, False
+        return _parse_one(text[:end] if end else text, tokens, strict=strict, path=path,
+                          lenient_ends=lenient_ends), end, False
     except LabelError as first:
         m = _START_RE.search(text)
         if m is None:
@@ -158,7 +163,8 @@ def _parse_text(text: str, *, strict: bool, path: str | None) -> tuple[PVLModule
             raise
         end2, tokens2 = _label_end(repaired)
         try:
-            module = _parse_one(repaired[:end2] if end2 else repaired, tokens2, strict=strict, path=path)
+            module = _parse_one(repaired[:end2] if end2 else repaired, tokens2, strict=strict, path=path,
+                                lenient_ends=lenient_ends)
         except LabelError:
             raise first from None
         log.info(
@@ -187,14 +193,23 @@ def _check_depth(text: str, path: str | None) -> None:
                                  line=line, column=col)
 
 
-def _parse_one(text: str, tokens: list[str] | None, *, strict: bool, path: str | None) -> PVLModule:
+def _parse_one(text: str, tokens: list[str] | None, *, strict: bool, path: str | None,
+               lenient_ends: bool = False) -> PVLModule:
     _check_depth(text, path)
     if tokens is None:
         tokens = tokenize(DASH_CONTINUATION_RE.sub("", text))
     reason = "a character or comment form the fast tokenizer leaves to pvl"
     if tokens is not None:
         try:
-            return parse_tokens(tokens)
+            module = parse_tokens(tokens)
+            if module.end_name_mismatches and not lenient_ends:
+                opened, written = module.end_name_mismatches[0]
+                found = re.search(r"(?im)^[ \t]*END_(?:OBJECT|GROUP)[ \t]*=[ \t]*(" + re.escape(written.split()[0]) + r")\b",
+                                  text)
+                line, col = line_col(text, found.start(1)) if found else (None, None)
+                raise LabelError(f"END_OBJECT/END_GROUP = {written.split()[0]} does not close the open block "
+                                 f"{opened!r}", path=path, line=line, column=col)
+            return module
         except Fallback as exc:
             reason = exc.reason
             if strict and exc.block is not None:

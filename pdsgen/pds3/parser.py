@@ -64,24 +64,42 @@ del _probe
 
 
 def parse_tokens(tokens: list[str]) -> PVLModule:
-    """Parse a whole label; stops at END (or at the end of the tokens, as pvl does)."""
+    """Parse a whole label; stops at END (or at the end of the tokens, as pvl does).
+
+    An ``END_OBJECT = NAME`` (``END_GROUP``) whose name is not the open block's is read
+    leniently, where pvl refuses the label: a name of an enclosing open block closes the
+    blocks inside it too (their END lines are missing), any other name closes the innermost
+    block. Each case is kept on the module as ``end_name_mismatches`` (the block closed,
+    the name written) for the reader's warnings."""
     parser = _Parser(tokens)
     items: list[tuple[str, Any]] = []
     parser.block(items, None, None)
     module = _fill(PVLModule, items)
     module.errors = []
+    module.end_name_mismatches = parser.mismatches
     return module
 
 
 class _Parser:
-    __slots__ = ("t", "i", "n")
+    __slots__ = ("t", "i", "n", "open", "mismatches")
 
     def __init__(self, tokens: list[str]):
         self.t = tokens + [None]  # sentinel
         self.i = 0
         self.n = len(tokens)
+        self.open: list[tuple[str, str]] = []  # (end keyword, name) of the blocks open, outermost first
+        self.mismatches: list[tuple[str, str]] = []
 
     def block(self, items: list[tuple[str, Any]], end_kw: str | None, name: str | None) -> None:
+        if end_kw is not None and name is not None:
+            self.open.append((end_kw, name))
+        try:
+            self._block(items, end_kw, name)
+        finally:
+            if end_kw is not None and name is not None:
+                self.open.pop()
+
+    def _block(self, items: list[tuple[str, Any]], end_kw: str | None, name: str | None) -> None:
         t = self.t
         append = items.append
         while True:
@@ -99,7 +117,18 @@ class _Parser:
                 if folded == end_kw:
                     self.i += 1
                     if t[self.i] == "=":
-                        if t[self.i + 1] != name:
+                        written = t[self.i + 1]
+                        if written is not None and name is not None and written.casefold() == name.casefold():
+                            pass  # ODL names are case-insensitive (pvl refuses END_OBJECT = table)
+                        elif written is not None and is_parameter_name(written):
+                            if any(kw == end_kw and n.casefold() == written.casefold() for kw, n in self.open[:-1]):
+                                # an enclosing block's END: this block's own END line is missing;
+                                # the END is left for the enclosing block to read
+                                self.mismatches.append((str(name), f"{written} (no END for {name})"))
+                                self.i -= 1
+                                return
+                            self.mismatches.append((str(name), written))
+                        else:
                             raise Fallback("end name does not match", self.i)
                         self.i += 2
                     if t[self.i] == ";":

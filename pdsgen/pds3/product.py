@@ -20,7 +20,7 @@ from typing import Any
 from pvl.collections import PVLModule, PVLObject
 
 from pdsgen.errors import LabelError, PdsgenError, UnsupportedError
-from pdsgen.model import DataObject, Product
+from pdsgen.model import DataObject, Product, ReadWarning
 from pdsgen.pds3 import structure
 from pdsgen.pds3.label import read_label, upper_keywords
 from pdsgen.pds3.parser import is_block
@@ -84,7 +84,8 @@ def open_pds3(path: Path) -> Product:
     """Open a PDS3 label (detached or attached) as a `Product`."""
     _ensure_readers()
     path = Path(path)
-    module, text = read_label(path, strict=True)
+    module, text = read_label(path, strict=True, lenient_ends=True)  # reading is lenient
+    mismatches = getattr(module, "end_name_mismatches", ())
     module = upper_keywords(module)
     if not len(module):
         raise LabelError("no keywords: not a PDS3 label (an empty or comment-only file)", path=str(path))
@@ -99,6 +100,10 @@ def open_pds3(path: Path) -> Product:
     objects: list[DataObject] = []
     _collect(module, ctx, objects)
     _bound_headers(objects)
+    label_warnings = [
+        ReadWarning(f"END_OBJECT/END_GROUP = {written} closes the block {opened!r}: the names differ (read as "
+                    "the end of that block)", file=str(path), object=opened, value=written, code="end_name_mismatch")
+        for opened, written in mismatches]
     return Product(
         standard="PDS3",
         path=path,
@@ -124,6 +129,7 @@ def open_pds3(path: Path) -> Product:
             "target": _join(kw.get("TARGET_NAME")),
             "instrument_host": _join(kw.get("INSTRUMENT_HOST_ID") or kw.get("INSTRUMENT_HOST_NAME")),
         },
+        label_warnings=label_warnings,
     )
 
 
