@@ -19,6 +19,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -118,7 +119,7 @@ def _one_line(text: str) -> str:
 
 
 class _Group(click.Group):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except PdsgenError as exc:

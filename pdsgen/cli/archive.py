@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from pdsgen.cli.app import main, quiet_requested
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from pdsgen.archive.index import ArchiveIndex
+
+#: a click command function (before click turns it into a command)
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 @main.group("archive")
@@ -16,12 +26,12 @@ def archive() -> None:
     """Index an archive, find products, package deliveries, regenerate products."""
 
 
-def _db_option(f):
+def _db_option(f: _F) -> _F:
     return click.option("--db", type=click.Path(dir_okay=False),
                         help="Index database (default ROOT/.pdsgen/archive.sqlite).")(f)
 
 
-def _open(root: Path, db: str | None):
+def _open(root: Path, db: str | None) -> ArchiveIndex:
     from pdsgen.archive.index import default_db, open_index
 
     return open_index(db or default_db(root))
@@ -32,11 +42,11 @@ def _echo_json(doc: object) -> None:
     click.echo(json.dumps(doc, indent=2, default=str))
 
 
-def _as_dict(result: object) -> dict:
+def _as_dict(result: DataclassInstance) -> dict[str, Any]:
     """A result dataclass as a JSON-ready dict, with its ``lidvid``."""
     import dataclasses
 
-    doc = dataclasses.asdict(result)  # type: ignore[call-overload]
+    doc = dataclasses.asdict(result)
     if hasattr(result, "lidvid"):
         doc["lidvid"] = result.lidvid
     return doc
@@ -163,7 +173,7 @@ def find_cmd(root: Path, db: str | None, types: tuple[str, ...], start: str | No
                                   r.product_type or r.product_class or "-", r.label_path]))
 
 
-def _packaging_options(f):
+def _packaging_options(f: _F) -> _F:
     f = click.option("--templates", "templates", type=click.Path(exists=True, file_okay=False),
                      multiple=True, help="Project template folder(s) overriding archive/*.xml.j2.")(f)
     f = click.option("--creation-time", help="Creation time written in labels (default "

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from pdsgen.cli.app import main
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-class InstrumentName(click.ParamType):
+    from pdsgen.recipes.demo import DemoRow
+
+    _StrParamType = click.ParamType[str]
+else:  # (generic since click 8.4; pdsgen takes click >= 8.1: subscripted for the type checker only)
+    _StrParamType = click.ParamType
+
+
+class InstrumentName(_StrParamType):
     """A registered instrument unit with a demo generator (looked up when the option is used,
     so that importing the CLI does not load every plug-in)."""
 
@@ -75,7 +85,7 @@ def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog:
         console = Console(stderr=True)
     console.print(f"pdsgen demo → {Path(out_dir).resolve()}")
 
-    def on_row(row) -> None:
+    def on_row(row: DemoRow) -> None:
         mark = "[green]ok[/green]" if row.ok else "[red]FAILED[/red]"
         console.print(f"  {row.instrument:<6} {row.recipe:<16} {mark} ({row.seconds:.1f} s)", highlight=False)
 
@@ -119,7 +129,7 @@ def demo_cmd(out_dir: str, only: tuple[str, ...], seed: int, jobs: int, catalog:
         sys.exit(1)
 
 
-def _missing_extras(rows, *, validated: bool) -> list[str]:
+def _missing_extras(rows: list[DemoRow], *, validated: bool) -> list[str]:
     """One line per optional extra the demo missed (what was skipped, what to install)."""
     from pdsgen.recipes.engine import PLOTS_INSTALL_HINT
     from pdsgen.validate import schematron
@@ -133,7 +143,7 @@ def _missing_extras(rows, *, validated: bool) -> list[str]:
     return hints
 
 
-def _deliver(folder, *, only: tuple[str, ...], seed: int, jobs: int, scheduler: str | None,
+def _deliver(folder: Path, *, only: tuple[str, ...], seed: int, jobs: int, scheduler: str | None,
              creation_time: str | None) -> None:
     """`pdsgen demo --deliver`: the walk-through's table for each instrument's bundle;
     exit 1 unless every validation is clean (no errors)."""

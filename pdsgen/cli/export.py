@@ -14,10 +14,16 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pdsgen.cli.app import main
+
+if TYPE_CHECKING:
+    from astropy.table import Table
+
+    from pdsgen.model import DataObject, Product
 
 FORMATS = {"csv": "ascii.csv", "ecsv": "ascii.ecsv", "fits": "fits", "parquet": "parquet"}
 #: output suffix → format, when --to is not given
@@ -36,7 +42,7 @@ def format_of(out: Path, fmt: str | None) -> str:
     return found
 
 
-def pick_object(product, selector: str | None):
+def pick_object(product: Product, selector: str | None) -> DataObject:
     """The object named or numbered by ``selector``; default: the first table or array."""
     from pdsgen.errors import UnsupportedError
 
@@ -60,7 +66,7 @@ def pick_object(product, selector: str | None):
         raise UnsupportedError(str(exc.args[0]).split(": ", 1)[-1], path=str(product.path)) from None
 
 
-def write_object(obj, out: Path, fmt: str) -> None:
+def write_object(obj: DataObject, out: Path, fmt: str) -> None:
     """Write ``obj`` as ``fmt`` to ``out`` atomically (temporary file + os.replace)."""
     from pdsgen.errors import UnsupportedError
 
@@ -75,7 +81,7 @@ def write_object(obj, out: Path, fmt: str) -> None:
         raise PdsgenError(f"cannot write the export: {exc.strerror or exc}", path=str(out)) from None
 
 
-def _write(obj, out: Path, fmt: str) -> None:
+def _write(obj: DataObject, out: Path, fmt: str) -> None:
     import numpy as np
     from astropy.io import fits
 
@@ -127,7 +133,7 @@ def _write(obj, out: Path, fmt: str) -> None:
         raise
 
 
-def _write_fits_table(table, tmp: Path) -> None:
+def _write_fits_table(table: Table, tmp: Path) -> None:
     """A binary table HDU; units the FITS standard does not know (DN, counts/bin …) are kept
     as written (TUNITn) instead of being dropped with a warning, as astropy's writer does."""
     import warnings
@@ -155,7 +161,7 @@ def _write_fits_table(table, tmp: Path) -> None:
     fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp, overwrite=True)
 
 
-def _ascii_text_columns(table) -> None:
+def _ascii_text_columns(table: Table) -> None:
     """FITS text is ASCII: store non-ASCII strings as their UTF-8 bytes instead of failing."""
     import numpy as np
 
@@ -170,7 +176,7 @@ def _ascii_text_columns(table) -> None:
             table[name].unit, table[name].description = col.unit, col.description
 
 
-def _write_wide_csv(table, tmp: Path) -> None:
+def _write_wide_csv(table: Table, tmp: Path) -> None:
     """CSV holds one value per cell: a column of shape (n, a, b) becomes a·b columns
     ``name[i,j]``. Written through Arrow, one cast per source column: astropy's CSV writer
     handles a 1024×1024 image as 1024 Python columns (seconds; a 2×32×512 cube took 7 s).
@@ -184,7 +190,7 @@ def _write_wide_csv(table, tmp: Path) -> None:
     import pyarrow.csv as pcsv
 
     names: list[str] = []
-    arrays: list = []
+    arrays: list[Any] = []  # pyarrow arrays (pyarrow ships no type information)
     for col in table.itercols():
         n = len(col)
         data = np.ma.getdata(col)
@@ -216,7 +222,7 @@ def _write_wide_csv(table, tmp: Path) -> None:
                        write_options=pcsv.WriteOptions(include_header=False, quoting_style="none"))
 
 
-def _flatten_columns(table):
+def _flatten_columns(table: Table) -> Table:
     """CSV holds one value per cell: a column of shape (n, a, b) becomes a·b columns ``name[i,j]``
     (astropy path, for tables with text columns)."""
     import numpy as np
@@ -236,7 +242,7 @@ def _flatten_columns(table):
     return out
 
 
-def _write_parquet(table, tmp: Path) -> None:
+def _write_parquet(table: Table, tmp: Path) -> None:
     """Parquet through pyarrow (astropy's writer rejects masked/multi-dim columns in places)."""
     import json
 

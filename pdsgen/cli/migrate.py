@@ -31,8 +31,9 @@ from pdsgen.cli.app import main, unusable_input
 @click.option("--context-products", type=click.Path(dir_okay=False), multiple=True,
               help="Registered context products JSON (default: the list shipped with validate).")
 @click.option("--online", is_flag=True, help="Allow schema downloads during validation.")
-def migrate_cmd(targets, out, bundle_lid, collection, templates_dir, map_file, jobs, creation_time, catalog,
-                context_products, online) -> None:
+def migrate_cmd(targets: tuple[str, ...], out: str, bundle_lid: str | None, collection: str,
+                templates_dir: str | None, map_file: str | None, jobs: int, creation_time: str | None,
+                catalog: str | None, context_products: tuple[str, ...], online: bool) -> None:
     """Migrate PDS3 products (labels or folders) to PDS4: one label per product, data unchanged,
     each validated and read back equal through both labels before it is placed in --out."""
     from pdsgen.migrate import MigrateOptions, MigrationMap, find_labels, migrate

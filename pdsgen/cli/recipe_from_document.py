@@ -11,7 +11,7 @@ from pdsgen.cli.recipes import recipe
 @click.argument("document", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--out", "--output", "output", type=click.Path(dir_okay=False), help="Write the TOML here (default: stdout).")
 @click.option("--name", help="Recipe name (default: from the document name).")
-def from_document(document, output, name):
+def from_document(document: str, output: str | None, name: str | None) -> None:
     """Read the variable sections of a MIMI calibration algorithm DOCUMENT (PDS3
     ASCII_DOCUMENT with the text attached) and print a recipe TOML skeleton."""
     from pathlib import Path

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from pdsgen.cli.app import main
+
+if TYPE_CHECKING:
+    from pdsgen.shorthand import Source
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -17,7 +22,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
-def _value(text: str):
+def _value(text: str) -> int | float | str:
     """--var values: numbers become numbers, "quoted" stays text."""
     stripped = text.strip()
     if len(stripped) >= 2 and stripped[0] == stripped[-1] == '"':
@@ -30,7 +35,7 @@ def _value(text: str):
     return stripped
 
 
-def _plain(value):
+def _plain(value: object) -> int | float | str | bool | None:
     import numpy as np
 
     if isinstance(value, np.generic):
@@ -52,7 +57,9 @@ def _plain(value):
 @click.option("--ignore-case", is_flag=True, help="Compare text row values case-insensitively.")
 @click.option("--one", is_flag=True, help="Need exactly one record even for a dp reference.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-def resolve_command(reference, dps, cdps, var, bind, latest, sensors, object_name, ignore_case, one, as_json):
+def resolve_command(reference: str, dps: tuple[str, ...], cdps: tuple[str, ...], var: tuple[str, ...],
+                    bind: tuple[str, ...], latest: tuple[str, ...], sensors: tuple[str, ...], object_name: str | None,
+                    ignore_case: bool, one: bool, as_json: bool) -> None:
     """Resolve a MIMI dp:/cdp: shorthand REFERENCE and print its values, one per line.
 
     \b
@@ -71,7 +78,7 @@ def resolve_command(reference, dps, cdps, var, bind, latest, sensors, object_nam
     if unknown:
         raise click.BadParameter(f"{sorted(unknown)} not among --dp/--cdp files", param_hint="--sensor")
 
-    def load(path):
+    def load(path: str) -> Source:
         return load_source(path, sensor=overrides.get(Path(path).name), object_name=object_name)
 
     from pdsgen.cli.app import unusable_input

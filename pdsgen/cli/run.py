@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pdsgen.cli.app import main, quiet_requested
+
+if TYPE_CHECKING:
+    from pdsgen.recipes.run import ProductOutcome
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
@@ -81,7 +85,7 @@ def run_cmd(recipe: str, inputs: tuple[str, ...], out_dir: str, workspace: str |
         nonlocal task
         task = progress.add_task(r.name, total=n, current="")
 
-    def on_done(outcome) -> None:
+    def on_done(outcome: ProductOutcome) -> None:
         if task is not None:
             progress.update(task, advance=1, current=outcome.name)
         # file names, dates and units are not rich markup or emoji codes ("2005:100:" must not

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pdsgen.cli.app import main
+
+if TYPE_CHECKING:
+    _IntParamType = click.ParamType[int]
+else:  # (generic since click 8.4; pdsgen takes click >= 8.1: subscripted for the type checker only)
+    _IntParamType = click.ParamType
 
 #: validate's rule names → pdsgen's
 RULE_NAMES = {"pds4.label": "product", "pds4.product": "product", "pds4.folder": "product",
@@ -25,7 +32,7 @@ RULE_NAMES = {"pds4.label": "product", "pds4.product": "product", "pds4.folder":
 STYLES = {"full": "text", "text": "text", "json": "json", "xml": "xml", "html": "html"}
 #: validate's options that take several values after one flag (commons-cli hasArgs), with
 #: which following words are taken as theirs (the others stay targets: ``-C cat.xml dir/``)
-MULTI_VALUE = {"-t": ("-t", lambda v: True), "--target": ("-t", lambda v: True),
+MULTI_VALUE: dict[str, tuple[str, Callable[[str], bool]]] = {"-t": ("-t", lambda v: True), "--target": ("-t", lambda v: True),
                "-x": ("-x", lambda v: v.lower().endswith(".xsd")),
                "--schema": ("-x", lambda v: v.lower().endswith(".xsd")),
                "-S": ("-S", lambda v: v.lower().endswith(".sch")),
@@ -82,12 +89,12 @@ def normalise_argv(args: list[str], long_names: set[str]) -> list[str]:
     return out
 
 
-class JobsType(click.ParamType):
+class JobsType(_IntParamType):
     """``--jobs``: a number of processes (>= 1) or ``auto`` (0: decided from the run's size)."""
 
     name = "N|auto"
 
-    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+    def convert(self, value: str | int, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         if str(value).strip().lower() == "auto":
@@ -275,13 +282,17 @@ def _catalog(paths: tuple[str, ...]) -> str | None:
               help="A target from a validate configuration file (-c): used when no target is given.")
 @click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
               help="Show the version and exit.")
-def validate_cmd(targets, rule, no_content, no_product, no_context, skip_context_reference_check,
-                 no_context_mismatch_warnings, catalogs, schema_catalogs, context_products, add_context, update_context, offline,
-                 schema_hosts, allow_local_schematron, extensions, schemas, schematrons, checksum_manifest, base_path,
-                 target_manifests, alternate_paths, local, allow_unlisted_members, allow_unlabeled, jobs, scheduler, report_file, fmt, as_json,
-                 strict_fields,
-                 max_reported, verbose_report, verbosity, spot_check_data, max_errors, debug_mode, every_n,
-                 config_targets) -> None:
+def validate_cmd(targets: tuple[str, ...], rule: str, no_content: bool, no_product: bool, no_context: bool,
+                 skip_context_reference_check: bool, no_context_mismatch_warnings: bool, catalogs: tuple[str, ...],
+                 schema_catalogs: tuple[str, ...], context_products: tuple[str, ...], add_context: tuple[str, ...],
+                 update_context: bool, offline: bool, schema_hosts: tuple[str, ...], allow_local_schematron: bool,
+                 extensions: tuple[str, ...], schemas: tuple[str, ...], schematrons: tuple[str, ...],
+                 checksum_manifest: str | None, base_path: str | None, target_manifests: tuple[str, ...],
+                 alternate_paths: tuple[str, ...], local: bool, allow_unlisted_members: bool, allow_unlabeled: bool,
+                 jobs: int, scheduler: str | None, report_file: str | None, fmt: str, as_json: bool,
+                 strict_fields: bool, max_reported: int, verbose_report: bool, verbosity: int | None,
+                 spot_check_data: int | None, max_errors: int | None, debug_mode: bool, every_n: int | None,
+                 config_targets: tuple[str, ...]) -> None:
     """Validate PDS4/PDS3 labels (files or folders) like NASA's validate, much faster.
 
     Exit status: 0 no errors, 1 errors found, 2 validation could not run.

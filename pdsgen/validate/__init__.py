@@ -15,12 +15,15 @@ Every problem is a `Finding` whose ``type`` is validate's message type name.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pdsgen.validate.findings import Finding
 
+if TYPE_CHECKING:
+    from pdsgen.validate.results import RunResult
 
-def validate(targets: str | os.PathLike[str] | list[str | os.PathLike[str]], **options: Any):
+
+def validate(targets: str | os.PathLike[str] | list[str | os.PathLike[str]], **options: Any) -> RunResult:
     """Validate labels or folders; ``options`` are `runner.Options` fields (``rule``,
     ``content``, ``context``, ``catalog_path``, ``offline``, ``context_products``, ``jobs`` …).
     ``catalog_path`` is tried first in pdsgen's chain (shipped schemas, cache, downloads);

@@ -38,7 +38,7 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 
 from pdsgen.data.types import java_text
-from pdsgen.validate.columns import RANGE_CONSTANTS
+from pdsgen.validate.columns import RANGE_CONSTANTS, SpecialConstants
 
 ARRAY_BAD_READ = "error.array.bad_file_read"
 OUT_OF_RANGE = "error.array.value_out_of_min_max_range"
@@ -82,7 +82,7 @@ def _signed64(n: int) -> int:
 # --------------------------------------------------------------------------- special constants
 
 
-def label_texts(constants: dict, dtype: np.dtype) -> dict[str, str]:
+def label_texts(constants: SpecialConstants, dtype: np.dtype) -> dict[str, str]:
     """Special constants as label text: PDS4 labels give text (kept as written); PDS3 labels
     give typed values (pvl), written here as their own text — an integer's digits, a real as
     Java writes it in the array's type (so it matches the elements of that value), the valid

@@ -35,12 +35,14 @@ Usage::
 
 from __future__ import annotations
 
+import http.client
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
@@ -324,7 +326,8 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, hosts: tuple[str, ...]):
         self.hosts = hosts
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's signature
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: http.client.HTTPMessage, newurl: str) -> urllib.request.Request | None:
         problem = download_problem(newurl, self.hosts)
         if problem is not None:
             raise urllib.error.URLError(f"redirected to {newurl}: {problem}")

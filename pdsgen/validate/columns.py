@@ -10,16 +10,30 @@ RE2 kernels for big ones), numbers for range checks, and the thread pool for big
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from pdsgen.model import Field
 from pdsgen.pds4.label import child_text, first_children
 from pdsgen.validate import fieldtypes
+from pdsgen.validate.fieldtypes import ArrowArray, ByteMatrix, RowMask, TextColumn
 from pdsgen.validate.findings import Finding
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+#: a column's numbers (0 where not ok or blank), with its blank rows when known
+Numbers: TypeAlias = npt.NDArray[np.float64] | tuple[npt.NDArray[np.float64], RowMask]
+#: a column's number parser: the rows that are ok → its numbers, None when they cannot be parsed
+NumberParser: TypeAlias = Callable[[RowMask], Numbers | None]
+#: a label's special constants (constant name → value as written, or as PDS3's pvl typed it)
+SpecialConstants: TypeAlias = Mapping[str, str | float | None]
+_Task = TypeVar("_Task")
 
 RECORD_DELIMITERS = {
     "carriage-return line-feed": b"\r\n",
@@ -47,7 +61,7 @@ class Ctx:
 # --------------------------------------------------------------------------- reporting
 
 
-def _report(out: list[Finding], bad: np.ndarray, type_: str, what: Callable[[int], str], ctx: Ctx,
+def _report(out: list[Finding], bad: RowMask, type_: str, what: Callable[[int], str], ctx: Ctx,
             *, field: int | None = None, file: str | None = None, obj: str = "",
             severity: str | None = None) -> None:
     """First few offending records (1-based record numbers), then the count of the others."""
@@ -91,11 +105,11 @@ def _num(text: str | float | None) -> float | None:
     return None
 
 
-def _line(el) -> int | None:
+def _line(el: etree._Element | None) -> int | None:
     return getattr(el, "sourceline", None) if el is not None else None
 
 
-def _field_elements(el) -> list:
+def _field_elements(el: etree._Element | None) -> list[etree._Element]:
     """Field_Character/Binary/Delimited elements in document order (groups included)."""
     if el is None:
         return []
@@ -114,7 +128,7 @@ class FieldLimits:
     max_length: int | None = None
 
 
-def _num_typed(text: str | float | None, dtype: np.dtype | None) -> float | None:
+def _num_typed(text: str | float | None, dtype: np.dtype[np.generic] | None) -> float | None:
     """A constant; hex constants of float types are bit patterns (PDS4 allows 0xFF7FFFFF)."""
     if (isinstance(text, str) and dtype is not None and dtype.kind == "f"
             and text.strip().lower().startswith("0x")):
@@ -130,7 +144,8 @@ def _num_typed(text: str | float | None, dtype: np.dtype | None) -> float | None
 _LIMIT_CHILDREN = frozenset({"Field_Statistics", "Object_Statistics", "maximum_field_length"})
 
 
-def _limits(field_el, special: dict | None, dtype: np.dtype | None = None) -> FieldLimits:
+def _limits(field_el: etree._Element | None, special: SpecialConstants | None,
+            dtype: np.dtype[np.generic] | None = None) -> FieldLimits:
     lim = FieldLimits()
     if field_el is not None:
         found = first_children(field_el, _LIMIT_CHILDREN)
@@ -153,7 +168,7 @@ def _limits(field_el, special: dict | None, dtype: np.dtype | None = None) -> Fi
     return lim
 
 
-def _exempt_constants(col, bad: np.ndarray, texts: frozenset[str]) -> np.ndarray:
+def _exempt_constants(col: TextColumn, bad: RowMask, texts: frozenset[str]) -> RowMask:
     """Special constants are checked before the data type (as validate does): values written
     exactly as a special constant are not grammar errors. Only the offending rows are looked at."""
     import pyarrow as pa
@@ -172,7 +187,7 @@ def _exempt_constants(col, bad: np.ndarray, texts: frozenset[str]) -> np.ndarray
     return bad
 
 
-def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits, ctx: Ctx, *,
+def _range_checks(out: list[Finding], values: npt.NDArray[np.number], usable: RowMask, lim: FieldLimits, ctx: Ctx, *,
                   kind: str, field: int | None, name: str, obj: str, file: str | None = None) -> None:
     """Minimum/maximum (statistics) and valid_minimum/valid_maximum (special constants) of a
     table's column (arrays: `arrays.check_block`)."""
@@ -203,8 +218,8 @@ def _range_checks(out, values: np.ndarray, usable: np.ndarray, lim: FieldLimits,
 # --------------------------------------------------------------------------- text fields
 
 
-def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int, obj: str,
-                        numeric_values: Callable[[np.ndarray], np.ndarray | tuple[np.ndarray, np.ndarray] | None],
+def _text_column_checks(out: list[Finding], col: TextColumn, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int, obj: str,
+                        numeric_values: NumberParser,
                         formats: tuple[tuple[str, str], ...] = ()) -> None:
     """Type grammar, formats and ranges of one text column (matrix or Arrow array).
 
@@ -266,8 +281,8 @@ def _text_column_checks(out, col, f: Field, lim: FieldLimits, ctx: Ctx, *, field
 _CREATABLE = r"[+-]?(0[xX][0-9a-fA-F]+[lL]?|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdDlL]?)"
 
 
-def _not_a_number(out, col, f: Field, bad, lim: FieldLimits, ctx: Ctx, *, field_no: int, obj: str,
-                  shown) -> None:
+def _not_a_number(out: list[Finding], col: TextColumn, f: Field, bad: RowMask | None, lim: FieldLimits, ctx: Ctx, *,
+                  field_no: int, obj: str, shown: Callable[[int], str]) -> None:
     """A field with a minimum/maximum (Field_Statistics or valid_minimum/valid_maximum): every
     non-blank value must be a number to be compared (validate's checkSpecialMinMax:
     ``error.table.field_value_not_a_number``), whatever its data type (dates and strings
@@ -291,12 +306,12 @@ def _not_a_number(out, col, f: Field, bad, lim: FieldLimits, ctx: Ctx, *, field_
                       f"minimum/maximum", ctx, field=field_no, obj=obj)
 
 
-def _arrow_numbers(arr):
+def _arrow_numbers(arr: ArrowArray) -> NumberParser:
     """Number parser for an Arrow column (blank and invalid rows become 0)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def numbers(ok: np.ndarray):
+    def numbers(ok: RowMask) -> Numbers | None:
         # bytes viewed as text without UTF-8 validation and trimmed byte-wise: rows that are
         # not ok (where other bytes could be) are replaced below, valid numbers are ASCII
         try:
@@ -324,13 +339,13 @@ def _arrow_numbers(arr):
 _EDGE = r"[ \t\r\n\x00]*"
 
 
-def _shower(col) -> Callable[[int], str]:
+def _shower(col: TextColumn) -> Callable[[int], str]:
     if isinstance(col, np.ndarray):
         return lambda i: bytes(col[i]).decode("latin-1").strip()
     return lambda i: str(col[i].as_py()).strip() if col[i].is_valid else ""
 
 
-def _blank(col) -> np.ndarray:
+def _blank(col: TextColumn) -> RowMask:
     if isinstance(col, np.ndarray):
         return fieldtypes.blank_rows(col)
     import pyarrow as pa
@@ -340,7 +355,8 @@ def _blank(col) -> np.ndarray:
         text = col.cast(pa.string()) if not pa.types.is_string(col.type) else col
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return np.zeros(len(col), dtype=bool)
-    return pc.equal(pc.binary_length(pc.utf8_trim_whitespace(text)), 0).to_numpy(zero_copy_only=False)
+    blank: RowMask = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(text)), 0).to_numpy(zero_copy_only=False)
+    return blank
 
 
 #: value shapes of each printf conversion, as validate's checkFormat parses the trimmed value:
@@ -365,7 +381,7 @@ def _decimals_pattern(prec: int, exact: bool) -> str:
     return rf"[^eE.\s]*\.[^eE\s]{{{prec}}}([eE]\S*)?"
 
 
-def _arrow_joined(col) -> np.ndarray | None:
+def _arrow_joined(col: ArrowArray) -> ByteMatrix | None:
     """The values of an Arrow string/binary array as one byte buffer, each value closed by a
     newline (a (n, 1) view serves `fieldtypes.joined_match`); None if a value holds a newline."""
     import pyarrow as pa
@@ -393,7 +409,7 @@ def _shaped_decimals(prec: int, conv: str, exact: bool) -> str:
     return rf"[+-]?{mantissa}" + (r"[eE][+-]?\d+" if conv in "eE" else "")
 
 
-def _all_match(col, joined: np.ndarray | None, core: str) -> np.ndarray:
+def _all_match(col: TextColumn, joined: ByteMatrix | None, core: str) -> RowMask:
     """Rows whose value is blank or `core` between blanks (`joined`: the column as
     `fieldtypes.joined_rows`, or as `_arrow_joined` for an Arrow column)."""
     if joined is not None and fieldtypes.joined_match(joined if joined.ndim == 2 else joined.reshape(-1, 1), core):
@@ -402,10 +418,11 @@ def _all_match(col, joined: np.ndarray | None, core: str) -> np.ndarray:
 
     arr = fieldtypes.rows_array(joined) if joined is not None and joined.ndim == 2 and isinstance(col, np.ndarray) \
         else col
-    return pc.match_substring_regex(arr, rf"^{_EDGE}({core}{_EDGE})?$").to_numpy(zero_copy_only=False)
+    matched: RowMask = pc.match_substring_regex(arr, rf"^{_EDGE}({core}{_EDGE})?$").to_numpy(zero_copy_only=False)
+    return matched
 
 
-def _trimmed_lengths(col, matrix: np.ndarray | None) -> np.ndarray:
+def _trimmed_lengths(col: TextColumn, matrix: ByteMatrix | None) -> npt.NDArray[np.intp]:
     """Length of each value once trimmed as Java trims (bytes up to the blank at both ends)."""
     if matrix is not None:
         kept = matrix > 32
@@ -415,16 +432,19 @@ def _trimmed_lengths(col, matrix: np.ndarray | None) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = col if pa.types.is_string(col.type) else col.cast(pa.string())
-    return pc.binary_length(pc.utf8_trim(text, characters=_TRIMMED)).to_numpy(zero_copy_only=False)
+    arrow: ArrowArray = col  # no matrix: the column is an Arrow array
+    text = arrow if pa.types.is_string(arrow.type) else arrow.cast(pa.string())
+    lengths: npt.NDArray[np.intp] = pc.binary_length(pc.utf8_trim(text, characters=_TRIMMED)).to_numpy(zero_copy_only=False)
+    return lengths
 
 
 #: conversions whose shape every valid value of a data type has (no need to match them again)
 _IMPLIED = {("ASCII_Integer", "d"), ("ASCII_NonNegative_Integer", "d"), ("ASCII_NonNegative_Integer", "o")}
 
 
-def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | None, f: Field, kind: str,
-                   text: str, ctx: Ctx, *, field_no: int, obj: str, shown, valid_type: bool = False) -> None:
+def _format_checks(out: list[Finding], col: TextColumn, matrix: ByteMatrix | None, joined: ByteMatrix | None, f: Field,
+                   kind: str, text: str, ctx: Ctx, *, field_no: int, obj: str, shown: Callable[[int], str],
+                   valid_type: bool = False) -> None:
     """One format against the non-blank values (validate's FieldValueValidator.checkFormat).
 
     Only formats of validate's pattern ``%[+,-]<width>[.<precision>]<d|o|x|f|e|E|s>`` are
@@ -440,7 +460,7 @@ def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | Non
     strict = kind == "validation_format"
     level = "error" if strict else "warning"
 
-    def report(bad: np.ndarray, problem: str, what: str) -> None:
+    def report(bad: RowMask, problem: str, what: str) -> None:
         # every check but the justification passes blank values by itself
         _report(out, bad, f"{level}.table.{problem}",
                 lambda i: f"field {f.name!r} value {shown(i)!r} {what} ({kind} {text})", ctx, field=field_no,
@@ -467,8 +487,7 @@ def _format_checks(out, col, matrix: np.ndarray | None, joined: np.ndarray | Non
                f"does not have {'' if strict else 'at most '}{prec} digit(s) after the point")
 
 
-def _parse_numbers(matrix: np.ndarray, ok: np.ndarray,
-                   data_type: str) -> np.ndarray | tuple[np.ndarray, np.ndarray] | None:
+def _parse_numbers(matrix: ByteMatrix, ok: RowMask, data_type: str) -> Numbers | None:
     """Numbers of a fixed-width text column (rows not ok or blank become 0), with the blank
     rows when they are known already (a direct parse succeeds only when there are none).
 
@@ -501,7 +520,7 @@ def _parse_numbers(matrix: np.ndarray, ok: np.ndarray,
 BLOCK_BYTES = 256 << 20
 
 
-def read_block(path: str | os.PathLike[str], offset: int, count: int) -> np.ndarray:
+def read_block(path: str | os.PathLike[str], offset: int, count: int) -> npt.NDArray[np.uint8]:
     """`count` bytes of `path` from `offset` (fewer at the end of the file) as a uint8 array:
     one unbuffered open and read into the array, cheaper than ``np.fromfile`` for the small
     blocks most tables are."""
@@ -518,7 +537,7 @@ def read_block(path: str | os.PathLike[str], offset: int, count: int) -> np.ndar
     return out[:got]
 
 
-def _run_tasks(run, tasks, nbytes: int, ctx: Ctx) -> list[Finding]:
+def _run_tasks(run: Callable[[_Task], list[Finding]], tasks: Sequence[_Task], nbytes: int, ctx: Ctx) -> list[Finding]:
     out: list[Finding] = []
     if nbytes >= PARALLEL_BYTES and len(tasks) > 1:
         workers = ctx.threads or os.cpu_count() or 1
@@ -531,7 +550,7 @@ def _run_tasks(run, tasks, nbytes: int, ctx: Ctx) -> list[Finding]:
     return out
 
 
-def _dtype_of(data_type: str) -> np.dtype | None:
+def _dtype_of(data_type: str) -> np.dtype[np.generic] | None:
     from pdsgen.data import types
 
     if data_type not in types.BINARY_TYPES:  # character types (the registry's miss builds a message)
@@ -539,7 +558,7 @@ def _dtype_of(data_type: str) -> np.dtype | None:
     return types.binary_type(data_type).dtype
 
 
-def _binary_column_checks(out, col: np.ndarray, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int,
+def _binary_column_checks(out: list[Finding], col: ByteMatrix, f: Field, lim: FieldLimits, ctx: Ctx, *, field_no: int,
                           obj: str) -> None:
     from pdsgen.data import types
 

@@ -15,9 +15,11 @@ Message types are validate's (``error.table.records_mismatch``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from lxml import etree
 
 from pdsgen.model import DataObject
@@ -35,7 +37,7 @@ __all__ = ["Ctx", "check_object", "reading_findings", "describe_objects", "check
 # --------------------------------------------------------------------------- arrays
 
 
-def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+def check_array(obj: DataObject, el: etree._Element | None, ctx: Ctx) -> list[Finding]:
     """An array's elements as validate's ArrayContentValidator reads them (`arrays`): every
     element in the file compared with the special constants, the valid range and
     Object_Statistics; an array running past the end of its file (or starting past it) is
@@ -105,7 +107,7 @@ def check_array(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     return out + ([past_end] if past_end and stopped is None else [])
 
 
-def _describer(step: A.Step, values: np.ndarray):
+def _describer(step: A.Step, values: npt.NDArray[np.generic]) -> Callable[[int], str]:
     shown = step.values if step.values is not None else values
     return lambda i: f"element value {shown[i]!r} is {step.what}"
 
@@ -150,20 +152,20 @@ def reading_findings(obj: DataObject) -> list[Finding]:
     return out
 
 
-def check_object(obj: DataObject, el, ctx: Ctx, *, limit: int | None = None) -> list[Finding]:
+def check_object(obj: DataObject, el: etree._Element | None, ctx: Ctx, *, limit: int | None = None) -> list[Finding]:
     """All content findings of one data object (its label description already built),
     with what the reader recovered from while describing it (`reading_findings`)."""
     return reading_findings(obj) + _check_object(obj, el, ctx, limit=limit)
 
 
-def axes_counts(el) -> tuple[int | None, int]:
+def axes_counts(el: etree._Element | None) -> tuple[int | None, int]:
     """An array's ``<axes>`` (None when absent or not a number) and its Axis_Array count."""
     declared = child_text(el, "axes") if el is not None else None
     n = len(children(el, "Axis_Array")) if el is not None else 0
     return (int(declared) if declared and declared.strip().isdigit() else None), n
 
 
-def unreadable_objects(objects: list[tuple[DataObject, object, int | None]], label: str) -> Finding | None:
+def unreadable_objects(objects: list[tuple[DataObject, etree._Element, int | None]], label: str) -> Finding | None:
     """validate builds all data objects of a label before reading any (pds4-jparser's
     Label.getObjects): an array whose ``<axes>`` is more than its Axis_Array elements fails
     there (index out of bounds), DataDefinitionAndContentValidationRule reports the
@@ -178,7 +180,7 @@ def unreadable_objects(objects: list[tuple[DataObject, object, int | None]], lab
     return None
 
 
-def _check_object(obj: DataObject, el, ctx: Ctx, *, limit: int | None = None) -> list[Finding]:
+def _check_object(obj: DataObject, el: etree._Element | None, ctx: Ctx, *, limit: int | None = None) -> list[Finding]:
     declared, n = axes_counts(el) if obj.error is not None and obj.kind == "array" else (None, 0)
     if declared is not None and declared < n:
         # validate reads each element by the Axis_Array count, the array by <axes>: the
@@ -227,7 +229,7 @@ def _kind(obj: DataObject) -> str:
     return "array" if obj.kind == "array" else "table"
 
 
-def _check_content(obj: DataObject, el, ctx: Ctx, limit: int | None) -> list[Finding]:
+def _check_content(obj: DataObject, el: etree._Element | None, ctx: Ctx, limit: int | None) -> list[Finding]:
     if obj.layout in ("fixed_character", "fixed_binary"):
         return check_fixed_table(obj, el, ctx)
     if obj.layout == "delimited":
@@ -249,7 +251,7 @@ def _check_content(obj: DataObject, el, ctx: Ctx, limit: int | None) -> list[Fin
                                  f"(format outside its scope)", file=ctx.label, line=_line(el))]
 
 
-def describe_objects(tree, label_path: Path) -> list[tuple[DataObject, etree._Element, int | None]]:
+def describe_objects(tree: etree._ElementTree, label_path: Path) -> list[tuple[DataObject, etree._Element, int | None]]:
     """(DataObject, element, next offset) for every data object of every File_Area.
 
     Objects come from the shared reader; "next offset" is where the next object of the

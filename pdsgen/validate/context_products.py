@@ -26,6 +26,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from lxml import etree
 
@@ -34,11 +35,29 @@ from pdsgen.pds4.label import PDS_NS, child_text, local
 from pdsgen.validate.findings import Finding
 
 
+class ContextSlot(TypedDict):
+    """What the lists register for one context LID (any case): names and types as written,
+    the VIDs, and the (exact-case LID, VID) pairs (validate's version search)."""
+
+    names_exact: set[str]
+    types_exact: set[str]
+    vids: set[str]
+    versions: set[tuple[str, str]]
+
+
+class RegistryEntry(TypedDict):
+    """One context product in validate's JSON shape."""
+
+    name: list[str]
+    type: list[str]
+    lidvid: str
+
+
 @dataclass
 class ContextRegistry:
     """Registered context products by lower-case LID: (names, types, vids)."""
 
-    products: dict[str, dict] = field(default_factory=dict)
+    products: dict[str, ContextSlot] = field(default_factory=dict)
     sources: list[tuple[str, str]] = field(default_factory=list)  # (file, its date) for reports
 
     @classmethod
@@ -127,7 +146,7 @@ def update_context_products(dest: Path | None = None, *, url: str = REGISTRY_URL
     import urllib.request
 
     dest = dest or user_context_products_path()
-    entries: list[dict] = []
+    entries: list[RegistryEntry] = []
     seen: set[str] = set()
     received = 0
     search_after: str | None = None
@@ -173,13 +192,13 @@ def update_context_products(dest: Path | None = None, *, url: str = REGISTRY_URL
     return dest, len(entries)
 
 
-def _registry_entry(row) -> dict | None:
+def _registry_entry(row: object) -> RegistryEntry | None:
     """One registry product → {"lidvid", "name": [...], "type": [...]} (validate's shape):
     names from the title, names and alternate titles; types from every ``*.type`` property."""
     if not isinstance(row, dict):
         return None
     found = row.get("properties")
-    props: dict = found if isinstance(found, dict) else {}
+    props: dict[str, object] = found if isinstance(found, dict) else {}
     lidvid = row.get("id") or _first(props.get("lidvid"))
     if not lidvid or "::" not in str(lidvid):
         return None
@@ -197,12 +216,12 @@ def _registry_entry(row) -> dict | None:
     return {"name": list(dict.fromkeys(names)), "type": list(dict.fromkeys(types)), "lidvid": str(lidvid)}
 
 
-def _first(v):
+def _first(v: object) -> object:
     values = _list(v)
     return values[0] if values else None
 
 
-def _list(v) -> list:
+def _list(v: object) -> list[object]:
     if v is None:
         return []
     return v if isinstance(v, list) else [v]
@@ -227,7 +246,7 @@ def is_context_reference_type(reference_type: str | None) -> bool:
     return t.startswith("is_") or t.endswith(CONTEXT_REFERENCE_SUFFIXES)
 
 
-def _found(registry: ContextRegistry, lid: str, vid: str | None) -> tuple[dict | None, bool]:
+def _found(registry: ContextRegistry, lid: str, vid: str | None) -> tuple[ContextSlot | None, bool]:
     """(registered slot, found as written?) of one reference, or (None, False) when validate
     reports it not found. A LIDVID of an older version than the registered one is found,
     but not as written (its name and type are then not compared)."""

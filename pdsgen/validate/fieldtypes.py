@@ -12,8 +12,19 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any, TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
+
+#: an Arrow string/binary array (pyarrow ships no type information: to mypy its objects are Any)
+ArrowArray: TypeAlias = Any
+#: a fixed-width text column: a (n, width) uint8 matrix, one row per value
+ByteMatrix: TypeAlias = npt.NDArray[np.uint8]
+#: a text column as the checks take it: a byte matrix or an Arrow array
+TextColumn: TypeAlias = ByteMatrix | ArrowArray
+#: one flag per row of a column
+RowMask: TypeAlias = npt.NDArray[np.bool_]
 
 _SEG = r"[A-Za-z0-9][A-Za-z0-9._\-]*"
 _LID = rf"urn:{_SEG}:{_SEG}(:{_SEG}){{1,6}}"
@@ -105,7 +116,7 @@ def anchored(data_type: str) -> str | None:
     return rf"^{_BLANK}(({core}){_BLANK})?$"
 
 
-def arrow_binary(matrix: np.ndarray):
+def arrow_binary(matrix: ByteMatrix) -> ArrowArray:
     """A (n, width) uint8 matrix as an Arrow binary array, without copying the bytes twice."""
     import pyarrow as pa
 
@@ -125,7 +136,7 @@ _column_res: dict[str, re.Pattern[bytes]] = {}
 _BLANKS = r"[ \t\r\x00]*"
 
 
-def joined_rows(matrix: np.ndarray) -> np.ndarray:
+def joined_rows(matrix: ByteMatrix) -> ByteMatrix:
     """A (n, width) byte matrix as (n, width + 1) with a newline closing each value: one copy
     that serves both the whole-column match (`joined_match`) and Arrow rows (`rows_array`)."""
     n, width = matrix.shape
@@ -135,7 +146,7 @@ def joined_rows(matrix: np.ndarray) -> np.ndarray:
     return joined
 
 
-def rows_array(joined: np.ndarray):
+def rows_array(joined: ByteMatrix) -> ArrowArray:
     """The values of a `joined_rows` matrix as an Arrow binary array, without copying the bytes
     (each value keeps its closing newline, which every per-value pattern treats as a blank)."""
     import pyarrow as pa
@@ -148,7 +159,7 @@ def rows_array(joined: np.ndarray):
     return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(joined)])
 
 
-def joined_match(joined: np.ndarray, core: str) -> bool:
+def joined_match(joined: ByteMatrix, core: str) -> bool:
     """Whether every value of a `joined_rows` matrix is blank or `core` between blanks.
 
     One match over the whole column instead of one per value: Python `re` for small
@@ -177,7 +188,7 @@ def joined_match(joined: np.ndarray, core: str) -> bool:
     return bool(pc.match_substring_regex(whole, rf"^(?:{_BLANKS}(?:(?:{core}){_BLANKS})?\n)*$")[0].as_py())
 
 
-def invalid_rows(values, data_type: str, *, joined: np.ndarray | None = None) -> np.ndarray | None:
+def invalid_rows(values: TextColumn, data_type: str, *, joined: ByteMatrix | None = None) -> RowMask | None:
     """Boolean mask of values validate's checkType rejects for `data_type`, or None if it
     checks nothing of the type.
 
@@ -189,7 +200,7 @@ def invalid_rows(values, data_type: str, *, joined: np.ndarray | None = None) ->
     text field.
     """
     pattern = anchored(data_type)
-    bad: np.ndarray | None
+    bad: RowMask | None
     if pattern is None:
         if data_type == "ASCII_String":
             bad = non_ascii_rows(values)
@@ -225,7 +236,7 @@ _INTEGER_LIMITS = {"ASCII_Integer": (-(1 << 63), (1 << 63) - 1), "ASCII_NonNegat
 _LONG_DIGITS = re.compile(rb"\d{19,}")
 
 
-def integer_out_of_range(values, data_type: str, *, joined: np.ndarray | None = None) -> np.ndarray:
+def integer_out_of_range(values: TextColumn, data_type: str, *, joined: ByteMatrix | None = None) -> RowMask:
     """Integer values of 19 or more digits outside the type's range (only those few parsed)."""
     n = joined.shape[0] if joined is not None else len(values)
     out = np.zeros(n, dtype=bool)
@@ -249,7 +260,7 @@ def integer_out_of_range(values, data_type: str, *, joined: np.ndarray | None = 
     return out
 
 
-def _rows_matching(values, pattern: str, joined: np.ndarray | None) -> np.ndarray | None:
+def _rows_matching(values: TextColumn, pattern: str, joined: ByteMatrix | None) -> RowMask | None:
     """Rows (of a matrix or Arrow array) where `pattern` (RE2, Python-compatible) is found;
     None when none is (a small column is searched whole first)."""
     if isinstance(values, np.ndarray) or joined is not None:
@@ -273,11 +284,11 @@ def _rows_matching(values, pattern: str, joined: np.ndarray | None) -> np.ndarra
         values = rows_array(joined)
     import pyarrow.compute as pc
 
-    found = pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)
+    found: RowMask = pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)
     return found if found.any() else None
 
 
-def non_ascii_rows(values) -> np.ndarray:
+def non_ascii_rows(values: TextColumn) -> RowMask:
     """Rows holding a byte above 127 (validate's ASCII_String test: a character > 127 once
     the bytes are read as US-ASCII; control characters pass)."""
     if isinstance(values, np.ndarray):
@@ -291,16 +302,17 @@ def non_ascii_rows(values) -> np.ndarray:
         ok = pc.string_is_ascii(values)
     else:
         ok = pc.match_substring_regex(values, r"^[\x00-\x7f]*$")
-    return ~ok.to_numpy(zero_copy_only=False)
+    bad: RowMask = ~ok.to_numpy(zero_copy_only=False)
+    return bad
 
 
-def blank_rows(matrix: np.ndarray) -> np.ndarray:
+def blank_rows(matrix: ByteMatrix) -> RowMask:
     """All-blank values of a (n, width) matrix (missing values in fixed-width tables)."""
     blank = np.zeros(256, dtype=bool)
     blank[[0, 9, 10, 13, 32]] = True
     if matrix.shape[1] == 0:
         return np.ones(matrix.shape[0], dtype=bool)
-    return blank[matrix].all(axis=1)
+    return cast(RowMask, blank[matrix].all(axis=1))  # numpy types .all(axis=) as a scalar or an array
 
 
 #: validate's formatPattern (one flag, a width, an optional precision, one conversion)
@@ -328,7 +340,7 @@ _HUGE_REAL_BYTES = re.compile(_HUGE_REAL.encode("ascii"))
 _SMALL_COLUMN = 1 << 16
 
 
-def real_out_of_range(values, *, joined: np.ndarray | None = None) -> np.ndarray:
+def real_out_of_range(values: TextColumn, *, joined: ByteMatrix | None = None) -> RowMask:
     """Boolean mask of ASCII_Real values a double cannot hold (overflow to ±inf, or a
     non-zero value that underflows to 0), e.g. ``1e999999``. Candidates are found by one
     RE2 pass over the column; only they are parsed."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from pdsgen.validate.columns import Ctx, _report
+from pdsgen.validate.fieldtypes import ArrowArray, RowMask, TextColumn
 from pdsgen.validate.findings import Finding
 
 __all__ = ["justification_findings"]
@@ -21,7 +22,7 @@ _JAVA_BLANK_BYTES = np.array([0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D], dtype=np.uint
 _JAVA_BLANK_CLASS = "[ \\t\\n\\x0B\\f\\r]"
 
 
-def justification_findings(col, flag: str, *, name: str, field_no: int, obj: str, ctx: Ctx,
+def justification_findings(col: TextColumn, flag: str, *, name: str, field_no: int, obj: str, ctx: Ctx,
                            fmt: str, level: str | None = None) -> list[Finding]:
     """Values not justified as their format's flag asks (validate's FieldValueValidator.checkFormat).
 
@@ -60,17 +61,18 @@ def justification_findings(col, flag: str, *, name: str, field_no: int, obj: str
     return out
 
 
-def _edge_blank(col, *, last: bool) -> np.ndarray:
+def _edge_blank(col: TextColumn, *, last: bool) -> RowMask:
     """Rows whose first (or last) character is a blank by Java's ``\\s``."""
     if isinstance(col, np.ndarray):
         return np.isin(col[:, -1 if last else 0], _JAVA_BLANK_BYTES)
     import pyarrow.compute as pc
 
     pattern = f"{_JAVA_BLANK_CLASS}$" if last else f"^{_JAVA_BLANK_CLASS}"
-    return pc.fill_null(pc.match_substring_regex(col, pattern), False).to_numpy(zero_copy_only=False)
+    edge: RowMask = pc.fill_null(pc.match_substring_regex(col, pattern), False).to_numpy(zero_copy_only=False)
+    return edge
 
 
-def _unquoted(col):
+def _unquoted(col: ArrowArray) -> ArrowArray:
     """Delimited values as strings without their enclosing double quotes (FieldValueValidator
     strips them before any check)."""
     import pyarrow as pa
@@ -84,17 +86,18 @@ def _unquoted(col):
     return pc.if_else(quoted, pc.utf8_slice_codeunits(text, 1, -1), text)
 
 
-def _blank(col) -> np.ndarray:
+def _blank(col: TextColumn) -> RowMask:
     """Rows empty once trimmed (Java's String.trim: characters up to U+0020)."""
     if isinstance(col, np.ndarray):
         return np.asarray((col <= 0x20).all(axis=1))
     import pyarrow.compute as pc
 
     stripped = pc.replace_substring_regex(col, "^[\\x00-\\x20]+|[\\x00-\\x20]+$", "")
-    return pc.fill_null(pc.equal(pc.binary_length(stripped), 0), True).to_numpy(zero_copy_only=False)
+    blank: RowMask = pc.fill_null(pc.equal(pc.binary_length(stripped), 0), True).to_numpy(zero_copy_only=False)
+    return blank
 
 
-def _shown(col) -> Callable[[int], str]:
+def _shown(col: TextColumn) -> Callable[[int], str]:
     if isinstance(col, np.ndarray):
         return lambda i: bytes(col[i]).decode("latin-1")
     return lambda i: str(col[i].as_py()) if col[i].is_valid else ""

@@ -11,11 +11,21 @@ types follow validate's PDS4 names where the condition is the same.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pdsgen.errors import PdsgenError
 from pdsgen.validate.findings import Finding
+
+if TYPE_CHECKING:
+    from pvl.collections import PVLGroup, PVLModule, PVLObject
+
+    from pdsgen.model import DataObject
+    from pdsgen.validate.results import Options, ProductResult
+
+#: a PDS3 label or one of its OBJECT/GROUP blocks (pvl's mappings; pvl ships no type information)
+_Block: TypeAlias = "PVLModule | PVLObject | PVLGroup"
 
 REQUIRED_LABEL = ("PDS_VERSION_ID", "RECORD_TYPE")
 ADVISORY = {"INTERCHANGE_FORMAT"}
@@ -36,7 +46,7 @@ def _keys(obj: Any) -> set[str]:
     return {str(k).upper() for k in obj.keys()} if hasattr(obj, "keys") else set()
 
 
-def _objects(module: Any, path: tuple[str, ...] = ()):
+def _objects(module: _Block, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, PVLObject]]:
     """(path, kind, block) of every OBJECT block, depth first."""
     from pvl.collections import PVLGroup, PVLObject
 
@@ -48,7 +58,7 @@ def _objects(module: Any, path: tuple[str, ...] = ()):
             yield from _objects(value, (*path, key))
 
 
-def validate_pds3(p: Path, opts):
+def validate_pds3(p: Path, opts: Options) -> ProductResult:
     from pdsgen.validate.results import ProductResult
 
     file = str(p)
@@ -99,7 +109,7 @@ def validate_pds3(p: Path, opts):
 _LONG_YEAR = re.compile(r"^\s*[+-]?\d{5,}-")
 
 
-def _absurd_values(label, file: str) -> list[Finding]:
+def _absurd_values(label: PVLModule, file: str) -> list[Finding]:
     """Values no PDS3 keyword can hold: numbers beyond a double (``1e999999`` reads as
     infinity), and dates/times whose year has more than four digits (left as text by the
     parser, so nothing else notices)."""
@@ -127,7 +137,7 @@ def _absurd_values(label, file: str) -> list[Finding]:
     return out
 
 
-def _int(v) -> int | None:
+def _int(v: Any) -> int | None:  # a pvl value, a Quantity included (pvl ships no type information)
     try:
         return int(getattr(v, "value", v))
     except (TypeError, ValueError, OverflowError):  # text, or 1e999999 (infinity)
@@ -143,7 +153,7 @@ NON_NEGATIVE = ("ROWS", "ROW_BYTES", "ROW_PREFIX_BYTES", "ROW_SUFFIX_BYTES", "CO
 POSITIVE = ("START_BYTE", "START_BIT", "COLUMN_NUMBER", "FIELD_NUMBER")
 
 
-def _numbers(block, where: str, file: str) -> list[Finding]:
+def _numbers(block: PVLObject, where: str, file: str) -> list[Finding]:
     """Counts and sizes of one OBJECT that no data can have (ROWS = -1, BYTES = -4)."""
     out = []
     for key, value in block.items():
@@ -163,7 +173,7 @@ def _numbers(block, where: str, file: str) -> list[Finding]:
     return out
 
 
-def _count(block, keyword: str, member: str, where: str, file: str) -> list[Finding]:
+def _count(block: PVLObject, keyword: str, member: str, where: str, file: str) -> list[Finding]:
     """COLUMNS (FIELDS) must count the table's COLUMN (FIELD) objects. Tables whose
     columns come from a ^STRUCTURE file are left to the reader."""
     declared = _int(block.get(keyword))
@@ -177,7 +187,7 @@ def _count(block, keyword: str, member: str, where: str, file: str) -> list[Find
                     f"{where}: {keyword} = {declared} but the object holds {direct} {member} object(s)", file=file)]
 
 
-def _columns(table, where: str, file: str) -> list[Finding]:
+def _columns(table: PVLObject, where: str, file: str) -> list[Finding]:
     """COLUMNs inside ROW_BYTES (PDS3 START_BYTE is 1-based) and not overlapping."""
     out = []
     row_bytes = _int(table.get("ROW_BYTES"))
@@ -207,7 +217,7 @@ def _columns(table, where: str, file: str) -> list[Finding]:
     return out
 
 
-def _pointers(label, p: Path, opts) -> list[Finding]:
+def _pointers(label: PVLModule, p: Path, opts: Options) -> list[Finding]:
     """Pointers to files that exist; FIXED_LENGTH files sized RECORD_BYTES × FILE_RECORDS."""
     from pdsgen.pds3.pointers import parse_pointer
     from pdsgen.untrusted import ReferenceEscapeError
@@ -249,7 +259,7 @@ def _pointers(label, p: Path, opts) -> list[Finding]:
     return out
 
 
-def _content(p: Path, opts) -> list[Finding]:
+def _content(p: Path, opts: Options) -> list[Finding]:
     """Column values through the shared PDS3 reader's object descriptions."""
     from pdsgen.errors import PdsgenError as _E
     from pdsgen.untrusted import ReferenceEscapeError
@@ -296,7 +306,7 @@ def _content(p: Path, opts) -> list[Finding]:
     return out
 
 
-def _last_record_end(obj, file: str) -> list[Finding]:
+def _last_record_end(obj: DataObject, file: str) -> list[Finding]:
     """A SPREADSHEET's last record ends with its delimiter like every other (a file that
     lost its last byte or bytes reads the same values otherwise, so only this says so)."""
     try:

@@ -165,7 +165,9 @@ def schema_schematron_versions(tree: etree._ElementTree, file: str) -> list[Find
     only_xsd, only_sch = sorted(schemas - schematrons), sorted(schematrons - schemas)
     if not only_xsd and not only_sch:
         return []
-    name = lambda stems: ", ".join(s.rsplit("/", 1)[-1].upper() for s in stems) or "none"  # noqa: E731
+    def name(stems: list[str]) -> str:
+        return ", ".join(s.rsplit("/", 1)[-1].upper() for s in stems) or "none"
+
     return [Finding("warning.label.schema",
                     f"the schema version(s) [{name(only_xsd)}] do not match the Schematron version(s) "
                     f"[{name(only_sch)}]", file=file, line=root.sourceline)]
@@ -279,7 +281,7 @@ def _int(text: str | None) -> int | None:
         return int(f) if f.is_integer() else None
 
 
-def _object_size(el, tag: str) -> int | None:
+def _object_size(el: etree._Element, tag: str) -> int | None:
     length = _int(child_text(el, "object_length"))
     if length is not None:
         return length

@@ -93,7 +93,7 @@ def configuration(result: RunResult) -> dict[str, Any]:
 def collapse(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Identical messages (severity, type, text) as one entry with a count and the places
     (lines/records) of its occurrences, in first-seen order."""
-    merged: dict[tuple, dict[str, Any]] = {}
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     for m in messages:
         key = (m["severity"], m["type"], m["message"])
         place = ", ".join(f"{k} {m[k]}" for k in ("line", "record", "field") if k in m)
@@ -106,7 +106,7 @@ def collapse(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
-def _order(f: Finding):
+def _order(f: Finding) -> tuple[int, int, int, str]:
     return (SEVERITY_ORDER.get(f.severity, 9), f.line or 0, f.record or 0, f.type)
 
 
@@ -123,7 +123,7 @@ def to_xml(result: RunResult) -> str:
                 "referentialIntegrityResults": "message", "executionMessages": "message", "targets": "target",
                 "contextProducts": "list", "skippedChecks": "check"}
 
-    def add(parent, key: str, value) -> None:
+    def add(parent: etree._Element, key: str, value: object) -> None:
         if isinstance(value, list):
             holder = etree.SubElement(parent, key)
             for item in value:
@@ -138,7 +138,8 @@ def to_xml(result: RunResult) -> str:
     root = etree.Element("validateReport")
     for k, v in to_dict(result).items():
         add(root, k, v)
-    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+    xml: bytes = etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+    return xml.decode("utf-8")
 
 
 def to_text(result: RunResult, *, verbose: bool = False) -> str:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pdsgen.model import ProductIdentity
 from pdsgen.validate.catalog import Catalog
 from pdsgen.validate.findings import Finding
+
+if TYPE_CHECKING:
+    from pdsgen.validate.inventory import Member
 
 
 @dataclass
@@ -69,7 +73,7 @@ class ProductResult:
     vid: str | None = None
     product_class: str | None = None
     im_version: str | None = None
-    members: list = field(default_factory=list)  # inventory.Member for bundles/collections
+    members: list[Member] = field(default_factory=list)  # of bundles/collections
     references: list[tuple[str, int | None]] = field(default_factory=list)  # non-context lid(vid) refs
     files: list[str] = field(default_factory=list)  # data files the label references
     # (resolved file, File_Area_Observational?, line) of each File_Area's File, for the

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -180,6 +180,7 @@ def _schematron(tree: etree._ElementTree, p: Path, opts: Options, cat: Catalog, 
                 data: bytes | None, deferred: list[_DeferredSchematron] | None) -> None:
     """The Schematron runs of one label (its xml-model citations, or --schematron), their
     findings added to ``res`` (or left to `validate_labels` in ``deferred``)."""
+    from pdsgen.pds4.label import SCHEMATRON_NS
     from pdsgen.validate import pds4label as L
     from pdsgen.validate import schematron
 
@@ -191,7 +192,7 @@ def _schematron(tree: etree._ElementTree, p: Path, opts: Options, cat: Catalog, 
         cited, warned = L.schematron_citations(tree, file)
         res.findings += warned
         for href, ns, line in cited:
-            if ns != L.SCHEMATRON_NS and not href.endswith(".sch"):
+            if ns != SCHEMATRON_NS and not href.endswith(".sch"):
                 continue  # some other schema language: not run as Schematron
             try:
                 sch_paths.append(_cited_schematron(href, p, cat, opts, res, line))
@@ -225,6 +226,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     `described`: when given, the data objects the content check described from `tree`
     are appended to it (a caller that reads the label's objects next uses them rather
     than describing them again)."""
+    from pdsgen.pds4.label import PDS_NS, child, child_text, local
     from pdsgen.validate import pds4label as L
     from pdsgen.validate.context_products import check_context_refs, is_context_lid
     from pdsgen.validate.xsd import check_xsd
@@ -232,10 +234,10 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     file = str(p)
     res = ProductResult(file, standard="PDS4")
     root = tree.getroot()
-    res.product_class = L.local(root)
+    res.product_class = local(root)
     res.lid, res.vid = L.identification(tree)
-    ia = L.child(root, "Identification_Area")
-    res.im_version = L.child_text(ia, "information_model_version") if ia is not None else None
+    ia = child(root, "Identification_Area")
+    res.im_version = child_text(ia, "information_model_version") if ia is not None else None
     if not opts.product:
         # validate's --skip-product-validation: identifiers and members only, for the
         # cross-product (bundle/collection) checks
@@ -281,11 +283,11 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     res.files = [str(fa.path) for fa in areas if fa.path is not None]
     # (validate keys a Document_File by directory_path_name + ":" + file_name, so only one
     # without a directory can name the file a File_Area names: CrossLabelFileAreaReferenceChecker)
-    res.area_files = [(os.path.abspath(fa.path), L.local(fa.area).startswith("File_Area_Observational"),
+    res.area_files = [(os.path.abspath(fa.path), local(fa.area).startswith("File_Area_Observational"),
                        fa.file_element.sourceline if fa.file_element is not None else None)
                       for fa in areas if fa.path is not None and (
-                          L.local(fa.area).startswith("File_Area")
-                          or L.child(fa.area, "directory_path_name") is None)]
+                          local(fa.area).startswith("File_Area")
+                          or child(fa.area, "directory_path_name") is None)]
     res.findings += L.check_files(areas, file, content=opts.content)
     if opts.content:  # validate checks file names and their case with the content (FileReferenceValidationRule)
         from pdsgen.validate.fileref import file_reference_findings
@@ -306,7 +308,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
     if opts.context and _registry(opts).products:
         res.findings += check_context_refs(tree, _registry(opts), file,
                                            mismatch_warnings=opts.context_mismatch_warnings)
-    for el in root.iter(f"{{{L.PDS_NS}}}lid_reference", f"{{{L.PDS_NS}}}lidvid_reference"):
+    for el in root.iter(f"{{{PDS_NS}}}lid_reference", f"{{{PDS_NS}}}lidvid_reference"):
         value = (el.text or "").strip()
         if value and not is_context_lid(value.split("::")[0]):
             res.references.append((value, el.sourceline))
@@ -353,7 +355,7 @@ def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: byt
         # validate reads a label's objects in offset order (DataObjectCompareViaOffset, a
         # stable sort over all files): a table that ends the reading stops the later ones
         for obj, el, limit in sorted(objects, key=lambda o: o[0].offset or 0):
-            if not tables_readable and L.local(el).startswith("Table_"):
+            if not tables_readable and local(el).startswith("Table_"):
                 continue  # validate reads no table of a label whose field definitions it rejects
             try:
                 found = check_object(obj, el, ctx, limit=limit)
@@ -474,8 +476,8 @@ def manifest_findings(label: Path, files: list[tuple[Path, bool]], checksums: di
     return out
 
 
-_registries: dict[tuple, ContextRegistry] = {}
-_registries_given: dict[tuple, ContextRegistry] = {}  # by the options' file names
+_registries: dict[tuple[str, ...], ContextRegistry] = {}  # by the context files read
+_registries_given: dict[tuple[tuple[str, ...], tuple[str, ...]], ContextRegistry] = {}  # by the options' file names
 
 
 def _registry(opts: Options) -> ContextRegistry:
@@ -714,10 +716,12 @@ def _distributed(todo: list[tuple[Path, bool]], opts: Options,
     def batch_fn(batch: list[tuple[int, tuple[Path, bool]]]) -> list[ProductResult]:
         return validate_labels([item for _i, item in batch], worker_opts)
 
-    def on_batch(batch, results, exc) -> None:
+    def on_batch(batch: list[tuple[int, tuple[Path, bool]]], results: list[ProductResult] | None,
+                 exc: BaseException | None) -> None:
         nonlocal done
         if exc is not None:
             raise ValidationRunError(f"a Dask worker failed validating {batch[0][1][0]}: {exc}")
+        assert results is not None  # (map_batches gives results whenever there is no error)
         for (i, _item), res in zip(batch, results, strict=True):
             out[i] = res
         done += len(batch)
@@ -795,7 +799,7 @@ def worth_parallel(labels: list[Path], sample: int = 256) -> bool:
     return len(labels) >= LABELS_PER_SCHEMATRON * max(1, len(cited))
 
 
-def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int):
+def _parallel(todo: list[tuple[Path, bool]], opts: Options, jobs: int) -> Iterator[ProductResult]:
     """Results in order from worker processes.
 
     Workers are forked when this process has not started Saxon (the CLI's case: cheap, no

@@ -56,10 +56,10 @@ import json
 import os
 import re
 import threading
-from collections.abc import Mapping, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, TypedDict
 
 from lxml import etree
 
@@ -71,6 +71,9 @@ SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 XSL_NS = "http://www.w3.org/1999/XSL/Transform"
 _S = f"{{{SCH_NS}}}"
 _X = f"{{{XSL_NS}}}"
+#: saxonche's PySaxonProcessor and PyXsltExecutable (saxonche ships no type information)
+SaxonProcessor: TypeAlias = Any
+SaxonExecutable: TypeAlias = Any
 #: what to install when saxonche (the optional XPath-2 engine) is missing
 INSTALL_HINT = "pip install 'pdsgen[schematron]'"
 
@@ -254,6 +257,16 @@ def context_elements(context: str, nsmap: dict[str, str]) -> frozenset[str] | No
     return frozenset(names) if names else None
 
 
+class CompiledRulesJson(TypedDict):
+    """`CompiledRules` as JSON (the disk cache): each rule as [element names or None, template text]."""
+
+    compiler: str
+    head: str
+    tail: str
+    rules: list[list[list[str] | str | None]]
+    sha256: str
+
+
 class CompiledRules:
     """A compiled Schematron: the stylesheet's text as head, one template per rule (with the
     elements its context can match, None: any) and tail. `text` joins them, keeping every
@@ -290,14 +303,14 @@ class CompiledRules:
         """As `needed`, from local names only (a superset: namespaces not told apart)."""
         return frozenset(i for i, names in enumerate(self._locals) if names is None or not names.isdisjoint(local_names))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> CompiledRulesJson:
         """A JSON-able dict with a digest of its content (`from_json` checks it)."""
         rules = [[None if n is None else sorted(n), t] for n, t in self.rules]
         return {"compiler": COMPILER_VERSION, "head": self.head, "tail": self.tail, "rules": rules,
                 "sha256": _digest(self.head, self.tail, rules)}
 
     @classmethod
-    def from_json(cls, data: dict) -> CompiledRules:
+    def from_json(cls, data: object) -> CompiledRules:
         """From `to_json`'s dict; ValueError if it is not one (a damaged cache file)."""
         if not isinstance(data, dict) or data.get("compiler") != COMPILER_VERSION:
             raise ValueError("not a compiled Schematron of this version")
@@ -315,7 +328,7 @@ class CompiledRules:
         return cls(head, out, tail)
 
 
-def _digest(head: str, tail: str, rules: list) -> str:
+def _digest(head: str, tail: str, rules: Sequence[object]) -> str:
     return hashlib.sha256(json.dumps([head, tail, rules]).encode("utf-8")).hexdigest()
 
 
@@ -336,7 +349,8 @@ def _inline_includes(root: etree._Element, base: Path, source: str, confine_to: 
         inc.getparent().replace(inc, included)
 
 
-def _rule_body(rule: etree._Element, abstract: dict, source: str, depth: int = 0):
+def _rule_body(rule: etree._Element, abstract: Mapping[str | None, etree._Element], source: str,
+               depth: int = 0) -> Iterator[etree._Element]:
     if depth > 20:
         raise ValidationRunError("sch:extends cycle", path=source)
     for child in rule:
@@ -514,7 +528,7 @@ class _Compiled:
     def __init__(self, rules: CompiledRules):
         self.rules = rules
         #: (rule indices kept or None: all, executable, elements all of whose rules it holds or None: all)
-        self.executables: list[tuple[frozenset[int] | None, Any, frozenset[str] | None]] = []
+        self.executables: list[tuple[frozenset[int] | None, SaxonExecutable, frozenset[str] | None]] = []
         self.pruned = 0  # executables compiled with some rules left out
 
 
@@ -553,7 +567,7 @@ _DISALLOW_DOCTYPE = ("http://saxon.sf.net/feature/parserFeature?uri="
 _ALLOWED_PROTOCOLS = "http://saxon.sf.net/feature/allowedProtocols"
 
 
-def _processor(local: bool = False):
+def _processor(local: bool = False) -> SaxonProcessor:
     """The process's Saxon processor (``local``: the one for label-local Schematron)."""
     if _state.get("pid") != os.getpid():
         _state.clear()
@@ -575,7 +589,7 @@ def _processor(local: bool = False):
 
 
 def _executable(sch_path: str | os.PathLike[str], confine_to: Path | None = None,
-                elements: set[str] | None = None):
+                elements: set[str] | None = None) -> SaxonExecutable:
     """The Saxon executable that runs `sch_path` on a label with these `elements` (Clark
     names; None: unknown, every rule): one compiled before that holds every rule the label
     needs, else one compiled now with them (and those `expect_elements` announced)."""
@@ -611,7 +625,8 @@ def _executable(sch_path: str | os.PathLike[str], confine_to: Path | None = None
         return exe
 
 
-def _compile(entry: _Compiled, p: str, keep: frozenset[int] | None, confine_to: Path | None):
+def _compile(entry: _Compiled, p: str, keep: frozenset[int] | None,
+             confine_to: Path | None) -> tuple[frozenset[int] | None, SaxonExecutable]:
     """(rules kept, Saxon executable) of `entry`'s rules (`keep`); a cached stylesheet Saxon
     rejects is compiled again from the .sch file, with every rule, once."""
     xslt = _state["local-xslt" if confine_to is not None else "proc-xslt"]
@@ -700,7 +715,7 @@ def check_schematron(
     return _run_one(_executable(sch_path, local_to, prepared.elements), prepared, sch_path, local_to is not None)
 
 
-def _run_one(exe, prepared: _Prepared, sch_path: str | os.PathLike[str], local: bool) -> list[Finding]:
+def _run_one(exe: SaxonExecutable, prepared: _Prepared, sch_path: str | os.PathLike[str], local: bool) -> list[Finding]:
     """The findings of one transform of one label (`ValidationRunError` if Saxon fails)."""
     with _lock:
         proc = _processor(local)
@@ -726,7 +741,7 @@ def check_schematron_batch(labels: list[tuple[etree._ElementTree, bytes | None, 
     A label whose run fails gets its `ValidationRunError` (as `check_schematron` would
     raise it); when a transform of several labels fails, each of them is run alone."""
     out: list[list[Finding] | ValidationRunError] = []
-    groups: dict[int, tuple[Any, list[tuple[int, _Prepared]]]] = {}
+    groups: dict[int, tuple[SaxonExecutable, list[tuple[int, _Prepared]]]] = {}
     for i, (tree, xml, file) in enumerate(labels):
         out.append([])
         try:
@@ -750,7 +765,7 @@ def check_schematron_batch(labels: list[tuple[etree._ElementTree, bytes | None, 
     return out
 
 
-def _run_batch(exe, texts: list[bytes]) -> list[etree._Element] | None:
+def _run_batch(exe: SaxonExecutable, texts: list[bytes]) -> list[etree._Element] | None:
     """One ``<r>`` result per label text from a single transform; None if it fails."""
     with _lock:
         proc = _processor(False)
@@ -803,7 +818,8 @@ def _xml_text(xml: bytes) -> str:
         return xml.decode("utf-8")
     except UnicodeDecodeError:
         root = etree.fromstring(xml, xml_parser())
-        return etree.tostring(root, encoding="unicode")
+        text: str = etree.tostring(root, encoding="unicode")
+        return text
 
 
 #: any leaf element whose value has whitespace that a schema-validating parser would collapse
@@ -835,7 +851,8 @@ def _collapsed_xml(tree: etree._ElementTree) -> bytes | None:
             else:
                 saved.append((owner, "text", owner.text))
                 owner.text = value
-        return etree.tostring(tree, encoding="UTF-8")
+        collapsed: bytes = etree.tostring(tree, encoding="UTF-8")
+        return collapsed
     finally:
         for owner, attr, old in reversed(saved):
             setattr(owner, attr, old)

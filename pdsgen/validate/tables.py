@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 from lxml import etree
 
 from pdsgen.model import DataObject, Field
@@ -34,7 +36,19 @@ from pdsgen.validate.columns import (
     _shower,
     _text_column_checks,
 )
+from pdsgen.validate.fieldtypes import ArrowArray, ByteMatrix, RowMask
 from pdsgen.validate.findings import Finding
+
+#: a column of a fixed table to check: (field number, field, repetition suffix, byte location, limits)
+_FieldTask: TypeAlias = tuple[int, Field, str, int, C.FieldLimits]
+#: a bit field with a valid range: (field, repetition suffix, byte location of its packed field, limits)
+_BitTask: TypeAlias = tuple[Field, str, int, C.FieldLimits]
+#: a field of a delimited table: (field number, field, its columns (one per repetition), limits)
+_DelimitedTask: TypeAlias = tuple[int, Field, list[int], C.FieldLimits]
+#: findings of one kind across record blocks: (type, field number, what the message is about)
+_ProblemKey: TypeAlias = tuple[str, int | None, str]
+#: line ends (exclusive byte offsets) of a text table
+_Ends: TypeAlias = npt.NDArray[np.int64]
 
 # --------------------------------------------------------------------------- fixed tables
 
@@ -54,7 +68,7 @@ def _columns(f: Field) -> list[tuple[int, str]]:
     return locs
 
 
-def _group_extent(group) -> int:
+def _group_extent(group: etree._Element) -> int:
     """Bytes one repetition of a group's fields reach, as pds4-jparser's getGroupExtent counts
     them: a field to location + length - 1, an inner group to its location + its
     group_length - 1. (jparser counts an inner group by ONE of its repetitions, which refuses
@@ -74,7 +88,7 @@ def _group_extent(group) -> int:
     return extent
 
 
-def _binary_count_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+def _binary_count_problems(obj: DataObject, el: etree._Element | None, ctx: Ctx) -> list[Finding]:
     """A binary record or group whose <fields>/<groups> is not the number of its Field_Binary
     / Group_Field_Binary children: pds4-jparser's TableBinaryAdapter checks both counts
     (Utility.validateCounts) when it opens the table (``table_definition_problem``)."""
@@ -91,7 +105,7 @@ def _binary_count_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     return []
 
 
-def _group_length_problems(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+def _group_length_problems(obj: DataObject, el: etree._Element | None, ctx: Ctx) -> list[Finding]:
     """Groups whose group_length / repetitions is not the extent of their fields.
 
     pds4-jparser's TableCharacterAdapter/TableBinaryAdapter refuse such a group (larger or
@@ -134,14 +148,14 @@ _PLANS_MAX = 256
 _NOT_PLANNED = frozenset({"offset", "records"})
 
 
-def _plan_key(el, delim: bytes | None) -> tuple[bytes, ...] | None:
+def _plan_key(el: etree._Element | None, delim: bytes | None) -> tuple[bytes, ...] | None:
     if el is None:
         return None
     return (delim or b"", *(etree.tostring(c, with_tail=False) for c in el
                             if not (isinstance(c.tag, str) and local(c) in _NOT_PLANNED)))
 
 
-def _plan(obj: DataObject, el, key: tuple[bytes, ...] | None) -> _Plan:
+def _plan(obj: DataObject, el: etree._Element | None, key: tuple[bytes, ...] | None) -> _Plan:
     plan = _plans.get(key) if key is not None else None
     if plan is not None:
         return plan
@@ -157,7 +171,7 @@ def _plan(obj: DataObject, el, key: tuple[bytes, ...] | None) -> _Plan:
     return plan
 
 
-def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
+def check_fixed_table(obj: DataObject, el: etree._Element | None, ctx: Ctx) -> list[Finding]:
     character = obj.layout == "fixed_character"
     delim = _record_delimiter(obj) if character else None
     key = _plan_key(el, delim)
@@ -180,11 +194,11 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
     body = reclen - len(delim) if delim else reclen
     plan = _plan(obj, el, key)  # (kept only once the layout is known to be clean, below)
     plain = [f for f in obj.fields if f.bits is None]
-    tasks = []
+    tasks: list[_FieldTask] = []
     for number, (f, lim) in enumerate(zip(plain, plan.limits, strict=True), start=1):
         for loc, suffix in _columns(f):
             tasks.append((number, f, suffix, loc, lim))
-    bit_tasks = []
+    bit_tasks: list[_BitTask] = []
     for f, lim in zip([f for f in obj.fields if f.bits is not None], plan.bit_limits, strict=True):
         if lim.valid_min is not None or lim.valid_max is not None:
             bit_tasks += [(f, suffix, loc, lim) for loc, suffix in _columns(f)]
@@ -194,7 +208,7 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
         mapped = C.read_block(obj.file, obj.offset, records * reclen).reshape(records, reclen)
     else:
         mapped = np.memmap(obj.file, dtype=np.uint8, mode="r", offset=obj.offset, shape=(records, reclen))
-    blocks = []
+    blocks: list[list[Finding]] = []
     for b0 in range(0, records, rows):
         mat = mapped if records <= rows else np.array(mapped[b0: b0 + rows])
         if b0 == 0:
@@ -231,7 +245,7 @@ def check_fixed_table(obj: DataObject, el, ctx: Ctx) -> list[Finding]:
 FATAL_LAYOUT = ("error.table.field_value_overlap", "error.table.bad_field_read")
 
 
-def _unread_records(obj: DataObject, el, ctx: Ctx, found: list[Finding], character: bool) -> list[Finding]:
+def _unread_records(obj: DataObject, el: etree._Element | None, ctx: Ctx, found: list[Finding], character: bool) -> list[Finding]:
     """Records left unread after a fatal field layout error, as validate reports them.
 
     validate stops reading a character table at the first record whose fields overlap or
@@ -249,11 +263,11 @@ def _unread_records(obj: DataObject, el, ctx: Ctx, found: list[Finding], charact
 
 def _merge_blocks(blocks: list[list[Finding]], ctx: Ctx) -> list[Finding]:
     """One table's findings from several record blocks: first few per problem, then one count."""
-    shown: dict[tuple, list[Finding]] = {}
-    totals: dict[tuple, int] = {}
+    shown: dict[_ProblemKey, list[Finding]] = {}
+    totals: dict[_ProblemKey, int] = {}
     other: list[Finding] = []
     for found in blocks:
-        per_block: dict[tuple, int] = {}
+        per_block: dict[_ProblemKey, int] = {}
         for f in found:
             key = (f.type, f.field, f.message.split(":", 1)[0])
             if "count" in f.extra:  # the block's summary (comes last) holds the block's total
@@ -278,7 +292,7 @@ def _merge_blocks(blocks: list[list[Finding]], ctx: Ctx) -> list[Finding]:
     return out
 
 
-def _record_shorter_than_its_fields(obj: DataObject, el, ctx: Ctx, mat: np.ndarray,
+def _record_shorter_than_its_fields(obj: DataObject, el: etree._Element | None, ctx: Ctx, mat: ByteMatrix,
                                     delim: bytes) -> list[Finding]:
     """validate's first check of a character table's content (since its issue 680): the
     first record read (record_length bytes) must hold every field and the record delimiter;
@@ -297,7 +311,7 @@ def _record_shorter_than_its_fields(obj: DataObject, el, ctx: Ctx, mat: np.ndarr
                     f"the table is not read", file=ctx.label, record=1, line=_line(el))]
 
 
-def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None) -> list[Finding]:
+def _delimiter_findings(name: str, el: etree._Element | None, ctx: Ctx, mat: ByteMatrix, delim: bytes | None) -> list[Finding]:
     """validate's end-of-line check of each record of a character table, read as a window of
     record_length bytes (TableValidator.checkEOL): a window that does not end in CR/LF where
     the label says Carriage-Return Line-Feed is ``missing_CRLF``; one that does not end in
@@ -319,8 +333,8 @@ def _delimiter_findings(name: str, el, ctx: Ctx, mat: np.ndarray, delim: bytes |
     return out
 
 
-def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, body: int, tasks, bit_tasks,
-                       character: bool) -> list[Finding]:
+def _check_fixed_block(obj: DataObject, el: etree._Element | None, ctx: Ctx, mat: ByteMatrix, delim: bytes | None,
+                       body: int, tasks: list[_FieldTask], bit_tasks: list[_BitTask], character: bool) -> list[Finding]:
     """Findings of one block of records (record numbers relative to the block): record
     delimiters, then the fields (read in each record_length window, as validate reads them)."""
     name = obj.name
@@ -336,7 +350,7 @@ def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, 
             _report(out, between, "warning.table.characters_between_fields",
                     lambda i: "non-blank characters between fields", ctx, obj=name)
 
-    def run(task) -> list[Finding]:
+    def run(task: _FieldTask) -> list[Finding]:
         number, f, suffix, loc, lim = task
         found: list[Finding] = []
         col = mat[:, loc: loc + f.length]
@@ -353,6 +367,7 @@ def _check_fixed_block(obj, el, ctx: Ctx, mat: np.ndarray, delim: bytes | None, 
         from pdsgen.data import types
 
         for f, suffix, loc, lim in bit_tasks:
+            assert f.bits is not None  # (bit tasks are the fields with bits)
             raw = np.ascontiguousarray(mat[:, loc: loc + f.length])
             vals = types.unpack_bits(raw, f.bits[0], f.bits[1], f.data_type.startswith("Signed"))
             _range_checks(out, vals, np.ones(n, bool), lim, ctx, kind="table", field=None,
@@ -369,13 +384,13 @@ def _formats(f: Field) -> tuple[tuple[str, str], ...]:
                                                  ("field_format", f.field_format)) if text)
 
 
-def field_sequence(table_el) -> list[tuple[int, int, int, str]]:
+def field_sequence(table_el: etree._Element | None) -> list[tuple[int, int, int, str]]:
     """(start, end, occurrence number, name) of every field of a fixed table's record in the
     label's order, as validate lists them: each group's fields repetition by repetition
     (fields inside a group located from the group's start), bit fields left out."""
     out: list[tuple[int, int, int, str]] = []
 
-    def walk(parent, base: int, suffix: str) -> None:
+    def walk(parent: etree._Element, base: int, suffix: str) -> None:
         for child in parent:
             tag = local(child) if isinstance(child.tag, str) else ""
             if tag in ("Field_Character", "Field_Binary"):
@@ -408,7 +423,7 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
+def _field_layout(obj: DataObject, el: etree._Element | None, body: int, ctx: Ctx) -> list[Finding]:
     """Fields inside the record, not overlapping; bit fields inside their packed field.
 
     A binary table's field beyond its record cannot be read: validate's FieldValueValidator
@@ -456,7 +471,7 @@ def _field_layout(obj: DataObject, el, body: int, ctx: Ctx) -> list[Finding]:
 # --------------------------------------------------------------------------- delimited tables
 
 
-def line_ends(raw: bytes) -> np.ndarray:
+def line_ends(raw: bytes) -> _Ends:
     """End offsets (exclusive) of the physical lines of `raw`, as validate reads a text table.
 
     validate's line reader ends a line at LF, at CR LF, or at a CR not followed by LF; a last
@@ -476,7 +491,7 @@ def line_ends(raw: bytes) -> np.ndarray:
     return ends
 
 
-def _terminators(raw: bytes, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _terminators(raw: bytes, ends: _Ends) -> tuple[npt.NDArray[np.int64], RowMask]:
     """(terminator length, ends with CR/LF) of each line (`ends` from `line_ends`, not empty)."""
     buf = np.frombuffer(raw, dtype=np.uint8)
     starts = np.concatenate(([0], ends[:-1]))
@@ -485,7 +500,7 @@ def _terminators(raw: bytes, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(crlf, 2, ((last == 10) | (last == 13)).astype(np.int64)), crlf
 
 
-def _terminator_findings(name: str, raw: bytes, ends: np.ndarray, delim: bytes | None, el,
+def _terminator_findings(name: str, raw: bytes, ends: _Ends, delim: bytes | None, el: etree._Element | None,
                          ctx: Ctx) -> list[Finding]:
     """validate's end-of-line check of each record read: CR/LF where the label says
     Carriage-Return Line-Feed (``missing_CRLF``), LF but not CR/LF where it says Line-Feed
@@ -506,7 +521,7 @@ def _terminator_findings(name: str, raw: bytes, ends: np.ndarray, delim: bytes |
     return out
 
 
-def _enclosed_in_quotes(col, holds_quote: np.ndarray, raw: bytes) -> np.ndarray:
+def _enclosed_in_quotes(col: ArrowArray, holds_quote: RowMask, raw: bytes) -> RowMask:
     """Of the values holding a double quote, those that were a quoted field (a doubled
     quote inside quotes).
 
@@ -526,7 +541,7 @@ def _enclosed_in_quotes(col, holds_quote: np.ndarray, raw: bytes) -> np.ndarray:
     return out
 
 
-def _csv_records_run_out(obj: DataObject, raw: bytes, ends: np.ndarray,
+def _csv_records_run_out(obj: DataObject, raw: bytes, ends: _Ends,
                          size: int) -> tuple[int | None, int | None, int | None, bytes | None]:
     """(the line at which validate finds no CSV record left, the line whose CSV record has a
     quote that never closes, the byte where the complete CSV records end — the last two only
@@ -545,7 +560,7 @@ def _csv_records_run_out(obj: DataObject, raw: bytes, ends: np.ndarray,
         return None, None, None, None
     lines = min(records, len(ends))
 
-    def complete_records(buf: bytes, line_end: np.ndarray) -> tuple[int, int, bool]:
+    def complete_records(buf: bytes, line_end: _Ends) -> tuple[int, int, bool]:
         quotes = np.cumsum(np.frombuffer(buf, dtype=np.uint8) == 34)
         closed = line_end[quotes[line_end - 1] % 2 == 0]
         return int(closed.size), int(closed[-1]) if closed.size else 0, bool(quotes[-1] % 2)
@@ -564,7 +579,7 @@ def _csv_records_run_out(obj: DataObject, raw: bytes, ends: np.ndarray,
     return (empty if empty <= lines else None), unterminated, (cut if unterminated else None), whole
 
 
-def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = None) -> list[Finding]:
+def check_delimited_table(obj: DataObject, el: etree._Element | None, ctx: Ctx, limit: int | None = None) -> list[Finding]:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -650,7 +665,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
     from pdsgen.data.delimited import quiet_row_handlers, row_handler
 
     @row_handler
-    def on_invalid(row) -> str:
+    def on_invalid(row: Any) -> str:  # a pyarrow.csv.InvalidRow (pyarrow ships no type information)
         bad_rows.append(f"line {row.number}: {row.actual_columns} fields, the label says {row.expected_columns}"
                         if row.number is not None else f"{row.actual_columns} fields, the label says "
                         f"{row.expected_columns}")
@@ -697,7 +712,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
                            f"{name}: the label says {records} records, {read} {len(ends)}",
                            file=ctx.label, line=_line(el)))
     field_els = _field_elements(el)
-    tasks = []
+    tasks: list[_DelimitedTask] = []
     for number, (f, fel) in enumerate(zip(obj.fields, field_els + [None] * len(obj.fields), strict=False), start=1):
         lim = _limits(fel, f.special_constants)
         idx = [f.location]
@@ -708,7 +723,7 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
             tasks.append((number, f, idx, lim))
     nrows = table.num_rows
 
-    def run(task) -> list[Finding]:
+    def run(task: _DelimitedTask) -> list[Finding]:
         number, f, col_indexes, lim = task
         found: list[Finding] = []
         # the repetitions of a group field are checked as one column (repetition-major), the
@@ -740,12 +755,13 @@ def check_delimited_table(obj: DataObject, el, ctx: Ctx, limit: int | None = Non
                     lambda i: f"field {f.name!r} value is longer than maximum_field_length {lim.max_length}",
                     ctx, field=number, obj=name)
 
-        def numbers(ok: np.ndarray):
+        def numbers(ok: RowMask) -> C.Numbers | None:
             trimmed = pc.utf8_trim_whitespace(col)
             keep = pc.and_(pa.array(ok), pc.greater(pc.binary_length(trimmed), 0))
             nulled = pc.if_else(keep, trimmed, pa.scalar("0"))
             try:
-                return pc.cast(nulled, pa.float64()).to_numpy(zero_copy_only=False)
+                parsed: npt.NDArray[np.float64] = pc.cast(nulled, pa.float64()).to_numpy(zero_copy_only=False)
+                return parsed
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 return None
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from lxml import etree
 
@@ -30,7 +31,9 @@ from pdsgen.validate.findings import Finding
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XS = "http://www.w3.org/2001/XMLSchema"
 
-_cache: dict[tuple, etree.XMLSchema] = {}
+#: a schema set: its (namespace, file) pairs, then the catalog's file and exclusiveness
+_SchemaKey: TypeAlias = tuple[tuple[str, str] | Path | str | bool | None, ...]
+_cache: dict[_SchemaKey, etree.XMLSchema] = {}
 _lock = threading.Lock()
 
 
@@ -54,14 +57,14 @@ def _odd_schema_location(tree: etree._ElementTree | etree._Element, file: str | 
     return None
 
 
-class _CatalogResolver(etree.Resolver):
+class _CatalogResolver(etree.Resolver):  # type: ignore[misc]  # lxml ships no type information
     def __init__(self, catalog: Catalog, base: Path | None):
         super().__init__()
         self.catalog = catalog
         self.base = base
         self.failures: list[ValidationRunError] = []
 
-    def resolve(self, url, pubid, context):
+    def resolve(self, url: str | None, pubid: str | None, context: Any) -> Any:  # lxml's input documents
         if url is None:
             return None
         if url.startswith(("http://", "https://")):
@@ -79,7 +82,7 @@ class _CatalogResolver(etree.Resolver):
 
 def load_schema(pairs: list[tuple[str, Path]], catalog: Catalog) -> etree.XMLSchema:
     """One `XMLSchema` importing every (namespace, local file); cached."""
-    key = tuple((ns, str(p)) for ns, p in pairs) + ((catalog.path and str(catalog.path)), catalog.exclusive)
+    key: _SchemaKey = tuple((ns, str(p)) for ns, p in pairs) + ((catalog.path and str(catalog.path)), catalog.exclusive)
     with _lock:
         schema = _cache.get(key)
         if schema is not None:
