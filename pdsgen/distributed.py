@@ -15,9 +15,16 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pdsgen.errors import PdsgenError
+
+if TYPE_CHECKING:
+    from dask.typing import Key
+    from distributed import Client, LocalCluster
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
 
 
 class SchedulerError(PdsgenError):
@@ -50,10 +57,10 @@ class DaskClient:
     def __init__(self, scheduler: str, workers: int | None = None):
         self.scheduler = scheduler
         self.workers = workers
-        self.cluster: Any = None
-        self.client: Any = None
+        self.cluster: LocalCluster | None = None
+        self.client: Client | None = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Client:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # the optional `dask` extra
@@ -87,7 +94,7 @@ class DaskClient:
             self.cluster = None
 
 
-def batches(items: Sequence[Any], workers: int, *, most: int = 64) -> Iterator[list[Any]]:
+def batches(items: Sequence[_Item], workers: int, *, most: int = 64) -> Iterator[list[_Item]]:
     """Consecutive batches of ``items``: about 8 per worker, of 1 to ``most`` items."""
     size = max(1, min(most, len(items) // (max(workers, 1) * 8)))
     for i in range(0, len(items), size):
@@ -104,12 +111,12 @@ class NoWorkers(PdsgenError):
     never run. What finished is recorded by the caller; run again to resume."""
 
 
-def _workers(client: Any) -> int:
+def _workers(client: Client) -> int:
     return len(client.scheduler_info().get("workers", {}))
 
 
-def map_batches(client: Any, fn: Callable[[list[Any]], list[Any]], items: Sequence[Any],
-                on_batch: Callable[[list[Any], list[Any] | None, BaseException | None], None],
+def map_batches(client: Client, fn: Callable[[list[_Item]], list[_Result]], items: Sequence[_Item],
+                on_batch: Callable[[list[_Item], list[_Result] | None, BaseException | None], None],
                 *, most: int = 64, per_worker: int = 3, key: str = "pdsgen",
                 no_workers_s: float | None = None) -> None:
     """Run ``fn`` over bounded batches of ``items`` on the cluster; ``on_batch(batch,
@@ -130,7 +137,7 @@ def map_batches(client: Any, fn: Callable[[list[Any]], list[Any]], items: Sequen
                         f"(waited {grace:g} s)") from exc
     workers = max(1, _workers(client))
     todo = enumerate(batches(items, workers, most=most))
-    by_key: dict[str, list[Any]] = {}
+    by_key: dict[Key, list[_Item]] = {}
     tag = os.urandom(4).hex()
 
     def submit() -> Any:
@@ -164,7 +171,7 @@ def map_batches(client: Any, fn: Callable[[list[Any]], list[Any]], items: Sequen
         running = set(running)
         for fut in done:
             if fut.status == "error":
-                outcome: tuple[list[Any] | None, BaseException | None] = (None, fut.exception())
+                outcome: tuple[list[_Result] | None, BaseException | None] = (None, fut.exception())
             elif fut.status == "cancelled":
                 outcome = (None, PdsgenError(f"the scheduler cancelled batch {fut.key}"))
             else:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from astropy.table import Table
+    from matplotlib.figure import Figure
 
 
-def warm_pixel_plot(table, t_ccd_ref_degc: float, threshold_e_per_s: float):
+def warm_pixel_plot(table: Table, t_ccd_ref_degc: float, threshold_e_per_s: float) -> Figure:
     """Warm pixel fraction over the mission: raw (red circles) and scaled to the reference
     temperature (cyan squares), as in mica's example."""
     from matplotlib.figure import Figure
@@ -25,7 +32,7 @@ def warm_pixel_plot(table, t_ccd_ref_degc: float, threshold_e_per_s: float):
     return fig
 
 
-def dark_image(image_e_per_s, title: str):
+def dark_image(image_e_per_s: npt.ArrayLike, title: str) -> Figure:
     """The selected dark-current image as a browse picture: log colour scale between the
     2nd and 98th percentiles of the positive pixels (the seed's LogNorm display), origin
     lower, NaN pixels blank."""

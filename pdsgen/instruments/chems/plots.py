@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def m_vs_mq(mass_u, mq_u_per_e, title: str):
+def m_vs_mq(mass_u: npt.ArrayLike, mq_u_per_e: npt.ArrayLike, title: str) -> Figure:
     """The classic CHEMS M vs M/Q plane (log-log): ion species fall on lines of constant
     charge Q = M/(M/Q); events without M or M/Q (missing values) are left out and counted."""
     from matplotlib.figure import Figure

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def eq_spectrum(eq_kev_per_e, flux, title: str):
+def eq_spectrum(eq_kev_per_e: npt.ArrayLike, flux: npt.ArrayLike, title: str) -> Figure:
     """Differential flux against E/q (log-log): every record faint, the mean per E/q step
     on top; records with a missing flux (zero/fill calibration cells) are left out and
     counted in the title, zero fluxes cannot be drawn on a log axis and are counted too."""

@@ -9,10 +9,17 @@ spectra span decades), non-positive ones left out and said so in the title.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def ms_bar(masses, values, sttl: str, ttl: str, ylabel: str = "Counts", sigma=None, log: bool = False):
+def ms_bar(masses: npt.ArrayLike, values: npt.ArrayLike, sttl: str, ttl: str, ylabel: str = "Counts",
+           sigma: npt.ArrayLike | None = None, log: bool = False) -> Figure:
     """Bars of ``values`` per mass channel, masses 0.5-25.5 shown, as in the seed."""
     from matplotlib.figure import Figure
 

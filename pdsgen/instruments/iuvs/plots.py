@@ -4,18 +4,25 @@ worker processes). The writer saves them as PNG browse products."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from astropy.table import Table
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
-def _margins(fig, n_panels: int) -> None:
+def _margins(fig: Figure, n_panels: int) -> None:
     # fixed margins instead of tight_layout(): same look, much faster per figure
     height = fig.get_figheight()
     fig.subplots_adjust(left=0.1, right=0.97, bottom=0.6 / height, top=1 - 0.7 / height,
                         hspace=0.9 if n_panels > 1 else 0.2)
 
 
-def _date_axis(ax) -> None:
+def _date_axis(ax: Axes) -> None:
     """Dates on the x axis (concise: year/month/day shown once, times where they matter)."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
@@ -31,7 +38,7 @@ def _int_time_panels(int_times_ms: np.ndarray, preferred: Sequence[int]) -> list
     return chosen or present[:6]
 
 
-def dn_rate_vs_det_temp(table, good: np.ndarray, xuv: str, preferred: Sequence[int]):
+def dn_rate_vs_det_temp(table: Table, good: npt.NDArray[np.bool_], xuv: str, preferred: Sequence[int]) -> Figure:
     """``{xuv} DN_per_s vs DET_TEMP, sorted by INT_TIME``: one scatter panel per INT_TIME."""
     from matplotlib.figure import Figure
 
@@ -52,7 +59,7 @@ def dn_rate_vs_det_temp(table, good: np.ndarray, xuv: str, preferred: Sequence[i
     return fig
 
 
-def det_temp_over_time(table, good: np.ndarray, xuv: str, preferred: Sequence[int]):
+def det_temp_over_time(table: Table, good: npt.NDArray[np.bool_], xuv: str, preferred: Sequence[int]) -> Figure:
     """``{xuv} DET_TEMP over time``: one panel per INT_TIME, star markers as in the seed."""
     from matplotlib.figure import Figure
 
@@ -76,16 +83,16 @@ def det_temp_over_time(table, good: np.ndarray, xuv: str, preferred: Sequence[in
     return fig
 
 
-def trends_over_time(table, good: np.ndarray, xuv: str):
+def trends_over_time(table: Table, good: npt.NDArray[np.bool_], xuv: str) -> Figure:
     """The seed's cell 13: DET_TEMP and DN_per_s over time (rate on a secondary axis), and
     CASE_TEMP over time below."""
     from matplotlib.figure import Figure
 
     when = np.array([np.datetime64(s.rstrip("Z"), "ms") for s in table["TIME"]], dtype="datetime64[ms]")
     x = when[good].astype(object)
-    det = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)[good]
-    rate = np.ma.filled(np.ma.asarray(table["DN_PER_S"], dtype=float), np.nan)[good]
-    case = np.ma.filled(np.ma.asarray(table["CASE_TEMP"], dtype=float), np.nan)[good]
+    det: npt.NDArray[np.float64] = np.ma.filled(np.ma.asarray(table["DET_TEMP"], dtype=float), np.nan)[good]
+    rate: npt.NDArray[np.float64] = np.ma.filled(np.ma.asarray(table["DN_PER_S"], dtype=float), np.nan)[good]
+    case: npt.NDArray[np.float64] = np.ma.filled(np.ma.asarray(table["CASE_TEMP"], dtype=float), np.nan)[good]
     fig = Figure(figsize=(9, 6.5), dpi=80)
     top, bottom = fig.subplots(nrows=2, sharex=True)  # same dates in both panels
     top.plot(x, det, "-", color="tab:blue", label="DET_TEMP")
