@@ -27,10 +27,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pdsgen.validate.findings import Finding
 from pdsgen.validate.results import Options, ProductResult, RunResult
+
+if TYPE_CHECKING:
+    from pvl.collections import PVLObject
 
 REQUIRED_FILES = ("AAREADME.TXT", "VOLDESC.CAT", "INDEX/INDEX.LBL", "INDEX/INDEX.TAB")
 #: PDS3 Standards Reference Appendix A: required keywords of VOLUME and DATA_PRODUCER
@@ -137,7 +140,7 @@ def _voldesc(path: Path, root: Path) -> tuple[str | None, list[Finding]]:
     return (str(vid).strip() if vid is not None else None), out
 
 
-def _catalog_pointers(catalog: Any, root: Path, path: Path) -> list[Finding]:
+def _catalog_pointers(catalog: PVLObject, root: Path, path: Path) -> list[Finding]:
     """CATALOG pointers name files of CATALOG/ (or of the root), inside the volume."""
     from pdsgen.untrusted import ReferenceEscapeError, confine
 

@@ -16,11 +16,11 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
 from pdsgen.errors import ValidationRunError
+from pdsgen.model import DataObject
 from pdsgen.validate.catalog import Catalog, CatalogUnresolvable
 from pdsgen.validate.context_products import ContextRegistry
 from pdsgen.validate.findings import Finding
@@ -219,7 +219,7 @@ def _schematron(tree: etree._ElementTree, p: Path, opts: Options, cat: Catalog, 
 
 def validate_pds4(tree: etree._ElementTree, p: Path, opts: Options, *, data: bytes | None = None,
                   deferred: list[_DeferredSchematron] | None = None,
-                  described: list[Any] | None = None) -> ProductResult:
+                  described: list[DataObject] | None = None) -> ProductResult:
     """All checks of one PDS4 label (`data`: its bytes, if read already; `deferred`: catalog
     Schematron runs are appended there instead of run, see `validate_labels`).
 

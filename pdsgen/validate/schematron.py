@@ -884,7 +884,7 @@ def _line_of(tree: etree._ElementTree | None, loc: str) -> int | None:
     """Source line of the node at Saxon `path()` `loc` (attributes: their element's line)."""
     if tree is None or not loc.startswith("/"):
         return None
-    node: Any = None
+    node: etree._Element | None = None
     for step in _steps(loc):
         m = _STEP.match(step)
         if m is None:
