@@ -151,6 +151,23 @@ def band_special_mask(obj: DataObject, values: np.ndarray) -> np.ndarray | None:
     return mask if mask.any() else None
 
 
+def band_scaled(obj: DataObject, values: np.ndarray) -> np.ndarray:
+    """``values`` (physical, special constants masked) with each band's own SCALING_FACTOR
+    and OFFSET applied (``details["band_scaling"]``: PDS3 Standards Reference, IMAGE object:
+    true value = OFFSET + SCALING_FACTOR × stored value, here one pair per band)."""
+    per_band = obj.details.get("band_scaling")
+    names = [a.name.upper() for a in obj.axes]
+    if not per_band or "BAND" not in names:
+        return values
+    axis = names.index("BAND")
+    shape = [1] * values.ndim
+    shape[axis] = values.shape[axis]
+    scale = np.asarray(per_band["scaling_factor"], dtype=np.float64).reshape(shape)
+    offset = np.asarray(per_band["value_offset"], dtype=np.float64).reshape(shape)
+    out = np.ma.getdata(values).astype(np.float64) * scale + offset
+    return np.ma.MaskedArray(out, mask=values.mask) if isinstance(values, np.ma.MaskedArray) else out
+
+
 def physical_image(obj: DataObject) -> np.ndarray:
     """`pdsgen.data.physical_data` of an image (per-band constants masked too)."""
     from pdsgen.data import physical_data

@@ -266,6 +266,32 @@ def _band_constants(obj: DataObject, d: PVLObject, bands: int, data_type: str,
     return out
 
 
+def _band_scaling(obj: DataObject, d: Mapping[str, Any], bands: int) -> None:
+    """SCALING_FACTOR / OFFSET given as one value per band (``SCALING_FACTOR = (0.5, 2.0)``):
+    one value for all bands when they are all the same, else ``details["band_scaling"]``
+    (``scaling_factor`` / ``value_offset`` lists, one per band), applied by
+    `pdsgen.data.physical_data`. Before, a list was ignored: physical = stored."""
+    lists: dict[str, list[float]] = {}
+    for key, name, neutral in (("SCALING_FACTOR", "scaling_factor", 1.0), ("OFFSET", "value_offset", 0.0)):
+        v = _value(d.get(key))
+        if not isinstance(v, list):
+            continue
+        values = [_float(x) for x in v]
+        if not values or any(x is None for x in values):
+            raise _err(obj, f"{key} = {v!r} is not a number per band")
+        if len(set(values)) == 1:
+            setattr(obj, name, values[0])
+            continue
+        if len(values) != bands:
+            raise _err(obj, f"{key} has {len(values)} values for {bands} bands")
+        lists[name] = [float(x) for x in values]  # type: ignore[arg-type]
+    if lists:
+        sf, vo = obj.scaling_factor, obj.value_offset  # a single value (or one list of equal values)
+        obj.details["band_scaling"] = {"scaling_factor": lists.get("scaling_factor", [1.0 if sf is None else sf] * bands),
+                                       "value_offset": lists.get("value_offset", [0.0 if vo is None else vo] * bands)}
+        obj.scaling_factor = obj.value_offset = None
+
+
 def expand(d: PVLObject, label: Path, depth: int = 0) -> list[tuple[str, Any]]:
     """The object's items with ``^STRUCTURE`` format files spliced in place."""
     from pdsgen.pds3.label import load, upper_keywords
@@ -658,6 +684,7 @@ def _image(obj: DataObject, d: PVLObject) -> None:
             v = _constants(PVLObject([("MISSING_CONSTANT", d[key])]), etype, container).get("missing_constant")
             if v is not None:
                 obj.special_constants[name] = v
+    _band_scaling(obj, d, bands)
     per_band = _band_constants(obj, d, bands, etype, container)
     if per_band:
         # Different constants per band do not fit the model's one value per name: they

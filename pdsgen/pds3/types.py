@@ -138,7 +138,7 @@ def odd_size_msb_integer(label_type: object, nbytes: int) -> str | None:
 
 def bit_type(label_type: object) -> str:
     """BIT_DATA_TYPE → signed/unsigned bit string (bits are numbered from the MSB)."""
-    key = clean_type(label_type)
-    if key in ("MSB_INTEGER", "INTEGER", "LSB_INTEGER", "SIGNED_INTEGER", "MSB_SIGNED_INTEGER"):
-        return "SignedBitString"
-    return "UnsignedBitString"
+    # every signed integer spelling of appendix C (SUN_INTEGER, PC_INTEGER, VAX_INTEGER ...),
+    # not only MSB_INTEGER / INTEGER (before, those were read unsigned: -1 as 15)
+    kind, _order = BINARY_KINDS.get(clean_type(label_type), ("", ""))
+    return "SignedBitString" if kind == "int" else "UnsignedBitString"
