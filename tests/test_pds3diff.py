@@ -21,8 +21,7 @@ disagreement is pdr's.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +94,6 @@ class Case:
     physical: bool = False  # compare physical values (scaling applied, constants masked)
     pdr: str = "same"  # "same", or pdr's limitation in this case
     pdr_physical: bool = False  # pdr's own scaled reading (``get_scaled``) for an array
-    pdr_columns: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _rng_table() -> Case:
@@ -267,8 +265,7 @@ def _bit_signed_spellings() -> Case:
     / LSB_INTEGER were read signed (pdsgen misreading, fixed)."""
     raw = np.array([0xF000, 0x7000], ">u2")
     kinds = ["MSB_INTEGER", "SUN_INTEGER", "MAC_INTEGER", "PC_INTEGER", "VAX_INTEGER", "MSB_UNSIGNED_INTEGER"]
-    body = "".join(col(f"W{k}", "MSB_UNSIGNED_INTEGER", 1, 2, bit_col(f"A{k}", t, 1, 4)) for k, t in enumerate(kinds))
-    # each COLUMN is the same 2 bytes: written once per column
+    # each COLUMN is the same 2 bytes, written once per column
     data = np.repeat(raw[:, None], len(kinds), axis=1)
     body = "".join(col(f"W{k}", "MSB_UNSIGNED_INTEGER", 2 * k + 1, 2, bit_col(f"A{k}", t, 1, 4))
                    for k, t in enumerate(kinds))
@@ -584,6 +581,33 @@ def _arrays() -> list[Case]:
                  pdr="does not read COLLECTION objects")]
 
 
+def _more_qubes_and_arrays() -> list[Case]:
+    """A 2-axis QUBE with CORE_BASE / CORE_MULTIPLIER / CORE_NULL (ISIS: physical = base +
+    multiplier × stored, CORE_NULL missing), a VAX_REAL core, a 3-axis ARRAY with AXIS_NAME
+    and a scaled ELEMENT."""
+    v = np.arange(12).reshape(3, 4).astype("<f4") * 1.5
+    q2 = ("OBJECT = QUBE\n  AXES = 2\n  AXIS_NAME = (SAMPLE,LINE)\n  CORE_ITEMS = (4,3)\n  CORE_ITEM_BYTES = 4\n"
+          "  CORE_ITEM_TYPE = PC_REAL\n  CORE_BASE = 5.0\n  CORE_MULTIPLIER = 2.0\n  CORE_NULL = 3.0\n"
+          "  SUFFIX_ITEMS = (0,0)\nEND_OBJECT = QUBE\n")
+    vax = bytes([0x80, 0x40, 0, 0, 0xC0, 0xC0, 0, 0] * 3)
+    qv = ("OBJECT = QUBE\n  AXES = 3\n  AXIS_NAME = (SAMPLE,LINE,BAND)\n  CORE_ITEMS = (2,3,1)\n  CORE_ITEM_BYTES = 4\n"
+          "  CORE_ITEM_TYPE = VAX_REAL\n  SUFFIX_ITEMS = (0,0,0)\nEND_OBJECT = QUBE\n")
+    a = np.arange(24, dtype=">i2").reshape(2, 3, 4)
+    arr = ("OBJECT = ARRAY\n  AXES = 3\n  AXIS_ITEMS = (2,3,4)\n  AXIS_NAME = (A,B,C)\n  INTERCHANGE_FORMAT = BINARY\n"
+           "  OBJECT = ELEMENT\n    DATA_TYPE = MSB_INTEGER\n    BYTES = 2\n    SCALING_FACTOR = 3\n"
+           "  END_OBJECT = ELEMENT\nEND_OBJECT = ARRAY\n")
+    return [Case("qube_two_axes_base_multiplier_null", {"Q.LBL": obj_label("QUBE", q2), "Q.DAT": v.tobytes()}, "QUBE",
+                 np.ma.masked_array(5.0 + 2.0 * v, v == 3.0), ("LINE", "SAMPLE"), physical=True,
+                 pdr="refuses a QUBE of two axes (not loaded)"),
+            Case("qube_vax_real_core", {"Q.LBL": obj_label("QUBE", qv), "Q.DAT": vax}, "QUBE",
+                 np.array([[[1.0, -1.5]] * 3]), ("BAND", "LINE", "SAMPLE")),
+            Case("array_3d_named_axes", {"Q.LBL": obj_label("ARRAY", arr), "Q.DAT": a.tobytes()}, "ARRAY", a,
+                 ("A", "B", "C")),
+            Case("array_3d_scaled_element", {"Q.LBL": obj_label("ARRAY", arr), "Q.DAT": a.tobytes()}, "ARRAY",
+                 3.0 * a, ("A", "B", "C"), physical=True, pdr_physical=True,
+                 pdr="cannot scale an ARRAY it reads as a record array (get_scaled fails)")]
+
+
 CASES: list[Case] = [
     _rng_table(), _vax_ibm_boolean(), _vax_ibm_double(), _complex(), _text_in_binary(), _prefix_suffix_items(),
     _item_offset(), _container(), _nested_container(), _table_scaling(), _table_constants(), _msb_bit_columns(),
@@ -593,7 +617,7 @@ CASES: list[Case] = [
     *[_image_type(k, c) for k, c in IMAGE_TYPES], *_image_vax_ibm(), *_image_packed(), *_image_scaling(),
     *_pointers(), *[_qube(n) for n in (("SAMPLE", "LINE", "BAND"), ("SAMPLE", "BAND", "LINE"),
                                         ("BAND", "SAMPLE", "LINE"))],
-    *_qube_suffixes(), *_arrays(),
+    *_qube_suffixes(), *_arrays(), *_more_qubes_and_arrays(),
 ]
 
 
@@ -676,3 +700,76 @@ def test_matrix_covers_every_object_family():
                    "histogram", "pointer_attached", "packed", "per_band_scaling"):
         assert family in names, family
     assert len(CASES) >= 60 and len(AGREED) >= 40
+
+
+# --------------------------------------------------------------------------- the fixed cases migrate
+@pytest.fixture
+def ctx_file(tmp_path: Path) -> Path:
+    import json
+
+    from test_migrate import CONTEXT
+
+    (tmp_path / "context.json").write_text(json.dumps(CONTEXT))
+    return tmp_path / "context.json"
+
+
+def _migrate(tmp_path: Path, ctx_file: Path, case: Case, pid: str) -> Any:
+    """``pdsgen migrate`` of the case's product (its label with the identification a
+    migration needs): the result, and pds4_tools' reading of the PDS4 label."""
+    from test_migrate import ident
+    from test_migrate_realworld import product
+
+    pds4_tools = pytest.importorskip("pds4_tools")
+    label, *rest = case.files
+    files = {label: str(case.files[label]).replace(HEAD, ident(pid)), **{k: case.files[k] for k in rest}}
+    r = product(tmp_path, ctx_file, files, label)
+    return r, (pds4_tools.read(str(r.pds4_label), quiet=True) if r.status == "migrated" else None)
+
+
+def _case(name: str) -> Case:
+    return next(c for c in CASES if c.name == name)
+
+
+def test_per_band_scaling_band_sequential_migrates_to_one_scaled_image_per_band(tmp_path, ctx_file):
+    r, s = _migrate(tmp_path, ctx_file, _case("image_per_band_scaling_band_sequential"), "BANDSCALE1")
+    assert r.status == "migrated", r.reason
+    expected = _case("image_per_band_scaling_band_sequential").expected
+    for b in range(2):
+        band = s[f"IMAGE_BAND_{b + 1}"]
+        assert band.meta_data["Element_Array"]["scaling_factor"] == [0.5, 2.0][b]
+        assert band.meta_data["Element_Array"]["value_offset"] == [10.0, 20.0][b]
+        assert np.array_equal(np.asarray(band.data), expected[b])  # pds4_tools applies the scaling
+
+
+def test_per_band_scaling_sample_interleaved_migrates_to_scaled_band_fields(tmp_path, ctx_file):
+    r, s = _migrate(tmp_path, ctx_file, _case("image_per_band_scaling_sample_interleaved"), "BANDSCALE2")
+    assert r.status == "migrated", r.reason
+    expected = _case("image_per_band_scaling_sample_interleaved").expected  # (band, line, sample)
+    lines = s["IMAGE"]
+    for b in range(2):
+        assert np.array_equal(np.asarray(lines[f"SAMPLE_BAND_{b + 1}"]), expected[b])
+
+
+def test_per_band_scaling_with_line_prefixes_in_band_sequential_order_is_refused(tmp_path, ctx_file):
+    """Band-sequential lines with prefixes: the bands are neither arrays nor fields of one
+    record, and PDS4 scaling applies to a whole array or field: refused, never unscaled."""
+    case = _case("image_band_sequential_line_prefix_suffix")
+    label = str(case.files["I.LBL"]).replace("  LINE_PREFIX_BYTES", "  SCALING_FACTOR = (1, 3)\n  LINE_PREFIX_BYTES")
+    r, _ = _migrate(tmp_path, ctx_file, Case(case.name, {**case.files, "I.LBL": label}, "IMAGE", None), "BANDSCALE3")
+    assert r.status == "failed"
+    assert "per-band special constants or scaling (scaling_factor, value_offset)" in r.reason
+
+
+def test_signed_bit_column_spellings_migrate_and_read_back_negative(tmp_path, ctx_file):
+    case = _case("table_bit_column_signed_spellings")
+    r, s = _migrate(tmp_path, ctx_file, case, "BITSIGN")
+    assert r.status == "migrated", r.reason
+    xml = Path(r.pds4_label).read_text()
+    assert xml.count("<data_type>SignedBitString</data_type>") == 5
+    assert xml.count("<data_type>UnsignedBitString</data_type>") == 1 + 6  # the MSB_UNSIGNED column A5 and each column
+    # pds4_tools reads each column's bytes (a bit string: trailing NULs dropped); the
+    # BIT_COLUMNs through pdsgen's PDS4 reading
+    assert all([bytes(v)[:1] for v in s["TABLE"][f"W{k}"]] == [b"\xf0", b"\x70"] for k in range(6))
+    pds4 = pdsgen.open(r.pds4_label)["TABLE"].data
+    for name, exp in case.expected.items():
+        assert np.asarray(pds4[name]).tolist() == exp.tolist(), name

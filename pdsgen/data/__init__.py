@@ -122,12 +122,12 @@ def physical_data(obj: DataObject) -> Any:
             from pdsgen.data.pds3_image import band_special_mask
 
             mask = band_special_mask(obj, values)
-        out = physical(values, obj.scaling_factor, obj.value_offset, obj.special_constants, mask)
+        scaled = physical(values, obj.scaling_factor, obj.value_offset, obj.special_constants, mask)
         if obj.details.get("band_scaling"):  # PDS3: one SCALING_FACTOR / OFFSET per band
             from pdsgen.data.pds3_image import band_scaled
 
-            out = band_scaled(obj, out)
-        return out
+            scaled = band_scaled(obj, scaled)
+        return scaled
     if obj.kind != "table":
         return data
     out = {}

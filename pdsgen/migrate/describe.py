@@ -702,20 +702,23 @@ def _byte_group(name: str, field_name: str, count: int, location: int, number: i
 
 
 def _band_nodes(storage: str, axes: list[dict[str, Any]], element: dict[str, Any], itemsize: int,
-                per_band: dict[str, list[Any]], location: int, description: str | None) -> list[dict[str, Any]]:
+                per_band: dict[str, list[Any]], location: int, description: str | None,
+                scaling: dict[str, list[float]] | None = None) -> list[dict[str, Any]]:
     """The samples of one stored line of a line- or sample-interleaved image with per-band
-    special constants: one field per band (``SAMPLE_BAND_<n>``, its own Special_Constants),
-    in a group of its own per band (line-interleaved: ``BAND_<n>_SAMPLES``) or side by side
-    in one group of samples (sample-interleaved: ``SAMPLES``)."""
+    special constants or scaling (``scaling``: ``scaling_factor`` / ``value_offset`` lists):
+    one field per band (``SAMPLE_BAND_<n>``, its own Special_Constants, scaling_factor and
+    value_offset), in a group of its own per band (line-interleaved: ``BAND_<n>_SAMPLES``) or
+    side by side in one group of samples (sample-interleaved: ``SAMPLES``)."""
     bands = next(a["elements"] for a in axes if a["axis_name"] == "Band")
     samples = next(a["elements"] for a in axes if a["axis_name"] == "Sample")
 
     def value(b: int, at: int) -> dict[str, Any]:
         constants = {**element["special_constants"],
                      **{k: typed_constant_text(v[b], element["data_type"]) for k, v in per_band.items()}}
+        own = {k: v[b] for k, v in (scaling or {}).items()}
         return {"kind": "field", "name": f"{IMAGE_VALUE_FIELD}_BAND_{b + 1}", "number": b + 1, "location": at,
                 "length": itemsize, "field_format": None, "description": description,
-                **element, "special_constants": constants}
+                **element, **own, "special_constants": constants}
 
     if storage == "LINE_INTERLEAVED":
         return [{"kind": "group", "name": f"BAND_{b + 1}_SAMPLES", "number": b + 1, "repetitions": samples,
@@ -753,9 +756,10 @@ def _image_lines_table(obj: DataObject, axes: list[dict[str, Any]], element: dic
                 "location": 1, "length": length, "items": [node]}
     node["location"] = prefix + 1
     nodes = [node]
-    per_band = obj.details.get("band_special_constants")
-    if per_band and interleaved:
-        nodes = _band_nodes(storage, axes, element, itemsize, per_band, prefix + 1, obj.description)
+    per_band = obj.details.get("band_special_constants") or {}
+    scaling = obj.details.get("band_scaling")
+    if (per_band or scaling) and interleaved:
+        nodes = _band_nodes(storage, axes, element, itemsize, per_band, prefix + 1, obj.description, scaling)
     items: list[dict[str, Any]] = []
     overlay = overlay or {}
     if "prefix" in overlay:
@@ -962,7 +966,8 @@ def _band_images(obj: DataObject) -> list[DataObject] | None:
     from dataclasses import replace
 
     d = obj.details
-    per_band: dict[str, list[Any]] = d["band_special_constants"]
+    per_band: dict[str, list[Any]] = d.get("band_special_constants") or {}
+    scaling = d.get("band_scaling") or {}
     bits = int(d.get("sample_bits") or 0)
     if (str(d.get("band_storage_type") or "BAND_SEQUENTIAL") != "BAND_SEQUENTIAL" or bits % 8
             or d.get("line_prefix_bytes") or d.get("line_suffix_bytes") or len(obj.axes) != 3):
@@ -970,10 +975,12 @@ def _band_images(obj: DataObject) -> list[DataObject] | None:
     bands, lines, samples = (a.elements for a in obj.axes)
     band_bytes = lines * samples * bits // 8
     data = obj.data
-    details = {k: v for k, v in d.items() if k != "band_special_constants"}
+    details = {k: v for k, v in d.items() if k not in ("band_special_constants", "band_scaling")}
     return [replace(obj, name=f"{obj.name}_BAND_{b + 1}", offset=obj.offset + b * band_bytes,
                     axes=[replace(a, sequence_number=i + 1) for i, a in enumerate(obj.axes[1:])],
                     special_constants={**obj.special_constants, **{k: v[b] for k, v in per_band.items()}},
+                    scaling_factor=scaling["scaling_factor"][b] if scaling else obj.scaling_factor,
+                    value_offset=scaling["value_offset"][b] if scaling else obj.value_offset,
                     size=band_bytes, details=details, _data=data[b], _physical=None)
             for b in range(bands)]
 
@@ -988,13 +995,14 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str],
     bits = d.get("sample_bits")
     storage = str(d.get("band_storage_type") or "BAND_SEQUENTIAL")
     interleaved_bands = storage in ("LINE_INTERLEAVED", "SAMPLE_INTERLEAVED") and len(obj.axes) == 3
-    if d.get("band_special_constants") and not (interleaved_bands and not (bits and int(bits) % 8)):
-        raise UnsupportedError(f"{where}: per-band special constants "
-                               f"({', '.join(sorted(d['band_special_constants']))}) in a "
+    per_band = sorted(d.get("band_special_constants") or {}) + sorted(d.get("band_scaling") or {})
+    if per_band and not (interleaved_bands and not (bits and int(bits) % 8)):
+        raise UnsupportedError(f"{where}: per-band special constants or scaling "
+                               f"({', '.join(per_band)}) in a "
                                f"{str(d.get('band_storage_type') or 'BAND_SEQUENTIAL').lower().replace('_', ' ')} "
                                "image whose bands are neither contiguous arrays nor fields of its lines (band "
                                "sequential with line prefixes/suffixes, or packed samples); PDS4 Special_Constants "
-                               "apply to a whole array or field")
+                               "and scaling apply to a whole array or field")
     element = _element(obj, where, notes, units)
     names = [_AXIS.get(a.name.upper()) for a in obj.axes]
     if None in names:
@@ -1009,14 +1017,14 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str],
         notes.add(f"{where}: SAMPLE_BITS = {bits} (packed samples): described as a Table_Binary of image lines "
                   "with Packed_Data_Fields (PDS4 arrays have no packed element types)")
         return _packed_image_table(obj, axes, element, int(bits))
-    if d.get("band_special_constants"):  # interleaved bands: one field per band in a table of lines
-        notes.add(f"{where}: per-band special constants in a {storage.lower().replace('_', ' ')} image: described "
+    if per_band:  # interleaved bands: one field per band in a table of lines
+        notes.add(f"{where}: per-band special constants or scaling in a {storage.lower().replace('_', ' ')} image: described "
                   "as a Table_Binary of image lines with one field per band (SAMPLE_BAND_<n>)")
     if d.get("line_prefix_bytes") or d.get("line_suffix_bytes"):
         notes.add(f"{where}: LINE_PREFIX_BYTES = {d.get('line_prefix_bytes') or 0}, LINE_SUFFIX_BYTES = "
                   f"{d.get('line_suffix_bytes') or 0}: described as a Table_Binary of image lines "
                   "(PDS4 arrays cannot skip bytes per line)")
-    if d.get("line_prefix_bytes") or d.get("line_suffix_bytes") or d.get("band_special_constants"):
+    if d.get("line_prefix_bytes") or d.get("line_suffix_bytes") or per_band:
         overlay = {part: _line_table_items(t, notes, units) for part, t in (line_tables or {}).items()}
         for part, t in (line_tables or {}).items():
             notes.add(f"object {t.name!r}: its rows are the line {part}es of {obj.name!r}: its columns are "
@@ -1454,10 +1462,11 @@ def _describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes,
         desc = describe_image(obj, notes=notes, units=units, line_tables=tables)
         return [{**desc, "source": replace(obj, details={**obj.details, "line_tables": list(tables.values()),
                                                          "line_prefix_table": "prefix" in tables})}]
-    if obj.kind == "array" and obj.error is None and obj.details.get("band_special_constants"):
+    if obj.kind == "array" and obj.error is None and (obj.details.get("band_special_constants")
+                                                      or obj.details.get("band_scaling")):
         bands = _band_images(obj)
         if bands is not None:
-            notes.add(f"object {obj.name!r}: per-band special constants: one Array_2D_Image per band "
+            notes.add(f"object {obj.name!r}: per-band special constants or scaling: one Array_2D_Image per band "
                       f"({', '.join(b.name for b in bands)})")
             return [{**describe_image(b, notes=notes, units=units), "source": b} for b in bands]
     return [{**describe_object(obj, next_offset=next_offset, notes=notes, units=units), "source": obj}]

@@ -272,7 +272,7 @@ def _band_scaling(obj: DataObject, d: Mapping[str, Any], bands: int) -> None:
     (``scaling_factor`` / ``value_offset`` lists, one per band), applied by
     `pdsgen.data.physical_data`. Before, a list was ignored: physical = stored."""
     lists: dict[str, list[float]] = {}
-    for key, name, neutral in (("SCALING_FACTOR", "scaling_factor", 1.0), ("OFFSET", "value_offset", 0.0)):
+    for key, name in (("SCALING_FACTOR", "scaling_factor"), ("OFFSET", "value_offset")):
         v = _value(d.get(key))
         if not isinstance(v, list):
             continue
