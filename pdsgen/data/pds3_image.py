@@ -130,17 +130,25 @@ def read_image(obj: DataObject) -> np.ndarray:
         raise DataError(f"image samples ({etype.name}): {exc}", path=str(obj.file), obj=obj.name) from None
 
 
+def _band_shape(obj: DataObject, values: np.ndarray) -> list[int] | None:
+    """The shape that lays one value per band along ``values``' BAND axis (1 elsewhere),
+    None when the object has no BAND axis."""
+    names = [a.name.upper() for a in obj.axes]
+    if "BAND" not in names:
+        return None
+    shape = [1] * values.ndim
+    shape[names.index("BAND")] = values.shape[names.index("BAND")]
+    return shape
+
+
 def band_special_mask(obj: DataObject, values: np.ndarray) -> np.ndarray | None:
     """True where a sample equals its own band's special constant
     (``details["band_special_constants"]``: one value per band, from a per-band
     MISSING_CONSTANT / INVALID_CONSTANT ... list)."""
     per_band = obj.details.get("band_special_constants") or {}
-    names = [a.name.upper() for a in obj.axes]
-    if not per_band or "BAND" not in names:
+    shape = _band_shape(obj, values)
+    if not per_band or shape is None:
         return None
-    axis = names.index("BAND")
-    shape = [1] * values.ndim
-    shape[axis] = values.shape[axis]
     mask = np.zeros(values.shape, dtype=bool)
     for constants in per_band.values():
         converted = [constant_value(c, values.dtype) for c in constants]
@@ -156,12 +164,9 @@ def band_scaled(obj: DataObject, values: np.ndarray) -> np.ndarray:
     and OFFSET applied (``details["band_scaling"]``: PDS3 Standards Reference, IMAGE object:
     true value = OFFSET + SCALING_FACTOR × stored value, here one pair per band)."""
     per_band = obj.details.get("band_scaling")
-    names = [a.name.upper() for a in obj.axes]
-    if not per_band or "BAND" not in names:
+    shape = _band_shape(obj, values)
+    if not per_band or shape is None:
         return values
-    axis = names.index("BAND")
-    shape = [1] * values.ndim
-    shape[axis] = values.shape[axis]
     scale = np.asarray(per_band["scaling_factor"], dtype=np.float64).reshape(shape)
     offset = np.asarray(per_band["value_offset"], dtype=np.float64).reshape(shape)
     out = np.ma.getdata(values).astype(np.float64) * scale + offset
