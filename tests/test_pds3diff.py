@@ -757,7 +757,7 @@ def test_per_band_scaling_with_line_prefixes_in_band_sequential_order_is_refused
     label = str(case.files["I.LBL"]).replace("  LINE_PREFIX_BYTES", "  SCALING_FACTOR = (1, 3)\n  LINE_PREFIX_BYTES")
     r, _ = _migrate(tmp_path, ctx_file, Case(case.name, {**case.files, "I.LBL": label}, "IMAGE", None), "BANDSCALE3")
     assert r.status == "failed"
-    assert "per-band special constants or scaling (scaling_factor, value_offset)" in r.reason
+    assert "per-band scaling (scaling_factor, value_offset)" in r.reason
 
 
 def test_signed_bit_column_spellings_migrate_and_read_back_negative(tmp_path, ctx_file):

@@ -957,6 +957,14 @@ def _packed_image_table(obj: DataObject, axes: list[dict[str, Any]], element: di
             "groups": len(items), "items": items, "image_lines": True}
 
 
+def _per_band_kinds(details: dict[str, Any]) -> str:
+    """What a PDS3 image gives per band: special constants, scaling (SCALING_FACTOR /
+    OFFSET lists) or both (for notes and reasons)."""
+    kinds = [k for k, key in (("special constants", "band_special_constants"), ("scaling", "band_scaling"))
+             if details.get(key)]
+    return " and ".join(kinds)
+
+
 def _band_images(obj: DataObject) -> list[DataObject] | None:
     """A band-sequential IMAGE with per-band special constants (``MISSING_CONSTANT =
     (0, 255)``) as one 2-D image per band — each band's bytes are contiguous, so each is
@@ -997,7 +1005,7 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str],
     interleaved_bands = storage in ("LINE_INTERLEAVED", "SAMPLE_INTERLEAVED") and len(obj.axes) == 3
     per_band = sorted(d.get("band_special_constants") or {}) + sorted(d.get("band_scaling") or {})
     if per_band and not (interleaved_bands and not (bits and int(bits) % 8)):
-        raise UnsupportedError(f"{where}: per-band special constants or scaling "
+        raise UnsupportedError(f"{where}: per-band {_per_band_kinds(d)} "
                                f"({', '.join(per_band)}) in a "
                                f"{str(d.get('band_storage_type') or 'BAND_SEQUENTIAL').lower().replace('_', ' ')} "
                                "image whose bands are neither contiguous arrays nor fields of its lines (band "
@@ -1018,7 +1026,7 @@ def describe_image(obj: DataObject, *, notes: Notes, units: dict[str, str],
                   "with Packed_Data_Fields (PDS4 arrays have no packed element types)")
         return _packed_image_table(obj, axes, element, int(bits))
     if per_band:  # interleaved bands: one field per band in a table of lines
-        notes.add(f"{where}: per-band special constants or scaling in a {storage.lower().replace('_', ' ')} image: described "
+        notes.add(f"{where}: per-band {_per_band_kinds(d)} in a {storage.lower().replace('_', ' ')} image: described "
                   "as a Table_Binary of image lines with one field per band (SAMPLE_BAND_<n>)")
     if d.get("line_prefix_bytes") or d.get("line_suffix_bytes"):
         notes.add(f"{where}: LINE_PREFIX_BYTES = {d.get('line_prefix_bytes') or 0}, LINE_SUFFIX_BYTES = "
@@ -1466,7 +1474,7 @@ def _describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes,
                                                       or obj.details.get("band_scaling")):
         bands = _band_images(obj)
         if bands is not None:
-            notes.add(f"object {obj.name!r}: per-band special constants or scaling: one Array_2D_Image per band "
+            notes.add(f"object {obj.name!r}: per-band {_per_band_kinds(obj.details)}: one Array_2D_Image per band "
                       f"({', '.join(b.name for b in bands)})")
             return [{**describe_image(b, notes=notes, units=units), "source": b} for b in bands]
     return [{**describe_object(obj, next_offset=next_offset, notes=notes, units=units), "source": obj}]
