@@ -15,7 +15,7 @@ SCALING_FACTOR / OFFSET lists were ignored by pdsgen (physical = stored: wrong n
 pdr right); BIT_DATA_TYPE spellings SUN_/MAC_/PC_/VAX_INTEGER were read unsigned (pdr gives
 bit text only; fixed by the standard); ASCII BOOLEAN written ``T``/``F`` (pdsgen masks with
 a warning, pdr keeps the text; the standard defines BOOLEAN only as binary). Every other
-disagreement is pdr's.
+disagreement is pdr's (23 cases), or the ASCII booleans.
 """
 
 from __future__ import annotations
@@ -289,6 +289,19 @@ def _record_pointer_short_rows() -> Case:
                 {"A": rows["A"], "B": rows["B"]})
 
 
+def _rows_longer_than_records() -> Case:
+    """ROW_BYTES greater than RECORD_BYTES (rows of 22 bytes in records of 10): the rows
+    follow one another from the pointer's record, whatever the record length."""
+    dt = np.dtype([("A", ">i4"), ("B", ">f8"), ("C", ">i2", (5,))])
+    rows = np.zeros(3, dt)
+    rows["A"], rows["B"], rows["C"] = [1, 2, 3], [0.5, 1.5, 2.5], np.arange(15).reshape(3, 5)
+    body = col("A", "MSB_INTEGER", 1, 4) + col("B", "IEEE_REAL", 5, 8) + col("C", "MSB_INTEGER", 13, 10,
+                                                                              "    ITEMS = 5\n")
+    lbl = table(body, 3, 22, record_bytes=10, pointer='("T.DAT", 2)')
+    return Case("table_rows_longer_than_records", {"T.LBL": lbl, "T.DAT": b"h" * 10 + rows.tobytes()}, "TABLE",
+                {n: rows[n] for n in "ABC"}, pdr="reads rows 2.. shifted when ROW_BYTES exceeds RECORD_BYTES")
+
+
 def _ascii_types() -> Case:
     """ASCII table types (chapter 3: ASCII_INTEGER, ASCII_REAL, CHARACTER, TIME, DATE; binary
     spellings in an ASCII table are text of that kind; ASCII_UNSIGNED_INTEGER)."""
@@ -407,7 +420,8 @@ IMAGE_TYPES = [("LSB_INTEGER", "<i2"), ("PC_INTEGER", "<i2"), ("VAX_INTEGER", "<
                ("LSB_UNSIGNED_INTEGER", "<u2"), ("UNSIGNED_INTEGER", ">u2"), ("PC_UNSIGNED_INTEGER", "<u2"),
                ("VAX_UNSIGNED_INTEGER", "<u2"), ("INTEGER", ">i2"), ("SUN_INTEGER", ">i2"),
                ("MAC_UNSIGNED_INTEGER", ">u2"), ("MSB_INTEGER", ">i4"), ("LSB_INTEGER", "<i4"),
-               ("UNSIGNED_INTEGER", "u1"), ("MSB_INTEGER", "i1"), ("LSB_UNSIGNED_INTEGER", "<u4"),
+               ("UNSIGNED_INTEGER", "u1"), ("MSB_INTEGER", "i1"), ("LSB_INTEGER", "i1"), ("PC_UNSIGNED_INTEGER", "u1"),
+               ("LSB_UNSIGNED_INTEGER", "<u4"),
                ("IEEE_REAL", ">f4"), ("PC_REAL", "<f4"), ("REAL", ">f4"), ("SUN_REAL", ">f4"), ("IEEE_REAL", ">f8"),
                ("PC_REAL", "<f8"), ("MAC_REAL", ">f8")]
 
@@ -565,6 +579,9 @@ def _arrays() -> list[Case]:
            "  OBJECT = ELEMENT\n    NAME = E\n    DATA_TYPE = PC_REAL\n    BYTES = 4\n  END_OBJECT = ELEMENT\n"
            "END_OBJECT = ARRAY\n")
     h = (np.arange(10) * 7).astype(">u4")
+    hv = np.array([-1, 2, -3], "<i2")
+    hist_vax = ("OBJECT = HISTOGRAM\n  ITEMS = 3\n  DATA_TYPE = VAX_INTEGER\n  ITEM_BYTES = 2\n"
+                "END_OBJECT = HISTOGRAM\n")
     hist = "OBJECT = HISTOGRAM\n  ITEMS = 10\n  DATA_TYPE = MSB_UNSIGNED_INTEGER\n  ITEM_BYTES = 4\nEND_OBJECT = HISTOGRAM\n"
     coll = ("OBJECT = COLLECTION\n  BYTES = 14\n  OBJECT = ELEMENT\n    NAME = A\n    DATA_TYPE = LSB_INTEGER\n"
             "    START_BYTE = 1\n    BYTES = 2\n  END_OBJECT = ELEMENT\n  OBJECT = ARRAY\n    NAME = B\n"
@@ -576,6 +593,8 @@ def _arrays() -> list[Case]:
                  ("AXIS_1", "AXIS_2")),
             Case("histogram", {"Q.LBL": obj_label("HISTOGRAM", hist), "Q.DAT": h.tobytes()}, "HISTOGRAM", h,
                  ("ITEM",)),
+            Case("histogram_vax_integer", {"Q.LBL": obj_label("HISTOGRAM", hist_vax), "Q.DAT": hv.tobytes()},
+                 "HISTOGRAM", hv, ("ITEM",)),
             Case("collection_element_and_array", {"Q.LBL": obj_label("COLLECTION", coll), "Q.DAT": cdata},
                  "COLLECTION", {"A": np.array([-5]), "B": np.array([[1, -2, 3]])},
                  pdr="does not read COLLECTION objects")]
@@ -611,7 +630,7 @@ def _more_qubes_and_arrays() -> list[Case]:
 CASES: list[Case] = [
     _rng_table(), _vax_ibm_boolean(), _vax_ibm_double(), _complex(), _text_in_binary(), _prefix_suffix_items(),
     _item_offset(), _container(), _nested_container(), _table_scaling(), _table_constants(), _msb_bit_columns(),
-    _bit_signed_spellings(), _record_pointer_short_rows(), _ascii_types(), _ascii_base16(), _ascii_items(),
+    _bit_signed_spellings(), _record_pointer_short_rows(), _rows_longer_than_records(), _ascii_types(), _ascii_base16(), _ascii_items(),
     _ascii_container(), _ascii_prefix_suffix(), _stream_record_pointer(), _ascii_letter_booleans(), _spreadsheet(),
     *[_image_storage(s) for s in STORAGE], *[_image_prefix(s) for s in STORAGE],
     *[_image_type(k, c) for k, c in IMAGE_TYPES], *_image_vax_ibm(), *_image_packed(), *_image_scaling(),
