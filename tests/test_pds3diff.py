@@ -15,7 +15,7 @@ SCALING_FACTOR / OFFSET lists were ignored by pdsgen (physical = stored: wrong n
 pdr right); BIT_DATA_TYPE spellings SUN_/MAC_/PC_/VAX_INTEGER were read unsigned (pdr gives
 bit text only; fixed by the standard); ASCII BOOLEAN written ``T``/``F`` (pdsgen masks with
 a warning, pdr keeps the text; the standard defines BOOLEAN only as binary). Every other
-disagreement is pdr's (23 cases), or the ASCII booleans.
+disagreement (23 cases) is pdr's.
 """
 
 from __future__ import annotations
