@@ -46,9 +46,17 @@ def migrate_cmd(targets: tuple[str, ...], out: str, bundle_lid: str | None, coll
             check_lid(bundle_lid, level="bundle", what="--bundle-lid")
         created = resolve_creation_time(creation_time)
         labels = find_labels(targets)
+        if templates_dir is not None:  # a template folder that does not compile is unusable input
+            from pdsgen.migrate.run import TEMPLATE
+            from pdsgen.render.env import label_environment
+
+            env = label_environment(templates_dir)
+            for cls in ("Product_Observational", "Product_Document", "Product_Browse"):
+                env.get_template(TEMPLATE.format(product_class=cls))
     if not labels:
         click.echo("pdsgen migrate: no PDS3 labels (*.lbl) found in the targets", err=True)
         sys.exit(2)
+    _writable(Path(out))
     opts = MigrateOptions(out=Path(out), bundle_lid=bundle_lid, collection=collection, templates_dir=templates_dir,
                           mapping=mapping, creation_time=created, catalog_path=catalog, offline=not online,
                           context_products=tuple(context_products))
@@ -60,3 +68,18 @@ def migrate_cmd(targets: tuple[str, ...], out: str, bundle_lid: str | None, coll
     failed = sum(r.status != "migrated" for r in results)
     click.echo(f"{len(results) - failed} migrated, {failed} failed", err=True)
     sys.exit(1 if failed else 0)
+
+
+def _writable(out: Path) -> None:
+    """``--out`` made if absent and tried with a file of its own (removed): a folder that
+    cannot be written is unusable input (exit 2), not a failure of every product."""
+    import tempfile
+
+    from pdsgen.cli.app import OutputError
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(prefix=".migrate-probe-", dir=out):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write in --out: {exc.strerror or exc}", path=str(out)) from None

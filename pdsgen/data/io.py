@@ -122,6 +122,10 @@ def check_description(obj: DataObject) -> None:
 _FEW_ELEMENTS = 256
 
 
+#: most field elements of one record `field_overlap` checks (its arrays take 24 bytes each)
+MAX_ELEMENTS = 1 << 24
+
+
 def _overlap_words(later: Field, later_span: tuple[int, int], earlier: Field, earlier_span: tuple[int, int]) -> str:
     return (f"field {later.name!r} (bytes {later_span[0] + 1}..{later_span[1]}) overlaps field {earlier.name!r} "
             f"(bytes {earlier_span[0] + 1}..{earlier_span[1]})")
@@ -163,8 +167,12 @@ def field_overlap(fields: list[Field]) -> str | None:
             if span[1] > reach:
                 reach, holder = span[1], span
         return None
-    if sum(math.prod(f.shape) for f in fields) <= _FEW_ELEMENTS:
+    elements = sum(math.prod(f.shape) for f in fields)
+    if elements <= _FEW_ELEMENTS:
         return _few_element_overlap(fields)
+    if elements > MAX_ELEMENTS:  # a label's counts (ITEMS = 10**12), not a record: never allocated
+        return (f"the fields hold {elements:,} elements in a record, more than pdsgen checks "
+                f"({MAX_ELEMENTS:,}): the repetition counts are not believable")
     starts, lengths, owners = [], [], []
     for k, f in enumerate(fields):
         first = np.array([f.location], dtype=np.int64)

@@ -28,6 +28,7 @@ MISSION_NAME = "2001 MARS ODYSSEY"
 
 from __future__ import annotations
 
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,28 @@ _SECTIONS = {"lid": {"pattern"},
              "context": {"investigation", "instrument_host", "instrument", "target", "target_type"},
              "keywords": None, "units": None}
 PROCESSING_LEVELS = ("Raw", "Telemetry", "Partially Processed", "Calibrated", "Derived")
+
+
+_PATTERN_FIELDS = ("bundle", "collection", "product_id", "data_set_id", "stem")
+
+
+def _parses(pattern: Any) -> bool:
+    try:
+        return isinstance(pattern, str) and all(spec == "" and conv is None for _t, _f, spec, conv
+                                                in string.Formatter().parse(pattern))
+    except ValueError:
+        return False
+
+
+def _lid_problem(lid: Any) -> str | None:
+    """Why ``lid`` is not a PDS4 LID (`pdsgen.render.ids.check_lid`), or None."""
+    from pdsgen.render.ids import check_lid
+
+    try:
+        check_lid(lid)
+    except LabelError as exc:
+        return exc.message
+    return None
 
 
 @dataclass(frozen=True)
@@ -83,11 +106,27 @@ class MigrationMap:
         if target_type is not None and target_type not in TARGET_TYPES:
             raise LabelError(f"[context] target_type {target_type!r} is not a PDS4 target type (one of "
                              f"{', '.join(sorted(TARGET_TYPES))})", path=str(p))
+        for kind, lid in data.get("context", {}).items():
+            if kind != "target_type":
+                problem = _lid_problem(lid)
+                if problem:
+                    raise LabelError(f"[context] {kind}: {problem}", path=str(p))
+        for key, value in data.get("keywords", {}).items():
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise LabelError(f"[keywords] {key} must be a string or a number, not {value!r}", path=str(p))
+        for key, value in data.get("units", {}).items():
+            if not isinstance(value, str):
+                raise LabelError(f"[units] {key!r} must be a string, not {value!r}", path=str(p))
         pattern = data.get("lid", {}).get("pattern", cls.lid_pattern)
-        try:
-            pattern.format(bundle="b", collection="c", product_id="p", data_set_id="d", stem="s")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise LabelError(f"[lid] pattern {pattern!r}: {exc}", path=str(p)) from exc
+        fields = [f for _text, f, _spec, _conv in string.Formatter().parse(pattern) if f is not None] \
+            if _parses(pattern) else None
+        if fields is None or any(f not in _PATTERN_FIELDS for f in fields):
+            raise LabelError(f"[lid] pattern {pattern!r}: only the fields {{{'}, {'.join(_PATTERN_FIELDS)}}} "
+                             "may be used (no attributes, indexes or formats)", path=str(p))
+        problem = _lid_problem(pattern.format(bundle="urn:nasa:pds:b", collection="c", product_id="p",
+                                              data_set_id="d", stem="s"))
+        if problem:
+            raise LabelError(f"[lid] pattern {pattern!r} does not give a LID: {problem}", path=str(p))
         return cls(lid_pattern=pattern, product=dict(data.get("product", {})),
                    context=dict(data.get("context", {})),
                    keywords={str(k).upper(): v for k, v in data.get("keywords", {}).items()},

@@ -98,6 +98,10 @@ def read_label(path: Path, *, strict: bool = False, lenient_ends: bool = False) 
             for size in _HEAD_SIZES:
                 data += fh.read(size - len(data))
                 complete = len(data) < size
+                if not complete and size == _HEAD_SIZES[-1] and _END_BYTES_RE.search(data) is None:
+                    raise LabelError(f"no END statement in the first {size >> 20} MB: not a PDS3 label pdsgen "
+                                     "reads (labels are far smaller; an attached label's END comes before "
+                                     "its data)", path=str(path))
                 if not complete and size != _HEAD_SIZES[-1] and _END_BYTES_RE.search(data) is None:
                     continue  # the label goes on beyond this head
                 try:
@@ -225,12 +229,20 @@ def _parse_one(text: str, tokens: list[str] | None, *, strict: bool, path: str |
     return _pvl_parse(text, strict=strict, path=path)
 
 
+#: largest label text handed to pvl when the fast parser cannot take it: pvl's lexer reads
+#: ~30-50 KB of label a second, so a bigger text would hold a run for minutes
+PVL_MAX_CHARS = 1 << 19
+
+
 def _pvl_parse(text: str, *, strict: bool, path: str | None) -> PVLModule:
-    import pvl
     from pvl.exceptions import LexerError, ParseError, QuantityError
 
+    if len(text) > PVL_MAX_CHARS:
+        raise LabelError(f"label of {len(text):,} characters uses a form only the general ODL parser (pvl) "
+                         f"takes, which is not run on labels over {PVL_MAX_CHARS >> 10} KB (it would take "
+                         "minutes)", path=path)
     try:
-        module = pvl.loads(text)
+        module = _guarded_parser().parse(text)
     except LexerError as exc:
         line, col = _original_line_col(text, exc.pos)
         msg = str(exc.msg).split(": line ")[0]
@@ -245,6 +257,33 @@ def _pvl_parse(text: str, *, strict: bool, path: str | None) -> PVLModule:
         raise LabelError("parameter has no value", path=path, line=first,
                          column=_equals_column(text, first))
     return module
+
+
+def _guarded_parser() -> Any:
+    """pvl's default parser (`pvl.loads`'s, so the same model), except that its permissive
+    recovery step (``parse_module_post_hook``: a ``=`` read as a forgotten value) may not
+    loop without reading anything: pvl 1.3 loops for ever on ``A = 1`` followed by
+    ``= 2`` or by ``<x> = 1``; here that is the parse error it reports for other stray
+    tokens."""
+    from pvl.parser import OmniParser
+
+    class GuardedParser(OmniParser):  # type: ignore[misc]
+        def parse_module_post_hook(self, module: Any, tokens: Any) -> tuple[Any, bool]:
+            try:
+                first = next(tokens)
+            except StopIteration:
+                return module, False
+            tokens.send(first)
+            size = len(module)
+            module, keep = super().parse_module_post_hook(module, tokens)
+            if keep:
+                following = next(tokens)
+                tokens.send(following)
+                if following.pos == first.pos and len(module) == size:  # nothing read: pvl would loop
+                    raise ValueError(f"stray {str(first)!r}")
+            return module, keep
+
+    return GuardedParser()
 
 
 def _block_line_col(text: str, name: str) -> tuple[int | None, int | None]:

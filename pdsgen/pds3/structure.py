@@ -346,8 +346,11 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     _columns(obj, items, prefix, (), (), (), ascii_table, fields, label)
     if not fields:
         raise _err(obj, "table has no COLUMN objects")
+    from pdsgen.data.fixed import check_layout
     from pdsgen.data.io import field_overlap
 
+    obj.fields = fields
+    check_layout(obj, obj.record_length)  # (before the overlap pass: ITEMS = 10**12 is refused, not expanded)
     overlap = field_overlap(fields)
     if overlap:  # PDS3 forbids it and no schema ever checked it: the values are not trustworthy
         raise _err(obj, overlap)

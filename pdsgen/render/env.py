@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 import pdsgen.render.escape as escape
 from pdsgen.errors import TemplateError
@@ -79,6 +80,17 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
+class _SandboxedEnvironment(_Environment, SandboxedEnvironment):
+    """`_Environment` in Jinja's sandbox: for template folders a project supplies (``--templates``).
+
+    Templates are configuration, not code: a template may read its context's values and
+    call their ordinary methods, but not reach Python's internals (``''.__class__.__mro__``,
+    ``cycler.__init__.__globals__``: attributes starting with ``_`` and unsafe callables are
+    refused, an error naming the template and line). Files are reached only through the
+    loader: ``{% include %}`` of an absolute path or one with ``..`` is a template not
+    found."""
+
+
 class LabelEnvironment:
     """Renders label templates found first in ``templates_dirs`` then among the built-ins.
 
@@ -106,8 +118,10 @@ class LabelEnvironment:
                 jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(builtin)}),
             ]
         )
-        self.env = _Environment(
+        # pdsgen's own templates are trusted; a project's folders render in the sandbox
+        self.env = (_SandboxedEnvironment if dirs else _Environment)(
             loader=loader,
+            finalize=escape.xml_chars,
             undefined=jinja2.StrictUndefined,
             autoescape=_autoescape,
             trim_blocks=True,
@@ -168,6 +182,9 @@ def _template_error(exc: BaseException, name: str) -> TemplateError:
         if frame.filename.endswith(".j2") or frame.filename.endswith((".xml", ".lbl")):
             path, line = frame.filename, frame.lineno
     message = getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message = (f"template {exc.name!r} not found (includes and imports are looked up inside the template "
+                   "folders only: no absolute path, no '..')")
     if isinstance(exc, jinja2.UndefinedError):
         message = f"undefined variable: {message}"
     where = f"line {line}: " if line is not None else ""

@@ -8,6 +8,7 @@ must be ASCII, so such text is refused with a clear error rather than altered.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,23 @@ from typing import Any
 import markupsafe
 
 from pdsgen.errors import LabelError
+
+
+#: characters XML 1.0 cannot hold, even as character references (C0 controls but tab, LF, CR;
+#: lone surrogates; U+FFFE, U+FFFF)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_chars(value: Any) -> Any:
+    """``value`` with the characters XML cannot hold replaced by U+FFFD (the replacement
+    character), any other value as it is: every ``{{ … }}`` of a label template goes
+    through it (Jinja's ``finalize``), so text from an untrusted label (a NUL or an ESC in
+    a PDS3 description) never makes the written label malformed XML. A string without
+    them is returned itself (one regular-expression search)."""
+    if isinstance(value, str) and _NOT_XML.search(value) is not None:
+        return type(value)(_NOT_XML.sub("\ufffd", value)) if isinstance(value, markupsafe.Markup) \
+            else _NOT_XML.sub("\ufffd", value)
+    return value
 
 
 def xml_escape(value: Any) -> markupsafe.Markup:
