@@ -17,7 +17,6 @@ import markupsafe
 
 from pdsgen.errors import LabelError
 
-
 #: characters XML 1.0 cannot hold, even as character references (C0 controls but tab, LF, CR;
 #: lone surrogates; U+FFFE, U+FFFF)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
