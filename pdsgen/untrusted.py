@@ -175,6 +175,24 @@ def _plain_below(base: str, parts: list[str]) -> bool:
     return True
 
 
+def not_a_file(path: str | os.PathLike[str], *, follow: bool = True) -> str | None:
+    """What stands at ``path`` when it is not a regular file: "a folder", "a FIFO", "a
+    device", "a socket", "a symbolic link" (``follow=False``: the link itself); None for a
+    regular file or nothing there. A pointer to a FIFO would block a reader for ever, one
+    to ``/dev/zero`` never end; a link in an output folder would be written through."""
+    try:
+        mode = os.stat(path).st_mode if follow else os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return "no regular file"
+
+
 def inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
     """Whether ``path`` (symbolic links followed) is ``folder`` or below it."""
     return _inside(os.path.realpath(path), _real(os.fspath(folder)))

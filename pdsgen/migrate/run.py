@@ -50,6 +50,7 @@ from pdsgen.migrate.vocabulary import (
     lid_component,
 )
 from pdsgen.model import DataObject, Product
+from pdsgen.untrusted import not_a_file
 
 TEMPLATE = "pds4/migrate/{product_class}.xml.j2"
 #: PDS's registered investigation for products that belong to none ("No Specific Investigation")
@@ -794,7 +795,7 @@ class _Placer:
                                    "not written")
         for staged, name, md5sum in files:
             target = self.out / name
-            kind = _not_a_file(target)
+            kind = not_a_file(target, follow=False)
             if kind is not None:
                 raise UnsupportedError(f"{target} exists and is {kind}, not a file of a migrated product; "
                                        "not replaced (nothing is written through a link)")
@@ -812,20 +813,6 @@ class _Placer:
                 text = target.read_text(encoding="utf-8", errors="replace")
                 if f"<logical_identifier>{r.lid}</logical_identifier>" not in text:
                     raise UnsupportedError(f"{target} already exists for another product; not replaced")
-
-
-def _not_a_file(path: Path) -> str | None:
-    """What stands at ``path`` when it is neither absent nor a regular file (links not
-    followed): "a symbolic link", "a folder", "a FIFO" …"""
-    import stat
-
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError:
-        return None
-    if stat.S_ISREG(mode):
-        return None
-    return "a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "no regular file"
 
 
 def _same_bytes(existing: Path, staged: Path, md5sum: str) -> bool:

@@ -23,7 +23,7 @@ from typing import Any
 from pvl.collections import Quantity
 
 from pdsgen.errors import LabelError
-from pdsgen.untrusted import ReferenceEscapeError, confine, inside, is_plain_name
+from pdsgen.untrusted import ReferenceEscapeError, confine, inside, is_plain_name, not_a_file
 
 
 @dataclass(frozen=True)
@@ -113,25 +113,11 @@ def resolve_file(label: Path, file_name: str, name: str) -> Path:
                                    path=str(label), reference=file_name)
     if found is None:
         raise LabelError(f"^{name} names {file_name!r}, which is not next to the label", path=str(label))
-    kind = special_kind(found)
+    kind = not_a_file(found)
     if kind is not None:
         raise LabelError(f"^{name} names {file_name!r}, which is {kind}, not a regular file; not read",
                          path=str(label))
     return found
-
-
-def special_kind(path: Path) -> str | None:
-    """What ``path`` is when it is not a regular file (symbolic links followed): "a folder",
-    "a FIFO", "a device", "a socket"; None for a regular file (or nothing there). A pointer
-    to a FIFO would block the reader, one to ``/dev/zero`` never end."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return None
-    if stat.S_ISREG(mode):
-        return None
-    return ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket"
-            if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "no regular file")
 
 
 def find_format_file(label: Path, file_name: str) -> Path | None:
@@ -140,7 +126,7 @@ def find_format_file(label: Path, file_name: str) -> Path | None:
     a symbolic link), → `ReferenceEscapeError`."""
     confine(label.parent, file_name, label=label, what="^STRUCTURE")
     found = find_case_insensitive(label.parent, file_name)
-    kind = special_kind(found) if found is not None else None
+    kind = not_a_file(found) if found is not None else None
     if kind is not None and kind != "a folder":
         raise LabelError(f"^STRUCTURE names {file_name!r}, which is {kind}, not a regular file; not read",
                          path=str(label))
