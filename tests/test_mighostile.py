@@ -588,3 +588,13 @@ def test_cli_unusable_input_exits_2_with_one_line(tmp_path, case):
     for w in words:
         assert w in errors[0], (w, errors[0])
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_pds3_strings_refuse_control_characters():
+    """(PDS3 labels pdsgen writes: a control character is refused, as non-ASCII is, rather
+    than turned into U+FFFD, which PDS3 text cannot hold either.)"""
+    from pdsgen.render.escape import pds3_string
+
+    assert pds3_string("plain\ttext") == '"plain\ttext"'
+    with pytest.raises(LabelError, match=r"PDS3 value 'a\\x01b' contains control characters"):
+        pds3_string("a\x01b")

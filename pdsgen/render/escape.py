@@ -46,6 +46,8 @@ def pds3_string(value: Any, *, what: str = "value") -> str:
         raise LabelError(f"PDS3 {what} {text[:60]!r} contains a double quote, which ODL cannot quote")
     if not text.isascii():
         raise LabelError(f"PDS3 {what} {text[:60]!r} contains non-ASCII characters")
+    if _NOT_XML.search(text):
+        raise LabelError(f"PDS3 {what} {text[:60]!r} contains control characters")
     return f'"{text}"'
 
 
