@@ -328,10 +328,14 @@ def test_field_overlap_refuses_unbelievable_counts_without_allocating():
     (lambda b: b"\xef\xbb\xbf" + b, "migrated"),  # a byte-order mark
     (lambda b: b.replace(b"\n", b"\r"), "migrated"),  # CR-only line ends
     (lambda b: b.rstrip()[:-3], "migrated"),  # no END
-    (lambda b: b.replace(b"ROWS = 5", b"ROWS = 5\n  ROWS = 7"), "migrated"),  # the first value, as pvl's get
+    (lambda b: b.replace(b"ROWS = 5", b"ROWS = 5\n  ROWS = 5"), "migrated"),  # a repeated keyword, same value
+    (lambda b: b.replace(b"ROWS = 5", b"ROWS = 5\n  ROWS = 7"),
+     "failed:object 'TABLE': ROWS is given 2 times with different values (5, 7): which one holds is not known"),
+    (lambda b: b.replace(b"START_BYTE = 19", b"START_BYTE = 19\n    START_BYTE = 20"),
+     "failed:column 'NAME': START_BYTE is given 2 times with different values (19, 20)"),
 ], ids=["nul", "unterminated-string", "unterminated-comment", "units-at-statement", "two-equals",
         "not-identifiers", "rows-str", "rows-real", "rows-seq", "start-real", "type-seq", "pointer-seq",
-        "latin1", "bom", "cr-only", "no-end", "duplicate"])
+        "latin1", "bom", "cr-only", "no-end", "duplicate-same", "duplicate-rows", "duplicate-start"])
 def test_malformed_label_text(world, mangle, outcome):
     folder, *_ = world
     label = make_binary(folder)

@@ -100,8 +100,47 @@ def _recognised(d: PVLObject) -> str:
     return "; ".join(parts) or "nothing"
 
 
+#: keywords that fix where and how an object's values are read: given twice in one block
+#: with different values, which one holds is not known (pvl's ``get`` takes the first)
+LAYOUT_KEYWORDS = frozenset({
+    "ROWS", "ROW_BYTES", "ROW_PREFIX_BYTES", "ROW_SUFFIX_BYTES", "COLUMNS", "FIELDS", "INTERCHANGE_FORMAT",
+    "START_BYTE", "BYTES", "DATA_TYPE", "ITEMS", "ITEM_BYTES", "ITEM_OFFSET", "REPETITIONS", "START_BIT", "BITS",
+    "FIELD_NUMBER", "FIELD_DELIMITER", "LINES", "LINE_SAMPLES", "BANDS", "SAMPLE_TYPE", "SAMPLE_BITS",
+    "BAND_STORAGE_TYPE", "LINE_PREFIX_BYTES", "LINE_SUFFIX_BYTES", "AXES", "AXIS_ITEMS", "CORE_ITEMS",
+    "CORE_ITEM_BYTES", "CORE_ITEM_TYPE", "SUFFIX_ITEMS", "SUFFIX_BYTES", "SCALING_FACTOR", "OFFSET",
+    "CORE_MULTIPLIER", "CORE_BASE", "ENCODING_TYPE"})
+
+
+def conflicting_keywords(obj: DataObject, d: PVLObject) -> None:
+    """`LabelError` naming the keyword and its values when a `LAYOUT_KEYWORDS` keyword is
+    given twice with different values in the object's block or a block inside it."""
+    todo: list[tuple[Any, str | None]] = [(d, None)]
+    while todo:
+        block, kind = todo.pop()
+        if not isinstance(block, OrderedMultiDict):
+            continue
+        for k, vs in dict.items(block):
+            if len(vs) > 1:
+                if k in LAYOUT_KEYWORDS and any(v != vs[0] for v in vs[1:]):
+                    name = _text(_first_value(block, "NAME")) if kind else None
+                    where = f"{kind.lower()} {name!r}: " if kind and name else f"{kind.lower()}: " if kind else ""
+                    raise _err(obj, f"{where}{k} is given {len(vs)} times with different values "
+                                    f"({', '.join(repr(_value(v)) for v in vs)}): which one holds is not known")
+            elif type(vs[0]) is not str and is_block(vs[0], PVLObject):
+                todo.append((vs[0], str(k)))
+            if len(vs) > 1:
+                todo.extend((v, str(k)) for v in vs if is_block(v, PVLObject))
+
+
+def _first_value(block: Any, key: str) -> Any:
+    values = dict.get(block, key)
+    return values[0] if values else None
+
+
 def describe(obj: DataObject, d: PVLObject, kind: str, record_bytes: int | None, label: Path) -> None:
     """Fill *obj* from its definition *d* (raises LabelError/UnsupportedError)."""
+    if kind not in ("header", "text", "other"):
+        conflicting_keywords(obj, d)
     if kind == "table":
         _table(obj, d, label)
     elif kind == "spreadsheet":
