@@ -602,3 +602,38 @@ def test_pds3_strings_refuse_control_characters():
     assert pds3_string("plain\ttext") == '"plain\ttext"'
     with pytest.raises(LabelError, match=r"PDS3 value 'a\\x01b' contains control characters"):
         pds3_string("a\x01b")
+
+
+def test_structure_label_folder_search_stops_at_the_volume_root(tmp_path):
+    """^STRUCTURE files are looked up in LABEL folders up the tree (the PDS3 volume rule),
+    but not above the volume's root (the folder holding VOLDESC.CAT) nor more than 8
+    levels (PDS3's deepest volume) above the label."""
+    from pdsgen.pds3.pointers import find_format_file
+
+    (tmp_path / "LABEL").mkdir()
+    (tmp_path / "LABEL" / "COLS.FMT").write_text("above the volume")
+    volume = tmp_path / "VOL"
+    deep = volume / "DATA" / "A"
+    deep.mkdir(parents=True)
+    label = deep / "X.LBL"
+    label.write_text("")
+    assert find_format_file(label, "COLS.FMT") == tmp_path / "LABEL" / "COLS.FMT"  # no volume root: found above
+    (volume / "VOLDESC.CAT").write_text("")
+    _listing_cache_clear()
+    assert find_format_file(label, "COLS.FMT") is None
+    (volume / "LABEL").mkdir()
+    (volume / "LABEL" / "COLS.FMT").write_text("the volume's")
+    _listing_cache_clear()
+    assert find_format_file(label, "COLS.FMT") == volume / "LABEL" / "COLS.FMT"
+    nine = tmp_path / "n" / "1" / "2" / "3" / "4" / "5" / "6" / "7" / "8" / "9"
+    nine.mkdir(parents=True)
+    (tmp_path / "n" / "LABEL").mkdir()
+    (tmp_path / "n" / "LABEL" / "COLS.FMT").write_text("")
+    (nine / "X.LBL").write_text("")
+    assert find_format_file(nine / "X.LBL", "COLS.FMT") is None  # 10 levels up: not looked at
+
+
+def _listing_cache_clear() -> None:
+    from pdsgen.pds3 import pointers
+
+    pointers._listing.cache_clear()

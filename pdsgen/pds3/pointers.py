@@ -23,7 +23,14 @@ from typing import Any
 from pvl.collections import Quantity
 
 from pdsgen.errors import LabelError
-from pdsgen.untrusted import ReferenceEscapeError, confine, inside, is_plain_name, not_a_file
+from pdsgen.untrusted import (
+    PDS3_MAX_DEPTH,
+    ReferenceEscapeError,
+    confine,
+    inside,
+    is_plain_name,
+    not_a_file,
+)
 
 
 @dataclass(frozen=True)
@@ -132,12 +139,17 @@ def find_format_file(label: Path, file_name: str) -> Path | None:
                          path=str(label))
     if found is not None and found.is_file():
         return _kept_inside(found, label.parent, label, file_name)
-    for folder in (label.parent, *label.parent.parents):
-        label_dir = _listing(str(folder)).get("label")
+    # (up to the volume's root — the folder holding VOLDESC.CAT — and at most as many
+    # levels as a PDS3 volume has folders: never the whole file system above a delivery)
+    for folder in (label.parent, *label.parent.parents)[:PDS3_MAX_DEPTH + 1]:
+        listing = _listing(str(folder))
+        label_dir = listing.get("label")
         if label_dir is not None:
             found = find_case_insensitive(folder / label_dir, file_name)
             if found is not None and found.is_file():
                 return _kept_inside(found, folder / label_dir, label, file_name)
+        if "voldesc.cat" in listing:
+            break
     return None
 
 
