@@ -328,3 +328,19 @@ def test_product_reader_warns_of_an_end_name_that_differs(tmp_path):
     assert list(product.objects[0].data["V"]) == [0, 1, 2, 3]
     assert [w.code for w in product.warnings] == ["end_name_mismatch"]
     assert "END_OBJECT/END_GROUP = IMAGE closes the block 'TABLE'" in product.warnings[0].message
+
+
+def test_migrate_reports_what_the_pds3_reading_recovered_from(tmp_path):
+    import json
+
+    from test_migrate import CONTEXT, make_binary, options
+
+    from pdsgen.migrate import migrate_product
+
+    label = make_binary(tmp_path / "in")
+    label.write_text(label.read_text().replace("END_OBJECT = TABLE", "END_OBJECT = IMAGE"))
+    ctx = tmp_path / "context.json"
+    ctx.write_text(json.dumps(CONTEXT))
+    r = migrate_product(label, options(tmp_path, ctx))
+    assert r.status == "migrated", r.reason
+    assert any(n.startswith("PDS3 reading: object 'TABLE': END_OBJECT/END_GROUP = IMAGE closes the block") for n in r.notes)

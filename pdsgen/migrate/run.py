@@ -564,8 +564,6 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     from pdsgen.untrusted import parse_label_xml
 
     m = opts.mapping
-    for w in product.label_warnings:  # what the lenient PDS3 reading recovered from in the label itself
-        notes.add(f"PDS3 label: {w.message}")
     by_file = _describe(product, notes, m.units)
     product_id = _keyword(product, m, "PRODUCT_ID") or label.stem
     lid_id = _without_file_suffix(product_id, [p.suffix for p in by_file])
@@ -678,6 +676,9 @@ def _migrate(product: Product, label: Path, opts: MigrateOptions, notes: Notes, 
     if problems:
         raise UnsupportedError(f"values differ between pds4_tools' and pdsgen's readings of the PDS4 label: "
                                f"{'; '.join(problems[:5])}")
+    for w in product.warnings:  # what the lenient PDS3 reading recovered from (label and data), for the report
+        where = "".join(f"{k} {v!r}: " for k, v in (("object", w.object), ("field", w.field)) if v)
+        notes.add(f"PDS3 reading: {where}{w.message}" + (f" ({w.count} values)" if w.count and w.count > 1 else ""))
     result = MigrationResult(str(label), "migrated", pds4_label=str(out / label_name), lid=lid, notes=notes.items,
                              objects=[f"{o['source'].name} → {_class_name(o, cls)}"
                                       for f in files for o in f["objects"]])
