@@ -267,8 +267,18 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
         "field_format": field_format(f.field_format) if data_type in CHARACTER_TYPES and not numeric_text else None,
         "unit": unit, "scaling_factor": None if numeric_text else f.scaling_factor,
         "value_offset": None if numeric_text else f.value_offset,
-        "description": f.description, "special_constants": constants,
+        "description": with_kept_keywords(f.description, f.extra.get("pds3_keywords")),
+        "special_constants": constants,
     }
+
+
+def with_kept_keywords(description: str | None, kept: dict[str, str] | None) -> str | None:
+    """``description`` and the PDS3 keywords PDS4 has no current element for (a bit mask, the
+    display orientation: `pdsgen.pds3.structure.kept_keywords`), so that nothing is lost."""
+    if not kept:
+        return description
+    said = "PDS3 " + ", ".join(f"{k} = {v}" for k, v in kept.items()) + "."
+    return f"{description.rstrip()} {said}" if description and description.strip() else said
 
 
 #: pdsgen's names of the PDS3 bit-string types (MSB_BIT_STRING / LSB_BIT_STRING, VAX_BIT_STRING)
@@ -1423,6 +1433,12 @@ def _leading_header(obj: DataObject, size: int, count: int, notes: Notes,
 def describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes, units: dict[str, str],
                      siblings: Sequence[DataObject] = ()) -> list[dict[str, Any]]:
     descs = _describe_objects(obj, next_offset=next_offset, notes=notes, units=units, siblings=siblings)
+    kept = obj.details.get("pds3_keywords")
+    if kept:
+        for d in descs:
+            d["description"] = with_kept_keywords(d.get("description"), kept)
+        notes.add(f"object {obj.name!r}: {', '.join(kept)} kept in its description (PDS4 has no current "
+                  "element for them; stored values unchanged)")
     if obj.error is None and obj.size and obj.kind in ("table", "array") and obj.file.is_file() \
             and not obj.details.get("separator"):  # separated records: lines, not ROWS × ROW_BYTES
         have = obj.file.stat().st_size

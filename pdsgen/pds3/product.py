@@ -230,6 +230,15 @@ def _object(name: str, definition: PVLObject, pointer: Any, ctx: _FileContext) -
         if pointer is not None and isinstance(pointer, str):
             obj.details["whole_file"] = True  # ^NAME = "FILE": the object is the whole file
         structure.describe(obj, definition, kind, ctx.record_bytes, ctx.label)
+        if (ctx.record_type or "").upper() == "VARIABLE_LENGTH" and obj.kind in ("table", "array") \
+                and obj.layout not in ("fixed_character", "delimited"):
+            # Standards Reference chapter 15 (Record formats): VARIABLE_LENGTH records each
+            # begin with a 2-byte LSB count of their bytes and are padded to an even length
+            # (VAX/VMS). Binary rows or samples read at ROW_BYTES steps would run through the
+            # counts (silently wrong values); PDS4 has no record with such counts either.
+            raise UnsupportedError("RECORD_TYPE = VARIABLE_LENGTH: binary records carry 2-byte length "
+                                   "prefixes (PDS3 Standards Reference ch. 15); they are not read",
+                                   path=str(ctx.label), obj=name)
         if kind == "text" and obj.layout == "text" and obj.size is None and file == ctx.label:
             obj.details["attached"] = True
         return obj
@@ -255,7 +264,9 @@ def _where(name: str, pointer: Any, ctx: _FileContext, kind: str) -> tuple[Path,
         return file, loc.byte - 1
     if loc.record is None:
         return file, 0
-    stream = (ctx.record_type or "").upper() == "STREAM"
+    # STREAM (and VARIABLE_LENGTH, whose text records are its lines): the n-th record is
+    # the n-th line (Standards Reference ch. 15), not (n - 1) × RECORD_BYTES.
+    stream = (ctx.record_type or "").upper() in ("STREAM", "VARIABLE_LENGTH")
     if ctx.record_bytes and not stream:
         return file, (loc.record - 1) * ctx.record_bytes
     if stream or not ctx.record_bytes:

@@ -41,6 +41,11 @@ SPECIAL_CONSTANTS = {
     "LOW_INSTR_SATURATION": "low_instrument_saturation",
     "HIGH_REPR_SATURATION": "high_representation_saturation",
     "HIGH_INSTR_SATURATION": "high_instrument_saturation",
+    # The valid range (PDS3 Data Dictionary VALID_MINIMUM / VALID_MAXIMUM: the least /
+    # greatest valid value of the stored data) is PDS4's Special_Constants valid_minimum /
+    # valid_maximum; neither masks a value (not in `pdsgen.model.SPECIAL_CONSTANT_NAMES`).
+    "VALID_MINIMUM": "valid_minimum",
+    "VALID_MAXIMUM": "valid_maximum",
 }
 
 
@@ -219,12 +224,38 @@ def _int(d: Mapping[str, Any], key: str, obj: DataObject, *, required: bool = Fa
 
 def _float(v: Any) -> float | None:
     v = _value(v)
+    if isinstance(v, str):
+        # A number given as a quoted string (``SCALING_FACTOR = "0.5"``): ODL's quoted text
+        # (Standards Reference 12.3.3) of a numeric keyword is still its number; ignoring it
+        # read physical = stored (silently wrong values).
+        v = _number_text(v)
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
     try:
         return float(v)
     except OverflowError:  # an integer beyond a double: infinite, refused where it matters
         return float("inf") if v > 0 else float("-inf")
+
+
+def _number_text(text: str) -> int | float | None:
+    """The number a quoted keyword value spells (``"0.5"``, ``" 1.0E-3 "``, ``"16#FF#"``), else None."""
+    t = text.strip()
+    m = re.fullmatch(r"([+-]?)(\d+)#([0-9A-Fa-f]+)#", t)
+    if m:  # a based integer (Standards Reference 12.3.1.2) written in quotes
+        try:
+            n = int(m.group(3), int(m.group(2)))
+        except ValueError:
+            return None
+        return -n if m.group(1) == "-" else n
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        x = float(t)
+    except ValueError:
+        return None
+    return x if t.upper() not in ("NAN", "INF", "-INF", "+INF", "INFINITY", "-INFINITY") else None
 
 
 def _text(v: Any) -> str | None:
@@ -265,6 +296,14 @@ def _constants(d: Mapping[str, Any], data_type: str | None, nbytes: int | None) 
         # pvl turns 16#FF7FFFFB# into an int; for real data that is a bit pattern.
         if floaty and isinstance(v, int) and not isinstance(v, bool) and nbytes and v >= 2 ** (8 * nbytes - 1):
             v = f"16#{v:X}#"
+        elif (data_type or "").startswith("Signed") and isinstance(v, int) and not isinstance(v, bool) and nbytes \
+                and nbytes <= 8 and 2 ** (8 * nbytes - 1) <= v < 2 ** (8 * nbytes):
+            # A based integer of a signed integer's bit pattern (``16#FFFF#`` on a 2-byte
+            # MSB_INTEGER; Standards Reference 12.3.1.2: based integers; appendix C: two's
+            # complement integers): pvl gives 65535, which no stored value can equal — the
+            # value the bits hold is -1. No decimal constant beyond the type's range means
+            # anything else.
+            v -= 2 ** (8 * nbytes)
         out[name] = v
     return out
 
@@ -565,7 +604,8 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
             shape=fshape,
             strides=fstrides,
             group_path=group_path,
-            extra={"column_number": _value(c.get("COLUMN_NUMBER"))},
+            extra={"column_number": _value(c.get("COLUMN_NUMBER")),
+                   "pds3_keywords": kept_keywords(c, _COLUMN_KEPT_KEYWORDS, 8 * (item_bytes or length))},
         )
     )
 
@@ -756,6 +796,9 @@ def _image(obj: DataObject, d: PVLObject) -> None:
     suffix = _int(d, "LINE_SUFFIX_BYTES", obj) or 0
     obj.details.update(band_storage_type=storage, line_prefix_bytes=prefix, line_suffix_bytes=suffix,
                        sample_bits=bits)
+    kept = kept_keywords(d, _IMAGE_KEPT_KEYWORDS, bits)
+    if kept:
+        obj.details["pds3_keywords"] = kept
     encoding = (_text(d.get("ENCODING_TYPE")) or "").strip()
     if encoding and encoding.upper() not in ("N/A", "NONE", "UNK", "NULL", "UNCOMPRESSED"):
         # A compressed image (JPEG, JPEG 2000, CLEM-JPEG, Huffman first difference ...):
@@ -933,6 +976,31 @@ _BAND_STORAGE = {
     "BAND_INTERLEAVED_BY_SAMPLE": "SAMPLE_INTERLEAVED", "PIXEL_INTERLEAVED": "SAMPLE_INTERLEAVED",
     "BIP": "SAMPLE_INTERLEAVED",
 }
+
+
+#: IMAGE keywords PDS4 has no current element for, kept as text in the migrated description:
+#: the display orientation and first line/sample numbers (PDS3 Data Dictionary; PDS4's
+#: Display_2D_Image is deprecated, disp:Display_Settings is a discipline dictionary), the
+#: active bits (SAMPLE_BIT_MASK; PDS4 Object_Statistics/bit_mask is deprecated — the bits
+#: outside the mask are not cleared: readers, pdr and PDS4 alike, give the stored values)
+#: and DERIVED_MINIMUM/MAXIMUM (statistics after scaling, unchecked against the data).
+_IMAGE_KEPT_KEYWORDS = ("FIRST_LINE", "FIRST_LINE_SAMPLE", "LINE_DISPLAY_DIRECTION", "SAMPLE_DISPLAY_DIRECTION",
+                        "SAMPLE_BIT_MASK", "DERIVED_MINIMUM", "DERIVED_MAXIMUM")
+#: COLUMN keywords kept alike (BIT_MASK: Field_Binary has no bit mask).
+_COLUMN_KEPT_KEYWORDS = ("BIT_MASK", "DERIVED_MINIMUM", "DERIVED_MAXIMUM")
+
+
+def kept_keywords(d: Mapping[str, Any], keys: tuple[str, ...], bits: int | None) -> dict[str, str]:
+    """``keys`` of ``d`` as PDS3 text (a bit mask as ``2#…#`` of ``bits`` digits)."""
+    out: dict[str, str] = {}
+    for key in keys:
+        v = _value(d.get(key))
+        if v is None or isinstance(v, (list, set, frozenset, dict)) or isinstance(v, PVLObject):
+            continue
+        if key.endswith("BIT_MASK") and isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+            v = f"2#{v:0{bits or 1}b}#"
+        out[key] = str(v)
+    return out
 
 
 # --- QUBE ---------------------------------------------------------------------------------
