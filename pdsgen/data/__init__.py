@@ -139,6 +139,17 @@ def physical_data(obj: DataObject) -> Any:
         mask = np.ma.getmaskarray(data)[name] if masked else None
         if mask is not None and not mask.any():
             mask = None
+        per_item = f.extra.get("item_special_constants")
+        if per_item:  # PDS3: one constant per item of an ITEMS column
+            from pdsgen.data.values import special_mask
+
+            own = np.zeros(values.shape, dtype=bool)
+            for key, vals in per_item.items():
+                for i, v in enumerate(vals):
+                    m = special_mask(values[..., i], {key: v})
+                    if m is not None:
+                        own[..., i] |= m
+            mask = own if mask is None else (mask | own)
         out[name] = physical(values, f.scaling_factor, f.value_offset, f.special_constants, mask)
     return out
 

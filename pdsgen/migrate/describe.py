@@ -210,6 +210,11 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
     tables) is described as ASCII_String with a note: pds4_tools converts every cell of a
     numeric Table_Character field before any special constant is matched (its
     ``data_type_convert_table_ascii``), so no Special_Constants entry would let it read them."""
+    per_item = f.extra.get("item_special_constants")
+    if per_item:
+        key, vals = next(iter(per_item.items()))
+        raise UnsupportedError(f"{where}: field {f.name!r}: {key} differs per item ({', '.join(map(str, vals))}); a "
+                               "PDS4 field's repetitions share one Special_Constants")
     source_type = f.data_type
     if source_type in ("ASCII_Date_Time", "ASCII_Date") and data is not None:
         source_type = _date_type(source_type, data[f.name], f"{where}: field {f.name!r}", notes)

@@ -344,6 +344,26 @@ def _band_constants(obj: DataObject, d: PVLObject, bands: int, data_type: str,
     return out
 
 
+def _item_constants(obj: DataObject, c: Mapping[str, Any], name: str, items: int | None, data_type: str,
+                    nbytes: int) -> dict[str, list[Any]]:
+    """Special constants of an ITEMS column given as one value per item
+    (``MISSING_CONSTANT = (-1, -2, -3)``), where the values differ: item i's constant is the
+    i-th (a sequence value of a keyword applies element by element, Standards Reference
+    12.5.4). Before, the first was applied to every item, silently. A list of another
+    length, or on a column of single values, keeps the first value, with a warning."""
+    out: dict[str, list[Any]] = {}
+    for key, model_name in SPECIAL_CONSTANTS.items():
+        v = _value(c.get(key))
+        if not isinstance(v, list) or len({repr(_value(x)) for x in v}) < 2:
+            continue
+        if not items or len(v) != items:
+            obj.warn(f"{key} = {v!r} is a list of {len(v)} values for {items or 1} item(s): the first is used",
+                     field=name, code="constant_list")
+            continue
+        out[model_name] = [_constants(PVLObject([(key, x)]), data_type, nbytes)[model_name] for x in v]
+    return out
+
+
 def _band_scaling(obj: DataObject, d: Mapping[str, Any], bands: int) -> None:
     """SCALING_FACTOR / OFFSET given as one value per band (``SCALING_FACTOR = (0.5, 2.0)``):
     one value for all bands when they are all the same, else ``details["band_scaling"]``
@@ -586,6 +606,10 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
     fshape, fstrides = shape, strides
     if items:
         fshape, fstrides = (*shape, items), (*strides, item_offset)
+    constants = _constants(c, data_type, length)
+    per_item = _item_constants(obj, c, name, items, data_type, length)
+    for key in per_item:
+        constants.pop(key, None)
     out.append(
         Field(
             name=name,
@@ -596,7 +620,7 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
             unit=_unit(c.get("UNIT")),
             scaling_factor=_float(c.get("SCALING_FACTOR")),
             value_offset=_float(c.get("OFFSET")),
-            special_constants=_constants(c, data_type, length),
+            special_constants=constants,
             description=_text(c.get("DESCRIPTION")),
             field_format=_text(c.get("FORMAT")),
             minimum=_value(c.get("MINIMUM", c.get("VALID_MINIMUM"))),
@@ -605,7 +629,8 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
             strides=fstrides,
             group_path=group_path,
             extra={"column_number": _value(c.get("COLUMN_NUMBER")),
-                   "pds3_keywords": kept_keywords(c, _COLUMN_KEPT_KEYWORDS, 8 * (item_bytes or length))},
+                   "pds3_keywords": kept_keywords(c, _COLUMN_KEPT_KEYWORDS, 8 * (item_bytes or length)),
+                   **({"item_special_constants": per_item} if per_item else {})},
         )
     )
 
@@ -756,6 +781,13 @@ def _image(obj: DataObject, d: PVLObject) -> None:
         raise UnsupportedError(f"SAMPLE_BITS = {bits} with SAMPLE_TYPE {label_type!r}: the PDS3 standard packs "
                                "only integer samples (reals and complex values are whole 4/8/16-byte items)",
                                path=str(obj.file), obj=obj.name)
+    label_bits = bits
+    if packed and _whole_container_samples(obj, d, lines, samples, bands, bits, container):
+        obj.warn(f"SAMPLE_BITS = {bits}, but from the image's start to the end of {obj.file.name} there are "
+                 f"exactly {container} bytes per sample (packed {bits}-bit samples would fill "
+                 f"{_packed_bytes(lines, samples, bands, bits)}): read as {8 * container}-bit samples",
+                 code="sample_bits_in_container")
+        bits, packed = 8 * container, False
     etype = _element_type(obj, label_type, container)
     _array_common(obj, d, etype, label_type)
     obj.special_constants = _constants(d, etype, container)
@@ -797,6 +829,8 @@ def _image(obj: DataObject, d: PVLObject) -> None:
     obj.details.update(band_storage_type=storage, line_prefix_bytes=prefix, line_suffix_bytes=suffix,
                        sample_bits=bits)
     kept = kept_keywords(d, _IMAGE_KEPT_KEYWORDS, bits)
+    if label_bits != bits:
+        kept["SAMPLE_BITS"] = str(label_bits)
     if kept:
         obj.details["pds3_keywords"] = kept
     encoding = (_text(d.get("ENCODING_TYPE")) or "").strip()
@@ -976,6 +1010,29 @@ _BAND_STORAGE = {
     "BAND_INTERLEAVED_BY_SAMPLE": "SAMPLE_INTERLEAVED", "PIXEL_INTERLEAVED": "SAMPLE_INTERLEAVED",
     "BIP": "SAMPLE_INTERLEAVED",
 }
+
+
+def _packed_bytes(lines: int, samples: int, bands: int, bits: int) -> int:
+    """Bytes of packed samples, each stored line starting on a byte boundary."""
+    return lines * bands * -(-samples * bits // 8)
+
+
+def _whole_container_samples(obj: DataObject, d: Mapping[str, Any], lines: int, samples: int, bands: int,
+                             bits: int, container: int) -> bool:
+    """Whether an image labelled with SAMPLE_BITS not a multiple of 8 (12) is in fact stored
+    one sample per ``container`` bytes (16 bits; SAMPLE_BITS given as the active bits, which
+    PDS3 says with SAMPLE_BIT_MASK): the data file holds exactly that many bytes from the
+    image's start to its end, and packed samples would fill fewer. SAMPLE_BITS is the stored
+    size (Standards Reference appendix A, IMAGE); the file's size is the evidence against it.
+    Never with line prefixes/suffixes (their sizes would have to be guessed too)."""
+    if d.get("LINE_PREFIX_BYTES") or d.get("LINE_SUFFIX_BYTES"):
+        return False
+    try:
+        size = obj.file.stat().st_size - obj.offset
+    except OSError:
+        return False
+    whole = lines * samples * bands * container
+    return size == whole and whole != _packed_bytes(lines, samples, bands, bits)
 
 
 #: IMAGE keywords PDS4 has no current element for, kept as text in the migrated description:
