@@ -167,7 +167,8 @@ def test_image_per_band_valid_range_and_based_missing_on_signed_samples(tmp_path
 
 def test_qube_core_base_multiplier_and_core_null(tmp_path, ctx_file):
     """ISIS2 QUBE: CORE_BASE / CORE_MULTIPLIER (physical = base + multiplier × stored) with
-    CORE_NULL and CORE_VALID_MINIMUM on 16-bit samples, UNIT on the core."""
+    CORE_NULL and CORE_VALID_MINIMUM on 16-bit samples, UNIT on the core; the multiplier
+    given as a quoted string (before: ignored, physical = base + stored)."""
     core = np.array([[[1, 2, -32768], [4, 5, 6]]], dtype=">i2")  # band, line, sample
     lbl = ident("QB") + """RECORD_TYPE = FIXED_LENGTH
 RECORD_BYTES = 6
@@ -180,7 +181,7 @@ OBJECT = QUBE
   CORE_ITEM_BYTES = 2
   CORE_ITEM_TYPE = SUN_INTEGER
   CORE_BASE = 100.0
-  CORE_MULTIPLIER = 0.25
+  CORE_MULTIPLIER = "0.25"
   CORE_NULL = -32768
   CORE_VALID_MINIMUM = -32752
   CORE_NAME = RADIANCE
@@ -193,6 +194,7 @@ END
     assert texts(t, "//p:Element_Array/p:scaling_factor") == ["0.25"]
     assert texts(t, "//p:Element_Array/p:value_offset") == ["100.0"]
     assert texts(t, "//p:Special_Constants/p:missing_constant") == ["-32768"]
+    assert texts(t, "//p:Special_Constants/p:valid_minimum") == ["-32752"]
     got = pds4_read(r.pds4_label)["QUBE"].as_masked().data
     null = core == -32768
     assert np.ma.getmaskarray(got).reshape(core.shape).tolist() == null.tolist()

@@ -1068,6 +1068,8 @@ _CORE_SPECIALS = {
     "CORE_LOW_INSTR_SATURATION": "low_instrument_saturation",
     "CORE_HIGH_REPR_SATURATION": "high_representation_saturation",
     "CORE_HIGH_INSTR_SATURATION": "high_instrument_saturation",
+    # ISIS: the least valid stored value (every special value is below it); PDS4 valid_minimum
+    "CORE_VALID_MINIMUM": "valid_minimum",
 }
 
 
