@@ -406,3 +406,33 @@ def test_sample_bits_12_stored_in_16_bit_words(tmp_path, ctx_file):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert pdsgen.open(tmp_path / "p" / "in" / "I.LBL")["IMAGE"].data.tolist() == [[1, 2, 4095, 7]] * 2
+
+
+def test_detached_byte_pointers_after_a_header(tmp_path, ctx_file):
+    """``^HEADER = ("D.DAT", 1 <BYTES>)`` and ``^IMAGE = ("D.DAT", 41 <BYTES>)`` in an
+    UNDEFINED file: the 40-byte header is bytes 0..39, the image starts at byte 40; a
+    CORE_NULL given as a based integer on signed samples (``16#FFE2#`` is -30)."""
+    img = (np.arange(12).reshape(3, 4) * 7 - 30).astype(">i2")
+    lbl = ident("BYT") + """RECORD_TYPE = UNDEFINED
+^HEADER = ("D.DAT", 1 <BYTES>)
+^IMAGE = ("D.DAT", 41 <BYTES>)
+OBJECT = HEADER
+  HEADER_TYPE = TEXT
+  BYTES = 40
+END_OBJECT = HEADER
+OBJECT = IMAGE
+  LINES = 3
+  LINE_SAMPLES = 4
+  SAMPLE_TYPE = MSB_INTEGER
+  SAMPLE_BITS = 16
+  CORE_NULL = 16#FFE2#
+END_OBJECT = IMAGE
+END
+"""
+    r, t = migrated(tmp_path, ctx_file, {"D.DAT": b"H" * 40 + img.tobytes(), "D.LBL": lbl}, "D.LBL")
+    assert texts(t, "//p:Header/p:offset") == ["0"] and texts(t, "//p:Header/p:object_length") == ["40"]
+    assert texts(t, "//p:Array_2D_Image/p:offset") == ["40"]
+    assert texts(t, "//p:Special_Constants/p:missing_constant") == ["-30"]
+    got = pds4_read(r.pds4_label)["IMAGE"].as_masked().data
+    assert np.ma.getdata(got).tolist() == img.tolist()
+    assert np.ma.getmaskarray(got).tolist() == (img == -30).tolist()
