@@ -368,18 +368,27 @@ def test_detached_label_record_bytes_of_the_data_file(tmp_path, ctx_file):
 def test_items_column_with_a_special_constant_per_item(tmp_path, ctx_file):
     """``MISSING_CONSTANT = (-1, -2, -3)`` on a 3-item column: item i's constant is the i-th
     (before: the first masked every item, silently). pdsgen's reading masks by item; PDS4
-    gives a field's repetitions one Special_Constants, so migration refuses, naming it."""
-    rows = np.zeros(2, dtype=[("B", ">i2", (3,))])
+    gives a field's repetitions one Special_Constants, so the column is described as one
+    field per item (``B_1`` … ``B_3``), each with its own constant."""
+    rows = np.zeros(2, dtype=[("B", ">i2", (3,)), ("T", ">i2")])
     rows["B"] = [[-1, -2, -3], [-2, 5, -1]]
-    cols = col("B", "MSB_INTEGER", 1, 6, "    ITEMS = 3\n    ITEM_BYTES = 2\n    MISSING_CONSTANT = (-1, -2, -3)\n")
-    files = {"B.DAT": rows.tobytes(), "B.LBL": table_label("ITEM", cols, file="B.DAT", rows=2, row_bytes=6)}
-    r = product(tmp_path, ctx_file, files, "B.LBL")
-    assert r.status == "failed"
-    assert "field 'B': missing_constant differs per item (-1, -2, -3); a PDS4 field's repetitions share one " \
-           "Special_Constants" in r.reason
+    rows["T"] = [-1, 9]
+    cols = (col("B", "MSB_INTEGER", 1, 6, "    ITEMS = 3\n    ITEM_BYTES = 2\n    MISSING_CONSTANT = (-1, -2, -3)\n")
+            + col("T", "MSB_INTEGER", 7, 2, "    MISSING_CONSTANT = -1\n"))
+    files = {"B.DAT": rows.tobytes(), "B.LBL": table_label("ITEM", cols, file="B.DAT", rows=2, row_bytes=8)}
+    r, t = migrated(tmp_path, ctx_file, files, "B.LBL")
+    assert texts(t, "//p:Field_Binary/p:name") == ["B_1", "B_2", "B_3", "T"]
+    assert texts(t, "//p:Field_Binary/p:field_location") == ["1", "3", "5", "7"]
+    assert texts(t, "//p:Field_Binary/p:Special_Constants/p:missing_constant") == ["-1", "-2", "-3", "-1"]
+    special = rows["B"] == np.array([-1, -2, -3])
     mine = pdsgen_physical(tmp_path / "in" / "B.LBL", "TABLE")["B"]
-    assert np.ma.getmaskarray(mine).tolist() == (rows["B"] == np.array([-1, -2, -3])).tolist()
+    assert np.ma.getmaskarray(mine).tolist() == special.tolist()
     assert np.ma.getdata(mine).tolist() == rows["B"].tolist()
+    raw, new = pds4_raw(r.pds4_label)["TABLE"], pdsgen_physical(Path(r.pds4_label), "TABLE")
+    for i in range(3):
+        assert np.asarray(raw[f"B_{i + 1}"]).tolist() == rows["B"][:, i].tolist()
+        assert np.ma.getmaskarray(new[f"B_{i + 1}"]).tolist() == special[:, i].tolist()
+    assert np.ma.getmaskarray(new["T"]).tolist() == [True, False]
 
 
 def test_sample_bits_12_stored_in_16_bit_words(tmp_path, ctx_file):
@@ -436,3 +445,87 @@ END
     got = pds4_read(r.pds4_label)["IMAGE"].as_masked().data
     assert np.ma.getdata(got).tolist() == img.tolist()
     assert np.ma.getmaskarray(got).tolist() == (img == -30).tolist()
+
+
+def test_items_column_with_scaling_per_item(tmp_path, ctx_file):
+    """``SCALING_FACTOR = (0.5, 2.0, 10.0)`` with one OFFSET on a 3-item column (a vector of
+    channels with their own gains): item i is stored × its factor + the offset (before: the
+    sequence was ignored, physical = stored, silently — a sequence of equal values too).
+    Migrated one field per item, each with its scaling; equal values stay one group."""
+    rows = np.zeros(2, dtype=[("G", ">i2", (3,))])
+    rows["G"] = [[2, 4, -6], [10, 0, 1]]
+    cols = col("G", "MSB_INTEGER", 1, 6, "    ITEMS = 3\n    ITEM_BYTES = 2\n    SCALING_FACTOR = (0.5, 2.0, 10.0)\n"
+               "    OFFSET = 1\n")
+    files = {"G.DAT": rows.tobytes(), "G.LBL": table_label("GAIN", cols, file="G.DAT", rows=2, row_bytes=6)}
+    expected = rows["G"] * np.array([0.5, 2.0, 10.0]) + 1
+    r, t = migrated(tmp_path, ctx_file, files, "G.LBL")
+    assert texts(t, "//p:Field_Binary/p:scaling_factor") == ["0.5", "2.0", "10.0"]
+    assert texts(t, "//p:Field_Binary/p:value_offset") == ["1.0"] * 3
+    s, raw = pds4_read(r.pds4_label)["TABLE"], pds4_raw(r.pds4_label)["TABLE"]
+    for i in range(3):
+        assert np.asarray(s[f"G_{i + 1}"]).tolist() == expected[:, i].tolist()
+        assert np.asarray(raw[f"G_{i + 1}"]).tolist() == rows["G"][:, i].tolist()
+    mine = pdsgen_physical(tmp_path / "in" / "G.LBL", "TABLE")["G"]
+    assert np.asarray(mine).tolist() == expected.tolist()
+    same = files["G.LBL"].replace("(0.5, 2.0, 10.0)", "(0.5, 0.5, 0.5)")
+    r, t = migrated(tmp_path / "same", ctx_file, {**files, "G.LBL": same}, "G.LBL")
+    assert texts(t, "//p:Field_Binary/p:scaling_factor") == ["0.5"]
+    assert np.asarray(pds4_read(r.pds4_label)["TABLE"]["G"]).tolist() == (rows["G"] * 0.5 + 1).tolist()
+
+
+def test_per_item_constants_and_scaling_inside_a_container_and_in_ascii_items(tmp_path, ctx_file):
+    """Per-item MISSING_CONSTANT and SCALING_FACTOR sequences on an ITEMS column inside a
+    CONTAINER of 2 repetitions (binary), and per-item constants on an ASCII ITEMS column with
+    ITEM_OFFSET: each item's own, item by item."""
+    rows = np.zeros(2, dtype=[("V", ">i2", (2, 3))])
+    rows["V"] = [[[-1, -2, -3], [1, 2, 3]], [[4, -2, 6], [-1, 8, -3]]]
+    body = ("  OBJECT = CONTAINER\n    NAME = C\n    START_BYTE = 1\n    BYTES = 6\n    REPETITIONS = 2\n"
+            + col("V", "MSB_INTEGER", 1, 6, "    ITEMS = 3\n    ITEM_BYTES = 2\n    MISSING_CONSTANT = (-1, -2, -3)\n"
+                  "    SCALING_FACTOR = (1, 2, 3)\n") + "  END_OBJECT = CONTAINER\n")
+    files = {"C.DAT": rows.tobytes(), "C.LBL": table_label("CIT", body, file="C.DAT", rows=2, row_bytes=12)}
+    r, t = migrated(tmp_path, ctx_file, files, "C.LBL")
+    special = rows["V"] == np.array([-1, -2, -3])
+    s, raw = pds4_read(r.pds4_label)["TABLE"], pds4_raw(r.pds4_label)["TABLE"]
+    for i, factor in enumerate((1, 2, 3)):
+        got, stored = np.asarray(s[f"V_{i + 1}"], dtype=float), rows["V"][..., i]
+        assert np.asarray(raw[f"V_{i + 1}"]).tolist() == stored.tolist()
+        assert got[~special[..., i]].tolist() == (stored * factor)[~special[..., i]].tolist()
+    mine = pdsgen_physical(tmp_path / "in" / "C.LBL", "TABLE")["V"]
+    assert np.ma.getmaskarray(mine).tolist() == special.tolist()
+    assert np.ma.getdata(mine)[~special].tolist() == (rows["V"] * np.array([1, 2, 3]))[~special].tolist()
+
+    recs = ["  -1,  -2,   3", "   4,   5,  -3"]
+    cols = col("A", "ASCII_INTEGER", 1, 14, "    ITEMS = 3\n    ITEM_BYTES = 4\n    ITEM_OFFSET = 5\n"
+               "    MISSING_CONSTANT = (-1, -2, -3)\n")
+    files = {"A.TAB": "".join(x + "\r\n" for x in recs),
+             "A.LBL": table_label("AIT", cols, file="A.TAB", rows=2, row_bytes=16, fmt="ASCII")}
+    r, t = migrated(tmp_path / "a", ctx_file, files, "A.LBL")
+    assert texts(t, "//p:Field_Character/p:Special_Constants/p:missing_constant") == ["-1", "-2", "-3"]
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert [np.asarray(s[f"A_{i}"]).tolist() for i in (1, 2, 3)] == [[-1, 4], [-2, 5], [3, -3]]
+    mine = pdsgen_physical(tmp_path / "a" / "in" / "A.LBL", "TABLE")["A"]
+    assert np.ma.getmaskarray(mine).tolist() == [[True, True, False], [False, False, True]]
+
+
+@pytest.mark.parametrize("kind", ["ascii", "binary"])
+def test_gapped_items_column_filling_the_record(tmp_path, ctx_file, kind):
+    """An ITEMS column with ITEM_OFFSET > ITEM_BYTES that is the whole record (its BYTES end
+    at its last item, the line end or the record's end right after): the gap of a PDS4
+    group's repetition fits neither after the last item nor before the first. Before:
+    written after, past the record (validation: record_length_mismatch / bad_field_read);
+    now one field per item."""
+    if kind == "ascii":
+        recs = ["  -1,  -2,   3", "   4,   5,  -3"]
+        cols = col("A", "ASCII_INTEGER", 1, 14, "    ITEMS = 3\n    ITEM_BYTES = 4\n    ITEM_OFFSET = 5\n")
+        files = {"A.TAB": "".join(x + "\r\n" for x in recs),
+                 "A.LBL": table_label("GAP", cols, file="A.TAB", rows=2, row_bytes=16, fmt="ASCII")}
+        expected = [[-1, -2, 3], [4, 5, -3]]
+    else:
+        expected = [[1, -2, 3], [4, 5, -6]]
+        data = b"".join(b"\0".join(int(v).to_bytes(2, "big", signed=True) for v in row) for row in expected)
+        cols = col("A", "MSB_INTEGER", 1, 8, "    ITEMS = 3\n    ITEM_BYTES = 2\n    ITEM_OFFSET = 3\n")
+        files = {"A.TAB": data, "A.LBL": table_label("GAP", cols, file="A.TAB", rows=2, row_bytes=8)}
+    r, t = migrated(tmp_path, ctx_file, files, "A.LBL")
+    s = pds4_read(r.pds4_label)["TABLE"]
+    assert [np.asarray(s[f"A_{i}"]).tolist() for i in (1, 2, 3)] == np.array(expected).T.tolist()
+    assert any("described item by item" in n for n in r.notes)

@@ -150,7 +150,16 @@ def physical_data(obj: DataObject) -> Any:
                     if m is not None:
                         own[..., i] |= m
             mask = own if mask is None else (mask | own)
-        out[name] = physical(values, f.scaling_factor, f.value_offset, f.special_constants, mask)
+        scaled = physical(values, f.scaling_factor, f.value_offset, f.special_constants, mask)
+        item_scaling = f.extra.get("item_scaling")
+        if item_scaling:  # PDS3: one SCALING_FACTOR / OFFSET per item of an ITEMS column
+            factor = np.asarray(item_scaling["scaling_factor"], dtype=np.float64)
+            offset = np.asarray(item_scaling["value_offset"], dtype=np.float64)
+            kept = np.ma.getmaskarray(scaled) if isinstance(scaled, np.ma.MaskedArray) else None
+            scaled = np.ma.getdata(scaled).astype(np.float64) * factor + offset
+            if kept is not None:
+                scaled = np.ma.MaskedArray(scaled, mask=kept)
+        out[name] = scaled
     return out
 
 

@@ -215,6 +215,9 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
         key, vals = next(iter(per_item.items()))
         raise UnsupportedError(f"{where}: field {f.name!r}: {key} differs per item ({', '.join(map(str, vals))}); a "
                                "PDS4 field's repetitions share one Special_Constants")
+    if f.extra.get("item_scaling"):
+        raise UnsupportedError(f"{where}: field {f.name!r}: SCALING_FACTOR/OFFSET differ per item; a PDS4 field's "
+                               "repetitions share one scaling_factor and value_offset")
     source_type = f.data_type
     if source_type in ("ASCII_Date_Time", "ASCII_Date") and data is not None:
         source_type = _date_type(source_type, data[f.name], f"{where}: field {f.name!r}", notes)
@@ -474,6 +477,14 @@ def _renumbered(items: list[dict[str, Any]], by: int) -> list[dict[str, Any]]:
     return [{**it, "number": it["number"] + by} if it["kind"] in ("field", "packed") else it for it in items]
 
 
+class _NoRoomForGap(Exception):
+    """A gapped ITEMS column whose unused bytes fit neither after nor before its items."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
 def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[str], where: str,
            notes: Notes, units: dict[str, str], data: np.ndarray | None = None,
            real_in_integer: frozenset[str] = frozenset(),
@@ -507,6 +518,12 @@ def _items(nodes: list[Any], base: int, *, delimited: bool, allowed: frozenset[s
             if gap > 0 and not delimited:  # unused bytes in each repetition
                 others = spans[:index] + spans[index + 1:]
                 end = spans[index][1] if spans else start
+                if bounds is not None and not _free(end, end + gap, bounds, others) \
+                        and not _free(start - gap, start, bounds, others) \
+                        and [c.name for c in node.children if isinstance(c, Field)] == [node.name]:
+                    # an ITEMS column filling its row from its first byte to the line end:
+                    # no room for the gap after or before; each item becomes a field
+                    raise _NoRoomForGap(node.name)
                 if bounds is not None and not _free(end, end + gap, bounds, others) \
                         and _free(start - gap, start, bounds, others):
                     # the bytes after the last repetition are taken (the line end, the next column: a
@@ -978,6 +995,34 @@ def _per_band_kinds(details: dict[str, Any]) -> str:
     kinds = [k for k, key in (("special constants", "band_special_constants"), ("scaling", "band_scaling"))
              if details.get(key)]
     return " and ".join(kinds)
+
+
+def _items_as_fields(obj: DataObject, names: set[str] | frozenset[str] = frozenset()) -> DataObject:
+    """A table whose ITEMS columns carry one special constant or scaling per item (PDS3:
+    ``MISSING_CONSTANT = (-1, -2, -3)``, ``SCALING_FACTOR = (0.5, 2.0, 10.0)``) with each
+    such column as one field per item (``<name>_<n>``, at the item's bytes, with the item's
+    own constants and scaling): a PDS4 field's repetitions share one Special_Constants and
+    one scaling. Also the ITEMS columns ``names`` (a gapped column that fills its records:
+    `_NoRoomForGap`). Read again through the same reader, so both sides of the read-back hold
+    the same fields."""
+    from dataclasses import replace
+
+    fields: list[Field] = []
+    for f in obj.fields:
+        per_item, scaling = f.extra.get("item_special_constants"), f.extra.get("item_scaling")
+        if not (per_item or scaling or f.name in names) or not f.shape:
+            fields.append(f)
+            continue
+        extra = {k: v for k, v in f.extra.items() if k not in ("item_special_constants", "item_scaling")}
+        for i in range(f.shape[-1]):
+            own = {k: v[i] for k, v in (scaling or {}).items()}
+            fields.append(replace(f, name=f"{f.name}_{i + 1}", location=f.location + i * f.strides[-1],
+                                  shape=f.shape[:-1], strides=f.strides[:-1],
+                                  special_constants={**f.special_constants,
+                                                     **{k: v[i] for k, v in (per_item or {}).items()}},
+                                  scaling_factor=own.get("scaling_factor", f.scaling_factor),
+                                  value_offset=own.get("value_offset", f.value_offset), extra=extra))
+    return replace(obj, fields=fields, _data=None, _physical=None)
 
 
 def _band_images(obj: DataObject) -> list[DataObject] | None:
@@ -1484,6 +1529,24 @@ def _describe_objects(obj: DataObject, *, next_offset: int | None, notes: Notes,
             line_tables(o, siblings).get(k) is obj for o in siblings if o.kind == "array" and o is not obj
             for k in ("prefix", "suffix")):
         return []  # an image's line prefixes/suffixes: fields of its table of lines (compared there)
+    if obj.kind == "table" and obj.error is None and any(
+            f.extra.get("item_special_constants") or f.extra.get("item_scaling") for f in obj.fields):
+        split = _items_as_fields(obj)
+        notes.add(f"object {obj.name!r}: special constants or scaling that differ per item: "
+                  f"{', '.join(f.name for f in obj.fields if f not in split.fields)} described item by item "
+                  "(one field per item, `<name>_<n>`, each with its own)")
+        return [{**describe_object(split, next_offset=next_offset, notes=notes, units=units), "source": split}]
+    if obj.kind == "table" and obj.error is None:
+        try:
+            return [{**describe_object(obj, next_offset=next_offset, notes=notes, units=units), "source": obj}]
+        except _NoRoomForGap as exc:
+            split = _items_as_fields(obj, {exc.name})
+            if split.fields == obj.fields:
+                raise UnsupportedError(f"object {obj.name!r}: group {exc.name!r}: its unused bytes fit neither "
+                                       "after nor before its items") from None
+            notes.add(f"object {obj.name!r}: ITEMS column {exc.name!r} fills its records with gaps between its "
+                      "items and none after the last: described item by item (`<name>_<n>`)")
+            return _describe_objects(split, next_offset=next_offset, notes=notes, units=units, siblings=siblings)
     if obj.kind == "array" and obj.error is None and "sample_bits" in obj.details and line_tables(obj, siblings):
         from dataclasses import replace
 

@@ -364,6 +364,39 @@ def _item_constants(obj: DataObject, c: Mapping[str, Any], name: str, items: int
     return out
 
 
+def _item_scaling(obj: DataObject, c: Mapping[str, Any], name: str, items: int | None
+                  ) -> tuple[dict[str, float | None], dict[str, list[float]]]:
+    """SCALING_FACTOR / OFFSET of a column: (one value each, per-item lists). A sequence
+    (``SCALING_FACTOR = (0.1, 0.2, 0.5)`` on a 3-item column) scales item i by its i-th
+    value (Standards Reference 12.5.4, as per-item constants); all equal: one value. Before,
+    a sequence was ignored (physical = stored, silently). A sequence of another length, or
+    not of numbers, is a label error naming the column."""
+    one: dict[str, float | None] = {}
+    lists: dict[str, list[float]] = {}
+    for key, model_name in (("SCALING_FACTOR", "scaling_factor"), ("OFFSET", "value_offset")):
+        v = _value(c.get(key))
+        if not isinstance(v, list):
+            one[model_name] = _float(v)
+            continue
+        values = [_float(x) for x in v]
+        if not values or any(x is None for x in values):
+            raise _err(obj, f"column {name!r}: {key} = {v!r} is not a number per item")
+        if len(set(values)) == 1:
+            one[model_name] = values[0]
+            continue
+        if not items or len(values) != items:
+            raise _err(obj, f"column {name!r}: {key} has {len(values)} values for {items or 1} item(s)")
+        one[model_name] = None
+        lists[model_name] = [float(x) for x in values]  # type: ignore[arg-type]
+    if lists:
+        for model_name, unit in (("scaling_factor", 1.0), ("value_offset", 0.0)):
+            if model_name not in lists:
+                base = one[model_name]
+                lists[model_name] = [unit if base is None else base] * int(items or 1)
+                one[model_name] = None
+    return one, lists
+
+
 def _band_scaling(obj: DataObject, d: Mapping[str, Any], bands: int) -> None:
     """SCALING_FACTOR / OFFSET given as one value per band (``SCALING_FACTOR = (0.5, 2.0)``):
     one value for all bands when they are all the same, else ``details["band_scaling"]``
@@ -608,6 +641,7 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
         fshape, fstrides = (*shape, items), (*strides, item_offset)
     constants = _constants(c, data_type, length)
     per_item = _item_constants(obj, c, name, items, data_type, length)
+    scaling, item_scaling = _item_scaling(obj, c, name, items)
     for key in per_item:
         constants.pop(key, None)
     out.append(
@@ -618,8 +652,8 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
             length=length,
             label_data_type=str(label_type),
             unit=_unit(c.get("UNIT")),
-            scaling_factor=_float(c.get("SCALING_FACTOR")),
-            value_offset=_float(c.get("OFFSET")),
+            scaling_factor=scaling["scaling_factor"],
+            value_offset=scaling["value_offset"],
             special_constants=constants,
             description=_text(c.get("DESCRIPTION")),
             field_format=_text(c.get("FORMAT")),
@@ -630,7 +664,8 @@ def _column(obj: DataObject, c: PVLObject, base: int, shape: tuple[int, ...], st
             group_path=group_path,
             extra={"column_number": _value(c.get("COLUMN_NUMBER")),
                    "pds3_keywords": kept_keywords(c, _COLUMN_KEPT_KEYWORDS, 8 * (item_bytes or length)),
-                   **({"item_special_constants": per_item} if per_item else {})},
+                   **({"item_special_constants": per_item} if per_item else {}),
+                   **({"item_scaling": item_scaling} if item_scaling else {})},
         )
     )
 
