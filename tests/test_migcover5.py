@@ -529,3 +529,21 @@ def test_gapped_items_column_filling_the_record(tmp_path, ctx_file, kind):
     s = pds4_read(r.pds4_label)["TABLE"]
     assert [np.asarray(s[f"A_{i}"]).tolist() for i in (1, 2, 3)] == np.array(expected).T.tolist()
     assert any("described item by item" in n for n in r.notes)
+
+
+def test_no_value_words_in_the_valid_range_and_saturations(tmp_path, ctx_file):
+    """``VALID_MINIMUM = "N/A"``, ``VALID_MAXIMUM = UNK``, ``LOW_REPR_SATURATION = "N/A"``,
+    ``DERIVED_MAXIMUM = "N/A"`` (old volumes fill every keyword): no value, nothing written —
+    PDS4's valid range and saturations are numbers of the data's type. A quoted number in
+    them is the number."""
+    img = np.array([[1, 2], [3, 4]], dtype=">i2")
+    keys = ("  LINES = 2\n  LINE_SAMPLES = 2\n  SAMPLE_TYPE = MSB_INTEGER\n  SAMPLE_BITS = 16\n"
+            '  VALID_MINIMUM = "N/A"\n  VALID_MAXIMUM = UNK\n  LOW_REPR_SATURATION = "N/A"\n'
+            '  HIGH_REPR_SATURATION = " 4 "\n  DERIVED_MAXIMUM = "N/A"\n')
+    r, t = migrated(tmp_path, ctx_file, {"I.IMG": img.tobytes(), "I.LBL": image_label("NA", keys)}, "I.LBL")
+    assert [e.tag.split("}")[1] for e in t.xpath("//p:Special_Constants/*", namespaces={"p": t.getroot().nsmap[None]})] \
+        == ["high_representation_saturation"]
+    assert texts(t, "//p:Special_Constants/p:high_representation_saturation") == ["4"]
+    assert texts(t, "//p:Array_2D_Image/p:description") == []
+    got = pds4_read(r.pds4_label)["IMAGE"].as_masked().data
+    assert np.ma.getmaskarray(got).tolist() == (img == 4).tolist()

@@ -293,6 +293,13 @@ def _constants(d: Mapping[str, Any], data_type: str | None, nbytes: int | None) 
             v = v[0] if v else None
         if v is None:
             continue
+        if isinstance(v, str) and name in _NUMERIC_CONSTANTS:
+            # The valid range and the saturations are numbers of the data's type (PDS4 makes
+            # them conform to it); a quoted number is that number, a no-value word (``"N/A"``,
+            # ``UNK``) means there is none.
+            v = _number_text(v)
+            if v is None:
+                continue
         # pvl turns 16#FF7FFFFB# into an int; for real data that is a bit pattern.
         if floaty and isinstance(v, int) and not isinstance(v, bool) and nbytes and v >= 2 ** (8 * nbytes - 1):
             v = f"16#{v:X}#"
@@ -306,6 +313,12 @@ def _constants(d: Mapping[str, Any], data_type: str | None, nbytes: int | None) 
             v -= 2 ** (8 * nbytes)
         out[name] = v
     return out
+
+
+#: special constants that are numbers of the data's type, never text
+_NUMERIC_CONSTANTS = frozenset({"valid_minimum", "valid_maximum", "low_representation_saturation",
+                                "high_representation_saturation", "low_instrument_saturation",
+                                "high_instrument_saturation"})
 
 
 def unknown_constants(obj: DataObject, d: PVLObject, field: str | None = None) -> None:
@@ -1087,7 +1100,8 @@ def kept_keywords(d: Mapping[str, Any], keys: tuple[str, ...], bits: int | None)
     out: dict[str, str] = {}
     for key in keys:
         v = _value(d.get(key))
-        if v is None or isinstance(v, (list, set, frozenset, dict)) or isinstance(v, PVLObject):
+        if v is None or isinstance(v, (list, set, frozenset, dict)) or isinstance(v, PVLObject) \
+                or (isinstance(v, str) and v.strip().upper() in _NO_UNIT):
             continue
         if key.endswith("BIT_MASK") and isinstance(v, int) and not isinstance(v, bool) and v >= 0:
             v = f"2#{v:0{bits or 1}b}#"
