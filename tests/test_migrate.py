@@ -620,10 +620,10 @@ def test_read_back_uses_the_objects_validation_described(tmp_path, ctx_file, mon
         described.append(list(kwargs["described"]))
         return res
 
-    def spy_compare(pairs):
+    def spy_compare(pairs, **kwargs):
         pairs = list(pairs)
         compared.append([new for _old, new in pairs])
-        return compare_objects(pairs)
+        return compare_objects(pairs, **kwargs)
 
     monkeypatch.setattr(run, "compare_objects", spy_compare)
     monkeypatch.setattr(vr, "validate_pds4", spy_validate)

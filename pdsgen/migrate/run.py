@@ -728,7 +728,10 @@ def _read_back(tree: Any, pds4_label: Path, objects: Sequence[dict[str, Any]],
             return new_objects, [f"object {o['source'].name!r} missing from the PDS4 reading"]
         if not whole:
             pairs.append((o["source"], new_obj))
-    return new_objects, problems + compare_objects(pairs)
+    problems += compare_objects(pairs)
+    # then what users see: the physical values (scaled, special constants masked) — a
+    # wrong or dropped scaling_factor, value_offset or special constant shows only there
+    return new_objects, problems or compare_objects(pairs, physical=True)
 
 
 def _document_info(product: Product, by_file: dict[Path, list[dict[str, Any]]], title: str) -> dict[str, Any]:

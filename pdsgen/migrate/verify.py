@@ -1,7 +1,9 @@
 """Read one data file through both labels and compare: the PDS3 reading of the old label
 and the PDS4 reading of the new one must give equal values, field by field, element by
-element (whole-column numpy comparisons; NaN equals NaN in the same place); and
-pds4_tools' reading of the new label must equal pdsgen's."""
+element (whole-column numpy comparisons; NaN equals NaN in the same place) — the stored
+values and the physical ones (scaling_factor/value_offset applied, special constants
+masked: what users see); and pds4_tools' (scaled, masked) reading of the new label must
+equal pdsgen's."""
 
 from __future__ import annotations
 
@@ -123,10 +125,27 @@ def _booleans_as_text_difference(a: np.ndarray, b: np.ndarray) -> str | None:
     return f"{int((~eq).sum())} values differ, first at {first}: {a[first]!r} vs {text[first]!r}"
 
 
-def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]:
-    """Differences between each (PDS3 object, PDS4 object) pair; empty = equal."""
+def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]], *, physical: bool = False) -> list[str]:
+    """Differences between each (PDS3 object, PDS4 object) pair; empty = equal.
+
+    ``physical``: compare the physical values (`DataObject.physical`: scaling_factor and
+    value_offset applied, special constants masked — pdsgen's one implementation, for both
+    labels) instead of the stored ones (`DataObject.data`): the masked positions must be
+    the same and every other value equal, exactly (both readings scale the same stored
+    values by the same arithmetic, so a wrong, rounded or dropped scaling_factor /
+    value_offset / special constant in the new label shows; no tolerance). A pair with
+    nothing to apply on either side (`_as_stored`) is skipped: its physical values are its
+    stored ones, compared without ``physical``. A field the PDS4 label describes as values
+    of another kind (numbers whose cells are not all numbers as ASCII_String, a whole bit
+    string as an unsigned integer) is compared as stored only: PDS4 has no scaling or
+    special constants for it (`describe._field_item` leaves them out with a note)."""
     problems: list[str] = []
+    column = _physical_column if physical else _stored_column
+    difference = migrated_physical_difference if physical else values_difference
+    what = " (physical values)" if physical else ""
     for old, new in pairs:
+        if physical and _as_stored(old) and _as_stored(new):
+            continue
         a, b = old.data, new.data
         if old.kind == "table":
             names_a = list(a.dtype.names or ())
@@ -143,33 +162,135 @@ def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]]) -> list[str]
                 problems.append(f"object {old.name!r}: {len(a)} vs {len(b)} records")
                 continue
             for name in names_a:
-                diff = values_difference(a[name], b[name])
+                if physical and _other_kinds(a[name], b[name]):
+                    continue
+                diff = difference(column(old, name), column(new, name))
                 if diff:
-                    problems.append(f"object {old.name!r} field {name!r}: {diff}")
-            problems.extend(_merged_tables_difference(old, b, names_a))
+                    problems.append(f"object {old.name!r} field {name!r}{what}: {diff}")
+            problems.extend(_merged_tables_difference(old, new, names_a, physical))
         elif new.kind == "table" and old.layout == "pds3_qube":  # a QUBE with side/bottomplanes
-            problems.extend(qube_planes_difference(old, new))
+            problems.extend(qube_planes_difference(old, new, physical=physical))
         elif new.kind == "table":  # an IMAGE with line prefixes/suffixes as a table of lines
-            problems.extend(image_lines_difference(old, new))
+            problems.extend(image_lines_difference(old, new, physical=physical))
         else:
-            diff = values_difference(a, b)
+            diff = (migrated_physical_difference(old.physical, new.physical) if physical
+                    else values_difference(a, b))
             if diff:
-                problems.append(f"object {old.name!r}: {diff}")
+                problems.append(f"object {old.name!r}{what}: {diff}")
     return problems
 
 
-def _merged_tables_difference(old: DataObject, b: np.ndarray, names: list[str]) -> list[str]:
+def _stored_column(obj: DataObject, name: str) -> Any:
+    return obj.data[name]
+
+
+def _physical_column(obj: DataObject, name: str) -> Any:
+    return obj.physical[name]
+
+
+_TEXT_KINDS = "SUO"
+
+
+def _other_kinds(a: np.ndarray, b: np.ndarray) -> bool:
+    """Stored values of a text kind on one side only (numbers described as text, bit
+    strings as unsigned integers): no physical values to compare."""
+    return (a.dtype.kind in _TEXT_KINDS) != (b.dtype.kind in _TEXT_KINDS)
+
+
+def _scaled(scaling_factor: float | None, value_offset: float | None) -> bool:
+    """Whether `pdsgen.data.values.physical` changes values with these (its own test)."""
+    return scaling_factor not in (None, 1, 1.0) or value_offset not in (None, 0, 0.0)
+
+
+def _as_stored(obj: DataObject) -> bool:
+    """The physical values of ``obj`` (and of the PDS3 objects merged into it or kept as
+    its parts) are its stored ones: no scaling, offset or special constant anywhere, per
+    band neither, and no value masked by the reader."""
+    d = obj.details
+    for o in (obj, *d.get("merged_tables", ()), *d.get("line_tables", ()), *d.get("qube_parts", ())):
+        if (o.details.get("band_scaling") or o.details.get("band_special_constants") or o.special_constants
+                or _scaled(o.scaling_factor, o.value_offset)
+                or any(f.special_constants or _scaled(f.scaling_factor, f.value_offset) for f in o.fields)
+                or (o.kind in ("table", "array") and isinstance(o.data, np.ma.MaskedArray))):
+            return False
+    return True
+
+
+def _first(flags: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argwhere(flags)[0]) if flags.ndim else ()
+
+
+def _non_finite(values: np.ndarray) -> np.ndarray:
+    """True where a value is NaN or an infinity (a number, or text that reads as one)."""
+    if values.dtype.kind in "fc":
+        return ~np.isfinite(values)
+    if values.dtype.kind in "SU":
+        def reads_non_finite(text: str) -> bool:
+            try:
+                return not np.isfinite(float(text))
+            except ValueError:
+                return False
+        found = {t: reads_non_finite(t) for t in np.unique(_norm_text(values)).tolist()}
+        return np.array([found[t] for t in _norm_text(values).tolist()], bool).reshape(values.shape)
+    return np.zeros(values.shape, bool)
+
+
+def migrated_physical_difference(old: Any, new: Any) -> str | None:
+    """`physical_values_difference` of a PDS3 reading (``old``) and the PDS4 reading of the
+    new label (``new``), except where the PDS4 reading alone masks a NaN or an infinity: a
+    character field's NaN/INF spellings become Special_Constants of the new label
+    (`describe._inf_nan_constants`, with a note: validate accepts them in a character field
+    only so), which the PDS3 label did not declare."""
+    if isinstance(old, bytes | str) or isinstance(new, bytes | str):
+        return values_difference(old, new)
+    old, new = np.ma.asanyarray(old), np.ma.asanyarray(new)
+    if old.shape == new.shape:
+        mask = np.ma.getmaskarray(old)
+        added = np.ma.getmaskarray(new) & ~mask
+        if added.any() and _non_finite(np.ma.getdata(old)[added]).all():
+            old = np.ma.MaskedArray(np.ma.getdata(old), mask=mask | added)
+    return physical_values_difference(old, new)
+
+
+def physical_values_difference(a: Any, b: Any) -> str | None:
+    """None if the physical values ``a`` and ``b`` (scaled, special constants masked) are
+    masked at the same positions and equal elsewhere (`values_difference`), else what
+    differs. The values under a mask are not compared (they are not physical values)."""
+    if isinstance(a, bytes | str) or isinstance(b, bytes | str):
+        return values_difference(a, b)
+    a, b = np.ma.asanyarray(a), np.ma.asanyarray(b)
+    if a.shape != b.shape:
+        return f"shape {a.shape} vs {b.shape}"
+    mask_a, mask_b = np.ma.getmaskarray(a), np.ma.getmaskarray(b)
+    if (mask_a != mask_b).any():
+        first = _first(mask_a != mask_b)
+        return (f"{int((mask_a != mask_b).sum())} values masked as special constants in one reading only, "
+                f"first at {first}: {a[first]!r} vs {b[first]!r}")
+    data_a, data_b = np.ma.getdata(a), np.ma.getdata(b)
+    if mask_a.any():
+        data_b = np.where(mask_a, data_a, data_b)
+    return values_difference(data_a, data_b)
+
+
+def _merged_tables_difference(old: DataObject, new: DataObject, names: list[str],
+                              physical: bool = False) -> list[str]:
     """Tables merged into ``old`` (`describe.merge_shared_record_tables`): each PDS3 table's
     own reading against the PDS4 fields made from its columns (in order, so a name the
     merge renamed, ``SPARE`` → ``SPARE_2``, pairs with its column)."""
     problems: list[str] = []
     names_b = iter(names)
+    column = _physical_column if physical else _stored_column
+    difference = migrated_physical_difference if physical else values_difference
     for t in old.details.get("merged_tables", ()):
         a = t.data
         for name in a.dtype.names or ():
-            diff = values_difference(a[name], b[next(names_b)])
+            name_b = next(names_b)
+            if physical and _other_kinds(a[name], new.data[name_b]):
+                continue
+            diff = difference(column(t, name), column(new, name_b))
             if diff:
-                problems.append(f"object {t.name!r} field {name!r}: {diff}")
+                problems.append(f"object {t.name!r} field {name!r}{' (physical values)' if physical else ''}: "
+                                f"{diff}")
     return problems
 
 
@@ -184,11 +305,16 @@ def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[st
     """Differences between pds4_tools' reading of the PDS4 ``label`` and pdsgen's reading
     of the same label (``objects``); empty = equal.
 
-    pds4_tools reads unscaled (``no_scale``), as pdsgen's ``.data`` is; its masked special
-    constants are compared as stored. Objects pair by name (in label order among equal
-    names), table fields in label order; every table and array must be read by both.
-    pds4_tools gives a bit-string field with Packed_Data_Fields as the whole field, not
-    its Field_Bits: those are compared through pdsgen's reading only."""
+    pds4_tools reads scaled and masked (``as_masked``: its Special_Constants masked), as
+    users read it, and its values are compared with pdsgen's physical values
+    (`DataObject.physical`) by `pds4_tools_physical_difference`: the same masked
+    positions, equal values elsewhere. Text fields (and fields pds4_tools gives as text)
+    are compared as stored: pds4_tools masks no character values (its
+    ``mask_special_constants`` leaves text alone), pdsgen masks a text special constant.
+    Objects pair by name (in label order among equal names), table fields in label order;
+    every table and array must be read by both. pds4_tools gives a bit-string field with
+    Packed_Data_Fields as the whole field, not its Field_Bits: those are compared through
+    pdsgen's reading only."""
     import logging
     import sys
 
@@ -205,7 +331,7 @@ def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[st
     log.setLevel(max(level, logging.WARNING))
     try:
         with table_descriptions_per_shape():
-            structures = pds4_tools.read(str(label), quiet=True, lazy_load=True, no_scale=True).structures
+            structures = pds4_tools.read(str(label), quiet=True, lazy_load=True).structures
             return _pds4_tools_difference(structures, objects)
     except Exception as exc:  # noqa: BLE001 - the reference reader's failure is the finding
         return [f"pds4_tools cannot read the label: {type(exc).__name__}: {exc}"]
@@ -213,6 +339,57 @@ def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[st
         sys.excepthook = hook
         log.setLevel(level)
         del kept.records[recorded:]
+
+
+def pds4_tools_physical_difference(ours: Any, theirs: Any, constants: dict[str, Any] | None,
+                                   masked: bool = True) -> str | None:
+    """pdsgen's physical values (``ours``) against pds4_tools' scaled, masked reading of the
+    same PDS4 field or array (``theirs``; ``constants``: its Special_Constants as it read
+    them). None when masked at the same positions and equal elsewhere (exactly: pds4_tools
+    scales in float64 as pdsgen does, or in integers when factor, offset and values are
+    integers, which float64 holds exactly up to 2**53).
+
+    One difference is pds4_tools' by design (read_tables.new_table, read_arrays.new_array):
+    it masks Special_Constants a second time after scaling, so a scaled value that happens
+    to equal a constant is masked too; such positions, where pdsgen's physical value
+    equals one of the constants, are not counted as a difference. Both match constants
+    against the stored values, both leave valid_minimum/valid_maximum unmasked. A second:
+    pds4_tools misses a float32 constant not exactly a float32 in its text once an earlier
+    constant has masked a value (below); pdsgen masks it. ``masked`` False: ``theirs`` is
+    pds4_tools' unmasked reading (it could not mask, below): only the values pdsgen does
+    not mask are compared."""
+    ours, theirs = np.ma.asanyarray(ours), np.ma.asanyarray(theirs)
+    if ours.shape != theirs.shape:
+        return f"shape {ours.shape} vs {theirs.shape}"
+    mask_ours, mask_theirs = np.ma.getmaskarray(ours), np.ma.getmaskarray(theirs)
+    if not masked:  # pds4_tools could not mask (see `_pds4_tools_difference`): values only
+        return physical_values_difference(ours, np.ma.MaskedArray(np.ma.getdata(theirs), mask=mask_ours))
+    numbers = [c for k, c in (constants or {}).items()
+               if not k.startswith("valid_") and isinstance(c, int | float) and not isinstance(c, bool)]
+    extra = mask_theirs & ~mask_ours
+    if extra.any() and _equals_any(np.ma.getdata(ours)[extra], numbers).all():
+        mask_theirs = mask_theirs & ~extra  # masked again after scaling: not compared
+    missed = mask_ours & ~mask_theirs
+    if missed.any() and theirs.dtype == np.float32:
+        # pds4_tools masks a field's constants one after the other; once one has masked a
+        # value, numpy compares the next ones with the masked array as float64 arrays, so
+        # a constant whose text is not exactly a float32 value (Java's shortest text of
+        # one: -3.4028235E38 for the most negative float32) no longer matches
+        inexact = [np.float32(c) for c in numbers if float(np.float32(c)) != c]
+        if _equals_any(np.ma.getdata(theirs)[missed], inexact).all():
+            mask_theirs = mask_theirs | missed
+    if (mask_theirs != np.ma.getmaskarray(theirs)).any():
+        theirs = np.ma.MaskedArray(np.where(mask_theirs, np.ma.getdata(ours), np.ma.getdata(theirs)),
+                                   mask=mask_theirs)
+    return physical_values_difference(ours, theirs)
+
+
+def _equals_any(values: np.ndarray, constants: Sequence[Any]) -> np.ndarray:
+    found = np.zeros(values.shape, bool)
+    for c in constants:
+        with np.errstate(invalid="ignore"):
+            found |= values == c
+    return found
 
 
 #: pds4_tools' table descriptions by the exact XML of their table element (see
@@ -302,7 +479,17 @@ def _pds4_tools_difference(structures: Sequence[Any], objects: Sequence[DataObje
                                 f"({[st.id for st in structures]})")
             continue
         st = found.pop(0)
+        masked = True
         try:
+            if not st.is_header():
+                try:
+                    read = st.as_masked()
+                    read.data  # noqa: B018 - reads it
+                    st = read
+                except (TypeError, OverflowError):
+                    # pds4_tools cannot mask a constant its data type cannot hold (MISSING_CONSTANT
+                    # -1 of an unsigned field, from the PDS3 label: it sets it as the fill value)
+                    masked = False
             if st.is_table():
                 fields = [f for f in obj.fields if f.bits is None]
                 if len(st.fields) != len(fields):
@@ -310,11 +497,21 @@ def _pds4_tools_difference(structures: Sequence[Any], objects: Sequence[DataObje
                                     f"pdsgen {len(fields)}")
                     continue
                 for f, values in zip(fields, st.fields, strict=True):
-                    diff = values_difference(obj.data[f.name], np.ma.getdata(values))
+                    stored = obj.data[f.name]
+                    if stored.dtype.kind in _TEXT_KINDS or values.dtype.kind in _TEXT_KINDS:
+                        diff = values_difference(stored, np.ma.getdata(values))
+                    else:
+                        diff = pds4_tools_physical_difference(obj.physical[f.name], values,
+                                                              values.meta_data.get("Special_Constants"), masked)
                     if diff:
                         problems.append(f"object {obj.name!r} field {f.name!r} (pds4_tools): {diff}")
+            elif st.is_header():
+                diff = values_difference(obj.data, st.data)
+                if diff:
+                    problems.append(f"object {obj.name!r} (pds4_tools): {diff}")
             else:
-                diff = values_difference(obj.data, st.data if st.is_header() else np.ma.getdata(st.data))
+                diff = pds4_tools_physical_difference(obj.physical, st.data,
+                                                      st.meta_data.get("Special_Constants"), masked)
                 if diff:
                     problems.append(f"object {obj.name!r} (pds4_tools): {diff}")
         except Exception as exc:  # noqa: BLE001
@@ -322,42 +519,49 @@ def _pds4_tools_difference(structures: Sequence[Any], objects: Sequence[DataObje
     return problems
 
 
-def image_lines_difference(old: DataObject, new: DataObject) -> list[str]:
+def image_lines_difference(old: DataObject, new: DataObject, *, physical: bool = False) -> list[str]:
     """A PDS3 IMAGE (samples without their line prefixes/suffixes) against the PDS4
     Table_Binary of its stored lines: the SAMPLE values in storage order equal the
-    image's, the prefix bytes equal the PDS3 reader's line prefixes."""
+    image's, the prefix bytes equal the PDS3 reader's line prefixes. ``physical``: the
+    physical values (`compare_objects`) of the samples and of the PDS3 line tables; the
+    prefix bytes are bytes."""
     from pdsgen.data.pds3_image import line_prefixes
     from pdsgen.migrate.describe import IMAGE_VALUE_FIELD, PREFIX_FIELD
 
-    table = new.data
-    names = table.dtype.names or ()
+    table = new.physical if physical else new.data
+    names = tuple(table) if physical else (table.dtype.names or ())
+    difference = migrated_physical_difference if physical else values_difference
+    what = " (physical values)" if physical else ""
     # packed samples: Field_Bits SAMPLE_1 … SAMPLE_k of each packed unit, in storage order
     packed = [n for n in names if n.startswith(f"{IMAGE_VALUE_FIELD}_") and n.rpartition("_")[2].isdigit()]
     if IMAGE_VALUE_FIELD not in names and not packed:
         return [f"object {old.name!r}: no {IMAGE_VALUE_FIELD} field in the PDS4 reading ({list(names)})"]
-    image = np.asarray(old.data)
+    image = np.ma.asanyarray(old.physical) if physical else np.asarray(old.data)
     # one field per band (SAMPLE_BAND_<n>, interleaved bands with per-band constants): bands
     # sit between lines and samples (line-interleaved) or after the samples (sample-interleaved)
     by_band = bool(packed) and all(n.startswith(f"{IMAGE_VALUE_FIELD}_BAND_") for n in packed)
     axis = 1 if by_band and old.details.get("band_storage_type") == "LINE_INTERLEAVED" else -1
-    values = (np.asarray(table[IMAGE_VALUE_FIELD]) if IMAGE_VALUE_FIELD in names else
-              np.stack([np.asarray(table[n]) for n in sorted(packed, key=lambda n: int(n.rpartition("_")[2]))],
-                       axis=axis))
+    as_array = np.ma.asanyarray if physical else np.asarray
+    values = (as_array(table[IMAGE_VALUE_FIELD]) if IMAGE_VALUE_FIELD in names else
+              (np.ma.stack if physical else np.stack)(
+                  [as_array(table[n]) for n in sorted(packed, key=lambda n: int(n.rpartition("_")[2]))], axis=axis))
     if values.size != image.size:
         return [f"object {old.name!r}: {values.shape} line values vs image {image.shape}"]
     problems = []
-    diff = values_difference(image, values.reshape(image.shape))
+    diff = difference(image, values.reshape(image.shape))
     if diff:
-        problems.append(f"object {old.name!r}: {diff}")
+        problems.append(f"object {old.name!r}{what}: {diff}")
     for t in old.details.get("line_tables", []):  # PDS3 tables of the line prefixes/suffixes
         for name in t.data.dtype.names or ():
             if name not in names:
                 problems.append(f"object {t.name!r}: no field {name!r} in {old.name!r}'s PDS4 table of lines")
                 continue
-            diff = values_difference(t.data[name], table[name])
+            if physical and _other_kinds(t.data[name], new.data[name]):
+                continue
+            diff = difference(t.physical[name] if physical else t.data[name], table[name])
             if diff:
-                problems.append(f"object {t.name!r} field {name!r}: {diff}")
-    if old.details.get("line_prefix_bytes") and not old.details.get("line_prefix_table"):
+                problems.append(f"object {t.name!r} field {name!r}{what}: {diff}")
+    if old.details.get("line_prefix_bytes") and not old.details.get("line_prefix_table") and not physical:
         if PREFIX_FIELD not in names:
             return [*problems, f"object {old.name!r}: no {PREFIX_FIELD} field in the PDS4 reading"]
         diff = values_difference(line_prefixes(old), np.asarray(table[PREFIX_FIELD]).reshape(
@@ -367,11 +571,12 @@ def image_lines_difference(old: DataObject, new: DataObject) -> list[str]:
     return problems
 
 
-def qube_planes_difference(old: DataObject, new: DataObject) -> list[str]:
+def qube_planes_difference(old: DataObject, new: DataObject, *, physical: bool = False) -> list[str]:
     """A PDS3 QUBE with sideplanes/bottomplanes (core, and the suffix objects the
     description kept in ``details["qube_parts"]``) or its backplanes against the PDS4
     Table_Binary of its planes: each array equals the table's field of the same values
-    (``CORE``, ``<AXIS>_SUFFIX``), element by element in storage order."""
+    (``CORE``, ``<AXIS>_SUFFIX``), element by element in storage order; ``physical``: their
+    physical values (`compare_objects`)."""
     from pdsgen.migrate.describe import QUBE_CORE_FIELD
 
     g = old.details["qube"]
@@ -381,17 +586,20 @@ def qube_planes_difference(old: DataObject, new: DataObject) -> list[str]:
                                              for q in old.details.get("qube_parts", [])]
     else:
         checks = [(old, f"{names[g['part']]}_SUFFIX")]
-    table = new.data
+    table = new.physical if physical else new.data
+    fields = tuple(table) if physical else (table.dtype.names or ())
+    as_array = np.ma.asanyarray if physical else np.asarray
+    difference = migrated_physical_difference if physical else values_difference
     problems = []
     for obj, name in checks:
-        if name not in (table.dtype.names or ()):
+        if name not in fields:
             problems.append(f"object {obj.name!r}: no field {name!r} in the PDS4 reading")
             continue
-        a, b = np.asarray(obj.data), np.asarray(table[name])
-        diff = (values_difference(a, b.reshape(a.shape)) if a.size == b.size
+        a, b = as_array(obj.physical if physical else obj.data), as_array(table[name])
+        diff = (difference(a, b.reshape(a.shape)) if a.size == b.size
                 else f"{b.shape} table values vs {a.shape}")
         if diff:
-            problems.append(f"object {obj.name!r}: {diff}")
+            problems.append(f"object {obj.name!r}{' (physical values)' if physical else ''}: {diff}")
     return problems
 
 
