@@ -243,13 +243,12 @@ def migrated_physical_difference(old: Any, new: Any) -> str | None:
     only so), which the PDS3 label did not declare."""
     if isinstance(old, bytes | str) or isinstance(new, bytes | str):
         return values_difference(old, new)
-    old, new = np.ma.asanyarray(old), np.ma.asanyarray(new)
-    if old.shape == new.shape:
-        mask = np.ma.getmaskarray(old)
-        added = np.ma.getmaskarray(new) & ~mask
-        if added.any() and _non_finite(np.ma.getdata(old)[added]).all():
-            old = np.ma.MaskedArray(np.ma.getdata(old), mask=mask | added)
-    return physical_values_difference(old, new)
+    data_old, mask_old, mask_new = np.ma.getdata(old), _mask(old), _mask(new)
+    if mask_new is not None and data_old.shape == mask_new.shape:
+        added = mask_new if mask_old is None else mask_new & ~mask_old
+        if added.any() and _non_finite(data_old[added]).all():
+            mask_old = mask_new if mask_old is None else mask_old | added
+    return _masked_difference(data_old, mask_old, np.ma.getdata(new), mask_new)
 
 
 def physical_values_difference(a: Any, b: Any) -> str | None:
@@ -258,18 +257,32 @@ def physical_values_difference(a: Any, b: Any) -> str | None:
     differs. The values under a mask are not compared (they are not physical values)."""
     if isinstance(a, bytes | str) or isinstance(b, bytes | str):
         return values_difference(a, b)
-    a, b = np.ma.asanyarray(a), np.ma.asanyarray(b)
+    return _masked_difference(np.ma.getdata(a), _mask(a), np.ma.getdata(b), _mask(b))
+
+
+def _mask(values: Any) -> np.ndarray | None:
+    """The mask of ``values``; None when nothing is masked (no masked array is made)."""
+    if isinstance(values, np.ma.MaskedArray) and values.mask is not np.ma.nomask and values.mask.any():
+        return np.ma.getmaskarray(values)
+    return None
+
+
+def _masked_difference(a: np.ndarray, mask_a: np.ndarray | None, b: np.ndarray,
+                       mask_b: np.ndarray | None) -> str | None:
+    """`physical_values_difference` of values ``a``, ``b`` and their masks (None: none)."""
     if a.shape != b.shape:
         return f"shape {a.shape} vs {b.shape}"
-    mask_a, mask_b = np.ma.getmaskarray(a), np.ma.getmaskarray(b)
-    if (mask_a != mask_b).any():
-        first = _first(mask_a != mask_b)
-        return (f"{int((mask_a != mask_b).sum())} values masked as special constants in one reading only, "
-                f"first at {first}: {a[first]!r} vs {b[first]!r}")
-    data_a, data_b = np.ma.getdata(a), np.ma.getdata(b)
-    if mask_a.any():
-        data_b = np.where(mask_a, data_a, data_b)
-    return values_difference(data_a, data_b)
+    if mask_a is None and mask_b is None:
+        return values_difference(a, b)
+    mask_a = np.zeros(a.shape, bool) if mask_a is None else mask_a
+    mask_b = np.zeros(b.shape, bool) if mask_b is None else mask_b
+    apart = mask_a != mask_b
+    if apart.any():
+        first = _first(apart)
+        shown = ["masked" if m[first] else repr(v[first]) for v, m in ((a, mask_a), (b, mask_b))]
+        return (f"{int(apart.sum())} values masked as special constants in one reading only, "
+                f"first at {first}: {shown[0]} vs {shown[1]}")
+    return values_difference(a, np.where(mask_a, a, b) if mask_a.any() else b)
 
 
 def _merged_tables_difference(old: DataObject, new: DataObject, names: list[str],
@@ -305,8 +318,8 @@ def pds4_tools_difference(label: Path, objects: Sequence[DataObject]) -> list[st
     """Differences between pds4_tools' reading of the PDS4 ``label`` and pdsgen's reading
     of the same label (``objects``); empty = equal.
 
-    pds4_tools reads scaled and masked (``as_masked``: its Special_Constants masked), as
-    users read it, and its values are compared with pdsgen's physical values
+    pds4_tools reads scaled and masked (its Special_Constants masked, `_pds4_tools_masked`),
+    as users read it (``.as_masked()``), and its values are compared with pdsgen's physical values
     (`DataObject.physical`) by `pds4_tools_physical_difference`: the same masked
     positions, equal values elsewhere. Text fields (and fields pds4_tools gives as text)
     are compared as stored: pds4_tools masks no character values (its
@@ -356,32 +369,34 @@ def pds4_tools_physical_difference(ours: Any, theirs: Any, constants: dict[str, 
     against the stored values, both leave valid_minimum/valid_maximum unmasked. A second:
     pds4_tools misses a float32 constant not exactly a float32 in its text once an earlier
     constant has masked a value (below); pdsgen masks it. ``masked`` False: ``theirs`` is
-    pds4_tools' unmasked reading (it could not mask, below): only the values pdsgen does
-    not mask are compared."""
-    ours, theirs = np.ma.asanyarray(ours), np.ma.asanyarray(theirs)
-    if ours.shape != theirs.shape:
-        return f"shape {ours.shape} vs {theirs.shape}"
-    mask_ours, mask_theirs = np.ma.getmaskarray(ours), np.ma.getmaskarray(theirs)
-    if not masked:  # pds4_tools could not mask (see `_pds4_tools_difference`): values only
-        return physical_values_difference(ours, np.ma.MaskedArray(np.ma.getdata(theirs), mask=mask_ours))
+    pds4_tools' unmasked reading (it could not mask, `_pds4_tools_masked`): only the values
+    pdsgen does not mask are compared."""
+    data_ours, data_theirs = np.ma.getdata(ours), np.ma.getdata(theirs)
+    mask_ours, mask_theirs = _mask(ours), _mask(theirs)
+    if data_ours.shape != data_theirs.shape:
+        return f"shape {data_ours.shape} vs {data_theirs.shape}"
+    if not masked:  # pds4_tools could not mask (`_pds4_tools_masked`): the values only
+        return _masked_difference(data_ours, mask_ours, data_theirs, mask_ours)
+    if mask_ours is None and mask_theirs is None:
+        return values_difference(data_ours, data_theirs)
+    mask_ours = np.zeros(data_ours.shape, bool) if mask_ours is None else mask_ours
+    mask_theirs = np.zeros(data_theirs.shape, bool) if mask_theirs is None else mask_theirs
     numbers = [c for k, c in (constants or {}).items()
                if not k.startswith("valid_") and isinstance(c, int | float) and not isinstance(c, bool)]
     extra = mask_theirs & ~mask_ours
-    if extra.any() and _equals_any(np.ma.getdata(ours)[extra], numbers).all():
-        mask_theirs = mask_theirs & ~extra  # masked again after scaling: not compared
+    if extra.any() and _equals_any(data_ours[extra], numbers).all():
+        # masked again after scaling: its value under the mask is the scaled one, compared
+        mask_theirs = mask_theirs & ~extra
     missed = mask_ours & ~mask_theirs
-    if missed.any() and theirs.dtype == np.float32:
+    if missed.any() and data_theirs.dtype == np.float32:
         # pds4_tools masks a field's constants one after the other; once one has masked a
         # value, numpy compares the next ones with the masked array as float64 arrays, so
         # a constant whose text is not exactly a float32 value (Java's shortest text of
         # one: -3.4028235E38 for the most negative float32) no longer matches
         inexact = [np.float32(c) for c in numbers if float(np.float32(c)) != c]
-        if _equals_any(np.ma.getdata(theirs)[missed], inexact).all():
+        if _equals_any(data_theirs[missed], inexact).all():
             mask_theirs = mask_theirs | missed
-    if (mask_theirs != np.ma.getmaskarray(theirs)).any():
-        theirs = np.ma.MaskedArray(np.where(mask_theirs, np.ma.getdata(ours), np.ma.getdata(theirs)),
-                                   mask=mask_theirs)
-    return physical_values_difference(ours, theirs)
+    return _masked_difference(data_ours, mask_ours, data_theirs, mask_theirs)
 
 
 def _equals_any(values: np.ndarray, constants: Sequence[Any]) -> np.ndarray:
@@ -466,6 +481,47 @@ def _keep(key: tuple[str, tuple[Any, ...]], value: Any) -> None:
         _SHAPES.popitem(last=False)
 
 
+def _pds4_tools_masked_structure(st: Any, obj: DataObject) -> tuple[Any, bool | None]:
+    """The pds4_tools structure ``st`` to read pdsgen's ``obj`` through, and how it masks:
+    True: read masked whole (``as_masked``) — done when a field (or the array) is both
+    scaled and has Special_Constants: pds4_tools masks those before scaling and keeps that
+    mask only in its masked reading (a float32 constant is matched in float32 there, in
+    float64 after scaling); None: ``st`` as read (scaled, unmasked), each field masked by
+    `_pds4_tools_masked` — the same masks where nothing is both scaled and special (its
+    scaling is then a no-op), without a masked structured array of the whole table (~1 ms
+    a table); False: pds4_tools cannot mask it (`_pds4_tools_masked`)."""
+    if st.is_header():
+        return st, None
+    parts = [f for f in obj.fields if f.bits is None] if obj.kind == "table" else [obj]
+    if not any(p.special_constants and _scaled(p.scaling_factor, p.value_offset) for p in parts):
+        return st, None
+    masked = st.as_masked()
+    try:
+        masked.data  # noqa: B018 - reads it
+    except (TypeError, OverflowError, ValueError):
+        return st, False  # (read again, unmasked)
+    return masked, True
+
+
+def _pds4_tools_masked(values: Any, constants: dict[str, Any] | None,
+                       whole: bool | None = None) -> tuple[Any, dict[str, Any] | None, bool]:
+    """pds4_tools' masked reading of one field or array from its scaled reading
+    (``values``; ``whole``: see `_pds4_tools_masked_structure`, True: already masked), made
+    as its own masked reading makes it (``as_masked``; read_tables.new_table,
+    read_arrays.new_array): its ``mask_special_constants`` applied after its scaling.
+    Returns (values, constants, masked): ``masked`` False when pds4_tools cannot mask — a
+    constant its data type cannot hold (MISSING_CONSTANT -1 of an unsigned field, from the
+    PDS3 label), which it sets as the fill value, and numpy refuses."""
+    if whole is not None or not constants:
+        return values, constants, whole is not False
+    from pds4_tools.reader.data_types import mask_special_constants
+
+    try:
+        return mask_special_constants(values, special_constants=constants), constants, True
+    except (TypeError, OverflowError, ValueError):
+        return values, constants, False
+
+
 def _pds4_tools_difference(structures: Sequence[Any], objects: Sequence[DataObject]) -> list[str]:
     by_name: dict[str, list[Any]] = {}
     for st in structures:
@@ -479,17 +535,8 @@ def _pds4_tools_difference(structures: Sequence[Any], objects: Sequence[DataObje
                                 f"({[st.id for st in structures]})")
             continue
         st = found.pop(0)
-        masked = True
         try:
-            if not st.is_header():
-                try:
-                    read = st.as_masked()
-                    read.data  # noqa: B018 - reads it
-                    st = read
-                except (TypeError, OverflowError):
-                    # pds4_tools cannot mask a constant its data type cannot hold (MISSING_CONSTANT
-                    # -1 of an unsigned field, from the PDS3 label: it sets it as the fill value)
-                    masked = False
+            st, whole = _pds4_tools_masked_structure(st, obj)
             if st.is_table():
                 fields = [f for f in obj.fields if f.bits is None]
                 if len(st.fields) != len(fields):
@@ -501,8 +548,9 @@ def _pds4_tools_difference(structures: Sequence[Any], objects: Sequence[DataObje
                     if stored.dtype.kind in _TEXT_KINDS or values.dtype.kind in _TEXT_KINDS:
                         diff = values_difference(stored, np.ma.getdata(values))
                     else:
-                        diff = pds4_tools_physical_difference(obj.physical[f.name], values,
-                                                              values.meta_data.get("Special_Constants"), masked)
+                        constants = values.meta_data.get("Special_Constants")
+                        diff = pds4_tools_physical_difference(obj.physical[f.name],
+                                                              *_pds4_tools_masked(values, constants, whole))
                     if diff:
                         problems.append(f"object {obj.name!r} field {f.name!r} (pds4_tools): {diff}")
             elif st.is_header():
@@ -510,8 +558,8 @@ def _pds4_tools_difference(structures: Sequence[Any], objects: Sequence[DataObje
                 if diff:
                     problems.append(f"object {obj.name!r} (pds4_tools): {diff}")
             else:
-                diff = pds4_tools_physical_difference(obj.physical, st.data,
-                                                      st.meta_data.get("Special_Constants"), masked)
+                constants = st.meta_data.get("Special_Constants")
+                diff = pds4_tools_physical_difference(obj.physical, *_pds4_tools_masked(st.data, constants, whole))
                 if diff:
                     problems.append(f"object {obj.name!r} (pds4_tools): {diff}")
         except Exception as exc:  # noqa: BLE001
