@@ -155,7 +155,7 @@ def test_pds4_tools_reads_the_physical_values(tmp_path, ctx_file):
     assert text.count("<scaling_factor>0.5</scaling_factor>") == 1
     label.write_text(text.replace("<scaling_factor>0.5</scaling_factor>", "<scaling_factor>2</scaling_factor>"))
     assert pds4_tools_difference(label, objects) == [
-        "object 'TABLE' field 'COUNT' (pds4_tools): 4 values differ, first at (0,): "
+        "object 'TABLE' field 'COUNT' (pds4_tools): physical values: 4 values differ, first at (0,): "
         "np.float64(12.5) vs np.float64(20.0)"]
     # pds4_tools itself: COUNT 10 + 2 x stored, -1 masked
     count = pds4_tools.read(str(label), quiet=True)["TABLE"].as_masked()["COUNT"]
@@ -191,3 +191,78 @@ def test_values_pds4_tools_cannot_mask_are_compared_unmasked():
     assert pds4_tools_physical_difference(ours, np.array([1.0, 99.0, 3.0]), {}, masked=False) is None
     assert pds4_tools_physical_difference(ours, np.array([1.0, 2.0, 4.0]), {}, masked=False) == (
         "1 values differ, first at (2,): np.float64(3.0) vs np.float64(4.0)")
+
+
+ISIS_FLOAT_LABEL = """RECORD_TYPE = UNDEFINED
+^IMAGE = "F.IMG"
+OBJECT = IMAGE
+  LINES = 2
+  LINE_SAMPLES = 3
+  BANDS = 1
+  BAND_STORAGE_TYPE = BAND_SEQUENTIAL
+  SAMPLE_TYPE = PC_REAL
+  SAMPLE_BITS = 32
+  CORE_NULL = 16#FF7FFFFB#
+  CORE_HIGH_REPR_SATURATION = 16#FF7FFFFF#
+  MISSING_CONSTANT = 16#FF7FFFFB#
+  SCALING_FACTOR = 2.0
+  OFFSET = 0.5
+END_OBJECT = IMAGE
+END
+"""
+
+
+def make_float_image(folder: Path) -> Path:
+    """A scaled PC_REAL image holding ISIS's NULL and HIGH_REPR_SATURATION bit patterns
+    (float32 constants whose shortest text is not exactly a float32)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    img = np.array([[1.5, 0.0, 3.0], [-2.0, 100.0, 0.0]], "<f4")
+    img.view("<u4")[0, 1] = 0xFF7FFFFB
+    img.view("<u4")[1, 2] = 0xFF7FFFFF
+    (folder / "F.IMG").write_bytes(img.tobytes())
+    (folder / "F.LBL").write_text(ident("F_1") + ISIS_FLOAT_LABEL)
+    return folder / "F.LBL"
+
+
+def test_pds4_tools_physical_is_its_own_masked_reading(tmp_path, ctx_file):
+    """`pds4_tools_physical` (pds4_tools' functions applied to its unscaled reading, as its
+    reader applies them) gives what pds4_tools' scaled ``.as_masked()`` reading gives:
+    the same masks and values, on a scaled table with constants, a scaled integer image
+    and a scaled float32 image with ISIS special pixels."""
+    pds4_tools = pytest.importorskip("pds4_tools")
+    from pdsgen.migrate.verify import pds4_tools_physical
+
+    made = {"bin": make_binary(tmp_path / "bin"), "img": make_image(tmp_path / "img"),
+            "flt": make_float_image(tmp_path / "flt")}
+    checked = 0
+    for name, label in made.items():
+        r = migrate_product(label, options(tmp_path, ctx_file, out=tmp_path / f"out_{name}"))
+        assert r.status == "migrated", r.reason
+        # (read lazily: ``as_masked`` of an eagerly read structure masks its scaled values
+        # again, without the mask its reading made before scaling)
+        scaled = pds4_tools.read(r.pds4_label, quiet=True, lazy_load=True)
+        raw = pds4_tools.read(r.pds4_label, quiet=True, no_scale=True)
+        for st, st_raw in zip(scaled.structures, raw.structures, strict=True):
+            if st.is_table():
+                pairs = [(f, g, g.meta_data) for f, g in zip(st.as_masked().fields, st_raw.fields, strict=True)
+                         if g.dtype.kind not in "SU"]
+                pairs = [(f, g, m.get("scaling_factor"), m.get("value_offset"), m.get("Special_Constants"))
+                         for f, g, m in pairs]
+            elif st.is_array():
+                e = st_raw.meta_data["Element_Array"]
+                pairs = [(st.as_masked().data, st_raw.data, e.get("scaling_factor"), e.get("value_offset"),
+                          st_raw.meta_data.get("Special_Constants"))]
+            else:
+                continue
+            for theirs, values, factor, offset, constants in pairs:
+                ours, _constants, masked, _stored = pds4_tools_physical(values, factor, offset, constants)
+                assert masked
+                assert np.ma.getmaskarray(ours).tolist() == np.ma.getmaskarray(theirs).tolist()
+                assert np.array_equal(np.ma.compressed(ours), np.ma.compressed(theirs), equal_nan=True)
+                checked += 1
+    assert checked == 7 + 1 + 1  # the table's 7 numeric fields (NAME is text), and the two images
+    # the float32 image: pds4_tools misses the HIGH_REPR_SATURATION pixel once NULL is masked
+    # (its float64 comparison of -3.4028235E38); pdsgen masks both, the product migrates
+    flt = pdsgen.open(tmp_path / "out_flt" / "F.xml")["IMAGE"].physical
+    assert np.ma.getmaskarray(flt).tolist() == [[False, True, False], [False, False, True]]
+    assert flt.compressed().tolist() == [0.5 + 2.0 * v for v in (1.5, 3.0, -2.0, 100.0)]
