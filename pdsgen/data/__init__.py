@@ -130,37 +130,42 @@ def physical_data(obj: DataObject) -> Any:
         return scaled
     if obj.kind != "table":
         return data
-    out = {}
-    masked = isinstance(data, np.ma.MaskedArray)
-    for f, name in zip(obj.fields, column_names(obj), strict=True):
-        values = np.asarray(data[name]) if not masked else np.ma.getdata(data[name])
-        if values.dtype.kind == "S" and f.data_type.startswith("ASCII_"):
-            _check_ascii(obj, f, values)
-        mask = np.ma.getmaskarray(data)[name] if masked else None
-        if mask is not None and not mask.any():
-            mask = None
-        per_item = f.extra.get("item_special_constants")
-        if per_item:  # PDS3: one constant per item of an ITEMS column
-            from pdsgen.data.values import special_mask
+    return {name: physical_column(obj, f, name) for f, name in zip(obj.fields, column_names(obj), strict=True)}
 
-            own = np.zeros(values.shape, dtype=bool)
-            for key, vals in per_item.items():
-                for i, v in enumerate(vals):
-                    m = special_mask(values[..., i], {key: v})
-                    if m is not None:
-                        own[..., i] |= m
-            mask = own if mask is None else (mask | own)
-        scaled = physical(values, f.scaling_factor, f.value_offset, f.special_constants, mask)
-        item_scaling = f.extra.get("item_scaling")
-        if item_scaling:  # PDS3: one SCALING_FACTOR / OFFSET per item of an ITEMS column
-            factor = np.asarray(item_scaling["scaling_factor"], dtype=np.float64)
-            offset = np.asarray(item_scaling["value_offset"], dtype=np.float64)
-            kept = np.ma.getmaskarray(scaled) if isinstance(scaled, np.ma.MaskedArray) else None
-            scaled = np.ma.getdata(scaled).astype(np.float64) * factor + offset
-            if kept is not None:
-                scaled = np.ma.MaskedArray(scaled, mask=kept)
-        out[name] = scaled
-    return out
+
+def physical_column(obj: DataObject, f: Field, name: str) -> np.ndarray:
+    """One field of a table as `physical_data` gives it (``name``: its column in ``.data``)."""
+    from pdsgen.data.values import physical
+
+    data = obj.data
+    masked = isinstance(data, np.ma.MaskedArray)
+    values = np.asarray(data[name]) if not masked else np.ma.getdata(data[name])
+    if values.dtype.kind == "S" and f.data_type.startswith("ASCII_"):
+        _check_ascii(obj, f, values)
+    mask = np.ma.getmaskarray(data)[name] if masked else None
+    if mask is not None and not mask.any():
+        mask = None
+    per_item = f.extra.get("item_special_constants")
+    if per_item:  # PDS3: one constant per item of an ITEMS column
+        from pdsgen.data.values import special_mask
+
+        own = np.zeros(values.shape, dtype=bool)
+        for key, vals in per_item.items():
+            for i, v in enumerate(vals):
+                m = special_mask(values[..., i], {key: v})
+                if m is not None:
+                    own[..., i] |= m
+        mask = own if mask is None else (mask | own)
+    scaled = physical(values, f.scaling_factor, f.value_offset, f.special_constants, mask)
+    item_scaling = f.extra.get("item_scaling")
+    if item_scaling:  # PDS3: one SCALING_FACTOR / OFFSET per item of an ITEMS column
+        factor = np.asarray(item_scaling["scaling_factor"], dtype=np.float64)
+        offset = np.asarray(item_scaling["value_offset"], dtype=np.float64)
+        kept = np.ma.getmaskarray(scaled) if isinstance(scaled, np.ma.MaskedArray) else None
+        scaled = np.ma.getdata(scaled).astype(np.float64) * factor + offset
+        if kept is not None:
+            scaled = np.ma.MaskedArray(scaled, mask=kept)
+    return scaled
 
 
 @functools.lru_cache(maxsize=4096)  # astropy's failure path ("did you mean") costs ~10 ms
@@ -282,4 +287,4 @@ def _masked_time(t: Time, mask: np.ndarray) -> Time:
 
 from pdsgen.data.describe import print_summary, summary  # noqa: E402 - after the names describe uses
 
-__all__ = ["column_names", "decode_text", "physical_data", "print_summary", "summary", "read_object", "register_layout", "to_table"]
+__all__ = ["column_names", "decode_text", "physical_column", "physical_data", "print_summary", "summary", "read_object", "register_layout", "to_table"]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from pdsgen.migrate.describe import PAD_DESCRIPTION
-from pdsgen.model import DataObject
+from pdsgen.model import DataObject, Field
 
 
 def _norm_text(values: np.ndarray) -> np.ndarray:
@@ -140,7 +140,6 @@ def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]], *, physical:
     string as an unsigned integer) is compared as stored only: PDS4 has no scaling or
     special constants for it (`describe._field_item` leaves them out with a note)."""
     problems: list[str] = []
-    column = _physical_column if physical else _stored_column
     difference = migrated_physical_difference if physical else values_difference
     what = " (physical values)" if physical else ""
     for old, new in pairs:
@@ -161,10 +160,14 @@ def compare_objects(pairs: Iterable[tuple[DataObject, DataObject]], *, physical:
             if len(a) != len(b):
                 problems.append(f"object {old.name!r}: {len(a)} vs {len(b)} records")
                 continue
+            if physical:
+                fields_a, fields_b = _fields_by_column(old), _fields_by_column(new)
             for name in names_a:
-                if physical and _other_kinds(a[name], b[name]):
-                    continue
-                diff = difference(column(old, name), column(new, name))
+                if physical and (_other_kinds(a[name], b[name]) or not (
+                        _applies(fields_a.get(name), a) or _applies(fields_b.get(name), b))):
+                    continue  # (physical values: the stored ones, compared)
+                diff = (difference(_physical_field(old, fields_a[name], name), _physical_field(new, fields_b[name], name))
+                        if physical else values_difference(a[name], b[name]))
                 if diff:
                     problems.append(f"object {old.name!r} field {name!r}{what}: {diff}")
             problems.extend(_merged_tables_difference(old, new, names_a, physical))
@@ -186,6 +189,28 @@ def _stored_column(obj: DataObject, name: str) -> Any:
 
 def _physical_column(obj: DataObject, name: str) -> Any:
     return obj.physical[name]
+
+
+def _fields_by_column(obj: DataObject) -> dict[str, Field]:
+    from pdsgen.data import column_names
+
+    return dict(zip(column_names(obj), obj.fields, strict=True))
+
+
+def _applies(f: Field | None, data: Any) -> bool:
+    """Whether a field's physical values may differ from its stored ones: scaling, an
+    offset or special constants, or values its reader masked."""
+    return (f is None or bool(f.special_constants) or _scaled(f.scaling_factor, f.value_offset)
+            or bool(f.extra.get("item_special_constants") or f.extra.get("item_scaling"))  # PDS3 per item
+            or isinstance(data, np.ma.MaskedArray))
+
+
+def _physical_field(obj: DataObject, f: Field, name: str) -> Any:
+    """One field's physical values, as `DataObject.physical` gives them (without making the
+    other fields' physical values)."""
+    from pdsgen.data import decode_text, physical_column
+
+    return decode_text(physical_column(obj, f, name))
 
 
 _TEXT_KINDS = "SUO"
@@ -210,7 +235,7 @@ def _as_stored(obj: DataObject) -> bool:
     for o in (obj, *d.get("merged_tables", ()), *d.get("line_tables", ()), *d.get("qube_parts", ())):
         if (o.details.get("band_scaling") or o.details.get("band_special_constants") or o.special_constants
                 or _scaled(o.scaling_factor, o.value_offset)
-                or any(f.special_constants or _scaled(f.scaling_factor, f.value_offset) for f in o.fields)
+                or any(_applies(f, None) for f in o.fields)
                 or (o.kind in ("table", "array") and isinstance(o.data, np.ma.MaskedArray))):
             return False
     return True
@@ -552,10 +577,13 @@ def _pds4_tools_difference(structures: Sequence[Any], objects: Sequence[DataObje
                 for f, values in zip(fields, st.fields, strict=True):
                     stored = obj.data[f.name]
                     diff = values_difference(stored, np.ma.getdata(values))
-                    if not diff and stored.dtype.kind not in _TEXT_KINDS and values.dtype.kind not in _TEXT_KINDS:
-                        meta = values.meta_data
-                        diff = _physical_difference(obj.physical[f.name], values, meta.get("scaling_factor"),
-                                                    meta.get("value_offset"), meta.get("Special_Constants"))
+                    meta = values.meta_data
+                    if not diff and stored.dtype.kind not in _TEXT_KINDS and values.dtype.kind not in _TEXT_KINDS \
+                            and (_applies(f, obj.data) or meta.get("Special_Constants")
+                                 or _scaled(meta.get("scaling_factor"), meta.get("value_offset"))):
+                        diff = _physical_difference(_physical_field(obj, f, f.name), values,
+                                                    meta.get("scaling_factor"), meta.get("value_offset"),
+                                                    meta.get("Special_Constants"))
                     if diff:
                         problems.append(f"object {obj.name!r} field {f.name!r} (pds4_tools): {diff}")
             elif st.is_header():
