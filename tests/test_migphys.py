@@ -198,8 +198,6 @@ ISIS_FLOAT_LABEL = """RECORD_TYPE = UNDEFINED
 OBJECT = IMAGE
   LINES = 2
   LINE_SAMPLES = 3
-  BANDS = 1
-  BAND_STORAGE_TYPE = BAND_SEQUENTIAL
   SAMPLE_TYPE = PC_REAL
   SAMPLE_BITS = 32
   CORE_NULL = 16#FF7FFFFB#
@@ -266,3 +264,24 @@ def test_pds4_tools_physical_is_its_own_masked_reading(tmp_path, ctx_file):
     flt = pdsgen.open(tmp_path / "out_flt" / "F.xml")["IMAGE"].physical
     assert np.ma.getmaskarray(flt).tolist() == [[False, True, False], [False, False, True]]
     assert flt.compressed().tolist() == [0.5 + 2.0 * v for v in (1.5, 3.0, -2.0, 100.0)]
+
+
+def test_a_dropped_per_item_scaling_is_refused(tmp_path, ctx_file, monkeypatch):
+    """``SCALING_FACTOR = (0.5, 2.0, 10.0)`` on a 3-item column migrates one field per item
+    with its own scaling; the new label rendered without item 2's scaling_factor is refused
+    (the stored values agree: before, it migrated)."""
+    from test_migrate_realworld import col, table_label
+
+    rows = np.zeros(2, dtype=[("G", ">i2", (3,))])
+    rows["G"] = [[2, 4, -6], [10, 0, 1]]
+    cols = col("G", "MSB_INTEGER", 1, 6, "    ITEMS = 3\n    ITEM_BYTES = 2\n    SCALING_FACTOR = (0.5, 2.0, 10.0)\n"
+               "    OFFSET = 1\n")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "G.DAT").write_bytes(rows.tobytes())
+    (tmp_path / "in" / "G.LBL").write_text(table_label("GAIN", cols, file="G.DAT", rows=2, row_bytes=6))
+    _altered_field(monkeypatch, "G_2", scaling_factor=None)
+    r = migrate_product(tmp_path / "in" / "G.LBL", options(tmp_path, ctx_file))
+    assert r.status == "failed"
+    # item 2: 4 x 2.0 + 1 = 9 against 4 + 1 = 5 (and 0 x 2.0 + 1 = 1 = 0 + 1 in the second row)
+    assert r.reason == ("values differ between the PDS3 and PDS4 labels: object 'TABLE' field 'G_2' "
+                        "(physical values): 1 values differ, first at (0,): np.float64(9.0) vs np.float64(5.0)")

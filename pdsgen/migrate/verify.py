@@ -248,7 +248,7 @@ def _first(flags: np.ndarray) -> tuple[int, ...]:
 def _non_finite(values: np.ndarray) -> np.ndarray:
     """True where a value is NaN or an infinity (a number, or text that reads as one)."""
     if values.dtype.kind in "fc":
-        return ~np.isfinite(values)
+        return np.asarray(~np.isfinite(values), dtype=bool)
     if values.dtype.kind in "SU":
         def reads_non_finite(text: str) -> bool:
             try:
