@@ -1051,6 +1051,13 @@ def test_out_of_range_special_constants_and_unit_spellings(tmp_path, ctx_file):
     s = pds4_raw(r.pds4_label)["TABLE"]
     assert values(s, "U") == [1, 65535]
     assert values(s, "B") == [90.0, -45.5]
+    # constants no stored value can equal are not written (pds4_tools' default, scaled and
+    # masked, reading raised TypeError on them: "Cannot convert fill_value -1 to dtype >u2")
+    assert texts(t, "//p:Field_Binary[p:name='U' or p:name='I']/p:Special_Constants") == []
+    assert any("field 'U': missing_constant -1 cannot occur in UnsignedMSB2 values" in n for n in r.notes)
+    assert any("field 'I': missing_constant 1e+32 cannot occur in SignedMSB4 values" in n for n in r.notes), r.notes
+    scaled = pds4_read(r.pds4_label)["TABLE"]
+    assert values(scaled, "U") == [1, 65535] and values(scaled, "I") == [7, -7]
 
 
 def test_date_column_holding_date_times_and_markup_characters_in_text(tmp_path, ctx_file):

@@ -91,6 +91,41 @@ def typed_constant_text(value: Any, data_type: str) -> str:
     return text
 
 
+#: the values a binary integer type holds (PDS4 data type → (lowest, highest))
+_INTEGER_RANGES: dict[str, tuple[int, int]] = {
+    "UnsignedByte": (0, 255), "SignedByte": (-128, 127),
+    **{f"Unsigned{o}{n}": (0, (1 << (8 * n)) - 1) for o in ("MSB", "LSB") for n in (2, 4, 8)},
+    **{f"Signed{o}{n}": (-(1 << (8 * n - 1)), (1 << (8 * n - 1)) - 1) for o in ("MSB", "LSB") for n in (2, 4, 8)},
+}
+
+
+def storable_constants(constants: dict[str, str], data_type: str, where: str, notes: Notes) -> dict[str, str]:
+    """``constants`` less those a binary integer ``data_type`` cannot hold (``MISSING_CONSTANT =
+    -1`` on an unsigned column, ``1.0E+32`` or ``0.5`` on an integer one): such a value matches no stored value, so the PDS3 reading masks
+    nothing with it and leaving it out changes no value — while pds4_tools refuses to read a
+    label with it (numpy cannot make it the fill value of the field: ``TypeError``). Each left
+    out is a note. A bit pattern (``0xFFFF``) counts by its bits."""
+    span = _INTEGER_RANGES.get(data_type)
+    if span is None:
+        return constants
+    kept = {}
+    for key, text in constants.items():
+        if text.lower().startswith("0x"):
+            kept[key] = text
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            kept[key] = text  # not a number: left to validation, which names it
+            continue
+        if value.is_integer() and span[0] <= value <= span[1]:
+            kept[key] = text
+        else:
+            notes.add(f"{where}: {key} {text} cannot occur in {data_type} values ({span[0]} … {span[1]}): "
+                      "not written (it masks no value; pds4_tools cannot read a label with it)")
+    return kept
+
+
 def field_format(pds3_format: str | None) -> str | None:
     """PDS3 FORTRAN-style FORMAT → PDS4 field_format (``F13.5`` → ``%13.5f``); None when
     the PDS3 format has no PDS4 form."""
@@ -262,7 +297,8 @@ def _field_item(f: Field, *, location: int | None, length: int, allowed: frozens
         data_type = _string_type(data[f.name], f"{where}: field {f.name!r}", notes)
     unit, note = _unit(f.unit, units)
     notes.add(f"{where}: field {f.name!r}: {note}" if note else None)
-    constants = {k: typed_constant_text(v, data_type) for k, v in f.special_constants.items()}
+    constants = storable_constants({k: typed_constant_text(v, data_type) for k, v in f.special_constants.items()},
+                                   data_type, f"{where}: field {f.name!r}", notes)
     if data_type in CHARACTER_TYPES and data is not None and f.name in (data.dtype.names or ()):
         values: np.ndarray | None = data[f.name]
         if (values is not None and values.dtype.kind == "f" and raw_text is not None
@@ -721,7 +757,9 @@ def _element(obj: DataObject, where: str, notes: Notes, units: dict[str, str]) -
     notes.add(f"{where}: {note}" if note else None)
     return {"data_type": data_type, "unit": unit, "scaling_factor": obj.scaling_factor,
             "value_offset": obj.value_offset,
-            "special_constants": {k: typed_constant_text(v, data_type) for k, v in obj.special_constants.items()}}
+            "special_constants": storable_constants(
+                {k: typed_constant_text(v, data_type) for k, v in obj.special_constants.items()}, data_type, where,
+                notes)}
 
 
 def _byte_group(name: str, field_name: str, count: int, location: int, number: int) -> dict[str, Any]:
