@@ -285,3 +285,26 @@ def test_a_dropped_per_item_scaling_is_refused(tmp_path, ctx_file, monkeypatch):
     # item 2: 4 x 2.0 + 1 = 9 against 4 + 1 = 5 (and 0 x 2.0 + 1 = 1 = 0 + 1 in the second row)
     assert r.reason == ("values differ between the PDS3 and PDS4 labels: object 'TABLE' field 'G_2' "
                         "(physical values): 1 values differ, first at (0,): np.float64(9.0) vs np.float64(5.0)")
+
+
+def test_a_label_pds4_tools_cannot_mask_is_refused(tmp_path, ctx_file, monkeypatch):
+    """A constant the field's type cannot hold (MISSING_CONSTANT -1 of an unsigned field)
+    makes pds4_tools' default, scaled and masked, reading raise (numpy refuses it as the
+    fill value). The migration leaves such constants out (a note); written anyway, the
+    product is refused, naming the field and pds4_tools' failure."""
+    from test_migrate_realworld2 import binary
+
+    rows = np.zeros(2, dtype=[("U", ">u2"), ("V", ">u2")])
+    rows["U"], rows["V"] = [1, 65535], [3, 4]
+    files, lbl = binary("UNS_1", rows, extra={"U": "    MISSING_CONSTANT = -1\n"})
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, content in files.items():
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    r = migrate_product(folder / lbl, options(tmp_path, ctx_file))
+    assert r.status == "migrated", r.reason
+    assert any("missing_constant -1 cannot occur in UnsignedMSB2 values" in n for n in r.notes)
+    monkeypatch.setattr(describe, "storable_constants", lambda constants, *_a, **_k: constants)
+    r = migrate_product(folder / lbl, options(tmp_path, ctx_file))
+    assert r.status == "failed"
+    assert "field 'U'" in r.reason and "pds4_tools cannot mask the values" in r.reason

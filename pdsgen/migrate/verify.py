@@ -548,8 +548,12 @@ def pds4_tools_physical(values: Any, scaling_factor: Any, value_offset: Any,
 def _physical_difference(ours: Any, values: Any, scaling_factor: Any, value_offset: Any,
                          constants: dict[str, Any] | None) -> str | None:
     theirs = pds4_tools_physical(values, scaling_factor, value_offset, constants)
-    if theirs is None:
-        return None
+    if theirs is None or not theirs[2]:
+        # pds4_tools' default reading (scaled, masked) of this label raises here: users
+        # reading the product with it get an error, so the product is not read back
+        return (f"pds4_tools cannot {'scale' if theirs is None else 'mask'} the values with the label's "
+                f"scaling_factor {scaling_factor!r}, value_offset {value_offset!r} and Special_Constants "
+                f"{constants!r} (its default reading raises)")
     diff = pds4_tools_physical_difference(ours, *theirs)
     return f"physical values: {diff}" if diff else None
 
