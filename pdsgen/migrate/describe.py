@@ -1172,6 +1172,8 @@ def describe_qube(obj: DataObject, *, notes: Notes, units: dict[str, str]) -> di
             raise UnsupportedError(f"{where}: suffix items of {g['item_bytes']} bytes in "
                                    f"{g['suffix_bytes']}-byte slots (SUFFIX_BYTES) have no PDS4 array form")
         offset += n2 * n1 * n0 * g["core_bytes"]
+        if g.get("item") is not None:  # one backplane of its own keywords: the item-th plane
+            offset += g["item"] * n1 * n0 * g["suffix_bytes"]
     element = _element(obj, where, notes, units)
     upper = [a.name.upper() for a in obj.axes]
     spatial = set(upper) <= {"SAMPLE", "LINE", "BAND"}

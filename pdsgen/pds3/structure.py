@@ -1171,39 +1171,102 @@ def _qube(obj: DataObject, d: PVLObject, label: Path) -> None:
     obj.size = qube_bytes(n3, s3, core_bytes, suffix_bytes)
     extra = []
     for k, (axis, count) in enumerate(zip(names, suffix, strict=True)):
-        if not count:
-            continue
-        part = DataObject(name=f"{obj.name}.{axis}_SUFFIX", kind="array", layout="pds3_qube", file=obj.file,
-                          offset=obj.offset, label_type=obj.label_type,
-                          description=f"{axis} suffix items of {obj.name}: "
-                                      + ", ".join(str(x) for x in _axis_list(dd.get(f"{axis}_SUFFIX_NAME"))))
-        item_bytes = _int(dd, f"{axis}_SUFFIX_ITEM_BYTES", obj) or suffix_bytes
-        suffix_type = dd.get(f"{axis}_SUFFIX_ITEM_TYPE", label_type)
-        item_types = {str(_value(t)) for t in _axis_list(suffix_type)}
-        if len(item_types) > 1:
-            part.error = UnsupportedError(f"{axis} suffix items of different types {sorted(item_types)}",
-                                          path=str(obj.file), obj=part.name)
+        if count:
+            extra.extend(_suffix_parts(obj, dd, geometry, names, core, k, count, label_type, suffix_bytes))
+    obj.details["extra_objects"] = extra
+
+
+#: ISIS suffix special values (``<AXIS>_SUFFIX_NULL`` …, PDS3 SR Appendix A.23 QUBE: the
+#: suffix keywords mirror the core's, saturations abbreviated ``_SAT``) → the model's names.
+_SUFFIX_SPECIALS = {
+    "NULL": "missing_constant",
+    "LOW_REPR_SAT": "low_representation_saturation",
+    "LOW_INSTR_SAT": "low_instrument_saturation",
+    "HIGH_REPR_SAT": "high_representation_saturation",
+    "HIGH_INSTR_SAT": "high_instrument_saturation",
+    "LOW_REPR_SATURATION": "low_representation_saturation",
+    "LOW_INSTR_SATURATION": "low_instrument_saturation",
+    "HIGH_REPR_SATURATION": "high_representation_saturation",
+    "HIGH_INSTR_SATURATION": "high_instrument_saturation",
+    "VALID_MINIMUM": "valid_minimum",
+}
+
+
+def _per_item(obj: DataObject, dd: PVLObject, key: str, count: int, default: Any = None) -> list[Any]:
+    """``key`` for each of ``count`` suffix items: PDS3 SR A.23 gives the ``<AXIS>_SUFFIX_*``
+    keywords one value per suffix item (a sequence), one value standing for all."""
+    if key not in dd:
+        return [default] * count
+    v = _value(dd[key])
+    if not isinstance(v, list):
+        return [v] * count
+    items = [_value(x) for x in v]
+    if len(items) == 1:
+        return items * count
+    if len(items) != count:
+        raise _err(obj, f"{key} has {len(items)} values for {count} suffix items")
+    return items
+
+
+def _suffix_parts(obj: DataObject, dd: PVLObject, geometry: dict[str, Any], names: list[str], core: list[int],
+                  k: int, count: int, label_type: Any, suffix_bytes: int) -> list[DataObject]:
+    """The suffix items along storage axis ``k`` as DataObjects: one ``<QUBE>.<AXIS>_SUFFIX``
+    when every item has the same type, size, scaling, unit and special values, else one
+    ``<QUBE>.<AXIS>_SUFFIX_<i>`` per item (each its own keywords: a backplane's
+    ``BAND_SUFFIX_MULTIPLIER = (0.01, 0.5)`` scales each plane by its own factor — taking the
+    first for all read the other planes silently wrong)."""
+    axis = names[k]
+    pre = f"{axis}_SUFFIX_"
+    suffix_names = [str(x) for x in _axis_list(dd.get(pre + "NAME"))]
+    per = {
+        "bytes": _per_item(obj, dd, pre + "ITEM_BYTES", count, suffix_bytes),
+        "type": _per_item(obj, dd, pre + "ITEM_TYPE", count, _value(label_type)),
+        "base": _per_item(obj, dd, pre + "BASE", count),
+        "multiplier": _per_item(obj, dd, pre + "MULTIPLIER", count),
+        "unit": _per_item(obj, dd, pre + "UNIT", count),
+        **{key: _per_item(obj, dd, pre + key, count) for key in _SUFFIX_SPECIALS},
+    }
+    rows = [tuple(repr(per[key][i]) for key in per) for i in range(count)]
+    items: list[int | None] = [None] if len(set(rows)) == 1 else list(range(count))
+    out = []
+    for i in items:
+        j = i or 0
+        name = f"{obj.name}.{axis}_SUFFIX" + ("" if i is None else f"_{j + 1}")
+        these = suffix_names if i is None else suffix_names[j:j + 1]
+        part = DataObject(name=name, kind="array", layout="pds3_qube", file=obj.file, offset=obj.offset,
+                          label_type=obj.label_type,
+                          description=f"{axis} suffix items of {obj.name}: " + ", ".join(these))
+        item_bytes = per["bytes"][j]
+        if not isinstance(item_bytes, int) or item_bytes <= 0:
+            raise _err(obj, f"{pre}ITEM_BYTES = {item_bytes!r} is not a positive integer")
+        stype: str | None
         try:
-            stype = _element_type(part, _first(suffix_type), item_bytes)
+            stype = _element_type(part, per["type"][j], item_bytes)
         except UnsupportedError as exc:
             part.error = exc
             stype = None
-        part.element_type, part.label_element_type = stype, str(_first(suffix_type))
-        part.scaling_factor = _float(_first(dd.get(f"{axis}_SUFFIX_MULTIPLIER")))
-        part.value_offset = _float(_first(dd.get(f"{axis}_SUFFIX_BASE")))
-        part.unit = _unit(_first(dd.get(f"{axis}_SUFFIX_UNIT")))
+        part.element_type, part.label_element_type = stype, str(per["type"][j])
+        part.scaling_factor = _float(per["multiplier"][j])
+        part.value_offset = _float(per["base"][j])
+        part.unit = _unit(per["unit"][j])
+        specials = {}
+        for key, special in _SUFFIX_SPECIALS.items():
+            if per[key][j] is not None:
+                specials[special] = _constants(PVLObject([("MISSING_CONSTANT", per[key][j])]), stype,
+                                               item_bytes).get("missing_constant")
+        part.special_constants = {n: v for n, v in specials.items() if v is not None}
         sizes = list(core)
-        sizes[k] = count
+        sizes[k] = count if i is None else 1
         axis_names = list(names)
         axis_names[k] = f"{axis}_SUFFIX"
-        part.axes = [Axis(n, c, j + 1) for j, (n, c) in enumerate(zip(reversed(axis_names), reversed(sizes),
+        part.axes = [Axis(n, c, m + 1) for m, (n, c) in enumerate(zip(reversed(axis_names), reversed(sizes),
                                                                             strict=True))]
-        part.details["qube"] = {**geometry, "part": k, "item_bytes": item_bytes,
+        part.details["qube"] = {**geometry, "part": k, "item": i, "item_bytes": item_bytes,
                                 "shape": tuple(reversed(sizes))}
-        part.details["suffix_names"] = [str(x) for x in _axis_list(dd.get(f"{axis}_SUFFIX_NAME"))]
+        part.details["suffix_names"] = these
         part.size = obj.size
-        extra.append(part)
-    obj.details["extra_objects"] = extra
+        out.append(part)
+    return out
 
 
 # --- headers and text ---------------------------------------------------------------------
