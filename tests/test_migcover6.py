@@ -252,7 +252,7 @@ def test_series_sampling_parameters_are_kept_and_values_scaled(tmp_path, ctx_fil
     assert np.asarray(raw["C"]).tolist() == rows["C"].tolist()
     assert np.asarray(s["C"]).tolist() == (rows["C"] * 0.01 - 5).tolist()
     miss = rows["S"] == 65535
-    got = np.ma.masked_array(s["S"])
+    got = np.ma.masked_array(pds4_read(r.pds4_label)[obj].as_masked()["S"])
     assert np.ma.getmaskarray(got).tolist() == miss.tolist()
     assert np.ma.getdata(got)[~miss].tolist() == (rows["S"] * 10.0)[~miss].tolist()
     _, mine = pds3(tmp_path / "in" / "S.LBL", obj)
@@ -494,11 +494,15 @@ def test_bit_column_with_items_and_scaling(tmp_path, ctx_file):
                bit_col("N", "MSB_UNSIGNED_INTEGER", 1, 12, "      ITEMS = 3\n      ITEM_BITS = 4\n"
                        "      SCALING_FACTOR = 0.5\n      OFFSET = 1\n"))
     lbl = table_label("BCI", body, file="B.DAT", rows=2, row_bytes=2)
-    r, _ = migrated(tmp_path, ctx_file, {"B.DAT": words.tobytes(), "B.LBL": lbl}, "B.LBL")
+    r, t = migrated(tmp_path, ctx_file, {"B.DAT": words.tobytes(), "B.LBL": lbl}, "B.LBL")
     nib = np.array([[(int(w) >> s) & 0xF for s in (12, 8, 4)] for w in words])
+    expected = nib * 0.5 + 1
+    assert texts(t, "//p:Field_Bit/p:name") == ["N_1", "N_2", "N_3"]
+    assert texts(t, "//p:Field_Bit/p:scaling_factor") == ["0.5"] * 3
     _, mine = pds3(tmp_path / "in" / "B.LBL", "TABLE")
-    assert np.ma.getdata(mine["N"]).reshape(2, 3).tolist() == (nib * 0.5 + 1).tolist()
-    s = pds4_read(r.pds4_label)["TABLE"]
-    names = [f.meta_data["name"] for f in s.fields]
-    got = np.column_stack([np.asarray(s[n], dtype=float) for n in names if n.startswith("N")])
-    assert got.reshape(2, 3).tolist() == (nib * 0.5 + 1).tolist()
+    _, new = pds3(Path(r.pds4_label), "TABLE")
+    for i in range(3):
+        assert np.ma.getdata(mine[f"N_{i + 1}"]).tolist() == expected[:, i].tolist()
+        assert np.ma.getdata(new[f"N_{i + 1}"]).tolist() == expected[:, i].tolist()
+    # pds4_tools gives the packed field whole (not its Field_Bits): the stored words
+    assert [bytes(b) for b in np.asarray(pds4_raw(r.pds4_label)["TABLE"]["W"])] == [int(w).to_bytes(2, "big") for w in words]

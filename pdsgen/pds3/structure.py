@@ -494,6 +494,9 @@ def _table(obj: DataObject, d: PVLObject, label: Path) -> None:
     from pdsgen.data.io import field_overlap
 
     obj.fields = fields
+    kept = kept_keywords(dd, _SAMPLING_KEYWORDS, None)
+    if kept:
+        obj.details["pds3_keywords"] = kept
     check_layout(obj, obj.record_length)  # (before the overlap pass: ITEMS = 10**12 is refused, not expanded)
     overlap = field_overlap(fields)
     if overlap:  # PDS3 forbids it and no schema ever checked it: the values are not trustworthy
@@ -1092,7 +1095,12 @@ def _whole_container_samples(obj: DataObject, d: Mapping[str, Any], lines: int, 
 _IMAGE_KEPT_KEYWORDS = ("FIRST_LINE", "FIRST_LINE_SAMPLE", "LINE_DISPLAY_DIRECTION", "SAMPLE_DISPLAY_DIRECTION",
                         "SAMPLE_BIT_MASK", "DERIVED_MINIMUM", "DERIVED_MAXIMUM")
 #: COLUMN keywords kept alike (BIT_MASK: Field_Binary has no bit mask).
-_COLUMN_KEPT_KEYWORDS = ("BIT_MASK", "DERIVED_MINIMUM", "DERIVED_MAXIMUM")
+#: SERIES / TIME_SERIES / SPECTRUM sampling (PDS3 SR A.24 SERIES, A.27 SPECTRUM: the spacing
+#: of the rows, or of a column's items, in the sampling parameter). It is no value of the
+#: data, and PDS4 tables and fields have no element for it: kept in the description.
+_SAMPLING_KEYWORDS = ("SAMPLING_PARAMETER_NAME", "SAMPLING_PARAMETER_INTERVAL", "SAMPLING_PARAMETER_UNIT",
+                      "MINIMUM_SAMPLING_PARAMETER", "MAXIMUM_SAMPLING_PARAMETER")
+_COLUMN_KEPT_KEYWORDS = ("BIT_MASK", "DERIVED_MINIMUM", "DERIVED_MAXIMUM", *_SAMPLING_KEYWORDS)
 
 
 def kept_keywords(d: Mapping[str, Any], keys: tuple[str, ...], bits: int | None) -> dict[str, str]:
