@@ -210,17 +210,40 @@ def test_qube_suffix_items_of_equal_keywords_stay_one_array(tmp_path, ctx_file):
                  tmp_path / "in" / "Q.LBL")
 
 
-def test_qube_sideplanes_are_refused_naming_them(tmp_path, ctx_file):
-    """Sideplanes (SAMPLE suffix items) interleave with the core in every line: no PDS4
-    array describes either unchanged; refused with the reason."""
-    lbl = qube_label("SP", ("SAMPLE", "LINE", "BAND"), (2, 2, 1), 2, "SUN_INTEGER", "  SUFFIX_BYTES = 2\n",
-                     suffix=(1, 0, 0))
-    r = product(tmp_path, ctx_file, {"Q.QUB": bytes(12), "Q.LBL": lbl}, "Q.LBL")
-    if r.status == "failed":
-        assert "interleave with the core" in r.reason
-    else:  # described as a table of lines: the core values must be right
-        assert r.status == "migrated"
+def test_qube_sideplanes_with_their_own_scaling_and_null(tmp_path, ctx_file):
+    """Sideplanes (one SAMPLE suffix item per line, ISIS2 style) interleave with the core:
+    the qube is a Table_Binary of its core planes (fields CORE and SAMPLE_SUFFIX), each with
+    its own type, scaling and NULL."""
+    core = np.array([[[1, 2, -32768], [4, 5, 6]], [[7, 8, 9], [-32768, 11, 12]]], dtype=">i2")
+    side = np.array([[[10], [-1]], [[30], [40]]], dtype=">i4")
+    data = b"".join(core[b, ln].tobytes() + side[b, ln].tobytes() for b in range(2) for ln in range(2))
+    extra = ("  CORE_NULL = -32768\n  CORE_BASE = 1.0\n  CORE_MULTIPLIER = 2.0\n  SUFFIX_BYTES = 4\n"
+             "  SAMPLE_SUFFIX_NAME = TEMP\n  SAMPLE_SUFFIX_ITEM_BYTES = 4\n  SAMPLE_SUFFIX_ITEM_TYPE = SUN_INTEGER\n"
+             "  SAMPLE_SUFFIX_MULTIPLIER = 0.5\n  SAMPLE_SUFFIX_NULL = -1\n")
+    lbl = qube_label("SP", ("SAMPLE", "LINE", "BAND"), (3, 2, 2), 2, "SUN_INTEGER", extra, suffix=(1, 0, 0))
+    r, t = migrated(tmp_path, ctx_file, {"Q.QUB": data, "Q.LBL": lbl}, "Q.LBL")
+    assert texts(t, "//p:Table_Binary/p:name") == ["QUBE"]
+    s = pds4_read(r.pds4_label)["QUBE"].as_masked()
+    got_core = np.ma.masked_array(s["CORE"]).reshape(core.shape)
+    got_side = np.ma.masked_array(s["SAMPLE_SUFFIX"]).reshape(side.shape)
+    assert np.ma.getmaskarray(got_core).tolist() == (core == -32768).tolist()
+    assert np.ma.getdata(got_core)[core != -32768].tolist() == (1.0 + 2.0 * core[core != -32768]).tolist()
+    assert np.ma.getmaskarray(got_side).tolist() == (side == -1).tolist()
+    assert np.ma.getdata(got_side)[side != -1].tolist() == (0.5 * side[side != -1]).tolist()
+    _, mine = pds3(tmp_path / "in" / "Q.LBL", "QUBE.SAMPLE_SUFFIX")
+    assert np.ma.getmaskarray(mine).tolist() == (side == -1).tolist()
+    assert np.ma.getdata(mine)[side != -1].tolist() == (0.5 * side[side != -1]).tolist()
 
+
+def test_qube_sideplanes_of_their_own_scaling_per_item_are_refused(tmp_path, ctx_file):
+    """Two sideplane items with different multipliers inside the table of planes (one
+    repeated field, one scaling): refused naming them, not read with the first's scaling."""
+    extra = ("  SUFFIX_BYTES = 2\n  SAMPLE_SUFFIX_ITEM_BYTES = 2\n  SAMPLE_SUFFIX_MULTIPLIER = (1.0, 0.5)\n")
+    lbl = qube_label("SP", ("SAMPLE", "LINE", "BAND"), (2, 2, 1), 2, "SUN_INTEGER", extra, suffix=(2, 0, 0))
+    r = product(tmp_path, ctx_file, {"Q.QUB": bytes(16), "Q.LBL": lbl}, "Q.LBL")
+    assert r.status == "failed"
+    assert ("the suffix items QUBE.SAMPLE_SUFFIX_1, QUBE.SAMPLE_SUFFIX_2 each have their own type, scaling or "
+            "special values") in r.reason
 
 # --------------------------------------------------------------------------- SERIES / SPECTRUM / PALETTE / HISTOGRAM
 

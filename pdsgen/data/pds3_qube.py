@@ -85,8 +85,8 @@ def read_qube(obj: DataObject) -> np.ndarray:
         return np.zeros(g["shape"], dtype=etype.dtype or np.float64)
     view = np.lib.stride_tricks.as_strided(raw[offset:], shape=(*shape, item), strides=(*strides, 1),
                                            writeable=False)
-    item_index = g.get("item") if part is not None else None
-    if item_index is not None:
+    item_index = g.get("item")
+    if part is not None and item_index is not None:
         # one suffix item of its own keywords (`pdsgen.pds3.structure._suffix_parts`): its
         # slice along the suffix axis (storage axis ``part`` is C-order axis 2 - part)
         view = np.take(view, [item_index], axis=2 - part)

@@ -1265,6 +1265,23 @@ def _slots(name: str, count: int, value: dict[str, Any], corner: int, stride: in
             "groups": len(inner), "location": location, "length": count * length, "items": inner}
 
 
+def _one_set_per_axis(obj: DataObject, parts: Sequence[DataObject]) -> None:
+    """Refuse suffix items split one object per item (their own type, scaling or special
+    values: `pdsgen.pds3.structure._suffix_parts`) inside a table of planes, where each
+    suffix axis is one field (of one type and scaling) repeated over its items."""
+    split = [q.name for q in parts if q.details["qube"].get("item") is not None]
+    for q in parts:
+        types = sorted({p.label_element_type or "" for p in parts if p.name.startswith(q.name.rsplit("_", 1)[0])})
+        if len(types) > 1 and q.details["qube"].get("item") is not None:
+            axis = q.details["qube"]["axis_names"][q.details["qube"]["part"]]
+            raise UnsupportedError(f"object {q.name.rsplit('_', 1)[0]!r} cannot be described: {axis} suffix items "
+                                   f"of different types {types} (one PDS4 field repeated over them has one)")
+    if split:
+        raise UnsupportedError(f"object {obj.name!r}: the suffix items {', '.join(split)} each have their own "
+                               "type, scaling or special values (<AXIS>_SUFFIX_* sequences) and interleave with "
+                               "the core; a PDS4 field repeated over them has one")
+
+
 def qube_planes_table(obj: DataObject, parts: list[DataObject], *, notes: Notes,
                       units: dict[str, str]) -> dict[str, Any]:
     """A QUBE with sideplanes or bottomplanes (suffix items along the two faster storage
@@ -1282,6 +1299,7 @@ def qube_planes_table(obj: DataObject, parts: list[DataObject], *, notes: Notes,
     cb, sb = int(g["core_bytes"]), int(g["suffix_bytes"])
     where = f"object {obj.name!r}"
     a0, a1 = names[0], names[1] if len(names) > 1 else "AXIS_2"
+    _one_set_per_axis(obj, parts)
     by_part = {int(q.details["qube"]["part"]): q for q in parts}
     for q in by_part.values():
         if q.error is not None:
@@ -1321,6 +1339,7 @@ def qube_backplanes_table(part: DataObject, *, notes: Notes, units: dict[str, st
     array steps over the padding): a Table_Binary of the s2 suffix planes right after the
     core planes, each (n1 + s1) lines of (n0 + s0) SUFFIX_BYTES slots; the backplane items
     are field ``<A2>_SUFFIX``, corner slots opaque bytes."""
+    _one_set_per_axis(part, [part])
     g = part.details["qube"]
     names = list(g["axis_names"])
     (n0, n1, n2), (s0, s1, s2) = tuple(g["core"]), tuple(g["suffix"])

@@ -1130,11 +1130,6 @@ _CORE_SPECIALS = {
 }
 
 
-def _first(v: Any) -> Any:
-    v = _value(v)
-    return _value(v[0]) if isinstance(v, list) and v else v
-
-
 def _qube(obj: DataObject, d: PVLObject, label: Path) -> None:
     """A QUBE: the core on ``obj``; each suffix set a DataObject in details["extra_objects"]
     (`pdsgen.data.pds3_qube` reads both)."""
@@ -1178,7 +1173,7 @@ def _qube(obj: DataObject, d: PVLObject, label: Path) -> None:
     obj.details["qube"] = geometry
     obj.size = qube_bytes(n3, s3, core_bytes, suffix_bytes)
     extra = []
-    for k, (axis, count) in enumerate(zip(names, suffix, strict=True)):
+    for k, count in enumerate(suffix):
         if count:
             extra.extend(_suffix_parts(obj, dd, geometry, names, core, k, count, label_type, suffix_bytes))
     obj.details["extra_objects"] = extra
