@@ -416,9 +416,10 @@ def pds4_tools_physical_difference(ours: Any, theirs: Any, constants: dict[str, 
         mask_theirs = mask_theirs & ~extra
     missed = mask_ours & ~mask_theirs
     stored = data_theirs if stored is None else np.ma.getdata(stored)
-    if missed.any() and stored.dtype == np.float32 and stored.shape == missed.shape:
+    if missed.any() and stored.dtype.kind == "f" and stored.dtype.itemsize == 4 and stored.shape == missed.shape:
         # pds4_tools masks a field's constants one after the other; once one has masked a
-        # value, numpy compares the next ones with the masked array as float64 arrays, so
+        # value, numpy compares the next ones with the masked array as float64 arrays (any
+        # byte order: a big-endian >f4 array too), so
         # a constant whose text is not exactly a float32 value (Java's shortest text of
         # one: -3.4028235E38 for the most negative float32) no longer matches its stored
         # value (which it then scales): not counted where the stored value is such a constant
