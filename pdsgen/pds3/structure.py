@@ -30,6 +30,12 @@ _NO_UNIT = {"N/A", "NONE", "UNK", "NULL", "UNITLESS", "DIMENSIONLESS", ""}
 
 #: PDS3 special-constant keywords → the model's (PDS4) names.
 SPECIAL_CONSTANTS = {
+    # ``NULL`` is the missing value of ISIS-made PDS3 images (ISIS3 ProcessExportPds writes
+    # ``NULL = 16#FF7FFFFB#`` on PC_REAL, ``NULL = -32768`` on LSB_INTEGER IMAGE objects, with
+    # VALID_MINIMUM and the four saturations; LROC, HiRISE, Kaguya, THEMIS products): the
+    # IMAGE counterpart of the QUBE's CORE_NULL (PDS3 SR Appendix A.23). Before
+    # MISSING_CONSTANT, which wins where a label gives both.
+    "NULL": "missing_constant",
     "MISSING_CONSTANT": "missing_constant",
     "MISSING": "missing_constant",
     "INVALID_CONSTANT": "invalid_constant",
