@@ -6,29 +6,20 @@ IMAGE with a BROWSE/THUMBNAIL image in one file, PC_REAL images with the ISIS sp
 OFFSET/SCALING_FACTOR, INDEX.LBL-style index tables, an ASCII TABLE whose ROW_BYTES counts
 the CR LF and whose last CHARACTER column is blank-padded.
 
-Every product is written by the test; every value is asserted against what the test
-computes by hand from the bytes it wrote — through pds4_tools from the migrated label,
-scaled (``lazy_load=True``, masked arrays) and unscaled (``no_scale=True``), and through
-``pdsgen.open`` of the PDS3 label.
+Method of the fourth and fifth rounds: each value checked against the test's own
+computation from the bytes it wrote, read back through pds4_tools (scaled and masked,
+and unscaled) and through pdsgen's PDS3 reading.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 from test_migcover6 import assert_array, pds3
-from test_migrate import CONTEXT, ident, texts
+from test_migcover6 import ctx_file as ctx_file
+from test_migrate import ident, texts
 from test_migrate_kinds import pds4_read
 from test_migrate_realworld import attached, col, migrated, product, table_label
-
-
-@pytest.fixture
-def ctx_file(tmp_path: Path) -> Path:
-    (tmp_path / "context.json").write_text(json.dumps(CONTEXT))
-    return tmp_path / "context.json"
 
 
 def text(x: bytes | str) -> str:
@@ -277,3 +268,26 @@ def test_index_table_quoted_time_column_is_refused_naming_it(tmp_path, ctx_file)
     assert ("error.table.field_value_data_type_mismatch: INDEX_TABLE: field 'START_TIME' value "
             "'\"2001-01-01T00:00:00\"' is not a valid ASCII_Date_Time_YMD") in r.reason
     assert not list((tmp_path / "out").rglob("*.xml"))
+
+
+def test_missing_constant_wins_over_null(tmp_path, ctx_file):
+    """A label giving both MISSING_CONSTANT and NULL: MISSING_CONSTANT is the PDS3 Data
+    Dictionary keyword, so it is the missing constant; NULL's value is no special value."""
+    stored = np.array([[0, 1, 255], [7, 0, 255]], dtype="u1")
+    lbl = ident("MN_1") + """RECORD_TYPE = FIXED_LENGTH
+RECORD_BYTES = 3
+FILE_RECORDS = 2
+^IMAGE = "M.IMG"
+OBJECT = IMAGE
+  LINES = 2
+  LINE_SAMPLES = 3
+  SAMPLE_TYPE = UNSIGNED_INTEGER
+  SAMPLE_BITS = 8
+  NULL = 0
+  MISSING_CONSTANT = 255
+END_OBJECT = IMAGE
+END
+"""
+    r, t = migrated(tmp_path, ctx_file, {"M.IMG": stored.tobytes(), "M.LBL": lbl}, "M.LBL")
+    assert texts(t, "//p:Special_Constants/p:missing_constant") == ["255"]
+    assert_array(r.pds4_label, "IMAGE", stored, stored == 255, stored.astype(float), tmp_path / "in" / "M.LBL")
