@@ -19,7 +19,7 @@ from test_migcover6 import assert_array, pds3
 from test_migcover6 import ctx_file as ctx_file
 from test_migrate import ident, texts
 from test_migrate_kinds import pds4_read
-from test_migrate_realworld import attached, col, migrated, product, table_label
+from test_migrate_realworld import attached, col, migrated, table_label
 
 
 def text(x: bytes | str) -> str:
@@ -258,16 +258,17 @@ def test_ascii_table_row_bytes_with_crlf_and_blank_padded_last_column(tmp_path, 
     assert np.asarray(mine["N"]).tolist() == [1, 22, 333]
 
 
-def test_index_table_quoted_time_column_is_refused_naming_it(tmp_path, ctx_file):
+def test_index_table_quoted_time_column_is_text(tmp_path, ctx_file):
     """A TIME column whose BYTES count its quotes (``"2001-01-01T00:00:00"``): quotes kept
-    as the field's bytes are no ASCII_Date_Time_YMD, so the new label does not validate;
-    refused naming the field and the value, nothing written (not fixed in this round)."""
-    lbl, tab, _ = index_label(quoted_time=True)
-    r = product(tmp_path, ctx_file, {"INDEX.TAB": tab, "INDEX.LBL": lbl}, "INDEX.LBL")
-    assert r.status == "failed"
-    assert ("error.table.field_value_data_type_mismatch: INDEX_TABLE: field 'START_TIME' value "
-            "'\"2001-01-01T00:00:00\"' is not a valid ASCII_Date_Time_YMD") in r.reason
-    assert not list((tmp_path / "out").rglob("*.xml"))
+    as the field's bytes are no ASCII_Date_Time_YMD (validate refused the label before), so
+    the column is ASCII_String with the same text, a note, like other date/time values no
+    PDS4 date type takes; the text reads back equal, quotes included, through pds4_tools."""
+    lbl, tab, vals = index_label(quoted_time=True)
+    r, t = migrated(tmp_path, ctx_file, {"INDEX.TAB": tab, "INDEX.LBL": lbl}, "INDEX.LBL")
+    assert texts(t, "//p:Field_Character[p:name='START_TIME']/p:data_type") == ["ASCII_String"]
+    assert any("field 'START_TIME'" in n and "described as ASCII_String" in n for n in r.notes)
+    s = pds4_read(r.pds4_label)["INDEX_TABLE"]
+    assert [str(x).strip() for x in np.asarray(s["START_TIME"])] == [f'"{v[3]}"' for v in vals]
 
 
 def test_missing_constant_wins_over_null(tmp_path, ctx_file):

@@ -174,12 +174,14 @@ def _date_type(base: str, values: np.ndarray, where: str, notes: Notes) -> str:
     decided from the values (PDS3 allows both forms under one type): the date part holds
     two dashes (YMD) or one (DOY) in every non-blank value. Values no single PDS4 date
     type takes — both forms in one column, placeholders (``UNK``), a blank or slash inside
-    (``2004-01-01 12:00:00``, ``01/02/2004``) — are described as ASCII_String (the same
-    text), with a note."""
+    (``2004-01-01 12:00:00``, ``01/02/2004``), quotes inside the column's bytes
+    (``"2001-01-01T00:00:00"``) — are described as ASCII_String (the same text), with a note."""
     flat = np.char.strip(values.reshape(-1).astype("S") if values.dtype.kind == "U" else values.reshape(-1))
     flat = flat[np.char.str_len(flat) > 0]
     dashes = np.char.count(np.char.partition(flat, b"T")[:, 0], b"-")
     odd = (np.char.count(flat, b" ") + np.char.count(flat, b"/")) > 0
+    # quotes inside the column's bytes (index tables whose START_BYTE/BYTES take them in)
+    odd |= (np.char.count(flat, b'"') + np.char.count(flat, b"'")) > 0
     # PDS4 date-times take at most 6 digits of a second's fraction (nanosecond clocks write 9)
     odd |= np.char.str_len(np.char.rstrip(np.char.partition(flat, b".")[:, 2], b"Z")) > 6
     if base == "ASCII_Date" and flat.size and (np.char.find(flat, b"T") > 0).all():
